@@ -1,0 +1,1 @@
+//! Go source model: scanner, parser, AST, modules and packages.
