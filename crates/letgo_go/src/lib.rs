@@ -1,1 +1,29 @@
-//! Go source model: scanner, parser, AST, modules and packages.
+//! Go source model for letgo: a hand-written Go 1.27 scanner and parser
+//! whose trees mirror `go/ast`, a line index for 1-based positions, and a
+//! walker that visits nodes in `go/ast.Walk` order.
+
+pub mod ast;
+pub mod dump;
+pub mod line_index;
+pub mod parser;
+pub mod scanner;
+pub mod token;
+mod unicode;
+pub mod visit;
+
+pub use line_index::LineIndex;
+pub use parser::{parse_file, Parsed};
+
+/// The stack size for threads that parse or walk trees. Nesting is bounded
+/// by the parser (1000 levels, as deep as any real Go code goes), and a
+/// tree that deep needs a few MiB of stack in an unoptimised build; this
+/// leaves a wide margin. The memory is only reserved, not used.
+pub const PARSE_STACK_SIZE: usize = 64 << 20;
+
+/// A syntax error at a byte offset, with a message in the words of Go's
+/// own parser (`expected ';', found 'EOF'`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub offset: u32,
+    pub msg: String,
+}

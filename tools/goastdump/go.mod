@@ -1,0 +1,3 @@
+module letgo/tools/goastdump
+
+go 1.27
