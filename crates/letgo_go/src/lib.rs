@@ -7,6 +7,7 @@ pub mod dump;
 pub mod line_index;
 pub mod parser;
 pub mod scanner;
+pub mod symbols;
 pub mod token;
 mod unicode;
 pub mod visit;

@@ -84,10 +84,11 @@ fn is_stmt_start(t: Token) -> bool {
 }
 
 /// go/parser resynchronises statements at `stmtStart` only; stopping at a
-/// `}` too keeps one broken statement from swallowing the functions after
-/// it (only the recovery differs, never a valid file's tree).
-fn is_stmt_start_or_rbrace(t: Token) -> bool {
-    is_stmt_start(t) || t == Token::Rbrace
+/// `}` or `func` too keeps one broken statement or declaration from
+/// swallowing the functions after it (only the recovery differs, never a
+/// valid file's tree).
+fn is_sync_point(t: Token) -> bool {
+    is_stmt_start(t) || t == Token::Rbrace || t == Token::Func
 }
 
 fn is_decl_start(t: Token) -> bool {
@@ -211,7 +212,7 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 self.error_expected(self.pos, "';'")?;
-                self.advance(is_stmt_start_or_rbrace);
+                self.advance(is_sync_point);
             }
         }
         Ok(())
@@ -1105,7 +1106,7 @@ impl<'a> Parser<'a> {
         if let Some(t) = self.try_ident_or_type()? {
             return Ok(t);
         }
-        self.bad_expr_here("operand", is_stmt_start_or_rbrace)
+        self.bad_expr_here("operand", is_sync_point)
     }
 
     fn parse_type_assertion(&mut self, x: Expr) -> PResult<Expr> {
@@ -1970,7 +1971,7 @@ impl<'a> Parser<'a> {
             _ => {
                 let pos = self.pos;
                 self.error_expected(pos, "statement")?;
-                self.advance(is_stmt_start_or_rbrace);
+                self.advance(is_sync_point);
                 Stmt::Bad(Span::new(pos, self.pos))
             }
         };
