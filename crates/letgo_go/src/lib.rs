@@ -1,1 +1,3 @@
 //! Go source model: scanner, parser, AST, modules and packages.
+
+pub mod gomod;
