@@ -2,3 +2,4 @@
 
 pub mod build_constraint;
 pub mod gomod;
+pub mod walk;

@@ -1,6 +1,8 @@
-//! Checks the build-constraint reading against the go command itself: for
-//! every package of the standard library, on several platforms, our
-//! file-name and header decision must agree with `go list` for every file.
+//! Checks letgo's source model against the go command itself, on GOROOT:
+//! for every package of the standard library, on several platforms, our
+//! file-name and header decision must agree with `go list` for every file;
+//! and walking GOROOT/src must find every package `go list` knows, in the
+//! right module.
 //!
 //! The go binary is `$LETGO_GO`, or the repository's `.tools/go/bin/go`
 //! (installed by the test script); without one these tests print why and
@@ -11,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use letgo_go::build_constraint::{header_constraint, BuildContext, FileConstraint};
+use letgo_go::walk::walk;
 
 fn go_binary() -> Option<PathBuf> {
     let candidate = match std::env::var_os("LETGO_GO") {
@@ -260,4 +263,56 @@ fn collect_go_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// Walks GOROOT/src/... (modules `std` and `cmd`, about ten thousand files)
+/// and checks it against `go list std cmd`: every listed directory outside
+/// `vendor` is found, with all its .go files, in the right module.
+#[test]
+fn walking_goroot_finds_what_go_list_finds() {
+    let Some(go_bin) = go_binary() else { return };
+    let src = goroot(&go_bin).join("src");
+    let started = std::time::Instant::now();
+    let walked = walk(&[src.join("...")]).unwrap();
+    eprintln!(
+        "walked {} dirs, {} files in {:?}",
+        walked.dirs.len(),
+        walked.files().count(),
+        started.elapsed()
+    );
+    assert!(walked.errors.is_empty(), "{:?}", walked.errors);
+    assert_eq!(walked.modules, [src.clone(), src.join("cmd")]);
+    let found: BTreeMap<&Path, (&Vec<PathBuf>, Option<&Path>)> = walked
+        .dirs
+        .iter()
+        .map(|d| (d.dir.as_path(), (&d.files, walked.module_root(d))))
+        .collect();
+    let listed = go(
+        &go_bin,
+        "linux",
+        "amd64",
+        &["list", "-e", "-f", "{{.Dir}}", "std", "cmd"],
+    );
+    let mut checked = 0;
+    for dir in listed.lines().map(Path::new) {
+        if dir.components().any(|c| c.as_os_str() == "vendor") {
+            continue;
+        }
+        let (files, module) = found
+            .get(dir)
+            .unwrap_or_else(|| panic!("walk missed {}", dir.display()));
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, go_files(dir), "{}", dir.display());
+        let expected = if dir.starts_with(src.join("cmd")) {
+            src.join("cmd")
+        } else {
+            src.clone()
+        };
+        assert_eq!(*module, Some(expected.as_path()), "{}", dir.display());
+        checked += 1;
+    }
+    assert!(checked > 500, "only {checked} packages checked");
 }
