@@ -644,51 +644,76 @@ struct HeaderScan<'a> {
 /// and its doc comment; a `/* */` comment ends that region.
 fn scan_header(src: &[u8]) -> Result<HeaderScan<'_>, HeaderError> {
     let src = src.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src);
-    let mut go_build = None;
-    let mut slash_lines = Vec::new();
-    let mut plus_build_region_lines = 0;
-    let mut ended = false;
+    let mut lines = HeaderLines::default();
     let mut in_block_comment = false;
     for (index, raw) in src.split(|&b| b == b'\n').enumerate() {
-        let number = index + 1;
         let line = trim_space(raw);
-        if line.is_empty() && !ended {
-            plus_build_region_lines = index;
+        if line.is_empty() && !lines.ended {
+            lines.plus_build_region = index;
             continue;
         }
-        if !line.starts_with(b"//") {
-            ended = true;
-        }
+        lines.ended |= !line.starts_with(b"//");
         if !in_block_comment {
-            if let Some(text) = std::str::from_utf8(line).ok().and_then(go_build_text) {
-                if go_build.is_some() {
-                    return Err(HeaderError {
-                        line: number,
-                        message: "multiple //go:build comments".into(),
-                    });
-                }
-                go_build = Some((number, text));
-            } else if line.starts_with(b"//") {
-                slash_lines.push((index, line));
-            }
+            lines.note_directive(index, line)?;
         }
         match skip_comments(line, in_block_comment) {
             CommentScan::Continues(in_block) => in_block_comment = in_block,
             CommentScan::Code => break,
         }
     }
-    let plus_build = slash_lines
-        .into_iter()
-        .filter(|&(index, _)| index < plus_build_region_lines)
-        .filter_map(|(index, line)| {
-            let text = std::str::from_utf8(line).ok()?;
-            Some((index + 1, plus_build_text(text)?))
-        })
-        .collect();
-    Ok(HeaderScan {
-        go_build,
-        plus_build,
-    })
+    Ok(lines.finish())
+}
+
+/// The state of [`scan_header`] between lines.
+#[derive(Default)]
+struct HeaderLines<'a> {
+    go_build: Option<(usize, &'a str)>,
+    /// `//` lines (0-based index, trimmed text) that may be `// +build`.
+    slash_lines: Vec<(usize, &'a [u8])>,
+    /// Lines before this 0-based index may hold `// +build`: it is the
+    /// latest blank line before the first non-`//` line.
+    plus_build_region: usize,
+    /// A line other than a blank or `//` line was seen.
+    ended: bool,
+}
+
+impl<'a> HeaderLines<'a> {
+    /// Records a `//go:build` line (refusing a second) or a `//` line.
+    fn note_directive(&mut self, index: usize, line: &'a [u8]) -> Result<(), HeaderError> {
+        let go_build = std::str::from_utf8(line).ok().and_then(go_build_text);
+        match go_build {
+            Some(_) if self.go_build.is_some() => Err(HeaderError {
+                line: index + 1,
+                message: "multiple //go:build comments".into(),
+            }),
+            Some(text) => {
+                self.go_build = Some((index + 1, text));
+                Ok(())
+            }
+            None if line.starts_with(b"//") => {
+                self.slash_lines.push((index, line));
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn finish(self) -> HeaderScan<'a> {
+        let region = self.plus_build_region;
+        let plus_build = self
+            .slash_lines
+            .into_iter()
+            .filter(|&(index, _)| index < region)
+            .filter_map(|(index, line)| {
+                let text = std::str::from_utf8(line).ok()?;
+                Some((index + 1, plus_build_text(text)?))
+            })
+            .collect();
+        HeaderScan {
+            go_build: self.go_build,
+            plus_build,
+        }
+    }
 }
 
 enum CommentScan {
@@ -855,6 +880,65 @@ impl FileConstraint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Random inputs built from `pieces`: a cheap fuzzer (xorshift, fixed
+    /// seed, so failures reproduce).
+    fn random_inputs(pieces: &[&[u8]], count: usize) -> Vec<Vec<u8>> {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = next() % 24;
+                (0..len)
+                    .flat_map(|_| {
+                        pieces[(next() % pieces.len() as u64) as usize]
+                            .iter()
+                            .copied()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn random_headers_never_panic() {
+        let pieces: &[&[u8]] = &[
+            b"//go:build ",
+            b"// +build ",
+            b"/*",
+            b"*/",
+            b"\n",
+            b"\n\n",
+            b" ",
+            b"(",
+            b")",
+            b"!",
+            b"&&",
+            b"||",
+            b"linux",
+            b",",
+            b"package x",
+            b"\xEF\xBB\xBF",
+            b"\xff",
+            b"\r",
+            b"//",
+        ];
+        let ctx = BuildContext::default();
+        for input in random_inputs(pieces, 20_000) {
+            if let Ok(Some(h)) = header_constraint(&input) {
+                let _ = h.expr.matches(&ctx);
+                let printed = h.expr.to_string();
+                if !h.legacy {
+                    assert_eq!(Expr::parse(&printed).as_ref(), Ok(&h.expr), "{printed}");
+                }
+            }
+        }
+    }
 
     fn parse(text: &str) -> Expr {
         Expr::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -692,6 +692,64 @@ fn hex_escape(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
 mod tests {
     use super::*;
 
+    /// Random inputs built from `pieces`: a cheap fuzzer (xorshift, fixed
+    /// seed, so failures reproduce).
+    fn random_inputs(pieces: &[&[u8]], count: usize) -> Vec<Vec<u8>> {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = next() % 24;
+                (0..len)
+                    .flat_map(|_| {
+                        pieces[(next() % pieces.len() as u64) as usize]
+                            .iter()
+                            .copied()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn random_files_never_panic() {
+        let pieces: &[&[u8]] = &[
+            b"module ",
+            b"go ",
+            b"godebug ",
+            b"require ",
+            b"toolchain ",
+            b"(",
+            b")",
+            b"\n",
+            b" ",
+            b"\"",
+            b"`",
+            b"\\",
+            b"//",
+            b"/*",
+            b"=",
+            b"1.21",
+            b"rc1",
+            b".",
+            b"x",
+            b"\r",
+            b"\t",
+            "\u{feff}".as_bytes(),
+            "é".as_bytes(),
+        ];
+        for input in random_inputs(pieces, 20_000) {
+            if let Ok(text) = std::str::from_utf8(&input) {
+                let _ = parse(text);
+            }
+        }
+    }
+
     fn parse(src: &str) -> Result<GoMod, GoModError> {
         GoMod::parse(Path::new("go.mod"), src)
     }
