@@ -64,7 +64,7 @@ impl PreReleaseKind {
         }
     }
 
-    fn from_str(s: &str) -> Option<Self> {
+    fn parse(s: &str) -> Option<Self> {
         match s {
             "alpha" => Some(PreReleaseKind::Alpha),
             "beta" => Some(PreReleaseKind::Beta),
@@ -176,7 +176,7 @@ fn parse_version(text: &str) -> Option<GoVersion> {
 
 fn parse_pre_release(text: &str) -> Option<PreRelease> {
     let letters = text.bytes().take_while(u8::is_ascii_lowercase).count();
-    let kind = PreReleaseKind::from_str(&text[..letters])?;
+    let kind = PreReleaseKind::parse(&text[..letters])?;
     let rest = &text[letters..];
     if rest.is_empty() {
         return Some(PreRelease { kind, number: None });
