@@ -3,7 +3,9 @@
 //! walker that visits nodes in `go/ast.Walk` order.
 
 pub mod ast;
+pub mod build_constraint;
 pub mod dump;
+pub mod gomod;
 pub mod line_index;
 pub mod parser;
 pub mod scanner;
@@ -11,6 +13,7 @@ pub mod symbols;
 pub mod token;
 mod unicode;
 pub mod visit;
+pub mod walk;
 
 pub use line_index::LineIndex;
 pub use parser::{parse_file, Parsed};
