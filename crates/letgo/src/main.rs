@@ -1,1 +1,25 @@
-fn main() {}
+//! letgo: find Go memory leaks and fix them.
+//!
+//! Exit codes follow `go vet` and golangci-lint: 0 nothing found, 1
+//! findings, 2 usage or input error (including syntax errors).
+
+mod cli;
+mod commands;
+mod paths;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        cli::Command::Parse(args) => commands::parse::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("letgo: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

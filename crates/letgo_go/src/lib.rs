@@ -7,6 +7,7 @@ pub mod build_constraint;
 pub mod dump;
 pub mod gomod;
 pub mod line_index;
+pub mod load;
 pub mod parser;
 pub mod scanner;
 pub mod symbols;

@@ -1,0 +1,22 @@
+//! Paths as users see them: relative to the directory letgo was started
+//! in when below it, absolute otherwise.
+
+use std::path::{Path, PathBuf};
+
+/// How `path` is shown in output.
+pub fn display(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    match path.strip_prefix(&cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
+/// The paths to load: the arguments, or `./...` when there are none.
+pub fn args_or_default(paths: &[String]) -> Vec<String> {
+    if paths.is_empty() {
+        vec!["./...".to_string()]
+    } else {
+        paths.to_vec()
+    }
+}

@@ -1,0 +1,358 @@
+//! Loading a program: walk the paths the user named, read and parse every
+//! file in parallel, and group files into packages with their modules,
+//! build status and package-level symbols.
+
+use crate::ast::File;
+use crate::build_constraint::{BuildContext, FileConstraint};
+use crate::gomod::GoMod;
+use crate::symbols::Symbols;
+use crate::walk::{walk, Walk};
+use crate::{parse_file, LineIndex, SyntaxError, PARSE_STACK_SIZE};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// A module: its root directory and its `go.mod` (absent when it could not
+/// be read; the problem is then in [`Program::errors`]).
+#[derive(Debug)]
+pub struct Module {
+    pub root: PathBuf,
+    pub gomod: Option<GoMod>,
+}
+
+/// One parsed Go file.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub src: String,
+    pub lines: LineIndex,
+    pub ast: File,
+    pub errors: Vec<SyntaxError>,
+    /// A `_test.go` file.
+    pub is_test: bool,
+    /// Whether the file is built on the default platform (linux/amd64);
+    /// files of other platforms are still checked but stay out of the
+    /// package's symbol table, where they would clash with their twins.
+    pub in_build: bool,
+}
+
+impl SourceFile {
+    /// The 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        self.lines.line_col(offset)
+    }
+}
+
+/// The files of one directory that share a package clause (`foo` and its
+/// external test package `foo_test` are two packages).
+#[derive(Debug)]
+pub struct Package {
+    pub dir: PathBuf,
+    pub name: String,
+    /// Index into [`Program::modules`].
+    pub module: Option<usize>,
+    /// The module path joined with the directory's path inside the module.
+    pub import_path: Option<String>,
+    pub files: Vec<SourceFile>,
+    /// Declarations of the files that are in the build.
+    pub symbols: Symbols,
+}
+
+/// Everything that was loaded.
+#[derive(Debug, Default)]
+pub struct Program {
+    pub modules: Vec<Module>,
+    pub packages: Vec<Package>,
+    /// Problems that did not stop loading: unreadable files, a broken
+    /// `go.mod` or build line. Syntax errors stay with their files.
+    pub errors: Vec<LoadError>,
+}
+
+impl Program {
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.packages.iter().flat_map(|p| &p.files)
+    }
+
+    pub fn module_of(&self, pkg: &Package) -> Option<&Module> {
+        pkg.module.map(|i| &self.modules[i])
+    }
+}
+
+/// A path that could not be loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Include `_test.go` files (as `go vet` does).
+    pub tests: bool,
+    pub build: BuildContext,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            tests: true,
+            build: BuildContext::default(),
+        }
+    }
+}
+
+/// Loads the Go files that `args` name (directories, `dir/...`, `./...`,
+/// files). A path that does not exist or is not Go is an error; problems
+/// with single files are collected in [`Program::errors`].
+pub fn load<P: AsRef<Path>>(args: &[P], opts: &LoadOptions) -> Result<Program, LoadError> {
+    let found = walk(args).map_err(|e| LoadError {
+        path: e.path,
+        message: e.message,
+    })?;
+    let mut program = Program::default();
+    program
+        .errors
+        .extend(found.errors.iter().map(|e| LoadError {
+            path: e.path.clone(),
+            message: e.message.clone(),
+        }));
+    program.modules = read_modules(&found, &mut program.errors);
+
+    let jobs: Vec<(usize, &Path)> = found
+        .dirs
+        .iter()
+        .enumerate()
+        .flat_map(|(d, dir)| dir.files.iter().map(move |f| (d, f.as_path())))
+        .filter(|(_, f)| opts.tests || !is_test_file(f))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(PARSE_STACK_SIZE)
+        .build()
+        .map_err(|e| LoadError {
+            path: PathBuf::from("."),
+            message: format!("cannot start worker threads: {e}"),
+        })?;
+    let loaded: Vec<(usize, Result<SourceFile, LoadError>)> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(d, path)| {
+                let module = found.dirs[d]
+                    .module
+                    .and_then(|m| program.modules[m].gomod.as_ref());
+                (d, read_file(path, &build_context(&opts.build, module)))
+            })
+            .collect()
+    });
+    let mut per_dir: Vec<Vec<SourceFile>> = found.dirs.iter().map(|_| Vec::new()).collect();
+    for (d, result) in loaded {
+        match result {
+            Ok(file) => per_dir[d].push(file),
+            Err(e) => program.errors.push(e),
+        }
+    }
+    for (dir, files) in found.dirs.iter().zip(per_dir) {
+        let module = dir.module.map(|m| &program.modules[m]);
+        let packages = group_packages(&dir.dir, dir.module, module, files);
+        program.packages.extend(packages);
+    }
+    Ok(program)
+}
+
+fn is_test_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("_test.go"))
+}
+
+/// The build context for a module: release tags up to its `go` line.
+fn build_context(base: &BuildContext, gomod: Option<&GoMod>) -> BuildContext {
+    match gomod {
+        Some(m) => base.clone().with_go_version(m.language_version()),
+        None => base.clone(),
+    }
+}
+
+fn read_modules(found: &Walk, errors: &mut Vec<LoadError>) -> Vec<Module> {
+    found
+        .modules
+        .iter()
+        .map(|root| {
+            let gomod = match GoMod::read(&root.join("go.mod")) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    errors.push(LoadError {
+                        path: e.path.clone(),
+                        message: e.to_string(),
+                    });
+                    None
+                }
+            };
+            Module {
+                root: root.clone(),
+                gomod,
+            }
+        })
+        .collect()
+}
+
+/// Reads and parses one file. Go source is UTF-8; bytes that are not are
+/// replaced (offsets after them may shift) and reported as a syntax error
+/// at the first bad byte, as Go's scanner reports them.
+fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let in_build = match FileConstraint::parse(path, &bytes) {
+        Ok(c) => c.matches(ctx),
+        Err(_) => false,
+    };
+    let (src, utf8_error) = match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to() as u32;
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let parsed = parse_file(&src);
+    let mut errors = parsed.errors;
+    if let Some(offset) = utf8_error {
+        errors.insert(
+            0,
+            SyntaxError {
+                offset,
+                msg: "illegal UTF-8 encoding".into(),
+            },
+        );
+    }
+    Ok(SourceFile {
+        lines: LineIndex::new(&src),
+        path: path.to_path_buf(),
+        src,
+        ast: parsed.file,
+        errors,
+        is_test: is_test_file(path),
+        in_build,
+    })
+}
+
+/// Splits a directory's files into packages by package clause, keeping
+/// file order, and builds each package's symbols.
+fn group_packages(
+    dir: &Path,
+    module_index: Option<usize>,
+    module: Option<&Module>,
+    files: Vec<SourceFile>,
+) -> Vec<Package> {
+    let mut packages: Vec<Package> = Vec::new();
+    for file in files {
+        let name = file.ast.name.name(&file.src).to_string();
+        let pkg = match packages.iter_mut().position(|p| p.name == name) {
+            Some(i) => &mut packages[i],
+            None => {
+                packages.push(Package {
+                    dir: dir.to_path_buf(),
+                    import_path: import_path(dir, module),
+                    name,
+                    module: module_index,
+                    files: Vec::new(),
+                    symbols: Symbols::default(),
+                });
+                packages.last_mut().expect("just pushed")
+            }
+        };
+        if file.in_build {
+            pkg.symbols.add_file(pkg.files.len(), &file.ast, &file.src);
+        }
+        pkg.files.push(file);
+    }
+    packages
+}
+
+fn import_path(dir: &Path, module: Option<&Module>) -> Option<String> {
+    let module = module?;
+    let base = &module.gomod.as_ref()?.module;
+    let rel = dir.strip_prefix(&module.root).ok()?;
+    let mut path = base.clone();
+    for part in rel.components() {
+        path.push('/');
+        path.push_str(&part.as_os_str().to_string_lossy());
+    }
+    Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn groups_files_into_packages_with_symbols() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(root, "go.mod", "module example.com/m\n\ngo 1.22\n");
+        write(
+            root,
+            "a/a.go",
+            "package a\n\ntype T struct{ n int }\n\nfunc (t *T) Get() int { return t.n }\n",
+        );
+        write(
+            root,
+            "a/a_windows.go",
+            "package a\n\nfunc OnlyWindows() {}\n",
+        );
+        write(root, "a/a_test.go", "package a\n\nfunc helper() {}\n");
+        write(root, "a/x_test.go", "package a_test\n\nfunc TestX() {}\n");
+        write(root, "b/b.go", "package b\n\nfunc F( {\n");
+        let prog = load(&[root.join("...")], &LoadOptions::default()).unwrap();
+
+        let names: Vec<(&str, Option<&str>, usize)> = prog
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.import_path.as_deref(), p.files.len()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("a", Some("example.com/m/a"), 3),
+                ("a_test", Some("example.com/m/a"), 1),
+                ("b", Some("example.com/m/b"), 1),
+            ]
+        );
+        let a = &prog.packages[0];
+        assert!(a.symbols.method("T", "Get").is_some());
+        assert!(a.symbols.funcs.contains_key("helper"), "tests are in");
+        assert!(
+            !a.symbols.funcs.contains_key("OnlyWindows"),
+            "other platforms are out"
+        );
+        assert!(a.files.iter().any(|f| !f.in_build));
+        assert!(!prog.packages[2].files[0].errors.is_empty());
+        let gomod = prog.module_of(a).unwrap().gomod.as_ref().unwrap();
+        assert_eq!(gomod.language_version().to_string(), "1.22");
+    }
+
+    #[test]
+    fn without_tests_and_with_a_missing_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "p/p.go", "package p\n");
+        write(tmp.path(), "p/p_test.go", "package p\n");
+        let opts = LoadOptions {
+            tests: false,
+            ..LoadOptions::default()
+        };
+        let prog = load(&[tmp.path().join("p")], &opts).unwrap();
+        assert_eq!(prog.files().count(), 1);
+        let err = load(&[tmp.path().join("nope")], &opts).unwrap_err();
+        assert!(err.path.ends_with("nope"), "{err}");
+    }
+}
