@@ -79,7 +79,7 @@ mod tests {
     fn unquotes_escapes() {
         assert_eq!(
             unquote_prefix(r#""a\"b\\c\n\x41\u00e9\303\251"rest"#),
-            Some(("a\"b\\c\nAéé".to_string(), 28))
+            Some(("a\"b\\c\nAéé".to_string(), 29))
         );
         assert_eq!(unquote_prefix(r#""unterminated"#), None);
         assert_eq!(unquote_prefix(r#""bad \q""#), None);
