@@ -40,7 +40,7 @@ pub struct Goroutine {
     pub id: u64,
     /// What it is doing or waiting for.
     pub state: WaitState,
-    /// The `g` address (`gp=0x…`, Go 1.23+ with `GOTRACEBACK=system` or in a crash).
+    /// The `g` address (`gp=0x…`, Go 1.22+ with `GOTRACEBACK=system` or in a crash).
     pub gp: Option<u64>,
     /// The thread running it: `Some(Some(n))` for `m=n`, `Some(None)` for `m=nil`.
     pub m: Option<Option<u64>>,
@@ -372,13 +372,27 @@ fn parse_header(line: &str, interner: &mut Interner) -> Option<Header> {
     }
     let after_open = rest.get(open + 2..)?;
     let close = after_open.find(']')?;
+    // Go 1.26 prints labels inside the brackets: `[chan receive labels:{"k": "v"}]:`.
+    if let Some(at) = after_open.find(" labels:{").filter(|&at| at < close) {
+        let state = WaitState::parse(after_open.get(..at)?, interner);
+        let (labels, tail) = parse_traceback_labels(after_open.get(at + 9..)?)?;
+        return (tail == "]:").then_some(Header {
+            id,
+            gp,
+            m,
+            state,
+            labels,
+        });
+    }
     let state = WaitState::parse(after_open.get(..close)?, interner);
     let tail = after_open.get(close + 1..)?;
-    let labels = if tail == ":" {
-        Vec::new()
-    } else {
-        let inner = tail.strip_prefix(" {")?.strip_suffix("}:")?;
-        parse_traceback_labels(inner)?
+    // Go 1.27 prints them after: `[chan receive] {k: v}:`.
+    let labels = match tail.strip_prefix(" {") {
+        Some(inner) => {
+            let (labels, tail) = parse_traceback_labels(inner)?;
+            (tail == ":").then_some(labels)?
+        }
+        None => (tail == ":").then(Vec::new)?,
     };
     Some(Header {
         id,
@@ -389,31 +403,34 @@ fn parse_header(line: &str, interner: &mut Interner) -> Option<Header> {
     })
 }
 
-/// Parses `key: value, "quoted key": "quoted value"` as the runtime prints
-/// labels: bare when only `[A-Za-z0-9./_]`, Go-quoted otherwise.
-fn parse_traceback_labels(mut s: &str) -> Option<Vec<(String, String)>> {
+/// Parses `key: value, "quoted key": "quoted value"}` up to and including the
+/// closing brace, returning the labels and the text after the brace. Keys and
+/// values are bare when only `[A-Za-z0-9./_]` (Go 1.27), Go-quoted otherwise
+/// (always quoted in Go 1.26).
+fn parse_traceback_labels(mut s: &str) -> Option<(Vec<(String, String)>, &str)> {
     let mut labels = Vec::new();
-    while !s.is_empty() {
-        let (key, rest) = label_token(s, ':')?;
-        let rest = rest.strip_prefix(": ").or_else(|| rest.strip_prefix(':'))?;
-        let (value, rest) = label_token(rest, ',')?;
-        labels.push((key, value));
-        s = match rest.strip_prefix(", ") {
-            Some(r) => r,
-            None if rest.is_empty() => rest,
-            None => return None,
-        };
+    if let Some(rest) = s.strip_prefix('}') {
+        return Some((labels, rest));
     }
-    Some(labels)
+    loop {
+        let (key, rest) = label_token(s, &[':'])?;
+        let rest = rest.strip_prefix(": ").or_else(|| rest.strip_prefix(':'))?;
+        let (value, rest) = label_token(rest, &[',', '}'])?;
+        labels.push((key, value));
+        if let Some(rest) = rest.strip_prefix('}') {
+            return Some((labels, rest));
+        }
+        s = rest.strip_prefix(", ")?;
+    }
 }
 
-/// One key or value: quoted, or bare up to `stop`.
-fn label_token(s: &str, stop: char) -> Option<(String, &str)> {
+/// One key or value: quoted, or bare up to one of `stops`.
+fn label_token<'a>(s: &'a str, stops: &[char]) -> Option<(String, &'a str)> {
     if s.starts_with('"') {
         let (value, used) = unquote_prefix(s)?;
         return Some((value, s.get(used..)?));
     }
-    let end = s.find(stop).unwrap_or(s.len());
+    let end = s.find(stops).unwrap_or(s.len());
     Some((s.get(..end)?.to_string(), s.get(end..)?))
 }
 

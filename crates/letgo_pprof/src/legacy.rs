@@ -101,7 +101,9 @@ pub struct HeapRecord {
 pub struct HeapText {
     /// The totals from the header.
     pub total: HeapCounts,
-    /// The sampling rate in bytes (`@ heap/524288`).
+    /// The number after `@ heap/` as printed. `runtime/pprof` prints twice
+    /// `runtime.MemProfileRate` there (1048576 for the default 512 KiB),
+    /// which `go tool pprof` halves again.
     pub sampling_rate: u64,
     /// The allocation sites.
     pub records: Vec<HeapRecord>,
