@@ -6,15 +6,16 @@
 //! function and file names through an interner (cheap clones, cheap equality
 //! for grouping). [`GoroutineDump`] collects it for small inputs.
 //!
-//! The syntax follows `runtime/traceback.go` (Go 1.21 through 1.27):
+//! The syntax follows `runtime/traceback.go` (Go 1.21 through 1.27; the
+//! file lines start with a tab, shown here as spaces):
 //!
 //! ```text
 //! goroutine 18 gp=0xc000007c00 m=nil [chan receive (leaked), 3 minutes] {tenant: acme}:
 //! main.leakyWorker(0x0, 0xc00001e0c0?)
-//! 	/src/main.go:51 +0x2d fp=0xc00005bf98 sp=0xc00005bf50 pc=0x4a1b2d
+//!     /src/main.go:51 +0x2d fp=0xc00005bf98 sp=0xc00005bf50 pc=0x4a1b2d
 //! ...21 frames elided...
 //! created by main.startLeaks in goroutine 1
-//! 	/src/main.go:62 +0x1f
+//!     /src/main.go:62 +0x1f
 //! ```
 
 use std::collections::HashSet;
@@ -785,6 +786,56 @@ mod tests {
                 ("tenant".into(), "acme".into())
             ]
         );
+    }
+
+    #[test]
+    fn go126_labels_inside_brackets() {
+        let mut i = Interner::default();
+        let h = parse_header(
+            r#"goroutine 11 [chan receive (leaked) labels:{"role": "a]b", "tenant": "acme"}]:"#,
+            &mut i,
+        )
+        .expect("header");
+        assert_eq!(&*h.state.reason, "chan receive");
+        assert!(h.state.leaked);
+        assert_eq!(
+            h.labels,
+            vec![
+                ("role".into(), "a]b".into()),
+                ("tenant".into(), "acme".into())
+            ]
+        );
+        assert!(parse_header("goroutine 1 [running] trailing:", &mut i).is_none());
+        let empty = parse_header("goroutine 2 [select] {}:", &mut i).expect("empty labels");
+        assert!(empty.labels.is_empty());
+    }
+
+    #[test]
+    fn body_lines_ancestors_and_truncation() {
+        let text = "panic: x\n\ngoroutine 7 [select, 12 minutes, locked to thread]:\n\
+            main.f(...)\n\t/a/b.go:3\n\
+            main.g(0x1)\n\t/a/b.go:9 +0x10\n\
+            ...additional frames elided...\n\
+            created by main.h\n\t/a/b.go:20 +0x5\n\
+            [originating from goroutine 3]:\n\
+            main.h(...)\n\t/a/b.go:19 +0x4\n\
+            created by main.main in goroutine 1\n\t/a/b.go:30 +0x6\n\n\
+            goroutine 8 [running]:\n\tgoroutine running on other thread; stack unavailable\n";
+        let dump = GoroutineDump::parse("t", text.as_bytes()).expect("parses");
+        assert_eq!(dump.panic_message(), Some("x"));
+        let g = &dump.goroutines[0];
+        assert_eq!(g.state.minutes, Some(12));
+        assert!(g.state.locked_to_thread && g.truncated);
+        assert!(g.frames[0].is_inlined() && !g.frames[1].is_inlined());
+        let created = g.created_by.as_ref().expect("created by");
+        assert_eq!((&*created.function, created.parent), ("main.h", None));
+        assert_eq!(g.ancestors.len(), 1);
+        assert_eq!(g.ancestors[0].id, 3);
+        assert_eq!(
+            g.ancestors[0].created_by.as_ref().and_then(|c| c.parent),
+            Some(1)
+        );
+        assert!(dump.goroutines[1].stack_unavailable);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! goroutine profile: total 17
 //! 5 @ 0x482e8a 0x4152ce 0x50014d 0x489101
 //! # labels: {"role":"labeled waiter", "tenant":"acme"}
-//! #	0x50014c	main.leakyWorker+0x2c	/src/main.go:51
+//! #    0x50014c    main.leakyWorker+0x2c    /src/main.go:51
 //! ```
 //!
 //! Heap and allocs profiles:
@@ -14,14 +14,14 @@
 //! ```text
 //! heap profile: 51: 3342336 [158: 5095424] @ heap/65536
 //! 51: 3342336 [51: 3342336] @ 0x4c9526 0x4c975b
-//! #	0x4c9525	main.allocRetained+0x45	/src/main.go:123
+//! #    0x4c9525    main.allocRetained+0x45    /src/main.go:123
 //!
 //! # runtime.MemStats
 //! # Alloc = 3519560
 //! ```
 //!
-//! Frame lines are aligned with a tabwriter, so columns may be separated by
-//! several tabs.
+//! Frame lines (shown with spaces here) are tab-separated and aligned with a
+//! tabwriter, so columns may be separated by several tabs.
 
 use std::io::BufRead;
 use std::sync::Arc;

@@ -45,7 +45,11 @@ const SNIFF_LEN: u64 = 64 << 10;
 pub type TextStream<R> = BufReader<Chain<Cursor<Vec<u8>>, InputReader<R>>>;
 
 /// An input decoded in full.
+///
+/// One per input, so the size difference between variants does not matter
+/// and boxing would only cost callers a dereference.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Document {
     /// A pprof protobuf profile.
     Profile(Profile),
@@ -58,6 +62,7 @@ pub enum Document {
 }
 
 /// An opened input: decoded, or ready to stream goroutines.
+#[allow(clippy::large_enum_variant)]
 pub enum Opened<R> {
     /// A pprof protobuf profile.
     Profile(Profile),

@@ -131,11 +131,20 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-/// The start of a line, short enough for an error message.
+/// The start of a line, short and printable enough for an error message.
 pub(crate) fn snippet(line: &str) -> String {
     const MAX: usize = 80;
-    match line.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", line.get(..i).unwrap_or("")),
-        None => line.to_string(),
+    let mut out = String::new();
+    for (i, c) in line.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
+    out
 }
