@@ -19,6 +19,7 @@
 //! ```
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -331,7 +332,34 @@ impl WaitState {
 /// Shares repeated names between frames.
 #[derive(Debug, Default)]
 struct Interner {
-    set: HashSet<Arc<str>>,
+    set: HashSet<Arc<str>, BuildHasherDefault<FxHasher>>,
+}
+
+/// The Fx hash (as in rustc): names are hashed once per frame, and the
+/// default SipHash costs a visible share of parsing time on large dumps.
+/// Collision attacks only slow the interner down, which is capped in size.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.hash = (self.hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.hash = (self.hash.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
 }
 
 impl Interner {
