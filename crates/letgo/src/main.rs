@@ -6,6 +6,8 @@
 mod cli;
 mod commands;
 mod paths;
+#[allow(dead_code)] // the check and profile commands render through it
+mod report;
 
 use clap::Parser;
 use std::process::ExitCode;

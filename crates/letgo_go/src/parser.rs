@@ -30,6 +30,11 @@ pub fn parse_file(src: &str) -> Parsed {
     let file = p.parse_file();
     let mut errors = p.errors;
     errors.extend(p.scanner.errors);
+    // Recovery can place a node's end one past a missing closing token at
+    // the end of the file; an error there points at the end instead.
+    for e in &mut errors {
+        e.offset = e.offset.min(src.len() as u32);
+    }
     errors.sort_by_key(|e| e.offset);
     Parsed { file, errors }
 }
