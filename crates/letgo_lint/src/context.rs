@@ -1,0 +1,96 @@
+//! What a rule sees of one package: its files, their imports, its
+//! package-level symbols, and the Go version of its module.
+
+use letgo_go::ast::{Expr, Span};
+use letgo_go::build_constraint::LATEST_GO;
+use letgo_go::gomod::GoVersion;
+use letgo_go::load::{Package, Program, SourceFile};
+use letgo_go::symbols::{file_imports, Import};
+
+use crate::diagnostic::Diagnostic;
+
+/// A diagnostic and the index of its file in the package.
+#[derive(Debug, Clone)]
+pub struct FileDiagnostic {
+    pub file: usize,
+    pub diagnostic: Diagnostic,
+}
+
+pub struct PackageContext<'a> {
+    pub program: &'a Program,
+    pub package: &'a Package,
+    /// The module's language version (`go` line); for code outside any
+    /// module, the newest Go.
+    pub go_version: GoVersion,
+    /// `godebug` settings of the module's `go.mod`.
+    pub godebug: Vec<(String, String)>,
+    imports: Vec<Vec<Import>>,
+}
+
+impl<'a> PackageContext<'a> {
+    pub fn new(program: &'a Program, package: &'a Package) -> Self {
+        let gomod = program.module_of(package).and_then(|m| m.gomod.as_ref());
+        let go_version = gomod.map_or(LATEST_GO, |m| m.language_version());
+        let godebug = gomod.map(|m| m.godebug.clone()).unwrap_or_default();
+        let imports = package
+            .files
+            .iter()
+            .map(|f| file_imports(&f.ast, &f.src))
+            .collect();
+        PackageContext {
+            program,
+            package,
+            go_version,
+            godebug,
+            imports,
+        }
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (usize, &'a SourceFile)> {
+        self.package.files.iter().enumerate()
+    }
+
+    pub fn file(&self, index: usize) -> &'a SourceFile {
+        &self.package.files[index]
+    }
+
+    /// The name file `file` uses for the package at `path`, if it imports
+    /// it under a usable name (not `_` or `.`).
+    pub fn import_name(&self, file: usize, path: &str) -> Option<&str> {
+        self.imports[file]
+            .iter()
+            .find(|i| i.path == path && i.name != "_" && i.name != ".")
+            .map(|i| i.name.as_str())
+    }
+
+    /// If `x` is `pkg.Name` for the package at `path` (as file `file`
+    /// names it), the `Name`.
+    pub fn qualified_name(&self, file: usize, x: &Expr, path: &str) -> Option<&'a str> {
+        let Expr::Selector(sel) = x.unparen() else {
+            return None;
+        };
+        let Expr::Ident(pkg) = sel.x.unparen() else {
+            return None;
+        };
+        let src = &self.file(file).src;
+        let local = self.import_name(file, path)?;
+        (pkg.name(src) == local).then(|| sel.sel.name(src))
+    }
+
+    /// The text of `span` in file `file`.
+    pub fn text(&self, file: usize, span: Span) -> &'a str {
+        span.text(&self.file(file).src)
+    }
+
+    /// The package as Go's stack traces name it: `main` for a command,
+    /// otherwise its import path (or its name outside a module).
+    pub fn trace_package(&self) -> String {
+        if self.package.name == "main" {
+            return "main".to_string();
+        }
+        self.package
+            .import_path
+            .clone()
+            .unwrap_or_else(|| self.package.name.clone())
+    }
+}

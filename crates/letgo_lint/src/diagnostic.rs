@@ -1,0 +1,81 @@
+//! What a rule reports. Fixes are data: byte-range edits plus how safe it
+//! is to apply them, as in ruff.
+
+use letgo_go::ast::Span;
+
+/// How safe a fix is to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Applicability {
+    /// Applied by `--fix`: keeps behaviour except for the leak.
+    Safe,
+    /// Applied only with `--unsafe-fixes`.
+    Unsafe,
+    /// Shown, never applied.
+    DisplayOnly,
+}
+
+/// Replace `span` of the file with `content` (an insertion when the span
+/// is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn insert(at: u32, content: impl Into<String>) -> Self {
+        Edit {
+            span: Span::new(at, at),
+            content: content.into(),
+        }
+    }
+
+    pub fn replace(span: Span, content: impl Into<String>) -> Self {
+        Edit {
+            span,
+            content: content.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub message: String,
+    pub applicability: Applicability,
+    /// Edits in the diagnostic's own file, non-overlapping.
+    pub edits: Vec<Edit>,
+}
+
+/// One finding of a rule in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    /// The byte range to point at.
+    pub span: Span,
+    pub message: String,
+    /// The enclosing function, spelled as Go's stack traces spell it.
+    pub function: Option<String>,
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            span,
+            message: message.into(),
+            function: None,
+            fix: None,
+        }
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn in_function(mut self, name: impl Into<String>) -> Self {
+        self.function = Some(name.into());
+        self
+    }
+}

@@ -1,0 +1,263 @@
+//! "Is this obligation met on every path?" over the structured syntax of
+//! one function body, without building a control-flow graph.
+//!
+//! An obligation starts at a statement ([`Obligation::starts`]: a
+//! `context.WithCancel`, a `Lock`, a `time.NewTimer`) and is met by a
+//! statement or expression that discharges it ([`Obligation::meets`]: any
+//! use of `cancel`, an `Unlock`, a `Stop`). The walk tracks one bit: "some
+//! path got here with the obligation pending". It follows `if`, `for`
+//! (with back edges, to a fixpoint), `range`, `switch` with
+//! `fallthrough`, `select`, `break`/`continue` with labels, and ends a path
+//! at `return`, `panic` and other calls that never return. It reports the
+//! exits reached with the obligation pending.
+
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, Stmt};
+
+/// What starts and what meets the obligation being tracked.
+pub trait Obligation {
+    /// The statement after which the obligation is pending.
+    fn starts(&self, stmt: &Stmt) -> bool;
+    /// Whether this simple statement, or the header expression of a
+    /// compound one, meets it.
+    fn meets_stmt(&self, stmt: &Stmt) -> bool;
+    fn meets_expr(&self, expr: &Expr) -> bool;
+    /// Whether a `return` with these results meets it (e.g. by returning
+    /// the cancel function to the caller).
+    fn meets_return(&self, results: &[Expr]) -> bool {
+        results.iter().any(|r| self.meets_expr(r))
+    }
+    /// A call that never returns (`panic`, `os.Exit`, `log.Fatal`).
+    fn never_returns(&self, call: &CallExpr) -> bool;
+}
+
+/// Where a path left the function with the obligation pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// A `return` statement starting at this offset.
+    Return(u32),
+    /// Falling off the end of the body: the offset of its closing brace.
+    End(u32),
+}
+
+impl Exit {
+    pub fn offset(self) -> u32 {
+        match self {
+            Exit::Return(o) | Exit::End(o) => o,
+        }
+    }
+}
+
+/// The exits of `body` that some path reaches with the obligation pending,
+/// in source order, each once.
+pub fn pending_exits(body: &BlockStmt, src: &str, ob: &dyn Obligation) -> Vec<Exit> {
+    let mut w = Walker {
+        ob,
+        src,
+        exits: Vec::new(),
+        targets: Vec::new(),
+        pending_label: None,
+    };
+    let out = w.list(&body.list, false);
+    if out {
+        let end = body.rbrace.unwrap_or_else(|| body.end());
+        w.exits.push(Exit::End(end));
+    }
+    w.exits.sort_by_key(|e| e.offset());
+    w.exits.dedup();
+    w.exits
+}
+
+/// A `break`/`continue` target: a loop, switch or select.
+struct Target<'a> {
+    label: Option<&'a str>,
+    is_loop: bool,
+    breaks: bool,
+    continues: bool,
+}
+
+struct Walker<'o, 'a> {
+    ob: &'o dyn Obligation,
+    src: &'a str,
+    exits: Vec<Exit>,
+    targets: Vec<Target<'a>>,
+    /// A label that names the next loop, switch or select.
+    pending_label: Option<&'a str>,
+}
+
+impl<'a> Walker<'_, 'a> {
+    fn list(&mut self, stmts: &'a [Stmt], mut pending: bool) -> bool {
+        for s in stmts {
+            pending = self.stmt(s, pending);
+        }
+        pending
+    }
+
+    fn stmt(&mut self, s: &'a Stmt, pending: bool) -> bool {
+        match s {
+            Stmt::Return(r) => {
+                if pending && !self.ob.meets_return(&r.results) {
+                    self.exits.push(Exit::Return(r.pos));
+                }
+                false
+            }
+            Stmt::Branch(b) if b.tok == letgo_go::token::Token::Fallthrough => pending,
+            Stmt::Branch(b) => {
+                self.branch(b, pending);
+                false
+            }
+            Stmt::Block(b) => self.list(&b.list, pending),
+            Stmt::Labeled(l) => {
+                // The label's text is kept only for matching `break L`.
+                self.pending_label = Some(l.label.name(self.src));
+                let out = self.stmt(&l.stmt, pending);
+                self.pending_label = None;
+                out
+            }
+            Stmt::If(i) => {
+                let mut p = self.opt_simple(i.init.as_ref(), pending);
+                p &= !self.ob.meets_expr(&i.cond);
+                let then = self.list(&i.body.list, p);
+                let els = match &i.els {
+                    Some(e) => self.stmt(e, p),
+                    None => p,
+                };
+                then || els
+            }
+            Stmt::For(f) => self.for_loop(f, pending),
+            Stmt::Range(r) => {
+                let p = pending && !self.ob.meets_expr(&r.x);
+                self.loop_body(&r.body, p, None, true)
+            }
+            Stmt::Switch(sw) => {
+                let mut p = self.opt_simple(sw.init.as_ref(), pending);
+                p &= !sw.tag.as_ref().is_some_and(|t| self.ob.meets_expr(t));
+                self.switch_clauses(&sw.body.clauses, p)
+            }
+            Stmt::TypeSwitch(sw) => {
+                let mut p = self.opt_simple(sw.init.as_ref(), pending);
+                p &= !self.ob.meets_stmt(&sw.assign);
+                self.switch_clauses(&sw.body.clauses, p)
+            }
+            Stmt::Select(sel) => {
+                self.push_target(false);
+                let mut out = false;
+                for c in &sel.body.clauses {
+                    let p = pending && !c.comm.as_ref().is_some_and(|s| self.ob.meets_stmt(s));
+                    out |= self.list(&c.body, p);
+                }
+                let t = self.targets.pop().expect("pushed above");
+                out || t.breaks
+            }
+            _ => self.simple(s, pending),
+        }
+    }
+
+    fn simple(&mut self, s: &Stmt, pending: bool) -> bool {
+        if let Stmt::Expr(x) = s {
+            if let Expr::Call(c) = x.unparen() {
+                if self.ob.never_returns(c) {
+                    return false;
+                }
+            }
+        }
+        let mut p = pending && !self.ob.meets_stmt(s);
+        if self.ob.starts(s) {
+            p = true;
+        }
+        p
+    }
+
+    fn opt_simple(&mut self, s: Option<&Stmt>, pending: bool) -> bool {
+        match s {
+            Some(s) => self.simple(s, pending),
+            None => pending,
+        }
+    }
+
+    fn branch(&mut self, b: &letgo_go::ast::BranchStmt, pending: bool) {
+        use letgo_go::token::Token;
+        let label = b.label.map(|l| l.name(self.src));
+        let wants_loop = b.tok == Token::Continue;
+        if b.tok != Token::Break && b.tok != Token::Continue {
+            return; // goto and fallthrough: handled by the caller or ignored
+        }
+        let target = self.targets.iter_mut().rev().find(|t| match label {
+            Some(l) => t.label == Some(l),
+            None => !wants_loop || t.is_loop,
+        });
+        if let Some(t) = target {
+            if wants_loop {
+                t.continues |= pending;
+            } else {
+                t.breaks |= pending;
+            }
+        }
+    }
+
+    fn push_target(&mut self, is_loop: bool) {
+        let label = self.pending_label.take();
+        self.targets.push(Target {
+            label,
+            is_loop,
+            breaks: false,
+            continues: false,
+        });
+    }
+
+    fn for_loop(&mut self, f: &'a letgo_go::ast::ForStmt, pending: bool) -> bool {
+        let p = self.opt_simple(f.init.as_ref(), pending);
+        self.loop_body(&f.body, p, Some(f), f.cond.is_some())
+    }
+
+    /// Runs a loop body to a fixpoint of its back edge; returns whether the
+    /// loop can be left with the obligation pending.
+    fn loop_body(
+        &mut self,
+        body: &'a BlockStmt,
+        entry: bool,
+        f: Option<&'a letgo_go::ast::ForStmt>,
+        may_skip: bool,
+    ) -> bool {
+        self.push_target(true);
+        let cond_meets = f
+            .and_then(|f| f.cond.as_ref())
+            .is_some_and(|c| self.ob.meets_expr(c));
+        let mut head = entry;
+        let mut after_cond;
+        loop {
+            after_cond = head && !cond_meets;
+            let mut back = self.list(&body.list, after_cond);
+            back |= self.targets.last().is_some_and(|t| t.continues);
+            if let Some(post) = f.and_then(|f| f.post.as_ref()) {
+                back = self.simple(post, back);
+            }
+            if !back || head {
+                break;
+            }
+            head = true;
+        }
+        let t = self.targets.pop().expect("pushed above");
+        (may_skip && after_cond) || t.breaks
+    }
+
+    fn switch_clauses(&mut self, clauses: &'a [letgo_go::ast::CaseClause], pending: bool) -> bool {
+        self.push_target(false);
+        let mut out = false;
+        let mut carried = false;
+        let mut has_default = false;
+        for c in clauses {
+            has_default |= c.is_default;
+            let p = (pending || carried) && !c.list.iter().any(|x| self.ob.meets_expr(x));
+            let end = self.list(&c.body, p);
+            let falls = matches!(c.body.last(), Some(Stmt::Branch(b)) if b.tok == letgo_go::token::Token::Fallthrough);
+            if falls {
+                carried = end;
+            } else {
+                carried = false;
+                out |= end;
+            }
+        }
+        let t = self.targets.pop().expect("pushed above");
+        out || t.breaks || (!has_default && pending)
+    }
+}

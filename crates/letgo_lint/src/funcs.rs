@@ -1,0 +1,148 @@
+//! Every function body of a package, named as Go's stack traces name it,
+//! so that a static finding and a runtime frame of the same function join
+//! by name: `pkg.F`, `pkg.(*T).M`, `pkg.F.func1` for the first closure in
+//! `F`, `pkg.F.func1.1` for a closure inside that one, and
+//! `pkg.init.func1` for a closure in a package-level initializer
+//! (checked against Go 1.27's `runtime.FuncForPC`).
+
+use crate::context::PackageContext;
+use letgo_go::ast::{BlockStmt, Decl, FuncDecl, FuncLit, FuncType, Stmt};
+use letgo_go::symbols::receiver_base;
+use letgo_go::visit::{inspect, Node};
+
+#[derive(Debug, Clone, Copy)]
+pub enum FuncKind<'a> {
+    Decl(&'a FuncDecl),
+    Lit(&'a FuncLit),
+}
+
+#[derive(Debug, Clone)]
+pub struct Func<'a> {
+    pub file: usize,
+    /// The trace name, package included.
+    pub name: String,
+    pub kind: FuncKind<'a>,
+    pub typ: &'a FuncType,
+    pub body: &'a BlockStmt,
+    /// The enclosing function, as an index into the same list.
+    pub parent: Option<usize>,
+    /// A literal started directly by `go func() { ... }()`.
+    pub spawned: bool,
+}
+
+/// All function declarations with bodies and all function literals of the
+/// package, parents before children.
+pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
+    let pkg = cx.trace_package();
+    let mut out = Vec::new();
+    for (file, sf) in cx.files() {
+        let mut init_closures = 0;
+        for decl in &sf.ast.decls {
+            match decl {
+                Decl::Func(f) => {
+                    let Some(body) = &f.body else { continue };
+                    let name = format!("{pkg}.{}", decl_trace_name(f, &sf.src));
+                    out.push(Func {
+                        file,
+                        name,
+                        kind: FuncKind::Decl(f),
+                        typ: &f.typ,
+                        body,
+                        parent: None,
+                        spawned: false,
+                    });
+                    let me = out.len() - 1;
+                    collect_closures(file, Node::Block(body), me, &mut out);
+                }
+                Decl::Gen(g) => {
+                    // Closures in package-level initializers belong to init.
+                    let mut lits = Vec::new();
+                    inspect(Node::GenDecl(g), &mut |n| {
+                        if let Node::Expr(letgo_go::ast::Expr::FuncLit(l)) = n {
+                            lits.push(&**l);
+                            return false;
+                        }
+                        true
+                    });
+                    for lit in lits {
+                        init_closures += 1;
+                        out.push(Func {
+                            file,
+                            name: format!("{pkg}.init.func{init_closures}"),
+                            kind: FuncKind::Lit(lit),
+                            typ: &lit.typ,
+                            body: &lit.body,
+                            parent: None,
+                            spawned: false,
+                        });
+                        let me = out.len() - 1;
+                        collect_closures(file, Node::Block(&lit.body), me, &mut out);
+                    }
+                }
+                Decl::Bad(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// `F`, `(*T).M` or `T.M`.
+fn decl_trace_name(f: &FuncDecl, src: &str) -> String {
+    let name = f.name.name(src);
+    match f.recv.as_ref().and_then(|r| r.list.first()) {
+        Some(field) => match receiver_base(&field.typ, src) {
+            (t, true) => format!("(*{t}).{name}"),
+            (t, false) => format!("{t}.{name}"),
+        },
+        None => name.to_string(),
+    }
+}
+
+/// Adds the closures directly inside `node` (not inside nested closures)
+/// as children of function `parent`, then recurses into each.
+fn collect_closures<'a>(file: usize, node: Node<'a>, parent: usize, out: &mut Vec<Func<'a>>) {
+    let mut found: Vec<(&'a FuncLit, bool)> = Vec::new();
+    inspect(node, &mut |n| match n {
+        Node::Stmt(Stmt::Go(g)) => {
+            if let letgo_go::ast::Expr::FuncLit(l) = &g.call.fun {
+                found.push((l, true));
+                g.call.args.iter().for_each(|a| {
+                    inspect(Node::expr(a), &mut |m| {
+                        if let Node::Expr(letgo_go::ast::Expr::FuncLit(l)) = m {
+                            found.push((l, false));
+                            return false;
+                        }
+                        true
+                    })
+                });
+                return false;
+            }
+            true
+        }
+        Node::Expr(letgo_go::ast::Expr::FuncLit(l)) => {
+            found.push((l, false));
+            false
+        }
+        _ => true,
+    });
+    let parent_is_closure =
+        out[parent].parent.is_some() || matches!(out[parent].kind, FuncKind::Lit(_));
+    for (i, (lit, spawned)) in found.into_iter().enumerate() {
+        let name = if parent_is_closure {
+            format!("{}.{}", out[parent].name, i + 1)
+        } else {
+            format!("{}.func{}", out[parent].name, i + 1)
+        };
+        out.push(Func {
+            file,
+            name,
+            kind: FuncKind::Lit(lit),
+            typ: &lit.typ,
+            body: &lit.body,
+            parent: Some(parent),
+            spawned,
+        });
+        let me = out.len() - 1;
+        collect_closures(file, Node::Block(&lit.body), me, out);
+    }
+}

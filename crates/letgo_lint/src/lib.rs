@@ -1,0 +1,23 @@
+//! The static rules of letgo.
+//!
+//! - [`registry`]: the one flat table of stable rule codes;
+//! - [`diagnostic`]: what a rule reports, with its [`diagnostic::Fix`];
+//! - [`context`]: what a rule sees of a package (imports, symbols, the Go
+//!   version of its module);
+//! - [`suppress`]: `//letgo:ignore` and `//nolint` comments;
+//! - [`engine`]: runs the enabled rules over a loaded program in parallel;
+//! - `rules/`: one file per rule, documentation first.
+
+pub mod context;
+pub mod diagnostic;
+pub mod engine;
+pub mod flow;
+pub mod funcs;
+pub mod registry;
+pub mod rules;
+pub mod selection;
+pub mod suppress;
+pub mod syntax;
+
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix};
+pub use registry::{Rule, RULES};

@@ -1,0 +1,52 @@
+//! The one flat table of rules. A code keeps its meaning once released.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::rules;
+
+/// A rule: its stable code and name, its documentation, and its check.
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// One line, for `letgo rule` and SARIF.
+    pub summary: &'static str,
+    /// Markdown: what it does, why it leaks, an example, what to write
+    /// instead, and how safe the fix is.
+    pub doc: &'static str,
+    pub check: fn(&PackageContext, &mut Vec<FileDiagnostic>),
+}
+
+/// Every rule, by code.
+pub static RULES: &[&Rule] = &[&rules::lost_cancel::RULE];
+
+/// The rule with this code (`LG106`) or name (`lost-cancel`).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), RULES.len());
+        for r in RULES {
+            assert!(r.code.starts_with("LG") && r.code.len() == 5, "{}", r.code);
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+                "## Fix safety",
+            ] {
+                assert!(r.doc.contains(section), "{} lacks {section}", r.code);
+            }
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! LG106 lost-cancel.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::flow::{pending_exits, Exit, Obligation};
+use crate::funcs::functions;
+use crate::registry::Rule;
+use crate::syntax::{ident_name, indentation_at, mentions, never_returns, statements, StmtSite};
+use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+pub const RULE: Rule = Rule {
+    code: "LG106",
+    name: "lost-cancel",
+    summary: "the cancel function of a derived context is not called on every path",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG106 lost-cancel
+
+## What it does
+Flags a `context.WithCancel`, `WithTimeout`, `WithDeadline` (or their
+`...Cause` forms) whose cancel function is discarded, is not called on
+every path out of the function, or is stored in an unexported field that
+nothing in the package ever calls. It finds everything `go vet`'s
+`lostcancel` finds, and also `_ = cancel` and cancel functions parked in
+fields.
+
+## Why is this bad?
+A derived context stays registered with its parent until it is cancelled:
+the child, its goroutine-free timer and everything its values reference
+live as long as the parent (often the whole process, for
+`context.Background()`). A `WithTimeout` context is released only when its
+deadline passes, which under load is a steady staircase of live contexts.
+
+## Example
+```go
+func fetch(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err // cancel is never called on this path
+	}
+	defer cancel()
+	return do(req)
+}
+```
+
+## Use instead
+```go
+func fetch(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	...
+}
+```
+Returning the cancel function to the caller, or handing it to a
+goroutine that calls it, also counts as calling it.
+
+## Fix safety
+`defer cancel()` right after the call (naming a discarded `_` `cancel`
+when that name is free) is safe when the context does not outlive the
+function. It is unsafe when the context escapes (returned, stored, sent,
+or used by a goroutine): cancelling it at return would stop work that is
+meant to go on; and inside a loop, where the deferred calls pile up until
+the function returns.
+"#;
+
+const CONSTRUCTORS: &[&str] = &[
+    "WithCancel",
+    "WithTimeout",
+    "WithDeadline",
+    "WithCancelCause",
+    "WithTimeoutCause",
+    "WithDeadlineCause",
+];
+
+/// What the cancel function is assigned to.
+enum Target<'a> {
+    Blank(&'a Ident),
+    Local(&'a Ident),
+    Field { name: &'a str, span: Span },
+}
+
+struct Def<'a> {
+    site: StmtSite<'a>,
+    ctor: &'a str,
+    ctx: Option<&'a str>,
+    target: Target<'a>,
+    /// `:=` or a `var` declaration (a new name may be introduced).
+    declares: bool,
+}
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let mut field_stores: Vec<(usize, &str, Span, String)> = Vec::new();
+    for f in functions(cx) {
+        let src = &cx.file(f.file).src;
+        for site in statements(f.body) {
+            let Some(def) = cancel_def(cx, f.file, site) else {
+                continue;
+            };
+            let diag = match def.target {
+                Target::Blank(blank) => discarded(cx, f.file, &def, blank, f.body),
+                Target::Local(id) => {
+                    let name = id.name(src);
+                    for (field, span) in stores_into_fields(f.body, name, src) {
+                        field_stores.push((f.file, field, span, f.name.clone()));
+                    }
+                    not_on_every_path(cx, f.file, &def, id, f.body)
+                }
+                Target::Field { name, span } => {
+                    field_stores.push((f.file, name, span, f.name.clone()));
+                    None
+                }
+            };
+            if let Some(d) = diag {
+                out.push(FileDiagnostic {
+                    file: f.file,
+                    diagnostic: d.in_function(&f.name),
+                });
+            }
+        }
+    }
+    for (file, field, span, func) in field_stores {
+        if is_exported(field) || field_is_read(cx, field) {
+            continue;
+        }
+        let msg = format!(
+            "the cancel function stored in field `{field}` is never called in this package"
+        );
+        out.push(FileDiagnostic {
+            file,
+            diagnostic: Diagnostic::new(RULE.code, span, msg).in_function(func),
+        });
+    }
+}
+
+/// `ctx, cancel := context.WithX(...)` (or `=`, or a `var` declaration).
+fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> Option<Def<'a>> {
+    let src = &cx.file(file).src;
+    let (lhs, rhs, declares): (Vec<&'a Expr>, &'a Expr, bool) = match site.stmt {
+        Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
+            (a.lhs.iter().collect(), &a.rhs[0], a.tok == Token::Define)
+        }
+        Stmt::Decl(g) if g.tok == Token::Var && g.specs.len() == 1 => {
+            let Spec::Value(v) = &g.specs[0] else {
+                return None;
+            };
+            if v.names.len() != 2 || v.values.len() != 1 {
+                return None;
+            }
+            return var_def(cx, file, site, v);
+        }
+        _ => return None,
+    };
+    let ctor = constructor(cx, file, rhs)?;
+    let target = match lhs[1].unparen() {
+        Expr::Ident(id) if id.name(src) == "_" => Target::Blank(id),
+        Expr::Ident(id) => Target::Local(id),
+        Expr::Selector(sel) => Target::Field {
+            name: sel.sel.name(src),
+            span: lhs[1].span(),
+        },
+        _ => return None,
+    };
+    let ctx = ident_name(lhs[0], src).filter(|n| *n != "_");
+    Some(Def {
+        site,
+        ctor,
+        ctx,
+        target,
+        declares,
+    })
+}
+
+fn var_def<'a>(
+    cx: &PackageContext<'a>,
+    file: usize,
+    site: StmtSite<'a>,
+    v: &'a letgo_go::ast::ValueSpec,
+) -> Option<Def<'a>> {
+    let src = &cx.file(file).src;
+    let ctor = constructor(cx, file, &v.values[0])?;
+    let cancel = &v.names[1];
+    let target = if cancel.name(src) == "_" {
+        Target::Blank(cancel)
+    } else {
+        Target::Local(cancel)
+    };
+    let ctx = Some(v.names[0].name(src)).filter(|n| *n != "_");
+    Some(Def {
+        site,
+        ctor,
+        ctx,
+        target,
+        declares: true,
+    })
+}
+
+fn constructor<'a>(cx: &PackageContext<'a>, file: usize, x: &Expr) -> Option<&'a str> {
+    let Expr::Call(call) = x.unparen() else {
+        return None;
+    };
+    let name = cx.qualified_name(file, &call.fun, "context")?;
+    CONSTRUCTORS.contains(&name).then_some(name)
+}
+
+fn discarded(
+    cx: &PackageContext,
+    file: usize,
+    def: &Def,
+    blank: &Ident,
+    body: &letgo_go::ast::BlockStmt,
+) -> Option<Diagnostic> {
+    let msg = format!(
+        "the cancel function returned by context.{} is discarded; the context leaks until its parent is done",
+        def.ctor
+    );
+    let span = Span::new(blank.pos, blank.end);
+    let mut d = Diagnostic::new(RULE.code, span, msg);
+    let src = &cx.file(file).src;
+    let name_is_free = !mentions(Node::Block(body), "cancel", src);
+    if def.declares && def.site.in_list && name_is_free {
+        let mut edits = vec![Edit::replace(span, "cancel")];
+        edits.push(defer_after(src, def.site.stmt.span(), "cancel"));
+        d = d.with_fix(fix(cx, file, def, body, edits));
+    }
+    Some(d)
+}
+
+fn not_on_every_path(
+    cx: &PackageContext,
+    file: usize,
+    def: &Def,
+    id: &Ident,
+    body: &letgo_go::ast::BlockStmt,
+) -> Option<Diagnostic> {
+    let sf = cx.file(file);
+    let name = id.name(&sf.src);
+    let ob = CancelCalled {
+        def: def.site.stmt.span(),
+        name,
+        src: &sf.src,
+    };
+    let exit = *pending_exits(body, &sf.src, &ob).first()?;
+    let (line, _) = sf.line_col(exit.offset());
+    let how = match exit {
+        Exit::Return(_) => format!("the return at line {line} leaks the context"),
+        Exit::End(_) => format!("the function ends at line {line} without it"),
+    };
+    let msg = format!(
+        "`{name}` from context.{} is not called on every path: {how}",
+        def.ctor
+    );
+    let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
+    if def.site.in_list {
+        let edits = vec![defer_after(&sf.src, def.site.stmt.span(), name)];
+        d = d.with_fix(fix(cx, file, def, body, edits));
+    }
+    Some(d)
+}
+
+/// The fix, safe only when the context cannot outlive the function.
+fn fix(
+    cx: &PackageContext,
+    file: usize,
+    def: &Def,
+    body: &letgo_go::ast::BlockStmt,
+    edits: Vec<Edit>,
+) -> Fix {
+    let src = &cx.file(file).src;
+    let escapes = def.ctx.is_some_and(|ctx| context_escapes(body, ctx, src));
+    let applicability = if escapes || def.site.in_loop {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    Fix {
+        message: "call cancel when the function returns: `defer cancel()`".to_string(),
+        applicability,
+        edits,
+    }
+}
+
+/// `\n<indent>defer name()` after `stmt`.
+fn defer_after(src: &str, stmt: Span, name: &str) -> Edit {
+    let indent = indentation_at(src, stmt.start);
+    Edit::insert(stmt.end, format!("\n{indent}defer {name}()"))
+}
+
+/// Whether the context variable is returned, stored, sent, or used by a
+/// goroutine: then it may outlive the function.
+fn context_escapes(body: &letgo_go::ast::BlockStmt, ctx: &str, src: &str) -> bool {
+    let mut escapes = false;
+    inspect(Node::Block(body), &mut |n| {
+        let hit = match n {
+            Node::Stmt(Stmt::Go(g)) => mentions(Node::Call(&g.call), ctx, src),
+            Node::Stmt(Stmt::Return(r)) => {
+                r.results.iter().any(|x| mentions(Node::expr(x), ctx, src))
+            }
+            Node::Stmt(Stmt::Send(s)) => mentions(Node::expr(&s.value), ctx, src),
+            Node::Stmt(Stmt::Assign(a)) => {
+                a.lhs.iter().any(|l| !matches!(l.unparen(), Expr::Ident(_)))
+                    && a.rhs.iter().any(|x| mentions(Node::expr(x), ctx, src))
+            }
+            Node::Expr(Expr::CompositeLit(c)) => {
+                c.elts.iter().any(|x| mentions(Node::expr(x), ctx, src))
+            }
+            _ => false,
+        };
+        escapes |= hit;
+        !escapes
+    });
+    escapes
+}
+
+/// Assignments `x.field = name` in `body`.
+fn stores_into_fields<'a>(
+    body: &'a letgo_go::ast::BlockStmt,
+    name: &str,
+    src: &'a str,
+) -> Vec<(&'a str, Span)> {
+    let mut out = Vec::new();
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(Stmt::Assign(a)) = n {
+            for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                if let (Expr::Selector(sel), Some(rn)) = (l.unparen(), ident_name(r, src)) {
+                    if rn == name {
+                        out.push((sel.sel.name(src), l.span()));
+                    }
+                }
+            }
+        }
+        true
+    });
+    out
+}
+
+/// Whether any selector `.field` in the package is read (anything but the
+/// left side of an assignment).
+fn field_is_read(cx: &PackageContext, field: &str) -> bool {
+    cx.files().any(|(_, sf)| {
+        let mut assigned: Vec<Span> = Vec::new();
+        let mut read = false;
+        inspect(Node::File(&sf.ast), &mut |n| {
+            match n {
+                Node::Stmt(Stmt::Assign(a)) => assigned.extend(a.lhs.iter().map(Expr::span)),
+                Node::Expr(Expr::Selector(sel)) if sel.sel.name(&sf.src) == field => {
+                    let span = Span::new(sel.x.pos(), sel.sel.end);
+                    read |= !assigned.contains(&span);
+                }
+                _ => {}
+            }
+            !read
+        });
+        read
+    })
+}
+
+fn is_exported(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// The obligation: after the definition, some use of the cancel variable.
+struct CancelCalled<'s> {
+    def: Span,
+    name: &'s str,
+    src: &'s str,
+}
+
+impl Obligation for CancelCalled<'_> {
+    fn starts(&self, stmt: &Stmt) -> bool {
+        stmt.span() == self.def
+    }
+
+    fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        if let Stmt::Assign(a) = stmt {
+            // `_ = cancel` silences the compiler, not the leak.
+            let blank = a.lhs.iter().all(|l| ident_name(l, self.src) == Some("_"));
+            if blank
+                && a.rhs
+                    .iter()
+                    .all(|r| ident_name(r, self.src) == Some(self.name))
+            {
+                return false;
+            }
+        }
+        mentions(Node::stmt(stmt), self.name, self.src)
+    }
+
+    fn meets_expr(&self, expr: &Expr) -> bool {
+        mentions(Node::expr(expr), self.name, self.src)
+    }
+
+    fn never_returns(&self, call: &CallExpr) -> bool {
+        never_returns(call, self.src)
+    }
+}

@@ -1,0 +1,159 @@
+//! Small questions about syntax that many rules ask.
+
+use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
+use letgo_go::visit::{inspect, Node};
+
+/// Whether `node` mentions the identifier `name` anywhere, function
+/// literals included.
+pub fn mentions(node: Node, name: &str, src: &str) -> bool {
+    let mut found = false;
+    inspect(node, &mut |n| {
+        if found {
+            return false;
+        }
+        if let Node::Ident(id) = n {
+            found = id.name(src) == name;
+        }
+        true
+    });
+    found
+}
+
+/// The name of a plain identifier expression.
+pub fn ident_name<'s>(x: &Expr, src: &'s str) -> Option<&'s str> {
+    match x.unparen() {
+        Expr::Ident(id) => Some(id.name(src)),
+        _ => None,
+    }
+}
+
+/// `recv.Method(...)`: the method name and receiver expression.
+pub fn method_call<'c, 's>(call: &'c CallExpr, src: &'s str) -> Option<(&'c Expr, &'s str)> {
+    match call.fun.unparen() {
+        Expr::Selector(sel) => Some((&sel.x, sel.sel.name(src))),
+        _ => None,
+    }
+}
+
+/// Calls that never return to their caller: `panic`, `os.Exit`,
+/// `log.Fatal*`/`log.Panic*`, `runtime.Goexit`, and the testing helpers
+/// that stop a test (`t.Fatal`, `t.FailNow`, `t.Skip`...).
+pub fn never_returns(call: &CallExpr, src: &str) -> bool {
+    match call.fun.unparen() {
+        Expr::Ident(id) => id.name(src) == "panic",
+        Expr::Selector(sel) => {
+            let name = sel.sel.name(src);
+            let recv = ident_name(&sel.x, src).unwrap_or("");
+            matches!(
+                (recv, name),
+                ("os", "Exit")
+                    | ("runtime", "Goexit")
+                    | (
+                        "log",
+                        "Fatal" | "Fatalf" | "Fatalln" | "Panic" | "Panicf" | "Panicln"
+                    )
+            ) || matches!(
+                name,
+                "Fatal" | "Fatalf" | "FailNow" | "Skip" | "Skipf" | "SkipNow"
+            )
+        }
+        _ => false,
+    }
+}
+
+/// The whitespace that starts the line holding `offset`.
+pub fn indentation_at(src: &str, offset: u32) -> &str {
+    let start = src[..offset as usize].rfind('\n').map_or(0, |i| i + 1);
+    let line = &src[start..];
+    let width = line.len() - line.trim_start_matches([' ', '\t']).len();
+    &line[..width]
+}
+
+/// The span of a statement, for edits after it.
+pub fn stmt_span(s: &Stmt) -> Span {
+    s.span()
+}
+
+/// A statement of a function body and where it sits.
+#[derive(Debug, Clone, Copy)]
+pub struct StmtSite<'a> {
+    pub stmt: &'a Stmt,
+    /// An element of a statement list (a block or clause body), so that a
+    /// statement can be inserted after it; false for `if`/`for`/`switch`
+    /// init statements.
+    pub in_list: bool,
+    /// Inside a `for` or `range` body.
+    pub in_loop: bool,
+}
+
+/// Every statement of `body`, outer before inner, without entering
+/// function literals (they are functions of their own).
+pub fn statements(body: &letgo_go::ast::BlockStmt) -> Vec<StmtSite<'_>> {
+    let mut out = Vec::new();
+    list_sites(&body.list, false, &mut out);
+    out
+}
+
+fn list_sites<'a>(list: &'a [Stmt], in_loop: bool, out: &mut Vec<StmtSite<'a>>) {
+    for s in list {
+        out.push(StmtSite {
+            stmt: s,
+            in_list: true,
+            in_loop,
+        });
+        nested_sites(s, in_loop, out);
+    }
+}
+
+fn header<'a>(s: Option<&'a Stmt>, in_loop: bool, out: &mut Vec<StmtSite<'a>>) {
+    if let Some(s) = s {
+        out.push(StmtSite {
+            stmt: s,
+            in_list: false,
+            in_loop,
+        });
+    }
+}
+
+fn nested_sites<'a>(s: &'a Stmt, in_loop: bool, out: &mut Vec<StmtSite<'a>>) {
+    match s {
+        Stmt::Block(b) => list_sites(&b.list, in_loop, out),
+        Stmt::Labeled(l) => nested_sites(&l.stmt, in_loop, out),
+        Stmt::If(i) => {
+            header(i.init.as_ref(), in_loop, out);
+            list_sites(&i.body.list, in_loop, out);
+            if let Some(e) = &i.els {
+                match e {
+                    Stmt::Block(b) => list_sites(&b.list, in_loop, out),
+                    other => nested_sites(other, in_loop, out),
+                }
+            }
+        }
+        Stmt::For(f) => {
+            header(f.init.as_ref(), in_loop, out);
+            header(f.post.as_ref(), true, out);
+            list_sites(&f.body.list, true, out);
+        }
+        Stmt::Range(r) => list_sites(&r.body.list, true, out),
+        Stmt::Switch(sw) => {
+            header(sw.init.as_ref(), in_loop, out);
+            for c in &sw.body.clauses {
+                list_sites(&c.body, in_loop, out);
+            }
+        }
+        Stmt::TypeSwitch(sw) => {
+            header(sw.init.as_ref(), in_loop, out);
+            header(Some(&sw.assign), in_loop, out);
+            for c in &sw.body.clauses {
+                list_sites(&c.body, in_loop, out);
+            }
+        }
+        Stmt::Select(sel) => {
+            for c in &sel.body.clauses {
+                header(c.comm.as_ref(), in_loop, out);
+                list_sites(&c.body, in_loop, out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,116 @@
+//! Shared by the fixture tests: load a fixture package, run rules, read
+//! `// want "LG103"` expectations, find the Go toolchain.
+#![allow(dead_code)]
+
+use letgo_go::load::{load, LoadOptions, Program};
+use letgo_lint::engine::{check, Finding};
+use letgo_lint::selection::Selection;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Loads `dir` and runs the rules matching `codes`.
+pub fn run(dir: &Path, codes: &[&str]) -> (Program, Vec<Finding>) {
+    let program = load(&[dir], &LoadOptions::default()).expect("fixture loads");
+    for f in program.files() {
+        assert!(f.errors.is_empty(), "{}: {:?}", f.path.display(), f.errors);
+    }
+    let selection = Selection {
+        select: codes.iter().map(|c| c.to_string()).collect(),
+        ignore: Vec::new(),
+    };
+    let findings = check(&program, &|_| selection.clone());
+    (program, findings)
+}
+
+/// `(file name, line, code)` of every finding.
+pub fn found(program: &Program, findings: &[Finding]) -> Vec<(String, u32, String)> {
+    let mut v: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            let sf = f.source_file(program);
+            let (line, _) = sf.line_col(f.diagnostic.span.start);
+            (file_name(&sf.path), line, f.diagnostic.code.to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `(file name, line, code)` of every `// want "CODE"` comment.
+pub fn wanted(program: &Program) -> Vec<(String, u32, String)> {
+    let mut v = Vec::new();
+    for f in program.files() {
+        for c in &f.ast.comments {
+            let text = c.text(&f.src);
+            let Some(rest) = text.strip_prefix("// want ") else {
+                continue;
+            };
+            let (line, _) = f.line_col(c.span.start);
+            for code in rest.split('"').skip(1).step_by(2) {
+                v.push((file_name(&f.path), line, code.to_string()));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// The Go toolchain of scripts/test, or `$LETGO_GO`; `None` (with a
+/// message) when missing, unless `LETGO_REQUIRE_GO` is set.
+pub fn go_binary() -> Option<PathBuf> {
+    let go = std::env::var_os("LETGO_GO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
+    if go.exists() {
+        return Some(go);
+    }
+    if std::env::var_os("LETGO_REQUIRE_GO").is_some() {
+        panic!(
+            "Go toolchain not found at {}; run scripts/test",
+            go.display()
+        );
+    }
+    eprintln!(
+        "skipped: no Go toolchain at {} (run scripts/test)",
+        go.display()
+    );
+    None
+}
+
+/// Runs the go command in `dir`, offline, and returns (success, output).
+pub fn go(go: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(go)
+        .args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+pub fn gofmt(go_bin: &Path) -> PathBuf {
+    let out = Command::new(go_bin)
+        .args(["env", "GOROOT"])
+        .output()
+        .unwrap();
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("bin/gofmt")
+}
