@@ -11,8 +11,37 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Check Go packages for leaks, and fix what can be fixed.
+    Check(CheckArgs),
+    /// Explain a rule, or list them all.
+    Rule(RuleArgs),
     /// Parse Go files and report syntax errors (a debugging aid).
     Parse(ParseArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Directories (one package), `dir/...` patterns or .go files; the
+    /// default is `./...`.
+    pub paths: Vec<String>,
+    /// Rules to run: codes or prefixes, comma-separated (`LG1,LG201`).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Rules not to run: codes or prefixes, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::report::Format,
+    /// Skip `_test.go` files.
+    #[arg(long)]
+    pub no_tests: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// A rule code (`LG106`) or name (`lost-cancel`); without it, list all.
+    pub code: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -5,8 +5,8 @@
 
 mod cli;
 mod commands;
+mod config;
 mod paths;
-#[allow(dead_code)] // the check and profile commands render through it
 mod report;
 
 use clap::Parser;
@@ -15,6 +15,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match &cli.command {
+        cli::Command::Check(args) => commands::check::run(args),
+        cli::Command::Rule(args) => commands::rule::run(args),
         cli::Command::Parse(args) => commands::parse::run(args),
     };
     match result {

@@ -13,25 +13,17 @@ pub const REPORT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // warnings and notes come with the version-dependent rules
 pub enum Severity {
     Error,
     Warning,
     Info,
 }
 
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
 /// Where a finding comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // runtime findings come with `letgo profile`
 pub enum Source {
     Static,
     Runtime,

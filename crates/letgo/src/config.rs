@@ -1,0 +1,83 @@
+//! `letgo.toml` at a module's root. Flags on the command line win over it.
+//!
+//! ```toml
+//! select = ["LG1", "LG2"]   # codes or prefixes; default: every rule
+//! ignore = ["LG204"]
+//! ```
+
+use anyhow::Context;
+use letgo_lint::selection::Selection;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub select: Option<Vec<String>>,
+    #[serde(default)]
+    pub ignore: Option<Vec<String>>,
+}
+
+impl Config {
+    /// Reads `dir/letgo.toml`; a missing file is an empty config.
+    pub fn read(dir: &Path) -> anyhow::Result<Config> {
+        let path = dir.join("letgo.toml");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
+        };
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The rules to run: the flags' lists where given, else this file's.
+    pub fn selection(&self, select: &[String], ignore: &[String]) -> Selection {
+        let pick = |flag: &[String], file: &Option<Vec<String>>| {
+            if flag.is_empty() {
+                file.clone().unwrap_or_default()
+            } else {
+                flag.to_vec()
+            }
+        };
+        Selection {
+            select: pick(select, &self.select),
+            ignore: pick(ignore, &self.ignore),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lists_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("letgo.toml"),
+            "select = [\"LG1\"]\nignore = [\"LG103\"]\n",
+        )
+        .unwrap();
+        let c = Config::read(dir.path()).unwrap();
+        let s = c.selection(&[], &[]);
+        assert_eq!(
+            (s.select, s.ignore),
+            (vec!["LG1".to_string()], vec!["LG103".to_string()])
+        );
+        let s = c.selection(&["LG2".to_string()], &[]);
+        assert_eq!(s.select, vec!["LG2".to_string()]);
+        assert_eq!(
+            Config::read(&dir.path().join("none")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("letgo.toml"), "selct = []\n").unwrap();
+        let err = Config::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("letgo.toml") && err.contains("selct"), "{err}");
+    }
+}
