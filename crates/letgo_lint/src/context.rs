@@ -7,7 +7,10 @@ use letgo_go::gomod::GoVersion;
 use letgo_go::load::{Package, Program, SourceFile};
 use letgo_go::symbols::{file_imports, Import};
 
+use crate::channels::{channels, Channel};
 use crate::diagnostic::Diagnostic;
+use crate::funcs::{functions, Func};
+use std::sync::OnceLock;
 
 /// A diagnostic and the index of its file in the package.
 #[derive(Debug, Clone)]
@@ -25,6 +28,8 @@ pub struct PackageContext<'a> {
     /// `godebug` settings of the module's `go.mod`.
     pub godebug: Vec<(String, String)>,
     imports: Vec<Vec<Import>>,
+    functions: OnceLock<Vec<Func<'a>>>,
+    channels: OnceLock<Vec<Channel>>,
 }
 
 impl<'a> PackageContext<'a> {
@@ -43,7 +48,20 @@ impl<'a> PackageContext<'a> {
             go_version,
             godebug,
             imports,
+            functions: OnceLock::new(),
+            channels: OnceLock::new(),
         }
+    }
+
+    /// Every function body of the package, computed once for all rules.
+    pub fn functions(&self) -> &[Func<'a>] {
+        self.functions.get_or_init(|| functions(self))
+    }
+
+    /// The channel view of the package, computed once for all rules.
+    pub fn channels(&self) -> &[Channel] {
+        self.channels
+            .get_or_init(|| channels(self, self.functions()))
     }
 
     pub fn files(&self) -> impl Iterator<Item = (usize, &'a SourceFile)> {
@@ -61,6 +79,12 @@ impl<'a> PackageContext<'a> {
             .iter()
             .find(|i| i.path == path && i.name != "_" && i.name != ".")
             .map(|i| i.name.as_str())
+    }
+
+    /// Whether `name` is an import name in file `file` (so `name.F` is a
+    /// call into another package, not a method).
+    pub fn imports_name(&self, file: usize, name: &str) -> bool {
+        self.imports[file].iter().any(|i| i.name == name)
     }
 
     /// If `x` is `pkg.Name` for the package at `path` (as file `file`

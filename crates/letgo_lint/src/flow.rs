@@ -50,6 +50,16 @@ impl Exit {
 /// The exits of `body` that some path reaches with the obligation pending,
 /// in source order, each once.
 pub fn pending_exits(body: &BlockStmt, src: &str, ob: &dyn Obligation) -> Vec<Exit> {
+    exits(body, src, ob, false)
+}
+
+/// Like [`pending_exits`], for an obligation pending from the function's
+/// first statement (a goroutine that must close a channel before it ends).
+pub fn pending_exits_from_entry(body: &BlockStmt, src: &str, ob: &dyn Obligation) -> Vec<Exit> {
+    exits(body, src, ob, true)
+}
+
+fn exits(body: &BlockStmt, src: &str, ob: &dyn Obligation, at_entry: bool) -> Vec<Exit> {
     let mut w = Walker {
         ob,
         src,
@@ -57,7 +67,7 @@ pub fn pending_exits(body: &BlockStmt, src: &str, ob: &dyn Obligation) -> Vec<Ex
         targets: Vec::new(),
         pending_label: None,
     };
-    let out = w.list(&body.list, false);
+    let out = w.list(&body.list, at_entry);
     if out {
         let end = body.rbrace.unwrap_or_else(|| body.end());
         w.exits.push(Exit::End(end));

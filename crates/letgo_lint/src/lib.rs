@@ -8,6 +8,7 @@
 //! - [`engine`]: runs the enabled rules over a loaded program in parallel;
 //! - `rules/`: one file per rule, documentation first.
 
+pub mod channels;
 pub mod context;
 pub mod diagnostic;
 pub mod engine;

@@ -16,7 +16,14 @@ pub struct Rule {
 }
 
 /// Every rule, by code.
-pub static RULES: &[&Rule] = &[&rules::lost_cancel::RULE];
+pub static RULES: &[&Rule] = &[
+    &rules::receive_without_sender::RULE,
+    &rules::select_without_exit::RULE,
+    &rules::abandoned_sender::RULE,
+    &rules::range_over_unclosed_channel::RULE,
+    &rules::lost_cancel::RULE,
+    &rules::send_without_receiver::RULE,
+];
 
 /// The rule with this code (`LG106`) or name (`lost-cancel`).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {

@@ -3,7 +3,6 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
-use crate::funcs::functions;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, never_returns, statements, StmtSite};
 use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
@@ -95,7 +94,7 @@ struct Def<'a> {
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let mut field_stores: Vec<(usize, &str, Span, String)> = Vec::new();
-    for f in functions(cx) {
+    for f in cx.functions() {
         let src = &cx.file(f.file).src;
         for site in statements(f.body) {
             let Some(def) = cancel_def(cx, f.file, site) else {

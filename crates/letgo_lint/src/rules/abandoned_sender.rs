@@ -1,0 +1,456 @@
+//! LG103 abandoned-sender.
+
+use crate::channels::{Capacity, Channel, ChannelKind, Escape, OpKind};
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::flow::{pending_exits, Obligation};
+use crate::funcs::Func;
+use crate::registry::Rule;
+use crate::syntax::never_returns;
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+pub const RULE: Rule = Rule {
+    code: "LG103",
+    name: "abandoned-sender",
+    summary: "a goroutine sends on a channel whose receiver may stop receiving first",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG103 abandoned-sender
+
+## What it does
+Flags goroutines that send on an unbuffered (or too small) channel made
+by a function that can stop receiving before they send: it returns on a
+timeout or `ctx.Done()` case of a `select`, returns early on an error
+path, receives once from many senders, or leaves its receive loop early.
+
+## Why is this bad?
+A send on an unbuffered channel blocks until someone receives. Once the
+receiver has returned, nobody ever will: the goroutine, its stack and
+everything it references stay in memory for the life of the process. This
+is the most common goroutine leak in real Go code.
+
+## Example
+```go
+func fetch(ctx context.Context, url string) (string, error) {
+	ch := make(chan string)
+	go func() { ch <- get(url) }()
+	select {
+	case s := <-ch:
+		return s, nil
+	case <-ctx.Done():
+		return "", ctx.Err() // the goroutine blocks on its send forever
+	}
+}
+```
+
+## Use instead
+```go
+	ch := make(chan string, 1) // the send never blocks
+```
+With one sender per element of `xs`, `make(chan T, len(xs))`.
+
+## Fix safety
+Giving the channel room for every send is safe: a receiver that was
+going to receive still receives the same values in the same order; a
+sender no longer waits for a receiver that is gone. The fix is offered when
+the channel is made locally, unbuffered, and the number of sends is known
+(one goroutine sending at most once on every path, or one such goroutine
+per element of a ranged slice).
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    for ch in cx.channels() {
+        if ch.kind != ChannelKind::Local || ch.escape != Escape::None {
+            continue;
+        }
+        if let Some(d) = judge(cx, ch) {
+            let file = ch.origin.as_ref().map_or(0, |o| o.file);
+            out.push(FileDiagnostic {
+                file,
+                diagnostic: d,
+            });
+        }
+    }
+}
+
+/// Senders in goroutines blocking on the channel, and a maker that can
+/// stop receiving first.
+fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
+    let origin = ch.origin.as_ref()?;
+    let send = ch
+        .ops_of(OpKind::Send)
+        .find(|o| o.goroutine.is_some() && o.blocking())?;
+    let maker_receives: Vec<_> = ch
+        .ops
+        .iter()
+        .filter(|o| o.goroutine.is_none() && matches!(o.kind, OpKind::Recv | OpKind::Range))
+        .collect();
+    if maker_receives.is_empty() || ch.has(OpKind::Close) {
+        return None;
+    }
+    let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
+    let sf = cx.file(origin.file);
+    // Senders started by the maker itself: spawns inside callees follow
+    // protocols of their own.
+    let spawn = ch.spawns.iter().find(|s| s.function == origin.function)?;
+    let per_goroutine = sends_per_goroutine(maker, spawn.pos, ch, &sf.src);
+    if room_for_every_send(
+        &ch.capacity,
+        spawn.in_loop,
+        spawn.range_over.as_deref(),
+        per_goroutine,
+    ) {
+        return None;
+    }
+    let once = maker_receives.len() == 1 && !maker_receives[0].in_loop;
+    let counted = maker_receives
+        .iter()
+        .any(|r| in_counted_loop(maker.body, r.span.start));
+    // A sized buffer may match the loop's length, which is not known here.
+    let why = if spawn.in_loop && once && ch.capacity == Capacity::Unbuffered {
+        let (line, _) = sf.line_col(spawn.pos);
+        Some(format!(
+            "it receives once, but the loop at line {line} starts many senders"
+        ))
+    } else if let Some(exit) = spawn
+        .in_loop
+        .then(|| receive_loop_exit(maker, &ch.name, &sf.src))
+        .flatten()
+    {
+        let (line, _) = sf.line_col(exit);
+        Some(format!(
+            "the receive loop can leave at line {line} before every sender is received from"
+        ))
+    } else if spawn.in_loop || counted || per_goroutine.is_none() {
+        // Loops that send and loops that receive run in step; path by
+        // path they cannot be compared.
+        None
+    } else if deferred_receive_anywhere(maker, &ch.name, &sf.src) {
+        // A deferred receive runs at every return, wherever it was deferred.
+        None
+    } else {
+        early_exit(maker, spawn.pos, &ch.name, &sf.src).map(|exit| {
+            let (line, _) = sf.line_col(exit);
+            format!("the receiver returns at line {line} without receiving")
+        })
+    }?;
+    let (send_line, _) = cx.file(send.file).line_col(send.span.start);
+    let what = match &ch.capacity {
+        Capacity::Unbuffered => format!("unbuffered channel `{}`", ch.name),
+        _ => format!("channel `{}`, whose buffer can fill,", ch.name),
+    };
+    let msg = format!("goroutine sends on {what} at line {send_line} and can block forever: {why}");
+    let mut d = Diagnostic::new(RULE.code, origin.make, msg).in_function(&origin.function);
+    if let Some(fix) = buffer_fix(
+        ch,
+        spawn.in_loop,
+        spawn.range_over.as_deref(),
+        per_goroutine,
+    ) {
+        d = d.with_fix(fix);
+    }
+    Some(d)
+}
+
+fn room_for_every_send(
+    cap: &Capacity,
+    in_loop: bool,
+    range_over: Option<&str>,
+    per: Option<u32>,
+) -> bool {
+    match (cap, per) {
+        (Capacity::Unknown, _) => true,
+        (Capacity::Unbuffered, _) => false,
+        (Capacity::Const(n), Some(p)) => !in_loop && u64::from(p) <= *n,
+        (Capacity::Len(x), Some(1)) => in_loop && range_over == Some(x.as_str()),
+        _ => false,
+    }
+}
+
+fn buffer_fix(
+    ch: &Channel,
+    in_loop: bool,
+    range_over: Option<&str>,
+    per: Option<u32>,
+) -> Option<Fix> {
+    let origin = ch.origin.as_ref()?;
+    if ch.capacity != Capacity::Unbuffered || per != Some(1) {
+        return None;
+    }
+    let size = match (in_loop, range_over) {
+        (false, _) => "1".to_string(),
+        (true, Some(xs)) => format!("len({xs})"),
+        (true, None) => return None,
+    };
+    Some(Fix {
+        message: format!(
+            "give the channel room for every send: make(chan {}, {size})",
+            origin.elem
+        ),
+        applicability: Applicability::Safe,
+        edits: vec![Edit::replace(
+            origin.make,
+            format!("make(chan {}, {size})", origin.elem),
+        )],
+    })
+}
+
+/// The most sends one goroutine started at `go_pos` makes on any path
+/// (`None`: unbounded or unknown).
+fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &Channel, src: &str) -> Option<u32> {
+    let mut body: Option<&BlockStmt> = None;
+    inspect(Node::Block(maker.body), &mut |n| {
+        if let Node::Stmt(Stmt::Go(g)) = n {
+            if g.pos == go_pos {
+                if let Expr::FuncLit(l) = g.call.fun.unparen() {
+                    body = Some(&l.body);
+                }
+            }
+        }
+        body.is_none()
+    });
+    let counted = max_sends(&body?.list, &ch.name, src);
+    let total = counted.fall.max(counted.returned);
+    (total != u32::MAX).then_some(total)
+}
+
+struct Sends {
+    /// Most sends on a path that continues after the statements.
+    fall: u32,
+    /// Most sends on a path that returned inside them.
+    returned: u32,
+    falls_through: bool,
+}
+
+fn max_sends(list: &[Stmt], ch: &str, src: &str) -> Sends {
+    let mut acc = Sends {
+        fall: 0,
+        returned: 0,
+        falls_through: true,
+    };
+    for s in list {
+        if !acc.falls_through {
+            break;
+        }
+        let r = stmt_sends(s, ch, src);
+        acc.returned = acc.returned.max(acc.fall.saturating_add(r.returned));
+        acc.fall = acc.fall.saturating_add(r.fall);
+        acc.falls_through = r.falls_through;
+    }
+    acc
+}
+
+fn stmt_sends(s: &Stmt, ch: &str, src: &str) -> Sends {
+    let one = |n: u32| Sends {
+        fall: n,
+        returned: 0,
+        falls_through: true,
+    };
+    let either = |a: Sends, b: Sends| Sends {
+        fall: if a.falls_through && b.falls_through {
+            a.fall.max(b.fall)
+        } else if a.falls_through {
+            a.fall
+        } else {
+            b.fall
+        },
+        returned: a.returned.max(b.returned),
+        falls_through: a.falls_through || b.falls_through,
+    };
+    match s {
+        Stmt::Send(send) if crate::syntax::ident_name(&send.chan, src) == Some(ch) => one(1),
+        Stmt::Return(_) => Sends {
+            fall: 0,
+            returned: 0,
+            falls_through: false,
+        },
+        Stmt::Block(b) => max_sends(&b.list, ch, src),
+        Stmt::If(i) => {
+            let then = max_sends(&i.body.list, ch, src);
+            let els = i.els.as_ref().map_or(one(0), |e| stmt_sends(e, ch, src));
+            either(then, els)
+        }
+        Stmt::Switch(_)
+        | Stmt::TypeSwitch(_)
+        | Stmt::Select(_)
+        | Stmt::For(_)
+        | Stmt::Range(_)
+        | Stmt::Labeled(_) => {
+            if crate::syntax::mentions(Node::stmt(s), ch, src) {
+                let looping = matches!(s, Stmt::For(_) | Stmt::Range(_));
+                let n = if looping {
+                    u32::MAX
+                } else {
+                    count_sends(s, ch, src)
+                };
+                one(n)
+            } else {
+                one(0)
+            }
+        }
+        _ => one(0),
+    }
+}
+
+fn count_sends(s: &Stmt, ch: &str, src: &str) -> u32 {
+    let mut n = 0;
+    inspect(Node::stmt(s), &mut |node| {
+        if let Node::Stmt(Stmt::Send(send)) = node {
+            if crate::syntax::ident_name(&send.chan, src) == Some(ch) {
+                n += 1;
+            }
+        }
+        !matches!(node, Node::Stmt(Stmt::For(_) | Stmt::Range(_)))
+    });
+    // Sends in different clauses are alternatives: at most one runs.
+    n.min(1)
+}
+
+fn deferred_receive_anywhere(maker: &Func, ch: &str, src: &str) -> bool {
+    let recv = Receives {
+        go_pos: u32::MAX,
+        ch,
+        src,
+    };
+    crate::syntax::statements(maker.body)
+        .iter()
+        .any(|site| recv.deferred_receive(site.stmt))
+}
+
+/// Whether `offset` lies in a `for` with a condition or a `range` loop of
+/// `body` (one that may run any number of times, zero included).
+fn in_counted_loop(body: &BlockStmt, offset: u32) -> bool {
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        let counted = match n {
+            Node::Stmt(s @ Stmt::For(f)) if f.cond.is_some() => Some(s),
+            Node::Stmt(s @ Stmt::Range(_)) => Some(s),
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => None,
+        };
+        if let Some(s) = counted {
+            found |= s.pos() <= offset && offset < s.end();
+        }
+        !found
+    });
+    found
+}
+
+/// In a loop that receives from the channel, a `return` or `break` that
+/// leaves it early.
+fn receive_loop_exit(maker: &Func, ch: &str, src: &str) -> Option<u32> {
+    let recv = Receives {
+        go_pos: u32::MAX,
+        ch,
+        src,
+    };
+    let mut exit = None;
+    inspect(Node::Block(maker.body), &mut |n| {
+        let body = match n {
+            // Only loops meant to run a fixed number of times: an endless
+            // event loop's exits are guarded by its own bookkeeping.
+            Node::Stmt(Stmt::For(f)) if f.cond.is_some() => &f.body,
+            Node::Stmt(Stmt::Range(r)) if !recv.meets_expr(&r.x) => &r.body,
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => return exit.is_none(),
+        };
+        if exit.is_none() && recv.receives(Node::Block(body)) {
+            exit = leaving_stmt(body);
+        }
+        exit.is_none()
+    });
+    exit
+}
+
+/// A `return`, or a `break` out of this loop, inside a loop body.
+fn leaving_stmt(body: &BlockStmt) -> Option<u32> {
+    leaving(&body.list, true)
+}
+
+fn leaving(list: &[Stmt], breaks_leave: bool) -> Option<u32> {
+    list.iter().find_map(|s| match s {
+        Stmt::Return(r) => Some(r.pos),
+        Stmt::Branch(b) if b.tok == Token::Break && b.label.is_none() && breaks_leave => {
+            Some(b.tok_pos)
+        }
+        Stmt::Block(b) => leaving(&b.list, breaks_leave),
+        Stmt::Labeled(l) => leaving(std::slice::from_ref(&l.stmt), breaks_leave),
+        Stmt::If(i) => leaving(&i.body.list, breaks_leave).or_else(|| {
+            i.els
+                .as_ref()
+                .and_then(|e| leaving(std::slice::from_ref(e), breaks_leave))
+        }),
+        // A plain `break` inside these leaves them, not the loop.
+        Stmt::For(f) => leaving(&f.body.list, false),
+        Stmt::Range(r) => leaving(&r.body.list, false),
+        Stmt::Switch(sw) => sw.body.clauses.iter().find_map(|c| leaving(&c.body, false)),
+        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().find_map(|c| leaving(&c.body, false)),
+        Stmt::Select(sel) => sel
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| leaving(&c.body, false)),
+        _ => None,
+    })
+}
+
+/// The first return the maker can reach after starting the sender without
+/// receiving from the channel.
+fn early_exit(maker: &Func, go_pos: u32, ch: &str, src: &str) -> Option<u32> {
+    let ob = Receives { go_pos, ch, src };
+    pending_exits(maker.body, src, &ob)
+        .first()
+        .map(|e| e.offset())
+}
+
+struct Receives<'s> {
+    go_pos: u32,
+    ch: &'s str,
+    src: &'s str,
+}
+
+impl Receives<'_> {
+    fn receives(&self, node: Node) -> bool {
+        let mut found = false;
+        inspect(node, &mut |n| {
+            if let Node::Expr(Expr::Unary(u)) = n {
+                found |= u.op == Token::Arrow
+                    && crate::syntax::ident_name(&u.x, self.src) == Some(self.ch);
+            }
+            if let Node::Stmt(Stmt::Range(r)) = n {
+                found |= crate::syntax::ident_name(&r.x, self.src) == Some(self.ch);
+            }
+            !found && !matches!(n, Node::Expr(Expr::FuncLit(_)))
+        });
+        found
+    }
+
+    /// A deferred literal runs at every later return: its receive counts.
+    fn deferred_receive(&self, stmt: &Stmt) -> bool {
+        let Stmt::Defer(d) = stmt else { return false };
+        let Expr::FuncLit(lit) = d.call.fun.unparen() else {
+            return false;
+        };
+        self.receives(Node::Block(&lit.body))
+    }
+}
+
+impl Obligation for Receives<'_> {
+    fn starts(&self, stmt: &Stmt) -> bool {
+        matches!(stmt, Stmt::Go(g) if g.pos == self.go_pos)
+    }
+    fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        !self.starts(stmt) && (self.receives(Node::stmt(stmt)) || self.deferred_receive(stmt))
+    }
+    fn meets_expr(&self, expr: &Expr) -> bool {
+        crate::syntax::ident_name(expr, self.src) == Some(self.ch)
+            || self.receives(Node::expr(expr))
+    }
+    fn never_returns(&self, call: &CallExpr) -> bool {
+        never_returns(call, self.src)
+    }
+}

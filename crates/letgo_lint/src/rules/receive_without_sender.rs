@@ -1,0 +1,164 @@
+//! LG101 receive-without-sender.
+
+use crate::channels::{Channel, ChannelKind, Op, OpKind};
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::flow::{pending_exits_from_entry, Obligation};
+use crate::registry::Rule;
+use crate::syntax::{ident_name, never_returns};
+use letgo_go::ast::{CallExpr, Expr, Stmt};
+use letgo_go::visit::{inspect, Node};
+
+pub const RULE: Rule = Rule {
+    code: "LG101",
+    name: "receive-without-sender",
+    summary: "a receive from a channel that nothing sends to or closes",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG101 receive-without-sender
+
+## What it does
+Flags a blocking receive (`<-ch`, `v := <-ch`, a `select` with only that
+case) from a channel that nothing in view ever sends to or closes — a
+local channel and the goroutines it is handed to, or an unexported field
+or package variable across the whole package — and a receive from a
+channel that the goroutine meant to close closes only on some paths.
+
+## Why is this bad?
+Such a receive waits forever. The goroutine doing it, and all it
+references, is never freed; a `stopCh` field that is only ever received
+from keeps every worker of every instance alive.
+
+## Example
+```go
+done := make(chan struct{})
+go func() {
+	if err := work(); err != nil {
+		return // done is never closed on this path
+	}
+	close(done)
+}()
+<-done
+```
+
+## Use instead
+```go
+go func() {
+	defer close(done)
+	if err := work(); err != nil {
+		return
+	}
+}()
+```
+
+## Fix safety
+No automatic fix: which path should send or close is a design decision.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    for ch in cx.channels() {
+        if !ch.senders_in_view() || ch.has(OpKind::Send) {
+            continue;
+        }
+        let Some(recv) = first_blocking_receive(ch) else {
+            continue;
+        };
+        let msg = if ch.has(OpKind::Close) {
+            match closed_on_some_paths(cx, ch, recv) {
+                Some(m) => m,
+                None => continue,
+            }
+        } else {
+            format!(
+                "receive from `{}` blocks forever: nothing in {} sends to it or closes it",
+                ch.name,
+                scope(ch)
+            )
+        };
+        out.push(FileDiagnostic {
+            file: recv.file,
+            diagnostic: Diagnostic::new(RULE.code, recv.span, msg).in_function(&recv.function),
+        });
+    }
+}
+
+fn scope(ch: &Channel) -> &'static str {
+    match ch.kind {
+        ChannelKind::Local => "this function or the goroutines it starts",
+        ChannelKind::Field | ChannelKind::Global => "the package",
+    }
+}
+
+/// A plain receive, or a `select` whose only case receives (a range is
+/// LG104's to judge).
+fn first_blocking_receive(ch: &Channel) -> Option<&Op> {
+    ch.ops_of(OpKind::Recv).find(|o| o.blocking())
+}
+
+/// For a local channel that a goroutine it starts closes: a path of that
+/// goroutine that returns without closing, while the maker waits.
+fn closed_on_some_paths(cx: &PackageContext, ch: &Channel, recv: &Op) -> Option<String> {
+    if ch.kind != ChannelKind::Local || recv.goroutine.is_some() {
+        return None;
+    }
+    let closes: Vec<&Op> = ch.ops_of(OpKind::Close).collect();
+    // A close inside a loop runs on an iteration the paths cannot tell.
+    if closes.iter().any(|c| c.goroutine.is_none() || c.in_loop) {
+        return None;
+    }
+    let closer = cx
+        .functions()
+        .iter()
+        .find(|f| f.name == closes[0].function && f.spawned)?;
+    let src = &cx.file(closer.file).src;
+    let ob = Closes { ch: &ch.name, src };
+    let exit = *pending_exits_from_entry(closer.body, src, &ob).first()?;
+    let (line, _) = cx.file(closer.file).line_col(exit.offset());
+    Some(format!(
+        "receive from `{}` can block forever: the goroutine that closes it returns at line {line} without closing it",
+        ch.name
+    ))
+}
+
+/// From the start of the goroutine, `close(ch)` or a send.
+struct Closes<'s> {
+    ch: &'s str,
+    src: &'s str,
+}
+
+impl Closes<'_> {
+    fn closes(&self, node: Node) -> bool {
+        let mut found = false;
+        inspect(node, &mut |n| {
+            match n {
+                Node::Call(c) => {
+                    found |= ident_name(&c.fun, self.src) == Some("close")
+                        && c.args.first().and_then(|a| ident_name(a, self.src)) == Some(self.ch);
+                }
+                Node::Stmt(Stmt::Send(s)) => {
+                    found |= ident_name(&s.chan, self.src) == Some(self.ch)
+                }
+                _ => {}
+            }
+            !found
+        });
+        found
+    }
+}
+
+impl Obligation for Closes<'_> {
+    fn starts(&self, _stmt: &Stmt) -> bool {
+        false
+    }
+    fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        self.closes(Node::stmt(stmt))
+    }
+    fn meets_expr(&self, expr: &Expr) -> bool {
+        self.closes(Node::expr(expr))
+    }
+    fn never_returns(&self, call: &CallExpr) -> bool {
+        never_returns(call, self.src)
+    }
+}

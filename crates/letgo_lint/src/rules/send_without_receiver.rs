@@ -1,0 +1,90 @@
+//! LG107 send-without-receiver.
+
+use crate::channels::{Capacity, Channel, ChannelKind, OpKind};
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::registry::Rule;
+
+pub const RULE: Rule = Rule {
+    code: "LG107",
+    name: "send-without-receiver",
+    summary: "a blocking send on a channel that nothing receives from",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG107 send-without-receiver
+
+## What it does
+Flags a blocking send on a channel that nothing in view ever receives
+from — a local channel and the goroutines it is handed to, or an
+unexported field or package variable across the whole package — when the
+channel's buffer cannot hold every send.
+
+## Why is this bad?
+The send waits forever for a receiver that does not exist. The goroutine
+that sends is never freed, with everything it references.
+
+## Example
+```go
+func start() {
+	done := make(chan bool)
+	go func() {
+		work()
+		done <- true // nobody receives: blocks forever
+	}()
+}
+```
+
+## Use instead
+Receive from the channel where the result is needed, or drop the channel
+if nobody needs the signal.
+
+## Fix safety
+No automatic fix: whether the value is needed is a design decision.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    for ch in cx.channels() {
+        // A closed channel makes a later send panic, not block: a protocol
+        // the author chose, not a leak.
+        if !ch.receivers_in_view()
+            || ch.has(OpKind::Recv)
+            || ch.has(OpKind::Range)
+            || ch.has(OpKind::Close)
+        {
+            continue;
+        }
+        let Some(send) = ch.ops_of(OpKind::Send).find(|o| o.blocking()) else {
+            continue;
+        };
+        if buffer_holds_every_send(ch) {
+            continue;
+        }
+        let place = match ch.kind {
+            ChannelKind::Local => "this function or the goroutines it starts",
+            ChannelKind::Field | ChannelKind::Global => "the package",
+        };
+        let msg = format!(
+            "send on `{}` blocks forever: nothing in {place} receives from it",
+            ch.name
+        );
+        out.push(FileDiagnostic {
+            file: send.file,
+            diagnostic: Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function),
+        });
+    }
+}
+
+/// A buffer at least as large as the number of sends, when that number is
+/// known (no send in a loop, no sender started in a loop).
+fn buffer_holds_every_send(ch: &Channel) -> bool {
+    let bounded = !ch.ops.iter().any(|o| o.in_loop) && !ch.spawns.iter().any(|s| s.in_loop);
+    match &ch.capacity {
+        Capacity::Unbuffered => false,
+        Capacity::Const(n) => {
+            bounded && ch.ops_of(OpKind::Send).filter(|o| o.blocking()).count() as u64 <= *n
+        }
+        Capacity::Len(_) | Capacity::Unknown => true,
+    }
+}
