@@ -8,6 +8,10 @@ mod commands;
 mod paths;
 #[allow(dead_code)] // the check and profile commands render through it
 mod report;
+mod runtime_findings;
+mod runtime_http;
+mod runtime_input;
+mod runtime_source;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -16,6 +20,8 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match &cli.command {
         cli::Command::Parse(args) => commands::parse::run(args),
+        cli::Command::Profile(args) => commands::profile::run(args),
+        cli::Command::Diff(args) => commands::diff::run(args),
     };
     match result {
         Ok(code) => code,

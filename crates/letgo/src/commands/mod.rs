@@ -1,3 +1,5 @@
 //! One module per subcommand.
 
+pub mod diff;
 pub mod parse;
+pub mod profile;
