@@ -17,6 +17,10 @@ pub enum Command {
     Rule(RuleArgs),
     /// Parse Go files and report syntax errors (a debugging aid).
     Parse(ParseArgs),
+    /// Find leaks in goroutine dumps and profiles (files or a live endpoint).
+    Profile(crate::commands::profile::ProfileArgs),
+    /// Per-site growth between two heap (or goroutine) profiles.
+    Diff(crate::commands::diff::DiffArgs),
 }
 
 #[derive(Args, Debug)]

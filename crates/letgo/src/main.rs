@@ -8,6 +8,10 @@ mod commands;
 mod config;
 mod paths;
 mod report;
+mod runtime_findings;
+mod runtime_http;
+mod runtime_input;
+mod runtime_source;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -18,6 +22,8 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => commands::check::run(args),
         cli::Command::Rule(args) => commands::rule::run(args),
         cli::Command::Parse(args) => commands::parse::run(args),
+        cli::Command::Profile(args) => commands::profile::run(args),
+        cli::Command::Diff(args) => commands::diff::run(args),
     };
     match result {
         Ok(code) => code,

@@ -23,7 +23,6 @@ pub enum Severity {
 /// Where a finding comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code)] // runtime findings come with `letgo profile`
 pub enum Source {
     Static,
     Runtime,

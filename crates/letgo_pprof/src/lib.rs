@@ -15,6 +15,7 @@
 //! the position and what was expected, never panics, and the decoded size is
 //! capped ([`DecodeOptions`]) against gzip bombs.
 
+mod builder;
 mod dump;
 mod error;
 mod gostr;
@@ -28,6 +29,7 @@ mod wire;
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 use std::sync::Arc;
 
+pub use builder::{BuildFrame, ProfileBuilder};
 pub use dump::{
     Ancestor, Arg, CreatedBy, Elision, Frame, FrameRegisters, Goroutine, GoroutineDump,
     GoroutineDumpReader, WaitKind, WaitState,

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod diff;
 pub mod parse;
+pub mod profile;
 pub mod rule;

@@ -1,0 +1,166 @@
+//! `letgo diff BASE NEW`: growth per site between two heap profiles (or two
+//! goroutine snapshots), like `go tool pprof -diff_base` but ranked and
+//! explained; `--write-pprof OUT` writes NEW minus BASE as a profile that
+//! `go tool pprof` opens.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use letgo_pprof::{BuildFrame, ProfileBuilder};
+use letgo_runtime::{
+    analyze_goroutines, analyze_heap, Config, GoroutineAnalysis, HeapAnalysis, SiteFrame,
+};
+
+use crate::commands::profile::{finish, GroupByArg};
+use crate::paths;
+use crate::report::Format;
+use crate::runtime_findings::{goroutine_findings, heap_findings, human_bytes};
+use crate::runtime_input::{load, Inputs};
+use crate::runtime_source::SourceTree;
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The earlier profile or dump (a file or URL).
+    pub base: String,
+    /// The later one, of the same kind.
+    pub new: String,
+    /// Write NEW minus BASE, one sample per site, as a gzipped pprof profile.
+    #[arg(long, value_name = "OUT")]
+    pub write_pprof: Option<PathBuf>,
+    /// A checkout of the program's source, to show the code at each finding.
+    #[arg(long)]
+    pub source: Option<PathBuf>,
+    /// How goroutines are grouped.
+    #[arg(long, value_enum, default_value_t = GroupByArg::Stack)]
+    pub group_by: GroupByArg,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let source = args.source.as_deref().map(SourceTree::open).transpose()?;
+    let config = Config {
+        group_by: args.group_by.into(),
+        ..Config::default()
+    };
+    let inputs = load(&[args.base.clone(), args.new.clone()], config.group_by)?;
+    let reported = match (inputs.heaps.len(), series_len(&inputs)) {
+        (2, 0) => {
+            let heap = analyze_heap(&inputs.heaps, &config);
+            eprintln!("{}", heap_summary(&heap));
+            if let Some(out) = &args.write_pprof {
+                write_heap_diff(&heap, out)?;
+            }
+            heap_findings(&heap, source.as_ref())
+        }
+        (0, 2) => {
+            let goroutines = analyze_goroutines(&inputs.goroutines, &config);
+            eprintln!(
+                "goroutines: {} → {}",
+                goroutines.totals[0], goroutines.totals[1]
+            );
+            if let Some(out) = &args.write_pprof {
+                write_goroutine_diff(&goroutines, out)?;
+            }
+            goroutine_findings(&goroutines, source.as_ref())
+        }
+        _ => bail!(
+            "{} and {}: expected two heap profiles or two goroutine snapshots (goroutine dumps or profiles)",
+            args.base,
+            args.new
+        ),
+    };
+    finish(&reported, args.format)
+}
+
+/// Goroutine snapshots other than `goroutineleak` profiles.
+fn series_len(inputs: &Inputs) -> usize {
+    inputs
+        .goroutines
+        .iter()
+        .filter(|g| g.source != letgo_runtime::GoroutineSource::LeakProfile)
+        .count()
+}
+
+/// The totals and the largest rises, for stderr.
+fn heap_summary(heap: &HeapAnalysis) -> String {
+    let mut lines = vec![format!(
+        "in-use heap: {} → {}",
+        human_bytes(heap.totals[0]),
+        human_bytes(heap.totals[1])
+    )];
+    for s in heap.sites.iter().filter(|s| s.increase() > 0).take(10) {
+        let name = s.site.site.as_ref().map_or("?", |f| &*f.function);
+        lines.push(format!(
+            "  {:>12}  {name}",
+            format!("+{}", human_bytes(s.increase()))
+        ));
+    }
+    lines.join("\n")
+}
+
+fn build_frames(frames: &[SiteFrame]) -> Vec<BuildFrame<'_>> {
+    frames
+        .iter()
+        .map(|f| BuildFrame {
+            function: &f.function,
+            file: &f.file,
+            line: i64::from(f.line),
+        })
+        .collect()
+}
+
+fn write_heap_diff(heap: &HeapAnalysis, out: &Path) -> anyhow::Result<()> {
+    let mut b = ProfileBuilder::new(&[("inuse_objects", "count"), ("inuse_space", "bytes")]);
+    b.period("space", "bytes", 0)
+        .comment(&diff_comment(&heap.snapshots));
+    for s in &heap.sites {
+        let delta = |v: &[i64]| v.last().copied().unwrap_or(0) - v.first().copied().unwrap_or(0);
+        let values = vec![delta(&s.objects), delta(&s.bytes)];
+        if values != [0, 0] {
+            b.add_sample(&build_frames(&s.site.frames), values, &[]);
+        }
+    }
+    write(b, out)
+}
+
+fn write_goroutine_diff(goroutines: &GoroutineAnalysis, out: &Path) -> anyhow::Result<()> {
+    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
+    b.period("goroutine", "count", 1)
+        .comment(&diff_comment(&goroutines.snapshots));
+    for g in &goroutines.groups {
+        let delta = g.counts.last().copied().unwrap_or(0) as i64
+            - g.counts.first().copied().unwrap_or(0) as i64;
+        if delta != 0 {
+            b.add_sample(
+                &build_frames(&g.group.frames),
+                vec![delta],
+                &[("state", &g.group.state)],
+            );
+        }
+    }
+    write(b, out)
+}
+
+fn diff_comment(snapshots: &[std::sync::Arc<str>]) -> String {
+    let names: Vec<&str> = snapshots.iter().map(|s| &**s).collect();
+    format!(
+        "letgo diff: {} minus {}",
+        names.last().unwrap_or(&"?"),
+        names.first().unwrap_or(&"?")
+    )
+}
+
+/// Writes atomically: a temporary file next to `out`, then a rename.
+fn write(builder: ProfileBuilder, out: &Path) -> anyhow::Result<()> {
+    let shown = paths::display(out);
+    let profile = builder.build(shown.as_str())?;
+    let tmp = out.with_extension("letgo-tmp");
+    std::fs::write(&tmp, profile.encode_gzip())
+        .with_context(|| format!("{shown}: cannot write"))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("{shown}: cannot write"))?;
+    eprintln!("wrote {shown}");
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! `letgo profile FILE_OR_URL...`: reads goroutine dumps, `goroutine`,
+//! `goroutineleak` and heap profiles (files or a live `/debug/pprof/`
+//! endpoint) and reports leaked goroutines (LG501), pile-ups (LG502), heap
+//! growth (LG503) and goroutine growth (LG504). Inputs of one kind are
+//! taken as snapshots in the order given, oldest first.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use letgo_runtime::{analyze_goroutines, analyze_heap, Config, GroupBy};
+
+use crate::report::Format;
+use crate::runtime_findings::{goroutine_findings, heap_findings, render, Reported};
+use crate::runtime_input::{load, Inputs};
+use crate::runtime_source::SourceTree;
+
+#[derive(Args, Debug)]
+pub struct ProfileArgs {
+    /// Profiles, goroutine dumps or `http://host:port` pprof endpoints,
+    /// oldest first.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// A checkout of the program's source, to show the code at each finding.
+    #[arg(long)]
+    pub source: Option<PathBuf>,
+    /// How goroutines are grouped.
+    #[arg(long, value_enum, default_value_t = GroupByArg::Stack)]
+    pub group_by: GroupByArg,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `--group-by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    /// Same wait state and whole stack.
+    Stack,
+    /// Same wait state and first frame in user code.
+    Site,
+}
+
+impl From<GroupByArg> for GroupBy {
+    fn from(arg: GroupByArg) -> GroupBy {
+        match arg {
+            GroupByArg::Stack => GroupBy::Stack,
+            GroupByArg::Site => GroupBy::FirstUserFrame,
+        }
+    }
+}
+
+pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
+    let source = args.source.as_deref().map(SourceTree::open).transpose()?;
+    let config = Config {
+        group_by: args.group_by.into(),
+        ..Config::default()
+    };
+    let inputs = load(&args.inputs, config.group_by)?;
+    let reported = analyze(&inputs, &config, source.as_ref());
+    for note in &inputs.notes {
+        eprintln!("letgo: {note}");
+    }
+    eprintln!("{}", summary(&inputs, reported.len()));
+    finish(&reported, args.format)
+}
+
+/// Runs every analysis the inputs allow, in triage order.
+pub fn analyze(inputs: &Inputs, config: &Config, source: Option<&SourceTree>) -> Vec<Reported> {
+    let goroutines = analyze_goroutines(&inputs.goroutines, config);
+    let heap = analyze_heap(&inputs.heaps, config);
+    let mut reported = goroutine_findings(&goroutines, source);
+    reported.extend(heap_findings(&heap, source));
+    reported
+}
+
+/// Prints the findings; exit code 1 if there are any.
+pub fn finish(reported: &[Reported], format: Format) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    render(&mut out, reported, format)?;
+    out.flush()?;
+    Ok(if reported.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn summary(inputs: &Inputs, findings: usize) -> String {
+    let goroutines: u64 = inputs.goroutines.iter().map(|g| g.total).sum();
+    format!(
+        "read {} goroutine snapshot(s) ({goroutines} goroutines) and {} heap snapshot(s); {findings} finding(s)",
+        inputs.goroutines.len(),
+        inputs.heaps.len()
+    )
+}

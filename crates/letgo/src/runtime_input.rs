@@ -1,0 +1,132 @@
+//! Reads `letgo profile` and `letgo diff` inputs (files and `http://` URLs)
+//! into snapshots for `letgo_runtime`, in the order given.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use letgo_pprof::DecodeOptions;
+use letgo_runtime::{GoroutineSnapshot, GroupBy, HeapSnapshot, Snapshot};
+
+use crate::paths;
+use crate::runtime_http::{self, HttpUrl};
+
+/// The snapshots read from the inputs, in order.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Goroutine snapshots, `goroutineleak` profiles included.
+    pub goroutines: Vec<GoroutineSnapshot>,
+    /// Heap snapshots.
+    pub heaps: Vec<HeapSnapshot>,
+    /// What was skipped and why, for the user.
+    pub notes: Vec<String>,
+}
+
+impl Inputs {
+    fn push(&mut self, snapshot: Snapshot) {
+        match snapshot {
+            Snapshot::Goroutines(g) => self.goroutines.push(g),
+            Snapshot::Heap(h) => self.heaps.push(h),
+        }
+    }
+}
+
+/// Reads every input; the first unreadable one is an error naming it.
+pub fn load(args: &[String], group_by: GroupBy) -> anyhow::Result<Inputs> {
+    let mut inputs = Inputs::default();
+    for arg in args {
+        if arg.starts_with("http://") || arg.starts_with("https://") {
+            load_url(arg, group_by, &mut inputs)?;
+        } else {
+            inputs.push(load_file(Path::new(arg), group_by)?);
+        }
+    }
+    Ok(inputs)
+}
+
+/// Reads one file of any supported format.
+pub fn load_file(path: &Path, group_by: GroupBy) -> anyhow::Result<Snapshot> {
+    let name = paths::display(path);
+    let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
+    decode(std::io::BufReader::new(file), &name, group_by)
+}
+
+fn decode<R: BufRead>(reader: R, name: &str, group_by: GroupBy) -> anyhow::Result<Snapshot> {
+    let name: Arc<str> = Arc::from(name);
+    let opened = letgo_pprof::open(Arc::clone(&name), reader, &DecodeOptions::default())?;
+    Ok(Snapshot::from_opened(opened, name, group_by)?)
+}
+
+/// The endpoints fetched for a base URL, and whether a 404 is fine.
+const ENDPOINTS: [(&str, bool); 3] = [
+    ("goroutine?debug=2", false),
+    // Go 1.26+ (1.26 behind GOEXPERIMENT=goroutineleakprofile).
+    ("goroutineleak", true),
+    ("heap", false),
+];
+
+/// Fetches a profile URL, or for a base URL (`http://host:port`, or one
+/// ending in `/debug/pprof/`) the goroutine dump, the `goroutineleak`
+/// profile when served, and the heap profile.
+fn load_url(arg: &str, group_by: GroupBy, inputs: &mut Inputs) -> anyhow::Result<()> {
+    let url = HttpUrl::parse(arg)?;
+    let Some(prefix) = pprof_prefix(&url.path) else {
+        inputs.push(fetch(&url, group_by)?.context("not found (HTTP 404)")?);
+        return Ok(());
+    };
+    for (endpoint, optional) in ENDPOINTS {
+        let target = url.with_path(&format!("{prefix}/{endpoint}"));
+        match fetch(&target, group_by)? {
+            Some(snapshot) => inputs.push(snapshot),
+            None if optional => inputs.notes.push(format!(
+                "{}: not served (HTTP 404); Go 1.27 serves it",
+                target.display()
+            )),
+            None => bail!("{}: not found (HTTP 404)", target.display()),
+        }
+    }
+    Ok(())
+}
+
+/// `/debug/pprof` for a base URL; `None` for a URL of one profile.
+fn pprof_prefix(path: &str) -> Option<String> {
+    let path = path.trim_end_matches('/');
+    if path.is_empty() {
+        Some("/debug/pprof".into())
+    } else if path.ends_with("/debug/pprof") {
+        Some(path.into())
+    } else {
+        None
+    }
+}
+
+/// GETs one profile; `None` on 404.
+fn fetch(url: &HttpUrl, group_by: GroupBy) -> anyhow::Result<Option<Snapshot>> {
+    let shown = url.display();
+    let response = runtime_http::get(url)?;
+    match response.status {
+        200 => decode(response.body, &shown, group_by).map(Some),
+        404 => Ok(None),
+        status => bail!("{shown}: HTTP status {status}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_and_profile_urls() {
+        assert_eq!(pprof_prefix("/").as_deref(), Some("/debug/pprof"));
+        assert_eq!(
+            pprof_prefix("/debug/pprof/").as_deref(),
+            Some("/debug/pprof")
+        );
+        assert_eq!(
+            pprof_prefix("/svc/debug/pprof").as_deref(),
+            Some("/svc/debug/pprof")
+        );
+        assert_eq!(pprof_prefix("/debug/pprof/heap"), None);
+    }
+}

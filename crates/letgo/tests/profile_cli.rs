@@ -1,0 +1,234 @@
+//! `letgo profile` and `letgo diff` on the profiles of a real leaky Go
+//! program (`crates/letgo_runtime/tests/fixtures/leaky`), from files and
+//! from its live `/debug/pprof/` endpoint.
+
+#[path = "../../letgo_runtime/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn letgo(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_letgo"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run letgo")
+}
+
+fn paths(files: &[PathBuf]) -> Vec<String> {
+    files.iter().map(|p| p.display().to_string()).collect()
+}
+
+/// `(code, function)` of every finding in a JSON report.
+fn findings(output: &Output) -> BTreeSet<(String, String)> {
+    let doc: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["function"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|(c, f)| (c.to_string(), f.to_string()))
+        .collect()
+}
+
+const SENDER: &str = "example.com/leaky/internal/fetch.WithTimeout.func1";
+
+#[test]
+fn profile_reports_each_leak_with_its_code() {
+    let Some(run) = common::leaky_run() else {
+        return;
+    };
+    let mut args = vec!["profile".to_string()];
+    args.extend(paths(&run.series("goroutine", ".txt")));
+    let leak = run.file("goroutineleak.pb.gz");
+    let proven = leak.exists();
+    if proven {
+        args.push(leak.display().to_string());
+    }
+    args.extend(paths(&run.series("heap", ".pb.gz")));
+    args.extend(["--format", "json", "--source", "."].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = letgo(&args, &common::fixture_dir());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let leak_code = if proven { "LG501" } else { "LG502" };
+    assert_eq!(
+        findings(&out),
+        set(&[
+            (leak_code, SENDER),
+            (leak_code, "main.leakReceive.func1"),
+            ("LG502", "main.startTicker.func1"),
+            ("LG502", "main.waitForever"),
+            ("LG503", "main.handleSession"),
+            ("LG504", "-"),
+        ])
+    );
+    // With --source, files are the checkout's, relative to the cwd.
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sender = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == SENDER)
+        .unwrap();
+    assert_eq!(sender["file"], "internal/fetch/fetch.go");
+    assert_eq!(
+        sender["evidence"]["counts"].as_array().unwrap().len(),
+        common::PHASES
+    );
+}
+
+#[test]
+fn text_output_is_a_triage_list_with_code() {
+    let Some(run) = common::leaky_run() else {
+        return;
+    };
+    let mut args = vec!["profile".to_string()];
+    args.extend(paths(&run.series("goroutine", ".pb.gz")));
+    args.extend(["--source".to_string(), ".".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = letgo(&args, &common::fixture_dir());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("internal/fetch/fetch.go:16:1: LG502"),
+        "{text}"
+    );
+    assert!(text.contains(">    16 | \t\tch <- work()"), "{text}");
+    assert!(
+        text.contains("counts per snapshot: 20 → 40 → 60 → 80 → 100 → 120"),
+        "{text}"
+    );
+}
+
+#[test]
+fn one_snapshot_of_a_few_blocked_goroutines_is_clean() {
+    let Some(run) = common::leaky_run() else {
+        return;
+    };
+    let file = run.file("goroutine-1.txt").display().to_string();
+    let out = letgo(&["profile", &file], &common::fixture_dir());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn diff_ranks_heap_growth_and_writes_a_profile_pprof_opens() {
+    let Some(run) = common::leaky_run() else {
+        return;
+    };
+    let out_pprof = run.profiles.join("diff.pb.gz");
+    let (base, new) = (run.file("heap-1.pb.gz"), run.file("heap-6.pb.gz"));
+    let out = letgo(
+        &[
+            "diff",
+            &base.display().to_string(),
+            &new.display().to_string(),
+            "--format",
+            "json",
+            "--write-pprof",
+            &out_pprof.display().to_string(),
+        ],
+        &run.profiles,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(findings(&out), set(&[("LG503", "main.handleSession")]));
+    let top = common::go_command(&run.go)
+        .args(["tool", "pprof", "-top", "-sample_index=inuse_space"])
+        .arg(&out_pprof)
+        .output()
+        .unwrap();
+    let top_text = String::from_utf8_lossy(&top.stdout);
+    assert!(
+        top.status.success(),
+        "{}",
+        String::from_utf8_lossy(&top.stderr)
+    );
+    let first = top_text
+        .lines()
+        .find(|l| l.contains("main."))
+        .unwrap_or_default();
+    assert!(first.ends_with("main.handleSession"), "{top_text}");
+}
+
+#[test]
+fn profile_reads_a_live_endpoint() {
+    let Some(run) = common::leaky_run() else {
+        return;
+    };
+    let dir = run.profiles.join("live");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(&run.binary)
+        .args(["-phases", "1", "-serve", "-out"])
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let out = letgo(&["profile", &url, "--format", "json"], &dir);
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+    let proven = run.file("goroutineleak.pb.gz").exists();
+    let found = findings(&out);
+    if proven {
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            found.contains(&("LG501".into(), SENDER.into())),
+            "{found:?}"
+        );
+        assert!(found.iter().all(|(code, _)| code == "LG501"), "{found:?}");
+    } else {
+        assert_eq!(out.status.code(), Some(0), "{found:?}");
+    }
+}
+
+#[test]
+fn bad_inputs_exit_2_naming_the_file_and_offset() {
+    let Some(run) = common::leaky_run() else {
+        return;
+    };
+    let whole = std::fs::read(run.file("goroutine-1.pb.gz")).unwrap();
+    let cut = run.profiles.join("cut.pb.gz");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let out = letgo(&["profile", "cut.pb.gz"], &run.profiles);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("letgo: cut.pb.gz: byte"), "{err}");
+    let out = letgo(&["diff", "goroutine-1.txt", "heap-1.pb.gz"], &run.profiles);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected two heap profiles"));
+}

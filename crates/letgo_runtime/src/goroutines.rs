@@ -1,0 +1,466 @@
+//! Goroutines grouped by wait state and stack, from any source: a
+//! traceback (`debug=2`, panic, SIGQUIT), a protobuf `goroutine` or
+//! `goroutineleak` profile, or a count profile's `debug=1` text.
+//!
+//! A dump of a million goroutines is read as a stream: a snapshot keeps one
+//! group per distinct stack, never the goroutines themselves.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::BufRead;
+use std::sync::Arc;
+
+use letgo_pprof::{CountProfile, Goroutine, GoroutineDumpReader, Profile, WaitKind, WaitState};
+
+use crate::frames::{normalized, site_index, traceback_frame, Names, SiteFrame};
+
+/// How goroutines are put together into groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupBy {
+    /// Same wait state and same stack (function and line of every visible
+    /// frame), as Go's `debug=1` profile groups them.
+    #[default]
+    Stack,
+    /// Same wait state and same first frame in user code: goroutines
+    /// blocked at one line through different callers land in one group.
+    FirstUserFrame,
+}
+
+/// Where a snapshot came from, which decides what its counts mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoroutineSource {
+    /// A traceback: states and wait minutes as printed.
+    Traceback,
+    /// A protobuf `goroutine` profile: states inferred from runtime frames.
+    Profile,
+    /// A `goroutine` count profile (`debug=1`): states inferred.
+    CountText,
+    /// Go's `goroutineleak` profile (protobuf or `debug=1`): only the
+    /// goroutines the garbage collector proved can never run again.
+    LeakProfile,
+}
+
+/// Goroutines with the same wait state and stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoroutineGroup {
+    /// The wait reason as printed (`chan receive`, `select`,
+    /// `sync.Mutex.Lock`) or inferred from the runtime frames of a profile.
+    pub state: Arc<str>,
+    /// The reason's class.
+    pub kind: WaitKind,
+    /// The stack of the first goroutine seen, innermost first, with the
+    /// frames the runtime hides from tracebacks left out.
+    pub frames: Vec<SiteFrame>,
+    /// How many goroutines.
+    pub count: u64,
+    /// How many of them are marked `(leaked)` or come from a
+    /// `goroutineleak` profile.
+    pub leaked: u64,
+    /// The least and most `N minutes` printed; `None` when no goroutine
+    /// printed any (waits under a minute, leaked goroutines, profiles).
+    pub minutes: Option<(u64, u64)>,
+    /// pprof labels seen, each key with up to [`MAX_LABEL_VALUES`] values.
+    pub labels: BTreeMap<String, BTreeSet<String>>,
+    /// The `go` statement that started the first goroutine seen.
+    pub created_by: Option<SiteFrame>,
+    /// The ids of the first few goroutines (tracebacks only).
+    pub example_ids: Vec<u64>,
+}
+
+/// Label values kept per key, so that a label with a request id per
+/// goroutine cannot grow a group without bound.
+pub const MAX_LABEL_VALUES: usize = 16;
+const MAX_EXAMPLE_IDS: usize = 5;
+
+impl GoroutineGroup {
+    /// The index in [`GoroutineGroup::frames`] of the frame a finding
+    /// points at: the first in user code, else the first visible one.
+    pub fn site_index(&self) -> Option<usize> {
+        site_index(&self.frames)
+    }
+
+    /// The frame a finding points at.
+    pub fn site(&self) -> Option<&SiteFrame> {
+        self.site_index().and_then(|i| self.frames.get(i))
+    }
+}
+
+/// What identifies a group: its state and frames (all of them, or only the
+/// site, depending on [`GroupBy`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GroupKey {
+    /// The wait state.
+    pub state: Arc<str>,
+    /// The stack without its state: how a `goroutineleak` profile's groups
+    /// are matched to a dump's.
+    pub stack: StackKey,
+}
+
+/// Function and line of each identifying frame.
+pub type StackKey = Vec<(Arc<str>, u32)>;
+
+/// The goroutines of one moment, grouped.
+#[derive(Debug)]
+pub struct GoroutineSnapshot {
+    /// The input's name (file or URL).
+    pub name: Arc<str>,
+    /// What kind of input.
+    pub source: GoroutineSource,
+    /// When it was taken (protobuf profiles record it), in Unix nanoseconds.
+    pub time_nanos: Option<i64>,
+    /// Goroutines in all groups.
+    pub total: u64,
+    /// The groups, in order of first appearance.
+    pub groups: Vec<GoroutineGroup>,
+    group_by: GroupBy,
+    index: HashMap<GroupKey, usize>,
+    names: Names,
+}
+
+impl GoroutineSnapshot {
+    /// An empty snapshot.
+    pub fn new(name: impl Into<Arc<str>>, source: GoroutineSource, group_by: GroupBy) -> Self {
+        GoroutineSnapshot {
+            name: name.into(),
+            source,
+            time_nanos: None,
+            total: 0,
+            groups: Vec::new(),
+            group_by,
+            index: HashMap::new(),
+            names: Names::default(),
+        }
+    }
+
+    /// Streams a traceback into a snapshot, one goroutine at a time.
+    pub fn from_traceback<R: BufRead>(
+        reader: GoroutineDumpReader<R>,
+        name: impl Into<Arc<str>>,
+        group_by: GroupBy,
+    ) -> letgo_pprof::Result<Self> {
+        let mut snapshot = Self::new(name, GoroutineSource::Traceback, group_by);
+        for goroutine in reader {
+            snapshot.add_goroutine(&goroutine?);
+        }
+        Ok(snapshot)
+    }
+
+    /// A protobuf `goroutine` or `goroutineleak` profile; `None` when the
+    /// profile holds neither.
+    pub fn from_profile(
+        profile: &Profile,
+        name: impl Into<Arc<str>>,
+        group_by: GroupBy,
+    ) -> Option<Self> {
+        let (index, source) = if let Some(i) = profile.sample_type_index("goroutineleak") {
+            (i, GoroutineSource::LeakProfile)
+        } else {
+            (
+                profile.sample_type_index("goroutine")?,
+                GoroutineSource::Profile,
+            )
+        };
+        let mut snapshot = Self::new(name, source, group_by);
+        snapshot.time_nanos = (profile.time_nanos() > 0).then_some(profile.time_nanos());
+        for stack in profile.stacks() {
+            let count = stack.values.get(index).copied().unwrap_or(0);
+            let count = u64::try_from(count).unwrap_or(0);
+            let frames: Vec<SiteFrame> = stack
+                .frames
+                .iter()
+                .map(|f| snapshot.names.resolved(f))
+                .collect();
+            let labels: Vec<(String, String)> = stack
+                .labels
+                .iter()
+                .filter_map(|l| match l.value {
+                    letgo_pprof::LabelValue::Str(v) => Some((l.key.to_string(), v.to_string())),
+                    letgo_pprof::LabelValue::Num { .. } => None,
+                })
+                .collect();
+            snapshot.add_stack(&frames, count, &labels);
+        }
+        Some(snapshot)
+    }
+
+    /// A count profile's `debug=1` text (`goroutine` or `goroutineleak`);
+    /// `None` for other count profiles.
+    pub fn from_count_profile(
+        profile: &CountProfile,
+        name: impl Into<Arc<str>>,
+        group_by: GroupBy,
+    ) -> Option<Self> {
+        let source = match profile.name.as_str() {
+            "goroutine" => GoroutineSource::CountText,
+            "goroutineleak" => GoroutineSource::LeakProfile,
+            _ => return None,
+        };
+        let mut snapshot = Self::new(name, source, group_by);
+        for record in &profile.records {
+            let frames: Vec<SiteFrame> = record
+                .frames
+                .iter()
+                .map(|f| snapshot.names.pc_frame(f))
+                .collect();
+            snapshot.add_stack(&frames, record.count, &record.labels);
+        }
+        Some(snapshot)
+    }
+
+    /// Adds one goroutine of a traceback.
+    pub fn add_goroutine(&mut self, g: &Goroutine) {
+        let frames: Vec<SiteFrame> = g.frames.iter().map(traceback_frame).collect();
+        let frames = normalized(&frames);
+        let key = self.key(&g.state.reason, &frames);
+        let i = self.group_index(key, &g.state, frames);
+        let group = &mut self.groups[i];
+        group.count += 1;
+        group.leaked += u64::from(g.state.leaked || self.source == GoroutineSource::LeakProfile);
+        if let Some(m) = g.state.minutes {
+            group.minutes = Some(match group.minutes {
+                Some((lo, hi)) => (lo.min(m), hi.max(m)),
+                None => (m, m),
+            });
+        }
+        add_labels(&mut group.labels, &g.labels);
+        if group.example_ids.len() < MAX_EXAMPLE_IDS {
+            group.example_ids.push(g.id);
+        }
+        if group.created_by.is_none() {
+            group.created_by = g.created_by.as_ref().map(|c| SiteFrame {
+                function: Arc::clone(&c.function),
+                file: Arc::clone(&c.file),
+                line: c.line,
+            });
+        }
+        self.total += 1;
+    }
+
+    /// Adds `count` goroutines of a profile with this stack (innermost
+    /// first, hidden runtime frames included: they tell the wait state).
+    pub fn add_stack(&mut self, raw_frames: &[SiteFrame], count: u64, labels: &[(String, String)]) {
+        let reason = self.names.get(infer_state(raw_frames));
+        let state = WaitState {
+            reason: Arc::clone(&reason),
+            ..WaitState::default()
+        };
+        let frames = normalized(raw_frames);
+        let key = self.key(&reason, &frames);
+        let i = self.group_index(key, &state, frames);
+        let leak_profile = self.source == GoroutineSource::LeakProfile;
+        let group = &mut self.groups[i];
+        group.count += count;
+        if leak_profile {
+            group.leaked += count;
+        }
+        add_labels(&mut group.labels, labels);
+        self.total += count;
+    }
+
+    /// The key of a group with this state and these (normalized) frames.
+    fn key(&self, state: &Arc<str>, frames: &[SiteFrame]) -> GroupKey {
+        GroupKey {
+            state: Arc::clone(state),
+            stack: stack_key(frames, self.group_by),
+        }
+    }
+
+    fn group_index(&mut self, key: GroupKey, state: &WaitState, frames: Vec<SiteFrame>) -> usize {
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let i = self.groups.len();
+        self.groups.push(GoroutineGroup {
+            state: Arc::clone(&state.reason),
+            kind: state.kind(),
+            frames,
+            count: 0,
+            leaked: 0,
+            minutes: None,
+            labels: BTreeMap::new(),
+            created_by: None,
+            example_ids: Vec::new(),
+        });
+        self.index.insert(key, i);
+        i
+    }
+
+    /// The group with this key.
+    pub fn find(&self, key: &GroupKey) -> Option<&GoroutineGroup> {
+        self.index.get(key).and_then(|&i| self.groups.get(i))
+    }
+
+    /// How this snapshot groups goroutines.
+    pub fn group_by(&self) -> GroupBy {
+        self.group_by
+    }
+
+    /// The key of each group, in the order of [`GoroutineSnapshot::groups`].
+    pub fn keys(&self) -> Vec<GroupKey> {
+        let mut keys = vec![None; self.groups.len()];
+        for (key, &i) in &self.index {
+            keys[i] = Some(key.clone());
+        }
+        keys.into_iter().flatten().collect()
+    }
+}
+
+/// The identifying frames of a stack under `group_by`.
+pub fn stack_key(frames: &[SiteFrame], group_by: GroupBy) -> StackKey {
+    let key = |f: &SiteFrame| (Arc::clone(&f.function), f.line);
+    match group_by {
+        GroupBy::Stack => frames.iter().map(key).collect(),
+        GroupBy::FirstUserFrame => site_index(frames)
+            .and_then(|i| frames.get(i))
+            .map(key)
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn add_labels(into: &mut BTreeMap<String, BTreeSet<String>>, labels: &[(String, String)]) {
+    for (k, v) in labels {
+        let values = into.entry(k.clone()).or_default();
+        if values.len() < MAX_LABEL_VALUES {
+            values.insert(v.clone());
+        }
+    }
+}
+
+/// The wait reason a traceback would print, told from the innermost
+/// runtime and `sync` frames of a profile's stack (profiles do not record
+/// states). Nil-channel operations cannot be told from others this way.
+pub fn infer_state(frames: &[SiteFrame]) -> &'static str {
+    for f in frames {
+        let state = match &*f.function {
+            "runtime.chanrecv" | "runtime.chanrecv1" | "runtime.chanrecv2" => "chan receive",
+            "runtime.chansend" | "runtime.chansend1" => "chan send",
+            "runtime.selectgo" => "select",
+            "runtime.block" => "select (no cases)",
+            "sync.runtime_SemacquireMutex" | "internal/sync.runtime_SemacquireMutex" => {
+                "sync.Mutex.Lock"
+            }
+            "sync.runtime_SemacquireRWMutexR" => "sync.RWMutex.RLock",
+            "sync.runtime_SemacquireRWMutex" => "sync.RWMutex.Lock",
+            "sync.runtime_notifyListWait" => "sync.Cond.Wait",
+            "sync.runtime_SemacquireWaitGroup" => "sync.WaitGroup.Wait",
+            "sync.runtime_Semacquire" => "semacquire",
+            "time.Sleep" => "sleep",
+            "internal/poll.runtime_pollWait" => "IO wait",
+            "runtime.goroutineProfileWithLabels" | "runtime.goroutineLeakProfileWithLabels" => {
+                "running"
+            }
+            "syscall.Syscall"
+            | "syscall.Syscall6"
+            | "syscall.RawSyscall"
+            | "syscall.RawSyscall6"
+            | "internal/runtime/syscall.Syscall6" => "syscall",
+            _ => continue,
+        };
+        return state;
+    }
+    "waiting"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DUMP: &str = "\
+goroutine 1 [running]:
+main.main()
+\t/src/main.go:10 +0x1
+
+goroutine 7 [chan receive, 3 minutes] {tenant: acme}:
+main.worker(0x1)
+\t/src/main.go:20 +0x2d
+created by main.start in goroutine 1
+\t/src/main.go:30 +0x1f
+
+goroutine 8 [chan receive, 5 minutes] {tenant: beta}:
+main.worker(0x2)
+\t/src/main.go:20 +0x2d
+created by main.start in goroutine 1
+\t/src/main.go:30 +0x1f
+
+goroutine 9 [chan receive (leaked)]:
+main.worker(0x3)
+\t/src/main.go:20 +0x2d
+created by main.start in goroutine 1
+\t/src/main.go:30 +0x1f
+
+goroutine 10 [chan receive]:
+main.other(0x3)
+\t/src/main.go:40 +0x2d
+main.worker(0x3)
+\t/src/main.go:20 +0x2d
+";
+
+    fn snapshot(group_by: GroupBy) -> GoroutineSnapshot {
+        let reader = GoroutineDumpReader::new("dump", DUMP.as_bytes());
+        GoroutineSnapshot::from_traceback(reader, "dump", group_by).unwrap()
+    }
+
+    #[test]
+    fn groups_by_state_and_stack() {
+        let s = snapshot(GroupBy::Stack);
+        assert_eq!(s.total, 5);
+        assert_eq!(s.groups.len(), 3);
+        let g = &s.groups[1];
+        assert_eq!(
+            (&*g.state, g.count, g.leaked, g.minutes),
+            ("chan receive", 3, 1, Some((3, 5)))
+        );
+        assert_eq!(g.kind, WaitKind::ChanReceive);
+        assert_eq!(g.labels["tenant"].len(), 2);
+        assert_eq!(g.example_ids, vec![7, 8, 9]);
+        assert_eq!(g.created_by.as_ref().map(|c| c.line), Some(30));
+        assert_eq!(g.site().map(|f| f.line), Some(20));
+    }
+
+    #[test]
+    fn lenient_grouping_joins_callers() {
+        let s = snapshot(GroupBy::FirstUserFrame);
+        // main.other at line 40 is its own first user frame.
+        assert_eq!(s.groups.len(), 3);
+        let s = GoroutineSnapshot::from_traceback(
+            GoroutineDumpReader::new(
+                "d",
+                "goroutine 1 [select]:\nmain.f()\n\t/a.go:1 +0x1\nmain.g()\n\t/a.go:5 +0x1\n\n\
+                 goroutine 2 [select]:\nmain.f()\n\t/a.go:1 +0x1\nmain.h()\n\t/a.go:9 +0x1\n"
+                    .as_bytes(),
+            ),
+            "d",
+            GroupBy::FirstUserFrame,
+        )
+        .unwrap();
+        assert_eq!(s.groups.len(), 1);
+        assert_eq!(s.groups[0].count, 2);
+    }
+
+    fn frame(function: &str, line: u32) -> SiteFrame {
+        SiteFrame {
+            function: function.into(),
+            file: "x.go".into(),
+            line,
+        }
+    }
+
+    #[test]
+    fn profile_stacks_get_inferred_states() {
+        let mut s = GoroutineSnapshot::new("p", GoroutineSource::Profile, GroupBy::Stack);
+        let stack = [
+            frame("runtime.gopark", 1),
+            frame("runtime.chansend1", 2),
+            frame("main.send", 3),
+        ];
+        s.add_stack(&stack, 4, &[]);
+        s.add_stack(&stack, 2, &[]);
+        assert_eq!(s.groups.len(), 1);
+        assert_eq!(&*s.groups[0].state, "chan send");
+        assert_eq!(s.groups[0].kind, WaitKind::ChanSend);
+        assert_eq!(s.groups[0].frames.len(), 1);
+        assert_eq!(s.total, 6);
+        assert_eq!(s.groups[0].leaked, 0);
+        assert_eq!(infer_state(&[frame("main.f", 1)]), "waiting");
+    }
+}
