@@ -21,6 +21,7 @@ pub static RULES: &[&Rule] = &[
     &rules::select_without_exit::RULE,
     &rules::abandoned_sender::RULE,
     &rules::range_over_unclosed_channel::RULE,
+    &rules::goroutine_ignores_context::RULE,
     &rules::lost_cancel::RULE,
     &rules::send_without_receiver::RULE,
 ];

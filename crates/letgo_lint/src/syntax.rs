@@ -157,3 +157,49 @@ fn nested_sites<'a>(s: &'a Stmt, in_loop: bool, out: &mut Vec<StmtSite<'a>>) {
         _ => {}
     }
 }
+
+/// A statement that leaves a loop with this body: a `return`, a `goto`, a
+/// plain `break` not inside a nested loop, `switch` or `select`, a labeled
+/// `break`, or a call that never returns. Its offset, if any.
+pub fn loop_exit(body: &letgo_go::ast::BlockStmt, src: &str) -> Option<u32> {
+    leaving(&body.list, true, src)
+}
+
+fn leaving(list: &[Stmt], breaks_leave: bool, src: &str) -> Option<u32> {
+    use letgo_go::token::Token;
+    let one = |s: &Stmt, b: bool| leaving(std::slice::from_ref(s), b, src);
+    list.iter().find_map(|s| match s {
+        Stmt::Return(r) => Some(r.pos),
+        Stmt::Branch(b) if b.tok == Token::Goto => Some(b.tok_pos),
+        Stmt::Branch(b) if b.tok == Token::Break && (breaks_leave || b.label.is_some()) => {
+            Some(b.tok_pos)
+        }
+        Stmt::Expr(x) => match x.unparen() {
+            Expr::Call(c) if never_returns(c, src) => Some(c.pos()),
+            _ => None,
+        },
+        Stmt::Block(b) => leaving(&b.list, breaks_leave, src),
+        Stmt::Labeled(l) => one(&l.stmt, breaks_leave),
+        Stmt::If(i) => leaving(&i.body.list, breaks_leave, src)
+            .or_else(|| i.els.as_ref().and_then(|e| one(e, breaks_leave))),
+        // A plain `break` inside these leaves them, not the loop.
+        Stmt::For(f) => leaving(&f.body.list, false, src),
+        Stmt::Range(r) => leaving(&r.body.list, false, src),
+        Stmt::Switch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| leaving(&c.body, false, src)),
+        Stmt::TypeSwitch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| leaving(&c.body, false, src)),
+        Stmt::Select(sel) => sel
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| leaving(&c.body, false, src)),
+        _ => None,
+    })
+}

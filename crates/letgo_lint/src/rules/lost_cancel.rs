@@ -223,7 +223,7 @@ fn discarded(
     let name_is_free = !mentions(Node::Block(body), "cancel", src);
     if def.declares && def.site.in_list && name_is_free {
         let mut edits = vec![Edit::replace(span, "cancel")];
-        edits.push(defer_after(src, def.site.stmt.span(), "cancel"));
+        edits.push(defer_after(src, def.site.stmt.span(), "cancel", def.ctor));
         d = d.with_fix(fix(cx, file, def, body, edits));
     }
     Some(d)
@@ -255,7 +255,7 @@ fn not_on_every_path(
     );
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if def.site.in_list {
-        let edits = vec![defer_after(&sf.src, def.site.stmt.span(), name)];
+        let edits = vec![defer_after(&sf.src, def.site.stmt.span(), name, def.ctor)];
         d = d.with_fix(fix(cx, file, def, body, edits));
     }
     Some(d)
@@ -277,16 +277,26 @@ fn fix(
         Applicability::Safe
     };
     Fix {
-        message: "call cancel when the function returns: `defer cancel()`".to_string(),
+        message: "call cancel when the function returns".to_string(),
         applicability,
         edits,
     }
 }
 
-/// `\n<indent>defer name()` after `stmt`.
-fn defer_after(src: &str, stmt: Span, name: &str) -> Edit {
+/// `\n<indent>defer name()` after `stmt`, and after a comment that ends
+/// its line (so that the comment stays with the statement). A
+/// `CancelCauseFunc` takes the cause: `defer cancel(nil)`.
+fn defer_after(src: &str, stmt: Span, name: &str, ctor: &str) -> Edit {
     let indent = indentation_at(src, stmt.start);
-    Edit::insert(stmt.end, format!("\n{indent}defer {name}()"))
+    let rest = &src[stmt.end as usize..];
+    let eol = rest.find('\n').unwrap_or(rest.len());
+    let at = if rest[..eol].trim_start().starts_with("//") {
+        stmt.end + eol as u32
+    } else {
+        stmt.end
+    };
+    let arg = if ctor.ends_with("Cause") { "nil" } else { "" };
+    Edit::insert(at, format!("\n{indent}defer {name}({arg})"))
 }
 
 /// Whether the context variable is returned, stored, sent, or used by a
