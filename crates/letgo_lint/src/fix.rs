@@ -203,8 +203,9 @@ pub struct FixRun {
     /// What the rules still find in the fixed sources.
     pub remaining: Vec<Finding>,
     pub dropped: Vec<DroppedFix>,
-    /// Files whose text changed, as `(package, file)` indices.
-    pub changed: Vec<(usize, usize)>,
+    /// The text before fixing of every file that changed, by `(package,
+    /// file)` indices; the new text is in the program.
+    pub originals: BTreeMap<(usize, usize), String>,
     /// Check rounds run, the last one included.
     pub rounds: usize,
 }
@@ -273,7 +274,7 @@ pub fn fix_with(
         fixed: 0,
         remaining: Vec::new(),
         dropped: Vec::new(),
-        changed: Vec::new(),
+        originals: BTreeMap::new(),
         rounds: 0,
     };
     let mut dropped_keys: HashSet<DropKey> = HashSet::new();
@@ -298,17 +299,17 @@ pub fn fix_with(
             }
             if !applied.applied.is_empty() {
                 run.fixed += applied.applied.len();
-                replace_source(&mut program.packages[p], f, applied.source);
+                let old = replace_source(&mut program.packages[p], f, applied.source);
+                run.originals.entry((p, f)).or_insert(old);
                 changed_now.push((p, f));
             }
         }
         if changed_now.is_empty() {
             run.remaining = findings;
-            run.changed.sort_unstable();
-            run.changed.dedup();
+            run.originals
+                .retain(|&(p, f), old| program.packages[p].files[f].src != *old);
             return Ok(run);
         }
-        run.changed.extend(&changed_now);
         last_changed = changed_now;
     }
     Err(NotConverging {
@@ -352,19 +353,21 @@ fn dropped_fix(program: &Program, finding: &Finding, reason: DropReason) -> Drop
 }
 
 /// Gives file `index` of `pkg` the text `src`: re-parses it and rebuilds
-/// the package's symbols, which hold spans into every file.
-fn replace_source(pkg: &mut Package, index: usize, src: String) {
+/// the package's symbols, which hold spans into every file. Returns the
+/// old text.
+fn replace_source(pkg: &mut Package, index: usize, src: String) -> String {
     let parsed = parse_file(&src);
     let file = &mut pkg.files[index];
     file.lines = LineIndex::new(&src);
     file.ast = parsed.file;
     file.errors = parsed.errors;
-    file.src = src;
+    let old = std::mem::replace(&mut file.src, src);
     let mut symbols = Symbols::default();
     for (i, f) in pkg.files.iter().enumerate().filter(|(_, f)| f.in_build) {
         symbols.add_file(i, &f.ast, &f.src);
     }
     pkg.symbols = symbols;
+    old
 }
 
 #[cfg(test)]
@@ -513,11 +516,12 @@ func use(ctx context.Context) error { return ctx.Err() }
         let sel = lg106();
         let run = fix_program(&mut program, &|_| sel.clone(), false).unwrap();
         assert_eq!((run.fixed, run.remaining.len()), (1, 1), "{run:?}");
-        assert_eq!(run.changed, vec![(0, 0)]);
+        assert_eq!(run.originals.keys().collect::<Vec<_>>(), vec![&(0, 0)]);
+        assert_eq!(run.originals[&(0, 0)], LEAKY);
         let src = &program.packages[0].files[0].src;
         assert!(src.contains("\tdefer cancel()\n\t_ = use(ctx)"), "{src}");
         let again = fix_program(&mut program, &|_| sel.clone(), false).unwrap();
-        assert_eq!((again.fixed, again.changed.len()), (0, 0));
+        assert_eq!((again.fixed, again.originals.len()), (0, 0));
         assert_eq!(again.rounds, 1);
     }
 
