@@ -325,6 +325,24 @@ Found 1 finding (1 fixable with --fix).
     }
 
     #[test]
+    fn a_span_over_many_lines_shows_its_first_and_last_line() {
+        let mut f = finding();
+        f.fix = None;
+        f.at = Some(Location {
+            file: "a.go".into(),
+            line: 2,
+            column: 1,
+            end_line: 6,
+            end_column: 2,
+        });
+        let src = "package p\nfunc f() {\n\ta()\n\tb()\n\tc()\n}\n";
+        let out = text(std::slice::from_ref(&f), &with_source(&f, src));
+        assert!(out.contains("--> a.go:2:1"), "{out}");
+        assert!(out.contains("2 | / func f() {"), "{out}");
+        assert!(out.contains("6 | | }"), "{out}");
+    }
+
+    #[test]
     fn summaries() {
         assert_eq!(
             text(&[], &RenderOptions::default()),
