@@ -40,6 +40,17 @@ pub struct CheckArgs {
     /// Skip `_test.go` files.
     #[arg(long)]
     pub no_tests: bool,
+    /// Apply safe fixes to the files, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// Count unsafe fixes as fixable too: with `--fix` or `--diff` they
+    /// are applied; alone, nothing is written (as in ruff).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print unified diffs of what `--fix` would change and write
+    /// nothing; exit 1 when there would be changes.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Args, Debug)]

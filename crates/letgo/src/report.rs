@@ -5,7 +5,11 @@
 //! Static rules and runtime analyses each convert their results into
 //! [`Finding`]s; the renderers know nothing about where a finding came from.
 
+mod sarif;
+mod text;
+
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// The version of the JSON document's shape.
@@ -90,16 +94,58 @@ struct Document<'a> {
 pub enum Format {
     Text,
     Json,
+    Sarif,
     Github,
 }
 
-/// Writes `findings` in `format`.
+/// What the renderers may use besides the findings.
+#[derive(Debug, Default)]
+pub struct RenderOptions {
+    /// The text of the files findings point into, keyed by
+    /// [`Location::file`]: code frames and SARIF's character columns need
+    /// it. A finding whose file is missing is shown without a frame.
+    pub sources: HashMap<String, String>,
+    /// ANSI colours in text output.
+    pub color: bool,
+    /// `--unsafe-fixes` is on: unsafe fixes count as fixable.
+    pub unsafe_fixes: bool,
+    /// How many fixes `--fix` applied; the findings are what remains.
+    pub fixed: Option<usize>,
+}
+
+/// `Fixed 3 findings (1 remaining).`
+pub fn fixed_summary(fixed: usize, remaining: usize) -> String {
+    let plural = if fixed == 1 { "finding" } else { "findings" };
+    format!("Fixed {fixed} {plural} ({remaining} remaining).")
+}
+
+/// Writes `findings` in `format`, without code frames.
+#[allow(dead_code)] // for commands without sources at hand (`profile`)
 pub fn render(out: &mut dyn Write, findings: &[Finding], format: Format) -> io::Result<()> {
+    render_with(out, findings, format, &RenderOptions::default())
+}
+
+/// Writes `findings` in `format`, with what `opts` adds.
+pub fn render_with(
+    out: &mut dyn Write,
+    findings: &[Finding],
+    format: Format,
+    opts: &RenderOptions,
+) -> io::Result<()> {
     match format {
-        Format::Text => render_text(out, findings),
+        Format::Text => text::render(out, findings, opts),
         Format::Json => render_json(out, findings),
+        Format::Sarif => sarif::render(out, findings, opts),
         Format::Github => render_github(out, findings),
     }
+}
+
+/// Whether colours suit stdout: a terminal, and `NO_COLOR` unset or
+/// empty (no-color.org).
+pub fn stdout_wants_color() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && io::stdout().is_terminal()
 }
 
 fn render_json(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
@@ -109,18 +155,6 @@ fn render_json(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
-}
-
-/// `file:line:col: CODE message (name)`, as golangci-lint prints.
-fn render_text(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
-    for f in findings {
-        match &f.at {
-            Some(at) => write!(out, "{}:{}:{}: ", at.file, at.line, at.column)?,
-            None => write!(out, "-: ")?,
-        }
-        writeln!(out, "{} {} ({})", f.code, f.message, f.name)?;
-    }
-    Ok(())
 }
 
 /// GitHub Actions workflow commands: one annotation per finding.
@@ -222,14 +256,110 @@ mod tests {
         assert_eq!(f["fix"]["edits"][0]["content"], "make(chan string, 1)");
     }
 
-    #[test]
-    fn text_and_github_lines() {
+    fn with_source(f: &Finding, src: &str) -> RenderOptions {
+        let file = f.at.as_ref().unwrap().file.clone();
+        RenderOptions {
+            sources: [(file, src.to_string())].into_iter().collect(),
+            ..RenderOptions::default()
+        }
+    }
+
+    /// 21 lines; line 18 holds the edit, line 21 the finding (col 3-24).
+    fn fetch_go() -> String {
+        let mut src = "//\n".repeat(17);
+        src.push_str("\tch := make(chan string)\n//\n//\n");
+        src.push_str("\t\tch <- fetchTheThing(url)\n");
+        src
+    }
+
+    fn text(findings: &[Finding], opts: &RenderOptions) -> String {
         let mut out = Vec::new();
-        render(&mut out, &[finding()], Format::Text).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "internal/fetch/fetch.go:21:3: LG103 goroutine sends on unbuffered channel `ch` (abandoned-sender)\n"
+        render_with(&mut out, findings, Format::Text, opts).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_has_a_code_frame_the_fix_mark_help_and_a_summary() {
+        let f = finding();
+        let out = text(std::slice::from_ref(&f), &with_source(&f, &fetch_go()));
+        let expected = "\
+LG103 [*] goroutine sends on unbuffered channel `ch`
+  --> internal/fetch/fetch.go:21:3
+   |
+21 |         ch <- fetchTheThing(url)
+   |         ^^^^^^^^^^^^^^^^^^^^^
+   |
+help: give the channel a buffer of one
+
+Found 1 finding (1 fixable with --fix).
+";
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn unsafe_fixes_are_marked_only_with_unsafe_fixes_on() {
+        let mut f = finding();
+        f.fix.as_mut().unwrap().applicability = Applicability::Unsafe;
+        let mut opts = with_source(&f, &fetch_go());
+        let out = text(std::slice::from_ref(&f), &opts);
+        assert!(out.starts_with("LG103 goroutine"), "{out}");
+        assert!(out.contains("(unsafe fix)"), "{out}");
+        assert!(out.ends_with("Found 1 finding (1 more with --fix --unsafe-fixes).\n"));
+        opts.unsafe_fixes = true;
+        let out = text(&[f], &opts);
+        assert!(out.starts_with("LG103 [*] goroutine"), "{out}");
+        assert!(
+            out.ends_with("(1 fixable with --fix --unsafe-fixes).\n"),
+            "{out}"
         );
+    }
+
+    #[test]
+    fn text_without_the_source_or_with_a_stale_span_still_names_the_place() {
+        let f = finding();
+        let out = text(std::slice::from_ref(&f), &RenderOptions::default());
+        assert!(out.contains("at internal/fetch/fetch.go:21:3"), "{out}");
+        let out = text(std::slice::from_ref(&f), &with_source(&f, "package p\n"));
+        assert!(out.contains("at internal/fetch/fetch.go:21:3"), "{out}");
+    }
+
+    #[test]
+    fn a_span_over_many_lines_shows_its_first_and_last_line() {
+        let mut f = finding();
+        f.fix = None;
+        f.at = Some(Location {
+            file: "a.go".into(),
+            line: 2,
+            column: 1,
+            end_line: 6,
+            end_column: 2,
+        });
+        let src = "package p\nfunc f() {\n\ta()\n\tb()\n\tc()\n}\n";
+        let out = text(std::slice::from_ref(&f), &with_source(&f, src));
+        assert!(out.contains("--> a.go:2:1"), "{out}");
+        assert!(out.contains("2 | / func f() {"), "{out}");
+        assert!(out.contains("6 | | }"), "{out}");
+    }
+
+    #[test]
+    fn summaries() {
+        assert_eq!(
+            text(&[], &RenderOptions::default()),
+            "All clear: no findings.\n"
+        );
+        let mut f = finding();
+        f.fix = None;
+        let out = text(&[f.clone(), f], &RenderOptions::default());
+        assert!(out.ends_with("\nFound 2 findings.\n"), "{out}");
+        let opts = RenderOptions {
+            fixed: Some(3),
+            ..RenderOptions::default()
+        };
+        assert_eq!(text(&[], &opts), "Fixed 3 findings (0 remaining).\n");
+    }
+
+    #[test]
+    fn github_lines() {
         let mut out = Vec::new();
         render(&mut out, &[finding()], Format::Github).unwrap();
         let s = String::from_utf8(out).unwrap();
@@ -238,5 +368,99 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("title=LG103 abandoned-sender::"), "{s}");
+    }
+
+    fn sarif(findings: &[Finding], opts: &RenderOptions) -> serde_json::Value {
+        let mut out = Vec::new();
+        render_with(&mut out, findings, Format::Sarif, opts).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    fn text_of<'v>(v: &'v serde_json::Value, what: &str) -> &'v str {
+        v["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what} has no text: {v}"))
+    }
+
+    #[test]
+    fn sarif_has_the_required_properties_and_round_trips() {
+        let mut runtime = finding();
+        runtime.code = "LG502".into();
+        runtime.name = "goroutine-pileup".into();
+        runtime.severity = Severity::Warning;
+        runtime.fix = None;
+        let f = finding();
+        let v = sarif(&[f.clone(), runtime], &with_source(&f, &fetch_go()));
+        assert_eq!(v["version"], "2.1.0");
+        assert!(v["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+        let run = &v["runs"][0];
+        assert_eq!(run["tool"]["driver"]["name"], "letgo");
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for rule in rules {
+            assert!(!text_of(&rule["shortDescription"], "shortDescription").is_empty());
+        }
+        let registered = |r: &&serde_json::Value| {
+            letgo_lint::registry::find(r["id"].as_str().unwrap()).is_some()
+        };
+        assert!(rules.iter().filter(registered).count() == letgo_lint::RULES.len());
+        for rule in rules.iter().filter(registered) {
+            assert!(!text_of(&rule["fullDescription"], "fullDescription").is_empty());
+            assert!(text_of(&rule["help"], "help").contains("## What it does"));
+        }
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        for r in results {
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], r["ruleId"]);
+            assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+            assert!(!text_of(&r["message"], "message").is_empty());
+            let loc = &r["locations"][0]["physicalLocation"];
+            assert_eq!(loc["artifactLocation"]["uri"], "internal/fetch/fetch.go");
+            for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+                assert!(loc["region"][key].as_u64().unwrap() >= 1, "{key}");
+            }
+        }
+        assert_eq!(results[1]["level"], "warning");
+        let change = &results[0]["fixes"][0]["artifactChanges"][0];
+        let replacement = &change["replacements"][0];
+        assert_eq!(replacement["deletedRegion"]["startColumn"], 8);
+        assert_eq!(
+            text_of(&replacement["insertedContent"], "insertedContent"),
+            "make(chan string, 1)"
+        );
+        let log: sarif::Log = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&log).unwrap(), v);
+    }
+
+    #[test]
+    fn sarif_columns_count_characters_and_display_only_fixes_are_left_out() {
+        let mut f = finding();
+        // `é` is two bytes: byte column 8 is character column 7.
+        let src = "x := \"é\"; y\n";
+        f.at = Some(Location {
+            file: "a.go".into(),
+            line: 1,
+            column: 12,
+            end_line: 1,
+            end_column: 13,
+        });
+        f.fix.as_mut().unwrap().applicability = Applicability::DisplayOnly;
+        let v = sarif(&[f.clone()], &with_source(&f, src));
+        let region = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            (region["startColumn"].as_u64(), region["endColumn"].as_u64()),
+            (Some(11), Some(12))
+        );
+        assert!(v["runs"][0]["results"][0].get("fixes").is_none());
+    }
+
+    #[test]
+    fn sarif_uris_are_encoded() {
+        let mut f = finding();
+        f.at.as_mut().unwrap().file = "my dir/a#1.go".into();
+        let v = sarif(&[f], &RenderOptions::default());
+        let loc = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "my%20dir/a%231.go");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
     }
 }

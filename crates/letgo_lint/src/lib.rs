@@ -6,12 +6,14 @@
 //!   version of its module);
 //! - [`suppress`]: `//letgo:ignore` and `//nolint` comments;
 //! - [`engine`]: runs the enabled rules over a loaded program in parallel;
+//! - [`fix`]: applies fixes, re-parsing and re-checking until they settle;
 //! - `rules/`: one file per rule, documentation first.
 
 pub mod channels;
 pub mod context;
 pub mod diagnostic;
 pub mod engine;
+pub mod fix;
 pub mod flow;
 pub mod funcs;
 pub mod registry;

@@ -1,12 +1,20 @@
-//! `letgo check`: run the static rules and report what they find.
+//! `letgo check`: run the static rules and report what they find; with
+//! `--fix` apply the fixes and report what remains; with `--diff` show
+//! what `--fix` would change.
 
+use crate::atomic_write::write_atomically;
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::paths;
-use crate::report::{self, Applicability, Edit, Finding, FixReport, Location, Severity, Source};
-use letgo_go::load::{load, LoadOptions, Program, SourceFile};
+use crate::report::{
+    self, Applicability, Edit, Finding, FixReport, Format, Location, RenderOptions, Severity,
+    Source,
+};
+use letgo_go::load::{load, LoadOptions, Package, Program, SourceFile};
 use letgo_lint::engine::{self, Finding as LintFinding};
+use letgo_lint::fix::{fix_program, FixRun};
 use letgo_lint::registry::find;
+use letgo_lint::selection::Selection;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -17,32 +25,143 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         tests: !args.no_tests,
         ..LoadOptions::default()
     };
-    let program = load(&paths::args_or_default(&args.paths), &opts)
+    let mut program = load(&paths::args_or_default(&args.paths), &opts)
         .map_err(|e| anyhow::anyhow!("{}: {}", paths::display(&e.path), e.message))?;
     let selections = module_selections(&program, args)?;
-    let findings = engine::check(&program, &|pkg| {
-        let root = program.module_of(pkg).map(|m| m.root.clone());
+    let roots: Vec<PathBuf> = program.modules.iter().map(|m| m.root.clone()).collect();
+    let select = move |pkg: &Package| {
+        let root = pkg.module.map(|i| roots[i].clone());
         selections.get(&root).cloned().unwrap_or_default()
-    });
-    let input_errors = report_input_errors(&program);
-    let report: Vec<Finding> = findings.iter().map(|f| to_report(&program, f)).collect();
+    };
+    let mut input_errors = report_input_errors(&program);
+    if !(args.fix || args.diff) {
+        let findings = engine::check(&program, &select);
+        return report(&program, &findings, args, None, input_errors);
+    }
+    let run = fix_program(&mut program, &select, args.unsafe_fixes)?;
+    for d in &run.dropped {
+        let path = paths::display(&d.path);
+        eprintln!(
+            "fix for {} at {path}:{} dropped: {}",
+            d.code, d.line, d.reason
+        );
+    }
+    if args.diff {
+        return print_diffs(&program, &run, input_errors);
+    }
+    input_errors |= write_fixed_files(&program, &run);
+    report(
+        &program,
+        &run.remaining,
+        args,
+        Some(run.fixed),
+        input_errors,
+    )
+}
+
+/// Renders `findings` and picks the exit code: 2 on any input error, 1
+/// when something was found, 0 otherwise. `fixed` is the number of fixes
+/// applied by `--fix`.
+fn report(
+    program: &Program,
+    findings: &[LintFinding],
+    args: &CheckArgs,
+    fixed: Option<usize>,
+    input_errors: bool,
+) -> anyhow::Result<ExitCode> {
+    let report: Vec<Finding> = findings.iter().map(|f| to_report(program, f)).collect();
+    let opts = RenderOptions {
+        sources: sources_of(program, findings),
+        color: args.format == Format::Text && report::stdout_wants_color(),
+        unsafe_fixes: args.unsafe_fixes,
+        fixed,
+    };
     let mut out = io::BufWriter::new(io::stdout().lock());
-    report::render(&mut out, &report, args.format)?;
+    report::render_with(&mut out, &report, args.format, &opts)?;
     out.flush()?;
-    Ok(if input_errors {
+    if let (Some(n), false) = (fixed, args.format == Format::Text) {
+        // Machine-readable stdout stays one document; people read stderr.
+        eprintln!("{}", report::fixed_summary(n, report.len()));
+    }
+    Ok(exit_code(input_errors, !report.is_empty()))
+}
+
+fn exit_code(input_errors: bool, found: bool) -> ExitCode {
+    if input_errors {
         ExitCode::from(2)
-    } else if report.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    } else if found {
         ExitCode::from(1)
-    })
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The text of every file a finding points into, keyed as the report
+/// names files.
+fn sources_of(program: &Program, findings: &[LintFinding]) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for f in findings {
+        let file = f.source_file(program);
+        map.entry(paths::display(&file.path))
+            .or_insert_with(|| file.src.clone());
+    }
+    map
+}
+
+/// `--diff`: a unified diff per changed file on stdout, nothing written;
+/// exit 1 when there would be changes.
+fn print_diffs(program: &Program, run: &FixRun, input_errors: bool) -> anyhow::Result<ExitCode> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for (&(p, f), old) in &run.originals {
+        let file = &program.packages[p].files[f];
+        out.write_all(unified_diff(&paths::display(&file.path), old, &file.src).as_bytes())?;
+    }
+    out.flush()?;
+    let plural = if run.fixed == 1 {
+        "finding"
+    } else {
+        "findings"
+    };
+    eprintln!(
+        "Would fix {} {plural} ({} remaining).",
+        run.fixed,
+        run.remaining.len()
+    );
+    Ok(exit_code(input_errors, !run.originals.is_empty()))
+}
+
+/// A unified diff with three lines of context, as `diff -u` and ruff
+/// print it.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(path, path)
+        .to_string()
+}
+
+/// Writes every changed file atomically; true if any write failed (each
+/// failure is reported and the other files are still written).
+fn write_fixed_files(program: &Program, run: &FixRun) -> bool {
+    let mut failed = false;
+    for &(p, f) in run.originals.keys() {
+        let file = &program.packages[p].files[f];
+        if let Err(e) = write_atomically(&file.path, file.src.as_bytes()) {
+            eprintln!(
+                "{}: cannot write the fixed file: {e}",
+                paths::display(&file.path)
+            );
+            failed = true;
+        }
+    }
+    failed
 }
 
 /// The rule selection of each module, from its `letgo.toml` and the flags.
 fn module_selections(
     program: &Program,
     args: &CheckArgs,
-) -> anyhow::Result<HashMap<Option<PathBuf>, letgo_lint::selection::Selection>> {
+) -> anyhow::Result<HashMap<Option<PathBuf>, Selection>> {
     let mut map = HashMap::new();
     let roots = program
         .modules

@@ -1,0 +1,127 @@
+//! Shared by the command tests: run the built `letgo`, find the rule
+//! fixtures, find the Go toolchain, copy trees.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What a run of `letgo` left: exit code, stdout, stderr.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `letgo args` in `cwd`, colours off.
+pub fn letgo(args: &[&str], cwd: &Path) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_letgo"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("letgo runs");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// Where the rule fixtures live: `crates/letgo_lint/tests`.
+pub fn lint_tests_dir() -> PathBuf {
+    workspace_root().join("crates/letgo_lint/tests")
+}
+
+/// The fixture modules: every `fixtures*` directory with a `go.mod`
+/// (one per Go version the rules care about).
+pub fn fixture_modules() -> Vec<PathBuf> {
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(lint_tests_dir())
+        .expect("the lint tests directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("fixtures"))
+                && p.join("go.mod").is_file()
+        })
+        .collect();
+    modules.sort();
+    modules
+}
+
+/// The fixture packages of rule `code` (`lg106` in every module that has
+/// one), as `(module, package)` directories.
+pub fn fixture_packages(code: &str) -> Vec<(PathBuf, PathBuf)> {
+    fixture_modules()
+        .into_iter()
+        .map(|m| {
+            let pkg = m.join(code.to_lowercase());
+            (m, pkg)
+        })
+        .filter(|(_, pkg)| pkg.is_dir())
+        .collect()
+}
+
+/// The Go toolchain of scripts/test, or `$LETGO_GO`; `None` (with a
+/// message) when missing, unless `LETGO_REQUIRE_GO` is set.
+pub fn go_binary() -> Option<PathBuf> {
+    let go = std::env::var_os("LETGO_GO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
+    if go.exists() {
+        return Some(go);
+    }
+    assert!(
+        std::env::var_os("LETGO_REQUIRE_GO").is_none(),
+        "Go toolchain not found at {}; run scripts/test",
+        go.display()
+    );
+    eprintln!(
+        "skipped: no Go toolchain at {} (run scripts/test)",
+        go.display()
+    );
+    None
+}
+
+/// Runs `program args` in `dir` with the go command offline; returns
+/// (success, stdout + stderr).
+pub fn run_go_tool(program: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off")
+        .output()
+        .expect("the Go tool runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// `gofmt` of the toolchain `go` belongs to.
+pub fn gofmt(go: &Path) -> PathBuf {
+    let (ok, root) = run_go_tool(go, Path::new("."), &["env", "GOROOT"]);
+    assert!(ok, "go env GOROOT: {root}");
+    PathBuf::from(root.trim()).join("bin/gofmt")
+}
+
+/// Copies the tree `from` into `to` (created), files and directories only.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the tree") {
+        let path = entry.expect("a directory entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy a file");
+        }
+    }
+}
