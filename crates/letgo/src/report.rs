@@ -125,6 +125,16 @@ pub fn render(out: &mut dyn Write, findings: &[Finding], format: Format) -> io::
     render_with(out, findings, format, &RenderOptions::default())
 }
 
+/// `file:line:col: CODE message (name)`, as golangci-lint prints a
+/// finding on one line; the header of a runtime finding's triage entry.
+pub fn one_line(f: &Finding) -> String {
+    let at = match &f.at {
+        Some(at) => format!("{}:{}:{}", at.file, at.line, at.column),
+        None => "-".to_string(),
+    };
+    format!("{at}: {} {} ({})", f.code, f.message, f.name)
+}
+
 /// Writes `findings` in `format`, with what `opts` adds.
 pub fn render_with(
     out: &mut dyn Write,

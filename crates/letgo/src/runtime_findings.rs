@@ -388,7 +388,7 @@ pub fn render(out: &mut dyn Write, reported: &[Reported], format: Format) -> io:
         if i > 0 {
             writeln!(out)?;
         }
-        report::render(out, std::slice::from_ref(&r.finding), Format::Text)?;
+        writeln!(out, "{}", report::one_line(&r.finding))?;
         for line in &r.details {
             writeln!(out, "    {line}")?;
         }

@@ -17,11 +17,7 @@ use std::path::Path;
 /// in the copy: `(code, function suffix, why)`. Each entry is a bug in a
 /// rule; remove the entry when the rule is fixed. The test fails when an
 /// entry no longer matches a finding, so none goes stale.
-const KNOWN_BROKEN: &[(&str, &str, &str)] = &[(
-    "LG106",
-    ".varDecl",
-    "a WithCancelCause cancel needs an argument: `defer cancel()` does not compile",
-)];
+const KNOWN_BROKEN: &[(&str, &str, &str)] = &[];
 
 #[test]
 fn fixes_keep_the_code_gofmt_clean_and_building_and_settle() {
