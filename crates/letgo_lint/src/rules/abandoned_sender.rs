@@ -114,7 +114,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     let why = if spawn.in_loop && once && ch.capacity == Capacity::Unbuffered {
         let (line, _) = sf.line_col(spawn.pos);
         Some(format!(
-            "it receives once, but the loop at line {line} starts many senders"
+            "it receives once from the many senders started at line {line}"
         ))
     } else if let Some(exit) = spawn
         .in_loop

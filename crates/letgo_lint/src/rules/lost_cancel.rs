@@ -277,10 +277,26 @@ fn fix(
         Applicability::Safe
     };
     Fix {
-        message: "call cancel when the function returns".to_string(),
+        message: format!(
+            "call it when the function returns: `{}`",
+            defer_text(&edits)
+        ),
         applicability,
         edits,
     }
+}
+
+/// The `defer ...` statement a fix inserts, for its message.
+fn defer_text(edits: &[Edit]) -> String {
+    edits
+        .iter()
+        .find_map(|e| {
+            e.content
+                .trim()
+                .strip_prefix("defer ")
+                .map(|c| format!("defer {c}"))
+        })
+        .unwrap_or_default()
 }
 
 /// `\n<indent>defer name()` after `stmt`, and after a comment that ends
