@@ -1,3 +1,4 @@
 //! One file per rule: documentation, then the check.
 
 pub mod lost_cancel;
+pub mod timer_not_stopped;

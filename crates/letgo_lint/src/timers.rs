@@ -1,0 +1,187 @@
+//! What the timer rules (LG201–LG205) share: which Go versions retain an
+//! unstopped timer, how `time.X(...)` calls are recognised, and the
+//! "stopped, handed off, or fired and received" obligation.
+//!
+//! Unstopped `time.NewTimer`, `time.NewTicker`, `time.After` and
+//! `time.Tick` timers stay in the runtime's heap until they fire when the
+//! program is built with Go ≤ 1.22, or with Go 1.23–1.26 when the module's
+//! `go` line is below 1.23 or `godebug asynctimerchan=1` is set. Go 1.27
+//! collects them on every module (and refuses `asynctimerchan`).
+
+use crate::context::PackageContext;
+use crate::flow::Obligation;
+use crate::syntax::never_returns;
+use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+/// Whether unstopped timers of this package are retained until they fire
+/// (on some toolchain that can build it).
+pub fn unstopped_timers_leak(cx: &PackageContext) -> bool {
+    !cx.go_version.at_least(1, 23) || asynctimerchan(cx)
+}
+
+/// Which builds retain an unstopped timer, for messages.
+pub fn leaking_builds(cx: &PackageContext) -> &'static str {
+    if cx.go_version.at_least(1, 23) {
+        "when built with Go < 1.27 (`asynctimerchan=1` is set)"
+    } else {
+        "when built with Go < 1.23, or with `go` < 1.23 in go.mod on Go < 1.27"
+    }
+}
+
+/// `godebug asynctimerchan=1` in go.mod or a `//go:debug` directive.
+fn asynctimerchan(cx: &PackageContext) -> bool {
+    let in_gomod = cx
+        .godebug
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "asynctimerchan")
+        .is_some_and(|(_, v)| v == "1");
+    in_gomod
+        || cx.files().any(|(_, f)| {
+            f.ast.comments.iter().any(|c| {
+                c.text(&f.src)
+                    .strip_prefix("//go:debug")
+                    .is_some_and(|rest| rest.trim() == "asynctimerchan=1")
+            })
+        })
+}
+
+/// If `x` is a call `time.Name(...)`, the `Name` and the call.
+pub fn time_call<'a>(
+    cx: &PackageContext<'a>,
+    file: usize,
+    x: &'a Expr,
+) -> Option<(&'a str, &'a CallExpr)> {
+    let Expr::Call(call) = x.unparen() else {
+        return None;
+    };
+    Some((cx.qualified_name(file, &call.fun, "time")?, call))
+}
+
+/// How a statement uses a timer variable.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TimerUses {
+    /// `<-t.C`: the timer fired and was received.
+    pub receives: bool,
+    /// `t.Stop()`.
+    pub stops: bool,
+    /// Any use but `<-t.C`, `t.Reset(...)` and `t.Stop()`: passing `t`
+    /// on, returning or storing it.
+    pub other: bool,
+}
+
+impl TimerUses {
+    /// Stopped, received or handed on.
+    pub fn releases(self) -> bool {
+        self.receives || self.stops || self.other
+    }
+}
+
+/// The uses of timer variable `name` in `node`.
+pub fn timer_uses(node: Node, name: &str, src: &str) -> TimerUses {
+    timer_uses_after(node, name, src, 0)
+}
+
+/// The uses of timer variable `name` in `node` at or after offset `from`.
+pub fn timer_uses_after(node: Node, name: &str, src: &str, from: u32) -> TimerUses {
+    let mut uses = TimerUses::default();
+    let mut benign: Vec<u32> = Vec::new();
+    inspect(node, &mut |n| {
+        match n {
+            Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
+                if let Some(id) = field_of(&u.x, name, "C", src) {
+                    uses.receives |= id >= from;
+                    benign.push(id);
+                }
+            }
+            Node::Call(c) => {
+                if let Some(id) = field_of(&c.fun, name, "Reset", src) {
+                    benign.push(id);
+                }
+                if let Some(id) = field_of(&c.fun, name, "Stop", src) {
+                    uses.stops |= id >= from;
+                    benign.push(id);
+                }
+            }
+            Node::Ident(id) if id.pos >= from && id.name(src) == name => {
+                uses.other |= !benign.contains(&id.pos);
+            }
+            _ => {}
+        }
+        true
+    });
+    uses
+}
+
+/// If `x` is `name.field`, the offset of `name`.
+fn field_of(x: &Expr, name: &str, field: &str, src: &str) -> Option<u32> {
+    let Expr::Selector(sel) = x.unparen() else {
+        return None;
+    };
+    let Expr::Ident(id) = sel.x.unparen() else {
+        return None;
+    };
+    (id.name(src) == name && sel.sel.name(src) == field).then_some(id.pos)
+}
+
+/// The obligation of a timer started by one statement: stop it, hand it
+/// on, or receive its firing.
+pub struct TimerReleased<'s> {
+    pub def: Span,
+    pub name: &'s str,
+    pub src: &'s str,
+}
+
+impl TimerReleased<'_> {
+    fn released(&self, node: Node) -> bool {
+        timer_uses(node, self.name, self.src).releases()
+    }
+}
+
+impl Obligation for TimerReleased<'_> {
+    fn starts(&self, stmt: &Stmt) -> bool {
+        stmt.span() == self.def
+    }
+
+    fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        stmt.span() != self.def && self.released(Node::stmt(stmt))
+    }
+
+    fn meets_expr(&self, expr: &Expr) -> bool {
+        self.released(Node::expr(expr))
+    }
+
+    fn never_returns(&self, call: &CallExpr) -> bool {
+        never_returns(call, self.src)
+    }
+}
+
+/// `t := time.Ctor(...)`, `t = time.Ctor(...)` or `var t = time.Ctor(...)`
+/// with a named local `t`: the name and the call.
+pub fn local_def<'a>(
+    cx: &PackageContext<'a>,
+    file: usize,
+    stmt: &'a Stmt,
+    ctor: &str,
+) -> Option<(&'a Ident, &'a CallExpr)> {
+    let (lhs, rhs) = match stmt {
+        Stmt::Assign(a) if a.lhs.len() == 1 && a.rhs.len() == 1 => {
+            (a.lhs[0].unparen().as_ident()?, &a.rhs[0])
+        }
+        Stmt::Decl(g) if g.tok == Token::Var && g.specs.len() == 1 => {
+            let Spec::Value(v) = &g.specs[0] else {
+                return None;
+            };
+            if v.names.len() != 1 || v.values.len() != 1 {
+                return None;
+            }
+            (&v.names[0], &v.values[0])
+        }
+        _ => return None,
+    };
+    let (name, call) = time_call(cx, file, rhs)?;
+    let src = &cx.file(file).src;
+    (name == ctor && lhs.name(src) != "_").then_some((lhs, call))
+}
