@@ -16,7 +16,11 @@ pub struct Rule {
 }
 
 /// Every rule, by code.
-pub static RULES: &[&Rule] = &[&rules::lost_cancel::RULE, &rules::timer_not_stopped::RULE];
+pub static RULES: &[&Rule] = &[
+    &rules::lost_cancel::RULE,
+    &rules::timer_not_stopped::RULE,
+    &rules::ticker_not_stopped::RULE,
+];
 
 /// The rule with this code (`LG106`) or name (`lost-cancel`).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {

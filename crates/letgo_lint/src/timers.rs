@@ -9,9 +9,10 @@
 //! collects them on every module (and refuses `asynctimerchan`).
 
 use crate::context::PackageContext;
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::flow::Obligation;
-use crate::syntax::never_returns;
-use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
+use crate::syntax::{indentation_at, never_returns, statements, StmtSite};
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 
@@ -184,4 +185,89 @@ pub fn local_def<'a>(
     let (name, call) = time_call(cx, file, rhs)?;
     let src = &cx.file(file).src;
     (name == ctor && lhs.name(src) != "_").then_some((lhs, call))
+}
+
+/// `defer t.Stop()` after the definition.
+pub fn defer_stop_fix(src: &str, site: StmtSite, name: &str, body: &BlockStmt) -> Fix {
+    let stmt = site.stmt.span();
+    let indent = indentation_at(src, stmt.start);
+    let stays_local = !handed_on(body, stmt, name, src);
+    Fix {
+        message: format!("stop it when the function returns: `defer {name}.Stop()`"),
+        applicability: if stays_local && !site.in_loop {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        },
+        edits: vec![Edit::insert(
+            stmt.end,
+            format!("\n{indent}defer {name}.Stop()"),
+        )],
+    }
+}
+
+/// Whether the timer is used after its definition for anything but
+/// receiving, resetting and stopping.
+fn handed_on(body: &BlockStmt, def: Span, name: &str, src: &str) -> bool {
+    timer_uses_after(Node::Block(body), name, src, def.end).other
+}
+
+/// Whether `body` (closures aside) holds a loop that receives from
+/// `name.C` and that nothing leaves: a `for` without condition, or
+/// `for range name.C`, with no `return`, `break` out of it, labeled
+/// branch, `goto` or call that never returns.
+pub fn forever_loop_receiving(body: &BlockStmt, name: &str, src: &str) -> bool {
+    statements(body).iter().any(|site| {
+        let (loop_body, endless) = match site.stmt {
+            Stmt::For(f) => (&f.body, f.cond.is_none()),
+            Stmt::Range(r) => (&r.body, field_of(&r.x, name, "C", src).is_some()),
+            _ => return false,
+        };
+        let receives = matches!(site.stmt, Stmt::Range(_))
+            || timer_uses(Node::Block(loop_body), name, src).receives;
+        endless && receives && !leaves(&loop_body.list, 0, src)
+    })
+}
+
+/// Whether a statement list can leave the loop it is `depth` breakable
+/// statements inside.
+fn leaves(stmts: &[Stmt], depth: usize, src: &str) -> bool {
+    stmts.iter().any(|s| stmt_leaves(s, depth, src))
+}
+
+fn stmt_leaves(s: &Stmt, depth: usize, src: &str) -> bool {
+    match s {
+        Stmt::Return(_) => true,
+        Stmt::Branch(b) => match b.tok {
+            Token::Break => b.label.is_some() || depth == 0,
+            Token::Continue => b.label.is_some(),
+            Token::Goto => true,
+            _ => false,
+        },
+        Stmt::Expr(x) => matches!(x.unparen(), Expr::Call(c) if never_returns(c, src)),
+        Stmt::Block(b) => leaves(&b.list, depth, src),
+        Stmt::Labeled(l) => stmt_leaves(&l.stmt, depth, src),
+        Stmt::If(i) => {
+            leaves(&i.body.list, depth, src)
+                || i.els.as_ref().is_some_and(|e| stmt_leaves(e, depth, src))
+        }
+        Stmt::For(f) => leaves(&f.body.list, depth + 1, src),
+        Stmt::Range(r) => leaves(&r.body.list, depth + 1, src),
+        Stmt::Switch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .any(|c| leaves(&c.body, depth + 1, src)),
+        Stmt::TypeSwitch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .any(|c| leaves(&c.body, depth + 1, src)),
+        Stmt::Select(sel) => sel
+            .body
+            .clauses
+            .iter()
+            .any(|c| leaves(&c.body, depth + 1, src)),
+        _ => false,
+    }
 }

@@ -1,4 +1,5 @@
 //! One file per rule: documentation, then the check.
 
 pub mod lost_cancel;
+pub mod ticker_not_stopped;
 pub mod timer_not_stopped;

@@ -1,16 +1,15 @@
 //! LG201 timer-not-stopped.
 
 use crate::context::{FileDiagnostic, PackageContext};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
 use crate::funcs::functions;
 use crate::registry::Rule;
-use crate::syntax::{indentation_at, statements, StmtSite};
+use crate::syntax::{statements, StmtSite};
 use crate::timers::{
-    leaking_builds, local_def, timer_uses_after, unstopped_timers_leak, TimerReleased,
+    defer_stop_fix, leaking_builds, local_def, unstopped_timers_leak, TimerReleased,
 };
 use letgo_go::ast::{BlockStmt, Ident, Span};
-use letgo_go::visit::Node;
 
 pub const RULE: Rule = Rule {
     code: "LG201",
@@ -120,32 +119,7 @@ fn not_released(
     );
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if site.in_list {
-        d = d.with_fix(stop_fix(&sf.src, site, name, body));
+        d = d.with_fix(defer_stop_fix(&sf.src, site, name, body));
     }
     Some(d)
-}
-
-/// `defer t.Stop()` after the definition.
-fn stop_fix(src: &str, site: StmtSite, name: &str, body: &BlockStmt) -> Fix {
-    let stmt = site.stmt.span();
-    let indent = indentation_at(src, stmt.start);
-    let stays_local = !handed_on(body, stmt, name, src);
-    Fix {
-        message: format!("stop the timer when the function returns: `defer {name}.Stop()`"),
-        applicability: if stays_local && !site.in_loop {
-            Applicability::Safe
-        } else {
-            Applicability::Unsafe
-        },
-        edits: vec![Edit::insert(
-            stmt.end,
-            format!("\n{indent}defer {name}.Stop()"),
-        )],
-    }
-}
-
-/// Whether the timer is used after its definition for anything but
-/// receiving, resetting and stopping.
-fn handed_on(body: &BlockStmt, def: Span, name: &str, src: &str) -> bool {
-    timer_uses_after(Node::Block(body), name, src, def.end).other
 }
