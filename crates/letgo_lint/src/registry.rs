@@ -20,6 +20,7 @@ pub static RULES: &[&Rule] = &[
     &rules::lost_cancel::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
+    &rules::time_tick_leak::RULE,
 ];
 
 /// The rule with this code (`LG106`) or name (`lost-cancel`).

@@ -213,20 +213,51 @@ fn handed_on(body: &BlockStmt, def: Span, name: &str, src: &str) -> bool {
 }
 
 /// Whether `body` (closures aside) holds a loop that receives from
-/// `name.C` and that nothing leaves: a `for` without condition, or
-/// `for range name.C`, with no `return`, `break` out of it, labeled
-/// branch, `goto` or call that never returns.
+/// `name.C` and that nothing leaves.
 pub fn forever_loop_receiving(body: &BlockStmt, name: &str, src: &str) -> bool {
+    forever_loop_over(body, src, &|x| field_of(x, name, "C", src).is_some())
+}
+
+/// Whether `body` (closures aside) holds a loop that receives from a
+/// channel `is_chan` accepts and that nothing leaves: a `for` without
+/// condition, or a `for range` over that channel, with no `return`,
+/// `break` out of it, labeled branch, `goto` or call that never returns.
+pub fn forever_loop_over(body: &BlockStmt, src: &str, is_chan: &dyn Fn(&Expr) -> bool) -> bool {
     statements(body).iter().any(|site| {
         let (loop_body, endless) = match site.stmt {
             Stmt::For(f) => (&f.body, f.cond.is_none()),
-            Stmt::Range(r) => (&r.body, field_of(&r.x, name, "C", src).is_some()),
+            Stmt::Range(r) => (&r.body, is_chan(&r.x)),
             _ => return false,
         };
-        let receives = matches!(site.stmt, Stmt::Range(_))
-            || timer_uses(Node::Block(loop_body), name, src).receives;
+        let receives = matches!(site.stmt, Stmt::Range(_)) || receives_from(loop_body, is_chan);
         endless && receives && !leaves(&loop_body.list, 0, src)
     })
+}
+
+/// Whether `body` has a receive `<-x` with `is_chan(x)`.
+fn receives_from(body: &BlockStmt, is_chan: &dyn Fn(&Expr) -> bool) -> bool {
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Expr(Expr::Unary(u)) = n {
+            found |= u.op == Token::Arrow && is_chan(&u.x);
+        }
+        !found
+    });
+    found
+}
+
+/// Whether a loop body can leave the loop: see [`forever_loop_over`].
+pub fn loop_leaves(body: &BlockStmt, src: &str) -> bool {
+    leaves(&body.list, 0, src)
+}
+
+/// `main.main`, `init` and the closures inside them run for the whole
+/// process: a ticker loop there is the program's heartbeat, not a leak.
+pub fn process_lifetime(func: &str) -> bool {
+    func == "main.main"
+        || func.starts_with("main.main.")
+        || func.ends_with(".init")
+        || func.contains(".init.")
 }
 
 /// Whether a statement list can leave the loop it is `depth` breakable

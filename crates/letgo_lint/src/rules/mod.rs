@@ -2,4 +2,5 @@
 
 pub mod lost_cancel;
 pub mod ticker_not_stopped;
+pub mod time_tick_leak;
 pub mod timer_not_stopped;

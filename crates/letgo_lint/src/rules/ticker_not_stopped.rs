@@ -7,8 +7,8 @@ use crate::funcs::{functions, Func};
 use crate::registry::Rule;
 use crate::syntax::{statements, StmtSite};
 use crate::timers::{
-    defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, time_call, timer_uses,
-    unstopped_timers_leak, TimerReleased,
+    defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, process_lifetime, time_call,
+    timer_uses, unstopped_timers_leak, TimerReleased,
 };
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
@@ -138,12 +138,6 @@ fn local_ticker(
         d = d.with_fix(defer_stop_fix(&sf.src, site, name, f.body));
     }
     Some(d)
-}
-
-/// `main.main`, `init` and the closures inside them run for the whole
-/// process: a ticker loop there is the program's heartbeat, not a leak.
-fn process_lifetime(func: &str) -> bool {
-    func == "main.main" || func.starts_with("main.main.") || func.contains(".init")
 }
 
 /// `x.f = time.NewTicker(d)` where nothing in the package calls
