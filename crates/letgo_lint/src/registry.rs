@@ -21,6 +21,7 @@ pub static RULES: &[&Rule] = &[
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,
+    &rules::time_after_in_loop::RULE,
 ];
 
 /// The rule with this code (`LG106`) or name (`lost-cancel`).

@@ -2,5 +2,6 @@
 
 pub mod lost_cancel;
 pub mod ticker_not_stopped;
+pub mod time_after_in_loop;
 pub mod time_tick_leak;
 pub mod timer_not_stopped;
