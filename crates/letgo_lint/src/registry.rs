@@ -22,6 +22,7 @@ pub static RULES: &[&Rule] = &[
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,
     &rules::time_after_in_loop::RULE,
+    &rules::body_not_closed::RULE,
 ];
 
 /// The rule with this code (`LG106`) or name (`lost-cancel`).
