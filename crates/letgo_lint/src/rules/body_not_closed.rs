@@ -361,8 +361,15 @@ impl Obligation for BodyClosed<'_, '_> {
         never_returns(call, self.src())
     }
 
-    /// After `err != nil` or `resp == nil` there is no body to close.
+    /// After `err != nil` or `resp == nil` (alone or in a conjunction)
+    /// there is no body to close.
     fn void_when(&self, cond: &Expr) -> Option<bool> {
+        if let Expr::Binary(b) = cond.unparen() {
+            if b.op == Token::Land {
+                let sides = [self.void_when(&b.x), self.void_when(&b.y)];
+                return sides.contains(&Some(true)).then_some(true);
+            }
+        }
         if let Some(err) = self.err {
             if let Some(non_nil) = self.nil_test(cond, err) {
                 return Some(non_nil);

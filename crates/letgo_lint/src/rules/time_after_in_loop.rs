@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::{functions, Func};
 use crate::registry::Rule;
-use crate::syntax::{indentation_at, mentions, statements};
+use crate::syntax::{indentation_at, mentions, never_returns, statements};
 use crate::timers::{leaking_builds, time_call, unstopped_timers_leak};
 use letgo_go::ast::{CallExpr, Expr, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
@@ -21,9 +21,11 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG204 time-after-in-loop
 
 ## What it does
-Flags `case <-time.After(d):` in a `select` with other cases, inside a
-loop. Every iteration that leaves through another case leaves a timer
-behind, pending until `d` passes.
+Flags `case <-time.After(d):` in a `select` inside a loop, when another
+case of that `select` goes on looping. Every iteration that leaves
+through that case leaves a timer behind, pending until `d` passes. When
+every other case returns or leaves the loop (`case <-ctx.Done(): return`),
+at most one timer is left behind, and the rule stays quiet.
 
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on the collector reclaims the
@@ -80,7 +82,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Stmt::Select(sel) = site.stmt else {
                 continue;
             };
-            if !site.in_loop || sel.body.clauses.len() < 2 {
+            if !site.in_loop || !other_case_goes_on(cx, f.file, sel) {
                 continue;
             }
             for call in after_cases(cx, f.file, sel) {
@@ -94,23 +96,46 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
+/// Whether a case other than the `time.After` ones can go on looping:
+/// when every other case returns or leaves the loop, at most one timer is
+/// left behind.
+fn other_case_goes_on(cx: &PackageContext, file: usize, sel: &SelectStmt) -> bool {
+    let src = &cx.file(file).src;
+    sel.body.clauses.iter().any(|c| {
+        let is_after = c
+            .comm
+            .as_ref()
+            .is_some_and(|s| after_call(cx, file, s).is_some());
+        let ends = match c.body.last() {
+            Some(Stmt::Return(_)) => true,
+            Some(Stmt::Branch(b)) => b.label.is_some() || b.tok == Token::Goto,
+            Some(Stmt::Expr(x)) => matches!(x.unparen(), Expr::Call(c) if never_returns(c, src)),
+            _ => false,
+        };
+        !is_after && !ends
+    })
+}
+
 /// The `time.After(d)` calls received from by the select's cases.
 fn after_cases<'a>(cx: &PackageContext<'a>, file: usize, sel: &'a SelectStmt) -> Vec<&'a CallExpr> {
-    let mut calls = Vec::new();
-    for c in &sel.body.clauses {
-        let received = match &c.comm {
-            Some(Stmt::Expr(x)) => x.as_ref(),
-            Some(Stmt::Assign(a)) if a.rhs.len() == 1 => &a.rhs[0],
-            _ => continue,
-        };
-        let Expr::Unary(u) = received.unparen() else {
-            continue;
-        };
-        if let Some(("After", call)) = time_call(cx, file, &u.x).filter(|_| u.op == Token::Arrow) {
-            calls.push(call);
-        }
+    let comms = sel.body.clauses.iter().filter_map(|c| c.comm.as_ref());
+    comms.filter_map(|s| after_call(cx, file, s)).collect()
+}
+
+/// `<-time.After(d)` or `v := <-time.After(d)`: the call.
+fn after_call<'a>(cx: &PackageContext<'a>, file: usize, comm: &'a Stmt) -> Option<&'a CallExpr> {
+    let received = match comm {
+        Stmt::Expr(x) => x.as_ref(),
+        Stmt::Assign(a) if a.rhs.len() == 1 => &a.rhs[0],
+        _ => return None,
+    };
+    let Expr::Unary(u) = received.unparen() else {
+        return None;
+    };
+    match time_call(cx, file, &u.x) {
+        Some(("After", call)) if u.op == Token::Arrow => Some(call),
+        _ => None,
     }
-    calls
 }
 
 fn report(
