@@ -302,3 +302,39 @@ fn stmt_leaves(s: &Stmt, depth: usize, src: &str) -> bool {
         _ => false,
     }
 }
+
+/// The value in nanoseconds of a constant duration written with integer
+/// literals, `time` units, `*` and parentheses (`5 * time.Second`).
+pub fn const_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    match x.unparen() {
+        Expr::BasicLit(l) if l.kind == Token::Int => {
+            l.value(&cx.file(file).src).replace('_', "").parse().ok()
+        }
+        Expr::Binary(b) if b.op == Token::Mul => {
+            let (l, r) = (
+                const_duration(cx, file, &b.x)?,
+                const_duration(cx, file, &b.y)?,
+            );
+            l.checked_mul(r)
+        }
+        sel @ Expr::Selector(_) => match cx.qualified_name(file, sel, "time")? {
+            "Nanosecond" => Some(1),
+            "Microsecond" => Some(1_000),
+            "Millisecond" => Some(1_000_000),
+            "Second" => Some(1_000_000_000),
+            "Minute" => Some(60_000_000_000),
+            "Hour" => Some(3_600_000_000_000),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A duration short enough that a timer of it is gone before anyone
+/// could notice it was retained: a constant under a second.
+pub fn fires_at_once(cx: &PackageContext, file: usize, call: &CallExpr) -> bool {
+    call.args
+        .first()
+        .and_then(|d| const_duration(cx, file, d))
+        .is_some_and(|n| n < 1_000_000_000)
+}

@@ -6,7 +6,7 @@ use crate::funcs::{functions, Func};
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, statements, StmtSite};
 use crate::timers::{
-    forever_loop_over, leaking_builds, loop_leaves, process_lifetime, time_call,
+    const_duration, forever_loop_over, leaking_builds, loop_leaves, process_lifetime, time_call,
     unstopped_timers_leak,
 };
 use letgo_go::ast::{CallExpr, Expr, Stmt};
@@ -178,30 +178,10 @@ fn new_ticker_fix(cx: &PackageContext, file: usize, site: StmtSite, call: &CallE
 
 /// A duration such as `time.Second`, `5 * time.Minute` or `100`.
 fn positive_constant(cx: &PackageContext, file: usize, call: &CallExpr) -> bool {
-    let Some(arg) = call.args.first() else {
-        return false;
-    };
-    let mut ok = true;
-    inspect(Node::expr(arg), &mut |n| {
-        ok &= match n {
-            Node::BasicLit(_) => true,
-            Node::Expr(Expr::Binary(b)) => b.op == Token::Mul,
-            Node::Expr(Expr::Paren(_)) => true,
-            Node::Expr(x @ Expr::Selector(_)) => {
-                return cx.qualified_name(file, x, "time").is_some_and(is_unit);
-            }
-            _ => false,
-        };
-        ok
-    });
-    ok
-}
-
-fn is_unit(name: &str) -> bool {
-    matches!(
-        name,
-        "Nanosecond" | "Microsecond" | "Millisecond" | "Second" | "Minute" | "Hour"
-    )
+    let first = call.args.first();
+    first
+        .and_then(|d| const_duration(cx, file, d))
+        .is_some_and(|n| n > 0)
 }
 
 /// `name := time.Tick(d)`.

@@ -7,7 +7,7 @@ use crate::funcs::functions;
 use crate::registry::Rule;
 use crate::syntax::{statements, StmtSite};
 use crate::timers::{
-    defer_stop_fix, leaking_builds, local_def, unstopped_timers_leak, TimerReleased,
+    defer_stop_fix, fires_at_once, leaking_builds, local_def, unstopped_timers_leak, TimerReleased,
 };
 use letgo_go::ast::{BlockStmt, Ident, Span};
 
@@ -25,7 +25,8 @@ const DOC: &str = r#"# LG201 timer-not-stopped
 Flags a `t := time.NewTimer(d)` for which some path out of the function
 neither stops the timer (`t.Stop()`, deferred or not), nor receives its
 firing (`<-t.C`), nor hands it on (returns it, stores it, passes it to a
-function or a goroutine).
+function or a goroutine). A timer of a constant duration under a second
+is left alone: it is gone before its retention could matter.
 
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on (with a `go 1.23` or newer
@@ -80,9 +81,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
     for f in functions(cx) {
         for site in statements(f.body) {
-            let Some((id, _)) = local_def(cx, f.file, site.stmt, "NewTimer") else {
+            let Some((id, call)) = local_def(cx, f.file, site.stmt, "NewTimer") else {
                 continue;
             };
+            if fires_at_once(cx, f.file, call) {
+                continue;
+            }
             if let Some(d) = not_released(cx, f.file, site, id, f.body) {
                 out.push(FileDiagnostic {
                     file: f.file,

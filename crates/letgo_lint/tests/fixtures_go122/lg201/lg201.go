@@ -110,3 +110,14 @@ func panics(d time.Duration, ok bool) {
 	}
 	t.Stop()
 }
+
+// Fires at once: nothing is retained for long (from GOROOT's synctest
+// tests).
+func firesAtOnce(seen func()) {
+	tm := time.NewTimer(0)
+	select {
+	case <-tm.C:
+		seen()
+	default:
+	}
+}
