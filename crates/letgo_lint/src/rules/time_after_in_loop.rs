@@ -21,8 +21,11 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG204 time-after-in-loop
 
 ## What it does
-Flags `case <-time.After(d):` in a `select` inside a loop, when another
-case of that `select` goes on looping. Every iteration that leaves
+Flags `case <-time.After(d):` in a `select` inside a loop that runs as
+long as work comes (`for { ... }`, `for cond { ... }`, `for v := range
+ch`), when another case of that `select` goes on looping. Counted loops
+(`for i := 0; i < n; i++`, `for k, v := range xs`) are left alone: what
+they leave behind is bounded by the count. Every iteration that leaves
 through that case leaves a timer behind, pending until `d` passes. When
 every other case returns or leaves the loop (`case <-ctx.Done(): return`),
 at most one timer is left behind, and the rule stays quiet.
@@ -83,6 +86,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             if !site.in_loop || !other_case_goes_on(cx, f.file, sel) {
+                continue;
+            }
+            if innermost_loop(&f, sel.pos).is_none_or(counted) {
                 continue;
             }
             for call in after_cases(cx, f.file, sel) {
@@ -156,7 +162,7 @@ fn report(
         return d;
     }
     match innermost_loop(f, sel.pos) {
-        Some(loop_start) => d.with_fix(reused_timer(cx, f.file, loop_start, sel.pos, call)),
+        Some(l) => d.with_fix(reused_timer(cx, f.file, l.span().start, sel.pos, call)),
         None => d,
     }
 }
@@ -190,15 +196,27 @@ fn reused_timer(
     }
 }
 
-/// The start of the innermost `for` statement (of `f`, closures aside)
-/// holding offset `at`, when that statement sits in a statement list.
-fn innermost_loop(f: &Func, at: u32) -> Option<u32> {
+/// A loop that runs a counted number of times: `for i := 0; i < n; i++`,
+/// or `for k, v := range xs` (a slice or map, not a channel). Its
+/// abandoned timers are bounded by the count; the rule looks at loops that
+/// run as long as messages come.
+fn counted(l: &Stmt) -> bool {
+    match l {
+        Stmt::For(f) => f.init.is_some() || f.post.is_some(),
+        Stmt::Range(r) => r.value.is_some(),
+        _ => false,
+    }
+}
+
+/// The innermost `for` statement (of `f`, closures aside) holding offset
+/// `at`.
+fn innermost_loop<'a>(f: &Func<'a>, at: u32) -> Option<&'a Stmt> {
     let mut found = None;
     inspect(Node::Block(f.body), &mut |n| {
         if let Node::Stmt(s @ (Stmt::For(_) | Stmt::Range(_))) = n {
             let span = s.span();
             if span.start <= at && at < span.end {
-                found = Some(span.start);
+                found = Some(s);
             }
         }
         !matches!(n, Node::Expr(Expr::FuncLit(_)))

@@ -21,8 +21,8 @@ func consume(msgs <-chan string, handle func(string)) error {
 	}
 }
 
-func rangeItems(items []int, out chan<- int) {
-	for _, it := range items {
+func forward(items <-chan int, out chan<- int) {
+	for it := range items {
 		select {
 		case out <- it:
 		case t := <-time.After(time.Second): // want "LG204"
@@ -75,4 +75,16 @@ func monitor(stopping <-chan struct{}, check func()) {
 			return
 		}
 	}
+}
+
+// A counted loop: at most len(tests) timers (from etcd's tests).
+func counted(tests []string, out chan<- string) bool {
+	for i, tt := range tests {
+		select {
+		case out <- tt:
+		case <-time.After(time.Second):
+			return i > 0
+		}
+	}
+	return true
 }
