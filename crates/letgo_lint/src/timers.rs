@@ -11,10 +11,20 @@
 use crate::context::PackageContext;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::flow::Obligation;
+use crate::funcs::{functions, Func};
 use crate::syntax::{indentation_at, never_returns, statements, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+
+/// The functions the timer rules look at: those outside `_test.go` files.
+/// A test process is short-lived; what its timers retain for a few
+/// seconds is never a leak anyone sees.
+pub fn non_test_functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
+    let mut funcs = functions(cx);
+    funcs.retain(|f| !cx.file(f.file).is_test);
+    funcs
+}
 
 /// Whether unstopped timers of this package are retained until they fire
 /// (on some toolchain that can build it).

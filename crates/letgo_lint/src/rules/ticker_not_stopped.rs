@@ -3,12 +3,12 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
-use crate::funcs::{functions, Func};
+use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{statements, StmtSite};
 use crate::timers::{
-    defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, process_lifetime, time_call,
-    timer_uses, unstopped_timers_leak, TimerReleased,
+    defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, non_test_functions,
+    process_lifetime, time_call, timer_uses, unstopped_timers_leak, TimerReleased,
 };
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
@@ -33,6 +33,8 @@ Flags a `time.NewTicker`
 
 The last two are reported only for modules whose timers leak: a `go` line
 below 1.23, or `godebug asynctimerchan=1`.
+
+`_test.go` files are left alone: a test process is short-lived.
 
 ## Why is this bad?
 A ticker fires forever. Before Go 1.23 an unstopped ticker is never
@@ -78,7 +80,7 @@ field get no fix: they need an owner's decision about when to stop.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let leaks = unstopped_timers_leak(cx);
-    let funcs = functions(cx);
+    let funcs = non_test_functions(cx);
     for f in &funcs {
         for site in statements(f.body) {
             let diag = match local_def(cx, f.file, site.stmt, "NewTicker") {

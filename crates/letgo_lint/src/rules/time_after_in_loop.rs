@@ -2,10 +2,10 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::funcs::{functions, Func};
+use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, mentions, never_returns, statements};
-use crate::timers::{leaking_builds, time_call, unstopped_timers_leak};
+use crate::timers::{leaking_builds, non_test_functions, time_call, unstopped_timers_leak};
 use letgo_go::ast::{CallExpr, Expr, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -33,6 +33,8 @@ at most one timer is left behind, and the rule stays quiet.
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on the collector reclaims the
 abandoned timers at once.
+
+`_test.go` files are left alone: a test process is short-lived.
 
 ## Why is this bad?
 Before Go 1.23 a timer that has not fired stays in the runtime's timer
@@ -80,7 +82,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     if !unstopped_timers_leak(cx) {
         return;
     }
-    for f in functions(cx) {
+    for f in non_test_functions(cx) {
         for site in statements(f.body) {
             let Stmt::Select(sel) = site.stmt else {
                 continue;

@@ -2,12 +2,12 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::funcs::{functions, Func};
+use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, statements, StmtSite};
 use crate::timers::{
-    const_duration, forever_loop_over, leaking_builds, loop_leaves, process_lifetime, time_call,
-    unstopped_timers_leak,
+    const_duration, forever_loop_over, leaking_builds, loop_leaves, non_test_functions,
+    process_lifetime, time_call, unstopped_timers_leak,
 };
 use letgo_go::ast::{CallExpr, Expr, Stmt};
 use letgo_go::token::Token;
@@ -34,6 +34,8 @@ passed on or stored) are left alone too.
 
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`.
+
+`_test.go` files are left alone: a test process is short-lived.
 
 ## Why is this bad?
 `time.Tick` returns only the channel, so its ticker can never be stopped.
@@ -85,7 +87,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     if !unstopped_timers_leak(cx) {
         return;
     }
-    for f in functions(cx) {
+    for f in non_test_functions(cx) {
         if process_lifetime(&f.name) {
             continue;
         }

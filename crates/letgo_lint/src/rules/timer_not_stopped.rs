@@ -3,11 +3,11 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
-use crate::funcs::functions;
 use crate::registry::Rule;
 use crate::syntax::{statements, StmtSite};
 use crate::timers::{
-    defer_stop_fix, fires_at_once, leaking_builds, local_def, unstopped_timers_leak, TimerReleased,
+    defer_stop_fix, fires_at_once, leaking_builds, local_def, non_test_functions,
+    unstopped_timers_leak, TimerReleased,
 };
 use letgo_go::ast::{BlockStmt, Ident, Span};
 
@@ -32,6 +32,8 @@ It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on (with a `go 1.23` or newer
 module) the garbage collector reclaims an unreferenced timer whether or
 not it was stopped, so the rule stays quiet there.
+
+`_test.go` files are left alone: a test process is short-lived.
 
 ## Why is this bad?
 Before Go 1.23 an unstopped timer stays in the runtime's timer heap, with
@@ -79,7 +81,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     if !unstopped_timers_leak(cx) {
         return;
     }
-    for f in functions(cx) {
+    for f in non_test_functions(cx) {
         for site in statements(f.body) {
             let Some((id, call)) = local_def(cx, f.file, site.stmt, "NewTimer") else {
                 continue;
