@@ -22,6 +22,7 @@ pub static RULES: &[&Rule] = &[
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,
     &rules::time_after_in_loop::RULE,
+    &rules::long_afterfunc_not_stopped::RULE,
     &rules::body_not_closed::RULE,
 ];
 
