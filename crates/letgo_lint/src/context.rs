@@ -10,7 +10,6 @@ use letgo_go::symbols::{file_imports, Import};
 use crate::channels::{channels, Channel};
 use crate::diagnostic::Diagnostic;
 use crate::funcs::{functions, Func};
-use std::sync::OnceLock;
 
 /// A diagnostic and the index of its file in the package.
 #[derive(Debug, Clone)]
@@ -28,12 +27,16 @@ pub struct PackageContext<'a> {
     /// `godebug` settings of the module's `go.mod`.
     pub godebug: Vec<(String, String)>,
     imports: Vec<Vec<Import>>,
-    functions: OnceLock<Vec<Func<'a>>>,
-    channels: OnceLock<Vec<Channel>>,
+    // Plain vectors, computed up front: a lazily filled cell would make
+    // the context invariant in 'a, and rules borrow from it freely.
+    functions: Vec<Func<'a>>,
+    channels: Vec<Channel>,
 }
 
 impl<'a> PackageContext<'a> {
-    pub fn new(program: &'a Program, package: &'a Package) -> Self {
+    /// `with_channels`: build the channel view (only the channel rules
+    /// need it, and it is the costliest analysis).
+    pub fn new(program: &'a Program, package: &'a Package, with_channels: bool) -> Self {
         let gomod = program.module_of(package).and_then(|m| m.gomod.as_ref());
         let go_version = gomod.map_or(LATEST_GO, |m| m.language_version());
         let godebug = gomod.map(|m| m.godebug.clone()).unwrap_or_default();
@@ -42,26 +45,30 @@ impl<'a> PackageContext<'a> {
             .iter()
             .map(|f| file_imports(&f.ast, &f.src))
             .collect();
-        PackageContext {
+        let mut cx = PackageContext {
             program,
             package,
             go_version,
             godebug,
             imports,
-            functions: OnceLock::new(),
-            channels: OnceLock::new(),
+            functions: Vec::new(),
+            channels: Vec::new(),
+        };
+        cx.functions = functions(&cx);
+        if with_channels {
+            cx.channels = channels(&cx, &cx.functions);
         }
+        cx
     }
 
     /// Every function body of the package, computed once for all rules.
     pub fn functions(&self) -> &[Func<'a>] {
-        self.functions.get_or_init(|| functions(self))
+        &self.functions
     }
 
     /// The channel view of the package, computed once for all rules.
     pub fn channels(&self) -> &[Channel] {
-        self.channels
-            .get_or_init(|| channels(self, self.functions()))
+        &self.channels
     }
 
     pub fn files(&self) -> impl Iterator<Item = (usize, &'a SourceFile)> {

@@ -8,6 +8,9 @@ use crate::suppress::Suppressions;
 use letgo_go::load::{Package, Program};
 use rayon::prelude::*;
 
+/// The rules that read the channel view.
+const CHANNEL_RULES: &[&str] = &["LG101", "LG102", "LG103", "LG104", "LG107"];
+
 /// A finding with the package and file it belongs to.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -60,7 +63,8 @@ fn check_package(
     pkg: &Package,
     selection: &Selection,
 ) -> Vec<Finding> {
-    let cx = PackageContext::new(program, pkg);
+    let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
+    let cx = PackageContext::new(program, pkg, with_channels);
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -28,6 +28,13 @@ pub trait Obligation {
     }
     /// A call that never returns (`panic`, `os.Exit`, `log.Fatal`).
     fn never_returns(&self, call: &CallExpr) -> bool;
+    /// Whether an `if` condition says there is nothing to discharge on one
+    /// branch: `Some(true)` when the obligation is void where the condition
+    /// holds (`err != nil` after `resp, err := http.Get(url)`),
+    /// `Some(false)` when it is void where the condition fails.
+    fn void_when(&self, _cond: &Expr) -> Option<bool> {
+        None
+    }
 }
 
 /// Where a path left the function with the obligation pending.
@@ -126,10 +133,15 @@ impl<'a> Walker<'_, 'a> {
             Stmt::If(i) => {
                 let mut p = self.opt_simple(i.init.as_ref(), pending);
                 p &= !self.ob.meets_expr(&i.cond);
-                let then = self.list(&i.body.list, p);
+                let (then_p, else_p) = match self.ob.void_when(&i.cond) {
+                    Some(true) => (false, p),
+                    Some(false) => (p, false),
+                    None => (p, p),
+                };
+                let then = self.list(&i.body.list, then_p);
                 let els = match &i.els {
-                    Some(e) => self.stmt(e, p),
-                    None => p,
+                    Some(e) => self.stmt(e, else_p),
+                    None => else_p,
                 };
                 then || els
             }

@@ -21,6 +21,7 @@ pub mod rules;
 pub mod selection;
 pub mod suppress;
 pub mod syntax;
+pub mod timers;
 
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix};
 pub use registry::{Rule, RULES};

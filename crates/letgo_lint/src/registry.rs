@@ -24,6 +24,12 @@ pub static RULES: &[&Rule] = &[
     &rules::goroutine_ignores_context::RULE,
     &rules::lost_cancel::RULE,
     &rules::send_without_receiver::RULE,
+    &rules::timer_not_stopped::RULE,
+    &rules::ticker_not_stopped::RULE,
+    &rules::time_tick_leak::RULE,
+    &rules::time_after_in_loop::RULE,
+    &rules::long_afterfunc_not_stopped::RULE,
+    &rules::body_not_closed::RULE,
 ];
 
 /// The rule with this code (`LG106`) or name (`lost-cancel`).

