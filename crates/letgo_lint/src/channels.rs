@@ -182,6 +182,15 @@ impl Matcher {
             _ => false,
         }
     }
+
+    /// `x.accessor()` for an unexported accessor of the field.
+    fn matches_call(&self, call: &CallExpr, src: &str) -> bool {
+        let Matcher::Field { accessors, .. } = self else {
+            return false;
+        };
+        call.args.is_empty()
+            && matches!(call.fun.unparen(), Expr::Selector(sel) if accessors.iter().any(|a| a == sel.sel.name(src)))
+    }
 }
 
 // ---- the walker ----
@@ -456,7 +465,7 @@ impl<'a> Collector<'_, 'a> {
                 _ => {}
             }
         }
-        if self.is_ours(&Expr::Call(Box::new(call.clone())), ctx.file) {
+        if self.matcher.matches_call(call, self.src(ctx.file)) {
             return; // an accessor call used as a value: handled by the caller
         }
         match call.fun.unparen() {
@@ -468,12 +477,14 @@ impl<'a> Collector<'_, 'a> {
             }
             fun => {
                 self.expr(fun, ctx);
-                let callee = self.resolve(fun, ctx.file);
+                let mut callee = None;
                 for (i, arg) in call.args.iter().enumerate() {
                     if !self.is_ours(arg, ctx.file) {
                         self.expr(arg, ctx);
                         continue;
                     }
+                    // Resolved only when the channel is handed over: rare.
+                    let callee = *callee.get_or_insert_with(|| self.resolve(fun, ctx.file));
                     match callee {
                         Some(f) if call.ellipsis.is_none() => self.follow(f, i, body_ctx),
                         _ => self.escape(Escape::Full),
@@ -678,7 +689,7 @@ fn mentions_ours(c: &Collector, node: Node, file: usize) -> bool {
             found |= matches!(&c.matcher, Matcher::Ident(name) if id.name(src) == name);
         }
         if let Node::Call(call) = n {
-            found |= c.matcher.matches(&Expr::Call(Box::new(call.clone())), src);
+            found |= c.matcher.matches_call(call, src);
         }
         !found
     });
