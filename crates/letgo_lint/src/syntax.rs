@@ -203,3 +203,33 @@ fn leaving(list: &[Stmt], breaks_leave: bool, src: &str) -> Option<u32> {
         _ => None,
     })
 }
+
+/// Whether function `f` declares `name` itself: as a receiver, parameter
+/// or result, or with `:=`/`var` in its own body (not in a literal inside
+/// it). An obligation on a variable captured from an enclosing function
+/// belongs to that function, which may meet it after this one returns.
+pub fn declares(f: &crate::funcs::Func, name: &str, src: &str) -> bool {
+    let in_list = |l: &letgo_go::ast::FieldList| {
+        l.list
+            .iter()
+            .any(|fd| fd.names.iter().any(|n| n.name(src) == name))
+    };
+    let recv = match f.kind {
+        crate::funcs::FuncKind::Decl(d) => d.recv.as_ref().is_some_and(in_list),
+        crate::funcs::FuncKind::Lit(_) => false,
+    };
+    recv || in_list(&f.typ.params)
+        || f.typ.results.as_ref().is_some_and(in_list)
+        || statements(f.body).iter().any(|site| match site.stmt {
+            Stmt::Assign(a) if a.tok == letgo_go::token::Token::Define => {
+                a.lhs.iter().any(|l| ident_name(l, src) == Some(name))
+            }
+            Stmt::Decl(g) => g.specs.iter().any(|sp| {
+                matches!(sp, letgo_go::ast::Spec::Value(v) if v.names.iter().any(|n| n.name(src) == name))
+            }),
+            Stmt::Range(r) => [&r.key, &r.value]
+                .iter()
+                .any(|k| k.as_ref().is_some_and(|k| ident_name(k, src) == Some(name))),
+            _ => false,
+        })
+}

@@ -424,6 +424,14 @@ impl Receives<'_> {
             if let Node::Stmt(Stmt::Range(r)) = n {
                 found |= crate::syntax::ident_name(&r.x, self.src) == Some(self.ch);
             }
+            // Handed to a helper (which the channel view followed): the
+            // helper receives for us.
+            if let Node::Call(c) = n {
+                found |= c
+                    .args
+                    .iter()
+                    .any(|a| crate::syntax::ident_name(a, self.src) == Some(self.ch));
+            }
             !found && !matches!(n, Node::Expr(Expr::FuncLit(_)))
         });
         found

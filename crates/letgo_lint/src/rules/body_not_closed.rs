@@ -128,6 +128,11 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
         .qualified_name(f.file, &call.fun, "net/http")
         .is_some_and(|n| FUNCS.contains(&n))
         || (client_method(call, src) && used_as_response(f.body, name, src));
+    // A response assigned to a variable of an enclosing function is that
+    // function's to close.
+    if !crate::syntax::declares(f, name, src) {
+        return None;
+    }
     let err = Some(err.name(src)).filter(|e| *e != "_");
     (is_request && name != "_").then_some(Def { site, resp, err })
 }

@@ -102,6 +102,8 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             let diag = match def.target {
                 Target::Blank(blank) => discarded(cx, f.file, &def, blank, f.body),
+                // A cancel func of an enclosing function is called there.
+                Target::Local(id) if !crate::syntax::declares(f, id.name(src), src) => None,
                 Target::Local(id) => {
                     let name = id.name(src);
                     for (field, span) in stores_into_fields(f.body, name, src) {
