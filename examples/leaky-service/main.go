@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"example.com/leaky/internal/cache"
 	"example.com/leaky/internal/fetch"
+	"example.com/leaky/internal/jobs"
 )
 
 var sessions = cache.New()
@@ -25,6 +27,7 @@ func main() {
 	http.HandleFunc("/fetch", handleFetch)
 	http.HandleFunc("/session", handleSession)
 	http.HandleFunc("/poll", handlePoll)
+	http.HandleFunc("/sum", handleSum)
 	log.Fatal(http.ListenAndServe(*addr, nil))
 }
 
@@ -35,6 +38,11 @@ func handleFetch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.WriteString(w, body)
+}
+
+func handleSum(w http.ResponseWriter, r *http.Request) {
+	jobs.Refresh(r.Context(), time.Minute, func() {})
+	io.WriteString(w, fmt.Sprint(jobs.Sum([]int{1, 2, 3})))
 }
 
 func handleSession(w http.ResponseWriter, r *http.Request) {

@@ -25,7 +25,7 @@ fn the_example_module_parses_cleanly() {
     let (code, out, err) = letgo(&["parse"], &example_module());
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.contains("parsed 3 files"), "{err}");
+    assert!(err.contains("parsed 4 files"), "{err}");
 }
 
 #[test]
