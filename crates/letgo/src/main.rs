@@ -13,6 +13,7 @@ mod runtime_findings;
 mod runtime_http;
 mod runtime_input;
 mod runtime_source;
+mod runtime_static;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -232,3 +232,37 @@ fn bad_inputs_exit_2_naming_the_file_and_offset() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected two heap profiles"));
 }
+
+/// With `--source`, the goroutines leaked by `fetch.WithTimeout.func1`
+/// join the static LG103 finding of `fetch.WithTimeout`, fix included.
+#[test]
+fn source_joins_the_static_finding_and_its_fix() {
+    let Some(run) = common::leaky_run() else {
+        return;
+    };
+    let mut args = vec!["profile".to_string()];
+    args.extend(paths(&run.series("goroutine", ".pb.gz")));
+    args.extend(["--source", ".", "--format", "json"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = letgo(&args, &common::fixture_dir());
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let sender = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == SENDER)
+        .expect("the blocked sender is reported");
+    let statics = sender["evidence"]["static_findings"]
+        .as_array()
+        .expect("static findings joined");
+    let lg103 = statics
+        .iter()
+        .find(|s| s["code"] == "LG103")
+        .expect("LG103 joined");
+    assert_eq!(lg103["file"], "internal/fetch/fetch.go");
+    assert_eq!(lg103["fix"]["applicability"], "safe");
+    assert!(lg103["fix"]["edits"][0]["content"]
+        .as_str()
+        .unwrap()
+        .starts_with("make(chan "));
+}

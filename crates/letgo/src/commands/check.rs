@@ -215,7 +215,7 @@ fn location(file: &SourceFile, start: u32, end: u32) -> Location {
     }
 }
 
-fn to_report(program: &Program, f: &LintFinding) -> Finding {
+pub fn to_report(program: &Program, f: &LintFinding) -> Finding {
     let file = f.source_file(program);
     let d = &f.diagnostic;
     let rule = find(d.code).expect("findings come from registered rules");

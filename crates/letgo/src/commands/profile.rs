@@ -57,7 +57,10 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         ..Config::default()
     };
     let inputs = load(&args.inputs, config.group_by)?;
-    let reported = analyze(&inputs, &config, source.as_ref());
+    let mut reported = analyze(&inputs, &config, source.as_ref());
+    if let Some(dir) = &args.source {
+        crate::runtime_static::StaticIndex::build(dir).annotate(&mut reported);
+    }
     for note in &inputs.notes {
         eprintln!("letgo: {note}");
     }
