@@ -675,6 +675,11 @@ impl Field {
 }
 
 impl BlockStmt {
+    /// The block's source text, braces included.
+    pub fn span_text<'s>(&self, src: &'s str) -> &'s str {
+        Span::new(self.lbrace, self.end()).text(src)
+    }
+
     pub fn pos(&self) -> u32 {
         self.lbrace
     }

@@ -25,6 +25,7 @@ use letgo_go::ast::{
 };
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
@@ -150,10 +151,15 @@ impl Channel {
 
 /// Builds the view of every channel of the package.
 pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel> {
+    let by_body: HashMap<(usize, u32), usize> = funcs
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ((f.file, f.body.lbrace), i))
+        .collect();
     let mut out = Vec::new();
-    local_channels(cx, funcs, &mut out);
-    field_channels(cx, funcs, &mut out);
-    global_channels(cx, funcs, &mut out);
+    local_channels(cx, funcs, &by_body, &mut out);
+    field_channels(cx, funcs, &by_body, &mut out);
+    global_channels(cx, funcs, &by_body, &mut out);
     out
 }
 
@@ -172,6 +178,18 @@ enum Matcher {
 }
 
 impl Matcher {
+    /// The identifiers a use of the channel must contain.
+    fn names(&self) -> Vec<String> {
+        match self {
+            Matcher::Ident(name) => vec![name.clone()],
+            Matcher::Field {
+                field, accessors, ..
+            } => std::iter::once(field.clone())
+                .chain(accessors.iter().cloned())
+                .collect(),
+        }
+    }
+
     fn matches(&self, x: &Expr, src: &str) -> bool {
         match (self, x.unparen()) {
             (Matcher::Ident(name), Expr::Ident(id)) => id.name(src) == name,
@@ -210,6 +228,8 @@ struct Ctx<'a> {
 struct Collector<'c, 'a> {
     cx: &'c PackageContext<'a>,
     funcs: &'c [Func<'a>],
+    /// Function index by (file, offset of the body's `{`).
+    by_body: &'c HashMap<(usize, u32), usize>,
     matcher: Matcher,
     channel: Channel,
     /// Callees already followed, as (function index, parameter name).
@@ -541,10 +561,9 @@ impl<'a> Collector<'_, 'a> {
     fn lit_body(&mut self, body: &'a BlockStmt, sig: &'a FuncType, ctx: Ctx<'a>) {
         // Operations inside are written in the literal: name them by it.
         let name = self
-            .funcs
-            .iter()
-            .find(|f| f.file == ctx.file && f.body.lbrace == body.lbrace)
-            .map(|f| f.name.clone());
+            .by_body
+            .get(&(ctx.file, body.lbrace))
+            .map(|&i| self.funcs[i].name.clone());
         let saved = name.map(|n| std::mem::replace(&mut self.function, n));
         self.block(
             body,
@@ -771,12 +790,14 @@ fn worst_capacity(a: &Capacity, b: Capacity) -> Capacity {
 fn new_collector<'c, 'a>(
     cx: &'c PackageContext<'a>,
     funcs: &'c [Func<'a>],
+    by_body: &'c HashMap<(usize, u32), usize>,
     matcher: Matcher,
     channel: Channel,
 ) -> Collector<'c, 'a> {
     Collector {
         cx,
         funcs,
+        by_body,
         matcher,
         channel,
         followed: Vec::new(),
@@ -784,7 +805,12 @@ fn new_collector<'c, 'a>(
     }
 }
 
-fn local_channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>], out: &mut Vec<Channel>) {
+fn local_channels<'a>(
+    cx: &PackageContext<'a>,
+    funcs: &[Func<'a>],
+    by_body: &HashMap<(usize, u32), usize>,
+    out: &mut Vec<Channel>,
+) {
     for f in funcs {
         let src = &cx.file(f.file).src;
         for site in crate::syntax::statements(f.body) {
@@ -806,7 +832,13 @@ fn local_channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>], out: &mut Vec
                 spawns: Vec::new(),
                 escape: Escape::None,
             };
-            let mut c = new_collector(cx, funcs, Matcher::Ident(name.to_string()), channel);
+            let mut c = new_collector(
+                cx,
+                funcs,
+                by_body,
+                Matcher::Ident(name.to_string()),
+                channel,
+            );
             c.function = f.name.clone();
             let ctx = Ctx {
                 file: f.file,
@@ -846,7 +878,12 @@ fn local_make<'a>(s: &'a Stmt, src: &'a str) -> Option<(&'a str, &'a CallExpr)> 
     (lhs != "_").then_some((lhs, &**call))
 }
 
-fn field_channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>], out: &mut Vec<Channel>) {
+fn field_channels<'a>(
+    cx: &PackageContext<'a>,
+    funcs: &[Func<'a>],
+    by_body: &HashMap<(usize, u32), usize>,
+    out: &mut Vec<Channel>,
+) {
     let symbols = &cx.package.symbols;
     let mut field_owners: std::collections::HashMap<&str, usize> = Default::default();
     for t in symbols.types.values() {
@@ -879,7 +916,7 @@ fn field_channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>], out: &mut Vec
                 accessors,
                 owner: type_name.clone(),
             };
-            out.push(walk_package(cx, funcs, matcher, channel));
+            out.push(walk_package(cx, funcs, by_body, matcher, channel));
         }
     }
 }
@@ -916,7 +953,12 @@ fn accessors_of(cx: &PackageContext, field: &str) -> (Vec<String>, Escape) {
     (names, escape)
 }
 
-fn global_channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>], out: &mut Vec<Channel>) {
+fn global_channels<'a>(
+    cx: &PackageContext<'a>,
+    funcs: &[Func<'a>],
+    by_body: &HashMap<(usize, u32), usize>,
+    out: &mut Vec<Channel>,
+) {
     for (name, var) in &cx.package.symbols.vars {
         if is_exported(name) {
             continue;
@@ -949,6 +991,7 @@ fn global_channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>], out: &mut Ve
         out.push(walk_package(
             cx,
             funcs,
+            by_body,
             Matcher::Ident(name.clone()),
             channel,
         ));
@@ -976,11 +1019,19 @@ fn shadowed(cx: &PackageContext, funcs: &[Func], name: &str) -> bool {
 fn walk_package<'a>(
     cx: &PackageContext<'a>,
     funcs: &[Func<'a>],
+    by_body: &HashMap<(usize, u32), usize>,
     matcher: Matcher,
     channel: Channel,
 ) -> Channel {
-    let mut c = new_collector(cx, funcs, matcher, channel);
+    let mut c = new_collector(cx, funcs, by_body, matcher, channel);
+    // Only functions whose text names the channel can use it: a cheap
+    // substring test spares walking the rest of a large package.
+    let names = c.matcher.names();
     for f in funcs.iter().filter(|f| f.parent.is_none()) {
+        let text = f.body.span_text(&cx.file(f.file).src);
+        if !names.iter().any(|n| text.contains(n.as_str())) {
+            continue;
+        }
         c.function = f.name.clone();
         let ctx = Ctx {
             file: f.file,
@@ -1002,7 +1053,7 @@ fn composite_origins(cx: &PackageContext, c: &mut Collector) {
         return;
     };
     let (field, owner) = (field.clone(), owner.clone());
-    for (_, sf) in cx.files() {
+    for (_, sf) in cx.files().filter(|(_, sf)| sf.src.contains(field.as_str())) {
         inspect(Node::File(&sf.ast), &mut |n| {
             // `T{a, b}` sets every field by position: the channel may come
             // from anywhere.
