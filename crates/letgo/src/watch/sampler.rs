@@ -140,13 +140,20 @@ impl Sampler {
         let every = self.options.every.as_nanos().max(1);
         let mut tick: u128 = 0;
         let mut seq = 0u64;
+        let mut last_start: Option<Instant> = None;
         loop {
             let offset = Duration::from_nanos((every * tick).min(u64::MAX as u128) as u64);
             let over_time = self.options.duration.is_some_and(|d| offset > d);
             let over_count = self.options.max_samples.is_some_and(|m| seq >= m);
-            if over_time || over_count || !self.sleep_until(self.started + offset) {
+            // On the grid of ticks, but never sooner than `every` after
+            // the previous sample began, even if that one started late.
+            let due = last_start.map_or(self.started + offset, |last| {
+                (self.started + offset).max(last + self.options.every)
+            });
+            if over_time || over_count || !self.sleep_until(due) {
                 return Ok(());
             }
+            last_start = Some(Instant::now());
             seq += 1;
             let every_nth = seq == 1 || seq.is_multiple_of(self.options.detail_every.max(1));
             let detailed = every_nth || planned == Some(seq);
@@ -337,5 +344,250 @@ fn note_totals(decoded: &Decoded, record: &mut SampleRecord) {
         }
         Decoded::Goroutines(_) => {}
         Decoded::Dump { max_id } => record.max_goroutine_id = Some(*max_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+
+    use letgo_pprof::{BuildFrame, ProfileBuilder};
+
+    use crate::watch::folder::{read_run, RunInfo};
+
+    fn profile(types: &[(&str, &str)], function: &str, values: Vec<i64>) -> Vec<u8> {
+        let mut b = ProfileBuilder::new(types);
+        let frame = BuildFrame {
+            function,
+            file: "/app/main.go",
+            line: 7,
+        };
+        b.add_sample(&[frame], values, &[]);
+        b.build("test").unwrap().encode_gzip()
+    }
+
+    fn heap(n: i64) -> Vec<u8> {
+        let types = [
+            ("alloc_objects", "count"),
+            ("alloc_space", "bytes"),
+            ("inuse_objects", "count"),
+            ("inuse_space", "bytes"),
+        ];
+        profile(&types, "main.keep", vec![n, n << 20, n, n << 20])
+    }
+
+    /// A gzip body of a few KiB that decodes to 8 MiB looking like a
+    /// protobuf profile.
+    fn bomb() -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&[0x0a]).unwrap();
+        gz.write_all(&vec![0u8; 8 << 20]).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn ok(body: &[u8]) -> Vec<u8> {
+        let mut r =
+            format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        r.extend_from_slice(body);
+        r
+    }
+
+    /// The target's answer to the `n`th request (from 1) for `path`.
+    fn answer(path: &str, n: usize) -> Vec<u8> {
+        match (path, n) {
+            ("/debug/pprof/", _) => ok(b"<a href=heap>heap</a> <a href=goroutine>goroutine</a>"),
+            ("/debug/pprof/heap", 2) => ok(b"this is not a profile"),
+            ("/debug/pprof/heap", 3) => ok(&bomb()),
+            ("/debug/pprof/heap", 4) => b"HTTP/1.0 500 Internal Server Error\r\n\r\nboom".to_vec(),
+            ("/debug/pprof/heap", 5) => {
+                b"HTTP/1.0 200 OK\r\nContent-Length: 4096\r\n\r\n\x1f\x8b".to_vec()
+            }
+            ("/debug/pprof/heap", 6) => b"HTTP/1.0 404 Not Found\r\n\r\n".to_vec(),
+            ("/debug/pprof/heap", n) => ok(&heap(n as i64)),
+            ("/debug/pprof/goroutine", _) => {
+                ok(&profile(&[("goroutine", "count")], "main.main", vec![3]))
+            }
+            ("/debug/pprof/goroutine?debug=2", _) => {
+                ok(b"goroutine 1 [running]:\nmain.main()\n\t/app/main.go:1 +0x1\n")
+            }
+            _ => b"HTTP/1.0 404 Not Found\r\n\r\n".to_vec(),
+        }
+    }
+
+    /// What the fake target saw: requests in order with their arrival
+    /// time, and the most requests it had unanswered at once.
+    #[derive(Default)]
+    struct Seen {
+        requests: Mutex<Vec<(String, Instant)>>,
+        open: AtomicUsize,
+        most_open: AtomicUsize,
+    }
+
+    fn serve(listener: TcpListener, seen: Arc<Seen>) {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let seen = Arc::clone(&seen);
+            std::thread::spawn(move || {
+                let open = seen.open.fetch_add(1, Ordering::SeqCst) + 1;
+                seen.most_open.fetch_max(open, Ordering::SeqCst);
+                let mut buf = [0u8; 2048];
+                let n = conn.read(&mut buf).unwrap_or(0);
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let path = text.split(' ').nth(1).unwrap_or("").to_string();
+                let count = {
+                    let mut requests = seen.requests.lock().unwrap();
+                    requests.push((path.clone(), Instant::now()));
+                    requests.iter().filter(|(p, _)| *p == path).count()
+                };
+                // Answered: the client may send its next request now.
+                seen.open.fetch_sub(1, Ordering::SeqCst);
+                let _ = conn.write_all(&answer(&path, count));
+            });
+        }
+    }
+
+    #[test]
+    fn bad_answers_fail_their_sample_with_a_reason_and_sampling_goes_on() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Seen::default());
+        let server_seen = Arc::clone(&seen);
+        std::thread::spawn(move || serve(listener, server_seen));
+        let dir = tempfile::tempdir().unwrap();
+        let info = RunInfo {
+            url: format!("http://127.0.0.1:{port}/debug/pprof"),
+            every_ms: 60,
+            started_unix_ms: 0,
+            letgo: "test".into(),
+        };
+        let folder = RunFolder::create(dir.path(), &info).unwrap();
+        let every = Duration::from_millis(60);
+        let options = SamplerOptions {
+            target: HttpUrl::parse(&info.url).unwrap(),
+            every,
+            duration: None,
+            max_samples: Some(7),
+            gc: false,
+            headers: vec![("Authorization".into(), "Bearer t".into())],
+            timeout: Duration::from_secs(5),
+            max_body: 1 << 20,
+            decode: DecodeOptions {
+                max_decoded_bytes: 1 << 20,
+            },
+            detail_every: 100,
+            group_by: GroupBy::Stack,
+        };
+        let mut sampler = Sampler::new(options, folder, Arc::new(AtomicBool::new(false)));
+        let mut series = Series::default();
+        sampler.run(&mut series, &mut |_| {}).unwrap();
+
+        let records = read_run(dir.path()).unwrap().records;
+        assert_eq!(records, series.records, "samples.jsonl holds every sample");
+        let heap_failure = |i: usize| {
+            records[i]
+                .failures
+                .iter()
+                .find(|f| f.endpoint == "heap")
+                .map(|f| f.reason.clone())
+                .unwrap_or_default()
+        };
+        assert!(records[0].is_complete() && records[6].is_complete());
+        assert!(
+            heap_failure(1).starts_with("unreadable"),
+            "{}",
+            heap_failure(1)
+        );
+        assert!(
+            heap_failure(2).contains("decoded bytes"),
+            "{}",
+            heap_failure(2)
+        );
+        assert_eq!(heap_failure(3), "HTTP status 500");
+        assert!(
+            heap_failure(4).starts_with("truncated"),
+            "{}",
+            heap_failure(4)
+        );
+        assert_eq!(heap_failure(5), "not served (HTTP 404)");
+        for r in &records[1..6] {
+            assert!(!r.is_complete() && r.goroutines == Some(3), "{r:?}");
+        }
+        assert_eq!(records[6].heap_inuse_bytes, Some(7 << 20));
+        assert!(records.iter().all(|r| !r.restarted), "{records:?}");
+        // No invalid body was stored; the good ones were.
+        let stored: usize = records.iter().map(|r| r.profiles.len()).sum();
+        // heap and goroutine twice, goroutine alone five times, and the dump
+        // on the first and the last planned sample.
+        assert_eq!(stored, 2 + 5 + 2 + 2);
+        // Politeness: one connection at a time, heap requests `every` apart.
+        assert_eq!(seen.most_open.load(Ordering::SeqCst), 1);
+        let requests = seen.requests.lock().unwrap();
+        let heap_times: Vec<Instant> = requests
+            .iter()
+            .filter(|(p, _)| p == "/debug/pprof/heap")
+            .map(|(_, t)| *t)
+            .collect();
+        assert_eq!(heap_times.len(), 7);
+        for w in heap_times.windows(2) {
+            assert!(
+                w[1] - w[0] >= every - Duration::from_millis(5),
+                "{:?}",
+                w[1] - w[0]
+            );
+        }
+    }
+
+    #[test]
+    fn a_falling_allocation_counter_starts_a_new_lifetime() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = RunInfo {
+            url: "http://127.0.0.1:1".into(),
+            every_ms: 1,
+            started_unix_ms: 0,
+            letgo: "test".into(),
+        };
+        let folder = RunFolder::create(dir.path(), &info).unwrap();
+        let options = SamplerOptions {
+            target: HttpUrl::parse(&info.url).unwrap(),
+            every: Duration::from_millis(100),
+            duration: Some(Duration::from_secs(1)),
+            max_samples: None,
+            gc: false,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(1),
+            max_body: 1,
+            decode: DecodeOptions::default(),
+            detail_every: 6,
+            group_by: GroupBy::Stack,
+        };
+        assert_eq!(options.planned_samples(), Some(11));
+        let mut sampler = Sampler::new(options, folder, Arc::new(AtomicBool::new(false)));
+        let mut record = |alloc: Option<i64>, id: Option<u64>| {
+            let mut r = SampleRecord {
+                heap_alloc_bytes: alloc,
+                max_goroutine_id: id,
+                ..SampleRecord::default()
+            };
+            sampler.check_restart(&mut r);
+            (r.segment, r.restarted)
+        };
+        assert_eq!(record(Some(100), Some(50)), (0, false));
+        assert_eq!(
+            record(None, None),
+            (0, false),
+            "a failed sample says nothing"
+        );
+        assert_eq!(record(Some(200), None), (0, false));
+        assert_eq!(record(Some(150), None), (1, true), "allocations fell");
+        assert_eq!(
+            record(Some(300), Some(20)),
+            (1, false),
+            "ids of the new process"
+        );
+        assert_eq!(record(Some(400), Some(10)), (2, true), "goroutine ids fell");
     }
 }
