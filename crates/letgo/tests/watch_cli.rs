@@ -330,3 +330,56 @@ fn a_target_restarted_mid_run_loses_no_sample_and_still_gets_a_report() {
         "{found:?}"
     );
 }
+
+#[test]
+fn ctrl_c_ends_sampling_and_still_writes_the_report() {
+    let Some(binary) = service_binary() else {
+        return;
+    };
+    let service = Service::start(binary, "127.0.0.1:0");
+    let load = Load::start(&service.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let html = dir.path().join("report.html");
+    let watch = Command::new(env!("CARGO_BIN_EXE_letgo"))
+        .args([
+            "watch",
+            &service.url(),
+            "--every",
+            "200ms",
+            "--format",
+            "json",
+        ])
+        .arg("--out")
+        .arg(&run)
+        .arg("--html")
+        .arg(&html)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start letgo watch");
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &watch.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let out = watch.wait_with_output().expect("letgo watch ends");
+    load.finish();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped promptly"
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exits with a report, not killed: {:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("the JSON report");
+    assert!(doc["findings"].is_array());
+    let records = records(&run);
+    assert!(records.len() >= 4, "{records:?}");
+    assert!(run.join("report.json").is_file() && html.is_file());
+}
