@@ -267,7 +267,20 @@ fn every_leak_is_reported_and_no_control_is() {
     assert_eq!(findings(&resumed.stdout), found, "{}", stderr(&resumed));
     let profiled = letgo(&["profile", run.to_str().unwrap(), "--format", "json"]);
     assert_eq!(findings(&profiled.stdout), found, "{}", stderr(&profiled));
+    // --source joins the static finding of the sender's function.
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sender = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "main.fetchWithTimeout.func1")
+        .unwrap();
+    assert_eq!(
+        sender["evidence"]["static_findings"][0]["code"], "LG103",
+        "{sender}"
+    );
     let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("static: LG103"), "the page shows it too");
     assert!(page.contains("rememberSession"), "the page names the leak");
     assert!(
         page.contains("class=\"code-frame\""),

@@ -28,6 +28,7 @@ use crate::watch::live::LiveView;
 use crate::watch::sampler::{Sampler, SamplerOptions};
 use crate::watch::series::{failure_summary, Series};
 use crate::watch::settings::WatchSettings;
+use crate::watch::static_join;
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
@@ -180,7 +181,13 @@ impl Report<'_> {
         source: Option<&SourceTree>,
         output: &Output,
     ) -> anyhow::Result<ExitCode> {
-        let reported = self.series.analyze(config, source);
+        let mut reported = self.series.analyze(config, source);
+        if let Some(tree) = source {
+            match static_join::check(tree.root()) {
+                Ok(statics) => static_join::attach(&mut reported, &statics),
+                Err(e) => eprintln!("letgo: {e:#}; static findings left out"),
+            }
+        }
         for note in self.notes {
             eprintln!("letgo: {note}");
         }

@@ -12,6 +12,8 @@
 //! - [`settings`]: thresholds from `letgo.toml`'s `[watch]` table.
 //! - [`html`] and [`svg`]: the self-contained report page.
 //! - [`live`]: the terminal view while sampling.
+//! - [`static_join`]: the static findings of the functions a runtime
+//!   finding names, with `--source`.
 
 pub mod fetch;
 pub mod folder;
@@ -20,4 +22,5 @@ pub mod live;
 pub mod sampler;
 pub mod series;
 pub mod settings;
+pub mod static_join;
 pub mod svg;
