@@ -313,14 +313,21 @@ impl Sampler {
         Some(decoded)
     }
 
-    /// A process's allocation counter and goroutine ids only ever rise:
-    /// when one falls, the target restarted, and a new lifetime begins.
+    /// A process's allocation counter only ever rises, and so, nearly, do
+    /// its goroutine ids: when one falls, the target restarted, and a new
+    /// lifetime begins. Ids are handed to each P in batches, so the highest
+    /// id alive can dip a little within one process; only a fall below
+    /// half counts.
     fn check_restart(&mut self, record: &mut SampleRecord) {
-        let fell = |before: Option<i64>, now: Option<i64>| matches!((before, now), (Some(b), Some(n)) if n < b);
-        let max_id = record.max_goroutine_id.map(|id| id as i64);
-        if fell(self.last_allocated, record.heap_alloc_bytes)
-            || fell(self.last_max_id.map(|id| id as i64), max_id)
-        {
+        let allocations_fell = matches!(
+            (self.last_allocated, record.heap_alloc_bytes),
+            (Some(before), Some(now)) if now < before
+        );
+        let ids_fell = matches!(
+            (self.last_max_id, record.max_goroutine_id),
+            (Some(before), Some(now)) if now < before / 2
+        );
+        if allocations_fell || ids_fell {
             self.segment += 1;
             record.restarted = true;
             self.last_allocated = None;
@@ -532,13 +539,13 @@ mod tests {
             .map(|(_, t)| *t)
             .collect();
         assert_eq!(heap_times.len(), 7);
+        // Arrival times carry the test server's thread scheduling, a few
+        // milliseconds on a loaded machine; the whole run cannot.
+        let jitter = Duration::from_millis(15);
         for w in heap_times.windows(2) {
-            assert!(
-                w[1] - w[0] >= every - Duration::from_millis(5),
-                "{:?}",
-                w[1] - w[0]
-            );
+            assert!(w[1] - w[0] >= every - jitter, "{:?}", w[1] - w[0]);
         }
+        assert!(heap_times[6] - heap_times[0] >= 6 * every - jitter);
     }
 
     #[test]
@@ -583,11 +590,8 @@ mod tests {
         );
         assert_eq!(record(Some(200), None), (0, false));
         assert_eq!(record(Some(150), None), (1, true), "allocations fell");
-        assert_eq!(
-            record(Some(300), Some(20)),
-            (1, false),
-            "ids of the new process"
-        );
-        assert_eq!(record(Some(400), Some(10)), (2, true), "goroutine ids fell");
+        assert_eq!(record(Some(300), Some(900)), (1, false), "new ids");
+        assert_eq!(record(Some(400), Some(886)), (1, false), "ids in batches");
+        assert_eq!(record(Some(500), Some(40)), (2, true), "ids fell");
     }
 }
