@@ -218,7 +218,7 @@ mod tests {
     fn noise_around_a_level_is_not_growth() {
         let n = noise(42);
         let values = series(|i| 500.0 + 100.0 * n(i));
-        assert_eq!(shape_of(&values).1, false, "{values:?}");
+        assert!(!shape_of(&values).1, "{values:?}");
         assert_ne!(shape_of(&values).0, Shape::Rising, "{values:?}");
     }
 
