@@ -21,6 +21,8 @@ pub enum Command {
     Profile(crate::commands::profile::ProfileArgs),
     /// Per-site growth between two heap (or goroutine) profiles.
     Diff(crate::commands::diff::DiffArgs),
+    /// Sample a live /debug/pprof/ endpoint over time and report what keeps growing.
+    Watch(crate::commands::watch::WatchArgs),
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,9 @@
 //! ```toml
 //! select = ["LG1", "LG2"]   # codes or prefixes; default: every rule
 //! ignore = ["LG204"]
+//!
+//! [watch]                   # thresholds of `letgo watch` (watch/settings.rs)
+//! heap_min_increase_bytes = 1048576
 //! ```
 
 use anyhow::Context;
@@ -10,13 +13,16 @@ use letgo_lint::selection::Selection;
 use serde::Deserialize;
 use std::path::Path;
 
-#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
     pub select: Option<Vec<String>>,
     #[serde(default)]
     pub ignore: Option<Vec<String>>,
+    /// Read and checked by `letgo watch` only.
+    #[serde(default)]
+    pub watch: Option<toml::Table>,
 }
 
 impl Config {

@@ -14,6 +14,7 @@ mod runtime_http;
 mod runtime_input;
 mod runtime_source;
 mod runtime_static;
+mod watch;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         cli::Command::Parse(args) => commands::parse::run(args),
         cli::Command::Profile(args) => commands::profile::run(args),
         cli::Command::Diff(args) => commands::diff::run(args),
+        cli::Command::Watch(args) => commands::watch::run(args),
     };
     match result {
         Ok(code) => code,

@@ -292,6 +292,7 @@ fn trend_json(g: &Growth) -> Value {
         "slope_per_snapshot": g.slope_per_snapshot,
         "mann_kendall_p": g.p_value,
         "never_decreased": g.never_decreased,
+        "shape": g.shape.name(),
         "growing": g.growing,
     })
 }

@@ -6,7 +6,9 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
 
@@ -73,10 +75,24 @@ impl HttpUrl {
     }
 }
 
+/// How a request is made beyond `GET url`: for `letgo watch`, which sends
+/// credentials, bounds each sample in time and stops on Ctrl-C.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOptions {
+    /// Extra headers (`Authorization`, ...), checked to hold no line breaks.
+    pub headers: Vec<(String, String)>,
+    /// When the whole exchange (connect, headers, body) must be over.
+    pub deadline: Option<Instant>,
+    /// Set from elsewhere to abandon the request at the next read.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
 /// A response: its status and a reader positioned at the body.
 pub struct Response {
     /// The status code.
     pub status: u16,
+    /// The `Content-Length` the server announced, if any.
+    pub content_length: Option<u64>,
     /// The body, as sent (ends when the server closes or after
     /// `Content-Length` bytes).
     pub body: Box<dyn BufRead + Send>,
@@ -84,6 +100,11 @@ pub struct Response {
 
 /// Sends `GET url` and reads the status line and headers.
 pub fn get(url: &HttpUrl) -> anyhow::Result<Response> {
+    get_with(url, &RequestOptions::default())
+}
+
+/// Sends `GET url` with `options` and reads the status line and headers.
+pub fn get_with(url: &HttpUrl, options: &RequestOptions) -> anyhow::Result<Response> {
     let shown = url.display();
     let addr = url
         .authority
@@ -91,15 +112,23 @@ pub fn get(url: &HttpUrl) -> anyhow::Result<Response> {
         .with_context(|| format!("{shown}: cannot resolve {}", url.authority))?
         .next()
         .ok_or_else(|| anyhow!("{shown}: {} has no address", url.authority))?;
-    let mut stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)
+    let connect_timeout = options
+        .deadline
+        .map_or(CONNECT_TIMEOUT, |d| {
+            d.saturating_duration_since(Instant::now())
+        })
+        .clamp(Duration::from_millis(1), CONNECT_TIMEOUT);
+    let mut stream = TcpStream::connect_timeout(&addr, connect_timeout)
         .with_context(|| format!("{shown}: cannot connect"))?;
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    let request = format!(
-        "GET {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: letgo\r\nAccept-Encoding: identity\r\n\r\n",
-        url.path, url.host
-    );
-    std::io::Write::write_all(&mut stream, request.as_bytes())
+    stream.set_write_timeout(Some(CONNECT_TIMEOUT))?;
+    std::io::Write::write_all(&mut stream, request_text(url, &options.headers)?.as_bytes())
         .with_context(|| format!("{shown}: cannot send the request"))?;
+    let stream = BoundedStream {
+        stream,
+        deadline: options.deadline,
+        cancel: options.cancel.clone(),
+    };
     let mut reader = BufReader::with_capacity(64 << 10, stream);
     let (status, length) =
         read_head(&mut reader).with_context(|| format!("{shown}: bad response"))?;
@@ -107,7 +136,79 @@ pub fn get(url: &HttpUrl) -> anyhow::Result<Response> {
         Some(n) => Box::new(BufReader::new(reader.take(n))),
         None => Box::new(reader),
     };
-    Ok(Response { status, body })
+    Ok(Response {
+        status,
+        content_length: length,
+        body,
+    })
+}
+
+/// The request's text; a header with a line break in it is an error,
+/// since it would smuggle other headers in.
+fn request_text(url: &HttpUrl, headers: &[(String, String)]) -> anyhow::Result<String> {
+    let mut text = format!(
+        "GET {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: letgo\r\nAccept-Encoding: identity\r\n",
+        url.path, url.host
+    );
+    for (name, value) in headers {
+        if name.is_empty() || [name, value].iter().any(|s| s.contains(['\r', '\n'])) {
+            bail!("header `{name}`: expected a name and a value without line breaks");
+        }
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    Ok(text)
+}
+
+/// How long one read waits before the deadline and the cancel flag are
+/// looked at again.
+const POLL: Duration = Duration::from_millis(100);
+
+/// A connection whose reads give up at a deadline or when cancelled, so a
+/// target that stalls mid-body cannot hold a sampler past its interval.
+struct BoundedStream {
+    stream: TcpStream,
+    deadline: Option<Instant>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Read for BoundedStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.deadline.is_none() && self.cancel.is_none() {
+            return self.stream.read(buf);
+        }
+        loop {
+            if self
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "cancelled",
+                ));
+            }
+            let wait = match self.deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()),
+                None => POLL,
+            };
+            if wait.is_zero() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "timed out",
+                ));
+            }
+            self.stream.set_read_timeout(Some(wait.min(POLL)))?;
+            match self.stream.read(buf) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                other => return other,
+            }
+        }
+    }
 }
 
 /// Reads the status line and headers; returns the status and the
@@ -214,5 +315,40 @@ mod tests {
             request.starts_with("GET /debug/pprof/heap HTTP/1.0\r\n"),
             "{request}"
         );
+    }
+
+    #[test]
+    fn headers_are_sent_and_line_breaks_refused() {
+        let url = HttpUrl::parse("http://h:1/x").unwrap();
+        let text = request_text(&url, &[("Authorization".into(), "Bearer t".into())]).unwrap();
+        assert!(text.ends_with("Authorization: Bearer t\r\n\r\n"), "{text}");
+        let err = request_text(&url, &[("X".into(), "a\r\nEvil: 1".into())]).unwrap_err();
+        assert!(err.to_string().contains("line breaks"), "{err}");
+    }
+
+    #[test]
+    fn a_stalled_body_times_out_at_the_deadline() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf).unwrap();
+            std::io::Write::write_all(&mut conn, b"HTTP/1.0 200 OK\r\n\r\npart").unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+        });
+        let url = HttpUrl::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let options = RequestOptions {
+            deadline: Some(Instant::now() + Duration::from_millis(300)),
+            ..RequestOptions::default()
+        };
+        let started = Instant::now();
+        let mut response = get_with(&url, &options).unwrap();
+        let mut body = Vec::new();
+        let err = response.body.read_to_end(&mut body).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert_eq!(body, b"part");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        server.join().unwrap();
     }
 }

@@ -90,7 +90,7 @@ fn load_url(arg: &str, group_by: GroupBy, inputs: &mut Inputs) -> anyhow::Result
 }
 
 /// `/debug/pprof` for a base URL; `None` for a URL of one profile.
-fn pprof_prefix(path: &str) -> Option<String> {
+pub fn pprof_prefix(path: &str) -> Option<String> {
     let path = path.trim_end_matches('/');
     if path.is_empty() {
         Some("/debug/pprof".into())

@@ -47,6 +47,11 @@ impl SourceTree {
         Ok(SourceTree { root, module })
     }
 
+    /// The checkout's root, resolved.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The file below the checkout that a frame's `file` (in `function`)
     /// was built from.
     pub fn locate(&self, function: &str, file: &str) -> Option<PathBuf> {

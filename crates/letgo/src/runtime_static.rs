@@ -55,9 +55,9 @@ impl StaticIndex {
             for s in matches {
                 let at =
                     s.at.as_ref()
-                        .map_or(String::new(), |a| format!("{}:{}", a.file, a.line));
+                        .map_or(String::new(), |a| format!(" ({}:{})", a.file, a.line));
                 r.details
-                    .push(format!("static: {at}: {} {}", s.code, s.message));
+                    .push(format!("static: {} {}{at}", s.code, s.message));
                 if let Some(fix) = &s.fix {
                     r.details.push(format!("  fix: {}", fix.message));
                 }

@@ -28,7 +28,7 @@ pub use analysis::{
 pub use classify::{BenignFrames, Reason, SuspectRule, Verdict};
 pub use frames::SiteFrame;
 pub use goroutines::{GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy};
-pub use growth::{Growth, GrowthRule};
+pub use growth::{Growth, GrowthRule, Shape};
 pub use heap::{HeapSite, HeapSnapshot};
 
 /// One input, ready for the analyses.

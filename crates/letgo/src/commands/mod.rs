@@ -5,3 +5,4 @@ pub mod diff;
 pub mod parse;
 pub mod profile;
 pub mod rule;
+pub mod watch;

@@ -56,6 +56,11 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         group_by: args.group_by.into(),
         ..Config::default()
     };
+    if let [dir] = args.inputs.as_slice() {
+        if crate::watch::folder::is_run_folder(std::path::Path::new(dir)) {
+            return run_folder(args, std::path::Path::new(dir), source.as_ref());
+        }
+    }
     let inputs = load(&args.inputs, config.group_by)?;
     let mut reported = analyze(&inputs, &config, source.as_ref());
     if let Some(dir) = &args.source {
@@ -66,6 +71,29 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     }
     eprintln!("{}", summary(&inputs, reported.len()));
     finish(&reported, args.format)
+}
+
+/// `letgo profile DIR` on a `letgo watch` run folder: the watch report,
+/// with the `[watch]` thresholds of `letgo.toml`.
+fn run_folder(
+    args: &ProfileArgs,
+    dir: &std::path::Path,
+    source: Option<&SourceTree>,
+) -> anyhow::Result<ExitCode> {
+    let settings_dir = args.source.clone().unwrap_or_else(|| PathBuf::from("."));
+    let config =
+        crate::watch::settings::WatchSettings::read(&settings_dir)?.config(args.group_by.into())?;
+    let output = crate::commands::watch::Output {
+        format: args.format,
+        html: None,
+    };
+    crate::commands::watch::report_folder(
+        dir,
+        &config,
+        source,
+        &output,
+        &letgo_pprof::DecodeOptions::default(),
+    )
 }
 
 /// Runs every analysis the inputs allow, in triage order.

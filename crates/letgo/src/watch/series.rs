@@ -1,0 +1,211 @@
+//! The decoded snapshots of a watch run and the analyses over them.
+//!
+//! A run is cut into process lifetimes at each restart of the target
+//! (allocation counters that fall, goroutine ids that fall): counters start
+//! again from zero in a new process, so a series across a restart would
+//! show a fall that is not churn and a rise that is not a leak. Each
+//! lifetime is analysed on its own with `letgo_runtime`, and the findings
+//! are joined, the latest lifetime's version of a finding winning.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use letgo_pprof::{DecodeOptions, Opened};
+use letgo_runtime::{
+    analyze_goroutines, analyze_heap, Config, GoroutineSnapshot, GroupBy, HeapSnapshot, Snapshot,
+};
+
+use crate::runtime_findings::{goroutine_findings, heap_findings, Reported};
+use crate::runtime_source::SourceTree;
+use crate::watch::folder::{read_run, RunInfo, SampleRecord};
+
+/// What one stored profile decoded to.
+#[derive(Debug)]
+pub enum Decoded {
+    /// A heap profile, with the bytes allocated since the process started.
+    Heap(HeapSnapshot, i64),
+    /// A `goroutine` or `goroutineleak` profile.
+    Goroutines(GoroutineSnapshot),
+    /// A `goroutine?debug=2` dump, of which only the highest id is kept.
+    Dump { max_id: u64 },
+}
+
+/// Decodes one profile of `endpoint` as stored under `name`; the error
+/// says what was wrong, for the sample's record.
+pub fn decode(
+    endpoint: &str,
+    name: &str,
+    bytes: &[u8],
+    group_by: GroupBy,
+    options: &DecodeOptions,
+) -> Result<Decoded, String> {
+    let name: Arc<str> = Arc::from(name);
+    let opened = letgo_pprof::open(Arc::clone(&name), bytes, options).map_err(|e| e.to_string())?;
+    match (endpoint, opened) {
+        ("heap", Opened::Profile(p)) => heap(&p, name),
+        ("goroutine-debug2", Opened::Goroutines(reader)) => {
+            let mut max_id = 0;
+            for g in reader {
+                max_id = max_id.max(g.map_err(|e| e.to_string())?.id);
+            }
+            Ok(Decoded::Dump { max_id })
+        }
+        (_, opened) => match Snapshot::from_opened(opened, name, group_by) {
+            Ok(Snapshot::Goroutines(g)) if endpoint != "heap" => Ok(Decoded::Goroutines(g)),
+            Ok(_) => Err(format!("expected a {endpoint} profile, found another kind")),
+            Err(e) => Err(e.to_string()),
+        },
+    }
+}
+
+fn heap(profile: &letgo_pprof::Profile, name: Arc<str>) -> Result<Decoded, String> {
+    let allocated = profile.sample_type_index("alloc_space").map_or(0, |i| {
+        profile
+            .stacks()
+            .map(|s| s.values.get(i).copied().unwrap_or(0))
+            .fold(0i64, i64::saturating_add)
+    });
+    let snapshot = HeapSnapshot::from_profile(profile, name).map_err(|e| {
+        format!(
+            "expected a heap profile, found one of {}",
+            e.sample_types.join(", ")
+        )
+    })?;
+    Ok(Decoded::Heap(snapshot, allocated))
+}
+
+/// A run's samples and their decoded snapshots, in sampling order.
+#[derive(Debug, Default)]
+pub struct Series {
+    /// Every sample, failed ones included.
+    pub records: Vec<SampleRecord>,
+    /// The snapshots of each process lifetime, oldest lifetime first.
+    lifetimes: Vec<Lifetime>,
+}
+
+/// The snapshots of one process lifetime, kept apart so that each is
+/// analysed on its own without copying.
+#[derive(Debug, Default)]
+struct Lifetime {
+    segment: u32,
+    heaps: Vec<HeapSnapshot>,
+    goroutines: Vec<GoroutineSnapshot>,
+}
+
+impl Series {
+    /// Adds a sample and what its profiles decoded to.
+    pub fn push(&mut self, record: SampleRecord, decoded: Vec<Decoded>) {
+        if self
+            .lifetimes
+            .last()
+            .is_none_or(|l| l.segment != record.segment)
+        {
+            self.lifetimes.push(Lifetime {
+                segment: record.segment,
+                ..Lifetime::default()
+            });
+        }
+        self.records.push(record);
+        let Some(lifetime) = self.lifetimes.last_mut() else {
+            return;
+        };
+        for d in decoded {
+            match d {
+                Decoded::Heap(h, _) => lifetime.heaps.push(h),
+                Decoded::Goroutines(g) => lifetime.goroutines.push(g),
+                Decoded::Dump { .. } => {}
+            }
+        }
+    }
+
+    /// Restarts of the target seen.
+    pub fn restarts(&self) -> usize {
+        self.records.iter().filter(|r| r.restarted).count()
+    }
+
+    /// Runs the analyses on each process lifetime and joins the findings.
+    pub fn analyze(&self, config: &Config, source: Option<&SourceTree>) -> Vec<Reported> {
+        let mut joined = Vec::new();
+        let mut seen = HashSet::new();
+        for lifetime in self.lifetimes.iter().rev() {
+            for mut r in lifetime.analyze(config, source) {
+                let f = &r.finding;
+                let key = (
+                    f.code.clone(),
+                    f.function.clone(),
+                    f.at.as_ref().map(|a| a.line),
+                );
+                if seen.insert(key) {
+                    if let Some(evidence) = r.finding.evidence.as_object_mut() {
+                        evidence.insert("process_lifetime".into(), lifetime.segment.into());
+                    }
+                    joined.push(r);
+                }
+            }
+        }
+        joined.sort_by_key(|r| triage_rank(&r.finding.code));
+        joined
+    }
+
+    /// Reads a run folder back; profiles that no longer decode are skipped
+    /// with a note.
+    pub fn load(
+        root: &Path,
+        group_by: GroupBy,
+        options: &DecodeOptions,
+    ) -> anyhow::Result<(RunInfo, Series, Vec<String>)> {
+        let run = read_run(root)?;
+        let mut notes = run.notes;
+        let mut series = Series::default();
+        for record in run.records {
+            let mut decoded = Vec::new();
+            for p in &record.profiles {
+                let path = root.join(&p.file);
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("{}: cannot read", crate::paths::display(&path)));
+                match bytes.map(|b| decode(&p.endpoint, &p.file, &b, group_by, options)) {
+                    Ok(Ok(d)) => decoded.push(d),
+                    Ok(Err(e)) => notes.push(format!("{}: skipped: {e}", p.file)),
+                    Err(e) => notes.push(format!("{e:#}; skipped")),
+                }
+            }
+            series.push(record, decoded);
+        }
+        Ok((run.info, series, notes))
+    }
+}
+
+impl Lifetime {
+    fn analyze(&self, config: &Config, source: Option<&SourceTree>) -> Vec<Reported> {
+        let goroutines = analyze_goroutines(&self.goroutines, config);
+        let mut reported = goroutine_findings(&goroutines, source);
+        reported.extend(heap_findings(&analyze_heap(&self.heaps, config), source));
+        reported
+    }
+}
+
+/// The order findings are listed in: proven leaks, goroutine pile-ups,
+/// heap growth, then total goroutine growth.
+fn triage_rank(code: &str) -> u8 {
+    match code {
+        "LG501" => 0,
+        "LG502" => 1,
+        "LG503" => 2,
+        _ => 3,
+    }
+}
+
+/// Counts failed samples by endpoint and reason, for the summary.
+pub fn failure_summary(records: &[SampleRecord]) -> BTreeMap<String, usize> {
+    let mut reasons = BTreeMap::new();
+    for r in records.iter().filter(|r| !r.is_complete()) {
+        for f in &r.failures {
+            *reasons
+                .entry(format!("{}: {}", f.endpoint, f.reason))
+                .or_insert(0) += 1;
+        }
+    }
+    reasons
+}
