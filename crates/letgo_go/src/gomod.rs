@@ -691,30 +691,8 @@ fn hex_escape(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::random_inputs;
 
-    /// Random inputs built from `pieces`: a cheap fuzzer (xorshift, fixed
-    /// seed, so failures reproduce).
-    fn random_inputs(pieces: &[&[u8]], count: usize) -> Vec<Vec<u8>> {
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        (0..count)
-            .map(|_| {
-                let len = next() % 24;
-                (0..len)
-                    .flat_map(|_| {
-                        pieces[(next() % pieces.len() as u64) as usize]
-                            .iter()
-                            .copied()
-                    })
-                    .collect()
-            })
-            .collect()
-    }
 
     #[test]
     fn random_files_never_panic() {

@@ -32,3 +32,30 @@ pub struct SyntaxError {
     pub offset: u32,
     pub msg: String,
 }
+
+#[cfg(test)]
+mod test_support {
+    /// Random inputs built from `pieces`: a cheap fuzzer (xorshift, fixed
+    /// seed, so failures reproduce).
+    pub fn random_inputs(pieces: &[&[u8]], count: usize) -> Vec<Vec<u8>> {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = next() % 24;
+                (0..len)
+                    .flat_map(|_| {
+                        pieces[(next() % pieces.len() as u64) as usize]
+                            .iter()
+                            .copied()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
