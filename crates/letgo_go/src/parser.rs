@@ -759,11 +759,13 @@ impl<'a> Parser<'a> {
         }))
     }
 
-    fn parse_params(&mut self) -> PResult<FieldList> {
+    /// A parenthesized parameter list; `...T` is allowed last only in
+    /// parameters, not results.
+    fn parse_paren_params(&mut self, dddok: bool) -> PResult<FieldList> {
         let lparen = self.expect(Token::Lparen)?;
         let mut list = Vec::new();
         if self.tok != Token::Rparen {
-            list = self.parse_parameter_list(None, None, Token::Rparen, true)?;
+            list = self.parse_parameter_list(None, None, Token::Rparen, dddok)?;
         }
         let rparen = self.expect(Token::Rparen)?;
         Ok(FieldList {
@@ -773,27 +775,17 @@ impl<'a> Parser<'a> {
         })
     }
 
+    fn parse_params(&mut self) -> PResult<FieldList> {
+        self.parse_paren_params(true)
+    }
+
     fn parse_results(&mut self) -> PResult<Option<FieldList>> {
         if self.tok == Token::Lparen {
-            let lparen = self.expect(Token::Lparen)?;
-            let mut list = Vec::new();
-            if self.tok != Token::Rparen {
-                list = self.parse_parameter_list(None, None, Token::Rparen, false)?;
-            }
-            let rparen = self.expect(Token::Rparen)?;
-            return Ok(Some(FieldList {
-                opening: Some(lparen),
-                list,
-                closing: Some(rparen),
-            }));
+            return self.parse_paren_params(false).map(Some);
         }
         Ok(self.try_ident_or_type()?.map(|typ| FieldList {
             opening: None,
-            list: vec![Field {
-                names: Vec::new(),
-                typ,
-                tag: None,
-            }],
+            list: vec![unnamed_field(typ)],
             closing: None,
         }))
     }
