@@ -882,7 +882,6 @@ mod tests {
     use super::*;
     use crate::test_support::random_inputs;
 
-
     #[test]
     fn random_headers_never_panic() {
         let pieces: &[&[u8]] = &[

@@ -693,7 +693,6 @@ mod tests {
     use super::*;
     use crate::test_support::random_inputs;
 
-
     #[test]
     fn random_files_never_panic() {
         let pieces: &[&[u8]] = &[

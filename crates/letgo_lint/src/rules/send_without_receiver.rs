@@ -80,11 +80,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 /// known (no send in a loop, no sender started in a loop).
 fn buffer_holds_every_send(ch: &Channel) -> bool {
     let bounded = !ch.ops.iter().any(|o| o.in_loop) && !ch.spawns.iter().any(|s| s.in_loop);
+    // A buffer is usually sized for the senders a loop starts; the loop's
+    // count is not known here, so only a known count can overflow it.
     match &ch.capacity {
         Capacity::Unbuffered => false,
-        Capacity::Const(n) => {
-            bounded && ch.ops_of(OpKind::Send).filter(|o| o.blocking()).count() as u64 <= *n
-        }
+        Capacity::Const(_) if !bounded => true,
+        Capacity::Const(n) => ch.ops_of(OpKind::Send).filter(|o| o.blocking()).count() as u64 <= *n,
         Capacity::Len(_) | Capacity::Unknown => true,
     }
 }
