@@ -24,6 +24,7 @@ pub static RULES: &[&Rule] = &[
     &rules::goroutine_ignores_context::RULE,
     &rules::lost_cancel::RULE,
     &rules::send_without_receiver::RULE,
+    &rules::missing_unlock::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,

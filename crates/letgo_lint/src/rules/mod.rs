@@ -5,6 +5,7 @@ pub mod body_not_closed;
 pub mod goroutine_ignores_context;
 pub mod long_afterfunc_not_stopped;
 pub mod lost_cancel;
+pub mod missing_unlock;
 pub mod range_over_unclosed_channel;
 pub mod receive_without_sender;
 pub mod select_without_exit;
