@@ -402,6 +402,11 @@ pub struct FuncLocks {
     pub left_held: Vec<Held>,
     /// Keys unlocked by a `defer`, and where.
     pub deferred: Vec<(String, u32)>,
+    /// Keys locked again by a `defer`.
+    pub deferred_locks: Vec<String>,
+    /// Keys released for good: unlocked while not held and not locked
+    /// again before returning (the second half of a hand-over).
+    pub net_released: Vec<String>,
     /// Simple statements (and conditions) and the locks held there.
     pub held_at: Vec<(Span, Vec<Held>)>,
 }
@@ -574,6 +579,8 @@ impl Builder<'_, '_> {
             fi: i,
             out: FuncLocks::default(),
             exits: Vec::new(),
+            continues: Vec::new(),
+            rewalks: 0,
         };
         if let Some(end) = w.list(&f.body.list, Vec::new()) {
             w.exits.push(end);
@@ -581,14 +588,23 @@ impl Builder<'_, '_> {
         let mut left = meet_all(std::mem::take(&mut w.exits)).unwrap_or_default();
         left.retain(|h| !w.out.deferred.iter().any(|(k, _)| *k == h.lock.key));
         w.out.left_held = left;
-        let done = w.out;
+        let mut done = w.out;
+        done.net_released = done
+            .released_first
+            .iter()
+            .filter(|k| {
+                !done.left_held.iter().any(|h| h.lock.key == **k)
+                    && !done.deferred_locks.contains(k)
+            })
+            .cloned()
+            .collect();
         self.slots[i] = Slot::Done(done);
     }
 
     fn net(&mut self, callee: usize) -> NetEffect {
         self.compute(callee);
         match &self.slots[callee] {
-            Slot::Done(f) => (f.left_held.clone(), f.released_first.clone()),
+            Slot::Done(f) => (f.left_held.clone(), f.net_released.clone()),
             _ => (Vec::new(), Vec::new()),
         }
     }
@@ -664,7 +680,13 @@ struct Walker<'w, 'c, 'a> {
     fi: usize,
     out: FuncLocks,
     exits: Vec<Vec<Held>>,
+    /// The `continue` states of each enclosing loop.
+    continues: Vec<Vec<Vec<Held>>>,
+    rewalks: usize,
 }
+
+/// Second passes over loop bodies, per function.
+const MAX_REWALKS: usize = 16;
 
 type State = Option<Vec<Held>>;
 
@@ -689,7 +711,14 @@ impl Walker<'_, '_, '_> {
                 None
             }
             Stmt::Branch(b) if b.tok == Token::Fallthrough => Some(held),
-            Stmt::Branch(_) => None,
+            Stmt::Branch(b) => {
+                if b.tok == Token::Continue && b.label.is_none() {
+                    if let Some(c) = self.continues.last_mut() {
+                        c.push(held);
+                    }
+                }
+                None
+            }
             Stmt::Block(b) => self.list(&b.list, held),
             Stmt::Labeled(l) => self.stmt(&l.stmt, held),
             Stmt::If(i) => {
@@ -769,49 +798,64 @@ impl Walker<'_, '_, '_> {
     /// The body once from the entry state, and again when a path around
     /// the loop arrives holding more; after the loop, what both hold.
     fn loop_body(&mut self, body: &BlockStmt, post: Option<&Stmt>, entry: Vec<Held>) -> State {
-        let end = self.list(&body.list, entry.clone());
+        let (end, continues) = self.one_pass(body, post, entry.clone());
+        let mut backs: Vec<Vec<Held>> = continues;
+        backs.extend(end.clone());
+        for back in backs {
+            let more: Vec<String> = back
+                .iter()
+                .filter(|h| !entry.iter().any(|x| x.lock.key == h.lock.key))
+                .map(|h| h.lock.key.clone())
+                .collect();
+            if more.is_empty() || self.rewalks >= MAX_REWALKS {
+                continue;
+            }
+            self.rewalks += 1;
+            let from = self.out.acquires.len();
+            drop(self.one_pass(body, post, back));
+            let mut fresh = self.out.acquires.split_off(from);
+            fresh.retain(|a| a.held.iter().any(|h| more.contains(&h.lock.key)));
+            for a in &mut fresh {
+                a.again = true;
+            }
+            self.out.acquires.extend(fresh);
+        }
+        meet(Some(entry), end)
+    }
+
+    /// One pass over a loop body: the state at its end (after `post`) and
+    /// the states of its `continue` statements.
+    fn one_pass(
+        &mut self,
+        body: &BlockStmt,
+        post: Option<&Stmt>,
+        entry: Vec<Held>,
+    ) -> (State, Vec<Vec<Held>>) {
+        self.continues.push(Vec::new());
+        let end = self.list(&body.list, entry);
+        let continues = self.continues.pop().unwrap_or_default();
         let end = match (end, post) {
             (Some(e), Some(p)) => self.stmt(p, e),
             (e, _) => e,
         };
-        if let Some(e) = &end {
-            let more: Vec<&Held> = e
-                .iter()
-                .filter(|h| !entry.iter().any(|x| x.lock.key == h.lock.key))
-                .collect();
-            if !more.is_empty() {
-                let from = self.out.acquires.len();
-                let again = self.list(&body.list, e.clone());
-                drop(again);
-                let mut fresh = self.out.acquires.split_off(from);
-                fresh.retain(|a| {
-                    a.held
-                        .iter()
-                        .any(|h| more.iter().any(|m| m.lock.key == h.lock.key))
-                });
-                for a in &mut fresh {
-                    a.again = true;
-                }
-                self.out.acquires.extend(fresh);
-            }
-        }
-        meet(Some(entry), end)
+        (end, continues)
     }
 
     fn defer(&mut self, call: &CallExpr) {
         let fi = self.fi;
         let cx = self.b.cx;
-        let mut keys = Vec::new();
+        let (mut keys, mut locks) = (Vec::new(), Vec::new());
         inspect(Node::Call(call), &mut |n| {
             if let Node::Call(c) = n {
-                if let Some((op, v)) = lock_call(cx, fi, c) {
-                    if !op.acquires() {
-                        keys.push(v.key);
-                    }
+                match lock_call(cx, fi, c) {
+                    Some((op, v)) if op.acquires() => locks.push(v.key),
+                    Some((_, v)) => keys.push(v.key),
+                    None => {}
                 }
             }
             true
         });
+        self.out.deferred_locks.extend(locks);
         if let Some(site) = self.b.callee(fi, call) {
             let (_, released) = self.b.net(site.callee);
             keys.extend(released.iter().filter_map(|k| site.map(k)));
@@ -912,5 +956,148 @@ impl Walker<'_, '_, '_> {
         }
         self.out.calls.push(site);
         held
+    }
+}
+
+// ---- a lock taken while it is already held ----
+
+/// A lock taken again while held: directly, around a loop, or by a
+/// same-package call.
+#[derive(Debug, Clone)]
+pub struct Relock {
+    pub func: usize,
+    /// The first acquisition, still held.
+    pub first: Held,
+    /// Where the function takes it again: the `Lock` or the call.
+    pub at: Span,
+    pub read: bool,
+    /// For a call: the functions down to the one that locks, and where.
+    pub via: Vec<String>,
+    pub inner: Option<(usize, Span)>,
+    pub around_loop: bool,
+}
+
+/// Every lock taken again while held, in every function of the package.
+pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
+    let handed = handed_over(cx, view);
+    let mut out = Vec::new();
+    for (fi, fl) in view.funcs.iter().enumerate() {
+        for a in &fl.acquires {
+            // Around a loop, a local may name a new value each time.
+            if a.again && a.lock.key.starts_with('=') {
+                continue;
+            }
+            if let Some(h) = a.held.iter().find(|h| h.lock.key == a.lock.key) {
+                out.push(Relock {
+                    func: fi,
+                    first: h.clone(),
+                    at: a.span,
+                    read: a.read,
+                    via: Vec::new(),
+                    inner: None,
+                    around_loop: a.again,
+                });
+            }
+        }
+        for site in &fl.calls {
+            for t in view.takes_at(site) {
+                if let Some(h) = site.held.iter().find(|h| h.lock.key == t.lock.key) {
+                    out.push(Relock {
+                        func: fi,
+                        first: h.clone(),
+                        at: site.span,
+                        read: t.read,
+                        via: t.via.clone(),
+                        inner: Some((t.file, t.span)),
+                        around_loop: false,
+                    });
+                }
+            }
+        }
+    }
+    out.retain(|r| {
+        let k = &r.first.lock.key;
+        !handed.contains(&(root(cx, r.func), k.clone()))
+            && !handed.contains(&(usize::MAX, k.clone()))
+    });
+    out.sort_by_key(|r| (r.func, r.at.start));
+    out.dedup_by_key(|r| (r.func, r.at.start));
+    out
+}
+
+/// The declaration a function is in (itself, for a declaration).
+pub fn root(cx: &PackageContext, mut fi: usize) -> usize {
+    while let Some(p) = cx.functions()[fi].parent {
+        fi = p;
+    }
+    fi
+}
+
+/// Locks some function releases for good without taking them: used as a
+/// signal between goroutines or handed from one method to another, so a
+/// second `Lock` may be meant to wait. Local keys count within one
+/// declaration and its closures; `usize::MAX` stands for the package.
+pub fn handed_over(cx: &PackageContext, view: &LockView) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (fi, fl) in view.funcs.iter().enumerate() {
+        for k in &fl.net_released {
+            out.push((root(cx, fi), k.clone()));
+            if !k.starts_with('=') && !k.starts_with("(#") {
+                out.push((usize::MAX, k.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `line N` in the same file, `name.go:N` in another.
+pub fn place(cx: &PackageContext, from_file: usize, file: usize, offset: u32) -> String {
+    let sf = cx.file(file);
+    let (line, _) = sf.line_col(offset);
+    if file == from_file {
+        return format!("line {line}");
+    }
+    let name = sf
+        .path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    format!("{name}:{line}")
+}
+
+/// A function's trace name without its package: `(*T).flush`.
+pub fn short_name<'n>(cx: &PackageContext, name: &'n str) -> &'n str {
+    let pkg = cx.trace_package();
+    name.strip_prefix(pkg.as_str())
+        .and_then(|n| n.strip_prefix('.'))
+        .unwrap_or(name)
+}
+
+impl Relock {
+    /// How the second acquisition happens, for a message: `locked again
+    /// at line 12` or `the call at line 12 locks it again ((*T).flush at
+    /// line 30)`.
+    pub fn second(&self, cx: &PackageContext) -> String {
+        let file = cx.functions()[self.func].file;
+        let (done, does) = if self.read {
+            ("read-locked", "read-locks")
+        } else {
+            ("locked", "locks")
+        };
+        match self.inner {
+            None if self.around_loop => format!(
+                "{done} again at {} on the next pass of the loop",
+                place(cx, file, file, self.at.start)
+            ),
+            None => format!("{done} again at {}", place(cx, file, file, self.at.start)),
+            Some((f, span)) => {
+                let chain: Vec<&str> = self.via.iter().map(|n| short_name(cx, n)).collect();
+                format!(
+                    "the call at {} {does} it again ({} at {})",
+                    place(cx, file, file, self.at.start),
+                    chain.join(" → "),
+                    place(cx, file, f, span.start)
+                )
+            }
+        }
     }
 }

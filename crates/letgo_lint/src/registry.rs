@@ -25,6 +25,8 @@ pub static RULES: &[&Rule] = &[
     &rules::lost_cancel::RULE,
     &rules::send_without_receiver::RULE,
     &rules::missing_unlock::RULE,
+    &rules::double_lock::RULE,
+    &rules::recursive_rlock::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,

@@ -133,7 +133,7 @@ fn releasers(cx: &PackageContext, view: &LockView) -> Vec<(String, String, Strin
         let Some((name, doc)) = name_and_doc(cx, gi) else {
             continue;
         };
-        for k in &g.released_first {
+        for k in &g.net_released {
             out.push((k.clone(), name.clone(), doc.clone()));
         }
     }
@@ -155,7 +155,10 @@ fn paired(
     let Some((name, doc)) = name_and_doc(cx, fi) else {
         return false;
     };
-    if left_held && releasers.iter().any(|(k, _, _)| k == key) {
+    // Released through another path to the same field (`tr.s.mu` in a
+    // transaction's End, after `s.mu` in the method that began it).
+    let field = |k: &str| k.rsplit('.').next().map(str::to_string);
+    if left_held && releasers.iter().any(|(k, _, _)| field(k) == field(key)) {
         return true;
     }
     releasers.iter().any(|(k, g, gdoc)| {
