@@ -16,3 +16,4 @@ pub mod ticker_not_stopped;
 pub mod time_after_in_loop;
 pub mod time_tick_leak;
 pub mod timer_not_stopped;
+pub mod waitgroup_misuse;
