@@ -27,6 +27,7 @@ pub static RULES: &[&Rule] = &[
     &rules::missing_unlock::RULE,
     &rules::double_lock::RULE,
     &rules::recursive_rlock::RULE,
+    &rules::lock_order_inversion::RULE,
     &rules::waitgroup_misuse::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
