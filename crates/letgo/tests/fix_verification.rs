@@ -63,7 +63,11 @@ fn verify(go: &Path, module: &Path, pkg: &Path, code: &str) -> usize {
         ok && unformatted.is_empty(),
         "{context}: gofmt -l: {unformatted}"
     );
-    let (ok, vet) = common::run_go_tool(go, tmp.path(), &["vet", "-lostcancel=false", &rel]);
+    let (ok, vet) = common::run_go_tool(
+        go,
+        tmp.path(),
+        &["vet", "-lostcancel=false", "-waitgroup=false", &rel],
+    );
     assert!(ok, "{context}: fixed code does not vet:\n{vet}");
     let after = findings(tmp.path(), &rel, code);
     assert!(

@@ -1,6 +1,7 @@
 //! Checks that need the Go toolchain: the fixtures are real Go (they
 //! build, and vet finds nothing but the leaks they hold on purpose), and
-//! letgo finds everything `go vet`'s lostcancel finds in them.
+//! letgo finds everything `go vet`'s lostcancel finds in them, and agrees
+//! with its waitgroup analyzer (the condition of staticcheck's SA2000).
 
 mod common;
 
@@ -14,9 +15,13 @@ fn fixtures_build_and_vet_clean_apart_from_their_leaks() {
     for dir in common::fixture_modules() {
         let (ok, out) = common::go(&go, &dir, &["build", "./..."]);
         assert!(ok, "{} does not build:\n{out}", dir.display());
-        // lostcancel is the one analyzer whose findings are the fixtures'
-        // point; every other analyzer must be quiet.
-        let (ok, out) = common::go(&go, &dir, &["vet", "-lostcancel=false", "./..."]);
+        // lostcancel and waitgroup are the analyzers whose findings are
+        // the fixtures' point; every other analyzer must be quiet.
+        let (ok, out) = common::go(
+            &go,
+            &dir,
+            &["vet", "-lostcancel=false", "-waitgroup=false", "./..."],
+        );
         assert!(ok, "go vet complains about {}:\n{out}", dir.display());
     }
 }
@@ -55,4 +60,38 @@ fn letgo_finds_everything_lostcancel_finds() {
         vet.len(),
         ours.len()
     );
+}
+
+#[test]
+fn letgo_agrees_with_vet_waitgroup_on_add_inside_the_goroutine() {
+    let Some(go) = common::go_binary() else {
+        return;
+    };
+    let dir = common::fixtures_dir();
+    let (_, out) = common::go(&go, &dir, &["vet", "-waitgroup", "./..."]);
+    let vet: BTreeSet<(String, u32)> = out
+        .lines()
+        .filter(|l| l.contains("WaitGroup.Add called from inside new goroutine"))
+        .filter_map(|l| {
+            let mut parts = l.splitn(4, ':');
+            let file = parts.next()?.rsplit('/').next()?.to_string();
+            Some((file, parts.next()?.parse().ok()?))
+        })
+        .collect();
+    assert!(vet.len() >= 3, "vet found too little to compare:\n{out}");
+    let (program, findings) = common::run(&dir.join("..."), &["LG115"]);
+    let ours: BTreeSet<(String, u32)> = findings
+        .iter()
+        .filter(|f| {
+            f.diagnostic
+                .message
+                .contains("inside the goroutine it counts")
+        })
+        .map(|f| {
+            let sf = f.source_file(&program);
+            let name = sf.path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, sf.line_col(f.diagnostic.span.start).0)
+        })
+        .collect();
+    assert_eq!(ours, vet, "LG115 and vet's waitgroup (SA2000) disagree");
 }

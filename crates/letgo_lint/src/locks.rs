@@ -1,0 +1,1103 @@
+//! Lock identity without a type checker, and what each function does with
+//! locks.
+//!
+//! A `sync.Mutex`, `sync.RWMutex` or `sync.WaitGroup` is named by how it
+//! is reached, and only when its declared type says what it is:
+//! - a package-level variable: key `mu`;
+//! - a field reached through the receiver of a method of `T`: key
+//!   `(T).mu` (an embedded mutex, `recv.Lock()`, is `(T).Mutex`);
+//! - a field reached through parameter `i`: key `(#i).mu`;
+//! - a local variable: key `=mu` (never seen by a caller).
+//!
+//! Calls to same-package functions and methods carry keys across: the
+//! callee's `(T)` becomes the caller's receiver expression, `(#i)` the
+//! caller's argument `i`. Calls through function values, interfaces or
+//! other packages end the view.
+//!
+//! [`LockView`] walks every function once, tracking the locks held on
+//! every path (a must-analysis: a lock taken on one branch only is not
+//! held after the branch), and records each acquisition with what was
+//! held then, each same-package call with what was held then, and what a
+//! function leaves locked or unlocks for its caller.
+
+use crate::context::PackageContext;
+use crate::funcs::{Func, FuncKind};
+use crate::syntax::{method_call, never_returns};
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, FieldList, Span, Spec, Stmt};
+use letgo_go::symbols::receiver_base;
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncKind {
+    Mutex,
+    RWMutex,
+    WaitGroup,
+}
+
+/// A `sync` value reached by an expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncValue {
+    /// Instance identity (see the module documentation).
+    pub key: String,
+    /// Type-level identity for the lock-order graph: `T.mu` or the name of
+    /// a package variable; `None` for locals and unknown owners.
+    pub class: Option<String>,
+    pub kind: SyncKind,
+    /// As written: `s.mu`.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockOp {
+    Lock,
+    RLock,
+    Unlock,
+    RUnlock,
+}
+
+impl LockOp {
+    pub fn of(method: &str) -> Option<LockOp> {
+        Some(match method {
+            "Lock" => LockOp::Lock,
+            "RLock" => LockOp::RLock,
+            "Unlock" => LockOp::Unlock,
+            "RUnlock" => LockOp::RUnlock,
+            _ => return None,
+        })
+    }
+
+    pub fn acquires(self) -> bool {
+        matches!(self, LockOp::Lock | LockOp::RLock)
+    }
+
+    pub fn read(self) -> bool {
+        matches!(self, LockOp::RLock | LockOp::RUnlock)
+    }
+}
+
+/// `x.Lock()`, `x.RUnlock()`... on a mutex of known type.
+pub fn lock_call(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<(LockOp, SyncValue)> {
+    let src = &cx.file(cx.functions()[fi].file).src;
+    let (recv, method) = method_call(call, src)?;
+    let op = LockOp::of(method)?;
+    if !call.args.is_empty() {
+        return None;
+    }
+    let v = sync_value(cx, fi, recv)?;
+    matches!(v.kind, SyncKind::Mutex | SyncKind::RWMutex).then_some((op, v))
+}
+
+/// The `sync` value `x` denotes in function `fi`, if its type is known.
+pub fn sync_value(cx: &PackageContext, fi: usize, x: &Expr) -> Option<SyncValue> {
+    let f = &cx.functions()[fi];
+    let src = &cx.file(f.file).src;
+    let text = x.span().text(src).to_string();
+    let x = strip(x);
+    let (key, class, kind) = match x {
+        Expr::Ident(id) => {
+            let name = id.name(src);
+            let b = binding(cx, fi, name)?;
+            let typ = b.typ.as_deref()?;
+            if let Some(kind) = sync_kind(cx, b.file, typ) {
+                let class = b.global.then(|| name.to_string());
+                (b.key, class, kind)
+            } else {
+                let owner = struct_name(typ)?;
+                let (field, kind) = embedded_sync(cx, owner)?;
+                (
+                    format!("{}.{field}", b.key),
+                    Some(format!("{owner}.{field}")),
+                    kind,
+                )
+            }
+        }
+        Expr::Selector(sel) => {
+            let field = sel.sel.name(src);
+            let (base, owner) = base_key(cx, fi, &sel.x)?;
+            let key = format!("{base}.{field}");
+            match owner {
+                Some(owner) => {
+                    let (kind, class) = field_sync(cx, &owner, field)?;
+                    (key, Some(class), kind)
+                }
+                None => (key, None, field_sync_anywhere(cx, field)?),
+            }
+        }
+        _ => return None,
+    };
+    Some(SyncValue {
+        key,
+        class,
+        kind,
+        text,
+    })
+}
+
+fn strip(x: &Expr) -> &Expr {
+    match x.unparen() {
+        Expr::Star(s) => strip(&s.x),
+        Expr::Unary(u) if u.op == Token::And => strip(&u.x),
+        other => other,
+    }
+}
+
+/// `sync.Mutex`, `*sync.RWMutex`, `sync.WaitGroup` as file `file` writes it.
+fn sync_kind(cx: &PackageContext, file: usize, typ: &str) -> Option<SyncKind> {
+    let (pkg, name) = typ.trim_start_matches('*').split_once('.')?;
+    if Some(pkg) != cx.import_name(file, "sync") {
+        return None;
+    }
+    match name {
+        "Mutex" => Some(SyncKind::Mutex),
+        "RWMutex" => Some(SyncKind::RWMutex),
+        "WaitGroup" => Some(SyncKind::WaitGroup),
+        _ => None,
+    }
+}
+
+/// The name of a struct type of this package written as `T`, `*T` or `T[K]`.
+fn struct_name(typ: &str) -> Option<&str> {
+    let t = typ.trim_start_matches('*');
+    let t = t.split('[').next()?;
+    (!t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(t)
+}
+
+/// The embedded `sync.Mutex`/`RWMutex` of struct type `owner`.
+fn embedded_sync(cx: &PackageContext, owner: &str) -> Option<(String, SyncKind)> {
+    let t = cx.package.symbols.types.get(owner)?;
+    t.fields.iter().filter(|f| f.embedded).find_map(|f| {
+        let kind = sync_kind(cx, t.at.file, &f.typ)?;
+        (kind != SyncKind::WaitGroup).then(|| (f.name.clone(), kind))
+    })
+}
+
+/// A `sync` field of struct type `owner`: its kind and class.
+fn field_sync(cx: &PackageContext, owner: &str, field: &str) -> Option<(SyncKind, String)> {
+    let t = cx.package.symbols.types.get(owner)?;
+    let kind = sync_kind(cx, t.at.file, &t.field(field)?.typ)?;
+    Some((kind, format!("{owner}.{field}")))
+}
+
+/// The kind of every field named `field` in the package's structs, when
+/// there is at least one and they all agree.
+fn field_sync_anywhere(cx: &PackageContext, field: &str) -> Option<SyncKind> {
+    let mut kind = None;
+    for t in cx.package.symbols.types.values() {
+        if let Some(fd) = t.field(field) {
+            let k = sync_kind(cx, t.at.file, &fd.typ)?;
+            if kind.is_some_and(|seen| seen != k) {
+                return None;
+            }
+            kind = Some(k);
+        }
+    }
+    kind
+}
+
+/// Where a name is declared, as seen from function `fi`.
+struct Binding {
+    key: String,
+    typ: Option<String>,
+    file: usize,
+    global: bool,
+}
+
+fn binding(cx: &PackageContext, fi: usize, name: &str) -> Option<Binding> {
+    let funcs = cx.functions();
+    let mut at = Some(fi);
+    while let Some(i) = at {
+        if let Some(b) = local_binding(cx, &funcs[i], name) {
+            return Some(b);
+        }
+        at = funcs[i].parent;
+    }
+    let v = cx.package.symbols.vars.get(name)?;
+    Some(Binding {
+        key: name.to_string(),
+        typ: v.typ.clone(),
+        file: v.at.file,
+        global: true,
+    })
+}
+
+fn local_binding(cx: &PackageContext, f: &Func, name: &str) -> Option<Binding> {
+    let src = &cx.file(f.file).src;
+    let make = |key: String, typ: Option<String>| Binding {
+        key,
+        typ,
+        file: f.file,
+        global: false,
+    };
+    if let FuncKind::Decl(d) = f.kind {
+        if let Some(field) = d.recv.as_ref().and_then(|r| r.list.first()) {
+            if field.names.iter().any(|n| n.name(src) == name) {
+                let (t, _) = receiver_base(&field.typ, src);
+                return Some(make(format!("({t})"), Some(t.to_string())));
+            }
+        }
+    }
+    if let Some((i, typ)) = param(&f.typ.params, name, src) {
+        return Some(make(format!("(#{i})"), Some(typ)));
+    }
+    if let Some((_, typ)) = f.typ.results.as_ref().and_then(|r| param(r, name, src)) {
+        return Some(make(format!("={name}"), Some(typ)));
+    }
+    let typ = local_type(f.body, name, src)?;
+    Some(make(format!("={name}"), typ))
+}
+
+/// Parameter `name`: its index and type text.
+fn param(list: &FieldList, name: &str, src: &str) -> Option<(usize, String)> {
+    let mut i = 0;
+    for field in &list.list {
+        for n in &field.names {
+            if n.name(src) == name {
+                return Some((i, field.typ.span().text(src).to_string()));
+            }
+            i += 1;
+        }
+        i += usize::from(field.names.is_empty());
+    }
+    None
+}
+
+/// A local declared in `body` (not in its closures): `Some(type)` when
+/// declared, the type being known for `var x T`, `x := T{}`, `&T{}`,
+/// `new(T)`.
+fn local_type(body: &BlockStmt, name: &str, src: &str) -> Option<Option<String>> {
+    for site in crate::syntax::statements(body) {
+        match site.stmt {
+            Stmt::Decl(g) => {
+                for sp in &g.specs {
+                    let Spec::Value(v) = sp else { continue };
+                    if let Some(i) = v.names.iter().position(|n| n.name(src) == name) {
+                        let t = v.typ.as_ref().map(|t| t.span().text(src).to_string());
+                        return Some(
+                            t.or_else(|| v.values.get(i).and_then(|x| value_type(x, src))),
+                        );
+                    }
+                }
+            }
+            Stmt::Assign(a) if a.tok == Token::Define => {
+                if let Some(i) = a
+                    .lhs
+                    .iter()
+                    .position(|l| crate::syntax::ident_name(l, src) == Some(name))
+                {
+                    let t = (a.lhs.len() == a.rhs.len()).then(|| value_type(&a.rhs[i], src));
+                    return Some(t.flatten());
+                }
+            }
+            Stmt::Range(r) => {
+                let is = |k: &Option<Expr>| {
+                    k.as_ref()
+                        .is_some_and(|k| crate::syntax::ident_name(k, src) == Some(name))
+                };
+                if is(&r.key) || is(&r.value) {
+                    return Some(None);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The type of `T{}`, `&T{}` or `new(T)`.
+fn value_type(x: &Expr, src: &str) -> Option<String> {
+    match strip(x) {
+        Expr::CompositeLit(c) => c.typ.as_ref().map(|t| t.span().text(src).to_string()),
+        Expr::Call(c) if crate::syntax::ident_name(&c.fun, src) == Some("new") => {
+            c.args.first().map(|t| t.span().text(src).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The key of a base expression and the struct type it has, if known.
+fn base_key(cx: &PackageContext, fi: usize, x: &Expr) -> Option<(String, Option<String>)> {
+    let src = &cx.file(cx.functions()[fi].file).src;
+    match strip(x) {
+        Expr::Ident(id) => {
+            let b = binding(cx, fi, id.name(src))?;
+            let owner = b.typ.as_deref().and_then(struct_name).map(str::to_string);
+            Some((b.key, owner))
+        }
+        Expr::Selector(sel) => {
+            let (base, owner) = base_key(cx, fi, &sel.x)?;
+            let field = sel.sel.name(src);
+            let next = owner.and_then(|o| {
+                let t = cx.package.symbols.types.get(&o)?;
+                struct_name(&t.field(field)?.typ).map(str::to_string)
+            });
+            Some((format!("{base}.{field}"), next))
+        }
+        _ => None,
+    }
+}
+
+/// A callee's key as the caller names it: `(T)` becomes the receiver's
+/// key, `(#i)` argument `i`'s; a callee's locals are not the caller's.
+pub fn map_key(key: &str, recv: Option<&str>, args: &[Option<String>]) -> Option<String> {
+    if key.starts_with('=') {
+        return None;
+    }
+    let Some(rest) = key.strip_prefix('(') else {
+        return Some(key.to_string());
+    };
+    let (head, tail) = rest.split_once(')')?;
+    let base = match head.strip_prefix('#') {
+        Some(i) => args.get(i.parse::<usize>().ok()?)?.as_deref()?,
+        None => recv?,
+    };
+    Some(format!("{base}{tail}"))
+}
+
+// ---- what each function does with locks ----
+
+/// A lock held at some point, and where it was taken.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub lock: SyncValue,
+    pub read: bool,
+    pub at: Span,
+}
+
+/// A `Lock`/`RLock` and what was held when it ran.
+#[derive(Debug, Clone)]
+pub struct Acquire {
+    pub lock: SyncValue,
+    pub read: bool,
+    pub span: Span,
+    pub held: Vec<Held>,
+    /// Reached again around a loop.
+    pub again: bool,
+}
+
+/// A call to a same-package function.
+#[derive(Debug, Clone)]
+pub struct CallSite {
+    pub callee: usize,
+    pub span: Span,
+    pub recv: Option<String>,
+    pub args: Vec<Option<String>>,
+    pub held: Vec<Held>,
+}
+
+impl CallSite {
+    pub fn map(&self, key: &str) -> Option<String> {
+        map_key(key, self.recv.as_deref(), &self.args)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FuncLocks {
+    pub acquires: Vec<Acquire>,
+    pub calls: Vec<CallSite>,
+    /// Keys unlocked while not held here: the caller's locks.
+    pub released_first: Vec<String>,
+    /// Locks held on every path at the end of the function.
+    pub left_held: Vec<Held>,
+    /// Keys unlocked by a `defer`, and where.
+    pub deferred: Vec<(String, u32)>,
+    /// Keys locked again by a `defer`.
+    pub deferred_locks: Vec<String>,
+    /// Keys released for good: unlocked while not held and not locked
+    /// again before returning (the second half of a hand-over).
+    pub net_released: Vec<String>,
+    /// Simple statements (and conditions) and the locks held there.
+    pub held_at: Vec<(Span, Vec<Held>)>,
+}
+
+impl FuncLocks {
+    /// The locks held at the innermost recorded statement around `span`.
+    pub fn held_around(&self, span: Span) -> &[Held] {
+        self.held_at
+            .iter()
+            .filter(|(s, _)| s.start <= span.start && span.end <= s.end)
+            .min_by_key(|(s, _)| s.end - s.start)
+            .map_or(&[], |(_, h)| h.as_slice())
+    }
+}
+
+/// A lock a function takes, itself or through its callees.
+#[derive(Debug, Clone)]
+pub struct Take {
+    pub lock: SyncValue,
+    pub read: bool,
+    pub file: usize,
+    pub span: Span,
+    /// The functions from the caller down to the one that locks.
+    pub via: Vec<String>,
+}
+
+pub struct LockView {
+    pub funcs: Vec<FuncLocks>,
+    takes: Vec<Vec<Take>>,
+    /// Function indices by trace name.
+    pub by_name: HashMap<String, usize>,
+}
+
+impl LockView {
+    /// Every lock function `fi` may take, mapped to its own keys.
+    pub fn takes(&self, fi: usize) -> &[Take] {
+        &self.takes[fi]
+    }
+
+    /// What a call takes, in the caller's keys.
+    pub fn takes_at(&self, site: &CallSite) -> Vec<Take> {
+        self.takes[site.callee]
+            .iter()
+            .filter_map(|t| {
+                let key = site.map(&t.lock.key)?;
+                let mut t = t.clone();
+                t.lock.key = key;
+                Some(t)
+            })
+            .collect()
+    }
+}
+
+/// Builds the view for the package; empty when no file mentions `Lock`.
+pub fn lock_view(cx: &PackageContext) -> LockView {
+    let n = cx.functions().len();
+    if !cx.files().any(|(_, f)| f.src.contains("Lock()")) {
+        return LockView {
+            funcs: vec![FuncLocks::default(); n],
+            takes: vec![Vec::new(); n],
+            by_name: HashMap::new(),
+        };
+    }
+    let mut b = Builder {
+        cx,
+        slots: (0..n).map(|_| Slot::Todo).collect(),
+        by_name: HashMap::new(),
+    };
+    for (i, f) in cx.functions().iter().enumerate() {
+        b.by_name.insert(f.name.clone(), i);
+    }
+    for i in 0..n {
+        b.compute(i);
+    }
+    let slots = std::mem::take(&mut b.slots);
+    let funcs: Vec<FuncLocks> = slots
+        .into_iter()
+        .map(|s| match s {
+            Slot::Done(f) => f,
+            _ => FuncLocks::default(),
+        })
+        .collect();
+    let takes = all_takes(cx, &funcs);
+    LockView {
+        funcs,
+        takes,
+        by_name: b.by_name,
+    }
+}
+
+const MAX_TAKES: usize = 32;
+
+fn all_takes(cx: &PackageContext, funcs: &[FuncLocks]) -> Vec<Vec<Take>> {
+    let mut memo: Vec<Option<Vec<Take>>> = vec![None; funcs.len()];
+    for i in 0..funcs.len() {
+        takes_of(cx, funcs, i, &mut memo);
+    }
+    memo.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+fn takes_of(
+    cx: &PackageContext,
+    funcs: &[FuncLocks],
+    i: usize,
+    memo: &mut Vec<Option<Vec<Take>>>,
+) -> Vec<Take> {
+    if let Some(t) = &memo[i] {
+        return t.clone();
+    }
+    memo[i] = Some(Vec::new()); // recursion ends here
+    let f = &cx.functions()[i];
+    let fl = &funcs[i];
+    let mut out: Vec<Take> = fl
+        .acquires
+        .iter()
+        .filter(|a| !fl.released_first.contains(&a.lock.key))
+        .map(|a| Take {
+            lock: a.lock.clone(),
+            read: a.read,
+            file: f.file,
+            span: a.span,
+            via: vec![f.name.clone()],
+        })
+        .collect();
+    for site in &fl.calls {
+        for t in takes_of(cx, funcs, site.callee, memo) {
+            if out.len() >= MAX_TAKES {
+                break;
+            }
+            let Some(key) = site.map(&t.lock.key) else {
+                continue;
+            };
+            if fl.released_first.contains(&key) || out.iter().any(|o| o.lock.key == key) {
+                continue;
+            }
+            let mut t = t.clone();
+            t.lock.key = key;
+            t.via.insert(0, f.name.clone());
+            out.push(t);
+        }
+    }
+    memo[i] = Some(out.clone());
+    out
+}
+
+enum Slot {
+    Todo,
+    Busy,
+    Done(FuncLocks),
+}
+
+struct Builder<'c, 'a> {
+    cx: &'c PackageContext<'a>,
+    slots: Vec<Slot>,
+    by_name: HashMap<String, usize>,
+}
+
+/// What a call leaves behind: locks it leaves held, keys it unlocks.
+type NetEffect = (Vec<Held>, Vec<String>);
+
+impl Builder<'_, '_> {
+    fn compute(&mut self, i: usize) {
+        if !matches!(self.slots[i], Slot::Todo) {
+            return;
+        }
+        self.slots[i] = Slot::Busy;
+        let f = &self.cx.functions()[i];
+        let mut w = Walker {
+            b: self,
+            fi: i,
+            out: FuncLocks::default(),
+            exits: Vec::new(),
+            continues: Vec::new(),
+            rewalks: 0,
+        };
+        if let Some(end) = w.list(&f.body.list, Vec::new()) {
+            w.exits.push(end);
+        }
+        let mut left = meet_all(std::mem::take(&mut w.exits)).unwrap_or_default();
+        left.retain(|h| !w.out.deferred.iter().any(|(k, _)| *k == h.lock.key));
+        w.out.left_held = left;
+        let mut done = w.out;
+        done.net_released = done
+            .released_first
+            .iter()
+            .filter(|k| {
+                !done.left_held.iter().any(|h| h.lock.key == **k)
+                    && !done.deferred_locks.contains(k)
+            })
+            .cloned()
+            .collect();
+        self.slots[i] = Slot::Done(done);
+    }
+
+    fn net(&mut self, callee: usize) -> NetEffect {
+        self.compute(callee);
+        match &self.slots[callee] {
+            Slot::Done(f) => (f.left_held.clone(), f.net_released.clone()),
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
+
+    fn callee(&self, fi: usize, call: &CallExpr) -> Option<CallSite> {
+        resolve_call(self.cx, &self.by_name, fi, call)
+    }
+}
+
+/// The same-package function a call reaches, with the keys of its
+/// receiver and arguments.
+pub fn resolve_call(
+    cx: &PackageContext,
+    by_name: &HashMap<String, usize>,
+    fi: usize,
+    call: &CallExpr,
+) -> Option<CallSite> {
+    let f = &cx.functions()[fi];
+    let src = &cx.file(f.file).src;
+    let pkg = cx.trace_package();
+    let (name, recv) = match call.fun.unparen() {
+        Expr::Ident(id) => {
+            let n = id.name(src);
+            if binding(cx, fi, n).is_some() || !cx.package.symbols.funcs.contains_key(n) {
+                return None;
+            }
+            (format!("{pkg}.{n}"), None)
+        }
+        Expr::Selector(sel) => {
+            if matches!(sel.x.unparen(), Expr::Ident(p) if cx.imports_name(f.file, p.name(src))) {
+                return None;
+            }
+            let (key, owner) = base_key(cx, fi, &sel.x)?;
+            let m = cx
+                .package
+                .symbols
+                .method(owner.as_deref()?, sel.sel.name(src))?;
+            (format!("{pkg}.{}", m.trace_name()), Some(key))
+        }
+        _ => return None,
+    };
+    let callee = *by_name.get(&name)?;
+    let args = call
+        .args
+        .iter()
+        .map(|a| base_key(cx, fi, a).map(|(k, _)| k))
+        .collect();
+    Some(CallSite {
+        callee,
+        span: Span::new(call.pos(), call.end()),
+        recv,
+        args,
+        held: Vec::new(),
+    })
+}
+
+/// The locks held on every one of these paths (`None`: no path).
+fn meet_all(states: Vec<Vec<Held>>) -> Option<Vec<Held>> {
+    let mut it = states.into_iter();
+    let mut acc = it.next()?;
+    for s in it {
+        acc.retain(|h| s.iter().any(|o| o.lock.key == h.lock.key));
+    }
+    Some(acc)
+}
+
+fn meet(a: Option<Vec<Held>>, b: Option<Vec<Held>>) -> Option<Vec<Held>> {
+    meet_all(a.into_iter().chain(b).collect())
+}
+
+struct Walker<'w, 'c, 'a> {
+    b: &'w mut Builder<'c, 'a>,
+    fi: usize,
+    out: FuncLocks,
+    exits: Vec<Vec<Held>>,
+    /// The `continue` states of each enclosing loop.
+    continues: Vec<Vec<Vec<Held>>>,
+    rewalks: usize,
+}
+
+/// Second passes over loop bodies, per function.
+const MAX_REWALKS: usize = 16;
+
+type State = Option<Vec<Held>>;
+
+impl Walker<'_, '_, '_> {
+    fn src(&self) -> &str {
+        let cx = self.b.cx;
+        &cx.file(cx.functions()[self.fi].file).src
+    }
+
+    fn list(&mut self, stmts: &[Stmt], mut held: Vec<Held>) -> State {
+        for s in stmts {
+            held = self.stmt(s, held)?;
+        }
+        Some(held)
+    }
+
+    fn stmt(&mut self, s: &Stmt, held: Vec<Held>) -> State {
+        match s {
+            Stmt::Return(r) => {
+                let held = self.exprs(r.results.iter(), held, Span::new(r.pos, s.end()));
+                self.exits.push(held);
+                None
+            }
+            Stmt::Branch(b) if b.tok == Token::Fallthrough => Some(held),
+            Stmt::Branch(b) => {
+                if b.tok == Token::Continue && b.label.is_none() {
+                    if let Some(c) = self.continues.last_mut() {
+                        c.push(held);
+                    }
+                }
+                None
+            }
+            Stmt::Block(b) => self.list(&b.list, held),
+            Stmt::Labeled(l) => self.stmt(&l.stmt, held),
+            Stmt::If(i) => {
+                let held = self.opt(i.init.as_ref(), held)?;
+                let held = self.exprs(std::iter::once(&i.cond), held, i.cond.span());
+                let then = self.list(&i.body.list, held.clone());
+                let els = match &i.els {
+                    Some(e) => self.stmt(e, held),
+                    None => Some(held),
+                };
+                meet(then, els)
+            }
+            Stmt::For(f) => {
+                let held = self.opt(f.init.as_ref(), held)?;
+                self.loop_body(&f.body, f.post.as_ref(), held)
+            }
+            Stmt::Range(r) => {
+                let held = self.exprs(std::iter::once(&r.x), held, r.x.span());
+                self.loop_body(&r.body, None, held)
+            }
+            Stmt::Switch(sw) => {
+                let held = self.opt(sw.init.as_ref(), held)?;
+                let held = self.exprs(sw.tag.iter(), held, s.span());
+                let default = sw.body.clauses.iter().any(|c| c.is_default);
+                self.clauses(sw.body.clauses.iter().map(|c| &c.body[..]), held, default)
+            }
+            Stmt::TypeSwitch(sw) => {
+                let held = self.opt(sw.init.as_ref(), held)?;
+                let default = sw.body.clauses.iter().any(|c| c.is_default);
+                self.clauses(sw.body.clauses.iter().map(|c| &c.body[..]), held, default)
+            }
+            Stmt::Select(sel) => {
+                let mut outs = Vec::new();
+                for c in &sel.body.clauses {
+                    let Some(h) = self.opt(c.comm.as_ref(), held.clone()) else {
+                        continue;
+                    };
+                    outs.extend(self.list(&c.body, h));
+                }
+                meet_all(outs)
+            }
+            Stmt::Go(_) => Some(held),
+            Stmt::Defer(d) => {
+                self.defer(&d.call);
+                Some(held)
+            }
+            Stmt::Expr(x) if matches!(x.unparen(), Expr::Call(c) if never_returns(c, self.src())) => {
+                None
+            }
+            _ => Some(self.simple(s, held)),
+        }
+    }
+
+    fn opt(&mut self, s: Option<&Stmt>, held: Vec<Held>) -> State {
+        match s {
+            Some(s) => self.stmt(s, held),
+            None => Some(held),
+        }
+    }
+
+    fn clauses<'s>(
+        &mut self,
+        bodies: impl Iterator<Item = &'s [Stmt]>,
+        held: Vec<Held>,
+        default: bool,
+    ) -> State {
+        let mut outs: Vec<Vec<Held>> = Vec::new();
+        for body in bodies {
+            outs.extend(self.list(body, held.clone()));
+        }
+        if !default {
+            outs.push(held);
+        }
+        meet_all(outs)
+    }
+
+    /// The body once from the entry state, and again when a path around
+    /// the loop arrives holding more; after the loop, what both hold.
+    fn loop_body(&mut self, body: &BlockStmt, post: Option<&Stmt>, entry: Vec<Held>) -> State {
+        let (end, continues) = self.one_pass(body, post, entry.clone());
+        let mut backs: Vec<Vec<Held>> = continues;
+        backs.extend(end.clone());
+        for back in backs {
+            let more: Vec<String> = back
+                .iter()
+                .filter(|h| !entry.iter().any(|x| x.lock.key == h.lock.key))
+                .map(|h| h.lock.key.clone())
+                .collect();
+            if more.is_empty() || self.rewalks >= MAX_REWALKS {
+                continue;
+            }
+            self.rewalks += 1;
+            let from = self.out.acquires.len();
+            drop(self.one_pass(body, post, back));
+            let mut fresh = self.out.acquires.split_off(from);
+            fresh.retain(|a| a.held.iter().any(|h| more.contains(&h.lock.key)));
+            for a in &mut fresh {
+                a.again = true;
+            }
+            self.out.acquires.extend(fresh);
+        }
+        meet(Some(entry), end)
+    }
+
+    /// One pass over a loop body: the state at its end (after `post`) and
+    /// the states of its `continue` statements.
+    fn one_pass(
+        &mut self,
+        body: &BlockStmt,
+        post: Option<&Stmt>,
+        entry: Vec<Held>,
+    ) -> (State, Vec<Vec<Held>>) {
+        self.continues.push(Vec::new());
+        let end = self.list(&body.list, entry);
+        let continues = self.continues.pop().unwrap_or_default();
+        let end = match (end, post) {
+            (Some(e), Some(p)) => self.stmt(p, e),
+            (e, _) => e,
+        };
+        (end, continues)
+    }
+
+    fn defer(&mut self, call: &CallExpr) {
+        let fi = self.fi;
+        let cx = self.b.cx;
+        let (mut keys, mut locks) = (Vec::new(), Vec::new());
+        inspect(Node::Call(call), &mut |n| {
+            if let Node::Call(c) = n {
+                match lock_call(cx, fi, c) {
+                    Some((op, v)) if op.acquires() => locks.push(v.key),
+                    Some((_, v)) => keys.push(v.key),
+                    None => {}
+                }
+            }
+            true
+        });
+        self.out.deferred_locks.extend(locks);
+        if let Some(site) = self.b.callee(fi, call) {
+            let (_, released) = self.b.net(site.callee);
+            keys.extend(released.iter().filter_map(|k| site.map(k)));
+        }
+        let at = call.pos();
+        self.out.deferred.extend(keys.into_iter().map(|k| (k, at)));
+    }
+
+    fn exprs<'e>(
+        &mut self,
+        xs: impl Iterator<Item = &'e Expr>,
+        mut held: Vec<Held>,
+        span: Span,
+    ) -> Vec<Held> {
+        if !held.is_empty() {
+            self.out.held_at.push((span, held.clone()));
+        }
+        for x in xs {
+            held = self.calls(Node::expr(x), held);
+        }
+        held
+    }
+
+    fn simple(&mut self, s: &Stmt, held: Vec<Held>) -> Vec<Held> {
+        if !held.is_empty() {
+            self.out.held_at.push((s.span(), held.clone()));
+        }
+        self.calls(Node::stmt(s), held)
+    }
+
+    /// Applies the calls in `node` (not in its function literals).
+    fn calls(&mut self, node: Node, mut held: Vec<Held>) -> Vec<Held> {
+        let mut found: Vec<&CallExpr> = Vec::new();
+        inspect(node, &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                found.push(c);
+                true
+            }
+            _ => true,
+        });
+        // Arguments run before the call that takes them.
+        found.reverse();
+        for c in found {
+            held = self.call(c, held);
+        }
+        held
+    }
+
+    fn call(&mut self, c: &CallExpr, mut held: Vec<Held>) -> Vec<Held> {
+        let (fi, cx) = (self.fi, self.b.cx);
+        let span = Span::new(c.pos(), c.end());
+        if let Some((op, lock)) = lock_call(cx, fi, c) {
+            if op.acquires() {
+                self.out.acquires.push(Acquire {
+                    lock: lock.clone(),
+                    read: op.read(),
+                    span,
+                    held: held.clone(),
+                    again: false,
+                });
+                held.push(Held {
+                    lock,
+                    read: op.read(),
+                    at: span,
+                });
+            } else if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
+                held.remove(i);
+            } else if !self.out.released_first.contains(&lock.key) {
+                self.out.released_first.push(lock.key);
+            }
+            return held;
+        }
+        let Some(mut site) = self.b.callee(fi, c) else {
+            return held;
+        };
+        let (left, released) = self.b.net(site.callee);
+        site.held = held.clone();
+        for k in released.iter().filter_map(|k| site.map(k)) {
+            match held.iter().position(|h| h.lock.key == k) {
+                Some(i) => {
+                    held.remove(i);
+                }
+                None if !self.out.released_first.contains(&k) => self.out.released_first.push(k),
+                None => {}
+            }
+        }
+        for h in left {
+            if let Some(key) = site.map(&h.lock.key) {
+                let mut lock = h.lock;
+                lock.key = key;
+                held.push(Held {
+                    lock,
+                    read: h.read,
+                    at: span,
+                });
+            }
+        }
+        self.out.calls.push(site);
+        held
+    }
+}
+
+// ---- a lock taken while it is already held ----
+
+/// A lock taken again while held: directly, around a loop, or by a
+/// same-package call.
+#[derive(Debug, Clone)]
+pub struct Relock {
+    pub func: usize,
+    /// The first acquisition, still held.
+    pub first: Held,
+    /// Where the function takes it again: the `Lock` or the call.
+    pub at: Span,
+    pub read: bool,
+    /// For a call: the functions down to the one that locks, and where.
+    pub via: Vec<String>,
+    pub inner: Option<(usize, Span)>,
+    pub around_loop: bool,
+}
+
+/// Every lock taken again while held, in every function of the package.
+pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
+    let handed = handed_over(cx, view);
+    let mut out = Vec::new();
+    for (fi, fl) in view.funcs.iter().enumerate() {
+        for a in &fl.acquires {
+            // Around a loop, a local may name a new value each time.
+            if a.again && a.lock.key.starts_with('=') {
+                continue;
+            }
+            if let Some(h) = a.held.iter().find(|h| h.lock.key == a.lock.key) {
+                out.push(Relock {
+                    func: fi,
+                    first: h.clone(),
+                    at: a.span,
+                    read: a.read,
+                    via: Vec::new(),
+                    inner: None,
+                    around_loop: a.again,
+                });
+            }
+        }
+        for site in &fl.calls {
+            for t in view.takes_at(site) {
+                if let Some(h) = site.held.iter().find(|h| h.lock.key == t.lock.key) {
+                    out.push(Relock {
+                        func: fi,
+                        first: h.clone(),
+                        at: site.span,
+                        read: t.read,
+                        via: t.via.clone(),
+                        inner: Some((t.file, t.span)),
+                        around_loop: false,
+                    });
+                }
+            }
+        }
+    }
+    out.retain(|r| {
+        let k = &r.first.lock.key;
+        !handed.contains(&(root(cx, r.func), k.clone()))
+            && !handed.contains(&(usize::MAX, k.clone()))
+    });
+    out.sort_by_key(|r| (r.func, r.at.start));
+    out.dedup_by_key(|r| (r.func, r.at.start));
+    out
+}
+
+/// The declaration a function is in (itself, for a declaration).
+pub fn root(cx: &PackageContext, mut fi: usize) -> usize {
+    while let Some(p) = cx.functions()[fi].parent {
+        fi = p;
+    }
+    fi
+}
+
+/// Locks some function releases for good without taking them: used as a
+/// signal between goroutines or handed from one method to another, so a
+/// second `Lock` may be meant to wait. Local keys count within one
+/// declaration and its closures; `usize::MAX` stands for the package.
+pub fn handed_over(cx: &PackageContext, view: &LockView) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (fi, fl) in view.funcs.iter().enumerate() {
+        for k in &fl.net_released {
+            out.push((root(cx, fi), k.clone()));
+            if !k.starts_with('=') && !k.starts_with("(#") {
+                out.push((usize::MAX, k.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `line N` in the same file, `name.go:N` in another.
+pub fn place(cx: &PackageContext, from_file: usize, file: usize, offset: u32) -> String {
+    let sf = cx.file(file);
+    let (line, _) = sf.line_col(offset);
+    if file == from_file {
+        return format!("line {line}");
+    }
+    let name = sf
+        .path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    format!("{name}:{line}")
+}
+
+/// A function's trace name without its package: `(*T).flush`.
+pub fn short_name<'n>(cx: &PackageContext, name: &'n str) -> &'n str {
+    let pkg = cx.trace_package();
+    name.strip_prefix(pkg.as_str())
+        .and_then(|n| n.strip_prefix('.'))
+        .unwrap_or(name)
+}
+
+impl Relock {
+    /// How the second acquisition happens, for a message: `locked again
+    /// at line 12` or `the call at line 12 locks it again ((*T).flush at
+    /// line 30)`.
+    pub fn second(&self, cx: &PackageContext) -> String {
+        let file = cx.functions()[self.func].file;
+        let (done, does) = if self.read {
+            ("read-locked", "read-locks")
+        } else {
+            ("locked", "locks")
+        };
+        match self.inner {
+            None if self.around_loop => format!(
+                "{done} again at {} on the next pass of the loop",
+                place(cx, file, file, self.at.start)
+            ),
+            None => format!("{done} again at {}", place(cx, file, file, self.at.start)),
+            Some((f, span)) => {
+                let chain: Vec<&str> = self.via.iter().map(|n| short_name(cx, n)).collect();
+                format!(
+                    "the call at {} {does} it again ({} at {})",
+                    place(cx, file, file, self.at.start),
+                    chain.join(" → "),
+                    place(cx, file, f, span.start)
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! LG113 lock-order-inversion.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::locks::{lock_view, place, short_name, LockView};
+use crate::registry::Rule;
+use letgo_go::ast::Span;
+use std::collections::BTreeMap;
+
+pub const RULE: Rule = Rule {
+    code: "LG113",
+    name: "lock-order-inversion",
+    summary: "two code paths take the same two locks in opposite orders",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG113 lock-order-inversion
+
+## What it does
+Builds the package's lock-order graph: an edge A → B wherever lock B is
+taken (directly or by a same-package call) while A is held on every path.
+Flags each pair of locks taken in both orders, naming both acquisition
+chains. Locks are compared by type and field (`T.mu`) or package
+variable, so two different locks of one field are never an edge.
+
+## Why is this bad?
+When one goroutine holds A and waits for B while another holds B and
+waits for A, neither ever proceeds: both are stuck in
+`sync.(*Mutex).Lock` for good, with every goroutine that later needs
+either lock queued behind them. It needs only the wrong interleaving,
+which load eventually provides.
+
+## Example
+```go
+func (a *account) transferTo(b *bank) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b.mu.Lock() // account.mu → bank.mu
+	...
+}
+
+func (b *bank) audit(a *account) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a.mu.Lock() // bank.mu → account.mu
+	...
+}
+```
+
+## Use instead
+Take the locks in one global order everywhere (document it next to the
+fields), or release the first lock before taking the second.
+
+## Fix safety
+No fix is offered: the right order is a design decision.
+"#;
+
+/// B taken while A is held.
+#[derive(Debug, Clone)]
+struct Edge {
+    func: usize,
+    first_text: String,
+    first_at: Span,
+    second_text: String,
+    at: Span,
+    /// For a call: the chain and where the callee locks.
+    via: Vec<String>,
+    inner: Option<(usize, Span)>,
+    reads: bool,
+}
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let view = lock_view(cx);
+    let edges = edges(&view);
+    for ((a, b), ab) in &edges {
+        if a >= b {
+            continue;
+        }
+        let Some(ba) = edges.get(&(b.clone(), a.clone())) else {
+            continue;
+        };
+        if ab.reads && ba.reads {
+            continue;
+        }
+        // Report at the later of the two, pointing back at the other.
+        let (here, there) = if (ab.func, ab.at.start) < (ba.func, ba.at.start) {
+            (ba, ab)
+        } else {
+            (ab, ba)
+        };
+        let f = &cx.functions()[here.func];
+        let msg = format!(
+            "lock order inversion: {}; but {}",
+            describe(cx, here, f.file, "here"),
+            describe_in(cx, there, f.file)
+        );
+        out.push(FileDiagnostic {
+            file: f.file,
+            diagnostic: Diagnostic::new(RULE.code, here.at, msg).in_function(&f.name),
+        });
+    }
+}
+
+/// `` `a.mu` (line 3) then `b.mu` `` as seen from `file`.
+fn describe(cx: &PackageContext, e: &Edge, file: usize, at: &str) -> String {
+    let ef = cx.functions()[e.func].file;
+    let mut s = format!(
+        "`{}` ({}) then `{}` {at}",
+        e.first_text,
+        place(cx, file, ef, e.first_at.start),
+        e.second_text
+    );
+    if let Some((f, span)) = e.inner {
+        let chain: Vec<&str> = e.via.iter().map(|n| short_name(cx, n)).collect();
+        s.push_str(&format!(
+            " via {} at {}",
+            chain.join(" → "),
+            place(cx, file, f, span.start)
+        ));
+    }
+    s
+}
+
+fn describe_in(cx: &PackageContext, e: &Edge, file: usize) -> String {
+    let f = &cx.functions()[e.func];
+    let ef = f.file;
+    let at = format!("at {}", place(cx, file, ef, e.at.start));
+    format!(
+        "{} takes {}",
+        short_name(cx, &f.name),
+        describe(cx, e, file, &at)
+    )
+}
+
+/// The first edge between each ordered pair of lock classes.
+fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
+    let mut out: BTreeMap<(String, String), Edge> = BTreeMap::new();
+    for (fi, fl) in view.funcs.iter().enumerate() {
+        for a in &fl.acquires {
+            let Some(b) = &a.lock.class else { continue };
+            for h in &a.held {
+                let Some(first) = h.lock.class.as_ref().filter(|c| *c != b) else {
+                    continue;
+                };
+                out.entry((first.clone(), b.clone())).or_insert(Edge {
+                    func: fi,
+                    first_text: h.lock.text.clone(),
+                    first_at: h.at,
+                    second_text: a.lock.text.clone(),
+                    at: a.span,
+                    via: Vec::new(),
+                    inner: None,
+                    reads: h.read && a.read,
+                });
+            }
+        }
+        for site in &fl.calls {
+            for t in view.takes_at(site) {
+                let Some(b) = &t.lock.class else { continue };
+                for h in &site.held {
+                    let Some(first) = h.lock.class.as_ref().filter(|c| *c != b) else {
+                        continue;
+                    };
+                    out.entry((first.clone(), b.clone())).or_insert(Edge {
+                        func: fi,
+                        first_text: h.lock.text.clone(),
+                        first_at: h.at,
+                        second_text: t.lock.text.clone(),
+                        at: site.span,
+                        via: t.via.clone(),
+                        inner: Some((t.file, t.span)),
+                        reads: h.read && t.read,
+                    });
+                }
+            }
+        }
+    }
+    out
+}

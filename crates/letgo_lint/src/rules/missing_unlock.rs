@@ -1,0 +1,423 @@
+//! LG110 missing-unlock.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::flow::{pending_exits, Exit, Obligation};
+use crate::funcs::{Func, FuncKind};
+use crate::locks::{
+    lock_call, lock_view, resolve_call, Acquire, FuncLocks, LockOp, LockView, SyncValue,
+};
+use crate::registry::Rule;
+use crate::syntax::{indentation_at, method_call, never_returns, statements};
+use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
+use letgo_go::visit::{inspect, Node};
+
+pub const RULE: Rule = Rule {
+    code: "LG110",
+    name: "missing-unlock",
+    summary: "a mutex is locked and some path out of the function does not unlock it",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG110 missing-unlock
+
+## What it does
+Flags a `Lock` or `RLock` of a `sync.Mutex`/`sync.RWMutex` after which some
+path reaches a `return` (or the end of the function) without unlocking
+it. An `Unlock` in a `defer`, in a deferred closure, or in a same-package
+function that visibly unlocks the same lock counts. Functions that return
+holding the lock on purpose are left alone: their name says so (`lockX`,
+`fooLocked`, `RLock`), their doc comment does, or another function of the
+package unlocks that lock without locking it (the pair `lockX`/`unlockX`).
+
+## Why is this bad?
+The next `Lock` on that mutex blocks forever. Every goroutine that comes
+to it piles up behind the first, with its stack and everything it
+references: a server slowly fills with goroutines parked in
+`sync.(*Mutex).Lock`, and usually stops answering soon after.
+
+## Example
+```go
+func (c *cache) get(k string) (string, error) {
+	c.mu.Lock()
+	v, ok := c.m[k]
+	if !ok {
+		return "", errNotFound // c.mu stays locked
+	}
+	c.mu.Unlock()
+	return v, nil
+}
+```
+
+## Use instead
+```go
+func (c *cache) get(k string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	...
+}
+```
+
+## Fix safety
+`defer mu.Unlock()` right after the `Lock` is safe when the function has
+exactly one `Lock`, at its top level, and no `Unlock` at all: the lock is
+then meant to be held to the end. Otherwise the fix is shown only, since
+moving an unlock to the end of the function can hold the lock across
+work that was meant to run unlocked.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let view = lock_view(cx);
+    let releasers = releasers(cx, &view);
+    for (fi, f) in cx.functions().iter().enumerate() {
+        if view.funcs[fi].acquires.is_empty() || holds_on_purpose(cx, fi) {
+            continue;
+        }
+        let src = &cx.file(f.file).src;
+        let mut seen = Vec::new();
+        for a in &view.funcs[fi].acquires {
+            if seen.contains(&a.span) || !judged(&view.funcs[fi], a) {
+                continue;
+            }
+            let left = view.funcs[fi]
+                .left_held
+                .iter()
+                .any(|h| h.lock.key == a.lock.key);
+            if (left && run_by_defer(cx, fi)) || paired(cx, fi, &a.lock.key, left, &releasers) {
+                continue;
+            }
+            seen.push(a.span);
+            let Some(stmt) = lock_stmt(f, a.span) else {
+                continue;
+            };
+            let ob = Unlocked {
+                cx,
+                view: &view,
+                fi,
+                lock: &a.lock,
+                start: stmt.span(),
+                src,
+            };
+            let Some(exit) = pending_exits(f.body, src, &ob).first().copied() else {
+                continue;
+            };
+            let d = diagnostic(cx, f, fi, &a.lock, a.read, a.span, stmt, exit);
+            out.push(FileDiagnostic {
+                file: f.file,
+                diagnostic: d.in_function(&f.name),
+            });
+        }
+    }
+}
+
+/// Whether this acquisition is the function's own to release: not a
+/// local mutex (nothing outlives the function to block on it), not a
+/// caller's lock dropped and taken again, not one a `defer` above
+/// already unlocks.
+fn judged(fl: &FuncLocks, a: &Acquire) -> bool {
+    let key = &a.lock.key;
+    !key.starts_with('=')
+        && !fl.released_first.contains(key)
+        && !fl
+            .deferred
+            .iter()
+            .any(|(k, at)| k == key && *at < a.span.start)
+}
+
+/// A `defer func() { ... }()` that locks and never unlocks tears the
+/// object down on purpose: later users are meant to block (moby's UDP
+/// proxy locks a dead connection's entry for good).
+fn run_by_defer(cx: &PackageContext, fi: usize) -> bool {
+    let funcs = cx.functions();
+    let (FuncKind::Lit(lit), Some(p)) = (funcs[fi].kind, funcs[fi].parent) else {
+        return false;
+    };
+    statements(funcs[p].body).iter().any(|s| {
+        matches!(s.stmt, Stmt::Defer(d) if matches!(&d.call.fun, Expr::FuncLit(l) if std::ptr::eq(&**l, lit)))
+    })
+}
+
+/// Functions that unlock a lock they did not lock: `(key, bare name,
+/// doc comment)`, lower-case.
+fn releasers(cx: &PackageContext, view: &LockView) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (gi, g) in view.funcs.iter().enumerate() {
+        let Some((name, doc)) = name_and_doc(cx, gi) else {
+            continue;
+        };
+        for k in &g.net_released {
+            out.push((k.clone(), name.clone(), doc.clone()));
+        }
+    }
+    out
+}
+
+/// Function `fi` leaves `key` locked for a function that is visibly its
+/// pair: one names the other in its doc comment, or their names pair up
+/// (`lockX`/`unlockX`, `begin`/`end`, `acquire`/`release`). A function
+/// that leaves the lock held on every path while another unlocks it
+/// without locking is such a pair too (`WriteMode`/`ReadMode`).
+fn paired(
+    cx: &PackageContext,
+    fi: usize,
+    key: &str,
+    left_held: bool,
+    releasers: &[(String, String, String)],
+) -> bool {
+    let Some((name, doc)) = name_and_doc(cx, fi) else {
+        return false;
+    };
+    // Released through another path to the same field (`tr.s.mu` in a
+    // transaction's End, after `s.mu` in the method that began it).
+    let field = |k: &str| k.rsplit('.').next().map(str::to_string);
+    if left_held && releasers.iter().any(|(k, _, _)| field(k) == field(key)) {
+        return true;
+    }
+    releasers.iter().any(|(k, g, gdoc)| {
+        k == key && (has_word(&doc, g) || has_word(gdoc, &name) || pair_names(&name, g))
+    })
+}
+
+fn has_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|w| w == word)
+}
+
+fn pair_names(f: &str, g: &str) -> bool {
+    const PAIRS: &[(&str, &str)] = &[
+        ("", "un"),
+        ("begin", "end"),
+        ("acquire", "release"),
+        ("enter", "exit"),
+        ("enter", "leave"),
+        ("start", "finish"),
+        ("start", "end"),
+        ("get", "put"),
+    ];
+    PAIRS.iter().any(|(a, b)| {
+        f.strip_prefix(a)
+            .is_some_and(|rest| g.strip_prefix(b) == Some(rest))
+    })
+}
+
+/// The lower-case name and doc comment of the declaration function `fi`
+/// is in.
+fn name_and_doc(cx: &PackageContext, fi: usize) -> Option<(String, String)> {
+    let funcs = cx.functions();
+    let mut root = fi;
+    while let Some(p) = funcs[root].parent {
+        root = p;
+    }
+    let FuncKind::Decl(d) = funcs[root].kind else {
+        return None;
+    };
+    let sf = cx.file(funcs[root].file);
+    let name = d.name.name(&sf.src).to_lowercase();
+    Some((name, doc_comment(sf, d.typ.pos()).to_lowercase()))
+}
+
+/// The statement `x.Lock()` with this call span, as an element of a list.
+fn lock_stmt<'a>(f: &Func<'a>, call: Span) -> Option<&'a Stmt> {
+    statements(f.body)
+        .into_iter()
+        .find(|s| matches!(s.stmt, Stmt::Expr(x) if x.span() == call))
+        .map(|s| s.stmt)
+}
+
+/// The name or the doc comment of the function (or of the declaration a
+/// closure is in) says that it returns holding a lock, or releases one.
+fn holds_on_purpose(cx: &PackageContext, fi: usize) -> bool {
+    let Some((name, doc)) = name_and_doc(cx, fi) else {
+        return false;
+    };
+    name.contains("lock")
+        || ["unlock", "locked", "lock held", "holding"]
+            .iter()
+            .any(|w| doc.contains(w))
+}
+
+/// The comment lines right above offset `pos`.
+fn doc_comment(sf: &letgo_go::load::SourceFile, pos: u32) -> String {
+    let mut text = String::new();
+    let mut at = pos;
+    for c in sf.ast.comments.iter().rev().filter(|c| c.span.end <= pos) {
+        let between = &sf.src[c.span.end as usize..at as usize];
+        if !between.trim().is_empty() || between.matches('\n').count() > 1 {
+            break;
+        }
+        text.insert_str(0, c.text(&sf.src));
+        at = c.span.start;
+    }
+    text
+}
+
+#[allow(clippy::too_many_arguments)]
+fn diagnostic(
+    cx: &PackageContext,
+    f: &Func,
+    fi: usize,
+    lock: &SyncValue,
+    read: bool,
+    call: Span,
+    stmt: &Stmt,
+    exit: Exit,
+) -> Diagnostic {
+    let sf = cx.file(f.file);
+    let (line, _) = sf.line_col(exit.offset());
+    let how = match exit {
+        Exit::Return(_) => format!("the return at line {line} leaves it locked"),
+        Exit::End(_) => format!("the function ends at line {line} with it locked"),
+    };
+    let verb = if read { "read-locked" } else { "locked" };
+    let msg = format!(
+        "`{}` is {verb} here and not unlocked on every path: {how}",
+        lock.text
+    );
+    let unlock = if read { "RUnlock" } else { "Unlock" };
+    let recv = match stmt {
+        Stmt::Expr(x) => match x.unparen() {
+            Expr::Call(c) => method_call(c, &sf.src).map(|(r, _)| r.span().text(&sf.src)),
+            _ => None,
+        },
+        _ => None,
+    }
+    .unwrap_or(&lock.text);
+    let defer = format!("defer {recv}.{unlock}()");
+    let safe = f.body.list.iter().any(|s| std::ptr::eq(s, stmt)) && lone_lock(cx, fi);
+    let fix = Fix {
+        message: format!("unlock it when the function returns: `{defer}`"),
+        applicability: if safe {
+            Applicability::Safe
+        } else {
+            Applicability::DisplayOnly
+        },
+        edits: vec![insert_after(&sf.src, stmt.span(), &defer)],
+    };
+    Diagnostic::new(RULE.code, call, msg).with_fix(fix)
+}
+
+/// The function (closures included) has one `Lock`/`RLock` and no
+/// `Unlock`/`RUnlock` call at all.
+fn lone_lock(cx: &PackageContext, fi: usize) -> bool {
+    let f = &cx.functions()[fi];
+    let src = &cx.file(f.file).src;
+    let (mut locks, mut unlocks) = (0, 0);
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Call(c) = n {
+            match method_call(c, src).and_then(|(_, m)| LockOp::of(m)) {
+                Some(op) if op.acquires() => locks += 1,
+                Some(_) => unlocks += 1,
+                None => {}
+            }
+        }
+        true
+    });
+    locks == 1 && unlocks == 0
+}
+
+/// `\n<indent>text` after `stmt`, and after a comment ending its line.
+fn insert_after(src: &str, stmt: Span, text: &str) -> Edit {
+    let indent = indentation_at(src, stmt.start);
+    let rest = &src[stmt.end as usize..];
+    let eol = rest.find('\n').unwrap_or(rest.len());
+    let at = if rest[..eol].trim_start().starts_with("//") {
+        stmt.end + eol as u32
+    } else {
+        stmt.end
+    };
+    Edit::insert(at, format!("\n{indent}{text}"))
+}
+
+/// The obligation: after the `Lock`, an unlock of the same lock.
+struct Unlocked<'a, 'c> {
+    cx: &'c PackageContext<'a>,
+    view: &'c LockView,
+    fi: usize,
+    lock: &'c SyncValue,
+    start: Span,
+    src: &'c str,
+}
+
+impl Unlocked<'_, '_> {
+    /// Some call in `node` (function literals included) unlocks the lock,
+    /// calls a function that does, or is handed the lock.
+    fn unlocks(&self, node: Node) -> bool {
+        let mut hit = false;
+        inspect(node, &mut |n| {
+            if hit {
+                return false;
+            }
+            match n {
+                Node::Call(c) => hit = self.call_unlocks(c),
+                Node::Expr(Expr::Selector(sel)) => {
+                    // A method value: `unlock := s.mu.Unlock`.
+                    let m = sel.sel.name(self.src);
+                    hit = matches!(m, "Unlock" | "RUnlock") && self.same(&sel.x);
+                }
+                _ => {}
+            }
+            true
+        });
+        hit
+    }
+
+    fn same(&self, x: &Expr) -> bool {
+        let text = strip_text(x.span().text(self.src));
+        text == strip_text(&self.lock.text)
+    }
+
+    fn call_unlocks(&self, c: &CallExpr) -> bool {
+        if let Some((op, v)) = lock_call(self.cx, self.fi, c) {
+            return !op.acquires() && v.key == self.lock.key;
+        }
+        if let Some(site) = resolve_call(self.cx, &self.view.by_name, self.fi, c) {
+            let released = &self.view.funcs[site.callee].released_first;
+            if released
+                .iter()
+                .any(|k| site.map(k).as_deref() == Some(&self.lock.key))
+            {
+                return true;
+            }
+        }
+        let name = match c.fun.unparen() {
+            Expr::Selector(sel) => sel.sel.name(self.src),
+            Expr::Ident(id) => id.name(self.src),
+            _ => "",
+        };
+        name.to_lowercase().contains("unlock") || c.args.iter().any(|a| self.same(a))
+    }
+}
+
+impl Unlocked<'_, '_> {
+    /// `i = parent` after `parent.mu.Lock()`: the lock now goes by
+    /// another name.
+    fn aliased(&self, stmt: &Stmt) -> bool {
+        let Some((base, _)) = self.lock.text.rsplit_once('.') else {
+            return false;
+        };
+        matches!(stmt, Stmt::Assign(a) if a.rhs.iter().any(|r| strip_text(r.span().text(self.src)) == strip_text(base)))
+    }
+}
+
+fn strip_text(t: &str) -> &str {
+    t.trim_start_matches(['&', '*', '(']).trim_end_matches(')')
+}
+
+impl Obligation for Unlocked<'_, '_> {
+    fn starts(&self, stmt: &Stmt) -> bool {
+        stmt.span() == self.start
+    }
+
+    fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        self.unlocks(Node::stmt(stmt)) || self.aliased(stmt)
+    }
+
+    fn meets_expr(&self, expr: &Expr) -> bool {
+        self.unlocks(Node::expr(expr))
+    }
+
+    fn never_returns(&self, call: &CallExpr) -> bool {
+        never_returns(call, self.src)
+    }
+}

@@ -1,0 +1,75 @@
+//! LG112 recursive-rlock.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::locks::{lock_view, place, relocks};
+use crate::registry::Rule;
+
+pub const RULE: Rule = Rule {
+    code: "LG112",
+    name: "recursive-rlock",
+    summary: "an RWMutex is read-locked again while the same call chain holds a read lock",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG112 recursive-rlock
+
+## What it does
+Flags an `RLock` of a `sync.RWMutex` taken while the same goroutine
+already holds a read lock on it: directly, or through a same-package
+function or method called while holding it.
+
+## Why is this bad?
+It works until a writer arrives. `Lock` waits for the readers to leave
+and blocks new readers meanwhile, so the second `RLock` waits for the
+writer, the writer waits for the first `RLock`, and both goroutines (and
+every later reader) are stuck forever. The `sync` documentation forbids
+recursive read locking for this reason. It deadlocks only under write
+contention, so tests rarely catch it.
+
+## Example
+```go
+func (r *registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []string
+	for k := range r.m {
+		if r.Has(k) { // Has read-locks r.mu again
+			out = append(out, k)
+		}
+	}
+	return out
+}
+```
+
+## Use instead
+```go
+// hasLocked must be called with r.mu held.
+func (r *registry) hasLocked(k string) bool { ... }
+```
+
+## Fix safety
+No fix is offered: splitting a method into a locked wrapper and an
+unlocked body is a change of its own.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let view = lock_view(cx);
+    for r in relocks(cx, &view) {
+        if !(r.first.read && r.read) {
+            continue;
+        }
+        let f = &cx.functions()[r.func];
+        let first = place(cx, f.file, f.file, r.first.at.start);
+        let msg = format!(
+            "`{}` is read-locked since {first} and {}: a waiting writer deadlocks both",
+            r.first.lock.text,
+            r.second(cx)
+        );
+        out.push(FileDiagnostic {
+            file: f.file,
+            diagnostic: Diagnostic::new(RULE.code, r.at, msg).in_function(&f.name),
+        });
+    }
+}
