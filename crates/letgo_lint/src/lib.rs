@@ -16,6 +16,7 @@ pub mod engine;
 pub mod fix;
 pub mod flow;
 pub mod funcs;
+pub mod owners;
 pub mod registry;
 pub mod rules;
 pub mod selection;

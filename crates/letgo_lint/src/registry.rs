@@ -29,6 +29,8 @@ pub static RULES: &[&Rule] = &[
     &rules::time_tick_leak::RULE,
     &rules::time_after_in_loop::RULE,
     &rules::long_afterfunc_not_stopped::RULE,
+    &rules::unbounded_slice_growth::RULE,
+    &rules::unbounded_map_growth::RULE,
     &rules::body_not_closed::RULE,
 ];
 

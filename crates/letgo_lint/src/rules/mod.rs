@@ -13,3 +13,5 @@ pub mod ticker_not_stopped;
 pub mod time_after_in_loop;
 pub mod time_tick_leak;
 pub mod timer_not_stopped;
+pub mod unbounded_map_growth;
+pub mod unbounded_slice_growth;
