@@ -31,6 +31,7 @@ pub static RULES: &[&Rule] = &[
     &rules::long_afterfunc_not_stopped::RULE,
     &rules::unbounded_slice_growth::RULE,
     &rules::unbounded_map_growth::RULE,
+    &rules::truncate_keeps_capacity::RULE,
     &rules::body_not_closed::RULE,
 ];
 

@@ -13,5 +13,6 @@ pub mod ticker_not_stopped;
 pub mod time_after_in_loop;
 pub mod time_tick_leak;
 pub mod timer_not_stopped;
+pub mod truncate_keeps_capacity;
 pub mod unbounded_map_growth;
 pub mod unbounded_slice_growth;
