@@ -22,8 +22,11 @@ const DOC: &str = r#"# LG301 unbounded-slice-growth
 Flags `x.f = append(x.f, ...)` and `v = append(v, ...)` where the slice
 lives as long as the program: a package variable, or a field of a struct
 type that a package variable holds, that serves HTTP requests, that runs
-a goroutine, or that a long-lived value holds in a field. It reports only
-when nothing in the package's non-test code ever shrinks, resets or
+a goroutine, or that a long-lived value holds in a field. The append
+must run per request or per iteration of a goroutine's loop: in a
+function taking an `*http.Request`, a goroutine that loops (not once
+before it returns), or a function of the package they call. It reports
+only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
 `clear`, no `&x.f`, no method call on it, no reset of the whole owner
