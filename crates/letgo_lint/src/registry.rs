@@ -32,6 +32,7 @@ pub static RULES: &[&Rule] = &[
     &rules::unbounded_slice_growth::RULE,
     &rules::unbounded_map_growth::RULE,
     &rules::truncate_keeps_capacity::RULE,
+    &rules::subslice_pins_buffer::RULE,
     &rules::body_not_closed::RULE,
 ];
 

@@ -9,6 +9,7 @@ pub mod range_over_unclosed_channel;
 pub mod receive_without_sender;
 pub mod select_without_exit;
 pub mod send_without_receiver;
+pub mod subslice_pins_buffer;
 pub mod ticker_not_stopped;
 pub mod time_after_in_loop;
 pub mod time_tick_leak;
