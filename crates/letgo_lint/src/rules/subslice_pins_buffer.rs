@@ -97,13 +97,11 @@ fn diagnostic(
     let src = &cx.file(f.file).src;
     let span = letgo_go::ast::Span::new(sub.x.span().start, sub.rbrack + 1);
     let text = span.text(src);
-    let size = b
-        .size
-        .map_or("whole".to_string(), |n| format!("{} KiB", n >> 10));
-    let msg = format!(
-        "`{text}` {what} pins the {size} buffer `{}`; copy it",
-        b.name
-    );
+    let buffer = match b.size {
+        Some(n) => format!("the {} KiB buffer `{}`", n >> 10, b.name),
+        None => format!("all of `{}`, the `io.ReadAll` result", b.name),
+    };
+    let msg = format!("`{text}` {what} pins {buffer}; copy it");
     let fix = Fix {
         message: format!("keep a copy: `bytes.Clone({text})`"),
         applicability: Applicability::DisplayOnly,
