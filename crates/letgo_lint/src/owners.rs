@@ -255,8 +255,14 @@ impl Owners {
 
     fn find_long_lived(&mut self, cx: &PackageContext, funcs: &[Func]) {
         let mut found: Vec<(String, Lifetime)> = Vec::new();
+        let built = constructions(cx);
         for (name, (_, t)) in &self.vars {
-            if let Some(t) = t {
+            // A type built in many places is not a singleton: its package
+            // variable is a sentinel or a default, not the only instance.
+            if let Some(t) = t
+                .as_ref()
+                .filter(|t| built.get(*t).copied().unwrap_or(0) <= 1)
+            {
                 found.push((t.clone(), Lifetime::Var(name.clone())));
             }
         }
@@ -303,29 +309,22 @@ impl Owners {
         out
     }
 
-    /// Adds the struct types held in fields of long-lived types, to a
-    /// fixpoint.
+    /// Adds the struct types held in fields of the long-lived types found
+    /// so far, one level deep: deeper chains reach per-operation values.
     fn add_held(&mut self, cx: &PackageContext) {
-        loop {
-            let mut added = Vec::new();
-            for owner in self.long_lived.keys() {
-                let Some(def) = cx.package.symbols.types.get(owner) else {
-                    continue;
-                };
-                for field in def.fields.iter().filter(|f| !f.embedded) {
-                    if let Some(t) = struct_type(cx, &field.typ) {
-                        if !self.long_lived.contains_key(&t) {
-                            added.push((t, Lifetime::HeldBy(format!("{owner}.{}", field.name))));
-                        }
-                    }
+        let mut added = Vec::new();
+        for owner in self.long_lived.keys() {
+            let Some(def) = cx.package.symbols.types.get(owner) else {
+                continue;
+            };
+            for field in def.fields.iter().filter(|f| !f.embedded) {
+                if let Some(t) = struct_type(cx, &field.typ) {
+                    added.push((t, Lifetime::HeldBy(format!("{owner}.{}", field.name))));
                 }
             }
-            if added.is_empty() {
-                return;
-            }
-            for (t, why) in added {
-                self.long_lived.entry(t).or_insert(why);
-            }
+        }
+        for (t, why) in added {
+            self.long_lived.entry(t).or_insert(why);
         }
     }
 
@@ -461,6 +460,27 @@ fn package_vars(cx: &PackageContext) -> HashMap<String, (String, Option<String>)
                 }
             }
         }
+    }
+    out
+}
+
+/// How many times each struct type of the package is built in non-test
+/// code: `T{...}`, `&T{...}`, `new(T)`.
+fn constructions(cx: &PackageContext) -> HashMap<String, usize> {
+    let mut out: HashMap<String, usize> = HashMap::new();
+    for (_, sf) in cx.files().filter(|(_, sf)| !sf.is_test) {
+        let src = &sf.src;
+        inspect(Node::File(&sf.ast), &mut |n| {
+            let typ = match n {
+                Node::Expr(Expr::CompositeLit(l)) => l.typ.as_ref(),
+                Node::Call(c) if ident_name(&c.fun, src) == Some("new") => c.args.first(),
+                _ => None,
+            };
+            if let Some(t) = typ.and_then(|t| struct_type(cx, t.span().text(src))) {
+                *out.entry(t).or_default() += 1;
+            }
+            true
+        });
     }
     out
 }
