@@ -4,11 +4,13 @@
 //! A *long-lived owner* is a package variable, or a struct type of the
 //! package that
 //! - a package variable holds (`var srv = &Server{}`, `var srv =
-//!   NewServer()`, `var inst *T` set once by a `sync.Once`),
+//!   NewServer()`, `var inst *T` set once by a `sync.Once`), when the
+//!   type is built at most once in the package (not a sentinel value of
+//!   a type built everywhere),
 //! - serves HTTP requests (a method takes an `*http.Request`),
 //! - runs a goroutine (`go x.loop()`, or a `go func` in a method that
 //!   loops on the receiver),
-//! - or is held in a field of a long-lived owner.
+//! - or is held in a field of one of the above (one level deep).
 //!
 //! A field or package variable is *released* when anything in the
 //! package's non-test code reassigns it (other than `x.f = append(x.f,
