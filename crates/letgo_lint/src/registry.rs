@@ -34,6 +34,10 @@ pub static RULES: &[&Rule] = &[
     &rules::time_tick_leak::RULE,
     &rules::time_after_in_loop::RULE,
     &rules::long_afterfunc_not_stopped::RULE,
+    &rules::unbounded_slice_growth::RULE,
+    &rules::unbounded_map_growth::RULE,
+    &rules::truncate_keeps_capacity::RULE,
+    &rules::subslice_pins_buffer::RULE,
     &rules::body_not_closed::RULE,
 ];
 

@@ -1,0 +1,828 @@
+//! What the heap-growth rules (LG301–LG304) share: which slices and maps
+//! of a package live long, and which of them something ever shrinks.
+//!
+//! A *long-lived owner* is a package variable, or a struct type of the
+//! package that
+//! - a package variable holds (`var srv = &Server{}`, `var srv =
+//!   NewServer()`, `var inst *T` set once by a `sync.Once`), when the
+//!   type is built at most once in the package (not a sentinel value of
+//!   a type built everywhere),
+//! - serves HTTP requests (a method takes an `*http.Request`),
+//! - runs a goroutine (`go x.loop()`, or a `go func` in a method that
+//!   loops on the receiver),
+//! - or is held in a field of one of the above (one level deep).
+//!
+//! A field or package variable is *released* when anything in the
+//! package's non-test code reassigns it (other than `x.f = append(x.f,
+//! ...)`, a nil-guarded lazy initialisation, an assignment in `init` or
+//! through a freshly built local), re-slices it, `delete`s from or
+//! `clear`s it, compares its `len`/`cap` with a bound, takes its address,
+//! calls a method on it, or resets or replaces its whole owner (`*s =
+//! T{}`). Fields are matched by name across the package: a reset of any
+//! `.f` releases every `.f`. Silence is preferred to a guess.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::context::PackageContext;
+use crate::funcs::{Func, FuncKind};
+use crate::syntax::{declares, ident_name, statements, StmtSite};
+use letgo_go::ast::{Decl, Expr, FuncDecl, Spec, Stmt};
+use letgo_go::symbols::TypeKind;
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+/// Why a struct type is long-lived.
+#[derive(Debug, Clone)]
+pub enum Lifetime {
+    /// Held by this package variable.
+    Var(String),
+    /// This method serves HTTP requests.
+    Handler(String),
+    /// This method (or a goroutine started in it) runs as a goroutine.
+    Goroutine(String),
+    /// Held by this field (`Owner.field`) of a long-lived type.
+    HeldBy(String),
+}
+
+impl Lifetime {
+    fn describe(&self) -> String {
+        match self {
+            Lifetime::Var(v) => format!("held by package variable `{v}`"),
+            Lifetime::Handler(m) => format!("serves HTTP in `{m}`"),
+            Lifetime::Goroutine(m) => format!("runs goroutine `{m}`"),
+            Lifetime::HeldBy(f) => format!("held by `{f}`"),
+        }
+    }
+}
+
+/// A long-lived slot: a package variable or a field of a long-lived type.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// The field or variable name.
+    pub name: String,
+    /// The owning struct type, for a field.
+    pub owner: Option<String>,
+    /// The slot's type as written, through one named type of the package
+    /// (`Items` → `[]*Item`); empty when unknown.
+    pub typ: String,
+    /// Why it lives long, for messages.
+    pub why: String,
+}
+
+impl Place {
+    pub fn is_map(&self) -> bool {
+        self.typ.starts_with("map[")
+    }
+
+    pub fn is_slice(&self) -> bool {
+        self.typ.starts_with("[]")
+    }
+
+    /// The element type of a slice, as written.
+    pub fn elem(&self) -> Option<&str> {
+        self.typ.strip_prefix("[]")
+    }
+}
+
+/// The long-lived owners of one package and what releases their slots.
+#[derive(Debug, Default)]
+pub struct Owners {
+    /// Package variables: written type, and struct type when known.
+    vars: HashMap<String, (String, Option<String>)>,
+    long_lived: BTreeMap<String, Lifetime>,
+    /// Names (fields or package variables) something shrinks or resets.
+    released: HashSet<String>,
+    /// Names that a method is called on, or that are passed to a call.
+    handed: HashSet<String>,
+    /// Struct types whose values are reset or replaced whole.
+    replaced: HashSet<String>,
+    /// Per function of the package: whether it runs per request or per
+    /// iteration of a goroutine's loop.
+    repeating: Vec<bool>,
+    /// Goroutines with a loop that nothing else calls: only what runs in
+    /// their loop repeats.
+    loop_roots: HashSet<usize>,
+}
+
+impl Owners {
+    pub fn new(cx: &PackageContext) -> Self {
+        let mut o = Owners {
+            vars: package_vars(cx),
+            ..Owners::default()
+        };
+        let funcs = cx.functions();
+        o.find_long_lived(cx, funcs);
+        o.repeating = o.find_repeating(cx, funcs);
+        for (i, f) in funcs.iter().enumerate() {
+            if !cx.file(f.file).is_test {
+                o.scan_assignments(cx, funcs, i);
+                o.scan_uses(cx, funcs, i);
+            }
+        }
+        o
+    }
+
+    /// The long-lived slot `x` names in function `i` of `funcs`, if any.
+    pub fn place(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<Place> {
+        let src = &cx.file(funcs[i].file).src;
+        match x.unparen() {
+            Expr::Ident(id) => {
+                let name = id.name(src);
+                let (typ, _) = self.package_var(funcs, i, name, src)?;
+                Some(Place {
+                    name: name.to_string(),
+                    owner: None,
+                    typ: underlying(cx, typ),
+                    why: String::new(),
+                })
+            }
+            Expr::Selector(sel) => {
+                let owner = self.type_of(cx, funcs, i, &sel.x)?;
+                let why = self.long_lived.get(&owner)?.describe();
+                let name = sel.sel.name(src);
+                let field = cx.package.symbols.types.get(&owner)?.field(name)?;
+                Some(Place {
+                    name: name.to_string(),
+                    typ: underlying(cx, &field.typ),
+                    owner: Some(owner),
+                    why,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether function `i` runs again and again: it serves HTTP
+    /// requests, is a goroutine that loops, or is called (in the package)
+    /// from one of those.
+    pub fn repeats(&self, i: usize) -> bool {
+        self.repeating.get(i).copied().unwrap_or(false)
+    }
+
+    /// Whether statement `site` of function `i` runs once per goroutine
+    /// rather than per iteration: `i` is a goroutine nothing else calls,
+    /// and `site` is outside its loops or right before a `return`.
+    pub fn once_per_goroutine(&self, funcs: &[Func], i: usize, site: &StmtSite) -> bool {
+        self.loop_roots.contains(&i)
+            && (!site.in_loop || followed_by_return(funcs[i].body, site.stmt))
+    }
+
+    /// Whether anything in the package shrinks, resets, bounds or hands
+    /// on the slot. `passed_counts`: a slot passed to a call counts too
+    /// (a callee can delete from a map, never shorten a slice).
+    pub fn released(&self, place: &Place, passed_counts: bool) -> bool {
+        let keys = match &place.owner {
+            Some(t) => vec![format!("{t}.{}", place.name), format!(".{}", place.name)],
+            None => vec![place.name.clone()],
+        };
+        keys.iter()
+            .any(|k| self.released.contains(k) || (passed_counts && self.handed.contains(k)))
+            || place
+                .owner
+                .as_ref()
+                .is_some_and(|t| self.replaced.contains(t))
+    }
+
+    /// The key of the slot `x` names in function `i`: `T.f` for a field
+    /// of a known type, `.f` for a field of an unknown one, `v` for a
+    /// package variable.
+    fn slot_key(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<String> {
+        let src = &cx.file(funcs[i].file).src;
+        match x.unparen() {
+            Expr::Selector(s) => {
+                let owner = self.type_of(cx, funcs, i, &s.x).unwrap_or_default();
+                Some(format!("{owner}.{}", s.sel.name(src)))
+            }
+            Expr::Ident(id) => {
+                let name = id.name(src);
+                self.package_var(funcs, i, name, src)?;
+                Some(name.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// Why the slot lives long, for messages.
+    pub fn lifetime(place: &Place) -> String {
+        match &place.owner {
+            None => "it is a package variable".to_string(),
+            Some(t) => format!("`{t}` is long-lived ({})", place.why),
+        }
+    }
+
+    /// A package variable not shadowed in function `i`: its written type
+    /// and struct type.
+    fn package_var(
+        &self,
+        funcs: &[Func],
+        i: usize,
+        name: &str,
+        src: &str,
+    ) -> Option<&(String, Option<String>)> {
+        let v = self.vars.get(name)?;
+        (!declared_in_chain(funcs, i, name, src, true)).then_some(v)
+    }
+
+    /// The package struct type of `x` in function `i`: its receiver, a
+    /// package variable, or a field of either.
+    fn type_of(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<String> {
+        let src = &cx.file(funcs[i].file).src;
+        match x.unparen() {
+            Expr::Ident(id) => {
+                let name = id.name(src);
+                if let Some((recv, typ)) = receiver(funcs, i, src) {
+                    if recv == name {
+                        return Some(typ.to_string());
+                    }
+                }
+                match self.package_var(funcs, i, name, src) {
+                    Some((_, t)) => t.clone(),
+                    None => local_type(cx, funcs, i, name),
+                }
+            }
+            Expr::Star(s) => self.type_of(cx, funcs, i, &s.x),
+            Expr::Selector(sel) => {
+                let owner = self.type_of(cx, funcs, i, &sel.x)?;
+                let field = cx
+                    .package
+                    .symbols
+                    .types
+                    .get(&owner)?
+                    .field(sel.sel.name(src))?;
+                struct_type(cx, &field.typ)
+            }
+            _ => None,
+        }
+    }
+
+    fn find_long_lived(&mut self, cx: &PackageContext, funcs: &[Func]) {
+        let mut found: Vec<(String, Lifetime)> = Vec::new();
+        let built = constructions(cx);
+        for (name, (_, t)) in &self.vars {
+            // A type built in many places is not a singleton: its package
+            // variable is a sentinel or a default, not the only instance.
+            if let Some(t) = t
+                .as_ref()
+                .filter(|t| built.get(*t).copied().unwrap_or(0) <= 1)
+            {
+                found.push((t.clone(), Lifetime::Var(name.clone())));
+            }
+        }
+        for (i, f) in funcs.iter().enumerate() {
+            if cx.file(f.file).is_test {
+                continue;
+            }
+            if let Some(t) = serves_http(cx, f) {
+                found.push(t);
+            }
+            found.extend(self.goroutines(cx, funcs, i));
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for (t, why) in found {
+            self.long_lived.entry(t).or_insert(why);
+        }
+        self.add_held(cx);
+    }
+
+    /// Types started as goroutines in function `i`: `go x.m()`, or a
+    /// `go func` that loops in a method of the receiver's type.
+    fn goroutines(&self, cx: &PackageContext, funcs: &[Func], i: usize) -> Vec<(String, Lifetime)> {
+        let f = &funcs[i];
+        let src = &cx.file(f.file).src;
+        let mut out = Vec::new();
+        if f.spawned && has_loop(f) {
+            if let Some((recv, typ)) = receiver(funcs, i, src) {
+                if crate::syntax::mentions(Node::Block(f.body), recv, src) {
+                    let short = f.name.rsplit('/').next().unwrap_or(&f.name);
+                    out.push((typ.to_string(), Lifetime::Goroutine(short.to_string())));
+                }
+            }
+        }
+        for site in statements(f.body) {
+            let Stmt::Go(g) = site.stmt else { continue };
+            let Expr::Selector(sel) = g.call.fun.unparen() else {
+                continue;
+            };
+            if let Some(t) = self.type_of(cx, funcs, i, &sel.x) {
+                let m = format!("{t}.{}", sel.sel.name(src));
+                out.push((t, Lifetime::Goroutine(m)));
+            }
+        }
+        out
+    }
+
+    /// Adds the struct types held in fields of the long-lived types found
+    /// so far, one level deep: deeper chains reach per-operation values.
+    fn add_held(&mut self, cx: &PackageContext) {
+        let mut added = Vec::new();
+        for owner in self.long_lived.keys() {
+            let Some(def) = cx.package.symbols.types.get(owner) else {
+                continue;
+            };
+            for field in def.fields.iter().filter(|f| !f.embedded) {
+                if let Some(t) = struct_type(cx, &field.typ) {
+                    added.push((t, Lifetime::HeldBy(format!("{owner}.{}", field.name))));
+                }
+            }
+        }
+        for (t, why) in added {
+            self.long_lived.entry(t).or_insert(why);
+        }
+    }
+
+    /// Reassignments and whole-owner resets in function `i`.
+    fn scan_assignments(&mut self, cx: &PackageContext, funcs: &[Func], i: usize) {
+        let f = &funcs[i];
+        if is_init(&f.name) {
+            return;
+        }
+        let src = &cx.file(f.file).src;
+        let guards = nil_guards(f, src);
+        for site in statements(f.body) {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            if a.tok == Token::Define {
+                continue;
+            }
+            for (k, lhs) in a.lhs.iter().enumerate() {
+                let rhs = (a.lhs.len() == a.rhs.len()).then(|| &a.rhs[k]);
+                if rhs.is_some_and(|r| grows(lhs, r, src)) || a.tok != Token::Assign {
+                    continue;
+                }
+                let text = lhs.span().text(src);
+                if guards
+                    .iter()
+                    .any(|(g, body)| g == text && body.contains(&a.tok_pos))
+                {
+                    continue;
+                }
+                self.note_assignment(cx, funcs, i, lhs);
+            }
+        }
+    }
+
+    fn note_assignment(&mut self, cx: &PackageContext, funcs: &[Func], i: usize, lhs: &Expr) {
+        let src = &cx.file(funcs[i].file).src;
+        if let Expr::Star(s) = lhs.unparen() {
+            if let Some(t) = self.type_of(cx, funcs, i, &s.x) {
+                self.replaced.insert(t);
+            }
+            return;
+        }
+        // Through a local built in this function: initialisation.
+        if base_ident(lhs, src).is_some_and(|b| {
+            receiver(funcs, i, src).is_none_or(|(r, _)| r != b)
+                && declared_in_chain(funcs, i, b, src, false)
+        }) {
+            return;
+        }
+        if let Some(t) = self.type_of(cx, funcs, i, lhs) {
+            self.replaced.insert(t);
+        }
+        self.released.extend(self.slot_key(cx, funcs, i, lhs));
+    }
+
+    /// `delete`, `clear`, `len(x) > n`, `&x`, `x.M()`, `f(x)` in function
+    /// `i` (not in the literals inside it, which are functions of their
+    /// own).
+    fn scan_uses(&mut self, cx: &PackageContext, funcs: &[Func], i: usize) {
+        let src = &cx.file(funcs[i].file).src;
+        let mut released: Vec<&Expr> = Vec::new();
+        let mut handed: Vec<&Expr> = Vec::new();
+        inspect(Node::Block(funcs[i].body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) => note_call(c, src, &mut released, &mut handed),
+                Node::Expr(Expr::Binary(b)) if is_comparison(b.op) => {
+                    for (side, other) in [(&b.x, &b.y), (&b.y, &b.x)] {
+                        if let Some(x) = len_or_cap(side, src) {
+                            if !is_zero(other, src) {
+                                released.push(x);
+                            }
+                        }
+                    }
+                }
+                Node::Expr(Expr::Unary(u)) if u.op == Token::And => released.push(&u.x),
+                _ => {}
+            }
+            true
+        });
+        for x in released {
+            self.released.extend(self.slot_key(cx, funcs, i, x));
+        }
+        for x in handed {
+            self.handed.extend(self.slot_key(cx, funcs, i, x));
+        }
+    }
+}
+
+/// `delete(x, k)` and `clear(x)` release `x`; `x.M()` and `f(x)` hand
+/// it on.
+fn note_call<'a>(
+    c: &'a letgo_go::ast::CallExpr,
+    src: &str,
+    released: &mut Vec<&'a Expr>,
+    handed: &mut Vec<&'a Expr>,
+) {
+    match ident_name(&c.fun, src) {
+        Some("delete" | "clear") => {
+            released.extend(c.args.first());
+            return;
+        }
+        Some("len" | "cap" | "append" | "copy" | "make" | "new" | "print" | "println") => return,
+        _ => {}
+    }
+    if let Expr::Selector(sel) = c.fun.unparen() {
+        handed.push(&sel.x);
+    }
+    handed.extend(c.args.iter());
+}
+
+/// Package variables (outside tests): written type, and the package
+/// struct type they hold, from the declared type or the initial value.
+fn package_vars(cx: &PackageContext) -> HashMap<String, (String, Option<String>)> {
+    let mut out = HashMap::new();
+    for (_, sf) in cx.files().filter(|(_, sf)| !sf.is_test) {
+        for decl in &sf.ast.decls {
+            let Decl::Gen(g) = decl else { continue };
+            if g.tok != Token::Var {
+                continue;
+            }
+            for spec in &g.specs {
+                let Spec::Value(v) = spec else { continue };
+                for (k, name) in v.names.iter().enumerate() {
+                    let value = v.values.get(k);
+                    let written = match (&v.typ, value) {
+                        (Some(t), _) => t.span().text(&sf.src).to_string(),
+                        (None, Some(x)) => value_type(x, &sf.src),
+                        (None, None) => String::new(),
+                    };
+                    let st = struct_type(cx, &written)
+                        .or_else(|| value.and_then(|x| constructed(cx, x, &sf.src)));
+                    out.insert(name.name(&sf.src).to_string(), (written, st));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How many times each struct type of the package is built in non-test
+/// code: `T{...}`, `&T{...}`, `new(T)`.
+fn constructions(cx: &PackageContext) -> HashMap<String, usize> {
+    let mut out: HashMap<String, usize> = HashMap::new();
+    for (_, sf) in cx.files().filter(|(_, sf)| !sf.is_test) {
+        let src = &sf.src;
+        inspect(Node::File(&sf.ast), &mut |n| {
+            let typ = match n {
+                Node::Expr(Expr::CompositeLit(l)) => l.typ.as_ref(),
+                Node::Call(c) if ident_name(&c.fun, src) == Some("new") => c.args.first(),
+                _ => None,
+            };
+            if let Some(t) = typ.and_then(|t| struct_type(cx, t.span().text(src))) {
+                *out.entry(t).or_default() += 1;
+            }
+            true
+        });
+    }
+    out
+}
+
+/// The type an initial value spells: `[]T{}`, `make(map[K]V)`, `new(T)`.
+fn value_type(x: &Expr, src: &str) -> String {
+    match x.unparen() {
+        Expr::CompositeLit(l) => l.typ.as_ref().map_or("", |t| t.span().text(src)).into(),
+        Expr::Unary(u) if u.op == Token::And => match u.x.unparen() {
+            Expr::CompositeLit(l) => l
+                .typ
+                .as_ref()
+                .map_or(String::new(), |t| format!("*{}", t.span().text(src))),
+            _ => String::new(),
+        },
+        Expr::Call(c) if matches!(ident_name(&c.fun, src), Some("make" | "new")) => {
+            let t = c.args.first().map_or("", |t| t.span().text(src));
+            match ident_name(&c.fun, src) {
+                Some("new") => format!("*{t}"),
+                _ => t.to_string(),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// The struct type a package function called in `x` returns (`NewT()`).
+fn constructed(cx: &PackageContext, x: &Expr, src: &str) -> Option<String> {
+    let Expr::Call(c) = x.unparen() else {
+        return None;
+    };
+    let fref = cx.package.symbols.funcs.get(ident_name(&c.fun, src)?)?;
+    let sf = cx.file(fref.at.file);
+    let Decl::Func(fd) = sf.ast.decls.get(fref.decl)? else {
+        return None;
+    };
+    let first = fd.typ.results.as_ref()?.list.first()?;
+    struct_type(cx, first.typ.span().text(&sf.src))
+}
+
+/// `T` or `*T` for a struct type `T` of the package.
+fn struct_type(cx: &PackageContext, written: &str) -> Option<String> {
+    let base = written.trim_start_matches('*');
+    let base = base.split('[').next().unwrap_or(base);
+    let def = cx.package.symbols.types.get(base)?;
+    (def.kind == TypeKind::Struct).then(|| base.to_string())
+}
+
+/// A named slice or map type of the package, replaced by what it names.
+fn underlying(cx: &PackageContext, written: &str) -> String {
+    match cx.package.symbols.types.get(written) {
+        Some(def) if def.kind == TypeKind::Other && !def.generic => def.typ.clone(),
+        _ => written.to_string(),
+    }
+}
+
+/// `x = append(x, ...)`.
+pub fn grows(lhs: &Expr, rhs: &Expr, src: &str) -> bool {
+    let Expr::Call(c) = rhs.unparen() else {
+        return false;
+    };
+    ident_name(&c.fun, src) == Some("append")
+        && c.args
+            .first()
+            .is_some_and(|a| a.unparen().span().text(src) == lhs.unparen().span().text(src))
+}
+
+/// The receiver name and base type of the method function `i` is (or is
+/// a closure inside).
+pub fn receiver<'s>(funcs: &[Func], i: usize, src: &'s str) -> Option<(&'s str, &'s str)> {
+    let mut f = &funcs[i];
+    while let Some(p) = f.parent {
+        f = &funcs[p];
+    }
+    let FuncKind::Decl(d) = f.kind else {
+        return None;
+    };
+    let field = d.recv.as_ref()?.list.first()?;
+    let name = field.names.first()?.name(src);
+    let (typ, _) = letgo_go::symbols::receiver_base(&field.typ, src);
+    Some((name, typ))
+}
+
+/// Whether `name` is declared in function `i` or a function enclosing
+/// it; `with_params` counts parameters and receivers too.
+fn declared_in_chain(funcs: &[Func], i: usize, name: &str, src: &str, with_params: bool) -> bool {
+    let mut at = Some(i);
+    while let Some(k) = at {
+        let f = &funcs[k];
+        let found = if with_params {
+            declares(f, name, src)
+        } else {
+            declares_locally(f, name, src)
+        };
+        if found {
+            return true;
+        }
+        at = f.parent;
+    }
+    false
+}
+
+/// The struct type of a local built in function `i` or an enclosing
+/// one: `x := &T{...}`, `x := T{}`, `x := new(T)`, `x := NewT()`.
+fn local_type(cx: &PackageContext, funcs: &[Func], i: usize, name: &str) -> Option<String> {
+    let src = &cx.file(funcs[i].file).src;
+    let mut at = Some(i);
+    while let Some(k) = at {
+        for site in statements(funcs[k].body) {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
+                continue;
+            };
+            if a.tok == Token::Define && ident_name(lhs, src) == Some(name) {
+                return struct_type(cx, &value_type(rhs, src))
+                    .or_else(|| constructed(cx, rhs, src));
+            }
+        }
+        at = funcs[k].parent;
+    }
+    None
+}
+
+/// `name := ...` or `var name` in the body of `f` itself.
+fn declares_locally(f: &Func, name: &str, src: &str) -> bool {
+    statements(f.body).iter().any(|site| match site.stmt {
+        Stmt::Assign(a) if a.tok == Token::Define => {
+            a.lhs.iter().any(|l| ident_name(l, src) == Some(name))
+        }
+        Stmt::Decl(g) => g
+            .specs
+            .iter()
+            .any(|sp| matches!(sp, Spec::Value(v) if v.names.iter().any(|n| n.name(src) == name))),
+        _ => false,
+    })
+}
+
+/// `init` and the closures inside it, which run once.
+pub fn is_init(func: &str) -> bool {
+    func.ends_with(".init") || func.contains(".init.")
+}
+
+/// The innermost identifier of `a.b.c`, `a[i].b`, `(*a).b`.
+fn base_ident<'s>(x: &Expr, src: &'s str) -> Option<&'s str> {
+    match x.unparen() {
+        Expr::Ident(id) => Some(id.name(src)),
+        Expr::Selector(s) => base_ident(&s.x, src),
+        Expr::Index(ix) => base_ident(&ix.x, src),
+        Expr::Star(s) => base_ident(&s.x, src),
+        _ => None,
+    }
+}
+
+/// `x` of `len(x)` or `cap(x)`.
+fn len_or_cap<'x>(x: &'x Expr, src: &str) -> Option<&'x Expr> {
+    let Expr::Call(c) = x.unparen() else {
+        return None;
+    };
+    matches!(ident_name(&c.fun, src), Some("len" | "cap"))
+        .then(|| c.args.first())
+        .flatten()
+}
+
+fn is_comparison(op: Token) -> bool {
+    matches!(
+        op,
+        Token::Lss | Token::Gtr | Token::Leq | Token::Geq | Token::Eql | Token::Neq
+    )
+}
+
+fn is_zero(x: &Expr, src: &str) -> bool {
+    matches!(x.unparen(), Expr::BasicLit(l) if l.value(src) == "0")
+}
+
+/// `if x == nil { ... }` in `f`: the text of `x` and the body's range.
+fn nil_guards(f: &Func, src: &str) -> Vec<(String, std::ops::Range<u32>)> {
+    let mut out = Vec::new();
+    for site in statements(f.body) {
+        let Stmt::If(s) = site.stmt else { continue };
+        let body = s.body.lbrace..s.body.rbrace.unwrap_or(u32::MAX);
+        inspect(Node::expr(&s.cond), &mut |n| {
+            if let Node::Expr(Expr::Binary(b)) = n {
+                if b.op == Token::Eql && b.y.unparen().span().text(src) == "nil" {
+                    out.push((b.x.unparen().span().text(src).to_string(), body.clone()));
+                }
+            }
+            true
+        });
+    }
+    out
+}
+
+/// A method taking an `*http.Request`: its type serves requests.
+fn serves_http(cx: &PackageContext, f: &Func) -> Option<(String, Lifetime)> {
+    let FuncKind::Decl(d) = f.kind else {
+        return None;
+    };
+    let src = &cx.file(f.file).src;
+    let (typ, _) = recv_type(d, src)?;
+    takes_request(cx, f).then(|| {
+        (
+            typ.to_string(),
+            Lifetime::Handler(format!("{typ}.{}", d.name.name(src))),
+        )
+    })
+}
+
+fn recv_type<'s>(d: &FuncDecl, src: &'s str) -> Option<(&'s str, bool)> {
+    let field = d.recv.as_ref()?.list.first()?;
+    Some(letgo_go::symbols::receiver_base(&field.typ, src))
+}
+
+/// Whether the function's own body has a `for` loop.
+fn has_loop(f: &Func) -> bool {
+    statements(f.body)
+        .iter()
+        .any(|s| matches!(s.stmt, Stmt::For(_) | Stmt::Range(_)))
+}
+
+impl Owners {
+    /// Which functions run per request or per loop iteration of a
+    /// goroutine: the roots (a function taking an `*http.Request`, a
+    /// goroutine with a loop) and everything they reach by same-package
+    /// calls, closures included.
+    fn find_repeating(&mut self, cx: &PackageContext, funcs: &[Func]) -> Vec<bool> {
+        let decls: HashMap<(usize, u32), usize> = (0..funcs.len())
+            .filter_map(|i| match funcs[i].kind {
+                FuncKind::Decl(d) => Some(((funcs[i].file, d.name.pos), i)),
+                FuncKind::Lit(_) => None,
+            })
+            .collect();
+        let mut started: HashSet<usize> = HashSet::new();
+        for (i, f) in funcs.iter().enumerate() {
+            for site in statements(f.body) {
+                if let Stmt::Go(g) = site.stmt {
+                    started.extend(self.callees(cx, funcs, i, &g.call, &decls));
+                }
+            }
+        }
+        let mut work: Vec<usize> = (0..funcs.len())
+            .filter(|&i| {
+                let f = &funcs[i];
+                takes_request(cx, f) || ((f.spawned || started.contains(&i)) && has_loop(f))
+            })
+            .collect();
+        let roots: HashSet<usize> = work
+            .iter()
+            .copied()
+            .filter(|&i| !takes_request(cx, &funcs[i]))
+            .collect();
+        let mut seen = vec![false; funcs.len()];
+        let mut called = HashSet::new();
+        while let Some(i) = work.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            inspect(Node::Block(funcs[i].body), &mut |n| {
+                if let Node::Call(c) = n {
+                    let next = self.callees(cx, funcs, i, c, &decls);
+                    called.extend(next.iter().copied());
+                    work.extend(next);
+                }
+                true
+            });
+            work.extend((0..funcs.len()).filter(|&k| funcs[k].parent == Some(i)));
+        }
+        self.loop_roots = roots.difference(&called).copied().collect();
+        seen
+    }
+
+    /// The package functions a call in function `i` runs: `f(...)`, or
+    /// `x.m(...)` when `x`'s type is known or only one type has an `m`.
+    fn callees(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        c: &letgo_go::ast::CallExpr,
+        decls: &HashMap<(usize, u32), usize>,
+    ) -> Option<usize> {
+        let file = funcs[i].file;
+        let src = &cx.file(file).src;
+        let syms = &cx.package.symbols;
+        let fref = match c.fun.unparen() {
+            Expr::Ident(id) => syms.funcs.get(id.name(src)),
+            Expr::Selector(sel) => {
+                if ident_name(&sel.x, src).is_some_and(|x| cx.imports_name(file, x)) {
+                    return None;
+                }
+                let m = sel.sel.name(src);
+                match self.type_of(cx, funcs, i, &sel.x) {
+                    Some(t) => syms.method(&t, m),
+                    None => {
+                        let mut all = syms.methods.values().flatten().filter(|f| f.name == m);
+                        match (all.next(), all.next()) {
+                            (Some(f), None) => Some(f),
+                            _ => None,
+                        }
+                    }
+                }
+            }
+            _ => None,
+        };
+        let fref = fref?;
+        decls.get(&(fref.at.file, fref.at.name.start)).copied()
+    }
+}
+
+/// Whether `f` takes an `*http.Request`.
+fn takes_request(cx: &PackageContext, f: &Func) -> bool {
+    let Some(http) = cx.import_name(f.file, "net/http") else {
+        return false;
+    };
+    let src = &cx.file(f.file).src;
+    let request = format!("*{http}.Request");
+    f.typ
+        .params
+        .list
+        .iter()
+        .any(|p| p.typ.span().text(src) == request)
+}
+
+/// Whether `stmt` is directly followed, in its statement list, by a
+/// `return`.
+fn followed_by_return(body: &letgo_go::ast::BlockStmt, stmt: &Stmt) -> bool {
+    let check = |list: &[Stmt]| {
+        list.iter()
+            .position(|s| std::ptr::eq(s, stmt))
+            .is_some_and(|k| list[k + 1..].iter().any(|s| matches!(s, Stmt::Return(_))))
+    };
+    let mut found = check(&body.list);
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Block(b) => found |= check(&b.list),
+            Node::CaseClause(c) => found |= check(&c.body),
+            Node::CommClause(c) => found |= check(&c.body),
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => {}
+        }
+        !found
+    });
+    found
+}

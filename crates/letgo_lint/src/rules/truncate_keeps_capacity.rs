@@ -1,0 +1,159 @@
+//! LG303 truncate-keeps-capacity.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::funcs::Func;
+use crate::owners::Owners;
+use crate::registry::Rule;
+use crate::syntax::{ident_name, statements};
+use letgo_go::ast::{Expr, Stmt};
+use letgo_go::symbols::TypeKind;
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+pub const RULE: Rule = Rule {
+    code: "LG303",
+    name: "truncate-keeps-capacity",
+    summary: "`s = s[:0]` on a long-lived slice keeps its array and what its elements point to",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG303 truncate-keeps-capacity
+
+## What it does
+Flags `x.f = x.f[:0]` (and `v = v[:0]`) on a long-lived slice (a package
+variable, or a field of a long-lived struct type, as for LG301) whose
+elements hold pointers: pointers, strings, slices, maps, channels,
+functions, interfaces, or structs of the package with such fields. It
+stays quiet when the same function clears the elements first (`clear(x.f)`
+or `x.f[i] = nil`). `_test.go` files are left alone.
+
+## Why is this bad?
+`s = s[:0]` keeps the backing array, at the largest size it ever had, and
+every element in it stays reachable until it is overwritten: the pointers
+past the new length still point to what they did. A request that once
+queued ten thousand large objects keeps them all alive after the "reset",
+for as long as the owner lives.
+
+## Example
+```go
+func (q *queue) flush() {
+	q.send(q.pending)
+	q.pending = q.pending[:0] // the sent messages stay reachable
+}
+```
+
+## Use instead
+```go
+func (q *queue) flush() {
+	q.send(q.pending)
+	q.pending = nil
+}
+```
+or, to keep reusing the array, `clear(q.pending)` before truncating.
+
+## Fix safety
+`x.f = nil` is unsafe: it gives up the array's reuse (the next appends
+allocate again), and code that kept an alias of the old slice still sees
+its elements, which is usually what was wanted.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let owners = Owners::new(cx);
+    let funcs = cx.functions();
+    for (i, f) in funcs.iter().enumerate() {
+        if cx.file(f.file).is_test {
+            continue;
+        }
+        let src = &cx.file(f.file).src;
+        for site in statements(f.body) {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
+                continue;
+            };
+            if a.tok != Token::Assign || !truncates(lhs, rhs, src) {
+                continue;
+            }
+            let Some(place) = owners.place(cx, funcs, i, lhs) else {
+                continue;
+            };
+            let elem = place.elem().unwrap_or("");
+            if !holds_pointers(cx, elem) || clears(f, lhs, src) {
+                continue;
+            }
+            let name = lhs.span().text(src);
+            let msg = format!(
+                "`{name} = {name}[:0]` keeps the array and every `{elem}` in it reachable; {}",
+                Owners::lifetime(&place)
+            );
+            let fix = Fix {
+                message: format!("drop the array: `{name} = nil`"),
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit::replace(rhs.span(), "nil")],
+            };
+            let span = letgo_go::ast::Span::new(lhs.span().start, rhs.span().end);
+            let d = Diagnostic::new(RULE.code, span, msg).with_fix(fix);
+            out.push(FileDiagnostic {
+                file: f.file,
+                diagnostic: d.in_function(&f.name),
+            });
+        }
+    }
+}
+
+/// `x = x[:0]` or `x = x[0:0]`.
+fn truncates(lhs: &Expr, rhs: &Expr, src: &str) -> bool {
+    let Expr::Slice(s) = rhs.unparen() else {
+        return false;
+    };
+    let zero = |x: &Expr| matches!(x.unparen(), Expr::BasicLit(l) if l.value(src) == "0");
+    s.x.span().text(src) == lhs.span().text(src)
+        && s.low.as_ref().is_none_or(zero)
+        && s.high.as_ref().is_some_and(zero)
+        && s.max.is_none()
+}
+
+/// Whether elements of type `elem` (as written) hold pointers.
+fn holds_pointers(cx: &PackageContext, elem: &str) -> bool {
+    pointer_like(elem)
+        || cx
+            .package
+            .symbols
+            .types
+            .get(elem)
+            .is_some_and(|t| match t.kind {
+                TypeKind::Interface => true,
+                TypeKind::Struct => t.fields.iter().any(|f| pointer_like(&f.typ)),
+                TypeKind::Other => pointer_like(&t.typ),
+            })
+}
+
+fn pointer_like(t: &str) -> bool {
+    ["*", "[]", "map[", "chan", "func", "interface"]
+        .iter()
+        .any(|p| t.starts_with(p))
+        || matches!(t, "string" | "any" | "error")
+}
+
+/// Whether function `f` clears the elements of `x`: `clear(x)`, or
+/// `x[i] = ...`.
+fn clears(f: &Func, x: &Expr, src: &str) -> bool {
+    let text = x.span().text(src);
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Call(c) if ident_name(&c.fun, src) == Some("clear") => {
+                found |= c.args.first().is_some_and(|a| a.span().text(src) == text);
+            }
+            Node::Stmt(Stmt::Assign(a)) => {
+                found |= a.lhs.iter().any(
+                    |l| matches!(l.unparen(), Expr::Index(ix) if ix.x.span().text(src) == text),
+                );
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
+}

@@ -1,0 +1,192 @@
+//! LG302 unbounded-map-growth.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::funcs::Func;
+use crate::owners::{is_init, Owners};
+use crate::registry::Rule;
+use crate::syntax::{mentions, statements};
+use letgo_go::ast::{Expr, IndexExpr, Stmt};
+use letgo_go::visit::{inspect, Node};
+
+pub const RULE: Rule = Rule {
+    code: "LG302",
+    name: "unbounded-map-growth",
+    summary: "insertion into a long-lived map that nothing deletes from, clears or replaces",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG302 unbounded-map-growth
+
+## What it does
+Flags `m[k] = v` (and `m[k]++`, `m[k] += n`) where the map lives as long
+as the program (a package variable, or a field of a long-lived struct
+type, as for LG301) and the insertion runs per request or per iteration
+of a goroutine's loop: in a function taking an `*http.Request`, a
+goroutine that loops, or a function of the package they call. It reports
+only when nothing in the package's non-test code ever deletes from the
+map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
+`len` against a bound, takes its address, calls a method on it or hands
+it to a function (which could delete from it). The message says when
+the key comes from the request.
+
+## Why is this bad?
+"Without eviction, a map is just a memory leak with a hash function."
+Every key ever inserted stays, with its value. Keyed by request data (a
+path, a user, a message ID) the map grows with traffic until the process
+runs out of memory; and since a Go map never shrinks its buckets, even
+deleting later does not return all of it.
+
+## Example
+```go
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.seen[r.URL.Path] = time.Now() // one entry per distinct path, forever
+	s.mu.Unlock()
+}
+```
+
+## Use instead
+```go
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if len(s.seen) >= maxSeen {
+		clear(s.seen) // or evict the oldest, or use an LRU
+	}
+	s.seen[r.URL.Path] = time.Now()
+	s.mu.Unlock()
+}
+```
+
+## Fix safety
+There is no fix: the eviction policy (an LRU, a TTL, a size cap) is the
+owner's decision.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let owners = Owners::new(cx);
+    let funcs = cx.functions();
+    for (i, f) in funcs.iter().enumerate() {
+        if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(i) {
+            continue;
+        }
+        for site in statements(f.body) {
+            let Some(ix) = insertion(site.stmt) else {
+                continue;
+            };
+            if owners.once_per_goroutine(funcs, i, &site) {
+                continue;
+            }
+            let keyed = keyed_by_request(cx, funcs, i, &ix.index);
+            if !keyed && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
+                continue;
+            }
+            if let Some(d) = unbounded(cx, &owners, funcs, i, ix, keyed) {
+                out.push(FileDiagnostic {
+                    file: f.file,
+                    diagnostic: d.in_function(&f.name),
+                });
+            }
+        }
+    }
+}
+
+/// `m[k] = v`, `m[k] op= v`, `m[k]++`: the index expression.
+fn insertion(stmt: &Stmt) -> Option<&IndexExpr> {
+    let lhs = match stmt {
+        Stmt::Assign(a) if a.lhs.len() == 1 => &a.lhs[0],
+        Stmt::IncDec(s) => &s.x,
+        _ => return None,
+    };
+    match lhs.unparen() {
+        Expr::Index(ix) => Some(ix),
+        _ => None,
+    }
+}
+
+fn unbounded(
+    cx: &PackageContext,
+    owners: &Owners,
+    funcs: &[Func],
+    i: usize,
+    ix: &IndexExpr,
+    keyed: bool,
+) -> Option<Diagnostic> {
+    let place = owners.place(cx, funcs, i, &ix.x)?;
+    if !place.is_map() || owners.released(&place, true) {
+        return None;
+    }
+    let src = &cx.file(funcs[i].file).src;
+    let keyed = if keyed {
+        "; keys come from the request"
+    } else {
+        ""
+    };
+    let msg = format!(
+        "map `{}` only grows: nothing in the package deletes from, clears, replaces or bounds it; {}{keyed}",
+        ix.x.span().text(src),
+        Owners::lifetime(&place)
+    );
+    let span = letgo_go::ast::Span::new(ix.x.span().start, ix.rbrack + 1);
+    Some(Diagnostic::new(RULE.code, span, msg))
+}
+
+/// A get-or-create cache: `m[k]` is looked up before, in another
+/// statement of the function (`v, ok := m[k]; if !ok { m[k] = ... }`).
+/// Such memo tables are keyed by a small domain far more often than not
+/// (types, sizes, names), so they are left alone unless the key comes
+/// from a request.
+fn memoizes(f: &Func, insert: &Stmt, ix: &IndexExpr, src: &str) -> bool {
+    let (map, key) = (ix.x.span().text(src), ix.index.span().text(src));
+    let at = insert.span();
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Expr(Expr::Index(other)) = n {
+            found |= other.lbrack < at.start
+                && other.x.span().text(src) == map
+                && other.index.span().text(src) == key;
+        }
+        !found
+    });
+    found
+}
+
+/// Whether the key mentions an `*http.Request` parameter of the function
+/// or one enclosing it, directly or through a local set from it
+/// (`user := r.Header.Get("X-User")`).
+fn keyed_by_request(cx: &PackageContext, funcs: &[Func], i: usize, key: &Expr) -> bool {
+    let file = funcs[i].file;
+    let (Some(http), src) = (cx.import_name(file, "net/http"), &cx.file(file).src) else {
+        return false;
+    };
+    let request = format!("*{http}.Request");
+    let mut names: Vec<&str> = Vec::new();
+    let mut at = Some(i);
+    while let Some(k) = at {
+        for p in funcs[k].typ.params.list.iter() {
+            if p.typ.span().text(src) == request {
+                names.extend(p.names.iter().map(|n| n.name(src)));
+            }
+        }
+        at = funcs[k].parent;
+    }
+    if names.is_empty() {
+        return false;
+    }
+    for site in statements(funcs[i].body) {
+        let Stmt::Assign(a) = site.stmt else { continue };
+        let from_request = a
+            .rhs
+            .iter()
+            .any(|r| names.iter().any(|n| mentions(Node::expr(r), n, src)));
+        if a.tok == letgo_go::token::Token::Define && from_request {
+            names.extend(
+                a.lhs
+                    .iter()
+                    .filter_map(|l| crate::syntax::ident_name(l, src)),
+            );
+        }
+    }
+    names.iter().any(|n| mentions(Node::expr(key), n, src))
+}

@@ -1,0 +1,105 @@
+//! LG301 unbounded-slice-growth.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::owners::{grows, is_init, Owners};
+use crate::registry::Rule;
+use crate::syntax::statements;
+use letgo_go::ast::{Expr, Stmt};
+use letgo_go::token::Token;
+
+pub const RULE: Rule = Rule {
+    code: "LG301",
+    name: "unbounded-slice-growth",
+    summary: "append to a long-lived slice that nothing ever shrinks, resets or bounds",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG301 unbounded-slice-growth
+
+## What it does
+Flags `x.f = append(x.f, ...)` and `v = append(v, ...)` where the slice
+lives as long as the program: a package variable, or a field of a struct
+type that a package variable holds, that serves HTTP requests, that runs
+a goroutine, or that a long-lived value holds in a field. The append
+must run per request or per iteration of a goroutine's loop: in a
+function taking an `*http.Request`, a goroutine that loops (not once
+before it returns), or a function of the package they call. It reports
+only when nothing in the package's non-test code ever shrinks, resets or
+bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
+x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
+`clear`, no `&x.f`, no method call on it, no reset of the whole owner
+(`*x = T{}`). Appends in `init` and in `_test.go` files are left alone.
+
+## Why is this bad?
+A slice that only grows on a value that never dies is a leak: every
+element, and everything it points to, stays reachable for the life of the
+process. In a heap profile it is a staircase at the `append` that never
+comes down.
+
+## Example
+```go
+var srv = &Server{}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.log = append(s.log, r.URL.Path) // grows with every request
+}
+```
+
+## Use instead
+```go
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(s.log) >= maxLog {
+		s.log = s.log[1:] // or a ring buffer, or flush and reset
+	}
+	s.log = append(s.log, r.URL.Path)
+}
+```
+
+## Fix safety
+There is no fix: how to bound the slice (drop the oldest, flush in
+batches, cap its length) is the owner's decision.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let owners = Owners::new(cx);
+    let funcs = cx.functions();
+    for (i, f) in funcs.iter().enumerate() {
+        if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(i) {
+            continue;
+        }
+        let src = &cx.file(f.file).src;
+        for site in statements(f.body) {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
+                continue;
+            };
+            if a.tok != Token::Assign
+                || !grows(lhs, rhs, src)
+                || owners.once_per_goroutine(funcs, i, &site)
+            {
+                continue;
+            }
+            let Some(place) = owners.place(cx, funcs, i, lhs) else {
+                continue;
+            };
+            if owners.released(&place, false) {
+                continue;
+            }
+            let msg = format!(
+                "slice `{}` only grows: nothing in the package shrinks, resets or bounds it; {}",
+                text(lhs, src),
+                Owners::lifetime(&place)
+            );
+            out.push(FileDiagnostic {
+                file: f.file,
+                diagnostic: Diagnostic::new(RULE.code, lhs.span(), msg).in_function(&f.name),
+            });
+        }
+    }
+}
+
+fn text<'s>(x: &Expr, src: &'s str) -> &'s str {
+    x.span().text(src)
+}
