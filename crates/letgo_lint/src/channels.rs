@@ -813,7 +813,7 @@ fn local_channels<'a>(
 ) {
     for f in funcs {
         let src = &cx.file(f.file).src;
-        for site in crate::syntax::statements(f.body) {
+        for site in f.sites.clone() {
             let Some((name, call)) = local_make(site.stmt, src) else {
                 continue;
             };
@@ -1002,14 +1002,25 @@ fn global_channels<'a>(
 fn shadowed(cx: &PackageContext, funcs: &[Func], name: &str) -> bool {
     funcs.iter().any(|f| {
         let src = &cx.file(f.file).src;
-        param_names(&f.typ.params, src).iter().flatten().any(|p| p == name)
-            || crate::syntax::statements(f.body).iter().any(|s| match s.stmt {
-                Stmt::Assign(a) if a.tok == Token::Define => {
-                    a.lhs.iter().any(|l| crate::syntax::ident_name(l, src) == Some(name))
-                }
-                Stmt::Decl(g) => g.specs.iter().any(|sp| matches!(sp, Spec::Value(v) if v.names.iter().any(|n| n.name(src) == name))),
-                Stmt::Range(r) => [&r.key, &r.value].iter().any(|k| k.as_ref().is_some_and(|k| crate::syntax::ident_name(k, src) == Some(name))),
-                _ => false,
+        param_names(&f.typ.params, src)
+            .iter()
+            .flatten()
+            .any(|p| p == name)
+            || f.sites.clone().iter().any(|s| {
+                match s.stmt {
+            Stmt::Assign(a) if a.tok == Token::Define => a
+                .lhs
+                .iter()
+                .any(|l| crate::syntax::ident_name(l, src) == Some(name)),
+            Stmt::Decl(g) => g.specs.iter().any(
+                |sp| matches!(sp, Spec::Value(v) if v.names.iter().any(|n| n.name(src) == name)),
+            ),
+            Stmt::Range(r) => [&r.key, &r.value].iter().any(|k| {
+                k.as_ref()
+                    .is_some_and(|k| crate::syntax::ident_name(k, src) == Some(name))
+            }),
+            _ => false,
+        }
             })
     })
 }

@@ -10,6 +10,9 @@ use letgo_go::symbols::{file_imports, Import};
 use crate::channels::{channels, Channel};
 use crate::diagnostic::Diagnostic;
 use crate::funcs::{functions, Func};
+use crate::locks::{lock_view, LockView};
+use crate::owners::Owners;
+use std::sync::OnceLock;
 
 /// A diagnostic and the index of its file in the package.
 #[derive(Debug, Clone)]
@@ -31,6 +34,10 @@ pub struct PackageContext<'a> {
     // the context invariant in 'a, and rules borrow from it freely.
     functions: Vec<Func<'a>>,
     channels: Vec<Channel>,
+    // Views several rules share, built on first use. They hold no borrow
+    // of the tree, so the cells keep the context covariant in 'a.
+    owners: OnceLock<Owners>,
+    locks: OnceLock<LockView>,
 }
 
 impl<'a> PackageContext<'a> {
@@ -53,6 +60,8 @@ impl<'a> PackageContext<'a> {
             imports,
             functions: Vec::new(),
             channels: Vec::new(),
+            owners: OnceLock::new(),
+            locks: OnceLock::new(),
         };
         cx.functions = functions(&cx);
         if with_channels {
@@ -69,6 +78,16 @@ impl<'a> PackageContext<'a> {
     /// The channel view of the package, computed once for all rules.
     pub fn channels(&self) -> &[Channel] {
         &self.channels
+    }
+
+    /// The long-lived owners of slices and maps (LG301–LG304).
+    pub fn owners(&self) -> &Owners {
+        self.owners.get_or_init(|| Owners::new(self))
+    }
+
+    /// The lock view (LG110–LG115).
+    pub fn locks(&self) -> &LockView {
+        self.locks.get_or_init(|| lock_view(self))
     }
 
     pub fn files(&self) -> impl Iterator<Item = (usize, &'a SourceFile)> {

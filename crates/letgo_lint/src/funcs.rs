@@ -6,6 +6,7 @@
 //! (checked against Go 1.27's `runtime.FuncForPC`).
 
 use crate::context::PackageContext;
+use crate::syntax::{statements, StmtSite};
 use letgo_go::ast::{BlockStmt, Decl, FuncDecl, FuncLit, FuncType, Stmt};
 use letgo_go::symbols::receiver_base;
 use letgo_go::visit::{inspect, Node};
@@ -28,6 +29,9 @@ pub struct Func<'a> {
     pub parent: Option<usize>,
     /// A literal started directly by `go func() { ... }()`.
     pub spawned: bool,
+    /// Every statement of the body (not of nested literals), computed
+    /// once: many rules ask for them.
+    pub sites: Vec<StmtSite<'a>>,
 }
 
 /// All function declarations with bodies and all function literals of the
@@ -50,6 +54,7 @@ pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
                         body,
                         parent: None,
                         spawned: false,
+                        sites: statements(body),
                     });
                     let me = out.len() - 1;
                     collect_closures(file, Node::Block(body), me, &mut out);
@@ -74,6 +79,7 @@ pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
                             body: &lit.body,
                             parent: None,
                             spawned: false,
+                            sites: statements(&lit.body),
                         });
                         let me = out.len() - 1;
                         collect_closures(file, Node::Block(&lit.body), me, &mut out);
@@ -141,6 +147,7 @@ fn collect_closures<'a>(file: usize, node: Node<'a>, parent: usize, out: &mut Ve
             body: &lit.body,
             parent: Some(parent),
             spawned,
+            sites: statements(&lit.body),
         });
         let me = out.len() - 1;
         collect_closures(file, Node::Block(&lit.body), me, out);

@@ -36,7 +36,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut input_errors = report_input_errors(&program);
     if !(args.fix || args.diff) {
         let findings = engine::check(&program, &select);
-        return report(&program, &findings, args, None, input_errors);
+        let code = report(&program, &findings, args, None, input_errors);
+        // The process ends next: freeing every tree one node at a time
+        // would only cost time (a tenth of a run over GOROOT).
+        std::mem::forget(program);
+        return code;
     }
     let run = fix_program(&mut program, &select, args.unsafe_fixes)?;
     for d in &run.dropped {

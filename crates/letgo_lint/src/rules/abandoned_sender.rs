@@ -316,7 +316,9 @@ fn deferred_receive_anywhere(maker: &Func, ch: &str, src: &str) -> bool {
         ch,
         src,
     };
-    crate::syntax::statements(maker.body)
+    maker
+        .sites
+        .clone()
         .iter()
         .any(|site| recv.deferred_receive(site.stmt))
 }

@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{functions, Func};
 use crate::registry::Rule;
-use crate::syntax::{ident_name, indentation_at, never_returns, statements, StmtSite};
+use crate::syntax::{ident_name, indentation_at, never_returns, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -87,7 +87,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if cx.import_name(f.file, "net/http").is_none() {
             continue;
         }
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let Some(def) = response_def(cx, &f, site) else {
                 continue;
             };

@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{lock_view, place, relocks};
+use crate::locks::{place, relocks};
 use crate::registry::Rule;
 
 pub const RULE: Rule = Rule {
@@ -58,7 +58,7 @@ should unlock first, depends on what the lock protects.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let view = lock_view(cx);
+    let view = cx.locks();
     for r in relocks(cx, &view) {
         if r.first.read && r.read {
             continue; // LG112

@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{lock_view, place, short_name, LockView};
+use crate::locks::{place, short_name, LockView};
 use crate::registry::Rule;
 use letgo_go::ast::Span;
 use std::collections::BTreeMap;
@@ -71,7 +71,7 @@ struct Edge {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let view = lock_view(cx);
+    let view = cx.locks();
     let edges = edges(&view);
     for ((a, b), ab) in &edges {
         if a >= b {

@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::registry::Rule;
-use crate::syntax::{ident_name, indentation_at, mentions, statements, StmtSite};
+use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
 use crate::timers::{const_duration, non_test_functions, time_call};
 use letgo_go::ast::{CallExpr, Span, Stmt};
 use letgo_go::visit::Node;
@@ -66,7 +66,7 @@ const LONG: u64 = 60_000_000_000;
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for f in non_test_functions(cx) {
         let per_request = takes_request(cx, &f);
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             if !site.in_loop && !per_request {
                 continue;
             }

@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::registry::Rule;
-use crate::syntax::{ident_name, indentation_at, mentions, never_returns, statements, StmtSite};
+use crate::syntax::{ident_name, indentation_at, mentions, never_returns, StmtSite};
 use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -96,7 +96,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let mut field_stores: Vec<(usize, &str, Span, String)> = Vec::new();
     for f in cx.functions() {
         let src = &cx.file(f.file).src;
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let Some(def) = cancel_def(cx, f.file, site) else {
                 continue;
             };

@@ -4,11 +4,9 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
-use crate::locks::{
-    lock_call, lock_view, resolve_call, Acquire, FuncLocks, LockOp, LockView, SyncValue,
-};
+use crate::locks::{lock_call, resolve_call, Acquire, FuncLocks, LockOp, LockView, SyncValue};
 use crate::registry::Rule;
-use crate::syntax::{indentation_at, method_call, never_returns, statements};
+use crate::syntax::{indentation_at, method_call, never_returns};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
 
@@ -68,7 +66,7 @@ work that was meant to run unlocked.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let view = lock_view(cx);
+    let view = cx.locks();
     let releasers = releasers(cx, &view);
     for (fi, f) in cx.functions().iter().enumerate() {
         if view.funcs[fi].acquires.is_empty() || holds_on_purpose(cx, fi) {
@@ -133,7 +131,7 @@ fn run_by_defer(cx: &PackageContext, fi: usize) -> bool {
     let (FuncKind::Lit(lit), Some(p)) = (funcs[fi].kind, funcs[fi].parent) else {
         return false;
     };
-    statements(funcs[p].body).iter().any(|s| {
+    funcs[p].sites.clone().iter().any(|s| {
         matches!(s.stmt, Stmt::Defer(d) if matches!(&d.call.fun, Expr::FuncLit(l) if std::ptr::eq(&**l, lit)))
     })
 }
@@ -219,7 +217,8 @@ fn name_and_doc(cx: &PackageContext, fi: usize) -> Option<(String, String)> {
 
 /// The statement `x.Lock()` with this call span, as an element of a list.
 fn lock_stmt<'a>(f: &Func<'a>, call: Span) -> Option<&'a Stmt> {
-    statements(f.body)
+    f.sites
+        .clone()
         .into_iter()
         .find(|s| matches!(s.stmt, Stmt::Expr(x) if x.span() == call))
         .map(|s| s.stmt)

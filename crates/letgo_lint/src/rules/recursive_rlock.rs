@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{lock_view, place, relocks};
+use crate::locks::{place, relocks};
 use crate::registry::Rule;
 
 pub const RULE: Rule = Rule {
@@ -55,7 +55,7 @@ unlocked body is a change of its own.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let view = lock_view(cx);
+    let view = cx.locks();
     for r in relocks(cx, &view) {
         if !(r.first.read && r.read) {
             continue;

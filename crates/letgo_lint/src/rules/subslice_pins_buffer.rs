@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::owners::{grows, Owners};
 use crate::registry::Rule;
-use crate::syntax::{ident_name, statements};
+use crate::syntax::ident_name;
 use letgo_go::ast::{Decl, Expr, SliceExpr, Spec, Stmt};
 use letgo_go::token::Token;
 
@@ -69,7 +69,7 @@ struct Buffer<'s> {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let owners = Owners::new(cx);
+    let owners = cx.owners();
     let funcs = cx.functions();
     for (i, f) in funcs.iter().enumerate() {
         if cx.file(f.file).is_test {
@@ -116,7 +116,7 @@ fn diagnostic(
 fn large_buffers<'s>(cx: &PackageContext<'s>, f: &Func<'s>) -> Vec<Buffer<'s>> {
     let src = &cx.file(f.file).src;
     let mut out = Vec::new();
-    for site in statements(f.body) {
+    for site in f.sites.clone() {
         let Stmt::Assign(a) = site.stmt else { continue };
         let (Some(lhs), [rhs]) = (a.lhs.first(), &a.rhs[..]) else {
             continue;
@@ -154,7 +154,7 @@ fn pinned<'a>(
 ) -> Vec<(&'a SliceExpr, String)> {
     let src = &cx.file(funcs[i].file).src;
     let mut out = Vec::new();
-    for site in statements(funcs[i].body) {
+    for site in funcs[i].sites.clone() {
         match site.stmt {
             Stmt::Assign(a) if a.tok == Token::Assign && a.lhs.len() == a.rhs.len() => {
                 for (lhs, rhs) in a.lhs.iter().zip(&a.rhs) {

@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
 use crate::funcs::Func;
 use crate::registry::Rule;
-use crate::syntax::{statements, StmtSite};
+use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, non_test_functions,
     process_lifetime, time_call, timer_uses, unstopped_timers_leak, TimerReleased,
@@ -82,7 +82,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let leaks = unstopped_timers_leak(cx);
     let funcs = non_test_functions(cx);
     for f in &funcs {
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let diag = match local_def(cx, f.file, site.stmt, "NewTicker") {
                 Some((id, _)) => local_ticker(cx, f, site, id, leaks),
                 None if leaks => field_ticker(cx, f.file, site.stmt),

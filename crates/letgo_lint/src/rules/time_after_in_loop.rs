@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::registry::Rule;
-use crate::syntax::{indentation_at, mentions, never_returns, statements};
+use crate::syntax::{indentation_at, mentions, never_returns};
 use crate::timers::{leaking_builds, non_test_functions, time_call, unstopped_timers_leak};
 use letgo_go::ast::{CallExpr, Expr, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
@@ -83,7 +83,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         return;
     }
     for f in non_test_functions(cx) {
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let Stmt::Select(sel) = site.stmt else {
                 continue;
             };

@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::registry::Rule;
-use crate::syntax::{ident_name, indentation_at, mentions, statements, StmtSite};
+use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
 use crate::timers::{
     const_duration, forever_loop_over, leaking_builds, loop_leaves, non_test_functions,
     process_lifetime, time_call, unstopped_timers_leak,
@@ -91,7 +91,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if process_lifetime(&f.name) {
             continue;
         }
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             if let Some(d) = tick_leak(cx, &f, site) {
                 out.push(FileDiagnostic {
                     file: f.file,

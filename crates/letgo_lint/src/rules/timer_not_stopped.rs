@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
 use crate::registry::Rule;
-use crate::syntax::{statements, StmtSite};
+use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, fires_at_once, leaking_builds, local_def, non_test_functions,
     unstopped_timers_leak, TimerReleased,
@@ -82,7 +82,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         return;
     }
     for f in non_test_functions(cx) {
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let Some((id, call)) = local_def(cx, f.file, site.stmt, "NewTimer") else {
                 continue;
             };

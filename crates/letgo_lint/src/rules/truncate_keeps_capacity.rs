@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::owners::Owners;
 use crate::registry::Rule;
-use crate::syntax::{ident_name, statements};
+use crate::syntax::ident_name;
 use letgo_go::ast::{Expr, Stmt};
 use letgo_go::symbols::TypeKind;
 use letgo_go::token::Token;
@@ -60,14 +60,14 @@ its elements, which is usually what was wanted.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let owners = Owners::new(cx);
+    let owners = cx.owners();
     let funcs = cx.functions();
     for (i, f) in funcs.iter().enumerate() {
         if cx.file(f.file).is_test {
             continue;
         }
         let src = &cx.file(f.file).src;
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let Stmt::Assign(a) = site.stmt else { continue };
             let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
                 continue;

@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::funcs::Func;
 use crate::owners::{is_init, Owners};
 use crate::registry::Rule;
-use crate::syntax::{mentions, statements};
+use crate::syntax::mentions;
 use letgo_go::ast::{Expr, IndexExpr, Stmt};
 use letgo_go::visit::{inspect, Node};
 
@@ -65,13 +65,13 @@ owner's decision.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let owners = Owners::new(cx);
+    let owners = cx.owners();
     let funcs = cx.functions();
     for (i, f) in funcs.iter().enumerate() {
         if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(i) {
             continue;
         }
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let Some(ix) = insertion(site.stmt) else {
                 continue;
             };
@@ -174,7 +174,7 @@ fn keyed_by_request(cx: &PackageContext, funcs: &[Func], i: usize, key: &Expr) -
     if names.is_empty() {
         return false;
     }
-    for site in statements(funcs[i].body) {
+    for site in funcs[i].sites.clone() {
         let Stmt::Assign(a) = site.stmt else { continue };
         let from_request = a
             .rhs

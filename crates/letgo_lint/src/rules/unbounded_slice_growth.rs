@@ -4,7 +4,6 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::owners::{grows, is_init, Owners};
 use crate::registry::Rule;
-use crate::syntax::statements;
 use letgo_go::ast::{Expr, Stmt};
 use letgo_go::token::Token;
 
@@ -63,14 +62,14 @@ batches, cap its length) is the owner's decision.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let owners = Owners::new(cx);
+    let owners = cx.owners();
     let funcs = cx.functions();
     for (i, f) in funcs.iter().enumerate() {
         if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(i) {
             continue;
         }
         let src = &cx.file(f.file).src;
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let Stmt::Assign(a) = site.stmt else { continue };
             let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
                 continue;

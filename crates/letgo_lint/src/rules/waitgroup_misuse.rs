@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::funcs::FuncKind;
 use crate::locks::{sync_value, SyncKind};
 use crate::registry::Rule;
-use crate::syntax::{method_call, statements};
+use crate::syntax::method_call;
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, FuncLit, SendStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -84,12 +84,17 @@ right, but its argument may depend on what the goroutine computes.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    // Files that never mention a WaitGroup are skipped; asked once per
+    // file, not once per function.
+    let relevant: Vec<bool> = cx
+        .files()
+        .map(|(_, sf)| sf.src.contains("WaitGroup") || sf.src.contains(".Wait()"))
+        .collect();
     for (fi, f) in cx.functions().iter().enumerate() {
-        let src = &cx.file(f.file).src;
-        if !src.contains("WaitGroup") && !src.contains(".Wait()") {
+        if !relevant[f.file] {
             continue;
         }
-        for site in statements(f.body) {
+        for site in f.sites.clone() {
             let d = match site.stmt {
                 Stmt::Go(g) => match &g.call.fun {
                     Expr::FuncLit(lit) => add_inside(cx, lit),
