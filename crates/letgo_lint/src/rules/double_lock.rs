@@ -59,7 +59,7 @@ should unlock first, depends on what the lock protects.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
-    for r in relocks(cx, &view) {
+    for r in relocks(cx, view) {
         if r.first.read && r.read {
             continue; // LG112
         }

@@ -72,7 +72,7 @@ struct Edge {
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
-    let edges = edges(&view);
+    let edges = edges(view);
     for ((a, b), ab) in &edges {
         if a >= b {
             continue;

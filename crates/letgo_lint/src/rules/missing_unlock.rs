@@ -67,7 +67,7 @@ work that was meant to run unlocked.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
-    let releasers = releasers(cx, &view);
+    let releasers = releasers(cx, view);
     for (fi, f) in cx.functions().iter().enumerate() {
         if view.funcs[fi].acquires.is_empty() || holds_on_purpose(cx, fi) {
             continue;
@@ -91,7 +91,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             let ob = Unlocked {
                 cx,
-                view: &view,
+                view,
                 fi,
                 lock: &a.lock,
                 start: stmt.span(),

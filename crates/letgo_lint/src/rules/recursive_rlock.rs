@@ -56,7 +56,7 @@ unlocked body is a change of its own.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
-    for r in relocks(cx, &view) {
+    for r in relocks(cx, view) {
         if !(r.first.read && r.read) {
             continue;
         }

@@ -77,7 +77,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         }
         let buffers = large_buffers(cx, f);
         for b in &buffers {
-            for (sub, what) in pinned(cx, &owners, funcs, i, b) {
+            for (sub, what) in pinned(cx, owners, funcs, i, b) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: diagnostic(cx, f, b, sub, &what),

@@ -82,7 +82,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if !keyed && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
                 continue;
             }
-            if let Some(d) = unbounded(cx, &owners, funcs, i, ix, keyed) {
+            if let Some(d) = unbounded(cx, owners, funcs, i, ix, keyed) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),
