@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 /// How `path` is shown in output.
 pub fn display(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    match path.strip_prefix(&cwd) {
+    // Asked once: reports name thousands of paths.
+    static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+    match path.strip_prefix(cwd) {
         Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
         _ => path.display().to_string(),
     }

@@ -1,0 +1,3 @@
+module letgo/bench/profilegen
+
+go 1.27
