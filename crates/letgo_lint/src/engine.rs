@@ -9,7 +9,7 @@ use letgo_go::load::{Package, Program};
 use rayon::prelude::*;
 
 /// The rules that read the channel view.
-const CHANNEL_RULES: &[&str] = &["LG101", "LG102", "LG103", "LG104", "LG107"];
+const CHANNEL_RULES: &[&str] = &["LG101", "LG102", "LG103", "LG104", "LG107", "LG114"];
 
 /// A finding with the package and file it belongs to.
 #[derive(Debug, Clone)]

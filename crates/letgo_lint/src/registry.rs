@@ -28,6 +28,7 @@ pub static RULES: &[&Rule] = &[
     &rules::double_lock::RULE,
     &rules::recursive_rlock::RULE,
     &rules::lock_order_inversion::RULE,
+    &rules::lock_held_across_channel_op::RULE,
     &rules::waitgroup_misuse::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,

@@ -4,6 +4,7 @@ pub mod abandoned_sender;
 pub mod body_not_closed;
 pub mod double_lock;
 pub mod goroutine_ignores_context;
+pub mod lock_held_across_channel_op;
 pub mod lock_order_inversion;
 pub mod long_afterfunc_not_stopped;
 pub mod lost_cancel;
