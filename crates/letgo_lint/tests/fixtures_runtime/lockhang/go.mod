@@ -1,0 +1,3 @@
+module lockhang
+
+go 1.27
