@@ -1,6 +1,8 @@
 //! Shared by the command tests: run the built `letgo`, find the rule
 //! fixtures, find the Go toolchain, copy trees.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub use letgo_testkit::{go_binary, go_output as run_go_tool, gofmt, workspace_root};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,13 +27,6 @@ pub fn letgo(args: &[&str], cwd: &Path) -> Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
 }
 
 /// Where the rule fixtures live: `crates/letgo_lint/tests`.
@@ -66,50 +61,6 @@ pub fn fixture_packages(code: &str) -> Vec<(PathBuf, PathBuf)> {
         })
         .filter(|(_, pkg)| pkg.is_dir())
         .collect()
-}
-
-/// The Go toolchain of scripts/test, or `$LETGO_GO`; `None` (with a
-/// message) when missing, unless `LETGO_REQUIRE_GO` is set.
-pub fn go_binary() -> Option<PathBuf> {
-    let go = std::env::var_os("LETGO_GO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
-    if go.exists() {
-        return Some(go);
-    }
-    assert!(
-        std::env::var_os("LETGO_REQUIRE_GO").is_none(),
-        "Go toolchain not found at {}; run scripts/test",
-        go.display()
-    );
-    eprintln!(
-        "skipped: no Go toolchain at {} (run scripts/test)",
-        go.display()
-    );
-    None
-}
-
-/// Runs `program args` in `dir` with the go command offline; returns
-/// (success, stdout + stderr).
-pub fn run_go_tool(program: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOPROXY", "off")
-        .output()
-        .expect("the Go tool runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
-/// `gofmt` of the toolchain `go` belongs to.
-pub fn gofmt(go: &Path) -> PathBuf {
-    let (ok, root) = run_go_tool(go, Path::new("."), &["env", "GOROOT"]);
-    assert!(ok, "go env GOROOT: {root}");
-    PathBuf::from(root.trim()).join("bin/gofmt")
 }
 
 /// Copies the tree `from` into `to` (created), files and directories only.

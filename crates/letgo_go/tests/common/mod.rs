@@ -1,44 +1,10 @@
 //! Helpers shared by the tests that need the Go toolchain.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub use letgo_testkit::{go_binary, goroot, workspace_root};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The workspace root (two levels above this crate).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// The Go toolchain that `scripts/test` installs, or `$LETGO_GO`. When it is
-/// missing the test is skipped with a message, unless `LETGO_REQUIRE_GO` is
-/// set (as the test script sets it), in which case the test fails.
-pub fn go_binary() -> Option<PathBuf> {
-    let go = std::env::var_os("LETGO_GO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
-    if go.exists() {
-        return Some(go);
-    }
-    if std::env::var_os("LETGO_REQUIRE_GO").is_some() {
-        panic!(
-            "Go toolchain not found at {}; run scripts/test",
-            go.display()
-        );
-    }
-    eprintln!(
-        "skipped: no Go toolchain at {} (run scripts/test)",
-        go.display()
-    );
-    None
-}
-
-pub fn goroot(go: &Path) -> PathBuf {
-    let out = Command::new(go).args(["env", "GOROOT"]).output().unwrap();
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
 
 /// Every regular `.go` file under `dir`, sorted.
 pub fn go_files(dir: &Path) -> Vec<PathBuf> {

@@ -1,12 +1,13 @@
 //! Shared by the fixture tests: load a fixture package, run rules, read
 //! `// want "LG103"` expectations, find the Go toolchain.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub use letgo_testkit::{go_binary, go_output as go, gofmt, workspace_root};
 
 use letgo_go::load::{load, LoadOptions, Program};
 use letgo_lint::engine::{check, Finding};
 use letgo_lint::selection::Selection;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -19,13 +20,6 @@ pub fn fixture_modules() -> Vec<PathBuf> {
         .iter()
         .map(|m| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(m))
         .collect()
-}
-
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
 }
 
 /// Loads `dir` and runs the rules matching `codes`.
@@ -77,49 +71,4 @@ pub fn wanted(program: &Program) -> Vec<(String, u32, String)> {
 
 fn file_name(p: &Path) -> String {
     p.file_name().unwrap().to_string_lossy().into_owned()
-}
-
-/// The Go toolchain of scripts/test, or `$LETGO_GO`; `None` (with a
-/// message) when missing, unless `LETGO_REQUIRE_GO` is set.
-pub fn go_binary() -> Option<PathBuf> {
-    let go = std::env::var_os("LETGO_GO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
-    if go.exists() {
-        return Some(go);
-    }
-    if std::env::var_os("LETGO_REQUIRE_GO").is_some() {
-        panic!(
-            "Go toolchain not found at {}; run scripts/test",
-            go.display()
-        );
-    }
-    eprintln!(
-        "skipped: no Go toolchain at {} (run scripts/test)",
-        go.display()
-    );
-    None
-}
-
-/// Runs the go command in `dir`, offline, and returns (success, output).
-pub fn go(go: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(go)
-        .args(args)
-        .current_dir(dir)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOPROXY", "off")
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
-pub fn gofmt(go_bin: &Path) -> PathBuf {
-    let out = Command::new(go_bin)
-        .args(["env", "GOROOT"])
-        .output()
-        .unwrap();
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("bin/gofmt")
 }

@@ -1,7 +1,9 @@
 //! Builds and runs the leaky Go program in `tests/fixtures/leaky` once per
 //! test binary, and hands its profiles to the tests. Shared with the
 //! `letgo` crate's command-line tests (included by path).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub use letgo_testkit::{go_binary, go_command};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,44 +18,6 @@ pub fn fixture_dir() -> PathBuf {
         .join("../letgo_runtime/tests/fixtures/leaky")
         .canonicalize()
         .expect("the leaky fixture exists")
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("the workspace root exists")
-}
-
-/// The Go toolchain: `$LETGO_GO` or the one `scripts/test` installs. When
-/// it is missing the test is skipped with a message, unless
-/// `LETGO_REQUIRE_GO` is set, in which case the test fails.
-pub fn go_binary() -> Option<PathBuf> {
-    let go = std::env::var_os("LETGO_GO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
-    if go.exists() {
-        return Some(go);
-    }
-    assert!(
-        std::env::var_os("LETGO_REQUIRE_GO").is_none(),
-        "Go toolchain not found at {}; run scripts/test",
-        go.display()
-    );
-    eprintln!(
-        "skipped: no Go toolchain at {} (run scripts/test)",
-        go.display()
-    );
-    None
-}
-
-/// A `go` command with the environment the repo's Go programs need.
-pub fn go_command(go: &Path) -> Command {
-    let mut cmd = Command::new(go);
-    cmd.env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOPROXY", "off");
-    cmd
 }
 
 /// The program's run: its binary and the profiles it wrote.

@@ -1,0 +1,71 @@
+//! Test support shared by letgo's crates (a dev-dependency only): where
+//! the workspace is, and the Go toolchain that `scripts/test` installs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root exists")
+}
+
+/// The Go toolchain: `$LETGO_GO`, or the one `scripts/test` installs in
+/// `.tools/go`. When it is missing the calling test is skipped with a
+/// message, unless `LETGO_REQUIRE_GO` is set (as `scripts/test` sets it),
+/// in which case the test fails.
+pub fn go_binary() -> Option<PathBuf> {
+    let go = std::env::var_os("LETGO_GO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
+    if go.exists() {
+        return Some(go);
+    }
+    assert!(
+        std::env::var_os("LETGO_REQUIRE_GO").is_none(),
+        "Go toolchain not found at {}; run scripts/test",
+        go.display()
+    );
+    eprintln!(
+        "skipped: no Go toolchain at {} (run scripts/test)",
+        go.display()
+    );
+    None
+}
+
+/// A command for a Go tool (`go`, `gofmt`, a built program) with the
+/// environment the repo's Go programs need: this toolchain, no module
+/// proxy (there is no network), modules as they are.
+pub fn go_command(program: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off");
+    cmd
+}
+
+/// Runs `program args` in `dir`; returns (success, stdout + stderr).
+pub fn go_output(program: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = go_command(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the Go tool runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// `$(go env GOROOT)` of the toolchain `go`.
+pub fn goroot(go: &Path) -> PathBuf {
+    let (ok, root) = go_output(go, Path::new("."), &["env", "GOROOT"]);
+    assert!(ok, "go env GOROOT: {root}");
+    PathBuf::from(root.trim())
+}
+
+/// The `gofmt` of the toolchain `go` belongs to.
+pub fn gofmt(go: &Path) -> PathBuf {
+    goroot(go).join("bin/gofmt")
+}
