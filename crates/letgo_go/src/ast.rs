@@ -418,9 +418,8 @@ pub struct IfStmt {
 #[derive(Debug, Clone)]
 pub struct CaseClause {
     pub pos: u32,
-    /// Empty for `default`.
+    /// Empty for `default` (a `case` always has at least one expression).
     pub list: Vec<Expr>,
-    pub is_default: bool,
     pub colon: u32,
     pub body: Vec<Stmt>,
 }
@@ -698,6 +697,10 @@ impl<C> ClauseBlock<C> {
 }
 
 impl CaseClause {
+    pub fn is_default(&self) -> bool {
+        self.list.is_empty()
+    }
+
     pub fn end(&self) -> u32 {
         self.body.last().map_or(self.colon + 1, Stmt::end)
     }

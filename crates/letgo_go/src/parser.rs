@@ -519,11 +519,7 @@ impl<'a> Parser<'a> {
         let rbrace = self.expect(Token::Rbrace)?;
         Ok(Expr::StructType(Box::new(StructType {
             pos,
-            fields: FieldList {
-                opening: Some(lbrace),
-                list,
-                closing: Some(rbrace),
-            },
+            fields: delimited(lbrace, list, rbrace),
         })))
     }
 
@@ -752,11 +748,7 @@ impl<'a> Parser<'a> {
             self.error(rbrack, "empty type parameter list")?;
             return Ok(None);
         }
-        Ok(Some(FieldList {
-            opening: Some(lbrack),
-            list,
-            closing: Some(rbrack),
-        }))
+        Ok(Some(delimited(lbrack, list, rbrack)))
     }
 
     /// A parenthesized parameter list; `...T` is allowed last only in
@@ -768,11 +760,7 @@ impl<'a> Parser<'a> {
             list = self.parse_parameter_list(None, None, Token::Rparen, dddok)?;
         }
         let rparen = self.expect(Token::Rparen)?;
-        Ok(FieldList {
-            opening: Some(lparen),
-            list,
-            closing: Some(rparen),
-        })
+        Ok(delimited(lparen, list, rparen))
     }
 
     fn parse_params(&mut self) -> PResult<FieldList> {
@@ -938,11 +926,7 @@ impl<'a> Parser<'a> {
         let rbrace = self.expect(Token::Rbrace)?;
         Ok(Expr::InterfaceType(Box::new(InterfaceType {
             pos,
-            methods: FieldList {
-                opening: Some(lbrace),
-                list,
-                closing: Some(rbrace),
-            },
+            methods: delimited(lbrace, list, rbrace),
         })))
     }
 
@@ -1689,7 +1673,6 @@ impl<'a> Parser<'a> {
     fn parse_case_clause(&mut self) -> PResult<CaseClause> {
         let pos = self.pos;
         let mut list = Vec::new();
-        let is_default = self.tok != Token::Case;
         if self.tok == Token::Case {
             self.next();
             list = self.parse_list(true)?;
@@ -1701,7 +1684,6 @@ impl<'a> Parser<'a> {
         Ok(CaseClause {
             pos,
             list,
-            is_default,
             colon,
             body,
         })
@@ -2050,11 +2032,7 @@ impl<'a> Parser<'a> {
     ) -> PResult<TypeSpec> {
         let list = self.parse_parameter_list(Some(name0), typ0, Token::Rbrack, false)?;
         let close = self.expect(Token::Rbrack)?;
-        let type_params = Some(FieldList {
-            opening: Some(open),
-            list,
-            closing: Some(close),
-        });
+        let type_params = Some(delimited(open, list, close));
         let mut assign = None;
         if self.tok == Token::Assign {
             assign = Some(self.pos);
@@ -2254,6 +2232,15 @@ impl<'a> Parser<'a> {
 /// after it.
 fn is_decl_start_or_func(t: Token) -> bool {
     is_decl_start(t) || t == Token::Func
+}
+
+/// A field list between delimiters: `(...)`, `[...]` or `{...}`.
+fn delimited(opening: u32, list: Vec<Field>, closing: u32) -> FieldList {
+    FieldList {
+        opening: Some(opening),
+        list,
+        closing: Some(closing),
+    }
 }
 
 fn unnamed_field(typ: Expr) -> Field {

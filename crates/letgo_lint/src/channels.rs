@@ -239,6 +239,20 @@ struct Collector<'c, 'a> {
 }
 
 impl<'a> Collector<'_, 'a> {
+    /// Walks function `f` from its top, in the flow of no goroutine of ours.
+    fn walk_function(&mut self, f: &Func<'a>) {
+        self.function = f.name.clone();
+        let ctx = Ctx {
+            file: f.file,
+            goroutine: None,
+            in_loop: false,
+            range_over: None,
+            sig: f.typ,
+            depth: 0,
+        };
+        self.block(f.body, ctx);
+    }
+
     fn src(&self, file: usize) -> &'a str {
         &self.cx.file(file).src
     }
@@ -839,16 +853,7 @@ fn local_channels<'a>(
                 Matcher::Ident(name.to_string()),
                 channel,
             );
-            c.function = f.name.clone();
-            let ctx = Ctx {
-                file: f.file,
-                goroutine: None,
-                in_loop: false,
-                range_over: None,
-                sig: f.typ,
-                depth: 0,
-            };
-            c.block(f.body, ctx);
+            c.walk_function(f);
             out.push(c.channel);
         }
     }
@@ -1043,16 +1048,7 @@ fn walk_package<'a>(
         if !names.iter().any(|n| text.contains(n.as_str())) {
             continue;
         }
-        c.function = f.name.clone();
-        let ctx = Ctx {
-            file: f.file,
-            goroutine: None,
-            in_loop: false,
-            range_over: None,
-            sig: f.typ,
-            depth: 0,
-        };
-        c.block(f.body, ctx);
+        c.walk_function(f);
     }
     // Struct literals may make the channel: `&S{ch: make(chan T)}`.
     composite_origins(cx, &mut c);

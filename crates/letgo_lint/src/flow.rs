@@ -268,7 +268,7 @@ impl<'a> Walker<'_, 'a> {
         let mut carried = false;
         let mut has_default = false;
         for c in clauses {
-            has_default |= c.is_default;
+            has_default |= c.is_default();
             let p = (pending || carried) && !c.list.iter().any(|x| self.ob.meets_expr(x));
             let end = self.list(&c.body, p);
             let falls = matches!(c.body.last(), Some(Stmt::Branch(b)) if b.tok == letgo_go::token::Token::Fallthrough);

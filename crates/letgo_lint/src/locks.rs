@@ -742,12 +742,12 @@ impl Walker<'_, '_, '_> {
             Stmt::Switch(sw) => {
                 let held = self.opt(sw.init.as_ref(), held)?;
                 let held = self.exprs(sw.tag.iter(), held, s.span());
-                let default = sw.body.clauses.iter().any(|c| c.is_default);
+                let default = sw.body.clauses.iter().any(|c| c.is_default());
                 self.clauses(sw.body.clauses.iter().map(|c| &c.body[..]), held, default)
             }
             Stmt::TypeSwitch(sw) => {
                 let held = self.opt(sw.init.as_ref(), held)?;
-                let default = sw.body.clauses.iter().any(|c| c.is_default);
+                let default = sw.body.clauses.iter().any(|c| c.is_default());
                 self.clauses(sw.body.clauses.iter().map(|c| &c.body[..]), held, default)
             }
             Stmt::Select(sel) => {
