@@ -19,11 +19,11 @@
 //! ```
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
 use std::sync::Arc;
 
 use crate::error::{ErrorKind, Result};
+use crate::fxhash::FxBuildHasher;
 use crate::gostr::unquote_prefix;
 use crate::input::is_goroutine_header_start;
 use crate::lines::LineReader;
@@ -331,39 +331,12 @@ impl WaitState {
 
 /// Shares repeated names between frames.
 #[derive(Debug, Default)]
-struct Interner {
-    set: HashSet<Arc<str>, BuildHasherDefault<FxHasher>>,
-}
-
-/// The Fx hash (as in rustc): names are hashed once per frame, and the
-/// default SipHash costs a visible share of parsing time on large dumps.
-/// Collision attacks only slow the interner down, which is capped in size.
-#[derive(Debug, Default, Clone, Copy)]
-struct FxHasher {
-    hash: u64,
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.hash = (self.hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.hash = (self.hash.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
+pub(crate) struct Interner {
+    set: HashSet<Arc<str>, FxBuildHasher>,
 }
 
 impl Interner {
-    fn intern(&mut self, s: &str) -> Arc<str> {
+    pub(crate) fn intern(&mut self, s: &str) -> Arc<str> {
         if let Some(shared) = self.set.get(s) {
             return Arc::clone(shared);
         }
@@ -376,16 +349,16 @@ impl Interner {
 }
 
 /// The parts of a goroutine header line.
-struct Header {
-    id: u64,
+pub(crate) struct Header {
+    pub(crate) id: u64,
     gp: Option<u64>,
     m: Option<Option<u64>>,
-    state: WaitState,
-    labels: Vec<(String, String)>,
+    pub(crate) state: WaitState,
+    pub(crate) labels: Vec<(String, String)>,
 }
 
 /// Parses `goroutine N [gp=… m=… mp=…] [state] [{labels}]:`.
-fn parse_header(line: &str, interner: &mut Interner) -> Option<Header> {
+pub(crate) fn parse_header(line: &str, interner: &mut Interner) -> Option<Header> {
     let rest = line.strip_prefix("goroutine ")?;
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let id = rest.get(..digits)?.parse().ok()?;
@@ -463,7 +436,7 @@ fn label_token<'a>(s: &'a str, stops: &[char]) -> Option<(String, &'a str)> {
     Some((s.get(..end)?.to_string(), s.get(end..)?))
 }
 
-fn parse_hex(s: &str) -> Option<u64> {
+pub(crate) fn parse_hex(s: &str) -> Option<u64> {
     u64::from_str_radix(s.strip_prefix("0x")?, 16).ok()
 }
 
@@ -485,12 +458,33 @@ impl<R: BufRead> GoroutineDumpReader<R> {
     /// Reads tracebacks from `reader` (already un-gzipped; see
     /// [`crate::open`] for gzip and size caps).
     pub fn new(name: impl Into<Arc<str>>, reader: R) -> Self {
+        Self::from_lines(LineReader::new(name.into(), reader))
+    }
+
+    /// Reads a piece of a larger input that starts after `lines` lines and
+    /// `byte` bytes of it; errors name positions in the whole input.
+    pub fn starting_at(name: impl Into<Arc<str>>, reader: R, lines: u64, byte: u64) -> Self {
+        Self::from_lines(LineReader::starting_at(name.into(), reader, lines, byte))
+    }
+
+    fn from_lines(lines: LineReader<R>) -> Self {
         GoroutineDumpReader {
-            lines: LineReader::new(name.into(), reader),
+            lines,
             interner: Interner::default(),
             preamble: Vec::new(),
             seen_goroutine: false,
             failed: false,
+        }
+    }
+
+    /// The input itself when nothing has been read from it yet, so that a
+    /// caller can read it in chunks on several threads ([`crate::Chunker`]);
+    /// otherwise the reader back.
+    pub fn into_unread(self) -> std::result::Result<R, Self> {
+        if self.lines.is_unread() && !self.failed {
+            Ok(self.lines.into_inner())
+        } else {
+            Err(self)
         }
     }
 
@@ -690,7 +684,7 @@ impl<R: BufRead> Iterator for GoroutineDumpReader<R> {
 }
 
 /// `...N frames elided...`.
-fn parse_elided(line: &str) -> Option<u64> {
+pub(crate) fn parse_elided(line: &str) -> Option<u64> {
     line.strip_prefix("...")?
         .strip_suffix(" frames elided...")?
         .parse()
@@ -699,7 +693,7 @@ fn parse_elided(line: &str) -> Option<u64> {
 
 /// Splits `pkg.(*T).M[...](0x1, {0x2})` into the function and the text
 /// inside the last, outermost parentheses.
-fn split_call(line: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_call(line: &str) -> Option<(&str, &str)> {
     let body = line.strip_suffix(')')?;
     let mut depth = 0u32;
     for (i, c) in body.char_indices().rev() {

@@ -19,7 +19,9 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Limits that protect against hostile or broken inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeOptions {
-    /// The most bytes an input may decode to (after gzip), 1 GiB by default.
+    /// The most bytes an input may decode to, 1 GiB by default: any gzipped
+    /// input, and plain inputs decoded in memory. A plain goroutine dump is
+    /// streamed in bounded memory and read whatever its size.
     pub max_decoded_bytes: u64,
 }
 
@@ -186,6 +188,29 @@ impl<R: BufRead> InputReader<R> {
         })
     }
 
+    /// Sets the cap on decoded bytes: lifted (`u64::MAX`) for a plain input
+    /// that is streamed rather than held in memory. Fails if more than
+    /// `limit` bytes have been read already.
+    pub fn set_limit(&mut self, limit: u64) -> Result<()> {
+        self.limit = limit;
+        match self.produced > limit {
+            true => Err(self.too_large()),
+            false => Ok(()),
+        }
+    }
+
+    fn too_large(&self) -> Error {
+        Error::new(
+            &self.name,
+            Position::Byte(self.limit),
+            ErrorKind::TooLarge,
+            format!(
+                "at most {} decoded bytes (the configured cap; a gzip bomb or an oversized profile?)",
+                self.limit
+            ),
+        )
+    }
+
     /// Whether the input is gzip-compressed.
     pub fn is_gzip(&self) -> bool {
         matches!(self.layer, Layer::Gzip(_))
@@ -241,15 +266,7 @@ impl<R: BufRead> Read for InputReader<R> {
         };
         self.produced += n as u64;
         if self.produced > self.limit {
-            return Err(io::Error::other(Error::new(
-                &self.name,
-                Position::Byte(self.limit),
-                ErrorKind::TooLarge,
-                format!(
-                    "at most {} decoded bytes (the configured cap; a gzip bomb or an oversized profile?)",
-                    self.limit
-                ),
-            )));
+            return Err(io::Error::other(self.too_large()));
         }
         Ok(n)
     }

@@ -17,7 +17,9 @@
 
 mod builder;
 mod dump;
+mod dump_blocks;
 mod error;
+mod fxhash;
 mod gostr;
 mod input;
 mod legacy;
@@ -34,7 +36,9 @@ pub use dump::{
     Ancestor, Arg, CreatedBy, Elision, Frame, FrameRegisters, Goroutine, GoroutineDump,
     GoroutineDumpReader, WaitKind, WaitState,
 };
+pub use dump_blocks::{Block, BlockReader, Chunk, Chunker, QuickGoroutine};
 pub use error::{Error, ErrorKind, Position, Result};
+pub use fxhash::{FxBuildHasher, FxHasher};
 pub use input::{read_all, DecodeOptions, Format, InputReader};
 pub use legacy::{CountProfile, CountRecord, HeapCounts, HeapRecord, HeapText, PcFrame};
 pub use profile::{Label, LabelValue, MappingView, Profile, ResolvedFrame, Stack, ValueType};
@@ -85,11 +89,20 @@ pub fn open<R: BufRead>(
 ) -> Result<Opened<R>> {
     let name = name.into();
     let mut input = InputReader::new(Arc::clone(&name), reader, options)?;
+    let plain = !input.is_gzip();
+    if plain {
+        // Sniff first: a plain traceback is streamed in bounded memory, so
+        // its size is no threat and it is read whatever its size.
+        input.set_limit(u64::MAX)?;
+    }
     let mut head = Vec::new();
     if let Err(e) = (&mut input).take(SNIFF_LEN).read_to_end(&mut head) {
         return Err(Error::from_io(&name, Position::Byte(head.len() as u64), e));
     }
     let format = sniff_or_error(&name, &head)?;
+    if plain && format != Format::Traceback {
+        input.set_limit(options.max_decoded_bytes)?;
+    }
     let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
     Ok(match format {
         Format::Protobuf => Opened::Profile(decode_protobuf_stream(&name, stream)?),

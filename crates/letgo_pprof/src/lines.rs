@@ -28,13 +28,20 @@ pub(crate) struct LineReader<R> {
 
 impl<R: BufRead> LineReader<R> {
     pub(crate) fn new(name: Arc<str>, reader: R) -> Self {
+        Self::starting_at(name, reader, 0, 0)
+    }
+
+    /// A reader of text that starts after `lines` lines and `byte` bytes of
+    /// the input, so that errors in a piece of a dump name the whole dump's
+    /// line and byte.
+    pub(crate) fn starting_at(name: Arc<str>, reader: R, lines: u64, byte: u64) -> Self {
         LineReader {
             reader,
             name,
             text: String::new(),
-            offset: 0,
-            next_offset: 0,
-            line_no: 0,
+            offset: byte,
+            next_offset: byte,
+            line_no: lines,
             newline: true,
             pushed_back: false,
         }
@@ -76,6 +83,16 @@ impl<R: BufRead> LineReader<R> {
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
         Ok(true)
+    }
+
+    /// Whether nothing has been read yet.
+    pub(crate) fn is_unread(&self) -> bool {
+        self.line_no == 0 && !self.pushed_back
+    }
+
+    /// The underlying reader, with whatever it has not handed out yet.
+    pub(crate) fn into_inner(self) -> R {
+        self.reader
     }
 
     /// Makes the next [`LineReader::advance`] return the current line again.

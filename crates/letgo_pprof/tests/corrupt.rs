@@ -273,6 +273,31 @@ fn gzip_bomb_stops_at_the_cap() {
 }
 
 #[test]
+fn plain_dumps_stream_past_the_cap_and_gzipped_ones_stop() {
+    let mut dump = String::new();
+    for id in 1..=2000 {
+        dump.push_str(&format!(
+            "goroutine {id} [select]:\nmain.f()\n\t/a.go:1 +0x1\n\n"
+        ));
+    }
+    let options = DecodeOptions {
+        max_decoded_bytes: 10_000,
+    };
+    assert!(dump.len() > 10_000);
+    // A plain dump is streamed in bounded memory, so its size is no threat.
+    let Ok(Document::Goroutines(d)) = read("dump.txt", dump.as_bytes(), &options) else {
+        panic!("a plain dump past the cap should read");
+    };
+    assert_eq!(d.goroutines.len(), 2000);
+    // A gzipped one may be a bomb: the cap holds.
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(dump.as_bytes()).expect("write");
+    let gz = enc.finish().expect("finish");
+    let err = read("dump.txt.gz", gz.as_slice(), &options).expect_err("capped");
+    assert_eq!(err.kind, ErrorKind::TooLarge, "{err}");
+}
+
+#[test]
 fn flipped_bytes_never_panic() {
     let files = [
         "go1.27/goroutine.pb.gz",

@@ -1,0 +1,501 @@
+//! Reading a big traceback fast, on several threads.
+//!
+//! A dump of a million goroutines is a few gigabytes of text in which a few
+//! thousand stacks repeat. [`Chunker`] cuts the input into chunks that start
+//! at goroutine headers, so that threads can take whole chunks; within a
+//! chunk, [`BlockReader`] reads one goroutine block at a time and, for a
+//! plain block (frames, `created by`, elision marks), only parses the header
+//! and builds a *stack key*: the wait reason, functions and `file:line`s,
+//! without the arguments, pc offsets and goroutine ids that differ between
+//! goroutines at the same stack. A caller that has seen the key before needs
+//! nothing else; otherwise it parses the block in full with
+//! [`BlockReader::parse`], which is the [`GoroutineDumpReader`] itself, so
+//! both paths read every block the same way.
+
+use std::io::{BufRead, Read};
+use std::sync::Arc;
+
+use memchr::{memchr, memmem};
+
+use crate::dump::{parse_elided, parse_header, parse_hex, split_call, Interner};
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::input::is_goroutine_header_start;
+use crate::{Goroutine, GoroutineDumpReader, WaitState};
+
+/// The size a chunk is filled to before it is cut at a goroutine header: big
+/// enough that per-chunk costs vanish, small enough that the few chunks in
+/// flight cost little memory.
+pub const CHUNK_BYTES: usize = 4 << 20;
+
+/// A chunk grows past [`CHUNK_BYTES`] until it can end at a goroutine
+/// header; a goroutine block this long is not a traceback.
+const MAX_CHUNK_BYTES: usize = 64 << 20;
+
+/// A piece of a traceback that starts at a goroutine header (or at the start
+/// of the input) and ends just before one (or at the end of the input).
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The chunk's place in the input, from 0.
+    pub index: usize,
+    /// The offset of its first byte in the (decoded) input.
+    pub byte: u64,
+    /// Its bytes.
+    pub data: Vec<u8>,
+}
+
+/// Cuts a traceback into [`Chunk`]s.
+pub struct Chunker<R> {
+    reader: R,
+    name: Arc<str>,
+    /// Bytes read past the last cut, the start of the next chunk.
+    carry: Vec<u8>,
+    byte: u64,
+    index: usize,
+    eof: bool,
+}
+
+impl<R: BufRead> Chunker<R> {
+    /// Reads `reader` (already un-gzipped), naming it `name` in errors.
+    pub fn new(name: impl Into<Arc<str>>, reader: R) -> Self {
+        Chunker {
+            reader,
+            name: name.into(),
+            carry: Vec::new(),
+            byte: 0,
+            index: 0,
+            eof: false,
+        }
+    }
+
+    /// The next chunk, read into `buffer` (a spent chunk's, to save
+    /// allocating); `None` at the end of input.
+    pub fn next_chunk(&mut self, mut buffer: Vec<u8>) -> Result<Option<Chunk>> {
+        buffer.clear();
+        buffer.append(&mut self.carry);
+        let mut target = CHUNK_BYTES;
+        loop {
+            self.fill(&mut buffer, target)?;
+            if self.eof {
+                return Ok((!buffer.is_empty()).then(|| self.emit(buffer)));
+            }
+            if let Some(cut) = last_header_start(&buffer) {
+                self.carry.extend_from_slice(&buffer[cut..]);
+                buffer.truncate(cut);
+                return Ok(Some(self.emit(buffer)));
+            }
+            if target >= MAX_CHUNK_BYTES {
+                return Err(Error::new(
+                    &self.name,
+                    Position::Byte(self.byte),
+                    ErrorKind::Syntax,
+                    format!(
+                        "a goroutine header `goroutine N [state]:` within {} MiB",
+                        MAX_CHUNK_BYTES >> 20
+                    ),
+                ));
+            }
+            target *= 2;
+        }
+    }
+
+    /// Reads until `buffer` holds `target` bytes or the input ends.
+    fn fill(&mut self, buffer: &mut Vec<u8>, target: usize) -> Result<()> {
+        let want = target.saturating_sub(buffer.len());
+        if want == 0 || self.eof {
+            return Ok(());
+        }
+        let read = (&mut self.reader)
+            .take(want as u64)
+            .read_to_end(buffer)
+            .map_err(|e| {
+                let at = self.byte + buffer.len() as u64;
+                Error::from_io(&self.name, Position::Byte(at), e)
+            })?;
+        self.eof = read < want;
+        Ok(())
+    }
+
+    fn emit(&mut self, data: Vec<u8>) -> Chunk {
+        let chunk = Chunk {
+            index: self.index,
+            byte: self.byte,
+            data,
+        };
+        self.index += 1;
+        self.byte += chunk.data.len() as u64;
+        chunk
+    }
+}
+
+/// The start of the last complete goroutine header line after the first
+/// byte of `buffer`.
+fn last_header_start(buffer: &[u8]) -> Option<usize> {
+    memmem::rfind_iter(buffer, b"\ngoroutine ")
+        .map(|newline| newline + 1)
+        .find(|&start| is_goroutine_header_start(&buffer[start..]))
+}
+
+/// One goroutine's lines in a chunk (or, at the start of an input, the lines
+/// before the first goroutine).
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// The lines, each with its line ending.
+    pub text: &'a [u8],
+    /// How many lines of the chunk come before it.
+    pub line: u64,
+    /// Its offset in the chunk.
+    pub offset: usize,
+}
+
+/// The header of a goroutine whose stack is told by its key alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickGoroutine {
+    /// The goroutine id.
+    pub id: u64,
+    /// Its wait state.
+    pub state: WaitState,
+    /// Its pprof labels.
+    pub labels: Vec<(String, String)>,
+}
+
+/// What [`BlockReader::next_block`] found.
+#[derive(Debug)]
+pub struct ScannedBlock<'a> {
+    /// The block.
+    pub block: Block<'a>,
+    /// How many line endings it holds.
+    pub newlines: u64,
+    /// The header of a plain block, whose stack [`BlockReader::key`] tells;
+    /// `None` when the block needs [`BlockReader::parse`].
+    pub quick: Option<QuickGoroutine>,
+}
+
+/// Reads the goroutine blocks of a chunk; one per thread.
+#[derive(Default)]
+pub struct BlockReader {
+    interner: Interner,
+    key: Vec<u8>,
+}
+
+impl BlockReader {
+    /// A reader with an empty name table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The block starting at `data[start..]`, up to the next goroutine
+    /// header; `None` at the end of `data`. Fills [`BlockReader::key`] when
+    /// the block is plain.
+    pub fn next_block<'a>(
+        &mut self,
+        data: &'a [u8],
+        start: usize,
+        line: u64,
+    ) -> Option<ScannedBlock<'a>> {
+        if start >= data.len() {
+            return None;
+        }
+        let (first, mut pos, mut newlines) = next_line(data, start);
+        let mut quick = self.header(first);
+        let mut stack = StackKey::new(&mut self.key, quick.as_ref());
+        while pos < data.len() {
+            let (text, next, newline) = next_line(data, pos);
+            if is_goroutine_header_start(text) {
+                break;
+            }
+            if quick.is_some() && !stack.push_line(text) {
+                quick = None;
+            }
+            pos = next;
+            newlines += newline;
+        }
+        if !stack.is_complete() {
+            quick = None;
+        }
+        Some(ScannedBlock {
+            block: Block {
+                text: &data[start..pos],
+                line,
+                offset: start,
+            },
+            newlines,
+            quick,
+        })
+    }
+
+    /// The stack key of the last plain block: its wait reason, then each
+    /// frame's function and `file:line`, the `created by` function and
+    /// `file:line`, and elision marks, one per line. Two goroutines with the
+    /// same key have the same state and stack.
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// Parses a block in full, for an input named `name` whose chunk starts
+    /// at `chunk_line` and `chunk_byte`.
+    pub fn parse(
+        &mut self,
+        name: &Arc<str>,
+        block: Block<'_>,
+        chunk_line: u64,
+        chunk_byte: u64,
+    ) -> Result<Vec<Goroutine>> {
+        GoroutineDumpReader::starting_at(
+            Arc::clone(name),
+            block.text,
+            chunk_line + block.line,
+            chunk_byte + block.offset as u64,
+        )
+        .collect()
+    }
+
+    /// The header line's goroutine, if it is a header.
+    fn header(&mut self, line: &[u8]) -> Option<QuickGoroutine> {
+        if !is_goroutine_header_start(line) {
+            return None;
+        }
+        let header = parse_header(std::str::from_utf8(line).ok()?, &mut self.interner)?;
+        Some(QuickGoroutine {
+            id: header.id,
+            state: header.state,
+            labels: header.labels,
+        })
+    }
+}
+
+/// The line at `data[start..]` without its ending, where the next starts,
+/// and whether it had a newline.
+fn next_line(data: &[u8], start: usize) -> (&[u8], usize, u64) {
+    let rest = &data[start..];
+    match memchr(b'\n', rest) {
+        Some(end) => {
+            let text = &rest[..end];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            (text, start + end + 1, 1)
+        }
+        None => (rest, data.len(), 0),
+    }
+}
+
+/// Builds a stack key line by line, and says when a line is outside what a
+/// key can tell (the block then needs the full parser).
+struct StackKey<'k> {
+    key: &'k mut Vec<u8>,
+    /// A frame or `created by` line was read; its `file:line` comes next.
+    wants_location: bool,
+    /// The blank line that ends a goroutine was read.
+    ended: bool,
+}
+
+impl<'k> StackKey<'k> {
+    fn new(key: &'k mut Vec<u8>, quick: Option<&QuickGoroutine>) -> Self {
+        key.clear();
+        if let Some(q) = quick {
+            key.extend_from_slice(q.state.reason.as_bytes());
+            key.push(b'\n');
+        }
+        StackKey {
+            key,
+            wants_location: false,
+            ended: false,
+        }
+    }
+
+    /// Adds one body line; false when the line needs the full parser.
+    fn push_line(&mut self, line: &[u8]) -> bool {
+        if self.ended {
+            return line.is_empty();
+        }
+        if self.wants_location {
+            self.wants_location = false;
+            return self.push_location(line);
+        }
+        if line.is_empty() {
+            self.ended = true;
+            return true;
+        }
+        if let Some(rest) = line.strip_prefix(b"created by ") {
+            self.wants_location = true;
+            return self.push(b"created by ", created_by_function(rest));
+        }
+        if line == b"...additional frames elided..." || is_elision(line) {
+            return self.push(b"", line);
+        }
+        if line.starts_with(b"\t")
+            || line.starts_with(b"[originating from goroutine ")
+            || line.starts_with(b"non-Go function at pc=")
+        {
+            return false;
+        }
+        let Some(function) = std::str::from_utf8(line).ok().and_then(split_call) else {
+            return false;
+        };
+        self.wants_location = true;
+        self.push(b"", function.0.as_bytes())
+    }
+
+    /// Adds `\tfile:line` of a frame, without the pc offset and registers
+    /// that differ between goroutines.
+    fn push_location(&mut self, line: &[u8]) -> bool {
+        let Some(text) = line.strip_prefix(b"\t") else {
+            return false;
+        };
+        let Some(location) = std::str::from_utf8(text).ok().and_then(strip_pc_words) else {
+            return false;
+        };
+        let valid_line = location
+            .rsplit_once(':')
+            .is_some_and(|(_, n)| n.parse::<u32>().is_ok());
+        valid_line && self.push(b"\t", location.as_bytes())
+    }
+
+    fn push(&mut self, prefix: &[u8], text: &[u8]) -> bool {
+        self.key.extend_from_slice(prefix);
+        self.key.extend_from_slice(text);
+        self.key.push(b'\n');
+        true
+    }
+
+    /// Whether every frame got its location line.
+    fn is_complete(&self) -> bool {
+        !self.wants_location
+    }
+}
+
+/// `F` of `created by F in goroutine N`, as [`GoroutineDumpReader`] reads it.
+fn created_by_function(rest: &[u8]) -> &[u8] {
+    if let Some(at) = memmem::rfind(rest, b" in goroutine ") {
+        let parent = &rest[at + b" in goroutine ".len()..];
+        if std::str::from_utf8(parent).is_ok_and(|n| n.parse::<u64>().is_ok()) {
+            return &rest[..at];
+        }
+    }
+    rest
+}
+
+fn is_elision(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok_and(|l| parse_elided(l).is_some())
+}
+
+/// `file:line` without the trailing `+0x…`, `fp=…`, `sp=…` and `pc=…`
+/// words; `None` if one of them is not valid hex (the full parser then
+/// reports it).
+fn strip_pc_words(mut text: &str) -> Option<&str> {
+    while let Some((head, word)) = text.rsplit_once(' ') {
+        let hex = word
+            .strip_prefix('+')
+            .or_else(|| word.strip_prefix("fp="))
+            .or_else(|| word.strip_prefix("sp="))
+            .or_else(|| word.strip_prefix("pc="));
+        match hex {
+            Some(hex) => parse_hex(hex)?,
+            None => break,
+        };
+        text = head;
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DUMP: &str = "panic: boom\n\n\
+goroutine 7 [chan receive, 3 minutes]:\n\
+main.worker(0x1, {0x2, 0x3})\n\
+\t/src/main.go:20 +0x2d\n\
+created by main.start in goroutine 1\n\
+\t/src/main.go:30 +0x1f\n\
+\n\
+goroutine 8 [chan receive]:\n\
+main.worker(0x9)\n\
+\t/src/main.go:20 +0x44 fp=0xc0 sp=0xb0 pc=0x4a\n\
+created by main.start in goroutine 5\n\
+\t/src/main.go:30 +0x1f\n\
+\n\
+goroutine 9 [select]:\n\
+main.loop(...)\n\
+\t/src/main.go:50\n\
+[originating from goroutine 1]:\n\
+main.main()\n\
+\t/src/main.go:5 +0x1\n";
+
+    fn blocks(data: &[u8]) -> Vec<(String, u64, Option<u64>, Vec<u8>)> {
+        let mut reader = BlockReader::new();
+        let (mut pos, mut line, mut out) = (0, 0, Vec::new());
+        while let Some(b) = reader.next_block(data, pos, line) {
+            let text = String::from_utf8_lossy(b.block.text).into_owned();
+            out.push((
+                text,
+                b.block.line,
+                b.quick.map(|q| q.id),
+                reader.key().to_vec(),
+            ));
+            pos += b.block.text.len();
+            line += b.newlines;
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_split_at_headers_and_keys_ignore_what_varies() {
+        let found = blocks(DUMP.as_bytes());
+        assert_eq!(found.len(), 4);
+        assert_eq!(found[0].0, "panic: boom\n\n");
+        assert_eq!(found[0].2, None);
+        assert_eq!((found[1].1, found[1].2), (2, Some(7)));
+        assert_eq!((found[2].1, found[2].2), (8, Some(8)));
+        // Arguments, pc offsets, registers and the parent goroutine differ.
+        assert_eq!(found[1].3, found[2].3);
+        assert_eq!(
+            String::from_utf8_lossy(&found[1].3),
+            "chan receive\nmain.worker\n\t/src/main.go:20\ncreated by main.start\n\t/src/main.go:30\n"
+        );
+        // Ancestors are left to the full parser.
+        assert_eq!(found[3].2, None);
+    }
+
+    #[test]
+    fn a_broken_location_is_left_to_the_full_parser() {
+        let dump = "goroutine 1 [running]:\nmain.f()\n\t/a.go:x +0x1\n";
+        assert_eq!(blocks(dump.as_bytes())[0].2, None);
+        let dump = "goroutine 1 [running]:\nmain.f()\n\t/a.go:3 +0xZZ\n";
+        assert_eq!(blocks(dump.as_bytes())[0].2, None);
+        let dump = "goroutine 1 [running]:\nmain.f()\n";
+        assert_eq!(blocks(dump.as_bytes())[0].2, None);
+        let mut reader = BlockReader::new();
+        let name: Arc<str> = "d".into();
+        let b = reader.next_block(dump.as_bytes(), 0, 0).unwrap();
+        let err = reader.parse(&name, b.block, 40, 1000).unwrap_err();
+        // The frame on lines 41-42 lacks its location; the input ends at line 43.
+        assert_eq!(
+            err.position,
+            Position::Line {
+                line: 43,
+                byte: 1032
+            }
+        );
+    }
+
+    #[test]
+    fn chunks_end_before_a_header() {
+        let mut text = String::new();
+        for id in 0..200_000 {
+            text.push_str(&format!(
+                "goroutine {id} [select]:\nmain.f()\n\t/a.go:1 +0x1\n\n"
+            ));
+        }
+        let mut chunker = Chunker::new("d", text.as_bytes());
+        let mut total = 0;
+        let mut count = 0;
+        while let Some(chunk) = chunker.next_chunk(Vec::new()).unwrap() {
+            assert_eq!(chunk.byte, total);
+            assert!(chunk.data.starts_with(b"goroutine "));
+            assert!(chunk.data.ends_with(b"\n\n"));
+            total += chunk.data.len() as u64;
+            count += 1;
+        }
+        assert_eq!(total, text.len() as u64);
+        assert!(count > 1, "{} bytes in one chunk", text.len());
+    }
+}
