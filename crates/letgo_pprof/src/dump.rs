@@ -436,7 +436,7 @@ fn label_token<'a>(s: &'a str, stops: &[char]) -> Option<(String, &'a str)> {
     Some((s.get(..end)?.to_string(), s.get(end..)?))
 }
 
-pub(crate) fn parse_hex(s: &str) -> Option<u64> {
+fn parse_hex(s: &str) -> Option<u64> {
     u64::from_str_radix(s.strip_prefix("0x")?, 16).ok()
 }
 
@@ -693,7 +693,7 @@ pub(crate) fn parse_elided(line: &str) -> Option<u64> {
 
 /// Splits `pkg.(*T).M[...](0x1, {0x2})` into the function and the text
 /// inside the last, outermost parentheses.
-pub(crate) fn split_call(line: &str) -> Option<(&str, &str)> {
+fn split_call(line: &str) -> Option<(&str, &str)> {
     let body = line.strip_suffix(')')?;
     let mut depth = 0u32;
     for (i, c) in body.char_indices().rev() {

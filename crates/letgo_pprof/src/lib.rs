@@ -36,7 +36,9 @@ pub use dump::{
     Ancestor, Arg, CreatedBy, Elision, Frame, FrameRegisters, Goroutine, GoroutineDump,
     GoroutineDumpReader, WaitKind, WaitState,
 };
-pub use dump_blocks::{Block, BlockReader, Chunk, Chunker, QuickGoroutine};
+pub use dump_blocks::{
+    Block, BlockReader, Chunk, Chunker, QuickGoroutine, ScannedBlock, CHUNK_BYTES,
+};
 pub use error::{Error, ErrorKind, Position, Result};
 pub use fxhash::{FxBuildHasher, FxHasher};
 pub use input::{read_all, DecodeOptions, Format, InputReader};

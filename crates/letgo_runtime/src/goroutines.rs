@@ -58,11 +58,12 @@ pub struct GoroutineGroup {
     /// The least and most `N minutes` printed; `None` when no goroutine
     /// printed any (waits under a minute, leaked goroutines, profiles).
     pub minutes: Option<(u64, u64)>,
-    /// pprof labels seen, each key with up to [`MAX_LABEL_VALUES`] values.
+    /// pprof labels seen, each key with up to [`MAX_LABEL_VALUES`] values
+    /// (the least, so that the set does not depend on reading order).
     pub labels: BTreeMap<String, BTreeSet<String>>,
     /// The `go` statement that started the first goroutine seen.
     pub created_by: Option<SiteFrame>,
-    /// The ids of the first few goroutines (tracebacks only).
+    /// The lowest few goroutine ids, in order (tracebacks only).
     pub example_ids: Vec<u64>,
 }
 
@@ -113,6 +114,9 @@ pub struct GoroutineSnapshot {
     pub groups: Vec<GoroutineGroup>,
     group_by: GroupBy,
     index: HashMap<GroupKey, usize>,
+    /// Where each group's first goroutine was read (a byte offset for
+    /// tracebacks, an ordinal otherwise): the order of groups after a merge.
+    first_seen: Vec<u64>,
     names: Names,
 }
 
@@ -127,21 +131,41 @@ impl GoroutineSnapshot {
             groups: Vec::new(),
             group_by,
             index: HashMap::new(),
+            first_seen: Vec::new(),
             names: Names::default(),
         }
     }
 
-    /// Streams a traceback into a snapshot, one goroutine at a time.
+    /// Streams a traceback into a snapshot: in chunks on every core when
+    /// nothing has been read from `reader` yet ([`crate::traceback`]), else
+    /// one goroutine at a time.
     pub fn from_traceback<R: BufRead>(
         reader: GoroutineDumpReader<R>,
         name: impl Into<Arc<str>>,
         group_by: GroupBy,
     ) -> letgo_pprof::Result<Self> {
-        let mut snapshot = Self::new(name, GoroutineSource::Traceback, group_by);
-        for goroutine in reader {
-            snapshot.add_goroutine(&goroutine?);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::from_traceback_on(reader, name, group_by, threads)
+    }
+
+    /// [`GoroutineSnapshot::from_traceback`] with `threads` worker threads.
+    pub fn from_traceback_on<R: BufRead>(
+        reader: GoroutineDumpReader<R>,
+        name: impl Into<Arc<str>>,
+        group_by: GroupBy,
+        threads: usize,
+    ) -> letgo_pprof::Result<Self> {
+        let name = name.into();
+        match reader.into_unread() {
+            Ok(input) => crate::traceback::read(input, name, group_by, threads),
+            Err(reader) => {
+                let mut snapshot = Self::new(name, GoroutineSource::Traceback, group_by);
+                for goroutine in reader {
+                    snapshot.add_goroutine(&goroutine?);
+                }
+                Ok(snapshot)
+            }
         }
-        Ok(snapshot)
     }
 
     /// A protobuf `goroutine` or `goroutineleak` profile; `None` when the
@@ -208,23 +232,18 @@ impl GoroutineSnapshot {
 
     /// Adds one goroutine of a traceback.
     pub fn add_goroutine(&mut self, g: &Goroutine) {
+        let seen = self.total;
+        self.add_goroutine_seen_at(g, seen);
+    }
+
+    /// Adds one goroutine of a traceback read at `seen`; returns its group.
+    pub(crate) fn add_goroutine_seen_at(&mut self, g: &Goroutine, seen: u64) -> usize {
         let frames: Vec<SiteFrame> = g.frames.iter().map(traceback_frame).collect();
         let frames = normalized(&frames);
         let key = self.key(&g.state.reason, &frames);
-        let i = self.group_index(key, &g.state, frames);
+        let i = self.group_index(key, &g.state, frames, seen);
+        self.count_goroutine(i, g.id, &g.state, &g.labels);
         let group = &mut self.groups[i];
-        group.count += 1;
-        group.leaked += u64::from(g.state.leaked || self.source == GoroutineSource::LeakProfile);
-        if let Some(m) = g.state.minutes {
-            group.minutes = Some(match group.minutes {
-                Some((lo, hi)) => (lo.min(m), hi.max(m)),
-                None => (m, m),
-            });
-        }
-        add_labels(&mut group.labels, &g.labels);
-        if group.example_ids.len() < MAX_EXAMPLE_IDS {
-            group.example_ids.push(g.id);
-        }
         if group.created_by.is_none() {
             group.created_by = g.created_by.as_ref().map(|c| SiteFrame {
                 function: Arc::clone(&c.function),
@@ -232,6 +251,26 @@ impl GoroutineSnapshot {
                 line: c.line,
             });
         }
+        i
+    }
+
+    /// Counts one more goroutine of a traceback in group `i`.
+    pub(crate) fn count_goroutine(
+        &mut self,
+        i: usize,
+        id: u64,
+        state: &WaitState,
+        labels: &[(String, String)],
+    ) {
+        let leak_profile = self.source == GoroutineSource::LeakProfile;
+        let group = &mut self.groups[i];
+        group.count += 1;
+        group.leaked += u64::from(state.leaked || leak_profile);
+        if let Some(m) = state.minutes {
+            group.minutes = Some(widen(group.minutes, (m, m)));
+        }
+        add_labels(&mut group.labels, labels);
+        add_example_id(&mut group.example_ids, id);
         self.total += 1;
     }
 
@@ -245,7 +284,8 @@ impl GoroutineSnapshot {
         };
         let frames = normalized(raw_frames);
         let key = self.key(&reason, &frames);
-        let i = self.group_index(key, &state, frames);
+        let seen = self.first_seen.len() as u64;
+        let i = self.group_index(key, &state, frames, seen);
         let leak_profile = self.source == GoroutineSource::LeakProfile;
         let group = &mut self.groups[i];
         group.count += count;
@@ -264,10 +304,17 @@ impl GoroutineSnapshot {
         }
     }
 
-    fn group_index(&mut self, key: GroupKey, state: &WaitState, frames: Vec<SiteFrame>) -> usize {
+    fn group_index(
+        &mut self,
+        key: GroupKey,
+        state: &WaitState,
+        frames: Vec<SiteFrame>,
+        seen: u64,
+    ) -> usize {
         if let Some(&i) = self.index.get(&key) {
             return i;
         }
+        self.first_seen.push(seen);
         let i = self.groups.len();
         self.groups.push(GoroutineGroup {
             state: Arc::clone(&state.reason),
@@ -282,6 +329,43 @@ impl GoroutineSnapshot {
         });
         self.index.insert(key, i);
         i
+    }
+
+    /// Joins the snapshots of pieces of one traceback (read on several
+    /// threads) into one: groups with the same key add up, in the order
+    /// their first goroutine appears in the input.
+    pub(crate) fn merge(name: Arc<str>, group_by: GroupBy, parts: Vec<Self>) -> Self {
+        let mut merged = Self::new(name, GoroutineSource::Traceback, group_by);
+        let mut groups = Vec::new();
+        for part in parts {
+            merged.total += part.total;
+            groups.extend(part.into_groups());
+        }
+        groups.sort_by_key(|(seen, _, _)| *seen);
+        for (seen, key, group) in groups {
+            match merged.index.get(&key) {
+                Some(&i) => absorb(&mut merged.groups[i], group),
+                None => {
+                    merged.index.insert(key, merged.groups.len());
+                    merged.first_seen.push(seen);
+                    merged.groups.push(group);
+                }
+            }
+        }
+        merged
+    }
+
+    /// The groups with where they were first seen and their keys.
+    fn into_groups(self) -> impl Iterator<Item = (u64, GroupKey, GoroutineGroup)> {
+        let mut keys = vec![None; self.groups.len()];
+        for (key, i) in self.index {
+            keys[i] = Some(key);
+        }
+        self.first_seen
+            .into_iter()
+            .zip(keys)
+            .zip(self.groups)
+            .filter_map(|((seen, key), group)| Some((seen, key?, group)))
     }
 
     /// The group with this key.
@@ -317,11 +401,54 @@ pub fn stack_key(frames: &[SiteFrame], group_by: GroupBy) -> StackKey {
     }
 }
 
+/// Adds a group of the same key, seen later in the input, to `into`.
+fn absorb(into: &mut GoroutineGroup, from: GoroutineGroup) {
+    into.count += from.count;
+    into.leaked += from.leaked;
+    if let Some(range) = from.minutes {
+        into.minutes = Some(widen(into.minutes, range));
+    }
+    for (key, values) in from.labels {
+        let pairs: Vec<(String, String)> = values.into_iter().map(|v| (key.clone(), v)).collect();
+        add_labels(&mut into.labels, &pairs);
+    }
+    for id in from.example_ids {
+        add_example_id(&mut into.example_ids, id);
+    }
+    if into.created_by.is_none() {
+        into.created_by = from.created_by;
+    }
+}
+
+/// The least and most of two ranges.
+fn widen(range: Option<(u64, u64)>, (lo, hi): (u64, u64)) -> (u64, u64) {
+    match range {
+        Some((a, b)) => (a.min(lo), b.max(hi)),
+        None => (lo, hi),
+    }
+}
+
+/// Keeps the least [`MAX_LABEL_VALUES`] values per key: the same set
+/// whatever order the goroutines were read in (threads read in chunks).
 fn add_labels(into: &mut BTreeMap<String, BTreeSet<String>>, labels: &[(String, String)]) {
     for (k, v) in labels {
         let values = into.entry(k.clone()).or_default();
-        if values.len() < MAX_LABEL_VALUES {
+        let fits = values.len() < MAX_LABEL_VALUES;
+        if fits || values.last().is_some_and(|max| v < max) {
             values.insert(v.clone());
+            if values.len() > MAX_LABEL_VALUES {
+                values.pop_last();
+            }
+        }
+    }
+}
+
+/// Keeps the lowest [`MAX_EXAMPLE_IDS`] ids, sorted.
+fn add_example_id(ids: &mut Vec<u64>, id: u64) {
+    if let Err(at) = ids.binary_search(&id) {
+        if at < MAX_EXAMPLE_IDS {
+            ids.insert(at, id);
+            ids.truncate(MAX_EXAMPLE_IDS);
         }
     }
 }

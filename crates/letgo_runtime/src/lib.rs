@@ -16,6 +16,7 @@ pub mod frames;
 pub mod goroutines;
 pub mod growth;
 pub mod heap;
+mod traceback;
 pub mod trend;
 
 use std::io::BufRead;

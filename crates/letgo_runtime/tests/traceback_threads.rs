@@ -1,0 +1,125 @@
+//! A big dump read in chunks on several threads gives exactly what reading
+//! it one goroutine at a time gives: the same groups in the same order,
+//! counts, minutes, labels, ids, and the same error at the same line.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use letgo_pprof::GoroutineDumpReader;
+use letgo_runtime::{GoroutineSnapshot, GoroutineSource, GroupBy};
+
+/// Every traceback the Go runtimes of the fixtures printed: `debug=2`
+/// dumps, panics and SIGQUIT dumps (whose preambles and register dumps land
+/// between goroutines here, as junk both readers must skip alike).
+fn real_tracebacks() -> Vec<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../letgo_pprof/tests/fixtures");
+    let mut texts = Vec::new();
+    for version in ["go1.21", "go1.22", "go1.26", "go1.27"] {
+        for file in [
+            "goroutine.debug2.txt",
+            "panic.txt",
+            "panic_system.txt",
+            "sigquit.txt",
+        ] {
+            let path = root.join(version).join(file);
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            texts.push(text);
+        }
+    }
+    texts
+}
+
+/// `copies` of every fixture, goroutine ids renumbered per copy, with
+/// goroutines that carry more distinct label values than a group keeps.
+fn big_dump(copies: usize) -> String {
+    let texts = real_tracebacks();
+    let mut dump = String::new();
+    for copy in 0..copies {
+        for text in &texts {
+            for line in text.lines() {
+                match line
+                    .strip_prefix("goroutine ")
+                    .and_then(|r| r.split_once(' '))
+                {
+                    Some((id, rest)) if id.parse::<u64>().is_ok() => {
+                        let id: u64 = id.parse().unwrap_or(0);
+                        let _ = writeln!(dump, "goroutine {} {rest}", id + 1_000 * copy as u64);
+                    }
+                    _ => {
+                        dump.push_str(line);
+                        dump.push('\n');
+                    }
+                }
+            }
+            dump.push('\n');
+        }
+        let _ = write!(
+            dump,
+            "goroutine {} [select, {} minutes] {{request: r{}}}:\nmain.serve(...)\n\t/src/main.go:9\n\n",
+            9_000_000 - copy,
+            copy % 7,
+            (copy * 7919) % 1000
+        );
+    }
+    dump
+}
+
+fn one_at_a_time(name: &str, text: &str) -> letgo_pprof::Result<GoroutineSnapshot> {
+    let mut snapshot = GoroutineSnapshot::new(name, GoroutineSource::Traceback, GroupBy::Stack);
+    for g in GoroutineDumpReader::new(name, text.as_bytes()) {
+        snapshot.add_goroutine(&g?);
+    }
+    Ok(snapshot)
+}
+
+fn in_chunks(name: &str, text: &str) -> letgo_pprof::Result<GoroutineSnapshot> {
+    let reader = GoroutineDumpReader::new(name, text.as_bytes());
+    GoroutineSnapshot::from_traceback_on(reader, name, GroupBy::Stack, 3)
+}
+
+#[test]
+fn chunks_on_threads_read_like_one_goroutine_at_a_time() {
+    let dump = big_dump(40);
+    assert!(
+        dump.len() > 3 * letgo_pprof::CHUNK_BYTES,
+        "{} bytes",
+        dump.len()
+    );
+    let slow = one_at_a_time("d", &dump).expect("parses");
+    // Three threads whatever the machine has, so that the merge is tested.
+    let fast = in_chunks("d", &dump).expect("parses");
+    assert_eq!(fast.total, slow.total);
+    assert!(slow.total > 10_000, "{}", slow.total);
+    assert_eq!(fast.groups.len(), slow.groups.len());
+    for (f, s) in fast.groups.iter().zip(&slow.groups) {
+        assert_eq!(f, s);
+    }
+    let served = slow
+        .groups
+        .iter()
+        .find(|g| {
+            g.frames
+                .first()
+                .is_some_and(|f| &*f.function == "main.serve")
+        })
+        .expect("the labelled group");
+    assert_eq!(served.count, 40);
+    assert_eq!(served.labels["request"].len(), 16);
+    assert_eq!(served.minutes, Some((0, 6)));
+}
+
+#[test]
+fn an_error_deep_in_a_big_dump_names_the_same_line() {
+    let mut dump = big_dump(30);
+    let at = dump.len() * 2 / 3;
+    let header = at + dump[at..].find("\ngoroutine ").expect("a header") + 1;
+    let body = header + dump[header..].find('\n').expect("a line") + 1;
+    dump.insert_str(body, "main.broken(0x1)\n\n");
+    let slow = one_at_a_time("d", &dump).expect_err("broken");
+    let fast = in_chunks("d", &dump).expect_err("broken");
+    assert_eq!(fast.to_string(), slow.to_string());
+    assert!(
+        matches!(fast.position, letgo_pprof::Position::Line { line, .. } if line > 100_000),
+        "{fast}"
+    );
+}
