@@ -91,6 +91,10 @@ fn is_count_profile_header(line: &[u8]) -> bool {
 
 /// `goroutine <digits> ` at the start of a line.
 pub(crate) fn is_goroutine_header_start(line: &[u8]) -> bool {
+    // Asked of every line of a dump: the first byte settles most.
+    if line.first() != Some(&b'g') {
+        return false;
+    }
     let Some(rest) = line.strip_prefix(b"goroutine ") else {
         return false;
     };
