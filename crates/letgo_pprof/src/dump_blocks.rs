@@ -20,6 +20,7 @@ use memchr::{memchr, memmem};
 use crate::dump::{parse_elided, parse_header, Interner};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::input::is_goroutine_header_start;
+use crate::lines::MAX_LINE;
 use crate::{Goroutine, GoroutineDumpReader, WaitState};
 
 /// The size a chunk is filled to before it is cut at a goroutine header: big
@@ -222,14 +223,17 @@ impl BlockReader {
             return None;
         }
         let (first, mut pos, mut newlines) = next_line(data, start);
-        let mut quick = self.header(first);
+        let overlong = (pos - start) as u64 > MAX_LINE;
+        let mut quick = if overlong { None } else { self.header(first) };
         let mut stack = StackKey::new(&mut self.key, quick.as_ref());
         while pos < data.len() {
             let (text, next, newline) = next_line(data, pos);
             if is_goroutine_header_start(text) {
                 break;
             }
-            if quick.is_some() && !stack.push_line(text) {
+            // The full parser refuses overlong lines; let it.
+            let overlong = (next - pos) as u64 > MAX_LINE;
+            if quick.is_some() && (overlong || !stack.push_line(text)) {
                 quick = None;
             }
             pos = next;
@@ -433,14 +437,10 @@ fn call_function(line: &[u8]) -> Option<&[u8]> {
 }
 
 /// `file:line` without the trailing `+0x…`, `fp=…`, `sp=…` and `pc=…`
-/// words; `None` if one of them is not plain hex (the full parser then
-/// judges the block).
+/// words; `None` where the full parser would fail (a bad word or line
+/// number), since the key does not keep these parts for it to check.
 fn strip_pc_words(mut text: &[u8]) -> Option<&[u8]> {
-    // Stop at `:line`, before searching the whole path for a space.
-    while !ends_with_line_number(text) {
-        let Some(space) = memchr::memrchr(b' ', text) else {
-            break;
-        };
+    while let Some(space) = memchr::memrchr(b' ', text) {
         let word = &text[space + 1..];
         let hex = [&b"+"[..], b"fp=", b"sp=", b"pc="]
             .iter()
@@ -451,12 +451,9 @@ fn strip_pc_words(mut text: &[u8]) -> Option<&[u8]> {
             None => break,
         }
     }
-    Some(text)
-}
-
-fn ends_with_line_number(text: &[u8]) -> bool {
-    let digits = text.iter().rev().take_while(|b| b.is_ascii_digit()).count();
-    digits > 0 && text.len() > digits && text[text.len() - digits - 1] == b':'
+    let colon = memchr::memrchr(b':', text)?;
+    let number = std::str::from_utf8(&text[colon + 1..]).ok()?;
+    number.parse::<u32>().is_ok().then_some(text)
 }
 
 /// `0x` and 1 to 16 hex digits.
@@ -533,6 +530,9 @@ main.main()\n\
         let b = reader.next_block(dump.as_bytes(), 0, 0).unwrap();
         assert!(reader.parse(&"d".into(), b.block, 0, 0).is_err());
         let dump = "goroutine 1 [running]:\nmain.f()\n\t/a.go:3 +0xZZ\n";
+        assert_eq!(blocks(dump.as_bytes())[0].2, None);
+        // Found by fuzzing: a path ending in `:line` after a bad pc word.
+        let dump = "goroutine 1 [running]:\nmain.f()\n\t/a.go:3 +0xpprof/b.go:3\n";
         assert_eq!(blocks(dump.as_bytes())[0].2, None);
         let dump = "goroutine 1 [running]:\nmain.f()\n";
         assert_eq!(blocks(dump.as_bytes())[0].2, None);
