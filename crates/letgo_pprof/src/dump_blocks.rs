@@ -12,7 +12,7 @@
 //! [`BlockReader::parse`], which is the [`GoroutineDumpReader`] itself, so
 //! both paths read every block the same way.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::sync::Arc;
 
 use memchr::{memchr, memmem};
@@ -40,6 +40,9 @@ pub struct Chunk {
     pub index: usize,
     /// The offset of its first byte in the (decoded) input.
     pub byte: u64,
+    /// The first line after the chunk, with its newline: what a frame at
+    /// its very end would be followed by in one stream.
+    pub following: Vec<u8>,
     /// Its bytes, then spare room that stays initialized (zeroing the
     /// buffer again for every chunk cost a visible share of the time).
     buffer: Vec<u8>,
@@ -145,6 +148,7 @@ impl<R: BufRead> Chunker<R> {
         let chunk = Chunk {
             index: self.index,
             byte: self.byte,
+            following: first_line(&self.carry).to_vec(),
             buffer,
             len,
         };
@@ -159,7 +163,18 @@ impl<R: BufRead> Chunker<R> {
 fn last_header_start(buffer: &[u8]) -> Option<usize> {
     memmem::rfind_iter(buffer, b"\ngoroutine ")
         .map(|newline| newline + 1)
-        .find(|&start| is_goroutine_header_start(&buffer[start..]))
+        .find(|&start| {
+            let line = &buffer[start..];
+            is_goroutine_header_start(line) && memchr(b'\n', line).is_some()
+        })
+}
+
+/// The first line of `text` with its newline, or all of it.
+fn first_line(text: &[u8]) -> &[u8] {
+    match memchr(b'\n', text) {
+        Some(end) => &text[..=end],
+        None => text,
+    }
 }
 
 /// One goroutine's lines in a chunk (or, at the start of an input, the lines
@@ -261,22 +276,33 @@ impl BlockReader {
         &self.key
     }
 
-    /// Parses a block in full, for an input named `name` whose chunk starts
-    /// at `chunk_line` and `chunk_byte`.
+    /// Parses a block of `chunk` in full, for an input named `name`, taking
+    /// the chunk to start after `chunk_line` lines.
     pub fn parse(
         &mut self,
         name: &Arc<str>,
+        chunk: &Chunk,
         block: Block<'_>,
         chunk_line: u64,
-        chunk_byte: u64,
     ) -> Result<Vec<Goroutine>> {
-        GoroutineDumpReader::starting_at(
-            Arc::clone(name),
-            block.text,
-            chunk_line + block.line,
-            chunk_byte + block.offset as u64,
-        )
-        .collect()
+        let line = chunk_line + block.line;
+        let byte = chunk.byte + block.offset as u64;
+        let parsed: Result<Vec<Goroutine>> =
+            GoroutineDumpReader::starting_at(Arc::clone(name), block.text, line, byte).collect();
+        if parsed.is_ok() {
+            return parsed;
+        }
+        // A frame cut off by the next goroutine's header: read as one
+        // stream, the header is what was found instead of `\tfile:line`.
+        let end = block.offset + block.text.len();
+        let following = match chunk.data().get(end..) {
+            Some(rest) if !rest.is_empty() => first_line(rest),
+            _ => &chunk.following[..],
+        };
+        let text = block.text.chain(following);
+        GoroutineDumpReader::starting_at(Arc::clone(name), text, line, byte)
+            .find_map(|g| g.err())
+            .map_or(parsed, Err)
     }
 
     /// The header line's goroutine, if it is a header.
@@ -527,8 +553,9 @@ main.main()\n\
         // before a key is remembered; what it drops is checked here.
         let dump = "goroutine 1 [running]:\nmain.f()\n\t/a.go:x +0x1\n";
         let mut reader = BlockReader::new();
-        let b = reader.next_block(dump.as_bytes(), 0, 0).unwrap();
-        assert!(reader.parse(&"d".into(), b.block, 0, 0).is_err());
+        let chunk = whole(dump, 0);
+        let b = reader.next_block(chunk.data(), 0, 0).unwrap();
+        assert!(reader.parse(&"d".into(), &chunk, b.block, 0).is_err());
         let dump = "goroutine 1 [running]:\nmain.f()\n\t/a.go:3 +0xZZ\n";
         assert_eq!(blocks(dump.as_bytes())[0].2, None);
         // Found by fuzzing: a path ending in `:line` after a bad pc word.
@@ -538,8 +565,9 @@ main.main()\n\
         assert_eq!(blocks(dump.as_bytes())[0].2, None);
         let mut reader = BlockReader::new();
         let name: Arc<str> = "d".into();
-        let b = reader.next_block(dump.as_bytes(), 0, 0).unwrap();
-        let err = reader.parse(&name, b.block, 40, 1000).unwrap_err();
+        let chunk = whole(dump, 1000);
+        let b = reader.next_block(chunk.data(), 0, 0).unwrap();
+        let err = reader.parse(&name, &chunk, b.block, 40).unwrap_err();
         // The frame on lines 41-42 lacks its location; the input ends at line 43.
         assert_eq!(
             err.position,
@@ -548,6 +576,30 @@ main.main()\n\
                 byte: 1032
             }
         );
+    }
+
+    fn whole(text: &str, byte: u64) -> Chunk {
+        Chunk {
+            index: 0,
+            byte,
+            following: Vec::new(),
+            buffer: text.as_bytes().to_vec(),
+            len: text.len(),
+        }
+    }
+
+    #[test]
+    fn a_frame_cut_off_by_a_header_is_reported_as_in_one_stream() {
+        let dump = "goroutine 1 [running]:\nmain.f()\ngoroutine 2 [select]:\n";
+        let chunk = whole(dump, 0);
+        let mut reader = BlockReader::new();
+        let b = reader.next_block(chunk.data(), 0, 0).unwrap();
+        let err = reader.parse(&"d".into(), &chunk, b.block, 0).unwrap_err();
+        let whole_stream = GoroutineDumpReader::new("d", dump.as_bytes())
+            .find_map(|g| g.err())
+            .unwrap();
+        assert_eq!(err.to_string(), whole_stream.to_string());
+        assert!(err.to_string().contains("found `goroutine 2"), "{err}");
     }
 
     #[test]
@@ -561,14 +613,18 @@ main.main()\n\
         let mut chunker = Chunker::new("d", text.as_bytes());
         let mut total = 0;
         let mut count = 0;
+        let mut following = Vec::new();
         while let Some(chunk) = chunker.next_chunk(Vec::new()).unwrap() {
             assert_eq!(chunk.byte, total);
             assert!(chunk.data().starts_with(b"goroutine "));
             assert!(chunk.data().ends_with(b"\n\n"));
+            assert!(chunk.data().starts_with(&following));
+            following = chunk.following.clone();
             total += chunk.data().len() as u64;
             count += 1;
         }
         assert_eq!(total, text.len() as u64);
+        assert!(following.is_empty());
         assert!(count > 1, "{} bytes in one chunk", text.len());
     }
 }

@@ -219,9 +219,7 @@ impl Part {
             }
         }
         let seen = chunk.byte + scanned.block.offset as u64;
-        let goroutines = self
-            .blocks
-            .parse(&self.name, scanned.block, 0, chunk.byte)?;
+        let goroutines = self.blocks.parse(&self.name, chunk, scanned.block, 0)?;
         for g in &goroutines {
             let group = self.snapshot.add_goroutine_seen_at(g, seen);
             if scanned.quick.is_some() && goroutines.len() == 1 {
