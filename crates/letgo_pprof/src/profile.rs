@@ -343,12 +343,20 @@ impl Profile {
                 self.push_frames(location, &mut frames);
             }
         }
-        let labels = sample.label.iter().map(|l| self.label(l)).collect();
         Stack {
             values: &sample.value,
             frames,
-            labels,
+            labels: self.labels(sample).collect(),
         }
+    }
+
+    /// A sample's labels, resolved (for analyses that take its frames
+    /// from elsewhere).
+    pub fn labels<'a>(
+        &'a self,
+        sample: &'a proto::Sample,
+    ) -> impl ExactSizeIterator<Item = Label<'a>> + 'a {
+        sample.label.iter().map(|l| self.label(l))
     }
 
     /// The frames of one location, inlined calls first and its own

@@ -80,21 +80,8 @@ pub fn analyze_goroutines(snapshots: &[GoroutineSnapshot], config: &Config) -> G
         .iter()
         .partition(|s| s.source == GoroutineSource::LeakProfile);
     let proven = proven_stacks(&proofs);
-    let mut groups = Vec::new();
     let mut matched = std::collections::HashSet::new();
-    if let Some(latest) = series.last() {
-        for (key, group) in latest.keys().into_iter().zip(&latest.groups) {
-            let counts: Vec<u64> = series
-                .iter()
-                .map(|s| s.find(&key).map_or(0, |g| g.count))
-                .collect();
-            let proof = proven.get(&key.stack).copied().unwrap_or(0);
-            if proof > 0 {
-                matched.insert(key.stack.clone());
-            }
-            groups.push(assess_group(group.clone(), counts, proof, config));
-        }
-    }
+    let mut groups = latest_groups(&series, &proven, &mut matched, config);
     for proof in &proofs {
         for (key, group) in proof.keys().into_iter().zip(&proof.groups) {
             if matched.insert(key.stack) {
@@ -118,6 +105,43 @@ pub fn analyze_goroutines(snapshots: &[GoroutineSnapshot], config: &Config) -> G
         total_growth: Growth::assess(&as_f64(&totals), &config.total_growth),
         totals,
     }
+}
+
+/// The latest snapshot's groups, each with its count in every snapshot of
+/// the series and its proof, if any; the stacks proven are added to
+/// `matched`.
+fn latest_groups(
+    series: &[&GoroutineSnapshot],
+    proven: &HashMap<StackKey, u64>,
+    matched: &mut std::collections::HashSet<StackKey>,
+    config: &Config,
+) -> Vec<AssessedGroup> {
+    let Some(latest) = series.last() else {
+        return Vec::new();
+    };
+    if series.len() == 1 && proven.is_empty() {
+        // Nothing to match groups against: skip building and hashing keys
+        // (whole stacks), which cost more than the rest for a profile of
+        // thousands of stacks.
+        return latest
+            .groups
+            .iter()
+            .map(|g| assess_group(g.clone(), vec![g.count], 0, config))
+            .collect();
+    }
+    let mut groups = Vec::with_capacity(latest.groups.len());
+    for (key, group) in latest.keys().into_iter().zip(&latest.groups) {
+        let counts: Vec<u64> = series
+            .iter()
+            .map(|s| s.find(&key).map_or(0, |g| g.count))
+            .collect();
+        let proof = proven.get(&key.stack).copied().unwrap_or(0);
+        if proof > 0 {
+            matched.insert(key.stack);
+        }
+        groups.push(assess_group(group.clone(), counts, proof, config));
+    }
+    groups
 }
 
 /// Leaked goroutines per stack, over all `goroutineleak` snapshots.
