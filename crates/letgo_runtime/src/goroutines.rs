@@ -163,6 +163,9 @@ impl GoroutineSnapshot {
         snapshot.time_nanos = (profile.time_nanos() > 0).then_some(profile.time_nanos());
         // Each location resolved once, not once per sample that lists it.
         let locations = crate::frames::LocationFrames::new(profile, &mut snapshot.names);
+        // A profile has one sample per stack: room for as many groups, so
+        // that the index never rehashes its keys (whole stacks) as it grows.
+        snapshot.index.reserve(profile.sample_count());
         for sample in &profile.raw().sample {
             let count = sample.value.get(index).copied().unwrap_or(0);
             let count = u64::try_from(count).unwrap_or(0);
