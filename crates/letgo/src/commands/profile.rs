@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use letgo_runtime::{analyze_goroutines, analyze_heap, Config, GroupBy};
+use letgo_runtime::{analyze_goroutines_owned, analyze_heap, Config, GroupBy};
 
 use crate::report::Format;
 use crate::runtime_findings::{
@@ -79,23 +79,19 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             return run_folder(args, std::path::Path::new(dir), source.as_ref());
         }
     }
-    let inputs = load(&args.inputs, config.group_by)?;
+    let mut inputs = load(&args.inputs, config.group_by)?;
+    let read = summary(&inputs);
+    let notes = std::mem::take(&mut inputs.notes);
     let mut omitted = Omitted::default();
-    let mut reported = analyze(
-        &inputs,
-        &config,
-        source.as_ref(),
-        args.shown(),
-        &mut omitted,
-    );
+    let mut reported = analyze(inputs, &config, source.as_ref(), args.shown(), &mut omitted);
     if let Some(dir) = &args.source {
         crate::runtime_static::StaticIndex::build(dir).annotate(&mut reported);
     }
-    for note in &inputs.notes {
+    for note in &notes {
         eprintln!("letgo: {note}");
     }
     let findings = reported.len() + omitted.findings();
-    eprintln!("{}", summary(&inputs, findings));
+    eprintln!("{read}; {findings} finding(s)");
     finish_omitting(&reported, &omitted, args.format)
 }
 
@@ -126,13 +122,14 @@ fn run_folder(
 /// first `shown` findings of each kind (all with `None`) and counting the
 /// rest into `omitted`.
 pub fn analyze(
-    inputs: &Inputs,
+    inputs: Inputs,
     config: &Config,
     source: Option<&SourceTree>,
     shown: Option<usize>,
     omitted: &mut Omitted,
 ) -> Vec<Reported> {
-    let goroutines = analyze_goroutines(&inputs.goroutines, config);
+    // The inputs are not needed after this: their groups move, not copy.
+    let goroutines = analyze_goroutines_owned(inputs.goroutines, config);
     let heap = analyze_heap(&inputs.heaps, config);
     let mut reported = goroutine_findings_top(&goroutines, source, shown, omitted);
     reported.extend(heap_findings_top(&heap, source, shown, omitted));
@@ -162,10 +159,11 @@ fn finish_omitting(
     })
 }
 
-fn summary(inputs: &Inputs, findings: usize) -> String {
+/// What was read: the start of the line that ends with the findings' count.
+fn summary(inputs: &Inputs) -> String {
     let goroutines: u64 = inputs.goroutines.iter().map(|g| g.total).sum();
     format!(
-        "read {} goroutine snapshot(s) ({goroutines} goroutines) and {} heap snapshot(s); {findings} finding(s)",
+        "read {} goroutine snapshot(s) ({goroutines} goroutines) and {} heap snapshot(s)",
         inputs.goroutines.len(),
         inputs.heaps.len()
     )
