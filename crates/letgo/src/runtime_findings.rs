@@ -26,18 +26,57 @@ pub struct Reported {
     pub details: Vec<String>,
 }
 
+/// Findings past a text report's limit, counted in one line at its end
+/// rather than detailed: a profile can hold thousands of distinct stacks,
+/// and a triage list is read from the top.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Omitted {
+    /// Goroutine group findings (LG501, LG502) left out.
+    pub groups: usize,
+    /// The goroutines in them.
+    pub goroutines: u64,
+    /// Heap growth findings (LG503) left out.
+    pub sites: usize,
+}
+
+impl Omitted {
+    /// How many findings were left out.
+    pub fn findings(&self) -> usize {
+        self.groups + self.sites
+    }
+}
+
 /// Findings for the proven-leak and suspect goroutine groups, in triage
 /// order (the analysis ranks them), then the total goroutine trend.
 pub fn goroutine_findings(
     analysis: &GoroutineAnalysis,
     source: Option<&SourceTree>,
 ) -> Vec<Reported> {
-    let mut out: Vec<Reported> = analysis
+    goroutine_findings_top(analysis, source, None, &mut Omitted::default())
+}
+
+/// [`goroutine_findings`] for the first `limit` groups only (all with
+/// `None`), counting the rest into `omitted`; only the findings shown are
+/// built, with their evidence and stacks.
+pub fn goroutine_findings_top(
+    analysis: &GoroutineAnalysis,
+    source: Option<&SourceTree>,
+    limit: Option<usize>,
+    omitted: &mut Omitted,
+) -> Vec<Reported> {
+    let flagged = analysis
         .groups
         .iter()
-        .filter(|g| matches!(g.verdict, Verdict::ProvenLeak | Verdict::Suspect))
-        .map(|g| group_finding(g, analysis, source))
-        .collect();
+        .filter(|g| matches!(g.verdict, Verdict::ProvenLeak | Verdict::Suspect));
+    let mut out = Vec::new();
+    for (i, g) in flagged.enumerate() {
+        if limit.is_none_or(|n| i < n) {
+            out.push(group_finding(g, analysis, source));
+        } else {
+            omitted.groups += 1;
+            omitted.goroutines += g.group.count;
+        }
+    }
     out.extend(total_finding(analysis));
     out
 }
@@ -170,12 +209,27 @@ fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
 
 /// LG503 for each growing allocation site.
 pub fn heap_findings(analysis: &HeapAnalysis, source: Option<&SourceTree>) -> Vec<Reported> {
-    analysis
-        .sites
-        .iter()
-        .filter(|s| s.is_growing())
-        .map(|s| heap_finding(s, analysis, source))
-        .collect()
+    heap_findings_top(analysis, source, None, &mut Omitted::default())
+}
+
+/// [`heap_findings`] for the first `limit` growing sites only, counting
+/// the rest into `omitted`.
+pub fn heap_findings_top(
+    analysis: &HeapAnalysis,
+    source: Option<&SourceTree>,
+    limit: Option<usize>,
+    omitted: &mut Omitted,
+) -> Vec<Reported> {
+    let growing = analysis.sites.iter().filter(|s| s.is_growing());
+    let mut out = Vec::new();
+    for (i, s) in growing.enumerate() {
+        if limit.is_none_or(|n| i < n) {
+            out.push(heap_finding(s, analysis, source));
+        } else {
+            omitted.sites += 1;
+        }
+    }
+    out
 }
 
 fn heap_finding(
@@ -379,8 +433,14 @@ pub fn human_bytes(bytes: i64) -> String {
     unreachable!("the loop returns at GiB")
 }
 
-/// Renders findings; text adds the details under each finding.
-pub fn render(out: &mut dyn Write, reported: &[Reported], format: Format) -> io::Result<()> {
+/// Renders findings; text adds the details under each finding and ends
+/// with a line counting what `omitted` left out.
+pub fn render(
+    out: &mut dyn Write,
+    reported: &[Reported],
+    omitted: &Omitted,
+    format: Format,
+) -> io::Result<()> {
     if format != Format::Text {
         let findings: Vec<Finding> = reported.iter().map(|r| r.finding.clone()).collect();
         return report::render(out, &findings, format);
@@ -394,7 +454,41 @@ pub fn render(out: &mut dyn Write, reported: &[Reported], format: Format) -> io:
             writeln!(out, "    {line}")?;
         }
     }
+    if let Some(line) = omitted_line(omitted) {
+        if !reported.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(out, "{line}")?;
+    }
     Ok(())
+}
+
+/// `… and 4086 more goroutine findings (997547 goroutines), ranked below
+/// those above: --all or --limit N shows them`.
+fn omitted_line(omitted: &Omitted) -> Option<String> {
+    let mut parts = Vec::new();
+    if omitted.groups > 0 {
+        parts.push(format!(
+            "{} more goroutine {} ({} {})",
+            omitted.groups,
+            plural(omitted.groups as u64, "finding", "findings"),
+            omitted.goroutines,
+            plural(omitted.goroutines, "goroutine", "goroutines")
+        ));
+    }
+    if omitted.sites > 0 {
+        parts.push(format!(
+            "{} more heap-growth {}",
+            omitted.sites,
+            plural(omitted.sites as u64, "finding", "findings")
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "… and {}, ranked below those above: --all or --limit N shows them",
+            parts.join(" and ")
+        )
+    })
 }
 
 #[cfg(test)]
@@ -412,5 +506,22 @@ mod tests {
         );
         assert_eq!(short_function("main.f"), "main.f");
         assert_eq!(wait_text(Some((3, 5))), "3–5 minutes");
+    }
+
+    #[test]
+    fn omitted_findings_are_counted_in_one_line() {
+        assert_eq!(omitted_line(&Omitted::default()), None);
+        let line = omitted_line(&Omitted {
+            groups: 2,
+            goroutines: 1,
+            sites: 1,
+        });
+        assert_eq!(
+            line.as_deref(),
+            Some(
+                "… and 2 more goroutine findings (1 goroutine) and 1 more heap-growth finding, \
+                 ranked below those above: --all or --limit N shows them"
+            )
+        );
     }
 }

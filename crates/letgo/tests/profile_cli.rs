@@ -266,3 +266,64 @@ fn source_joins_the_static_finding_and_its_fix() {
         .unwrap()
         .starts_with("make(chan "));
 }
+
+/// A goroutine profile of `stacks` distinct stacks, each with 100 + i
+/// goroutines blocked in a channel receive (a pile-up each), written to
+/// `dir/many.pb.gz`.
+fn many_pileups(dir: &Path, stacks: i64) -> String {
+    let mut b = letgo_pprof::ProfileBuilder::new(&[("goroutine", "count")]);
+    let frame = |function, line| letgo_pprof::BuildFrame {
+        function,
+        file: "/src/main.go",
+        line,
+    };
+    for i in 0..stacks {
+        let frames = [
+            frame("runtime.gopark", 1),
+            frame("runtime.chanrecv1", 2),
+            frame("main.wait", 10 + i),
+            frame("main.main", 5),
+        ];
+        b.add_sample(&frames, vec![100 + i], &[]);
+    }
+    let bytes = b.build("many").expect("valid profile").encode_gzip();
+    std::fs::write(dir.join("many.pb.gz"), bytes).expect("write profile");
+    "many.pb.gz".into()
+}
+
+#[test]
+fn text_details_the_top_findings_and_counts_the_rest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = many_pileups(dir.path(), 15);
+    let headers = |out: &Output| {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let count = text.lines().filter(|l| l.contains(" LG502 ")).count();
+        (out.status.code(), count, text)
+    };
+    let (code, shown, text) = headers(&letgo(&["profile", &file], dir.path()));
+    assert_eq!((code, shown), (Some(1), 10), "{text}");
+    // The largest first; the five smallest (100..=104 goroutines) counted.
+    assert!(
+        text.starts_with("/src/main.go:24:1: LG502 114 goroutines"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "… and 5 more goroutine findings (510 goroutines), ranked below those above: \
+             --all or --limit N shows them\n"
+        ),
+        "{text}"
+    );
+    let (code, shown, text) = headers(&letgo(&["profile", &file, "--limit", "0"], dir.path()));
+    assert_eq!((code, shown), (Some(1), 0), "{text}");
+    assert!(
+        text.starts_with("… and 15 more goroutine findings"),
+        "{text}"
+    );
+    let (_, shown, text) = headers(&letgo(&["profile", &file, "--all"], dir.path()));
+    assert_eq!(shown, 15, "{text}");
+    assert!(!text.contains("more goroutine findings"), "{text}");
+    let json = letgo(&["profile", &file, "--format", "json"], dir.path());
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON output");
+    assert_eq!(doc["findings"].as_array().map(Vec::len), Some(15));
+}

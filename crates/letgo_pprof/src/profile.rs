@@ -21,9 +21,37 @@ use crate::proto;
 pub struct Profile {
     raw: proto::Profile,
     strings: Vec<String>,
-    locations: HashMap<u64, usize>,
-    functions: HashMap<u64, usize>,
-    mappings: HashMap<u64, usize>,
+    locations: IdIndex,
+    functions: IdIndex,
+    mappings: IdIndex,
+}
+
+/// Positions of messages by id. Go numbers locations, functions and
+/// mappings 1, 2, 3, … in order, so that the position is `id - 1` and a
+/// lookup (millions of them for a large heap profile) costs no hashing;
+/// other producers' ids fall back to a map.
+#[derive(Debug, Clone)]
+enum IdIndex {
+    /// Ids `1..=n` at positions `0..n`.
+    Dense(usize),
+    /// Any other unique nonzero ids.
+    Sparse(HashMap<u64, usize>),
+}
+
+impl IdIndex {
+    fn get(&self, id: u64) -> Option<usize> {
+        match self {
+            IdIndex::Dense(n) => {
+                let i = usize::try_from(id.checked_sub(1)?).ok()?;
+                (i < *n).then_some(i)
+            }
+            IdIndex::Sparse(map) => map.get(&id).copied(),
+        }
+    }
+
+    fn contains(&self, id: u64) -> bool {
+        self.get(id).is_some()
+    }
 }
 
 /// A sample type, period type: what a value counts, in which unit.
@@ -262,24 +290,30 @@ impl Profile {
 
     /// The location with this id.
     pub fn location(&self, id: u64) -> Option<&proto::Location> {
-        self.locations
-            .get(&id)
-            .and_then(|&i| self.raw.location.get(i))
+        self.location_index(id)
+            .and_then(|i| self.raw.location.get(i))
+    }
+
+    /// The position of the location with this id in `raw().location`: a
+    /// dense key for analyses that resolve each location once and then
+    /// look samples up by it.
+    pub fn location_index(&self, id: u64) -> Option<usize> {
+        self.locations.get(id)
     }
 
     /// The function with this id.
     pub fn function(&self, id: u64) -> Option<&proto::Function> {
         self.functions
-            .get(&id)
-            .and_then(|&i| self.raw.function.get(i))
+            .get(id)
+            .and_then(|i| self.raw.function.get(i))
     }
 
     /// The mapping with this id.
     pub fn mapping(&self, id: u64) -> Option<MappingView<'_>> {
         let raw = self
             .mappings
-            .get(&id)
-            .and_then(|&i| self.raw.mapping.get(i))?;
+            .get(id)
+            .and_then(|i| self.raw.mapping.get(i))?;
         Some(self.mapping_view(raw))
     }
 
@@ -309,12 +343,28 @@ impl Profile {
                 self.push_frames(location, &mut frames);
             }
         }
-        let labels = sample.label.iter().map(|l| self.label(l)).collect();
         Stack {
             values: &sample.value,
             frames,
-            labels,
+            labels: self.labels(sample).collect(),
         }
+    }
+
+    /// A sample's labels, resolved (for analyses that take its frames
+    /// from elsewhere).
+    pub fn labels<'a>(
+        &'a self,
+        sample: &'a proto::Sample,
+    ) -> impl ExactSizeIterator<Item = Label<'a>> + 'a {
+        sample.label.iter().map(|l| self.label(l))
+    }
+
+    /// The frames of one location, inlined calls first and its own
+    /// function last, as [`Stack::frames`] lists them.
+    pub fn location_frames<'a>(&'a self, location: &'a proto::Location) -> Vec<ResolvedFrame<'a>> {
+        let mut frames = Vec::with_capacity(location.line.len().max(1));
+        self.push_frames(location, &mut frames);
+        frames
     }
 
     fn push_frames<'a>(
@@ -382,7 +432,7 @@ impl Profile {
     fn check_references(&self) -> std::result::Result<(), String> {
         self.check_strings()?;
         for (i, l) in self.raw.location.iter().enumerate() {
-            if l.mapping_id != 0 && !self.mappings.contains_key(&l.mapping_id) {
+            if l.mapping_id != 0 && !self.mappings.contains(l.mapping_id) {
                 return Err(format!(
                     "location {i} to use a defined mapping, found mapping id {}",
                     l.mapping_id
@@ -391,7 +441,7 @@ impl Profile {
             if let Some(line) = l
                 .line
                 .iter()
-                .find(|line| !self.functions.contains_key(&line.function_id))
+                .find(|line| !self.functions.contains(line.function_id))
             {
                 return Err(format!(
                     "location {i} to use defined functions, found function id {}",
@@ -410,7 +460,7 @@ impl Profile {
             if let Some(id) = s
                 .location_id
                 .iter()
-                .find(|id| !self.locations.contains_key(id))
+                .find(|&&id| !self.locations.contains(id))
             {
                 return Err(format!(
                     "sample {i} to use defined locations, found location id {id}"
@@ -466,8 +516,25 @@ fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-/// Maps ids to positions, refusing id 0 and duplicates as Go's parser does.
+/// Maps ids to positions, refusing id 0 and duplicates as Go's parser
+/// does; ids numbered from 1 in order need no map.
 fn index_ids(
+    ids: impl Iterator<Item = u64> + Clone,
+    what: &str,
+) -> std::result::Result<IdIndex, String> {
+    let mut n = 0usize;
+    let dense = ids.clone().all(|id| {
+        n += 1;
+        u64::try_from(n) == Ok(id)
+    });
+    if dense {
+        Ok(IdIndex::Dense(n))
+    } else {
+        index_sparse(ids, what).map(IdIndex::Sparse)
+    }
+}
+
+fn index_sparse(
     ids: impl Iterator<Item = u64>,
     what: &str,
 ) -> std::result::Result<HashMap<u64, usize>, String> {
@@ -500,5 +567,82 @@ fn protobuf_error(name: &Arc<str>, bytes: &[u8], err: &prost::DecodeError) -> Er
             ErrorKind::Syntax,
             format!("a valid pprof protobuf message ({err})"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(id: u64, function_id: u64) -> proto::Location {
+        proto::Location {
+            id,
+            line: vec![proto::Line {
+                function_id,
+                line: 10,
+                column: 0,
+            }],
+            ..proto::Location::default()
+        }
+    }
+
+    fn function(id: u64, name: i64) -> proto::Function {
+        proto::Function {
+            id,
+            name,
+            ..proto::Function::default()
+        }
+    }
+
+    fn with_ids(locations: [u64; 2], functions: [u64; 2]) -> Profile {
+        let raw = proto::Profile {
+            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+            sample: vec![proto::Sample {
+                location_id: locations.to_vec(),
+                value: vec![1],
+                label: vec![],
+            }],
+            location: vec![
+                location(locations[0], functions[0]),
+                location(locations[1], functions[1]),
+            ],
+            function: vec![function(functions[0], 3), function(functions[1], 4)],
+            string_table: ["", "goroutine", "count", "main.leaf", "main.main"]
+                .map(|s| s.as_bytes().to_vec())
+                .to_vec(),
+            ..Default::default()
+        };
+        Profile::from_raw(&"p".into(), raw).unwrap()
+    }
+
+    #[test]
+    fn ids_resolve_whether_numbered_in_order_or_not() {
+        for (locations, functions) in [([1, 2], [1, 2]), ([9, 4], [2, 1]), ([2, 1], [7, 3])] {
+            let p = with_ids(locations, functions);
+            let names: Vec<&str> = p
+                .stacks()
+                .flat_map(|s| s.frames)
+                .map(|f| f.function)
+                .collect();
+            assert_eq!(
+                names,
+                ["main.leaf", "main.main"],
+                "{locations:?} {functions:?}"
+            );
+            assert_eq!(p.location_index(locations[1]), Some(1));
+        }
+        assert_eq!(with_ids([1, 2], [1, 2]).location_index(3), None);
+        assert_eq!(with_ids([9, 4], [1, 2]).location_index(1), None);
+    }
+
+    #[test]
+    fn duplicate_and_zero_ids_are_invalid() {
+        let mut raw = with_ids([1, 2], [1, 2]).into_raw();
+        raw.location[1].id = 1;
+        let err = Profile::from_raw(&"p".into(), raw.clone()).unwrap_err();
+        assert!(err.expected.contains("found id 1 twice"), "{err}");
+        raw.location[1].id = 0;
+        let err = Profile::from_raw(&"p".into(), raw).unwrap_err();
+        assert!(err.expected.contains("nonzero id"), "{err}");
     }
 }

@@ -80,21 +80,8 @@ pub fn analyze_goroutines(snapshots: &[GoroutineSnapshot], config: &Config) -> G
         .iter()
         .partition(|s| s.source == GoroutineSource::LeakProfile);
     let proven = proven_stacks(&proofs);
-    let mut groups = Vec::new();
     let mut matched = std::collections::HashSet::new();
-    if let Some(latest) = series.last() {
-        for (key, group) in latest.keys().into_iter().zip(&latest.groups) {
-            let counts: Vec<u64> = series
-                .iter()
-                .map(|s| s.find(&key).map_or(0, |g| g.count))
-                .collect();
-            let proof = proven.get(&key.stack).copied().unwrap_or(0);
-            if proof > 0 {
-                matched.insert(key.stack.clone());
-            }
-            groups.push(assess_group(group.clone(), counts, proof, config));
-        }
-    }
+    let mut groups = latest_groups(&series, &proven, &mut matched, config);
     for proof in &proofs {
         for (key, group) in proof.keys().into_iter().zip(&proof.groups) {
             if matched.insert(key.stack) {
@@ -107,6 +94,38 @@ pub fn analyze_goroutines(snapshots: &[GoroutineSnapshot], config: &Config) -> G
             }
         }
     }
+    ranked(groups, &series, config)
+}
+
+/// [`analyze_goroutines`] for snapshots the caller is done with: the groups
+/// of a lone snapshot move into the analysis instead of being copied, which
+/// for a profile of thousands of stacks costs more than classifying them.
+pub fn analyze_goroutines_owned(
+    mut snapshots: Vec<GoroutineSnapshot>,
+    config: &Config,
+) -> GoroutineAnalysis {
+    match snapshots.as_mut_slice() {
+        [only] if only.source != GoroutineSource::LeakProfile => {
+            let groups = std::mem::take(&mut only.groups)
+                .into_iter()
+                .map(|g| {
+                    let count = g.count;
+                    assess_group(g, vec![count], 0, config)
+                })
+                .collect();
+            ranked(groups, &[&*only], config)
+        }
+        _ => analyze_goroutines(&snapshots, config),
+    }
+}
+
+/// The analysis of a series with its assessed groups, put in triage order:
+/// proven leaks first, then suspects, each by count.
+fn ranked(
+    mut groups: Vec<AssessedGroup>,
+    series: &[&GoroutineSnapshot],
+    config: &Config,
+) -> GoroutineAnalysis {
     groups.sort_by(|a, b| {
         (a.verdict, std::cmp::Reverse(a.group.count))
             .cmp(&(b.verdict, std::cmp::Reverse(b.group.count)))
@@ -118,6 +137,43 @@ pub fn analyze_goroutines(snapshots: &[GoroutineSnapshot], config: &Config) -> G
         total_growth: Growth::assess(&as_f64(&totals), &config.total_growth),
         totals,
     }
+}
+
+/// The latest snapshot's groups, each with its count in every snapshot of
+/// the series and its proof, if any; the stacks proven are added to
+/// `matched`.
+fn latest_groups(
+    series: &[&GoroutineSnapshot],
+    proven: &HashMap<StackKey, u64>,
+    matched: &mut std::collections::HashSet<StackKey>,
+    config: &Config,
+) -> Vec<AssessedGroup> {
+    let Some(latest) = series.last() else {
+        return Vec::new();
+    };
+    if series.len() == 1 && proven.is_empty() {
+        // Nothing to match groups against: skip building and hashing keys
+        // (whole stacks), which cost more than the rest for a profile of
+        // thousands of stacks.
+        return latest
+            .groups
+            .iter()
+            .map(|g| assess_group(g.clone(), vec![g.count], 0, config))
+            .collect();
+    }
+    let mut groups = Vec::with_capacity(latest.groups.len());
+    for (key, group) in latest.keys().into_iter().zip(&latest.groups) {
+        let counts: Vec<u64> = series
+            .iter()
+            .map(|s| s.find(&key).map_or(0, |g| g.count))
+            .collect();
+        let proof = proven.get(&key.stack).copied().unwrap_or(0);
+        if proof > 0 {
+            matched.insert(key.stack);
+        }
+        groups.push(assess_group(group.clone(), counts, proof, config));
+    }
+    groups
 }
 
 /// Leaked goroutines per stack, over all `goroutineleak` snapshots.
@@ -261,5 +317,56 @@ fn assess_site(site: &HeapSite, snapshots: &[HeapSnapshot], config: &Config) -> 
         growth: Growth::assess(&as_f64(&bytes), &config.heap_growth),
         bytes,
         objects,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frames::SiteFrame;
+
+    fn snapshot(name: &str, counts: &[u64]) -> GoroutineSnapshot {
+        let mut s = GoroutineSnapshot::new(name, GoroutineSource::Profile, GroupBy::Stack);
+        for (line, &count) in (1..).zip(counts) {
+            let frame = |function: &str, line| SiteFrame {
+                function: function.into(),
+                file: "m.go".into(),
+                line,
+            };
+            let stack = [frame("runtime.chanrecv1", 1), frame("main.wait", line)];
+            s.add_stack(&stack, count, &[]);
+        }
+        s
+    }
+
+    /// What an analysis says, for comparing two.
+    fn summary(a: &GoroutineAnalysis) -> Vec<(u32, u64, Vec<u64>, Verdict)> {
+        a.groups
+            .iter()
+            .map(|g| {
+                let line = g.group.site().map_or(0, |f| f.line);
+                (line, g.group.count, g.counts.clone(), g.verdict)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn owned_snapshots_analyse_as_borrowed_ones() {
+        let config = Config::default();
+        for series in [vec![&[5, 300, 150][..]], vec![&[5, 100], &[5, 300, 150]]] {
+            let make = || -> Vec<GoroutineSnapshot> {
+                (0..)
+                    .zip(&series)
+                    .map(|(i, c)| snapshot(&format!("s{i}"), c))
+                    .collect()
+            };
+            let borrowed = analyze_goroutines(&make(), &config);
+            let owned = analyze_goroutines_owned(make(), &config);
+            assert_eq!(summary(&owned), summary(&borrowed));
+            assert_eq!(owned.totals, borrowed.totals);
+            assert_eq!(owned.snapshots, borrowed.snapshots);
+        }
+        let one = analyze_goroutines_owned(vec![snapshot("s", &[5, 300, 150])], &config);
+        assert_eq!(summary(&one)[0], (2, 300, vec![300], Verdict::Suspect));
     }
 }

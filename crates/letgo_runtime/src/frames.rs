@@ -130,6 +130,91 @@ impl Names {
     }
 }
 
+/// A frame of a protobuf profile with what the analyses ask of it, worked
+/// out once.
+#[derive(Debug, Clone)]
+pub struct ProfileFrame {
+    /// The frame.
+    pub frame: SiteFrame,
+    /// [`SiteFrame::is_std`].
+    pub std: bool,
+    /// [`SiteFrame::is_hidden_runtime`].
+    pub hidden: bool,
+}
+
+/// A protobuf profile's frames, resolved and classified once per location.
+/// A heap profile refers to a few thousand locations millions of times
+/// (every sample lists its whole stack), so per-reference name lookups
+/// and package checks would dominate reading it.
+#[derive(Debug)]
+pub struct LocationFrames {
+    /// Every location's frames, one location after another.
+    frames: Vec<ProfileFrame>,
+    /// Where each location's frames start in `frames`, by location index
+    /// ([`letgo_pprof::Profile::location_index`]), with one end marker.
+    starts: Vec<usize>,
+}
+
+impl LocationFrames {
+    /// Resolves every location of `profile`, sharing names through `names`.
+    pub fn new(profile: &letgo_pprof::Profile, names: &mut Names) -> Self {
+        let locations = &profile.raw().location;
+        let mut frames = Vec::with_capacity(locations.len());
+        let mut starts = Vec::with_capacity(locations.len() + 1);
+        for location in locations {
+            starts.push(frames.len());
+            for f in profile.location_frames(location) {
+                let frame = names.resolved(&f);
+                frames.push(ProfileFrame {
+                    std: frame.is_std(),
+                    hidden: frame.is_hidden_runtime(),
+                    frame,
+                });
+            }
+        }
+        starts.push(frames.len());
+        LocationFrames { frames, starts }
+    }
+
+    /// The frames of a sample, innermost first, as
+    /// [`letgo_pprof::Profile::resolve`] would list them.
+    pub fn sample<'a>(
+        &'a self,
+        profile: &'a letgo_pprof::Profile,
+        sample: &'a letgo_pprof::proto::Sample,
+    ) -> impl Iterator<Item = &'a ProfileFrame> + Clone + 'a {
+        sample
+            .location_id
+            .iter()
+            .flat_map(move |&id| self.location(profile.location_index(id)))
+    }
+
+    /// The frames of the location at `index` (none for an unknown one,
+    /// which validation already rules out).
+    fn location(&self, index: Option<usize>) -> &[ProfileFrame] {
+        index
+            .and_then(|i| Some((*self.starts.get(i)?, *self.starts.get(i + 1)?)))
+            .and_then(|(start, end)| self.frames.get(start..end))
+            .unwrap_or_default()
+    }
+}
+
+/// The frame a site is named after, as [`site_index`] picks it, from
+/// classified frames.
+pub fn profile_site<'a>(
+    frames: impl Iterator<Item = &'a ProfileFrame> + Clone,
+) -> Option<&'a ProfileFrame> {
+    let mut all = frames.clone();
+    let first = all.next()?;
+    Some(
+        frames
+            .clone()
+            .find(|f| !f.std)
+            .or_else(|| frames.clone().find(|f| !f.hidden))
+            .unwrap_or(first),
+    )
+}
+
 /// A frame of a traceback (its names are already shared by the parser).
 pub fn traceback_frame(f: &letgo_pprof::Frame) -> SiteFrame {
     SiteFrame {
@@ -194,5 +279,79 @@ mod tests {
         assert_eq!(normalized(&gc).len(), 2);
         let std_only = [frame("runtime.gopark"), frame("os/signal.loop")];
         assert_eq!(site_index(&std_only), Some(1));
+    }
+
+    /// A sample through an inlined call: location 2 holds
+    /// `sync.(*Mutex).Lock` inlined into `main.work`.
+    fn inlined_profile() -> letgo_pprof::Profile {
+        use letgo_pprof::proto;
+        let line = |function_id, line| proto::Line {
+            function_id,
+            line,
+            column: 0,
+        };
+        let function = |id, name| proto::Function {
+            id,
+            name,
+            filename: 5,
+            ..proto::Function::default()
+        };
+        let raw = proto::Profile {
+            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+            sample: vec![proto::Sample {
+                location_id: vec![1, 2],
+                value: vec![3],
+                label: vec![],
+            }],
+            location: vec![
+                proto::Location {
+                    id: 1,
+                    line: vec![line(1, 7)],
+                    ..proto::Location::default()
+                },
+                proto::Location {
+                    id: 2,
+                    line: vec![line(2, 8), line(3, 9)],
+                    ..proto::Location::default()
+                },
+            ],
+            function: vec![function(1, 3), function(2, 4), function(3, 6)],
+            string_table: [
+                "",
+                "goroutine",
+                "count",
+                "runtime.gopark",
+                "sync.(*Mutex).Lock",
+                "m.go",
+                "main.work",
+            ]
+            .map(|s| s.as_bytes().to_vec())
+            .to_vec(),
+            ..Default::default()
+        };
+        letgo_pprof::Profile::from_raw(&"p".into(), raw).unwrap()
+    }
+
+    #[test]
+    fn location_frames_list_a_sample_as_resolve_does() {
+        let profile = inlined_profile();
+        let mut names = Names::default();
+        let locations = LocationFrames::new(&profile, &mut names);
+        let sample = &profile.raw().sample[0];
+        let cached: Vec<SiteFrame> = locations
+            .sample(&profile, sample)
+            .map(|f| f.frame.clone())
+            .collect();
+        let resolved: Vec<SiteFrame> = profile
+            .resolve(sample)
+            .frames
+            .iter()
+            .map(|f| names.resolved(f))
+            .collect();
+        assert_eq!(cached, resolved);
+        assert_eq!(cached.len(), 3, "the inlined call is its own frame");
+        let site = profile_site(locations.sample(&profile, sample)).map(|f| &f.frame);
+        assert_eq!(site, site_index(&cached).map(|i| &cached[i]));
+        assert_eq!(site.map(|f| &*f.function), Some("main.work"));
     }
 }

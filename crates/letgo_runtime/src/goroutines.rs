@@ -185,17 +185,20 @@ impl GoroutineSnapshot {
         };
         let mut snapshot = Self::new(name, source, group_by);
         snapshot.time_nanos = (profile.time_nanos() > 0).then_some(profile.time_nanos());
-        for stack in profile.stacks() {
-            let count = stack.values.get(index).copied().unwrap_or(0);
+        // Each location resolved once, not once per sample that lists it.
+        let locations = crate::frames::LocationFrames::new(profile, &mut snapshot.names);
+        // A profile has one sample per stack: room for as many groups, so
+        // that the index never rehashes its keys (whole stacks) as it grows.
+        snapshot.index.reserve(profile.sample_count());
+        for sample in &profile.raw().sample {
+            let count = sample.value.get(index).copied().unwrap_or(0);
             let count = u64::try_from(count).unwrap_or(0);
-            let frames: Vec<SiteFrame> = stack
-                .frames
-                .iter()
-                .map(|f| snapshot.names.resolved(f))
+            let frames: Vec<SiteFrame> = locations
+                .sample(profile, sample)
+                .map(|f| f.frame.clone())
                 .collect();
-            let labels: Vec<(String, String)> = stack
-                .labels
-                .iter()
+            let labels: Vec<(String, String)> = profile
+                .labels(sample)
                 .filter_map(|l| match l.value {
                     letgo_pprof::LabelValue::Str(v) => Some((l.key.to_string(), v.to_string())),
                     letgo_pprof::LabelValue::Num { .. } => None,

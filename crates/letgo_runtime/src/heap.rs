@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use letgo_pprof::{HeapText, Profile};
 
-use crate::frames::{site_index, Names, SiteFrame};
+use crate::frames::{profile_site, site_index, LocationFrames, Names, SiteFrame};
 
 /// One allocation site in one snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +78,14 @@ impl HeapSnapshot {
         };
         let mut snapshot = Self::new(name);
         snapshot.time_nanos = (profile.time_nanos() > 0).then_some(profile.time_nanos());
-        for stack in profile.stacks() {
-            let value = |i: usize| stack.values.get(i).copied().unwrap_or(0);
-            let frames: Vec<SiteFrame> = stack
-                .frames
-                .iter()
-                .map(|f| snapshot.names.resolved(f))
-                .collect();
-            snapshot.add(frames, value(bytes), value(objects));
+        let locations = LocationFrames::new(profile, &mut snapshot.names);
+        for sample in &profile.raw().sample {
+            let value = |i: usize| sample.value.get(i).copied().unwrap_or(0);
+            let frames = locations.sample(profile, sample);
+            let site = profile_site(frames.clone()).map(|f| f.frame.clone());
+            // Only a site's largest sample keeps its stack: build it then.
+            let stack = || frames.map(|f| f.frame.clone()).collect();
+            snapshot.add_at(site, stack, value(bytes), value(objects));
         }
         Ok(snapshot)
     }
@@ -112,6 +112,18 @@ impl HeapSnapshot {
     /// Adds one sample's stack (innermost first) and values.
     pub fn add(&mut self, frames: Vec<SiteFrame>, inuse_bytes: i64, inuse_objects: i64) {
         let site = site_index(&frames).and_then(|i| frames.get(i)).cloned();
+        self.add_at(site, || frames, inuse_bytes, inuse_objects);
+    }
+
+    /// Adds one sample at `site`; `stack` is called only when the sample is
+    /// the site's largest so far, whose stack is kept.
+    fn add_at(
+        &mut self,
+        site: Option<SiteFrame>,
+        stack: impl FnOnce() -> Vec<SiteFrame>,
+        inuse_bytes: i64,
+        inuse_objects: i64,
+    ) {
         let key = site.as_ref().map(|f| (Arc::clone(&f.function), f.line));
         let i = *self.index.entry(key).or_insert_with(|| {
             self.sites.push(HeapSite {
@@ -128,7 +140,7 @@ impl HeapSnapshot {
         entry.inuse_objects += inuse_objects;
         if inuse_bytes > entry.largest_sample {
             entry.largest_sample = inuse_bytes;
-            entry.frames = frames;
+            entry.frames = stack();
         }
         self.inuse_bytes += inuse_bytes;
     }

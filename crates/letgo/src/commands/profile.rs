@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use letgo_runtime::{analyze_goroutines, analyze_heap, Config, GroupBy};
+use letgo_runtime::{analyze_goroutines_owned, analyze_heap, Config, GroupBy};
 
 use crate::report::Format;
-use crate::runtime_findings::{goroutine_findings, heap_findings, render, Reported};
+use crate::runtime_findings::{
+    goroutine_findings_top, heap_findings_top, render, Omitted, Reported,
+};
 use crate::runtime_input::{load, Inputs};
 use crate::runtime_source::SourceTree;
 
@@ -30,6 +32,22 @@ pub struct ProfileArgs {
     pub group_by: GroupByArg,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Text output: detail the first N goroutine findings and the first N
+    /// heap findings, and count the rest in one line (as `go tool pprof
+    /// -nodecount` does). JSON, SARIF and GitHub output list them all.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+    /// Text output: detail every finding.
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
+}
+
+impl ProfileArgs {
+    /// How many findings of each kind get their details: all of them but
+    /// in text, where a profile of thousands of stacks would bury the top.
+    fn shown(&self) -> Option<usize> {
+        (self.format == Format::Text && !self.all).then_some(self.limit)
+    }
 }
 
 /// `--group-by`.
@@ -61,16 +79,20 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             return run_folder(args, std::path::Path::new(dir), source.as_ref());
         }
     }
-    let inputs = load(&args.inputs, config.group_by)?;
-    let mut reported = analyze(&inputs, &config, source.as_ref());
+    let mut inputs = load(&args.inputs, config.group_by)?;
+    let read = summary(&inputs);
+    let notes = std::mem::take(&mut inputs.notes);
+    let mut omitted = Omitted::default();
+    let mut reported = analyze(inputs, &config, source.as_ref(), args.shown(), &mut omitted);
     if let Some(dir) = &args.source {
         crate::runtime_static::StaticIndex::build(dir).annotate(&mut reported);
     }
-    for note in &inputs.notes {
+    for note in &notes {
         eprintln!("letgo: {note}");
     }
-    eprintln!("{}", summary(&inputs, reported.len()));
-    finish(&reported, args.format)
+    let findings = reported.len() + omitted.findings();
+    eprintln!("{read}; {findings} finding(s)");
+    finish_omitting(&reported, &omitted, args.format)
 }
 
 /// `letgo profile DIR` on a `letgo watch` run folder: the watch report,
@@ -96,32 +118,52 @@ fn run_folder(
     )
 }
 
-/// Runs every analysis the inputs allow, in triage order.
-pub fn analyze(inputs: &Inputs, config: &Config, source: Option<&SourceTree>) -> Vec<Reported> {
-    let goroutines = analyze_goroutines(&inputs.goroutines, config);
+/// Runs every analysis the inputs allow, in triage order, building the
+/// first `shown` findings of each kind (all with `None`) and counting the
+/// rest into `omitted`.
+pub fn analyze(
+    inputs: Inputs,
+    config: &Config,
+    source: Option<&SourceTree>,
+    shown: Option<usize>,
+    omitted: &mut Omitted,
+) -> Vec<Reported> {
+    // The inputs are not needed after this: their groups move, not copy.
+    let goroutines = analyze_goroutines_owned(inputs.goroutines, config);
     let heap = analyze_heap(&inputs.heaps, config);
-    let mut reported = goroutine_findings(&goroutines, source);
-    reported.extend(heap_findings(&heap, source));
+    let mut reported = goroutine_findings_top(&goroutines, source, shown, omitted);
+    reported.extend(heap_findings_top(&heap, source, shown, omitted));
     reported
 }
 
 /// Prints the findings; exit code 1 if there are any.
 pub fn finish(reported: &[Reported], format: Format) -> anyhow::Result<ExitCode> {
+    finish_omitting(reported, &Omitted::default(), format)
+}
+
+/// [`finish`] for a report that leaves some findings out; they count for
+/// the exit code too.
+fn finish_omitting(
+    reported: &[Reported],
+    omitted: &Omitted,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    render(&mut out, reported, format)?;
+    render(&mut out, reported, omitted, format)?;
     out.flush()?;
-    Ok(if reported.is_empty() {
+    Ok(if reported.is_empty() && omitted.findings() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
 
-fn summary(inputs: &Inputs, findings: usize) -> String {
+/// What was read: the start of the line that ends with the findings' count.
+fn summary(inputs: &Inputs) -> String {
     let goroutines: u64 = inputs.goroutines.iter().map(|g| g.total).sum();
     format!(
-        "read {} goroutine snapshot(s) ({goroutines} goroutines) and {} heap snapshot(s); {findings} finding(s)",
+        "read {} goroutine snapshot(s) ({goroutines} goroutines) and {} heap snapshot(s)",
         inputs.goroutines.len(),
         inputs.heaps.len()
     )

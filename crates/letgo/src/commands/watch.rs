@@ -189,7 +189,7 @@ impl Report<'_> {
         }
         eprintln!("{}", self.summary(reported.len()));
         let mut json = Vec::new();
-        crate::runtime_findings::render(&mut json, &reported, Format::Json)?;
+        crate::runtime_findings::render(&mut json, &reported, &Default::default(), Format::Json)?;
         write_atomic(&self.folder.join("report.json"), &json)?;
         if let Some(path) = &output.html {
             self.write_html(path, &reported)?;
