@@ -334,7 +334,7 @@ mod tests {
                 line,
             };
             let stack = [frame("runtime.chanrecv1", 1), frame("main.wait", line)];
-            s.add_stack(&stack, count, &[]);
+            s.add_stack(stack.to_vec(), count, &[]);
         }
         s
     }

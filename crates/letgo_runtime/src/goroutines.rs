@@ -5,11 +5,14 @@
 //! A dump of a million goroutines is read as a stream: a snapshot keeps one
 //! group per distinct stack, never the goroutines themselves.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
 use std::sync::Arc;
 
-use letgo_pprof::{CountProfile, Goroutine, GoroutineDumpReader, Profile, WaitKind, WaitState};
+use letgo_pprof::{
+    CountProfile, FxBuildHasher, Goroutine, GoroutineDumpReader, Profile, WaitKind, WaitState,
+};
 
 use crate::frames::{normalized, site_index, traceback_frame, Names, SiteFrame};
 
@@ -113,7 +116,9 @@ pub struct GoroutineSnapshot {
     /// The groups, in order of first appearance.
     pub groups: Vec<GoroutineGroup>,
     group_by: GroupBy,
-    index: HashMap<GroupKey, usize>,
+    /// Keyed with the Fx hash: a key is a whole stack of names, hashed once
+    /// per goroutine of a dump or sample of a profile.
+    index: HashMap<GroupKey, usize, FxBuildHasher>,
     /// Where each group's first goroutine was read (a byte offset for
     /// tracebacks, an ordinal otherwise): the order of groups after a merge.
     first_seen: Vec<u64>,
@@ -130,7 +135,7 @@ impl GoroutineSnapshot {
             total: 0,
             groups: Vec::new(),
             group_by,
-            index: HashMap::new(),
+            index: HashMap::default(),
             first_seen: Vec::new(),
             names: Names::default(),
         }
@@ -204,7 +209,7 @@ impl GoroutineSnapshot {
                     letgo_pprof::LabelValue::Num { .. } => None,
                 })
                 .collect();
-            snapshot.add_stack(&frames, count, &labels);
+            snapshot.add_stack(frames, count, &labels);
         }
         Some(snapshot)
     }
@@ -228,7 +233,7 @@ impl GoroutineSnapshot {
                 .iter()
                 .map(|f| snapshot.names.pc_frame(f))
                 .collect();
-            snapshot.add_stack(&frames, record.count, &record.labels);
+            snapshot.add_stack(frames, record.count, &record.labels);
         }
         Some(snapshot)
     }
@@ -242,7 +247,7 @@ impl GoroutineSnapshot {
     /// Adds one goroutine of a traceback read at `seen`; returns its group.
     pub(crate) fn add_goroutine_seen_at(&mut self, g: &Goroutine, seen: u64) -> usize {
         let frames: Vec<SiteFrame> = g.frames.iter().map(traceback_frame).collect();
-        let frames = normalized(&frames);
+        let frames = normalized(frames);
         let key = self.key(&g.state.reason, &frames);
         let i = self.group_index(key, &g.state, frames, seen);
         self.count_goroutine(i, g.id, &g.state, &g.labels);
@@ -279,8 +284,13 @@ impl GoroutineSnapshot {
 
     /// Adds `count` goroutines of a profile with this stack (innermost
     /// first, hidden runtime frames included: they tell the wait state).
-    pub fn add_stack(&mut self, raw_frames: &[SiteFrame], count: u64, labels: &[(String, String)]) {
-        let reason = self.names.get(infer_state(raw_frames));
+    pub fn add_stack(
+        &mut self,
+        raw_frames: Vec<SiteFrame>,
+        count: u64,
+        labels: &[(String, String)],
+    ) {
+        let reason = self.names.get(infer_state(&raw_frames));
         let state = WaitState {
             reason: Arc::clone(&reason),
             ..WaitState::default()
@@ -314,11 +324,12 @@ impl GoroutineSnapshot {
         frames: Vec<SiteFrame>,
         seen: u64,
     ) -> usize {
-        if let Some(&i) = self.index.get(&key) {
-            return i;
-        }
-        self.first_seen.push(seen);
         let i = self.groups.len();
+        match self.index.entry(key) {
+            Entry::Occupied(known) => return *known.get(),
+            Entry::Vacant(new) => new.insert(i),
+        };
+        self.first_seen.push(seen);
         self.groups.push(GoroutineGroup {
             state: Arc::clone(&state.reason),
             kind: state.kind(),
@@ -330,7 +341,6 @@ impl GoroutineSnapshot {
             created_by: None,
             example_ids: Vec::new(),
         });
-        self.index.insert(key, i);
         i
     }
 
@@ -583,8 +593,8 @@ main.worker(0x3)
             frame("runtime.chansend1", 2),
             frame("main.send", 3),
         ];
-        s.add_stack(&stack, 4, &[]);
-        s.add_stack(&stack, 2, &[]);
+        s.add_stack(stack.to_vec(), 4, &[]);
+        s.add_stack(stack.to_vec(), 2, &[]);
         assert_eq!(s.groups.len(), 1);
         assert_eq!(&*s.groups[0].state, "chan send");
         assert_eq!(s.groups[0].kind, WaitKind::ChanSend);
