@@ -5,13 +5,15 @@
 //! A dump of a million goroutines is read as a stream: a snapshot keeps one
 //! group per distinct stack, never the goroutines themselves.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+
+use hashbrown::HashTable;
 use std::io::BufRead;
 use std::sync::Arc;
 
 use letgo_pprof::{
-    CountProfile, FxBuildHasher, Goroutine, GoroutineDumpReader, Profile, WaitKind, WaitState,
+    CountProfile, FxHasher, Goroutine, GoroutineDumpReader, Profile, WaitKind, WaitState,
 };
 
 use crate::frames::{normalized, site_index, traceback_frame, Names, SiteFrame};
@@ -116,9 +118,10 @@ pub struct GoroutineSnapshot {
     /// The groups, in order of first appearance.
     pub groups: Vec<GoroutineGroup>,
     group_by: GroupBy,
-    /// Keyed with the Fx hash: a key is a whole stack of names, hashed once
-    /// per goroutine of a dump or sample of a profile.
-    index: HashMap<GroupKey, usize, FxBuildHasher>,
+    /// The groups by identity (state and identifying frames). It holds
+    /// group numbers only and compares with the groups' own frames: building
+    /// a key of names per goroutine or sample cost more than the grouping.
+    index: HashTable<usize>,
     /// Where each group's first goroutine was read (a byte offset for
     /// tracebacks, an ordinal otherwise): the order of groups after a merge.
     first_seen: Vec<u64>,
@@ -135,7 +138,7 @@ impl GoroutineSnapshot {
             total: 0,
             groups: Vec::new(),
             group_by,
-            index: HashMap::default(),
+            index: HashTable::new(),
             first_seen: Vec::new(),
             names: Names::default(),
         }
@@ -193,15 +196,17 @@ impl GoroutineSnapshot {
         // Each location resolved once, not once per sample that lists it.
         let locations = crate::frames::LocationFrames::new(profile, &mut snapshot.names);
         // A profile has one sample per stack: room for as many groups, so
-        // that the index never rehashes its keys (whole stacks) as it grows.
-        snapshot.index.reserve(profile.sample_count());
+        // that the index never rehashes its groups as it grows.
+        let (groups, group_by) = (&snapshot.groups, group_by);
+        snapshot.index.reserve(profile.sample_count(), |&j| {
+            group_hash(&groups[j], group_by)
+        });
         for sample in &profile.raw().sample {
             let count = sample.value.get(index).copied().unwrap_or(0);
             let count = u64::try_from(count).unwrap_or(0);
-            let frames: Vec<SiteFrame> = locations
-                .sample(profile, sample)
-                .map(|f| f.frame.clone())
-                .collect();
+            // Sized up front: growing a vector per sample showed in profiles.
+            let mut frames = Vec::with_capacity(sample.location_id.len() + 2);
+            frames.extend(locations.sample(profile, sample).map(|f| f.frame.clone()));
             let labels: Vec<(String, String)> = profile
                 .labels(sample)
                 .filter_map(|l| match l.value {
@@ -248,8 +253,7 @@ impl GoroutineSnapshot {
     pub(crate) fn add_goroutine_seen_at(&mut self, g: &Goroutine, seen: u64) -> usize {
         let frames: Vec<SiteFrame> = g.frames.iter().map(traceback_frame).collect();
         let frames = normalized(frames);
-        let key = self.key(&g.state.reason, &frames);
-        let i = self.group_index(key, &g.state, frames, seen);
+        let i = self.group_index(&g.state, frames, seen);
         self.count_goroutine(i, g.id, &g.state, &g.labels);
         let group = &mut self.groups[i];
         if group.created_by.is_none() {
@@ -296,9 +300,8 @@ impl GoroutineSnapshot {
             ..WaitState::default()
         };
         let frames = normalized(raw_frames);
-        let key = self.key(&reason, &frames);
         let seen = self.first_seen.len() as u64;
-        let i = self.group_index(key, &state, frames, seen);
+        let i = self.group_index(&state, frames, seen);
         let leak_profile = self.source == GoroutineSource::LeakProfile;
         let group = &mut self.groups[i];
         group.count += count;
@@ -309,38 +312,49 @@ impl GoroutineSnapshot {
         self.total += count;
     }
 
-    /// The key of a group with this state and these (normalized) frames.
-    fn key(&self, state: &Arc<str>, frames: &[SiteFrame]) -> GroupKey {
-        GroupKey {
-            state: Arc::clone(state),
-            stack: stack_key(frames, self.group_by),
+    /// The group with this state and these (normalized) frames, made if new.
+    fn group_index(&mut self, state: &WaitState, frames: Vec<SiteFrame>, seen: u64) -> usize {
+        let identity = (&*state.reason, identifying(&frames, self.group_by));
+        if let Some(i) = self.position(identity.0, identity.1) {
+            return i;
         }
+        self.insert(
+            seen,
+            GoroutineGroup {
+                state: Arc::clone(&state.reason),
+                kind: state.kind(),
+                frames,
+                count: 0,
+                leaked: 0,
+                minutes: None,
+                labels: BTreeMap::new(),
+                created_by: None,
+                example_ids: Vec::new(),
+            },
+        )
     }
 
-    fn group_index(
-        &mut self,
-        key: GroupKey,
-        state: &WaitState,
-        frames: Vec<SiteFrame>,
-        seen: u64,
-    ) -> usize {
-        let i = self.groups.len();
-        match self.index.entry(key) {
-            Entry::Occupied(known) => return *known.get(),
-            Entry::Vacant(new) => new.insert(i),
+    /// The number of the group with this state and identifying frames.
+    fn position(&self, state: &str, frames: Identity<'_>) -> Option<usize> {
+        let hash = identity_hash(state, frames.clone());
+        let groups = &self.groups;
+        let group_by = self.group_by;
+        let same = |&i: &usize| {
+            let g = &groups[i];
+            *g.state == *state && same_frames(identifying(&g.frames, group_by), frames.clone())
         };
+        self.index.find(hash, same).copied()
+    }
+
+    /// Adds a group known to be new; returns its number.
+    fn insert(&mut self, seen: u64, group: GoroutineGroup) -> usize {
+        let i = self.groups.len();
+        let hash = identity_hash(&group.state, identifying(&group.frames, self.group_by));
+        self.groups.push(group);
         self.first_seen.push(seen);
-        self.groups.push(GoroutineGroup {
-            state: Arc::clone(&state.reason),
-            kind: state.kind(),
-            frames,
-            count: 0,
-            leaked: 0,
-            minutes: None,
-            labels: BTreeMap::new(),
-            created_by: None,
-            example_ids: Vec::new(),
-        });
+        let (groups, group_by) = (&self.groups, self.group_by);
+        self.index
+            .insert_unique(hash, i, |&j| group_hash(&groups[j], group_by));
         i
     }
 
@@ -352,38 +366,26 @@ impl GoroutineSnapshot {
         let mut groups = Vec::new();
         for part in parts {
             merged.total += part.total;
-            groups.extend(part.into_groups());
+            groups.extend(part.first_seen.into_iter().zip(part.groups));
         }
-        groups.sort_by_key(|(seen, _, _)| *seen);
-        for (seen, key, group) in groups {
-            match merged.index.get(&key) {
-                Some(&i) => absorb(&mut merged.groups[i], group),
+        groups.sort_by_key(|(seen, _)| *seen);
+        for (seen, group) in groups {
+            let frames = identifying(&group.frames, group_by);
+            match merged.position(&group.state, frames) {
+                Some(i) => absorb(&mut merged.groups[i], group),
                 None => {
-                    merged.index.insert(key, merged.groups.len());
-                    merged.first_seen.push(seen);
-                    merged.groups.push(group);
+                    merged.insert(seen, group);
                 }
             }
         }
         merged
     }
 
-    /// The groups with where they were first seen and their keys.
-    fn into_groups(self) -> impl Iterator<Item = (u64, GroupKey, GoroutineGroup)> {
-        let mut keys = vec![None; self.groups.len()];
-        for (key, i) in self.index {
-            keys[i] = Some(key);
-        }
-        self.first_seen
-            .into_iter()
-            .zip(keys)
-            .zip(self.groups)
-            .filter_map(|((seen, key), group)| Some((seen, key?, group)))
-    }
-
     /// The group with this key.
     pub fn find(&self, key: &GroupKey) -> Option<&GoroutineGroup> {
-        self.index.get(key).and_then(|&i| self.groups.get(i))
+        let frames = Identity::Key(key.stack.iter());
+        self.position(&key.state, frames)
+            .and_then(|i| self.groups.get(i))
     }
 
     /// How this snapshot groups goroutines.
@@ -393,12 +395,68 @@ impl GoroutineSnapshot {
 
     /// The key of each group, in the order of [`GoroutineSnapshot::groups`].
     pub fn keys(&self) -> Vec<GroupKey> {
-        let mut keys = vec![None; self.groups.len()];
-        for (key, &i) in &self.index {
-            keys[i] = Some(key.clone());
-        }
-        keys.into_iter().flatten().collect()
+        let key = |g: &GoroutineGroup| GroupKey {
+            state: Arc::clone(&g.state),
+            stack: stack_key(&g.frames, self.group_by),
+        };
+        self.groups.iter().map(key).collect()
     }
+}
+
+/// The function and line of each frame that tells a group under a
+/// [`GroupBy`]: from a group's frames or from a [`GroupKey`].
+#[derive(Clone)]
+enum Identity<'a> {
+    Frames(std::slice::Iter<'a, SiteFrame>),
+    Key(std::slice::Iter<'a, (Arc<str>, u32)>),
+}
+
+impl<'a> Iterator for Identity<'a> {
+    type Item = (&'a str, u32);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Identity::Frames(frames) => frames.next().map(|f| (&*f.function, f.line)),
+            Identity::Key(frames) => frames.next().map(|(f, line)| (&**f, *line)),
+        }
+    }
+}
+
+/// The identifying frames of a stack under `group_by`.
+fn identifying(frames: &[SiteFrame], group_by: GroupBy) -> Identity<'_> {
+    let frames = match group_by {
+        GroupBy::Stack => frames,
+        GroupBy::FirstUserFrame => match site_index(frames) {
+            Some(i) => &frames[i..=i],
+            None => &[],
+        },
+    };
+    Identity::Frames(frames.iter())
+}
+
+/// Whether two identities list the same functions and lines.
+fn same_frames(mut a: Identity<'_>, mut b: Identity<'_>) -> bool {
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x == y => {}
+            _ => return false,
+        }
+    }
+}
+
+fn identity_hash<'a>(state: &str, frames: impl Iterator<Item = (&'a str, u32)>) -> u64 {
+    let mut hasher = FxHasher::default();
+    state.hash(&mut hasher);
+    for (function, line) in frames {
+        function.hash(&mut hasher);
+        line.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+fn group_hash(group: &GoroutineGroup, group_by: GroupBy) -> u64 {
+    identity_hash(&group.state, identifying(&group.frames, group_by))
 }
 
 /// The identifying frames of a stack under `group_by`.
