@@ -314,11 +314,13 @@ impl GoroutineSnapshot {
 
     /// The group with this state and these (normalized) frames, made if new.
     fn group_index(&mut self, state: &WaitState, frames: Vec<SiteFrame>, seen: u64) -> usize {
-        let identity = (&*state.reason, identifying(&frames, self.group_by));
-        if let Some(i) = self.position(identity.0, identity.1) {
+        let identity = identifying(&frames, self.group_by);
+        let hash = identity_hash(&state.reason, identity.clone());
+        if let Some(i) = self.position(hash, &state.reason, identity) {
             return i;
         }
         self.insert(
+            hash,
             seen,
             GoroutineGroup {
                 state: Arc::clone(&state.reason),
@@ -335,8 +337,7 @@ impl GoroutineSnapshot {
     }
 
     /// The number of the group with this state and identifying frames.
-    fn position(&self, state: &str, frames: Identity<'_>) -> Option<usize> {
-        let hash = identity_hash(state, frames.clone());
+    fn position(&self, hash: u64, state: &str, frames: Identity<'_>) -> Option<usize> {
         let groups = &self.groups;
         let group_by = self.group_by;
         let same = |&i: &usize| {
@@ -346,10 +347,10 @@ impl GoroutineSnapshot {
         self.index.find(hash, same).copied()
     }
 
-    /// Adds a group known to be new; returns its number.
-    fn insert(&mut self, seen: u64, group: GoroutineGroup) -> usize {
+    /// Adds a group known to be new, whose identity hashes to `hash`;
+    /// returns its number.
+    fn insert(&mut self, hash: u64, seen: u64, group: GoroutineGroup) -> usize {
         let i = self.groups.len();
-        let hash = identity_hash(&group.state, identifying(&group.frames, self.group_by));
         self.groups.push(group);
         self.first_seen.push(seen);
         let (groups, group_by) = (&self.groups, self.group_by);
@@ -370,11 +371,12 @@ impl GoroutineSnapshot {
         }
         groups.sort_by_key(|(seen, _)| *seen);
         for (seen, group) in groups {
+            let hash = group_hash(&group, group_by);
             let frames = identifying(&group.frames, group_by);
-            match merged.position(&group.state, frames) {
+            match merged.position(hash, &group.state, frames) {
                 Some(i) => absorb(&mut merged.groups[i], group),
                 None => {
-                    merged.insert(seen, group);
+                    merged.insert(hash, seen, group);
                 }
             }
         }
@@ -384,7 +386,8 @@ impl GoroutineSnapshot {
     /// The group with this key.
     pub fn find(&self, key: &GroupKey) -> Option<&GoroutineGroup> {
         let frames = Identity::Key(key.stack.iter());
-        self.position(&key.state, frames)
+        let hash = identity_hash(&key.state, frames.clone());
+        self.position(hash, &key.state, frames)
             .and_then(|i| self.groups.get(i))
     }
 
