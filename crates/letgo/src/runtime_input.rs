@@ -32,30 +32,52 @@ impl Inputs {
     }
 }
 
+/// How inputs are read.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// How goroutines are grouped.
+    pub group_by: GroupBy,
+    /// Caps against decompression bombs.
+    pub decode: DecodeOptions,
+}
+
+impl Reading {
+    /// Goroutines grouped by `group_by`; inputs capped at `max_decoded_mib`
+    /// MiB once decompressed (the `--max-decoded-mib` flag).
+    pub fn new(group_by: GroupBy, max_decoded_mib: u64) -> Self {
+        Reading {
+            group_by,
+            decode: DecodeOptions {
+                max_decoded_bytes: max_decoded_mib.saturating_mul(1 << 20),
+            },
+        }
+    }
+}
+
 /// Reads every input; the first unreadable one is an error naming it.
-pub fn load(args: &[String], group_by: GroupBy) -> anyhow::Result<Inputs> {
+pub fn load(args: &[String], how: &Reading) -> anyhow::Result<Inputs> {
     let mut inputs = Inputs::default();
     for arg in args {
         if arg.starts_with("http://") || arg.starts_with("https://") {
-            load_url(arg, group_by, &mut inputs)?;
+            load_url(arg, how, &mut inputs)?;
         } else {
-            inputs.push(load_file(Path::new(arg), group_by)?);
+            inputs.push(load_file(Path::new(arg), how)?);
         }
     }
     Ok(inputs)
 }
 
 /// Reads one file of any supported format.
-pub fn load_file(path: &Path, group_by: GroupBy) -> anyhow::Result<Snapshot> {
+fn load_file(path: &Path, how: &Reading) -> anyhow::Result<Snapshot> {
     let name = paths::display(path);
     let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
-    decode(std::io::BufReader::new(file), &name, group_by)
+    decode(std::io::BufReader::new(file), &name, how)
 }
 
-fn decode<R: BufRead>(reader: R, name: &str, group_by: GroupBy) -> anyhow::Result<Snapshot> {
+fn decode<R: BufRead>(reader: R, name: &str, how: &Reading) -> anyhow::Result<Snapshot> {
     let name: Arc<str> = Arc::from(name);
-    let opened = letgo_pprof::open(Arc::clone(&name), reader, &DecodeOptions::default())?;
-    Ok(Snapshot::from_opened(opened, name, group_by)?)
+    let opened = letgo_pprof::open(Arc::clone(&name), reader, &how.decode)?;
+    Ok(Snapshot::from_opened(opened, name, how.group_by)?)
 }
 
 /// The endpoints fetched for a base URL, and whether a 404 is fine.
@@ -69,15 +91,15 @@ const ENDPOINTS: [(&str, bool); 3] = [
 /// Fetches a profile URL, or for a base URL (`http://host:port`, or one
 /// ending in `/debug/pprof/`) the goroutine dump, the `goroutineleak`
 /// profile when served, and the heap profile.
-fn load_url(arg: &str, group_by: GroupBy, inputs: &mut Inputs) -> anyhow::Result<()> {
+fn load_url(arg: &str, how: &Reading, inputs: &mut Inputs) -> anyhow::Result<()> {
     let url = HttpUrl::parse(arg)?;
     let Some(prefix) = pprof_prefix(&url.path) else {
-        inputs.push(fetch(&url, group_by)?.context("not found (HTTP 404)")?);
+        inputs.push(fetch(&url, how)?.context("not found (HTTP 404)")?);
         return Ok(());
     };
     for (endpoint, optional) in ENDPOINTS {
         let target = url.with_path(&format!("{prefix}/{endpoint}"));
-        match fetch(&target, group_by)? {
+        match fetch(&target, how)? {
             Some(snapshot) => inputs.push(snapshot),
             None if optional => inputs.notes.push(format!(
                 "{}: not served (HTTP 404); Go 1.27 serves it",
@@ -102,11 +124,11 @@ pub fn pprof_prefix(path: &str) -> Option<String> {
 }
 
 /// GETs one profile; `None` on 404.
-fn fetch(url: &HttpUrl, group_by: GroupBy) -> anyhow::Result<Option<Snapshot>> {
+fn fetch(url: &HttpUrl, how: &Reading) -> anyhow::Result<Option<Snapshot>> {
     let shown = url.display();
     let response = runtime_http::get(url)?;
     match response.status {
-        200 => decode(response.body, &shown, group_by).map(Some),
+        200 => decode(response.body, &shown, how).map(Some),
         404 => Ok(None),
         status => bail!("{shown}: HTTP status {status}"),
     }

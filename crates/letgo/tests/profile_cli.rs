@@ -233,6 +233,30 @@ fn bad_inputs_exit_2_naming_the_file_and_offset() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected two heap profiles"));
 }
 
+#[test]
+fn the_decode_cap_stops_gzip_and_lets_a_plain_dump_stream() {
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../letgo_pprof/tests/fixtures/go1.27");
+    let capped = ["--max-decoded-mib", "0"];
+    let out = letgo(
+        &[&["profile", "goroutine.pb.gz"][..], &capped].concat(),
+        &fixtures,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("goroutine.pb.gz: byte 0: input too large"),
+        "{err}"
+    );
+    let out = letgo(
+        &[&["profile", "goroutine.debug2.txt"][..], &capped].concat(),
+        &fixtures,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+    assert!(err.contains("goroutines)"), "{err}");
+}
+
 /// With `--source`, the goroutines leaked by `fetch.WithTimeout.func1`
 /// join the static LG103 finding of `fetch.WithTimeout`, fix included.
 #[test]

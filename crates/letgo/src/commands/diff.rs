@@ -17,7 +17,7 @@ use crate::commands::profile::{finish, GroupByArg};
 use crate::paths;
 use crate::report::Format;
 use crate::runtime_findings::{goroutine_findings, heap_findings, human_bytes};
-use crate::runtime_input::{load, Inputs};
+use crate::runtime_input::{load, Inputs, Reading};
 use crate::runtime_source::SourceTree;
 
 #[derive(Args, Debug)]
@@ -37,6 +37,10 @@ pub struct DiffArgs {
     pub group_by: GroupByArg,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The most a profile may decompress to, in MiB (decompression bombs;
+    /// a plain goroutine dump is streamed and read whatever its size).
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub max_decoded_mib: u64,
 }
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
@@ -45,7 +49,8 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         group_by: args.group_by.into(),
         ..Config::default()
     };
-    let inputs = load(&[args.base.clone(), args.new.clone()], config.group_by)?;
+    let reading = Reading::new(config.group_by, args.max_decoded_mib);
+    let inputs = load(&[args.base.clone(), args.new.clone()], &reading)?;
     let reported = match (inputs.heaps.len(), series_len(&inputs)) {
         (2, 0) => {
             let heap = analyze_heap(&inputs.heaps, &config);

@@ -15,7 +15,7 @@ use crate::report::Format;
 use crate::runtime_findings::{
     goroutine_findings_top, heap_findings_top, render, Omitted, Reported,
 };
-use crate::runtime_input::{load, Inputs};
+use crate::runtime_input::{load, Inputs, Reading};
 use crate::runtime_source::SourceTree;
 
 #[derive(Args, Debug)]
@@ -40,6 +40,10 @@ pub struct ProfileArgs {
     /// Text output: detail every finding.
     #[arg(long, conflicts_with = "limit")]
     pub all: bool,
+    /// The most a profile may decompress to, in MiB (decompression bombs;
+    /// a plain goroutine dump is streamed and read whatever its size).
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub max_decoded_mib: u64,
 }
 
 impl ProfileArgs {
@@ -79,7 +83,8 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             return run_folder(args, std::path::Path::new(dir), source.as_ref());
         }
     }
-    let mut inputs = load(&args.inputs, config.group_by)?;
+    let reading = Reading::new(config.group_by, args.max_decoded_mib);
+    let mut inputs = load(&args.inputs, &reading)?;
     let read = summary(&inputs);
     let notes = std::mem::take(&mut inputs.notes);
     let mut omitted = Omitted::default();
