@@ -17,7 +17,6 @@ pub const REPORT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code)] // warnings and notes come with the version-dependent rules
 pub enum Severity {
     Error,
     Warning,

@@ -144,3 +144,50 @@ fn a_clean_module_is_all_clear() {
         (0, "All clear: no findings.\n")
     );
 }
+
+/// LG303 is a warning when the truncated elements hold pointers and info
+/// when they do not; every output says so.
+#[test]
+fn severities_reach_every_format() {
+    let src = "package m
+
+var names []string
+var sizes []int
+
+func reset() {
+\tnames = names[:0]
+\tsizes = sizes[:0]
+}
+";
+    let dir = module(&[("a.go", src)]);
+    let out = letgo(&["check", "--format", "json"], dir.path());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let severities: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["warning", "info"]);
+    let out = letgo(&["check", "--format", "sarif"], dir.path());
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let levels: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["warning", "note"]);
+    let out = letgo(&["check"], dir.path());
+    assert!(
+        out.stdout.contains("LG303 warning: `names = names[:0]`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("LG303 info: `sizes = sizes[:0]`"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.code, 1);
+}

@@ -46,6 +46,29 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+/// How sure a finding is that memory leaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Severity {
+    /// The code leaks whenever the path is taken.
+    #[default]
+    Error,
+    /// The code keeps memory alive that it likely does not need.
+    Warning,
+    /// Worth knowing; often intended.
+    Info,
+}
+
+impl Severity {
+    /// As JSON, SARIF and the text output spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
 /// One finding of a rule in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -53,6 +76,7 @@ pub struct Diagnostic {
     /// The byte range to point at.
     pub span: Span,
     pub message: String,
+    pub severity: Severity,
     /// The enclosing function, spelled as Go's stack traces spell it.
     pub function: Option<String>,
     pub fix: Option<Fix>,
@@ -64,9 +88,15 @@ impl Diagnostic {
             code,
             span,
             message: message.into(),
+            severity: Severity::Error,
             function: None,
             fix: None,
         }
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     pub fn with_fix(mut self, fix: Fix) -> Self {

@@ -25,5 +25,5 @@ pub mod suppress;
 pub mod syntax;
 pub mod timers;
 
-pub use diagnostic::{Applicability, Diagnostic, Edit, Fix};
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 pub use registry::{Rule, RULES};

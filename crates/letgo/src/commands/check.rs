@@ -242,7 +242,11 @@ pub fn to_report(program: &Program, f: &LintFinding) -> Finding {
     Finding {
         code: d.code.to_string(),
         name: rule.name.to_string(),
-        severity: Severity::Error,
+        severity: match d.severity {
+            letgo_lint::Severity::Error => Severity::Error,
+            letgo_lint::Severity::Warning => Severity::Warning,
+            letgo_lint::Severity::Info => Severity::Info,
+        },
         message: d.message.clone(),
         at: Some(location(file, d.span.start, d.span.end)),
         function: d.function.clone(),

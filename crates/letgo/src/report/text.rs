@@ -3,7 +3,7 @@
 //! the span underlined, a `[*]` mark when `--fix` would fix it, and the
 //! fix as a help line; then one summary line.
 
-use super::{Applicability, Finding, RenderOptions};
+use super::{Applicability, Finding, RenderOptions, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::io::{self, Write};
 
@@ -41,8 +41,14 @@ fn render_one(renderer: &Renderer, f: &Finding, opts: &RenderOptions) -> String 
     } else {
         ""
     };
-    let title = format!("{}{mark} {}", f.code, f.message);
-    let level = Level::ERROR.no_name();
+    // Errors read as before; the others say what they are.
+    let (level, tag) = match f.severity {
+        Severity::Error => (Level::ERROR, ""),
+        Severity::Warning => (Level::WARNING, "warning: "),
+        Severity::Info => (Level::INFO, "info: "),
+    };
+    let title = format!("{}{mark} {tag}{}", f.code, f.message);
+    let level = level.no_name();
     let mut groups = Vec::new();
     let frame = f.at.as_ref().and_then(|at| {
         let src = opts.sources.get(&at.file)?;

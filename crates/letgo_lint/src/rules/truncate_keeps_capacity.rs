@@ -1,7 +1,7 @@
 //! LG303 truncate-keeps-capacity.
 
 use crate::context::{FileDiagnostic, PackageContext};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::funcs::Func;
 use crate::owners::Owners;
 use crate::registry::Rule;
@@ -23,11 +23,14 @@ const DOC: &str = r#"# LG303 truncate-keeps-capacity
 
 ## What it does
 Flags `x.f = x.f[:0]` (and `v = v[:0]`) on a long-lived slice (a package
-variable, or a field of a long-lived struct type, as for LG301) whose
-elements hold pointers: pointers, strings, slices, maps, channels,
-functions, interfaces, or structs of the package with such fields. It
-stays quiet when the same function clears the elements first (`clear(x.f)`
-or `x.f[i] = nil`). `_test.go` files are left alone.
+variable, or a field of a long-lived struct type, as for LG301). It is a
+**warning** when the elements hold pointers (pointers, strings, slices,
+maps, channels, functions, interfaces, or structs of the package with such
+fields): everything they point to stays alive. It is **info** otherwise:
+only the array stays, at the largest size it grew to, which is often the
+point of reusing it. It stays quiet when the same function clears the
+elements first (`clear(x.f)` or `x.f[i] = nil`). `_test.go` files are
+left alone.
 
 ## Why is this bad?
 `s = s[:0]` keeps the backing array, at the largest size it ever had, and
@@ -54,7 +57,7 @@ func (q *queue) flush() {
 or, to keep reusing the array, `clear(q.pending)` before truncating.
 
 ## Fix safety
-`x.f = nil` is unsafe: it gives up the array's reuse (the next appends
+The info finding has no fix. For the warning, `x.f = nil` is unsafe: it gives up the array's reuse (the next appends
 allocate again), and code that kept an alias of the old slice still sees
 its elements, which is usually what was wanted.
 "#;
@@ -79,21 +82,30 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let elem = place.elem().unwrap_or("");
-            if !holds_pointers(cx, elem) || clears(f, lhs, src) {
+            if clears(f, lhs, src) {
                 continue;
             }
             let name = lhs.span().text(src);
-            let msg = format!(
-                "`{name} = {name}[:0]` keeps the array and every `{elem}` in it reachable; {}",
-                Owners::lifetime(&place)
-            );
-            let fix = Fix {
-                message: format!("drop the array: `{name} = nil`"),
-                applicability: Applicability::Unsafe,
-                edits: vec![Edit::replace(rhs.span(), "nil")],
-            };
             let span = letgo_go::ast::Span::new(lhs.span().start, rhs.span().end);
-            let d = Diagnostic::new(RULE.code, span, msg).with_fix(fix);
+            let lifetime = Owners::lifetime(&place);
+            let d = if holds_pointers(cx, elem) {
+                let msg = format!(
+                    "`{name} = {name}[:0]` keeps the array and every `{elem}` in it reachable; {lifetime}"
+                );
+                let fix = Fix {
+                    message: format!("drop the array: `{name} = nil`"),
+                    applicability: Applicability::Unsafe,
+                    edits: vec![Edit::replace(rhs.span(), "nil")],
+                };
+                Diagnostic::new(RULE.code, span, msg)
+                    .with_severity(Severity::Warning)
+                    .with_fix(fix)
+            } else {
+                let msg = format!(
+                    "`{name} = {name}[:0]` keeps the array at the largest size it grew to; {lifetime}"
+                );
+                Diagnostic::new(RULE.code, span, msg).with_severity(Severity::Info)
+            };
             out.push(FileDiagnostic {
                 file: f.file,
                 diagnostic: d.in_function(&f.name),

@@ -7,6 +7,7 @@ pub use letgo_testkit::{go_binary, go_output as go, gofmt, workspace_root};
 use letgo_go::load::{load, LoadOptions, Program};
 use letgo_lint::engine::{check, Finding};
 use letgo_lint::selection::Selection;
+use letgo_lint::Severity;
 use std::path::{Path, PathBuf};
 
 pub fn fixtures_dir() -> PathBuf {
@@ -43,14 +44,20 @@ pub fn found(program: &Program, findings: &[Finding]) -> Vec<(String, u32, Strin
         .map(|f| {
             let sf = f.source_file(program);
             let (line, _) = sf.line_col(f.diagnostic.span.start);
-            (file_name(&sf.path), line, f.diagnostic.code.to_string())
+            // `CODE`, or `CODE:warning` / `CODE:info` below an error.
+            let code = match f.diagnostic.severity {
+                Severity::Error => f.diagnostic.code.to_string(),
+                other => format!("{}:{}", f.diagnostic.code, other.as_str()),
+            };
+            (file_name(&sf.path), line, code)
         })
         .collect();
     v.sort();
     v
 }
 
-/// `(file name, line, code)` of every `// want "CODE"` comment.
+/// `(file name, line, code)` of every `// want "CODE"` comment (`"CODE:info"`
+/// or `"CODE:warning"` for a finding below an error).
 pub fn wanted(program: &Program) -> Vec<(String, u32, String)> {
     let mut v = Vec::new();
     for f in program.files() {
