@@ -9,6 +9,7 @@
 //!   time, and writing each sample as it arrives.
 //! - [`series`]: the decoded snapshots of a run and the analyses over them
 //!   (from `letgo_runtime`), one process lifetime at a time.
+//! - [`thin`]: keeps a long run's snapshots bounded and evenly spaced.
 //! - [`settings`]: thresholds from `letgo.toml`'s `[watch]` table.
 //! - [`html`] and [`svg`]: the self-contained report page.
 //! - [`live`]: the terminal view while sampling.
@@ -21,3 +22,4 @@ pub mod sampler;
 pub mod series;
 pub mod settings;
 pub mod svg;
+pub mod thin;

@@ -20,6 +20,7 @@ use letgo_runtime::{
 use crate::runtime_findings::{goroutine_findings, heap_findings, Reported};
 use crate::runtime_source::SourceTree;
 use crate::watch::folder::{read_run, RunInfo, SampleRecord};
+use crate::watch::thin::Thinned;
 
 /// What one stored profile decoded to.
 #[derive(Debug)]
@@ -86,12 +87,13 @@ pub struct Series {
 }
 
 /// The snapshots of one process lifetime, kept apart so that each is
-/// analysed on its own without copying.
+/// analysed on its own without copying; thinned, so that a run of days
+/// does not grow letgo's own memory without end.
 #[derive(Debug, Default)]
 struct Lifetime {
     segment: u32,
-    heaps: Vec<HeapSnapshot>,
-    goroutines: Vec<GoroutineSnapshot>,
+    heaps: Thinned<HeapSnapshot>,
+    goroutines: Thinned<GoroutineSnapshot>,
 }
 
 impl Series {
@@ -179,9 +181,10 @@ impl Series {
 
 impl Lifetime {
     fn analyze(&self, config: &Config, source: Option<&SourceTree>) -> Vec<Reported> {
-        let goroutines = analyze_goroutines(&self.goroutines, config);
+        let goroutines = analyze_goroutines(self.goroutines.as_slice(), config);
         let mut reported = goroutine_findings(&goroutines, source);
-        reported.extend(heap_findings(&analyze_heap(&self.heaps, config), source));
+        let heap = analyze_heap(self.heaps.as_slice(), config);
+        reported.extend(heap_findings(&heap, source));
         reported
     }
 }
