@@ -827,7 +827,7 @@ fn local_channels<'a>(
 ) {
     for f in funcs {
         let src = &cx.file(f.file).src;
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Some((name, call)) = local_make(site.stmt, src) else {
                 continue;
             };
@@ -1011,7 +1011,7 @@ fn shadowed(cx: &PackageContext, funcs: &[Func], name: &str) -> bool {
             .iter()
             .flatten()
             .any(|p| p == name)
-            || f.sites.clone().iter().any(|s| {
+            || f.sites.iter().any(|s| {
                 match s.stmt {
             Stmt::Assign(a) if a.tok == Token::Define => a
                 .lhs

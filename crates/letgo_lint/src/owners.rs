@@ -298,7 +298,7 @@ impl Owners {
                 }
             }
         }
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Stmt::Go(g) = site.stmt else { continue };
             let Expr::Selector(sel) = g.call.fun.unparen() else {
                 continue;
@@ -338,7 +338,7 @@ impl Owners {
         }
         let src = &cx.file(f.file).src;
         let guards = nil_guards(f, src);
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Stmt::Assign(a) = site.stmt else { continue };
             if a.tok == Token::Define {
                 continue;
@@ -591,7 +591,7 @@ fn local_type(cx: &PackageContext, funcs: &[Func], i: usize, name: &str) -> Opti
     let src = &cx.file(funcs[i].file).src;
     let mut at = Some(i);
     while let Some(k) = at {
-        for site in funcs[k].sites.clone() {
+        for site in funcs[k].sites.iter().copied() {
             let Stmt::Assign(a) = site.stmt else { continue };
             let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
                 continue;
@@ -608,7 +608,7 @@ fn local_type(cx: &PackageContext, funcs: &[Func], i: usize, name: &str) -> Opti
 
 /// `name := ...` or `var name` in the body of `f` itself.
 fn declares_locally(f: &Func, name: &str, src: &str) -> bool {
-    f.sites.clone().iter().any(|site| match site.stmt {
+    f.sites.iter().any(|site| match site.stmt {
         Stmt::Assign(a) if a.tok == Token::Define => {
             a.lhs.iter().any(|l| ident_name(l, src) == Some(name))
         }
@@ -660,7 +660,7 @@ fn is_zero(x: &Expr, src: &str) -> bool {
 /// `if x == nil { ... }` in `f`: the text of `x` and the body's range.
 fn nil_guards(f: &Func, src: &str) -> Vec<(String, std::ops::Range<u32>)> {
     let mut out = Vec::new();
-    for site in f.sites.clone() {
+    for site in f.sites.iter().copied() {
         let Stmt::If(s) = site.stmt else { continue };
         let body = s.body.lbrace..s.body.rbrace.unwrap_or(u32::MAX);
         inspect(Node::expr(&s.cond), &mut |n| {
@@ -717,7 +717,7 @@ impl Owners {
             .collect();
         let mut started: HashSet<usize> = HashSet::new();
         for (i, f) in funcs.iter().enumerate() {
-            for site in f.sites.clone() {
+            for site in f.sites.iter().copied() {
                 if let Stmt::Go(g) = site.stmt {
                     started.extend(self.callees(cx, funcs, i, &g.call, &decls));
                 }

@@ -220,7 +220,7 @@ pub fn declares(f: &crate::funcs::Func, name: &str, src: &str) -> bool {
     };
     recv || in_list(&f.typ.params)
         || f.typ.results.as_ref().is_some_and(in_list)
-        || f.sites.clone().iter().any(|site| match site.stmt {
+        || f.sites.iter().any(|site| match site.stmt {
             Stmt::Assign(a) if a.tok == letgo_go::token::Token::Define => {
                 a.lhs.iter().any(|l| ident_name(l, src) == Some(name))
             }

@@ -11,7 +11,7 @@
 use crate::context::PackageContext;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::flow::Obligation;
-use crate::funcs::{functions, Func};
+use crate::funcs::Func;
 use crate::syntax::{indentation_at, never_returns, statements, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
@@ -20,10 +20,14 @@ use letgo_go::visit::{inspect, Node};
 /// The functions the timer rules look at: those outside `_test.go` files.
 /// A test process is short-lived; what its timers retain for a few
 /// seconds is never a leak anyone sees.
-pub fn non_test_functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
-    let mut funcs = functions(cx);
-    funcs.retain(|f| !cx.file(f.file).is_test);
-    funcs
+/// Filters the context's shared list: building a list of its own would
+/// walk every body of the package again, once per timer rule.
+pub fn non_test_functions<'c, 'a>(
+    cx: &'c PackageContext<'a>,
+) -> impl Iterator<Item = &'c Func<'a>> + 'c {
+    cx.functions()
+        .iter()
+        .filter(move |f| !cx.file(f.file).is_test)
 }
 
 /// Whether unstopped timers of this package are retained until they fire

@@ -3,7 +3,7 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
-use crate::funcs::{functions, Func};
+use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, never_returns, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
@@ -83,15 +83,15 @@ struct Def<'a> {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    for f in functions(cx) {
+    for f in cx.functions() {
         if cx.import_name(f.file, "net/http").is_none() {
             continue;
         }
-        for site in f.sites.clone() {
-            let Some(def) = response_def(cx, &f, site) else {
+        for site in f.sites.iter().copied() {
+            let Some(def) = response_def(cx, f, site) else {
                 continue;
             };
-            if let Some(d) = not_closed(cx, &f, &def) {
+            if let Some(d) = not_closed(cx, f, &def) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),

@@ -65,8 +65,8 @@ const LONG: u64 = 60_000_000_000;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for f in non_test_functions(cx) {
-        let per_request = takes_request(cx, &f);
-        for site in f.sites.clone() {
+        let per_request = takes_request(cx, f);
+        for site in f.sites.iter().copied() {
             if !site.in_loop && !per_request {
                 continue;
             }
@@ -76,7 +76,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(delay) = long_delay(cx, f.file, call) else {
                 continue;
             };
-            let d = report(cx, &f, site, call, &delay);
+            let d = report(cx, f, site, call, &delay);
             out.push(FileDiagnostic {
                 file: f.file,
                 diagnostic: d.in_function(&f.name),

@@ -96,7 +96,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let mut field_stores: Vec<(usize, &str, Span, String)> = Vec::new();
     for f in cx.functions() {
         let src = &cx.file(f.file).src;
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Some(def) = cancel_def(cx, f.file, site) else {
                 continue;
             };

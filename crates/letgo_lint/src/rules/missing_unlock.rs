@@ -131,7 +131,7 @@ fn run_by_defer(cx: &PackageContext, fi: usize) -> bool {
     let (FuncKind::Lit(lit), Some(p)) = (funcs[fi].kind, funcs[fi].parent) else {
         return false;
     };
-    funcs[p].sites.clone().iter().any(|s| {
+    funcs[p].sites.iter().any(|s| {
         matches!(s.stmt, Stmt::Defer(d) if matches!(&d.call.fun, Expr::FuncLit(l) if std::ptr::eq(&**l, lit)))
     })
 }

@@ -116,7 +116,7 @@ fn diagnostic(
 fn large_buffers<'s>(cx: &PackageContext<'s>, f: &Func<'s>) -> Vec<Buffer<'s>> {
     let src = &cx.file(f.file).src;
     let mut out = Vec::new();
-    for site in f.sites.clone() {
+    for site in f.sites.iter().copied() {
         let Stmt::Assign(a) = site.stmt else { continue };
         let (Some(lhs), [rhs]) = (a.lhs.first(), &a.rhs[..]) else {
             continue;
@@ -154,7 +154,7 @@ fn pinned<'a>(
 ) -> Vec<(&'a SliceExpr, String)> {
     let src = &cx.file(funcs[i].file).src;
     let mut out = Vec::new();
-    for site in funcs[i].sites.clone() {
+    for site in funcs[i].sites.iter().copied() {
         match site.stmt {
             Stmt::Assign(a) if a.tok == Token::Assign && a.lhs.len() == a.rhs.len() => {
                 for (lhs, rhs) in a.lhs.iter().zip(&a.rhs) {

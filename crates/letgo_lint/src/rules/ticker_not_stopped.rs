@@ -80,9 +80,8 @@ field get no fix: they need an owner's decision about when to stop.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let leaks = unstopped_timers_leak(cx);
-    let funcs = non_test_functions(cx);
-    for f in &funcs {
-        for site in f.sites.clone() {
+    for f in non_test_functions(cx) {
+        for site in f.sites.iter().copied() {
             let diag = match local_def(cx, f.file, site.stmt, "NewTicker") {
                 Some((id, _)) => local_ticker(cx, f, site, id, leaks),
                 None if leaks => field_ticker(cx, f.file, site.stmt),

@@ -83,18 +83,18 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         return;
     }
     for f in non_test_functions(cx) {
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Stmt::Select(sel) = site.stmt else {
                 continue;
             };
             if !site.in_loop || !other_case_goes_on(cx, f.file, sel) {
                 continue;
             }
-            if innermost_loop(&f, sel.pos).is_none_or(counted) {
+            if innermost_loop(f, sel.pos).is_none_or(counted) {
                 continue;
             }
             for call in after_cases(cx, f.file, sel) {
-                let d = report(cx, &f, sel, site.in_list, call);
+                let d = report(cx, f, sel, site.in_list, call);
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),

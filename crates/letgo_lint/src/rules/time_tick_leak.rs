@@ -91,8 +91,8 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if process_lifetime(&f.name) {
             continue;
         }
-        for site in f.sites.clone() {
-            if let Some(d) = tick_leak(cx, &f, site) {
+        for site in f.sites.iter().copied() {
+            if let Some(d) = tick_leak(cx, f, site) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),

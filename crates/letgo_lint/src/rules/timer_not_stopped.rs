@@ -82,7 +82,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         return;
     }
     for f in non_test_functions(cx) {
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Some((id, call)) = local_def(cx, f.file, site.stmt, "NewTimer") else {
                 continue;
             };

@@ -71,7 +71,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(i) {
             continue;
         }
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Some(ix) = insertion(site.stmt) else {
                 continue;
             };
@@ -174,7 +174,7 @@ fn keyed_by_request(cx: &PackageContext, funcs: &[Func], i: usize, key: &Expr) -
     if names.is_empty() {
         return false;
     }
-    for site in funcs[i].sites.clone() {
+    for site in funcs[i].sites.iter().copied() {
         let Stmt::Assign(a) = site.stmt else { continue };
         let from_request = a
             .rhs

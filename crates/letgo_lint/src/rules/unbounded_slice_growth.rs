@@ -69,7 +69,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             continue;
         }
         let src = &cx.file(f.file).src;
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let Stmt::Assign(a) = site.stmt else { continue };
             let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
                 continue;

@@ -94,7 +94,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if !relevant[f.file] {
             continue;
         }
-        for site in f.sites.clone() {
+        for site in f.sites.iter().copied() {
             let d = match site.stmt {
                 Stmt::Go(g) => match &g.call.fun {
                     Expr::FuncLit(lit) => add_inside(cx, lit),
