@@ -2,11 +2,11 @@
 //! file in parallel, and group files into packages with their modules,
 //! build status and package-level symbols.
 
-use crate::ast::File;
+use crate::ast::{File, Ident};
 use crate::build_constraint::{BuildContext, FileConstraint};
 use crate::gomod::GoMod;
 use crate::symbols::Symbols;
-use crate::walk::{walk, Walk};
+use crate::walk::{walk, SourceDir, Walk};
 use crate::{parse_file, LineIndex, SyntaxError, PARSE_STACK_SIZE};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,18 @@ impl SourceFile {
     /// The 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         self.lines.line_col(offset)
+    }
+
+    /// Frees the text and the tree, keeping the path, the line index and
+    /// the syntax errors: all a report needs of a file it does not quote.
+    pub fn drop_contents(&mut self) {
+        self.src = String::new();
+        self.ast = File {
+            package: 0,
+            name: Ident { pos: 0, end: 0 },
+            decls: Vec::new(),
+            comments: Vec::new(),
+        };
     }
 }
 
@@ -110,56 +122,123 @@ impl Default for LoadOptions {
 /// files). A path that does not exist or is not Go is an error; problems
 /// with single files are collected in [`Program::errors`].
 pub fn load<P: AsRef<Path>>(args: &[P], opts: &LoadOptions) -> Result<Program, LoadError> {
-    let found = walk(args).map_err(|e| LoadError {
-        path: e.path,
-        message: e.message,
-    })?;
-    let mut program = Program::default();
-    program
-        .errors
-        .extend(found.errors.iter().map(|e| LoadError {
-            path: e.path.clone(),
-            message: e.message.clone(),
-        }));
-    program.modules = read_modules(&found, &mut program.errors);
+    Loader::new(args, opts)?.load()
+}
 
-    let jobs: Vec<(usize, &Path)> = found
-        .dirs
-        .iter()
-        .enumerate()
-        .flat_map(|(d, dir)| dir.files.iter().map(move |f| (d, f.as_path())))
-        .filter(|(_, f)| opts.tests || !is_test_file(f))
-        .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(PARSE_STACK_SIZE)
-        .build()
-        .map_err(|e| LoadError {
-            path: PathBuf::from("."),
-            message: format!("cannot start worker threads: {e}"),
+/// Loading in two steps: [`Loader::new`] finds the files and reads the
+/// modules, so that their configuration can be read before any file is
+/// parsed; then [`Loader::load`] keeps every package in memory, or
+/// [`Loader::load_each`] hands each package on as soon as it is parsed.
+pub struct Loader {
+    found: Walk,
+    /// The modules and the walk's errors; no packages yet.
+    program: Program,
+    opts: LoadOptions,
+}
+
+impl Loader {
+    /// Walks `args` and reads the `go.mod` of every module found.
+    pub fn new<P: AsRef<Path>>(args: &[P], opts: &LoadOptions) -> Result<Loader, LoadError> {
+        let found = walk(args).map_err(|e| LoadError {
+            path: e.path,
+            message: e.message,
         })?;
-    let loaded: Vec<(usize, Result<SourceFile, LoadError>)> = pool.install(|| {
-        jobs.par_iter()
-            .map(|&(d, path)| {
-                let module = found.dirs[d]
-                    .module
-                    .and_then(|m| program.modules[m].gomod.as_ref());
-                (d, read_file(path, &build_context(&opts.build, module)))
-            })
-            .collect()
-    });
-    let mut per_dir: Vec<Vec<SourceFile>> = found.dirs.iter().map(|_| Vec::new()).collect();
-    for (d, result) in loaded {
+        let mut program = Program::default();
+        program
+            .errors
+            .extend(found.errors.iter().map(|e| LoadError {
+                path: e.path.clone(),
+                message: e.message.clone(),
+            }));
+        program.modules = read_modules(&found, &mut program.errors);
+        Ok(Loader {
+            found,
+            program,
+            opts: opts.clone(),
+        })
+    }
+
+    /// The modules found, and the problems met so far; no packages.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Parses every file and keeps every package.
+    pub fn load(self) -> Result<Program, LoadError> {
+        let (mut program, packages) = self.load_each(|_, pkg| pkg)?;
+        program.packages = packages;
+        Ok(program)
+    }
+
+    /// Parses directory by directory, in parallel, and calls `each` with
+    /// every package as soon as its directory is parsed, so that a caller
+    /// that needs one package at a time never holds them all. Returns the
+    /// program without packages (its errors complete) and what `each`
+    /// returned, in the order [`Loader::load`] keeps packages.
+    pub fn load_each<R, F>(self, each: F) -> Result<(Program, Vec<R>), LoadError>
+    where
+        R: Send,
+        F: Fn(&Program, Package) -> R + Sync,
+    {
+        let Loader {
+            found,
+            mut program,
+            opts,
+        } = self;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .stack_size(PARSE_STACK_SIZE)
+            .build()
+            .map_err(|e| LoadError {
+                path: PathBuf::from("."),
+                message: format!("cannot start worker threads: {e}"),
+            })?;
+        let per_dir: Vec<(Vec<R>, Vec<LoadError>)> = pool.install(|| {
+            found
+                .dirs
+                .par_iter()
+                .map(|dir| load_dir(&program, dir, &opts, &each))
+                .collect()
+        });
+        let mut results = Vec::new();
+        for (done, errors) in per_dir {
+            results.extend(done);
+            program.errors.extend(errors);
+        }
+        Ok((program, results))
+    }
+}
+
+/// Parses the files of one directory (in parallel: a few directories hold
+/// much of a tree) and hands each of its packages to `each`.
+fn load_dir<R, F>(
+    program: &Program,
+    dir: &SourceDir,
+    opts: &LoadOptions,
+    each: &F,
+) -> (Vec<R>, Vec<LoadError>)
+where
+    R: Send,
+    F: Fn(&Program, Package) -> R + Sync,
+{
+    let module = dir.module.map(|m| &program.modules[m]);
+    let ctx = build_context(&opts.build, module.and_then(|m| m.gomod.as_ref()));
+    let loaded: Vec<Result<SourceFile, LoadError>> = dir
+        .files
+        .par_iter()
+        .filter(|f| opts.tests || !is_test_file(f))
+        .map(|path| read_file(path, &ctx))
+        .collect();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for result in loaded {
         match result {
-            Ok(file) => per_dir[d].push(file),
-            Err(e) => program.errors.push(e),
+            Ok(file) => files.push(file),
+            Err(e) => errors.push(e),
         }
     }
-    for (dir, files) in found.dirs.iter().zip(per_dir) {
-        let module = dir.module.map(|m| &program.modules[m]);
-        let packages = group_packages(&dir.dir, dir.module, module, files);
-        program.packages.extend(packages);
-    }
-    Ok(program)
+    let packages = group_packages(&dir.dir, dir.module, module, files);
+    let done = packages.into_iter().map(|pkg| each(program, pkg)).collect();
+    (done, errors)
 }
 
 fn is_test_file(path: &Path) -> bool {

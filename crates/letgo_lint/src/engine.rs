@@ -5,7 +5,7 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::selection::Selection;
 use crate::suppress::Suppressions;
-use letgo_go::load::{Package, Program};
+use letgo_go::load::{LoadError, Loader, Package, Program};
 use rayon::prelude::*;
 
 /// The rules that read the channel view.
@@ -35,7 +35,7 @@ pub fn check(
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
         .expect("a thread pool with a large stack");
-    let mut findings: Vec<Finding> = pool.install(|| {
+    let findings: Vec<Finding> = pool.install(|| {
         program
             .packages
             .par_iter()
@@ -43,6 +43,39 @@ pub fn check(
             .flat_map_iter(|(p, pkg)| check_package(program, p, pkg, &selection(pkg)))
             .collect()
     });
+    in_order(program, findings)
+}
+
+/// Loads and checks one package at a time, so that only the packages
+/// being checked are in memory: once a package is checked, its trees and
+/// the text of its files are freed, except the text of the files that a
+/// finding points into. Returns the program (every file keeps its path,
+/// line index and syntax errors) and the findings, as [`check`] gives them.
+pub fn load_and_check(
+    loader: Loader,
+    selection: &(dyn Fn(&Package) -> Selection + Sync),
+) -> Result<(Program, Vec<Finding>), LoadError> {
+    let (mut program, checked) = loader.load_each(|program, mut pkg| {
+        let found = check_package(program, 0, &pkg, &selection(&pkg));
+        pkg.symbols = Default::default();
+        for (i, file) in pkg.files.iter_mut().enumerate() {
+            if !found.iter().any(|f| f.file == i) {
+                file.drop_contents();
+            }
+        }
+        (pkg, found)
+    })?;
+    let mut findings = Vec::new();
+    for (p, (pkg, found)) in checked.into_iter().enumerate() {
+        program.packages.push(pkg);
+        findings.extend(found.into_iter().map(|f| Finding { package: p, ..f }));
+    }
+    let findings = in_order(&program, findings);
+    Ok((program, findings))
+}
+
+/// Orders findings by path, position and code, without duplicates.
+fn in_order(program: &Program, mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| {
         let (fa, fb) = (a.source_file(program), b.source_file(program));
         (&fa.path, a.diagnostic.span.start, a.diagnostic.code).cmp(&(

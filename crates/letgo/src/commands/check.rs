@@ -10,7 +10,7 @@ use crate::report::{
     self, Applicability, Edit, Finding, FixReport, Format, Location, RenderOptions, Severity,
     Source,
 };
-use letgo_go::load::{load, LoadOptions, Package, Program, SourceFile};
+use letgo_go::load::{LoadError, LoadOptions, Loader, Package, Program, SourceFile};
 use letgo_lint::engine::{self, Finding as LintFinding};
 use letgo_lint::fix::{fix_program, FixRun};
 use letgo_lint::registry::find;
@@ -25,23 +25,31 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         tests: !args.no_tests,
         ..LoadOptions::default()
     };
-    let mut program = load(&paths::args_or_default(&args.paths), &opts)
-        .map_err(|e| anyhow::anyhow!("{}: {}", paths::display(&e.path), e.message))?;
-    let selections = module_selections(&program, args)?;
-    let roots: Vec<PathBuf> = program.modules.iter().map(|m| m.root.clone()).collect();
+    let loader = Loader::new(&paths::args_or_default(&args.paths), &opts).map_err(load_error)?;
+    let selections = module_selections(loader.program(), args)?;
+    let roots: Vec<PathBuf> = loader
+        .program()
+        .modules
+        .iter()
+        .map(|m| m.root.clone())
+        .collect();
     let select = move |pkg: &Package| {
         let root = pkg.module.map(|i| roots[i].clone());
         selections.get(&root).cloned().unwrap_or_default()
     };
-    let mut input_errors = report_input_errors(&program);
     if !(args.fix || args.diff) {
-        let findings = engine::check(&program, &select);
+        // Checked as loaded: each package is freed once checked, so the
+        // whole tree is never in memory at once.
+        let (program, findings) = engine::load_and_check(loader, &select).map_err(load_error)?;
+        let input_errors = report_input_errors(&program);
         let code = report(&program, &findings, args, None, input_errors);
-        // The process ends next: freeing every tree one node at a time
-        // would only cost time (a tenth of a run over GOROOT).
+        // The process ends next: freeing what is left one node at a time
+        // would only cost time.
         std::mem::forget(program);
         return code;
     }
+    let mut program = loader.load().map_err(load_error)?;
+    let mut input_errors = report_input_errors(&program);
     let run = fix_program(&mut program, &select, args.unsafe_fixes)?;
     for d in &run.dropped {
         let path = paths::display(&d.path);
@@ -61,6 +69,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Some(run.fixed),
         input_errors,
     )
+}
+
+fn load_error(e: LoadError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", paths::display(&e.path), e.message)
 }
 
 /// Renders `findings` and picks the exit code: 2 on any input error, 1
