@@ -22,6 +22,7 @@
 //! `.f` releases every `.f`. Silence is preferred to a guess.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
@@ -85,20 +86,34 @@ impl Place {
 }
 
 /// The long-lived owners of one package and what releases their slots.
+///
+/// Each part is computed on first use: most packages have no statement
+/// that makes a rule ask for them, and each part walks every function.
 #[derive(Debug, Default)]
 pub struct Owners {
     /// Package variables: written type, and struct type when known.
     vars: HashMap<String, (String, Option<String>)>,
-    long_lived: BTreeMap<String, Lifetime>,
+    long_lived: OnceLock<BTreeMap<String, Lifetime>>,
+    releases: OnceLock<Releases>,
+    repeating: OnceLock<Repeating>,
+}
+
+/// What the package's non-test code does to slots.
+#[derive(Debug, Default)]
+struct Releases {
     /// Names (fields or package variables) something shrinks or resets.
     released: HashSet<String>,
     /// Names that a method is called on, or that are passed to a call.
     handed: HashSet<String>,
     /// Struct types whose values are reset or replaced whole.
     replaced: HashSet<String>,
+}
+
+#[derive(Debug, Default)]
+struct Repeating {
     /// Per function of the package: whether it runs per request or per
     /// iteration of a goroutine's loop.
-    repeating: Vec<bool>,
+    functions: Vec<bool>,
     /// Goroutines with a loop that nothing else calls: only what runs in
     /// their loop repeats.
     loop_roots: HashSet<usize>,
@@ -106,20 +121,34 @@ pub struct Owners {
 
 impl Owners {
     pub fn new(cx: &PackageContext) -> Self {
-        let mut o = Owners {
+        Owners {
             vars: package_vars(cx),
             ..Owners::default()
-        };
-        let funcs = cx.functions();
-        o.find_long_lived(cx, funcs);
-        o.repeating = o.find_repeating(cx, funcs);
-        for (i, f) in funcs.iter().enumerate() {
-            if !cx.file(f.file).is_test {
-                o.scan_assignments(cx, funcs, i);
-                o.scan_uses(cx, funcs, i);
-            }
         }
-        o
+    }
+
+    fn long_lived(&self, cx: &PackageContext) -> &BTreeMap<String, Lifetime> {
+        self.long_lived
+            .get_or_init(|| self.find_long_lived(cx, cx.functions()))
+    }
+
+    fn releases(&self, cx: &PackageContext) -> &Releases {
+        self.releases.get_or_init(|| {
+            let funcs = cx.functions();
+            let mut r = Releases::default();
+            for (i, f) in funcs.iter().enumerate() {
+                if !cx.file(f.file).is_test {
+                    self.scan_assignments(cx, funcs, i, &mut r);
+                    self.scan_uses(cx, funcs, i, &mut r);
+                }
+            }
+            r
+        })
+    }
+
+    fn repeating(&self, cx: &PackageContext) -> &Repeating {
+        self.repeating
+            .get_or_init(|| self.find_repeating(cx, cx.functions()))
     }
 
     /// The long-lived slot `x` names in function `i` of `funcs`, if any.
@@ -138,7 +167,7 @@ impl Owners {
             }
             Expr::Selector(sel) => {
                 let owner = self.type_of(cx, funcs, i, &sel.x)?;
-                let why = self.long_lived.get(&owner)?.describe();
+                let why = self.long_lived(cx).get(&owner)?.describe();
                 let name = sel.sel.name(src);
                 let field = cx.package.symbols.types.get(&owner)?.field(name)?;
                 Some(Place {
@@ -155,32 +184,37 @@ impl Owners {
     /// Whether function `i` runs again and again: it serves HTTP
     /// requests, is a goroutine that loops, or is called (in the package)
     /// from one of those.
-    pub fn repeats(&self, i: usize) -> bool {
-        self.repeating.get(i).copied().unwrap_or(false)
+    pub fn repeats(&self, cx: &PackageContext, i: usize) -> bool {
+        let repeating = &self.repeating(cx).functions;
+        repeating.get(i).copied().unwrap_or(false)
     }
 
     /// Whether statement `site` of function `i` runs once per goroutine
     /// rather than per iteration: `i` is a goroutine nothing else calls,
     /// and `site` is outside its loops or right before a `return`.
-    pub fn once_per_goroutine(&self, funcs: &[Func], i: usize, site: &StmtSite) -> bool {
-        self.loop_roots.contains(&i)
+    pub fn once_per_goroutine(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        site: &StmtSite,
+    ) -> bool {
+        self.repeating(cx).loop_roots.contains(&i)
             && (!site.in_loop || followed_by_return(funcs[i].body, site.stmt))
     }
 
     /// Whether anything in the package shrinks, resets, bounds or hands
     /// on the slot. `passed_counts`: a slot passed to a call counts too
     /// (a callee can delete from a map, never shorten a slice).
-    pub fn released(&self, place: &Place, passed_counts: bool) -> bool {
+    pub fn released(&self, cx: &PackageContext, place: &Place, passed_counts: bool) -> bool {
+        let r = self.releases(cx);
         let keys = match &place.owner {
             Some(t) => vec![format!("{t}.{}", place.name), format!(".{}", place.name)],
             None => vec![place.name.clone()],
         };
         keys.iter()
-            .any(|k| self.released.contains(k) || (passed_counts && self.handed.contains(k)))
-            || place
-                .owner
-                .as_ref()
-                .is_some_and(|t| self.replaced.contains(t))
+            .any(|k| r.released.contains(k) || (passed_counts && r.handed.contains(k)))
+            || place.owner.as_ref().is_some_and(|t| r.replaced.contains(t))
     }
 
     /// The key of the slot `x` names in function `i`: `T.f` for a field
@@ -255,7 +289,7 @@ impl Owners {
         }
     }
 
-    fn find_long_lived(&mut self, cx: &PackageContext, funcs: &[Func]) {
+    fn find_long_lived(&self, cx: &PackageContext, funcs: &[Func]) -> BTreeMap<String, Lifetime> {
         let mut found: Vec<(String, Lifetime)> = Vec::new();
         let built = constructions(cx);
         for (name, (_, t)) in &self.vars {
@@ -278,10 +312,12 @@ impl Owners {
             found.extend(self.goroutines(cx, funcs, i));
         }
         found.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut long_lived = BTreeMap::new();
         for (t, why) in found {
-            self.long_lived.entry(t).or_insert(why);
+            long_lived.entry(t).or_insert(why);
         }
-        self.add_held(cx);
+        add_held(cx, &mut long_lived);
+        long_lived
     }
 
     /// Types started as goroutines in function `i`: `go x.m()`, or a
@@ -310,28 +346,30 @@ impl Owners {
         }
         out
     }
+}
 
-    /// Adds the struct types held in fields of the long-lived types found
-    /// so far, one level deep: deeper chains reach per-operation values.
-    fn add_held(&mut self, cx: &PackageContext) {
-        let mut added = Vec::new();
-        for owner in self.long_lived.keys() {
-            let Some(def) = cx.package.symbols.types.get(owner) else {
-                continue;
-            };
-            for field in def.fields.iter().filter(|f| !f.embedded) {
-                if let Some(t) = struct_type(cx, &field.typ) {
-                    added.push((t, Lifetime::HeldBy(format!("{owner}.{}", field.name))));
-                }
+/// Adds the struct types held in fields of the long-lived types found so
+/// far, one level deep: deeper chains reach per-operation values.
+fn add_held(cx: &PackageContext, long_lived: &mut BTreeMap<String, Lifetime>) {
+    let mut added = Vec::new();
+    for owner in long_lived.keys() {
+        let Some(def) = cx.package.symbols.types.get(owner) else {
+            continue;
+        };
+        for field in def.fields.iter().filter(|f| !f.embedded) {
+            if let Some(t) = struct_type(cx, &field.typ) {
+                added.push((t, Lifetime::HeldBy(format!("{owner}.{}", field.name))));
             }
         }
-        for (t, why) in added {
-            self.long_lived.entry(t).or_insert(why);
-        }
     }
+    for (t, why) in added {
+        long_lived.entry(t).or_insert(why);
+    }
+}
 
+impl Owners {
     /// Reassignments and whole-owner resets in function `i`.
-    fn scan_assignments(&mut self, cx: &PackageContext, funcs: &[Func], i: usize) {
+    fn scan_assignments(&self, cx: &PackageContext, funcs: &[Func], i: usize, r: &mut Releases) {
         let f = &funcs[i];
         if is_init(&f.name) {
             return;
@@ -355,16 +393,23 @@ impl Owners {
                 {
                     continue;
                 }
-                self.note_assignment(cx, funcs, i, lhs);
+                self.note_assignment(cx, funcs, i, lhs, r);
             }
         }
     }
 
-    fn note_assignment(&mut self, cx: &PackageContext, funcs: &[Func], i: usize, lhs: &Expr) {
+    fn note_assignment(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        lhs: &Expr,
+        r: &mut Releases,
+    ) {
         let src = &cx.file(funcs[i].file).src;
         if let Expr::Star(s) = lhs.unparen() {
             if let Some(t) = self.type_of(cx, funcs, i, &s.x) {
-                self.replaced.insert(t);
+                r.replaced.insert(t);
             }
             return;
         }
@@ -376,15 +421,15 @@ impl Owners {
             return;
         }
         if let Some(t) = self.type_of(cx, funcs, i, lhs) {
-            self.replaced.insert(t);
+            r.replaced.insert(t);
         }
-        self.released.extend(self.slot_key(cx, funcs, i, lhs));
+        r.released.extend(self.slot_key(cx, funcs, i, lhs));
     }
 
     /// `delete`, `clear`, `len(x) > n`, `&x`, `x.M()`, `f(x)` in function
     /// `i` (not in the literals inside it, which are functions of their
     /// own).
-    fn scan_uses(&mut self, cx: &PackageContext, funcs: &[Func], i: usize) {
+    fn scan_uses(&self, cx: &PackageContext, funcs: &[Func], i: usize, r: &mut Releases) {
         let src = &cx.file(funcs[i].file).src;
         let mut released: Vec<&Expr> = Vec::new();
         let mut handed: Vec<&Expr> = Vec::new();
@@ -407,10 +452,10 @@ impl Owners {
             true
         });
         for x in released {
-            self.released.extend(self.slot_key(cx, funcs, i, x));
+            r.released.extend(self.slot_key(cx, funcs, i, x));
         }
         for x in handed {
-            self.handed.extend(self.slot_key(cx, funcs, i, x));
+            r.handed.extend(self.slot_key(cx, funcs, i, x));
         }
     }
 }
@@ -708,7 +753,7 @@ impl Owners {
     /// goroutine: the roots (a function taking an `*http.Request`, a
     /// goroutine with a loop) and everything they reach by same-package
     /// calls, closures included.
-    fn find_repeating(&mut self, cx: &PackageContext, funcs: &[Func]) -> Vec<bool> {
+    fn find_repeating(&self, cx: &PackageContext, funcs: &[Func]) -> Repeating {
         let decls: HashMap<(usize, u32), usize> = (0..funcs.len())
             .filter_map(|i| match funcs[i].kind {
                 FuncKind::Decl(d) => Some(((funcs[i].file, d.name.pos), i)),
@@ -750,8 +795,10 @@ impl Owners {
             });
             work.extend((0..funcs.len()).filter(|&k| funcs[k].parent == Some(i)));
         }
-        self.loop_roots = roots.difference(&called).copied().collect();
-        seen
+        Repeating {
+            functions: seen,
+            loop_roots: roots.difference(&called).copied().collect(),
+        }
     }
 
     /// The package functions a call in function `i` runs: `f(...)`, or

@@ -68,14 +68,14 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let owners = cx.owners();
     let funcs = cx.functions();
     for (i, f) in funcs.iter().enumerate() {
-        if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(i) {
+        if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(cx, i) {
             continue;
         }
         for site in f.sites.iter().copied() {
             let Some(ix) = insertion(site.stmt) else {
                 continue;
             };
-            if owners.once_per_goroutine(funcs, i, &site) {
+            if owners.once_per_goroutine(cx, funcs, i, &site) {
                 continue;
             }
             let keyed = keyed_by_request(cx, funcs, i, &ix.index);
@@ -114,7 +114,7 @@ fn unbounded(
     keyed: bool,
 ) -> Option<Diagnostic> {
     let place = owners.place(cx, funcs, i, &ix.x)?;
-    if !place.is_map() || owners.released(&place, true) {
+    if !place.is_map() || owners.released(cx, &place, true) {
         return None;
     }
     let src = &cx.file(funcs[i].file).src;

@@ -65,7 +65,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let owners = cx.owners();
     let funcs = cx.functions();
     for (i, f) in funcs.iter().enumerate() {
-        if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(i) {
+        if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(cx, i) {
             continue;
         }
         let src = &cx.file(f.file).src;
@@ -76,14 +76,14 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             if a.tok != Token::Assign
                 || !grows(lhs, rhs, src)
-                || owners.once_per_goroutine(funcs, i, &site)
+                || owners.once_per_goroutine(cx, funcs, i, &site)
             {
                 continue;
             }
             let Some(place) = owners.place(cx, funcs, i, lhs) else {
                 continue;
             };
-            if owners.released(&place, false) {
+            if owners.released(cx, &place, false) {
                 continue;
             }
             let msg = format!(
