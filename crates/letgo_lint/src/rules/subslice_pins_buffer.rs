@@ -135,8 +135,13 @@ fn large_buffers<'s>(cx: &PackageContext<'s>, f: &Func<'s>) -> Vec<Buffer<'s>> {
             && c.args
                 .first()
                 .is_some_and(|t| t.span().text(src) == "[]byte");
+        if !make_bytes || a.lhs.len() != 1 {
+            continue;
+        }
+        // Evaluated only for a `make([]byte, n)`: a constant's value is
+        // looked up through its file's declarations.
         let size = c.args.get(1).and_then(|n| const_int(cx, f.file, n, 0));
-        if make_bytes && a.lhs.len() == 1 && size.is_some_and(|n| n >= LARGE) {
+        if size.is_some_and(|n| n >= LARGE) {
             out.push(Buffer { name, size });
         }
     }

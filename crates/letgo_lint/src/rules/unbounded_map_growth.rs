@@ -68,14 +68,16 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let owners = cx.owners();
     let funcs = cx.functions();
     for (i, f) in funcs.iter().enumerate() {
-        if cx.file(f.file).is_test || is_init(&f.name) || !owners.repeats(cx, i) {
+        if cx.file(f.file).is_test || is_init(&f.name) {
             continue;
         }
         for site in f.sites.iter().copied() {
             let Some(ix) = insertion(site.stmt) else {
                 continue;
             };
-            if owners.once_per_goroutine(cx, funcs, i, &site) {
+            // Asked only here: which functions repeat is a walk of the
+            // whole package.
+            if !owners.repeats(cx, i) || owners.once_per_goroutine(cx, funcs, i, &site) {
                 continue;
             }
             let keyed = keyed_by_request(cx, funcs, i, &ix.index);
