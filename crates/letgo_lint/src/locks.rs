@@ -244,7 +244,7 @@ fn local_binding(cx: &PackageContext, f: &Func, name: &str) -> Option<Binding> {
     if let Some((_, typ)) = f.typ.results.as_ref().and_then(|r| param(r, name, src)) {
         return Some(make(format!("={name}"), Some(typ)));
     }
-    let typ = local_type(f.body, name, src)?;
+    let typ = local_type(f, name, src)?;
     Some(make(format!("={name}"), typ))
 }
 
@@ -263,11 +263,12 @@ fn param(list: &FieldList, name: &str, src: &str) -> Option<(usize, String)> {
     None
 }
 
-/// A local declared in `body` (not in its closures): `Some(type)` when
-/// declared, the type being known for `var x T`, `x := T{}`, `&T{}`,
-/// `new(T)`.
-fn local_type(body: &BlockStmt, name: &str, src: &str) -> Option<Option<String>> {
-    for site in crate::syntax::statements(body) {
+/// A local declared in the body of `f` (not in its closures): `Some(type)`
+/// when declared, the type being known for `var x T`, `x := T{}`, `&T{}`,
+/// `new(T)`. Reads the function's statement list, built once: this is
+/// asked for nearly every identifier the lock view meets.
+fn local_type(f: &Func, name: &str, src: &str) -> Option<Option<String>> {
+    for site in &f.sites {
         match site.stmt {
             Stmt::Decl(g) => {
                 for sp in &g.specs {
