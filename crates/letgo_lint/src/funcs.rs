@@ -57,7 +57,7 @@ pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
                         sites: statements(body),
                     });
                     let me = out.len() - 1;
-                    collect_closures(file, Node::Block(body), me, &mut out);
+                    collect_closures(file, body, &sf.src, me, &mut out);
                 }
                 Decl::Gen(g) => {
                     // Closures in package-level initializers belong to init.
@@ -82,7 +82,7 @@ pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
                             sites: statements(&lit.body),
                         });
                         let me = out.len() - 1;
-                        collect_closures(file, Node::Block(&lit.body), me, &mut out);
+                        collect_closures(file, &lit.body, &sf.src, me, &mut out);
                     }
                 }
                 Decl::Bad(_) => {}
@@ -104,11 +104,20 @@ fn decl_trace_name(f: &FuncDecl, src: &str) -> String {
     }
 }
 
-/// Adds the closures directly inside `node` (not inside nested closures)
+/// Adds the closures directly inside `body` (not inside nested closures)
 /// as children of function `parent`, then recurses into each.
-fn collect_closures<'a>(file: usize, node: Node<'a>, parent: usize, out: &mut Vec<Func<'a>>) {
+fn collect_closures<'a>(
+    file: usize,
+    body: &'a BlockStmt,
+    src: &str,
+    parent: usize,
+    out: &mut Vec<Func<'a>>,
+) {
+    if !may_hold_closures(body, src) {
+        return;
+    }
     let mut found: Vec<(&'a FuncLit, bool)> = Vec::new();
-    inspect(node, &mut |n| match n {
+    inspect(Node::Block(body), &mut |n| match n {
         Node::Stmt(Stmt::Go(g)) => {
             if let letgo_go::ast::Expr::FuncLit(l) = &g.call.fun {
                 found.push((l, true));
@@ -150,6 +159,15 @@ fn collect_closures<'a>(file: usize, node: Node<'a>, parent: usize, out: &mut Ve
             sites: statements(&lit.body),
         });
         let me = out.len() - 1;
-        collect_closures(file, Node::Block(&lit.body), me, out);
+        collect_closures(file, &lit.body, src, me, out);
     }
+}
+
+/// Whether `body` may hold a function literal. A literal starts with the
+/// keyword `func`, and searching the text for it is much cheaper than
+/// walking the tree (most bodies hold none).
+fn may_hold_closures(body: &BlockStmt, src: &str) -> bool {
+    let text = body.span_text(src);
+    // An empty text is a span that does not cut `src` cleanly: walk then.
+    text.is_empty() || text.contains("func")
 }
