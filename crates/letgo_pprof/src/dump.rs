@@ -27,6 +27,7 @@ use crate::fxhash::FxBuildHasher;
 use crate::gostr::unquote_prefix;
 use crate::input::is_goroutine_header_start;
 use crate::lines::LineReader;
+use memchr::{memchr, memrchr};
 
 /// The most distinct names the interner keeps; past this, names are still
 /// parsed but no longer shared, so hostile input cannot grow it without end.
@@ -634,13 +635,7 @@ impl<R: BufRead> GoroutineDumpReader<R> {
 
     /// Reads the rest of a `created by F in goroutine N` line and its file line.
     fn read_created_by(&mut self, rest: &str) -> Result<CreatedBy> {
-        let (function, parent) = match rest.rsplit_once(" in goroutine ") {
-            Some((f, n)) => match n.parse() {
-                Ok(n) => (f, Some(n)),
-                Err(_) => (rest, None),
-            },
-            None => (rest, None),
-        };
+        let (function, parent) = split_created_by(rest);
         let function = self.interner.intern(function);
         let location = self.read_file_line("the `\tfile:line` line after `created by`")?;
         Ok(CreatedBy {
@@ -694,22 +689,46 @@ pub(crate) fn parse_elided(line: &str) -> Option<u64> {
 /// Splits `pkg.(*T).M[...](0x1, {0x2})` into the function and the text
 /// inside the last, outermost parentheses.
 fn split_call(line: &str) -> Option<(&str, &str)> {
-    let body = line.strip_suffix(')')?;
+    let open = call_open(line.as_bytes())?;
+    let function = line.get(..open)?;
+    let args = line.get(open + 1..line.len() - 1)?;
+    (!function.is_empty() && !function.starts_with('\t')).then_some((function, args))
+}
+
+/// Where the arguments of a frame line `function(args)` open: the last
+/// outermost `(`. On bytes, so that the fast path for big dumps
+/// ([`crate::dump_blocks`]) splits lines exactly as this parser does.
+pub(crate) fn call_open(line: &[u8]) -> Option<usize> {
+    let body = line.strip_suffix(b")")?;
+    // Arguments hold no parentheses (`0x1, {0x2, ...}, 0x3?`): most often
+    // the last `(` opens them, found faster than by counting depth.
+    if let Some(open) = memrchr(b'(', body) {
+        if memchr(b')', &body[open..]).is_none() {
+            return Some(open);
+        }
+    }
     let mut depth = 0u32;
-    for (i, c) in body.char_indices().rev() {
-        match c {
-            ')' => depth += 1,
-            '(' if depth == 0 => {
-                let function = body.get(..i)?;
-                let args = body.get(i + 1..)?;
-                return (!function.is_empty() && !function.starts_with('\t'))
-                    .then_some((function, args));
-            }
-            '(' => depth -= 1,
+    for (i, &b) in body.iter().enumerate().rev() {
+        match b {
+            b')' => depth += 1,
+            b'(' if depth == 0 => return Some(i),
+            b'(' => depth -= 1,
             _ => {}
         }
     }
     None
+}
+
+/// `F` and the parent goroutine of `created by F in goroutine N` (the text
+/// after `created by `); without a valid `N`, all of it is the function.
+pub(crate) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
+    match rest.rsplit_once(" in goroutine ") {
+        Some((f, n)) => match n.parse() {
+            Ok(n) => (f, Some(n)),
+            Err(_) => (rest, None),
+        },
+        None => (rest, None),
+    }
 }
 
 struct FileLine {
@@ -719,36 +738,61 @@ struct FileLine {
     registers: Option<FrameRegisters>,
 }
 
-/// Parses `file:line [+0xoff] [fp=0x… sp=0x… pc=0x…]`; the file may contain
-/// spaces and colons, so the suffixes are taken off from the right.
-fn parse_file_line(text: &str, interner: &mut Interner) -> Option<FileLine> {
+/// The parts of a frame's location line, borrowed.
+pub(crate) struct Location<'a> {
+    pub(crate) file: &'a [u8],
+    pub(crate) line: u32,
+    pub(crate) pc_offset: Option<u64>,
+    pub(crate) registers: Option<FrameRegisters>,
+}
+
+/// Splits `file:line [+0xoff] [fp=0x… sp=0x… pc=0x…]`; the file may
+/// contain spaces and colons, so the suffixes are taken off from the right.
+/// Shared with the fast path for big dumps, which must accept exactly what
+/// this parser accepts; on bytes, as that path reads them.
+pub(crate) fn split_location(text: &[u8]) -> Option<Location<'_>> {
     let mut rest = text;
     let mut pc_offset = None;
     let mut regs = FrameRegisters::default();
     let mut has_regs = false;
-    while let Some((head, word)) = rest.rsplit_once(' ') {
-        if let Some(v) = word.strip_prefix('+') {
-            pc_offset = Some(parse_hex(v)?);
-        } else if let Some(v) = word.strip_prefix("fp=") {
-            regs.fp = parse_hex(v)?;
+    while let Some(space) = memrchr(b' ', rest) {
+        let (head, word) = (&rest[..space], &rest[space + 1..]);
+        let hex = |v: &[u8]| std::str::from_utf8(v).ok().and_then(parse_hex);
+        if let Some(v) = word.strip_prefix(b"+") {
+            pc_offset = Some(hex(v)?);
+        } else if let Some(v) = word.strip_prefix(b"fp=") {
+            regs.fp = hex(v)?;
             has_regs = true;
-        } else if let Some(v) = word.strip_prefix("sp=") {
-            regs.sp = parse_hex(v)?;
+        } else if let Some(v) = word.strip_prefix(b"sp=") {
+            regs.sp = hex(v)?;
             has_regs = true;
-        } else if let Some(v) = word.strip_prefix("pc=") {
-            regs.pc = parse_hex(v)?;
+        } else if let Some(v) = word.strip_prefix(b"pc=") {
+            regs.pc = hex(v)?;
             has_regs = true;
         } else {
             break;
         }
         rest = head;
     }
-    let (file, line) = rest.rsplit_once(':')?;
-    Some(FileLine {
-        file: interner.intern(file),
+    let colon = memrchr(b':', rest)?;
+    let line = std::str::from_utf8(&rest[colon + 1..]).ok()?;
+    Some(Location {
+        file: &rest[..colon],
         line: line.parse().ok()?,
         pc_offset,
         registers: has_regs.then_some(regs),
+    })
+}
+
+fn parse_file_line(text: &str, interner: &mut Interner) -> Option<FileLine> {
+    let location = split_location(text.as_bytes())?;
+    // Cut at ASCII bytes, the file is as valid UTF-8 as `text`.
+    let file = std::str::from_utf8(location.file).ok()?;
+    Some(FileLine {
+        file: interner.intern(file),
+        line: location.line,
+        pc_offset: location.pc_offset,
+        registers: location.registers,
     })
 }
 

@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use memchr::{memchr, memmem};
 
-use crate::dump::{parse_elided, parse_header, Interner};
+use crate::dump::{
+    call_open, parse_elided, parse_header, split_created_by, split_location, Interner,
+};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::input::is_goroutine_header_start;
 use crate::lines::MAX_LINE;
@@ -269,8 +271,8 @@ impl BlockReader {
     }
 
     /// The stack key of the last plain block: its wait reason, then each
-    /// frame's function and `:line`, the `created by` function and `:line`,
-    /// and elision marks, one per line. Two goroutines with the same key
+    /// frame's function and `:` with its line number (4 bytes), the same
+    /// for `created by`, and elision marks, one per line. Two goroutines with the same key
     /// have the same state and the same functions at the same lines.
     pub fn key(&self) -> &[u8] {
         &self.key
@@ -279,7 +281,7 @@ impl BlockReader {
     /// Parses a block of `chunk` in full, for an input named `name`, taking
     /// the chunk to start after `chunk_line` lines.
     pub fn parse(
-        &mut self,
+        &self,
         name: &Arc<str>,
         chunk: &Chunk,
         block: Block<'_>,
@@ -376,18 +378,20 @@ impl<'k> StackKey<'k> {
             // Ancestors, a stack the runtime could not print: full parser.
             Some(b'\t' | b'[') => false,
             Some(b'c') if line.starts_with(b"created by ") => {
+                let Ok(rest) = std::str::from_utf8(&line[b"created by ".len()..]) else {
+                    return false;
+                };
                 self.wants_location = true;
-                let function = created_by_function(&line[b"created by ".len()..]);
-                self.push(b"created by ", function)
+                self.push(b"created by ", split_created_by(rest).0.as_bytes())
             }
             Some(b'.') if is_elision(line) => self.push(b"", line),
             Some(b'n') if line.starts_with(b"non-Go function at pc=") => false,
-            Some(_) => match call_function(line) {
-                Some(function) => {
+            Some(_) => match call_open(line) {
+                Some(open) if open > 0 => {
                     self.wants_location = true;
-                    self.push(b"", function)
+                    self.push(b"", &line[..open])
                 }
-                None => false,
+                _ => false,
             },
         }
     }
@@ -395,18 +399,14 @@ impl<'k> StackKey<'k> {
     /// Adds the line number of a frame's `\tfile:line`. The file is left
     /// out (goroutines are grouped by function and line, so the key need
     /// not tell files apart), and so are the pc offset and registers, which
-    /// differ between goroutines but must be valid. What the key keeps
-    /// needs no checks here: a key is only remembered once its block parsed
-    /// in full.
+    /// differ between goroutines; the line is read as the full parser reads
+    /// it, so that a key stands only for lines it accepts.
     fn push_location(&mut self, line: &[u8]) -> bool {
-        let Some(location) = line.strip_prefix(b"\t").and_then(strip_pc_words) else {
-            return false;
-        };
-        let line_number = match memchr::memrchr(b':', location) {
-            Some(colon) => &location[colon..],
-            None => location,
-        };
-        self.push(b"", line_number)
+        let location = line.strip_prefix(b"\t").and_then(split_location);
+        match location {
+            Some(location) => self.push(b":", &location.line.to_le_bytes()),
+            None => false,
+        }
     }
 
     fn push(&mut self, prefix: &[u8], text: &[u8]) -> bool {
@@ -422,70 +422,10 @@ impl<'k> StackKey<'k> {
     }
 }
 
-/// `F` of `created by F in goroutine N`, as [`GoroutineDumpReader`] reads it.
-fn created_by_function(rest: &[u8]) -> &[u8] {
-    if let Some(at) = memmem::rfind(rest, b" in goroutine ") {
-        let parent = &rest[at + b" in goroutine ".len()..];
-        if std::str::from_utf8(parent).is_ok_and(|n| n.parse::<u64>().is_ok()) {
-            return &rest[..at];
-        }
-    }
-    rest
-}
-
 /// `...additional frames elided...` or `...N frames elided...`.
 fn is_elision(line: &[u8]) -> bool {
     line == b"...additional frames elided..."
         || std::str::from_utf8(line).is_ok_and(|l| parse_elided(l).is_some())
-}
-
-/// The function of a frame line `function(args)`: the text before the last
-/// outermost parentheses, as the full parser's `split_call` takes it.
-fn call_function(line: &[u8]) -> Option<&[u8]> {
-    let body = line.strip_suffix(b")")?;
-    // Arguments hold no parentheses (`0x1, {0x2, ...}, 0x3?`): the last `(`
-    // opens them, found faster than by counting depth.
-    if let Some(open) = memchr::memrchr(b'(', body) {
-        if memchr(b')', &body[open..]).is_none() {
-            return (open > 0).then(|| &body[..open]);
-        }
-    }
-    let mut depth = 0u32;
-    for (i, &b) in body.iter().enumerate().rev() {
-        match b {
-            b')' => depth += 1,
-            b'(' if depth == 0 => return (i > 0).then(|| &body[..i]),
-            b'(' => depth -= 1,
-            _ => {}
-        }
-    }
-    None
-}
-
-/// `file:line` without the trailing `+0x…`, `fp=…`, `sp=…` and `pc=…`
-/// words; `None` where the full parser would fail (a bad word or line
-/// number), since the key does not keep these parts for it to check.
-fn strip_pc_words(mut text: &[u8]) -> Option<&[u8]> {
-    while let Some(space) = memchr::memrchr(b' ', text) {
-        let word = &text[space + 1..];
-        let hex = [&b"+"[..], b"fp=", b"sp=", b"pc="]
-            .iter()
-            .find_map(|prefix| word.strip_prefix(*prefix));
-        match hex {
-            Some(hex) if is_hex_u64(hex) => text = &text[..space],
-            Some(_) => return None,
-            None => break,
-        }
-    }
-    let colon = memchr::memrchr(b':', text)?;
-    let number = std::str::from_utf8(&text[colon + 1..]).ok()?;
-    number.parse::<u32>().is_ok().then_some(text)
-}
-
-/// `0x` and 1 to 16 hex digits.
-fn is_hex_u64(text: &[u8]) -> bool {
-    text.strip_prefix(b"0x")
-        .is_some_and(|h| (1..=16).contains(&h.len()) && h.iter().all(u8::is_ascii_hexdigit))
 }
 
 #[cfg(test)]
@@ -541,7 +481,7 @@ main.main()\n\
         assert_eq!(found[1].3, found[2].3);
         assert_eq!(
             String::from_utf8_lossy(&found[1].3),
-            "chan receive\nmain.worker\n:20\ncreated by main.start\n:30\n"
+            "chan receive\nmain.worker\n:\x14\0\0\0\ncreated by main.start\n:\x1e\0\0\0\n"
         );
         // Ancestors are left to the full parser.
         assert_eq!(found[3].2, None);

@@ -57,9 +57,10 @@ func (q *queue) flush() {
 or, to keep reusing the array, `clear(q.pending)` before truncating.
 
 ## Fix safety
-The info finding has no fix. For the warning, `x.f = nil` is unsafe: it gives up the array's reuse (the next appends
-allocate again), and code that kept an alias of the old slice still sees
-its elements, which is usually what was wanted.
+The info finding has no fix. For the warning, `x.f = nil` is unsafe: it
+gives up the array's reuse (the next appends allocate again), and code
+that kept an alias of the old slice still sees its elements, which is
+usually what was wanted.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
