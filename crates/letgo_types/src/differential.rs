@@ -1,0 +1,2 @@
+//! The dump format shared with `tools/gotypesdump` and the comparison of two
+//! dumps (ours against go/types).
