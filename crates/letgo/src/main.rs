@@ -3,10 +3,10 @@
 //! Exit codes follow `go vet` and golangci-lint: 0 nothing found, 1
 //! findings, 2 usage or input error (including syntax errors).
 
-mod atomic_write;
 mod cli;
 mod commands;
 mod config;
+mod fix_write;
 mod paths;
 mod report;
 mod runtime_findings;
