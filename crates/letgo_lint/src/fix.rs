@@ -577,9 +577,9 @@ func a(parent context.Context) error {
 \treturn nil
 }
 
-func b(parent context.Context) context.Context {
+func b(parent context.Context, keep func(context.Context)) {
 \tctx, _ := context.WithCancel(parent)
-\treturn ctx
+\tkeep(ctx)
 }
 
 func use(ctx context.Context) error { return ctx.Err() }
