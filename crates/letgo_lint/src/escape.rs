@@ -31,6 +31,10 @@ pub enum Value {
     /// the body carry it (returning `resp.StatusCode` is fine); calls are
     /// judged by the rule itself.
     Response,
+    /// A `*time.Timer` or `*time.Ticker`: its fields carry it (`t.C`), its
+    /// methods' results do not (`Stop`, `Reset`); calls are judged by the
+    /// rule itself.
+    Timer,
 }
 
 /// How deep same-package callees are followed for contexts.
@@ -223,7 +227,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
             Expr::Ident(id) => self.is_carrier(id.name(self.src)),
             Expr::Selector(sel) => {
                 self.carries(&sel.x)
-                    && (self.value == Value::Context || sel.sel.name(self.src) == "Body")
+                    && (self.value != Value::Response || sel.sel.name(self.src) == "Body")
             }
             Expr::Call(c) => self.result_carries(c),
             Expr::FuncLit(l) => self.mentions_carrier(Node::Block(&l.body)),
@@ -244,13 +248,13 @@ impl<'c, 'a> Tracker<'c, 'a> {
                 let method = sel.sel.name(self.src);
                 return match self.value {
                     Value::Context => !matches!(method, "Err" | "Deadline" | "Value"),
-                    Value::Response => false,
+                    Value::Response | Value::Timer => false,
                 };
             }
         }
         let args_carry = c.args.iter().any(|a| self.carries(a));
         match self.value {
-            Value::Context => args_carry,
+            Value::Context | Value::Timer => args_carry,
             Value::Response => args_carry && self.wraps_reader(c),
         }
     }
