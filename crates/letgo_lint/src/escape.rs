@@ -252,10 +252,18 @@ impl<'c, 'a> Tracker<'c, 'a> {
                 };
             }
         }
-        let args_carry = c.args.iter().any(|a| self.carries(a));
+        let carrying: Vec<usize> = (0..c.args.len())
+            .filter(|&i| self.carries(&c.args[i]))
+            .collect();
+        if carrying.is_empty() {
+            return false;
+        }
         match self.value {
-            Value::Context | Value::Timer => args_carry,
-            Value::Response => args_carry && self.wraps_reader(c),
+            // A function of the package shown to keep nothing returns
+            // nothing made from its arguments either.
+            Value::Context => self.is_context_call(c) || self.callee_keeps(c, &carrying),
+            Value::Timer => true,
+            Value::Response => self.wraps_reader(c),
         }
     }
 
@@ -310,6 +318,13 @@ impl<'c, 'a> Tracker<'c, 'a> {
 
     /// Whether a call keeps the arguments at `carrying`.
     fn keeps_args(&self, c: &CallExpr, carrying: &[usize]) -> bool {
+        !self.is_context_call(c) && self.callee_keeps(c, carrying)
+    }
+
+    /// A standard-library call that makes a value from a context and
+    /// keeps it nowhere else: the context constructors,
+    /// `http.NewRequestWithContext`.
+    fn is_context_call(&self, c: &CallExpr) -> bool {
         const CONTEXT: &[&str] = &[
             "WithCancel",
             "WithTimeout",
@@ -326,10 +341,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
                 .qualified_name(self.file, &c.fun, path)
                 .is_some_and(|n| names.contains(&n))
         };
-        if known("context", CONTEXT) || known("net/http", &["NewRequestWithContext"]) {
-            return false;
-        }
-        self.callee_keeps(c, carrying)
+        known("context", CONTEXT) || known("net/http", &["NewRequestWithContext"])
     }
 
     /// For a call of a plain function of this package, whether its body
