@@ -444,3 +444,95 @@ fn declared_in(scope: &Scope, name: &str, src: &str) -> bool {
     });
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use letgo_go::load::{load, LoadOptions};
+
+    /// The fate of `root` in function `func` of a package made of `body`
+    /// (after `package p` and its imports).
+    fn fate_of(body: &str, func: &str, root: &str, value: Value) -> Fate {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("go.mod"), "module m\n\ngo 1.27\n").unwrap();
+        let src = format!(
+            "package p\n\nimport (\n\t\"bufio\"\n\t\"context\"\n\t\"net/http\"\n)\n\nvar _ = bufio.NewReader\nvar _ = http.Get\nvar _ = context.Background\n\n{body}"
+        );
+        std::fs::write(dir.path().join("p.go"), src).unwrap();
+        let program = load(&[dir.path()], &LoadOptions::default()).unwrap();
+        let cx = PackageContext::new(&program, &program.packages[0], false);
+        let f = cx
+            .functions()
+            .iter()
+            .find(|f| f.name.ends_with(&format!(".{func}")))
+            .expect("the function");
+        fate(&cx, f, &[root], value)
+    }
+
+    fn ctx(body: &str) -> Fate {
+        fate_of(body, "f", "ctx", Value::Context)
+    }
+
+    #[test]
+    fn a_context_used_only_here_stays() {
+        let body = "func f(ctx context.Context) error {
+	<-ctx.Done()
+	_, _ = ctx.Deadline()
+	c2, cancel := context.WithCancel(ctx)
+	defer cancel()
+	return read(c2)
+}
+
+func read(c context.Context) error { return c.Err() }
+";
+        assert_eq!(ctx(body), Fate::Stays);
+    }
+
+    #[test]
+    fn a_context_that_leaves_is_seen_leaving() {
+        let cases = [
+            "func f(ctx context.Context) context.Context { return ctx }",
+            "func f(ctx context.Context) (out context.Context) { out = ctx; return }",
+            "type h struct{ c context.Context }\nfunc f(ctx context.Context, x *h) { x.c = ctx }",
+            "var g context.Context\nfunc f(ctx context.Context) { g = ctx }",
+            "func f(ctx context.Context, ch chan context.Context) { ch <- ctx }",
+            "func f(ctx context.Context) { go func() { <-ctx.Done() }() }",
+            "func f(ctx context.Context) func() error { return func() error { return ctx.Err() } }",
+            "func f(ctx context.Context) <-chan struct{} { d := ctx.Done(); return d }",
+            "func f(ctx context.Context) *http.Request {\n\treq, _ := http.NewRequestWithContext(ctx, \"GET\", \"u\", nil)\n\treturn req\n}",
+            "func f(ctx context.Context) context.Context { return wrap(ctx) }\nfunc wrap(c context.Context) context.Context { return c }",
+        ];
+        for body in cases {
+            assert_eq!(ctx(body), Fate::Leaves, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_context_given_to_an_unknown_call_is_passed_on() {
+        let cases = [
+            "func f(ctx context.Context, use func(context.Context)) { use(ctx) }",
+            "func f(ctx context.Context) { req, _ := http.NewRequestWithContext(ctx, \"GET\", \"u\", nil); http.DefaultClient.Do(req) }",
+            "func f(ctx context.Context) { keep(ctx) }\nvar kept context.Context\nfunc keep(c context.Context) { kept = c }",
+        ];
+        for body in cases {
+            assert_eq!(ctx(body), Fate::PassedOn, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_response_leaves_through_its_body_or_a_reader_only() {
+        let resp = |body: &str| fate_of(body, "f", "resp", Value::Response);
+        assert_eq!(
+            resp("func f(resp *http.Response) (int, error) { return resp.StatusCode, nil }"),
+            Fate::Stays
+        );
+        for body in [
+            "func f(resp *http.Response) *http.Response { return resp }",
+            "func f(resp *http.Response) any { return resp.Body }",
+            "func f(resp *http.Response) any { return bufio.NewReader(resp.Body) }",
+            "var kept any\nfunc f(resp *http.Response) { kept = resp }",
+        ] {
+            assert_eq!(resp(body), Fate::Leaves, "{body}");
+        }
+    }
+}
