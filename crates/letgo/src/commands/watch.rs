@@ -26,7 +26,7 @@ use crate::watch::folder::{write_atomic, RunFolder, RunInfo, SampleRecord};
 use crate::watch::html::{self, Page};
 use crate::watch::live::LiveView;
 use crate::watch::sampler::{Sampler, SamplerOptions};
-use crate::watch::series::{failure_summary, Series};
+use crate::watch::series::{any_read, failure_summary, Series};
 use crate::watch::settings::WatchSettings;
 
 #[derive(Args, Debug)]
@@ -173,7 +173,8 @@ struct Report<'a> {
 
 impl Report<'_> {
     /// Prints the findings, writes `report.json` into the run folder and
-    /// the HTML page if asked; exit code 1 if anything was found.
+    /// the HTML page if asked; exit code 1 if anything was found, 2 if no
+    /// sample could be read (nothing was analysed, so nothing is known).
     fn write(
         &self,
         config: &Config,
@@ -187,12 +188,16 @@ impl Report<'_> {
         for note in self.notes {
             eprintln!("letgo: {note}");
         }
-        eprintln!("{}", self.summary(reported.len()));
+        let read_any = any_read(&self.series.records);
+        eprintln!("{}", self.summary(reported.len(), read_any));
         let mut json = Vec::new();
         crate::runtime_findings::render(&mut json, &reported, &Default::default(), Format::Json)?;
         write_atomic(&self.folder.join("report.json"), &json)?;
         if let Some(path) = &output.html {
             self.write_html(path, &reported)?;
+        }
+        if !read_any {
+            return Ok(ExitCode::from(2));
         }
         finish(&reported, output.format)
     }
@@ -211,19 +216,30 @@ impl Report<'_> {
         Ok(())
     }
 
-    /// Samples, failures (with their reasons), restarts and findings.
-    fn summary(&self, findings: usize) -> String {
+    /// Samples, failures (the first reason per endpoint), restarts and
+    /// findings; or, when no sample could be read, that and why.
+    fn summary(&self, findings: usize, read_any: bool) -> String {
         let records: &[SampleRecord] = &self.series.records;
         let failed = records.iter().filter(|r| !r.is_complete()).count();
-        let mut lines = vec![format!(
-            "{}: {} sample(s), {failed} failed, {} restart(s) of the target; {findings} finding(s); run folder {}",
-            self.info.url,
-            records.len(),
-            self.series.restarts(),
-            paths::display(self.folder)
-        )];
-        for (reason, n) in failure_summary(records) {
-            lines.push(format!("  {n} × {reason}"));
+        let head = if read_any {
+            format!(
+                "{}: {} sample(s), {failed} failed, {} restart(s) of the target; {findings} finding(s); run folder {}",
+                self.info.url,
+                records.len(),
+                self.series.restarts(),
+                paths::display(self.folder)
+            )
+        } else {
+            format!(
+                "{}: no sample could be read ({} attempted), so nothing was analysed; run folder {}",
+                self.info.url,
+                records.len(),
+                paths::display(self.folder)
+            )
+        };
+        let mut lines = vec![head];
+        for f in failure_summary(records) {
+            lines.push(format!("  {f}"));
         }
         lines.join("\n")
     }

@@ -8,13 +8,14 @@
 //! (the staircase), the code frame and the static findings at that
 //! function when `--source` was given, and the stack.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use serde_json::Value;
 
 use crate::runtime_findings::{human_bytes, Reported};
 use crate::watch::folder::{RunInfo, SampleRecord};
+use crate::watch::series::EndpointFailures;
 use crate::watch::svg::{escape, line_chart, Chart};
 
 /// Everything the page shows.
@@ -22,8 +23,8 @@ pub struct Page<'a> {
     pub info: &'a RunInfo,
     pub records: &'a [SampleRecord],
     pub reported: &'a [Reported],
-    /// Failed samples by endpoint and reason.
-    pub failures: &'a BTreeMap<String, usize>,
+    /// Failures per endpoint, with the first reason.
+    pub failures: &'a [EndpointFailures],
     pub notes: &'a [String],
 }
 
@@ -68,8 +69,8 @@ fn header(page: &Page<'_>) -> String {
     );
     if !page.failures.is_empty() {
         s.push_str("<h2>Failed samples</h2><ul class=\"failures\">");
-        for (reason, n) in page.failures {
-            let _ = write!(s, "<li>{} × {}</li>", n, escape(reason));
+        for f in page.failures {
+            let _ = write!(s, "<li>{}</li>", escape(&f.to_string()));
         }
         s.push_str("</ul>");
     }

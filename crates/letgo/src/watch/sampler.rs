@@ -290,6 +290,9 @@ impl Sampler {
         ) {
             Ok(d) => d,
             Err(reason) => {
+                // The record names the URL; the file name would make each
+                // sample's reason differ for the same fault.
+                let reason = reason.strip_prefix(&format!("{name}: ")).unwrap_or(&reason);
                 fail(record, format!("unreadable: {reason}"));
                 return None;
             }

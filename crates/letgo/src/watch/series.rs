@@ -7,7 +7,7 @@
 //! lifetime is analysed on its own with `letgo_runtime`, and the findings
 //! are joined, the latest lifetime's version of a finding winning.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -200,15 +200,54 @@ fn triage_rank(code: &str) -> u8 {
     }
 }
 
-/// Counts failed samples by endpoint and reason, for the summary.
-pub fn failure_summary(records: &[SampleRecord]) -> BTreeMap<String, usize> {
-    let mut reasons = BTreeMap::new();
-    for r in records.iter().filter(|r| !r.is_complete()) {
-        for f in &r.failures {
-            *reasons
-                .entry(format!("{}: {}", f.endpoint, f.reason))
-                .or_insert(0) += 1;
+/// The failures of one endpoint over a run: how many, and the first
+/// reason (the one a person acts on; the rest are in `samples.jsonl`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointFailures {
+    /// `heap`, `goroutine`, ...
+    pub endpoint: String,
+    /// Samples in which this endpoint failed.
+    pub failed: usize,
+    /// The first reason given.
+    pub first: String,
+    /// How many different reasons were given.
+    pub reasons: usize,
+}
+
+impl std::fmt::Display for EndpointFailures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: failed {} time(s)", self.endpoint, self.failed)?;
+        if self.reasons > 1 {
+            write!(f, " ({} different reasons), first", self.reasons)?;
+        }
+        write!(f, ": {}", self.first)
+    }
+}
+
+/// The failures of each endpoint, in the order endpoints first failed.
+pub fn failure_summary(records: &[SampleRecord]) -> Vec<EndpointFailures> {
+    let mut out: Vec<EndpointFailures> = Vec::new();
+    let mut reasons: HashSet<(&str, &str)> = HashSet::new();
+    for f in records.iter().flat_map(|r| &r.failures) {
+        let new_reason = reasons.insert((&f.endpoint, &f.reason));
+        match out.iter_mut().find(|e| e.endpoint == f.endpoint) {
+            Some(e) => {
+                e.failed += 1;
+                e.reasons += usize::from(new_reason);
+            }
+            None => out.push(EndpointFailures {
+                endpoint: f.endpoint.clone(),
+                failed: 1,
+                first: f.reason.clone(),
+                reasons: 1,
+            }),
         }
     }
-    reasons
+    out
+}
+
+/// Whether any sample stored a profile: a run where none did has nothing
+/// to analyse, and "0 findings" would read as a clean bill of health.
+pub fn any_read(records: &[SampleRecord]) -> bool {
+    records.iter().any(|r| !r.profiles.is_empty())
 }
