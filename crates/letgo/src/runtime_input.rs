@@ -4,13 +4,14 @@
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use letgo_pprof::DecodeOptions;
 use letgo_runtime::{GoroutineSnapshot, GroupBy, HeapSnapshot, Snapshot};
 
 use crate::paths;
-use crate::runtime_http::{self, HttpUrl};
+use crate::runtime_http::{self, Deadline, HttpUrl, RequestOptions};
 
 /// The snapshots read from the inputs, in order.
 #[derive(Debug, Default)]
@@ -39,17 +40,21 @@ pub struct Reading {
     pub group_by: GroupBy,
     /// Caps against decompression bombs.
     pub decode: DecodeOptions,
+    /// How long fetching every URL may take in all (`--timeout`):
+    /// connecting, the headers and the bodies.
+    pub timeout: Duration,
 }
 
 impl Reading {
     /// Goroutines grouped by `group_by`; inputs capped at `max_decoded_mib`
     /// MiB once decompressed (the `--max-decoded-mib` flag).
-    pub fn new(group_by: GroupBy, max_decoded_mib: u64) -> Self {
+    pub fn new(group_by: GroupBy, max_decoded_mib: u64, timeout: Duration) -> Self {
         Reading {
             group_by,
             decode: DecodeOptions {
                 max_decoded_bytes: max_decoded_mib.saturating_mul(1 << 20),
             },
+            timeout,
         }
     }
 }
@@ -57,9 +62,11 @@ impl Reading {
 /// Reads every input; the first unreadable one is an error naming it.
 pub fn load(args: &[String], how: &Reading) -> anyhow::Result<Inputs> {
     let mut inputs = Inputs::default();
+    // One deadline for all the URLs: `--timeout` bounds the command.
+    let deadline = Deadline::after(how.timeout);
     for arg in args {
         if arg.starts_with("http://") || arg.starts_with("https://") {
-            load_url(arg, how, &mut inputs)?;
+            load_url(arg, how, &deadline, &mut inputs)?;
         } else {
             inputs.push(load_file(Path::new(arg), how)?);
         }
@@ -91,15 +98,21 @@ const ENDPOINTS: [(&str, bool); 3] = [
 /// Fetches a profile URL, or for a base URL (`http://host:port`, or one
 /// ending in `/debug/pprof/`) the goroutine dump, the `goroutineleak`
 /// profile when served, and the heap profile.
-fn load_url(arg: &str, how: &Reading, inputs: &mut Inputs) -> anyhow::Result<()> {
+fn load_url(
+    arg: &str,
+    how: &Reading,
+    deadline: &Deadline,
+    inputs: &mut Inputs,
+) -> anyhow::Result<()> {
     let url = HttpUrl::parse(arg)?;
     let Some(prefix) = pprof_prefix(&url.path) else {
-        inputs.push(fetch(&url, how)?.context("not found (HTTP 404)")?);
+        let snapshot = fetch(&url, how, deadline)?;
+        inputs.push(snapshot.with_context(|| format!("{arg}: not found (HTTP 404)"))?);
         return Ok(());
     };
     for (endpoint, optional) in ENDPOINTS {
         let target = url.with_path(&format!("{prefix}/{endpoint}"));
-        match fetch(&target, how)? {
+        match fetch(&target, how, deadline)? {
             Some(snapshot) => inputs.push(snapshot),
             None if optional => inputs.notes.push(format!(
                 "{}: not served (HTTP 404); Go 1.27 serves it",
@@ -123,12 +136,22 @@ pub fn pprof_prefix(path: &str) -> Option<String> {
     }
 }
 
-/// GETs one profile; `None` on 404.
-fn fetch(url: &HttpUrl, how: &Reading) -> anyhow::Result<Option<Snapshot>> {
+/// GETs one profile; `None` on 404. A body cut at the deadline is said
+/// as such, not as the decoder's complaint about a short input.
+fn fetch(url: &HttpUrl, how: &Reading, deadline: &Deadline) -> anyhow::Result<Option<Snapshot>> {
     let shown = url.display();
-    let response = runtime_http::get(url)?;
+    let options = RequestOptions {
+        deadline: Some(deadline.clone()),
+        ..RequestOptions::default()
+    };
+    let response = runtime_http::get_with(url, &options)?;
     match response.status {
-        200 => decode(response.body, &shown, how).map(Some),
+        200 => decode(response.body, &shown, how)
+            .map(Some)
+            .map_err(|e| match runtime_http::cut_short(&e) {
+                Some(why) => anyhow::anyhow!("{shown}: {why}"),
+                None => e,
+            }),
         404 => Ok(None),
         status => bail!("{shown}: HTTP status {status}"),
     }

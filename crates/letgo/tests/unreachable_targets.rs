@@ -123,3 +123,53 @@ fn profile_of_a_failing_url_fails_and_says_why() {
         assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     }
 }
+
+#[test]
+fn watch_for_ends_at_its_time_whatever_the_target_does() {
+    for (url, why) in [
+        (serve(Target::Hang), "while waiting for the response headers"),
+        (serve(Target::Drip), "while waiting for the response headers"),
+        (refusing(), "cannot connect"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        // A request timeout longer than the run: --for must cut it.
+        let args = ["watch", &url, "--every", "1s", "--for", "3s", "--timeout", "10s"];
+        let (out, took) = letgo(&args, dir.path());
+        let err = stderr(&out);
+        assert!(took < Duration::from_secs(4), "{url}: took {took:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{url}: {err}");
+        assert!(err.contains("no sample could be read"), "{err}");
+        assert!(err.contains(why), "{url}: expected {why:?} in {err}");
+    }
+}
+
+#[test]
+fn a_request_timeout_says_how_long_and_while_doing_what() {
+    let url = serve(Target::Drip);
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["watch", &url, "--every", "1s", "--samples", "1", "--timeout", "1500ms"];
+    let (out, took) = letgo(&args, dir.path());
+    let err = stderr(&out);
+    assert!(took < Duration::from_secs(3), "took {took:?}: {err}");
+    assert!(
+        err.contains("heap: failed 1 time(s): timed out after 1.5 s while waiting for the response headers"),
+        "{err}"
+    );
+}
+
+#[test]
+fn profile_url_timeout_covers_connect_headers_and_body() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, why) in [
+        (serve(Target::Hang), "timed out after 2 s while waiting for the response headers"),
+        (serve(Target::Drip), "timed out after 2 s while waiting for the response headers"),
+        (format!("{}/debug/pprof/heap", serve(Target::Hang)), "timed out after 2 s"),
+    ] {
+        let (out, took) = letgo(&["profile", &url, "--timeout", "2s"], dir.path());
+        let err = stderr(&out);
+        assert!(took < Duration::from_secs(3), "{url}: took {took:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{url}: {err}");
+        assert!(err.contains(why), "{url}: expected {why:?} in {err}");
+        assert!(err.contains(&url), "names the URL: {err}");
+    }
+}

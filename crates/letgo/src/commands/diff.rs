@@ -41,6 +41,10 @@ pub struct DiffArgs {
     /// a plain goroutine dump is streamed and read whatever its size).
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     pub max_decoded_mib: u64,
+    /// How long fetching URLs may take in all: connecting, the headers
+    /// and the bodies (`30s`, `2m`).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
@@ -49,7 +53,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         group_by: args.group_by.into(),
         ..Config::default()
     };
-    let reading = Reading::new(config.group_by, args.max_decoded_mib);
+    let reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
     let inputs = load(&[args.base.clone(), args.new.clone()], &reading)?;
     let reported = match (inputs.heaps.len(), series_len(&inputs)) {
         (2, 0) => {

@@ -44,6 +44,10 @@ pub struct ProfileArgs {
     /// a plain goroutine dump is streamed and read whatever its size).
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     pub max_decoded_mib: u64,
+    /// How long fetching URLs may take in all: connecting, the headers
+    /// and the bodies (`30s`, `2m`).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 impl ProfileArgs {
@@ -83,7 +87,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             return run_folder(args, std::path::Path::new(dir), source.as_ref());
         }
     }
-    let reading = Reading::new(config.group_by, args.max_decoded_mib);
+    let reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
     let mut inputs = load(&args.inputs, &reading)?;
     let read = summary(&inputs);
     let notes = std::mem::take(&mut inputs.notes);

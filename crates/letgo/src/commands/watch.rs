@@ -67,7 +67,8 @@ pub struct WatchArgs {
     /// Send a header, `Name: value` (repeatable).
     #[arg(long = "header", value_name = "K:V")]
     pub headers: Vec<String>,
-    /// How long one request may take, body included.
+    /// How long one sample's requests may take in all (connecting, headers
+    /// and bodies); `--for` cuts a sample in flight too.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
     /// The largest response body accepted, in MiB, as served.
