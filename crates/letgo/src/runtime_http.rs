@@ -151,8 +151,11 @@ pub fn get_with(url: &HttpUrl, options: &RequestOptions) -> anyhow::Result<Respo
         .next()
         .ok_or_else(|| anyhow!("{shown}: {} has no address", url.authority))?;
     let stream = connect(&addr, options.deadline.as_ref()).map_err(|e| anyhow!("{shown}: {e}"))?;
-    std::io::Write::write_all(&mut &stream, request_text(url, &options.headers)?.as_bytes())
-        .with_context(|| format!("{shown}: cannot send the request"))?;
+    std::io::Write::write_all(
+        &mut &stream,
+        request_text(url, &options.headers)?.as_bytes(),
+    )
+    .with_context(|| format!("{shown}: cannot send the request"))?;
     let stream = BoundedStream {
         stream,
         deadline: options.deadline.clone(),
@@ -187,17 +190,21 @@ fn connect(addr: &std::net::SocketAddr, deadline: Option<&Deadline>) -> Result<T
         let why = deadline.map_or("timed out", |d| d.why.as_str());
         return Err(format!("{why} before connecting"));
     }
-    let stream = TcpStream::connect_timeout(addr, limit.min(CONNECT_TIMEOUT)).map_err(|e| {
-        match (e.kind(), deadline) {
-            (std::io::ErrorKind::TimedOut, Some(d)) if limit <= CONNECT_TIMEOUT => {
-                format!("{} while connecting", d.why)
+    let stream =
+        TcpStream::connect_timeout(addr, limit.min(CONNECT_TIMEOUT)).map_err(|e| {
+            match (e.kind(), deadline) {
+                (std::io::ErrorKind::TimedOut, Some(d)) if limit <= CONNECT_TIMEOUT => {
+                    format!("{} while connecting", d.why)
+                }
+                (std::io::ErrorKind::TimedOut, _) => {
+                    format!(
+                        "cannot connect: timed out after {}",
+                        seconds(CONNECT_TIMEOUT)
+                    )
+                }
+                _ => format!("cannot connect: {e}"),
             }
-            (std::io::ErrorKind::TimedOut, _) => {
-                format!("cannot connect: timed out after {}", seconds(CONNECT_TIMEOUT))
-            }
-            _ => format!("cannot connect: {e}"),
-        }
-    })?;
+        })?;
     stream
         .set_read_timeout(Some(READ_TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(CONNECT_TIMEOUT)))

@@ -27,7 +27,10 @@ pub struct Inputs {
 impl Inputs {
     fn push(&mut self, snapshot: Snapshot) {
         match snapshot {
-            Snapshot::Goroutines(g) => self.goroutines.push(g),
+            Snapshot::Goroutines(mut g) => {
+                self.notes.append(&mut g.warnings);
+                self.goroutines.push(g);
+            }
             Snapshot::Heap(h) => self.heaps.push(h),
         }
     }
@@ -146,12 +149,14 @@ fn fetch(url: &HttpUrl, how: &Reading, deadline: &Deadline) -> anyhow::Result<Op
     };
     let response = runtime_http::get_with(url, &options)?;
     match response.status {
-        200 => decode(response.body, &shown, how)
-            .map(Some)
-            .map_err(|e| match runtime_http::cut_short(&e) {
-                Some(why) => anyhow::anyhow!("{shown}: {why}"),
-                None => e,
-            }),
+        200 => {
+            decode(response.body, &shown, how)
+                .map(Some)
+                .map_err(|e| match runtime_http::cut_short(&e) {
+                    Some(why) => anyhow::anyhow!("{shown}: {why}"),
+                    None => e,
+                })
+        }
         404 => Ok(None),
         status => bail!("{shown}: HTTP status {status}"),
     }

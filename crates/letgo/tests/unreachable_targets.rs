@@ -89,7 +89,16 @@ fn stderr(out: &Output) -> String {
 fn watch_twice(url: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let args = [
-        "watch", url, "--every", "200ms", "--samples", "2", "--timeout", "1s", "--out", "run",
+        "watch",
+        url,
+        "--every",
+        "200ms",
+        "--samples",
+        "2",
+        "--timeout",
+        "1s",
+        "--out",
+        "run",
     ];
     letgo(&args, dir.path()).0
 }
@@ -98,14 +107,20 @@ fn watch_twice(url: &str) -> Output {
 fn a_watch_that_reads_no_sample_fails_and_says_why() {
     let cases = [
         (refusing(), "heap: failed 2 time(s): cannot connect"),
-        (serve(Target::NotFound), "heap: failed 2 time(s): not served (HTTP 404)"),
+        (
+            serve(Target::NotFound),
+            "heap: failed 2 time(s): not served (HTTP 404)",
+        ),
         (serve(Target::Html), "heap: failed 2 time(s): unreadable: "),
     ];
     for (url, reason) in cases {
         let out = watch_twice(&url);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{url}: {err}");
-        assert!(err.contains("no sample could be read (2 attempted)"), "{err}");
+        assert!(
+            err.contains("no sample could be read (2 attempted)"),
+            "{err}"
+        );
         assert!(err.contains(reason), "{url}: expected {reason:?} in {err}");
         assert!(!err.contains("0 finding(s)"), "{err}");
         assert!(out.stdout.is_empty(), "no report on stdout: {err}");
@@ -127,13 +142,28 @@ fn profile_of_a_failing_url_fails_and_says_why() {
 #[test]
 fn watch_for_ends_at_its_time_whatever_the_target_does() {
     for (url, why) in [
-        (serve(Target::Hang), "while waiting for the response headers"),
-        (serve(Target::Drip), "while waiting for the response headers"),
+        (
+            serve(Target::Hang),
+            "while waiting for the response headers",
+        ),
+        (
+            serve(Target::Drip),
+            "while waiting for the response headers",
+        ),
         (refusing(), "cannot connect"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         // A request timeout longer than the run: --for must cut it.
-        let args = ["watch", &url, "--every", "1s", "--for", "3s", "--timeout", "10s"];
+        let args = [
+            "watch",
+            &url,
+            "--every",
+            "1s",
+            "--for",
+            "3s",
+            "--timeout",
+            "10s",
+        ];
         let (out, took) = letgo(&args, dir.path());
         let err = stderr(&out);
         assert!(took < Duration::from_secs(4), "{url}: took {took:?}: {err}");
@@ -147,12 +177,23 @@ fn watch_for_ends_at_its_time_whatever_the_target_does() {
 fn a_request_timeout_says_how_long_and_while_doing_what() {
     let url = serve(Target::Drip);
     let dir = tempfile::tempdir().unwrap();
-    let args = ["watch", &url, "--every", "1s", "--samples", "1", "--timeout", "1500ms"];
+    let args = [
+        "watch",
+        &url,
+        "--every",
+        "1s",
+        "--samples",
+        "1",
+        "--timeout",
+        "1500ms",
+    ];
     let (out, took) = letgo(&args, dir.path());
     let err = stderr(&out);
     assert!(took < Duration::from_secs(3), "took {took:?}: {err}");
     assert!(
-        err.contains("heap: failed 1 time(s): timed out after 1.5 s while waiting for the response headers"),
+        err.contains(
+            "heap: failed 1 time(s): timed out after 1.5 s while waiting for the response headers"
+        ),
         "{err}"
     );
 }
@@ -161,9 +202,18 @@ fn a_request_timeout_says_how_long_and_while_doing_what() {
 fn profile_url_timeout_covers_connect_headers_and_body() {
     let dir = tempfile::tempdir().unwrap();
     for (url, why) in [
-        (serve(Target::Hang), "timed out after 2 s while waiting for the response headers"),
-        (serve(Target::Drip), "timed out after 2 s while waiting for the response headers"),
-        (format!("{}/debug/pprof/heap", serve(Target::Hang)), "timed out after 2 s"),
+        (
+            serve(Target::Hang),
+            "timed out after 2 s while waiting for the response headers",
+        ),
+        (
+            serve(Target::Drip),
+            "timed out after 2 s while waiting for the response headers",
+        ),
+        (
+            format!("{}/debug/pprof/heap", serve(Target::Hang)),
+            "timed out after 2 s",
+        ),
     ] {
         let (out, took) = letgo(&["profile", &url, "--timeout", "2s"], dir.path());
         let err = stderr(&out);

@@ -19,6 +19,7 @@ mod builder;
 mod dump;
 mod dump_blocks;
 mod error;
+mod found;
 mod fxhash;
 mod gostr;
 mod input;
@@ -101,7 +102,7 @@ pub fn open<R: BufRead>(
     if let Err(e) = (&mut input).take(SNIFF_LEN).read_to_end(&mut head) {
         return Err(Error::from_io(&name, Position::Byte(head.len() as u64), e));
     }
-    let format = sniff_or_error(&name, &head)?;
+    let format = sniff_or_error(&name, &head, !plain)?;
     if plain && format != Format::Traceback {
         input.set_limit(options.max_decoded_bytes)?;
     }
@@ -148,8 +149,9 @@ fn decode_protobuf_stream<R: BufRead>(
     Profile::decode_protobuf(name, &bytes)
 }
 
-/// Tells the format, or says what was expected instead.
-fn sniff_or_error(name: &Arc<str>, head: &[u8]) -> Result<Format> {
+/// Tells the format, or says what was expected and what was found
+/// instead (named, never quoted as raw bytes).
+fn sniff_or_error(name: &Arc<str>, head: &[u8], gzipped: bool) -> Result<Format> {
     if head.is_empty() {
         return Err(Error::new(
             name,
@@ -161,16 +163,25 @@ fn sniff_or_error(name: &Arc<str>, head: &[u8]) -> Result<Format> {
     match Format::sniff(head) {
         Some(Format::Protobuf) if !looks_like_text(head) => Ok(Format::Protobuf),
         Some(Format::Protobuf) | None => {
-            let first = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or(head));
+            let found = found::describe(head);
+            let found = if gzipped {
+                format!("gzip data holding {found}")
+            } else {
+                found
+            };
+            let position = if looks_like_text(head) {
+                Position::Line { line: 1, byte: 0 }
+            } else {
+                Position::Byte(0)
+            };
             Err(Error::new(
                 name,
-                Position::Line { line: 1, byte: 0 },
+                position,
                 ErrorKind::UnknownFormat,
                 format!(
                     "a pprof profile (protobuf, gzipped or not), `goroutine profile: total N` \
                      (debug=1), `goroutine N [state]:` tracebacks (debug=2, panic, SIGQUIT) or \
-                     `heap profile:` text, found `{}`",
-                    lines::snippet(&first)
+                     `heap profile:` text, found {found}"
                 ),
             ))
         }

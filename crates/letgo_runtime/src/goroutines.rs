@@ -117,6 +117,9 @@ pub struct GoroutineSnapshot {
     pub total: u64,
     /// The groups, in order of first appearance.
     pub groups: Vec<GoroutineGroup>,
+    /// What a reader should know about how it was read (a dump cut short
+    /// and read up to the cut).
+    pub warnings: Vec<String>,
     group_by: GroupBy,
     /// The groups by identity (state and identifying frames). It holds
     /// group numbers only and compares with the groups' own frames: building
@@ -137,6 +140,7 @@ impl GoroutineSnapshot {
             time_nanos: None,
             total: 0,
             groups: Vec::new(),
+            warnings: Vec::new(),
             group_by,
             index: HashTable::new(),
             first_seen: Vec::new(),
@@ -169,11 +173,28 @@ impl GoroutineSnapshot {
             Err(reader) => {
                 let mut snapshot = Self::new(name, GoroutineSource::Traceback, group_by);
                 for goroutine in reader {
-                    snapshot.add_goroutine(&goroutine?);
+                    match goroutine {
+                        Ok(g) => snapshot.add_goroutine(&g),
+                        Err(e) if e.kind == letgo_pprof::ErrorKind::Truncated => {
+                            snapshot.cut_short(&e);
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 Ok(snapshot)
             }
         }
+    }
+
+    /// Keeps what was read before `error`, the end of a dump that was cut
+    /// short (Go itself cuts a `debug=2` dump at 64 MB), with a warning:
+    /// the goroutines before the cut are whole, only the last one is lost.
+    pub(crate) fn cut_short(&mut self, error: &letgo_pprof::Error) {
+        self.warnings.push(format!(
+            "{}: cut short at {}; read the {} goroutine(s) before the cut, the last one is incomplete and left out (Go cuts a debug=2 dump at 64 MB)",
+            self.name, error.position, self.total
+        ));
     }
 
     /// A protobuf `goroutine` or `goroutineleak` profile; `None` when the

@@ -49,7 +49,12 @@ pub fn decode(
         ("goroutine-debug2", Opened::Goroutines(reader)) => {
             let mut max_id = 0;
             for g in reader {
-                max_id = max_id.max(g.map_err(|e| e.to_string())?.id);
+                match g {
+                    Ok(g) => max_id = max_id.max(g.id),
+                    // A dump cut short (Go cuts at 64 MB) is read to the cut.
+                    Err(e) if e.kind == letgo_pprof::ErrorKind::Truncated && max_id > 0 => break,
+                    Err(e) => return Err(e.to_string()),
+                }
             }
             Ok(Decoded::Dump { max_id })
         }
