@@ -4,7 +4,7 @@
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 use letgo_pprof::DecodeOptions;
@@ -25,6 +25,22 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// Puts each kind of snapshot in the order it was taken (the
+    /// profiles' own timestamps; file times for dumps), saying so in a
+    /// note when that is not the order given.
+    pub fn into_time_order(&mut self) {
+        let moved = [
+            letgo_runtime::into_time_order(&mut self.goroutines),
+            letgo_runtime::into_time_order(&mut self.heaps),
+        ];
+        for names in moved.into_iter().flatten() {
+            self.notes.push(format!(
+                "read in the order the snapshots were taken (their own timestamps; file times for dumps), not the order given: {}",
+                shortened(&names)
+            ));
+        }
+    }
+
     fn push(&mut self, snapshot: Snapshot) {
         match snapshot {
             Snapshot::Goroutines(mut g) => {
@@ -34,6 +50,17 @@ impl Inputs {
             Snapshot::Heap(h) => self.heaps.push(h),
         }
     }
+}
+
+/// Up to six names, then how many more.
+fn shortened(names: &[Arc<str>]) -> String {
+    const SHOWN: usize = 6;
+    let mut list: Vec<&str> = names.iter().take(SHOWN).map(|n| &**n).collect();
+    let more = format!("… ({} more)", names.len().saturating_sub(SHOWN));
+    if names.len() > SHOWN {
+        list.push(&more);
+    }
+    list.join(", ")
 }
 
 /// How inputs are read.
@@ -77,11 +104,32 @@ pub fn load(args: &[String], how: &Reading) -> anyhow::Result<Inputs> {
     Ok(inputs)
 }
 
-/// Reads one file of any supported format.
+/// Reads one file of any supported format. A dump records no time of
+/// its own: the file's modification time stands for it.
 fn load_file(path: &Path, how: &Reading) -> anyhow::Result<Snapshot> {
     let name = paths::display(path);
     let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
-    decode(std::io::BufReader::new(file), &name, how)
+    let modified = file.metadata().and_then(|m| m.modified()).ok();
+    let mut snapshot = decode(std::io::BufReader::new(file), &name, how)?;
+    if let Some(t) = modified {
+        stamp(&mut snapshot, t);
+    }
+    Ok(snapshot)
+}
+
+/// Sets when `snapshot` was taken, unless it says so itself.
+fn stamp(snapshot: &mut Snapshot, at: SystemTime) {
+    let nanos = at
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_nanos()).ok());
+    let time = match snapshot {
+        Snapshot::Goroutines(g) => &mut g.time_nanos,
+        Snapshot::Heap(h) => &mut h.time_nanos,
+    };
+    if time.is_none() {
+        *time = nanos;
+    }
 }
 
 fn decode<R: BufRead>(reader: R, name: &str, how: &Reading) -> anyhow::Result<Snapshot> {
@@ -147,16 +195,18 @@ fn fetch(url: &HttpUrl, how: &Reading, deadline: &Deadline) -> anyhow::Result<Op
         deadline: Some(deadline.clone()),
         ..RequestOptions::default()
     };
+    let asked = SystemTime::now();
     let response = runtime_http::get_with(url, &options)?;
     match response.status {
-        200 => {
-            decode(response.body, &shown, how)
-                .map(Some)
-                .map_err(|e| match runtime_http::cut_short(&e) {
-                    Some(why) => anyhow::anyhow!("{shown}: {why}"),
-                    None => e,
-                })
-        }
+        200 => decode(response.body, &shown, how)
+            .map(|mut snapshot| {
+                stamp(&mut snapshot, asked);
+                Some(snapshot)
+            })
+            .map_err(|e| match runtime_http::cut_short(&e) {
+                Some(why) => anyhow::anyhow!("{shown}: {why}"),
+                None => e,
+            }),
         404 => Ok(None),
         status => bail!("{shown}: HTTP status {status}"),
     }

@@ -54,7 +54,11 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         ..Config::default()
     };
     let reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
-    let inputs = load(&[args.base.clone(), args.new.clone()], &reading)?;
+    let mut inputs = load(&[args.base.clone(), args.new.clone()], &reading)?;
+    swap_if_base_is_newer(&mut inputs, args);
+    for note in &inputs.notes {
+        eprintln!("letgo: {note}");
+    }
     let reported = match (inputs.heaps.len(), series_len(&inputs)) {
         (2, 0) => {
             let heap = analyze_heap(&inputs.heaps, &config);
@@ -82,6 +86,20 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     finish(&reported, args.format)
+}
+
+/// A diff is NEW minus BASE in time: when BASE was taken after NEW (by the
+/// profiles' timestamps, or file times for dumps), the two are swapped,
+/// and the user told, rather than a fall reported as growth.
+fn swap_if_base_is_newer(inputs: &mut Inputs, args: &DiffArgs) {
+    let swapped = letgo_runtime::into_time_order(&mut inputs.heaps).is_some()
+        | letgo_runtime::into_time_order(&mut inputs.goroutines).is_some();
+    if swapped {
+        eprintln!(
+            "letgo: {} was taken after {}: swapped, so the diff is from the older to the newer",
+            args.base, args.new
+        );
+    }
 }
 
 /// Goroutine snapshots other than `goroutineleak` profiles.

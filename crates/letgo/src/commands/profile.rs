@@ -2,7 +2,7 @@
 //! `goroutineleak` and heap profiles (files or a live `/debug/pprof/`
 //! endpoint) and reports leaked goroutines (LG501), pile-ups (LG502), heap
 //! growth (LG503) and goroutine growth (LG504). Inputs of one kind are
-//! taken as snapshots in the order given, oldest first.
+//! taken as snapshots in the order they were taken (their timestamps).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -89,6 +89,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     }
     let reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
     let mut inputs = load(&args.inputs, &reading)?;
+    inputs.into_time_order();
     let read = summary(&inputs);
     let notes = std::mem::take(&mut inputs.notes);
     let mut omitted = Omitted::default();
