@@ -121,7 +121,7 @@ fn group_finding(
         "snapshots": names(&analysis.snapshots),
         "wait_minutes": group.minutes.map(|(lo, hi)| json!({"min": lo, "max": hi})),
         "wait_minutes_note": "printed from one minute on, measured from a GC before the block began (over-reports); leaked goroutines print none",
-        "labels": group.labels,
+        "label_sets": label_sets_json(&group.labels),
         "reasons": reasons,
         "trend": g.growth.as_ref().map(trend_json),
         "created_by": group.created_by.as_ref().map(frame_json),
@@ -139,13 +139,8 @@ fn group_finding(
         lines.push(format!("counts per snapshot: {}", join_arrow(&g.counts)));
     }
     lines.push(format!("why: {}", reasons.join("; ")));
-    if !group.labels.is_empty() {
-        let labels: Vec<String> = group
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.iter().cloned().collect::<Vec<_>>().join(",")))
-            .collect();
-        lines.push(format!("labels: {}", labels.join(" ")));
+    if let Some(labels) = group.labels.describe() {
+        lines.push(format!("labels: {labels}"));
     }
     lines.append(&mut details);
     lines.push("stack:".into());
@@ -524,4 +519,23 @@ mod tests {
             )
         );
     }
+}
+
+/// Each label set with its count; goroutines without labels are the set
+/// `{}`; `null` when none has labels.
+fn label_sets_json(sets: &letgo_runtime::LabelSets) -> Value {
+    if sets.is_unlabelled() {
+        return Value::Null;
+    }
+    let mut list: Vec<Value> = sets
+        .sets
+        .iter()
+        .map(|(set, n)| json!({"labels": set, "count": n}))
+        .collect();
+    if sets.other > 0 {
+        list.push(
+            json!({"labels": null, "count": sets.other, "note": "label sets past the first 16"}),
+        );
+    }
+    Value::Array(list)
 }

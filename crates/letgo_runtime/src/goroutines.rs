@@ -5,7 +5,6 @@
 //! A dump of a million goroutines is read as a stream: a snapshot keeps one
 //! group per distinct stack, never the goroutines themselves.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
 use hashbrown::HashTable;
@@ -17,6 +16,7 @@ use letgo_pprof::{
 };
 
 use crate::frames::{normalized, site_index, traceback_frame, Names, SiteFrame};
+use crate::labels::LabelSets;
 
 /// How goroutines are put together into groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,18 +63,14 @@ pub struct GoroutineGroup {
     /// The least and most `N minutes` printed; `None` when no goroutine
     /// printed any (waits under a minute, leaked goroutines, profiles).
     pub minutes: Option<(u64, u64)>,
-    /// pprof labels seen, each key with up to [`MAX_LABEL_VALUES`] values
-    /// (the least, so that the set does not depend on reading order).
-    pub labels: BTreeMap<String, BTreeSet<String>>,
+    /// The pprof label sets seen, each with its count.
+    pub labels: LabelSets,
     /// The `go` statement that started the first goroutine seen.
     pub created_by: Option<SiteFrame>,
     /// The lowest few goroutine ids, in order (tracebacks only).
     pub example_ids: Vec<u64>,
 }
 
-/// Label values kept per key, so that a label with a request id per
-/// goroutine cannot grow a group without bound.
-pub const MAX_LABEL_VALUES: usize = 16;
 const MAX_EXAMPLE_IDS: usize = 5;
 
 impl GoroutineGroup {
@@ -302,7 +298,7 @@ impl GoroutineSnapshot {
         if let Some(m) = state.minutes {
             group.minutes = Some(widen(group.minutes, (m, m)));
         }
-        add_labels(&mut group.labels, labels);
+        group.labels.add(labels, 1);
         add_example_id(&mut group.example_ids, id);
         self.total += 1;
     }
@@ -329,7 +325,7 @@ impl GoroutineSnapshot {
         if leak_profile {
             group.leaked += count;
         }
-        add_labels(&mut group.labels, labels);
+        group.labels.add(labels, count);
         self.total += count;
     }
 
@@ -350,7 +346,7 @@ impl GoroutineSnapshot {
                 count: 0,
                 leaked: 0,
                 minutes: None,
-                labels: BTreeMap::new(),
+                labels: LabelSets::default(),
                 created_by: None,
                 example_ids: Vec::new(),
             },
@@ -503,10 +499,7 @@ fn absorb(into: &mut GoroutineGroup, from: GoroutineGroup) {
     if let Some(range) = from.minutes {
         into.minutes = Some(widen(into.minutes, range));
     }
-    for (key, values) in from.labels {
-        let pairs: Vec<(String, String)> = values.into_iter().map(|v| (key.clone(), v)).collect();
-        add_labels(&mut into.labels, &pairs);
-    }
+    into.labels.absorb(from.labels);
     for id in from.example_ids {
         add_example_id(&mut into.example_ids, id);
     }
@@ -520,21 +513,6 @@ fn widen(range: Option<(u64, u64)>, (lo, hi): (u64, u64)) -> (u64, u64) {
     match range {
         Some((a, b)) => (a.min(lo), b.max(hi)),
         None => (lo, hi),
-    }
-}
-
-/// Keeps the least [`MAX_LABEL_VALUES`] values per key: the same set
-/// whatever order the goroutines were read in (threads read in chunks).
-fn add_labels(into: &mut BTreeMap<String, BTreeSet<String>>, labels: &[(String, String)]) {
-    for (k, v) in labels {
-        let values = into.entry(k.clone()).or_default();
-        let fits = values.len() < MAX_LABEL_VALUES;
-        if fits || values.last().is_some_and(|max| v < max) {
-            values.insert(v.clone());
-            if values.len() > MAX_LABEL_VALUES {
-                values.pop_last();
-            }
-        }
     }
 }
 
@@ -633,7 +611,10 @@ main.worker(0x3)
             ("chan receive", 3, 1, Some((3, 5)))
         );
         assert_eq!(g.kind, WaitKind::ChanReceive);
-        assert_eq!(g.labels["tenant"].len(), 2);
+        assert_eq!(
+            g.labels.describe().as_deref(),
+            Some("1 × no labels; 1 × tenant=acme; 1 × tenant=beta")
+        );
         assert_eq!(g.example_ids, vec![7, 8, 9]);
         assert_eq!(g.created_by.as_ref().map(|c| c.line), Some(30));
         assert_eq!(g.site().map(|f| f.line), Some(20));

@@ -16,6 +16,7 @@ pub mod frames;
 pub mod goroutines;
 pub mod growth;
 pub mod heap;
+pub mod labels;
 pub mod order;
 mod traceback;
 pub mod trend;
@@ -32,6 +33,7 @@ pub use frames::SiteFrame;
 pub use goroutines::{GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy};
 pub use growth::{Growth, GrowthRule, Shape};
 pub use heap::{HeapSite, HeapSnapshot};
+pub use labels::{LabelSet, LabelSets};
 pub use order::{into_time_order, Taken};
 
 /// One input, ready for the analyses.
