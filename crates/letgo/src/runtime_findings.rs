@@ -486,6 +486,25 @@ fn omitted_line(omitted: &Omitted) -> Option<String> {
     })
 }
 
+/// Each label set with its count; goroutines without labels are the set
+/// `{}`; `null` when none has labels.
+fn label_sets_json(sets: &letgo_runtime::LabelSets) -> Value {
+    if sets.is_unlabelled() {
+        return Value::Null;
+    }
+    let mut list: Vec<Value> = sets
+        .sets
+        .iter()
+        .map(|(set, n)| json!({"labels": set, "count": n}))
+        .collect();
+    if sets.other > 0 {
+        list.push(
+            json!({"labels": null, "count": sets.other, "note": "label sets past the first 16"}),
+        );
+    }
+    Value::Array(list)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,23 +538,4 @@ mod tests {
             )
         );
     }
-}
-
-/// Each label set with its count; goroutines without labels are the set
-/// `{}`; `null` when none has labels.
-fn label_sets_json(sets: &letgo_runtime::LabelSets) -> Value {
-    if sets.is_unlabelled() {
-        return Value::Null;
-    }
-    let mut list: Vec<Value> = sets
-        .sets
-        .iter()
-        .map(|(set, n)| json!({"labels": set, "count": n}))
-        .collect();
-    if sets.other > 0 {
-        list.push(
-            json!({"labels": null, "count": sets.other, "note": "label sets past the first 16"}),
-        );
-    }
-    Value::Array(list)
 }

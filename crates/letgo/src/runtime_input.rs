@@ -22,13 +22,16 @@ pub struct Inputs {
     pub heaps: Vec<HeapSnapshot>,
     /// What was skipped and why, for the user.
     pub notes: Vec<String>,
+    /// The protobuf profiles as decoded, by input name, when
+    /// [`Reading::keep_profiles`] asks for them.
+    pub profiles: Vec<(Arc<str>, letgo_pprof::Profile)>,
 }
 
 impl Inputs {
     /// Puts each kind of snapshot in the order it was taken (the
     /// profiles' own timestamps; file times for dumps), saying so in a
     /// note when that is not the order given.
-    pub fn into_time_order(&mut self) {
+    pub fn sort_by_time(&mut self) {
         let moved = [
             letgo_runtime::into_time_order(&mut self.goroutines),
             letgo_runtime::into_time_order(&mut self.heaps),
@@ -41,8 +44,12 @@ impl Inputs {
         }
     }
 
-    fn push(&mut self, snapshot: Snapshot) {
-        match snapshot {
+    fn push(&mut self, read: ReadInput) {
+        if let Some(profile) = read.profile {
+            self.profiles
+                .push((Arc::clone(read.snapshot.name()), profile));
+        }
+        match read.snapshot {
             Snapshot::Goroutines(mut g) => {
                 self.notes.append(&mut g.warnings);
                 self.goroutines.push(g);
@@ -73,6 +80,9 @@ pub struct Reading {
     /// How long fetching every URL may take in all (`--timeout`):
     /// connecting, the headers and the bodies.
     pub timeout: Duration,
+    /// Keep each protobuf profile as decoded (`diff --write-pprof`
+    /// subtracts whole profiles, not per-site sums).
+    pub keep_profiles: bool,
 }
 
 impl Reading {
@@ -85,6 +95,7 @@ impl Reading {
                 max_decoded_bytes: max_decoded_mib.saturating_mul(1 << 20),
             },
             timeout,
+            keep_profiles: false,
         }
     }
 }
@@ -104,17 +115,23 @@ pub fn load(args: &[String], how: &Reading) -> anyhow::Result<Inputs> {
     Ok(inputs)
 }
 
+/// One input read: its snapshot, and the profile it came from when kept.
+struct ReadInput {
+    snapshot: Snapshot,
+    profile: Option<letgo_pprof::Profile>,
+}
+
 /// Reads one file of any supported format. A dump records no time of
 /// its own: the file's modification time stands for it.
-fn load_file(path: &Path, how: &Reading) -> anyhow::Result<Snapshot> {
+fn load_file(path: &Path, how: &Reading) -> anyhow::Result<ReadInput> {
     let name = paths::display(path);
     let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
     let modified = file.metadata().and_then(|m| m.modified()).ok();
-    let mut snapshot = decode(std::io::BufReader::new(file), &name, how)?;
+    let mut read = decode(std::io::BufReader::new(file), &name, how)?;
     if let Some(t) = modified {
-        stamp(&mut snapshot, t);
+        stamp(&mut read.snapshot, t);
     }
-    Ok(snapshot)
+    Ok(read)
 }
 
 /// Sets when `snapshot` was taken, unless it says so itself.
@@ -132,10 +149,19 @@ fn stamp(snapshot: &mut Snapshot, at: SystemTime) {
     }
 }
 
-fn decode<R: BufRead>(reader: R, name: &str, how: &Reading) -> anyhow::Result<Snapshot> {
+fn decode<R: BufRead>(reader: R, name: &str, how: &Reading) -> anyhow::Result<ReadInput> {
     let name: Arc<str> = Arc::from(name);
     let opened = letgo_pprof::open(Arc::clone(&name), reader, &how.decode)?;
-    Ok(Snapshot::from_opened(opened, name, how.group_by)?)
+    Ok(match opened {
+        letgo_pprof::Opened::Profile(p) if how.keep_profiles => ReadInput {
+            snapshot: Snapshot::from_profile(&p, name, how.group_by)?,
+            profile: Some(p),
+        },
+        opened => ReadInput {
+            snapshot: Snapshot::from_opened(opened, name, how.group_by)?,
+            profile: None,
+        },
+    })
 }
 
 /// The endpoints fetched for a base URL, and whether a 404 is fine.
@@ -189,7 +215,7 @@ pub fn pprof_prefix(path: &str) -> Option<String> {
 
 /// GETs one profile; `None` on 404. A body cut at the deadline is said
 /// as such, not as the decoder's complaint about a short input.
-fn fetch(url: &HttpUrl, how: &Reading, deadline: &Deadline) -> anyhow::Result<Option<Snapshot>> {
+fn fetch(url: &HttpUrl, how: &Reading, deadline: &Deadline) -> anyhow::Result<Option<ReadInput>> {
     let shown = url.display();
     let options = RequestOptions {
         deadline: Some(deadline.clone()),
@@ -199,9 +225,9 @@ fn fetch(url: &HttpUrl, how: &Reading, deadline: &Deadline) -> anyhow::Result<Op
     let response = runtime_http::get_with(url, &options)?;
     match response.status {
         200 => decode(response.body, &shown, how)
-            .map(|mut snapshot| {
-                stamp(&mut snapshot, asked);
-                Some(snapshot)
+            .map(|mut read| {
+                stamp(&mut read.snapshot, asked);
+                Some(read)
             })
             .map_err(|e| match runtime_http::cut_short(&e) {
                 Some(why) => anyhow::anyhow!("{shown}: {why}"),

@@ -27,6 +27,7 @@ mod legacy;
 mod lines;
 mod profile;
 pub mod proto;
+mod subtract;
 mod wire;
 
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
@@ -45,6 +46,7 @@ pub use fxhash::{FxBuildHasher, FxHasher};
 pub use input::{read_all, DecodeOptions, Format, InputReader};
 pub use legacy::{CountProfile, CountRecord, HeapCounts, HeapRecord, HeapText, PcFrame};
 pub use profile::{Label, LabelValue, MappingView, Profile, ResolvedFrame, Stack, ValueType};
+pub use subtract::{merge_equal, subtract};
 
 /// How many decoded bytes [`open`] looks at to tell the format.
 const SNIFF_LEN: u64 = 64 << 10;

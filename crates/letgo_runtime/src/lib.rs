@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod classify;
+pub mod diff_profile;
 pub mod frames;
 pub mod goroutines;
 pub mod growth;
@@ -62,6 +63,33 @@ pub enum SnapshotError {
 }
 
 impl Snapshot {
+    /// The input's name.
+    pub fn name(&self) -> &Arc<str> {
+        match self {
+            Snapshot::Goroutines(g) => &g.name,
+            Snapshot::Heap(h) => &h.name,
+        }
+    }
+
+    /// A protobuf `goroutine`, `goroutineleak` or heap profile.
+    pub fn from_profile(
+        p: &letgo_pprof::Profile,
+        name: impl Into<Arc<str>>,
+        group_by: GroupBy,
+    ) -> Result<Snapshot, SnapshotError> {
+        let name: Arc<str> = name.into();
+        if let Some(s) = GoroutineSnapshot::from_profile(p, Arc::clone(&name), group_by) {
+            return Ok(Snapshot::Goroutines(s));
+        }
+        match HeapSnapshot::from_profile(p, Arc::clone(&name)) {
+            Ok(heap) => Ok(Snapshot::Heap(heap)),
+            Err(e) => Err(SnapshotError::Unsupported {
+                input: name,
+                found: format!("a profile of {}", e.sample_types.join(", ")),
+            }),
+        }
+    }
+
     /// Turns an opened input into a snapshot, streaming tracebacks.
     pub fn from_opened<R: BufRead>(
         opened: letgo_pprof::Opened<R>,
@@ -77,16 +105,7 @@ impl Snapshot {
             letgo_pprof::Opened::Goroutines(reader) => Snapshot::Goroutines(
                 GoroutineSnapshot::from_traceback(reader, Arc::clone(&name), group_by)?,
             ),
-            letgo_pprof::Opened::Profile(p) => {
-                if let Some(s) = GoroutineSnapshot::from_profile(&p, Arc::clone(&name), group_by) {
-                    Snapshot::Goroutines(s)
-                } else {
-                    let heap = HeapSnapshot::from_profile(&p, Arc::clone(&name)).map_err(|e| {
-                        unsupported(format!("a profile of {}", e.sample_types.join(", ")))
-                    })?;
-                    Snapshot::Heap(heap)
-                }
-            }
+            letgo_pprof::Opened::Profile(p) => Self::from_profile(&p, name, group_by)?,
             letgo_pprof::Opened::CountProfile(p) => Snapshot::Goroutines(
                 GoroutineSnapshot::from_count_profile(&p, Arc::clone(&name), group_by)
                     .ok_or_else(|| unsupported(format!("a `{}` count profile", p.name)))?,

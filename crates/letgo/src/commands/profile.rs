@@ -89,7 +89,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     }
     let reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
     let mut inputs = load(&args.inputs, &reading)?;
-    inputs.into_time_order();
+    inputs.sort_by_time();
     let read = summary(&inputs);
     let notes = std::mem::take(&mut inputs.notes);
     let mut omitted = Omitted::default();
