@@ -37,12 +37,19 @@ pub struct Omitted {
     pub goroutines: u64,
     /// Heap growth findings (LG503) left out.
     pub sites: usize,
+    /// Of `groups`, the parked ones (LG505, info).
+    pub parked: usize,
 }
 
 impl Omitted {
     /// How many findings were left out.
     pub fn findings(&self) -> usize {
         self.groups + self.sites
+    }
+
+    /// How many of them count for the exit code (all but info).
+    pub fn failing(&self) -> usize {
+        self.findings() - self.parked
     }
 }
 
@@ -64,10 +71,12 @@ pub fn goroutine_findings_top(
     limit: Option<usize>,
     omitted: &mut Omitted,
 ) -> Vec<Reported> {
-    let flagged = analysis
-        .groups
-        .iter()
-        .filter(|g| matches!(g.verdict, Verdict::ProvenLeak | Verdict::Suspect));
+    let flagged = analysis.groups.iter().filter(|g| {
+        matches!(
+            g.verdict,
+            Verdict::ProvenLeak | Verdict::Suspect | Verdict::Parked
+        )
+    });
     let mut out = Vec::new();
     for (i, g) in flagged.enumerate() {
         if limit.is_none_or(|n| i < n) {
@@ -75,6 +84,7 @@ pub fn goroutine_findings_top(
         } else {
             omitted.groups += 1;
             omitted.goroutines += g.group.count;
+            omitted.parked += usize::from(g.verdict == Verdict::Parked);
         }
     }
     out.extend(total_finding(analysis));
@@ -90,6 +100,7 @@ fn group_finding(
     let site = group.site();
     let (code, name, severity) = match g.verdict {
         Verdict::ProvenLeak => ("LG501", "leaked-goroutines", Severity::Error),
+        Verdict::Parked => ("LG505", "parked-goroutines", Severity::Info),
         _ => ("LG502", "goroutine-pileup", Severity::Warning),
     };
     let noun = plural(group.count, "goroutine", "goroutines");
@@ -101,15 +112,27 @@ fn group_finding(
             "{} {noun} leaked, blocked in {}{place}: Go proved they can never run again",
             group.count, group.state
         ),
-        _ => format!(
-            "{} {noun} blocked in {}{place}: {}",
+        Verdict::Parked => format!(
+            "{} {noun} parked in {}{place}: {}; {}",
             group.count,
             group.state,
             g.reasons
                 .iter()
                 .map(reason_text)
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; "),
+            flat_text(&g.counts)
+        ),
+        _ => format!(
+            "{} {noun} blocked in {}{place}: {} ({})",
+            group.count,
+            group.state,
+            g.reasons
+                .iter()
+                .map(reason_text)
+                .collect::<Vec<_>>()
+                .join("; "),
+            confidence(&g.reasons)
         ),
     };
     let reasons: Vec<String> = g.reasons.iter().map(reason_text).collect();
@@ -123,6 +146,7 @@ fn group_finding(
         "wait_minutes_note": "printed from one minute on, measured from a GC before the block began (over-reports); leaked goroutines print none",
         "label_sets": label_sets_json(&group.labels),
         "reasons": reasons,
+        "confidence": confidence(&g.reasons),
         "trend": g.growth.as_ref().map(trend_json),
         "created_by": group.created_by.as_ref().map(frame_json),
         "example_goroutine_ids": group.example_ids,
@@ -363,7 +387,39 @@ fn reason_text(r: &Reason) -> String {
         Reason::Pileup { count } => format!("{count} blocked at one site"),
         Reason::LongWait { minutes } => format!("waiting up to {minutes} minutes"),
         Reason::NilChannel => "blocked on a nil channel, which nothing can wake".into(),
+        Reason::NoCases => "in a `select` with no cases, which nothing can wake".into(),
+        Reason::LockHeld { minutes } => format!(
+            "waiting {minutes}+ minutes for a lock: its holder never lets go (it is stuck itself, or returned without unlocking)"
+        ),
         Reason::Benign { prefix } => format!("waits by design ({prefix})"),
+    }
+}
+
+/// How sure a suspect verdict is, and on what: a wait nothing can end is
+/// certain, a lock held for minutes or a rising count is likely.
+fn confidence(reasons: &[Reason]) -> &'static str {
+    if reasons
+        .iter()
+        .any(|r| matches!(r, Reason::NilChannel | Reason::NoCases))
+    {
+        "certain: nothing can ever wake them"
+    } else if reasons.iter().any(|r| matches!(r, Reason::LockHeld { .. })) {
+        "likely: a lock is not held for minutes by design"
+    } else if reasons.iter().any(|r| matches!(r, Reason::Growing(_))) {
+        "likely, from the trend; not proven by Go's leak detector"
+    } else {
+        "proven by Go's leak detector"
+    }
+}
+
+/// A parked group's count over the snapshots: flat is why it is parked.
+fn flat_text(counts: &[u64]) -> String {
+    let tail =
+        "waiting by design is likely (an idle pool, reader or waiter); a leak only if it grows";
+    if counts.len() > 1 {
+        format!("flat over {} snapshots; {tail}", counts.len())
+    } else {
+        format!("one snapshot, so no trend yet; {tail}")
     }
 }
 
@@ -529,6 +585,7 @@ mod tests {
             groups: 2,
             goroutines: 1,
             sites: 1,
+            parked: 0,
         });
         assert_eq!(
             line.as_deref(),

@@ -28,6 +28,22 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// Says once when goroutines are judged without Go's leak profile
+    /// (a URL's 404 already said so).
+    pub fn note_missing_leak_profile(&mut self) {
+        let has_proof = self
+            .goroutines
+            .iter()
+            .any(|g| g.source == letgo_runtime::GoroutineSource::LeakProfile);
+        let said = self.notes.iter().any(|n| n.contains("goroutineleak"));
+        if !self.goroutines.is_empty() && !has_proof && !said {
+            self.notes.push(format!(
+                "no goroutineleak profile among the inputs: {}",
+                letgo_runtime::LEAK_PROFILE_HOWTO
+            ));
+        }
+    }
+
     /// Puts each kind of snapshot in the order it was taken (the
     /// profiles' own timestamps; file times for dumps), saying so in a
     /// note when that is not the order given.
@@ -190,10 +206,19 @@ fn load_url(
     for (endpoint, optional) in ENDPOINTS {
         let target = url.with_path(&format!("{prefix}/{endpoint}"));
         match fetch(&target, how, deadline)? {
-            Some(snapshot) => inputs.push(snapshot),
+            Some(read) => {
+                if optional {
+                    inputs.notes.push(format!(
+                        "{}: served; goroutines Go proves leaked are reported as such (LG501)",
+                        target.display()
+                    ));
+                }
+                inputs.push(read);
+            }
             None if optional => inputs.notes.push(format!(
-                "{}: not served (HTTP 404); Go 1.27 serves it",
-                target.display()
+                "{}: not served (HTTP 404); {}",
+                target.display(),
+                letgo_runtime::LEAK_PROFILE_HOWTO
             )),
             None => bail!("{}: not found (HTTP 404)", target.display()),
         }

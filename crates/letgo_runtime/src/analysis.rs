@@ -367,6 +367,6 @@ mod tests {
             assert_eq!(owned.snapshots, borrowed.snapshots);
         }
         let one = analyze_goroutines_owned(vec![snapshot("s", &[5, 300, 150])], &config);
-        assert_eq!(summary(&one)[0], (2, 300, vec![300], Verdict::Suspect));
+        assert_eq!(summary(&one)[0], (2, 300, vec![300], Verdict::Parked));
     }
 }

@@ -44,6 +44,10 @@ pub enum GoroutineSource {
     LeakProfile,
 }
 
+/// How to get Go's proof of leaked goroutines, for a target that does not
+/// serve it: said once, where verdicts had to do without it.
+pub const LEAK_PROFILE_HOWTO: &str = "without it leaks are judged from trends and waits nothing can end, not proven; Go 1.27 serves /debug/pprof/goroutineleak by default, Go 1.26 when built with GOEXPERIMENT=goroutineleakprofile";
+
 /// Goroutines with the same wait state and stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoroutineGroup {

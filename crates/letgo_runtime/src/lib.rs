@@ -31,7 +31,9 @@ pub use analysis::{
 };
 pub use classify::{BenignFrames, Reason, SuspectRule, Verdict};
 pub use frames::SiteFrame;
-pub use goroutines::{GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy};
+pub use goroutines::{
+    GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy, LEAK_PROFILE_HOWTO,
+};
 pub use growth::{Growth, GrowthRule, Shape};
 pub use heap::{HeapSite, HeapSnapshot};
 pub use labels::{LabelSet, LabelSets};

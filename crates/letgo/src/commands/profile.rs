@@ -90,6 +90,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     let reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
     let mut inputs = load(&args.inputs, &reading)?;
     inputs.sort_by_time();
+    inputs.note_missing_leak_profile();
     let read = summary(&inputs);
     let notes = std::mem::take(&mut inputs.notes);
     let mut omitted = Omitted::default();
@@ -165,7 +166,12 @@ fn finish_omitting(
     let mut out = io::BufWriter::new(stdout.lock());
     render(&mut out, reported, omitted, format)?;
     out.flush()?;
-    Ok(if reported.is_empty() && omitted.findings() == 0 {
+    // Parked goroutines (info) are shown, not failed on: they are what a
+    // healthy program looks like at rest.
+    let failing = reported
+        .iter()
+        .any(|r| r.finding.severity != crate::report::Severity::Info);
+    Ok(if !failing && omitted.failing() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

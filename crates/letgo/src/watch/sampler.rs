@@ -198,8 +198,9 @@ impl Sampler {
 
     fn note_no_leak_profile(&mut self) {
         self.notes.push(format!(
-            "{}: not served; Go 1.27 serves it and proves leaked goroutines",
-            self.url(LEAK.path).display()
+            "{}: not served; {}",
+            self.url(LEAK.path).display(),
+            letgo_runtime::LEAK_PROFILE_HOWTO
         ));
     }
 
@@ -283,7 +284,16 @@ impl Sampler {
             return None;
         }
         let fetched = match fetch(&url, &self.request_options(deadline), self.options.max_body) {
-            Ok(f) => f,
+            Ok(f) => {
+                if endpoint.name == LEAK.name && self.leak_served.is_none() {
+                    self.leak_served = Some(true);
+                    self.notes.push(format!(
+                        "{}: served; goroutines Go proves leaked are reported as such (LG501)",
+                        url.display()
+                    ));
+                }
+                f
+            }
             Err(FetchError::NotServed) if endpoint.name == LEAK.name => {
                 self.leak_served = Some(false);
                 self.note_no_leak_profile();
@@ -530,7 +540,7 @@ mod tests {
             heap_failure(1)
         );
         assert!(
-            heap_failure(2).contains("decoded bytes"),
+            heap_failure(2).contains("gzip data that decompresses past it"),
             "{}",
             heap_failure(2)
         );
