@@ -107,6 +107,10 @@ fn group_finding(
     let place = site.map_or(String::new(), |f| {
         format!(" in `{}`", short_function(&f.function))
     });
+    let rate = g
+        .growth
+        .as_ref()
+        .and_then(|gr| analysis.per_minute(gr.increase));
     let message = match g.verdict {
         Verdict::ProvenLeak => format!(
             "{} {noun} leaked, blocked in {}{place}: Go proved they can never run again",
@@ -129,14 +133,15 @@ fn group_finding(
             group.state,
             g.reasons
                 .iter()
-                .map(reason_text)
+                .map(|r| reason_text_at(r, rate))
                 .collect::<Vec<_>>()
                 .join("; "),
             confidence(&g.reasons)
         ),
     };
-    let reasons: Vec<String> = g.reasons.iter().map(reason_text).collect();
+    let reasons: Vec<String> = g.reasons.iter().map(|r| reason_text_at(r, rate)).collect();
     let evidence = json!({
+        "goroutines_per_minute": rate,
         "state": &*group.state,
         "count": group.count,
         "leaked": group.leaked.max(proven(&g.reasons)),
@@ -199,8 +204,11 @@ fn proven(reasons: &[Reason]) -> u64 {
 fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
     let growth = analysis.total_growth.as_ref().filter(|g| g.growing)?;
     let (first, last) = (analysis.totals.first()?, analysis.totals.last()?);
+    let rate = analysis
+        .per_minute(growth.increase)
+        .map_or(String::new(), |r| format!(" ({r:+.1} goroutines/min)"));
     let message = format!(
-        "goroutines grew from {first} to {last} over {} snapshots",
+        "goroutines grew from {first} to {last} over {} snapshots{rate}",
         analysis.totals.len()
     );
     Some(Reported {
@@ -239,7 +247,7 @@ pub fn heap_findings_top(
     limit: Option<usize>,
     omitted: &mut Omitted,
 ) -> Vec<Reported> {
-    let growing = analysis.sites.iter().filter(|s| s.is_growing());
+    let growing = analysis.sites.iter().filter(|s| s.is_heap_leak());
     let mut out = Vec::new();
     for (i, s) in growing.enumerate() {
         if limit.is_none_or(|n| i < n) {
@@ -261,8 +269,20 @@ fn heap_finding(
         format!(" at `{}`", short_function(&f.function))
     });
     let last = s.bytes.last().copied().unwrap_or(0);
+    let rate = s.rate.map_or(String::new(), |r| {
+        format!(
+            " ({}/min, {:+.0} objects/min)",
+            signed_mib(r.bytes_per_minute),
+            r.objects_per_minute
+        )
+    });
+    let how = if s.by_peaks {
+        " at its peaks (it saws up and down: reallocated, or filled and flushed)"
+    } else {
+        ""
+    };
     let message = format!(
-        "in-use heap allocated{place} grew by {} over {} snapshots, to {}",
+        "in-use heap allocated{place} grew by {}{how} over {} snapshots{rate}, to {}",
         human_bytes(s.increase()),
         s.bytes.len(),
         human_bytes(last)
@@ -272,12 +292,26 @@ fn heap_finding(
         "inuse_objects": s.objects,
         "snapshots": names(&analysis.snapshots),
         "increase_bytes": s.increase(),
+        "sampling_error_bytes": s.error_bytes.iter().map(|e| e.round() as i64).collect::<Vec<_>>(),
+        "min_increase_bytes": s.min_increase.round() as i64,
+        "by_peaks": s.by_peaks,
+        "rate": s.rate.map(|r| json!({
+            "mib_per_minute": r.bytes_per_minute / f64::from(1u32 << 20),
+            "objects_per_minute": r.objects_per_minute,
+        })),
         "trend": s.growth.as_ref().map(trend_json),
         "stack": s.site.frames.iter().map(frame_json).collect::<Vec<_>>(),
     });
     let (at, mut details) = locate(site, source);
     let bytes: Vec<String> = s.bytes.iter().map(|&b| human_bytes(b)).collect();
     let mut lines = vec![format!("in-use per snapshot: {}", bytes.join(" → "))];
+    if s.error_bytes.iter().any(|&e| e > 0.0) {
+        lines.push(format!(
+            "sampling: each value is an estimate (± {} at the last); a rise counts from {}",
+            human_bytes(s.error_bytes.last().copied().unwrap_or(0.0) as i64),
+            human_bytes(s.min_increase as i64)
+        ));
+    }
     if let Some(g) = &s.growth {
         lines.push(format!("trend: {}", growth_text(g, "bytes")));
     }
@@ -375,14 +409,20 @@ fn names(snapshots: &[std::sync::Arc<str>]) -> Vec<&str> {
 }
 
 fn reason_text(r: &Reason) -> String {
+    reason_text_at(r, None)
+}
+
+/// A reason, with the rate of a growing group when times are known.
+fn reason_text_at(r: &Reason, rate: Option<f64>) -> String {
     match r {
         Reason::ProvenByGo { leaked } => {
             format!("Go's leak detector proved {leaked} of them can never run again")
         }
         Reason::Growing(g) => format!(
-            "grew by {} over {} snapshots (the strongest signal)",
+            "grew by {} over {} snapshots{} (the strongest signal)",
             g.increase,
-            g.values.len()
+            g.values.len(),
+            rate.map_or(String::new(), |r| format!(", {r:+.1} goroutines/min"))
         ),
         Reason::Pileup { count } => format!("{count} blocked at one site"),
         Reason::LongWait { minutes } => format!("waiting up to {minutes} minutes"),
@@ -392,6 +432,34 @@ fn reason_text(r: &Reason) -> String {
             "waiting {minutes}+ minutes for a lock: its holder never lets go (it is stuck itself, or returned without unlocking)"
         ),
         Reason::Benign { prefix } => format!("waits by design ({prefix})"),
+    }
+}
+
+/// `+1.5 MiB`, per minute elsewhere: a rate people read.
+fn signed_mib(bytes: f64) -> String {
+    format!("{:+.2} MiB", bytes / f64::from(1u32 << 20))
+}
+
+/// Appends the growth of goroutine memory (their stacks and descriptors,
+/// `runtime.malg`) to the first goroutine finding, where it belongs,
+/// rather than as a heap finding pointing into Go's own source.
+pub fn fold_goroutine_memory(reported: &mut [Reported], heap: &HeapAnalysis) {
+    let grown = heap.runtime_internal_growth();
+    if grown <= 0 {
+        return;
+    }
+    let goroutine_finding = reported
+        .iter_mut()
+        .find(|r| matches!(r.finding.code.as_str(), "LG501" | "LG502" | "LG504"));
+    if let Some(r) = goroutine_finding {
+        let text = format!(
+            "memory of goroutines (stacks and descriptors, runtime.malg) grew by {} meanwhile",
+            human_bytes(grown)
+        );
+        r.details.insert(0, text);
+        if let Some(e) = r.finding.evidence.as_object_mut() {
+            e.insert("goroutine_memory_increase_bytes".into(), grown.into());
+        }
     }
 }
 

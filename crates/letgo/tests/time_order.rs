@@ -143,7 +143,7 @@ fn dumps_without_a_time_are_ordered_by_file_time() {
         .expect("goroutine growth");
     assert_eq!(growth["evidence"]["snapshots"][0], "g6.txt", "{growth}");
     assert_eq!(
-        growth["message"], "goroutines grew from 11 to 61 over 6 snapshots",
+        growth["message"], "goroutines grew from 11 to 61 over 6 snapshots (+10.0 goroutines/min)",
         "{growth}"
     );
 }

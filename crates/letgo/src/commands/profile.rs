@@ -144,6 +144,7 @@ pub fn analyze(
     let heap = analyze_heap(&inputs.heaps, config);
     let mut reported = goroutine_findings_top(&goroutines, source, shown, omitted);
     reported.extend(heap_findings_top(&heap, source, shown, omitted));
+    crate::runtime_findings::fold_goroutine_memory(&mut reported, &heap);
     // Freeing thousands of groups one by one took a tenth of the run on a
     // big profile; the process ends soon after and the OS takes it all.
     std::mem::forget((goroutines, heap, inputs.heaps));

@@ -190,6 +190,7 @@ impl Lifetime {
         let mut reported = goroutine_findings(&goroutines, source);
         let heap = analyze_heap(self.heaps.as_slice(), config);
         reported.extend(heap_findings(&heap, source));
+        crate::runtime_findings::fold_goroutine_memory(&mut reported, &heap);
         reported
     }
 }
