@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod paths;
 mod report;
+mod runtime_args;
 mod runtime_findings;
 mod runtime_http;
 mod runtime_input;

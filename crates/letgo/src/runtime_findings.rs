@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::process::ExitCode;
 
 use letgo_runtime::{
     AssessedGroup, AssessedSite, GoroutineAnalysis, Growth, HeapAnalysis, Reason, SiteFrame,
@@ -627,6 +628,34 @@ fn label_sets_json(sets: &letgo_runtime::LabelSets) -> Value {
         );
     }
     Value::Array(list)
+}
+
+/// Prints the findings; exit code 1 if there are any.
+pub fn finish(reported: &[Reported], format: Format) -> anyhow::Result<ExitCode> {
+    finish_omitting(reported, &Omitted::default(), format)
+}
+
+/// [`finish`] for a report that leaves some findings out; they count for
+/// the exit code too.
+pub fn finish_omitting(
+    reported: &[Reported],
+    omitted: &Omitted,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    render(&mut out, reported, omitted, format)?;
+    out.flush()?;
+    // Parked goroutines (info) are shown, not failed on: they are what a
+    // healthy program looks like at rest.
+    let failing = reported
+        .iter()
+        .any(|r| r.finding.severity != crate::report::Severity::Info);
+    Ok(if !failing && omitted.failing() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 #[cfg(test)]

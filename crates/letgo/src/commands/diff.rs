@@ -16,9 +16,10 @@ use letgo_runtime::{
     analyze_goroutines, analyze_heap, Config, GoroutineSnapshot, HeapAnalysis, Taken,
 };
 
-use crate::commands::profile::{finish, GroupByArg};
 use crate::paths;
 use crate::report::Format;
+use crate::runtime_args::GroupByArg;
+use crate::runtime_findings::finish;
 use crate::runtime_findings::{goroutine_findings, heap_findings, human_bytes};
 use crate::runtime_input::{load, Inputs, Reading};
 use crate::runtime_source::SourceTree;

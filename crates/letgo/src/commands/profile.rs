@@ -4,17 +4,15 @@
 //! growth (LG503) and goroutine growth (LG504). Inputs of one kind are
 //! taken as snapshots in the order they were taken (their timestamps).
 
-use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
-use letgo_runtime::{analyze_goroutines_owned, analyze_heap, Config, GroupBy};
+use clap::Args;
+use letgo_runtime::{analyze_goroutines_owned, analyze_heap, Config};
 
 use crate::report::Format;
-use crate::runtime_findings::{
-    goroutine_findings_top, heap_findings_top, render, Omitted, Reported,
-};
+use crate::runtime_args::GroupByArg;
+use crate::runtime_findings::{goroutine_findings_top, heap_findings_top, Omitted, Reported};
 use crate::runtime_input::{load, Inputs, Reading};
 use crate::runtime_source::SourceTree;
 
@@ -58,24 +56,6 @@ impl ProfileArgs {
     }
 }
 
-/// `--group-by`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GroupByArg {
-    /// Same wait state and whole stack.
-    Stack,
-    /// Same wait state and first frame in user code.
-    Site,
-}
-
-impl From<GroupByArg> for GroupBy {
-    fn from(arg: GroupByArg) -> GroupBy {
-        match arg {
-            GroupByArg::Stack => GroupBy::Stack,
-            GroupByArg::Site => GroupBy::FirstUserFrame,
-        }
-    }
-}
-
 pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     let source = args.source.as_deref().map(SourceTree::open).transpose()?;
     let config = Config {
@@ -103,7 +83,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     }
     let findings = reported.len() + omitted.findings();
     eprintln!("{read}; {findings} finding(s)");
-    finish_omitting(&reported, &omitted, args.format)
+    crate::runtime_findings::finish_omitting(&reported, &omitted, args.format)
 }
 
 /// `letgo profile DIR` on a `letgo watch` run folder: the watch report,
@@ -116,11 +96,11 @@ fn run_folder(
     let settings_dir = args.source.clone().unwrap_or_else(|| PathBuf::from("."));
     let config =
         crate::watch::settings::WatchSettings::read(&settings_dir)?.config(args.group_by.into())?;
-    let output = crate::commands::watch::Output {
+    let output = crate::watch::report::Output {
         format: args.format,
         html: None,
     };
-    crate::commands::watch::report_folder(
+    crate::watch::report::report_folder(
         dir,
         &config,
         source,
@@ -149,34 +129,6 @@ pub fn analyze(
     // big profile; the process ends soon after and the OS takes it all.
     std::mem::forget((goroutines, heap, inputs.heaps));
     reported
-}
-
-/// Prints the findings; exit code 1 if there are any.
-pub fn finish(reported: &[Reported], format: Format) -> anyhow::Result<ExitCode> {
-    finish_omitting(reported, &Omitted::default(), format)
-}
-
-/// [`finish`] for a report that leaves some findings out; they count for
-/// the exit code too.
-fn finish_omitting(
-    reported: &[Reported],
-    omitted: &Omitted,
-    format: Format,
-) -> anyhow::Result<ExitCode> {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    render(&mut out, reported, omitted, format)?;
-    out.flush()?;
-    // Parked goroutines (info) are shown, not failed on: they are what a
-    // healthy program looks like at rest.
-    let failing = reported
-        .iter()
-        .any(|r| r.finding.severity != crate::report::Severity::Info);
-    Ok(if !failing && omitted.failing() == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }
 
 /// What was read: the start of the line that ends with the findings' count.
