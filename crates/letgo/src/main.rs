@@ -15,6 +15,7 @@ mod runtime_http;
 mod runtime_input;
 mod runtime_source;
 mod runtime_static;
+mod runtime_summary;
 mod watch;
 
 use clap::Parser;

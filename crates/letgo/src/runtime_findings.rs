@@ -111,6 +111,7 @@ fn group_finding(
     let rate = g
         .growth
         .as_ref()
+        .filter(|gr| gr.growing)
         .and_then(|gr| analysis.per_minute(gr.increase));
     let message = match g.verdict {
         Verdict::ProvenLeak => format!(
@@ -137,7 +138,7 @@ fn group_finding(
                 .map(|r| reason_text_at(r, rate))
                 .collect::<Vec<_>>()
                 .join("; "),
-            confidence(&g.reasons)
+            confidence(g.verdict, &g.reasons)
         ),
     };
     let reasons: Vec<String> = g.reasons.iter().map(|r| reason_text_at(r, rate)).collect();
@@ -152,7 +153,7 @@ fn group_finding(
         "wait_minutes_note": "printed from one minute on, measured from a GC before the block began (over-reports); leaked goroutines print none",
         "label_sets": label_sets_json(&group.labels),
         "reasons": reasons,
-        "confidence": confidence(&g.reasons),
+        "confidence": confidence(g.verdict, &g.reasons),
         "trend": g.growth.as_ref().map(trend_json),
         "created_by": group.created_by.as_ref().map(frame_json),
         "example_goroutine_ids": group.example_ids,
@@ -222,6 +223,7 @@ fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
             function: None,
             source: Source::Runtime,
             evidence: json!({
+                "goroutines_per_minute": analysis.per_minute(growth.increase),
                 "totals": analysis.totals,
                 "snapshots": names(&analysis.snapshots),
                 "trend": trend_json(growth),
@@ -466,8 +468,12 @@ pub fn fold_goroutine_memory(reported: &mut [Reported], heap: &HeapAnalysis) {
 
 /// How sure a suspect verdict is, and on what: a wait nothing can end is
 /// certain, a lock held for minutes or a rising count is likely.
-fn confidence(reasons: &[Reason]) -> &'static str {
-    if reasons
+fn confidence(verdict: Verdict, reasons: &[Reason]) -> &'static str {
+    if verdict == Verdict::Parked {
+        "info: flat, so waiting by design is likely"
+    } else if verdict == Verdict::ProvenLeak {
+        "proven by Go's leak detector"
+    } else if reasons
         .iter()
         .any(|r| matches!(r, Reason::NilChannel | Reason::NoCases))
     {
@@ -477,7 +483,7 @@ fn confidence(reasons: &[Reason]) -> &'static str {
     } else if reasons.iter().any(|r| matches!(r, Reason::Growing(_))) {
         "likely, from the trend; not proven by Go's leak detector"
     } else {
-        "proven by Go's leak detector"
+        "likely"
     }
 }
 
@@ -565,8 +571,13 @@ pub fn render(
         let findings: Vec<Finding> = reported.iter().map(|r| r.finding.clone()).collect();
         return report::render(out, &findings, format);
     }
+    // The answer first: a row per finding, then each in detail.
+    let summary = crate::runtime_summary::text(&crate::runtime_summary::rows(reported));
+    for line in &summary {
+        writeln!(out, "{line}")?;
+    }
     for (i, r) in reported.iter().enumerate() {
-        if i > 0 {
+        if i > 0 || !summary.is_empty() {
             writeln!(out)?;
         }
         writeln!(out, "{}", report::one_line(&r.finding))?;

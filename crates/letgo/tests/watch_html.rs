@@ -168,6 +168,30 @@ fn the_page_is_self_contained_with_a_chart_per_suspect() {
     assert!(!html.contains("href=\"http"), "nothing from the network");
 }
 
+#[test]
+fn the_page_leads_with_a_summary_row_per_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string(resumed_page(dir.path())).unwrap();
+    let summary = html
+        .find("<table class=\"summary\"")
+        .expect("a summary table");
+    let first_chart = html.find("data-chart=").expect("charts");
+    assert!(summary < first_chart, "the summary comes before the charts");
+    let table = &html[summary..html[summary..].find("</table>").unwrap() + summary];
+    let rows = table.matches("<tr class=").count();
+    let cards = html.matches("<div class=\"finding ").count();
+    assert_eq!(rows, cards, "a row per finding");
+    assert!(
+        table.contains("<code>main.go:10</code><br>main.leak"),
+        "{table}"
+    );
+    assert!(table.contains(" MiB/min"), "rates have units: {table}");
+    // Statistics sit behind a fold, in words with units.
+    assert!(html.contains("<details class=\"statistics\"><summary>statistics</summary>"));
+    assert!(!html.contains("per sample</td>") || html.contains("MiB per sample"));
+    assert!(!html.contains("<td>process_lifetime</td><td>0</td>"));
+}
+
 /// Chromium, or `None` (skipped with a message) when it is missing.
 fn chromium() -> Option<PathBuf> {
     let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -197,7 +221,7 @@ fn headless(chromium: &Path, profile: &Path, extra: &[&str], page: &Path) -> Out
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--window-size=1200,900",
+            "--window-size=1400,900",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)

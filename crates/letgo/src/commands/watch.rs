@@ -120,7 +120,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     );
     let stop = Arc::new(AtomicBool::new(false));
     install_ctrl_c(&stop);
-    let live = LiveView::new(options.duration);
+    let mut live = LiveView::new(options.duration);
     let started = Instant::now();
     let mut series = Series::default();
     let mut sampler = Sampler::new(options, folder, stop);

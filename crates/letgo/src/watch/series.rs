@@ -114,14 +114,22 @@ impl Series {
                 ..Lifetime::default()
             });
         }
+        // A profile without a time of its own was taken when its sample was.
+        let taken = i64::try_from(record.unix_ms).ok().map(|ms| ms * 1_000_000);
         self.records.push(record);
         let Some(lifetime) = self.lifetimes.last_mut() else {
             return;
         };
         for d in decoded {
             match d {
-                Decoded::Heap(h, _) => lifetime.heaps.push(h),
-                Decoded::Goroutines(g) => lifetime.goroutines.push(g),
+                Decoded::Heap(mut h, _) => {
+                    h.time_nanos = h.time_nanos.or(taken);
+                    lifetime.heaps.push(h);
+                }
+                Decoded::Goroutines(mut g) => {
+                    g.time_nanos = g.time_nanos.or(taken);
+                    lifetime.goroutines.push(g);
+                }
                 Decoded::Dump { .. } => {}
             }
         }
