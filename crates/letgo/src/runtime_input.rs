@@ -44,6 +44,18 @@ impl Inputs {
         }
     }
 
+    /// Says once per kind of goroutine input what it cannot tell, so
+    /// that two formats of one moment that judge differently say why.
+    pub fn note_format_limits(&mut self) {
+        let mut said = Vec::new();
+        for g in &self.goroutines {
+            if let Some(limits) = g.source.limits().filter(|l| !said.contains(l)) {
+                said.push(limits);
+            }
+        }
+        self.notes.extend(said.into_iter().map(String::from));
+    }
+
     /// Puts each kind of snapshot in the order it was taken (the
     /// profiles' own timestamps; file times for dumps), saying so in a
     /// note when that is not the order given.

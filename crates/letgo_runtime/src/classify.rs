@@ -227,7 +227,9 @@ pub fn classify(
             return (Verdict::Benign, vec![Reason::Benign { prefix }]);
         }
     }
-    if is_blocked(facts.kind) {
+    // A state that is not known (a `debug=1` profile lists no runtime
+    // frames to tell it by) may still be judged by its trend.
+    if is_blocked(facts.kind) || facts.kind == WaitKind::Other {
         suspect_reasons(facts, rule, &mut reasons);
     }
     if reasons.is_empty() && is_blocked(facts.kind) {
@@ -395,5 +397,17 @@ mod tests {
         let mut pool = facts(WaitKind::ChanReceive, &stack, 200);
         pool.growth = Some(&flat);
         assert_eq!(classify(&pool, &benign, &rule).0, Verdict::Parked);
+    }
+
+    #[test]
+    fn an_unknown_state_that_rises_is_suspect() {
+        let benign = BenignFrames::default();
+        let rule = SuspectRule::default();
+        let stack = frames(&["main.leakSender.func1"]);
+        let rising = Growth::assess(&[15.0, 30.0, 45.0, 60.0], &rule.growth).unwrap();
+        let mut f = facts(WaitKind::Other, &stack, 60);
+        assert_eq!(classify(&f, &benign, &rule).0, Verdict::Ordinary);
+        f.growth = Some(&rising);
+        assert_eq!(classify(&f, &benign, &rule).0, Verdict::Suspect);
     }
 }

@@ -48,6 +48,22 @@ pub enum GoroutineSource {
 /// serve it: said once, where verdicts had to do without it.
 pub const LEAK_PROFILE_HOWTO: &str = "without it leaks are judged from trends and waits nothing can end, not proven; Go 1.27 serves /debug/pprof/goroutineleak by default, Go 1.26 when built with GOEXPERIMENT=goroutineleakprofile";
 
+impl GoroutineSource {
+    /// What this kind of input cannot tell, for a note beside verdicts
+    /// drawn from it; `None` for a traceback, which tells all there is.
+    pub fn limits(self) -> Option<&'static str> {
+        match self {
+            GoroutineSource::CountText => Some(
+                "a debug=1 goroutine profile lists no runtime frames, so wait states are unknown: a nil channel, `select {}` or a held lock cannot be told, and only rising counts are judged; a debug=2 dump or the protobuf profile tells more",
+            ),
+            GoroutineSource::Profile => Some(
+                "a protobuf goroutine profile prints no wait times and does not tell a receive on a nil channel from any other, so a lock held for minutes or a nil channel is seen only in a debug=2 dump",
+            ),
+            GoroutineSource::Traceback | GoroutineSource::LeakProfile => None,
+        }
+    }
+}
+
 /// Goroutines with the same wait state and stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoroutineGroup {

@@ -71,6 +71,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     let mut inputs = load(&args.inputs, &reading)?;
     inputs.sort_by_time();
     inputs.note_missing_leak_profile();
+    inputs.note_format_limits();
     let read = summary(&inputs);
     let notes = std::mem::take(&mut inputs.notes);
     let mut omitted = Omitted::default();

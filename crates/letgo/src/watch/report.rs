@@ -66,6 +66,15 @@ impl Report<'_> {
         for note in self.notes {
             eprintln!("letgo: {note}");
         }
+        let profiled = self.series.records.iter().any(|r| r.goroutines.is_some());
+        if let Some(limits) = letgo_runtime::GoroutineSource::Profile
+            .limits()
+            .filter(|_| profiled)
+        {
+            eprintln!(
+                "letgo: goroutines are judged from the sampled goroutine profiles: {limits}; the run folder keeps the debug=2 dumps for `letgo profile`"
+            );
+        }
         let read_any = any_read(&self.series.records);
         eprintln!("{}", self.summary(reported.len(), read_any));
         let mut json = Vec::new();
