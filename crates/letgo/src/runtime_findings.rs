@@ -499,9 +499,13 @@ fn flat_text(counts: &[u64]) -> String {
 }
 
 fn growth_text(g: &Growth, unit: &str) -> String {
-    let mut parts = vec![format!("+{} {unit}", g.increase)];
+    let amount = |v: f64| match unit {
+        "bytes" => human_bytes(v as i64),
+        _ => format!("{v:.1} {unit}"),
+    };
+    let mut parts = vec![format!("+{}", amount(g.increase))];
     if let Some(s) = g.slope_per_snapshot {
-        parts.push(format!("Theil–Sen slope {s:.1} {unit}/snapshot"));
+        parts.push(format!("typically +{} a snapshot (Theil–Sen)", amount(s)));
     }
     if let Some(p) = g.p_value {
         parts.push(format!("Mann–Kendall p = {p:.3}"));

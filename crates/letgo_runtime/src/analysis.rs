@@ -85,12 +85,25 @@ impl GoroutineAnalysis {
 /// among them prove the groups whose stacks they list; the others form the
 /// series whose latest snapshot is classified.
 pub fn analyze_goroutines(snapshots: &[GoroutineSnapshot], config: &Config) -> GoroutineAnalysis {
+    analyze_goroutines_with_dump(snapshots, None, config)
+}
+
+/// [`analyze_goroutines`] over profiles, which print no wait times, with
+/// a `debug=2` dump taken in the same run: each group of the latest
+/// snapshot takes the wait minutes of the dump's group with its stack, so
+/// that a lock held for minutes is seen in a series of profiles too.
+pub fn analyze_goroutines_with_dump(
+    snapshots: &[GoroutineSnapshot],
+    dump: Option<&GoroutineSnapshot>,
+    config: &Config,
+) -> GoroutineAnalysis {
     let (proofs, series): (Vec<_>, Vec<_>) = snapshots
         .iter()
         .partition(|s| s.source == GoroutineSource::LeakProfile);
     let proven = proven_stacks(&proofs);
+    let waits = dump.map(wait_minutes).unwrap_or_default();
     let mut matched = std::collections::HashSet::new();
-    let mut groups = latest_groups(&series, &proven, &mut matched, config);
+    let mut groups = latest_groups(&series, &proven, &waits, &mut matched, config);
     for proof in &proofs {
         for (key, group) in proof.keys().into_iter().zip(&proof.groups) {
             if matched.insert(key.stack) {
@@ -155,13 +168,14 @@ fn ranked(
 fn latest_groups(
     series: &[&GoroutineSnapshot],
     proven: &HashMap<StackKey, u64>,
+    waits: &HashMap<StackKey, (u64, u64)>,
     matched: &mut std::collections::HashSet<StackKey>,
     config: &Config,
 ) -> Vec<AssessedGroup> {
     let Some(latest) = series.last() else {
         return Vec::new();
     };
-    if series.len() == 1 && proven.is_empty() {
+    if series.len() == 1 && proven.is_empty() && waits.is_empty() {
         // Nothing to match groups against: skip building and hashing keys
         // (whole stacks), which cost more than the rest for a profile of
         // thousands of stacks.
@@ -178,12 +192,25 @@ fn latest_groups(
             .map(|s| s.find(&key).map_or(0, |g| g.count))
             .collect();
         let proof = proven.get(&key.stack).copied().unwrap_or(0);
+        let mut group = group.clone();
+        if group.minutes.is_none() {
+            group.minutes = waits.get(&key.stack).copied();
+        }
         if proof > 0 {
             matched.insert(key.stack);
         }
-        groups.push(assess_group(group.clone(), counts, proof, config));
+        groups.push(assess_group(group, counts, proof, config));
     }
     groups
+}
+
+/// The wait minutes a dump printed, per stack.
+fn wait_minutes(dump: &GoroutineSnapshot) -> HashMap<StackKey, (u64, u64)> {
+    dump.keys()
+        .into_iter()
+        .zip(&dump.groups)
+        .filter_map(|(key, g)| Some((key.stack, g.minutes?)))
+        .collect()
 }
 
 /// Leaked goroutines per stack, over all `goroutineleak` snapshots.
@@ -552,5 +579,54 @@ mod tests {
         let a = analyze_heap(&heap_series(&saw, 1), &Config::default());
         let site = &a.sites[0];
         assert!(site.is_growing() && site.by_peaks, "{:?}", site.growth);
+    }
+
+    #[test]
+    fn profiles_take_wait_minutes_from_a_dump_of_the_same_run() {
+        let frame = |function: &str, file: &str, line| SiteFrame {
+            function: function.into(),
+            file: file.into(),
+            line,
+        };
+        let profile = |name: &str| {
+            let mut s = GoroutineSnapshot::new(name, GoroutineSource::Profile, GroupBy::Stack);
+            let stack = vec![
+                frame("runtime.gopark", "/go/src/runtime/proc.go", 435),
+                frame(
+                    "sync.runtime_SemacquireMutex",
+                    "/go/src/runtime/sema.go",
+                    95,
+                ),
+                frame("sync.(*Mutex).lockSlow", "/go/src/sync/mutex.go", 149),
+                frame("sync.(*Mutex).Lock", "/go/src/sync/mutex.go", 70),
+                frame("main.lockLater.func1", "/app/main.go", 30),
+            ];
+            s.add_stack(stack, 10, &[]);
+            s
+        };
+        let series = [profile("p1"), profile("p2"), profile("p3")];
+        let config = Config::default();
+        let plain = analyze_goroutines(&series, &config);
+        assert_eq!(
+            plain.groups[0].verdict,
+            Verdict::Ordinary,
+            "flat, no wait known"
+        );
+        let text: String = (1..=10)
+            .map(|id| {
+                format!(
+                    "goroutine {id} [sync.Mutex.Lock, 4 minutes]:\nruntime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)\n\t/go/src/runtime/proc.go:435 +0xce\nsync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)\n\t/go/src/runtime/sema.go:95 +0x25\nsync.(*Mutex).lockSlow(0x0)\n\t/go/src/sync/mutex.go:149 +0x15d\nsync.(*Mutex).Lock(...)\n\t/go/src/sync/mutex.go:70\nmain.lockLater.func1()\n\t/app/main.go:30 +0x25\n\n"
+                )
+            })
+            .collect();
+        let reader = letgo_pprof::GoroutineDumpReader::new("dump", text.as_bytes());
+        let dump = GoroutineSnapshot::from_traceback(reader, "dump", GroupBy::Stack).unwrap();
+        let with = analyze_goroutines_with_dump(&series, Some(&dump), &config);
+        let g = &with.groups[0];
+        assert_eq!(g.group.minutes, Some((4, 4)));
+        assert_eq!(
+            (g.verdict, &g.reasons[..]),
+            (Verdict::Suspect, &[Reason::LockHeld { minutes: 4 }][..])
+        );
     }
 }

@@ -26,8 +26,8 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 pub use analysis::{
-    analyze_goroutines, analyze_goroutines_owned, analyze_heap, span_minutes, AssessedGroup,
-    AssessedSite, Config, GoroutineAnalysis, HeapAnalysis, Rate,
+    analyze_goroutines, analyze_goroutines_owned, analyze_goroutines_with_dump, analyze_heap,
+    span_minutes, AssessedGroup, AssessedSite, Config, GoroutineAnalysis, HeapAnalysis, Rate,
 };
 pub use classify::{BenignFrames, Reason, SuspectRule, Verdict};
 pub use frames::SiteFrame;

@@ -67,12 +67,9 @@ impl Report<'_> {
             eprintln!("letgo: {note}");
         }
         let profiled = self.series.records.iter().any(|r| r.goroutines.is_some());
-        if let Some(limits) = letgo_runtime::GoroutineSource::Profile
-            .limits()
-            .filter(|_| profiled)
-        {
+        if profiled {
             eprintln!(
-                "letgo: goroutines are judged from the sampled goroutine profiles: {limits}; the run folder keeps the debug=2 dumps for `letgo profile`"
+                "letgo: goroutine counts come from the sampled goroutine profiles and wait times from the latest debug=2 dump; a nil channel is told only by the dumps in the run folder (`letgo profile DIR/*/goroutine-debug2.txt`)"
             );
         }
         let read_any = any_read(&self.series.records);

@@ -381,7 +381,7 @@ fn note_totals(decoded: &Decoded, record: &mut SampleRecord) {
             record.goroutines = Some(g.total);
         }
         Decoded::Goroutines(_) => {}
-        Decoded::Dump { max_id } => record.max_goroutine_id = Some(*max_id),
+        Decoded::Dump { max_id, .. } => record.max_goroutine_id = Some(*max_id),
     }
 }
 

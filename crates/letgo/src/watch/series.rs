@@ -14,7 +14,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use letgo_pprof::{DecodeOptions, Opened};
 use letgo_runtime::{
-    analyze_goroutines, analyze_heap, Config, GoroutineSnapshot, GroupBy, HeapSnapshot, Snapshot,
+    analyze_goroutines_with_dump, analyze_heap, Config, GoroutineSnapshot, GroupBy, HeapSnapshot,
+    Snapshot,
 };
 
 use crate::runtime_findings::{goroutine_findings, heap_findings, Reported};
@@ -29,8 +30,13 @@ pub enum Decoded {
     Heap(HeapSnapshot, i64),
     /// A `goroutine` or `goroutineleak` profile.
     Goroutines(GoroutineSnapshot),
-    /// A `goroutine?debug=2` dump, of which only the highest id is kept.
-    Dump { max_id: u64 },
+    /// A `goroutine?debug=2` dump: its highest goroutine id (a restart
+    /// shows as a fall) and its groups, whose wait minutes the profiles
+    /// do not print.
+    Dump {
+        max_id: u64,
+        snapshot: GoroutineSnapshot,
+    },
 }
 
 /// Decodes one profile of `endpoint` as stored under `name`; the error
@@ -48,15 +54,20 @@ pub fn decode(
         ("heap", Opened::Profile(p)) => heap(&p, name),
         ("goroutine-debug2", Opened::Goroutines(reader)) => {
             let mut max_id = 0;
+            let mut snapshot =
+                GoroutineSnapshot::new(name, letgo_runtime::GoroutineSource::Traceback, group_by);
             for g in reader {
                 match g {
-                    Ok(g) => max_id = max_id.max(g.id),
+                    Ok(g) => {
+                        max_id = max_id.max(g.id);
+                        snapshot.add_goroutine(&g);
+                    }
                     // A dump cut short (Go cuts at 64 MB) is read to the cut.
                     Err(e) if e.kind == letgo_pprof::ErrorKind::Truncated && max_id > 0 => break,
                     Err(e) => return Err(e.to_string()),
                 }
             }
-            Ok(Decoded::Dump { max_id })
+            Ok(Decoded::Dump { max_id, snapshot })
         }
         (_, opened) => match Snapshot::from_opened(opened, name, group_by) {
             Ok(Snapshot::Goroutines(g)) if endpoint != "heap" => Ok(Decoded::Goroutines(g)),
@@ -99,6 +110,8 @@ struct Lifetime {
     segment: u32,
     heaps: Thinned<HeapSnapshot>,
     goroutines: Thinned<GoroutineSnapshot>,
+    /// The latest `debug=2` dump, for the wait minutes profiles lack.
+    dump: Option<GoroutineSnapshot>,
 }
 
 impl Series {
@@ -130,7 +143,7 @@ impl Series {
                     g.time_nanos = g.time_nanos.or(taken);
                     lifetime.goroutines.push(g);
                 }
-                Decoded::Dump { .. } => {}
+                Decoded::Dump { snapshot, .. } => lifetime.dump = Some(snapshot),
             }
         }
     }
@@ -194,7 +207,8 @@ impl Series {
 
 impl Lifetime {
     fn analyze(&self, config: &Config, source: Option<&SourceTree>) -> Vec<Reported> {
-        let goroutines = analyze_goroutines(self.goroutines.as_slice(), config);
+        let goroutines =
+            analyze_goroutines_with_dump(self.goroutines.as_slice(), self.dump.as_ref(), config);
         let mut reported = goroutine_findings(&goroutines, source);
         let heap = analyze_heap(self.heaps.as_slice(), config);
         reported.extend(heap_findings(&heap, source));
