@@ -85,8 +85,9 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// `letgo watch URL` for two samples, 200 ms apart.
-fn watch_twice(url: &str) -> Output {
+/// `letgo watch URL` for two samples, 200 ms apart; and `letgo profile`
+/// of the run folder it wrote.
+fn watch_twice(url: &str) -> (Output, Output) {
     let dir = tempfile::tempdir().unwrap();
     let args = [
         "watch",
@@ -100,7 +101,9 @@ fn watch_twice(url: &str) -> Output {
         "--out",
         "run",
     ];
-    letgo(&args, dir.path()).0
+    let watched = letgo(&args, dir.path()).0;
+    let reread = letgo(&["profile", "run"], dir.path()).0;
+    (watched, reread)
 }
 
 #[test]
@@ -114,8 +117,15 @@ fn a_watch_that_reads_no_sample_fails_and_says_why() {
         (serve(Target::Html), "heap: failed 2 time(s): unreadable: "),
     ];
     for (url, reason) in cases {
-        let out = watch_twice(&url);
+        let (out, reread) = watch_twice(&url);
         let err = stderr(&out);
+        assert_eq!(
+            reread.status.code(),
+            Some(2),
+            "profile DIR: {}",
+            stderr(&reread)
+        );
+        assert!(stderr(&reread).contains("no sample could be read"));
         assert_eq!(out.status.code(), Some(2), "{url}: {err}");
         assert!(
             err.contains("no sample could be read (2 attempted)"),
