@@ -101,11 +101,11 @@ fn since(e: &Value) -> String {
         .zip(values)
         .find(|(_, v)| v.as_f64().is_some_and(|v| v > 0.0))
         .and_then(|(n, _)| n.as_str())
-        // A watch sample (`0003-…Z/heap.pb.gz`) says when; an absolute
-        // path says no more than its file name.
-        .map(|n| match n.starts_with('/') {
-            true => n.rsplit('/').next().unwrap_or(n).to_string(),
-            false => n.to_string(),
+        // A watch sample's folder (`0003-20250314T091502Z`) says when; an
+        // absolute path says no more than its file name.
+        .map(|n| match (n.starts_with('/'), n.split_once('/')) {
+            (false, Some((sample, _))) => sample.to_string(),
+            _ => n.rsplit('/').next().unwrap_or(n).to_string(),
         })
         .unwrap_or_default()
 }

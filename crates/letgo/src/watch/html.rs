@@ -37,6 +37,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}\
 .row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}table.evidence td{padding:1px 10px 1px 0}\
 pre{background:#f4f4f4;padding:8px;overflow-x:auto;font-size:12.5px}\
 table.summary{border-collapse:collapse;background:#fff;margin:12px 0;width:100%}table.summary td,table.summary th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:13px}\
+table.summary th{background:#f6e3c5}\
 table.summary tr.LG501 td:first-child,table.summary tr.LG502 td:first-child{border-left:4px solid #c0392b}.ok{color:#1e8449}.bad{color:#c0392b}";
 
 /// The whole page.
