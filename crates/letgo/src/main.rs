@@ -9,11 +9,13 @@ mod config;
 mod fix_write;
 mod paths;
 mod report;
+mod runtime_args;
 mod runtime_findings;
 mod runtime_http;
 mod runtime_input;
 mod runtime_source;
 mod runtime_static;
+mod runtime_summary;
 mod watch;
 
 use clap::Parser;
