@@ -1,0 +1,121 @@
+//! The model printed in the differential dump format that
+//! `tools/gotypesdump` prints for go/types:
+//!
+//! ```text
+//! package <importpath>
+//! file <path relative to GOROOT/src>
+//! I <offset> <name> <kind> <decl>
+//! T <start> <end> <node> <mode> <type>
+//! ```
+
+use crate::check::Checker;
+use crate::model::{Mode, ObjId, PkgId};
+use crate::nodes::node_name;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Every package of GOROOT/src, checked and dumped, in import path order.
+pub fn dump_goroot(goroot: &Path) -> String {
+    let dirs = package_dirs(&goroot.join("src"));
+    dump_dirs(goroot, &dirs)
+}
+
+/// The packages at the given import paths (relative to GOROOT/src).
+pub fn dump_packages(goroot: &Path, paths: &[&str]) -> String {
+    let dirs: Vec<PathBuf> = paths.iter().map(|p| goroot.join("src").join(p)).collect();
+    dump_dirs(goroot, &dirs)
+}
+
+fn dump_dirs(goroot: &Path, dirs: &[PathBuf]) -> String {
+    let mut c = Checker::new(goroot.to_path_buf());
+    let mut pkgs: Vec<PkgId> = Vec::new();
+    for d in dirs {
+        if let Some(p) = c.load_dir(d) {
+            if !pkgs.contains(&p) {
+                pkgs.push(p);
+            }
+        }
+    }
+    for &p in &pkgs {
+        c.m.packages[p.0 as usize].bodies = true;
+        c.check_package(p);
+    }
+    pkgs.sort_by(|a, b| c.m.packages[a.0 as usize].path.cmp(&c.m.packages[b.0 as usize].path));
+    let mut out = String::new();
+    for p in pkgs {
+        write_package(&c, p, &mut out);
+    }
+    out
+}
+
+fn write_package(c: &Checker, p: PkgId, out: &mut String) {
+    let pkg = &c.m.packages[p.0 as usize];
+    let _ = writeln!(out, "package {}", pkg.path);
+    let mut files = pkg.files.clone();
+    files.sort_by(|a, b| c.m.files[a.0 as usize].display.cmp(&c.m.files[b.0 as usize].display));
+    for f in files {
+        let file = &c.m.files[f.0 as usize];
+        let _ = writeln!(out, "file {}", file.display);
+        let rec = &c.m.records[f.0 as usize];
+        let mut lines: Vec<((u32, std::cmp::Reverse<u32>, u8), String)> = Vec::new();
+        let mut uses = rec.uses.clone();
+        uses.sort();
+        uses.dedup_by_key(|u| u.0);
+        for (off, o) in uses {
+            let obj = c.m.obj(o);
+            let line = format!("I {} {} {} {}", off, obj.name, obj.kind.word(), decl_of(c, o));
+            lines.push(((off, std::cmp::Reverse(off + obj.name.len() as u32), b'I'), line));
+        }
+        for (&(start, end, node), &(mode, t)) in &rec.types {
+            if matches!(mode, Mode::Invalid | Mode::NoValue | Mode::Builtin(_)) || t == c.m.invalid {
+                continue;
+            }
+            let line = format!("T {} {} {} {} {}", start, end, node_name(node), mode.word(), c.m.type_string(t).replace('\n', "\\n"));
+            lines.push(((start, std::cmp::Reverse(end), b'T'), line));
+        }
+        lines.sort();
+        for (_, l) in lines {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+}
+
+fn decl_of(c: &Checker, o: ObjId) -> String {
+    let obj = c.m.obj(o);
+    if let Some(p) = obj.imported {
+        return c.m.packages[p.0 as usize].path.clone();
+    }
+    match (obj.pos, obj.pkg) {
+        (Some((f, off)), _) => format!("{}:{}", c.m.files[f.0 as usize].display, off),
+        (None, None) => "universe".to_string(),
+        (None, Some(p)) => c.m.packages[p.0 as usize].path.clone(),
+    }
+}
+
+/// Every directory below `src` holding Go files, skipping `testdata` and
+/// names starting with `.` or `_`.
+pub fn package_dirs(src: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let mut has_go = false;
+        for e in rd.filter_map(|e| e.ok()) {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                if name != "testdata" && !name.starts_with(['.', '_']) {
+                    stack.push(p);
+                }
+            } else if name.ends_with(".go") && !name.ends_with("_test.go") {
+                has_go = true;
+            }
+        }
+        if has_go {
+            out.push(d);
+        }
+    }
+    out.sort();
+    out
+}
