@@ -77,12 +77,12 @@ pub fn parse_dump(text: &str) -> Result<Dump<'_>, String> {
             let (_, file) = current
                 .as_mut()
                 .ok_or_else(|| err("line before any file"))?;
-            file.idents.push(parse_ident(rest).map_err(|m| err(m))?);
+            file.idents.push(parse_ident(rest).map_err(&err)?);
         } else if let Some(rest) = line.strip_prefix("T ") {
             let (_, file) = current
                 .as_mut()
                 .ok_or_else(|| err("line before any file"))?;
-            file.exprs.push(parse_expr(rest).map_err(|m| err(m))?);
+            file.exprs.push(parse_expr(rest).map_err(&err)?);
         } else {
             return Err(err("unknown line"));
         }
