@@ -3,7 +3,7 @@
 use super::{Checker, Operand};
 use crate::constant::Value;
 use crate::model::{Builtin, Mode};
-use crate::types::{BasicKind, Interface, Type, TypeId};
+use crate::types::{BasicKind, Interface, Type};
 use letgo_go::ast::CallExpr;
 
 impl Checker {
@@ -35,13 +35,29 @@ impl Checker {
             }
             Builtin::Len | Builtin::Cap => {
                 let args = self.args(c);
-                let constant = args.first().is_some_and(|x| {
-                    x.mode == Mode::Constant
-                });
-                let val = match args.first().map(|x| &x.val) {
+                let mut constant = args.first().is_some_and(|x| x.mode == Mode::Constant);
+                let mut val = match args.first().map(|x| &x.val) {
                     Some(Value::Str(s)) if constant => Value::Int(s.len() as i128),
                     _ => Value::Unknown,
                 };
+                // len and cap of an array are constants when the operand
+                // holds no call or receive.
+                if let (Some(x), Some(a)) = (args.first(), c.args.first()) {
+                    let t = self.under(x.typ);
+                    let t = match self.m.ty(t) {
+                        Type::Pointer(e) => {
+                            let e = *e;
+                            self.under(e)
+                        }
+                        _ => t,
+                    };
+                    if let Type::Array(Some(n), _) = self.m.ty(t) {
+                        if !has_call_or_recv(a) {
+                            constant = true;
+                            val = Value::Int(*n as i128);
+                        }
+                    }
+                }
                 Operand {
                     mode: if constant { Mode::Constant } else { Mode::Value },
                     typ: int,
@@ -64,11 +80,7 @@ impl Checker {
                         }
                     } else {
                         let t = s.typ;
-                        let ok = self.basic_kind(op.typ);
-                        if ok == BasicKind::UntypedString {
-                            let st = self.m.basic(BasicKind::String);
-                            self.assign_to(a, &mut op, st);
-                        } else {
+                        if self.basic_kind(op.typ) != BasicKind::UntypedString {
                             self.assign_to(a, &mut op, t);
                         }
                     }
@@ -262,6 +274,20 @@ impl Checker {
         }
     }
 
-    #[allow(dead_code)]
-    fn unused(&self, _: TypeId) {}
+}
+
+/// Whether an expression holds a function call or a channel receive (then
+/// `len` of it is not a constant).
+fn has_call_or_recv(e: &letgo_go::ast::Expr) -> bool {
+    use letgo_go::ast::Expr;
+    match e {
+        Expr::Call(_) => true,
+        Expr::Unary(u) => u.op == letgo_go::token::Token::Arrow || has_call_or_recv(&u.x),
+        Expr::Paren(p) => has_call_or_recv(&p.x),
+        Expr::Selector(s) => has_call_or_recv(&s.x),
+        Expr::Index(i) => has_call_or_recv(&i.x) || has_call_or_recv(&i.index),
+        Expr::Star(s) => has_call_or_recv(&s.x),
+        Expr::Binary(b) => has_call_or_recv(&b.x) || has_call_or_recv(&b.y),
+        _ => false,
+    }
 }

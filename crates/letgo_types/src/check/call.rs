@@ -4,7 +4,7 @@ use super::{Checker, Operand};
 use crate::constant::Value;
 use crate::model::Mode;
 use crate::nodes::node_code;
-use crate::types::{BasicKind, Signature, Type, TypeId};
+use crate::types::{Signature, Type, TypeId};
 use letgo_go::ast::{CallExpr, Expr};
 
 impl Checker {
@@ -33,9 +33,7 @@ impl Checker {
         let constant = x.mode == Mode::Constant && basic_target;
         if self.is_untyped(x.typ) {
             let is_iface = matches!(self.m.ty(tu), Type::Interface(_) | Type::TypeParam { .. });
-            let final_t = if is_iface || x.mode == Mode::Nil {
-                self.default_type(x.typ)
-            } else if !constant && self.basic_kind(x.typ).is_numeric() && !basic_target {
+            let final_t = if is_iface || x.mode == Mode::Nil || !basic_target {
                 self.default_type(x.typ)
             } else {
                 t
@@ -139,8 +137,4 @@ impl Checker {
         self.subst(plain, map)
     }
 
-    /// Whether a type is an untyped basic kind usable as a number.
-    pub(crate) fn numeric_kind(&mut self, t: TypeId) -> BasicKind {
-        self.basic_kind(t)
-    }
 }

@@ -303,6 +303,7 @@ impl Checker {
                     });
                     self.m.obj_mut(o).typ = t;
                     self.m.insert(self.cx.scope, nm, o);
+                    self.record_use(id.pos, o);
                     tps.push(t);
                 }
                 // Constraints: the type's, with its parameters renamed.

@@ -41,6 +41,8 @@ impl Checker {
                 let saved = self.cx.scope;
                 self.cx.scope = sig_scope;
                 let sig = self.signature(&f.typ, None);
+                let ft = Expr::FuncType(Box::new(f.typ.clone()));
+                self.record_type(ft.pos(), ft.end(), node_code(&ft), Mode::TypeExpr, sig);
                 self.cx.scope = saved;
                 self.func_body(sig, sig_scope, &f.body);
                 self.value_op(sig)
@@ -600,20 +602,11 @@ impl Checker {
         let mut x = self.expr(&b.x);
         let mut y = self.expr(&b.y);
         if matches!(b.op, Token::Shl | Token::Shr) {
-            if y.mode != Mode::Constant || !self.is_untyped(y.typ) {
-                // Non-constant or typed shift count: keep as is.
-            } else if x.mode != Mode::Constant {
-                let uint = self.m.basic(BasicKind::Uint);
-                self.assign_to(&b.y, &mut y, uint);
-            }
             let constant = x.mode == Mode::Constant && y.mode == Mode::Constant;
-            let mut typ = x.typ;
-            if self.is_untyped(x.typ) && !constant {
-                // An untyped constant shifted by a variable amount takes
-                // the type of its context; int when nothing says.
-                typ = self.m.basic(BasicKind::Int);
-                self.assign_to(&b.x, &mut x, typ);
-            }
+            // An untyped constant shifted by a variable amount stays untyped
+            // until its context gives it a type (`assign_to` updates it).
+            let typ = x.typ;
+            let _ = &mut x;
             let val = if constant { fold_binary(b.op, &x.val, &y.val) } else { Value::Unknown };
             return Operand {
                 mode: if constant { Mode::Constant } else { Mode::Value },

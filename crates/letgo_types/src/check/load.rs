@@ -263,6 +263,13 @@ impl Checker {
             let Some(&tn) = self.m.scopes[scope.0 as usize].names.get(&base) else {
                 continue;
             };
+            if self.m.obj(tn).alias {
+                // `type token = Token` with methods on `token`: they belong
+                // to Token, known once the alias is resolved.
+                let pkg = self.m.obj(tn).pkg.unwrap_or(crate::model::PkgId(0));
+                self.alias_methods.entry(pkg).or_default().push((tn, method));
+                continue;
+            }
             self.methods_of.entry(tn).or_default().push(method);
         }
     }

@@ -106,8 +106,15 @@ impl Checker {
         let Type::Named(n) = self.m.ty(t).clone() else {
             return None;
         };
-        let m = n
-            .methods
+        if let Some(pkg) = self.m.obj(n.obj).pkg {
+            self.flush_alias_methods(pkg);
+        }
+        let origin = n.origin.unwrap_or(t);
+        let methods = match self.m.ty(origin) {
+            Type::Named(o) => o.methods.clone(),
+            _ => n.methods.clone(),
+        };
+        let m = methods
             .iter()
             .copied()
             .find(|&m| &*self.m.obj(m).name == name)?;
@@ -124,6 +131,25 @@ impl Checker {
             typ,
             is_method: true,
         })
+    }
+
+    /// Moves the methods declared through aliases in `pkg` onto the named
+    /// types the aliases denote.
+    pub(crate) fn flush_alias_methods(&mut self, pkg: crate::model::PkgId) {
+        let Some(list) = self.alias_methods.remove(&pkg) else {
+            return;
+        };
+        for (alias, method) in list {
+            let t = self.obj_type(alias);
+            let t = self.unalias(t);
+            let t = match self.m.ty(t) {
+                Type::Pointer(e) => *e,
+                _ => t,
+            };
+            if let Type::Named(n) = &mut self.m.types[t.0 as usize] {
+                n.methods.push(method);
+            }
+        }
     }
 
     /// Every method of an interface, embedded interfaces included.

@@ -50,6 +50,8 @@ pub struct Checker {
     pub(crate) methods_of: FxHashMap<ObjId, Vec<ObjId>>,
     /// Methods of the package being declared, by receiver base name.
     pub(crate) pending: Vec<(ScopeId, std::rc::Rc<str>, ObjId)>,
+    /// Methods declared through an alias, per package, until resolved.
+    pub(crate) alias_methods: FxHashMap<PkgId, Vec<(ObjId, ObjId)>>,
     /// The scope holding a function's type parameters, by its object.
     pub(crate) func_scopes: FxHashMap<ObjId, ScopeId>,
     /// A generic type's method's own receiver type parameters.
@@ -59,7 +61,9 @@ pub struct Checker {
 
 impl Checker {
     pub fn new(goroot: PathBuf) -> Checker {
-        let mut build = BuildContext::new("linux", "amd64");
+        // What `go list` sees on linux/amd64 with CGO_ENABLED=0: the
+        // toolchain's default GOEXPERIMENT tags included.
+        let mut build = BuildContext::default();
         build.cgo = false;
         let m = Model::new();
         let universe = m.universe;
@@ -71,6 +75,7 @@ impl Checker {
             methods_of: FxHashMap::default(),
             pending: Vec::new(),
             func_scopes: FxHashMap::default(),
+            alias_methods: FxHashMap::default(),
             recv_tparams: FxHashMap::default(),
             cx: Ctx {
                 file: FileId(0),

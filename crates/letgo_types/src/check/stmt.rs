@@ -82,7 +82,7 @@ impl Checker {
     fn func_obj(&mut self, pscope: ScopeId, fid: FileId, di: u32, fd: &letgo_go::ast::FuncDecl) -> Option<ObjId> {
         let src = &self.m.files[fid.0 as usize].src;
         let name = fd.name.name(src);
-        if fd.recv.is_none() && name != "init" {
+        if fd.recv.is_none() && name != "init" && name != "_" {
             return self.m.scopes[pscope.0 as usize].names.get(name).copied();
         }
         self.m
@@ -186,7 +186,12 @@ impl Checker {
                 }
             }
             Stmt::IncDec(s) => {
-                self.expr(&s.x);
+                // go/types checks `x++` as `x += 1`, the `1` placed at x.
+                let x = self.expr(&s.x);
+                if x.mode != Mode::Invalid {
+                    let p = s.x.pos();
+                    self.record_type(p, p + 1, 3, Mode::Constant, x.typ);
+                }
             }
             Stmt::Assign(a) => self.assign(&a.lhs, a.tok, &a.rhs),
             Stmt::Go(c) | Stmt::Defer(c) => {

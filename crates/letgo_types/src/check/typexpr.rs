@@ -140,7 +140,9 @@ impl Checker {
                         Some(x) => self.typexpr(x),
                         None => self.m.invalid,
                     };
-                    self.m.slice(elem)
+                    let s = self.m.slice(elem);
+                    self.record_type(field.typ.pos(), field.typ.end(), 2, Mode::TypeExpr, s);
+                    s
                 }
                 t => self.typexpr(t),
             };
@@ -197,6 +199,7 @@ impl Checker {
             match (field.names.first(), &field.typ) {
                 (Some(name), Expr::FuncType(ft)) => {
                     let sig = self.signature(ft, None);
+                    self.record_type(ft.pos(), ft.end(), 19, Mode::TypeExpr, sig);
                     let m = self.m.simple_obj(ObjKind::Method, name.name(&file.src), pkg, Some((self.cx.file, name.pos)), sig);
                     it.methods.push(m);
                 }
