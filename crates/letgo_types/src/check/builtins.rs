@@ -192,15 +192,22 @@ impl Checker {
                 }
             }
             Builtin::Sizeof | Builtin::Alignof | Builtin::Offsetof => {
-                for a in &c.args {
+                let mut val = None;
+                if let Some(a) = c.args.first() {
                     let mut op = self.expr(a);
                     let d = self.default_type(op.typ);
                     self.assign_to(a, &mut op, d);
+                    val = match b {
+                        Builtin::Sizeof => self.size_of(op.typ),
+                        Builtin::Alignof => self.align_of(op.typ),
+                        _ => self.offsetof_arg(a),
+                    };
                 }
+                // The size of a type parameter is not a constant.
                 Operand {
-                    mode: Mode::Constant,
+                    mode: if val.is_some() { Mode::Constant } else { Mode::Value },
                     typ: self.m.basic(BasicKind::Uintptr),
-                    val: Value::Unknown,
+                    val: val.map_or(Value::Unknown, |v| Value::Int(v as i128)),
                 }
             }
             Builtin::Add => {
@@ -256,6 +263,22 @@ impl Checker {
                 self.value_op(t)
             }
         }
+    }
+
+    /// `unsafe.Offsetof(x.f)`: the offset of f in x's struct type.
+    fn offsetof_arg(&mut self, a: &letgo_go::ast::Expr) -> Option<i64> {
+        let letgo_go::ast::Expr::Selector(s) = a.unparen() else {
+            return None;
+        };
+        let key = (s.x.pos(), s.x.end(), crate::nodes::node_code(&s.x));
+        let (_, xt) = *self.m.records[self.cx.file.0 as usize].types.get(&key)?;
+        let xu = self.under(xt);
+        let xt = match self.m.ty(xu) {
+            Type::Pointer(e) => *e,
+            _ => xt,
+        };
+        let name = self.m.files[self.cx.file.0 as usize].src[s.sel.pos as usize..s.sel.end as usize].to_string();
+        self.offset_of(xt, &name)
     }
 
     fn args(&mut self, c: &CallExpr) -> Vec<Operand> {

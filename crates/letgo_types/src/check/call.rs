@@ -3,7 +3,6 @@
 use super::{Checker, Operand};
 use crate::constant::Value;
 use crate::model::Mode;
-use crate::nodes::node_code;
 use crate::types::{Signature, Type, TypeId};
 use letgo_go::ast::{CallExpr, Expr};
 
@@ -81,7 +80,11 @@ impl Checker {
             if let Type::Signature(s) = self.m.ty(sig_t).clone() {
                 sig = s;
             }
-            self.record_type(c.fun.pos(), c.fun.end(), node_code(&c.fun), f.mode, sig_t);
+            // An inferred call records the instantiated function.
+            if matches!(c.fun.unparen(), Expr::Ident(_) | Expr::Selector(_)) {
+                let fun = &c.fun;
+                self.record_type(fun.pos(), fun.end(), crate::nodes::node_code(fun), f.mode, sig_t);
+            }
         }
         let _ = sig_t;
         for (i, (e, op)) in args.iter_mut().enumerate() {

@@ -351,7 +351,15 @@ impl Checker {
         let Type::Signature(mut s) = self.m.ty(sig).clone() else {
             return self.invalid_op();
         };
-        let r = self.m.simple_obj(ObjKind::Var, "", None, None, recv);
+        // The receiver becomes the first parameter, named as declared.
+        let r = match s.recv {
+            Some(rv) => {
+                let mut o = self.m.obj(rv).clone();
+                o.typ = recv;
+                self.m.new_obj(o)
+            }
+            None => self.m.simple_obj(ObjKind::Var, "", None, None, recv),
+        };
         s.recv = None;
         s.params.insert(0, r);
         let t = self.m.new_type(Type::Signature(s));
@@ -381,9 +389,6 @@ impl Checker {
                 let args: Vec<TypeId> = indices.iter().map(|a| self.typexpr(a)).collect();
                 let map: Vec<_> = sig.tparams.iter().copied().zip(args).collect();
                 let t = self.instantiate_sig(xop.typ, &map);
-                if map.len() == sig.tparams.len() {
-                    self.record_type(x.pos(), x.end(), node_code(x), xop.mode, t);
-                }
                 return self.value_op(t);
             }
         }
@@ -579,11 +584,17 @@ impl Checker {
             }
             op => {
                 let x = self.expr(&u.x);
-                let val = if x.mode == Mode::Constant {
+                let mut val = if x.mode == Mode::Constant {
                     fold_unary(op, &x.val)
                 } else {
                     Value::Unknown
                 };
+                // ^x of an unsigned constant flips only the type's bits.
+                if let (Token::Xor, Value::Int(v)) = (op, &val) {
+                    if let Some(bits) = unsigned_bits(self.basic_kind(x.typ)) {
+                        val = Value::Int(v & ((1i128 << bits) - 1));
+                    }
+                }
                 let typ = if op == Token::Not && x.mode != Mode::Constant {
                     x.typ
                 } else {
@@ -659,12 +670,11 @@ impl Checker {
             let yk = self.basic_kind(y.typ);
             if xk.is_numeric() && yk.is_numeric() && xk != yk {
                 let t = self.larger_untyped(x.typ, y.typ);
-                if x.mode != Mode::Constant || y.mode != Mode::Constant {
-                    self.assign_to(xe, x, t);
-                    self.assign_to(ye, y, t);
-                } else {
-                    x.typ = t;
-                    y.typ = t;
+                for (e, op) in [(xe, x), (ye, y)] {
+                    if op.typ != t {
+                        self.update_expr_type(e, t);
+                        op.typ = t;
+                    }
                 }
             }
         }
@@ -732,7 +742,8 @@ impl Checker {
         let tu = self.under(target);
         match self.m.ty(tu) {
             Type::Basic(k, _) if !k.is_untyped() => target,
-            Type::Interface(_) | Type::TypeParam { .. } => self.default_type(op.typ),
+            Type::TypeParam { .. } => target,
+            Type::Interface(_) => self.default_type(op.typ),
             _ => self.default_type(op.typ),
         }
     }
@@ -772,11 +783,22 @@ impl Checker {
 
     /// The value of a constant expression, without recording anything.
     fn const_peek(&mut self, e: &Expr) -> Option<i128> {
-        let saved = std::mem::take(&mut self.m.records[self.cx.file.0 as usize]);
-        let uses = saved.uses.len();
-        self.m.records[self.cx.file.0 as usize] = saved;
+        let uses = self.m.records[self.cx.file.0 as usize].uses.len();
+        let file = self.cx.file;
         let op = self.expr(e);
-        self.m.records[self.cx.file.0 as usize].uses.truncate(uses);
+        // Drop only this expression's own uses (it is checked again with
+        // its literal); declarations resolved meanwhile keep theirs.
+        let (start, end) = (e.pos(), e.end());
+        let rec = &mut self.m.records[file.0 as usize].uses;
+        let mut i = uses;
+        rec.retain(|_| true);
+        while i < rec.len() {
+            if (start..end).contains(&rec[i].0) {
+                rec.remove(i);
+            } else {
+                i += 1;
+            }
+        }
         op.val.as_int()
     }
 
@@ -813,6 +835,16 @@ impl Checker {
             Type::Chan(d, e) => Some((*d, *e)),
             _ => None,
         }
+    }
+}
+
+fn unsigned_bits(k: BasicKind) -> Option<u32> {
+    match k {
+        BasicKind::Uint8 => Some(8),
+        BasicKind::Uint16 => Some(16),
+        BasicKind::Uint32 => Some(32),
+        BasicKind::Uint | BasicKind::Uint64 | BasicKind::Uintptr => Some(64),
+        _ => None,
     }
 }
 

@@ -9,6 +9,7 @@ mod expr;
 mod infer;
 mod load;
 mod lookup;
+mod sizes;
 mod stmt;
 mod subst;
 mod typexpr;

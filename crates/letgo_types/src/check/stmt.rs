@@ -338,11 +338,7 @@ impl Checker {
                 }
                 let existing = self.m.scopes[self.cx.scope.0 as usize].names.get(name.as_str()).copied();
                 match existing {
-                    Some(o) => {
-                        self.record_use(id.pos, o);
-                        let ot = self.m.obj(o).typ;
-                        self.record_type(id.pos, id.end, 1, Mode::Variable, ot);
-                    }
+                    Some(o) => self.record_use(id.pos, o),
                     None => {
                         self.declare_var(id, t);
                     }

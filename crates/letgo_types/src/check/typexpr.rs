@@ -95,6 +95,8 @@ impl Checker {
             }
             Expr::Unary(u) if u.op == Token::Tilde => {
                 let t = self.typexpr(&u.x);
+                let term = self.m.new_type(Type::Union(vec![(true, t)]));
+                self.record_type(e.pos(), e.end(), 14, Mode::TypeExpr, term);
                 out.push((true, t));
             }
             _ => {
