@@ -32,8 +32,12 @@ impl Checker {
         let constant = x.mode == Mode::Constant && basic_target;
         if self.is_untyped(x.typ) {
             let is_iface = matches!(self.m.ty(tu), Type::Interface(_) | Type::TypeParam { .. });
+            let to_string = self.basic_kind(t).is_string();
             let final_t = if is_iface || x.mode == Mode::Nil || !basic_target {
                 self.default_type(x.typ)
+            } else if x.mode == Mode::Constant && self.basic_kind(x.typ).is_integer() && to_string {
+                // string(rune constant) leaves the operand untyped.
+                x.typ
             } else {
                 t
             };

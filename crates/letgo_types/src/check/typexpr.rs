@@ -90,8 +90,11 @@ impl Checker {
     fn union_terms(&mut self, e: &Expr, out: &mut Vec<(bool, TypeId)>) {
         match e {
             Expr::Binary(b) if b.op == Token::Or => {
+                let first = out.len();
                 self.union_terms(&b.x, out);
                 self.union_terms(&b.y, out);
+                let sub = self.m.new_type(Type::Union(out[first..].to_vec()));
+                self.record_type(e.pos(), e.end(), 15, Mode::TypeExpr, sub);
             }
             Expr::Unary(u) if u.op == Token::Tilde => {
                 let t = self.typexpr(&u.x);
