@@ -20,7 +20,10 @@ pub struct Dump<'a> {
     pub files: BTreeMap<(&'a str, &'a str), FileDump<'a>>,
 }
 
-/// The lines of one file, each list sorted by its key.
+/// The lines of one file. [`compare`] needs each list sorted by its key
+/// (identifiers by offset, expressions by start, end descending, node):
+/// [`parse_dump`] sorts them; a dump built by hand calls
+/// [`FileDump::sort_and_check`].
 #[derive(Debug, Default)]
 pub struct FileDump<'a> {
     pub idents: Vec<IdentUse<'a>>,
@@ -158,7 +161,7 @@ fn parse_expr(rest: &str) -> Result<ExprType<'_>, &'static str> {
 impl<'a> FileDump<'a> {
     /// Sorts both lists by their matching key and rejects a key given
     /// twice, so that [`compare`] can pair lines by a merge.
-    fn sort_and_check(&mut self) -> Result<(), String> {
+    pub fn sort_and_check(&mut self) -> Result<(), String> {
         self.idents.sort_unstable_by_key(|u| u.offset);
         if let Some(w) = self.idents.windows(2).find(|w| w[0].offset == w[1].offset) {
             return Err(format!("two identifiers at offset {}", w[0].offset));
@@ -696,6 +699,10 @@ T 8 12 Call value int
             (
                 "package p\nfile a.go\nI 1 x var u\nI 1 x var u\n",
                 "two identifiers at offset 1",
+            ),
+            (
+                "package p\nfile a.go\nT 1 4 Call value int\nT 1 4 Call value bool\n",
+                "two Call expressions at 1..4",
             ),
         ];
         for (text, want) in cases {

@@ -161,10 +161,15 @@ fn cached_reference_dump(go: &Path, root: &Path) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     version.stdout.hash(&mut h);
     root.hash(&mut h);
-    for name in ["go.mod", "main.go", "write.go"] {
-        std::fs::read(tool_dir().join(name))
-            .unwrap_or_default()
-            .hash(&mut h);
+    // Every file of the tool, so that a change to it makes a new dump.
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(tool_dir())
+        .expect("tools/gotypesdump exists")
+        .map(|e| e.expect("tools/gotypesdump is readable").path())
+        .collect();
+    sources.sort();
+    for path in sources {
+        path.hash(&mut h);
+        std::fs::read(&path).unwrap_or_default().hash(&mut h);
     }
     let cache = tmp_dir().join(format!("gotypesdump-goroot-{:016x}.txt", h.finish()));
     if let Ok(text) = std::fs::read_to_string(&cache) {
@@ -184,8 +189,23 @@ fn cached_reference_dump(go: &Path, root: &Path) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "gotypesdump all: {stderr}");
     eprintln!("gotypesdump all ({:.1?}):\n{stderr}", start.elapsed());
+    remove_stale_dumps(&cache);
     std::fs::rename(&partial, &cache).expect("the cache file can be renamed");
     std::fs::read_to_string(&cache).expect("the dump is UTF-8")
+}
+
+/// Removes the cached dumps of other Go versions or tool sources (a third
+/// of a GB each).
+fn remove_stale_dumps(keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp_dir()) else {
+        return;
+    };
+    for path in entries.flatten().map(|e| e.path()) {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with("gotypesdump-goroot-") && name.ends_with(".txt") && path != keep {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 fn tool_dir() -> PathBuf {
