@@ -45,7 +45,10 @@ func main() {
 }
 
 func run(goroot, outPath string, args []string) error {
-	ctxt := setupContext(goroot)
+	ctxt, err := setupContext(goroot)
+	if err != nil {
+		return err
+	}
 	src := filepath.Join(ctxt.GOROOT, "src")
 	paths := args
 	if len(args) == 1 && args[0] == "all" {
@@ -78,17 +81,22 @@ func run(goroot, outPath string, args []string) error {
 }
 
 // setupContext fixes the build configuration of the dump: linux/amd64
-// without cgo, whatever the host says. build.Default is changed in place
-// because the source importer reads it.
-func setupContext(goroot string) *build.Context {
-	ctxt := &build.Default
+// without cgo, whatever the host says. GOROOT is made absolute: go/build
+// finds the vendor directory of an importing directory only by an
+// absolute path.
+func setupContext(goroot string) (*build.Context, error) {
+	ctxt := build.Default
 	if goroot != "" {
-		ctxt.GOROOT = goroot
+		abs, err := filepath.Abs(goroot)
+		if err != nil {
+			return nil, err
+		}
+		ctxt.GOROOT = abs
 	}
 	ctxt.GOOS = "linux"
 	ctxt.GOARCH = "amd64"
 	ctxt.CgoEnabled = false
-	return ctxt
+	return &ctxt, nil
 }
 
 // allPackageDirs lists every directory under src as an import path
