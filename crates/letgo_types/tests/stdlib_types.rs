@@ -12,6 +12,9 @@
 //! `LETGO_TYPES_PKG=net/http cargo test -p letgo_types --test stdlib_types
 //! -- --ignored one_package --nocapture` compares a single package (the
 //! go/types side is then dumped afresh, in about a second).
+//!
+//! Not ignored: `gotypesdump_prints_the_documented_format` pins the format
+//! decisions the checker's dump must mirror on a small sample package.
 
 use letgo_testkit::{go_binary, go_command, goroot, workspace_root};
 use letgo_types::differential::{compare, parse_dump, Comparison};
@@ -105,6 +108,119 @@ fn one_package() {
     let c = compare(&reference, &ours);
     println!("{c}");
     assert_targets(&c);
+}
+
+/// A package exercising the format's decisions (see
+/// tools/gotypesdump/README.md), dumped from a GOROOT made of links to the
+/// real one plus this package.
+const SAMPLE: &str = r#"package zz
+
+import "sync"
+
+type L[T any] struct{ v T }
+
+func (l *L[T]) Get() T { return l.v }
+
+type S struct {
+	sync.Mutex
+	n int
+}
+
+func f(y any, m map[string]int, ch chan int) {
+	var l L[int]
+	_ = l.Get()
+	switch x := y.(type) {
+	case string:
+		_ = x
+	}
+	s := S{n: 1}
+	s.Lock()
+	v, ok := m["a"]
+	_, _ = v, ok
+	if len(m) != 0 {
+	}
+	<-ch
+Out:
+	for {
+		break Out
+	}
+}
+"#;
+
+#[test]
+fn gotypesdump_prints_the_documented_format() {
+    let Some(go) = go_binary() else {
+        return;
+    };
+    let root = tmp_dir().join("gotypesdump-sample-goroot");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("src/zz")).unwrap();
+    for entry in std::fs::read_dir(goroot(&go).join("src"))
+        .unwrap()
+        .flatten()
+    {
+        std::os::unix::fs::symlink(entry.path(), root.join("src").join(entry.file_name())).unwrap();
+    }
+    std::fs::write(root.join("src/zz/z.go"), SAMPLE).unwrap();
+    let out = go_command(&build_gotypesdump(&go))
+        .arg("-goroot")
+        .arg(&root)
+        .arg("zz")
+        .output()
+        .expect("gotypesdump runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let at = |needle: &str| SAMPLE.find(needle).unwrap_or_else(|| panic!("{needle:?}"));
+    let want = [
+        "package zz\nfile zz/z.go\n".to_string(),
+        // A struct field's use, declared in the same file.
+        format!("I {} v field zz/z.go:{}\n", at("l.v") + 2, at("v T")),
+        // An embedded type name is a type use; a promoted method points
+        // into package sync; a package name at its imported path.
+        format!("I {} sync pkgname sync\n", at("sync.Mutex")),
+        format!("T {} {} Ident var zz.S\n", at("s.Lock"), at("s.Lock") + 1),
+        // The generic type's name prints with its type parameters, the
+        // instance with its arguments; the method of the instance points
+        // at the generic declaration.
+        format!(
+            "T {} {} Ident type zz.L[T any]\n",
+            at("L[int]"),
+            at("L[int]") + 1
+        ),
+        format!(
+            "T {} {} Index type zz.L[int]\n",
+            at("L[int]"),
+            at("L[int]") + 6
+        ),
+        format!("I {} Get method zz/z.go:{}\n", at("Get()\n"), at("Get() T")),
+        // A type switch's clause variable is declared at the header.
+        format!("I {} x var zz/z.go:{}\n", at("_ = x") + 4, at("x :=")),
+        // A comma-ok index has the tuple type, a condition stays untyped.
+        format!(
+            "T {} {} Index mapindex (int, bool)\n",
+            at("m[\"a\"]"),
+            at("m[\"a\"]") + 6
+        ),
+        format!(
+            "T {} {} Binary value untyped bool\n",
+            at("len(m) != 0"),
+            at(" {\n\t}")
+        ),
+        format!("I {} len builtin universe\n", at("len(m)")),
+        format!("I {} Out label zz/z.go:{}\n", at("Out\n\t}"), at("Out:")),
+    ];
+    for line in &want {
+        assert!(text.contains(line.as_str()), "no {line:?} in\n{text}");
+    }
+    // `<-ch` alone is a receive without comma-ok use: its element type.
+    let recv = format!("T {} {} Unary commaok int\n", at("<-ch"), at("<-ch") + 4);
+    assert!(text.contains(&recv), "no {recv:?} in\n{text}");
+    let dump = parse_dump(&text).expect("the sample dump parses");
+    let c = compare(&dump, &dump);
+    assert_eq!(
+        (c.idents.same, c.exprs.same),
+        (c.idents.total, c.exprs.total)
+    );
+    assert!(c.tracked_exprs.total > 0, "ch and sync.Mutex are tracked");
 }
 
 fn assert_targets(c: &Comparison) {
@@ -216,16 +332,22 @@ fn tmp_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
 }
 
-/// Builds `tools/gotypesdump` into target/tmp; returns the binary.
+/// Builds `tools/gotypesdump` into target/tmp, once per test process
+/// (the tests run in parallel and must not write the binary while another
+/// runs it); returns the binary.
 fn build_gotypesdump(go: &Path) -> PathBuf {
-    let bin = tmp_dir().join("gotypesdump");
-    let status = go_command(go)
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(".")
-        .current_dir(tool_dir())
-        .status()
-        .expect("go build runs");
-    assert!(status.success(), "building gotypesdump failed");
-    bin
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let bin = tmp_dir().join("gotypesdump");
+        let status = go_command(go)
+            .args(["build", "-o"])
+            .arg(&bin)
+            .arg(".")
+            .current_dir(tool_dir())
+            .status()
+            .expect("go build runs");
+        assert!(status.success(), "building gotypesdump failed");
+        bin
+    })
+    .clone()
 }
