@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
-	"go/importer"
-	"go/parser"
 	"go/token"
 	"go/types"
 	"io"
@@ -47,7 +45,10 @@ func main() {
 }
 
 func run(goroot, outPath string, args []string) error {
-	ctxt := setupContext(goroot)
+	ctxt, err := setupContext(goroot)
+	if err != nil {
+		return err
+	}
 	src := filepath.Join(ctxt.GOROOT, "src")
 	paths := args
 	if len(args) == 1 && args[0] == "all" {
@@ -80,17 +81,22 @@ func run(goroot, outPath string, args []string) error {
 }
 
 // setupContext fixes the build configuration of the dump: linux/amd64
-// without cgo, whatever the host says. build.Default is changed in place
-// because the source importer reads it.
-func setupContext(goroot string) *build.Context {
-	ctxt := &build.Default
+// without cgo, whatever the host says. GOROOT is made absolute: go/build
+// finds the vendor directory of an importing directory only by an
+// absolute path.
+func setupContext(goroot string) (*build.Context, error) {
+	ctxt := build.Default
 	if goroot != "" {
-		ctxt.GOROOT = goroot
+		abs, err := filepath.Abs(goroot)
+		if err != nil {
+			return nil, err
+		}
+		ctxt.GOROOT = abs
 	}
 	ctxt.GOOS = "linux"
 	ctxt.GOARCH = "amd64"
 	ctxt.CgoEnabled = false
-	return ctxt
+	return &ctxt, nil
 }
 
 // allPackageDirs lists every directory under src as an import path
@@ -120,21 +126,25 @@ func allPackageDirs(src string) ([]string, error) {
 }
 
 type dumper struct {
-	ctxt *build.Context
 	src  string
 	w    *bufio.Writer
 	fset *token.FileSet
-	imp  types.Importer
+	imp  *srcImporter
+	// type strings by type: the same *types.Named or *types.Pointer
+	// recurs on many expressions
+	typeStrings map[types.Type]string
 	// counters for the summary line
 	dumped, failed, empty, uses, exprs, synthetic int
 }
 
 func newDumper(ctxt *build.Context, src string, w *bufio.Writer) *dumper {
 	fset := token.NewFileSet()
-	// One source importer for the whole run: it caches every package it
-	// has checked, so each dependency is read once.
-	imp := importer.ForCompiler(fset, "source", nil)
-	return &dumper{ctxt: ctxt, src: src, w: w, fset: fset, imp: imp}
+	return &dumper{
+		src: src, w: w, fset: fset,
+		// One importer for the whole run: each package is read once.
+		imp:         newSrcImporter(ctxt, fset),
+		typeStrings: map[types.Type]string{},
+	}
 }
 
 // dumpPackage checks the package in src/path and prints its block; a
@@ -142,7 +152,7 @@ func newDumper(ctxt *build.Context, src string, w *bufio.Writer) *dumper {
 // package that fails to load or check is reported on stderr only.
 func (d *dumper) dumpPackage(path string) {
 	dir := filepath.Join(d.src, filepath.FromSlash(path))
-	bp, err := d.ctxt.ImportDir(dir, 0)
+	bp, err := d.imp.importDir(dir)
 	if err != nil {
 		var noGo *build.NoGoError
 		if errors.As(err, &noGo) {
@@ -152,23 +162,13 @@ func (d *dumper) dumpPackage(path string) {
 		d.fail(path, err)
 		return
 	}
-	files, err := d.parse(bp)
-	if err != nil {
-		d.fail(path, err)
-		return
-	}
 	info := &types.Info{
 		Types: make(map[ast.Expr]types.TypeAndValue),
 		Uses:  make(map[*ast.Ident]types.Object),
 	}
-	var errs []error
-	conf := types.Config{
-		Importer: d.imp,
-		Sizes:    types.SizesFor("gc", d.ctxt.GOARCH),
-		Error:    func(err error) { errs = append(errs, err) },
-	}
-	if _, err := conf.Check(bp.ImportPath, d.fset, files, info); err != nil {
-		d.fail(path, fmt.Errorf("%v (%d errors)", errs[0], len(errs)))
+	_, files, err := d.imp.check(bp, info)
+	if err != nil {
+		d.fail(path, err)
 		return
 	}
 	d.write(bp.ImportPath, files, info)
@@ -178,16 +178,4 @@ func (d *dumper) dumpPackage(path string) {
 func (d *dumper) fail(path string, err error) {
 	d.failed++
 	fmt.Fprintf(os.Stderr, "gotypesdump: %s: %v\n", path, err)
-}
-
-func (d *dumper) parse(bp *build.Package) ([]*ast.File, error) {
-	files := make([]*ast.File, 0, len(bp.GoFiles))
-	for _, name := range bp.GoFiles {
-		f, err := parser.ParseFile(d.fset, filepath.Join(bp.Dir, name), nil, parser.SkipObjectResolution)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
 }

@@ -42,7 +42,7 @@ func (d *dumper) write(pkgPath string, files []*ast.File, info *types.Info) {
 		}
 		tf, start := d.offset(e.Pos())
 		_, end := d.offset(e.End())
-		text := "T " + strconv.Itoa(start) + " " + strconv.Itoa(end) + " " + nodeName(e) + " " + mode + " " + typeString(tv.Type)
+		text := "T " + strconv.Itoa(start) + " " + strconv.Itoa(end) + " " + nodeName(e) + " " + mode + " " + d.typeString(tv.Type)
 		byFile[tf] = append(byFile[tf], line{start, end, text})
 		d.exprs++
 	}
@@ -181,10 +181,14 @@ func nodeName(e ast.Expr) string {
 
 // typeString is types.TypeString with full package paths, kept on one
 // line: a newline or carriage return would be written as \x0a or \x0d.
-func typeString(t types.Type) string {
+func (d *dumper) typeString(t types.Type) string {
+	if s, ok := d.typeStrings[t]; ok {
+		return s
+	}
 	s := types.TypeString(t, nil)
 	if strings.ContainsAny(s, "\n\r") {
 		s = strings.NewReplacer("\n", `\x0a`, "\r", `\x0d`).Replace(s)
 	}
+	d.typeStrings[t] = s
 	return s
 }

@@ -20,7 +20,10 @@ pub struct Dump<'a> {
     pub files: BTreeMap<(&'a str, &'a str), FileDump<'a>>,
 }
 
-/// The lines of one file, each list sorted by its key.
+/// The lines of one file. [`compare`] needs each list sorted by its key
+/// (identifiers by offset, expressions by start, end descending, node):
+/// [`parse_dump`] sorts them; a dump built by hand calls
+/// [`FileDump::sort_and_check`].
 #[derive(Debug, Default)]
 pub struct FileDump<'a> {
     pub idents: Vec<IdentUse<'a>>,
@@ -158,7 +161,7 @@ fn parse_expr(rest: &str) -> Result<ExprType<'_>, &'static str> {
 impl<'a> FileDump<'a> {
     /// Sorts both lists by their matching key and rejects a key given
     /// twice, so that [`compare`] can pair lines by a merge.
-    fn sort_and_check(&mut self) -> Result<(), String> {
+    pub fn sort_and_check(&mut self) -> Result<(), String> {
         self.idents.sort_unstable_by_key(|u| u.offset);
         if let Some(w) = self.idents.windows(2).find(|w| w[0].offset == w[1].offset) {
             return Err(format!("two identifiers at offset {}", w[0].offset));
@@ -297,11 +300,29 @@ pub struct Comparison {
     pub tracked_exprs: Counts,
     /// Expressions with the same type string but another mode.
     pub exprs_other_mode: usize,
+    /// Expressions go/types leaves untyped (`untyped int`, `untyped
+    /// bool`, ...) to which ours gives the default type (`int`, `bool`);
+    /// part of `exprs.different`. Issue 11 accepts this ("their default
+    /// type is enough"), so the report shows the agreement with and
+    /// without them.
+    pub exprs_default_typed: usize,
     /// Identifier disagreements, most frequent first.
     pub ident_classes: Vec<Class>,
     /// Expression disagreements (other modes included), most frequent
     /// first.
     pub expr_classes: Vec<Class>,
+}
+
+impl Comparison {
+    /// The expression agreement when a default type given where go/types
+    /// leaves a value untyped counts as the same.
+    pub fn exprs_percent_with_default_types(&self) -> f64 {
+        let e = &self.exprs;
+        if e.total == 0 {
+            return 100.0;
+        }
+        100.0 * (e.same + self.exprs_default_typed) as f64 / e.total as f64
+    }
 }
 
 type ClassMap = HashMap<(String, String), (usize, Vec<String>)>;
@@ -493,6 +514,9 @@ fn compare_exprs(
         if outcome == Outcome::Same && what.is_some() {
             c.exprs_other_mode += 1;
         }
+        if let (Some(w), Some(g)) = (w, g) {
+            c.exprs_default_typed += usize::from(is_default_type(w.ty, g.ty));
+        }
         if let Some(what) = what {
             let kind = format!("{} {}", class.node, class.mode);
             note(classes, &kind, what, || {
@@ -508,9 +532,26 @@ fn compare_exprs(
     });
 }
 
+/// Whether `ours` is the default type of the untyped `reference` type
+/// (`rune` may be spelled `int32`).
+pub fn is_default_type(reference: &str, ours: &str) -> bool {
+    let defaults: &[&str] = match reference {
+        "untyped bool" => &["bool"],
+        "untyped int" => &["int"],
+        "untyped rune" => &["rune", "int32"],
+        "untyped float" => &["float64"],
+        "untyped complex" => &["complex128"],
+        "untyped string" => &["string"],
+        _ => &[],
+    };
+    defaults.contains(&ours)
+}
+
 fn type_difference(w: &ExprType, g: &ExprType) -> String {
-    if w.ty.starts_with("untyped ") && !g.ty.starts_with("untyped ") {
-        "ours: the default type of an untyped constant".to_string()
+    if is_default_type(w.ty, g.ty) {
+        "ours: the default type of an untyped value".to_string()
+    } else if w.ty.starts_with("untyped ") && !g.ty.starts_with("untyped ") {
+        "ours: typed, go/types: untyped".to_string()
     } else if w.mode != g.mode {
         format!("ours: mode {} and another type", g.mode)
     } else {
@@ -539,6 +580,13 @@ impl fmt::Display for Comparison {
             f,
             "expressions with the same type but another mode: {}",
             self.exprs_other_mode
+        )?;
+        writeln!(
+            f,
+            "expressions untyped in go/types with the default type in ours: {}; \
+             same type counting them: {:.3}%",
+            self.exprs_default_typed,
+            self.exprs_percent_with_default_types()
         )?;
         write_classes(f, "identifier disagreements", &self.ident_classes)?;
         write_classes(f, "expression disagreements", &self.expr_classes)
@@ -652,6 +700,10 @@ T 8 12 Call value int
                 "package p\nfile a.go\nI 1 x var u\nI 1 x var u\n",
                 "two identifiers at offset 1",
             ),
+            (
+                "package p\nfile a.go\nT 1 4 Call value int\nT 1 4 Call value bool\n",
+                "two Call expressions at 1..4",
+            ),
         ];
         for (text, want) in cases {
             let err = parse_dump(text).unwrap_err();
@@ -762,8 +814,9 @@ I 60 y var p/a.go:60
             1
         );
         assert_eq!(class(&c.expr_classes, "Ident var", "another type").0, 1);
-        let untyped = "ours: the default type of an untyped constant";
+        let untyped = "ours: the default type of an untyped value";
         assert_eq!(class(&c.expr_classes, "BasicLit const", untyped).0, 1);
+        assert_eq!(c.exprs_default_typed, 1);
         assert_eq!(class(&c.expr_classes, "Call value", "missing in ours").0, 1);
 
         let report = c.to_string();
@@ -776,6 +829,7 @@ I 60 y var p/a.go:60
             "{report}"
         );
         assert!(report.contains("1  method: ours: func"), "{report}");
+        assert!(report.contains("counting them: 71.429%"), "{report}");
     }
 
     #[test]
@@ -790,6 +844,17 @@ I 60 y var p/a.go:60
         assert_eq!(c.ident_classes[0].count, 10);
         assert_eq!(c.ident_classes[0].examples.len(), EXAMPLES);
         assert_eq!(c.files.missing, 1);
+    }
+
+    #[test]
+    fn default_types_of_untyped_values() {
+        assert!(is_default_type("untyped int", "int"));
+        assert!(is_default_type("untyped bool", "bool"));
+        assert!(is_default_type("untyped rune", "int32"));
+        assert!(is_default_type("untyped float", "float64"));
+        assert!(!is_default_type("untyped int", "int64"));
+        assert!(!is_default_type("untyped nil", "*int"));
+        assert!(!is_default_type("int", "int"));
     }
 
     #[test]
