@@ -26,7 +26,13 @@ pub fn dump_packages(goroot: &Path, paths: &[&str]) -> String {
     dump_dirs(goroot, &dirs)
 }
 
-fn dump_dirs(goroot: &Path, dirs: &[PathBuf]) -> String {
+/// Loads and checks every package of GOROOT/src (what the dump prints).
+pub fn check_goroot(goroot: &Path) -> Checker {
+    let dirs = package_dirs(&goroot.join("src"));
+    check_dirs(goroot, &dirs).0
+}
+
+fn check_dirs(goroot: &Path, dirs: &[PathBuf]) -> (Checker, Vec<PkgId>) {
     let mut c = Checker::new(goroot.to_path_buf());
     let mut pkgs: Vec<PkgId> = Vec::new();
     for d in dirs {
@@ -40,7 +46,16 @@ fn dump_dirs(goroot: &Path, dirs: &[PathBuf]) -> String {
         c.m.packages[p.0 as usize].bodies = true;
         c.check_package(p);
     }
-    pkgs.sort_by(|a, b| c.m.packages[a.0 as usize].path.cmp(&c.m.packages[b.0 as usize].path));
+    (c, pkgs)
+}
+
+fn dump_dirs(goroot: &Path, dirs: &[PathBuf]) -> String {
+    let (c, mut pkgs) = check_dirs(goroot, dirs);
+    pkgs.sort_by(|a, b| {
+        c.m.packages[a.0 as usize]
+            .path
+            .cmp(&c.m.packages[b.0 as usize].path)
+    });
     let mut out = String::new();
     for p in pkgs {
         write_package(&c, p, &mut out);
@@ -52,25 +67,46 @@ fn write_package(c: &Checker, p: PkgId, out: &mut String) {
     let pkg = &c.m.packages[p.0 as usize];
     let _ = writeln!(out, "package {}", pkg.path);
     let mut files = pkg.files.clone();
-    files.sort_by(|a, b| c.m.files[a.0 as usize].display.cmp(&c.m.files[b.0 as usize].display));
+    files.sort_by(|a, b| {
+        c.m.files[a.0 as usize]
+            .display
+            .cmp(&c.m.files[b.0 as usize].display)
+    });
     for f in files {
         let file = &c.m.files[f.0 as usize];
         let _ = writeln!(out, "file {}", file.display);
         let rec = &c.m.records[f.0 as usize];
-        let mut lines: Vec<((u32, std::cmp::Reverse<u32>, u8), String)> = Vec::new();
+        let mut lines: Vec<(SortKey, String)> = Vec::new();
         let mut uses = rec.uses.clone();
         uses.sort();
         uses.dedup_by_key(|u| u.0);
         for (off, o) in uses {
             let obj = c.m.obj(o);
-            let line = format!("I {} {} {} {}", off, obj.name, obj.kind.word(), decl_of(c, o));
-            lines.push(((off, std::cmp::Reverse(off + obj.name.len() as u32), b'I'), line));
+            let line = format!(
+                "I {} {} {} {}",
+                off,
+                obj.name,
+                obj.kind.word(),
+                decl_of(c, o)
+            );
+            lines.push((
+                (off, std::cmp::Reverse(off + obj.name.len() as u32), b'I'),
+                line,
+            ));
         }
         for (&(start, end, node), &(mode, t)) in &rec.types {
-            if matches!(mode, Mode::Invalid | Mode::NoValue | Mode::Builtin(_)) || t == c.m.invalid {
+            if matches!(mode, Mode::Invalid | Mode::NoValue | Mode::Builtin(_)) || t == c.m.invalid
+            {
                 continue;
             }
-            let line = format!("T {} {} {} {} {}", start, end, node_name(node), mode.word(), c.m.type_string(t).replace('\n', "\\n"));
+            let line = format!(
+                "T {} {} {} {} {}",
+                start,
+                end,
+                node_name(node),
+                mode.word(),
+                c.m.type_string(t).replace('\n', "\\n")
+            );
             lines.push(((start, std::cmp::Reverse(end), b'T'), line));
         }
         lines.sort();
@@ -80,6 +116,9 @@ fn write_package(c: &Checker, p: PkgId, out: &mut String) {
         }
     }
 }
+
+/// Lines sort by start, then end descending, then `I` before `T`.
+type SortKey = (u32, std::cmp::Reverse<u32>, u8);
 
 fn decl_of(c: &Checker, o: ObjId) -> String {
     let obj = c.m.obj(o);
@@ -99,7 +138,9 @@ pub fn package_dirs(src: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![src.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         let mut has_go = false;
         for e in rd.filter_map(|e| e.ok()) {
             let p = e.path();

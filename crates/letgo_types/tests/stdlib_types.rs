@@ -34,19 +34,14 @@ const MIN_TRACKED_SAME_TYPE: f64 = 100.0;
 /// checked counting a default type where go/types says untyped as the same.
 const DEFAULT_TYPE_FOR_UNTYPED_IS_SAME: bool = false;
 
-/// PLACEHOLDER until the checker lands (issue 11): returns None, and the
-/// tests then only check the go/types side. Wire-up: replace the body
-/// with `Some(letgo_types::dump::dump_goroot(goroot))`.
+/// Our checker's dump of the whole of GOROOT/src.
 fn our_goroot_dump(goroot: &Path) -> Option<String> {
-    let _ = goroot;
-    None
+    Some(letgo_types::dump::dump_goroot(goroot))
 }
 
-/// Our dump restricted to one package. PLACEHOLDER like
-/// [`our_goroot_dump`]: a faster per-package entry point of
-/// `letgo_types::dump` can replace the whole-tree dump here.
-fn our_package_dump(goroot: &Path, _pkg: &str) -> Option<String> {
-    our_goroot_dump(goroot)
+/// Our checker's dump of one package (and only that package's files).
+fn our_package_dump(goroot: &Path, pkg: &str) -> Option<String> {
+    Some(letgo_types::dump::dump_packages(goroot, &[pkg]))
 }
 
 #[test]

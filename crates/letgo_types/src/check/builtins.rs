@@ -11,7 +11,9 @@ impl Checker {
         let int = self.m.basic(BasicKind::Int);
         match b {
             Builtin::Make => {
-                let Some(t) = c.args.first() else { return self.invalid_op() };
+                let Some(t) = c.args.first() else {
+                    return self.invalid_op();
+                };
                 let t = self.typexpr(t);
                 for a in &c.args[1..] {
                     let mut op = self.expr(a);
@@ -20,7 +22,9 @@ impl Checker {
                 self.value_op(t)
             }
             Builtin::New => {
-                let Some(a) = c.args.first() else { return self.invalid_op() };
+                let Some(a) = c.args.first() else {
+                    return self.invalid_op();
+                };
                 let x = self.expr_or_type(a);
                 let t = if x.mode == Mode::TypeExpr {
                     x.typ
@@ -59,13 +63,19 @@ impl Checker {
                     }
                 }
                 Operand {
-                    mode: if constant { Mode::Constant } else { Mode::Value },
+                    mode: if constant {
+                        Mode::Constant
+                    } else {
+                        Mode::Value
+                    },
                     typ: int,
                     val,
                 }
             }
             Builtin::Append => {
-                let Some(first) = c.args.first() else { return self.invalid_op() };
+                let Some(first) = c.args.first() else {
+                    return self.invalid_op();
+                };
                 let s = self.expr(first);
                 let core = self.core(s.typ);
                 let elem = match self.m.ty(core) {
@@ -143,14 +153,20 @@ impl Checker {
                     _ => self.m.basic(BasicKind::Complex128),
                 };
                 Operand {
-                    mode: if constant { Mode::Constant } else { Mode::Value },
+                    mode: if constant {
+                        Mode::Constant
+                    } else {
+                        Mode::Value
+                    },
                     typ: t,
                     val: Value::Unknown,
                 }
             }
             Builtin::Real | Builtin::Imag => {
                 let args = self.args(c);
-                let Some(x) = args.first() else { return self.invalid_op() };
+                let Some(x) = args.first() else {
+                    return self.invalid_op();
+                };
                 let k = self.basic_kind(x.typ);
                 let constant = x.mode == Mode::Constant;
                 let t = match k {
@@ -159,7 +175,11 @@ impl Checker {
                     _ => self.m.basic(BasicKind::Float64),
                 };
                 Operand {
-                    mode: if constant { Mode::Constant } else { Mode::Value },
+                    mode: if constant {
+                        Mode::Constant
+                    } else {
+                        Mode::Value
+                    },
                     typ: t,
                     val: Value::Unknown,
                 }
@@ -186,7 +206,11 @@ impl Checker {
                 };
                 let constant = ops.iter().all(|o| o.mode == Mode::Constant);
                 Operand {
-                    mode: if constant { Mode::Constant } else { Mode::Value },
+                    mode: if constant {
+                        Mode::Constant
+                    } else {
+                        Mode::Value
+                    },
                     typ: t,
                     val: Value::Unknown,
                 }
@@ -205,7 +229,11 @@ impl Checker {
                 }
                 // The size of a type parameter is not a constant.
                 Operand {
-                    mode: if val.is_some() { Mode::Constant } else { Mode::Value },
+                    mode: if val.is_some() {
+                        Mode::Constant
+                    } else {
+                        Mode::Value
+                    },
                     typ: self.m.basic(BasicKind::Uintptr),
                     val: val.map_or(Value::Unknown, |v| Value::Int(v as i128)),
                 }
@@ -277,7 +305,9 @@ impl Checker {
             Type::Pointer(e) => *e,
             _ => xt,
         };
-        let name = self.m.files[self.cx.file.0 as usize].src[s.sel.pos as usize..s.sel.end as usize].to_string();
+        let name = self.m.files[self.cx.file.0 as usize].src
+            [s.sel.pos as usize..s.sel.end as usize]
+            .to_string();
         self.offset_of(xt, &name)
     }
 
@@ -296,7 +326,6 @@ impl Checker {
             val: Value::Unknown,
         }
     }
-
 }
 
 /// Whether an expression holds a function call or a channel receive (then

@@ -47,7 +47,11 @@ impl Checker {
             }
         }
         Operand {
-            mode: if constant { Mode::Constant } else { Mode::Value },
+            mode: if constant {
+                Mode::Constant
+            } else {
+                Mode::Value
+            },
             typ: t,
             val: if constant { x.val } else { Value::Unknown },
         }
@@ -87,7 +91,13 @@ impl Checker {
             // An inferred call records the instantiated function.
             if matches!(c.fun.unparen(), Expr::Ident(_) | Expr::Selector(_)) {
                 let fun = &c.fun;
-                self.record_type(fun.pos(), fun.end(), crate::nodes::node_code(fun), f.mode, sig_t);
+                self.record_type(
+                    fun.pos(),
+                    fun.end(),
+                    crate::nodes::node_code(fun),
+                    f.mode,
+                    sig_t,
+                );
             }
         }
         let _ = sig_t;
@@ -143,5 +153,4 @@ impl Checker {
         let plain = self.m.new_type(Type::Signature(s));
         self.subst(plain, map)
     }
-
 }

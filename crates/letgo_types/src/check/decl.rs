@@ -37,7 +37,12 @@ impl Checker {
     fn resolve(&mut self, o: ObjId) {
         self.m.obj_mut(o).state = State::Resolving;
         match self.m.obj(o).decl {
-            DeclRef::Value { file, decl, spec, name } => {
+            DeclRef::Value {
+                file,
+                decl,
+                spec,
+                name,
+            } => {
                 let cx = self.decl_ctx(file);
                 let (t, v) = self.with_ctx(cx, |c| c.package_value(file, decl, spec, name));
                 let obj = self.m.obj_mut(o);
@@ -77,7 +82,11 @@ impl Checker {
             return (self.m.invalid, Value::Unknown);
         };
         let is_const = g.tok == Token::Const;
-        let inherited = if is_const { inherited_spec(&g.specs, spec as usize) } else { None };
+        let inherited = if is_const {
+            inherited_spec(&g.specs, spec as usize)
+        } else {
+            None
+        };
         let all = self.value_spec(v, is_const, inherited);
         all.into_iter()
             .nth(name as usize)
@@ -201,7 +210,13 @@ impl Checker {
         for field in &list.list {
             for name in &field.names {
                 let nm = name.name(&f.src);
-                let o = self.m.simple_obj(ObjKind::TypeName, nm, Some(self.cx.pkg), Some((self.cx.file, name.pos)), self.m.invalid);
+                let o = self.m.simple_obj(
+                    ObjKind::TypeName,
+                    nm,
+                    Some(self.cx.pkg),
+                    Some((self.cx.file, name.pos)),
+                    self.m.invalid,
+                );
                 let t = self.m.new_type(Type::TypeParam {
                     obj: o,
                     index,
@@ -217,7 +232,8 @@ impl Checker {
         for field in &list.list {
             let bound = self.constraint(&field.typ);
             for _ in &field.names {
-                if let Type::TypeParam { constraint, .. } = &mut self.m.types[tparams[i].0 as usize] {
+                if let Type::TypeParam { constraint, .. } = &mut self.m.types[tparams[i].0 as usize]
+                {
                     *constraint = bound;
                 }
                 i += 1;
@@ -256,7 +272,8 @@ impl Checker {
                 Some(n) => (n.name(&f.src).to_string(), Some((file, n.pos))),
                 None => (String::new(), None),
             };
-            self.m.simple_obj(ObjKind::Var, &name, Some(self.cx.pkg), pos, t)
+            self.m
+                .simple_obj(ObjKind::Var, &name, Some(self.cx.pkg), pos, t)
         });
         let sig = self.signature(&fd.typ, recv);
         self.func_scopes.insert(o, self.cx.scope);
@@ -270,13 +287,25 @@ impl Checker {
         match e {
             Expr::Paren(p) => {
                 let t = self.receiver_type(method, &p.x);
-                self.record_type(e.pos(), e.end(), crate::nodes::node_code(e), Mode::TypeExpr, t);
+                self.record_type(
+                    e.pos(),
+                    e.end(),
+                    crate::nodes::node_code(e),
+                    Mode::TypeExpr,
+                    t,
+                );
                 t
             }
             Expr::Star(s) => {
                 let base = self.receiver_type(method, &s.x);
                 let t = self.m.pointer(base);
-                self.record_type(e.pos(), e.end(), crate::nodes::node_code(e), Mode::TypeExpr, t);
+                self.record_type(
+                    e.pos(),
+                    e.end(),
+                    crate::nodes::node_code(e),
+                    Mode::TypeExpr,
+                    t,
+                );
                 t
             }
             Expr::Index(_) | Expr::IndexList(_) => {
@@ -295,7 +324,13 @@ impl Checker {
                 for (i, a) in args.iter().enumerate() {
                     let Expr::Ident(id) = a else { continue };
                     let nm = id.name(&f.src);
-                    let o = self.m.simple_obj(ObjKind::TypeName, nm, Some(self.cx.pkg), Some((self.cx.file, id.pos)), self.m.invalid);
+                    let o = self.m.simple_obj(
+                        ObjKind::TypeName,
+                        nm,
+                        Some(self.cx.pkg),
+                        Some((self.cx.file, id.pos)),
+                        self.m.invalid,
+                    );
                     let t = self.m.new_type(Type::TypeParam {
                         obj: o,
                         index: i as u32,
@@ -307,9 +342,15 @@ impl Checker {
                     tps.push(t);
                 }
                 // Constraints: the type's, with its parameters renamed.
-                let map: Vec<(TypeId, TypeId)> = origin_tparams.iter().copied().zip(tps.iter().copied()).collect();
+                let map: Vec<(TypeId, TypeId)> = origin_tparams
+                    .iter()
+                    .copied()
+                    .zip(tps.iter().copied())
+                    .collect();
                 for (i, &tp) in tps.iter().enumerate() {
-                    let Some(&orig) = origin_tparams.get(i) else { continue };
+                    let Some(&orig) = origin_tparams.get(i) else {
+                        continue;
+                    };
                     let c = match self.m.ty(orig) {
                         Type::TypeParam { constraint, .. } => *constraint,
                         _ => continue,
@@ -320,11 +361,23 @@ impl Checker {
                     }
                 }
                 for (a, &tp) in args.iter().zip(&tps) {
-                    self.record_type(a.pos(), a.end(), crate::nodes::node_code(a), Mode::TypeExpr, tp);
+                    self.record_type(
+                        a.pos(),
+                        a.end(),
+                        crate::nodes::node_code(a),
+                        Mode::TypeExpr,
+                        tp,
+                    );
                 }
                 self.recv_tparams.insert(method, tps.clone());
                 let t = self.instantiate(base, tps);
-                self.record_type(e.pos(), e.end(), crate::nodes::node_code(e), Mode::TypeExpr, t);
+                self.record_type(
+                    e.pos(),
+                    e.end(),
+                    crate::nodes::node_code(e),
+                    Mode::TypeExpr,
+                    t,
+                );
                 t
             }
             _ => self.typexpr(e),

@@ -32,7 +32,9 @@ impl Checker {
         match e {
             Expr::Bad(_) | Expr::Ellipsis(_) | Expr::KeyValue(_) => self.invalid_op(),
             Expr::Ident(id) => {
-                let name = self.m.files[self.cx.file.0 as usize].src[id.pos as usize..id.end as usize].to_string();
+                let name = self.m.files[self.cx.file.0 as usize].src
+                    [id.pos as usize..id.end as usize]
+                    .to_string();
                 self.ident(id.pos, &name)
             }
             Expr::BasicLit(lit) => self.basic_lit(lit),
@@ -48,10 +50,7 @@ impl Checker {
                 self.value_op(sig)
             }
             Expr::CompositeLit(c) => self.composite_lit(c, hint),
-            Expr::Paren(p) => {
-                let op = self.expr_hint(&p.x, hint);
-                op
-            }
+            Expr::Paren(p) => self.expr_hint(&p.x, hint),
             Expr::Selector(s) => self.selector(s),
             Expr::Index(_) | Expr::IndexList(_) => self.index_expr(e),
             Expr::Slice(s) => {
@@ -128,7 +127,7 @@ impl Checker {
             | Expr::InterfaceType(_)
             | Expr::MapType(_)
             | Expr::ChanType(_) => {
-                let t = self.typexpr_nested(e);
+                let t = self.typexpr(e);
                 Operand {
                     mode: Mode::TypeExpr,
                     typ: t,
@@ -136,13 +135,6 @@ impl Checker {
                 }
             }
         }
-    }
-
-    /// A type literal met where an expression may stand (`[]int(x)`): its
-    /// parts are recorded by `typexpr`, the whole by the caller.
-    fn typexpr_nested(&mut self, e: &Expr) -> TypeId {
-        let t = self.typexpr(e);
-        t
     }
 
     pub(crate) fn ident(&mut self, pos: u32, name: &str) -> Operand {
@@ -210,16 +202,28 @@ impl Checker {
     }
 
     fn basic_lit(&mut self, lit: &letgo_go::ast::BasicLit) -> Operand {
-        let text = self.m.files[self.cx.file.0 as usize].src[lit.pos as usize..lit.end as usize].to_string();
+        let text = self.m.files[self.cx.file.0 as usize].src[lit.pos as usize..lit.end as usize]
+            .to_string();
         let (kind, val) = match lit.kind {
-            Token::Int => (BasicKind::UntypedInt, constant::parse_int(&text).map_or(Value::Unknown, Value::Int)),
+            Token::Int => (
+                BasicKind::UntypedInt,
+                constant::parse_int(&text).map_or(Value::Unknown, Value::Int),
+            ),
             Token::Float => (
                 BasicKind::UntypedFloat,
-                text.replace('_', "").parse::<f64>().map_or(Value::Unknown, Value::Float),
+                text.replace('_', "")
+                    .parse::<f64>()
+                    .map_or(Value::Unknown, Value::Float),
             ),
             Token::Imag => (BasicKind::UntypedComplex, Value::Unknown),
-            Token::Char => (BasicKind::UntypedRune, constant::parse_char(&text).map_or(Value::Unknown, Value::Int)),
-            _ => (BasicKind::UntypedString, Value::Str(super::typexpr::unquote(&text).into())),
+            Token::Char => (
+                BasicKind::UntypedRune,
+                constant::parse_char(&text).map_or(Value::Unknown, Value::Int),
+            ),
+            _ => (
+                BasicKind::UntypedString,
+                Value::Str(super::typexpr::unquote(&text).into()),
+            ),
         };
         Operand {
             mode: Mode::Constant,
@@ -412,7 +416,11 @@ impl Checker {
                     Type::Basic(k, _) if k.is_string() => {
                         let t = self.m.byte;
                         Operand {
-                            mode: if xop.mode == Mode::Constant && iop.mode == Mode::Constant { Mode::Constant } else { Mode::Value },
+                            mode: if xop.mode == Mode::Constant && iop.mode == Mode::Constant {
+                                Mode::Constant
+                            } else {
+                                Mode::Value
+                            },
                             typ: t,
                             val: Value::Unknown,
                         }
@@ -423,7 +431,11 @@ impl Checker {
                         val: Value::Unknown,
                     },
                     Type::Array(_, elem) => Operand {
-                        mode: if xop.mode == Mode::Variable { Mode::Variable } else { Mode::Value },
+                        mode: if xop.mode == Mode::Variable {
+                            Mode::Variable
+                        } else {
+                            Mode::Value
+                        },
                         typ: elem,
                         val: Value::Unknown,
                     },
@@ -470,7 +482,10 @@ impl Checker {
                     if let Expr::KeyValue(kv) = elt {
                         let key = kv.key.as_ident().map(|k| (k.pos, k.name(&src.src)));
                         let field = key.and_then(|(pos, name)| {
-                            fields.iter().find(|f| &*self.m.obj(f.obj).name == name).map(|f| (pos, f.obj))
+                            fields
+                                .iter()
+                                .find(|f| &*self.m.obj(f.obj).name == name)
+                                .map(|f| (pos, f.obj))
                         });
                         match field {
                             Some((pos, fo)) => {
@@ -541,7 +556,14 @@ impl Checker {
         let mut i = 0i64;
         for elt in &c.elts {
             if let Expr::KeyValue(kv) = elt {
-                if let Some(Expr::Ident(_) | Expr::BasicLit(_) | Expr::Binary(_) | Expr::Selector(_) | Expr::Paren(_)) = Some(&kv.key) {
+                if let Some(
+                    Expr::Ident(_)
+                    | Expr::BasicLit(_)
+                    | Expr::Binary(_)
+                    | Expr::Selector(_)
+                    | Expr::Paren(_),
+                ) = Some(&kv.key)
+                {
                     // Evaluated when the literal's elements are checked;
                     // evaluate here without recording to know the index.
                     let v = self.const_peek(&kv.key);
@@ -595,13 +617,13 @@ impl Checker {
                         val = Value::Int(v & ((1i128 << bits) - 1));
                     }
                 }
-                let typ = if op == Token::Not && x.mode != Mode::Constant {
-                    x.typ
-                } else {
-                    x.typ
-                };
+                let typ = x.typ;
                 Operand {
-                    mode: if x.mode == Mode::Constant { Mode::Constant } else { Mode::Value },
+                    mode: if x.mode == Mode::Constant {
+                        Mode::Constant
+                    } else {
+                        Mode::Value
+                    },
                     typ,
                     val,
                 }
@@ -618,9 +640,17 @@ impl Checker {
             // until its context gives it a type (`assign_to` updates it).
             let typ = x.typ;
             let _ = &mut x;
-            let val = if constant { fold_binary(b.op, &x.val, &y.val) } else { Value::Unknown };
+            let val = if constant {
+                fold_binary(b.op, &x.val, &y.val)
+            } else {
+                Value::Unknown
+            };
             return Operand {
-                mode: if constant { Mode::Constant } else { Mode::Value },
+                mode: if constant {
+                    Mode::Constant
+                } else {
+                    Mode::Value
+                },
                 typ,
                 val,
             };
@@ -628,9 +658,17 @@ impl Checker {
         self.match_types(&b.x, &mut x, &b.y, &mut y);
         let constant = x.mode == Mode::Constant && y.mode == Mode::Constant;
         if is_comparison(b.op) {
-            let val = if constant { fold_binary(b.op, &x.val, &y.val) } else { Value::Unknown };
+            let val = if constant {
+                fold_binary(b.op, &x.val, &y.val)
+            } else {
+                Value::Unknown
+            };
             return Operand {
-                mode: if constant { Mode::Constant } else { Mode::Value },
+                mode: if constant {
+                    Mode::Constant
+                } else {
+                    Mode::Value
+                },
                 typ: self.m.basic(BasicKind::UntypedBool),
                 val,
             };
@@ -647,7 +685,11 @@ impl Checker {
             Value::Unknown
         };
         Operand {
-            mode: if constant { Mode::Constant } else { Mode::Value },
+            mode: if constant {
+                Mode::Constant
+            } else {
+                Mode::Value
+            },
             typ,
             val,
         }
@@ -849,7 +891,10 @@ fn unsigned_bits(k: BasicKind) -> Option<u32> {
 }
 
 pub(crate) fn is_comparison(op: Token) -> bool {
-    matches!(op, Token::Eql | Token::Neq | Token::Lss | Token::Leq | Token::Gtr | Token::Geq)
+    matches!(
+        op,
+        Token::Eql | Token::Neq | Token::Lss | Token::Leq | Token::Gtr | Token::Geq
+    )
 }
 
 fn fold_unary(op: Token, v: &Value) -> Value {

@@ -102,19 +102,30 @@ impl Checker {
                 self.mentions_unbound(*e, tparams, bound)
             }
             Type::Map(k, v) => {
-                self.mentions_unbound(*k, tparams, bound) || self.mentions_unbound(*v, tparams, bound)
+                self.mentions_unbound(*k, tparams, bound)
+                    || self.mentions_unbound(*v, tparams, bound)
             }
             Type::Signature(s) => s
                 .params
                 .iter()
                 .chain(&s.results)
                 .any(|&v| self.mentions_unbound(self.m.obj(v).typ, tparams, bound)),
-            Type::Named(n) => n.targs.iter().any(|&a| self.mentions_unbound(a, tparams, bound)),
+            Type::Named(n) => n
+                .targs
+                .iter()
+                .any(|&a| self.mentions_unbound(a, tparams, bound)),
             _ => false,
         }
     }
 
-    fn unify(&mut self, p: TypeId, a: TypeId, tparams: &[TypeId], bound: &mut [Option<TypeId>], depth: u32) {
+    fn unify(
+        &mut self,
+        p: TypeId,
+        a: TypeId,
+        tparams: &[TypeId],
+        bound: &mut [Option<TypeId>],
+        depth: u32,
+    ) {
         if depth > 20 {
             return;
         }
@@ -149,7 +160,11 @@ impl Checker {
             _ => {}
         }
         // Inexact: a named argument against a structural parameter.
-        let au = if matches!(at, Type::Named(_)) { self.under(a0) } else { a0 };
+        let au = if matches!(at, Type::Named(_)) {
+            self.under(a0)
+        } else {
+            a0
+        };
         let at = self.m.ty(au).clone();
         match (pt, at) {
             (Type::Pointer(x), Type::Pointer(y))

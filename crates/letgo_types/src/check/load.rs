@@ -107,10 +107,7 @@ impl Checker {
                     return None;
                 }
                 let parsed = letgo_go::parse_file(&src);
-                let imports_c = parsed
-                    .file
-                    .imports()
-                    .any(|i| i.path_value(&src) == "C");
+                let imports_c = parsed.file.imports().any(|i| i.path_value(&src) == "C");
                 if imports_c && !self.build.cgo {
                     return None;
                 }
@@ -154,7 +151,14 @@ impl Checker {
                                         spec: si,
                                         name: ni as u32,
                                     };
-                                    let o = self.lazy_obj(kind, name.name(src), pkg, fid, name.pos, decl);
+                                    let o = self.lazy_obj(
+                                        kind,
+                                        name.name(src),
+                                        pkg,
+                                        fid,
+                                        name.pos,
+                                        decl,
+                                    );
                                     self.m.insert(pscope, name.name(src), o);
                                 }
                             }
@@ -164,7 +168,14 @@ impl Checker {
                                     decl: di,
                                     spec: si,
                                 };
-                                let o = self.lazy_obj(ObjKind::TypeName, t.name.name(src), pkg, fid, t.name.pos, decl);
+                                let o = self.lazy_obj(
+                                    ObjKind::TypeName,
+                                    t.name.name(src),
+                                    pkg,
+                                    fid,
+                                    t.name.pos,
+                                    decl,
+                                );
                                 self.m.obj_mut(o).alias = t.assign.is_some();
                                 self.m.insert(pscope, t.name.name(src), o);
                             }
@@ -180,13 +191,16 @@ impl Checker {
                     match &f.recv {
                         None => {
                             let o = self.lazy_obj(ObjKind::Func, name, pkg, fid, f.name.pos, decl);
+                            self.func_decls.insert((fid, di as u32), o);
                             // `init` functions cannot be referred to.
                             if name != "init" {
                                 self.m.insert(pscope, name, o);
                             }
                         }
                         Some(recv) => {
-                            let o = self.lazy_obj(ObjKind::Method, name, pkg, fid, f.name.pos, decl);
+                            let o =
+                                self.lazy_obj(ObjKind::Method, name, pkg, fid, f.name.pos, decl);
+                            self.func_decls.insert((fid, di as u32), o);
                             let base = recv.list.first().and_then(|r| receiver_base(&r.typ));
                             if let Some(base) = base {
                                 self.pending.push((pscope, base.name(src).into(), o));
@@ -199,7 +213,15 @@ impl Checker {
         }
     }
 
-    fn lazy_obj(&mut self, kind: ObjKind, name: &str, pkg: PkgId, fid: FileId, pos: u32, decl: DeclRef) -> crate::model::ObjId {
+    fn lazy_obj(
+        &mut self,
+        kind: ObjKind,
+        name: &str,
+        pkg: PkgId,
+        fid: FileId,
+        pos: u32,
+        decl: DeclRef,
+    ) -> crate::model::ObjId {
         self.m.new_obj(Object {
             kind,
             name: name.into(),
@@ -214,7 +236,12 @@ impl Checker {
         })
     }
 
-    fn declare_import(&mut self, fid: FileId, fscope: crate::model::ScopeId, imp: &letgo_go::ast::ImportSpec) {
+    fn declare_import(
+        &mut self,
+        fid: FileId,
+        fscope: crate::model::ScopeId,
+        imp: &letgo_go::ast::ImportSpec,
+    ) {
         let file = self.m.files[fid.0 as usize].clone();
         let path = imp.path_value(&file.src).to_string();
         let local = imp.name.map(|n| n.name(&file.src).to_string());
@@ -225,7 +252,8 @@ impl Checker {
             Some(self.m.unsafe_pkg)
         } else {
             let from = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            self.resolve_import(&path, &from).and_then(|d| self.load_dir(&d))
+            self.resolve_import(&path, &from)
+                .and_then(|d| self.load_dir(&d))
         };
         let Some(imported) = imported else {
             return;
@@ -245,7 +273,13 @@ impl Checker {
         }
         let name = local.unwrap_or_else(|| ipkg.name.clone());
         let pos = imp.name.map_or(imp.path.pos, |n| n.pos);
-        let o = self.m.simple_obj(ObjKind::PkgName, &name, Some(self.m.file_pkgs[fid.0 as usize]), Some((fid, pos)), self.m.invalid);
+        let o = self.m.simple_obj(
+            ObjKind::PkgName,
+            &name,
+            Some(self.m.file_pkgs[fid.0 as usize]),
+            Some((fid, pos)),
+            self.m.invalid,
+        );
         self.m.obj_mut(o).imported = Some(imported);
         self.m.insert(fscope, &name, o);
     }
@@ -267,7 +301,10 @@ impl Checker {
                 // `type token = Token` with methods on `token`: they belong
                 // to Token, known once the alias is resolved.
                 let pkg = self.m.obj(tn).pkg.unwrap_or(crate::model::PkgId(0));
-                self.alias_methods.entry(pkg).or_default().push((tn, method));
+                self.alias_methods
+                    .entry(pkg)
+                    .or_default()
+                    .push((tn, method));
                 continue;
             }
             self.methods_of.entry(tn).or_default().push(method);
@@ -295,5 +332,6 @@ fn is_go_source(p: &Path) -> bool {
 }
 
 fn has_go_files(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|rd| rd.filter_map(|e| e.ok()).any(|e| is_go_source(&e.path())))
+    std::fs::read_dir(dir)
+        .is_ok_and(|rd| rd.filter_map(|e| e.ok()).any(|e| is_go_source(&e.path())))
 }

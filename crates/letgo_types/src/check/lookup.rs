@@ -25,7 +25,11 @@ impl Checker {
                     e
                 } else {
                     let u = self.under(e);
-                    if matches!(self.m.ty(u), Type::Struct(_)) { u } else { e }
+                    if matches!(self.m.ty(u), Type::Struct(_)) {
+                        u
+                    } else {
+                        e
+                    }
                 }
             }
             _ => t,

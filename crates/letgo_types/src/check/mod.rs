@@ -51,6 +51,8 @@ pub struct Checker {
     pub(crate) methods_of: FxHashMap<ObjId, Vec<ObjId>>,
     /// Methods of the package being declared, by receiver base name.
     pub(crate) pending: Vec<(ScopeId, std::rc::Rc<str>, ObjId)>,
+    /// Function and method objects by their declaration (file, index).
+    pub(crate) func_decls: FxHashMap<(FileId, u32), ObjId>,
     /// Methods declared through an alias, per package, until resolved.
     pub(crate) alias_methods: FxHashMap<PkgId, Vec<(ObjId, ObjId)>>,
     /// The scope holding a function's type parameters, by its object.
@@ -64,8 +66,10 @@ impl Checker {
     pub fn new(goroot: PathBuf) -> Checker {
         // What `go list` sees on linux/amd64 with CGO_ENABLED=0: the
         // toolchain's default GOEXPERIMENT tags included.
-        let mut build = BuildContext::default();
-        build.cgo = false;
+        let build = BuildContext {
+            cgo: false,
+            ..BuildContext::default()
+        };
         let m = Model::new();
         let universe = m.universe;
         Checker {
@@ -77,6 +81,7 @@ impl Checker {
             pending: Vec::new(),
             func_scopes: FxHashMap::default(),
             alias_methods: FxHashMap::default(),
+            func_decls: FxHashMap::default(),
             recv_tparams: FxHashMap::default(),
             cx: Ctx {
                 file: FileId(0),

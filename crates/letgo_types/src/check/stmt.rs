@@ -53,7 +53,8 @@ impl Checker {
             match spec {
                 Spec::Value(v) => {
                     for name in &v.names {
-                        if let Some(&o) = self.m.scopes[pscope.0 as usize].names.get(name.name(src)) {
+                        if let Some(&o) = self.m.scopes[pscope.0 as usize].names.get(name.name(src))
+                        {
                             self.obj_type(o);
                         }
                     }
@@ -79,19 +80,19 @@ impl Checker {
 
     /// The object of a function declaration (methods and `init` are not in
     /// the package scope, so they are found by their declaration).
-    fn func_obj(&mut self, pscope: ScopeId, fid: FileId, di: u32, fd: &letgo_go::ast::FuncDecl) -> Option<ObjId> {
+    fn func_obj(
+        &mut self,
+        pscope: ScopeId,
+        fid: FileId,
+        di: u32,
+        fd: &letgo_go::ast::FuncDecl,
+    ) -> Option<ObjId> {
         let src = &self.m.files[fid.0 as usize].src;
         let name = fd.name.name(src);
         if fd.recv.is_none() && name != "init" && name != "_" {
             return self.m.scopes[pscope.0 as usize].names.get(name).copied();
         }
-        self.m
-            .objects
-            .iter()
-            .rposition(|o| {
-                matches!(o.decl, crate::model::DeclRef::Func { file, decl } if file == fid && decl == di)
-            })
-            .map(|i| ObjId(i as u32))
+        self.func_decls.get(&(fid, di)).copied()
     }
 
     /// Checks a function body in a scope holding its parameters.
@@ -125,8 +126,16 @@ impl Checker {
     fn collect_label(&mut self, s: &Stmt, labels: ScopeId) {
         match s {
             Stmt::Labeled(l) => {
-                let name = self.m.files[self.cx.file.0 as usize].src[l.label.pos as usize..l.label.end as usize].to_string();
-                let o = self.m.simple_obj(ObjKind::Label, &name, Some(self.cx.pkg), Some((self.cx.file, l.label.pos)), self.m.invalid);
+                let name = self.m.files[self.cx.file.0 as usize].src
+                    [l.label.pos as usize..l.label.end as usize]
+                    .to_string();
+                let o = self.m.simple_obj(
+                    ObjKind::Label,
+                    &name,
+                    Some(self.cx.pkg),
+                    Some((self.cx.file, l.label.pos)),
+                    self.m.invalid,
+                );
                 self.m.insert(labels, &name, o);
                 self.collect_label(&l.stmt, labels);
             }
@@ -195,13 +204,16 @@ impl Checker {
             }
             Stmt::Assign(a) => self.assign(&a.lhs, a.tok, &a.rhs),
             Stmt::Go(c) | Stmt::Defer(c) => {
-                let e = Expr::Call(Box::new(c.call.clone()));
-                self.expr(&e);
+                let op = self.call(&c.call);
+                if !matches!(op.mode, Mode::Invalid | Mode::NoValue | Mode::Builtin(_)) {
+                    self.record_type(c.call.pos(), c.call.end(), 12, op.mode, op.typ);
+                }
             }
             Stmt::Return(r) => self.return_stmt(&r.results),
             Stmt::Branch(b) => {
                 if let (Some(l), Some(labels)) = (&b.label, self.cx.labels) {
-                    let name = &self.m.files[self.cx.file.0 as usize].src[l.pos as usize..l.end as usize];
+                    let name =
+                        &self.m.files[self.cx.file.0 as usize].src[l.pos as usize..l.end as usize];
                     if let Some(&o) = self.m.scopes[labels.0 as usize].names.get(name) {
                         self.record_use(l.pos, o);
                     }
@@ -264,19 +276,39 @@ impl Checker {
             match spec {
                 Spec::Value(v) => {
                     let is_const = g.tok == Token::Const;
-                    let inherited = if is_const { super::decl::inherited_spec(&g.specs, si) } else { None };
+                    let inherited = if is_const {
+                        super::decl::inherited_spec(&g.specs, si)
+                    } else {
+                        None
+                    };
                     let types = self.value_spec(v, is_const, inherited);
                     for (name, (t, val)) in v.names.iter().zip(types) {
-                        let kind = if is_const { ObjKind::Const } else { ObjKind::Var };
+                        let kind = if is_const {
+                            ObjKind::Const
+                        } else {
+                            ObjKind::Var
+                        };
                         let nm = name.name(&f.src);
-                        let o = self.m.simple_obj(kind, nm, Some(self.cx.pkg), Some((self.cx.file, name.pos)), t);
+                        let o = self.m.simple_obj(
+                            kind,
+                            nm,
+                            Some(self.cx.pkg),
+                            Some((self.cx.file, name.pos)),
+                            t,
+                        );
                         self.m.obj_mut(o).val = val;
                         self.m.insert(self.cx.scope, nm, o);
                     }
                 }
                 Spec::Type(t) => {
                     let nm = t.name.name(&f.src);
-                    let o = self.m.simple_obj(ObjKind::TypeName, nm, Some(self.cx.pkg), Some((self.cx.file, t.name.pos)), self.m.invalid);
+                    let o = self.m.simple_obj(
+                        ObjKind::TypeName,
+                        nm,
+                        Some(self.cx.pkg),
+                        Some((self.cx.file, t.name.pos)),
+                        self.m.invalid,
+                    );
                     self.m.obj_mut(o).alias = t.assign.is_some();
                     self.m.obj_mut(o).decl = crate::model::DeclRef::None;
                     self.m.insert(self.cx.scope, nm, o);
@@ -291,7 +323,11 @@ impl Checker {
     fn local_type(&mut self, o: ObjId, t: &letgo_go::ast::TypeSpec) {
         if t.assign.is_some() {
             let rhs = self.typexpr(&t.typ);
-            let a = self.m.new_type(Type::Alias { obj: o, rhs, targs: vec![] });
+            let a = self.m.new_type(Type::Alias {
+                obj: o,
+                rhs,
+                targs: vec![],
+            });
             self.m.obj_mut(o).typ = a;
             return;
         }
@@ -321,8 +357,15 @@ impl Checker {
     }
 
     fn declare_var(&mut self, id: &letgo_go::ast::Ident, t: TypeId) -> ObjId {
-        let nm = self.m.files[self.cx.file.0 as usize].src[id.pos as usize..id.end as usize].to_string();
-        let o = self.m.simple_obj(ObjKind::Var, &nm, Some(self.cx.pkg), Some((self.cx.file, id.pos)), t);
+        let nm =
+            self.m.files[self.cx.file.0 as usize].src[id.pos as usize..id.end as usize].to_string();
+        let o = self.m.simple_obj(
+            ObjKind::Var,
+            &nm,
+            Some(self.cx.pkg),
+            Some((self.cx.file, id.pos)),
+            t,
+        );
         self.m.insert(self.cx.scope, &nm, o);
         o
     }
@@ -332,11 +375,16 @@ impl Checker {
             let types = self.rhs_types(lhs, rhs, None);
             for (l, t) in lhs.iter().zip(types) {
                 let Expr::Ident(id) = l else { continue };
-                let name = id.name(&self.m.files[self.cx.file.0 as usize].src).to_string();
+                let name = id
+                    .name(&self.m.files[self.cx.file.0 as usize].src)
+                    .to_string();
                 if name == "_" {
                     continue;
                 }
-                let existing = self.m.scopes[self.cx.scope.0 as usize].names.get(name.as_str()).copied();
+                let existing = self.m.scopes[self.cx.scope.0 as usize]
+                    .names
+                    .get(name.as_str())
+                    .copied();
                 match existing {
                     Some(o) => self.record_use(id.pos, o),
                     None => {
@@ -372,7 +420,12 @@ impl Checker {
 
     /// The types the right-hand side gives each left-hand name; untyped
     /// values are converted to the left side's type, or their default.
-    fn rhs_types(&mut self, lhs: &[Expr], rhs: &[Expr], targets: Option<&[Option<TypeId>]>) -> Vec<TypeId> {
+    fn rhs_types(
+        &mut self,
+        lhs: &[Expr],
+        rhs: &[Expr],
+        targets: Option<&[Option<TypeId>]>,
+    ) -> Vec<TypeId> {
         if lhs.len() == rhs.len() {
             let mut out = Vec::new();
             for (i, r) in rhs.iter().enumerate() {
@@ -437,7 +490,8 @@ impl Checker {
                         self.declare_var(id, t);
                     }
                 }
-            } else if !matches!(e, Expr::Ident(id) if id.name(&self.m.files[self.cx.file.0 as usize].src) == "_") {
+            } else if !matches!(e, Expr::Ident(id) if id.name(&self.m.files[self.cx.file.0 as usize].src) == "_")
+            {
                 self.expr(e);
             }
         }
@@ -466,7 +520,9 @@ impl Checker {
             Type::Chan(_, e) => (e, inv),
             Type::Signature(s) => {
                 // func(yield func(K, V) bool)
-                let Some(&y) = s.params.first() else { return (inv, inv) };
+                let Some(&y) = s.params.first() else {
+                    return (inv, inv);
+                };
                 let yt = self.m.obj(y).typ;
                 let yu = self.core(yt);
                 match self.m.ty(yu).clone() {
@@ -502,7 +558,11 @@ impl Checker {
                 if op.mode == Mode::Nil {
                     continue;
                 }
-                let mut tag_op = Operand { mode: Mode::Value, typ: tag, val: Value::Unknown };
+                let mut tag_op = Operand {
+                    mode: Mode::Value,
+                    typ: tag,
+                    val: Value::Unknown,
+                };
                 let _ = &mut tag_op;
                 self.assign_to(v, &mut op, tag);
             }
@@ -520,7 +580,10 @@ impl Checker {
         }
         // `x := y.(type)` or `y.(type)`.
         let (name, guard) = match &s.assign {
-            Stmt::Assign(a) if a.tok == Token::Define => (a.lhs.first().and_then(Expr::as_ident).copied(), a.rhs.first()),
+            Stmt::Assign(a) if a.tok == Token::Define => (
+                a.lhs.first().and_then(Expr::as_ident).copied(),
+                a.rhs.first(),
+            ),
             Stmt::Expr(e) => (None, Some(&**e)),
             _ => (None, None),
         };
@@ -533,7 +596,11 @@ impl Checker {
             let mut single = None;
             for v in &c.list {
                 let op = self.expr_or_type(v);
-                single = Some(if op.mode == Mode::Nil { None } else { Some(op.typ) });
+                single = Some(if op.mode == Mode::Nil {
+                    None
+                } else {
+                    Some(op.typ)
+                });
             }
             let inner = self.open_scope();
             if let Some(id) = name {
@@ -541,9 +608,17 @@ impl Checker {
                     (1, Some(Some(t))) => t,
                     _ => xt,
                 };
-                let nm = id.name(&self.m.files[self.cx.file.0 as usize].src).to_string();
+                let nm = id
+                    .name(&self.m.files[self.cx.file.0 as usize].src)
+                    .to_string();
                 if nm != "_" {
-                    let o = self.m.simple_obj(ObjKind::Var, &nm, Some(self.cx.pkg), Some((self.cx.file, id.pos)), t);
+                    let o = self.m.simple_obj(
+                        ObjKind::Var,
+                        &nm,
+                        Some(self.cx.pkg),
+                        Some((self.cx.file, id.pos)),
+                        t,
+                    );
                     self.m.insert(self.cx.scope, &nm, o);
                 }
             }

@@ -46,23 +46,43 @@ impl Checker {
             Type::Basic(..) => t,
             Type::Pointer(e) => {
                 let e2 = self.subst_depth(e, map, d);
-                if e2 == e { t } else { self.m.pointer(e2) }
+                if e2 == e {
+                    t
+                } else {
+                    self.m.pointer(e2)
+                }
             }
             Type::Slice(e) => {
                 let e2 = self.subst_depth(e, map, d);
-                if e2 == e { t } else { self.m.slice(e2) }
+                if e2 == e {
+                    t
+                } else {
+                    self.m.slice(e2)
+                }
             }
             Type::Array(n, e) => {
                 let e2 = self.subst_depth(e, map, d);
-                if e2 == e { t } else { self.m.array(n, e2) }
+                if e2 == e {
+                    t
+                } else {
+                    self.m.array(n, e2)
+                }
             }
             Type::Map(k, v) => {
                 let (k2, v2) = (self.subst_depth(k, map, d), self.subst_depth(v, map, d));
-                if (k2, v2) == (k, v) { t } else { self.m.map(k2, v2) }
+                if (k2, v2) == (k, v) {
+                    t
+                } else {
+                    self.m.map(k2, v2)
+                }
             }
             Type::Chan(dir, e) => {
                 let e2 = self.subst_depth(e, map, d);
-                if e2 == e { t } else { self.m.chan(dir, e2) }
+                if e2 == e {
+                    t
+                } else {
+                    self.m.chan(dir, e2)
+                }
             }
             Type::Struct(fields) => {
                 let mut changed = false;
@@ -72,7 +92,11 @@ impl Checker {
                     changed |= ch;
                     out.push(Field { obj: o2, ..f });
                 }
-                if changed { self.m.new_type(Type::Struct(out)) } else { t }
+                if changed {
+                    self.m.new_type(Type::Struct(out))
+                } else {
+                    t
+                }
             }
             Type::Signature(sig) => {
                 let (params, c1) = self.subst_vars(&sig.params, map, d);
@@ -90,7 +114,11 @@ impl Checker {
             }
             Type::Tuple(vars) => {
                 let (vars2, ch) = self.subst_vars(&vars, map, d);
-                if ch { self.m.new_type(Type::Tuple(vars2)) } else { t }
+                if ch {
+                    self.m.new_type(Type::Tuple(vars2))
+                } else {
+                    t
+                }
             }
             Type::Interface(it) => {
                 let mut changed = false;
@@ -123,7 +151,11 @@ impl Checker {
                     changed |= x2 != x;
                     out.push((tilde, x2));
                 }
-                if changed { self.m.new_type(Type::Union(out)) } else { t }
+                if changed {
+                    self.m.new_type(Type::Union(out))
+                } else {
+                    t
+                }
             }
             Type::Named(n) => {
                 if n.targs.is_empty() {
@@ -152,7 +184,12 @@ impl Checker {
         }
     }
 
-    fn subst_vars(&mut self, vars: &[ObjId], map: &[(TypeId, TypeId)], d: u32) -> (Vec<ObjId>, bool) {
+    fn subst_vars(
+        &mut self,
+        vars: &[ObjId],
+        map: &[(TypeId, TypeId)],
+        d: u32,
+    ) -> (Vec<ObjId>, bool) {
         let mut changed = false;
         let out = vars
             .iter()
@@ -175,7 +212,10 @@ impl Checker {
         }
         let mut o = self.m.obj(v).clone();
         o.typ = t2;
-        debug_assert!(matches!(o.kind, ObjKind::Var | ObjKind::Field | ObjKind::Method));
+        debug_assert!(matches!(
+            o.kind,
+            ObjKind::Var | ObjKind::Field | ObjKind::Method
+        ));
         (self.m.new_obj(o), true)
     }
 }

@@ -157,7 +157,9 @@ impl Checker {
             }
             for name in &field.names {
                 let nm = name.name(&file.src);
-                let v = self.m.simple_obj(ObjKind::Var, nm, pkg, Some((self.cx.file, name.pos)), t);
+                let v = self
+                    .m
+                    .simple_obj(ObjKind::Var, nm, pkg, Some((self.cx.file, name.pos)), t);
                 vars.push(v);
             }
         }
@@ -177,7 +179,9 @@ impl Checker {
                     Some(id) => (id.name(&file.src).to_string(), id.pos),
                     None => ("?".to_string(), field.typ.pos()),
                 };
-                let o = self.m.simple_obj(ObjKind::Field, &name, pkg, Some((self.cx.file, pos)), t);
+                let o = self
+                    .m
+                    .simple_obj(ObjKind::Field, &name, pkg, Some((self.cx.file, pos)), t);
                 fields.push(SField {
                     obj: o,
                     embedded: true,
@@ -185,7 +189,13 @@ impl Checker {
                 });
             }
             for name in &field.names {
-                let o = self.m.simple_obj(ObjKind::Field, name.name(&file.src), pkg, Some((self.cx.file, name.pos)), t);
+                let o = self.m.simple_obj(
+                    ObjKind::Field,
+                    name.name(&file.src),
+                    pkg,
+                    Some((self.cx.file, name.pos)),
+                    t,
+                );
                 fields.push(SField {
                     obj: o,
                     embedded: false,
@@ -205,7 +215,13 @@ impl Checker {
                 (Some(name), Expr::FuncType(ft)) => {
                     let sig = self.signature(ft, None);
                     self.record_type(ft.pos(), ft.end(), 19, Mode::TypeExpr, sig);
-                    let m = self.m.simple_obj(ObjKind::Method, name.name(&file.src), pkg, Some((self.cx.file, name.pos)), sig);
+                    let m = self.m.simple_obj(
+                        ObjKind::Method,
+                        name.name(&file.src),
+                        pkg,
+                        Some((self.cx.file, name.pos)),
+                        sig,
+                    );
                     it.methods.push(m);
                 }
                 (None, t) => {
@@ -215,7 +231,11 @@ impl Checker {
                 _ => {}
             }
         }
-        let names: Vec<_> = it.methods.iter().map(|&m| self.m.obj(m).name.clone()).collect();
+        let names: Vec<_> = it
+            .methods
+            .iter()
+            .map(|&m| self.m.obj(m).name.clone())
+            .collect();
         let mut order: Vec<usize> = (0..it.methods.len()).collect();
         order.sort_by(|&a, &b| method_key(&names[a]).cmp(&method_key(&names[b])));
         it.methods = order.into_iter().map(|i| it.methods[i]).collect();
