@@ -7,7 +7,7 @@ pub enum Value {
     Bool(bool),
     Int(i128),
     Float(f64),
-    Str(std::rc::Rc<str>),
+    Str(std::sync::Arc<str>),
 }
 
 impl Value {

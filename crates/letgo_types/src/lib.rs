@@ -7,10 +7,13 @@ pub mod constant;
 pub mod differential;
 pub mod dump;
 pub mod model;
+pub mod modules;
 pub mod nodes;
+pub mod semantic;
 pub mod types;
 mod typestring;
 mod universe;
 
 pub use check::Checker;
 pub use model::Model;
+pub use semantic::{FileView, Semantic};

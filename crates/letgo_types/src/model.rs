@@ -6,7 +6,7 @@ use crate::constant::Value;
 use crate::types::{BasicKind, Type, TypeId};
 use rustc_hash::FxHashMap;
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjId(pub u32);
@@ -113,7 +113,7 @@ pub enum State {
 #[derive(Clone, Debug)]
 pub struct Object {
     pub kind: ObjKind,
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub pkg: Option<PkgId>,
     pub pos: Option<(FileId, u32)>,
     pub typ: TypeId,
@@ -128,7 +128,7 @@ pub struct Object {
 
 pub struct Scope {
     pub parent: Option<ScopeId>,
-    pub names: FxHashMap<Rc<str>, ObjId>,
+    pub names: FxHashMap<Arc<str>, ObjId>,
 }
 
 pub struct Package {
@@ -194,7 +194,7 @@ pub struct Model {
     pub types: Vec<Type>,
     pub scopes: Vec<Scope>,
     pub packages: Vec<Package>,
-    pub files: Vec<Rc<SourceFile>>,
+    pub files: Vec<Arc<SourceFile>>,
     pub records: Vec<Records>,
     pub file_scopes: Vec<ScopeId>,
     pub file_pkgs: Vec<PkgId>,

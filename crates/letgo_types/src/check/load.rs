@@ -8,7 +8,7 @@ use letgo_go::ast::{Decl, Expr, Spec};
 use letgo_go::build_constraint::FileConstraint;
 use letgo_go::token::Token;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 impl Checker {
     /// The directory of the package `path` imported from `from`: vendor
@@ -16,6 +16,24 @@ impl Checker {
     /// GOROOT/src.
     pub(crate) fn resolve_import(&self, path: &str, from: &Path) -> Option<PathBuf> {
         let src = self.goroot.join("src");
+        // A file of a module: its own packages, its vendor folder, the
+        // module cache; the standard library otherwise.
+        if !from.starts_with(&src) {
+            let module = self
+                .modules
+                .iter()
+                .filter(|m| from.starts_with(&m.dir))
+                .max_by_key(|m| m.dir.as_os_str().len());
+            if let Some(m) = module {
+                if let Some(d) = m.resolve(path, self.modcache.as_deref()) {
+                    if has_go_files(&d) {
+                        return Some(d);
+                    }
+                }
+            }
+            let std_dir = src.join(path);
+            return has_go_files(&std_dir).then_some(std_dir);
+        }
         let mut candidates = Vec::new();
         let mut dir = Some(from);
         while let Some(d) = dir {
@@ -38,13 +56,45 @@ impl Checker {
         if let Some(&p) = self.by_dir.get(dir) {
             return Some(p);
         }
-        let files = self.read_package_files(dir);
+        let tests = self.test_dirs.contains(dir);
+        let mut files = self.read_package_files(dir, tests);
+        // The package's name comes from its non-test files when it has some.
         let name = files
             .iter()
+            .filter(|f| !f.path.to_string_lossy().ends_with("_test.go"))
+            .chain(files.iter())
             .map(|f| f.ast.name.name(&f.src).to_string())
             .find(|n| n != "documentation")?;
-        let scope = self.m.new_scope(Some(self.m.universe));
+        if tests {
+            // An external test package (`package p_test`) is a package of
+            // its own, importing this one.
+            let xname = format!("{name}_test");
+            let (xfiles, rest): (Vec<_>, Vec<_>) = files
+                .into_iter()
+                .partition(|f| f.ast.name.name(&f.src) == xname && name != xname);
+            files = rest;
+            if !xfiles.is_empty() {
+                self.pending_xtests.push((dir.to_path_buf(), xname, xfiles));
+            }
+        }
         let path = self.import_path_of(dir);
+        self.new_package(dir, path, name, files)
+    }
+
+    /// The external test packages of the loaded test folders.
+    pub fn load_xtests(&mut self) -> Vec<PkgId> {
+        let mut out = Vec::new();
+        for (dir, name, files) in std::mem::take(&mut self.pending_xtests) {
+            let path = format!("{}_test", self.import_path_of(&dir));
+            if let Some(p) = self.new_package(&dir.join("_xtest"), path, name, files) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    fn new_package(&mut self, dir: &Path, path: String, name: String, files: Vec<SourceFile>) -> Option<PkgId> {
+        let scope = self.m.new_scope(Some(self.m.universe));
         self.m.packages.push(Package {
             path,
             name: name.clone(),
@@ -61,7 +111,7 @@ impl Checker {
                 continue;
             }
             let id = FileId(self.m.files.len() as u32);
-            self.m.files.push(Rc::new(f));
+            self.m.files.push(Arc::new(f));
             self.m.records.push(Records::default());
             let fscope = self.m.new_scope(Some(scope));
             self.m.file_scopes.push(fscope);
@@ -77,24 +127,53 @@ impl Checker {
         Some(pkg)
     }
 
+    /// The import path of a package folder: relative to GOROOT/src, to a
+    /// vendor folder, to the module cache (without `@version`), or to the
+    /// root of a module being checked.
     fn import_path_of(&self, dir: &Path) -> String {
         let src = self.goroot.join("src");
-        match dir.strip_prefix(&src) {
-            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
-            Err(_) => dir.to_string_lossy().into_owned(),
+        if let Ok(rel) = dir.strip_prefix(&src) {
+            return slash(rel);
+        }
+        let full = slash(dir);
+        if let Some(i) = full.rfind("/vendor/") {
+            return full[i + "/vendor/".len()..].to_string();
+        }
+        if let Some(cache) = &self.modcache {
+            if let Ok(rel) = dir.strip_prefix(cache) {
+                let rel = slash(rel);
+                return match rel.find('@') {
+                    Some(at) => {
+                        let after = &rel[at..];
+                        let rest = after.find('/').map_or("", |i| &after[i..]);
+                        format!("{}{}", &rel[..at], rest)
+                    }
+                    None => rel,
+                };
+            }
+        }
+        let module = self
+            .modules
+            .iter()
+            .filter(|m| dir.starts_with(&m.dir))
+            .max_by_key(|m| m.dir.as_os_str().len());
+        match module.and_then(|m| dir.strip_prefix(&m.dir).ok().map(|r| (m, r))) {
+            Some((m, rel)) if rel.as_os_str().is_empty() => m.path.clone(),
+            Some((m, rel)) => format!("{}/{}", m.path, slash(rel)),
+            None => full,
         }
     }
 
     /// The package's non-test Go files that the build context selects,
     /// parsed, in name order.
-    fn read_package_files(&self, dir: &Path) -> Vec<SourceFile> {
+    fn read_package_files(&self, dir: &Path, tests: bool) -> Vec<SourceFile> {
         let Ok(rd) = std::fs::read_dir(dir) else {
             return vec![];
         };
         let mut paths: Vec<PathBuf> = rd
             .filter_map(|e| e.ok())
             .map(|e| e.path())
-            .filter(|p| is_go_source(p) && p.is_file())
+            .filter(|p| (is_go_source(p) || tests && is_test_source(p)) && p.is_file())
             .collect();
         paths.sort();
         let src_root = self.goroot.join("src");
@@ -312,6 +391,10 @@ impl Checker {
     }
 }
 
+fn slash(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
 /// The type name a method's receiver type names: `T`, `*T`, `T[K]`.
 fn receiver_base(e: &Expr) -> Option<letgo_go::ast::Ident> {
     match e {
@@ -329,6 +412,12 @@ fn is_go_source(p: &Path) -> bool {
         return false;
     };
     name.ends_with(".go") && !name.ends_with("_test.go") && !name.starts_with(['.', '_'])
+}
+
+fn is_test_source(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("_test.go") && !n.starts_with(['.', '_']))
 }
 
 fn has_go_files(dir: &Path) -> bool {

@@ -50,7 +50,7 @@ pub struct Checker {
     /// Methods declared for each type name, by the type name's object.
     pub(crate) methods_of: FxHashMap<ObjId, Vec<ObjId>>,
     /// Methods of the package being declared, by receiver base name.
-    pub(crate) pending: Vec<(ScopeId, std::rc::Rc<str>, ObjId)>,
+    pub(crate) pending: Vec<(ScopeId, std::sync::Arc<str>, ObjId)>,
     /// Function and method objects by their declaration (file, index).
     pub(crate) func_decls: FxHashMap<(FileId, u32), ObjId>,
     /// Methods declared through an alias, per package, until resolved.
@@ -60,6 +60,12 @@ pub struct Checker {
     /// A generic type's method's own receiver type parameters.
     pub(crate) recv_tparams: FxHashMap<ObjId, Vec<TypeId>>,
     pub(crate) cx: Ctx,
+    /// Modules whose packages and requirements imports resolve against.
+    pub modules: Vec<crate::modules::ModuleRoot>,
+    pub modcache: Option<PathBuf>,
+    /// Folders whose `_test.go` files are checked with them.
+    pub test_dirs: rustc_hash::FxHashSet<PathBuf>,
+    pub(crate) pending_xtests: Vec<(PathBuf, String, Vec<crate::model::SourceFile>)>,
 }
 
 impl Checker {
@@ -82,6 +88,10 @@ impl Checker {
             func_scopes: FxHashMap::default(),
             alias_methods: FxHashMap::default(),
             func_decls: FxHashMap::default(),
+            modules: Vec::new(),
+            modcache: None,
+            test_dirs: Default::default(),
+            pending_xtests: Vec::new(),
             recv_tparams: FxHashMap::default(),
             cx: Ctx {
                 file: FileId(0),
