@@ -106,7 +106,10 @@ fn semantic_model(dirs: &[PathBuf], program: &Program) -> Semantic {
     std::thread::Builder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .spawn(move || Semantic::build(&dirs, &modules))
-        .and_then(|h| h.join().map_err(|_| std::io::Error::other("semantic model panicked")))
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| std::io::Error::other("semantic model panicked"))
+        })
         .unwrap_or_else(|_| Semantic::build(&[], &[]))
 }
 

@@ -65,7 +65,9 @@ impl ModuleRoot {
             .filter(|(m, _)| strip_module(import, m).is_some())
             .max_by_key(|(m, _)| m.len())?;
         let rest = strip_module(import, module)?;
-        let dir = cache.join(format!("{}@{}", escape(module), version)).join(rest);
+        let dir = cache
+            .join(format!("{}@{}", escape(module), version))
+            .join(rest);
         dir.is_dir().then_some(dir)
     }
 }
@@ -100,15 +102,29 @@ fn escape(path: &str) -> String {
     out
 }
 
+static GOROOT_OVERRIDE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Makes [`find_goroot`] answer `goroot` for the rest of the process (for
+/// tests, which know their toolchain; the first call wins).
+pub fn use_goroot(goroot: PathBuf) {
+    let _ = GOROOT_OVERRIDE.set(goroot);
+}
+
 /// GOROOT: `$GOROOT`, else `go env GOROOT` when `go` runs, else the usual
 /// install folders.
 pub fn find_goroot() -> Option<PathBuf> {
+    if let Some(g) = GOROOT_OVERRIDE.get() {
+        return Some(g.clone());
+    }
     if let Some(g) = std::env::var_os("GOROOT").map(PathBuf::from) {
         if g.join("src").is_dir() {
             return Some(g);
         }
     }
-    if let Ok(out) = std::process::Command::new("go").args(["env", "GOROOT"]).output() {
+    if let Ok(out) = std::process::Command::new("go")
+        .args(["env", "GOROOT"])
+        .output()
+    {
         let g = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if out.status.success() && g.join("src").is_dir() {
             return Some(g);
@@ -155,7 +171,10 @@ mod tests {
                 ("golang.org/x/sync".to_string(), "v0.7.0".to_string())
             ]
         );
-        assert_eq!(m.resolve("example.com/m/internal/x", None), Some(dir.join("internal/x")));
+        assert_eq!(
+            m.resolve("example.com/m/internal/x", None),
+            Some(dir.join("internal/x"))
+        );
         let cache = dir.join("cache");
         std::fs::create_dir_all(cache.join("github.com/!foo/bar@v1.2.3/baz")).unwrap();
         assert_eq!(

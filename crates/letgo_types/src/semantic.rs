@@ -26,7 +26,10 @@ impl Semantic {
     pub fn build(dirs: &[PathBuf], module_dirs: &[PathBuf]) -> Semantic {
         let goroot = find_goroot().unwrap_or_default();
         let mut c = Checker::new(goroot);
-        c.modules = module_dirs.iter().filter_map(|d| ModuleRoot::read(d)).collect();
+        c.modules = module_dirs
+            .iter()
+            .filter_map(|d| ModuleRoot::read(d))
+            .collect();
         c.modcache = find_modcache();
         c.test_dirs = dirs.iter().cloned().collect();
         let mut pkgs = Vec::new();
@@ -143,7 +146,9 @@ impl Model {
             return None;
         };
         let o = self.obj(n.obj);
-        let pkg = o.pkg.map_or("", |p| self.packages[p.0 as usize].path.as_str());
+        let pkg = o
+            .pkg
+            .map_or("", |p| self.packages[p.0 as usize].path.as_str());
         Some((pkg, &o.name))
     }
 
@@ -201,7 +206,8 @@ impl Model {
     /// embedded fields, or of an interface), found without resolving
     /// anything new.
     pub fn method(&self, t: TypeId, name: &str) -> Option<ObjId> {
-        self.member(t, name).filter(|&o| self.obj(o).kind == ObjKind::Method)
+        self.member(t, name)
+            .filter(|&o| self.obj(o).kind == ObjKind::Method)
     }
 
     /// The field or method `name` of `t`, breadth-first through embedding.
@@ -294,5 +300,42 @@ impl Model {
     pub fn decl_path(&self, o: ObjId) -> Option<(&Path, u32)> {
         let (f, off) = self.obj(o).pos?;
         Some((&self.files[f.0 as usize].path, off))
+    }
+}
+
+impl Model {
+    /// Whether function `f` closes its `i`th parameter: its body (read
+    /// from source, in any package) calls `p.Close()`, directly or
+    /// deferred. `None` when the body is not at hand.
+    pub fn param_is_closed(&self, f: ObjId, i: usize) -> Option<bool> {
+        let obj = self.obj(f);
+        let crate::model::DeclRef::Func { file, decl } = obj.decl else {
+            return None;
+        };
+        let sf = &self.files[file.0 as usize];
+        let letgo_go::ast::Decl::Func(fd) = sf.ast.decls.get(decl as usize)? else {
+            return None;
+        };
+        let body = fd.body.as_ref()?;
+        let Type::Signature(sig) = self.ty(obj.typ) else {
+            return None;
+        };
+        let param = self.obj(*sig.params.get(i)?);
+        if param.name.is_empty() || &*param.name == "_" {
+            return Some(false);
+        }
+        // The parameter is named by its spelling inside its own function:
+        // bodies of packages outside the checked set are not resolved.
+        let mut closes = false;
+        letgo_go::visit::inspect(letgo_go::visit::Node::Block(body), &mut |n| {
+            if let letgo_go::visit::Node::Call(c) = n {
+                if let Expr::Selector(s) = c.fun.unparen() {
+                    closes |= s.sel.name(&sf.src) == "Close"
+                        && matches!(s.x.unparen(), Expr::Ident(id) if id.name(&sf.src) == &*param.name);
+                }
+            }
+            !closes
+        });
+        Some(closes)
     }
 }

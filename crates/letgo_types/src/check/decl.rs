@@ -63,7 +63,11 @@ impl Checker {
         self.m.obj_mut(o).state = State::Done;
     }
 
-    fn gen_spec(&self, file: FileId, decl: u32) -> Option<std::sync::Arc<crate::model::SourceFile>> {
+    fn gen_spec(
+        &self,
+        file: FileId,
+        decl: u32,
+    ) -> Option<std::sync::Arc<crate::model::SourceFile>> {
         let f = self.m.files[file.0 as usize].clone();
         match f.ast.decls.get(decl as usize) {
             Some(Decl::Gen(_)) | Some(Decl::Func(_)) => Some(f),

@@ -93,7 +93,13 @@ impl Checker {
         out
     }
 
-    fn new_package(&mut self, dir: &Path, path: String, name: String, files: Vec<SourceFile>) -> Option<PkgId> {
+    fn new_package(
+        &mut self,
+        dir: &Path,
+        path: String,
+        name: String,
+        files: Vec<SourceFile>,
+    ) -> Option<PkgId> {
         let scope = self.m.new_scope(Some(self.m.universe));
         self.m.packages.push(Package {
             path,
