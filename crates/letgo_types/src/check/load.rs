@@ -196,11 +196,12 @@ impl Checker {
                 if imports_c && !self.build.cgo {
                     return None;
                 }
-                let display = path
-                    .strip_prefix(&src_root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .into_owned();
+                // Relative to GOROOT/src, or to the root of the module
+                // being checked (its vendor folder included).
+                let rel = path.strip_prefix(&src_root).ok().or_else(|| {
+                    self.modules.iter().find_map(|m| path.strip_prefix(&m.dir).ok())
+                });
+                let display = slash(rel.unwrap_or(&path));
                 Some(SourceFile {
                     path,
                     display,
