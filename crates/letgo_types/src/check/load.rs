@@ -199,7 +199,9 @@ impl Checker {
                 // Relative to GOROOT/src, or to the root of the module
                 // being checked (its vendor folder included).
                 let rel = path.strip_prefix(&src_root).ok().or_else(|| {
-                    self.modules.iter().find_map(|m| path.strip_prefix(&m.dir).ok())
+                    self.modules
+                        .iter()
+                        .find_map(|m| path.strip_prefix(&m.dir).ok())
                 });
                 let display = slash(rel.unwrap_or(&path));
                 Some(SourceFile {
