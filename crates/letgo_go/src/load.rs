@@ -166,6 +166,11 @@ impl Loader {
         &self.program
     }
 
+    /// The directories holding the Go files found (absolute).
+    pub fn dirs(&self) -> impl Iterator<Item = &Path> {
+        self.found.dirs.iter().map(|d| d.dir.as_path())
+    }
+
     /// Parses every file and keeps every package.
     pub fn load(self) -> Result<Program, LoadError> {
         let (mut program, packages) = self.load_each(|_, pkg| pkg)?;

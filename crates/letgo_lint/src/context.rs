@@ -38,12 +38,19 @@ pub struct PackageContext<'a> {
     // of the tree, so the cells keep the context covariant in 'a.
     owners: OnceLock<Owners>,
     locks: OnceLock<LockView>,
+    /// The semantic model (objects and types), when it was built.
+    semantic: Option<&'a letgo_types::Semantic>,
 }
 
 impl<'a> PackageContext<'a> {
     /// `with_channels`: build the channel view (only the channel rules
     /// need it, and it is the costliest analysis).
-    pub fn new(program: &'a Program, package: &'a Package, with_channels: bool) -> Self {
+    pub fn new(
+        program: &'a Program,
+        package: &'a Package,
+        with_channels: bool,
+        semantic: Option<&'a letgo_types::Semantic>,
+    ) -> Self {
         let gomod = program.module_of(package).and_then(|m| m.gomod.as_ref());
         let go_version = gomod.map_or(LATEST_GO, |m| m.language_version());
         let godebug = gomod.map(|m| m.godebug.clone()).unwrap_or_default();
@@ -62,12 +69,19 @@ impl<'a> PackageContext<'a> {
             channels: Vec::new(),
             owners: OnceLock::new(),
             locks: OnceLock::new(),
+            semantic,
         };
         cx.functions = functions(&cx);
         if with_channels {
             cx.channels = channels(&cx, &cx.functions);
         }
         cx
+    }
+
+    /// The semantic model's view of file `fi` (types of expressions,
+    /// objects of identifiers); `None` when the model did not check it.
+    pub fn types(&self, fi: usize) -> Option<letgo_types::FileView<'a>> {
+        self.semantic?.file(&self.package.files[fi].path)
     }
 
     /// Every function body of the package, computed once for all rules.

@@ -6,7 +6,9 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::selection::Selection;
 use crate::suppress::Suppressions;
 use letgo_go::load::{LoadError, Loader, Package, Program};
+use letgo_types::Semantic;
 use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
 /// The rules that read the channel view.
 const CHANNEL_RULES: &[&str] = &["LG101", "LG102", "LG103", "LG104", "LG107", "LG114"];
@@ -31,6 +33,9 @@ pub fn check(
     program: &Program,
     selection: &(dyn Fn(&Package) -> Selection + Sync),
 ) -> Vec<Finding> {
+    let mut dirs: Vec<PathBuf> = program.packages.iter().map(|p| p.dir.clone()).collect();
+    dirs.dedup();
+    let semantic = semantic_model(&dirs, program);
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
@@ -40,7 +45,7 @@ pub fn check(
             .packages
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(p, pkg)| check_package(program, p, pkg, &selection(pkg)))
+            .flat_map_iter(|(p, pkg)| check_package(program, p, pkg, &selection(pkg), &semantic))
             .collect()
     });
     in_order(program, findings)
@@ -55,8 +60,10 @@ pub fn load_and_check(
     loader: Loader,
     selection: &(dyn Fn(&Package) -> Selection + Sync),
 ) -> Result<(Program, Vec<Finding>), LoadError> {
+    let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
+    let semantic = semantic_model(&dirs, loader.program());
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
-        let found = check_package(program, 0, &pkg, &selection(&pkg));
+        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic);
         pkg.symbols = Default::default();
         for (i, file) in pkg.files.iter_mut().enumerate() {
             if !found.iter().any(|f| f.file == i) {
@@ -90,14 +97,46 @@ fn in_order(program: &Program, mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
+/// The semantic model of the packages in `dirs`, their imports read from
+/// source (modules of `program` as import roots), built on a thread with
+/// room for deep trees.
+fn semantic_model(dirs: &[PathBuf], program: &Program) -> Semantic {
+    let start = std::time::Instant::now();
+    let semantic = build_semantic(dirs, program);
+    // `LETGO_TIMINGS=1`: the model's share of a run, for bench/check.
+    if std::env::var_os("LETGO_TIMINGS").is_some() {
+        eprintln!(
+            "letgo: semantic model: {:.3} s, {} packages, {} files",
+            start.elapsed().as_secs_f64(),
+            semantic.model.packages.len(),
+            semantic.model.files.len()
+        );
+    }
+    semantic
+}
+
+fn build_semantic(dirs: &[PathBuf], program: &Program) -> Semantic {
+    let dirs = dirs.to_vec();
+    let modules: Vec<PathBuf> = program.modules.iter().map(|m| m.root.clone()).collect();
+    std::thread::Builder::new()
+        .stack_size(letgo_go::PARSE_STACK_SIZE)
+        .spawn(move || Semantic::build(&dirs, &modules))
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| std::io::Error::other("semantic model panicked"))
+        })
+        .unwrap_or_else(|_| Semantic::build(&[], &[]))
+}
+
 fn check_package(
     program: &Program,
     p: usize,
     pkg: &Package,
     selection: &Selection,
+    semantic: &Semantic,
 ) -> Vec<Finding> {
     let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
-    let cx = PackageContext::new(program, pkg, with_channels);
+    let cx = PackageContext::new(program, pkg, with_channels, Some(semantic));
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -22,17 +22,19 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG401 body-not-closed
 
 ## What it does
-Flags `resp, err := http.Get(url)` (and `Head`, `Post`, `PostForm`, and
-the same methods and `Do` on an HTTP client) when some path out of the
+Flags `resp, err := <call>` where the call returns an `*http.Response`
+(`http.Get`, a client's `Do` or `Get` whatever the client is called, a
+helper of the project that returns a response) when some path out of the
 function, after the error check, neither closes `resp.Body` nor hands the
 response on. Closing it directly or in a deferred closure counts; so does
-passing `resp` or `resp.Body` to a function of the package (a helper that
-closes it), returning it, or storing it.
+passing `resp.Body` to a function that closes its parameter (its body is
+read from source, in any package: `defer xhttp.DrainBody(resp.Body)`), and
+passing `resp` or `resp.Body` to a function of the package, returning it,
+or storing it.
 
-Without type information a method call is taken for an HTTP client's only
-when its receiver is named like one (`client`, `c.httpClient`,
-`http.DefaultClient`, `srv.Client()`) and the result is used as a
-response (`resp.Body`, `resp.StatusCode`, `resp.Header`).
+The response is recognised by its type, from the semantic model; where the
+type of the call cannot be known (a package that cannot be found), there
+is no finding.
 
 ## Why is this bad?
 An unclosed body keeps its connection: it cannot go back to the pool, and
@@ -80,9 +82,6 @@ caller reads that body after the return; closing it there would hand the
 caller a closed body. Without an error check right
 after the call there is no fix: `resp` may be nil.
 "#;
-
-const FUNCS: &[&str] = &["Get", "Head", "Post", "PostForm"];
-const RESPONSE_FIELDS: &[&str] = &["Body", "StatusCode", "Status", "Header", "ContentLength"];
 
 /// `resp, err := <request>`.
 struct Def<'a> {
@@ -133,10 +132,8 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     let Expr::Call(call) = rhs.unparen() else {
         return None;
     };
-    let is_request = cx
-        .qualified_name(f.file, &call.fun, "net/http")
-        .is_some_and(|n| FUNCS.contains(&n))
-        || (client_method(call, src) && used_as_response(f.body, name, src));
+    let is_request = returns_response(cx, f.file, rhs);
+    let _ = call;
     // A response assigned to a variable of an enclosing function is that
     // function's to close.
     if !crate::syntax::declares(f, name, src) {
@@ -146,39 +143,18 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     (is_request && name != "_").then_some(Def { site, resp, err })
 }
 
-/// `client.Do(...)`, `c.httpClient.Get(...)`, `srv.Client().Post(...)`.
-fn client_method(call: &CallExpr, src: &str) -> bool {
-    let Expr::Selector(sel) = call.fun.unparen() else {
+/// Whether `call` returns an `*http.Response` first, by its type.
+fn returns_response(cx: &PackageContext, file: usize, call: &Expr) -> bool {
+    let Some(view) = cx.types(file) else {
         return false;
     };
-    let method = sel.sel.name(src);
-    if method != "Do" && !FUNCS.contains(&method) {
+    let Some(t) = view.type_of(call) else {
         return false;
-    }
-    let receiver = match sel.x.unparen() {
-        Expr::Ident(id) => id.name(src),
-        Expr::Selector(s) => s.sel.name(src),
-        Expr::Call(c) => match c.fun.unparen() {
-            Expr::Selector(s) => s.sel.name(src),
-            Expr::Ident(id) => id.name(src),
-            _ => return false,
-        },
-        _ => return false,
     };
-    receiver.to_ascii_lowercase().contains("client")
-}
-
-/// Whether `name.Body`, `name.StatusCode`... appear in the function.
-fn used_as_response(body: &BlockStmt, name: &str, src: &str) -> bool {
-    let mut found = false;
-    inspect(Node::Block(body), &mut |n| {
-        if let Node::Expr(Expr::Selector(sel)) = n {
-            found |= ident_name(&sel.x, src) == Some(name)
-                && RESPONSE_FIELDS.contains(&sel.sel.name(src));
-        }
-        !found
-    });
-    found
+    let m = view.model();
+    m.results(t)
+        .first()
+        .is_some_and(|&r| m.is_pointer_to(r, "net/http", "Response"))
 }
 
 fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
@@ -321,8 +297,25 @@ impl BodyClosed<'_, '_> {
         let library = matches!(c.fun.unparen(), Expr::Selector(s)
             if ident_name(&s.x, self.src()).is_some_and(|p| self.is_import(p)));
         if library {
-            benign.extend(c.args.iter().filter_map(|a| self.body_of(a)));
+            for (i, a) in c.args.iter().enumerate() {
+                if let Some(id) = self.body_of(a) {
+                    benign.push(id);
+                    uses.closes |= self.callee_closes(c, i);
+                }
+            }
         }
+    }
+
+    /// Whether the function `c` calls closes its `i`th parameter
+    /// (`p.Close()` in its body, read from source through the model).
+    fn callee_closes(&self, c: &CallExpr, i: usize) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let Some(callee) = view.object_of_expr(&c.fun) else {
+            return false;
+        };
+        view.model().param_is_closed(callee, i).unwrap_or(false)
     }
 
     /// If `x` is `resp.Body`, the offset of `resp`.

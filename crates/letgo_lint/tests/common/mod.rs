@@ -25,6 +25,7 @@ pub fn fixture_modules() -> Vec<PathBuf> {
 
 /// Loads `dir` and runs the rules matching `codes`.
 pub fn run(dir: &Path, codes: &[&str]) -> (Program, Vec<Finding>) {
+    use_test_goroot();
     let program = load(&[dir], &LoadOptions::default()).expect("fixture loads");
     for f in program.files() {
         assert!(f.errors.is_empty(), "{}: {:?}", f.path.display(), f.errors);
@@ -35,6 +36,14 @@ pub fn run(dir: &Path, codes: &[&str]) -> (Program, Vec<Finding>) {
     };
     let findings = check(&program, &|_| selection.clone());
     (program, findings)
+}
+
+/// The semantic model reads the standard library from the toolchain the
+/// tests use.
+pub fn use_test_goroot() {
+    if let Some(go) = letgo_testkit::go_binary() {
+        letgo_types::modules::use_goroot(letgo_testkit::goroot(&go));
+    }
 }
 
 /// `(file name, line, code)` of every finding.

@@ -1,0 +1,323 @@
+//! The arenas of the semantic model: packages, files, scopes, objects and
+//! types, and what the checker records per file (identifier uses and
+//! expression types).
+
+use crate::constant::Value;
+use crate::types::{BasicKind, Type, TypeId};
+use rustc_hash::FxHashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PkgId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Append,
+    Cap,
+    Clear,
+    Close,
+    Complex,
+    Copy,
+    Delete,
+    Imag,
+    Len,
+    Make,
+    Max,
+    Min,
+    New,
+    Panic,
+    Print,
+    Println,
+    Real,
+    Recover,
+    // package unsafe
+    Add,
+    Alignof,
+    Offsetof,
+    Sizeof,
+    Slice,
+    SliceData,
+    String,
+    StringData,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjKind {
+    Var,
+    Field,
+    Const,
+    TypeName,
+    Func,
+    Method,
+    PkgName,
+    Builtin(Builtin),
+    Nil,
+    Label,
+}
+
+impl ObjKind {
+    /// The word the differential dump uses for this kind.
+    pub fn word(self) -> &'static str {
+        match self {
+            ObjKind::Var => "var",
+            ObjKind::Field => "field",
+            ObjKind::Const => "const",
+            ObjKind::TypeName => "type",
+            ObjKind::Func => "func",
+            ObjKind::Method => "method",
+            ObjKind::PkgName => "pkgname",
+            ObjKind::Builtin(_) => "builtin",
+            ObjKind::Nil => "nil",
+            ObjKind::Label => "label",
+        }
+    }
+}
+
+/// Where a package-level object is declared, so that its type is computed
+/// when first needed (Go allows any order of package-level declarations).
+#[derive(Clone, Copy, Debug)]
+pub enum DeclRef {
+    None,
+    /// `decl`/`spec` index the file's declarations; `name` the spec's names.
+    Value {
+        file: FileId,
+        decl: u32,
+        spec: u32,
+        name: u32,
+    },
+    Type {
+        file: FileId,
+        decl: u32,
+        spec: u32,
+    },
+    Func {
+        file: FileId,
+        decl: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Unresolved,
+    Resolving,
+    Done,
+}
+
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub kind: ObjKind,
+    pub name: Arc<str>,
+    pub pkg: Option<PkgId>,
+    pub pos: Option<(FileId, u32)>,
+    pub typ: TypeId,
+    pub decl: DeclRef,
+    pub state: State,
+    pub val: Value,
+    /// For a package name, the package it imports.
+    pub imported: Option<PkgId>,
+    /// For a type name, whether it declares an alias.
+    pub alias: bool,
+}
+
+pub struct Scope {
+    pub parent: Option<ScopeId>,
+    pub names: FxHashMap<Arc<str>, ObjId>,
+}
+
+pub struct Package {
+    pub path: String,
+    pub name: String,
+    pub dir: PathBuf,
+    pub scope: ScopeId,
+    pub files: Vec<FileId>,
+    /// Whether function bodies are checked (packages of the checked set).
+    pub bodies: bool,
+    pub loaded: bool,
+}
+
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path the dump prints (relative to the root it was loaded from).
+    pub display: String,
+    pub src: String,
+    pub ast: letgo_go::ast::File,
+}
+
+/// The mode of an expression, as go/types' operand modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Invalid,
+    NoValue,
+    Builtin(Builtin),
+    TypeExpr,
+    Constant,
+    Variable,
+    MapIndex,
+    Value,
+    CommaOk,
+    CommaErr,
+    Nil,
+}
+
+impl Mode {
+    pub fn word(self) -> &'static str {
+        match self {
+            Mode::TypeExpr => "type",
+            Mode::Constant => "const",
+            Mode::Variable => "var",
+            Mode::MapIndex => "mapindex",
+            Mode::CommaOk => "commaok",
+            Mode::CommaErr => "commaerr",
+            Mode::Nil => "nil",
+            _ => "value",
+        }
+    }
+}
+
+/// What the checker recorded for one file.
+#[derive(Default)]
+pub struct Records {
+    pub uses: Vec<(u32, ObjId)>,
+    /// (start, end, node) -> (mode, type)
+    pub types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>,
+}
+
+pub struct Model {
+    pub objects: Vec<Object>,
+    pub types: Vec<Type>,
+    pub scopes: Vec<Scope>,
+    pub packages: Vec<Package>,
+    pub files: Vec<Arc<SourceFile>>,
+    pub records: Vec<Records>,
+    pub file_scopes: Vec<ScopeId>,
+    pub file_pkgs: Vec<PkgId>,
+    pub universe: ScopeId,
+    pub unsafe_pkg: PkgId,
+    /// Basic types by kind, and the `byte`/`rune` aliases.
+    pub basic: FxHashMap<BasicKindKey, TypeId>,
+    pub byte: TypeId,
+    pub rune: TypeId,
+    pub any: TypeId,
+    pub error: TypeId,
+    pub comparable: TypeId,
+    pub invalid: TypeId,
+    pub empty_iface: TypeId,
+    /// Structural types already built, so that equal ones share an id.
+    pub(crate) intern: FxHashMap<InternKey, TypeId>,
+}
+
+pub type BasicKindKey = u8;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) enum InternKey {
+    Pointer(TypeId),
+    Slice(TypeId),
+    Array(Option<i64>, TypeId),
+    Map(TypeId, TypeId),
+    Chan(u8, TypeId),
+}
+
+impl Model {
+    pub fn obj(&self, id: ObjId) -> &Object {
+        &self.objects[id.0 as usize]
+    }
+    pub fn obj_mut(&mut self, id: ObjId) -> &mut Object {
+        &mut self.objects[id.0 as usize]
+    }
+    pub fn ty(&self, id: TypeId) -> &Type {
+        &self.types[id.0 as usize]
+    }
+    pub fn new_type(&mut self, t: Type) -> TypeId {
+        self.types.push(t);
+        TypeId(self.types.len() as u32 - 1)
+    }
+    pub fn new_obj(&mut self, obj: Object) -> ObjId {
+        self.objects.push(obj);
+        ObjId(self.objects.len() as u32 - 1)
+    }
+    pub fn new_scope(&mut self, parent: Option<ScopeId>) -> ScopeId {
+        self.scopes.push(Scope {
+            parent,
+            names: FxHashMap::default(),
+        });
+        ScopeId(self.scopes.len() as u32 - 1)
+    }
+    pub fn basic(&self, kind: BasicKind) -> TypeId {
+        self.basic[&(kind as u8)]
+    }
+    /// A plain object with no declaration to resolve.
+    pub fn simple_obj(
+        &mut self,
+        kind: ObjKind,
+        name: &str,
+        pkg: Option<PkgId>,
+        pos: Option<(FileId, u32)>,
+        typ: TypeId,
+    ) -> ObjId {
+        self.new_obj(Object {
+            kind,
+            name: name.into(),
+            pkg,
+            pos,
+            typ,
+            decl: DeclRef::None,
+            state: State::Done,
+            val: Value::Unknown,
+            imported: None,
+            alias: false,
+        })
+    }
+    pub fn lookup_parent(&self, mut scope: ScopeId, name: &str) -> Option<ObjId> {
+        loop {
+            let s = &self.scopes[scope.0 as usize];
+            if let Some(&o) = s.names.get(name) {
+                return Some(o);
+            }
+            scope = s.parent?;
+        }
+    }
+    pub fn insert(&mut self, scope: ScopeId, name: &str, obj: ObjId) {
+        if name == "_" {
+            return;
+        }
+        self.scopes[scope.0 as usize].names.insert(name.into(), obj);
+    }
+    fn intern(&mut self, key: InternKey, t: Type) -> TypeId {
+        if let Some(&id) = self.intern.get(&key) {
+            return id;
+        }
+        let id = self.new_type(t);
+        self.intern.insert(key, id);
+        id
+    }
+    pub fn pointer(&mut self, elem: TypeId) -> TypeId {
+        self.intern(InternKey::Pointer(elem), Type::Pointer(elem))
+    }
+    pub fn slice(&mut self, elem: TypeId) -> TypeId {
+        self.intern(InternKey::Slice(elem), Type::Slice(elem))
+    }
+    pub fn array(&mut self, len: Option<i64>, elem: TypeId) -> TypeId {
+        self.intern(InternKey::Array(len, elem), Type::Array(len, elem))
+    }
+    pub fn map(&mut self, k: TypeId, v: TypeId) -> TypeId {
+        self.intern(InternKey::Map(k, v), Type::Map(k, v))
+    }
+    pub fn chan(&mut self, dir: letgo_go::ast::ChanDir, elem: TypeId) -> TypeId {
+        self.intern(InternKey::Chan(dir as u8, elem), Type::Chan(dir, elem))
+    }
+    /// A tuple of unnamed values.
+    pub fn tuple_of(&mut self, types: &[TypeId]) -> TypeId {
+        let vars = types
+            .iter()
+            .map(|&t| self.simple_obj(ObjKind::Var, "", None, None, t))
+            .collect();
+        self.new_type(Type::Tuple(vars))
+    }
+}

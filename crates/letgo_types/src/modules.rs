@@ -1,0 +1,187 @@
+//! Where imports come from outside GOROOT: the modules being checked (their
+//! own packages and `vendor/` folders) and the module cache at the versions
+//! `go.mod` requires. No Go toolchain is run.
+
+use std::path::{Path, PathBuf};
+
+/// A module whose packages can be imported: its path, its root folder, and
+/// the requirements of its `go.mod`.
+#[derive(Clone, Debug)]
+pub struct ModuleRoot {
+    pub path: String,
+    pub dir: PathBuf,
+    pub requires: Vec<(String, String)>,
+}
+
+impl ModuleRoot {
+    /// Reads `dir/go.mod`; `None` when there is none or it names no module.
+    pub fn read(dir: &Path) -> Option<ModuleRoot> {
+        let text = std::fs::read_to_string(dir.join("go.mod")).ok()?;
+        let mut path = None;
+        let mut requires = Vec::new();
+        let mut in_block = false;
+        for line in text.lines() {
+            let line = line.split("//").next().unwrap_or("").trim();
+            if in_block {
+                if line == ")" {
+                    in_block = false;
+                } else if let Some(r) = requirement(line) {
+                    requires.push(r);
+                }
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("module") {
+                path = Some(rest.trim().trim_matches('"').to_string());
+            } else if let Some(rest) = line.strip_prefix("require") {
+                let rest = rest.trim();
+                if rest == "(" {
+                    in_block = true;
+                } else if let Some(r) = requirement(rest) {
+                    requires.push(r);
+                }
+            }
+        }
+        Some(ModuleRoot {
+            path: path.filter(|p| !p.is_empty())?,
+            dir: dir.to_path_buf(),
+            requires,
+        })
+    }
+
+    /// The folder of `import` inside this module, its vendor folder, or the
+    /// module cache; with the import path it is known by.
+    pub fn resolve(&self, import: &str, modcache: Option<&Path>) -> Option<PathBuf> {
+        if let Some(rest) = strip_module(import, &self.path) {
+            return Some(self.dir.join(rest));
+        }
+        let vendored = self.dir.join("vendor").join(import);
+        if vendored.is_dir() {
+            return Some(vendored);
+        }
+        let cache = modcache?;
+        let (module, version) = self
+            .requires
+            .iter()
+            .filter(|(m, _)| strip_module(import, m).is_some())
+            .max_by_key(|(m, _)| m.len())?;
+        let rest = strip_module(import, module)?;
+        let dir = cache
+            .join(format!("{}@{}", escape(module), version))
+            .join(rest);
+        dir.is_dir().then_some(dir)
+    }
+}
+
+fn requirement(line: &str) -> Option<(String, String)> {
+    let mut parts = line.split_whitespace();
+    let m = parts.next()?.trim_matches('"').to_string();
+    let v = parts.next()?.to_string();
+    Some((m, v))
+}
+
+/// The rest of `import` below module path `module` ("" for the module's
+/// root package).
+fn strip_module<'a>(import: &'a str, module: &str) -> Option<&'a str> {
+    if import == module {
+        return Some("");
+    }
+    import.strip_prefix(module)?.strip_prefix('/')
+}
+
+/// The module cache's case encoding: `Azure` is stored as `!azure`.
+fn escape(path: &str) -> String {
+    let mut out = String::new();
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+static GOROOT_OVERRIDE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Makes [`find_goroot`] answer `goroot` for the rest of the process (for
+/// tests, which know their toolchain; the first call wins).
+pub fn use_goroot(goroot: PathBuf) {
+    let _ = GOROOT_OVERRIDE.set(goroot);
+}
+
+/// GOROOT: `$GOROOT`, else `go env GOROOT` when `go` runs, else the usual
+/// install folders.
+pub fn find_goroot() -> Option<PathBuf> {
+    if let Some(g) = GOROOT_OVERRIDE.get() {
+        return Some(g.clone());
+    }
+    if let Some(g) = std::env::var_os("GOROOT").map(PathBuf::from) {
+        if g.join("src").is_dir() {
+            return Some(g);
+        }
+    }
+    if let Ok(out) = std::process::Command::new("go")
+        .args(["env", "GOROOT"])
+        .output()
+    {
+        let g = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && g.join("src").is_dir() {
+            return Some(g);
+        }
+    }
+    ["/usr/local/go", "/usr/lib/go", "/opt/go"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|g| g.join("src").is_dir())
+}
+
+/// The module cache: `$GOMODCACHE`, else `$GOPATH/pkg/mod`, else
+/// `~/go/pkg/mod`.
+pub fn find_modcache() -> Option<PathBuf> {
+    if let Some(m) = std::env::var_os("GOMODCACHE") {
+        return Some(PathBuf::from(m));
+    }
+    let gopath = std::env::var_os("GOPATH")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join("go")))?;
+    let first = std::env::split_paths(&gopath).next()?;
+    Some(first.join("pkg").join("mod"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_module_and_requirements() {
+        let dir = std::env::temp_dir().join(format!("letgo-types-mod-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("go.mod"),
+            "module example.com/m\n\ngo 1.22\n\nrequire (\n\tgithub.com/Foo/bar v1.2.3 // indirect\n)\nrequire golang.org/x/sync v0.7.0\n",
+        )
+        .unwrap();
+        let m = ModuleRoot::read(&dir).unwrap();
+        assert_eq!(m.path, "example.com/m");
+        assert_eq!(
+            m.requires,
+            vec![
+                ("github.com/Foo/bar".to_string(), "v1.2.3".to_string()),
+                ("golang.org/x/sync".to_string(), "v0.7.0".to_string())
+            ]
+        );
+        assert_eq!(
+            m.resolve("example.com/m/internal/x", None),
+            Some(dir.join("internal/x"))
+        );
+        let cache = dir.join("cache");
+        std::fs::create_dir_all(cache.join("github.com/!foo/bar@v1.2.3/baz")).unwrap();
+        assert_eq!(
+            m.resolve("github.com/Foo/bar/baz", Some(&cache)),
+            Some(cache.join("github.com/!foo/bar@v1.2.3/baz"))
+        );
+        assert_eq!(m.resolve("github.com/other/x", Some(&cache)), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,342 @@
+//! The model as rules read it: built once over the packages being checked
+//! (their imports read from source), then queried by file path and byte
+//! offset, read-only and from any thread.
+
+use crate::check::Checker;
+use crate::model::{FileId, Mode, Model, ObjId, ObjKind};
+use crate::modules::{find_goroot, find_modcache, ModuleRoot};
+use crate::nodes::node_code;
+use crate::types::{Type, TypeId};
+use letgo_go::ast::{Expr, Ident};
+use rustc_hash::FxHashMap;
+use std::path::{Path, PathBuf};
+
+pub struct Semantic {
+    pub model: Model,
+    files: FxHashMap<PathBuf, FileId>,
+    /// Objects by where they are declared.
+    defs: FxHashMap<(FileId, u32), ObjId>,
+}
+
+impl Semantic {
+    /// Checks the packages in `dirs` (and what they import) with the
+    /// modules in `module_dirs` as import roots. Without a GOROOT the
+    /// standard library is unknown: its names stay unresolved, which rules
+    /// read as "out of view".
+    pub fn build(dirs: &[PathBuf], module_dirs: &[PathBuf]) -> Semantic {
+        // Without a GOROOT the standard library is simply not found.
+        let goroot = find_goroot().unwrap_or_else(|| PathBuf::from("/nonexistent/goroot"));
+        let mut c = Checker::new(goroot);
+        c.modules = module_dirs
+            .iter()
+            .filter_map(|d| ModuleRoot::read(d))
+            .collect();
+        c.modcache = find_modcache();
+        c.test_dirs = dirs.iter().cloned().collect();
+        let mut pkgs = Vec::new();
+        for d in dirs {
+            if let Some(p) = c.load_dir(d) {
+                if !pkgs.contains(&p) {
+                    pkgs.push(p);
+                }
+            }
+        }
+        pkgs.extend(c.load_xtests());
+        for &p in &pkgs {
+            c.m.packages[p.0 as usize].bodies = true;
+            c.check_package(p);
+        }
+        Semantic::from_checker(c)
+    }
+
+    pub fn from_checker(c: Checker) -> Semantic {
+        let model = c.m;
+        let files = model
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), FileId(i as u32)))
+            .collect();
+        let mut defs = FxHashMap::default();
+        for (i, o) in model.objects.iter().enumerate() {
+            if let Some(pos) = o.pos {
+                defs.entry(pos).or_insert(ObjId(i as u32));
+            }
+        }
+        let mut model = model;
+        for r in &mut model.records {
+            r.uses.sort_unstable();
+        }
+        Semantic { model, files, defs }
+    }
+
+    /// The view of one file, if the model checked it.
+    pub fn file(&self, path: &Path) -> Option<FileView<'_>> {
+        let id = *self.files.get(path)?;
+        Some(FileView { s: self, file: id })
+    }
+}
+
+/// Queries about one file, by byte offsets into its source.
+#[derive(Clone, Copy)]
+pub struct FileView<'a> {
+    s: &'a Semantic,
+    file: FileId,
+}
+
+impl<'a> FileView<'a> {
+    pub fn model(&self) -> &'a Model {
+        &self.s.model
+    }
+
+    /// The type of an expression, `None` when unknown.
+    pub fn type_of(&self, e: &Expr) -> Option<TypeId> {
+        let rec = &self.s.model.records[self.file.0 as usize];
+        let &(mode, t) = rec.types.get(&(e.pos(), e.end(), node_code(e)))?;
+        (mode != Mode::Invalid && t != self.s.model.invalid).then_some(t)
+    }
+
+    /// The object an identifier denotes, used or declared there.
+    pub fn object_of(&self, id: &Ident) -> Option<ObjId> {
+        let uses = &self.s.model.records[self.file.0 as usize].uses;
+        if let Ok(i) = uses.binary_search_by_key(&id.pos, |u| u.0) {
+            return Some(uses[i].1);
+        }
+        self.s.defs.get(&(self.file, id.pos)).copied()
+    }
+
+    /// The object an expression names: an identifier's, or a selector's
+    /// field or method (`a.b.c` gives `c`'s).
+    pub fn object_of_expr(&self, e: &Expr) -> Option<ObjId> {
+        match e.unparen() {
+            Expr::Ident(id) => self.object_of(id),
+            Expr::Selector(s) => self.object_of(&s.sel),
+            _ => None,
+        }
+    }
+}
+
+impl Model {
+    /// A stable identity for an object across instantiations of generic
+    /// types (their fields and methods are copies at the same place).
+    pub fn identity(&self, o: ObjId) -> (u32, u32, u32) {
+        let obj = self.obj(o);
+        match obj.pos {
+            Some((f, off)) => (f.0, off, 0),
+            None => (u32::MAX, o.0, 0),
+        }
+    }
+
+    /// `t` without pointers and aliases: `*T`, `**T`, `A` (= `T`) give `T`.
+    pub fn deref(&self, t: TypeId) -> TypeId {
+        let mut t = t;
+        for _ in 0..8 {
+            match self.ty(t) {
+                Type::Pointer(e) => t = *e,
+                Type::Alias { rhs, .. } => t = *rhs,
+                _ => return t,
+            }
+        }
+        t
+    }
+
+    /// The package path and name of a named type (`net/http`, `Response`).
+    pub fn named(&self, t: TypeId) -> Option<(&str, &str)> {
+        let t = self.unalias_ro(t);
+        let Type::Named(n) = self.ty(t) else {
+            return None;
+        };
+        let o = self.obj(n.obj);
+        let pkg = o
+            .pkg
+            .map_or("", |p| self.packages[p.0 as usize].path.as_str());
+        Some((pkg, &o.name))
+    }
+
+    /// Whether `t` is the named type `pkg.name`.
+    pub fn is_named(&self, t: TypeId, pkg: &str, name: &str) -> bool {
+        self.named(t) == Some((pkg, name))
+    }
+
+    /// Whether `t` is `*pkg.name`.
+    pub fn is_pointer_to(&self, t: TypeId, pkg: &str, name: &str) -> bool {
+        match self.ty(self.unalias_ro(t)) {
+            Type::Pointer(e) => self.is_named(*e, pkg, name),
+            _ => false,
+        }
+    }
+
+    fn unalias_ro(&self, t: TypeId) -> TypeId {
+        let mut t = t;
+        for _ in 0..50 {
+            match self.ty(t) {
+                Type::Alias { rhs, .. } => t = *rhs,
+                _ => return t,
+            }
+        }
+        t
+    }
+
+    pub fn under_ro(&self, t: TypeId) -> TypeId {
+        let mut t = t;
+        for _ in 0..50 {
+            match self.ty(t) {
+                Type::Alias { rhs, .. } => t = *rhs,
+                Type::Named(n) => match n.underlying {
+                    Some(u) => return u,
+                    None => match n.origin {
+                        Some(o) => t = o,
+                        None => return self.invalid,
+                    },
+                },
+                _ => return t,
+            }
+        }
+        t
+    }
+
+    /// The types of the values of `t`: a tuple's elements, else `t`.
+    pub fn results(&self, t: TypeId) -> Vec<TypeId> {
+        match self.ty(t) {
+            Type::Tuple(vars) => vars.iter().map(|&v| self.obj(v).typ).collect(),
+            _ => vec![t],
+        }
+    }
+
+    /// The method `name` of `t` or `*t` (declared, promoted through
+    /// embedded fields, or of an interface), found without resolving
+    /// anything new.
+    pub fn method(&self, t: TypeId, name: &str) -> Option<ObjId> {
+        self.member(t, name)
+            .filter(|&o| self.obj(o).kind == ObjKind::Method)
+    }
+
+    /// The field or method `name` of `t`, breadth-first through embedding.
+    pub fn member(&self, t: TypeId, name: &str) -> Option<ObjId> {
+        let mut level = vec![self.deref(t)];
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            let mut next = Vec::new();
+            for t in level {
+                let t = self.unalias_ro(t);
+                if let Type::Named(n) = self.ty(t) {
+                    let origin = n.origin.unwrap_or(t);
+                    if seen.contains(&origin) {
+                        continue;
+                    }
+                    seen.push(origin);
+                    let methods = match self.ty(origin) {
+                        Type::Named(o) => &o.methods,
+                        _ => &n.methods,
+                    };
+                    if let Some(&m) = methods.iter().find(|&&m| &*self.obj(m).name == name) {
+                        return Some(m);
+                    }
+                }
+                match self.ty(self.under_ro(t)) {
+                    Type::Struct(fields) => {
+                        if let Some(f) = fields.iter().find(|f| &*self.obj(f.obj).name == name) {
+                            return Some(f.obj);
+                        }
+                        next.extend(
+                            fields
+                                .iter()
+                                .filter(|f| f.embedded)
+                                .map(|f| self.deref(self.obj(f.obj).typ)),
+                        );
+                    }
+                    Type::Interface(_) => {
+                        if let Some(m) = self.interface_method(self.under_ro(t), name, 0) {
+                            return Some(m);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if next.is_empty() {
+                return None;
+            }
+            level = next;
+        }
+        None
+    }
+
+    fn interface_method(&self, t: TypeId, name: &str, depth: u32) -> Option<ObjId> {
+        if depth > 10 {
+            return None;
+        }
+        let Type::Interface(it) = self.ty(self.under_ro(t)) else {
+            return None;
+        };
+        if let Some(&m) = it.methods.iter().find(|&&m| &*self.obj(m).name == name) {
+            return Some(m);
+        }
+        it.embeddeds
+            .iter()
+            .find_map(|&e| self.interface_method(e, name, depth + 1))
+    }
+
+    /// The package path of an object (`""` for the universe).
+    pub fn pkg_path(&self, o: ObjId) -> &str {
+        self.obj(o)
+            .pkg
+            .map_or("", |p| self.packages[p.0 as usize].path.as_str())
+    }
+
+    /// The named type a method is declared on (its receiver's base type).
+    pub fn receiver_named(&self, method: ObjId) -> Option<TypeId> {
+        let Type::Signature(s) = self.ty(self.obj(method).typ) else {
+            return None;
+        };
+        let r = self.obj(s.recv?).typ;
+        let base = self.deref(r);
+        let base = match self.ty(base) {
+            Type::Named(n) => n.origin.unwrap_or(base),
+            _ => base,
+        };
+        Some(base)
+    }
+
+    /// Where an object is declared: the file's path and the byte offset.
+    pub fn decl_path(&self, o: ObjId) -> Option<(&Path, u32)> {
+        let (f, off) = self.obj(o).pos?;
+        Some((&self.files[f.0 as usize].path, off))
+    }
+}
+
+impl Model {
+    /// Whether function `f` closes its `i`th parameter: its body (read
+    /// from source, in any package) calls `p.Close()`, directly or
+    /// deferred. `None` when the body is not at hand.
+    pub fn param_is_closed(&self, f: ObjId, i: usize) -> Option<bool> {
+        let obj = self.obj(f);
+        let crate::model::DeclRef::Func { file, decl } = obj.decl else {
+            return None;
+        };
+        let sf = &self.files[file.0 as usize];
+        let letgo_go::ast::Decl::Func(fd) = sf.ast.decls.get(decl as usize)? else {
+            return None;
+        };
+        let body = fd.body.as_ref()?;
+        let Type::Signature(sig) = self.ty(obj.typ) else {
+            return None;
+        };
+        let param = self.obj(*sig.params.get(i)?);
+        if param.name.is_empty() || &*param.name == "_" {
+            return Some(false);
+        }
+        // The parameter is named by its spelling inside its own function:
+        // bodies of packages outside the checked set are not resolved.
+        let mut closes = false;
+        letgo_go::visit::inspect(letgo_go::visit::Node::Block(body), &mut |n| {
+            if let letgo_go::visit::Node::Call(c) = n {
+                if let Expr::Selector(s) = c.fun.unparen() {
+                    closes |= s.sel.name(&sf.src) == "Close"
+                        && matches!(s.x.unparen(), Expr::Ident(id) if id.name(&sf.src) == &*param.name);
+                }
+            }
+            !closes
+        });
+        Some(closes)
+    }
+}

@@ -1,0 +1,3 @@
+module letgo/tools/gotypesdump
+
+go 1.27
