@@ -460,7 +460,7 @@ mod tests {
         );
         std::fs::write(dir.path().join("p.go"), src).unwrap();
         let program = load(&[dir.path()], &LoadOptions::default()).unwrap();
-        let cx = PackageContext::new(&program, &program.packages[0], false);
+        let cx = PackageContext::new(&program, &program.packages[0], false, None);
         let f = cx
             .functions()
             .iter()
