@@ -28,9 +28,19 @@ pub fn dump_module(goroot: &Path, root: &Path, dirs: &[&str]) -> String {
     c.modules = crate::modules::ModuleRoot::read(root).into_iter().collect();
     c.modcache = crate::modules::find_modcache();
     let dirs: Vec<PathBuf> = if dirs.is_empty() {
+        // As `go list ./...`: no vendor folder at any depth, nothing at or
+        // below a nested module.
         package_dirs(root)
             .into_iter()
-            .filter(|d| !d.strip_prefix(root).is_ok_and(|r| r.starts_with("vendor")))
+            .filter(|d| {
+                let rel = d.strip_prefix(root).unwrap_or(d);
+                let vendored = rel.components().any(|c| c.as_os_str() == "vendor");
+                let nested = rel
+                    .ancestors()
+                    .filter(|a| !a.as_os_str().is_empty())
+                    .any(|a| root.join(a).join("go.mod").is_file());
+                !vendored && !nested
+            })
             .collect()
     } else {
         dirs.iter().map(|d| root.join(d)).collect()
