@@ -26,6 +26,25 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Trees as deep as Go allows (100,000 levels) are walked and freed
+    // recursively, here as on the parse threads: run on a stack sized for
+    // them. The memory is only reserved; a thread that cannot be started
+    // is an error, not a crash.
+    let worker = std::thread::Builder::new()
+        .name("letgo".into())
+        .stack_size(letgo_go::PARSE_STACK_SIZE)
+        .spawn(move || run(&cli));
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            eprintln!("letgo: cannot start the main thread: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &cli::Cli) -> ExitCode {
     let result = match &cli.command {
         cli::Command::Check(args) => commands::check::run(args),
         cli::Command::Rule(args) => commands::rule::run(args),

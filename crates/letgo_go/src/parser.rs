@@ -9,10 +9,13 @@ use crate::scanner::{Scanned, Scanner};
 use crate::token::{Token, LOWEST_PREC};
 use crate::SyntaxError;
 
-/// The deepest nesting accepted. `go/parser` allows 100000; ours is lower
-/// because every recursive walk over the tree (the rules', `Drop`'s) must
-/// also fit on a 2 MiB thread stack.
-const MAX_NEST: u32 = 1000;
+/// The deepest nesting accepted, as in `go/parser`, counted where it
+/// counts: each statement, unary operator, type, composite literal and
+/// each operator of a binary chain or suffix of a primary expression (the
+/// chains are parsed in a loop, but each link deepens the tree that the
+/// walks and `Drop` recurse over). Threads holding trees run on
+/// [`crate::PARSE_STACK_SIZE`], sized for this.
+const MAX_NEST: u32 = 100_000;
 /// A file with more errors than this is abandoned: what follows is noise.
 const MAX_ERRORS: usize = 100;
 
