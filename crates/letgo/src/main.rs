@@ -3,10 +3,25 @@
 //! Exit codes follow `go vet` and golangci-lint: 0 nothing found, 1
 //! findings, 2 usage or input error (including syntax errors).
 
+// Non-panicking stand-ins for the std printing macros (see `console`),
+// defined before the modules so that they shadow std's in all of them.
+macro_rules! println {
+    () => { $crate::console::out(format_args!(""), true) };
+    ($($t:tt)*) => { $crate::console::out(format_args!($($t)*), true) };
+}
+macro_rules! print {
+    ($($t:tt)*) => { $crate::console::out(format_args!($($t)*), false) };
+}
+macro_rules! eprintln {
+    () => { $crate::console::err(format_args!(""), true) };
+    ($($t:tt)*) => { $crate::console::err(format_args!($($t)*), true) };
+}
+
 mod atomic_write;
 mod cli;
 mod commands;
 mod config;
+mod console;
 mod paths;
 mod report;
 mod runtime_findings;
@@ -35,6 +50,8 @@ fn main() -> ExitCode {
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .spawn(move || run(&cli));
     match worker.map(|w| w.join()) {
+        // A report that could not be written is no report: exit 2.
+        Ok(Ok(_)) if console::failed() => ExitCode::from(2),
         Ok(Ok(code)) => code,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(e) => {

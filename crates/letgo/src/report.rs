@@ -110,12 +110,22 @@ pub struct RenderOptions {
     pub unsafe_fixes: bool,
     /// How many fixes `--fix` applied; the findings are what remains.
     pub fixed: Option<usize>,
+    /// How many input errors (unreadable files, syntax errors, bad
+    /// `go.mod`) were reported on stderr: the text summary counts them, so
+    /// that it never says "All clear" beside them.
+    pub input_errors: usize,
 }
 
 /// `Fixed 3 findings (1 remaining).`
 pub fn fixed_summary(fixed: usize, remaining: usize) -> String {
     let plural = if fixed == 1 { "finding" } else { "findings" };
     format!("Fixed {fixed} {plural} ({remaining} remaining).")
+}
+
+/// `1 input error` / `3 input errors`.
+pub fn input_errors_phrase(n: usize) -> String {
+    let plural = if n == 1 { "error" } else { "errors" };
+    format!("{n} input {plural}")
 }
 
 /// Writes `findings` in `format`, without code frames.

@@ -16,8 +16,10 @@ use crate::SyntaxError;
 /// walks and `Drop` recurse over). Threads holding trees run on
 /// [`crate::PARSE_STACK_SIZE`], sized for this.
 const MAX_NEST: u32 = 100_000;
-/// A file with more errors than this is abandoned: what follows is noise.
-const MAX_ERRORS: usize = 100;
+/// A file with more errors than this is abandoned: what follows is noise
+/// (a binary named `x.go` would give thousands). `go/parser` stops after
+/// 10 too, and keeps one error per line, as [`parse_file`] does.
+const MAX_ERRORS: usize = 10;
 
 /// The result of parsing one file: a tree (always, even for broken input)
 /// and its syntax errors in source order.
@@ -39,7 +41,18 @@ pub fn parse_file(src: &str) -> Parsed {
         e.offset = e.offset.min(src.len() as u32);
     }
     errors.sort_by_key(|e| e.offset);
+    first_per_line(src, &mut errors);
     Parsed { file, errors }
+}
+
+/// Keeps the first error of each line, and the first [`MAX_ERRORS`] of
+/// those; `errors` is sorted by offset.
+pub fn first_per_line(src: &str, errors: &mut Vec<SyntaxError>) {
+    if errors.len() > 1 {
+        let lines = crate::LineIndex::new(src);
+        errors.dedup_by_key(|e| lines.line_col(e.offset).0);
+        errors.truncate(MAX_ERRORS);
+    }
 }
 
 /// Unwinds the parse when it must stop (too deep, too many errors).

@@ -61,7 +61,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     if args.diff {
         return print_diffs(&program, &run, input_errors);
     }
-    input_errors |= write_fixed_files(&program, &run);
+    input_errors += usize::from(write_fixed_files(&program, &run));
     report(
         &program,
         &run.remaining,
@@ -72,7 +72,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn load_error(e: LoadError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", paths::display(&e.path), e.message)
+    anyhow::anyhow!("{}{}", e.place(paths::display), e.message)
 }
 
 /// Renders `findings` and picks the exit code: 2 on any input error, 1
@@ -83,7 +83,7 @@ fn report(
     findings: &[LintFinding],
     args: &CheckArgs,
     fixed: Option<usize>,
-    input_errors: bool,
+    input_errors: usize,
 ) -> anyhow::Result<ExitCode> {
     let report: Vec<Finding> = findings.iter().map(|f| to_report(program, f)).collect();
     let opts = RenderOptions {
@@ -91,6 +91,7 @@ fn report(
         color: args.format == Format::Text && report::stdout_wants_color(),
         unsafe_fixes: args.unsafe_fixes,
         fixed,
+        input_errors,
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     report::render_with(&mut out, &report, args.format, &opts)?;
@@ -99,7 +100,7 @@ fn report(
         // Machine-readable stdout stays one document; people read stderr.
         eprintln!("{}", report::fixed_summary(n, report.len()));
     }
-    Ok(exit_code(input_errors, !report.is_empty()))
+    Ok(exit_code(input_errors > 0, !report.is_empty()))
 }
 
 fn exit_code(input_errors: bool, found: bool) -> ExitCode {
@@ -126,7 +127,7 @@ fn sources_of(program: &Program, findings: &[LintFinding]) -> HashMap<String, St
 
 /// `--diff`: a unified diff per changed file on stdout, nothing written;
 /// exit 1 when there would be changes.
-fn print_diffs(program: &Program, run: &FixRun, input_errors: bool) -> anyhow::Result<ExitCode> {
+fn print_diffs(program: &Program, run: &FixRun, input_errors: usize) -> anyhow::Result<ExitCode> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for (&(p, f), old) in &run.originals {
         let file = &program.packages[p].files[f];
@@ -143,7 +144,7 @@ fn print_diffs(program: &Program, run: &FixRun, input_errors: bool) -> anyhow::R
         run.fixed,
         run.remaining.len()
     );
-    Ok(exit_code(input_errors, !run.originals.is_empty()))
+    Ok(exit_code(input_errors > 0, !run.originals.is_empty()))
 }
 
 /// A unified diff with three lines of context, as `diff -u` and ruff
@@ -202,21 +203,22 @@ fn module_selections(
     Ok(map)
 }
 
-/// Prints unreadable files and syntax errors to stderr; true if any.
-fn report_input_errors(program: &Program) -> bool {
-    let mut any = false;
+/// Prints unreadable files, bad `go.mod`s and syntax errors to stderr, one
+/// line each, `path:line:col: message`; returns how many.
+fn report_input_errors(program: &Program) -> usize {
+    let mut count = 0;
     for e in &program.errors {
-        eprintln!("{}: {}", paths::display(&e.path), e.message);
-        any = true;
+        eprintln!("{}{}", e.place(paths::display), e.message);
+        count += 1;
     }
     for f in program.files() {
         for e in &f.errors {
             let (line, col) = f.line_col(e.offset);
             eprintln!("{}:{line}:{col}: {}", paths::display(&f.path), e.msg);
-            any = true;
+            count += 1;
         }
     }
-    any
+    count
 }
 
 fn location(file: &SourceFile, start: u32, end: u32) -> Location {

@@ -20,11 +20,28 @@ pub(super) fn render(
     for f in findings {
         writeln!(out, "{}\n", render_one(&renderer, f, opts))?;
     }
-    match opts.fixed {
-        Some(n) => writeln!(out, "{}", super::fixed_summary(n, findings.len())),
-        None => writeln!(out, "{}", summary(findings, opts.unsafe_fixes)),
-    }
+    let line = match opts.fixed {
+        Some(n) => super::fixed_summary(n, findings.len()),
+        None => summary(findings, opts.unsafe_fixes),
+    };
+    writeln!(out, "{}", with_input_errors(line, opts.input_errors))
 }
+
+/// The summary with the input errors counted: `3 input errors.` instead
+/// of "All clear", `Found 2 findings; 1 input error.` beside findings.
+fn with_input_errors(line: String, input_errors: usize) -> String {
+    if input_errors == 0 {
+        return line;
+    }
+    let errors = super::input_errors_phrase(input_errors);
+    if line == ALL_CLEAR {
+        return format!("{errors}; no findings.");
+    }
+    let line = line.strip_suffix('.').unwrap_or(&line);
+    format!("{line}; {errors}.")
+}
+
+const ALL_CLEAR: &str = "All clear: no findings.";
 
 /// Whether `--fix` (with `--unsafe-fixes` when given) would fix `f`.
 pub(super) fn fixable(f: &Finding, unsafe_fixes: bool) -> bool {
@@ -100,7 +117,7 @@ fn code_frame(src: &str, at: &super::Location) -> Option<(String, usize, std::op
 /// `Found 3 findings (1 fixable with --fix).`, or `All clear.`
 pub(super) fn summary(findings: &[Finding], unsafe_fixes: bool) -> String {
     if findings.is_empty() {
-        return "All clear: no findings.".to_string();
+        return ALL_CLEAR.to_string();
     }
     let n = findings.len();
     let fixable_now = findings.iter().filter(|f| fixable(f, unsafe_fixes)).count();
