@@ -110,10 +110,21 @@ pub struct RenderOptions {
     pub unsafe_fixes: bool,
     /// How many fixes `--fix` applied; the findings are what remains.
     pub fixed: Option<usize>,
-    /// How many input errors (unreadable files, syntax errors, bad
-    /// `go.mod`) were reported on stderr: the text summary counts them, so
-    /// that it never says "All clear" beside them.
-    pub input_errors: usize,
+    /// The input errors (unreadable files, syntax errors, bad `go.mod`)
+    /// reported on stderr: the text summary counts them, so that it never
+    /// says "All clear" beside them, and SARIF carries them as tool
+    /// execution notifications.
+    pub input_errors: Vec<InputError>,
+}
+
+/// An input error, placed as findings are (`line`/`column` 0: unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputError {
+    /// As [`Location::file`]; `None` when the error is about no one file.
+    pub file: Option<String>,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
 }
 
 /// `Fixed 3 findings (1 remaining).`
@@ -340,6 +351,28 @@ Found 1 finding (1 fixable with --fix).
         assert!(out.contains("at internal/fetch/fetch.go:21:3"), "{out}");
         let out = text(std::slice::from_ref(&f), &with_source(&f, "package p\n"));
         assert!(out.contains("at internal/fetch/fetch.go:21:3"), "{out}");
+    }
+
+    #[test]
+    fn text_columns_count_bytes_as_json_does() {
+        let mut f = finding();
+        f.fix = None;
+        // `é` is two bytes: the span at byte column 13 is character 12.
+        let src = "package p\n\tx := \"é\"; y()\n";
+        f.at = Some(Location {
+            file: "a.go".into(),
+            line: 2,
+            column: 13,
+            end_line: 2,
+            end_column: 16,
+        });
+        let out = text(std::slice::from_ref(&f), &with_source(&f, src));
+        assert!(out.contains("--> a.go:2:13\n"), "{out}");
+        assert!(out.contains("^^^"), "{out}");
+        let mut json = Vec::new();
+        render(&mut json, &[f], Format::Json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["findings"][0]["column"], 13);
     }
 
     #[test]
