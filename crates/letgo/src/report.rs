@@ -82,10 +82,21 @@ pub struct Finding {
     pub fix: Option<FixReport>,
 }
 
+/// The JSON document: its shape is `schema/letgo-report.schema.json`,
+/// described field by field in the README.
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
     findings: &'a [Finding],
+    input_errors: Vec<JsonInputError<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonInputError<'a> {
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: &'a str,
 }
 
 /// Output formats shared by every command.
@@ -164,7 +175,7 @@ pub fn render_with(
 ) -> io::Result<()> {
     match format {
         Format::Text => text::render(out, findings, opts),
-        Format::Json => render_json(out, findings),
+        Format::Json => render_json(out, findings, opts),
         Format::Sarif => sarif::render(out, findings, opts),
         Format::Github => render_github(out, findings),
     }
@@ -178,10 +189,20 @@ pub fn stdout_wants_color() -> bool {
     !no_color && io::stdout().is_terminal()
 }
 
-fn render_json(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
+fn render_json(out: &mut dyn Write, findings: &[Finding], opts: &RenderOptions) -> io::Result<()> {
     let doc = Document {
         version: REPORT_VERSION,
         findings,
+        input_errors: opts
+            .input_errors
+            .iter()
+            .map(|e| JsonInputError {
+                file: e.file.as_deref(),
+                line: (e.line > 0).then_some(e.line),
+                column: (e.column > 0).then_some(e.column),
+                message: &e.message,
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
