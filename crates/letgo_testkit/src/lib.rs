@@ -70,6 +70,10 @@ pub fn gofmt(go: &Path) -> PathBuf {
     goroot(go).join("bin/gofmt")
 }
 
+/// A shape's name, the nesting levels one repetition costs, and the Go
+/// declaration of `n` repetitions.
+type Shape<'a> = (&'static str, usize, &'a dyn Fn(usize) -> String);
+
 /// `go/parser`'s nesting limit, which letgo's parser shares.
 pub const GO_MAX_NEST: usize = 100_000;
 
@@ -80,8 +84,10 @@ pub const GO_MAX_NEST: usize = 100_000;
 /// literals (2 levels each). Just below [`GO_MAX_NEST`] Go accepts them
 /// all; just above, it rejects them all with "exceeded max nesting depth".
 pub fn deep_nesting_shapes(levels: usize) -> Vec<(&'static str, String)> {
-    let rep = |s: &str, n: usize| s.repeat(n);
-    let shapes: [(&str, usize, &dyn Fn(usize) -> String); 12] = [
+    fn rep(s: &str, n: usize) -> String {
+        s.repeat(n)
+    }
+    let shapes: [Shape<'_>; 12] = [
         ("parens", 1, &|n| {
             format!("var x = {}1{}", rep("(", n), rep(")", n))
         }),
