@@ -82,10 +82,21 @@ pub struct Finding {
     pub fix: Option<FixReport>,
 }
 
+/// The JSON document: its shape is `schema/letgo-report.schema.json`,
+/// described field by field in the README.
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
     findings: &'a [Finding],
+    input_errors: Vec<JsonInputError<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonInputError<'a> {
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: &'a str,
 }
 
 /// Output formats shared by every command.
@@ -110,12 +121,33 @@ pub struct RenderOptions {
     pub unsafe_fixes: bool,
     /// How many fixes `--fix` applied; the findings are what remains.
     pub fixed: Option<usize>,
+    /// The input errors (unreadable files, syntax errors, bad `go.mod`)
+    /// reported on stderr: the text summary counts them, so that it never
+    /// says "All clear" beside them, and SARIF carries them as tool
+    /// execution notifications.
+    pub input_errors: Vec<InputError>,
+}
+
+/// An input error, placed as findings are (`line`/`column` 0: unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputError {
+    /// As [`Location::file`]; `None` when the error is about no one file.
+    pub file: Option<String>,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
 }
 
 /// `Fixed 3 findings (1 remaining).`
 pub fn fixed_summary(fixed: usize, remaining: usize) -> String {
     let plural = if fixed == 1 { "finding" } else { "findings" };
     format!("Fixed {fixed} {plural} ({remaining} remaining).")
+}
+
+/// `1 input error` / `3 input errors`.
+pub fn input_errors_phrase(n: usize) -> String {
+    let plural = if n == 1 { "error" } else { "errors" };
+    format!("{n} input {plural}")
 }
 
 /// Writes `findings` in `format`, without code frames.
@@ -143,7 +175,7 @@ pub fn render_with(
 ) -> io::Result<()> {
     match format {
         Format::Text => text::render(out, findings, opts),
-        Format::Json => render_json(out, findings),
+        Format::Json => render_json(out, findings, opts),
         Format::Sarif => sarif::render(out, findings, opts),
         Format::Github => render_github(out, findings),
     }
@@ -157,10 +189,20 @@ pub fn stdout_wants_color() -> bool {
     !no_color && io::stdout().is_terminal()
 }
 
-fn render_json(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
+fn render_json(out: &mut dyn Write, findings: &[Finding], opts: &RenderOptions) -> io::Result<()> {
     let doc = Document {
         version: REPORT_VERSION,
         findings,
+        input_errors: opts
+            .input_errors
+            .iter()
+            .map(|e| JsonInputError {
+                file: e.file.as_deref(),
+                line: (e.line > 0).then_some(e.line),
+                column: (e.column > 0).then_some(e.column),
+                message: &e.message,
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
@@ -330,6 +372,28 @@ Found 1 finding (1 fixable with --fix).
         assert!(out.contains("at internal/fetch/fetch.go:21:3"), "{out}");
         let out = text(std::slice::from_ref(&f), &with_source(&f, "package p\n"));
         assert!(out.contains("at internal/fetch/fetch.go:21:3"), "{out}");
+    }
+
+    #[test]
+    fn text_columns_count_bytes_as_json_does() {
+        let mut f = finding();
+        f.fix = None;
+        // `é` is two bytes: the span at byte column 13 is character 12.
+        let src = "package p\n\tx := \"é\"; y()\n";
+        f.at = Some(Location {
+            file: "a.go".into(),
+            line: 2,
+            column: 13,
+            end_line: 2,
+            end_column: 16,
+        });
+        let out = text(std::slice::from_ref(&f), &with_source(&f, src));
+        assert!(out.contains("--> a.go:2:13\n"), "{out}");
+        assert!(out.contains("^^^"), "{out}");
+        let mut json = Vec::new();
+        render(&mut json, &[f], Format::Json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["findings"][0]["column"], 13);
     }
 
     #[test]

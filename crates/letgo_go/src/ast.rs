@@ -558,59 +558,76 @@ pub struct FuncDecl {
 // ---- positions, following go/ast's Pos and End methods ----
 
 impl Expr {
+    /// Where the expression starts. A loop, not recursion, down the left
+    /// spine (`a.b.c`, `x + y + z`, `f()()`), which nests as deep as Go
+    /// allows.
     pub fn pos(&self) -> u32 {
-        match self {
-            Expr::Bad(s) => s.start,
-            Expr::Ident(x) => x.pos,
-            Expr::Ellipsis(x) => x.pos,
-            Expr::BasicLit(x) => x.pos,
-            Expr::FuncLit(x) => x.typ.pos(),
-            Expr::CompositeLit(x) => x.typ.as_ref().map_or(x.lbrace, Expr::pos),
-            Expr::Paren(x) => x.lparen,
-            Expr::Selector(x) => x.x.pos(),
-            Expr::Index(x) => x.x.pos(),
-            Expr::IndexList(x) => x.x.pos(),
-            Expr::Slice(x) => x.x.pos(),
-            Expr::TypeAssert(x) => x.x.pos(),
-            Expr::Call(x) => x.fun.pos(),
-            Expr::Star(x) => x.star,
-            Expr::Unary(x) => x.op_pos,
-            Expr::Binary(x) => x.x.pos(),
-            Expr::KeyValue(x) => x.key.pos(),
-            Expr::ArrayType(x) => x.lbrack,
-            Expr::StructType(x) => x.pos,
-            Expr::FuncType(x) => x.pos(),
-            Expr::InterfaceType(x) => x.pos,
-            Expr::MapType(x) => x.pos,
-            Expr::ChanType(x) => x.begin,
+        let mut x = self;
+        loop {
+            x = match x {
+                Expr::Bad(s) => return s.start,
+                Expr::Ident(x) => return x.pos,
+                Expr::Ellipsis(x) => return x.pos,
+                Expr::BasicLit(x) => return x.pos,
+                Expr::FuncLit(x) => return x.typ.pos(),
+                Expr::CompositeLit(c) => match &c.typ {
+                    Some(t) => t,
+                    None => return c.lbrace,
+                },
+                Expr::Paren(x) => return x.lparen,
+                Expr::Selector(s) => &s.x,
+                Expr::Index(i) => &i.x,
+                Expr::IndexList(i) => &i.x,
+                Expr::Slice(s) => &s.x,
+                Expr::TypeAssert(t) => &t.x,
+                Expr::Call(c) => &c.fun,
+                Expr::Star(x) => return x.star,
+                Expr::Unary(x) => return x.op_pos,
+                Expr::Binary(b) => &b.x,
+                Expr::KeyValue(k) => &k.key,
+                Expr::ArrayType(x) => return x.lbrack,
+                Expr::StructType(x) => return x.pos,
+                Expr::FuncType(x) => return x.pos(),
+                Expr::InterfaceType(x) => return x.pos,
+                Expr::MapType(x) => return x.pos,
+                Expr::ChanType(x) => return x.begin,
+            };
         }
     }
 
+    /// Where the expression ends; a loop down the right spine (`***T`,
+    /// `!!x`, `[][]T`), as [`Expr::pos`].
     pub fn end(&self) -> u32 {
-        match self {
-            Expr::Bad(s) => s.end,
-            Expr::Ident(x) => x.end,
-            Expr::Ellipsis(x) => x.elt.as_ref().map_or(x.pos + 3, Expr::end),
-            Expr::BasicLit(x) => x.end,
-            Expr::FuncLit(x) => x.body.end(),
-            Expr::CompositeLit(x) => x.rbrace + 1,
-            Expr::Paren(x) => x.rparen + 1,
-            Expr::Selector(x) => x.sel.end,
-            Expr::Index(x) => x.rbrack + 1,
-            Expr::IndexList(x) => x.rbrack + 1,
-            Expr::Slice(x) => x.rbrack + 1,
-            Expr::TypeAssert(x) => x.rparen + 1,
-            Expr::Call(x) => x.rparen + 1,
-            Expr::Star(x) => x.x.end(),
-            Expr::Unary(x) => x.x.end(),
-            Expr::Binary(x) => x.y.end(),
-            Expr::KeyValue(x) => x.value.end(),
-            Expr::ArrayType(x) => x.elt.end(),
-            Expr::StructType(x) => x.fields.end(),
-            Expr::FuncType(x) => x.end(),
-            Expr::InterfaceType(x) => x.methods.end(),
-            Expr::MapType(x) => x.value.end(),
-            Expr::ChanType(x) => x.value.end(),
+        let mut x = self;
+        loop {
+            x = match x {
+                Expr::Bad(s) => return s.end,
+                Expr::Ident(x) => return x.end,
+                Expr::Ellipsis(e) => match &e.elt {
+                    Some(t) => t,
+                    None => return e.pos + 3,
+                },
+                Expr::BasicLit(x) => return x.end,
+                Expr::FuncLit(x) => return x.body.end(),
+                Expr::CompositeLit(x) => return x.rbrace + 1,
+                Expr::Paren(x) => return x.rparen + 1,
+                Expr::Selector(x) => return x.sel.end,
+                Expr::Index(x) => return x.rbrack + 1,
+                Expr::IndexList(x) => return x.rbrack + 1,
+                Expr::Slice(x) => return x.rbrack + 1,
+                Expr::TypeAssert(x) => return x.rparen + 1,
+                Expr::Call(x) => return x.rparen + 1,
+                Expr::Star(s) => &s.x,
+                Expr::Unary(u) => &u.x,
+                Expr::Binary(b) => &b.y,
+                Expr::KeyValue(k) => &k.value,
+                Expr::ArrayType(a) => &a.elt,
+                Expr::StructType(x) => return x.fields.end(),
+                Expr::FuncType(x) => return x.end(),
+                Expr::InterfaceType(x) => return x.methods.end(),
+                Expr::MapType(m) => &m.value,
+                Expr::ChanType(c) => &c.value,
+            };
         }
     }
 

@@ -24,6 +24,12 @@ use std::str::FromStr;
 /// assumes 1.16 for language purposes in that case (`go help go.mod`).
 pub const DEFAULT_LANGUAGE_VERSION: GoVersion = GoVersion::new(1, 16);
 
+/// The newest Go language version letgo's parser and rules know. A module
+/// asking for a newer one may use syntax or semantics letgo would misread,
+/// so it is an input error, as the go command refuses a `go` line newer
+/// than itself.
+pub const LATEST_LANGUAGE_VERSION: GoVersion = GoVersion::new(1, 27);
+
 /// A Go release or language version: `1.22`, `1.23.4`, `1.21rc1`.
 ///
 /// Go versions are not semver. They compare as the go command compares them
@@ -280,7 +286,7 @@ impl GoMod {
             line: 0,
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| whole_file(e.to_string()))?;
+        let bytes = std::fs::read(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| whole_file("go.mod is not valid UTF-8".to_string()))?;
         GoMod::parse(path, &text)
@@ -552,6 +558,11 @@ impl Builder {
             .ok()
             .filter(|_| is_go_mod_version(text))
             .ok_or_else(|| format!("invalid go version {text:?}: must match format 1.23.0"))?;
+        if version.lang() > LATEST_LANGUAGE_VERSION {
+            return Err(format!(
+                "go.mod requires go >= {text}; letgo knows Go up to {LATEST_LANGUAGE_VERSION}"
+            ));
+        }
         self.go_version = Some(version);
         Ok(())
     }

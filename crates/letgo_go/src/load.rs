@@ -96,12 +96,31 @@ impl Program {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     pub path: PathBuf,
+    /// 1-based line and byte column in `path`; 0 when the error is about
+    /// the whole file (or the column is unknown).
+    pub line: u32,
+    pub column: u32,
     pub message: String,
+}
+
+impl LoadError {
+    /// `path:line:col: ` (or `path:line: `, `path: `) with `path` as
+    /// `show` prints it: how every input error starts. An error with an
+    /// empty path names what it is about in its message.
+    pub fn place(&self, show: impl Fn(&Path) -> String) -> String {
+        match (self.line, self.column) {
+            _ if self.path.as_os_str().is_empty() => String::new(),
+            (0, _) => format!("{}: ", show(&self.path)),
+            (line, 0) => format!("{}:{line}: ", show(&self.path)),
+            (line, col) => format!("{}:{line}:{col}: ", show(&self.path)),
+        }
+    }
 }
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
+        let place = self.place(|p| p.display().to_string());
+        write!(f, "{place}{}", self.message)
     }
 }
 
@@ -143,6 +162,8 @@ impl Loader {
     /// Walks `args` and reads the `go.mod` of every module found.
     pub fn new<P: AsRef<Path>>(args: &[P], opts: &LoadOptions) -> Result<Loader, LoadError> {
         let found = walk(args).map_err(|e| LoadError {
+            line: 0,
+            column: 0,
             path: e.path,
             message: e.message,
         })?;
@@ -150,6 +171,8 @@ impl Loader {
         program
             .errors
             .extend(found.errors.iter().map(|e| LoadError {
+                line: 0,
+                column: 0,
                 path: e.path.clone(),
                 message: e.message.clone(),
             }));
@@ -197,6 +220,8 @@ impl Loader {
             .stack_size(PARSE_STACK_SIZE)
             .build()
             .map_err(|e| LoadError {
+                line: 0,
+                column: 0,
                 path: PathBuf::from("."),
                 message: format!("cannot start worker threads: {e}"),
             })?;
@@ -244,9 +269,43 @@ where
             Err(e) => errors.push(e),
         }
     }
+    errors.extend(mixed_packages(&dir.dir, &files));
     let packages = group_packages(&dir.dir, dir.module, module, files);
     let done = packages.into_iter().map(|pkg| each(program, pkg)).collect();
     (done, errors)
+}
+
+/// A directory holds one package (and its external `_test` package), as
+/// the go command requires: a file in the build with another package
+/// clause is an error at that clause, in the go command's words. Files
+/// outside the build and `package documentation` do not count, as in
+/// `go/build`. Each file is still checked.
+fn mixed_packages(dir: &Path, files: &[SourceFile]) -> Option<LoadError> {
+    fn base(f: &SourceFile) -> Option<&str> {
+        let name = f.ast.name.name(&f.src);
+        let name = if f.is_test {
+            name.strip_suffix("_test").unwrap_or(name)
+        } else {
+            name
+        };
+        (name != "_" && name != "documentation" && f.in_build).then_some(name)
+    }
+    let mut named = files.iter().filter_map(|f| Some((f, base(f)?)));
+    let (first, first_name) = named.next()?;
+    let (other, other_name) = named.find(|&(_, name)| name != first_name)?;
+    let (line, column) = other.line_col(other.ast.name.pos);
+    let file_name = |f: &SourceFile| f.path.file_name().map(|n| n.to_string_lossy().into_owned());
+    Some(LoadError {
+        path: other.path.clone(),
+        line,
+        column,
+        message: format!(
+            "found packages {first_name} ({}) and {other_name} ({}) in {}",
+            file_name(first).unwrap_or_default(),
+            file_name(other).unwrap_or_default(),
+            dir.display()
+        ),
+    })
 }
 
 fn is_test_file(path: &Path) -> bool {
@@ -273,7 +332,9 @@ fn read_modules(found: &Walk, errors: &mut Vec<LoadError>) -> Vec<Module> {
                 Err(e) => {
                     errors.push(LoadError {
                         path: e.path.clone(),
-                        message: e.to_string(),
+                        line: e.line as u32,
+                        column: 0,
+                        message: e.message.clone(),
                     });
                     None
                 }
@@ -291,6 +352,8 @@ fn read_modules(found: &Walk, errors: &mut Vec<LoadError>) -> Vec<Module> {
 /// at the first bad byte, as Go's scanner reports them.
 fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
     let (bytes, modified) = read_with_mtime(path).map_err(|e| LoadError {
+        line: 0,
+        column: 0,
         path: path.to_path_buf(),
         message: format!("cannot read: {e}"),
     })?;
@@ -308,13 +371,17 @@ fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
     let parsed = parse_file(&src);
     let mut errors = parsed.errors;
     if let Some(offset) = utf8_error {
-        errors.insert(
-            0,
-            SyntaxError {
-                offset,
-                msg: "illegal UTF-8 encoding".into(),
-            },
-        );
+        errors.push(SyntaxError {
+            offset,
+            msg: "illegal UTF-8 encoding".into(),
+        });
+        errors.sort_by_key(|e| e.offset);
+        crate::parser::first_per_line(&src, &mut errors);
+    }
+    if src.contains('\0') {
+        // NUL is illegal anywhere in Go: this is a binary, not Go source
+        // with mistakes, and one error says so (gofmt prints one too).
+        errors.truncate(1);
     }
     Ok(SourceFile {
         lines: LineIndex::new(&src),

@@ -9,12 +9,17 @@ use crate::scanner::{Scanned, Scanner};
 use crate::token::{Token, LOWEST_PREC};
 use crate::SyntaxError;
 
-/// The deepest nesting accepted. `go/parser` allows 100000; ours is lower
-/// because every recursive walk over the tree (the rules', `Drop`'s) must
-/// also fit on a 2 MiB thread stack.
-const MAX_NEST: u32 = 1000;
-/// A file with more errors than this is abandoned: what follows is noise.
-const MAX_ERRORS: usize = 100;
+/// The deepest nesting accepted, as in `go/parser`, counted where it
+/// counts: each statement, unary operator, type, composite literal and
+/// each operator of a binary chain or suffix of a primary expression (the
+/// chains are parsed in a loop, but each link deepens the tree that the
+/// walks and `Drop` recurse over). Threads holding trees run on
+/// [`crate::PARSE_STACK_SIZE`], sized for this.
+const MAX_NEST: u32 = 100_000;
+/// A file with more errors than this is abandoned: what follows is noise
+/// (a binary named `x.go` would give thousands). `go/parser` stops after
+/// 10 too, and keeps one error per line, as [`parse_file`] does.
+const MAX_ERRORS: usize = 10;
 
 /// The result of parsing one file: a tree (always, even for broken input)
 /// and its syntax errors in source order.
@@ -36,7 +41,18 @@ pub fn parse_file(src: &str) -> Parsed {
         e.offset = e.offset.min(src.len() as u32);
     }
     errors.sort_by_key(|e| e.offset);
+    first_per_line(src, &mut errors);
     Parsed { file, errors }
+}
+
+/// Keeps the first error of each line, and the first [`MAX_ERRORS`] of
+/// those; `errors` is sorted by offset.
+pub fn first_per_line(src: &str, errors: &mut Vec<SyntaxError>) {
+    if errors.len() > 1 {
+        let lines = crate::LineIndex::new(src);
+        errors.dedup_by_key(|e| lines.line_col(e.offset).0);
+        errors.truncate(MAX_ERRORS);
+    }
 }
 
 /// Unwinds the parse when it must stop (too deep, too many errors).

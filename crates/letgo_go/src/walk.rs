@@ -140,14 +140,39 @@ impl Target {
 /// file, is an error naming it.
 pub fn walk<P: AsRef<Path>>(args: &[P]) -> Result<Walk, WalkError> {
     let collector = Collector::default();
+    // Directories asked for, to say which gave nothing, as `go vet` does.
+    let mut asked = Vec::new();
     for arg in args {
         let arg = arg.as_ref();
         match Target::parse(arg)? {
-            Target::Tree(dir) => collector.walk_dir(&checked_dir(arg, &dir)?, true),
-            Target::Path(path) => collector.add_path(arg, &path)?,
+            Target::Tree(dir) => {
+                let dir = checked_dir(arg, &dir)?;
+                collector.walk_dir(&dir, true);
+                asked.push((arg.to_path_buf(), dir, true));
+            }
+            Target::Path(path) => {
+                collector.add_path(arg, &path)?;
+                if path.is_dir() {
+                    asked.push((arg.to_path_buf(), clean(&path), false));
+                }
+            }
         }
     }
-    Ok(collector.finish())
+    let mut found = collector.finish();
+    for (arg, dir, tree) in asked {
+        let has = |d: &SourceDir| d.dir == dir || (tree && d.dir.starts_with(&dir));
+        if !found.dirs.iter().any(has) {
+            // Worded as the go command words it; the message names the
+            // argument, so the error has no path of its own.
+            let message = if tree {
+                format!("{:?} matched no packages", arg.display().to_string())
+            } else {
+                format!("no Go files in {}", arg.display())
+            };
+            found.errors.push(WalkError::new(Path::new(""), message));
+        }
+    }
+    Ok(found)
 }
 
 /// `path` made absolute and cleaned, if it is a directory; the error names
@@ -355,7 +380,10 @@ impl ModuleFinder {
 }
 
 fn has_go_mod(dir: &Path) -> bool {
-    dir.join("go.mod").is_file()
+    // Whatever stands there (a directory, a broken link) makes a module
+    // root whose go.mod then fails to read, as the go command reports it,
+    // rather than a silent module-less tree.
+    dir.join("go.mod").symlink_metadata().is_ok()
 }
 
 /// The root of the module `dir` belongs to: `dir` itself or its closest

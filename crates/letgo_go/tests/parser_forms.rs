@@ -385,13 +385,13 @@ fn messages_follow_go_parser() {
 #[test]
 fn deep_nesting_is_bounded_with_a_clear_error() {
     let cases = [
-        format!("{}x{}", "(".repeat(5000), ")".repeat(5000)),
-        format!("{}int{{}}", "[]".repeat(5000)),
-        format!("{}x", "*".repeat(5000)),
-        format!("T{}{}", "{".repeat(5000), "}".repeat(5000)),
-        format!("x{}", ".a".repeat(5000)),
-        format!("x{}", " + x".repeat(5000)),
-        "func() ".repeat(5000),
+        format!("{}x{}", "(".repeat(100_001), ")".repeat(100_001)),
+        format!("{}int{{}}", "[]".repeat(100_001)),
+        format!("{}x", "*".repeat(100_001)),
+        format!("T{}{}", "{".repeat(100_001), "}".repeat(100_001)),
+        format!("x{}", ".a".repeat(100_001)),
+        format!("x{}", " + x".repeat(100_001)),
+        "func() ".repeat(100_001),
     ];
     for body in cases {
         let src = format!("package p\nvar _ = {body}\n");

@@ -11,6 +11,7 @@
 
 use letgo_go::dump::dump_file;
 use letgo_go::parse_file;
+use letgo_testkit::{deep_nesting_shapes, GO_MAX_NEST};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,6 +61,58 @@ fn agrees_with_go_parser_on_the_standard_library() {
         println!("--- {}\n{msg}", path.display());
     }
     assert!(mismatches.is_empty(), "{} files differ", mismatches.len());
+}
+
+/// Deeply nested shapes, generated here, dumped by `go/ast` and compared
+/// node for node: 10,000 levels (ten times letgo's former limit; a dump
+/// is quadratic on a spine like `a + a + ...`, in Go as in ours, so the
+/// 100,000-level trees are checked apart, in `deep_nesting.rs`), and one
+/// level more than Go allows, where the errors must agree to the column.
+#[test]
+fn agrees_with_go_parser_on_the_deepest_nesting() {
+    let Some(go) = common::go_binary() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (levels, tag) in [(10_000, "ok"), (GO_MAX_NEST + 12, "over")] {
+        for (name, src) in deep_nesting_shapes(levels) {
+            let path = dir.path().join(format!("{name}_{tag}.go"));
+            std::fs::write(&path, src).unwrap();
+            files.push(path);
+        }
+    }
+    let expected = go_dumps(&go, &files);
+    let results = common::par_map(&files, |path| {
+        let want = expected.get(path).map(String::as_str).unwrap_or("");
+        (path.clone(), check_one(path, want), first_error(path))
+    });
+    for (path, outcome, ours) in results {
+        let want = &expected[&path];
+        match (outcome, want.strip_prefix("ERROR ")) {
+            (Outcome::Agreed, None) => {}
+            (Outcome::BothRejected, Some(theirs)) => {
+                // Go prints `path:line:col: msg`; ours has no path.
+                let theirs = theirs.lines().next().unwrap();
+                let theirs = theirs.strip_prefix(&format!("{}:", path.display()));
+                assert_eq!(theirs, Some(ours.as_str()), "{}", path.display());
+            }
+            (Outcome::Differs(msg), _) => panic!("{}: {msg}", path.display()),
+            _ => panic!("{}: outcome does not match go/parser", path.display()),
+        }
+    }
+}
+
+/// Our first syntax error in `path`, as `line:col: message`.
+fn first_error(path: &Path) -> String {
+    let src = std::fs::read_to_string(path).unwrap();
+    let parsed = parse_file(&src);
+    let Some(e) = parsed.errors.first() else {
+        return String::new();
+    };
+    let index = letgo_go::LineIndex::new(&src);
+    let (line, col) = index.line_col(e.offset);
+    format!("{line}:{col}: {}", e.msg)
 }
 
 enum Outcome {

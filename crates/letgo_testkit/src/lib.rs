@@ -69,3 +69,52 @@ pub fn goroot(go: &Path) -> PathBuf {
 pub fn gofmt(go: &Path) -> PathBuf {
     goroot(go).join("bin/gofmt")
 }
+
+/// A shape's name, the nesting levels one repetition costs, and the Go
+/// declaration of `n` repetitions.
+type Shape<'a> = (&'static str, usize, &'a dyn Fn(usize) -> String);
+
+/// `go/parser`'s nesting limit, which letgo's parser shares.
+pub const GO_MAX_NEST: usize = 100_000;
+
+/// Go files nested as deep as `levels` levels of `go/parser`'s nesting
+/// count, one per shape the count covers: parentheses, blocks, `+`
+/// chains, unary operators, pointer and slice types, index, call and
+/// selector chains, composite literals (3 levels each), `if`s and function
+/// literals (2 levels each). Just below [`GO_MAX_NEST`] Go accepts them
+/// all; just above, it rejects them all with "exceeded max nesting depth".
+pub fn deep_nesting_shapes(levels: usize) -> Vec<(&'static str, String)> {
+    fn rep(s: &str, n: usize) -> String {
+        s.repeat(n)
+    }
+    let shapes: [Shape<'_>; 12] = [
+        ("parens", 1, &|n| {
+            format!("var x = {}1{}", rep("(", n), rep(")", n))
+        }),
+        ("blocks", 1, &|n| {
+            format!("func f() {}{}", rep("{", n), rep("}", n))
+        }),
+        ("chain", 1, &|n| {
+            format!("const s = \"ab\"{}", rep(" + \"ab\"", n))
+        }),
+        ("unary", 1, &|n| format!("var x = {}true", rep("!", n))),
+        ("pointers", 1, &|n| format!("var x {}int", rep("*", n))),
+        ("slices", 1, &|n| format!("var x {}int", rep("[]", n))),
+        ("index", 1, &|n| format!("var x = a{}", rep("[0]", n))),
+        ("calls", 1, &|n| format!("var x = f{}", rep("()", n))),
+        ("selectors", 1, &|n| format!("var x = a{}", rep(".b", n))),
+        ("literals", 3, &|n| {
+            format!("var x = {}{}", rep("[]any{", n), rep("}", n))
+        }),
+        ("ifs", 2, &|n| {
+            format!("func f() {{\n{}{}}}", rep("if x {\n", n), rep("}\n", n))
+        }),
+        ("funclits", 2, &|n| {
+            format!("func f() {{\n{}{}}}", rep("func() {\n", n), rep("}()\n", n))
+        }),
+    ];
+    shapes
+        .iter()
+        .map(|(name, cost, make)| (*name, format!("package p\n\n{}\n", make(levels / cost))))
+        .collect()
+}

@@ -7,8 +7,8 @@ use crate::config::Config;
 use crate::fix_write::{self, FixedFile, Original};
 use crate::paths;
 use crate::report::{
-    self, Applicability, Edit, Finding, FixReport, Format, Location, RenderOptions, Severity,
-    Source,
+    self, Applicability, Edit, Finding, FixReport, Format, InputError, Location, RenderOptions,
+    Severity, Source,
 };
 use letgo_go::load::{LoadError, LoadOptions, Loader, Package, Program, SourceFile};
 use letgo_lint::engine::{self, Finding as LintFinding};
@@ -62,7 +62,12 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         return print_diffs(&program, &run, input_errors);
     }
     let not_written = write_fixed_files(&program, &run);
-    input_errors |= not_written > 0;
+    if not_written > 0 {
+        input_errors.push(InputError {
+            message: "some fixed files could not be written".into(),
+            ..InputError::default()
+        });
+    }
     report(
         &program,
         &run.remaining,
@@ -73,7 +78,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn load_error(e: LoadError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", paths::display(&e.path), e.message)
+    anyhow::anyhow!("{}{}", e.place(paths::display), e.message)
 }
 
 /// Renders `findings` and picks the exit code: 2 on any input error, 1
@@ -84,14 +89,16 @@ fn report(
     findings: &[LintFinding],
     args: &CheckArgs,
     fixed: Option<usize>,
-    input_errors: bool,
+    input_errors: Vec<InputError>,
 ) -> anyhow::Result<ExitCode> {
     let report: Vec<Finding> = findings.iter().map(|f| to_report(program, f)).collect();
+    let failed = !input_errors.is_empty();
     let opts = RenderOptions {
         sources: sources_of(program, findings),
         color: args.format == Format::Text && report::stdout_wants_color(),
         unsafe_fixes: args.unsafe_fixes,
         fixed,
+        input_errors,
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     report::render_with(&mut out, &report, args.format, &opts)?;
@@ -100,7 +107,7 @@ fn report(
         // Machine-readable stdout stays one document; people read stderr.
         eprintln!("{}", report::fixed_summary(n, report.len()));
     }
-    Ok(exit_code(input_errors, !report.is_empty()))
+    Ok(exit_code(failed, !report.is_empty()))
 }
 
 fn exit_code(input_errors: bool, found: bool) -> ExitCode {
@@ -127,7 +134,11 @@ fn sources_of(program: &Program, findings: &[LintFinding]) -> HashMap<String, St
 
 /// `--diff`: a unified diff per changed file on stdout, nothing written;
 /// exit 1 when there would be changes.
-fn print_diffs(program: &Program, run: &FixRun, input_errors: bool) -> anyhow::Result<ExitCode> {
+fn print_diffs(
+    program: &Program,
+    run: &FixRun,
+    input_errors: Vec<InputError>,
+) -> anyhow::Result<ExitCode> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for (&(p, f), old) in &run.originals {
         let file = &program.packages[p].files[f];
@@ -144,7 +155,10 @@ fn print_diffs(program: &Program, run: &FixRun, input_errors: bool) -> anyhow::R
         run.fixed,
         run.remaining.len()
     );
-    Ok(exit_code(input_errors, !run.originals.is_empty()))
+    Ok(exit_code(
+        !input_errors.is_empty(),
+        !run.originals.is_empty(),
+    ))
 }
 
 /// A unified diff with three lines of context, as `diff -u` and ruff
@@ -216,21 +230,33 @@ fn module_selections(
     Ok(map)
 }
 
-/// Prints unreadable files and syntax errors to stderr; true if any.
-fn report_input_errors(program: &Program) -> bool {
-    let mut any = false;
+/// Prints unreadable files, bad `go.mod`s and syntax errors to stderr, one
+/// line each, `path:line:col: message`, and returns them for the report.
+fn report_input_errors(program: &Program) -> Vec<InputError> {
+    let mut errors = Vec::new();
     for e in &program.errors {
-        eprintln!("{}: {}", paths::display(&e.path), e.message);
-        any = true;
+        eprintln!("{}{}", e.place(paths::display), e.message);
+        errors.push(InputError {
+            file: (!e.path.as_os_str().is_empty()).then(|| paths::display(&e.path)),
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        });
     }
     for f in program.files() {
         for e in &f.errors {
-            let (line, col) = f.line_col(e.offset);
-            eprintln!("{}:{line}:{col}: {}", paths::display(&f.path), e.msg);
-            any = true;
+            let (line, column) = f.line_col(e.offset);
+            let file = paths::display(&f.path);
+            eprintln!("{file}:{line}:{column}: {}", e.msg);
+            errors.push(InputError {
+                file: Some(file),
+                line,
+                column,
+                message: e.msg.clone(),
+            });
         }
     }
-    any
+    errors
 }
 
 fn location(file: &SourceFile, start: u32, end: u32) -> Location {

@@ -16,12 +16,12 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
         ..LoadOptions::default()
     };
     let program = load(&paths::args_or_default(&args.paths), &opts)
-        .map_err(|e| anyhow::anyhow!("{}: {}", paths::display(&e.path), e.message))?;
+        .map_err(|e| anyhow::anyhow!("{}{}", e.place(paths::display), e.message))?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut failed = !program.errors.is_empty();
     for e in &program.errors {
-        eprintln!("{}: {}", paths::display(&e.path), e.message);
+        eprintln!("{}{}", e.place(paths::display), e.message);
     }
     let (mut files, mut bytes) = (0usize, 0usize);
     for file in program.files() {

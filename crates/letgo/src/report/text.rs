@@ -5,7 +5,18 @@
 
 use super::{Applicability, Finding, RenderOptions, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use std::collections::HashMap;
 use std::io::{self, Write};
+
+/// The start offset of every line of each file findings point into, built
+/// once per file: rendering stays linear in the number of findings.
+type LineStarts<'s> = HashMap<&'s str, Vec<usize>>;
+
+pub(super) fn line_starts(src: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
 
 pub(super) fn render(
     out: &mut dyn Write,
@@ -17,14 +28,32 @@ pub(super) fn render(
     } else {
         Renderer::plain()
     };
+    let mut starts = LineStarts::new();
     for f in findings {
-        writeln!(out, "{}\n", render_one(&renderer, f, opts))?;
+        writeln!(out, "{}\n", render_one(&renderer, f, opts, &mut starts))?;
     }
-    match opts.fixed {
-        Some(n) => writeln!(out, "{}", super::fixed_summary(n, findings.len())),
-        None => writeln!(out, "{}", summary(findings, opts.unsafe_fixes)),
-    }
+    let line = match opts.fixed {
+        Some(n) => super::fixed_summary(n, findings.len()),
+        None => summary(findings, opts.unsafe_fixes),
+    };
+    writeln!(out, "{}", with_input_errors(line, opts.input_errors.len()))
 }
+
+/// The summary with the input errors counted: `3 input errors.` instead
+/// of "All clear", `Found 2 findings; 1 input error.` beside findings.
+fn with_input_errors(line: String, input_errors: usize) -> String {
+    if input_errors == 0 {
+        return line;
+    }
+    let errors = super::input_errors_phrase(input_errors);
+    if line == ALL_CLEAR {
+        return format!("{errors}; no findings.");
+    }
+    let line = line.strip_suffix('.').unwrap_or(&line);
+    format!("{line}; {errors}.")
+}
+
+const ALL_CLEAR: &str = "All clear: no findings.";
 
 /// Whether `--fix` (with `--unsafe-fixes` when given) would fix `f`.
 pub(super) fn fixable(f: &Finding, unsafe_fixes: bool) -> bool {
@@ -35,7 +64,12 @@ pub(super) fn fixable(f: &Finding, unsafe_fixes: bool) -> bool {
     })
 }
 
-fn render_one(renderer: &Renderer, f: &Finding, opts: &RenderOptions) -> String {
+fn render_one<'s>(
+    renderer: &Renderer,
+    f: &Finding,
+    opts: &'s RenderOptions,
+    starts: &mut LineStarts<'s>,
+) -> String {
     let mark = if fixable(f, opts.unsafe_fixes) {
         " [*]"
     } else {
@@ -51,8 +85,9 @@ fn render_one(renderer: &Renderer, f: &Finding, opts: &RenderOptions) -> String 
     let level = level.no_name();
     let mut groups = Vec::new();
     let frame = f.at.as_ref().and_then(|at| {
-        let src = opts.sources.get(&at.file)?;
-        code_frame(src, at)
+        let (file, src) = opts.sources.get_key_value(&at.file)?;
+        let starts = starts.entry(file).or_insert_with(|| line_starts(src));
+        code_frame(src, starts, at)
     });
     let head = level.primary_title(title.as_str());
     groups.push(match (&frame, &f.at) {
@@ -75,16 +110,36 @@ fn render_one(renderer: &Renderer, f: &Finding, opts: &RenderOptions) -> String 
         };
         groups.push(Group::with_title(Level::HELP.secondary_title(note)));
     }
-    renderer.render(&groups)
+    let rendered = renderer.render(&groups);
+    match (&frame, &f.at) {
+        (Some((text, _, span)), Some(at)) => byte_column_header(rendered, text, span.start, at),
+        _ => rendered,
+    }
+}
+
+/// annotate-snippets puts the column in characters in its `--> file:l:c`
+/// line; letgo's columns count bytes in every format, as `go vet`'s do, so
+/// the header is rewritten where the two differ (a non-ASCII character
+/// before the span on its line).
+fn byte_column_header(rendered: String, text: &str, start: usize, at: &super::Location) -> String {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let chars = text[line_start..start].chars().count() as u32 + 1;
+    if chars == at.column {
+        return rendered;
+    }
+    let shown = format!("{}:{}:{chars}", at.file, at.line);
+    let wanted = format!("{}:{}:{}", at.file, at.line, at.column);
+    rendered.replacen(&shown, &wanted, 1)
 }
 
 /// The lines `at` covers, the number of the first, and `at` as a byte
 /// range into them; `None` when `at` does not fit `src` (a file changed
 /// since it was checked).
-fn code_frame(src: &str, at: &super::Location) -> Option<(String, usize, std::ops::Range<usize>)> {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
+fn code_frame(
+    src: &str,
+    starts: &[usize],
+    at: &super::Location,
+) -> Option<(String, usize, std::ops::Range<usize>)> {
     let line_start = |line: u32| starts.get((line as usize).checked_sub(1)?).copied();
     let first = line_start(at.line)?;
     let start = first + (at.column as usize).checked_sub(1)?;
@@ -100,7 +155,7 @@ fn code_frame(src: &str, at: &super::Location) -> Option<(String, usize, std::op
 /// `Found 3 findings (1 fixable with --fix).`, or `All clear.`
 pub(super) fn summary(findings: &[Finding], unsafe_fixes: bool) -> String {
     if findings.is_empty() {
-        return "All clear: no findings.".to_string();
+        return ALL_CLEAR.to_string();
     }
     let n = findings.len();
     let fixable_now = findings.iter().filter(|f| fixable(f, unsafe_fixes)).count();
