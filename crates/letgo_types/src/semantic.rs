@@ -339,3 +339,55 @@ impl Model {
         Some(closes)
     }
 }
+
+impl Model {
+    /// The object used at identifier offset `pos` of file `file`, from the
+    /// checker's records (only bodies of checked packages have them).
+    pub fn use_at(&self, file: FileId, pos: u32) -> Option<ObjId> {
+        let uses = &self.records.get(file.0 as usize)?.uses;
+        let i = uses.binary_search_by_key(&pos, |u| u.0).ok()?;
+        Some(uses[i].1)
+    }
+
+    /// Whether object `o` is the function or method `pkg.name` (a method
+    /// is matched by its package and name: `time`'s `Stop`).
+    pub fn is_func(&self, o: ObjId, pkg: &str, name: &str) -> bool {
+        let obj = self.obj(o);
+        matches!(obj.kind, ObjKind::Func | ObjKind::Method)
+            && &*obj.name == name
+            && self.pkg_path(o) == pkg
+    }
+
+    /// Whether the body of function `f` (read from source; resolved only
+    /// in checked packages) calls the function `pkg.name` directly.
+    /// `None` when the body or its resolution is not at hand.
+    pub fn body_calls(&self, f: ObjId, pkg: &str, name: &str) -> Option<bool> {
+        let crate::model::DeclRef::Func { file, decl } = self.obj(f).decl else {
+            return None;
+        };
+        let sf = &self.files[file.0 as usize];
+        let letgo_go::ast::Decl::Func(fd) = sf.ast.decls.get(decl as usize)? else {
+            return None;
+        };
+        let body = fd.body.as_ref()?;
+        let fpkg = self.obj(f).pkg?;
+        if !self.packages[fpkg.0 as usize].bodies {
+            return None;
+        }
+        let mut calls = false;
+        letgo_go::visit::inspect(letgo_go::visit::Node::Block(body), &mut |n| {
+            if let letgo_go::visit::Node::Call(c) = n {
+                let id = match c.fun.unparen() {
+                    Expr::Ident(id) => Some(id),
+                    Expr::Selector(s) => Some(&s.sel),
+                    _ => None,
+                };
+                calls |= id
+                    .and_then(|id| self.use_at(file, id.pos))
+                    .is_some_and(|o| self.is_func(o, pkg, name));
+            }
+            !calls
+        });
+        Some(calls)
+    }
+}

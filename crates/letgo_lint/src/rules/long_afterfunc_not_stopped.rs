@@ -116,17 +116,20 @@ fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<Strin
     }
 }
 
-/// A function with an `*http.Request` parameter.
+/// A function with a parameter of type `*http.Request` (by its type:
+/// an alias import or a named parameter type of the project counts).
 fn takes_request(cx: &PackageContext, f: &Func) -> bool {
-    let Some(http) = cx.import_name(f.file, "net/http") else {
+    let Some(view) = cx.types(f.file) else {
         return false;
     };
-    let want = format!("*{http}.Request");
-    f.typ
-        .params
-        .list
-        .iter()
-        .any(|p| cx.text(f.file, p.typ.span()) == want)
+    let m = view.model();
+    f.typ.params.list.iter().any(|p| {
+        let typ = match p.names.first() {
+            Some(name) => view.object_of(name).map(|o| m.obj(o).typ),
+            None => view.type_of(&p.typ),
+        };
+        typ.is_some_and(|t| m.is_pointer_to(t, "net/http", "Request"))
+    })
 }
 
 fn report(

@@ -7,7 +7,7 @@ use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, fires_at_once, leaking_builds, local_def, non_test_functions,
-    unstopped_timers_leak, TimerReleased,
+    unstopped_timers_leak, Made, TimerReleased, TimerVar,
 };
 use letgo_go::ast::{BlockStmt, Ident, Span};
 
@@ -83,13 +83,13 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
     for f in non_test_functions(cx) {
         for site in f.sites.iter().copied() {
-            let Some((id, call)) = local_def(cx, f.file, site.stmt, "NewTimer") else {
+            let Some((id, var, call)) = local_def(cx, f.file, site.stmt, Made::Timer) else {
                 continue;
             };
             if fires_at_once(cx, f.file, call) {
                 continue;
             }
-            if let Some(d) = not_released(cx, f.file, site, id, f.body) {
+            if let Some(d) = not_released(cx, f.file, site, (id, var), f.body) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),
@@ -103,14 +103,14 @@ fn not_released(
     cx: &PackageContext,
     file: usize,
     site: StmtSite,
-    id: &Ident,
+    (id, var): (&Ident, TimerVar),
     body: &BlockStmt,
 ) -> Option<Diagnostic> {
     let sf = cx.file(file);
     let name = id.name(&sf.src);
     let ob = TimerReleased {
         def: site.stmt.span(),
-        name,
+        var,
         src: &sf.src,
     };
     let exit = *pending_exits(body, &sf.src, &ob).first()?;
@@ -125,7 +125,7 @@ fn not_released(
     );
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if site.in_list {
-        d = d.with_fix(defer_stop_fix(&sf.src, site, name, body));
+        d = d.with_fix(defer_stop_fix(&sf.src, site, name, var, body));
     }
     Some(d)
 }
