@@ -258,7 +258,7 @@ pub fn fix_program(
 ) -> Result<FixRun, NotConverging> {
     fix_with(
         program,
-        &|p: &Program| engine::check(p, selection),
+        &|p: &Program| engine::check_edited(p, selection),
         unsafe_fixes,
     )
 }

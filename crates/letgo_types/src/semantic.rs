@@ -24,8 +24,20 @@ impl Semantic {
     /// standard library is unknown: its names stay unresolved, which rules
     /// read as "out of view".
     pub fn build(dirs: &[PathBuf], module_dirs: &[PathBuf]) -> Semantic {
+        Semantic::build_over(dirs, module_dirs, Vec::new())
+    }
+
+    /// [`Semantic::build`] with some files' texts given in place of what
+    /// is on disk (`letgo check --fix` re-checks sources it edited in
+    /// memory: the model must see the same text as the rules).
+    pub fn build_over(
+        dirs: &[PathBuf],
+        module_dirs: &[PathBuf],
+        overlay: Vec<(PathBuf, String)>,
+    ) -> Semantic {
         let goroot = find_goroot().unwrap_or_default();
         let mut c = Checker::new(goroot);
+        c.overlay = overlay.into_iter().collect();
         c.modules = module_dirs
             .iter()
             .filter_map(|d| ModuleRoot::read(d))

@@ -66,6 +66,8 @@ pub struct Checker {
     /// Folders whose `_test.go` files are checked with them.
     pub test_dirs: rustc_hash::FxHashSet<PathBuf>,
     pub(crate) pending_xtests: Vec<(PathBuf, String, Vec<crate::model::SourceFile>)>,
+    /// Texts that replace files on disk (sources being fixed in memory).
+    pub overlay: FxHashMap<PathBuf, String>,
 }
 
 impl Checker {
@@ -88,6 +90,7 @@ impl Checker {
             func_scopes: FxHashMap::default(),
             alias_methods: FxHashMap::default(),
             func_decls: FxHashMap::default(),
+            overlay: FxHashMap::default(),
             modules: Vec::new(),
             modcache: None,
             test_dirs: Default::default(),
