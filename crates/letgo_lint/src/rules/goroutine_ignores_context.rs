@@ -24,8 +24,17 @@ const DOC: &str = r#"# LG105 goroutine-ignores-context
 ## What it does
 Flags a goroutine whose body is an endless `for` loop with no way out
 (no `return`, no `break` out of it, nothing that ends the goroutine),
-started in a function that has a `context.Context` it never passes to or
-checks in that goroutine.
+started in a function that has a `context.Context` parameter it never
+passes to or checks in that goroutine.
+
+The context is found by type, from the semantic model: a parameter of
+type `context.Context`, or of any type whose `Done` method is `context`'s
+(an interface embedding it), whatever the parameter and the import are
+called. The goroutine checks it when it refers to any variable or field
+of such a type (the parameter, a context derived from it, a stored one);
+a variable of another type with the parameter's name does not count, nor
+does `context.Background()`. Where the types are unknown, there is no
+finding.
 
 ## Why is this bad?
 The context says when the work is no longer wanted: the request ended,

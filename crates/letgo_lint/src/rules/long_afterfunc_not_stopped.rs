@@ -27,6 +27,10 @@ Nothing can stop such a timer, so its function and everything that
 function captures stay alive until it fires. Constant delays under a
 minute, and `_test.go` files, are left alone.
 
+`time.AfterFunc` is recognised by the callee's object (an alias or dot
+import counts, a project's own `AfterFunc` does not), and a request
+parameter by its type, `*http.Request`, whatever `net/http` is called.
+
 ## Why is this bad?
 On every Go version a pending `AfterFunc` keeps its closure reachable
 until it fires. Measured here: 100 000 pending one-hour `AfterFunc`s, each

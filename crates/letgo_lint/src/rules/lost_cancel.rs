@@ -29,6 +29,15 @@ nothing in the package ever calls. It finds everything `go vet`'s
 `lostcancel` finds, and also `_ = cancel` and cancel functions parked in
 fields.
 
+The call is found by type, from the semantic model: any call whose second
+result is a `context.CancelFunc` or `context.CancelCauseFunc` (the
+`context` functions however the package is imported, and a project's
+wrapper that returns one). The cancel variable, the context and the field
+are followed by their objects: a variable of the same name in an inner
+block is another variable, and a field of the same name in another type
+being called does not count. Where the types are unknown, there is no
+finding.
+
 ## Why is this bad?
 A derived context stays registered with its parent until it is cancelled:
 the child, its goroutine-free timer and everything its values reference

@@ -35,6 +35,13 @@ Flags a `time.NewTicker`
 The last two are reported only for modules whose timers leak: a `go` line
 below 1.23, or `godebug asynctimerchan=1`.
 
+Tickers are found by type and object, from the semantic model:
+`time.NewTicker` however `time` is imported, or a function of the checked
+packages that returns a `*time.Ticker` and calls `time.NewTicker` itself.
+Only `(*time.Ticker).Stop` stops one; a field is the same field object (a
+field of the same name in another type, with a `Stop` method of its own,
+does not count). Where the types are unknown, there is no finding.
+
 `_test.go` files are left alone: a test process is short-lived.
 
 ## Why is this bad?

@@ -36,6 +36,9 @@ It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on the collector reclaims the
 abandoned timers at once.
 
+`time.After` is recognised by the callee's object: an alias or dot
+import counts, a project's own `After` method does not.
+
 `_test.go` files are left alone: a test process is short-lived.
 
 ## Why is this bad?

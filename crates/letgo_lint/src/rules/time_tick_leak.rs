@@ -32,6 +32,10 @@ and loops that never return are left alone: there `time.Tick` lives as
 long as the process anyway. Uses the rule cannot follow (the channel
 passed on or stored) are left alone too.
 
+`time.Tick` is recognised by the callee's object (an alias or dot import
+counts; a project's own `Tick` method does not), and the channel variable
+by its object (a shadowing variable of the same name is another one).
+
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`.
 

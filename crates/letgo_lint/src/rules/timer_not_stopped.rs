@@ -28,6 +28,15 @@ firing (`<-t.C`), nor hands it on (returns it, stores it, passes it to a
 function or a goroutine). A timer of a constant duration under a second
 is left alone: it is gone before its retention could matter.
 
+Timers are found by type and object, from the semantic model: the call is
+`time.NewTimer` however `time` is imported (an alias, a dot import), or a
+function of the checked packages that returns a `*time.Timer` and calls
+`time.NewTimer` itself (a getter handing out a stored timer does not).
+Uses of `t` are the identifiers that resolve to that variable, and only
+`(*time.Timer).Stop` stops it: a `Stop` method of another type, or a
+shadowing variable of the same name, does not. Where the types are
+unknown (no standard library found), there is no finding.
+
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on (with a `go 1.23` or newer
 module) the garbage collector reclaims an unreferenced timer whether or
