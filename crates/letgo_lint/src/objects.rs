@@ -2,6 +2,8 @@
 //! identifier that resolves to the same object, whatever it is called,
 //! and a shadowing variable of the same name is another variable.
 
+use crate::context::PackageContext;
+use crate::funcs::Func;
 use letgo_go::ast::{Expr, Ident};
 use letgo_go::visit::{inspect, Node};
 use letgo_types::FileView;
@@ -46,4 +48,20 @@ impl<'v> LocalVar<'v> {
         });
         found
     }
+}
+
+/// Whether the variable declared or assigned at `id` is declared in `f`
+/// itself (its receiver, parameters or body), not in an enclosing
+/// function or at package level: a value stored in a variable of an
+/// enclosing function is that function's to release.
+pub fn declared_in(cx: &PackageContext, f: &Func, id: &Ident) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let Some((path, off)) = view.object_of(id).and_then(|o| m.decl_path(o)) else {
+        return false;
+    };
+    let start = f.typ.func.or(f.typ.params.opening).unwrap_or(f.body.lbrace);
+    path == cx.file(f.file).path && start <= off && off < f.body.end()
 }

@@ -426,26 +426,23 @@ pub fn const_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64>
             );
             l.checked_mul(r)
         }
-        unit @ (Expr::Selector(_) | Expr::Ident(_)) => match time_const(cx, file, unit)? {
-            "Nanosecond" => Some(1),
-            "Microsecond" => Some(1_000),
-            "Millisecond" => Some(1_000_000),
-            "Second" => Some(1_000_000_000),
-            "Minute" => Some(60_000_000_000),
-            "Hour" => Some(3_600_000_000_000),
-            _ => None,
-        },
+        named @ (Expr::Selector(_) | Expr::Ident(_)) => named_constant(cx, file, named),
         _ => None,
     }
 }
 
-/// If `x` names a constant of package `time` (`time.Second`, `tm.Second`,
-/// `Second` under a dot import), its name.
-fn time_const<'a>(cx: &PackageContext<'a>, file: usize, x: &Expr) -> Option<&'a str> {
+/// The value of a constant named by `x`, by its object: `time.Second`
+/// however `time` is imported, or a constant of the project
+/// (`const pollEvery = 30 * time.Second`).
+fn named_constant(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
     let view = cx.types(file)?;
     let m = view.model();
     let o = view.object_of_expr(x)?;
-    (m.obj(o).kind == ObjKind::Const && m.pkg_path(o) == "time").then(|| &*m.obj(o).name)
+    let obj = m.obj(o);
+    if obj.kind != ObjKind::Const {
+        return None;
+    }
+    u64::try_from(obj.val.as_int()?).ok()
 }
 
 /// A duration short enough that a timer of it is gone before anyone

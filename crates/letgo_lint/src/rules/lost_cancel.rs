@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::Func;
-use crate::objects::LocalVar;
+use crate::objects::{declared_in, LocalVar};
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, never_returns, StmtSite};
 use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
@@ -167,21 +167,6 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             diagnostic: Diagnostic::new(RULE.code, st.span, msg).in_function(st.func),
         });
     }
-}
-
-/// Whether the variable declared or assigned at `id` is declared in `f`
-/// itself (its parameters or its body), not in an enclosing function or
-/// at package level.
-fn declared_in(cx: &PackageContext, f: &Func, id: &Ident) -> bool {
-    let Some(view) = cx.types(f.file) else {
-        return false;
-    };
-    let m = view.model();
-    let Some((path, off)) = view.object_of(id).and_then(|o| m.decl_path(o)) else {
-        return false;
-    };
-    let start = f.typ.func.or(f.typ.params.opening).unwrap_or(f.body.lbrace);
-    path == cx.file(f.file).path && start <= off && off < f.body.end()
 }
 
 /// `ctx, cancel := <call>` (or `=`, or a `var` declaration) where the

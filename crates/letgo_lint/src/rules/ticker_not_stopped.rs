@@ -4,6 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
 use crate::funcs::Func;
+use crate::objects::declared_in;
 use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
@@ -91,7 +92,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for f in non_test_functions(cx) {
         for site in f.sites.iter().copied() {
             let diag = match local_def(cx, f.file, site.stmt, Made::Ticker) {
-                Some((id, var, _)) => local_ticker(cx, f, site, (id, var), leaks),
+                // A ticker stored in a variable of an enclosing function
+                // is that function's to stop.
+                Some((id, var, _)) if declared_in(cx, f, id) => {
+                    local_ticker(cx, f, site, (id, var), leaks)
+                }
+                Some(_) => None,
                 None if leaks => field_ticker(cx, f.file, site.stmt),
                 None => None,
             };

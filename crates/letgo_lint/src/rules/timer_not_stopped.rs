@@ -3,6 +3,7 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
+use crate::objects::declared_in;
 use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
@@ -95,7 +96,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some((id, var, call)) = local_def(cx, f.file, site.stmt, Made::Timer) else {
                 continue;
             };
-            if fires_at_once(cx, f.file, call) {
+            // A timer stored in a variable of an enclosing function is
+            // that function's to stop.
+            if fires_at_once(cx, f.file, call) || !declared_in(cx, f, id) {
                 continue;
             }
             if let Some(d) = not_released(cx, f.file, site, (id, var), f.body) {

@@ -77,3 +77,40 @@ func aliasStopped(ctx context.Context, d tm.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// A constant of the project under a second: the timer is gone at once.
+const settle = 50 * tm.Millisecond
+
+func settled(ctx context.Context) error {
+	t := tm.NewTimer(settle)
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A closure that stores the timer in its enclosing function's variable
+// hands it to that function, which stops it.
+func delayed(ctx context.Context, d tm.Duration, flush func()) {
+	var t *tm.Timer
+	arm := func() {
+		if t == nil {
+			t = tm.NewTimer(d)
+			return
+		}
+		t.Reset(d)
+	}
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	arm()
+	select {
+	case <-t.C:
+		flush()
+	case <-ctx.Done():
+	}
+}
