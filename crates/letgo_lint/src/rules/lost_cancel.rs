@@ -3,7 +3,6 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
-use crate::funcs::Func;
 use crate::objects::{declared_in, LocalVar};
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, never_returns, StmtSite};

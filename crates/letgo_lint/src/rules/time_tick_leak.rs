@@ -168,8 +168,7 @@ fn new_ticker_fix(cx: &PackageContext, file: usize, site: StmtSite, call: &CallE
     let start = site.stmt.span().start;
     let indent = indentation_at(src, start);
     let arg = call.args.first().map_or("", |a| cx.text(file, a.span()));
-    let before =
-        format!("ticker := {time}NewTicker({arg})\n{indent}defer ticker.Stop()\n{indent}");
+    let before = format!("ticker := {time}NewTicker({arg})\n{indent}defer ticker.Stop()\n{indent}");
     let span = letgo_go::ast::Span::new(call.fun.pos(), call.rparen + 1);
     Fix {
         message: "use a ticker that is stopped when the function returns".to_string(),
