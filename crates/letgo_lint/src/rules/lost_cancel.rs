@@ -174,7 +174,6 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 /// `context` is imported, or a function of the project that returns one.
 fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> Option<Def<'a>> {
     let src = &cx.file(file).src;
-    let view = cx.types(file)?;
     let (lhs, rhs, declares): (Vec<&'a Expr>, &'a Expr, bool) = match site.stmt {
         Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
             (a.lhs.iter().collect(), &a.rhs[0], a.tok == Token::Define)
@@ -191,6 +190,7 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         _ => return None,
     };
     let (ctor, cause) = constructor(cx, file, rhs)?;
+    let view = cx.types(file)?;
     let target = match lhs[1].unparen() {
         Expr::Ident(id) if id.name(src) == "_" => Target::Blank(id),
         Expr::Ident(id) => Target::Local(id, LocalVar::at(view, id)?),
@@ -225,8 +225,8 @@ fn var_def<'a>(
     v: &'a letgo_go::ast::ValueSpec,
 ) -> Option<Def<'a>> {
     let src = &cx.file(file).src;
-    let view = cx.types(file)?;
     let (ctor, cause) = constructor(cx, file, &v.values[0])?;
+    let view = cx.types(file)?;
     let cancel = &v.names[1];
     let target = if cancel.name(src) == "_" {
         Target::Blank(cancel)
