@@ -48,10 +48,12 @@ fn without_a_standard_library_the_timer_and_context_rules_are_quiet() {
     std::fs::write(dir.path().join("leaks.go"), LEAKS).unwrap();
     let program = load(&[dir.path()], &LoadOptions::default()).unwrap();
     let selection = Selection {
-        select: ["LG105", "LG106", "LG201", "LG202", "LG203", "LG204", "LG205"]
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
+        select: [
+            "LG105", "LG106", "LG201", "LG202", "LG203", "LG204", "LG205",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect(),
         ignore: Vec::new(),
     };
     let findings = check(&program, &|_| selection.clone());
