@@ -10,6 +10,7 @@
 
 use crate::context::PackageContext;
 use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::escape::{fate, Fate, Value};
 use crate::flow::Obligation;
 use crate::funcs::Func;
 use crate::objects::LocalVar;
@@ -290,24 +291,30 @@ pub fn local_def<'a>(
     Some((lhs, var, call))
 }
 
-/// `defer t.Stop()` after the definition.
+/// `defer t.Stop()` after the definition: display-only when the timer
+/// leaves the function (returned, stored, sent, or received from in a
+/// closure or goroutine: it is meant to fire after the return), unsafe
+/// when it is otherwise handed on or defined in a loop, safe otherwise.
 pub fn defer_stop_fix(
-    src: &str,
+    cx: &PackageContext,
+    f: &Func,
     site: StmtSite,
     name: &str,
     var: TimerVar,
-    body: &BlockStmt,
 ) -> Fix {
+    let src = &cx.file(f.file).src;
     let stmt = site.stmt.span();
     let indent = indentation_at(src, stmt.start);
-    let stays_local = !handed_on(body, stmt, var);
+    let applicability = if fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
+        Applicability::DisplayOnly
+    } else if handed_on(f.body, stmt, var) || site.in_loop {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
     Fix {
         message: format!("stop it when the function returns: `defer {name}.Stop()`"),
-        applicability: if stays_local && !site.in_loop {
-            Applicability::Safe
-        } else {
-            Applicability::Unsafe
-        },
+        applicability,
         edits: vec![Edit::insert(
             stmt.end,
             format!("\n{indent}defer {name}.Stop()"),

@@ -35,7 +35,8 @@ impl Semantic {
         module_dirs: &[PathBuf],
         overlay: Vec<(PathBuf, String)>,
     ) -> Semantic {
-        let goroot = find_goroot().unwrap_or_default();
+        // Without a GOROOT the standard library is simply not found.
+        let goroot = find_goroot().unwrap_or_else(|| PathBuf::from("/nonexistent/goroot"));
         let mut c = Checker::new(goroot);
         c.overlay = overlay.into_iter().collect();
         c.modules = module_dirs

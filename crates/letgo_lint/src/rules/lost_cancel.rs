@@ -2,7 +2,9 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::escape::{fate, Fate, Value};
 use crate::flow::{pending_exits, Exit, Obligation};
+use crate::funcs::Func;
 use crate::objects::{declared_in, LocalVar};
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, never_returns, StmtSite};
@@ -70,11 +72,28 @@ goroutine that calls it, also counts as calling it.
 
 ## Fix safety
 `defer cancel()` right after the call (naming a discarded `_` `cancel`
-when that name is free) is safe when the context does not outlive the
-function. It is unsafe when the context escapes (returned, stored, sent,
-or used by a goroutine): cancelling it at return would stop work that is
-meant to go on; and inside a loop, where the deferred calls pile up until
-the function returns.
+when that name is free) is safe only when nothing made from the context
+outlives the function: the context, and every value assigned from it
+(`req` from `http.NewRequestWithContext(ctx, ...)`, a `WithValue` child,
+a struct holding it), is used only through `Err`, `Done`, `Deadline`
+and `Value`, the standard library's context constructors, and functions
+of the package that do the same.
+
+The fix is display-only when the context leaves the function, since
+cancelling it at return would cancel it for whoever holds it: it is
+returned (also as a named result, by a bare `return`), stored in a
+field, an element, a package variable or a variable of an enclosing
+function, sent on a channel, or captured by a closure or goroutine
+(which may run after the return). Example: `func base(p
+context.Context) (ctx context.Context, cancel func())` that assigns both
+from `context.WithCancel(p)` and ends with a bare `return` hands both to
+its caller, so it is not flagged at all; with only `ctx` a named result
+it is flagged, and the fix is only shown.
+
+The fix is unsafe when the context is passed to any other call (it may
+keep it: `client.Do(req)`, `cmd.Start()`, a function of another package)
+and inside a loop, where the deferred calls pile up until the function
+returns.
 "#;
 
 /// What the cancel function is assigned to.
@@ -95,7 +114,11 @@ struct Def<'a> {
     ctor: String,
     /// The cancel function takes a cause (`context.CancelCauseFunc`).
     cause: bool,
-    ctx: Option<LocalVar<'a>>,
+    /// The context variable (`ctx` of `ctx, cancel := ...`), not `_`.
+    ctx: Option<&'a Ident>,
+    /// The context goes straight into a field, element or pointer target
+    /// (`s.ctx, s.cancel = ...`).
+    ctx_stored: bool,
     target: Target<'a>,
     /// `:=` or a `var` declaration (a new name may be introduced).
     declares: bool,
@@ -119,7 +142,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let diag = match def.target {
-                Target::Blank(blank) => discarded(cx, f.file, &def, blank, f.body),
+                Target::Blank(blank) => discarded(cx, f, &def, blank),
                 // A cancel func of an enclosing function is called there.
                 Target::Local(id, _) if !declared_in(cx, f, id) => None,
                 Target::Local(id, var) => {
@@ -132,7 +155,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                             func: f.name.clone(),
                         });
                     }
-                    not_on_every_path(cx, f.file, &def, (id, var), f.body)
+                    not_on_every_path(cx, f, &def, (id, var))
                 }
                 Target::Field { name, field, span } => {
                     field_stores.push(FieldStore {
@@ -205,7 +228,7 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         _ => return None,
     };
     let ctx = match lhs[0].unparen() {
-        Expr::Ident(id) if id.name(src) != "_" => LocalVar::at(view, id),
+        Expr::Ident(id) if id.name(src) != "_" => Some(id),
         _ => None,
     };
     Some(Def {
@@ -213,6 +236,7 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         ctor,
         cause,
         ctx,
+        ctx_stored: ident_name(lhs[0], src).is_none(),
         target,
         declares,
     })
@@ -233,14 +257,13 @@ fn var_def<'a>(
     } else {
         Target::Local(cancel, LocalVar::at(view, cancel)?)
     };
-    let ctx = Some(&v.names[0])
-        .filter(|n| n.name(src) != "_")
-        .and_then(|n| LocalVar::at(view, n));
+    let ctx = Some(&v.names[0]).filter(|n| n.name(src) != "_");
     Some(Def {
         site,
         ctor,
         cause,
         ctx,
+        ctx_stored: false,
         target,
         declares: true,
     })
@@ -271,13 +294,8 @@ fn constructor(cx: &PackageContext, file: usize, x: &Expr) -> Option<(String, bo
     Some((name, cause))
 }
 
-fn discarded(
-    cx: &PackageContext,
-    file: usize,
-    def: &Def,
-    blank: &Ident,
-    body: &letgo_go::ast::BlockStmt,
-) -> Option<Diagnostic> {
+fn discarded(cx: &PackageContext, f: &Func, def: &Def, blank: &Ident) -> Option<Diagnostic> {
+    let (file, body) = (f.file, f.body);
     let msg = format!(
         "the cancel function returned by {} is discarded; the context leaks until its parent is done",
         def.ctor
@@ -289,24 +307,25 @@ fn discarded(
     if def.declares && def.site.in_list && name_is_free {
         let mut edits = vec![Edit::replace(span, "cancel")];
         edits.push(defer_after(src, def.site.stmt.span(), "cancel", def.cause));
-        d = d.with_fix(fix(def, body, edits));
+        d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
 }
 
 fn not_on_every_path(
     cx: &PackageContext,
-    file: usize,
+    f: &Func,
     def: &Def,
     (id, var): (&Ident, LocalVar),
-    body: &letgo_go::ast::BlockStmt,
 ) -> Option<Diagnostic> {
+    let (file, body) = (f.file, f.body);
     let sf = cx.file(file);
     let name = id.name(&sf.src);
     let ob = CancelCalled {
         def: def.site.stmt.span(),
         var,
         src: &sf.src,
+        returned_bare: is_named_result(f, var),
     };
     let exit = *pending_exits(body, &sf.src, &ob).first()?;
     let (line, _) = sf.line_col(exit.offset());
@@ -321,18 +340,38 @@ fn not_on_every_path(
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if def.site.in_list {
         let edits = vec![defer_after(&sf.src, def.site.stmt.span(), name, def.cause)];
-        d = d.with_fix(fix(def, body, edits));
+        d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
 }
 
-/// The fix, safe only when the context cannot outlive the function.
-fn fix(def: &Def, body: &letgo_go::ast::BlockStmt, edits: Vec<Edit>) -> Fix {
-    let escapes = def.ctx.is_some_and(|ctx| context_escapes(body, ctx));
-    let applicability = if escapes || def.site.in_loop {
-        Applicability::Unsafe
-    } else {
-        Applicability::Safe
+/// Whether `var` is one of `f`'s named results (a bare `return` returns
+/// it).
+fn is_named_result(f: &Func, var: LocalVar) -> bool {
+    f.typ.results.as_ref().is_some_and(|r| {
+        r.list
+            .iter()
+            .flat_map(|fd| &fd.names)
+            .any(|n| var.is_ident(n))
+    })
+}
+
+/// The fix: display-only when the context leaves the function (cancelling
+/// it at return would break whoever holds it), unsafe when it is handed
+/// to a call that may keep it or the call is in a loop, safe otherwise.
+fn fix(cx: &PackageContext, f: &Func, def: &Def, edits: Vec<Edit>) -> Fix {
+    let src = &cx.file(f.file).src;
+    let ctx_fate = match def.ctx {
+        _ if def.ctx_stored => Fate::Leaves,
+        Some(ctx) if !declared_in(cx, f, ctx) => Fate::Leaves,
+        Some(ctx) => fate(cx, f, &[ctx.name(src)], Value::Context),
+        None => Fate::Stays,
+    };
+    let applicability = match ctx_fate {
+        Fate::Leaves => Applicability::DisplayOnly,
+        Fate::PassedOn => Applicability::Unsafe,
+        Fate::Stays if def.site.in_loop => Applicability::Unsafe,
+        Fate::Stays => Applicability::Safe,
     };
     Fix {
         message: format!(
@@ -371,29 +410,6 @@ fn defer_after(src: &str, stmt: Span, name: &str, cause: bool) -> Edit {
     };
     let arg = if cause { "nil" } else { "" };
     Edit::insert(at, format!("\n{indent}defer {name}({arg})"))
-}
-
-/// Whether the context variable is returned, stored, sent, or used by a
-/// goroutine: then it may outlive the function.
-fn context_escapes(body: &letgo_go::ast::BlockStmt, ctx: LocalVar) -> bool {
-    let uses = |n: Node| ctx.mentioned_in(n);
-    let mut escapes = false;
-    inspect(Node::Block(body), &mut |n| {
-        let hit = match n {
-            Node::Stmt(Stmt::Go(g)) => uses(Node::Call(&g.call)),
-            Node::Stmt(Stmt::Return(r)) => r.results.iter().any(|x| uses(Node::expr(x))),
-            Node::Stmt(Stmt::Send(s)) => uses(Node::expr(&s.value)),
-            Node::Stmt(Stmt::Assign(a)) => {
-                a.lhs.iter().any(|l| !matches!(l.unparen(), Expr::Ident(_)))
-                    && a.rhs.iter().any(|x| uses(Node::expr(x)))
-            }
-            Node::Expr(Expr::CompositeLit(c)) => c.elts.iter().any(|x| uses(Node::expr(x))),
-            _ => false,
-        };
-        escapes |= hit;
-        !escapes
-    });
-    escapes
 }
 
 /// Assignments `x.field = cancel` in `body`: the field's name, its
@@ -461,6 +477,9 @@ struct CancelCalled<'s> {
     def: Span,
     var: LocalVar<'s>,
     src: &'s str,
+    /// The cancel function is a named result: a bare `return` hands it to
+    /// the caller.
+    returned_bare: bool,
 }
 
 impl Obligation for CancelCalled<'_> {
@@ -481,6 +500,10 @@ impl Obligation for CancelCalled<'_> {
 
     fn meets_expr(&self, expr: &Expr) -> bool {
         self.var.mentioned_in(Node::expr(expr))
+    }
+
+    fn meets_return(&self, results: &[Expr]) -> bool {
+        (results.is_empty() && self.returned_bare) || results.iter().any(|r| self.meets_expr(r))
     }
 
     fn never_returns(&self, call: &CallExpr) -> bool {

@@ -18,12 +18,12 @@ func aliasImport(ctx context.Context, d tm.Duration) error {
 }
 
 // A project's wrapper that makes a timer makes one too.
-func deadline(d tm.Duration) *tm.Timer {
+func newDeadline(d tm.Duration) *tm.Timer {
 	return tm.NewTimer(d)
 }
 
 func wrapped(ctx context.Context, d tm.Duration) error {
-	t := deadline(d) // want "LG201"
+	t := newDeadline(d) // want "LG201"
 	select {
 	case <-t.C:
 		return nil
