@@ -33,9 +33,32 @@ pub fn check(
     program: &Program,
     selection: &(dyn Fn(&Package) -> Selection + Sync),
 ) -> Vec<Finding> {
+    check_over(program, selection, Vec::new())
+}
+
+/// [`check`] for a program whose sources may have been edited in memory
+/// (the rounds of `--fix`): the semantic model is built from the texts
+/// the rules see, not from the files on disk.
+pub fn check_edited(
+    program: &Program,
+    selection: &(dyn Fn(&Package) -> Selection + Sync),
+) -> Vec<Finding> {
+    let edited = program
+        .files()
+        .filter(|f| std::fs::read_to_string(&f.path).ok().as_deref() != Some(f.src.as_str()))
+        .map(|f| (f.path.clone(), f.src.clone()))
+        .collect();
+    check_over(program, selection, edited)
+}
+
+fn check_over(
+    program: &Program,
+    selection: &(dyn Fn(&Package) -> Selection + Sync),
+    overlay: Vec<(PathBuf, String)>,
+) -> Vec<Finding> {
     let mut dirs: Vec<PathBuf> = program.packages.iter().map(|p| p.dir.clone()).collect();
     dirs.dedup();
-    let semantic = semantic_model(&dirs, program);
+    let semantic = semantic_model(&dirs, program, overlay);
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
@@ -61,7 +84,7 @@ pub fn load_and_check(
     selection: &(dyn Fn(&Package) -> Selection + Sync),
 ) -> Result<(Program, Vec<Finding>), LoadError> {
     let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
-    let semantic = semantic_model(&dirs, loader.program());
+    let semantic = semantic_model(&dirs, loader.program(), Vec::new());
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
         let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic);
         pkg.symbols = Default::default();
@@ -100,9 +123,13 @@ fn in_order(program: &Program, mut findings: Vec<Finding>) -> Vec<Finding> {
 /// The semantic model of the packages in `dirs`, their imports read from
 /// source (modules of `program` as import roots), built on a thread with
 /// room for deep trees.
-fn semantic_model(dirs: &[PathBuf], program: &Program) -> Semantic {
+fn semantic_model(
+    dirs: &[PathBuf],
+    program: &Program,
+    overlay: Vec<(PathBuf, String)>,
+) -> Semantic {
     let start = std::time::Instant::now();
-    let semantic = build_semantic(dirs, program);
+    let semantic = build_semantic(dirs, program, overlay);
     // `LETGO_TIMINGS=1`: the model's share of a run, for bench/check.
     if std::env::var_os("LETGO_TIMINGS").is_some() {
         eprintln!(
@@ -115,12 +142,16 @@ fn semantic_model(dirs: &[PathBuf], program: &Program) -> Semantic {
     semantic
 }
 
-fn build_semantic(dirs: &[PathBuf], program: &Program) -> Semantic {
+fn build_semantic(
+    dirs: &[PathBuf],
+    program: &Program,
+    overlay: Vec<(PathBuf, String)>,
+) -> Semantic {
     let dirs = dirs.to_vec();
     let modules: Vec<PathBuf> = program.modules.iter().map(|m| m.root.clone()).collect();
     std::thread::Builder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
-        .spawn(move || Semantic::build(&dirs, &modules))
+        .spawn(move || Semantic::build_over(&dirs, &modules, overlay))
         .and_then(|h| {
             h.join()
                 .map_err(|_| std::io::Error::other("semantic model panicked"))

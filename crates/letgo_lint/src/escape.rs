@@ -13,7 +13,7 @@
 use crate::context::PackageContext;
 use crate::funcs::Func;
 use crate::syntax::{declares, ident_name, mentions};
-use letgo_go::ast::{BlockStmt, CallExpr, Expr, FuncType, Spec, Stmt};
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, FuncLit, FuncType, Spec, Stmt};
 use letgo_go::visit::{inspect, Node};
 
 /// What kind of value is followed; it decides which derived values carry
@@ -187,11 +187,20 @@ impl<'c, 'a> Tracker<'c, 'a> {
                 Node::Stmt(Stmt::Send(s)) => out = self.carries(&s.value),
                 Node::Stmt(Stmt::Assign(a)) => out = self.stores(scope, &a.lhs, &a.rhs),
                 Node::Expr(Expr::FuncLit(l)) => {
-                    out = self.mentions_carrier(Node::Block(&l.body));
+                    out = self.captures(l);
                     return false;
                 }
+                // A function literal's body is judged by the arm above
+                // when the walk reaches it.
                 Node::Stmt(Stmt::Go(g)) => {
-                    out = self.mentions_carrier(Node::Call(&g.call));
+                    out = match g.call.fun.unparen() {
+                        Expr::FuncLit(_) => g
+                            .call
+                            .args
+                            .iter()
+                            .any(|a| self.mentions_carrier(Node::expr(a))),
+                        _ => self.mentions_carrier(Node::Call(&g.call)),
+                    };
                 }
                 _ => {}
             }
@@ -202,6 +211,23 @@ impl<'c, 'a> Tracker<'c, 'a> {
 
     fn mentions_carrier(&self, node: Node) -> bool {
         self.carriers.iter().any(|c| mentions(node, c, self.src))
+    }
+
+    /// Whether closure `l` mentions a carrier it does not redeclare as a
+    /// parameter or result (`go func(tick <-chan time.Time) {...}(other)`
+    /// captures no `tick`: its own parameter shadows it).
+    fn captures(&self, l: &FuncLit) -> bool {
+        let own = |c: &str| {
+            [Some(&l.typ.params), l.typ.results.as_ref()]
+                .into_iter()
+                .flatten()
+                .flat_map(|fl| &fl.list)
+                .flat_map(|fd| &fd.names)
+                .any(|n| n.name(self.src) == c)
+        };
+        self.carriers
+            .iter()
+            .any(|c| !own(c) && mentions(Node::Block(&l.body), c, self.src))
     }
 
     /// An assignment that puts a carried value where it outlives the
@@ -230,7 +256,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
                     && (self.value != Value::Response || sel.sel.name(self.src) == "Body")
             }
             Expr::Call(c) => self.result_carries(c),
-            Expr::FuncLit(l) => self.mentions_carrier(Node::Block(&l.body)),
+            Expr::FuncLit(l) => self.captures(l),
             Expr::Unary(u) => self.carries(&u.x),
             Expr::Star(s) => self.carries(&s.x),
             Expr::Index(i) => self.carries(&i.x),
@@ -533,6 +559,26 @@ func read(c context.Context) error { return c.Err() }
             "var kept any\nfunc f(resp *http.Response) { kept = resp }",
         ] {
             assert_eq!(resp(body), Fate::Leaves, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_closure_parameter_of_the_same_name_is_not_a_capture() {
+        let tick = |body: &str| fate_of(body, "f", "tick", Value::Timer);
+        let shadowed = "func f(tick <-chan int, other <-chan int) {
+	go func(tick <-chan int) {
+		for range tick {
+		}
+	}(other)
+	<-tick
+}";
+        assert_eq!(tick(shadowed), Fate::Stays);
+        for body in [
+            "func f(tick <-chan int) {\n\tgo func(c <-chan int) {\n\t\t<-c\n\t}(tick)\n}",
+            "func f(tick <-chan int) {\n\tgo func(c <-chan int) {\n\t\t<-tick\n\t}(nil)\n}",
+            "func f(tick <-chan int) func() {\n\treturn func() { <-tick }\n}",
+        ] {
+            assert_eq!(tick(body), Fate::Leaves, "{body}");
         }
     }
 }

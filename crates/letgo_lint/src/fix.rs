@@ -295,7 +295,7 @@ pub fn fix_program(
 ) -> Result<FixRun, NotConverging> {
     fix_with(
         program,
-        &|p: &Program| engine::check(p, selection),
+        &|p: &Program| engine::check_edited(p, selection),
         unsafe_fixes,
     )
 }
@@ -551,6 +551,11 @@ mod tests {
     }
 
     fn module(files: &[(&str, &str)]) -> (tempfile::TempDir, Program) {
+        // LG106 finds cancel functions by type: the semantic model reads
+        // `context` from the toolchain the tests use.
+        if let Some(go) = letgo_testkit::go_binary() {
+            letgo_types::modules::use_goroot(letgo_testkit::goroot(&go));
+        }
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("go.mod"), "module m\n\ngo 1.27\n").unwrap();
         for (name, text) in files {

@@ -18,6 +18,7 @@ pub mod fix;
 pub mod flow;
 pub mod funcs;
 pub mod locks;
+pub mod objects;
 pub mod owners;
 pub mod registry;
 pub mod rules;

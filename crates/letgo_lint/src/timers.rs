@@ -13,10 +13,12 @@ use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::escape::{fate, Fate, Value};
 use crate::flow::Obligation;
 use crate::funcs::Func;
+use crate::objects::LocalVar;
 use crate::syntax::{indentation_at, never_returns, statements, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjKind;
 
 /// The functions the timer rules look at: those outside `_test.go` files.
 /// A test process is short-lived; what its timers retain for a few
@@ -64,7 +66,9 @@ fn asynctimerchan(cx: &PackageContext) -> bool {
         })
 }
 
-/// If `x` is a call `time.Name(...)`, the `Name` and the call.
+/// If `x` is a call of the function `time.Name` (found by the callee's
+/// object, so an alias or dot import counts), the `Name` and the call.
+/// `None` when the callee is unknown: out of view.
 pub fn time_call<'a>(
     cx: &PackageContext<'a>,
     file: usize,
@@ -73,7 +77,96 @@ pub fn time_call<'a>(
     let Expr::Call(call) = x.unparen() else {
         return None;
     };
-    Some((cx.qualified_name(file, &call.fun, "time")?, call))
+    let view = cx.types(file)?;
+    let m = view.model();
+    let callee = view.object_of_expr(&call.fun)?;
+    let obj = m.obj(callee);
+    (obj.kind == ObjKind::Func && m.pkg_path(callee) == "time").then_some((&*obj.name, call))
+}
+
+/// How file `file` qualifies names of package `time` in code a fix
+/// writes: `time.`, `tm.` for `import tm "time"`, nothing under a dot
+/// import.
+pub fn time_qualifier(cx: &PackageContext, file: usize) -> String {
+    match cx.import_name(file, "time") {
+        Some(name) => format!("{name}."),
+        None if dot_imports_time(cx, file) => String::new(),
+        None => "time.".to_string(),
+    }
+}
+
+fn dot_imports_time(cx: &PackageContext, file: usize) -> bool {
+    let f = &cx.file(file).ast;
+    let src = &cx.file(file).src;
+    f.imports().any(|i| {
+        i.name.as_ref().is_some_and(|n| n.name(src) == ".")
+            && i.path.value(src).trim_matches('"') == "time"
+    })
+}
+
+/// What a timer constructor makes: `*time.Timer` or `*time.Ticker`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Made {
+    Timer,
+    Ticker,
+}
+
+impl Made {
+    fn ctor(self) -> &'static str {
+        match self {
+            Made::Timer => "NewTimer",
+            Made::Ticker => "NewTicker",
+        }
+    }
+
+    fn type_name(self) -> &'static str {
+        match self {
+            Made::Timer => "Timer",
+            Made::Ticker => "Ticker",
+        }
+    }
+}
+
+/// Whether `x` is a call that makes a new timer (ticker): `time.NewTimer`
+/// however it is imported, or a function of the checked packages that
+/// returns a `*time.Timer` and calls `time.NewTimer` itself (a wrapper).
+/// A getter returning a stored timer does not call the constructor.
+pub fn makes(cx: &PackageContext, file: usize, x: &Expr, what: Made) -> bool {
+    let Expr::Call(call) = x.unparen() else {
+        return false;
+    };
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let m = view.model();
+    let typed = view
+        .type_of(x)
+        .is_some_and(|t| m.is_pointer_to(t, "time", what.type_name()));
+    let Some(callee) = view.object_of_expr(&call.fun) else {
+        return false;
+    };
+    typed
+        && (m.is_func(callee, "time", what.ctor())
+            || m.body_calls(callee, "time", what.ctor()) == Some(true))
+}
+
+/// A timer or ticker variable, by its object: a shadowing variable of
+/// another type is another variable.
+pub type TimerVar<'v> = LocalVar<'v>;
+
+/// If `x` is `v.member` with `member` a field or method of package `time`
+/// (`C`, `Stop`, `Reset`), the offset of `v`.
+fn member_of(v: &TimerVar, x: &Expr, member: &str) -> Option<u32> {
+    let Expr::Selector(sel) = x.unparen() else {
+        return None;
+    };
+    let Expr::Ident(id) = sel.x.unparen() else {
+        return None;
+    };
+    let m = v.view.model();
+    let o = v.view.object_of(&sel.sel)?;
+    let ours = &*m.obj(o).name == member && m.pkg_path(o) == "time";
+    (ours && v.is_ident(id)).then_some(id.pos)
 }
 
 /// How a statement uses a timer variable.
@@ -81,7 +174,7 @@ pub fn time_call<'a>(
 pub struct TimerUses {
     /// `<-t.C`: the timer fired and was received.
     pub receives: bool,
-    /// `t.Stop()`.
+    /// `t.Stop()`, resolved to `(*time.Timer).Stop` or `(*time.Ticker).Stop`.
     pub stops: bool,
     /// Any use but `<-t.C`, `t.Reset(...)` and `t.Stop()`: passing `t`
     /// on, returning or storing it.
@@ -95,33 +188,33 @@ impl TimerUses {
     }
 }
 
-/// The uses of timer variable `name` in `node`.
-pub fn timer_uses(node: Node, name: &str, src: &str) -> TimerUses {
-    timer_uses_after(node, name, src, 0)
+/// The uses of timer variable `v` in `node`.
+pub fn timer_uses(node: Node, v: TimerVar) -> TimerUses {
+    timer_uses_after(node, v, 0)
 }
 
-/// The uses of timer variable `name` in `node` at or after offset `from`.
-pub fn timer_uses_after(node: Node, name: &str, src: &str, from: u32) -> TimerUses {
+/// The uses of timer variable `v` in `node` at or after offset `from`.
+pub fn timer_uses_after(node: Node, v: TimerVar, from: u32) -> TimerUses {
     let mut uses = TimerUses::default();
     let mut benign: Vec<u32> = Vec::new();
     inspect(node, &mut |n| {
         match n {
             Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
-                if let Some(id) = field_of(&u.x, name, "C", src) {
+                if let Some(id) = member_of(&v, &u.x, "C") {
                     uses.receives |= id >= from;
                     benign.push(id);
                 }
             }
             Node::Call(c) => {
-                if let Some(id) = field_of(&c.fun, name, "Reset", src) {
+                if let Some(id) = member_of(&v, &c.fun, "Reset") {
                     benign.push(id);
                 }
-                if let Some(id) = field_of(&c.fun, name, "Stop", src) {
+                if let Some(id) = member_of(&v, &c.fun, "Stop") {
                     uses.stops |= id >= from;
                     benign.push(id);
                 }
             }
-            Node::Ident(id) if id.pos >= from && id.name(src) == name => {
+            Node::Ident(id) if id.pos >= from && v.is_ident(id) => {
                 uses.other |= !benign.contains(&id.pos);
             }
             _ => {}
@@ -131,28 +224,17 @@ pub fn timer_uses_after(node: Node, name: &str, src: &str, from: u32) -> TimerUs
     uses
 }
 
-/// If `x` is `name.field`, the offset of `name`.
-fn field_of(x: &Expr, name: &str, field: &str, src: &str) -> Option<u32> {
-    let Expr::Selector(sel) = x.unparen() else {
-        return None;
-    };
-    let Expr::Ident(id) = sel.x.unparen() else {
-        return None;
-    };
-    (id.name(src) == name && sel.sel.name(src) == field).then_some(id.pos)
-}
-
 /// The obligation of a timer started by one statement: stop it, hand it
 /// on, or receive its firing.
 pub struct TimerReleased<'s> {
     pub def: Span,
-    pub name: &'s str,
+    pub var: TimerVar<'s>,
     pub src: &'s str,
 }
 
 impl TimerReleased<'_> {
     fn released(&self, node: Node) -> bool {
-        timer_uses(node, self.name, self.src).releases()
+        timer_uses(node, self.var).releases()
     }
 }
 
@@ -174,14 +256,15 @@ impl Obligation for TimerReleased<'_> {
     }
 }
 
-/// `t := time.Ctor(...)`, `t = time.Ctor(...)` or `var t = time.Ctor(...)`
-/// with a named local `t`: the name and the call.
+/// `t := <ctor>(...)`, `t = <ctor>(...)` or `var t = <ctor>(...)` with a
+/// named local `t`, where the call makes a new timer or ticker (see
+/// [`makes`]): the name, the variable and the call.
 pub fn local_def<'a>(
     cx: &PackageContext<'a>,
     file: usize,
     stmt: &'a Stmt,
-    ctor: &str,
-) -> Option<(&'a Ident, &'a CallExpr)> {
+    what: Made,
+) -> Option<(&'a Ident, TimerVar<'a>, &'a CallExpr)> {
     let (lhs, rhs) = match stmt {
         Stmt::Assign(a) if a.lhs.len() == 1 && a.rhs.len() == 1 => {
             (a.lhs[0].unparen().as_ident()?, &a.rhs[0])
@@ -197,22 +280,34 @@ pub fn local_def<'a>(
         }
         _ => return None,
     };
-    let (name, call) = time_call(cx, file, rhs)?;
+    let Expr::Call(call) = rhs.unparen() else {
+        return None;
+    };
     let src = &cx.file(file).src;
-    (name == ctor && lhs.name(src) != "_").then_some((lhs, call))
+    if lhs.name(src) == "_" || !makes(cx, file, rhs, what) {
+        return None;
+    }
+    let var = TimerVar::at(cx.types(file)?, lhs)?;
+    Some((lhs, var, call))
 }
 
 /// `defer t.Stop()` after the definition: display-only when the timer
 /// leaves the function (returned, stored, sent, or received from in a
 /// closure or goroutine: it is meant to fire after the return), unsafe
 /// when it is otherwise handed on or defined in a loop, safe otherwise.
-pub fn defer_stop_fix(cx: &PackageContext, f: &Func, site: StmtSite, name: &str) -> Fix {
+pub fn defer_stop_fix(
+    cx: &PackageContext,
+    f: &Func,
+    site: StmtSite,
+    name: &str,
+    var: TimerVar,
+) -> Fix {
     let src = &cx.file(f.file).src;
     let stmt = site.stmt.span();
     let indent = indentation_at(src, stmt.start);
     let applicability = if fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
         Applicability::DisplayOnly
-    } else if handed_on(f.body, stmt, name, src) || site.in_loop {
+    } else if handed_on(f.body, stmt, var) || site.in_loop {
         Applicability::Unsafe
     } else {
         Applicability::Safe
@@ -229,14 +324,14 @@ pub fn defer_stop_fix(cx: &PackageContext, f: &Func, site: StmtSite, name: &str)
 
 /// Whether the timer is used after its definition for anything but
 /// receiving, resetting and stopping.
-fn handed_on(body: &BlockStmt, def: Span, name: &str, src: &str) -> bool {
-    timer_uses_after(Node::Block(body), name, src, def.end).other
+fn handed_on(body: &BlockStmt, def: Span, var: TimerVar) -> bool {
+    timer_uses_after(Node::Block(body), var, def.end).other
 }
 
 /// Whether `body` (closures aside) holds a loop that receives from
-/// `name.C` and that nothing leaves.
-pub fn forever_loop_receiving(body: &BlockStmt, name: &str, src: &str) -> bool {
-    forever_loop_over(body, src, &|x| field_of(x, name, "C", src).is_some())
+/// `v.C` and that nothing leaves.
+pub fn forever_loop_receiving(body: &BlockStmt, v: TimerVar, src: &str) -> bool {
+    forever_loop_over(body, src, &|x| member_of(&v, x, "C").is_some())
 }
 
 /// Whether `body` (closures aside) holds a loop that receives from a
@@ -338,17 +433,23 @@ pub fn const_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64>
             );
             l.checked_mul(r)
         }
-        sel @ Expr::Selector(_) => match cx.qualified_name(file, sel, "time")? {
-            "Nanosecond" => Some(1),
-            "Microsecond" => Some(1_000),
-            "Millisecond" => Some(1_000_000),
-            "Second" => Some(1_000_000_000),
-            "Minute" => Some(60_000_000_000),
-            "Hour" => Some(3_600_000_000_000),
-            _ => None,
-        },
+        named @ (Expr::Selector(_) | Expr::Ident(_)) => named_constant(cx, file, named),
         _ => None,
     }
+}
+
+/// The value of a constant named by `x`, by its object: `time.Second`
+/// however `time` is imported, or a constant of the project
+/// (`const pollEvery = 30 * time.Second`).
+fn named_constant(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    let view = cx.types(file)?;
+    let m = view.model();
+    let o = view.object_of_expr(x)?;
+    let obj = m.obj(o);
+    if obj.kind != ObjKind::Const {
+        return None;
+    }
+    u64::try_from(obj.val.as_int()?).ok()
 }
 
 /// A duration short enough that a timer of it is gone before anyone

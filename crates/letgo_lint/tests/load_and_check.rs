@@ -10,6 +10,7 @@ use letgo_lint::selection::Selection;
 
 #[test]
 fn finds_what_check_finds_and_keeps_only_quoted_files() {
+    common::use_test_goroot();
     for dir in common::fixture_modules() {
         let all = Selection::default();
         let loader = Loader::new(&[dir.join("...")], &LoadOptions::default()).unwrap();

@@ -24,9 +24,21 @@ impl Semantic {
     /// standard library is unknown: its names stay unresolved, which rules
     /// read as "out of view".
     pub fn build(dirs: &[PathBuf], module_dirs: &[PathBuf]) -> Semantic {
+        Semantic::build_over(dirs, module_dirs, Vec::new())
+    }
+
+    /// [`Semantic::build`] with some files' texts given in place of what
+    /// is on disk (`letgo check --fix` re-checks sources it edited in
+    /// memory: the model must see the same text as the rules).
+    pub fn build_over(
+        dirs: &[PathBuf],
+        module_dirs: &[PathBuf],
+        overlay: Vec<(PathBuf, String)>,
+    ) -> Semantic {
         // Without a GOROOT the standard library is simply not found.
         let goroot = find_goroot().unwrap_or_else(|| PathBuf::from("/nonexistent/goroot"));
         let mut c = Checker::new(goroot);
+        c.overlay = overlay.into_iter().collect();
         c.modules = module_dirs
             .iter()
             .filter_map(|d| ModuleRoot::read(d))
@@ -338,5 +350,57 @@ impl Model {
             !closes
         });
         Some(closes)
+    }
+}
+
+impl Model {
+    /// The object used at identifier offset `pos` of file `file`, from the
+    /// checker's records (only bodies of checked packages have them).
+    pub fn use_at(&self, file: FileId, pos: u32) -> Option<ObjId> {
+        let uses = &self.records.get(file.0 as usize)?.uses;
+        let i = uses.binary_search_by_key(&pos, |u| u.0).ok()?;
+        Some(uses[i].1)
+    }
+
+    /// Whether object `o` is the function or method `pkg.name` (a method
+    /// is matched by its package and name: `time`'s `Stop`).
+    pub fn is_func(&self, o: ObjId, pkg: &str, name: &str) -> bool {
+        let obj = self.obj(o);
+        matches!(obj.kind, ObjKind::Func | ObjKind::Method)
+            && &*obj.name == name
+            && self.pkg_path(o) == pkg
+    }
+
+    /// Whether the body of function `f` (read from source; resolved only
+    /// in checked packages) calls the function `pkg.name` directly.
+    /// `None` when the body or its resolution is not at hand.
+    pub fn body_calls(&self, f: ObjId, pkg: &str, name: &str) -> Option<bool> {
+        let crate::model::DeclRef::Func { file, decl } = self.obj(f).decl else {
+            return None;
+        };
+        let sf = &self.files[file.0 as usize];
+        let letgo_go::ast::Decl::Func(fd) = sf.ast.decls.get(decl as usize)? else {
+            return None;
+        };
+        let body = fd.body.as_ref()?;
+        let fpkg = self.obj(f).pkg?;
+        if !self.packages[fpkg.0 as usize].bodies {
+            return None;
+        }
+        let mut calls = false;
+        letgo_go::visit::inspect(letgo_go::visit::Node::Block(body), &mut |n| {
+            if let letgo_go::visit::Node::Call(c) = n {
+                let id = match c.fun.unparen() {
+                    Expr::Ident(id) => Some(id),
+                    Expr::Selector(s) => Some(&s.sel),
+                    _ => None,
+                };
+                calls |= id
+                    .and_then(|id| self.use_at(file, id.pos))
+                    .is_some_and(|o| self.is_func(o, pkg, name));
+            }
+            !calls
+        });
+        Some(calls)
     }
 }

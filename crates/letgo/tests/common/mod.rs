@@ -16,12 +16,15 @@ pub struct Output {
 
 /// Runs `letgo args` in `cwd`, colours off.
 pub fn letgo(args: &[&str], cwd: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_letgo"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("letgo runs");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_letgo"));
+    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    // The semantic model reads the standard library from the toolchain
+    // the tests use: without it `time`, `context` and `net/http` are out
+    // of view and the rules that find values by type say nothing.
+    if let Some(go) = go_binary() {
+        cmd.env("GOROOT", letgo_testkit::goroot(&go));
+    }
+    let out = cmd.output().expect("letgo runs");
     Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

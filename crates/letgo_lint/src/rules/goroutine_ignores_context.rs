@@ -4,9 +4,12 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::{Func, FuncKind};
 use crate::registry::Rule;
-use crate::syntax::{indentation_at, loop_exit, mentions};
+use crate::syntax::{indentation_at, loop_exit};
 use letgo_go::ast::{BlockStmt, Expr, ForStmt, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjKind;
+use letgo_types::types::TypeId;
+use letgo_types::{FileView, Model};
 
 pub const RULE: Rule = Rule {
     code: "LG105",
@@ -21,8 +24,17 @@ const DOC: &str = r#"# LG105 goroutine-ignores-context
 ## What it does
 Flags a goroutine whose body is an endless `for` loop with no way out
 (no `return`, no `break` out of it, nothing that ends the goroutine),
-started in a function that has a `context.Context` it never passes to or
-checks in that goroutine.
+started in a function that has a `context.Context` parameter it never
+passes to or checks in that goroutine.
+
+The context is found by type, from the semantic model: a parameter of
+type `context.Context`, or of any type whose `Done` method is `context`'s
+(an interface embedding it), whatever the parameter and the import are
+called. The goroutine checks it when it refers to any variable or field
+of such a type (the parameter, a context derived from it, a stored one);
+a variable of another type with the parameter's name does not count, nor
+does `context.Background()`. Where the types are unknown, there is no
+finding.
 
 ## Why is this bad?
 The context says when the work is no longer wanted: the request ended,
@@ -69,8 +81,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             continue;
         };
         let src = &cx.file(f.file).src;
+        let Some(view) = cx.types(f.file) else {
+            continue;
+        };
         for (pos, body) in goroutines(f.body) {
-            if mentions(Node::Block(body), ctx, src) {
+            if uses_a_context(view, body) {
                 continue;
             }
             let Some(lp) = endless_loop(body, src) else {
@@ -92,18 +107,45 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-/// The name of a `context.Context` parameter.
+/// The name of the first parameter whose type is a context (see
+/// [`is_context`]), whatever it is called. An unknown type is out of view.
 fn context_param<'a>(cx: &PackageContext<'a>, f: &Func<'a>) -> Option<&'a str> {
     let src = &cx.file(f.file).src;
-    f.typ
-        .params
-        .list
-        .iter()
-        .find_map(|field| {
-            let name = cx.qualified_name(f.file, &field.typ, "context")?;
-            (name == "Context").then(|| field.names.first().map(|n| n.name(src)))?
-        })
-        .filter(|n| *n != "_")
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let name = f.typ.params.list.iter().find_map(|field| {
+        let first = field.names.first()?;
+        let o = view.object_of(first)?;
+        is_context(m, m.obj(o).typ).then(|| first.name(src))
+    })?;
+    (name != "_").then_some(name)
+}
+
+/// A context: `context.Context`, or any type whose `Done` method is
+/// `context`'s (an interface embedding `context.Context`, a struct
+/// embedding one).
+fn is_context(m: &Model, t: TypeId) -> bool {
+    m.method(t, "Done")
+        .is_some_and(|d| m.pkg_path(d) == "context")
+}
+
+/// Whether the goroutine's body refers to a context variable or field
+/// (the function's parameter, one derived from it, a stored one), by the
+/// objects its identifiers resolve to. `context.Background()` and the
+/// like make a context; they do not check one.
+fn uses_a_context(view: FileView, body: &BlockStmt) -> bool {
+    let m = view.model();
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Ident(id) = n {
+            found |= view.object_of(id).is_some_and(|o| {
+                let obj = m.obj(o);
+                matches!(obj.kind, ObjKind::Var | ObjKind::Field) && is_context(m, obj.typ)
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// `go func() { ... }()` statements in `body` and its nested literals:

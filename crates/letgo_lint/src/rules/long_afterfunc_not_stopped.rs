@@ -27,6 +27,10 @@ Nothing can stop such a timer, so its function and everything that
 function captures stay alive until it fires. Constant delays under a
 minute, and `_test.go` files, are left alone.
 
+`time.AfterFunc` is recognised by the callee's object (an alias or dot
+import counts, a project's own `AfterFunc` does not), and a request
+parameter by its type, `*http.Request`, whatever `net/http` is called.
+
 ## Why is this bad?
 On every Go version a pending `AfterFunc` keeps its closure reachable
 until it fires. Measured here: 100 000 pending one-hour `AfterFunc`s, each
@@ -124,17 +128,20 @@ fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<Strin
     }
 }
 
-/// A function with an `*http.Request` parameter.
+/// A function with a parameter of type `*http.Request` (by its type:
+/// an alias import or a named parameter type of the project counts).
 fn takes_request(cx: &PackageContext, f: &Func) -> bool {
-    let Some(http) = cx.import_name(f.file, "net/http") else {
+    let Some(view) = cx.types(f.file) else {
         return false;
     };
-    let want = format!("*{http}.Request");
-    f.typ
-        .params
-        .list
-        .iter()
-        .any(|p| cx.text(f.file, p.typ.span()) == want)
+    let m = view.model();
+    f.typ.params.list.iter().any(|p| {
+        let typ = match p.names.first() {
+            Some(name) => view.object_of(name).map(|o| m.obj(o).typ),
+            None => view.type_of(&p.typ),
+        };
+        typ.is_some_and(|t| m.is_pointer_to(t, "net/http", "Request"))
+    })
 }
 
 fn report(

@@ -5,6 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::escape::{fate, Fate, Value};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::Func;
+use crate::objects::{declared_in, LocalVar};
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, never_returns, StmtSite};
 use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
@@ -28,6 +29,15 @@ every path out of the function, or is stored in an unexported field that
 nothing in the package ever calls. It finds everything `go vet`'s
 `lostcancel` finds, and also `_ = cancel` and cancel functions parked in
 fields.
+
+The call is found by type, from the semantic model: any call whose second
+result is a `context.CancelFunc` or `context.CancelCauseFunc` (the
+`context` functions however the package is imported, and a project's
+wrapper that returns one). The cancel variable, the context and the field
+are followed by their objects: a variable of the same name in an inner
+block is another variable, and a field of the same name in another type
+being called does not count. Where the types are unknown, there is no
+finding.
 
 ## Why is this bad?
 A derived context stays registered with its parent until it is cancelled:
@@ -86,26 +96,26 @@ and inside a loop, where the deferred calls pile up until the function
 returns.
 "#;
 
-const CONSTRUCTORS: &[&str] = &[
-    "WithCancel",
-    "WithTimeout",
-    "WithDeadline",
-    "WithCancelCause",
-    "WithTimeoutCause",
-    "WithDeadlineCause",
-];
-
 /// What the cancel function is assigned to.
 enum Target<'a> {
     Blank(&'a Ident),
-    Local(&'a Ident),
-    Field { name: &'a str, span: Span },
+    Local(&'a Ident, LocalVar<'a>),
+    Field {
+        name: &'a str,
+        field: (u32, u32, u32),
+        span: Span,
+    },
 }
 
 struct Def<'a> {
     site: StmtSite<'a>,
-    ctor: &'a str,
-    ctx: Option<&'a str>,
+    /// The callee as messages name it: `context.WithTimeout`, or a
+    /// wrapper as written (`util.WithTimeout`).
+    ctor: String,
+    /// The cancel function takes a cause (`context.CancelCauseFunc`).
+    cause: bool,
+    /// The context variable (`ctx` of `ctx, cancel := ...`), not `_`.
+    ctx: Option<&'a Ident>,
     /// The context goes straight into a field, element or pointer target
     /// (`s.ctx, s.cancel = ...`).
     ctx_stored: bool,
@@ -114,10 +124,19 @@ struct Def<'a> {
     declares: bool,
 }
 
+/// A cancel function stored in a field: the field (by its object), its
+/// name, where, and in which function.
+struct FieldStore<'a> {
+    file: usize,
+    name: &'a str,
+    field: (u32, u32, u32),
+    span: Span,
+    func: String,
+}
+
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let mut field_stores: Vec<(usize, &str, Span, String)> = Vec::new();
+    let mut field_stores: Vec<FieldStore> = Vec::new();
     for f in cx.functions() {
-        let src = &cx.file(f.file).src;
         for site in f.sites.iter().copied() {
             let Some(def) = cancel_def(cx, f.file, site) else {
                 continue;
@@ -125,16 +144,27 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let diag = match def.target {
                 Target::Blank(blank) => discarded(cx, f, &def, blank),
                 // A cancel func of an enclosing function is called there.
-                Target::Local(id) if !crate::syntax::declares(f, id.name(src), src) => None,
-                Target::Local(id) => {
-                    let name = id.name(src);
-                    for (field, span) in stores_into_fields(f.body, name, src) {
-                        field_stores.push((f.file, field, span, f.name.clone()));
+                Target::Local(id, _) if !declared_in(cx, f, id) => None,
+                Target::Local(id, var) => {
+                    for (name, field, span) in stores_into_fields(f.body, var) {
+                        field_stores.push(FieldStore {
+                            file: f.file,
+                            name,
+                            field,
+                            span,
+                            func: f.name.clone(),
+                        });
                     }
-                    not_on_every_path(cx, f, &def, id)
+                    not_on_every_path(cx, f, &def, (id, var))
                 }
-                Target::Field { name, span } => {
-                    field_stores.push((f.file, name, span, f.name.clone()));
+                Target::Field { name, field, span } => {
+                    field_stores.push(FieldStore {
+                        file: f.file,
+                        name,
+                        field,
+                        span,
+                        func: f.name.clone(),
+                    });
                     None
                 }
             };
@@ -146,21 +176,25 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             }
         }
     }
-    for (file, field, span, func) in field_stores {
-        if is_exported(field) || field_is_read(cx, field) {
+    for st in field_stores {
+        if is_exported(st.name) || field_is_read(cx, st.field) {
             continue;
         }
         let msg = format!(
-            "the cancel function stored in field `{field}` is never called in this package"
+            "the cancel function stored in field `{}` is never called in this package",
+            st.name
         );
         out.push(FileDiagnostic {
-            file,
-            diagnostic: Diagnostic::new(RULE.code, span, msg).in_function(func),
+            file: st.file,
+            diagnostic: Diagnostic::new(RULE.code, st.span, msg).in_function(st.func),
         });
     }
 }
 
-/// `ctx, cancel := context.WithX(...)` (or `=`, or a `var` declaration).
+/// `ctx, cancel := <call>` (or `=`, or a `var` declaration) where the
+/// call's second result is a `context.CancelFunc` or
+/// `context.CancelCauseFunc`, by type: `context.WithTimeout` however
+/// `context` is imported, or a function of the project that returns one.
 fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> Option<Def<'a>> {
     let src = &cx.file(file).src;
     let (lhs, rhs, declares): (Vec<&'a Expr>, &'a Expr, bool) = match site.stmt {
@@ -178,20 +212,29 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         }
         _ => return None,
     };
-    let ctor = constructor(cx, file, rhs)?;
+    let (ctor, cause) = constructor(cx, file, rhs)?;
+    let view = cx.types(file)?;
     let target = match lhs[1].unparen() {
         Expr::Ident(id) if id.name(src) == "_" => Target::Blank(id),
-        Expr::Ident(id) => Target::Local(id),
-        Expr::Selector(sel) => Target::Field {
-            name: sel.sel.name(src),
-            span: lhs[1].span(),
-        },
+        Expr::Ident(id) => Target::Local(id, LocalVar::at(view, id)?),
+        Expr::Selector(sel) => {
+            let field = view.object_of(&sel.sel)?;
+            Target::Field {
+                name: sel.sel.name(src),
+                field: view.model().identity(field),
+                span: lhs[1].span(),
+            }
+        }
         _ => return None,
     };
-    let ctx = ident_name(lhs[0], src).filter(|n| *n != "_");
+    let ctx = match lhs[0].unparen() {
+        Expr::Ident(id) if id.name(src) != "_" => Some(id),
+        _ => None,
+    };
     Some(Def {
         site,
         ctor,
+        cause,
         ctx,
         ctx_stored: ident_name(lhs[0], src).is_none(),
         target,
@@ -206,17 +249,19 @@ fn var_def<'a>(
     v: &'a letgo_go::ast::ValueSpec,
 ) -> Option<Def<'a>> {
     let src = &cx.file(file).src;
-    let ctor = constructor(cx, file, &v.values[0])?;
+    let (ctor, cause) = constructor(cx, file, &v.values[0])?;
+    let view = cx.types(file)?;
     let cancel = &v.names[1];
     let target = if cancel.name(src) == "_" {
         Target::Blank(cancel)
     } else {
-        Target::Local(cancel)
+        Target::Local(cancel, LocalVar::at(view, cancel)?)
     };
-    let ctx = Some(v.names[0].name(src)).filter(|n| *n != "_");
+    let ctx = Some(&v.names[0]).filter(|n| n.name(src) != "_");
     Some(Def {
         site,
         ctor,
+        cause,
         ctx,
         ctx_stored: false,
         target,
@@ -224,18 +269,35 @@ fn var_def<'a>(
     })
 }
 
-fn constructor<'a>(cx: &PackageContext<'a>, file: usize, x: &Expr) -> Option<&'a str> {
+/// If `x` is a call whose results are two, the second a cancel function:
+/// how messages name the callee, and whether the cancel function takes a
+/// cause. An unknown type is out of view.
+fn constructor(cx: &PackageContext, file: usize, x: &Expr) -> Option<(String, bool)> {
     let Expr::Call(call) = x.unparen() else {
         return None;
     };
-    let name = cx.qualified_name(file, &call.fun, "context")?;
-    CONSTRUCTORS.contains(&name).then_some(name)
+    let view = cx.types(file)?;
+    let m = view.model();
+    let results = m.results(view.type_of(x)?);
+    let [_, cancel] = results.as_slice() else {
+        return None;
+    };
+    let cause = m.is_named(*cancel, "context", "CancelCauseFunc");
+    if !cause && !m.is_named(*cancel, "context", "CancelFunc") {
+        return None;
+    }
+    let callee = view.object_of_expr(&call.fun);
+    let name = match callee {
+        Some(o) if m.pkg_path(o) == "context" => format!("context.{}", m.obj(o).name),
+        _ => cx.text(file, call.fun.span()).to_string(),
+    };
+    Some((name, cause))
 }
 
 fn discarded(cx: &PackageContext, f: &Func, def: &Def, blank: &Ident) -> Option<Diagnostic> {
     let (file, body) = (f.file, f.body);
     let msg = format!(
-        "the cancel function returned by context.{} is discarded; the context leaks until its parent is done",
+        "the cancel function returned by {} is discarded; the context leaks until its parent is done",
         def.ctor
     );
     let span = Span::new(blank.pos, blank.end);
@@ -244,21 +306,26 @@ fn discarded(cx: &PackageContext, f: &Func, def: &Def, blank: &Ident) -> Option<
     let name_is_free = !mentions(Node::Block(body), "cancel", src);
     if def.declares && def.site.in_list && name_is_free {
         let mut edits = vec![Edit::replace(span, "cancel")];
-        edits.push(defer_after(src, def.site.stmt.span(), "cancel", def.ctor));
+        edits.push(defer_after(src, def.site.stmt.span(), "cancel", def.cause));
         d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
 }
 
-fn not_on_every_path(cx: &PackageContext, f: &Func, def: &Def, id: &Ident) -> Option<Diagnostic> {
+fn not_on_every_path(
+    cx: &PackageContext,
+    f: &Func,
+    def: &Def,
+    (id, var): (&Ident, LocalVar),
+) -> Option<Diagnostic> {
     let (file, body) = (f.file, f.body);
     let sf = cx.file(file);
     let name = id.name(&sf.src);
     let ob = CancelCalled {
         def: def.site.stmt.span(),
-        name,
+        var,
         src: &sf.src,
-        returned_bare: is_named_result(f, name, &sf.src),
+        returned_bare: is_named_result(f, var),
     };
     let exit = *pending_exits(body, &sf.src, &ob).first()?;
     let (line, _) = sf.line_col(exit.offset());
@@ -267,25 +334,25 @@ fn not_on_every_path(cx: &PackageContext, f: &Func, def: &Def, id: &Ident) -> Op
         Exit::End(_) => format!("the function ends at line {line} without it"),
     };
     let msg = format!(
-        "`{name}` from context.{} is not called on every path: {how}",
+        "`{name}` from {} is not called on every path: {how}",
         def.ctor
     );
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if def.site.in_list {
-        let edits = vec![defer_after(&sf.src, def.site.stmt.span(), name, def.ctor)];
+        let edits = vec![defer_after(&sf.src, def.site.stmt.span(), name, def.cause)];
         d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
 }
 
-/// Whether `name` is one of `f`'s named results (a bare `return` returns
+/// Whether `var` is one of `f`'s named results (a bare `return` returns
 /// it).
-fn is_named_result(f: &Func, name: &str, src: &str) -> bool {
+fn is_named_result(f: &Func, var: LocalVar) -> bool {
     f.typ.results.as_ref().is_some_and(|r| {
         r.list
             .iter()
             .flat_map(|fd| &fd.names)
-            .any(|n| n.name(src) == name)
+            .any(|n| var.is_ident(n))
     })
 }
 
@@ -296,8 +363,8 @@ fn fix(cx: &PackageContext, f: &Func, def: &Def, edits: Vec<Edit>) -> Fix {
     let src = &cx.file(f.file).src;
     let ctx_fate = match def.ctx {
         _ if def.ctx_stored => Fate::Leaves,
-        Some(ctx) if !crate::syntax::declares(f, ctx, src) => Fate::Leaves,
-        Some(ctx) => fate(cx, f, &[ctx], Value::Context),
+        Some(ctx) if !declared_in(cx, f, ctx) => Fate::Leaves,
+        Some(ctx) => fate(cx, f, &[ctx.name(src)], Value::Context),
         None => Fate::Stays,
     };
     let applicability = match ctx_fate {
@@ -332,7 +399,7 @@ fn defer_text(edits: &[Edit]) -> String {
 /// `\n<indent>defer name()` after `stmt`, and after a comment that ends
 /// its line (so that the comment stays with the statement). A
 /// `CancelCauseFunc` takes the cause: `defer cancel(nil)`.
-fn defer_after(src: &str, stmt: Span, name: &str, ctor: &str) -> Edit {
+fn defer_after(src: &str, stmt: Span, name: &str, cause: bool) -> Edit {
     let indent = indentation_at(src, stmt.start);
     let rest = &src[stmt.end as usize..];
     let eol = rest.find('\n').unwrap_or(rest.len());
@@ -341,24 +408,27 @@ fn defer_after(src: &str, stmt: Span, name: &str, ctor: &str) -> Edit {
     } else {
         stmt.end
     };
-    let arg = if ctor.ends_with("Cause") { "nil" } else { "" };
+    let arg = if cause { "nil" } else { "" };
     Edit::insert(at, format!("\n{indent}defer {name}({arg})"))
 }
 
-/// Assignments `x.field = name` in `body`.
+/// Assignments `x.field = cancel` in `body`: the field's name, its
+/// object's identity, and the left side.
 fn stores_into_fields<'a>(
     body: &'a letgo_go::ast::BlockStmt,
-    name: &str,
-    src: &'a str,
-) -> Vec<(&'a str, Span)> {
+    var: LocalVar<'a>,
+) -> Vec<(&'a str, (u32, u32, u32), Span)> {
+    let m = var.view.model();
     let mut out = Vec::new();
     inspect(Node::Block(body), &mut |n| {
         if let Node::Stmt(Stmt::Assign(a)) = n {
             for (l, r) in a.lhs.iter().zip(&a.rhs) {
-                if let (Expr::Selector(sel), Some(rn)) = (l.unparen(), ident_name(r, src)) {
-                    if rn == name {
-                        out.push((sel.sel.name(src), l.span()));
-                    }
+                let Expr::Selector(sel) = l.unparen() else {
+                    continue;
+                };
+                let field = var.view.object_of(&sel.sel);
+                if let (Some(field), true) = (field, var.is(r)) {
+                    out.push((&*m.obj(field).name, m.identity(field), l.span()));
                 }
             }
         }
@@ -367,16 +437,25 @@ fn stores_into_fields<'a>(
     out
 }
 
-/// Whether any selector `.field` in the package is read (anything but the
-/// left side of an assignment).
-fn field_is_read(cx: &PackageContext, field: &str) -> bool {
-    cx.files().any(|(_, sf)| {
+/// Whether the field (by its object) is read anywhere in the package
+/// (anything but the left side of an assignment). A file the model does
+/// not know counts as reading it: out of view, no finding.
+fn field_is_read(cx: &PackageContext, field: (u32, u32, u32)) -> bool {
+    cx.files().any(|(fi, sf)| {
+        let Some(view) = cx.types(fi) else {
+            return true;
+        };
+        let m = view.model();
         let mut assigned: Vec<Span> = Vec::new();
         let mut read = false;
         inspect(Node::File(&sf.ast), &mut |n| {
             match n {
                 Node::Stmt(Stmt::Assign(a)) => assigned.extend(a.lhs.iter().map(Expr::span)),
-                Node::Expr(Expr::Selector(sel)) if sel.sel.name(&sf.src) == field => {
+                Node::Expr(Expr::Selector(sel))
+                    if view
+                        .object_of(&sel.sel)
+                        .is_some_and(|o| m.identity(o) == field) =>
+                {
                     let span = Span::new(sel.x.pos(), sel.sel.end);
                     read |= !assigned.contains(&span);
                 }
@@ -392,10 +471,11 @@ fn is_exported(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)
 }
 
-/// The obligation: after the definition, some use of the cancel variable.
+/// The obligation: after the definition, some use of the cancel variable
+/// (by its object: a shadowing variable of the same name is not it).
 struct CancelCalled<'s> {
     def: Span,
-    name: &'s str,
+    var: LocalVar<'s>,
     src: &'s str,
     /// The cancel function is a named result: a bare `return` hands it to
     /// the caller.
@@ -411,19 +491,15 @@ impl Obligation for CancelCalled<'_> {
         if let Stmt::Assign(a) = stmt {
             // `_ = cancel` silences the compiler, not the leak.
             let blank = a.lhs.iter().all(|l| ident_name(l, self.src) == Some("_"));
-            if blank
-                && a.rhs
-                    .iter()
-                    .all(|r| ident_name(r, self.src) == Some(self.name))
-            {
+            if blank && a.rhs.iter().all(|r| self.var.is(r)) {
                 return false;
             }
         }
-        mentions(Node::stmt(stmt), self.name, self.src)
+        self.var.mentioned_in(Node::stmt(stmt))
     }
 
     fn meets_expr(&self, expr: &Expr) -> bool {
-        mentions(Node::expr(expr), self.name, self.src)
+        self.var.mentioned_in(Node::expr(expr))
     }
 
     fn meets_return(&self, results: &[Expr]) -> bool {

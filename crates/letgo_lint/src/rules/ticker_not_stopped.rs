@@ -4,14 +4,16 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
 use crate::funcs::Func;
+use crate::objects::declared_in;
 use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
-    defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, non_test_functions,
-    process_lifetime, time_call, timer_uses, unstopped_timers_leak, TimerReleased,
+    defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, makes, non_test_functions,
+    process_lifetime, timer_uses, unstopped_timers_leak, Made, TimerReleased, TimerVar,
 };
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjKind;
 
 pub const RULE: Rule = Rule {
     code: "LG202",
@@ -33,6 +35,13 @@ Flags a `time.NewTicker`
 
 The last two are reported only for modules whose timers leak: a `go` line
 below 1.23, or `godebug asynctimerchan=1`.
+
+Tickers are found by type and object, from the semantic model:
+`time.NewTicker` however `time` is imported, or a function of the checked
+packages that returns a `*time.Ticker` and calls `time.NewTicker` itself.
+Only `(*time.Ticker).Stop` stops one; a field is the same field object (a
+field of the same name in another type, with a `Stop` method of its own,
+does not count). Where the types are unknown, there is no finding.
 
 `_test.go` files are left alone: a test process is short-lived.
 
@@ -85,8 +94,13 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let leaks = unstopped_timers_leak(cx);
     for f in non_test_functions(cx) {
         for site in f.sites.iter().copied() {
-            let diag = match local_def(cx, f.file, site.stmt, "NewTicker") {
-                Some((id, _)) => local_ticker(cx, f, site, id, leaks),
+            let diag = match local_def(cx, f.file, site.stmt, Made::Ticker) {
+                // A ticker stored in a variable of an enclosing function
+                // is that function's to stop.
+                Some((id, var, _)) if declared_in(cx, f, id) => {
+                    local_ticker(cx, f, site, (id, var), leaks)
+                }
+                Some(_) => None,
                 None if leaks => field_ticker(cx, f.file, site.stmt),
                 None => None,
             };
@@ -104,15 +118,15 @@ fn local_ticker(
     cx: &PackageContext,
     f: &Func,
     site: StmtSite,
-    id: &letgo_go::ast::Ident,
+    (id, var): (&letgo_go::ast::Ident, TimerVar),
     leaks: bool,
 ) -> Option<Diagnostic> {
     let sf = cx.file(f.file);
     let name = id.name(&sf.src);
     let span = Span::new(id.pos, id.end);
     if !process_lifetime(&f.name)
-        && !timer_uses(Node::Block(f.body), name, &sf.src).stops
-        && forever_loop_receiving(f.body, name, &sf.src)
+        && !timer_uses(Node::Block(f.body), var).stops
+        && forever_loop_receiving(f.body, var, &sf.src)
     {
         let msg = format!(
             "ticker `{name}` is never stopped and the loop receiving from it never exits: its goroutine wakes on every tick and is never reclaimed"
@@ -124,7 +138,7 @@ fn local_ticker(
     }
     let ob = TimerReleased {
         def: site.stmt.span(),
-        name,
+        var,
         src: &sf.src,
     };
     let exit = *pending_exits(f.body, &sf.src, &ob).first()?;
@@ -139,45 +153,56 @@ fn local_ticker(
     );
     let mut d = Diagnostic::new(RULE.code, span, msg);
     if site.in_list {
-        d = d.with_fix(defer_stop_fix(cx, f, site, name));
+        d = d.with_fix(defer_stop_fix(cx, f, site, name, var));
     }
     Some(d)
 }
 
-/// `x.f = time.NewTicker(d)` where nothing in the package calls
-/// `.f.Stop()`.
+/// `x.f = time.NewTicker(d)` (or a wrapper's ticker) where nothing in the
+/// package calls `.f.Stop()` on that field (the field by its object, the
+/// `Stop` resolved to `(*time.Ticker).Stop`).
 fn field_ticker(cx: &PackageContext, file: usize, stmt: &Stmt) -> Option<Diagnostic> {
     let Stmt::Assign(a) = stmt else {
         return None;
     };
-    let src = &cx.file(file).src;
     let (lhs, rhs) = (a.lhs.first()?, a.rhs.first()?);
     let Expr::Selector(sel) = lhs.unparen() else {
         return None;
     };
-    let (ctor, _) = time_call(cx, file, rhs)?;
-    let field = sel.sel.name(src);
-    if ctor != "NewTicker" || a.lhs.len() != 1 || field_is_stopped(cx, field) {
+    if a.lhs.len() != 1 || !makes(cx, file, rhs, Made::Ticker) {
+        return None;
+    }
+    let view = cx.types(file)?;
+    let m = view.model();
+    let field = view.object_of(&sel.sel)?;
+    if m.obj(field).kind != ObjKind::Field || field_is_stopped(cx, m.identity(field)) {
         return None;
     }
     let msg = format!(
-        "ticker stored in field `{field}` is never stopped in this package; it is never collected {}",
+        "ticker stored in field `{}` is never stopped in this package; it is never collected {}",
+        m.obj(field).name,
         leaking_builds(cx)
     );
     Some(Diagnostic::new(RULE.code, lhs.span(), msg))
 }
 
-/// Whether any `<...>.field.Stop()` call is in the package.
-fn field_is_stopped(cx: &PackageContext, field: &str) -> bool {
-    cx.files().any(|(_, sf)| {
+/// Whether any `<...>.field.Stop()` call of `time`'s `Stop` is in the
+/// package. A file the model does not know counts as stopping it: out of
+/// view, no finding.
+fn field_is_stopped(cx: &PackageContext, field: (u32, u32, u32)) -> bool {
+    cx.files().any(|(fi, sf)| {
+        let Some(view) = cx.types(fi) else {
+            return true;
+        };
+        let m = view.model();
+        let is = |e: &Expr| view.object_of_expr(e).map(|o| (m.identity(o), o));
         let mut stopped = false;
         inspect(Node::File(&sf.ast), &mut |n| {
             if let Node::Call(c) = n {
                 if let Expr::Selector(stop) = c.fun.unparen() {
-                    if let Expr::Selector(inner) = stop.x.unparen() {
-                        stopped |=
-                            stop.sel.name(&sf.src) == "Stop" && inner.sel.name(&sf.src) == field;
-                    }
+                    let inner = is(&stop.x).is_some_and(|(id, _)| id == field);
+                    let time_stop = is(&c.fun).is_some_and(|(_, o)| m.is_func(o, "time", "Stop"));
+                    stopped |= inner && time_stop;
                 }
             }
             !stopped

@@ -5,7 +5,9 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, mentions, never_returns};
-use crate::timers::{leaking_builds, non_test_functions, time_call, unstopped_timers_leak};
+use crate::timers::{
+    leaking_builds, non_test_functions, time_call, time_qualifier, unstopped_timers_leak,
+};
 use letgo_go::ast::{CallExpr, Expr, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -33,6 +35,9 @@ at most one timer is left behind, and the rule stays quiet.
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on the collector reclaims the
 abandoned timers at once.
+
+`time.After` is recognised by the callee's object: an alias or dot
+import counts, a project's own `After` method does not.
 
 `_test.go` files are left alone: a test process is short-lived.
 
@@ -179,7 +184,7 @@ fn reused_timer(
     call: &CallExpr,
 ) -> Fix {
     let src = &cx.file(file).src;
-    let time = cx.import_name(file, "time").unwrap_or("time");
+    let time = time_qualifier(cx, file);
     let d = call.args.first().map_or("", |a| cx.text(file, a.span()));
     let outer = indentation_at(src, loop_start);
     let inner = indentation_at(src, select);
@@ -190,7 +195,7 @@ fn reused_timer(
         edits: vec![
             Edit::insert(
                 loop_start,
-                format!("timer := {time}.NewTimer({d})\n{outer}defer timer.Stop()\n{outer}"),
+                format!("timer := {time}NewTimer({d})\n{outer}defer timer.Stop()\n{outer}"),
             ),
             Edit::insert(select, format!("timer.Reset({d})\n{inner}")),
             Edit::replace(Span::new(call.fun.pos(), call.rparen + 1), "timer.C"),

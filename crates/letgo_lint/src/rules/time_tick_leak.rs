@@ -8,7 +8,7 @@ use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
 use crate::timers::{
     const_duration, forever_loop_over, leaking_builds, loop_leaves, non_test_functions,
-    process_lifetime, time_call, unstopped_timers_leak,
+    process_lifetime, time_call, time_qualifier, unstopped_timers_leak, TimerVar,
 };
 use letgo_go::ast::{CallExpr, Expr, Stmt};
 use letgo_go::token::Token;
@@ -32,6 +32,10 @@ written in place (a new ticker every time it runs). `main.main`, `init`,
 and loops that never return are left alone: there `time.Tick` lives as
 long as the process anyway. Uses the rule cannot follow (the channel
 passed on or stored) are left alone too.
+
+`time.Tick` is recognised by the callee's object (an alias or dot import
+counts; a project's own `Tick` method does not), and the channel variable
+by its object (a shadowing variable of the same name is another one).
 
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`.
@@ -123,8 +127,8 @@ fn tick_leak(cx: &PackageContext, f: &Func, site: StmtSite) -> Option<Diagnostic
         Stmt::Assign(a) if is_tick_def(cx, f.file, a) => {
             let call = tick_call(cx, f.file, &a.rhs[0])?;
             let name = ident_name(&a.lhs[0], src)?;
-            if !only_received(f, name, src) || forever_loop_over(f.body, src, &|x| is(x, name, src))
-            {
+            let var = TimerVar::at(cx.types(f.file)?, a.lhs[0].unparen().as_ident()?)?;
+            if !only_received(f, var) || forever_loop_over(f.body, src, &|x| var.is(x)) {
                 return None;
             }
             let msg = format!("`{name}` from time.Tick is left ticking when the function returns");
@@ -174,12 +178,11 @@ fn report(
 /// statement, and `ticker.C` for the call.
 fn new_ticker_fix(cx: &PackageContext, file: usize, site: StmtSite, call: &CallExpr) -> Fix {
     let src = &cx.file(file).src;
-    let time = cx.import_name(file, "time").unwrap_or("time");
+    let time = time_qualifier(cx, file);
     let start = site.stmt.span().start;
     let indent = indentation_at(src, start);
     let arg = call.args.first().map_or("", |a| cx.text(file, a.span()));
-    let before =
-        format!("ticker := {time}.NewTicker({arg})\n{indent}defer ticker.Stop()\n{indent}");
+    let before = format!("ticker := {time}NewTicker({arg})\n{indent}defer ticker.Stop()\n{indent}");
     let span = letgo_go::ast::Span::new(call.fun.pos(), call.rparen + 1);
     Fix {
         message: "use a ticker that is stopped when the function returns".to_string(),
@@ -230,25 +233,19 @@ fn received_in_place<'a>(
     found
 }
 
-/// Whether every use of `name` in the function is a receive `<-name` or
-/// `range name` (besides its definition).
-fn only_received(f: &Func, name: &str, src: &str) -> bool {
+/// Whether every use of the channel variable in the function is a
+/// receive `<-tick` or `range tick` (besides its definition).
+fn only_received(f: &Func, var: TimerVar) -> bool {
     let mut total = 0;
     let mut received = 0;
     inspect(Node::Block(f.body), &mut |n| {
         match n {
-            Node::Ident(id) if id.name(src) == name => total += 1,
-            Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow && is(&u.x, name, src) => {
-                received += 1
-            }
-            Node::Stmt(Stmt::Range(r)) if is(&r.x, name, src) => received += 1,
+            Node::Ident(id) if var.is_ident(id) => total += 1,
+            Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow && var.is(&u.x) => received += 1,
+            Node::Stmt(Stmt::Range(r)) if var.is(&r.x) => received += 1,
             _ => {}
         }
         true
     });
     total == received + 1
-}
-
-fn is(x: &Expr, name: &str, src: &str) -> bool {
-    ident_name(x, src) == Some(name)
 }

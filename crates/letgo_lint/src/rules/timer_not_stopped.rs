@@ -4,11 +4,12 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
 use crate::funcs::Func;
+use crate::objects::declared_in;
 use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, fires_at_once, leaking_builds, local_def, non_test_functions,
-    unstopped_timers_leak, TimerReleased,
+    unstopped_timers_leak, Made, TimerReleased, TimerVar,
 };
 use letgo_go::ast::{Ident, Span};
 
@@ -28,6 +29,15 @@ neither stops the timer (`t.Stop()`, deferred or not), nor receives its
 firing (`<-t.C`), nor hands it on (returns it, stores it, passes it to a
 function or a goroutine). A timer of a constant duration under a second
 is left alone: it is gone before its retention could matter.
+
+Timers are found by type and object, from the semantic model: the call is
+`time.NewTimer` however `time` is imported (an alias, a dot import), or a
+function of the checked packages that returns a `*time.Timer` and calls
+`time.NewTimer` itself (a getter handing out a stored timer does not).
+Uses of `t` are the identifiers that resolve to that variable, and only
+`(*time.Timer).Stop` stops it: a `Stop` method of another type, or a
+shadowing variable of the same name, does not. Where the types are
+unknown (no standard library found), there is no finding.
 
 It reports only modules whose timers leak: a `go` line below 1.23, or
 `godebug asynctimerchan=1`. From Go 1.23 on (with a `go 1.23` or newer
@@ -90,13 +100,15 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
     for f in non_test_functions(cx) {
         for site in f.sites.iter().copied() {
-            let Some((id, call)) = local_def(cx, f.file, site.stmt, "NewTimer") else {
+            let Some((id, var, call)) = local_def(cx, f.file, site.stmt, Made::Timer) else {
                 continue;
             };
-            if fires_at_once(cx, f.file, call) {
+            // A timer stored in a variable of an enclosing function is
+            // that function's to stop.
+            if fires_at_once(cx, f.file, call) || !declared_in(cx, f, id) {
                 continue;
             }
-            if let Some(d) = not_released(cx, f, site, id) {
+            if let Some(d) = not_released(cx, f, site, (id, var)) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),
@@ -106,13 +118,18 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-fn not_released(cx: &PackageContext, f: &Func, site: StmtSite, id: &Ident) -> Option<Diagnostic> {
+fn not_released(
+    cx: &PackageContext,
+    f: &Func,
+    site: StmtSite,
+    (id, var): (&Ident, TimerVar),
+) -> Option<Diagnostic> {
     let (file, body) = (f.file, f.body);
     let sf = cx.file(file);
     let name = id.name(&sf.src);
     let ob = TimerReleased {
         def: site.stmt.span(),
-        name,
+        var,
         src: &sf.src,
     };
     let exit = *pending_exits(body, &sf.src, &ob).first()?;
@@ -127,7 +144,7 @@ fn not_released(cx: &PackageContext, f: &Func, site: StmtSite, id: &Ident) -> Op
     );
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if site.in_list {
-        d = d.with_fix(defer_stop_fix(cx, f, site, name));
+        d = d.with_fix(defer_stop_fix(cx, f, site, name, var));
     }
     Some(d)
 }

@@ -198,7 +198,10 @@ impl Checker {
         paths
             .into_iter()
             .filter_map(|path| {
-                let src = std::fs::read_to_string(&path).ok()?;
+                let src = match self.overlay.get(&path) {
+                    Some(text) => text.clone(),
+                    None => std::fs::read_to_string(&path).ok()?,
+                };
                 let fc = FileConstraint::parse(&path, src.as_bytes()).ok()?;
                 if !fc.matches(&self.build) {
                     return None;

@@ -67,6 +67,8 @@ pub struct Checker {
     pub test_dirs: rustc_hash::FxHashSet<PathBuf>,
     pub(crate) dir_has_go: std::cell::RefCell<FxHashMap<PathBuf, bool>>,
     pub(crate) pending_xtests: Vec<(PathBuf, String, Vec<crate::model::SourceFile>)>,
+    /// Texts that replace files on disk (sources being fixed in memory).
+    pub overlay: FxHashMap<PathBuf, String>,
 }
 
 impl Checker {
@@ -89,6 +91,7 @@ impl Checker {
             func_scopes: FxHashMap::default(),
             alias_methods: FxHashMap::default(),
             func_decls: FxHashMap::default(),
+            overlay: FxHashMap::default(),
             modules: Vec::new(),
             modcache: None,
             test_dirs: Default::default(),
