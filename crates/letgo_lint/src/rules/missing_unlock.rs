@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
-use crate::locks::{lock_call, resolve_call, Acquire, FuncLocks, LockOp, LockView, SyncValue};
+use crate::locks::{lock_call, resolve_call, Acquire, FuncLocks, LockView, SyncValue};
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, method_call, never_returns};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
@@ -300,11 +300,10 @@ fn diagnostic(
 /// `Unlock`/`RUnlock` call at all.
 fn lone_lock(cx: &PackageContext, fi: usize) -> bool {
     let f = &cx.functions()[fi];
-    let src = &cx.file(f.file).src;
     let (mut locks, mut unlocks) = (0, 0);
     inspect(Node::Block(f.body), &mut |n| {
         if let Node::Call(c) = n {
-            match method_call(c, src).and_then(|(_, m)| LockOp::of(m)) {
+            match lock_call(cx, fi, c).map(|(op, _)| op) {
                 Some(op) if op.acquires() => locks += 1,
                 Some(_) => unlocks += 1,
                 None => {}
@@ -370,7 +369,7 @@ impl Unlocked<'_, '_> {
         if let Some((op, v)) = lock_call(self.cx, self.fi, c) {
             return !op.acquires() && v.key == self.lock.key;
         }
-        if let Some(site) = resolve_call(self.cx, &self.view.by_name, self.fi, c) {
+        if let Some(site) = resolve_call(self.cx, &self.view.by_decl, self.fi, c) {
             let released = &self.view.funcs[site.callee].released_first;
             if released
                 .iter()
