@@ -21,9 +21,11 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG110 missing-unlock
 
 ## What it does
-Flags a `Lock` or `RLock` of a `sync.Mutex`/`sync.RWMutex` after which some
-path reaches a `return` (or the end of the function) without unlocking
-it. An `Unlock` in a `defer`, in a deferred closure, or in a same-package
+Flags a `Lock` or `RLock` of a `sync.Mutex`/`sync.RWMutex` (or of a type
+that embeds one, or wraps one in a `Lock` method that locks it) after
+which some path reaches a `return` (or the end of the function) without
+unlocking it. A `Lock` method that reaches no `sync` lock (a file lock,
+a lease) is not a lock. An `Unlock` in a `defer`, in a deferred closure, or in a same-package
 function that visibly unlocks the same lock counts. Functions that return
 holding the lock on purpose are left alone: their name says so (`lockX`,
 `fooLocked`, `RLock`), their doc comment does, or another function of the

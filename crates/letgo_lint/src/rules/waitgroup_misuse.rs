@@ -20,7 +20,8 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG115 waitgroup-misuse
 
 ## What it does
-Flags two misuses of `sync.WaitGroup`:
+Flags two misuses of `sync.WaitGroup` (found by type: a variable, a
+field, or a struct embedding one):
 - `wg.Add` as the first statement of the `go func() { ... }()` it counts:
   exactly the shape staticcheck's SA2000 and `go vet`'s `waitgroup`
   analyzer report;
