@@ -28,8 +28,8 @@
 
 mod identity;
 
-pub use identity::{key_of, lock_call, waitgroup_call};
 use identity::{const_bool, param_index, receiver_key};
+pub use identity::{key_of, lock_call, waitgroup_call};
 
 use crate::context::PackageContext;
 use crate::funcs::FuncKind;
@@ -166,7 +166,10 @@ impl CallSite {
                 continue;
             }
             let param = self.args.get(i).and_then(|a| a.as_deref()).and_then(|a| {
-                a.strip_prefix("(#")?.strip_suffix(')')?.parse::<usize>().ok()
+                a.strip_prefix("(#")?
+                    .strip_suffix(')')?
+                    .parse::<usize>()
+                    .ok()
             });
             if let Some(k) = param {
                 out.push((k, want));

@@ -395,10 +395,10 @@ impl Model {
                             next.push((self.deref(self.obj(f.obj).typ), p));
                         }
                     }
-                    Type::Interface(_) => {
-                        if self.interface_method(self.under_ro(t), name, 0).is_some() {
-                            return Some(path);
-                        }
+                    Type::Interface(_)
+                        if self.interface_method(self.under_ro(t), name, 0).is_some() =>
+                    {
+                        return Some(path);
                     }
                     _ => {}
                 }

@@ -14,14 +14,16 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs `letgo args` in `cwd`, colours off.
+/// Runs `letgo args` in `cwd`, colours off, with the GOROOT of the test
+/// toolchain: the semantic model reads the standard library from it (the
+/// lock rules and LG401 see nothing without it).
 pub fn letgo(args: &[&str], cwd: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_letgo"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("letgo runs");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_letgo"));
+    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    if let Some(go) = go_binary() {
+        cmd.env("GOROOT", letgo_testkit::goroot(&go));
+    }
+    let out = cmd.output().expect("letgo runs");
     Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

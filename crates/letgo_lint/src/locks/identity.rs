@@ -202,7 +202,9 @@ pub(super) fn receiver_key(
 ) -> Option<String> {
     let m = view.model();
     let (mut key, _) = key_of(cx, fi, view, x)?;
-    let path = view.type_of(x).and_then(|t| m.embedding_path(t, &m.obj(meth).name));
+    let path = view
+        .type_of(x)
+        .and_then(|t| m.embedding_path(t, &m.obj(meth).name));
     for f in path.unwrap_or_default() {
         key = format!("{key}.{}", ident(m, f));
     }
@@ -256,7 +258,12 @@ pub fn key_of(
 /// A variable's key: a package variable by identity (`g…`), the
 /// receiver `(r)` and parameters `(#i)` of the function that declares
 /// them, other locals by identity (`=…`).
-fn var_key(cx: &PackageContext, fi: usize, m: &Model, o: ObjId) -> Option<(String, Option<String>)> {
+fn var_key(
+    cx: &PackageContext,
+    fi: usize,
+    m: &Model,
+    o: ObjId,
+) -> Option<(String, Option<String>)> {
     if m.obj(o).kind != ObjKind::Var {
         return None;
     }
