@@ -4,7 +4,8 @@
 //! A lock (see [`identity`] for which values are locks) is keyed by the
 //! object it is, as the function at hand reaches it:
 //! - a package variable: `g<id>`;
-//! - the receiver of the method: `(r)`; its parameter `i`: `(#i)`;
+//! - the receiver of a method of type `T`: `(r<T's id>)`; a parameter
+//!   `i`: `(#i)`;
 //! - another local variable: `=<id>` (never seen by a caller);
 //! - a field of one of these: the base's key, then `.<id>` per field
 //!   (embedded fields crossed included),
@@ -13,7 +14,7 @@
 //! field of one struct type is never a same-named field of another.
 //!
 //! Calls to functions and methods of the package, resolved to their
-//! objects by the model, carry keys across: the callee's `(r)` becomes
+//! objects by the model, carry keys across: the callee's `(r…)` becomes
 //! the caller's receiver expression, `(#i)` the caller's argument `i`.
 //! Calls through function values, interfaces or other packages end the
 //! view.

@@ -256,8 +256,10 @@ pub fn key_of(
 }
 
 /// A variable's key: a package variable by identity (`g…`), the
-/// receiver `(r)` and parameters `(#i)` of the function that declares
-/// them, other locals by identity (`=…`).
+/// receiver `(r<type>)` and parameters `(#i)` of the function that
+/// declares them, other locals by identity (`=…`). The receiver's key
+/// names its type, so that methods of one type share it and methods of
+/// another do not.
 fn var_key(
     cx: &PackageContext,
     fi: usize,
@@ -272,7 +274,18 @@ fn var_key(
         return Some((k.clone(), Some(k)));
     }
     let off = m.obj(o).pos?.1;
-    let key = param_key(cx, fi, off).unwrap_or_else(|| format!("={}", ident(m, o)));
+    let key = match param_key(cx, fi, off) {
+        Some(k) if k == "(r)" => {
+            let t = m.deref(m.obj(o).typ);
+            let named = match m.ty(t) {
+                Type::Named(n) => ident(m, n.obj),
+                _ => String::new(),
+            };
+            format!("(r{named})")
+        }
+        Some(k) => k,
+        None => format!("={}", ident(m, o)),
+    };
     Some((key, None))
 }
 
