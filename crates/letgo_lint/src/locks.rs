@@ -1,32 +1,44 @@
-//! Lock identity without a type checker, and what each function does with
-//! locks.
+//! Lock identity from the semantic model, and what each function does
+//! with locks.
 //!
-//! A `sync.Mutex`, `sync.RWMutex` or `sync.WaitGroup` is named by how it
-//! is reached, and only when its declared type says what it is:
-//! - a package-level variable: key `mu`;
-//! - a field reached through the receiver of a method of `T`: key
-//!   `(T).mu` (an embedded mutex, `recv.Lock()`, is `(T).Mutex`);
-//! - a field reached through parameter `i`: key `(#i).mu`;
-//! - a local variable: key `=mu` (never seen by a caller).
+//! A lock (see [`identity`] for which values are locks) is keyed by the
+//! object it is, as the function at hand reaches it:
+//! - a package variable: `g<id>`;
+//! - the receiver of a method of type `T`: `(r<T's id>)`; a parameter
+//!   `i`: `(#i)`;
+//! - another local variable: `=<id>` (never seen by a caller);
+//! - a field of one of these: the base's key, then `.<id>` per field
+//!   (embedded fields crossed included),
 //!
-//! Calls to same-package functions and methods carry keys across: the
-//! callee's `(T)` becomes the caller's receiver expression, `(#i)` the
-//! caller's argument `i`. Calls through function values, interfaces or
-//! other packages end the view.
+//! where `<id>` is the object's identity (where it is declared), so that a
+//! field of one struct type is never a same-named field of another.
+//!
+//! Calls to functions and methods of the package, resolved to their
+//! objects by the model, carry keys across: the callee's `(r…)` becomes
+//! the caller's receiver expression, `(#i)` the caller's argument `i`.
+//! Calls through function values, interfaces or other packages end the
+//! view.
 //!
 //! [`LockView`] walks every function once, tracking the locks held on
 //! every path (a must-analysis: a lock taken on one branch only is not
 //! held after the branch), and records each acquisition with what was
 //! held then, each same-package call with what was held then, and what a
-//! function leaves locked or unlocks for its caller.
+//! function leaves locked or unlocks for its caller. An acquisition under
+//! `if !locked` (a `bool` parameter) carries that condition, so a call
+//! passing the constant `true` is not taken to lock.
+
+mod identity;
+
+use identity::{const_bool, param_index, receiver_key};
+pub use identity::{key_of, lock_call, waitgroup_call};
 
 use crate::context::PackageContext;
-use crate::funcs::{Func, FuncKind};
-use crate::syntax::{method_call, never_returns};
-use letgo_go::ast::{BlockStmt, CallExpr, Expr, FieldList, Span, Spec, Stmt};
-use letgo_go::symbols::receiver_base;
+use crate::funcs::FuncKind;
+use crate::syntax::never_returns;
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjKind;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,268 +89,6 @@ impl LockOp {
     }
 }
 
-/// `x.Lock()`, `x.RUnlock()`... on a mutex of known type.
-pub fn lock_call(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<(LockOp, SyncValue)> {
-    let src = &cx.file(cx.functions()[fi].file).src;
-    let (recv, method) = method_call(call, src)?;
-    let op = LockOp::of(method)?;
-    if !call.args.is_empty() {
-        return None;
-    }
-    let v = sync_value(cx, fi, recv)?;
-    matches!(v.kind, SyncKind::Mutex | SyncKind::RWMutex).then_some((op, v))
-}
-
-/// The `sync` value `x` denotes in function `fi`, if its type is known.
-pub fn sync_value(cx: &PackageContext, fi: usize, x: &Expr) -> Option<SyncValue> {
-    let f = &cx.functions()[fi];
-    let src = &cx.file(f.file).src;
-    let text = x.span().text(src).to_string();
-    let x = strip(x);
-    let (key, class, kind) = match x {
-        Expr::Ident(id) => {
-            let name = id.name(src);
-            let b = binding(cx, fi, name)?;
-            let typ = b.typ.as_deref()?;
-            if let Some(kind) = sync_kind(cx, b.file, typ) {
-                let class = b.global.then(|| name.to_string());
-                (b.key, class, kind)
-            } else {
-                let owner = struct_name(typ)?;
-                let (field, kind) = embedded_sync(cx, owner)?;
-                (
-                    format!("{}.{field}", b.key),
-                    Some(format!("{owner}.{field}")),
-                    kind,
-                )
-            }
-        }
-        Expr::Selector(sel) => {
-            let field = sel.sel.name(src);
-            let (base, owner) = base_key(cx, fi, &sel.x)?;
-            let key = format!("{base}.{field}");
-            match owner {
-                Some(owner) => {
-                    let (kind, class) = field_sync(cx, &owner, field)?;
-                    (key, Some(class), kind)
-                }
-                None => (key, None, field_sync_anywhere(cx, field)?),
-            }
-        }
-        _ => return None,
-    };
-    Some(SyncValue {
-        key,
-        class,
-        kind,
-        text,
-    })
-}
-
-fn strip(x: &Expr) -> &Expr {
-    match x.unparen() {
-        Expr::Star(s) => strip(&s.x),
-        Expr::Unary(u) if u.op == Token::And => strip(&u.x),
-        other => other,
-    }
-}
-
-/// `sync.Mutex`, `*sync.RWMutex`, `sync.WaitGroup` as file `file` writes it.
-fn sync_kind(cx: &PackageContext, file: usize, typ: &str) -> Option<SyncKind> {
-    let (pkg, name) = typ.trim_start_matches('*').split_once('.')?;
-    if Some(pkg) != cx.import_name(file, "sync") {
-        return None;
-    }
-    match name {
-        "Mutex" => Some(SyncKind::Mutex),
-        "RWMutex" => Some(SyncKind::RWMutex),
-        "WaitGroup" => Some(SyncKind::WaitGroup),
-        _ => None,
-    }
-}
-
-/// The name of a struct type of this package written as `T`, `*T` or `T[K]`.
-fn struct_name(typ: &str) -> Option<&str> {
-    let t = typ.trim_start_matches('*');
-    let t = t.split('[').next()?;
-    (!t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(t)
-}
-
-/// The embedded `sync.Mutex`/`RWMutex` of struct type `owner`.
-fn embedded_sync(cx: &PackageContext, owner: &str) -> Option<(String, SyncKind)> {
-    let t = cx.package.symbols.types.get(owner)?;
-    t.fields.iter().filter(|f| f.embedded).find_map(|f| {
-        let kind = sync_kind(cx, t.at.file, &f.typ)?;
-        (kind != SyncKind::WaitGroup).then(|| (f.name.clone(), kind))
-    })
-}
-
-/// A `sync` field of struct type `owner`: its kind and class.
-fn field_sync(cx: &PackageContext, owner: &str, field: &str) -> Option<(SyncKind, String)> {
-    let t = cx.package.symbols.types.get(owner)?;
-    let kind = sync_kind(cx, t.at.file, &t.field(field)?.typ)?;
-    Some((kind, format!("{owner}.{field}")))
-}
-
-/// The kind of every field named `field` in the package's structs, when
-/// there is at least one and they all agree.
-fn field_sync_anywhere(cx: &PackageContext, field: &str) -> Option<SyncKind> {
-    let mut kind = None;
-    for t in cx.package.symbols.types.values() {
-        if let Some(fd) = t.field(field) {
-            let k = sync_kind(cx, t.at.file, &fd.typ)?;
-            if kind.is_some_and(|seen| seen != k) {
-                return None;
-            }
-            kind = Some(k);
-        }
-    }
-    kind
-}
-
-/// Where a name is declared, as seen from function `fi`.
-struct Binding {
-    key: String,
-    typ: Option<String>,
-    file: usize,
-    global: bool,
-}
-
-fn binding(cx: &PackageContext, fi: usize, name: &str) -> Option<Binding> {
-    let funcs = cx.functions();
-    let mut at = Some(fi);
-    while let Some(i) = at {
-        if let Some(b) = local_binding(cx, &funcs[i], name) {
-            return Some(b);
-        }
-        at = funcs[i].parent;
-    }
-    let v = cx.package.symbols.vars.get(name)?;
-    Some(Binding {
-        key: name.to_string(),
-        typ: v.typ.clone(),
-        file: v.at.file,
-        global: true,
-    })
-}
-
-fn local_binding(cx: &PackageContext, f: &Func, name: &str) -> Option<Binding> {
-    let src = &cx.file(f.file).src;
-    let make = |key: String, typ: Option<String>| Binding {
-        key,
-        typ,
-        file: f.file,
-        global: false,
-    };
-    if let FuncKind::Decl(d) = f.kind {
-        if let Some(field) = d.recv.as_ref().and_then(|r| r.list.first()) {
-            if field.names.iter().any(|n| n.name(src) == name) {
-                let (t, _) = receiver_base(&field.typ, src);
-                return Some(make(format!("({t})"), Some(t.to_string())));
-            }
-        }
-    }
-    if let Some((i, typ)) = param(&f.typ.params, name, src) {
-        return Some(make(format!("(#{i})"), Some(typ)));
-    }
-    if let Some((_, typ)) = f.typ.results.as_ref().and_then(|r| param(r, name, src)) {
-        return Some(make(format!("={name}"), Some(typ)));
-    }
-    let typ = local_type(f, name, src)?;
-    Some(make(format!("={name}"), typ))
-}
-
-/// Parameter `name`: its index and type text.
-fn param(list: &FieldList, name: &str, src: &str) -> Option<(usize, String)> {
-    let mut i = 0;
-    for field in &list.list {
-        for n in &field.names {
-            if n.name(src) == name {
-                return Some((i, field.typ.span().text(src).to_string()));
-            }
-            i += 1;
-        }
-        i += usize::from(field.names.is_empty());
-    }
-    None
-}
-
-/// A local declared in the body of `f` (not in its closures): `Some(type)`
-/// when declared, the type being known for `var x T`, `x := T{}`, `&T{}`,
-/// `new(T)`. Reads the function's statement list, built once: this is
-/// asked for nearly every identifier the lock view meets.
-fn local_type(f: &Func, name: &str, src: &str) -> Option<Option<String>> {
-    for site in &f.sites {
-        match site.stmt {
-            Stmt::Decl(g) => {
-                for sp in &g.specs {
-                    let Spec::Value(v) = sp else { continue };
-                    if let Some(i) = v.names.iter().position(|n| n.name(src) == name) {
-                        let t = v.typ.as_ref().map(|t| t.span().text(src).to_string());
-                        return Some(
-                            t.or_else(|| v.values.get(i).and_then(|x| value_type(x, src))),
-                        );
-                    }
-                }
-            }
-            Stmt::Assign(a) if a.tok == Token::Define => {
-                if let Some(i) = a
-                    .lhs
-                    .iter()
-                    .position(|l| crate::syntax::ident_name(l, src) == Some(name))
-                {
-                    let t = (a.lhs.len() == a.rhs.len()).then(|| value_type(&a.rhs[i], src));
-                    return Some(t.flatten());
-                }
-            }
-            Stmt::Range(r) => {
-                let is = |k: &Option<Expr>| {
-                    k.as_ref()
-                        .is_some_and(|k| crate::syntax::ident_name(k, src) == Some(name))
-                };
-                if is(&r.key) || is(&r.value) {
-                    return Some(None);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The type of `T{}`, `&T{}` or `new(T)`.
-fn value_type(x: &Expr, src: &str) -> Option<String> {
-    match strip(x) {
-        Expr::CompositeLit(c) => c.typ.as_ref().map(|t| t.span().text(src).to_string()),
-        Expr::Call(c) if crate::syntax::ident_name(&c.fun, src) == Some("new") => {
-            c.args.first().map(|t| t.span().text(src).to_string())
-        }
-        _ => None,
-    }
-}
-
-/// The key of a base expression and the struct type it has, if known.
-fn base_key(cx: &PackageContext, fi: usize, x: &Expr) -> Option<(String, Option<String>)> {
-    let src = &cx.file(cx.functions()[fi].file).src;
-    match strip(x) {
-        Expr::Ident(id) => {
-            let b = binding(cx, fi, id.name(src))?;
-            let owner = b.typ.as_deref().and_then(struct_name).map(str::to_string);
-            Some((b.key, owner))
-        }
-        Expr::Selector(sel) => {
-            let (base, owner) = base_key(cx, fi, &sel.x)?;
-            let field = sel.sel.name(src);
-            let next = owner.and_then(|o| {
-                let t = cx.package.symbols.types.get(&o)?;
-                struct_name(&t.field(field)?.typ).map(str::to_string)
-            });
-            Some((format!("{base}.{field}"), next))
-        }
-        _ => None,
-    }
-}
-
 /// A callee's key as the caller names it: `(T)` becomes the receiver's
 /// key, `(#i)` argument `i`'s; a callee's locals are not the caller's.
 pub fn map_key(key: &str, recv: Option<&str>, args: &[Option<String>]) -> Option<String> {
@@ -375,7 +125,13 @@ pub struct Acquire {
     pub held: Vec<Held>,
     /// Reached again around a loop.
     pub again: bool,
+    /// The conditions on the function's `bool` parameters it runs under.
+    pub guards: Vec<Guard>,
 }
+
+/// A condition on a `bool` parameter: `(i, v)` holds when parameter `i`
+/// is `v` (`if !locked { mu.Lock() }` runs under `(i, false)`).
+pub type Guard = (usize, bool);
 
 /// A call to a same-package function.
 #[derive(Debug, Clone)]
@@ -384,12 +140,43 @@ pub struct CallSite {
     pub span: Span,
     pub recv: Option<String>,
     pub args: Vec<Option<String>>,
+    /// The arguments that are `bool` constants.
+    pub consts: Vec<Option<bool>>,
     pub held: Vec<Held>,
+    /// The conditions on the caller's parameters the call runs under.
+    pub guards: Vec<Guard>,
 }
 
 impl CallSite {
     pub fn map(&self, key: &str) -> Option<String> {
         map_key(key, self.recv.as_deref(), &self.args)
+    }
+
+    /// The callee's conditions in the caller's terms: `None` when a
+    /// constant argument makes one false (on this call, the callee does
+    /// not get there); a condition on a parameter the caller passes on
+    /// becomes one on the caller's; others are unknown and dropped (the
+    /// callee may get there).
+    pub fn carry(&self, guards: &[Guard]) -> Option<Vec<Guard>> {
+        let mut out = self.guards.clone();
+        for &(i, want) in guards {
+            if let Some(c) = self.consts.get(i).copied().flatten() {
+                if c != want {
+                    return None;
+                }
+                continue;
+            }
+            let param = self.args.get(i).and_then(|a| a.as_deref()).and_then(|a| {
+                a.strip_prefix("(#")?
+                    .strip_suffix(')')?
+                    .parse::<usize>()
+                    .ok()
+            });
+            if let Some(k) = param {
+                out.push((k, want));
+            }
+        }
+        Some(out)
     }
 }
 
@@ -432,6 +219,9 @@ pub struct Take {
     pub span: Span,
     /// The functions from the caller down to the one that locks.
     pub via: Vec<String>,
+    /// The conditions on the function's `bool` parameters it takes it
+    /// under.
+    pub guards: Vec<Guard>,
 }
 
 pub struct LockView {
@@ -439,7 +229,14 @@ pub struct LockView {
     takes: Vec<Vec<Take>>,
     /// Function indices by trace name.
     pub by_name: HashMap<String, usize>,
+    /// Function declarations by where their name is declared (the
+    /// model's file id and offset): calls resolve to objects, objects to
+    /// these.
+    pub by_decl: DeclIndex,
 }
+
+/// Function declarations of the package by the position of their name.
+pub type DeclIndex = HashMap<(u32, u32), usize>;
 
 impl LockView {
     /// Every lock function `fi` may take, mapped to its own keys.
@@ -453,8 +250,10 @@ impl LockView {
             .iter()
             .filter_map(|t| {
                 let key = site.map(&t.lock.key)?;
+                let guards = site.carry(&t.guards)?;
                 let mut t = t.clone();
                 t.lock.key = key;
+                t.guards = guards;
                 Some(t)
             })
             .collect()
@@ -469,12 +268,14 @@ pub fn lock_view(cx: &PackageContext) -> LockView {
             funcs: vec![FuncLocks::default(); n],
             takes: vec![Vec::new(); n],
             by_name: HashMap::new(),
+            by_decl: HashMap::new(),
         };
     }
     let mut b = Builder {
         cx,
         slots: (0..n).map(|_| Slot::Todo).collect(),
         by_name: HashMap::new(),
+        by_decl: decl_index(cx),
     };
     for (i, f) in cx.functions().iter().enumerate() {
         b.by_name.insert(f.name.clone(), i);
@@ -495,7 +296,19 @@ pub fn lock_view(cx: &PackageContext) -> LockView {
         funcs,
         takes,
         by_name: b.by_name,
+        by_decl: b.by_decl,
     }
+}
+
+fn decl_index(cx: &PackageContext) -> DeclIndex {
+    let mut out = HashMap::new();
+    for (i, f) in cx.functions().iter().enumerate() {
+        let (FuncKind::Decl(d), Some(view)) = (f.kind, cx.types(f.file)) else {
+            continue;
+        };
+        out.insert((view.file_id().0, d.name.pos), i);
+    }
+    out
 }
 
 const MAX_TAKES: usize = 32;
@@ -530,6 +343,7 @@ fn takes_of(
             file: f.file,
             span: a.span,
             via: vec![f.name.clone()],
+            guards: a.guards.clone(),
         })
         .collect();
     for site in &fl.calls {
@@ -537,14 +351,20 @@ fn takes_of(
             if out.len() >= MAX_TAKES {
                 break;
             }
-            let Some(key) = site.map(&t.lock.key) else {
+            let (Some(key), Some(guards)) = (site.map(&t.lock.key), site.carry(&t.guards)) else {
                 continue;
             };
-            if fl.released_first.contains(&key) || out.iter().any(|o| o.lock.key == key) {
+            // One take of a lock is enough unless a later one has fewer
+            // conditions.
+            let covered = out
+                .iter()
+                .any(|o| o.lock.key == key && o.guards.iter().all(|g| guards.contains(g)));
+            if fl.released_first.contains(&key) || covered {
                 continue;
             }
             let mut t = t.clone();
             t.lock.key = key;
+            t.guards = guards;
             t.via.insert(0, f.name.clone());
             out.push(t);
         }
@@ -563,6 +383,7 @@ struct Builder<'c, 'a> {
     cx: &'c PackageContext<'a>,
     slots: Vec<Slot>,
     by_name: HashMap<String, usize>,
+    by_decl: DeclIndex,
 }
 
 /// What a call leaves behind: locks it leaves held, keys it unlocks.
@@ -582,6 +403,8 @@ impl Builder<'_, '_> {
             exits: Vec::new(),
             continues: Vec::new(),
             rewalks: 0,
+            guards: Vec::new(),
+            exit_guards: Vec::new(),
         };
         if let Some(end) = w.list(&f.body.list, Vec::new()) {
             w.exits.push(end);
@@ -611,54 +434,48 @@ impl Builder<'_, '_> {
     }
 
     fn callee(&self, fi: usize, call: &CallExpr) -> Option<CallSite> {
-        resolve_call(self.cx, &self.by_name, fi, call)
+        resolve_call(self.cx, &self.by_decl, fi, call)
     }
 }
 
-/// The same-package function a call reaches, with the keys of its
-/// receiver and arguments.
+/// The same-package function or method a call reaches (its object, by
+/// the model), with the keys of its receiver and arguments.
 pub fn resolve_call(
     cx: &PackageContext,
-    by_name: &HashMap<String, usize>,
+    by_decl: &DeclIndex,
     fi: usize,
     call: &CallExpr,
 ) -> Option<CallSite> {
-    let f = &cx.functions()[fi];
-    let src = &cx.file(f.file).src;
-    let pkg = cx.trace_package();
-    let (name, recv) = match call.fun.unparen() {
-        Expr::Ident(id) => {
-            let n = id.name(src);
-            if binding(cx, fi, n).is_some() || !cx.package.symbols.funcs.contains_key(n) {
-                return None;
-            }
-            (format!("{pkg}.{n}"), None)
+    let view = cx.types(cx.functions()[fi].file)?;
+    let m = view.model();
+    let o = view.object_of_expr(&call.fun)?;
+    if !matches!(m.obj(o).kind, ObjKind::Func | ObjKind::Method) {
+        return None;
+    }
+    let (file, off) = m.obj(o).pos?;
+    let callee = *by_decl.get(&(file.0, off))?;
+    // Without a key for the receiver, the callee's own locks are out of
+    // view, but what it does to package variables is not.
+    let recv = match call.fun.unparen() {
+        Expr::Selector(sel) if m.obj(o).kind == ObjKind::Method => {
+            receiver_key(cx, fi, &view, &sel.x, o)
         }
-        Expr::Selector(sel) => {
-            if matches!(sel.x.unparen(), Expr::Ident(p) if cx.imports_name(f.file, p.name(src))) {
-                return None;
-            }
-            let (key, owner) = base_key(cx, fi, &sel.x)?;
-            let m = cx
-                .package
-                .symbols
-                .method(owner.as_deref()?, sel.sel.name(src))?;
-            (format!("{pkg}.{}", m.trace_name()), Some(key))
-        }
-        _ => return None,
+        _ => None,
     };
-    let callee = *by_name.get(&name)?;
     let args = call
         .args
         .iter()
-        .map(|a| base_key(cx, fi, a).map(|(k, _)| k))
+        .map(|a| key_of(cx, fi, &view, a).map(|(k, _)| k))
         .collect();
+    let consts = call.args.iter().map(|a| const_bool(&view, a)).collect();
     Some(CallSite {
         callee,
         span: Span::new(call.pos(), call.end()),
         recv,
         args,
+        consts,
         held: Vec::new(),
+        guards: Vec::new(),
     })
 }
 
@@ -684,6 +501,12 @@ struct Walker<'w, 'c, 'a> {
     /// The `continue` states of each enclosing loop.
     continues: Vec<Vec<Vec<Held>>>,
     rewalks: usize,
+    /// The conditions on `bool` parameters the statement at hand runs
+    /// under.
+    guards: Vec<Guard>,
+    /// Set by `if locked { return }`: what holds after it, for the rest
+    /// of the statement list.
+    exit_guards: Vec<Guard>,
 }
 
 /// Second passes over loop bodies, per function.
@@ -697,11 +520,54 @@ impl Walker<'_, '_, '_> {
         &cx.file(cx.functions()[self.fi].file).src
     }
 
-    fn list(&mut self, stmts: &[Stmt], mut held: Vec<Held>) -> State {
+    fn list(&mut self, stmts: &[Stmt], held: Vec<Held>) -> State {
+        let n = self.guards.len();
+        let end = self.list_steps(stmts, held);
+        self.guards.truncate(n);
+        end
+    }
+
+    fn list_steps(&mut self, stmts: &[Stmt], mut held: Vec<Held>) -> State {
         for s in stmts {
+            self.exit_guards.clear();
             held = self.stmt(s, held)?;
+            let after = std::mem::take(&mut self.exit_guards);
+            self.guards.extend(after);
         }
         Some(held)
+    }
+
+    /// The conditions on this function's `bool` parameters that hold in
+    /// the branches of `if cond`: `locked`, `!locked`, and the operands
+    /// of `&&` (then-branch only).
+    fn guards_of(&self, cond: &Expr) -> (Vec<Guard>, Vec<Guard>) {
+        if let Some((i, v)) = self.guard(cond) {
+            return (vec![(i, v)], vec![(i, !v)]);
+        }
+        match cond.unparen() {
+            Expr::Binary(b) if b.op == Token::Land => {
+                let mut then = self.guards_of(&b.x).0;
+                then.extend(self.guards_of(&b.y).0);
+                (then, Vec::new())
+            }
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
+
+    fn guard(&self, x: &Expr) -> Option<Guard> {
+        match x.unparen() {
+            Expr::Unary(u) if u.op == Token::Not => self.guard(&u.x).map(|(i, v)| (i, !v)),
+            Expr::Ident(id) => {
+                let cx = self.b.cx;
+                let f = &cx.functions()[self.fi];
+                let view = cx.types(f.file)?;
+                let (_, off) = view.model().obj(view.object_of(id)?).pos?;
+                // The function's own parameter, not one of an enclosing
+                // function's (a closure is never a callee).
+                Some((param_index(&f.typ.params, off)?, true))
+            }
+            _ => None,
+        }
     }
 
     fn stmt(&mut self, s: &Stmt, held: Vec<Held>) -> State {
@@ -725,11 +591,20 @@ impl Walker<'_, '_, '_> {
             Stmt::If(i) => {
                 let held = self.opt(i.init.as_ref(), held)?;
                 let held = self.exprs(std::iter::once(&i.cond), held, i.cond.span());
+                let (then_g, else_g) = self.guards_of(&i.cond);
+                let n = self.guards.len();
+                self.guards.extend(then_g);
                 let then = self.list(&i.body.list, held.clone());
+                self.guards.truncate(n);
+                self.guards.extend(else_g.iter().copied());
                 let els = match &i.els {
                     Some(e) => self.stmt(e, held),
                     None => Some(held),
                 };
+                self.guards.truncate(n);
+                if then.is_none() && i.els.is_none() {
+                    self.exit_guards = else_g;
+                }
                 meet(then, els)
             }
             Stmt::For(f) => {
@@ -917,6 +792,7 @@ impl Walker<'_, '_, '_> {
                     span,
                     held: held.clone(),
                     again: false,
+                    guards: self.guards.clone(),
                 });
                 held.push(Held {
                     lock,
@@ -935,6 +811,7 @@ impl Walker<'_, '_, '_> {
         };
         let (left, released) = self.b.net(site.callee);
         site.held = held.clone();
+        site.guards = self.guards.clone();
         for k in released.iter().filter_map(|k| site.map(k)) {
             match held.iter().position(|h| h.lock.key == k) {
                 Some(i) => {

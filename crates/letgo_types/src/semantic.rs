@@ -353,9 +353,79 @@ impl Model {
     }
 }
 
+impl FileView<'_> {
+    /// The model's id of this file (to compare with objects' positions).
+    pub fn file_id(&self) -> FileId {
+        self.file
+    }
+}
+
 impl Model {
-    /// The object used at identifier offset `pos` of file `file`, from the
-    /// checker's records (only bodies of checked packages have them).
+    /// Whether `o` is declared in its package's scope (a package-level
+    /// variable, constant, type or function), not in a function.
+    pub fn is_package_level(&self, o: ObjId) -> bool {
+        let obj = self.obj(o);
+        let Some(p) = obj.pkg else {
+            return false;
+        };
+        let scope = self.packages[p.0 as usize].scope;
+        self.scopes[scope.0 as usize].names.get(&obj.name) == Some(&o)
+    }
+
+    /// The embedded fields crossed to reach member `name` of `t`, in
+    /// order (empty when `t` declares it itself); the same search as
+    /// [`Model::member`]. `s.Lock()` on a struct embedding `sync.Mutex`
+    /// gives `[Mutex]`.
+    pub fn embedding_path(&self, t: TypeId, name: &str) -> Option<Vec<ObjId>> {
+        let mut level = vec![(self.deref(t), Vec::new())];
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            let mut next = Vec::new();
+            for (t, path) in level {
+                let t = self.unalias_ro(t);
+                if let Type::Named(n) = self.ty(t) {
+                    let origin = n.origin.unwrap_or(t);
+                    if seen.contains(&origin) {
+                        continue;
+                    }
+                    seen.push(origin);
+                    let methods = match self.ty(origin) {
+                        Type::Named(o) => &o.methods,
+                        _ => &n.methods,
+                    };
+                    if methods.iter().any(|&m| &*self.obj(m).name == name) {
+                        return Some(path);
+                    }
+                }
+                match self.ty(self.under_ro(t)) {
+                    Type::Struct(fields) => {
+                        if fields.iter().any(|f| &*self.obj(f.obj).name == name) {
+                            return Some(path);
+                        }
+                        for f in fields.iter().filter(|f| f.embedded) {
+                            let mut p = path.clone();
+                            p.push(f.obj);
+                            next.push((self.deref(self.obj(f.obj).typ), p));
+                        }
+                    }
+                    Type::Interface(_)
+                        if self.interface_method(self.under_ro(t), name, 0).is_some() =>
+                    {
+                        return Some(path);
+                    }
+                    _ => {}
+                }
+            }
+            if next.is_empty() {
+                return None;
+            }
+            level = next;
+        }
+        None
+    }
+
+    /// The object the checker recorded for the identifier at `pos` in
+    /// `file`: only bodies of checked packages are recorded.
     pub fn use_at(&self, file: FileId, pos: u32) -> Option<ObjId> {
         let uses = &self.records.get(file.0 as usize)?.uses;
         let i = uses.binary_search_by_key(&pos, |u| u.0).ok()?;
@@ -402,5 +472,17 @@ impl Model {
             !calls
         });
         Some(calls)
+    }
+
+    /// The declaration of a function or method, with its file, when its
+    /// source is at hand (in any package).
+    pub fn func_decl(&self, f: ObjId) -> Option<(FileId, &letgo_go::ast::FuncDecl)> {
+        let crate::model::DeclRef::Func { file, decl } = self.obj(f).decl else {
+            return None;
+        };
+        match self.files[file.0 as usize].ast.decls.get(decl as usize)? {
+            letgo_go::ast::Decl::Func(fd) => Some((file, fd)),
+            _ => None,
+        }
     }
 }

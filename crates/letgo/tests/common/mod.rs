@@ -14,7 +14,9 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs `letgo args` in `cwd`, colours off.
+/// Runs `letgo args` in `cwd`, colours off, with the GOROOT of the test
+/// toolchain: the semantic model reads the standard library from it (the
+/// lock rules and LG401 see nothing without it).
 pub fn letgo(args: &[&str], cwd: &Path) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_letgo"));
     cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");

@@ -16,11 +16,19 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG111 double-lock
 
 ## What it does
-Flags a `sync.Mutex` or `sync.RWMutex` locked a second time while the
-same goroutine still holds it: directly, on the next pass of a loop whose
-body left it locked, or through a same-package function or method called
-while holding it. A lock held on only some paths is not counted, and a
-callee that unlocks the lock before taking it again is understood.
+Flags a lock locked a second time while the same goroutine still holds
+it: directly, on the next pass of a loop whose body left it locked, or
+through a same-package function or method called while holding it. A
+lock is a `sync.Mutex` or `sync.RWMutex`, a struct that embeds one, or a
+type whose `Lock` method locks one (a wrapper such as a deadlock
+detector's mutex); a type with `Lock`/`Unlock` methods that reach no
+`sync` lock is not. Locks are told apart by object (a variable, or a
+field of a given struct type), calls by the function or method they
+resolve to. A lock held on only some paths is not counted, a callee that
+unlocks the lock before taking it again is understood, and so is a
+callee that locks only when a `bool` parameter says the caller does not
+hold the lock (`if !locked { mu.Lock() }`) when the call passes a
+constant `true` there.
 
 ## Why is this bad?
 Go's mutexes are not reentrant. The second `Lock` waits for the first to

@@ -20,7 +20,9 @@ const DOC: &str = r#"# LG114 lock-held-across-channel-op
 Flags a blocking send or receive (not a `select` case with another way
 out) made while holding a lock, when every operation that could complete
 it — the receives for a send, the sends and closes for a receive — runs
-while holding the same lock (of the same field of the same type). Only
+while holding the same lock (the same field of the same struct type, or
+the same package variable; a lock is a `sync.Mutex`/`sync.RWMutex` or a
+type that embeds or wraps one). Only
 unbuffered channels: with a buffer the operation may not wait at all.
 
 ## Why is this bad?

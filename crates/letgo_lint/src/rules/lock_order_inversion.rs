@@ -21,8 +21,10 @@ const DOC: &str = r#"# LG113 lock-order-inversion
 Builds the package's lock-order graph: an edge A → B wherever lock B is
 taken (directly or by a same-package call) while A is held on every path.
 Flags each pair of locks taken in both orders, naming both acquisition
-chains. Locks are compared by type and field (`T.mu`) or package
-variable, so two different locks of one field are never an edge.
+chains. Locks are compared by field object (`mu` of
+struct type `T`: a same-named field of another type is another lock) or
+package variable, so two different locks of one field are never an edge;
+custom mutex types (embedding or wrapping a `sync` lock) count.
 
 ## Why is this bad?
 When one goroutine holds A and waits for B while another holds B and

@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
-use crate::locks::{lock_call, resolve_call, Acquire, FuncLocks, LockOp, LockView, SyncValue};
+use crate::locks::{lock_call, resolve_call, Acquire, FuncLocks, LockView, SyncValue};
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, method_call, never_returns};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
@@ -21,9 +21,11 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG110 missing-unlock
 
 ## What it does
-Flags a `Lock` or `RLock` of a `sync.Mutex`/`sync.RWMutex` after which some
-path reaches a `return` (or the end of the function) without unlocking
-it. An `Unlock` in a `defer`, in a deferred closure, or in a same-package
+Flags a `Lock` or `RLock` of a `sync.Mutex`/`sync.RWMutex` (or of a type
+that embeds one, or wraps one in a `Lock` method that locks it) after
+which some path reaches a `return` (or the end of the function) without
+unlocking it. A `Lock` method that reaches no `sync` lock (a file lock,
+a lease) is not a lock. An `Unlock` in a `defer`, in a deferred closure, or in a same-package
 function that visibly unlocks the same lock counts. Functions that return
 holding the lock on purpose are left alone: their name says so (`lockX`,
 `fooLocked`, `RLock`), their doc comment does, or another function of the
@@ -328,13 +330,10 @@ fn held_for_another(
     while let Some(p) = funcs[root].parent {
         root = p;
     }
-    let src = &cx.file(funcs[root].file).src;
     let mut unlocks = false;
     inspect(Node::Block(funcs[root].body), &mut |n| {
         if let Node::Call(c) = n {
-            unlocks |= method_call(c, src)
-                .and_then(|(_, m)| LockOp::of(m))
-                .is_some_and(|op| !op.acquires());
+            unlocks |= lock_call(cx, root, c).is_some_and(|(op, _)| !op.acquires());
         }
         !unlocks
     });
@@ -345,11 +344,10 @@ fn held_for_another(
 /// `Unlock`/`RUnlock` call at all.
 fn lone_lock(cx: &PackageContext, fi: usize) -> bool {
     let f = &cx.functions()[fi];
-    let src = &cx.file(f.file).src;
     let (mut locks, mut unlocks) = (0, 0);
     inspect(Node::Block(f.body), &mut |n| {
         if let Node::Call(c) = n {
-            match method_call(c, src).and_then(|(_, m)| LockOp::of(m)) {
+            match lock_call(cx, fi, c).map(|(op, _)| op) {
                 Some(op) if op.acquires() => locks += 1,
                 Some(_) => unlocks += 1,
                 None => {}
@@ -415,7 +413,7 @@ impl Unlocked<'_, '_> {
         if let Some((op, v)) = lock_call(self.cx, self.fi, c) {
             return !op.acquires() && v.key == self.lock.key;
         }
-        if let Some(site) = resolve_call(self.cx, &self.view.by_name, self.fi, c) {
+        if let Some(site) = resolve_call(self.cx, &self.view.by_decl, self.fi, c) {
             let released = &self.view.funcs[site.callee].released_first;
             if released
                 .iter()

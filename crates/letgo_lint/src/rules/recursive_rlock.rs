@@ -16,9 +16,10 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG112 recursive-rlock
 
 ## What it does
-Flags an `RLock` of a `sync.RWMutex` taken while the same goroutine
-already holds a read lock on it: directly, or through a same-package
-function or method called while holding it.
+Flags an `RLock` of a `sync.RWMutex` (or of a type that embeds or wraps
+one) taken while the same goroutine already holds a read lock on it:
+directly, or through a same-package function or method called while
+holding it.
 
 ## Why is this bad?
 It works until a writer arrives. `Lock` waits for the readers to leave

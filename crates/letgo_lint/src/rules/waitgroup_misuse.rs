@@ -3,9 +3,8 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::funcs::FuncKind;
-use crate::locks::{sync_value, SyncKind};
+use crate::locks::{key_of, waitgroup_call, SyncValue};
 use crate::registry::Rule;
-use crate::syntax::method_call;
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, FuncLit, SendStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -21,7 +20,8 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG115 waitgroup-misuse
 
 ## What it does
-Flags two misuses of `sync.WaitGroup`:
+Flags two misuses of `sync.WaitGroup` (found by type: a variable, a
+field, or a struct embedding one):
 - `wg.Add` as the first statement of the `go func() { ... }()` it counts:
   exactly the shape staticcheck's SA2000 and `go vet`'s `waitgroup`
   analyzer report;
@@ -127,13 +127,7 @@ fn add_inside(cx: &PackageContext, lit: &FuncLit) -> Option<Diagnostic> {
     let Expr::Call(call) = x.unparen() else {
         return None;
     };
-    let (recv, "Add") = method_call(call, src)? else {
-        return None;
-    };
-    let wg = sync_value(cx, li, recv)?;
-    if wg.kind != SyncKind::WaitGroup {
-        return None;
-    }
+    let wg = waitgroup_call(cx, li, call, "Add")?;
     let span = Span::new(call.pos(), call.end());
     let msg = format!(
         "`{}` runs inside the goroutine it counts: `{}.Wait` may return before it; call it before `go`",
@@ -153,19 +147,15 @@ fn wait_in_loop(cx: &PackageContext, fi: usize, body: &BlockStmt) -> Option<Diag
         let Expr::Call(call) = x.unparen() else {
             continue;
         };
-        let Some((recv, "Wait")) = method_call(call, src) else {
-            continue;
-        };
         if !call.args.is_empty() {
             continue;
         }
-        let Some(wg) = sync_value(cx, fi, recv).filter(|v| v.kind == SyncKind::WaitGroup) else {
+        let Some(wg) = waitgroup_call(cx, fi, call, "Wait") else {
             continue;
         };
-        let text = recv.span().text(src).trim_start_matches('&');
         let Some((go, send)) = gos
             .iter()
-            .filter(|g| g.pos() < call.pos() && counts(g, text, src))
+            .filter(|g| g.pos() < call.pos() && counts(cx, fi, g, &wg))
             .find_map(|g| unreceived_send(g, body, src).map(|s| (g, s)))
         else {
             continue;
@@ -244,18 +234,21 @@ fn receives(body: &BlockStmt, ch: &str, skip_from: u32, skip_to: u32, src: &str)
 }
 
 /// The goroutine calls `wg.Done()`, or is handed `wg`.
-fn counts(go: &CallExpr, wg: &str, src: &str) -> bool {
-    let done = format!("{wg}.Done()");
+/// The `go` call counts down `wg`: it calls `wg.Done()` (the same
+/// WaitGroup object) or is handed `wg`.
+fn counts(cx: &PackageContext, fi: usize, go: &CallExpr, wg: &SyncValue) -> bool {
     let mut hit = false;
     inspect(Node::Call(go), &mut |n| {
         if let Node::Call(c) = n {
-            let t = Span::new(c.pos(), c.end()).text(src);
-            hit |= t == done;
+            hit |= waitgroup_call(cx, fi, c, "Done").is_some_and(|v| v.key == wg.key);
         }
         !hit
     });
+    let Some(view) = cx.types(cx.functions()[fi].file) else {
+        return hit;
+    };
     hit || go
         .args
         .iter()
-        .any(|a| a.span().text(src).trim_start_matches('&') == wg)
+        .any(|a| key_of(cx, fi, &view, a).is_some_and(|(k, _)| k == wg.key))
 }

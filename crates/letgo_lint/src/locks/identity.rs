@@ -1,0 +1,346 @@
+//! Which values are locks and WaitGroups, and which object each one is,
+//! read from the semantic model.
+//!
+//! A lock is the receiver of a `Lock`/`Unlock`/`RLock`/`RUnlock` call
+//! whose method reaches a `sync` lock: `sync.Mutex`/`sync.RWMutex`'s own,
+//! one promoted from an embedded field (the lock is then that field), or
+//! a project method of the same name whose body uses one (a wrapper such
+//! as `deadlock.Mutex`; read from source in any package). A method of
+//! that name that reaches no `sync` lock (a file lock, a lease) is not
+//! one. Where the model does not know the method, there is no lock.
+//!
+//! Keys name the object, never its spelling (see the module above for
+//! their forms): an object's identity is where it is declared, so two
+//! same-named fields of different struct types are different locks.
+
+use super::{LockOp, SyncKind, SyncValue};
+use crate::context::PackageContext;
+use crate::funcs::FuncKind;
+use letgo_go::ast::{CallExpr, Expr, FieldList};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+use letgo_types::model::{ObjId, ObjKind};
+use letgo_types::types::{Type, TypeId};
+use letgo_types::{FileView, Model};
+
+/// `x.Lock()`, `x.RUnlock()`... on a value whose method reaches a `sync`
+/// lock.
+pub fn lock_call(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<(LockOp, SyncValue)> {
+    let Expr::Selector(sel) = call.fun.unparen() else {
+        return None;
+    };
+    if !call.args.is_empty() {
+        return None;
+    }
+    let view = cx.types(cx.functions()[fi].file)?;
+    let m = view.model();
+    let meth = view.object_of(&sel.sel)?;
+    let op = LockOp::of(&m.obj(meth).name)?;
+    let kind = lock_kind(m, meth, 0)?;
+    let v = receiver_value(cx, fi, &view, &sel.x, meth, kind)?;
+    Some((op, v))
+}
+
+/// `wg.<method>(...)` on a `sync.WaitGroup` (or a struct embedding one).
+pub fn waitgroup_call(
+    cx: &PackageContext,
+    fi: usize,
+    call: &CallExpr,
+    method: &str,
+) -> Option<SyncValue> {
+    let Expr::Selector(sel) = call.fun.unparen() else {
+        return None;
+    };
+    let view = cx.types(cx.functions()[fi].file)?;
+    let m = view.model();
+    let meth = view.object_of(&sel.sel)?;
+    let o = m.obj(meth);
+    if o.kind != ObjKind::Method || &*o.name != method {
+        return None;
+    }
+    if !m.is_named(m.receiver_named(meth)?, "sync", "WaitGroup") {
+        return None;
+    }
+    receiver_value(cx, fi, &view, &sel.x, meth, SyncKind::WaitGroup)
+}
+
+/// The `sync` lock a `Lock`/`Unlock`/`RLock`/`RUnlock` method reaches:
+/// its own when it is `sync`'s, else the one its body uses through a
+/// method of the same name (a wrapper), a few wrappers deep.
+fn lock_kind(m: &Model, meth: ObjId, depth: u32) -> Option<SyncKind> {
+    let obj = m.obj(meth);
+    if obj.kind != ObjKind::Method {
+        return None;
+    }
+    LockOp::of(&obj.name)?;
+    let recv = m.receiver_named(meth)?;
+    if m.pkg_path(meth) == "sync" {
+        return match m.named(recv)? {
+            ("sync", "Mutex") => Some(SyncKind::Mutex),
+            ("sync", "RWMutex") => Some(SyncKind::RWMutex),
+            _ => None,
+        };
+    }
+    if depth >= 4 {
+        return None;
+    }
+    wrapped(m, meth, depth)
+}
+
+/// The `sync` lock a project's `Lock`-like method uses in its body: a
+/// call or method value (`lock(m.mu.Lock, m)`) of a same-named method
+/// that is itself a lock method.
+fn wrapped(m: &Model, meth: ObjId, depth: u32) -> Option<SyncKind> {
+    let (file, fd) = m.func_decl(meth)?;
+    let body = fd.body.as_ref()?;
+    let src = &m.files[file.0 as usize].src;
+    let name = &*m.obj(meth).name;
+    let recv = receiver_param(m, meth, fd, src);
+    let mut found = None;
+    inspect(Node::Block(body), &mut |n| {
+        if found.is_some() {
+            return false;
+        }
+        if let Node::Expr(Expr::Selector(s)) = n {
+            if s.sel.name(src) == name {
+                let inner = m
+                    .use_at(file, s.sel.pos)
+                    .or_else(|| chain_method(m, recv, &s.x, name, src));
+                found = inner
+                    .filter(|&i| m.identity(i) != m.identity(meth))
+                    .and_then(|i| lock_kind(m, i, depth + 1));
+            }
+        }
+        true
+    });
+    found
+}
+
+/// The receiver's name and type in a method declaration.
+fn receiver_param<'s>(
+    m: &Model,
+    meth: ObjId,
+    fd: &letgo_go::ast::FuncDecl,
+    src: &'s str,
+) -> Option<(&'s str, TypeId)> {
+    let name = fd.recv.as_ref()?.list.first()?.names.first()?.name(src);
+    let Type::Signature(sig) = m.ty(m.obj(meth).typ) else {
+        return None;
+    };
+    Some((name, m.obj(sig.recv?).typ))
+}
+
+/// In a body the checker did not record (a package outside the checked
+/// set), the method `r.f.g.<name>` reaches, through the fields of the
+/// receiver `r`'s type.
+fn chain_method(
+    m: &Model,
+    recv: Option<(&str, TypeId)>,
+    x: &Expr,
+    name: &str,
+    src: &str,
+) -> Option<ObjId> {
+    let (r, rt) = recv?;
+    let t = match x.unparen() {
+        Expr::Ident(id) if id.name(src) == r => rt,
+        Expr::Selector(s) => {
+            let base = chain_type(m, (r, rt), &s.x, src)?;
+            let f = m.member(base, s.sel.name(src))?;
+            (m.obj(f).kind == ObjKind::Field).then(|| m.obj(f).typ)?
+        }
+        _ => return None,
+    };
+    m.method(t, name)
+}
+
+fn chain_type(m: &Model, recv: (&str, TypeId), x: &Expr, src: &str) -> Option<TypeId> {
+    match x.unparen() {
+        Expr::Ident(id) if id.name(src) == recv.0 => Some(recv.1),
+        Expr::Selector(s) => {
+            let base = chain_type(m, recv, &s.x, src)?;
+            let f = m.member(base, s.sel.name(src))?;
+            (m.obj(f).kind == ObjKind::Field).then(|| m.obj(f).typ)
+        }
+        _ => None,
+    }
+}
+
+/// The value a lock method `meth` runs on when called on `x`: `x`'s
+/// object, and the embedded field the method is promoted from, if any.
+fn receiver_value(
+    cx: &PackageContext,
+    fi: usize,
+    view: &FileView,
+    x: &Expr,
+    meth: ObjId,
+    kind: SyncKind,
+) -> Option<SyncValue> {
+    let src = &cx.file(cx.functions()[fi].file).src;
+    let m = view.model();
+    let (mut key, mut class) = key_of(cx, fi, view, x)?;
+    let t = view.type_of(x)?;
+    for f in m.embedding_path(t, &m.obj(meth).name).unwrap_or_default() {
+        key = format!("{key}.{}", ident(m, f));
+        class = Some(ident(m, f));
+    }
+    Some(SyncValue {
+        key,
+        class,
+        kind,
+        text: x.span().text(src).to_string(),
+    })
+}
+
+/// The key of the value a method `meth` called on `x` runs on: `x`'s,
+/// through the embedded fields it is promoted from.
+pub(super) fn receiver_key(
+    cx: &PackageContext,
+    fi: usize,
+    view: &FileView,
+    x: &Expr,
+    meth: ObjId,
+) -> Option<String> {
+    let m = view.model();
+    let (mut key, _) = key_of(cx, fi, view, x)?;
+    let path = view
+        .type_of(x)
+        .and_then(|t| m.embedding_path(t, &m.obj(meth).name));
+    for f in path.unwrap_or_default() {
+        key = format!("{key}.{}", ident(m, f));
+    }
+    Some(key)
+}
+
+/// An object's identity as text: where it is declared.
+fn ident(m: &Model, o: ObjId) -> String {
+    let (f, off, _) = m.identity(o);
+    format!("{f}:{off}")
+}
+
+/// The key of the object `x` denotes in function `fi`, and its class for
+/// the lock-order graph (a field's or package variable's identity);
+/// `None` when `x` is not a variable or field path the model resolves.
+pub fn key_of(
+    cx: &PackageContext,
+    fi: usize,
+    view: &FileView,
+    x: &Expr,
+) -> Option<(String, Option<String>)> {
+    let m = view.model();
+    match strip(x) {
+        Expr::Ident(id) => {
+            let o = view.object_of(id)?;
+            var_key(cx, fi, m, o)
+        }
+        Expr::Selector(sel) => {
+            let o = view.object_of(&sel.sel)?;
+            match m.obj(o).kind {
+                // `pkg.Var`
+                ObjKind::Var => var_key(cx, fi, m, o),
+                ObjKind::Field => {
+                    let (mut key, _) = key_of(cx, fi, view, &sel.x)?;
+                    let path = view
+                        .type_of(&sel.x)
+                        .and_then(|t| m.embedding_path(t, &m.obj(o).name))
+                        .unwrap_or_default();
+                    for f in path.into_iter().chain([o]) {
+                        key = format!("{key}.{}", ident(m, f));
+                    }
+                    Some((key, Some(ident(m, o))))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A variable's key: a package variable by identity (`g…`), the
+/// receiver `(r<type>)` and parameters `(#i)` of the function that
+/// declares them, other locals by identity (`=…`). The receiver's key
+/// names its type, so that methods of one type share it and methods of
+/// another do not.
+fn var_key(
+    cx: &PackageContext,
+    fi: usize,
+    m: &Model,
+    o: ObjId,
+) -> Option<(String, Option<String>)> {
+    if m.obj(o).kind != ObjKind::Var {
+        return None;
+    }
+    if m.is_package_level(o) {
+        let k = format!("g{}", ident(m, o));
+        return Some((k.clone(), Some(k)));
+    }
+    let off = m.obj(o).pos?.1;
+    let key = match param_key(cx, fi, off) {
+        Some(k) if k == "(r)" => {
+            let t = m.deref(m.obj(o).typ);
+            let named = match m.ty(t) {
+                Type::Named(n) => ident(m, n.obj),
+                _ => String::new(),
+            };
+            format!("(r{named})")
+        }
+        Some(k) => k,
+        None => format!("={}", ident(m, o)),
+    };
+    Some((key, None))
+}
+
+/// `(r)` or `(#i)` when the variable declared at `off` is the receiver or
+/// parameter `i` of function `fi` or of a function around it.
+fn param_key(cx: &PackageContext, fi: usize, off: u32) -> Option<String> {
+    let funcs = cx.functions();
+    let mut at = Some(fi);
+    while let Some(i) = at {
+        let f = &funcs[i];
+        if let FuncKind::Decl(d) = f.kind {
+            let recv = d.recv.as_ref().and_then(|r| r.list.first());
+            if recv.is_some_and(|r| r.names.iter().any(|n| n.pos == off)) {
+                return Some("(r)".to_string());
+            }
+        }
+        if let Some(p) = param_index(&f.typ.params, off) {
+            return Some(format!("(#{p})"));
+        }
+        at = f.parent;
+    }
+    None
+}
+
+/// The index of the parameter declared at `off` in `list`.
+pub(super) fn param_index(list: &FieldList, off: u32) -> Option<usize> {
+    let mut i = 0;
+    for field in &list.list {
+        for n in &field.names {
+            if n.pos == off {
+                return Some(i);
+            }
+            i += 1;
+        }
+        i += usize::from(field.names.is_empty());
+    }
+    None
+}
+
+fn strip(x: &Expr) -> &Expr {
+    match x.unparen() {
+        Expr::Star(s) => strip(&s.x),
+        Expr::Unary(u) if u.op == Token::And => strip(&u.x),
+        other => other,
+    }
+}
+
+/// A constant `bool` argument (`true`, `false`, a named constant).
+pub(super) fn const_bool(view: &FileView, x: &Expr) -> Option<bool> {
+    let o = view.object_of_expr(x)?;
+    match view.model().obj(o) {
+        obj if obj.kind == ObjKind::Const => match obj.val {
+            letgo_types::constant::Value::Bool(b) => Some(b),
+            _ => None,
+        },
+        _ => None,
+    }
+}
