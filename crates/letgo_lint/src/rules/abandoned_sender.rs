@@ -188,13 +188,13 @@ fn buffer_fix(
     };
     Some(Fix {
         message: format!(
-            "give the channel room for every send: make(chan {}, {size})",
-            origin.elem
+            "give the channel room for every send: make({}, {size})",
+            origin.typ
         ),
         applicability: Applicability::Safe,
         edits: vec![Edit::replace(
             origin.make,
-            format!("make(chan {}, {size})", origin.elem),
+            format!("make({}, {size})", origin.typ),
         )],
     })
 }
