@@ -24,6 +24,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
+use crate::channels::Identity;
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
 use crate::syntax::{declares, ident_name, StmtSite};
@@ -754,12 +755,7 @@ impl Owners {
     /// goroutine with a loop) and everything they reach by same-package
     /// calls, closures included.
     fn find_repeating(&self, cx: &PackageContext, funcs: &[Func]) -> Repeating {
-        let decls: HashMap<(usize, u32), usize> = (0..funcs.len())
-            .filter_map(|i| match funcs[i].kind {
-                FuncKind::Decl(d) => Some(((funcs[i].file, d.name.pos), i)),
-                FuncKind::Lit(_) => None,
-            })
-            .collect();
+        let decls = declared_functions(cx, funcs);
         let mut started: HashSet<usize> = HashSet::new();
         for (i, f) in funcs.iter().enumerate() {
             for site in f.sites.iter().copied() {
@@ -801,42 +797,39 @@ impl Owners {
         }
     }
 
-    /// The package functions a call in function `i` runs: `f(...)`, or
-    /// `x.m(...)` when `x`'s type is known or only one type has an `m`.
+    /// The package function a call in function `i` runs: the callee's
+    /// object, from the semantic model, among the package's declared
+    /// functions. `s.n.Add(1)` on an `atomic.Int64` is sync/atomic's
+    /// method, whatever methods of the package are called `Add`; calls
+    /// through interfaces and function values resolve to none.
     fn callees(
         &self,
         cx: &PackageContext,
         funcs: &[Func],
         i: usize,
         c: &letgo_go::ast::CallExpr,
-        decls: &HashMap<(usize, u32), usize>,
+        decls: &HashMap<Identity, usize>,
     ) -> Option<usize> {
-        let file = funcs[i].file;
-        let src = &cx.file(file).src;
-        let syms = &cx.package.symbols;
-        let fref = match c.fun.unparen() {
-            Expr::Ident(id) => syms.funcs.get(id.name(src)),
-            Expr::Selector(sel) => {
-                if ident_name(&sel.x, src).is_some_and(|x| cx.imports_name(file, x)) {
-                    return None;
-                }
-                let m = sel.sel.name(src);
-                match self.type_of(cx, funcs, i, &sel.x) {
-                    Some(t) => syms.method(&t, m),
-                    None => {
-                        let mut all = syms.methods.values().flatten().filter(|f| f.name == m);
-                        match (all.next(), all.next()) {
-                            (Some(f), None) => Some(f),
-                            _ => None,
-                        }
-                    }
-                }
-            }
-            _ => None,
-        };
-        let fref = fref?;
-        decls.get(&(fref.at.file, fref.at.name.start)).copied()
+        let view = cx.types(funcs[i].file)?;
+        let callee = view.object_of_expr(&c.fun)?;
+        decls.get(&view.model().identity(callee)).copied()
     }
+}
+
+/// The package's declared functions and methods by their objects'
+/// identities.
+fn declared_functions(cx: &PackageContext, funcs: &[Func]) -> HashMap<Identity, usize> {
+    let mut out = HashMap::new();
+    for (i, f) in funcs.iter().enumerate() {
+        let FuncKind::Decl(d) = f.kind else { continue };
+        let Some(view) = cx.types(f.file) else {
+            continue;
+        };
+        if let Some(o) = view.object_of(&d.name) {
+            out.insert(view.model().identity(o), i);
+        }
+    }
+    out
 }
 
 /// Whether `f` takes an `*http.Request`.
