@@ -25,6 +25,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::channels::Identity;
+use letgo_types::model::{ObjId, ObjKind};
+use letgo_types::Model;
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
 use crate::syntax::{declares, ident_name, StmtSite};
@@ -337,16 +339,36 @@ impl Owners {
         }
         for site in f.sites.iter().copied() {
             let Stmt::Go(g) = site.stmt else { continue };
-            let Expr::Selector(sel) = g.call.fun.unparen() else {
-                continue;
-            };
-            if let Some(t) = self.type_of(cx, funcs, i, &sel.x) {
-                let m = format!("{t}.{}", sel.sel.name(src));
+            if let Some((t, m)) = started_method(cx, f.file, &g.call) {
+                let m = format!("{t}.{m}");
                 out.push((t, Lifetime::Goroutine(m)));
             }
         }
         out
     }
+}
+
+/// `go x.m()` for a method `m` of a struct type of the package, by the
+/// callee's object: the type's and the method's names.
+fn started_method(
+    cx: &PackageContext,
+    file: usize,
+    call: &letgo_go::ast::CallExpr,
+) -> Option<(String, String)> {
+    let view = cx.types(file)?;
+    let m = view.model();
+    let callee = view.object_of_expr(&call.fun)?;
+    if m.obj(callee).kind != ObjKind::Method || !declared_here(cx, m, callee) {
+        return None;
+    }
+    let (_, name) = m.named(m.receiver_named(callee)?)?;
+    Some((struct_type(cx, name)?, m.obj(callee).name.to_string()))
+}
+
+/// Whether object `o` is declared in a file of the package.
+fn declared_here(cx: &PackageContext, m: &Model, o: ObjId) -> bool {
+    m.decl_path(o)
+        .is_some_and(|(path, _)| cx.files().any(|(_, sf)| sf.path == path))
 }
 
 /// Adds the struct types held in fields of the long-lived types found so
