@@ -4,14 +4,21 @@
 //! channel was made. The goroutine rules (LG101–LG104, LG107) judge
 //! channels from this view only; a channel that leaves it is not judged.
 //!
-//! Three kinds of channel are in view:
-//! - a channel made in a function (`ch := make(chan T)`), followed into
-//!   the function literals that capture it and the same-package functions
-//!   it is handed to;
-//! - a channel in an unexported struct field, as one package-level object
-//!   (every `x.field` in the package, and calls to small accessor methods
-//!   that just return the field);
-//! - a channel in an unexported package-level variable.
+//! Channels are program objects from the semantic model, never
+//! spellings: a use is an identifier or selector that resolves to the
+//! channel's object. Three kinds of channel are in view:
+//! - a local made in a function (`ch := make(chan T)`, by the call's
+//!   type), followed into the function literals that capture it and the
+//!   same-package functions it is handed to (the callee found by its
+//!   object; there the channel is the parameter's object);
+//! - an unexported channel field of one struct type of the package, as one
+//!   package-level object (every `x.field` that selects that very field,
+//!   and calls to small accessor methods that just return it): a field of
+//!   the same name in another type is another channel;
+//! - an unexported package-level channel variable.
+//!
+//! A file the model did not check (excluded by its build context, or the
+//! model could not be built) is out of view: its channels are not judged.
 //!
 //! Leaving the view ("escaping") is recorded, not hidden: a channel
 //! returned or exposed receive-only (`<-chan T`) keeps every send and close

@@ -12,6 +12,10 @@
 //!   loops on the receiver),
 //! - or is held in a field of one of the above (one level deep).
 //!
+//! What runs per request or per loop iteration is found by following
+//! calls to the package's functions, each callee resolved by its object in
+//! the semantic model (never by a method's name alone).
+//!
 //! A field or package variable is *released* when anything in the
 //! package's non-test code reassigns it (other than `x.f = append(x.f,
 //! ...)`, a nil-guarded lazy initialisation, an assignment in `init` or

@@ -22,9 +22,12 @@ const DOC: &str = r#"# LG101 receive-without-sender
 ## What it does
 Flags a blocking receive (`<-ch`, `v := <-ch`, a `select` with only that
 case) from a channel that nothing in view ever sends to or closes — a
-local channel and the goroutines it is handed to, or an unexported field
-or package variable across the whole package — and a receive from a
-channel that the goroutine meant to close closes only on some paths.
+local channel and the goroutines and functions it is handed to, or an
+unexported field or package variable across the whole package — and a
+receive from a channel that the goroutine meant to close closes only on
+some paths. Channels are program objects, not names: the `done` field of
+one struct type is not the `done` field of another, and a parameter named
+like a package variable is another channel.
 
 ## Why is this bad?
 Such a receive waits forever. The goroutine doing it, and all it
