@@ -30,6 +30,7 @@ use std::sync::OnceLock;
 
 use crate::channels::Identity;
 use letgo_types::model::{ObjId, ObjKind};
+use letgo_types::types::Type;
 use letgo_types::Model;
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
@@ -264,36 +265,20 @@ impl Owners {
         (!declared_in_chain(funcs, i, name, src, true)).then_some(v)
     }
 
-    /// The package struct type of `x` in function `i`: its receiver, a
-    /// package variable, or a field of either.
+    /// The package struct type of `x` (or of what `x` points to) in
+    /// function `i`, from the semantic model; `None` when unknown.
     fn type_of(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<String> {
-        let src = &cx.file(funcs[i].file).src;
-        match x.unparen() {
-            Expr::Ident(id) => {
-                let name = id.name(src);
-                if let Some((recv, typ)) = receiver(funcs, i, src) {
-                    if recv == name {
-                        return Some(typ.to_string());
-                    }
-                }
-                match self.package_var(funcs, i, name, src) {
-                    Some((_, t)) => t.clone(),
-                    None => local_type(cx, funcs, i, name),
-                }
-            }
-            Expr::Star(s) => self.type_of(cx, funcs, i, &s.x),
-            Expr::Selector(sel) => {
-                let owner = self.type_of(cx, funcs, i, &sel.x)?;
-                let field = cx
-                    .package
-                    .symbols
-                    .types
-                    .get(&owner)?
-                    .field(sel.sel.name(src))?;
-                struct_type(cx, &field.typ)
-            }
-            _ => None,
+        let view = cx.types(funcs[i].file)?;
+        let m = view.model();
+        let t = m.deref(view.type_of(x)?);
+        let Type::Named(n) = m.ty(t) else {
+            return None;
+        };
+        let name = &m.obj(n.obj).name;
+        if !declared_here(cx, m, n.obj) {
+            return None;
         }
+        struct_type(cx, name)
     }
 
     fn find_long_lived(&self, cx: &PackageContext, funcs: &[Func]) -> BTreeMap<String, Lifetime> {
@@ -440,10 +425,13 @@ impl Owners {
             }
             return;
         }
-        // Through a local built in this function: initialisation.
+        // Through a local built in this function: initialisation. A
+        // local that refers to an existing value (`ws := &s.ws`) resets
+        // that value's slots.
         if base_ident(lhs, src).is_some_and(|b| {
             receiver(funcs, i, src).is_none_or(|(r, _)| r != b)
                 && declared_in_chain(funcs, i, b, src, false)
+                && fresh_local(cx, funcs, i, b)
         }) {
             return;
         }
@@ -657,25 +645,41 @@ fn declared_in_chain(funcs: &[Func], i: usize, name: &str, src: &str, with_param
     false
 }
 
-/// The struct type of a local built in function `i` or an enclosing
-/// one: `x := &T{...}`, `x := T{}`, `x := new(T)`, `x := NewT()`.
-fn local_type(cx: &PackageContext, funcs: &[Func], i: usize, name: &str) -> Option<String> {
+/// Whether the local `name` of function `i` (or an enclosing one) holds a
+/// value built there: `x := &T{...}`, `x := T{}`, `x := new(T)`,
+/// `x := NewT()`, `var x T`.
+fn fresh_local(cx: &PackageContext, funcs: &[Func], i: usize, name: &str) -> bool {
     let src = &cx.file(funcs[i].file).src;
     let mut at = Some(i);
     while let Some(k) = at {
         for site in funcs[k].sites.iter().copied() {
-            let Stmt::Assign(a) = site.stmt else { continue };
-            let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
-                continue;
-            };
-            if a.tok == Token::Define && ident_name(lhs, src) == Some(name) {
-                return struct_type(cx, &value_type(rhs, src))
-                    .or_else(|| constructed(cx, rhs, src));
+            match site.stmt {
+                Stmt::Assign(a) if a.tok == Token::Define => {
+                    if let Some(at) = a.lhs.iter().position(|l| ident_name(l, src) == Some(name)) {
+                        return a.lhs.len() == a.rhs.len() && builds(cx, &a.rhs[at], src);
+                    }
+                }
+                Stmt::Decl(g) => {
+                    for sp in &g.specs {
+                        let Spec::Value(v) = sp else { continue };
+                        if let Some(at) = v.names.iter().position(|n| n.name(src) == name) {
+                            return v.values.is_empty()
+                                || v.values.get(at).is_some_and(|x| builds(cx, x, src));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         at = funcs[k].parent;
     }
-    None
+    false
+}
+
+/// `T{...}`, `&T{...}`, `new(T)`, `make(...)` or a package function
+/// returning a struct of the package (`NewT()`).
+fn builds(cx: &PackageContext, x: &Expr, src: &str) -> bool {
+    !value_type(x, src).is_empty() || constructed(cx, x, src).is_some()
 }
 
 /// `name := ...` or `var name` in the body of `f` itself.
