@@ -31,11 +31,11 @@ use letgo_go::ast::{
     BlockStmt, CallExpr, ChanDir, CommClause, Decl, Expr, FieldList, FuncType, Ident, Span, Spec,
     Stmt, ValueSpec,
 };
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
 use letgo_types::model::{Builtin, ObjKind};
 use letgo_types::types::{Type, TypeId};
 use letgo_types::{FileView, Model};
-use letgo_go::token::Token;
-use letgo_go::visit::{inspect, Node};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -952,7 +952,8 @@ fn local_channels(pkg: &Shared, out: &mut Vec<Channel>) {
                 continue;
             };
             let name = var.name(src);
-            let mut channel = new_channel(name, ChannelKind::Local, capacity(call, src), Escape::None);
+            let mut channel =
+                new_channel(name, ChannelKind::Local, capacity(call, src), Escape::None);
             channel.origin = Some(Origin {
                 file: f.file,
                 make: Span::new(call.pos(), call.end()),
@@ -1152,7 +1153,10 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
         return;
     };
     let (field, name) = (*id, name.clone());
-    let files = pkg.cx.files().filter(|(_, sf)| sf.src.contains(name.as_str()));
+    let files = pkg
+        .cx
+        .files()
+        .filter(|(_, sf)| sf.src.contains(name.as_str()));
     for (fi, sf) in files {
         let Some(view) = pkg.views[fi].as_ref() else {
             continue;
@@ -1169,8 +1173,7 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
                 {
                     c.channel.escape = Escape::Full;
                 }
-                Expr::KeyValue(kv)
-                    if matches!(kv.key.unparen(), Expr::Ident(k) if ident_is(view, k, &name, src, field)) =>
+                Expr::KeyValue(kv) if matches!(kv.key.unparen(), Expr::Ident(k) if ident_is(view, k, &name, src, field)) =>
                 {
                     // Made here, the literal is an origin; anything else
                     // brings in a channel others may hold.

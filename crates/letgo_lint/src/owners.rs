@@ -29,9 +29,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::channels::Identity;
-use letgo_types::model::{ObjId, ObjKind};
-use letgo_types::types::Type;
-use letgo_types::Model;
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
 use crate::syntax::{declares, ident_name, StmtSite};
@@ -39,6 +36,9 @@ use letgo_go::ast::{Decl, Expr, FuncDecl, Spec, Stmt};
 use letgo_go::symbols::TypeKind;
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::{ObjId, ObjKind};
+use letgo_types::types::Type;
+use letgo_types::Model;
 
 /// Why a struct type is long-lived.
 #[derive(Debug, Clone)]
