@@ -138,9 +138,57 @@ pub struct Channel {
     pub ops: Vec<Op>,
     pub spawns: Vec<Spawn>,
     pub escape: Escape,
+    /// For a local or package variable: its object's identity.
+    pub var: Option<Identity>,
+}
+
+/// A channel variable as rules look for it in code: an identifier that
+/// resolves to the variable's object, not any identifier spelled alike.
+#[derive(Clone, Copy)]
+pub struct VarRef<'s> {
+    pub name: &'s str,
+    pub src: &'s str,
+    id: Option<Identity>,
+    view: Option<FileView<'s>>,
+}
+
+impl VarRef<'_> {
+    /// `x` is the variable.
+    pub fn is(&self, x: &Expr) -> bool {
+        matches!(x.unparen(), Expr::Ident(i) if self.is_ident(i))
+    }
+
+    pub fn is_ident(&self, i: &Ident) -> bool {
+        match (self.id, &self.view) {
+            (Some(id), Some(v)) => ident_is(v, i, self.name, self.src, id),
+            _ => false,
+        }
+    }
+
+    /// Whether the variable is used anywhere in `node`.
+    pub fn mentioned(&self, node: Node) -> bool {
+        let mut found = false;
+        inspect(node, &mut |n| {
+            if let Node::Ident(i) = n {
+                found |= self.is_ident(i);
+            }
+            !found
+        });
+        found
+    }
 }
 
 impl Channel {
+    /// The channel's variable as written in file `file` of the package.
+    pub fn var_ref<'s>(&'s self, cx: &PackageContext<'s>, file: usize) -> VarRef<'s> {
+        VarRef {
+            name: &self.name,
+            src: &cx.file(file).src,
+            id: self.var,
+            view: cx.types(file),
+        }
+    }
+
     pub fn ops_of(&self, kind: OpKind) -> impl Iterator<Item = &Op> {
         self.ops.iter().filter(move |o| o.kind == kind)
     }
@@ -921,6 +969,7 @@ fn new_channel(name: &str, kind: ChannelKind, capacity: Capacity, escape: Escape
         ops: Vec::new(),
         spawns: Vec::new(),
         escape,
+        var: None,
     }
 }
 
@@ -954,6 +1003,7 @@ fn local_channels(pkg: &Shared, out: &mut Vec<Channel>) {
             let name = var.name(src);
             let mut channel =
                 new_channel(name, ChannelKind::Local, capacity(call, src), Escape::None);
+            channel.var = Some(id);
             channel.origin = Some(Origin {
                 file: f.file,
                 make: Span::new(call.pos(), call.end()),
@@ -1099,7 +1149,8 @@ fn global_channels(pkg: &Shared, out: &mut Vec<Channel>) {
                         continue;
                     }
                     let (cap, escape) = global_origin(v, k, &sf.src, view);
-                    let channel = new_channel(name, ChannelKind::Global, cap, escape);
+                    let mut channel = new_channel(name, ChannelKind::Global, cap, escape);
+                    channel.var = Some(m.identity(o));
                     let matcher = Matcher::Var {
                         id: m.identity(o),
                         name: name.to_string(),
