@@ -22,6 +22,8 @@ out) made while holding a lock, when every operation that could complete
 it — the receives for a send, the sends and closes for a receive — runs
 while holding the same lock (of the same field of the same type). Only
 unbuffered channels: with a buffer the operation may not wait at all.
+A channel field belongs to one struct type: a same-named field of another
+type is another channel, and its operations are not partners.
 
 ## Why is this bad?
 The goroutine blocks on the channel with the lock held; its partner must
