@@ -1,10 +1,11 @@
 //! Differential: a traceback read by stack keys (the fast path of big dumps)
 //! groups exactly as the one-goroutine-at-a-time parser does, and fails
-//! with the same error at the same line. The input is read three times
+//! with the same error at the same line; a dump cut short is read up to
+//! the cut by both, the fast path saying so in a warning. The input is read three times
 //! over, so that later copies hit the keys the first one remembered.
 #![no_main]
 
-use letgo_pprof::GoroutineDumpReader;
+use letgo_pprof::{ErrorKind, GoroutineDumpReader};
 use letgo_runtime::{GoroutineSnapshot, GoroutineSource, GroupBy};
 use libfuzzer_sys::fuzz_target;
 
@@ -16,9 +17,14 @@ fuzz_target!(|data: &[u8]| {
     let text = text.repeat(3);
     let mut slow = GoroutineSnapshot::new("f", GoroutineSource::Traceback, GroupBy::Stack);
     let mut slow_error = None;
+    let mut cut = false;
     for g in GoroutineDumpReader::new("f", text.as_slice()) {
         match g {
             Ok(g) => slow.add_goroutine(&g),
+            Err(e) if e.kind == ErrorKind::Truncated => {
+                cut = true;
+                break;
+            }
             Err(e) => {
                 slow_error = Some(e.to_string());
                 break;
@@ -29,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
     match GoroutineSnapshot::from_traceback_on(reader, "f", GroupBy::Stack, 2) {
         Ok(fast) => {
             assert_eq!(slow_error, None);
+            assert_eq!(fast.warnings.is_empty(), !cut);
             assert_eq!(fast.total, slow.total);
             assert_eq!(fast.groups, slow.groups);
         }

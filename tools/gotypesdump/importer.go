@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"strings"
 )
 
 // srcImporter imports packages from source like the standard library's
@@ -23,6 +24,10 @@ type srcImporter struct {
 	ctxt  *build.Context
 	fset  *token.FileSet
 	sizes types.Sizes
+	// GOROOT/src, and the main module in module mode (nil otherwise):
+	// imports from outside GOROOT/src resolve through it
+	src string
+	mod *module
 	// directory of (import path, importing directory)
 	resolved map[[2]string]string
 	// go/build's view of a directory, and the package checked from it
@@ -33,11 +38,13 @@ type srcImporter struct {
 // importing marks a package being checked, to report an import cycle.
 var importing types.Package
 
-func newSrcImporter(ctxt *build.Context, fset *token.FileSet) *srcImporter {
+func newSrcImporter(ctxt *build.Context, fset *token.FileSet, mod *module) *srcImporter {
 	return &srcImporter{
 		ctxt:     ctxt,
 		fset:     fset,
 		sizes:    types.SizesFor("gc", ctxt.GOARCH),
+		src:      filepath.Join(ctxt.GOROOT, "src"),
+		mod:      mod,
 		resolved: map[[2]string]string{},
 		dirs:     map[string]*build.Package{},
 		packages: map[string]*types.Package{},
@@ -55,11 +62,10 @@ func (s *srcImporter) ImportFrom(path, srcDir string, _ types.ImportMode) (*type
 	key := [2]string{path, srcDir}
 	dir, ok := s.resolved[key]
 	if !ok {
-		bp, err := s.ctxt.Import(path, srcDir, build.FindOnly)
-		if err != nil {
+		var err error
+		if dir, err = s.resolve(path, srcDir); err != nil {
 			return nil, err
 		}
-		dir = bp.Dir
 		s.resolved[key] = dir
 	}
 	if pkg := s.packages[dir]; pkg != nil {
@@ -76,10 +82,41 @@ func (s *srcImporter) ImportFrom(path, srcDir string, _ types.ImportMode) (*type
 	pkg, _, err := s.check(bp, nil)
 	if err != nil {
 		delete(s.packages, dir)
-		return nil, fmt.Errorf("type-checking package %q failed (%v)", bp.ImportPath, err)
+		return nil, fmt.Errorf("type-checking package %q failed (%v)", s.importPath(bp), err)
 	}
 	s.packages[dir] = pkg
 	return pkg, nil
+}
+
+// resolve finds the folder of an import: through the main module for a
+// file outside GOROOT/src in module mode, else as go/build does (GOROOT's
+// vendor folders, then GOROOT/src).
+func (s *srcImporter) resolve(path, srcDir string) (string, error) {
+	if s.mod != nil && !within(s.src, srcDir) {
+		return s.mod.resolve(path, s.src)
+	}
+	bp, err := s.ctxt.Import(path, srcDir, build.FindOnly)
+	if err != nil {
+		return "", err
+	}
+	return bp.Dir, nil
+}
+
+// within tells whether path is dir or below it.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// importPath is the import path of a package: go/build's in GOROOT/src,
+// the main module's elsewhere in module mode.
+func (s *srcImporter) importPath(bp *build.Package) string {
+	if s.mod != nil && !within(s.src, bp.Dir) {
+		if p := s.mod.importPath(bp.Dir); p != "" {
+			return p
+		}
+	}
+	return bp.ImportPath
 }
 
 // importDir is go/build's view of dir, read once.
@@ -117,7 +154,7 @@ func (s *srcImporter) check(bp *build.Package, info *types.Info) (*types.Package
 		Sizes:            s.sizes,
 		Error:            func(err error) { errs = append(errs, err) },
 	}
-	pkg, err := conf.Check(bp.ImportPath, s.fset, files, info)
+	pkg, err := conf.Check(s.importPath(bp), s.fset, files, info)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%v (%d errors)", errs[0], len(errs))
 	}

@@ -7,6 +7,8 @@
 //
 //	gotypesdump [-goroot DIR] [-o FILE] PKGPATH...
 //	gotypesdump [-goroot DIR] [-o FILE] all
+//	gotypesdump [-goroot DIR] [-o FILE] -module ROOT [DIR...]
+//	gotypesdump -module ROOT -list
 package main
 
 import (
@@ -29,33 +31,66 @@ import (
 func main() {
 	goroot := flag.String("goroot", "", "the GOROOT whose src is checked (default: go/build's GOROOT)")
 	out := flag.String("o", "", "write the dump to this file instead of stdout")
+	modRoot := flag.String("module", "", "check the packages of the module at this root (DIR arguments relative to it; all when none), imports as with -mod=vendor")
+	list := flag.Bool("list", false, "with -module: print the folders that would be checked when no DIR is given, and exit")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: gotypesdump [-goroot DIR] [-o FILE] PKGPATH... | all")
+		fmt.Fprintln(os.Stderr, "usage: gotypesdump [-goroot DIR] [-o FILE] PKGPATH... | all\n       gotypesdump [-goroot DIR] [-o FILE] -module ROOT [DIR...]\n       gotypesdump -module ROOT -list")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() == 0 {
+	if *list && *modRoot == "" || *modRoot == "" && flag.NArg() == 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*goroot, *out, flag.Args()); err != nil {
+	var err error
+	if *list {
+		err = listModule(*modRoot)
+	} else {
+		err = run(*goroot, *out, *modRoot, flag.Args())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gotypesdump:", err)
 		os.Exit(2)
 	}
 }
 
-func run(goroot, outPath string, args []string) error {
+// listModule prints the folders module mode checks by default, one per
+// line, relative to the root.
+func listModule(root string) error {
+	mod, err := readModule(root)
+	if err != nil {
+		return err
+	}
+	dirs, err := mod.packageDirs()
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		fmt.Println(d)
+	}
+	return nil
+}
+
+// run dumps the packages of GOROOT/src named by args (import paths or
+// "all"), or in module mode (modRoot set) the module's folders named by
+// args (all when none).
+func run(goroot, outPath, modRoot string, args []string) error {
 	ctxt, err := setupContext(goroot)
 	if err != nil {
 		return err
 	}
 	src := filepath.Join(ctxt.GOROOT, "src")
-	paths := args
-	if len(args) == 1 && args[0] == "all" {
-		var err error
-		if paths, err = allPackageDirs(src); err != nil {
+	var mod *module
+	var dirs []string
+	if modRoot != "" {
+		if mod, err = readModule(modRoot); err != nil {
 			return err
 		}
+		if dirs, err = moduleDirs(mod, args); err != nil {
+			return err
+		}
+	} else if dirs, err = gorootDirs(src, args); err != nil {
+		return err
 	}
 	var w io.Writer = os.Stdout
 	if outPath != "" {
@@ -67,10 +102,10 @@ func run(goroot, outPath string, args []string) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	d := newDumper(ctxt, src, bw)
+	d := newDumper(ctxt, src, mod, bw)
 	start := time.Now()
-	for _, p := range paths {
-		d.dumpPackage(p)
+	for _, dir := range dirs {
+		d.dumpDir(dir)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -78,6 +113,40 @@ func run(goroot, outPath string, args []string) error {
 	fmt.Fprintf(os.Stderr, "gotypesdump: %d packages dumped, %d failed, %d without Go files; %d identifier uses, %d expressions (%d synthetic ones left out); %.1fs\n",
 		d.dumped, d.failed, d.empty, d.uses, d.exprs, d.synthetic, time.Since(start).Seconds())
 	return nil
+}
+
+// gorootDirs is the folders of the import paths in args, or of every
+// package of src for "all".
+func gorootDirs(src string, args []string) ([]string, error) {
+	paths := args
+	if len(args) == 1 && args[0] == "all" {
+		var err error
+		if paths, err = allPackageDirs(src); err != nil {
+			return nil, err
+		}
+	}
+	dirs := make([]string, len(paths))
+	for i, p := range paths {
+		dirs[i] = filepath.Join(src, filepath.FromSlash(p))
+	}
+	return dirs, nil
+}
+
+// moduleDirs is the folders in args (relative to the module root), or
+// the module's package folders when there are none.
+func moduleDirs(mod *module, args []string) ([]string, error) {
+	rels := args
+	if len(args) == 0 {
+		var err error
+		if rels, err = mod.packageDirs(); err != nil {
+			return nil, err
+		}
+	}
+	dirs := make([]string, len(rels))
+	for i, r := range rels {
+		dirs[i] = filepath.Join(mod.root, filepath.FromSlash(r))
+	}
+	return dirs, nil
 }
 
 // setupContext fixes the build configuration of the dump: linux/amd64
@@ -127,6 +196,7 @@ func allPackageDirs(src string) ([]string, error) {
 
 type dumper struct {
 	src  string
+	mod  *module // module mode's main module, else nil
 	w    *bufio.Writer
 	fset *token.FileSet
 	imp  *srcImporter
@@ -137,21 +207,22 @@ type dumper struct {
 	dumped, failed, empty, uses, exprs, synthetic int
 }
 
-func newDumper(ctxt *build.Context, src string, w *bufio.Writer) *dumper {
+func newDumper(ctxt *build.Context, src string, mod *module, w *bufio.Writer) *dumper {
 	fset := token.NewFileSet()
 	return &dumper{
-		src: src, w: w, fset: fset,
+		src: src, mod: mod, w: w, fset: fset,
 		// One importer for the whole run: each package is read once.
-		imp:         newSrcImporter(ctxt, fset),
+		imp:         newSrcImporter(ctxt, fset, mod),
 		typeStrings: map[types.Type]string{},
 	}
 }
 
-// dumpPackage checks the package in src/path and prints its block; a
-// directory without Go files for the target is skipped silently, a
-// package that fails to load or check is reported on stderr only.
-func (d *dumper) dumpPackage(path string) {
-	dir := filepath.Join(d.src, filepath.FromSlash(path))
+// dumpDir checks the package in dir and prints its block; a directory
+// without non-test Go files for the target is skipped silently (go/build
+// accepts one with only test files), a package that fails to load or
+// check is reported on stderr only.
+func (d *dumper) dumpDir(dir string) {
+	path := d.rel(dir)
 	bp, err := d.imp.importDir(dir)
 	if err != nil {
 		var noGo *build.NoGoError
@@ -160,6 +231,10 @@ func (d *dumper) dumpPackage(path string) {
 			return
 		}
 		d.fail(path, err)
+		return
+	}
+	if len(bp.GoFiles) == 0 {
+		d.empty++
 		return
 	}
 	info := &types.Info{
@@ -171,7 +246,7 @@ func (d *dumper) dumpPackage(path string) {
 		d.fail(path, err)
 		return
 	}
-	d.write(bp.ImportPath, files, info)
+	d.write(d.imp.importPath(bp), files, info)
 	d.dumped++
 }
 

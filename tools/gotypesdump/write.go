@@ -85,10 +85,15 @@ func (d *dumper) offset(p token.Pos) (*token.File, int) {
 	return tf, int(p) - tf.Base()
 }
 
-// rel makes a file name relative to GOROOT/src (slash-separated); a file
-// elsewhere keeps its absolute name.
+// rel makes a file name relative to GOROOT/src, else (module mode) to the
+// module root, slash-separated; a file elsewhere keeps its absolute name.
 func (d *dumper) rel(name string) string {
-	if r, err := filepath.Rel(d.src, name); err == nil && !strings.HasPrefix(r, "..") {
+	if within(d.src, name) {
+		r, _ := filepath.Rel(d.src, name)
+		return filepath.ToSlash(r)
+	}
+	if d.mod != nil && within(d.mod.root, name) {
+		r, _ := filepath.Rel(d.mod.root, name)
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(name)

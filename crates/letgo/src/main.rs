@@ -3,17 +3,19 @@
 //! Exit codes follow `go vet` and golangci-lint: 0 nothing found, 1
 //! findings, 2 usage or input error (including syntax errors).
 
-mod atomic_write;
 mod cli;
 mod commands;
 mod config;
+mod fix_write;
 mod paths;
 mod report;
+mod runtime_args;
 mod runtime_findings;
 mod runtime_http;
 mod runtime_input;
 mod runtime_source;
 mod runtime_static;
+mod runtime_summary;
 mod watch;
 
 use clap::Parser;

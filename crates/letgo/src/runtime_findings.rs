@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::process::ExitCode;
 
 use letgo_runtime::{
     AssessedGroup, AssessedSite, GoroutineAnalysis, Growth, HeapAnalysis, Reason, SiteFrame,
@@ -37,12 +38,19 @@ pub struct Omitted {
     pub goroutines: u64,
     /// Heap growth findings (LG503) left out.
     pub sites: usize,
+    /// Of `groups`, the parked ones (LG505, info).
+    pub parked: usize,
 }
 
 impl Omitted {
     /// How many findings were left out.
     pub fn findings(&self) -> usize {
         self.groups + self.sites
+    }
+
+    /// How many of them count for the exit code (all but info).
+    pub fn failing(&self) -> usize {
+        self.findings() - self.parked
     }
 }
 
@@ -64,10 +72,12 @@ pub fn goroutine_findings_top(
     limit: Option<usize>,
     omitted: &mut Omitted,
 ) -> Vec<Reported> {
-    let flagged = analysis
-        .groups
-        .iter()
-        .filter(|g| matches!(g.verdict, Verdict::ProvenLeak | Verdict::Suspect));
+    let flagged = analysis.groups.iter().filter(|g| {
+        matches!(
+            g.verdict,
+            Verdict::ProvenLeak | Verdict::Suspect | Verdict::Parked
+        )
+    });
     let mut out = Vec::new();
     for (i, g) in flagged.enumerate() {
         if limit.is_none_or(|n| i < n) {
@@ -75,6 +85,7 @@ pub fn goroutine_findings_top(
         } else {
             omitted.groups += 1;
             omitted.goroutines += g.group.count;
+            omitted.parked += usize::from(g.verdict == Verdict::Parked);
         }
     }
     out.extend(total_finding(analysis));
@@ -90,30 +101,49 @@ fn group_finding(
     let site = group.site();
     let (code, name, severity) = match g.verdict {
         Verdict::ProvenLeak => ("LG501", "leaked-goroutines", Severity::Error),
+        Verdict::Parked => ("LG505", "parked-goroutines", Severity::Info),
         _ => ("LG502", "goroutine-pileup", Severity::Warning),
     };
     let noun = plural(group.count, "goroutine", "goroutines");
     let place = site.map_or(String::new(), |f| {
         format!(" in `{}`", short_function(&f.function))
     });
+    let rate = g
+        .growth
+        .as_ref()
+        .filter(|gr| gr.growing)
+        .and_then(|gr| analysis.per_minute(gr.increase));
     let message = match g.verdict {
         Verdict::ProvenLeak => format!(
             "{} {noun} leaked, blocked in {}{place}: Go proved they can never run again",
             group.count, group.state
         ),
-        _ => format!(
-            "{} {noun} blocked in {}{place}: {}",
+        Verdict::Parked => format!(
+            "{} {noun} parked in {}{place}: {}; {}",
             group.count,
             group.state,
             g.reasons
                 .iter()
                 .map(reason_text)
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; "),
+            flat_text(&g.counts)
+        ),
+        _ => format!(
+            "{} {noun} blocked in {}{place}: {} ({})",
+            group.count,
+            group.state,
+            g.reasons
+                .iter()
+                .map(|r| reason_text_at(r, rate))
+                .collect::<Vec<_>>()
+                .join("; "),
+            confidence(g.verdict, &g.reasons)
         ),
     };
-    let reasons: Vec<String> = g.reasons.iter().map(reason_text).collect();
+    let reasons: Vec<String> = g.reasons.iter().map(|r| reason_text_at(r, rate)).collect();
     let evidence = json!({
+        "goroutines_per_minute": rate,
         "state": &*group.state,
         "count": group.count,
         "leaked": group.leaked.max(proven(&g.reasons)),
@@ -121,8 +151,9 @@ fn group_finding(
         "snapshots": names(&analysis.snapshots),
         "wait_minutes": group.minutes.map(|(lo, hi)| json!({"min": lo, "max": hi})),
         "wait_minutes_note": "printed from one minute on, measured from a GC before the block began (over-reports); leaked goroutines print none",
-        "labels": group.labels,
+        "label_sets": label_sets_json(&group.labels),
         "reasons": reasons,
+        "confidence": confidence(g.verdict, &g.reasons),
         "trend": g.growth.as_ref().map(trend_json),
         "created_by": group.created_by.as_ref().map(frame_json),
         "example_goroutine_ids": group.example_ids,
@@ -139,13 +170,8 @@ fn group_finding(
         lines.push(format!("counts per snapshot: {}", join_arrow(&g.counts)));
     }
     lines.push(format!("why: {}", reasons.join("; ")));
-    if !group.labels.is_empty() {
-        let labels: Vec<String> = group
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.iter().cloned().collect::<Vec<_>>().join(",")))
-            .collect();
-        lines.push(format!("labels: {}", labels.join(" ")));
+    if let Some(labels) = group.labels.describe() {
+        lines.push(format!("labels: {labels}"));
     }
     lines.append(&mut details);
     lines.push("stack:".into());
@@ -180,8 +206,11 @@ fn proven(reasons: &[Reason]) -> u64 {
 fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
     let growth = analysis.total_growth.as_ref().filter(|g| g.growing)?;
     let (first, last) = (analysis.totals.first()?, analysis.totals.last()?);
+    let rate = analysis
+        .per_minute(growth.increase)
+        .map_or(String::new(), |r| format!(" ({r:+.1} goroutines/min)"));
     let message = format!(
-        "goroutines grew from {first} to {last} over {} snapshots",
+        "goroutines grew from {first} to {last} over {} snapshots{rate}",
         analysis.totals.len()
     );
     Some(Reported {
@@ -194,6 +223,7 @@ fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
             function: None,
             source: Source::Runtime,
             evidence: json!({
+                "goroutines_per_minute": analysis.per_minute(growth.increase),
                 "totals": analysis.totals,
                 "snapshots": names(&analysis.snapshots),
                 "trend": trend_json(growth),
@@ -220,7 +250,7 @@ pub fn heap_findings_top(
     limit: Option<usize>,
     omitted: &mut Omitted,
 ) -> Vec<Reported> {
-    let growing = analysis.sites.iter().filter(|s| s.is_growing());
+    let growing = analysis.sites.iter().filter(|s| s.is_heap_leak());
     let mut out = Vec::new();
     for (i, s) in growing.enumerate() {
         if limit.is_none_or(|n| i < n) {
@@ -242,8 +272,20 @@ fn heap_finding(
         format!(" at `{}`", short_function(&f.function))
     });
     let last = s.bytes.last().copied().unwrap_or(0);
+    let rate = s.rate.map_or(String::new(), |r| {
+        format!(
+            " ({}/min, {:+.0} objects/min)",
+            signed_mib(r.bytes_per_minute),
+            r.objects_per_minute
+        )
+    });
+    let how = if s.by_peaks {
+        " at its peaks (it saws up and down: reallocated, or filled and flushed)"
+    } else {
+        ""
+    };
     let message = format!(
-        "in-use heap allocated{place} grew by {} over {} snapshots, to {}",
+        "in-use heap allocated{place} grew by {}{how} over {} snapshots{rate}, to {}",
         human_bytes(s.increase()),
         s.bytes.len(),
         human_bytes(last)
@@ -253,12 +295,26 @@ fn heap_finding(
         "inuse_objects": s.objects,
         "snapshots": names(&analysis.snapshots),
         "increase_bytes": s.increase(),
+        "sampling_error_bytes": s.error_bytes.iter().map(|e| e.round() as i64).collect::<Vec<_>>(),
+        "min_increase_bytes": s.min_increase.round() as i64,
+        "by_peaks": s.by_peaks,
+        "rate": s.rate.map(|r| json!({
+            "mib_per_minute": r.bytes_per_minute / f64::from(1u32 << 20),
+            "objects_per_minute": r.objects_per_minute,
+        })),
         "trend": s.growth.as_ref().map(trend_json),
         "stack": s.site.frames.iter().map(frame_json).collect::<Vec<_>>(),
     });
     let (at, mut details) = locate(site, source);
     let bytes: Vec<String> = s.bytes.iter().map(|&b| human_bytes(b)).collect();
     let mut lines = vec![format!("in-use per snapshot: {}", bytes.join(" → "))];
+    if s.error_bytes.iter().any(|&e| e > 0.0) {
+        lines.push(format!(
+            "sampling: each value is an estimate (± {} at the last); a rise counts from {}",
+            human_bytes(s.error_bytes.last().copied().unwrap_or(0.0) as i64),
+            human_bytes(s.min_increase as i64)
+        ));
+    }
     if let Some(g) = &s.growth {
         lines.push(format!("trend: {}", growth_text(g, "bytes")));
     }
@@ -356,26 +412,100 @@ fn names(snapshots: &[std::sync::Arc<str>]) -> Vec<&str> {
 }
 
 fn reason_text(r: &Reason) -> String {
+    reason_text_at(r, None)
+}
+
+/// A reason, with the rate of a growing group when times are known.
+fn reason_text_at(r: &Reason, rate: Option<f64>) -> String {
     match r {
         Reason::ProvenByGo { leaked } => {
             format!("Go's leak detector proved {leaked} of them can never run again")
         }
         Reason::Growing(g) => format!(
-            "grew by {} over {} snapshots (the strongest signal)",
+            "grew by {} over {} snapshots{} (the strongest signal)",
             g.increase,
-            g.values.len()
+            g.values.len(),
+            rate.map_or(String::new(), |r| format!(", {r:+.1} goroutines/min"))
         ),
         Reason::Pileup { count } => format!("{count} blocked at one site"),
         Reason::LongWait { minutes } => format!("waiting up to {minutes} minutes"),
         Reason::NilChannel => "blocked on a nil channel, which nothing can wake".into(),
+        Reason::NoCases => "in a `select` with no cases, which nothing can wake".into(),
+        Reason::LockHeld { minutes } => format!(
+            "waiting {minutes}+ minutes for a lock: its holder never lets go (it is stuck itself, or returned without unlocking)"
+        ),
         Reason::Benign { prefix } => format!("waits by design ({prefix})"),
     }
 }
 
+/// `+1.5 MiB`, per minute elsewhere: a rate people read.
+fn signed_mib(bytes: f64) -> String {
+    format!("{:+.2} MiB", bytes / f64::from(1u32 << 20))
+}
+
+/// Appends the growth of goroutine memory (their stacks and descriptors,
+/// `runtime.malg`) to the first goroutine finding, where it belongs,
+/// rather than as a heap finding pointing into Go's own source.
+pub fn fold_goroutine_memory(reported: &mut [Reported], heap: &HeapAnalysis) {
+    let grown = heap.runtime_internal_growth();
+    if grown <= 0 {
+        return;
+    }
+    let goroutine_finding = reported
+        .iter_mut()
+        .find(|r| matches!(r.finding.code.as_str(), "LG501" | "LG502" | "LG504"));
+    if let Some(r) = goroutine_finding {
+        let text = format!(
+            "memory of goroutines (stacks and descriptors, runtime.malg) grew by {} meanwhile",
+            human_bytes(grown)
+        );
+        r.details.insert(0, text);
+        if let Some(e) = r.finding.evidence.as_object_mut() {
+            e.insert("goroutine_memory_increase_bytes".into(), grown.into());
+        }
+    }
+}
+
+/// How sure a suspect verdict is, and on what: a wait nothing can end is
+/// certain, a lock held for minutes or a rising count is likely.
+fn confidence(verdict: Verdict, reasons: &[Reason]) -> &'static str {
+    if verdict == Verdict::Parked {
+        "info: flat, so waiting by design is likely"
+    } else if verdict == Verdict::ProvenLeak {
+        "proven by Go's leak detector"
+    } else if reasons
+        .iter()
+        .any(|r| matches!(r, Reason::NilChannel | Reason::NoCases))
+    {
+        "certain: nothing can ever wake them"
+    } else if reasons.iter().any(|r| matches!(r, Reason::LockHeld { .. })) {
+        "likely: a lock is not held for minutes by design"
+    } else if reasons.iter().any(|r| matches!(r, Reason::Growing(_))) {
+        "likely, from the trend; not proven by Go's leak detector"
+    } else {
+        "likely"
+    }
+}
+
+/// A parked group's count over the snapshots: flat is why it is parked.
+fn flat_text(counts: &[u64]) -> String {
+    let tail =
+        "waiting by design is likely (an idle pool, reader or waiter); a leak only if it grows";
+    if counts.len() > 1 {
+        format!("flat over {} snapshots; {tail}", counts.len())
+    } else {
+        format!("one snapshot, so no trend yet; {tail}")
+    }
+}
+
 fn growth_text(g: &Growth, unit: &str) -> String {
-    let mut parts = vec![format!("+{} {unit}", g.increase)];
+    let amount = |v: f64| match unit {
+        "bytes" => human_bytes(v as i64),
+        _ => format!("{v:.1} {unit}"),
+    };
+    let mut parts = vec![format!("+{}", amount(g.increase))];
     if let Some(s) = g.slope_per_snapshot {
-        parts.push(format!("Theil–Sen slope {s:.1} {unit}/snapshot"));
+        parts.push(format!("typically +{} a snapshot (Theil–Sen)", amount(s)));
     }
     if let Some(p) = g.p_value {
         parts.push(format!("Mann–Kendall p = {p:.3}"));
@@ -445,8 +575,13 @@ pub fn render(
         let findings: Vec<Finding> = reported.iter().map(|r| r.finding.clone()).collect();
         return report::render(out, &findings, format);
     }
+    // The answer first: a row per finding, then each in detail.
+    let summary = crate::runtime_summary::text(&crate::runtime_summary::rows(reported));
+    for line in &summary {
+        writeln!(out, "{line}")?;
+    }
     for (i, r) in reported.iter().enumerate() {
-        if i > 0 {
+        if i > 0 || !summary.is_empty() {
             writeln!(out)?;
         }
         writeln!(out, "{}", report::one_line(&r.finding))?;
@@ -491,6 +626,53 @@ fn omitted_line(omitted: &Omitted) -> Option<String> {
     })
 }
 
+/// Each label set with its count; goroutines without labels are the set
+/// `{}`; `null` when none has labels.
+fn label_sets_json(sets: &letgo_runtime::LabelSets) -> Value {
+    if sets.is_unlabelled() {
+        return Value::Null;
+    }
+    let mut list: Vec<Value> = sets
+        .sets
+        .iter()
+        .map(|(set, n)| json!({"labels": set, "count": n}))
+        .collect();
+    if sets.other > 0 {
+        list.push(
+            json!({"labels": null, "count": sets.other, "note": "label sets past the first 16"}),
+        );
+    }
+    Value::Array(list)
+}
+
+/// Prints the findings; exit code 1 if there are any.
+pub fn finish(reported: &[Reported], format: Format) -> anyhow::Result<ExitCode> {
+    finish_omitting(reported, &Omitted::default(), format)
+}
+
+/// [`finish`] for a report that leaves some findings out; they count for
+/// the exit code too.
+pub fn finish_omitting(
+    reported: &[Reported],
+    omitted: &Omitted,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    render(&mut out, reported, omitted, format)?;
+    out.flush()?;
+    // Parked goroutines (info) are shown, not failed on: they are what a
+    // healthy program looks like at rest.
+    let failing = reported
+        .iter()
+        .any(|r| r.finding.severity != crate::report::Severity::Info);
+    Ok(if !failing && omitted.failing() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,6 +697,7 @@ mod tests {
             groups: 2,
             goroutines: 1,
             sites: 1,
+            parked: 0,
         });
         assert_eq!(
             line.as_deref(),

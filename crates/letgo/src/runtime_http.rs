@@ -75,14 +75,56 @@ impl HttpUrl {
     }
 }
 
-/// How a request is made beyond `GET url`: for `letgo watch`, which sends
-/// credentials, bounds each sample in time and stops on Ctrl-C.
+/// When a request must be over, and how to say so when it is not.
+#[derive(Debug, Clone)]
+pub struct Deadline {
+    /// The instant the exchange (connect, headers, body) is cut.
+    pub at: Instant,
+    /// The start of the message when cut: `timed out after 5 s`.
+    pub why: String,
+}
+
+impl Deadline {
+    /// `limit` from now, said as "timed out after N s".
+    pub fn after(limit: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now() + limit,
+            why: format!("timed out after {}", seconds(limit)),
+        }
+    }
+
+    /// The earlier of two deadlines.
+    pub fn min(self, other: Deadline) -> Deadline {
+        if other.at < self.at {
+            other
+        } else {
+            self
+        }
+    }
+
+    fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+}
+
+/// `5 s`, `1.5 s`: durations in messages.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// How a request is made beyond `GET url`: credentials, a deadline for
+/// the whole exchange, and a flag that cancels it (Ctrl-C).
 #[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
     /// Extra headers (`Authorization`, ...), checked to hold no line breaks.
     pub headers: Vec<(String, String)>,
     /// When the whole exchange (connect, headers, body) must be over.
-    pub deadline: Option<Instant>,
+    pub deadline: Option<Deadline>,
     /// Set from elsewhere to abandon the request at the next read.
     pub cancel: Option<Arc<AtomicBool>>,
 }
@@ -98,12 +140,8 @@ pub struct Response {
     pub body: Box<dyn BufRead + Send>,
 }
 
-/// Sends `GET url` and reads the status line and headers.
-pub fn get(url: &HttpUrl) -> anyhow::Result<Response> {
-    get_with(url, &RequestOptions::default())
-}
-
 /// Sends `GET url` with `options` and reads the status line and headers.
+/// Past the deadline, the error says how long it waited and for what.
 pub fn get_with(url: &HttpUrl, options: &RequestOptions) -> anyhow::Result<Response> {
     let shown = url.display();
     let addr = url
@@ -112,26 +150,28 @@ pub fn get_with(url: &HttpUrl, options: &RequestOptions) -> anyhow::Result<Respo
         .with_context(|| format!("{shown}: cannot resolve {}", url.authority))?
         .next()
         .ok_or_else(|| anyhow!("{shown}: {} has no address", url.authority))?;
-    let connect_timeout = options
-        .deadline
-        .map_or(CONNECT_TIMEOUT, |d| {
-            d.saturating_duration_since(Instant::now())
-        })
-        .clamp(Duration::from_millis(1), CONNECT_TIMEOUT);
-    let mut stream = TcpStream::connect_timeout(&addr, connect_timeout)
-        .with_context(|| format!("{shown}: cannot connect"))?;
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    stream.set_write_timeout(Some(CONNECT_TIMEOUT))?;
-    std::io::Write::write_all(&mut stream, request_text(url, &options.headers)?.as_bytes())
-        .with_context(|| format!("{shown}: cannot send the request"))?;
+    let stream = connect(&addr, options.deadline.as_ref()).map_err(|e| anyhow!("{shown}: {e}"))?;
+    std::io::Write::write_all(
+        &mut &stream,
+        request_text(url, &options.headers)?.as_bytes(),
+    )
+    .with_context(|| format!("{shown}: cannot send the request"))?;
     let stream = BoundedStream {
         stream,
-        deadline: options.deadline,
+        deadline: options.deadline.clone(),
         cancel: options.cancel.clone(),
+        in_body: false,
+        body_read: 0,
     };
     let mut reader = BufReader::with_capacity(64 << 10, stream);
-    let (status, length) =
-        read_head(&mut reader).with_context(|| format!("{shown}: bad response"))?;
+    let (status, length) = read_head(&mut reader).map_err(|e| match cut_short(&e) {
+        Some(why) => anyhow!("{shown}: {why}"),
+        None => anyhow!("{shown}: bad response: {e:#}"),
+    })?;
+    let buffered = reader.buffer().len() as u64;
+    let stream = reader.get_mut();
+    stream.in_body = true;
+    stream.body_read = buffered;
     let body: Box<dyn BufRead + Send> = match length {
         Some(n) => Box::new(BufReader::new(reader.take(n))),
         None => Box::new(reader),
@@ -142,6 +182,59 @@ pub fn get_with(url: &HttpUrl, options: &RequestOptions) -> anyhow::Result<Respo
         body,
     })
 }
+
+/// Connects within the deadline (and at most [`CONNECT_TIMEOUT`]).
+fn connect(addr: &std::net::SocketAddr, deadline: Option<&Deadline>) -> Result<TcpStream, String> {
+    let limit = deadline.map_or(CONNECT_TIMEOUT, Deadline::remaining);
+    if limit.is_zero() {
+        let why = deadline.map_or("timed out", |d| d.why.as_str());
+        return Err(format!("{why} before connecting"));
+    }
+    let stream =
+        TcpStream::connect_timeout(addr, limit.min(CONNECT_TIMEOUT)).map_err(|e| {
+            match (e.kind(), deadline) {
+                (std::io::ErrorKind::TimedOut, Some(d)) if limit <= CONNECT_TIMEOUT => {
+                    format!("{} while connecting", d.why)
+                }
+                (std::io::ErrorKind::TimedOut, _) => {
+                    format!(
+                        "cannot connect: timed out after {}",
+                        seconds(CONNECT_TIMEOUT)
+                    )
+                }
+                _ => format!("cannot connect: {e}"),
+            }
+        })?;
+    stream
+        .set_read_timeout(Some(READ_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(CONNECT_TIMEOUT)))
+        .map_err(|e| format!("cannot set up the connection: {e}"))?;
+    Ok(stream)
+}
+
+/// The message of a request cut at its deadline, when `e` is one: an
+/// I/O error of kind `TimedOut` made by [`BoundedStream`], anywhere in the
+/// chain (a decoder may wrap it).
+pub fn cut_short(e: &anyhow::Error) -> Option<String> {
+    e.chain().find_map(|cause| {
+        let io = cause.downcast_ref::<std::io::Error>()?;
+        let own = io.get_ref().is_some_and(|inner| inner.is::<CutShort>());
+        (io.kind() == std::io::ErrorKind::TimedOut && own).then(|| io.to_string())
+    })
+}
+
+/// The payload of the I/O error a deadline raises, so that
+/// [`cut_short`] tells it from the operating system's own timeouts.
+#[derive(Debug)]
+struct CutShort(String);
+
+impl std::fmt::Display for CutShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CutShort {}
 
 /// The request's text; a header with a line break in it is an error,
 /// since it would smuggle other headers in.
@@ -165,38 +258,60 @@ fn request_text(url: &HttpUrl, headers: &[(String, String)]) -> anyhow::Result<S
 const POLL: Duration = Duration::from_millis(100);
 
 /// A connection whose reads give up at a deadline or when cancelled, so a
-/// target that stalls mid-body cannot hold a sampler past its interval.
+/// target that stalls (or sends a byte a second) cannot hold a run past
+/// its time.
 struct BoundedStream {
     stream: TcpStream,
-    deadline: Option<Instant>,
+    deadline: Option<Deadline>,
     cancel: Option<Arc<AtomicBool>>,
+    /// The headers are read; reads are now of the body.
+    in_body: bool,
+    /// Body bytes read so far, for the message when cut.
+    body_read: u64,
 }
 
-impl Read for BoundedStream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.deadline.is_none() && self.cancel.is_none() {
-            return self.stream.read(buf);
-        }
+impl BoundedStream {
+    fn expired(&self, deadline: &Deadline) -> std::io::Error {
+        let what = if self.in_body {
+            format!("while reading the body ({} bytes read)", self.body_read)
+        } else {
+            "while waiting for the response headers".to_string()
+        };
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            CutShort(format!("{} {what}", deadline.why)),
+        )
+    }
+
+    fn read_bounded(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Some(deadline) = self.deadline.clone() else {
+            if self.cancel.is_none() {
+                return self.stream.read(buf);
+            }
+            return self.read_polling(buf, None);
+        };
+        self.read_polling(buf, Some(&deadline))
+    }
+
+    /// Reads in slices of at most [`POLL`], looking at the cancel flag
+    /// and the deadline between them.
+    fn read_polling(
+        &mut self,
+        buf: &mut [u8],
+        deadline: Option<&Deadline>,
+    ) -> std::io::Result<usize> {
         loop {
             if self
                 .cancel
                 .as_ref()
                 .is_some_and(|c| c.load(Ordering::Relaxed))
             {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::Interrupted,
-                    "cancelled",
-                ));
+                // Not `Interrupted`: `read_to_end` would retry it forever.
+                return Err(std::io::Error::other("cancelled (Ctrl-C)"));
             }
-            let wait = match self.deadline {
-                Some(d) => d.saturating_duration_since(Instant::now()),
-                None => POLL,
-            };
+            let wait = deadline.map_or(POLL, Deadline::remaining);
             if wait.is_zero() {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "timed out",
-                ));
+                return Err(self.expired(deadline.expect("only a deadline runs out")));
             }
             self.stream.set_read_timeout(Some(wait.min(POLL)))?;
             match self.stream.read(buf) {
@@ -208,6 +323,16 @@ impl Read for BoundedStream {
                 other => return other,
             }
         }
+    }
+}
+
+impl Read for BoundedStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.read_bounded(buf)?;
+        if self.in_body {
+            self.body_read += n as u64;
+        }
+        Ok(n)
     }
 }
 
@@ -306,7 +431,7 @@ mod tests {
             request
         });
         let url = HttpUrl::parse(&format!("http://127.0.0.1:{port}/debug/pprof/heap")).unwrap();
-        let mut response = get(&url).unwrap();
+        let mut response = get_with(&url, &RequestOptions::default()).unwrap();
         let mut body = String::new();
         response.body.read_to_string(&mut body).unwrap();
         assert_eq!((response.status, body.as_str()), (200, "hello"));
@@ -339,7 +464,7 @@ mod tests {
         });
         let url = HttpUrl::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
         let options = RequestOptions {
-            deadline: Some(Instant::now() + Duration::from_millis(300)),
+            deadline: Some(Deadline::after(Duration::from_millis(300))),
             ..RequestOptions::default()
         };
         let started = Instant::now();
@@ -347,6 +472,10 @@ mod tests {
         let mut body = Vec::new();
         let err = response.body.read_to_end(&mut body).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert_eq!(
+            err.to_string(),
+            "timed out after 0.3 s while reading the body (4 bytes read)"
+        );
         assert_eq!(body, b"part");
         assert!(started.elapsed() < Duration::from_secs(2));
         server.join().unwrap();

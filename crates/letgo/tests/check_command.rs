@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 
 /// `a` has a safe fix (`defer cancel()`), `b` an unsafe one (its context
-/// is returned).
+/// is handed to a function that may keep it).
 const LEAKY: &str = "package m
 
 import \"context\"
@@ -19,9 +19,9 @@ func a(parent context.Context) error {
 \treturn nil
 }
 
-func b(parent context.Context) context.Context {
+func b(parent context.Context, keep func(context.Context)) {
 \tctx, _ := context.WithCancel(parent)
-\treturn ctx
+\tkeep(ctx)
 }
 
 func use(ctx context.Context) error { return ctx.Err() }
@@ -79,7 +79,7 @@ fn unsafe_fixes_apply_with_fix_and_alone_write_nothing() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(out.stdout, "Fixed 2 findings (0 remaining).\n");
     assert!(read(dir.path(), "a.go")
-        .contains("ctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn ctx"));
+        .contains("ctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\tkeep(ctx)"));
 }
 
 #[test]

@@ -253,6 +253,17 @@ fn every_leak_is_reported_and_no_control_is() {
         );
     }
     assert!(found.contains(&("LG503".into(), "main.rememberSession".into())));
+    // Each finding was said as it was found, before the final report.
+    let err = stderr(&out);
+    let live = err
+        .find("letgo: found after sample")
+        .unwrap_or_else(|| panic!("nothing said while sampling: {err}"));
+    let summary = err.find(" sample(s), ").expect("the summary line");
+    assert!(live < summary, "{err}");
+    assert!(
+        err[..summary].contains("main.rememberSession"),
+        "the heap leak was announced live: {err}"
+    );
     let records = records(&run);
     assert_eq!(records.len(), 12);
     assert!(records.iter().all(is_complete), "{records:?}");

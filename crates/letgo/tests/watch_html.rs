@@ -2,7 +2,8 @@
 //! profiles (a heap site and a goroutine group that climb like a
 //! staircase, a site that stays put) is re-analysed offline with
 //! `--resume`, and the HTML page is rendered by headless Chromium: the
-//! charts must exist in the DOM and the screenshot must not be blank.
+//! charts must exist in the DOM, the screenshot must not be blank, and
+//! the summary table must be on its first screen (1400×900).
 //!
 //! Chromium is Debian's `chromium` package (`scripts/test` installs it
 //! when running as root). Without it the browser part is skipped with a
@@ -168,6 +169,30 @@ fn the_page_is_self_contained_with_a_chart_per_suspect() {
     assert!(!html.contains("href=\"http"), "nothing from the network");
 }
 
+#[test]
+fn the_page_leads_with_a_summary_row_per_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string(resumed_page(dir.path())).unwrap();
+    let summary = html
+        .find("<table class=\"summary\"")
+        .expect("a summary table");
+    let first_chart = html.find("data-chart=").expect("charts");
+    assert!(summary < first_chart, "the summary comes before the charts");
+    let table = &html[summary..html[summary..].find("</table>").unwrap() + summary];
+    let rows = table.matches("<tr class=").count();
+    let cards = html.matches("<div class=\"finding ").count();
+    assert_eq!(rows, cards, "a row per finding");
+    assert!(
+        table.contains("<code>main.go:10</code><br>main.leak"),
+        "{table}"
+    );
+    assert!(table.contains(" MiB/min"), "rates have units: {table}");
+    // Statistics sit behind a fold, in words with units.
+    assert!(html.contains("<details class=\"statistics\"><summary>statistics</summary>"));
+    assert!(!html.contains("per sample</td>") || html.contains("MiB per sample"));
+    assert!(!html.contains("<td>process_lifetime</td><td>0</td>"));
+}
+
 /// Chromium, or `None` (skipped with a message) when it is missing.
 fn chromium() -> Option<PathBuf> {
     let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -197,7 +222,7 @@ fn headless(chromium: &Path, profile: &Path, extra: &[&str], page: &Path) -> Out
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--window-size=1200,900",
+            "--window-size=1400,900",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
@@ -250,4 +275,31 @@ fn chromium_renders_the_charts() {
     let (deviation, inked) = ink(&shot);
     assert!(deviation > 10.0, "a blank page: deviation {deviation}");
     assert!(inked > 0.01, "almost nothing drawn: {inked}");
+    // The summary table's header (its own colour, #f6e3c5) is on the
+    // first screen: the screenshot is the 1400×900 viewport.
+    let header = colour_share(&shot, [0xf6, 0xe3, 0xc5]);
+    assert!(
+        header > 0.002,
+        "no summary table on the first screen: {header}"
+    );
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch-report-first-screen.png");
+    std::fs::copy(&shot, &kept).expect("keep the screenshot");
+    eprintln!("screenshot: {}", kept.display());
+}
+
+/// The share of the screenshot's pixels of colour `rgb` (±3 a channel).
+fn colour_share(png_path: &Path, rgb: [u8; 3]) -> f64 {
+    let file = std::fs::File::open(png_path).expect("the screenshot exists");
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    let channels = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()].chunks(channels);
+    let n = pixels.len() as f64;
+    let hits = pixels
+        .filter(|p| p.iter().zip(rgb).all(|(&c, want)| c.abs_diff(want) <= 3))
+        .count();
+    hits as f64 / n
 }

@@ -33,6 +33,9 @@ pub struct SourceFile {
     /// files of other platforms are still checked but stay out of the
     /// package's symbol table, where they would clash with their twins.
     pub in_build: bool,
+    /// The file's modification time when it was read (when the system
+    /// gives one): `--fix` writes a file only if it is still the one read.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 impl SourceFile {
@@ -287,7 +290,7 @@ fn read_modules(found: &Walk, errors: &mut Vec<LoadError>) -> Vec<Module> {
 /// replaced (offsets after them may shift) and reported as a syntax error
 /// at the first bad byte, as Go's scanner reports them.
 fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError {
+    let (bytes, modified) = read_with_mtime(path).map_err(|e| LoadError {
         path: path.to_path_buf(),
         message: format!("cannot read: {e}"),
     })?;
@@ -321,7 +324,20 @@ fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
         errors,
         is_test: is_test_file(path),
         in_build,
+        modified,
     })
+}
+
+/// The bytes of `path` and its modification time, both from one open
+/// file, so that the time belongs to the bytes (a write after the read
+/// may change the time too; never the other way round).
+fn read_with_mtime(path: &Path) -> std::io::Result<(Vec<u8>, Option<std::time::SystemTime>)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let modified = file.metadata().and_then(|m| m.modified()).ok();
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes, modified))
 }
 
 /// Splits a directory's files into packages by package clause, keeping

@@ -101,6 +101,21 @@ fn in_order(program: &Program, mut findings: Vec<Finding>) -> Vec<Finding> {
 /// source (modules of `program` as import roots), built on a thread with
 /// room for deep trees.
 fn semantic_model(dirs: &[PathBuf], program: &Program) -> Semantic {
+    let start = std::time::Instant::now();
+    let semantic = build_semantic(dirs, program);
+    // `LETGO_TIMINGS=1`: the model's share of a run, for bench/check.
+    if std::env::var_os("LETGO_TIMINGS").is_some() {
+        eprintln!(
+            "letgo: semantic model: {:.3} s, {} packages, {} files",
+            start.elapsed().as_secs_f64(),
+            semantic.model.packages.len(),
+            semantic.model.files.len()
+        );
+    }
+    semantic
+}
+
+fn build_semantic(dirs: &[PathBuf], program: &Program) -> Semantic {
     let dirs = dirs.to_vec();
     let modules: Vec<PathBuf> = program.modules.iter().map(|m| m.root.clone()).collect();
     std::thread::Builder::new()

@@ -169,19 +169,54 @@ fn overlaps(a: &[Edit], b: &[Edit]) -> bool {
     })
 }
 
-/// `source` with `edits` (valid and non-overlapping) applied.
+/// `source` with `edits` (valid and non-overlapping) applied. In a file
+/// whose lines end in `\r\n`, inserted lines end so too (rules write
+/// `\n`), and an insertion between a `\r` and its `\n` goes before the
+/// `\r`, so that no line loses its `\r`.
 fn splice<'e>(source: &str, edits: impl Iterator<Item = &'e Edit>) -> String {
     let mut edits: Vec<&Edit> = edits.collect();
     edits.sort_by_key(|e| (e.span.start, e.span.end));
+    let crlf = uses_crlf(source);
+    let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len() + 64);
     let mut at = 0usize;
     for e in edits {
-        out.push_str(&source[at..e.span.start as usize]);
-        out.push_str(&e.content);
-        at = e.span.end as usize;
+        let (mut start, mut end) = (e.span.start as usize, e.span.end as usize);
+        let between_cr_lf =
+            start > at && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n');
+        if crlf && start == end && between_cr_lf {
+            start -= 1;
+            end = start;
+        }
+        out.push_str(&source[at..start]);
+        if crlf {
+            push_crlf(&mut out, &e.content);
+        } else {
+            out.push_str(&e.content);
+        }
+        at = end;
     }
     out.push_str(&source[at..]);
     out
+}
+
+/// Whether the file's first line ends in `\r\n`: its convention.
+fn uses_crlf(source: &str) -> bool {
+    source
+        .find('\n')
+        .is_some_and(|i| i > 0 && source.as_bytes()[i - 1] == b'\r')
+}
+
+/// `text` with every `\n` not already after a `\r` written as `\r\n`.
+fn push_crlf(out: &mut String, text: &str) {
+    let mut prev = '\0';
+    for c in text.chars() {
+        if c == '\n' && prev != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        prev = c;
+    }
 }
 
 /// A fix that was not applied, for the user: "fix for LG106 at
@@ -200,6 +235,8 @@ pub struct DroppedFix {
 pub struct FixRun {
     /// Fixes applied, over all rounds.
     pub fixed: usize,
+    /// Fixes applied per `(package, file)`, over all rounds.
+    pub fixed_in: BTreeMap<(usize, usize), usize>,
     /// What the rules still find in the fixed sources.
     pub remaining: Vec<Finding>,
     pub dropped: Vec<DroppedFix>,
@@ -272,6 +309,7 @@ pub fn fix_with(
 ) -> Result<FixRun, NotConverging> {
     let mut run = FixRun {
         fixed: 0,
+        fixed_in: BTreeMap::new(),
         remaining: Vec::new(),
         dropped: Vec::new(),
         originals: BTreeMap::new(),
@@ -299,6 +337,7 @@ pub fn fix_with(
             }
             if !applied.applied.is_empty() {
                 run.fixed += applied.applied.len();
+                *run.fixed_in.entry((p, f)).or_default() += applied.applied.len();
                 let old = replace_source(&mut program.packages[p], f, applied.source);
                 run.originals.entry((p, f)).or_insert(old);
                 changed_now.push((p, f));
@@ -459,6 +498,42 @@ mod tests {
     }
 
     #[test]
+    fn crlf_files_keep_crlf_in_inserted_lines() {
+        let src = SRC.replace('\n', "\r\n");
+        let stmt_end = src.find("1\r\n").unwrap() as u32 + 1;
+        // One insertion at the end of a statement, one after its `\r`
+        // (where a rule puts text after a comment that ends the line).
+        let after = safe(vec![Edit::insert(stmt_end, "\n\tdefer a()")]);
+        let between = safe(vec![Edit::insert(stmt_end + 9, "\n\tdefer b()")]);
+        let out = apply_fixes(&src, &[&after, &between]);
+        assert_eq!(
+            out.source,
+            "package p\r\n\r\nfunc f() {\r\n\tx := 1\r\n\tdefer a()\r\n\t_ = x\r\n\tdefer b()\r\n}\r\n"
+        );
+        // A file with `\n` endings is left as the rules write it.
+        let plain = apply_fixes(
+            SRC,
+            &[&safe(vec![Edit::insert(at("\n\t_"), "\n\tdefer a()")])],
+        );
+        assert!(!plain.source.contains('\r'));
+    }
+
+    #[test]
+    fn a_bom_is_kept() {
+        let src = format!("\u{feff}{SRC}");
+        let x = src.find("x :=").unwrap() as u32;
+        let out = apply_fixes(
+            &src,
+            &[&safe(vec![Edit::replace(Span::new(x, x + 1), "y")])],
+        );
+        assert_eq!(
+            out.source,
+            format!("\u{feff}{}", SRC.replacen("x :=", "y :=", 1))
+        );
+        assert_eq!(out.applied, vec![0]);
+    }
+
+    #[test]
     fn edits_outside_the_file_or_overlapping_each_other_are_invalid() {
         let past_end = safe(vec![Edit::insert(SRC.len() as u32 + 1, "x")]);
         let self_overlap = safe(vec![
@@ -502,9 +577,9 @@ func a(parent context.Context) error {
 \treturn nil
 }
 
-func b(parent context.Context) context.Context {
+func b(parent context.Context, keep func(context.Context)) {
 \tctx, _ := context.WithCancel(parent)
-\treturn ctx
+\tkeep(ctx)
 }
 
 func use(ctx context.Context) error { return ctx.Err() }

@@ -13,6 +13,7 @@ pub mod channels;
 pub mod context;
 pub mod diagnostic;
 pub mod engine;
+pub mod escape;
 pub mod fix;
 pub mod flow;
 pub mod funcs;

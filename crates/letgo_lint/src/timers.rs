@@ -10,6 +10,7 @@
 
 use crate::context::PackageContext;
 use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::escape::{fate, Fate, Value};
 use crate::flow::Obligation;
 use crate::funcs::Func;
 use crate::syntax::{indentation_at, never_returns, statements, StmtSite};
@@ -201,18 +202,24 @@ pub fn local_def<'a>(
     (name == ctor && lhs.name(src) != "_").then_some((lhs, call))
 }
 
-/// `defer t.Stop()` after the definition.
-pub fn defer_stop_fix(src: &str, site: StmtSite, name: &str, body: &BlockStmt) -> Fix {
+/// `defer t.Stop()` after the definition: display-only when the timer
+/// leaves the function (returned, stored, sent, or received from in a
+/// closure or goroutine: it is meant to fire after the return), unsafe
+/// when it is otherwise handed on or defined in a loop, safe otherwise.
+pub fn defer_stop_fix(cx: &PackageContext, f: &Func, site: StmtSite, name: &str) -> Fix {
+    let src = &cx.file(f.file).src;
     let stmt = site.stmt.span();
     let indent = indentation_at(src, stmt.start);
-    let stays_local = !handed_on(body, stmt, name, src);
+    let applicability = if fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
+        Applicability::DisplayOnly
+    } else if handed_on(f.body, stmt, name, src) || site.in_loop {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
     Fix {
         message: format!("stop it when the function returns: `defer {name}.Stop()`"),
-        applicability: if stays_local && !site.in_loop {
-            Applicability::Safe
-        } else {
-            Applicability::Unsafe
-        },
+        applicability,
         edits: vec![Edit::insert(
             stmt.end,
             format!("\n{indent}defer {name}.Stop()"),

@@ -48,3 +48,55 @@ fn compare(rule: &Rule, dir: &Path, failures: &mut Vec<String>) -> usize {
     }
     wanted.len()
 }
+
+/// Fixture files named `display_only*.go` hold cases where a fix would
+/// change behaviour outside the leak (the value outlives the function, a
+/// lock is handed off, a timer must fire later): every finding there
+/// must have no fix `--fix` applies, not even with `--unsafe-fixes`.
+/// In files named `no_fix*.go` findings must have no fix at all.
+#[test]
+fn display_only_fixtures_get_no_applied_fix() {
+    let mut failures = Vec::new();
+    let mut files = 0;
+    for rule in RULES {
+        for module in common::fixture_modules() {
+            let dir = module.join(rule.code.to_lowercase());
+            if !dir.is_dir() {
+                continue;
+            }
+            let (program, findings) = common::run(&dir, &[rule.code]);
+            for sf in program.files() {
+                let name = sf.path.file_name().unwrap().to_string_lossy();
+                let no_fix = name.starts_with("no_fix");
+                if !name.starts_with("display_only") && !no_fix {
+                    continue;
+                }
+                files += 1;
+                let here: Vec<_> = findings
+                    .iter()
+                    .filter(|f| std::ptr::eq(f.source_file(&program), sf))
+                    .collect();
+                if here.is_empty() {
+                    failures.push(format!("{}/{name}: no finding at all", rule.code));
+                }
+                for f in here {
+                    let applied = f
+                        .diagnostic
+                        .fix
+                        .as_ref()
+                        .is_some_and(|fix| no_fix || letgo_lint::fix::is_applicable(fix, true));
+                    if applied {
+                        let (line, _) = sf.line_col(f.diagnostic.span.start);
+                        failures.push(format!(
+                            "{}/{name}:{line}: fix would be applied ({:?})",
+                            rule.code,
+                            f.diagnostic.fix.as_ref().map(|x| x.applicability)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(files > 0, "no display_only fixture");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

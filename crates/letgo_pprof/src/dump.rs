@@ -540,15 +540,24 @@ impl<R: BufRead> GoroutineDumpReader<R> {
         };
         while self.lines.advance()? {
             if self.lines.line().is_empty() {
-                break;
+                return Ok(g);
             }
             if is_goroutine_header_start(self.lines.line().as_bytes()) {
                 // No blank line before the next goroutine: a spliced or
                 // hand-edited dump; let the caller start a new goroutine.
                 self.lines.push_back();
-                break;
+                return Ok(g);
             }
             self.read_body_line(&mut g)?;
+        }
+        // Go ends every line it prints: a last line without its newline was
+        // cut (Go cuts a `debug=2` dump at 64 MB), even when what is left of
+        // it still parses (`main.go:9` of `main.go:93`).
+        if self.lines.at_unterminated_end() && !g.frames.is_empty() {
+            return Err(self.lines.error(
+                ErrorKind::Truncated,
+                "a goroutine's last line to end with a newline",
+            ));
         }
         Ok(g)
     }

@@ -209,8 +209,14 @@ impl<R: BufRead> InputReader<R> {
             Position::Byte(self.limit),
             ErrorKind::TooLarge,
             format!(
-                "at most {} decoded bytes (the configured cap; a gzip bomb or an oversized profile?)",
-                self.limit
+                "at most {} once decoded (the cap, --max-decoded-mib), found {} past it \
+                 (a decompression bomb, or a profile that needs a higher cap)",
+                mebibytes(self.limit),
+                if self.is_gzip() {
+                    "gzip data that decompresses"
+                } else {
+                    "an input that runs"
+                },
             ),
         )
     }
@@ -241,13 +247,14 @@ impl<R: BufRead> InputReader<R> {
                 "a valid gzip member (header, deflate data, CRC-32 and size trailer)",
             )
         };
-        let mut error = Error::new(
+        // The cause is said once, in the message: as a `source` too, a
+        // chain printer would say it twice.
+        let error = Error::new(
             &self.name,
             Position::Compressed(counting.consumed),
             kind,
             format!("{expected} ({err})"),
         );
-        error.source = Some(err);
         io::Error::other(error)
     }
 }
@@ -273,6 +280,15 @@ impl<R: BufRead> Read for InputReader<R> {
             return Err(io::Error::other(self.too_large()));
         }
         Ok(n)
+    }
+}
+
+/// `100 MiB`, or the bytes when not a whole number of MiB.
+fn mebibytes(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 

@@ -19,6 +19,7 @@ mod builder;
 mod dump;
 mod dump_blocks;
 mod error;
+mod found;
 mod fxhash;
 mod gostr;
 mod input;
@@ -26,6 +27,7 @@ mod legacy;
 mod lines;
 mod profile;
 pub mod proto;
+mod subtract;
 mod wire;
 
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
@@ -44,6 +46,7 @@ pub use fxhash::{FxBuildHasher, FxHasher};
 pub use input::{read_all, DecodeOptions, Format, InputReader};
 pub use legacy::{CountProfile, CountRecord, HeapCounts, HeapRecord, HeapText, PcFrame};
 pub use profile::{Label, LabelValue, MappingView, Profile, ResolvedFrame, Stack, ValueType};
+pub use subtract::{merge_equal, subtract};
 
 /// How many decoded bytes [`open`] looks at to tell the format.
 const SNIFF_LEN: u64 = 64 << 10;
@@ -101,7 +104,7 @@ pub fn open<R: BufRead>(
     if let Err(e) = (&mut input).take(SNIFF_LEN).read_to_end(&mut head) {
         return Err(Error::from_io(&name, Position::Byte(head.len() as u64), e));
     }
-    let format = sniff_or_error(&name, &head)?;
+    let format = sniff_or_error(&name, &head, !plain)?;
     if plain && format != Format::Traceback {
         input.set_limit(options.max_decoded_bytes)?;
     }
@@ -148,8 +151,9 @@ fn decode_protobuf_stream<R: BufRead>(
     Profile::decode_protobuf(name, &bytes)
 }
 
-/// Tells the format, or says what was expected instead.
-fn sniff_or_error(name: &Arc<str>, head: &[u8]) -> Result<Format> {
+/// Tells the format, or says what was expected and what was found
+/// instead (named, never quoted as raw bytes).
+fn sniff_or_error(name: &Arc<str>, head: &[u8], gzipped: bool) -> Result<Format> {
     if head.is_empty() {
         return Err(Error::new(
             name,
@@ -161,16 +165,25 @@ fn sniff_or_error(name: &Arc<str>, head: &[u8]) -> Result<Format> {
     match Format::sniff(head) {
         Some(Format::Protobuf) if !looks_like_text(head) => Ok(Format::Protobuf),
         Some(Format::Protobuf) | None => {
-            let first = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or(head));
+            let found = found::describe(head);
+            let found = if gzipped {
+                format!("gzip data holding {found}")
+            } else {
+                found
+            };
+            let position = if looks_like_text(head) {
+                Position::Line { line: 1, byte: 0 }
+            } else {
+                Position::Byte(0)
+            };
             Err(Error::new(
                 name,
-                Position::Line { line: 1, byte: 0 },
+                position,
                 ErrorKind::UnknownFormat,
                 format!(
                     "a pprof profile (protobuf, gzipped or not), `goroutine profile: total N` \
                      (debug=1), `goroutine N [state]:` tracebacks (debug=2, panic, SIGQUIT) or \
-                     `heap profile:` text, found `{}`",
-                    lines::snippet(&first)
+                     `heap profile:` text, found {found}"
                 ),
             ))
         }

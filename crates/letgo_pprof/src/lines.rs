@@ -127,13 +127,20 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// An error at the current line, quoting the start of what was found.
+    /// A line cut off by the end of input is reported as truncation,
+    /// whatever it failed to parse as: the input was cut, not malformed.
     pub(crate) fn error(&self, kind: ErrorKind, expected: impl Into<String>) -> Error {
+        let kind = if self.at_unterminated_end() {
+            ErrorKind::Truncated
+        } else {
+            kind
+        };
         let found = snippet(self.line());
         Error::new(
             &self.name,
             self.position(),
             kind,
-            format!("{}, found `{found}`", expected.into()),
+            format!("{}, found {found}", expected.into()),
         )
     }
 
@@ -148,20 +155,15 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-/// The start of a line, short and printable enough for an error message.
+/// What a line holds, for an error message: its start in backticks when
+/// it is text, or what kind of bytes it is when not (no raw bytes).
 pub(crate) fn snippet(line: &str) -> String {
-    const MAX: usize = 80;
-    let mut out = String::new();
-    for (i, c) in line.chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+    let binary = line
+        .chars()
+        .any(|c| c == char::REPLACEMENT_CHARACTER || (c.is_control() && c != '\t'));
+    if binary {
+        crate::found::describe(line.as_bytes())
+    } else {
+        crate::found::quote(line)
     }
-    out
 }

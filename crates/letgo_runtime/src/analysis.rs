@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::classify::{classify, BenignFrames, GroupFacts, Reason, SuspectRule, Verdict};
 use crate::goroutines::{GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy, StackKey};
 use crate::growth::{Growth, GrowthRule};
-use crate::heap::{HeapSite, HeapSnapshot};
+use crate::heap::{sampling_error, HeapSite, HeapSnapshot};
 
 /// Everything the analyses can be tuned with (the future `letgo.toml`).
 #[derive(Debug, Clone, PartialEq)]
@@ -70,18 +70,40 @@ pub struct GoroutineAnalysis {
     pub totals: Vec<u64>,
     /// The trend of `totals`, with two or more snapshots.
     pub total_growth: Option<Growth>,
+    /// When each snapshot was taken, in Unix nanoseconds, when known.
+    pub times_nanos: Vec<Option<i64>>,
+}
+
+impl GoroutineAnalysis {
+    /// Goroutines per minute for a rise of `increase` over the series.
+    pub fn per_minute(&self, increase: f64) -> Option<f64> {
+        span_minutes(&self.times_nanos).map(|m| increase / m)
+    }
 }
 
 /// Analyses goroutine snapshots in time order. `goroutineleak` profiles
 /// among them prove the groups whose stacks they list; the others form the
 /// series whose latest snapshot is classified.
 pub fn analyze_goroutines(snapshots: &[GoroutineSnapshot], config: &Config) -> GoroutineAnalysis {
+    analyze_goroutines_with_dump(snapshots, None, config)
+}
+
+/// [`analyze_goroutines`] over profiles, which print no wait times, with
+/// a `debug=2` dump taken in the same run: each group of the latest
+/// snapshot takes the wait minutes of the dump's group with its stack, so
+/// that a lock held for minutes is seen in a series of profiles too.
+pub fn analyze_goroutines_with_dump(
+    snapshots: &[GoroutineSnapshot],
+    dump: Option<&GoroutineSnapshot>,
+    config: &Config,
+) -> GoroutineAnalysis {
     let (proofs, series): (Vec<_>, Vec<_>) = snapshots
         .iter()
         .partition(|s| s.source == GoroutineSource::LeakProfile);
     let proven = proven_stacks(&proofs);
+    let waits = dump.map(wait_minutes).unwrap_or_default();
     let mut matched = std::collections::HashSet::new();
-    let mut groups = latest_groups(&series, &proven, &mut matched, config);
+    let mut groups = latest_groups(&series, &proven, &waits, &mut matched, config);
     for proof in &proofs {
         for (key, group) in proof.keys().into_iter().zip(&proof.groups) {
             if matched.insert(key.stack) {
@@ -136,6 +158,7 @@ fn ranked(
         snapshots: series.iter().map(|s| Arc::clone(&s.name)).collect(),
         total_growth: Growth::assess(&as_f64(&totals), &config.total_growth),
         totals,
+        times_nanos: series.iter().map(|s| s.time_nanos).collect(),
     }
 }
 
@@ -145,13 +168,14 @@ fn ranked(
 fn latest_groups(
     series: &[&GoroutineSnapshot],
     proven: &HashMap<StackKey, u64>,
+    waits: &HashMap<StackKey, (u64, u64)>,
     matched: &mut std::collections::HashSet<StackKey>,
     config: &Config,
 ) -> Vec<AssessedGroup> {
     let Some(latest) = series.last() else {
         return Vec::new();
     };
-    if series.len() == 1 && proven.is_empty() {
+    if series.len() == 1 && proven.is_empty() && waits.is_empty() {
         // Nothing to match groups against: skip building and hashing keys
         // (whole stacks), which cost more than the rest for a profile of
         // thousands of stacks.
@@ -168,12 +192,25 @@ fn latest_groups(
             .map(|s| s.find(&key).map_or(0, |g| g.count))
             .collect();
         let proof = proven.get(&key.stack).copied().unwrap_or(0);
+        let mut group = group.clone();
+        if group.minutes.is_none() {
+            group.minutes = waits.get(&key.stack).copied();
+        }
         if proof > 0 {
             matched.insert(key.stack);
         }
-        groups.push(assess_group(group.clone(), counts, proof, config));
+        groups.push(assess_group(group, counts, proof, config));
     }
     groups
+}
+
+/// The wait minutes a dump printed, per stack.
+fn wait_minutes(dump: &GoroutineSnapshot) -> HashMap<StackKey, (u64, u64)> {
+    dump.keys()
+        .into_iter()
+        .zip(&dump.groups)
+        .filter_map(|(key, g)| Some((key.stack, g.minutes?)))
+        .collect()
 }
 
 /// Leaked goroutines per stack, over all `goroutineleak` snapshots.
@@ -230,14 +267,47 @@ pub struct AssessedSite {
     pub bytes: Vec<i64>,
     /// In-use objects likewise.
     pub objects: Vec<i64>,
-    /// The trend of `bytes`, with two or more snapshots.
+    /// The standard error of each of `bytes` from heap sampling alone.
+    pub error_bytes: Vec<f64>,
+    /// The least rise that counts, in bytes: the rule's minimum, or three
+    /// standard errors of the difference when sampling makes that larger.
+    pub min_increase: f64,
+    /// The trend of `bytes`, with two or more snapshots; or, when that is
+    /// not growing but the series' peaks are (a slice reallocated, or
+    /// filled and flushed, saws up and down), the trend of the peaks.
     pub growth: Option<Growth>,
+    /// `growth` is that of the peaks.
+    pub by_peaks: bool,
+    /// The memory of goroutines themselves (`runtime.malg`, `newproc`) or
+    /// of the runtime alone: its growth belongs to the goroutine findings.
+    pub runtime_internal: bool,
+    /// Growth per minute between the first and last snapshot, when both
+    /// say when they were taken.
+    pub rate: Option<Rate>,
 }
+
+/// Growth per minute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// In-use bytes per minute.
+    pub bytes_per_minute: f64,
+    /// In-use objects per minute.
+    pub objects_per_minute: f64,
+}
+
+/// Standard errors of a difference that a rise must exceed.
+pub const NOISE_SIGMAS: f64 = 3.0;
 
 impl AssessedSite {
     /// Whether its in-use bytes grew under the rule.
     pub fn is_growing(&self) -> bool {
         self.growth.as_ref().is_some_and(|g| g.growing)
+    }
+
+    /// Whether it is a heap finding of its own: growing, and not memory of
+    /// the goroutines or the runtime.
+    pub fn is_heap_leak(&self) -> bool {
+        self.is_growing() && !self.runtime_internal
     }
 
     /// Bytes in the last snapshot minus the first.
@@ -259,6 +329,21 @@ pub struct HeapAnalysis {
     pub snapshots: Vec<Arc<str>>,
     /// In-use bytes per snapshot.
     pub totals: Vec<i64>,
+    /// When each snapshot was taken, in Unix nanoseconds, when known.
+    pub times_nanos: Vec<Option<i64>>,
+}
+
+impl HeapAnalysis {
+    /// Growth of the memory of goroutines and of the runtime itself
+    /// (stacks of leaked goroutines, `runtime.malg`), over growing sites:
+    /// folded into the goroutine findings, not a heap finding of its own.
+    pub fn runtime_internal_growth(&self) -> i64 {
+        self.sites
+            .iter()
+            .filter(|s| s.runtime_internal && s.is_growing())
+            .map(AssessedSite::increase)
+            .sum()
+    }
 }
 
 /// Analyses heap snapshots in time order.
@@ -278,6 +363,16 @@ pub fn analyze_heap(snapshots: &[HeapSnapshot], config: &Config) -> HeapAnalysis
         .filter_map(|key| latest.get(key))
         .map(|site| assess_site(site, snapshots, config))
         .collect();
+    let times_nanos: Vec<Option<i64>> = snapshots.iter().map(|s| s.time_nanos).collect();
+    let minutes = span_minutes(&times_nanos);
+    for site in &mut sites {
+        site.rate = minutes.map(|m| Rate {
+            bytes_per_minute: site.increase() as f64 / m,
+            objects_per_minute: (site.objects.last().unwrap_or(&0)
+                - site.objects.first().unwrap_or(&0)) as f64
+                / m,
+        });
+    }
     sites.sort_by_key(|s| {
         let last = s.bytes.last().copied().unwrap_or(0);
         (
@@ -290,7 +385,16 @@ pub fn analyze_heap(snapshots: &[HeapSnapshot], config: &Config) -> HeapAnalysis
         sites,
         snapshots: snapshots.iter().map(|s| Arc::clone(&s.name)).collect(),
         totals: snapshots.iter().map(|s| s.inuse_bytes).collect(),
+        times_nanos,
     }
+}
+
+/// Minutes from the first snapshot to the last, when both say when they
+/// were taken and some time passed.
+pub fn span_minutes(times: &[Option<i64>]) -> Option<f64> {
+    let (first, last) = ((*times.first()?)?, (*times.last()?)?);
+    let minutes = (last - first) as f64 / 60e9;
+    (minutes > 0.0).then_some(minutes)
 }
 
 fn site_key(site: &HeapSite) -> Option<(Arc<str>, u32)> {
@@ -312,12 +416,67 @@ fn assess_site(site: &HeapSite, snapshots: &[HeapSnapshot], config: &Config) -> 
         .iter()
         .map(|s| s.map_or(0, |s| s.inuse_objects))
         .collect();
+    let error_bytes: Vec<f64> = bytes
+        .iter()
+        .zip(&objects)
+        .zip(snapshots)
+        .map(|((&b, &o), s)| sampling_error(b, o, s.sample_rate))
+        .collect();
+    // The rise must stand out of the sampling noise of both ends.
+    let noise = |a: f64, b: f64| NOISE_SIGMAS * (a * a + b * b).sqrt();
+    let (first, last) = (
+        error_bytes.first().copied().unwrap_or(0.0),
+        error_bytes.last().copied().unwrap_or(0.0),
+    );
+    let rule = GrowthRule {
+        min_increase: config.heap_growth.min_increase.max(noise(first, last)),
+        ..config.heap_growth
+    };
+    let values = as_f64(&bytes);
+    let mut growth = Growth::assess(&values, &rule);
+    let mut by_peaks = false;
+    if !growth.as_ref().is_some_and(|g| g.growing) {
+        let peaks = crate::growth::peaks(&values);
+        let worst = error_bytes.iter().copied().fold(0.0, f64::max);
+        let peak_rule = GrowthRule {
+            min_increase: rule.min_increase.max(noise(worst, worst)),
+            ..rule
+        };
+        if let Some(g) =
+            Growth::assess(&peaks, &peak_rule).filter(|g| g.growing && peaks.len() >= 3)
+        {
+            growth = Some(g);
+            by_peaks = true;
+        }
+    }
     AssessedSite {
         site: site.clone(),
-        growth: Growth::assess(&as_f64(&bytes), &config.heap_growth),
+        runtime_internal: is_runtime_internal(site),
+        growth,
+        by_peaks,
+        min_increase: rule.min_increase,
+        error_bytes,
+        rate: None,
         bytes,
         objects,
     }
+}
+
+/// Memory the runtime allocates for goroutines (their descriptors and
+/// stacks, under `runtime.malg` from `newproc`) or for itself (no frame of
+/// the program's own): a leak of it is a goroutine leak, said there.
+fn is_runtime_internal(site: &HeapSite) -> bool {
+    let creates_goroutine = site.frames.iter().any(|f| {
+        matches!(
+            &*f.function,
+            "runtime.malg" | "runtime.newproc1" | "runtime.newproc"
+        )
+    });
+    let runtime_only = site
+        .site
+        .as_ref()
+        .is_none_or(|f| f.function.starts_with("runtime."));
+    creates_goroutine || runtime_only
 }
 
 #[cfg(test)]
@@ -367,6 +526,107 @@ mod tests {
             assert_eq!(owned.snapshots, borrowed.snapshots);
         }
         let one = analyze_goroutines_owned(vec![snapshot("s", &[5, 300, 150])], &config);
-        assert_eq!(summary(&one)[0], (2, 300, vec![300], Verdict::Suspect));
+        assert_eq!(summary(&one)[0], (2, 300, vec![300], Verdict::Parked));
+    }
+
+    fn heap_series(mib: &[f64], rate: i64) -> Vec<HeapSnapshot> {
+        mib.iter()
+            .enumerate()
+            .map(|(i, &m)| {
+                let mut h = HeapSnapshot::new(format!("h{i}"));
+                h.sample_rate = Some(rate);
+                h.time_nanos = Some(i as i64 * 30_000_000_000);
+                let bytes = (m * f64::from(1u32 << 20)) as i64;
+                let frame = SiteFrame {
+                    function: "main.cache".into(),
+                    file: "m.go".into(),
+                    line: 9,
+                };
+                h.add(vec![frame], bytes, bytes / (8 << 10));
+                h
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rise_within_the_sampling_error_is_not_growth() {
+        // A bounded cache of 8 KiB entries seen through sampling: the
+        // estimate wanders by more than a MiB, and drifts up by chance.
+        let wander = [0.6, 0.9, 1.2, 1.1, 1.5, 1.7, 1.6, 2.0, 2.2, 2.1];
+        let config = Config::default();
+        let sampled = analyze_heap(&heap_series(&wander, 512 << 10), &config);
+        let site = &sampled.sites[0];
+        assert!(!site.is_growing(), "{:?}", site.growth);
+        assert!(
+            site.min_increase > 2.0 * f64::from(1u32 << 20),
+            "{}",
+            site.min_increase
+        );
+        // The same numbers, every allocation sampled: they are exact, and
+        // a steady 1.5 MiB rise over 4.5 minutes is growth, 1/3 MiB a minute.
+        let exact = analyze_heap(&heap_series(&wander, 1), &config);
+        let site = &exact.sites[0];
+        assert!(site.is_growing(), "{:?}", site.growth);
+        let per_minute = site.rate.unwrap().bytes_per_minute / f64::from(1u32 << 20);
+        assert!((per_minute - 1.5 / 4.5).abs() < 0.01, "{per_minute}");
+    }
+
+    #[test]
+    fn a_sawtooth_whose_peaks_rise_is_growth() {
+        // A buffer grown by reallocation, then let go, again and again:
+        // in use falls back each time, but its fullest keeps doubling.
+        let saw = [4.0, 8.0, 3.0, 16.0, 3.0, 32.0, 3.0, 64.0, 3.0];
+        let a = analyze_heap(&heap_series(&saw, 1), &Config::default());
+        let site = &a.sites[0];
+        assert!(site.is_growing() && site.by_peaks, "{:?}", site.growth);
+    }
+
+    #[test]
+    fn profiles_take_wait_minutes_from_a_dump_of_the_same_run() {
+        let frame = |function: &str, file: &str, line| SiteFrame {
+            function: function.into(),
+            file: file.into(),
+            line,
+        };
+        let profile = |name: &str| {
+            let mut s = GoroutineSnapshot::new(name, GoroutineSource::Profile, GroupBy::Stack);
+            let stack = vec![
+                frame("runtime.gopark", "/go/src/runtime/proc.go", 435),
+                frame(
+                    "sync.runtime_SemacquireMutex",
+                    "/go/src/runtime/sema.go",
+                    95,
+                ),
+                frame("sync.(*Mutex).lockSlow", "/go/src/sync/mutex.go", 149),
+                frame("sync.(*Mutex).Lock", "/go/src/sync/mutex.go", 70),
+                frame("main.lockLater.func1", "/app/main.go", 30),
+            ];
+            s.add_stack(stack, 10, &[]);
+            s
+        };
+        let series = [profile("p1"), profile("p2"), profile("p3")];
+        let config = Config::default();
+        let plain = analyze_goroutines(&series, &config);
+        assert_eq!(
+            plain.groups[0].verdict,
+            Verdict::Ordinary,
+            "flat, no wait known"
+        );
+        let text: String = (1..=10)
+            .map(|id| {
+                format!(
+                    "goroutine {id} [sync.Mutex.Lock, 4 minutes]:\nruntime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)\n\t/go/src/runtime/proc.go:435 +0xce\nsync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)\n\t/go/src/runtime/sema.go:95 +0x25\nsync.(*Mutex).lockSlow(0x0)\n\t/go/src/sync/mutex.go:149 +0x15d\nsync.(*Mutex).Lock(...)\n\t/go/src/sync/mutex.go:70\nmain.lockLater.func1()\n\t/app/main.go:30 +0x25\n\n"
+                )
+            })
+            .collect();
+        let reader = letgo_pprof::GoroutineDumpReader::new("dump", text.as_bytes());
+        let dump = GoroutineSnapshot::from_traceback(reader, "dump", GroupBy::Stack).unwrap();
+        let with = analyze_goroutines_with_dump(&series, Some(&dump), &config);
+        let g = &with.groups[0];
+        assert_eq!(g.group.minutes, Some((4, 4)));
+        assert_eq!(
+            (g.verdict, &g.reasons[..]),
+            (Verdict::Suspect, &[Reason::LockHeld { minutes: 4 }][..])
+        );
     }
 }

@@ -1,15 +1,20 @@
-//! Is a goroutine group a proven leak, a suspect, benign, or ordinary?
+//! Is a goroutine group a proven leak, a suspect, parked, benign, or
+//! ordinary?
 //!
 //! - **Proven leak**: Go's garbage collector proved its goroutines can
 //!   never run again (a `goroutineleak` profile lists them, or a traceback
 //!   marks them `(leaked)`; Go 1.26 with an experiment, Go 1.27).
 //! - **Benign**: blocked where programs wait by design; see
 //!   [`BenignFrames::default`] for the list.
-//! - **Suspect**: blocked on a channel, `select` or `sync` primitive, and
-//!   many (a pile-up), or waiting long, or growing between snapshots. Growth
-//!   is the strongest of the three signals: a count that is merely large
-//!   may be a busy pool, and `N minutes` is measured from a GC before the
-//!   block began, so it over-reports (and leaked goroutines print none).
+//! - **Suspect**, without a proof, only on evidence that says "leak":
+//!   its count rises across snapshots (a trend, the strongest signal), or
+//!   its goroutines wait on something nothing can reach: a nil channel,
+//!   a `select` with no cases, or a lock held for minutes (a mutex is held
+//!   for microseconds; a holder that keeps it that long is itself stuck).
+//! - **Parked**: many goroutines blocked at one site, or waiting long,
+//!   whose count stays flat: an idle worker pool, pipe readers, waiters.
+//!   Worth knowing (info), not a leak: a fixed count or age alone proves
+//!   nothing, and flagging them buried real leaks under idle pools.
 //! - **Ordinary**: anything else (running, sleeping, a few goroutines
 //!   briefly blocked).
 
@@ -87,13 +92,16 @@ impl BenignFrames {
     }
 }
 
-/// When a goroutine group is suspect.
+/// When a goroutine group is suspect, or parked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuspectRule {
-    /// Goroutines blocked at one site that make a pile-up.
+    /// Goroutines blocked at one site, flat, that are shown as parked.
     pub pileup_count: u64,
-    /// Minutes of waiting that count as long.
+    /// Minutes of waiting that make a flat group parked.
     pub long_wait_minutes: u64,
+    /// Minutes of waiting on a `sync.Mutex` or `RWMutex` that make a
+    /// group suspect: its holder is not letting go.
+    pub lock_wait_minutes: u64,
     /// When a group's count, snapshot after snapshot, counts as growing.
     pub growth: GrowthRule,
 }
@@ -103,8 +111,9 @@ impl Default for SuspectRule {
         SuspectRule {
             pileup_count: 100,
             long_wait_minutes: 10,
+            lock_wait_minutes: 1,
             growth: GrowthRule {
-                min_increase: 10.0,
+                min_increase: 5.0,
                 alpha: 0.05,
             },
         }
@@ -116,8 +125,10 @@ impl Default for SuspectRule {
 pub enum Verdict {
     /// Go proved the goroutines can never run again.
     ProvenLeak,
-    /// Blocked, and many, long-waiting or growing.
+    /// Growing, or blocked on something nothing can reach.
     Suspect,
+    /// Many or long-waiting, but flat: waiting by design, most likely.
+    Parked,
     /// Nothing remarkable.
     Ordinary,
     /// Waiting by design.
@@ -134,18 +145,27 @@ pub enum Reason {
     },
     /// Its count rose between snapshots (the strongest signal).
     Growing(Growth),
-    /// At least [`SuspectRule::pileup_count`] goroutines blocked here.
+    /// At least [`SuspectRule::pileup_count`] goroutines blocked here
+    /// (a parked group's fact, not a suspect's).
     Pileup {
         /// The count.
         count: u64,
     },
-    /// Some waited at least [`SuspectRule::long_wait_minutes`].
+    /// Some waited at least [`SuspectRule::long_wait_minutes`] (a parked
+    /// group's fact).
     LongWait {
         /// The longest wait printed.
         minutes: u64,
     },
     /// Blocked on a nil channel: nothing can ever wake it.
     NilChannel,
+    /// In a `select` with no cases: nothing can ever wake it.
+    NoCases,
+    /// Waiting on a lock for at least [`SuspectRule::lock_wait_minutes`].
+    LockHeld {
+        /// The longest wait printed.
+        minutes: u64,
+    },
     /// A benign frame.
     Benign {
         /// The prefix that matched.
@@ -207,8 +227,16 @@ pub fn classify(
             return (Verdict::Benign, vec![Reason::Benign { prefix }]);
         }
     }
-    if is_blocked(facts.kind) {
+    // A state that is not known (a `debug=1` profile lists no runtime
+    // frames to tell it by) may still be judged by its trend.
+    if is_blocked(facts.kind) || facts.kind == WaitKind::Other {
         suspect_reasons(facts, rule, &mut reasons);
+    }
+    if reasons.is_empty() && is_blocked(facts.kind) {
+        let parked = parked_reasons(facts, rule);
+        if !parked.is_empty() {
+            return (Verdict::Parked, parked);
+        }
     }
     let verdict = match reasons.first() {
         Some(Reason::ProvenByGo { .. }) => Verdict::ProvenLeak,
@@ -218,19 +246,34 @@ pub fn classify(
     (verdict, reasons)
 }
 
+/// What says "leak" without a proof: a rising count, or a wait nothing
+/// can end.
 fn suspect_reasons(facts: &GroupFacts<'_>, rule: &SuspectRule, reasons: &mut Vec<Reason>) {
     if let Some(g) = facts.growth.filter(|g| g.growing) {
         reasons.push(Reason::Growing(g.clone()));
     }
-    if matches!(facts.kind, WaitKind::ChanReceiveNil | WaitKind::ChanSendNil) {
-        reasons.push(Reason::NilChannel);
+    match facts.kind {
+        WaitKind::ChanReceiveNil | WaitKind::ChanSendNil => reasons.push(Reason::NilChannel),
+        WaitKind::SelectNoCases => reasons.push(Reason::NoCases),
+        WaitKind::Lock | WaitKind::RLock => {
+            if let Some(minutes) = facts.max_minutes.filter(|&m| m >= rule.lock_wait_minutes) {
+                reasons.push(Reason::LockHeld { minutes });
+            }
+        }
+        _ => {}
     }
+}
+
+/// Why a flat group is worth showing: many goroutines, or long waits.
+fn parked_reasons(facts: &GroupFacts<'_>, rule: &SuspectRule) -> Vec<Reason> {
+    let mut reasons = Vec::new();
     if facts.count >= rule.pileup_count {
         reasons.push(Reason::Pileup { count: facts.count });
     }
     if let Some(minutes) = facts.max_minutes.filter(|&m| m >= rule.long_wait_minutes) {
         reasons.push(Reason::LongWait { minutes });
     }
+    reasons
 }
 
 #[cfg(test)]
@@ -276,7 +319,7 @@ mod tests {
         let (v, _) = classify(&facts(WaitKind::IoWait, &accept, 1), &benign, &rule);
         assert_eq!(v, Verdict::Benign);
         let (v, reasons) = classify(&facts(WaitKind::ChanSend, &handler, 500), &benign, &rule);
-        assert_eq!(v, Verdict::Suspect);
+        assert_eq!(v, Verdict::Parked, "many but flat");
         assert_eq!(reasons, vec![Reason::Pileup { count: 500 }]);
     }
 
@@ -290,7 +333,7 @@ mod tests {
         f.max_minutes = Some(15);
         assert_eq!(
             classify(&f, &benign, &rule),
-            (Verdict::Suspect, vec![Reason::LongWait { minutes: 15 }])
+            (Verdict::Parked, vec![Reason::LongWait { minutes: 15 }])
         );
         f.leaked = 3;
         assert_eq!(classify(&f, &benign, &rule).0, Verdict::ProvenLeak);
@@ -304,8 +347,67 @@ mod tests {
         let stack = frames(&["example.com/pool.(*P).worker"]);
         let rule = SuspectRule::default();
         let f = facts(WaitKind::ChanReceive, &stack, 1000);
-        assert_eq!(classify(&f, &benign, &rule).0, Verdict::Suspect);
+        assert_eq!(classify(&f, &benign, &rule).0, Verdict::Parked);
         benign.prefixes.push("example.com/pool.".into());
         assert_eq!(classify(&f, &benign, &rule).0, Verdict::Benign);
+    }
+
+    #[test]
+    fn waits_nothing_can_end_are_suspect_at_any_count() {
+        let benign = BenignFrames::default();
+        let rule = SuspectRule::default();
+        let stack = frames(&["main.stuck"]);
+        let nil = facts(WaitKind::ChanReceiveNil, &stack, 2);
+        assert_eq!(
+            classify(&nil, &benign, &rule),
+            (Verdict::Suspect, vec![Reason::NilChannel])
+        );
+        let empty = facts(WaitKind::SelectNoCases, &stack, 1);
+        assert_eq!(
+            classify(&empty, &benign, &rule),
+            (Verdict::Suspect, vec![Reason::NoCases])
+        );
+        let mut lock = facts(WaitKind::Lock, &stack, 10);
+        assert_eq!(
+            classify(&lock, &benign, &rule).0,
+            Verdict::Ordinary,
+            "under a minute"
+        );
+        lock.max_minutes = Some(2);
+        assert_eq!(
+            classify(&lock, &benign, &rule),
+            (Verdict::Suspect, vec![Reason::LockHeld { minutes: 2 }])
+        );
+        // A channel waited on for long, flat: parked, not suspect.
+        let mut idle = facts(WaitKind::ChanReceive, &stack, 10);
+        idle.max_minutes = Some(30);
+        assert_eq!(classify(&idle, &benign, &rule).0, Verdict::Parked);
+    }
+
+    #[test]
+    fn a_rising_count_is_suspect_and_a_flat_one_parked() {
+        let benign = BenignFrames::default();
+        let rule = SuspectRule::default();
+        let stack = frames(&["main.worker"]);
+        let rising = Growth::assess(&[10.0, 14.0, 19.0, 25.0, 31.0, 38.0], &rule.growth).unwrap();
+        let flat = Growth::assess(&[200.0; 6], &rule.growth).unwrap();
+        let mut f = facts(WaitKind::ChanSend, &stack, 38);
+        f.growth = Some(&rising);
+        assert_eq!(classify(&f, &benign, &rule).0, Verdict::Suspect);
+        let mut pool = facts(WaitKind::ChanReceive, &stack, 200);
+        pool.growth = Some(&flat);
+        assert_eq!(classify(&pool, &benign, &rule).0, Verdict::Parked);
+    }
+
+    #[test]
+    fn an_unknown_state_that_rises_is_suspect() {
+        let benign = BenignFrames::default();
+        let rule = SuspectRule::default();
+        let stack = frames(&["main.leakSender.func1"]);
+        let rising = Growth::assess(&[15.0, 30.0, 45.0, 60.0], &rule.growth).unwrap();
+        let mut f = facts(WaitKind::Other, &stack, 60);
+        assert_eq!(classify(&f, &benign, &rule).0, Verdict::Ordinary);
+        f.growth = Some(&rising);
+        assert_eq!(classify(&f, &benign, &rule).0, Verdict::Suspect);
     }
 }

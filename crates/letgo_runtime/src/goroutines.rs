@@ -5,7 +5,6 @@
 //! A dump of a million goroutines is read as a stream: a snapshot keeps one
 //! group per distinct stack, never the goroutines themselves.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
 use hashbrown::HashTable;
@@ -17,6 +16,7 @@ use letgo_pprof::{
 };
 
 use crate::frames::{normalized, site_index, traceback_frame, Names, SiteFrame};
+use crate::labels::LabelSets;
 
 /// How goroutines are put together into groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,6 +44,26 @@ pub enum GoroutineSource {
     LeakProfile,
 }
 
+/// How to get Go's proof of leaked goroutines, for a target that does not
+/// serve it: said once, where verdicts had to do without it.
+pub const LEAK_PROFILE_HOWTO: &str = "without it leaks are judged from trends and waits nothing can end, not proven; Go 1.27 serves /debug/pprof/goroutineleak by default, Go 1.26 when built with GOEXPERIMENT=goroutineleakprofile";
+
+impl GoroutineSource {
+    /// What this kind of input cannot tell, for a note beside verdicts
+    /// drawn from it; `None` for a traceback, which tells all there is.
+    pub fn limits(self) -> Option<&'static str> {
+        match self {
+            GoroutineSource::CountText => Some(
+                "a debug=1 goroutine profile lists no runtime frames, so wait states are unknown: a nil channel, `select {}` or a held lock cannot be told, and only rising counts are judged; a debug=2 dump or the protobuf profile tells more",
+            ),
+            GoroutineSource::Profile => Some(
+                "a protobuf goroutine profile prints no wait times and does not tell a receive on a nil channel from any other, so a lock held for minutes or a nil channel is seen only in a debug=2 dump",
+            ),
+            GoroutineSource::Traceback | GoroutineSource::LeakProfile => None,
+        }
+    }
+}
+
 /// Goroutines with the same wait state and stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoroutineGroup {
@@ -63,18 +83,14 @@ pub struct GoroutineGroup {
     /// The least and most `N minutes` printed; `None` when no goroutine
     /// printed any (waits under a minute, leaked goroutines, profiles).
     pub minutes: Option<(u64, u64)>,
-    /// pprof labels seen, each key with up to [`MAX_LABEL_VALUES`] values
-    /// (the least, so that the set does not depend on reading order).
-    pub labels: BTreeMap<String, BTreeSet<String>>,
+    /// The pprof label sets seen, each with its count.
+    pub labels: LabelSets,
     /// The `go` statement that started the first goroutine seen.
     pub created_by: Option<SiteFrame>,
     /// The lowest few goroutine ids, in order (tracebacks only).
     pub example_ids: Vec<u64>,
 }
 
-/// Label values kept per key, so that a label with a request id per
-/// goroutine cannot grow a group without bound.
-pub const MAX_LABEL_VALUES: usize = 16;
 const MAX_EXAMPLE_IDS: usize = 5;
 
 impl GoroutineGroup {
@@ -117,6 +133,9 @@ pub struct GoroutineSnapshot {
     pub total: u64,
     /// The groups, in order of first appearance.
     pub groups: Vec<GoroutineGroup>,
+    /// What a reader should know about how it was read (a dump cut short
+    /// and read up to the cut).
+    pub warnings: Vec<String>,
     group_by: GroupBy,
     /// The groups by identity (state and identifying frames). It holds
     /// group numbers only and compares with the groups' own frames: building
@@ -137,6 +156,7 @@ impl GoroutineSnapshot {
             time_nanos: None,
             total: 0,
             groups: Vec::new(),
+            warnings: Vec::new(),
             group_by,
             index: HashTable::new(),
             first_seen: Vec::new(),
@@ -169,11 +189,28 @@ impl GoroutineSnapshot {
             Err(reader) => {
                 let mut snapshot = Self::new(name, GoroutineSource::Traceback, group_by);
                 for goroutine in reader {
-                    snapshot.add_goroutine(&goroutine?);
+                    match goroutine {
+                        Ok(g) => snapshot.add_goroutine(&g),
+                        Err(e) if e.kind == letgo_pprof::ErrorKind::Truncated => {
+                            snapshot.cut_short(&e);
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 Ok(snapshot)
             }
         }
+    }
+
+    /// Keeps what was read before `error`, the end of a dump that was cut
+    /// short (Go itself cuts a `debug=2` dump at 64 MB), with a warning:
+    /// the goroutines before the cut are whole, only the last one is lost.
+    pub(crate) fn cut_short(&mut self, error: &letgo_pprof::Error) {
+        self.warnings.push(format!(
+            "{}: cut short at {}; read the {} goroutine(s) before the cut, the last one is incomplete and left out (Go cuts a debug=2 dump at 64 MB)",
+            self.name, error.position, self.total
+        ));
     }
 
     /// A protobuf `goroutine` or `goroutineleak` profile; `None` when the
@@ -281,7 +318,7 @@ impl GoroutineSnapshot {
         if let Some(m) = state.minutes {
             group.minutes = Some(widen(group.minutes, (m, m)));
         }
-        add_labels(&mut group.labels, labels);
+        group.labels.add(labels, 1);
         add_example_id(&mut group.example_ids, id);
         self.total += 1;
     }
@@ -308,7 +345,7 @@ impl GoroutineSnapshot {
         if leak_profile {
             group.leaked += count;
         }
-        add_labels(&mut group.labels, labels);
+        group.labels.add(labels, count);
         self.total += count;
     }
 
@@ -329,7 +366,7 @@ impl GoroutineSnapshot {
                 count: 0,
                 leaked: 0,
                 minutes: None,
-                labels: BTreeMap::new(),
+                labels: LabelSets::default(),
                 created_by: None,
                 example_ids: Vec::new(),
             },
@@ -482,10 +519,7 @@ fn absorb(into: &mut GoroutineGroup, from: GoroutineGroup) {
     if let Some(range) = from.minutes {
         into.minutes = Some(widen(into.minutes, range));
     }
-    for (key, values) in from.labels {
-        let pairs: Vec<(String, String)> = values.into_iter().map(|v| (key.clone(), v)).collect();
-        add_labels(&mut into.labels, &pairs);
-    }
+    into.labels.absorb(from.labels);
     for id in from.example_ids {
         add_example_id(&mut into.example_ids, id);
     }
@@ -499,21 +533,6 @@ fn widen(range: Option<(u64, u64)>, (lo, hi): (u64, u64)) -> (u64, u64) {
     match range {
         Some((a, b)) => (a.min(lo), b.max(hi)),
         None => (lo, hi),
-    }
-}
-
-/// Keeps the least [`MAX_LABEL_VALUES`] values per key: the same set
-/// whatever order the goroutines were read in (threads read in chunks).
-fn add_labels(into: &mut BTreeMap<String, BTreeSet<String>>, labels: &[(String, String)]) {
-    for (k, v) in labels {
-        let values = into.entry(k.clone()).or_default();
-        let fits = values.len() < MAX_LABEL_VALUES;
-        if fits || values.last().is_some_and(|max| v < max) {
-            values.insert(v.clone());
-            if values.len() > MAX_LABEL_VALUES {
-                values.pop_last();
-            }
-        }
     }
 }
 
@@ -612,7 +631,10 @@ main.worker(0x3)
             ("chan receive", 3, 1, Some((3, 5)))
         );
         assert_eq!(g.kind, WaitKind::ChanReceive);
-        assert_eq!(g.labels["tenant"].len(), 2);
+        assert_eq!(
+            g.labels.describe().as_deref(),
+            Some("1 × no labels; 1 × tenant=acme; 1 × tenant=beta")
+        );
         assert_eq!(g.example_ids, vec![7, 8, 9]);
         assert_eq!(g.created_by.as_ref().map(|c| c.line), Some(30));
         assert_eq!(g.site().map(|f| f.line), Some(20));

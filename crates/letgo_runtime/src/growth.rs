@@ -25,6 +25,32 @@ pub const MAX_STEP_SHARE: f64 = 0.5;
 /// series' slope, for it to count as still rising rather than levelled off.
 pub const MIN_RECENT_SLOPE_SHARE: f64 = 0.25;
 
+/// Steps of at least this share of the whole rise count as stairs.
+pub const MIN_STAIR_SHARE: f64 = 0.1;
+
+/// Stairs that make a rise a staircase (a slice doubling by reallocation)
+/// even when its last stair carries half of it.
+pub const MIN_STAIRS: usize = 3;
+
+/// The peaks of a series: each value higher than the one before it whose
+/// next different value is lower, or that lasts to the end (a run of equal
+/// values counts once). The in-use heap of a site that
+/// reallocates, or is filled and flushed, saws up and down; its peaks
+/// say whether what it holds at its fullest keeps rising.
+pub fn peaks(values: &[f64]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for i in 1..values.len() {
+        let rose = values[i] > values[i - 1];
+        // The next different value, past a run of equal ones, is lower.
+        let next = values[i + 1..].iter().find(|&&v| v != values[i]);
+        let holds = next.is_none_or(|&v| v < values[i]);
+        if rose && holds {
+            out.push(values[i]);
+        }
+    }
+    out
+}
+
 /// What a series looks like, judged from five snapshots on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -122,8 +148,16 @@ impl Growth {
 /// Tells a staircase from a plateau or a step, for a series whose rise is
 /// significant and large enough.
 fn rising_shape(values: &[f64], increase: f64, slope: f64) -> Shape {
-    let largest_step = values.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
-    if largest_step > MAX_STEP_SHARE * increase {
+    let steps: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    let largest_step = steps.iter().copied().fold(0.0, f64::max);
+    // A slice that grows by reallocation doubles: its last step is half
+    // the rise, but it took several steps to get there, unlike a one-off
+    // jump.
+    let big_steps = steps
+        .iter()
+        .filter(|&&d| d >= MIN_STAIR_SHARE * increase)
+        .count();
+    if largest_step > MAX_STEP_SHARE * increase && big_steps < MIN_STAIRS {
         return Shape::Step;
     }
     let later = &values[values.len() / 2..];
@@ -236,5 +270,22 @@ mod tests {
         assert!(!Growth::assess(&[0.0, 40.0, 30.0], &RULE).unwrap().growing);
         assert!(!Growth::assess(&[30.0, 0.0], &RULE).unwrap().growing);
         assert!(Growth::assess(&[1.0], &RULE).is_none());
+    }
+
+    #[test]
+    fn a_doubling_slice_is_a_staircase_not_a_step() {
+        // Reallocated every third snapshot: 8, 16, 32, 64 MiB.
+        let values = series(|i| 8.0 * f64::from(1u32 << (i / 3)));
+        let g = Growth::assess(&values, &RULE).unwrap();
+        assert_eq!((g.shape, g.growing), (Shape::Rising, true), "{g:?}");
+    }
+
+    #[test]
+    fn peaks_of_a_rising_saw_rise_and_those_of_a_flat_one_do_not() {
+        let rising = [4.0, 8.0, 5.0, 16.0, 9.0, 32.0, 17.0];
+        assert_eq!(peaks(&rising), [8.0, 16.0, 32.0]);
+        let flat = series(|i| 30.0 * (i % 4) as f64);
+        assert_eq!(peaks(&flat), [90.0, 90.0, 90.0]);
+        assert_eq!(peaks(&[1.0, 2.0, 2.0, 3.0]), [3.0]);
     }
 }

@@ -12,10 +12,13 @@
 
 pub mod analysis;
 pub mod classify;
+pub mod diff_profile;
 pub mod frames;
 pub mod goroutines;
 pub mod growth;
 pub mod heap;
+pub mod labels;
+pub mod order;
 mod traceback;
 pub mod trend;
 
@@ -23,14 +26,18 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 pub use analysis::{
-    analyze_goroutines, analyze_goroutines_owned, analyze_heap, AssessedGroup, AssessedSite,
-    Config, GoroutineAnalysis, HeapAnalysis,
+    analyze_goroutines, analyze_goroutines_owned, analyze_goroutines_with_dump, analyze_heap,
+    span_minutes, AssessedGroup, AssessedSite, Config, GoroutineAnalysis, HeapAnalysis, Rate,
 };
 pub use classify::{BenignFrames, Reason, SuspectRule, Verdict};
 pub use frames::SiteFrame;
-pub use goroutines::{GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy};
+pub use goroutines::{
+    GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy, LEAK_PROFILE_HOWTO,
+};
 pub use growth::{Growth, GrowthRule, Shape};
 pub use heap::{HeapSite, HeapSnapshot};
+pub use labels::{LabelSet, LabelSets};
+pub use order::{into_time_order, Taken};
 
 /// One input, ready for the analyses.
 #[derive(Debug)]
@@ -58,6 +65,33 @@ pub enum SnapshotError {
 }
 
 impl Snapshot {
+    /// The input's name.
+    pub fn name(&self) -> &Arc<str> {
+        match self {
+            Snapshot::Goroutines(g) => &g.name,
+            Snapshot::Heap(h) => &h.name,
+        }
+    }
+
+    /// A protobuf `goroutine`, `goroutineleak` or heap profile.
+    pub fn from_profile(
+        p: &letgo_pprof::Profile,
+        name: impl Into<Arc<str>>,
+        group_by: GroupBy,
+    ) -> Result<Snapshot, SnapshotError> {
+        let name: Arc<str> = name.into();
+        if let Some(s) = GoroutineSnapshot::from_profile(p, Arc::clone(&name), group_by) {
+            return Ok(Snapshot::Goroutines(s));
+        }
+        match HeapSnapshot::from_profile(p, Arc::clone(&name)) {
+            Ok(heap) => Ok(Snapshot::Heap(heap)),
+            Err(e) => Err(SnapshotError::Unsupported {
+                input: name,
+                found: format!("a profile of {}", e.sample_types.join(", ")),
+            }),
+        }
+    }
+
     /// Turns an opened input into a snapshot, streaming tracebacks.
     pub fn from_opened<R: BufRead>(
         opened: letgo_pprof::Opened<R>,
@@ -73,16 +107,7 @@ impl Snapshot {
             letgo_pprof::Opened::Goroutines(reader) => Snapshot::Goroutines(
                 GoroutineSnapshot::from_traceback(reader, Arc::clone(&name), group_by)?,
             ),
-            letgo_pprof::Opened::Profile(p) => {
-                if let Some(s) = GoroutineSnapshot::from_profile(&p, Arc::clone(&name), group_by) {
-                    Snapshot::Goroutines(s)
-                } else {
-                    let heap = HeapSnapshot::from_profile(&p, Arc::clone(&name)).map_err(|e| {
-                        unsupported(format!("a profile of {}", e.sample_types.join(", ")))
-                    })?;
-                    Snapshot::Heap(heap)
-                }
-            }
+            letgo_pprof::Opened::Profile(p) => Self::from_profile(&p, name, group_by)?,
             letgo_pprof::Opened::CountProfile(p) => Snapshot::Goroutines(
                 GoroutineSnapshot::from_count_profile(&p, Arc::clone(&name), group_by)
                     .ok_or_else(|| unsupported(format!("a `{}` count profile", p.name)))?,

@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-use letgo_pprof::{BlockReader, Chunk, Chunker, Error, FxBuildHasher, Position, ScannedBlock};
+use letgo_pprof::{
+    BlockReader, Chunk, Chunker, Error, ErrorKind, FxBuildHasher, Position, ScannedBlock,
+};
 
 use crate::goroutines::{GoroutineSnapshot, GoroutineSource, GroupBy};
 
@@ -211,7 +213,10 @@ impl Part {
     /// Counts the goroutine of a block: by its key when seen before, else
     /// parsed in full (and its key remembered).
     fn add_block(&mut self, scanned: &ScannedBlock<'_>, chunk: &Chunk) -> letgo_pprof::Result<()> {
-        if let Some(quick) = &scanned.quick {
+        // A block cut off by the end of input is parsed in full, never
+        // counted by a key its cut text happens to share.
+        let whole = scanned.block.text.ends_with(b"\n");
+        if let Some(quick) = scanned.quick.as_ref().filter(|_| whole) {
             if let Some(&group) = self.known.get(self.blocks.key()) {
                 let (id, state, labels) = (quick.id, &quick.state, &quick.labels);
                 self.snapshot.count_goroutine(group, id, state, labels);
@@ -253,6 +258,7 @@ fn finish(
         snapshots.push(part.snapshot);
         errors.extend(part.error);
     }
+    let last_chunk = lines.iter().map(|(index, _)| *index).max();
     if let Some((chunk, mut error)) = errors.into_iter().min_by_key(|(chunk, _)| *chunk) {
         let lines_before: u64 = lines
             .iter()
@@ -262,10 +268,27 @@ fn finish(
         if let Position::Line { line, .. } = &mut error.position {
             *line += lines_before;
         }
-        return Err(error);
+        // Cut short in its last chunk: what came before the cut is whole.
+        let at_the_end = last_chunk.is_none_or(|last| chunk >= last) && read_error.is_none();
+        if !(at_the_end && error.kind == ErrorKind::Truncated) {
+            return Err(error);
+        }
+        return Ok(cut(
+            GoroutineSnapshot::merge(name, group_by, snapshots),
+            &error,
+        ));
     }
-    if let Some(error) = read_error {
-        return Err(error);
+    match read_error {
+        Some(error) if error.kind == ErrorKind::Truncated => Ok(cut(
+            GoroutineSnapshot::merge(name, group_by, snapshots),
+            &error,
+        )),
+        Some(error) => Err(error),
+        None => Ok(GoroutineSnapshot::merge(name, group_by, snapshots)),
     }
-    Ok(GoroutineSnapshot::merge(name, group_by, snapshots))
+}
+
+fn cut(mut snapshot: GoroutineSnapshot, error: &Error) -> GoroutineSnapshot {
+    snapshot.cut_short(error);
+    snapshot
 }

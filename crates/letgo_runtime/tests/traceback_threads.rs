@@ -104,7 +104,11 @@ fn chunks_on_threads_read_like_one_goroutine_at_a_time() {
         })
         .expect("the labelled group");
     assert_eq!(served.count, 40);
-    assert_eq!(served.labels["request"].len(), 16);
+    assert_eq!(served.labels.sets.len(), 16);
+    assert_eq!(
+        served.labels.sets.values().sum::<u64>() + served.labels.other,
+        40
+    );
     assert_eq!(served.minutes, Some((0, 6)));
 }
 
@@ -122,4 +126,51 @@ fn an_error_deep_in_a_big_dump_names_the_same_line() {
         matches!(fast.position, letgo_pprof::Position::Line { line, .. } if line > 100_000),
         "{fast}"
     );
+}
+
+/// A dump cut at any byte (Go cuts `debug=2` at 64 MB, mid-line) is read
+/// up to the cut, on one thread or several, with a warning; every
+/// goroutine before the cut counts, the cut one does not.
+#[test]
+fn a_dump_cut_short_is_read_up_to_the_cut() {
+    let dump = big_dump(30);
+    let whole = one_at_a_time("d", &dump).expect("parses").total;
+    for fraction in [0.31, 0.77, 0.999] {
+        let mut at = (dump.len() as f64 * fraction) as usize;
+        while !dump.is_char_boundary(at) {
+            at -= 1;
+        }
+        let cut = &dump[..at];
+        // The goroutines whose blocks ended (blank line) before the cut.
+        let complete = cut.matches("\n\ngoroutine ").count() as u64;
+        let fast = in_chunks("d", cut).expect("read to the cut");
+        let reader = GoroutineDumpReader::new("d", cut.as_bytes());
+        let slow = GoroutineSnapshot::from_traceback_on(reader, "d", GroupBy::Stack, 1)
+            .expect("read to the cut");
+        assert_eq!(fast.total, slow.total, "at {at}");
+        assert!(
+            fast.total > 0 && fast.total < whole,
+            "at {at}: {}",
+            fast.total
+        );
+        assert!(
+            fast.total.abs_diff(complete) <= 1,
+            "at {at}: {} read, about {complete} before the cut",
+            fast.total
+        );
+        for s in [&fast, &slow] {
+            assert_eq!(
+                s.warnings.len(),
+                1,
+                "{:?} {:?}",
+                s.warnings,
+                &cut[cut.len() - 200..]
+            );
+            assert!(
+                s.warnings[0].contains("cut short at line"),
+                "{:?}",
+                s.warnings
+            );
+        }
+    }
 }

@@ -18,4 +18,16 @@ fn main() {
         c.m.types.len(),
         start.elapsed().as_secs_f64()
     );
+    let start = std::time::Instant::now();
+    let s = letgo_types::Semantic::from_checker(c);
+    let files: Vec<_> = (0..s.model.files.len() as u32)
+        .map(letgo_types::model::FileId)
+        .collect();
+    let g = letgo_types::callgraph::CallGraph::build(&s, &files);
+    let edges: usize = g.edges.values().map(Vec::len).sum();
+    println!(
+        "call graph: {} functions with calls, {edges} edges: {:.2}s",
+        g.edges.len(),
+        start.elapsed().as_secs_f64()
+    );
 }

@@ -20,6 +20,35 @@ pub fn dump_goroot(goroot: &Path) -> String {
     dump_dirs(goroot, &dirs)
 }
 
+/// The packages of a module (folders relative to its root; every package
+/// below it when `dirs` is empty), imports resolved as `letgo check`
+/// resolves them (vendor folder, module cache, GOROOT).
+pub fn dump_module(goroot: &Path, root: &Path, dirs: &[&str]) -> String {
+    let mut c = Checker::new(goroot.to_path_buf());
+    c.modules = crate::modules::ModuleRoot::read(root).into_iter().collect();
+    c.modcache = crate::modules::find_modcache();
+    let dirs: Vec<PathBuf> = if dirs.is_empty() {
+        // As `go list ./...`: no vendor folder at any depth, nothing at or
+        // below a nested module.
+        package_dirs(root)
+            .into_iter()
+            .filter(|d| {
+                let rel = d.strip_prefix(root).unwrap_or(d);
+                let vendored = rel.components().any(|c| c.as_os_str() == "vendor");
+                let nested = rel
+                    .ancestors()
+                    .filter(|a| !a.as_os_str().is_empty())
+                    .any(|a| root.join(a).join("go.mod").is_file());
+                !vendored && !nested
+            })
+            .collect()
+    } else {
+        dirs.iter().map(|d| root.join(d)).collect()
+    };
+    let pkgs = check_loaded(&mut c, &dirs);
+    write_all(&c, pkgs)
+}
+
 /// The packages at the given import paths (relative to GOROOT/src).
 pub fn dump_packages(goroot: &Path, paths: &[&str]) -> String {
     let dirs: Vec<PathBuf> = paths.iter().map(|p| goroot.join("src").join(p)).collect();
@@ -34,6 +63,11 @@ pub fn check_goroot(goroot: &Path) -> Checker {
 
 fn check_dirs(goroot: &Path, dirs: &[PathBuf]) -> (Checker, Vec<PkgId>) {
     let mut c = Checker::new(goroot.to_path_buf());
+    let pkgs = check_loaded(&mut c, dirs);
+    (c, pkgs)
+}
+
+fn check_loaded(c: &mut Checker, dirs: &[PathBuf]) -> Vec<PkgId> {
     let mut pkgs: Vec<PkgId> = Vec::new();
     for d in dirs {
         if let Some(p) = c.load_dir(d) {
@@ -46,11 +80,15 @@ fn check_dirs(goroot: &Path, dirs: &[PathBuf]) -> (Checker, Vec<PkgId>) {
         c.m.packages[p.0 as usize].bodies = true;
         c.check_package(p);
     }
-    (c, pkgs)
+    pkgs
 }
 
 fn dump_dirs(goroot: &Path, dirs: &[PathBuf]) -> String {
-    let (c, mut pkgs) = check_dirs(goroot, dirs);
+    let (c, pkgs) = check_dirs(goroot, dirs);
+    write_all(&c, pkgs)
+}
+
+fn write_all(c: &Checker, mut pkgs: Vec<PkgId>) -> String {
     pkgs.sort_by(|a, b| {
         c.m.packages[a.0 as usize]
             .path
@@ -58,7 +96,7 @@ fn dump_dirs(goroot: &Path, dirs: &[PathBuf]) -> String {
     });
     let mut out = String::new();
     for p in pkgs {
-        write_package(&c, p, &mut out);
+        write_package(c, p, &mut out);
     }
     out
 }

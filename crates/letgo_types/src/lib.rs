@@ -2,6 +2,7 @@
 //! its object, the type of every expression. Checked against `go/types` by
 //! a differential test (see `differential`).
 
+pub mod callgraph;
 pub mod check;
 pub mod constant;
 pub mod differential;

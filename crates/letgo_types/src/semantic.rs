@@ -24,7 +24,8 @@ impl Semantic {
     /// standard library is unknown: its names stay unresolved, which rules
     /// read as "out of view".
     pub fn build(dirs: &[PathBuf], module_dirs: &[PathBuf]) -> Semantic {
-        let goroot = find_goroot().unwrap_or_default();
+        // Without a GOROOT the standard library is simply not found.
+        let goroot = find_goroot().unwrap_or_else(|| PathBuf::from("/nonexistent/goroot"));
         let mut c = Checker::new(goroot);
         c.modules = module_dirs
             .iter()

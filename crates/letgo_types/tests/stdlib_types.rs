@@ -347,3 +347,110 @@ fn build_gotypesdump(go: &Path) -> PathBuf {
     })
     .clone()
 }
+
+/// A module that vendors a dependency, for module mode: its own packages
+/// (one imports another by the module path), a vendored package that
+/// imports the standard library, and folders `-list` leaves out (a nested
+/// module, testdata, vendor, a folder with only tests).
+const MODULE_FILES: &[(&str, &str)] = &[
+    ("go.mod", "module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v1.0.0\n"),
+    (
+        "vendor/modules.txt",
+        "# example.com/lib v1.0.0\n## explicit; go 1.22\nexample.com/lib\n",
+    ),
+    (
+        "vendor/example.com/lib/lib.go",
+        "package lib\n\nimport \"sync\"\n\ntype Guard struct {\n\tsync.Mutex\n\tN int\n}\n",
+    ),
+    (
+        "main.go",
+        "package main\n\nimport (\n\t\"example.com/app/inner\"\n\t\"example.com/lib\"\n)\n\nfunc main() {\n\tvar g lib.Guard\n\tg.Lock()\n\tg.N = inner.Twice(g.N)\n\tg.Unlock()\n}\n",
+    ),
+    (
+        "inner/inner.go",
+        "package inner\n\nfunc Twice(n int) int { return 2 * n }\n",
+    ),
+    ("inner/inner_test.go", "package inner\n"),
+    ("onlytests/x_test.go", "package onlytests\n"),
+    ("nested/go.mod", "module example.com/nested\n"),
+    ("nested/n.go", "package nested\n"),
+    ("inner/testdata/t.go", "package broken(\n"),
+];
+
+#[test]
+fn module_mode_paths_agree_with_ours() {
+    let Some(go) = go_binary() else {
+        return;
+    };
+    let root = tmp_dir().join("gotypesdump-module");
+    let _ = std::fs::remove_dir_all(&root);
+    for (path, text) in MODULE_FILES {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let bin = build_gotypesdump(&go);
+    let list = go_command(&bin)
+        .arg("-module")
+        .arg(&root)
+        .arg("-list")
+        .output()
+        .expect("gotypesdump -list runs");
+    let dirs = String::from_utf8(list.stdout).unwrap();
+    let dirs: Vec<&str> = dirs.lines().collect();
+    assert_eq!(dirs, [".", "inner", "onlytests"], "-list");
+    let gr = goroot(&go);
+    let out = go_command(&bin)
+        .arg("-goroot")
+        .arg(&gr)
+        .arg("-module")
+        .arg(&root)
+        .output()
+        .expect("gotypesdump -module runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "gotypesdump -module: {stderr}");
+    assert!(stderr.contains("2 packages dumped, 0 failed"), "{stderr}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let main = MODULE_FILES[3].1;
+    let lib = MODULE_FILES[2].1;
+    let want = [
+        "package example.com/app\nfile main.go\n".to_string(),
+        "package example.com/app/inner\nfile inner/inner.go\n".to_string(),
+        format!(
+            "I {} lib pkgname example.com/lib\n",
+            main.find("lib.Guard").unwrap()
+        ),
+        format!(
+            "I {} Guard type vendor/example.com/lib/lib.go:{}\n",
+            main.find("Guard").unwrap(),
+            lib.find("Guard").unwrap()
+        ),
+        format!(
+            "T {} {} Selector type example.com/lib.Guard\n",
+            main.find("lib.Guard").unwrap(),
+            main.find("lib.Guard").unwrap() + 9
+        ),
+    ];
+    for line in &want {
+        assert!(text.contains(line.as_str()), "no {line:?} in\n{text}");
+    }
+    // The promoted method is declared in GOROOT, named relative to its src.
+    let lock = format!(
+        "I {} Lock method sync/mutex.go:",
+        main.find("Lock").unwrap()
+    );
+    assert!(text.contains(&lock), "no {lock:?} in\n{text}");
+
+    let reference = parse_dump(&text).expect("the module dump parses");
+    let ours_text = letgo_types::dump::dump_module(&gr, &root, &dirs);
+    let ours = parse_dump(&ours_text).unwrap_or_else(|e| panic!("our dump: {e}\n{ours_text}"));
+    let c = compare(&reference, &ours);
+    assert_eq!(reference.files.len(), 2, "main.go and inner/inner.go");
+    assert_eq!((c.files.missing, c.files.extra), (0, 0), "{c}");
+    assert!(c.idents.total > 0 && c.exprs.total > 0, "{c}");
+    assert_eq!(
+        (c.idents.same, c.exprs.same),
+        (c.idents.total, c.exprs.total),
+        "{c}"
+    );
+}

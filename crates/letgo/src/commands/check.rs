@@ -2,9 +2,9 @@
 //! `--fix` apply the fixes and report what remains; with `--diff` show
 //! what `--fix` would change.
 
-use crate::atomic_write::write_atomically;
 use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::fix_write::{self, FixedFile, Original};
 use crate::paths;
 use crate::report::{
     self, Applicability, Edit, Finding, FixReport, Format, Location, RenderOptions, Severity,
@@ -61,12 +61,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     if args.diff {
         return print_diffs(&program, &run, input_errors);
     }
-    input_errors |= write_fixed_files(&program, &run);
+    let not_written = write_fixed_files(&program, &run);
+    input_errors |= not_written > 0;
     report(
         &program,
         &run.remaining,
         args,
-        Some(run.fixed),
+        Some(run.fixed - not_written),
         input_errors,
     )
 }
@@ -156,21 +157,34 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Writes every changed file atomically; true if any write failed (each
-/// failure is reported and the other files are still written).
-fn write_fixed_files(program: &Program, run: &FixRun) -> bool {
-    let mut failed = false;
-    for &(p, f) in run.originals.keys() {
-        let file = &program.packages[p].files[f];
-        if let Err(e) = write_atomically(&file.path, file.src.as_bytes()) {
-            eprintln!(
-                "{}: cannot write the fixed file: {e}",
-                paths::display(&file.path)
-            );
-            failed = true;
-        }
+/// Writes every changed file (see [`fix_write`]); each file not written
+/// is reported. Returns the fixes applied in the files not written.
+fn write_fixed_files(program: &Program, run: &FixRun) -> usize {
+    let files: Vec<FixedFile> = run
+        .originals
+        .iter()
+        .map(|(&(p, f), old)| {
+            let file = &program.packages[p].files[f];
+            FixedFile {
+                path: &file.path,
+                original: Original {
+                    bytes: old.as_bytes(),
+                    modified: file.modified,
+                },
+                new: file.src.as_bytes(),
+            }
+        })
+        .collect();
+    let mut not_written = 0;
+    for (path, e) in fix_write::write_fixed_files(&files) {
+        eprintln!("{}: {e}", paths::display(&path));
+        let key = run
+            .originals
+            .keys()
+            .find(|&&(p, f)| program.packages[p].files[f].path == path);
+        not_written += key.and_then(|k| run.fixed_in.get(k)).copied().unwrap_or(0);
     }
-    failed
+    not_written
 }
 
 /// The rule selection of each module, from its `letgo.toml` and the flags.

@@ -8,14 +8,18 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use letgo_pprof::{BuildFrame, ProfileBuilder};
+use std::sync::Arc;
+
+use letgo_pprof::Profile;
+use letgo_runtime::diff_profile::goroutine_diff;
 use letgo_runtime::{
-    analyze_goroutines, analyze_heap, Config, GoroutineAnalysis, HeapAnalysis, SiteFrame,
+    analyze_goroutines, analyze_heap, Config, GoroutineSnapshot, HeapAnalysis, Taken,
 };
 
-use crate::commands::profile::{finish, GroupByArg};
 use crate::paths;
 use crate::report::Format;
+use crate::runtime_args::GroupByArg;
+use crate::runtime_findings::finish;
 use crate::runtime_findings::{goroutine_findings, heap_findings, human_bytes};
 use crate::runtime_input::{load, Inputs, Reading};
 use crate::runtime_source::SourceTree;
@@ -26,7 +30,9 @@ pub struct DiffArgs {
     pub base: String,
     /// The later one, of the same kind.
     pub new: String,
-    /// Write NEW minus BASE, one sample per site, as a gzipped pprof profile.
+    /// Write NEW minus BASE as a gzipped pprof profile: every stack of
+    /// both, all sample types, BASE negated (what `go tool pprof -base
+    /// BASE NEW` shows, in one file).
     #[arg(long, value_name = "OUT")]
     pub write_pprof: Option<PathBuf>,
     /// A checkout of the program's source, to show the code at each finding.
@@ -41,6 +47,10 @@ pub struct DiffArgs {
     /// a plain goroutine dump is streamed and read whatever its size).
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     pub max_decoded_mib: u64,
+    /// How long fetching URLs may take in all: connecting, the headers
+    /// and the bodies (`30s`, `2m`).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
@@ -49,14 +59,19 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         group_by: args.group_by.into(),
         ..Config::default()
     };
-    let reading = Reading::new(config.group_by, args.max_decoded_mib);
-    let inputs = load(&[args.base.clone(), args.new.clone()], &reading)?;
+    let mut reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
+    reading.keep_profiles = args.write_pprof.is_some();
+    let mut inputs = load(&[args.base.clone(), args.new.clone()], &reading)?;
+    swap_if_base_is_newer(&mut inputs, args);
+    for note in &inputs.notes {
+        eprintln!("letgo: {note}");
+    }
     let reported = match (inputs.heaps.len(), series_len(&inputs)) {
         (2, 0) => {
             let heap = analyze_heap(&inputs.heaps, &config);
             eprintln!("{}", heap_summary(&heap));
             if let Some(out) = &args.write_pprof {
-                write_heap_diff(&heap, out)?;
+                write(written_diff(&inputs, &inputs.heaps, None, out)?, out)?;
             }
             heap_findings(&heap, source.as_ref())
         }
@@ -67,7 +82,8 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
                 goroutines.totals[0], goroutines.totals[1]
             );
             if let Some(out) = &args.write_pprof {
-                write_goroutine_diff(&goroutines, out)?;
+                let dumps = Some(&inputs.goroutines[..]);
+                write(written_diff(&inputs, &inputs.goroutines, dumps, out)?, out)?;
             }
             goroutine_findings(&goroutines, source.as_ref())
         }
@@ -78,6 +94,49 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     finish(&reported, args.format)
+}
+
+/// NEW minus BASE as a profile: the two protobuf profiles subtracted stack
+/// by stack (as `go tool pprof -base` does), or for goroutine dumps,
+/// which have no protobuf form, every group of both.
+fn written_diff<T: Taken>(
+    inputs: &Inputs,
+    pair: &[T],
+    dumps: Option<&[GoroutineSnapshot]>,
+    out: &Path,
+) -> anyhow::Result<Profile> {
+    let name: Arc<str> = Arc::from(paths::display(out).as_str());
+    let raw = |i: usize| {
+        let input = pair[i].input_name();
+        inputs
+            .profiles
+            .iter()
+            .find(|(n, _)| n == input)
+            .map(|(_, p)| p)
+    };
+    if let (Some(base), Some(new)) = (raw(0), raw(1)) {
+        return Ok(letgo_pprof::subtract(base, new, &name)?);
+    }
+    match dumps {
+        Some([base, new]) => Ok(goroutine_diff(base, new, &name)?),
+        _ => bail!(
+            "{}: --write-pprof needs two protobuf heap profiles (`/debug/pprof/heap`, not `?debug=1` text)",
+            paths::display(out)
+        ),
+    }
+}
+/// A diff is NEW minus BASE in time: when BASE was taken after NEW (by the
+/// profiles' timestamps, or file times for dumps), the two are swapped,
+/// and the user told, rather than a fall reported as growth.
+fn swap_if_base_is_newer(inputs: &mut Inputs, args: &DiffArgs) {
+    let swapped = letgo_runtime::into_time_order(&mut inputs.heaps).is_some()
+        | letgo_runtime::into_time_order(&mut inputs.goroutines).is_some();
+    if swapped {
+        eprintln!(
+            "letgo: {} was taken after {}: swapped, so the diff is from the older to the newer",
+            args.base, args.new
+        );
+    }
 }
 
 /// Goroutine snapshots other than `goroutineleak` profiles.
@@ -106,62 +165,9 @@ fn heap_summary(heap: &HeapAnalysis) -> String {
     lines.join("\n")
 }
 
-fn build_frames(frames: &[SiteFrame]) -> Vec<BuildFrame<'_>> {
-    frames
-        .iter()
-        .map(|f| BuildFrame {
-            function: &f.function,
-            file: &f.file,
-            line: i64::from(f.line),
-        })
-        .collect()
-}
-
-fn write_heap_diff(heap: &HeapAnalysis, out: &Path) -> anyhow::Result<()> {
-    let mut b = ProfileBuilder::new(&[("inuse_objects", "count"), ("inuse_space", "bytes")]);
-    b.period("space", "bytes", 0)
-        .comment(&diff_comment(&heap.snapshots));
-    for s in &heap.sites {
-        let delta = |v: &[i64]| v.last().copied().unwrap_or(0) - v.first().copied().unwrap_or(0);
-        let values = vec![delta(&s.objects), delta(&s.bytes)];
-        if values != [0, 0] {
-            b.add_sample(&build_frames(&s.site.frames), values, &[]);
-        }
-    }
-    write(b, out)
-}
-
-fn write_goroutine_diff(goroutines: &GoroutineAnalysis, out: &Path) -> anyhow::Result<()> {
-    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
-    b.period("goroutine", "count", 1)
-        .comment(&diff_comment(&goroutines.snapshots));
-    for g in &goroutines.groups {
-        let delta = g.counts.last().copied().unwrap_or(0) as i64
-            - g.counts.first().copied().unwrap_or(0) as i64;
-        if delta != 0 {
-            b.add_sample(
-                &build_frames(&g.group.frames),
-                vec![delta],
-                &[("state", &g.group.state)],
-            );
-        }
-    }
-    write(b, out)
-}
-
-fn diff_comment(snapshots: &[std::sync::Arc<str>]) -> String {
-    let names: Vec<&str> = snapshots.iter().map(|s| &**s).collect();
-    format!(
-        "letgo diff: {} minus {}",
-        names.last().unwrap_or(&"?"),
-        names.first().unwrap_or(&"?")
-    )
-}
-
 /// Writes atomically: a temporary file next to `out`, then a rename.
-fn write(builder: ProfileBuilder, out: &Path) -> anyhow::Result<()> {
+fn write(profile: Profile, out: &Path) -> anyhow::Result<()> {
     let shown = paths::display(out);
-    let profile = builder.build(shown.as_str())?;
     let tmp = out.with_extension("letgo-tmp");
     std::fs::write(&tmp, profile.encode_gzip())
         .with_context(|| format!("{shown}: cannot write"))?;

@@ -2,19 +2,17 @@
 //! `goroutineleak` and heap profiles (files or a live `/debug/pprof/`
 //! endpoint) and reports leaked goroutines (LG501), pile-ups (LG502), heap
 //! growth (LG503) and goroutine growth (LG504). Inputs of one kind are
-//! taken as snapshots in the order given, oldest first.
+//! taken as snapshots in the order they were taken (their timestamps).
 
-use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
-use letgo_runtime::{analyze_goroutines_owned, analyze_heap, Config, GroupBy};
+use clap::Args;
+use letgo_runtime::{analyze_goroutines_owned, analyze_heap, Config};
 
 use crate::report::Format;
-use crate::runtime_findings::{
-    goroutine_findings_top, heap_findings_top, render, Omitted, Reported,
-};
+use crate::runtime_args::GroupByArg;
+use crate::runtime_findings::{goroutine_findings_top, heap_findings_top, Omitted, Reported};
 use crate::runtime_input::{load, Inputs, Reading};
 use crate::runtime_source::SourceTree;
 
@@ -44,6 +42,10 @@ pub struct ProfileArgs {
     /// a plain goroutine dump is streamed and read whatever its size).
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     pub max_decoded_mib: u64,
+    /// How long fetching URLs may take in all: connecting, the headers
+    /// and the bodies (`30s`, `2m`).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 impl ProfileArgs {
@@ -51,24 +53,6 @@ impl ProfileArgs {
     /// in text, where a profile of thousands of stacks would bury the top.
     fn shown(&self) -> Option<usize> {
         (self.format == Format::Text && !self.all).then_some(self.limit)
-    }
-}
-
-/// `--group-by`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GroupByArg {
-    /// Same wait state and whole stack.
-    Stack,
-    /// Same wait state and first frame in user code.
-    Site,
-}
-
-impl From<GroupByArg> for GroupBy {
-    fn from(arg: GroupByArg) -> GroupBy {
-        match arg {
-            GroupByArg::Stack => GroupBy::Stack,
-            GroupByArg::Site => GroupBy::FirstUserFrame,
-        }
     }
 }
 
@@ -83,8 +67,11 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             return run_folder(args, std::path::Path::new(dir), source.as_ref());
         }
     }
-    let reading = Reading::new(config.group_by, args.max_decoded_mib);
+    let reading = Reading::new(config.group_by, args.max_decoded_mib, args.timeout);
     let mut inputs = load(&args.inputs, &reading)?;
+    inputs.sort_by_time();
+    inputs.note_missing_leak_profile();
+    inputs.note_format_limits();
     let read = summary(&inputs);
     let notes = std::mem::take(&mut inputs.notes);
     let mut omitted = Omitted::default();
@@ -97,7 +84,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     }
     let findings = reported.len() + omitted.findings();
     eprintln!("{read}; {findings} finding(s)");
-    finish_omitting(&reported, &omitted, args.format)
+    crate::runtime_findings::finish_omitting(&reported, &omitted, args.format)
 }
 
 /// `letgo profile DIR` on a `letgo watch` run folder: the watch report,
@@ -110,11 +97,11 @@ fn run_folder(
     let settings_dir = args.source.clone().unwrap_or_else(|| PathBuf::from("."));
     let config =
         crate::watch::settings::WatchSettings::read(&settings_dir)?.config(args.group_by.into())?;
-    let output = crate::commands::watch::Output {
+    let output = crate::watch::report::Output {
         format: args.format,
         html: None,
     };
-    crate::commands::watch::report_folder(
+    crate::watch::report::report_folder(
         dir,
         &config,
         source,
@@ -138,33 +125,11 @@ pub fn analyze(
     let heap = analyze_heap(&inputs.heaps, config);
     let mut reported = goroutine_findings_top(&goroutines, source, shown, omitted);
     reported.extend(heap_findings_top(&heap, source, shown, omitted));
+    crate::runtime_findings::fold_goroutine_memory(&mut reported, &heap);
     // Freeing thousands of groups one by one took a tenth of the run on a
     // big profile; the process ends soon after and the OS takes it all.
     std::mem::forget((goroutines, heap, inputs.heaps));
     reported
-}
-
-/// Prints the findings; exit code 1 if there are any.
-pub fn finish(reported: &[Reported], format: Format) -> anyhow::Result<ExitCode> {
-    finish_omitting(reported, &Omitted::default(), format)
-}
-
-/// [`finish`] for a report that leaves some findings out; they count for
-/// the exit code too.
-fn finish_omitting(
-    reported: &[Reported],
-    omitted: &Omitted,
-    format: Format,
-) -> anyhow::Result<ExitCode> {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    render(&mut out, reported, omitted, format)?;
-    out.flush()?;
-    Ok(if reported.is_empty() && omitted.findings() == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }
 
 /// What was read: the start of the line that ends with the findings' count.

@@ -4,7 +4,7 @@
 //! any format of `check`, plus an HTML page with charts.
 //! `letgo watch --resume DIR` re-analyses a run folder offline.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,20 +13,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::bail;
 use clap::Args;
 use letgo_pprof::DecodeOptions;
-use letgo_runtime::Config;
 
-use crate::commands::profile::{finish, GroupByArg};
 use crate::paths;
 use crate::report::Format;
-use crate::runtime_findings::Reported;
+use crate::runtime_args::GroupByArg;
 use crate::runtime_http::HttpUrl;
 use crate::runtime_input::pprof_prefix;
 use crate::runtime_source::SourceTree;
-use crate::watch::folder::{write_atomic, RunFolder, RunInfo, SampleRecord};
-use crate::watch::html::{self, Page};
+use crate::watch::folder::{RunFolder, RunInfo};
 use crate::watch::live::LiveView;
+use crate::watch::report::{report_folder, Output, Report};
 use crate::watch::sampler::{Sampler, SamplerOptions};
-use crate::watch::series::{failure_summary, Series};
+use crate::watch::series::Series;
 use crate::watch::settings::WatchSettings;
 
 #[derive(Args, Debug)]
@@ -67,7 +65,8 @@ pub struct WatchArgs {
     /// Send a header, `Name: value` (repeatable).
     #[arg(long = "header", value_name = "K:V")]
     pub headers: Vec<String>,
-    /// How long one request may take, body included.
+    /// How long one sample's requests may take in all (connecting, headers
+    /// and bodies); `--for` cuts a sample in flight too.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
     /// The largest response body accepted, in MiB, as served.
@@ -121,7 +120,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     );
     let stop = Arc::new(AtomicBool::new(false));
     install_ctrl_c(&stop);
-    let live = LiveView::new(options.duration);
+    let mut live = LiveView::new(options.duration);
     let started = Instant::now();
     let mut series = Series::default();
     let mut sampler = Sampler::new(options, folder, stop);
@@ -137,96 +136,6 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         folder: &out,
     };
     report.write(&config, source.as_ref(), &output)
-}
-
-/// Where and how the report goes.
-pub struct Output {
-    pub format: Format,
-    pub html: Option<PathBuf>,
-}
-
-/// Re-analyses a run folder (`letgo watch --resume DIR`, `letgo profile DIR`).
-pub fn report_folder(
-    dir: &Path,
-    config: &Config,
-    source: Option<&SourceTree>,
-    output: &Output,
-    decode: &DecodeOptions,
-) -> anyhow::Result<ExitCode> {
-    let (info, series, notes) = Series::load(dir, config.group_by, decode)?;
-    let report = Report {
-        info: &info,
-        series: &series,
-        notes: &notes,
-        folder: dir,
-    };
-    report.write(config, source, output)
-}
-
-/// A finished run, ready to report.
-struct Report<'a> {
-    info: &'a RunInfo,
-    series: &'a Series,
-    notes: &'a [String],
-    folder: &'a Path,
-}
-
-impl Report<'_> {
-    /// Prints the findings, writes `report.json` into the run folder and
-    /// the HTML page if asked; exit code 1 if anything was found.
-    fn write(
-        &self,
-        config: &Config,
-        source: Option<&SourceTree>,
-        output: &Output,
-    ) -> anyhow::Result<ExitCode> {
-        let mut reported = self.series.analyze(config, source);
-        if let Some(tree) = source {
-            crate::runtime_static::StaticIndex::build(tree.root()).annotate(&mut reported);
-        }
-        for note in self.notes {
-            eprintln!("letgo: {note}");
-        }
-        eprintln!("{}", self.summary(reported.len()));
-        let mut json = Vec::new();
-        crate::runtime_findings::render(&mut json, &reported, &Default::default(), Format::Json)?;
-        write_atomic(&self.folder.join("report.json"), &json)?;
-        if let Some(path) = &output.html {
-            self.write_html(path, &reported)?;
-        }
-        finish(&reported, output.format)
-    }
-
-    fn write_html(&self, path: &Path, reported: &[Reported]) -> anyhow::Result<()> {
-        let failures = failure_summary(&self.series.records);
-        let page = html::render(&Page {
-            info: self.info,
-            records: &self.series.records,
-            reported,
-            failures: &failures,
-            notes: self.notes,
-        });
-        write_atomic(path, page.as_bytes())?;
-        eprintln!("wrote {}", paths::display(path));
-        Ok(())
-    }
-
-    /// Samples, failures (with their reasons), restarts and findings.
-    fn summary(&self, findings: usize) -> String {
-        let records: &[SampleRecord] = &self.series.records;
-        let failed = records.iter().filter(|r| !r.is_complete()).count();
-        let mut lines = vec![format!(
-            "{}: {} sample(s), {failed} failed, {} restart(s) of the target; {findings} finding(s); run folder {}",
-            self.info.url,
-            records.len(),
-            self.series.restarts(),
-            paths::display(self.folder)
-        )];
-        for (reason, n) in failure_summary(records) {
-            lines.push(format!("  {n} × {reason}"));
-        }
-        lines.join("\n")
-    }
 }
 
 fn decode_options(args: &WatchArgs) -> DecodeOptions {

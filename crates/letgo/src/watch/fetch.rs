@@ -85,8 +85,8 @@ fn reason_of(e: &anyhow::Error, url: &HttpUrl) -> String {
 
 fn io_reason(e: &std::io::Error, read: usize) -> String {
     match e.kind() {
-        std::io::ErrorKind::TimedOut => format!("timed out after {read} bytes of the body"),
-        std::io::ErrorKind::Interrupted => "cancelled (Ctrl-C)".to_string(),
+        // The deadline's own message says how long and while doing what.
+        std::io::ErrorKind::TimedOut => e.to_string(),
         _ => format!("reading the body failed after {read} bytes: {e}"),
     }
 }

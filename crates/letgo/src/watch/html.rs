@@ -8,13 +8,14 @@
 //! (the staircase), the code frame and the static findings at that
 //! function when `--source` was given, and the stack.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use serde_json::Value;
 
 use crate::runtime_findings::{human_bytes, Reported};
 use crate::watch::folder::{RunInfo, SampleRecord};
+use crate::watch::series::EndpointFailures;
 use crate::watch::svg::{escape, line_chart, Chart};
 
 /// Everything the page shows.
@@ -22,8 +23,8 @@ pub struct Page<'a> {
     pub info: &'a RunInfo,
     pub records: &'a [SampleRecord],
     pub reported: &'a [Reported],
-    /// Failed samples by endpoint and reason.
-    pub failures: &'a BTreeMap<String, usize>,
+    /// Failures per endpoint, with the first reason.
+    pub failures: &'a [EndpointFailures],
     pub notes: &'a [String],
 }
 
@@ -34,7 +35,10 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}\
 .finding{background:#fff;border:1px solid #ddd;border-left:5px solid #e67e22;border-radius:4px;padding:12px 16px;margin:12px 0}\
 .finding.LG501{border-left-color:#c0392b}.code{font-family:ui-monospace,monospace;font-weight:700}\
 .row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}table.evidence td{padding:1px 10px 1px 0}\
-pre{background:#f4f4f4;padding:8px;overflow-x:auto;font-size:12.5px}.ok{color:#1e8449}.bad{color:#c0392b}";
+pre{background:#f4f4f4;padding:8px;overflow-x:auto;font-size:12.5px}\
+table.summary{border-collapse:collapse;background:#fff;margin:12px 0;width:100%}table.summary td,table.summary th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:13px}\
+table.summary th{background:#f6e3c5}\
+table.summary tr.LG501 td:first-child,table.summary tr.LG502 td:first-child{border-left:4px solid #c0392b}.ok{color:#1e8449}.bad{color:#c0392b}";
 
 /// The whole page.
 pub fn render(page: &Page<'_>) -> String {
@@ -45,6 +49,8 @@ pub fn render(page: &Page<'_>) -> String {
         escape(&page.info.url)
     );
     html.push_str(&header(page));
+    html.push_str(&summary_table(page.reported));
+    html.push_str(&sampling_notes(page));
     html.push_str(&overview_charts(page));
     html.push_str(&findings(page));
     html.push_str("</body></html>\n");
@@ -58,18 +64,51 @@ fn header(page: &Page<'_>) -> String {
         .records
         .last()
         .map_or(0.0, |r| r.elapsed_ms as f64 / 1000.0);
-    let mut s = format!(
+    format!(
         "<h1>letgo watch: {}</h1><p class=\"meta\">{} samples over {span:.1} s, every {} ms · <span class=\"{}\">{failed} failed</span> · {restarts} restart(s) of the target · {} finding(s)</p>",
         escape(&page.info.url),
         page.records.len(),
         page.info.every_ms,
         if failed == 0 { "ok" } else { "bad" },
         page.reported.len()
+    )
+}
+
+/// The answer first: one row per finding, each linking to its card.
+fn summary_table(reported: &[Reported]) -> String {
+    let rows = crate::runtime_summary::rows(reported);
+    if rows.is_empty() {
+        return "<p class=\"ok\">Nothing kept growing.</p>".into();
+    }
+    let mut s = String::from(
+        "<table class=\"summary\"><thead><tr><th>finding</th><th>what</th><th>where</th><th>rate</th><th>since</th><th>how sure</th><th>fix</th></tr></thead><tbody>",
     );
+    for (i, r) in rows.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<tr class=\"{}\"><td><a href=\"#finding-{i}\">{}</a></td><td>{}</td><td><code>{}</code><br>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&r.code),
+            escape(&r.code),
+            escape(&r.what),
+            escape(&r.place),
+            escape(&r.function),
+            escape(&r.rate),
+            escape(&r.since),
+            escape(&r.sureness),
+            escape(&r.fix)
+        );
+    }
+    s.push_str("</tbody></table>");
+    s
+}
+
+/// Failed samples and notes, below the answer.
+fn sampling_notes(page: &Page<'_>) -> String {
+    let mut s = String::new();
     if !page.failures.is_empty() {
         s.push_str("<h2>Failed samples</h2><ul class=\"failures\">");
-        for (reason, n) in page.failures {
-            let _ = write!(s, "<li>{} × {}</li>", n, escape(reason));
+        for f in page.failures {
+            let _ = write!(s, "<li>{}</li>", escape(&f.to_string()));
         }
         s.push_str("</ul>");
     }
@@ -157,7 +196,11 @@ fn finding(i: usize, r: &Reported, times: &HashMap<&str, f64>) -> String {
     if let Some(chart) = staircase(i, f, times) {
         s.push_str(&chart);
     }
-    s.push_str(&evidence_table(&f.evidence));
+    let _ = write!(
+        s,
+        "<details class=\"statistics\"><summary>statistics</summary>{}</details>",
+        evidence_table(&f.evidence)
+    );
     s.push_str("</div>");
     let (code, stack) = split_details(&r.details);
     if !code.is_empty() {
@@ -208,14 +251,21 @@ fn staircase(i: usize, f: &crate::report::Finding, times: &HashMap<&str, f64>) -
     let format_count = |v: f64| format!("{v:.0}");
     let format: &dyn Fn(f64) -> String = if bytes { &format_bytes } else { &format_count };
     let id = format!("finding-{i}");
+    let site = f
+        .function
+        .as_deref()
+        .map_or("all goroutines".to_string(), |func| {
+            func.rsplit('/').next().unwrap_or(func).to_string()
+        });
+    let title = if bytes {
+        format!("{site}: in use")
+    } else {
+        format!("{site}: goroutines")
+    };
     Some(line_chart(
         &Chart {
             id: &id,
-            title: if bytes {
-                "in use at this site"
-            } else {
-                "goroutines"
-            },
+            title: &title,
             width: 360,
             height: 170,
             format,
@@ -249,17 +299,28 @@ fn evidence_table(e: &Value) -> String {
             );
         }
         if let Some(slope) = t["slope_per_snapshot"].as_f64() {
-            row("Theil–Sen slope", format!("{slope:.1} per sample"));
+            let bytes = e.get("inuse_bytes").is_some();
+            let per = if bytes {
+                format!("{} per sample", human_bytes(slope as i64))
+            } else {
+                format!("{slope:.1} goroutines per sample")
+            };
+            row("typical rise (Theil–Sen slope)", per);
         }
         if let Some(p) = t["mann_kendall_p"].as_f64() {
-            row("Mann–Kendall p", format!("{p:.2e}"));
+            row(
+                "chance of no trend (Mann–Kendall p)",
+                format!("{:.2}%", p * 100.0),
+            );
         }
         if let Some(shape) = t["shape"].as_str() {
             row("shape", shape.to_string());
         }
     }
     for key in ["state", "count", "leaked", "process_lifetime"] {
-        if let Some(v) = e.get(key).filter(|v| !v.is_null()) {
+        // The first lifetime is the only one in most runs: not worth a row.
+        let first_lifetime = key == "process_lifetime" && e[key].as_u64() == Some(0);
+        if let Some(v) = e.get(key).filter(|v| !v.is_null() && !first_lifetime) {
             row(key, v.to_string().trim_matches('"').to_string());
         }
     }

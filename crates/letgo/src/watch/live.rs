@@ -4,6 +4,7 @@
 //! stderr is a terminal: in CI or a pipe the run stays quiet until its
 //! report.
 
+use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -16,10 +17,12 @@ use crate::watch::series::Series;
 /// Suspects listed in the view.
 const TOP_SUSPECTS: usize = 5;
 
-/// The live view, or nothing.
+/// The live view, or nothing; and the findings said so far.
 pub struct LiveView {
     bar: Option<ProgressBar>,
     planned: Option<Duration>,
+    /// (code, function, line) of each finding already announced.
+    announced: HashSet<(String, Option<String>, Option<u32>)>,
 }
 
 impl LiveView {
@@ -34,13 +37,44 @@ impl LiveView {
             bar.set_message("waiting for the first sample…");
             bar
         });
-        LiveView { bar, planned }
+        LiveView {
+            bar,
+            planned,
+            announced: HashSet::new(),
+        }
     }
 
-    /// Redraws after a sample.
-    pub fn update(&self, series: &Series, config: &Config, elapsed: Duration) {
+    /// After a sample: prints each finding the moment it is first seen
+    /// (above the view on a terminal, as a line on stderr otherwise: a
+    /// long run says what it found without waiting for its end), then
+    /// redraws the view.
+    pub fn update(&mut self, series: &Series, config: &Config, elapsed: Duration) {
+        let findings = series.analyze(config, None);
+        for r in &findings {
+            let f = &r.finding;
+            if f.severity == crate::report::Severity::Info {
+                continue;
+            }
+            let key = (
+                f.code.clone(),
+                f.function.clone(),
+                f.at.as_ref().map(|a| a.line),
+            );
+            if self.announced.insert(key) {
+                let line = format!(
+                    "letgo: found after sample {} ({}): {}",
+                    series.records.len(),
+                    clock(elapsed),
+                    crate::report::one_line(f)
+                );
+                match &self.bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
         if let Some(bar) = &self.bar {
-            bar.set_message(view_text(series, config, elapsed, self.planned));
+            bar.set_message(view_lines(series, config, &findings, elapsed, self.planned));
         }
     }
 
@@ -53,9 +87,21 @@ impl LiveView {
 }
 
 /// The view's lines.
+#[cfg(test)]
 pub fn view_text(
     series: &Series,
     config: &Config,
+    elapsed: Duration,
+    planned: Option<Duration>,
+) -> String {
+    let findings = series.analyze(config, None);
+    view_lines(series, config, &findings, elapsed, planned)
+}
+
+fn view_lines(
+    series: &Series,
+    config: &Config,
+    findings: &[crate::runtime_findings::Reported],
     elapsed: Duration,
     planned: Option<Duration>,
 ) -> String {
@@ -86,7 +132,6 @@ pub fn view_text(
             trend(&goroutines, &config.total_growth)
         ));
     }
-    let findings = series.analyze(config, None);
     if !findings.is_empty() {
         lines.push("suspects so far:".into());
     }

@@ -13,11 +13,14 @@
 //! - [`settings`]: thresholds from `letgo.toml`'s `[watch]` table.
 //! - [`html`] and [`svg`]: the self-contained report page.
 //! - [`live`]: the terminal view while sampling.
+//! - [`report`]: the findings of a run, its summary, `report.json` and
+//!   the HTML page.
 
 pub mod fetch;
 pub mod folder;
 pub mod html;
 pub mod live;
+pub mod report;
 pub mod sampler;
 pub mod series;
 pub mod settings;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use letgo_pprof::DecodeOptions;
 use letgo_runtime::GroupBy;
 
-use crate::runtime_http::{HttpUrl, RequestOptions};
+use crate::runtime_http::{seconds, Deadline, HttpUrl, RequestOptions};
 use crate::watch::fetch::{fetch, FetchError};
 use crate::watch::folder::{sample_dir_name, Failure, ProfileFile, RunFolder, SampleRecord};
 use crate::watch::series::{decode, Decoded, Series};
@@ -36,7 +36,7 @@ pub struct SamplerOptions {
     pub gc: bool,
     /// Extra request headers (credentials).
     pub headers: Vec<(String, String)>,
-    /// How long one request may take, body included.
+    /// How long one sample's requests may take in all, bodies included.
     pub timeout: Duration,
     /// The largest body accepted, as served.
     pub max_body: u64,
@@ -50,11 +50,13 @@ pub struct SamplerOptions {
 }
 
 impl SamplerOptions {
-    /// How many samples the run will take, when that is known in advance.
+    /// How many samples the run will take, when that is known in advance:
+    /// one at each tick before `--for` ends (a sample due at the end itself
+    /// would be cut at once).
     pub fn planned_samples(&self) -> Option<u64> {
         let by_time = self
             .duration
-            .map(|d| (d.as_nanos() / self.every.as_nanos().max(1)) as u64 + 1);
+            .map(|d| d.as_nanos().div_ceil(self.every.as_nanos().max(1)) as u64);
         match (by_time, self.max_samples) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -101,6 +103,8 @@ pub struct Sampler {
     folder: RunFolder,
     stop: Arc<AtomicBool>,
     started: Instant,
+    /// When `--for` ends the run: requests in flight are cut then.
+    run_end: Option<Deadline>,
     /// Whether the target serves `goroutineleak` (Go 1.26+), once known.
     leak_served: Option<bool>,
     segment: u32,
@@ -117,6 +121,7 @@ impl Sampler {
             folder,
             stop,
             started: Instant::now(),
+            run_end: None,
             leak_served: None,
             segment: 0,
             last_allocated: None,
@@ -135,7 +140,10 @@ impl Sampler {
         on_sample: &mut dyn FnMut(&Series),
     ) -> anyhow::Result<()> {
         self.started = Instant::now();
-        self.probe_leak_profile();
+        self.run_end = self.options.duration.map(|d| Deadline {
+            at: self.started + d,
+            why: format!("cut at the end of --for {}", seconds(d)),
+        });
         let planned = self.options.planned_samples();
         let every = self.options.every.as_nanos().max(1);
         let mut tick: u128 = 0;
@@ -143,7 +151,7 @@ impl Sampler {
         let mut last_start: Option<Instant> = None;
         loop {
             let offset = Duration::from_nanos((every * tick).min(u64::MAX as u128) as u64);
-            let over_time = self.options.duration.is_some_and(|d| offset > d);
+            let over_time = self.options.duration.is_some_and(|d| offset >= d);
             let over_count = self.options.max_samples.is_some_and(|m| seq >= m);
             // On the grid of ticks, but never sooner than `every` after
             // the previous sample began, even if that one started late.
@@ -167,10 +175,10 @@ impl Sampler {
         }
     }
 
-    /// Waits until `due`; false if told to stop first.
+    /// Waits until `due`; false if told to stop, or the run ends, first.
     fn sleep_until(&self, due: Instant) -> bool {
         loop {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.stop.load(Ordering::Relaxed) || self.run_over() {
                 return false;
             }
             let now = Instant::now();
@@ -181,24 +189,18 @@ impl Sampler {
         }
     }
 
-    /// Reads the `/debug/pprof/` index once to learn whether
-    /// `goroutineleak` is served; if the index cannot be read, the first
-    /// detailed sample finds out from a 404.
-    fn probe_leak_profile(&mut self) {
-        let url = self.url("");
-        if let Ok(index) = fetch(&url, &self.request_options(), 1 << 20) {
-            let served = String::from_utf8_lossy(&index.body).contains("goroutineleak");
-            self.leak_served = Some(served);
-            if !served {
-                self.note_no_leak_profile();
-            }
-        }
+    /// Whether `--for` has ended.
+    fn run_over(&self) -> bool {
+        self.run_end
+            .as_ref()
+            .is_some_and(|end| Instant::now() >= end.at)
     }
 
     fn note_no_leak_profile(&mut self) {
         self.notes.push(format!(
-            "{}: not served; Go 1.27 serves it and proves leaked goroutines",
-            self.url(LEAK.path).display()
+            "{}: not served; {}",
+            self.url(LEAK.path).display(),
+            letgo_runtime::LEAK_PROFILE_HOWTO
         ));
     }
 
@@ -209,10 +211,21 @@ impl Sampler {
             .with_path(&format!("{prefix}/{endpoint}"))
     }
 
-    fn request_options(&self) -> RequestOptions {
+    /// A sample's requests share one deadline (`--timeout`), so a target
+    /// that hangs costs one timeout per sample, not one per endpoint; the
+    /// end of the run (`--for`) cuts it too.
+    fn sample_deadline(&self) -> Deadline {
+        let own = Deadline::after(self.options.timeout);
+        match &self.run_end {
+            Some(end) => own.min(end.clone()),
+            None => own,
+        }
+    }
+
+    fn request_options(&self, deadline: &Deadline) -> RequestOptions {
         RequestOptions {
             headers: self.options.headers.clone(),
-            deadline: Some(Instant::now() + self.options.timeout),
+            deadline: Some(deadline.clone()),
             cancel: Some(Arc::clone(&self.stop)),
         }
     }
@@ -236,8 +249,9 @@ impl Sampler {
             }
         }
         let mut decoded = Vec::new();
+        let deadline = self.sample_deadline();
         for endpoint in &endpoints {
-            if let Some(d) = self.sample_endpoint(endpoint, &mut record) {
+            if let Some(d) = self.sample_endpoint(endpoint, &deadline, &mut record) {
                 decoded.push(d);
             }
         }
@@ -250,6 +264,7 @@ impl Sampler {
     fn sample_endpoint(
         &mut self,
         endpoint: &Endpoint,
+        deadline: &Deadline,
         record: &mut SampleRecord,
     ) -> Option<Decoded> {
         let url = self.url(endpoint.path);
@@ -264,8 +279,21 @@ impl Sampler {
             fail(record, "not fetched: stopped (Ctrl-C)".into());
             return None;
         }
-        let fetched = match fetch(&url, &self.request_options(), self.options.max_body) {
-            Ok(f) => f,
+        if self.run_over() {
+            fail(record, "not fetched: the run ended (--for)".into());
+            return None;
+        }
+        let fetched = match fetch(&url, &self.request_options(deadline), self.options.max_body) {
+            Ok(f) => {
+                if endpoint.name == LEAK.name && self.leak_served.is_none() {
+                    self.leak_served = Some(true);
+                    self.notes.push(format!(
+                        "{}: served; goroutines Go proves leaked are reported as such (LG501)",
+                        url.display()
+                    ));
+                }
+                f
+            }
             Err(FetchError::NotServed) if endpoint.name == LEAK.name => {
                 self.leak_served = Some(false);
                 self.note_no_leak_profile();
@@ -290,6 +318,9 @@ impl Sampler {
         ) {
             Ok(d) => d,
             Err(reason) => {
+                // The record names the URL; the file name would make each
+                // sample's reason differ for the same fault.
+                let reason = reason.strip_prefix(&format!("{name}: ")).unwrap_or(&reason);
                 fail(record, format!("unreadable: {reason}"));
                 return None;
             }
@@ -350,7 +381,7 @@ fn note_totals(decoded: &Decoded, record: &mut SampleRecord) {
             record.goroutines = Some(g.total);
         }
         Decoded::Goroutines(_) => {}
-        Decoded::Dump { max_id } => record.max_goroutine_id = Some(*max_id),
+        Decoded::Dump { max_id, .. } => record.max_goroutine_id = Some(*max_id),
     }
 }
 
@@ -509,7 +540,7 @@ mod tests {
             heap_failure(1)
         );
         assert!(
-            heap_failure(2).contains("decoded bytes"),
+            heap_failure(2).contains("gzip data that decompresses past it"),
             "{}",
             heap_failure(2)
         );
@@ -571,7 +602,7 @@ mod tests {
             detail_every: 6,
             group_by: GroupBy::Stack,
         };
-        assert_eq!(options.planned_samples(), Some(11));
+        assert_eq!(options.planned_samples(), Some(10));
         let mut sampler = Sampler::new(options, folder, Arc::new(AtomicBool::new(false)));
         let mut record = |alloc: Option<i64>, id: Option<u64>| {
             let mut r = SampleRecord {

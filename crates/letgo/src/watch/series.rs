@@ -7,14 +7,15 @@
 //! lifetime is analysed on its own with `letgo_runtime`, and the findings
 //! are joined, the latest lifetime's version of a finding winning.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
 use letgo_pprof::{DecodeOptions, Opened};
 use letgo_runtime::{
-    analyze_goroutines, analyze_heap, Config, GoroutineSnapshot, GroupBy, HeapSnapshot, Snapshot,
+    analyze_goroutines_with_dump, analyze_heap, Config, GoroutineSnapshot, GroupBy, HeapSnapshot,
+    Snapshot,
 };
 
 use crate::runtime_findings::{goroutine_findings, heap_findings, Reported};
@@ -29,8 +30,13 @@ pub enum Decoded {
     Heap(HeapSnapshot, i64),
     /// A `goroutine` or `goroutineleak` profile.
     Goroutines(GoroutineSnapshot),
-    /// A `goroutine?debug=2` dump, of which only the highest id is kept.
-    Dump { max_id: u64 },
+    /// A `goroutine?debug=2` dump: its highest goroutine id (a restart
+    /// shows as a fall) and its groups, whose wait minutes the profiles
+    /// do not print.
+    Dump {
+        max_id: u64,
+        snapshot: GoroutineSnapshot,
+    },
 }
 
 /// Decodes one profile of `endpoint` as stored under `name`; the error
@@ -48,10 +54,20 @@ pub fn decode(
         ("heap", Opened::Profile(p)) => heap(&p, name),
         ("goroutine-debug2", Opened::Goroutines(reader)) => {
             let mut max_id = 0;
+            let mut snapshot =
+                GoroutineSnapshot::new(name, letgo_runtime::GoroutineSource::Traceback, group_by);
             for g in reader {
-                max_id = max_id.max(g.map_err(|e| e.to_string())?.id);
+                match g {
+                    Ok(g) => {
+                        max_id = max_id.max(g.id);
+                        snapshot.add_goroutine(&g);
+                    }
+                    // A dump cut short (Go cuts at 64 MB) is read to the cut.
+                    Err(e) if e.kind == letgo_pprof::ErrorKind::Truncated && max_id > 0 => break,
+                    Err(e) => return Err(e.to_string()),
+                }
             }
-            Ok(Decoded::Dump { max_id })
+            Ok(Decoded::Dump { max_id, snapshot })
         }
         (_, opened) => match Snapshot::from_opened(opened, name, group_by) {
             Ok(Snapshot::Goroutines(g)) if endpoint != "heap" => Ok(Decoded::Goroutines(g)),
@@ -94,6 +110,8 @@ struct Lifetime {
     segment: u32,
     heaps: Thinned<HeapSnapshot>,
     goroutines: Thinned<GoroutineSnapshot>,
+    /// The latest `debug=2` dump, for the wait minutes profiles lack.
+    dump: Option<GoroutineSnapshot>,
 }
 
 impl Series {
@@ -109,15 +127,23 @@ impl Series {
                 ..Lifetime::default()
             });
         }
+        // A profile without a time of its own was taken when its sample was.
+        let taken = i64::try_from(record.unix_ms).ok().map(|ms| ms * 1_000_000);
         self.records.push(record);
         let Some(lifetime) = self.lifetimes.last_mut() else {
             return;
         };
         for d in decoded {
             match d {
-                Decoded::Heap(h, _) => lifetime.heaps.push(h),
-                Decoded::Goroutines(g) => lifetime.goroutines.push(g),
-                Decoded::Dump { .. } => {}
+                Decoded::Heap(mut h, _) => {
+                    h.time_nanos = h.time_nanos.or(taken);
+                    lifetime.heaps.push(h);
+                }
+                Decoded::Goroutines(mut g) => {
+                    g.time_nanos = g.time_nanos.or(taken);
+                    lifetime.goroutines.push(g);
+                }
+                Decoded::Dump { snapshot, .. } => lifetime.dump = Some(snapshot),
             }
         }
     }
@@ -181,10 +207,12 @@ impl Series {
 
 impl Lifetime {
     fn analyze(&self, config: &Config, source: Option<&SourceTree>) -> Vec<Reported> {
-        let goroutines = analyze_goroutines(self.goroutines.as_slice(), config);
+        let goroutines =
+            analyze_goroutines_with_dump(self.goroutines.as_slice(), self.dump.as_ref(), config);
         let mut reported = goroutine_findings(&goroutines, source);
         let heap = analyze_heap(self.heaps.as_slice(), config);
         reported.extend(heap_findings(&heap, source));
+        crate::runtime_findings::fold_goroutine_memory(&mut reported, &heap);
         reported
     }
 }
@@ -196,19 +224,59 @@ fn triage_rank(code: &str) -> u8 {
         "LG501" => 0,
         "LG502" => 1,
         "LG503" => 2,
-        _ => 3,
+        "LG504" => 3,
+        _ => 4,
     }
 }
 
-/// Counts failed samples by endpoint and reason, for the summary.
-pub fn failure_summary(records: &[SampleRecord]) -> BTreeMap<String, usize> {
-    let mut reasons = BTreeMap::new();
-    for r in records.iter().filter(|r| !r.is_complete()) {
-        for f in &r.failures {
-            *reasons
-                .entry(format!("{}: {}", f.endpoint, f.reason))
-                .or_insert(0) += 1;
+/// The failures of one endpoint over a run: how many, and the first
+/// reason (the one a person acts on; the rest are in `samples.jsonl`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointFailures {
+    /// `heap`, `goroutine`, ...
+    pub endpoint: String,
+    /// Samples in which this endpoint failed.
+    pub failed: usize,
+    /// The first reason given.
+    pub first: String,
+    /// How many different reasons were given.
+    pub reasons: usize,
+}
+
+impl std::fmt::Display for EndpointFailures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: failed {} time(s)", self.endpoint, self.failed)?;
+        if self.reasons > 1 {
+            write!(f, " ({} different reasons), first", self.reasons)?;
+        }
+        write!(f, ": {}", self.first)
+    }
+}
+
+/// The failures of each endpoint, in the order endpoints first failed.
+pub fn failure_summary(records: &[SampleRecord]) -> Vec<EndpointFailures> {
+    let mut out: Vec<EndpointFailures> = Vec::new();
+    let mut reasons: HashSet<(&str, &str)> = HashSet::new();
+    for f in records.iter().flat_map(|r| &r.failures) {
+        let new_reason = reasons.insert((&f.endpoint, &f.reason));
+        match out.iter_mut().find(|e| e.endpoint == f.endpoint) {
+            Some(e) => {
+                e.failed += 1;
+                e.reasons += usize::from(new_reason);
+            }
+            None => out.push(EndpointFailures {
+                endpoint: f.endpoint.clone(),
+                failed: 1,
+                first: f.reason.clone(),
+                reasons: 1,
+            }),
         }
     }
-    reasons
+    out
+}
+
+/// Whether any sample stored a profile: a run where none did has nothing
+/// to analyse, and "0 findings" would read as a clean bill of health.
+pub fn any_read(records: &[SampleRecord]) -> bool {
+    records.iter().any(|r| !r.profiles.is_empty())
 }

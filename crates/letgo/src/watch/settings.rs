@@ -4,11 +4,12 @@
 //! ```toml
 //! [watch]
 //! heap_min_increase_bytes = 1048576   # a site must grow by this much (LG503)
-//! goroutine_min_increase = 10         # a group must grow by this many (LG502)
+//! goroutine_min_increase = 5          # a group must grow by this many (LG502)
 //! total_min_increase = 20             # all goroutines together (LG504)
 //! alpha = 0.05                        # Mann–Kendall significance level
-//! pileup_count = 100                  # goroutines blocked at one site
-//! long_wait_minutes = 10
+//! pileup_count = 100                  # flat groups this big are shown parked (LG505)
+//! long_wait_minutes = 10              # flat groups waiting this long likewise
+//! lock_wait_minutes = 1               # a lock waited on this long is suspect (LG502)
 //! ignore_frames = ["example.com/pool."]  # more frames that wait by design
 //! ```
 //!
@@ -31,6 +32,7 @@ pub struct WatchSettings {
     pub alpha: Option<f64>,
     pub pileup_count: Option<u64>,
     pub long_wait_minutes: Option<u64>,
+    pub lock_wait_minutes: Option<u64>,
     #[serde(default)]
     pub ignore_frames: Vec<String>,
 }
@@ -78,6 +80,9 @@ impl WatchSettings {
         set(&mut c.total_growth.min_increase, self.total_min_increase);
         if let Some(n) = self.pileup_count {
             c.suspect.pileup_count = n;
+        }
+        if let Some(m) = self.lock_wait_minutes {
+            c.suspect.lock_wait_minutes = m;
         }
         if let Some(m) = self.long_wait_minutes {
             c.suspect.long_wait_minutes = m;

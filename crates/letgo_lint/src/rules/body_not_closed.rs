@@ -2,6 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::escape::{fate, Fate, Value};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::Func;
 use crate::registry::Rule;
@@ -69,8 +70,16 @@ func status(url string) (int, error) {
 safe when the response stays in the function: closing a body nobody reads
 any more changes nothing but the connection's lifetime (and a second
 `Close` is harmless). It is unsafe when the response or its body is handed
-on (someone may still read it), and inside a loop, where the deferred
-calls pile up until the function returns. Without an error check right
+to a function (someone may still read it), and inside a loop, where the
+deferred calls pile up until the function returns.
+
+It is display-only when the response, its body, or a reader wrapped
+around the body (`bufio.NewReader(resp.Body)`, `json.NewDecoder(...)`)
+leaves the function: returned (also through a named result), stored in
+a field, an element, a package variable or a variable of an enclosing
+function, sent on a channel, or captured by a closure or goroutine. The
+caller reads that body after the return; closing it there would hand the
+caller a closed body. Without an error check right
 after the call there is no fix: `resp` may be nil.
 "#;
 
@@ -195,9 +204,12 @@ fn close_fix(cx: &PackageContext, f: &Func, def: &Def, ob: &BodyClosed) -> Optio
     let handed_on = ob.uses(Node::Block(f.body)).handed_on;
     let indent = indentation_at(src, def.site.stmt.span().start);
     let name = def.resp.name(src);
+    let leaves = fate(cx, f, &[name], Value::Response) == Fate::Leaves;
     Some(Fix {
         message: format!("close the body when the function returns: `defer {name}.Body.Close()`"),
-        applicability: if handed_on || def.site.in_loop {
+        applicability: if leaves {
+            Applicability::DisplayOnly
+        } else if handed_on || def.site.in_loop {
             Applicability::Unsafe
         } else {
             Applicability::Safe

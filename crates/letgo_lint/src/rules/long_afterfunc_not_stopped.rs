@@ -6,7 +6,7 @@ use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
 use crate::timers::{const_duration, non_test_functions, time_call};
-use letgo_go::ast::{CallExpr, Span, Stmt};
+use letgo_go::ast::{CallExpr, Decl, Expr, Span, Stmt};
 use letgo_go::visit::Node;
 
 pub const RULE: Rule = Rule {
@@ -58,6 +58,14 @@ Keep the returned timer and stop it when the work it guards is done.
 Display-only: the fix keeps the timer and stops it when the function
 returns, which is right only when the callback exists to clean up after
 work the function finishes itself.
+
+No fix is offered when the timer is meant to fire after the function
+returns whatever happens: inside a loop (every timer would be stopped at
+the return), or when the callback arms a timer again or retries
+(its function mentions `AfterFunc` or `Reset`, calls the function that
+scheduled it, or is named for it: `reconnect`, `retry`, `redial`,
+`restart`, `refresh`, `renew`, `heartbeat`, `keepalive`). Stopping a
+reconnect timer at the return would cancel the reconnect.
 "#;
 
 /// A minute, in nanoseconds: shorter constant delays are left alone.
@@ -147,7 +155,10 @@ fn report(
     let span = Span::new(call.fun.pos(), call.rparen + 1);
     let d = Diagnostic::new(RULE.code, span, msg);
     let src = &cx.file(f.file).src;
-    if !site.in_list || mentions(Node::Block(f.body), "timer", src) {
+    if !site.in_list || site.in_loop || mentions(Node::Block(f.body), "timer", src) {
+        return d;
+    }
+    if call.args.get(1).is_some_and(|cb| rearms(cx, f, cb)) {
         return d;
     }
     let stmt = site.stmt.span();
@@ -160,5 +171,48 @@ fn report(
             stmt,
             format!("timer := {call_text}\n{indent}defer timer.Stop()"),
         )],
+    })
+}
+
+/// Whether the callback `cb` keeps something going after the function
+/// returns: it re-arms a timer, calls the scheduling function again, or is
+/// named for a retry. A function of the package named by `cb` is read too.
+fn rearms(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
+    const RETRIES: &[&str] = &[
+        "reconnect",
+        "retry",
+        "redial",
+        "restart",
+        "refresh",
+        "renew",
+        "heartbeat",
+        "keepalive",
+    ];
+    let src = &cx.file(f.file).src;
+    let own = f.name.rsplit('.').next().unwrap_or("");
+    let again = |node: Node, src: &str| {
+        ["AfterFunc", "Reset"]
+            .iter()
+            .chain(std::iter::once(&own))
+            .any(|w| !w.is_empty() && mentions(node, w, src))
+    };
+    let name = match cb.unparen() {
+        Expr::FuncLit(l) => return again(Node::Block(&l.body), src),
+        Expr::Ident(id) => id.name(src),
+        Expr::Selector(sel) => sel.sel.name(src),
+        _ => return false,
+    };
+    let lower = name.to_ascii_lowercase();
+    if name == own || RETRIES.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    cx.files().any(|(_, sf)| {
+        sf.ast.decls.iter().any(|d| match d {
+            Decl::Func(fd) if fd.name.name(&sf.src) == name => fd
+                .body
+                .as_ref()
+                .is_some_and(|b| again(Node::Block(b), &sf.src)),
+            _ => false,
+        })
     })
 }

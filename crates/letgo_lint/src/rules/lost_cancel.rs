@@ -2,7 +2,9 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::escape::{fate, Fate, Value};
 use crate::flow::{pending_exits, Exit, Obligation};
+use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, never_returns, StmtSite};
 use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
@@ -60,11 +62,28 @@ goroutine that calls it, also counts as calling it.
 
 ## Fix safety
 `defer cancel()` right after the call (naming a discarded `_` `cancel`
-when that name is free) is safe when the context does not outlive the
-function. It is unsafe when the context escapes (returned, stored, sent,
-or used by a goroutine): cancelling it at return would stop work that is
-meant to go on; and inside a loop, where the deferred calls pile up until
-the function returns.
+when that name is free) is safe only when nothing made from the context
+outlives the function: the context, and every value assigned from it
+(`req` from `http.NewRequestWithContext(ctx, ...)`, a `WithValue` child,
+a struct holding it), is used only through `Err`, `Done`, `Deadline`
+and `Value`, the standard library's context constructors, and functions
+of the package that do the same.
+
+The fix is display-only when the context leaves the function, since
+cancelling it at return would cancel it for whoever holds it: it is
+returned (also as a named result, by a bare `return`), stored in a
+field, an element, a package variable or a variable of an enclosing
+function, sent on a channel, or captured by a closure or goroutine
+(which may run after the return). Example: `func base(p
+context.Context) (ctx context.Context, cancel func())` that assigns both
+from `context.WithCancel(p)` and ends with a bare `return` hands both to
+its caller, so it is not flagged at all; with only `ctx` a named result
+it is flagged, and the fix is only shown.
+
+The fix is unsafe when the context is passed to any other call (it may
+keep it: `client.Do(req)`, `cmd.Start()`, a function of another package)
+and inside a loop, where the deferred calls pile up until the function
+returns.
 "#;
 
 const CONSTRUCTORS: &[&str] = &[
@@ -87,6 +106,9 @@ struct Def<'a> {
     site: StmtSite<'a>,
     ctor: &'a str,
     ctx: Option<&'a str>,
+    /// The context goes straight into a field, element or pointer target
+    /// (`s.ctx, s.cancel = ...`).
+    ctx_stored: bool,
     target: Target<'a>,
     /// `:=` or a `var` declaration (a new name may be introduced).
     declares: bool,
@@ -101,7 +123,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let diag = match def.target {
-                Target::Blank(blank) => discarded(cx, f.file, &def, blank, f.body),
+                Target::Blank(blank) => discarded(cx, f, &def, blank),
                 // A cancel func of an enclosing function is called there.
                 Target::Local(id) if !crate::syntax::declares(f, id.name(src), src) => None,
                 Target::Local(id) => {
@@ -109,7 +131,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                     for (field, span) in stores_into_fields(f.body, name, src) {
                         field_stores.push((f.file, field, span, f.name.clone()));
                     }
-                    not_on_every_path(cx, f.file, &def, id, f.body)
+                    not_on_every_path(cx, f, &def, id)
                 }
                 Target::Field { name, span } => {
                     field_stores.push((f.file, name, span, f.name.clone()));
@@ -171,6 +193,7 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         site,
         ctor,
         ctx,
+        ctx_stored: ident_name(lhs[0], src).is_none(),
         target,
         declares,
     })
@@ -195,6 +218,7 @@ fn var_def<'a>(
         site,
         ctor,
         ctx,
+        ctx_stored: false,
         target,
         declares: true,
     })
@@ -208,13 +232,8 @@ fn constructor<'a>(cx: &PackageContext<'a>, file: usize, x: &Expr) -> Option<&'a
     CONSTRUCTORS.contains(&name).then_some(name)
 }
 
-fn discarded(
-    cx: &PackageContext,
-    file: usize,
-    def: &Def,
-    blank: &Ident,
-    body: &letgo_go::ast::BlockStmt,
-) -> Option<Diagnostic> {
+fn discarded(cx: &PackageContext, f: &Func, def: &Def, blank: &Ident) -> Option<Diagnostic> {
+    let (file, body) = (f.file, f.body);
     let msg = format!(
         "the cancel function returned by context.{} is discarded; the context leaks until its parent is done",
         def.ctor
@@ -226,24 +245,20 @@ fn discarded(
     if def.declares && def.site.in_list && name_is_free {
         let mut edits = vec![Edit::replace(span, "cancel")];
         edits.push(defer_after(src, def.site.stmt.span(), "cancel", def.ctor));
-        d = d.with_fix(fix(cx, file, def, body, edits));
+        d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
 }
 
-fn not_on_every_path(
-    cx: &PackageContext,
-    file: usize,
-    def: &Def,
-    id: &Ident,
-    body: &letgo_go::ast::BlockStmt,
-) -> Option<Diagnostic> {
+fn not_on_every_path(cx: &PackageContext, f: &Func, def: &Def, id: &Ident) -> Option<Diagnostic> {
+    let (file, body) = (f.file, f.body);
     let sf = cx.file(file);
     let name = id.name(&sf.src);
     let ob = CancelCalled {
         def: def.site.stmt.span(),
         name,
         src: &sf.src,
+        returned_bare: is_named_result(f, name, &sf.src),
     };
     let exit = *pending_exits(body, &sf.src, &ob).first()?;
     let (line, _) = sf.line_col(exit.offset());
@@ -258,25 +273,38 @@ fn not_on_every_path(
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if def.site.in_list {
         let edits = vec![defer_after(&sf.src, def.site.stmt.span(), name, def.ctor)];
-        d = d.with_fix(fix(cx, file, def, body, edits));
+        d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
 }
 
-/// The fix, safe only when the context cannot outlive the function.
-fn fix(
-    cx: &PackageContext,
-    file: usize,
-    def: &Def,
-    body: &letgo_go::ast::BlockStmt,
-    edits: Vec<Edit>,
-) -> Fix {
-    let src = &cx.file(file).src;
-    let escapes = def.ctx.is_some_and(|ctx| context_escapes(body, ctx, src));
-    let applicability = if escapes || def.site.in_loop {
-        Applicability::Unsafe
-    } else {
-        Applicability::Safe
+/// Whether `name` is one of `f`'s named results (a bare `return` returns
+/// it).
+fn is_named_result(f: &Func, name: &str, src: &str) -> bool {
+    f.typ.results.as_ref().is_some_and(|r| {
+        r.list
+            .iter()
+            .flat_map(|fd| &fd.names)
+            .any(|n| n.name(src) == name)
+    })
+}
+
+/// The fix: display-only when the context leaves the function (cancelling
+/// it at return would break whoever holds it), unsafe when it is handed
+/// to a call that may keep it or the call is in a loop, safe otherwise.
+fn fix(cx: &PackageContext, f: &Func, def: &Def, edits: Vec<Edit>) -> Fix {
+    let src = &cx.file(f.file).src;
+    let ctx_fate = match def.ctx {
+        _ if def.ctx_stored => Fate::Leaves,
+        Some(ctx) if !crate::syntax::declares(f, ctx, src) => Fate::Leaves,
+        Some(ctx) => fate(cx, f, &[ctx], Value::Context),
+        None => Fate::Stays,
+    };
+    let applicability = match ctx_fate {
+        Fate::Leaves => Applicability::DisplayOnly,
+        Fate::PassedOn => Applicability::Unsafe,
+        Fate::Stays if def.site.in_loop => Applicability::Unsafe,
+        Fate::Stays => Applicability::Safe,
     };
     Fix {
         message: format!(
@@ -315,32 +343,6 @@ fn defer_after(src: &str, stmt: Span, name: &str, ctor: &str) -> Edit {
     };
     let arg = if ctor.ends_with("Cause") { "nil" } else { "" };
     Edit::insert(at, format!("\n{indent}defer {name}({arg})"))
-}
-
-/// Whether the context variable is returned, stored, sent, or used by a
-/// goroutine: then it may outlive the function.
-fn context_escapes(body: &letgo_go::ast::BlockStmt, ctx: &str, src: &str) -> bool {
-    let mut escapes = false;
-    inspect(Node::Block(body), &mut |n| {
-        let hit = match n {
-            Node::Stmt(Stmt::Go(g)) => mentions(Node::Call(&g.call), ctx, src),
-            Node::Stmt(Stmt::Return(r)) => {
-                r.results.iter().any(|x| mentions(Node::expr(x), ctx, src))
-            }
-            Node::Stmt(Stmt::Send(s)) => mentions(Node::expr(&s.value), ctx, src),
-            Node::Stmt(Stmt::Assign(a)) => {
-                a.lhs.iter().any(|l| !matches!(l.unparen(), Expr::Ident(_)))
-                    && a.rhs.iter().any(|x| mentions(Node::expr(x), ctx, src))
-            }
-            Node::Expr(Expr::CompositeLit(c)) => {
-                c.elts.iter().any(|x| mentions(Node::expr(x), ctx, src))
-            }
-            _ => false,
-        };
-        escapes |= hit;
-        !escapes
-    });
-    escapes
 }
 
 /// Assignments `x.field = name` in `body`.
@@ -395,6 +397,9 @@ struct CancelCalled<'s> {
     def: Span,
     name: &'s str,
     src: &'s str,
+    /// The cancel function is a named result: a bare `return` hands it to
+    /// the caller.
+    returned_bare: bool,
 }
 
 impl Obligation for CancelCalled<'_> {
@@ -419,6 +424,10 @@ impl Obligation for CancelCalled<'_> {
 
     fn meets_expr(&self, expr: &Expr) -> bool {
         mentions(Node::expr(expr), self.name, self.src)
+    }
+
+    fn meets_return(&self, results: &[Expr]) -> bool {
+        (results.is_empty() && self.returned_bare) || results.iter().any(|r| self.meets_expr(r))
     }
 
     fn never_returns(&self, call: &CallExpr) -> bool {

@@ -63,6 +63,15 @@ exactly one `Lock`, at its top level, and no `Unlock` at all: the lock is
 then meant to be held to the end. Otherwise the fix is shown only, since
 moving an unlock to the end of the function can hold the lock across
 work that was meant to run unlocked.
+
+It is also shown only when the lock may be held past the return on
+purpose, for someone else: the function is a goroutine (a goroutine that
+takes a lock for the function that started it, as OpenTelemetry's
+exporters do in `Stop`, would release it at once), a closure whose
+enclosing function unlocks it, or another function of the package
+unlocks it without locking it. And when any path already unlocks it, even
+through a helper (`m.unlockAndReset()`), or hands the lock to a call:
+a deferred unlock would unlock it twice.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
@@ -100,7 +109,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(exit) = pending_exits(f.body, src, &ob).first().copied() else {
                 continue;
             };
-            let d = diagnostic(cx, f, fi, &a.lock, a.read, a.span, stmt, exit);
+            let hands_off = ob.unlocks(Node::Block(f.body))
+                || held_for_another(cx, fi, &a.lock.key, &releasers);
+            let d = diagnostic(cx, f, fi, &a.lock, a.read, a.span, stmt, exit, hands_off);
             out.push(FileDiagnostic {
                 file: f.file,
                 diagnostic: d.in_function(&f.name),
@@ -261,6 +272,7 @@ fn diagnostic(
     call: Span,
     stmt: &Stmt,
     exit: Exit,
+    hands_off: bool,
 ) -> Diagnostic {
     let sf = cx.file(f.file);
     let (line, _) = sf.line_col(exit.offset());
@@ -283,7 +295,7 @@ fn diagnostic(
     }
     .unwrap_or(&lock.text);
     let defer = format!("defer {recv}.{unlock}()");
-    let safe = f.body.list.iter().any(|s| std::ptr::eq(s, stmt)) && lone_lock(cx, fi);
+    let safe = !hands_off && f.body.list.iter().any(|s| std::ptr::eq(s, stmt)) && lone_lock(cx, fi);
     let fix = Fix {
         message: format!("unlock it when the function returns: `{defer}`"),
         applicability: if safe {
@@ -294,6 +306,39 @@ fn diagnostic(
         edits: vec![insert_after(&sf.src, stmt.span(), &defer)],
     };
     Diagnostic::new(RULE.code, call, msg).with_fix(fix)
+}
+
+/// Whether the lock may be held past the return for someone else: the
+/// function is a goroutine (it may take the lock for the function that
+/// started it), a closure whose enclosing declaration unlocks it, or
+/// another function of the package unlocks it without locking it.
+fn held_for_another(
+    cx: &PackageContext,
+    fi: usize,
+    key: &str,
+    releasers: &[(String, String, String)],
+) -> bool {
+    let funcs = cx.functions();
+    if releasers.iter().any(|(k, _, _)| k == key) || funcs[fi].spawned {
+        return true;
+    }
+    let Some(mut root) = funcs[fi].parent else {
+        return false;
+    };
+    while let Some(p) = funcs[root].parent {
+        root = p;
+    }
+    let src = &cx.file(funcs[root].file).src;
+    let mut unlocks = false;
+    inspect(Node::Block(funcs[root].body), &mut |n| {
+        if let Node::Call(c) = n {
+            unlocks |= method_call(c, src)
+                .and_then(|(_, m)| LockOp::of(m))
+                .is_some_and(|op| !op.acquires());
+        }
+        !unlocks
+    });
+    unlocks
 }
 
 /// The function (closures included) has one `Lock`/`RLock` and no

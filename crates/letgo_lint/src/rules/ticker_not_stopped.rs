@@ -75,7 +75,10 @@ For a local ticker, `defer t.Stop()` right after the call is safe when the
 ticker stays in the function (it is only received from, reset and
 stopped); it is unsafe when the ticker is handed on, and inside a loop,
 where the deferred calls pile up. A loop without exit and a ticker in a
-field get no fix: they need an owner's decision about when to stop.
+field get no fix: they need an owner's decision about when to stop. The
+fix is display-only when the ticker leaves the function (returned,
+stored, sent, or received from in a closure or goroutine): it is meant
+to tick after the return.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
@@ -136,7 +139,7 @@ fn local_ticker(
     );
     let mut d = Diagnostic::new(RULE.code, span, msg);
     if site.in_list {
-        d = d.with_fix(defer_stop_fix(&sf.src, site, name, f.body));
+        d = d.with_fix(defer_stop_fix(cx, f, site, name));
     }
     Some(d)
 }

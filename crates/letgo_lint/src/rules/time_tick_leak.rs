@@ -2,6 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::escape::{fate, Fate, Value};
 use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
@@ -81,6 +82,11 @@ with `defer ticker.Stop()` before the statement and receives from
 unsafe, because `time.NewTicker` panics where `time.Tick` returns nil
 (`d <= 0`). A receive from `time.Tick` written in place gets no fix: the
 ticker has to move out of the loop.
+
+The fix is display-only when the channel is received from after the
+function returns: by a goroutine or closure it is captured in, or by
+whoever it is returned to or stored for. Stopping the ticker at the
+return would leave that receiver without ticks, blocked for good.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
@@ -122,7 +128,15 @@ fn tick_leak(cx: &PackageContext, f: &Func, site: StmtSite) -> Option<Diagnostic
                 return None;
             }
             let msg = format!("`{name}` from time.Tick is left ticking when the function returns");
-            Some(report(cx, f, site, call, &msg, true))
+            let mut d = report(cx, f, site, call, &msg, true);
+            // A goroutine or closure receiving from it after the return
+            // would never get another tick.
+            if let Some(fix) = d.fix.as_mut() {
+                if fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
+                    fix.applicability = Applicability::DisplayOnly;
+                }
+            }
+            Some(d)
         }
         Stmt::Expr(_) | Stmt::Assign(_) => {
             let call = received_in_place(cx, f.file, stmt)?;

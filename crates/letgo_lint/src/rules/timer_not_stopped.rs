@@ -3,13 +3,14 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
+use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, fires_at_once, leaking_builds, local_def, non_test_functions,
     unstopped_timers_leak, TimerReleased,
 };
-use letgo_go::ast::{BlockStmt, Ident, Span};
+use letgo_go::ast::{Ident, Span};
 
 pub const RULE: Rule = Rule {
     code: "LG201",
@@ -73,8 +74,14 @@ func wait(ctx context.Context, d time.Duration) error {
 function (it is only received from, reset and stopped there): stopping a
 timer nobody can receive from any more changes nothing but its lifetime.
 It is unsafe when the timer is handed on, and inside a loop, where the
-deferred calls pile up until the function returns. The fix never adds a
-`<-t.C` drain after `Stop`, which blocks forever on Go 1.23 and newer.
+deferred calls pile up until the function returns. It is display-only
+when the timer is meant to fire after the function returns: it is
+returned, stored in a field, an element or a package variable, sent, or
+received from in a closure or goroutine (a reconnect or retry timer that
+someone else waits on); stopping it at the return would cancel that.
+
+The fix never adds a `<-t.C` drain after `Stop`, which blocks forever on
+Go 1.23 and newer.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
@@ -89,7 +96,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if fires_at_once(cx, f.file, call) {
                 continue;
             }
-            if let Some(d) = not_released(cx, f.file, site, id, f.body) {
+            if let Some(d) = not_released(cx, f, site, id) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),
@@ -99,13 +106,8 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-fn not_released(
-    cx: &PackageContext,
-    file: usize,
-    site: StmtSite,
-    id: &Ident,
-    body: &BlockStmt,
-) -> Option<Diagnostic> {
+fn not_released(cx: &PackageContext, f: &Func, site: StmtSite, id: &Ident) -> Option<Diagnostic> {
+    let (file, body) = (f.file, f.body);
     let sf = cx.file(file);
     let name = id.name(&sf.src);
     let ob = TimerReleased {
@@ -125,7 +127,7 @@ fn not_released(
     );
     let mut d = Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg);
     if site.in_list {
-        d = d.with_fix(defer_stop_fix(&sf.src, site, name, body));
+        d = d.with_fix(defer_stop_fix(cx, f, site, name));
     }
     Some(d)
 }

@@ -286,7 +286,12 @@ impl Checker {
                 self.value_op(t)
             }
             Builtin::StringData => {
-                self.args(c);
+                let args = self.args_raw(c);
+                if let Some((e, op)) = args.first() {
+                    let mut op = op.clone();
+                    let st = self.m.basic(BasicKind::String);
+                    self.assign_to(e, &mut op, st);
+                }
                 let t = self.m.pointer(self.m.byte);
                 self.value_op(t)
             }

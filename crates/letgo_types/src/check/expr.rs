@@ -355,14 +355,19 @@ impl Checker {
         let Type::Signature(mut s) = self.m.ty(sig).clone() else {
             return self.invalid_op();
         };
-        // The receiver becomes the first parameter, named as declared.
+        // The receiver becomes the first parameter: named (`_` when the
+        // method's receiver has no name) only when the parameters are.
+        let named = s.params.iter().any(|&p| !self.m.obj(p).name.is_empty());
         let r = match s.recv {
-            Some(rv) => {
+            Some(rv) if named => {
                 let mut o = self.m.obj(rv).clone();
                 o.typ = recv;
+                if o.name.is_empty() {
+                    o.name = "_".into();
+                }
                 self.m.new_obj(o)
             }
-            None => self.m.simple_obj(ObjKind::Var, "", None, None, recv),
+            _ => self.m.simple_obj(ObjKind::Var, "", None, None, recv),
         };
         s.recv = None;
         s.params.insert(0, r);
@@ -413,18 +418,12 @@ impl Checker {
                 let int = self.m.basic(BasicKind::Int);
                 self.assign_to(index, &mut iop, int);
                 match other {
-                    Type::Basic(k, _) if k.is_string() => {
-                        let t = self.m.byte;
-                        Operand {
-                            mode: if xop.mode == Mode::Constant && iop.mode == Mode::Constant {
-                                Mode::Constant
-                            } else {
-                                Mode::Value
-                            },
-                            typ: t,
-                            val: Value::Unknown,
-                        }
-                    }
+                    // An index into a string, constant or not, is a value.
+                    Type::Basic(k, _) if k.is_string() => Operand {
+                        mode: Mode::Value,
+                        typ: self.m.byte,
+                        val: Value::Unknown,
+                    },
                     Type::Slice(elem) => Operand {
                         mode: Mode::Variable,
                         typ: elem,
@@ -658,6 +657,14 @@ impl Checker {
         self.match_types(&b.x, &mut x, &b.y, &mut y);
         let constant = x.mode == Mode::Constant && y.mode == Mode::Constant;
         if is_comparison(b.op) {
+            if !constant {
+                // The operands are materialized: untyped ones take their
+                // default types.
+                for (e, op) in [(&b.x, &mut x), (&b.y, &mut y)] {
+                    let d = self.default_type(op.typ);
+                    self.assign_to(e, op, d);
+                }
+            }
             let val = if constant {
                 fold_binary(b.op, &x.val, &y.val)
             } else {

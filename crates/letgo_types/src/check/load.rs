@@ -26,13 +26,13 @@ impl Checker {
                 .max_by_key(|m| m.dir.as_os_str().len());
             if let Some(m) = module {
                 if let Some(d) = m.resolve(path, self.modcache.as_deref()) {
-                    if has_go_files(&d) {
+                    if self.has_go_files(&d) {
                         return Some(d);
                     }
                 }
             }
             let std_dir = src.join(path);
-            return has_go_files(&std_dir).then_some(std_dir);
+            return self.has_go_files(&std_dir).then_some(std_dir);
         }
         let mut candidates = Vec::new();
         let mut dir = Some(from);
@@ -47,7 +47,19 @@ impl Checker {
             dir = d.parent();
         }
         candidates.push(src.join(path));
-        candidates.into_iter().find(|c| has_go_files(c))
+        candidates.into_iter().find(|c| self.has_go_files(c))
+    }
+
+    /// Whether `dir` holds Go files, each folder listed once per run.
+    fn has_go_files(&self, dir: &Path) -> bool {
+        if let Some(&known) = self.dir_has_go.borrow().get(dir) {
+            return known;
+        }
+        let found = has_go_files(dir);
+        self.dir_has_go
+            .borrow_mut()
+            .insert(dir.to_path_buf(), found);
+        found
     }
 
     /// The package in `dir`, loaded and declared on first use. Bodies are
@@ -196,11 +208,14 @@ impl Checker {
                 if imports_c && !self.build.cgo {
                     return None;
                 }
-                let display = path
-                    .strip_prefix(&src_root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .into_owned();
+                // Relative to GOROOT/src, or to the root of the module
+                // being checked (its vendor folder included).
+                let rel = path.strip_prefix(&src_root).ok().or_else(|| {
+                    self.modules
+                        .iter()
+                        .find_map(|m| path.strip_prefix(&m.dir).ok())
+                });
+                let display = slash(rel.unwrap_or(&path));
                 Some(SourceFile {
                     path,
                     display,

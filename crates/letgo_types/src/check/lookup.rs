@@ -57,29 +57,27 @@ impl Checker {
                     }
                     _ => self.under(t),
                 };
-                match self.m.ty(u).clone() {
+                match self.m.ty(u) {
                     Type::Struct(fields) => {
-                        for f in &fields {
-                            let o = self.m.obj(f.obj);
-                            if &*o.name == name {
-                                let typ = o.typ;
-                                return Some(Selection {
-                                    obj: f.obj,
-                                    typ,
-                                    is_method: false,
-                                });
-                            }
+                        if let Some(f) = fields.iter().find(|f| &*self.m.obj(f.obj).name == name) {
+                            return Some(Selection {
+                                obj: f.obj,
+                                typ: self.m.obj(f.obj).typ,
+                                is_method: false,
+                            });
                         }
-                        for f in &fields {
-                            if f.embedded {
-                                let ft = self.m.obj(f.obj).typ;
-                                let ft = self.unalias(ft);
-                                let ft = match self.m.ty(ft) {
-                                    Type::Pointer(e) => *e,
-                                    _ => ft,
-                                };
-                                next.push(ft);
-                            }
+                        let embedded: Vec<TypeId> = fields
+                            .iter()
+                            .filter(|f| f.embedded)
+                            .map(|f| self.m.obj(f.obj).typ)
+                            .collect();
+                        for ft in embedded {
+                            let ft = self.unalias(ft);
+                            let ft = match self.m.ty(ft) {
+                                Type::Pointer(e) => *e,
+                                _ => ft,
+                            };
+                            next.push(ft);
                         }
                     }
                     Type::Interface(_) => {

@@ -65,6 +65,7 @@ pub struct Checker {
     pub modcache: Option<PathBuf>,
     /// Folders whose `_test.go` files are checked with them.
     pub test_dirs: rustc_hash::FxHashSet<PathBuf>,
+    pub(crate) dir_has_go: std::cell::RefCell<FxHashMap<PathBuf, bool>>,
     pub(crate) pending_xtests: Vec<(PathBuf, String, Vec<crate::model::SourceFile>)>,
 }
 
@@ -92,6 +93,7 @@ impl Checker {
             modcache: None,
             test_dirs: Default::default(),
             pending_xtests: Vec::new(),
+            dir_has_go: Default::default(),
             recv_tparams: FxHashMap::default(),
             cx: Ctx {
                 file: FileId(0),

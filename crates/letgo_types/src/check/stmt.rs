@@ -476,7 +476,9 @@ impl Checker {
     fn range_stmt(&mut self, r: &letgo_go::ast::RangeStmt) {
         let saved = self.open_scope();
         let mut x = self.expr(&r.x);
-        if self.is_untyped(x.typ) {
+        // An untyped constant number takes its default type; an untyped
+        // string stays untyped, as in go/types.
+        if self.is_untyped(x.typ) && !self.basic_kind(x.typ).is_string() {
             let d = self.default_type(x.typ);
             self.assign_to(&r.x, &mut x, d);
         }

@@ -1,0 +1,362 @@
+//! The call graph of the checked packages: static calls, method calls,
+//! interface calls resolved to every implementation among the loaded
+//! types, calls of function values whose assignments are in view
+//! (variables, struct fields set anywhere in the checked code, parameters
+//! at their call sites), closures, and `go`/`defer` calls.
+
+use crate::model::{FileId, Model, ObjId, ObjKind};
+use crate::semantic::Semantic;
+use crate::types::{Type, TypeId};
+use letgo_go::ast::{CallExpr, Decl, Expr, Stmt};
+use letgo_go::visit::{inspect, Node};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// A function: declared (by its object) or a function literal (by where
+/// it starts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FuncNode {
+    Decl(ObjId),
+    Lit(FileId, u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    Call,
+    Go,
+    Defer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub callee: FuncNode,
+    pub kind: CallKind,
+    /// The call's file and the offset of its `(`.
+    pub site: (FileId, u32),
+}
+
+#[derive(Default)]
+pub struct CallGraph {
+    pub edges: FxHashMap<FuncNode, Vec<Edge>>,
+}
+
+impl CallGraph {
+    pub fn calls_from(&self, f: FuncNode) -> &[Edge] {
+        self.edges.get(&f).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every function that calls `f`, with the call.
+    pub fn callers_of(&self, f: FuncNode) -> Vec<(FuncNode, Edge)> {
+        let mut out: Vec<_> = self
+            .edges
+            .iter()
+            .flat_map(|(&caller, es)| {
+                es.iter()
+                    .filter(|e| e.callee == f)
+                    .map(move |&e| (caller, e))
+            })
+            .collect();
+        out.sort_by_key(|(c, e)| (*c, e.site));
+        out
+    }
+
+    /// Builds the graph over the files the model checked (`files`).
+    pub fn build(s: &Semantic, files: &[FileId]) -> CallGraph {
+        let values = FuncValues::collect(s, files);
+        let mut g = CallGraph::default();
+        let impls = Implementations::new(&s.model);
+        for &f in files {
+            let sf = s.model.files[f.0 as usize].clone();
+            for d in &sf.ast.decls {
+                let Decl::Func(fd) = d else { continue };
+                let Some(body) = &fd.body else { continue };
+                let Some(view) = s.file(&sf.path) else {
+                    continue;
+                };
+                let Some(obj) = view.object_of(&fd.name) else {
+                    continue;
+                };
+                g.walk(
+                    s,
+                    &impls,
+                    &values,
+                    f,
+                    FuncNode::Decl(obj),
+                    Node::Block(body),
+                );
+            }
+        }
+        g
+    }
+
+    /// Adds the calls of one body; nested function literals are functions
+    /// of their own, called nowhere unless a call of them is in view.
+    fn walk(
+        &mut self,
+        s: &Semantic,
+        impls: &Implementations,
+        values: &FuncValues,
+        file: FileId,
+        me: FuncNode,
+        body: Node,
+    ) {
+        let mut kinds: FxHashMap<u32, CallKind> = FxHashMap::default();
+        let path = s.model.files[file.0 as usize].path.clone();
+        let Some(view) = s.file(&path) else { return };
+        let mut lits = Vec::new();
+        inspect(body, &mut |n| {
+            match n {
+                Node::Stmt(Stmt::Go(c)) => {
+                    kinds.insert(c.call.lparen, CallKind::Go);
+                }
+                Node::Stmt(Stmt::Defer(c)) => {
+                    kinds.insert(c.call.lparen, CallKind::Defer);
+                }
+                Node::Expr(Expr::FuncLit(l)) => {
+                    lits.push(&**l);
+                    return false;
+                }
+                Node::Call(c) => {
+                    let kind = kinds.get(&c.lparen).copied().unwrap_or(CallKind::Call);
+                    for callee in callees(s, &view, impls, values, file, c) {
+                        self.edges.entry(me).or_default().push(Edge {
+                            callee,
+                            kind,
+                            site: (file, c.lparen),
+                        });
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        for l in lits {
+            let node = FuncNode::Lit(file, l.typ.pos());
+            self.walk(s, impls, values, file, node, Node::Block(&l.body));
+        }
+    }
+}
+
+/// The functions a call may run.
+fn callees(
+    s: &Semantic,
+    view: &crate::FileView,
+    impls: &Implementations,
+    values: &FuncValues,
+    file: FileId,
+    c: &CallExpr,
+) -> Vec<FuncNode> {
+    let m = &s.model;
+    match c.fun.unparen() {
+        Expr::FuncLit(l) => return vec![FuncNode::Lit(file, l.typ.pos())],
+        Expr::Index(ix) => {
+            return view
+                .object_of_expr(&ix.x)
+                .map(FuncNode::Decl)
+                .into_iter()
+                .collect()
+        }
+        Expr::IndexList(ix) => {
+            return view
+                .object_of_expr(&ix.x)
+                .map(FuncNode::Decl)
+                .into_iter()
+                .collect()
+        }
+        _ => {}
+    }
+    let Some(o) = view.object_of_expr(&c.fun) else {
+        return vec![];
+    };
+    match m.obj(o).kind {
+        ObjKind::Func => vec![FuncNode::Decl(o)],
+        ObjKind::Method => match impls.iface_of.get(&o).copied() {
+            Some(iface) => impls.of(m, iface, &m.obj(o).name),
+            None => vec![FuncNode::Decl(o)],
+        },
+        ObjKind::Var | ObjKind::Field => values.of(m, o),
+        _ => vec![],
+    }
+}
+
+/// Named types and their methods, to resolve interface calls.
+struct Implementations {
+    named: Vec<TypeId>,
+    /// The interface each interface method is declared in.
+    iface_of: FxHashMap<ObjId, TypeId>,
+    /// Answers already given, by interface and method name.
+    cache: std::cell::RefCell<ImplCache>,
+}
+
+/// Implementations found per (interface, method name).
+type ImplCache = FxHashMap<(TypeId, std::sync::Arc<str>), Vec<FuncNode>>;
+
+impl Implementations {
+    fn new(m: &Model) -> Implementations {
+        let mut named = Vec::new();
+        let mut iface_of = FxHashMap::default();
+        for t in (0..m.types.len() as u32).map(TypeId) {
+            match m.ty(t) {
+                Type::Named(n) if n.origin.is_none() && !n.methods.is_empty() => named.push(t),
+                Type::Interface(it) => {
+                    for &meth in &it.methods {
+                        iface_of.entry(meth).or_insert(t);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Implementations {
+            named,
+            iface_of,
+            cache: Default::default(),
+        }
+    }
+
+    /// The method `name` of every named type that implements `iface`.
+    fn of(&self, m: &Model, iface: TypeId, name: &std::sync::Arc<str>) -> Vec<FuncNode> {
+        let key = (iface, name.clone());
+        if let Some(v) = self.cache.borrow().get(&key) {
+            return v.clone();
+        }
+        let found: Vec<FuncNode> = self
+            .named
+            .iter()
+            .filter(|&&t| m.implements(t, iface))
+            .filter_map(|&t| m.method(t, name))
+            .filter(|meth| !self.iface_of.contains_key(meth))
+            .map(FuncNode::Decl)
+            .collect();
+        self.cache.borrow_mut().insert(key, found.clone());
+        found
+    }
+}
+
+/// Functions assigned to variables and fields in view: `v = f`,
+/// `s.h = g`, `T{h: g}`, and arguments bound to parameters.
+#[derive(Default)]
+struct FuncValues {
+    by_target: FxHashMap<(u32, u32, u32), FxHashSet<FuncNode>>,
+}
+
+impl FuncValues {
+    fn collect(s: &Semantic, files: &[FileId]) -> FuncValues {
+        let mut fv = FuncValues::default();
+        let m = &s.model;
+        for &f in files {
+            let sf = m.files[f.0 as usize].clone();
+            let Some(view) = s.file(&sf.path) else {
+                continue;
+            };
+            inspect(Node::File(&sf.ast), &mut |n| {
+                match n {
+                    Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                        for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                            fv.bind(m, &view, f, l, r);
+                        }
+                    }
+                    Node::Expr(Expr::CompositeLit(cl)) => {
+                        for e in &cl.elts {
+                            if let Expr::KeyValue(kv) = e {
+                                fv.bind(m, &view, f, &kv.key, &kv.value);
+                            }
+                        }
+                    }
+                    Node::Spec(letgo_go::ast::Spec::Value(v))
+                        if v.names.len() == v.values.len() =>
+                    {
+                        for (name, val) in v.names.iter().zip(&v.values) {
+                            if let Some(o) = view.object_of(name) {
+                                fv.add(m, o, &view, f, val);
+                            }
+                        }
+                    }
+                    Node::Call(c) => fv.bind_args(m, &view, f, c),
+                    _ => {}
+                }
+                true
+            });
+        }
+        fv
+    }
+
+    fn bind(&mut self, m: &Model, view: &crate::FileView, f: FileId, target: &Expr, value: &Expr) {
+        if let Some(o) = view.object_of_expr(target) {
+            self.add(m, o, view, f, value);
+        }
+    }
+
+    fn bind_args(&mut self, m: &Model, view: &crate::FileView, f: FileId, c: &CallExpr) {
+        let Some(callee) = view.object_of_expr(&c.fun) else {
+            return;
+        };
+        let Type::Signature(sig) = m.ty(m.obj(callee).typ) else {
+            return;
+        };
+        for (p, a) in sig.params.iter().zip(&c.args) {
+            self.add(m, *p, view, f, a);
+        }
+    }
+
+    fn add(&mut self, m: &Model, target: ObjId, view: &crate::FileView, f: FileId, value: &Expr) {
+        let node = match value.unparen() {
+            Expr::FuncLit(l) => FuncNode::Lit(f, l.typ.pos()),
+            e => match view.object_of_expr(e) {
+                Some(o) if matches!(m.obj(o).kind, ObjKind::Func | ObjKind::Method) => {
+                    FuncNode::Decl(o)
+                }
+                _ => return,
+            },
+        };
+        self.by_target
+            .entry(m.identity(target))
+            .or_default()
+            .insert(node);
+    }
+
+    fn of(&self, m: &Model, target: ObjId) -> Vec<FuncNode> {
+        let mut v: Vec<_> = self
+            .by_target
+            .get(&m.identity(target))
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+impl Model {
+    /// Whether `t` (or `*t`) has every method of interface `iface`, by
+    /// name and number of parameters and results.
+    pub fn implements(&self, t: TypeId, iface: TypeId) -> bool {
+        let mut methods = Vec::new();
+        self.all_interface_methods(iface, &mut methods, 0);
+        !methods.is_empty()
+            && methods.iter().all(|&im| {
+                let name = &self.obj(im).name;
+                self.method(t, name)
+                    .is_some_and(|cm| self.same_arity(cm, im))
+            })
+    }
+
+    fn all_interface_methods(&self, t: TypeId, out: &mut Vec<ObjId>, depth: u32) {
+        if depth > 10 {
+            return;
+        }
+        let Type::Interface(it) = self.ty(self.under_ro(t)) else {
+            return;
+        };
+        out.extend(it.methods.iter().copied());
+        for &e in &it.embeddeds {
+            self.all_interface_methods(e, out, depth + 1);
+        }
+    }
+
+    fn same_arity(&self, a: ObjId, b: ObjId) -> bool {
+        match (self.ty(self.obj(a).typ), self.ty(self.obj(b).typ)) {
+            (Type::Signature(x), Type::Signature(y)) => {
+                x.params.len() == y.params.len() && x.results.len() == y.results.len()
+            }
+            _ => false,
+        }
+    }
+}
