@@ -14,19 +14,35 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs `letgo args` in `cwd`, colours off.
+/// Runs `letgo args` in `cwd`, colours off, with the test toolchain's
+/// GOROOT (so the semantic model reads the standard library the fixtures
+/// were written against, whatever `go` is on the PATH, if any).
 pub fn letgo(args: &[&str], cwd: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_letgo"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("letgo runs");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_letgo"));
+    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    if let Some(root) = test_goroot() {
+        cmd.env("GOROOT", root);
+    }
+    let out = cmd.output().expect("letgo runs");
     Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// GOROOT of the test toolchain (`$LETGO_GO` or `.tools/go`), asked once;
+/// None when that toolchain is not installed (tests needing Go skip or
+/// fail through [`go_binary`] themselves).
+pub fn test_goroot() -> Option<PathBuf> {
+    static ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let go = std::env::var_os("LETGO_GO")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
+        go.exists().then(|| letgo_testkit::goroot(&go))
+    })
+    .clone()
 }
 
 /// Where the rule fixtures live: `crates/letgo_lint/tests`.
