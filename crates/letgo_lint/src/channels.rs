@@ -4,14 +4,21 @@
 //! channel was made. The goroutine rules (LG101–LG104, LG107) judge
 //! channels from this view only; a channel that leaves it is not judged.
 //!
-//! Three kinds of channel are in view:
-//! - a channel made in a function (`ch := make(chan T)`), followed into
-//!   the function literals that capture it and the same-package functions
-//!   it is handed to;
-//! - a channel in an unexported struct field, as one package-level object
-//!   (every `x.field` in the package, and calls to small accessor methods
-//!   that just return the field);
-//! - a channel in an unexported package-level variable.
+//! Channels are program objects from the semantic model, never
+//! spellings: a use is an identifier or selector that resolves to the
+//! channel's object. Three kinds of channel are in view:
+//! - a local made in a function (`ch := make(chan T)`, by the call's
+//!   type), followed into the function literals that capture it and the
+//!   same-package functions it is handed to (the callee found by its
+//!   object; there the channel is the parameter's object);
+//! - an unexported channel field of one struct type of the package, as one
+//!   package-level object (every `x.field` that selects that very field,
+//!   and calls to small accessor methods that just return it): a field of
+//!   the same name in another type is another channel;
+//! - an unexported package-level channel variable.
+//!
+//! A file the model did not check (excluded by its build context, or the
+//! model could not be built) is out of view: its channels are not judged.
 //!
 //! Leaving the view ("escaping") is recorded, not hidden: a channel
 //! returned or exposed receive-only (`<-chan T`) keeps every send and close
@@ -19,12 +26,16 @@
 //! escape (stored, sent, passed to another package) ends all judgement.
 
 use crate::context::PackageContext;
-use crate::funcs::Func;
+use crate::funcs::{Func, FuncKind};
 use letgo_go::ast::{
-    BlockStmt, CallExpr, ChanDir, CommClause, Expr, FieldList, FuncType, Span, Spec, Stmt,
+    BlockStmt, CallExpr, ChanDir, CommClause, Decl, Expr, FieldList, FuncType, Ident, Span, Spec,
+    Stmt, ValueSpec,
 };
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::{Builtin, ObjKind};
+use letgo_types::types::{Type, TypeId};
+use letgo_types::{FileView, Model};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,8 +122,8 @@ pub struct Origin {
     pub file: usize,
     /// The `make(...)` call.
     pub make: Span,
-    /// The element type's text.
-    pub elem: String,
+    /// The channel type's text, as `make` was given it (`chan T`).
+    pub typ: String,
     /// The function that made it (trace name).
     pub function: String,
 }
@@ -127,9 +138,57 @@ pub struct Channel {
     pub ops: Vec<Op>,
     pub spawns: Vec<Spawn>,
     pub escape: Escape,
+    /// For a local or package variable: its object's identity.
+    pub var: Option<Identity>,
+}
+
+/// A channel variable as rules look for it in code: an identifier that
+/// resolves to the variable's object, not any identifier spelled alike.
+#[derive(Clone, Copy)]
+pub struct VarRef<'s> {
+    pub name: &'s str,
+    pub src: &'s str,
+    id: Option<Identity>,
+    view: Option<FileView<'s>>,
+}
+
+impl VarRef<'_> {
+    /// `x` is the variable.
+    pub fn is(&self, x: &Expr) -> bool {
+        matches!(x.unparen(), Expr::Ident(i) if self.is_ident(i))
+    }
+
+    pub fn is_ident(&self, i: &Ident) -> bool {
+        match (self.id, &self.view) {
+            (Some(id), Some(v)) => ident_is(v, i, self.name, self.src, id),
+            _ => false,
+        }
+    }
+
+    /// Whether the variable is used anywhere in `node`.
+    pub fn mentioned(&self, node: Node) -> bool {
+        let mut found = false;
+        inspect(node, &mut |n| {
+            if let Node::Ident(i) = n {
+                found |= self.is_ident(i);
+            }
+            !found
+        });
+        found
+    }
 }
 
 impl Channel {
+    /// The channel's variable as written in file `file` of the package.
+    pub fn var_ref<'s>(&'s self, cx: &PackageContext<'s>, file: usize) -> VarRef<'s> {
+        VarRef {
+            name: &self.name,
+            src: &cx.file(file).src,
+            id: self.var,
+            view: cx.types(file),
+        }
+    }
+
     pub fn ops_of(&self, kind: OpKind) -> impl Iterator<Item = &Op> {
         self.ops.iter().filter(move |o| o.kind == kind)
     }
@@ -149,65 +208,112 @@ impl Channel {
     }
 }
 
-/// Builds the view of every channel of the package.
+/// Builds the view of every channel of the package. Without the
+/// semantic model's view of a file, its channels are out of view.
 pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel> {
-    let by_body: HashMap<(usize, u32), usize> = funcs
+    let views: Vec<Option<FileView<'a>>> = cx.files().map(|(i, _)| cx.types(i)).collect();
+    let by_body = funcs
         .iter()
         .enumerate()
         .map(|(i, f)| ((f.file, f.body.lbrace), i))
         .collect();
+    let by_obj = funcs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let FuncKind::Decl(d) = f.kind else {
+                return None;
+            };
+            Some((identity_of(views[f.file].as_ref()?, &d.name)?, i))
+        })
+        .collect();
+    let pkg = Shared {
+        cx,
+        funcs,
+        by_body,
+        by_obj,
+        views,
+    };
     let mut out = Vec::new();
-    local_channels(cx, funcs, &by_body, &mut out);
-    field_channels(cx, funcs, &by_body, &mut out);
-    global_channels(cx, funcs, &by_body, &mut out);
+    local_channels(&pkg, &mut out);
+    field_channels(&pkg, &mut out);
+    global_channels(&pkg, &mut out);
     out
 }
 
 // ---- which expressions denote the channel ----
 
+/// An object's identity in the semantic model (`Model::identity`).
+pub type Identity = (u32, u32, u32);
+
+/// The channel as program objects, never as spellings: a variable (a
+/// local, a parameter, a package variable) or a field of one struct type,
+/// with the accessor methods that stand for it. The spellings only spare
+/// looking objects up for identifiers that cannot be them.
 #[derive(Debug, Clone)]
 enum Matcher {
-    Ident(String),
+    Var {
+        id: Identity,
+        name: String,
+    },
     /// `x.field`, or `x.accessor()` for an unexported accessor.
     Field {
-        field: String,
-        accessors: Vec<String>,
-        /// The struct type that declares the field.
-        owner: String,
+        id: Identity,
+        name: String,
+        accessors: Vec<(Identity, String)>,
     },
+}
+
+/// The identity of the object `id` denotes, if its spelling is `name`.
+fn ident_is(view: &FileView, id: &Ident, name: &str, src: &str, want: Identity) -> bool {
+    id.name(src) == name && identity_of(view, id) == Some(want)
+}
+
+fn identity_of(view: &FileView, id: &Ident) -> Option<Identity> {
+    view.object_of(id).map(|o| view.model().identity(o))
 }
 
 impl Matcher {
     /// The identifiers a use of the channel must contain.
     fn names(&self) -> Vec<String> {
         match self {
-            Matcher::Ident(name) => vec![name.clone()],
+            Matcher::Var { name, .. } => vec![name.clone()],
             Matcher::Field {
-                field, accessors, ..
-            } => std::iter::once(field.clone())
-                .chain(accessors.iter().cloned())
+                name, accessors, ..
+            } => std::iter::once(name.clone())
+                .chain(accessors.iter().map(|(_, n)| n.clone()))
                 .collect(),
         }
     }
 
-    fn matches(&self, x: &Expr, src: &str) -> bool {
+    fn matches(&self, x: &Expr, src: &str, view: &FileView) -> bool {
         match (self, x.unparen()) {
-            (Matcher::Ident(name), Expr::Ident(id)) => id.name(src) == name,
-            (Matcher::Field { field, .. }, Expr::Selector(sel)) => sel.sel.name(src) == field,
-            (Matcher::Field { accessors, .. }, Expr::Call(call)) if call.args.is_empty() => {
-                matches!(call.fun.unparen(), Expr::Selector(sel) if accessors.iter().any(|a| a == sel.sel.name(src)))
+            (Matcher::Var { id, name }, Expr::Ident(i)) => ident_is(view, i, name, src, *id),
+            (Matcher::Field { id, name, .. }, Expr::Selector(sel)) => {
+                ident_is(view, &sel.sel, name, src, *id)
             }
+            (Matcher::Field { .. }, Expr::Call(call)) => self.matches_call(call, src, view),
             _ => false,
         }
     }
 
     /// `x.accessor()` for an unexported accessor of the field.
-    fn matches_call(&self, call: &CallExpr, src: &str) -> bool {
+    fn matches_call(&self, call: &CallExpr, src: &str, view: &FileView) -> bool {
         let Matcher::Field { accessors, .. } = self else {
             return false;
         };
+        let Expr::Selector(sel) = call.fun.unparen() else {
+            return false;
+        };
         call.args.is_empty()
-            && matches!(call.fun.unparen(), Expr::Selector(sel) if accessors.iter().any(|a| a == sel.sel.name(src)))
+            && accessors
+                .iter()
+                .any(|(a, n)| ident_is(view, &sel.sel, n, src, *a))
+    }
+
+    /// An identifier that is the variable itself.
+    fn is_ident(&self, id: &Ident, src: &str, view: &FileView) -> bool {
+        matches!(self, Matcher::Var { id: want, name } if ident_is(view, id, name, src, *want))
     }
 }
 
@@ -225,15 +331,24 @@ struct Ctx<'a> {
     depth: u32,
 }
 
-struct Collector<'c, 'a> {
+/// What every walk of the package shares.
+struct Shared<'c, 'a> {
     cx: &'c PackageContext<'a>,
     funcs: &'c [Func<'a>],
     /// Function index by (file, offset of the body's `{`).
-    by_body: &'c HashMap<(usize, u32), usize>,
+    by_body: HashMap<(usize, u32), usize>,
+    /// Declared function index by the function object's identity.
+    by_obj: HashMap<Identity, usize>,
+    /// The model's view of each file; `None` puts the file out of view.
+    views: Vec<Option<FileView<'a>>>,
+}
+
+struct Collector<'c, 'a> {
+    pkg: &'c Shared<'c, 'a>,
     matcher: Matcher,
     channel: Channel,
-    /// Callees already followed, as (function index, parameter name).
-    followed: Vec<(usize, String)>,
+    /// Callees already followed, as (function index, parameter index).
+    followed: Vec<(usize, usize)>,
     /// The trace name of the function being walked.
     function: String,
 }
@@ -254,11 +369,16 @@ impl<'a> Collector<'_, 'a> {
     }
 
     fn src(&self, file: usize) -> &'a str {
-        &self.cx.file(file).src
+        &self.pkg.cx.file(file).src
+    }
+
+    fn view(&self, file: usize) -> Option<&FileView<'a>> {
+        self.pkg.views[file].as_ref()
     }
 
     fn is_ours(&self, x: &Expr, file: usize) -> bool {
-        self.matcher.matches(x, self.src(file))
+        self.view(file)
+            .is_some_and(|v| self.matcher.matches(x, self.src(file), v))
     }
 
     fn escape(&mut self, e: Escape) {
@@ -440,12 +560,13 @@ impl<'a> Collector<'_, 'a> {
             if self.is_ours(l, ctx.file) {
                 // A field set to a channel made here is an origin; set to
                 // anything else, the channel comes from elsewhere.
-                match rhs.get(i).map(Expr::unparen) {
-                    Some(Expr::Call(c)) if make_chan(c, self.src(ctx.file)).is_some() => {
-                        let cap = capacity(c, self.src(ctx.file));
+                match rhs.get(i) {
+                    Some(r) if self.makes_chan(r, ctx.file).is_some() => {
+                        let made = self.makes_chan(r, ctx.file).unwrap();
+                        let cap = capacity(made, self.src(ctx.file));
                         self.channel.capacity = worst_capacity(&self.channel.capacity, cap);
                     }
-                    Some(Expr::Ident(id)) if id.name(self.src(ctx.file)) == "nil" => {}
+                    Some(r) if self.view(ctx.file).is_some_and(|v| is_nil(v, r)) => {}
                     _ => self.escape(Escape::Full),
                 }
             } else {
@@ -482,8 +603,8 @@ impl<'a> Collector<'_, 'a> {
     fn call(&mut self, call: &'a CallExpr, ctx: Ctx<'a>, body_ctx: Option<Ctx<'a>>) {
         let src = self.src(ctx.file);
         let body_ctx = body_ctx.unwrap_or(ctx);
-        if let Expr::Ident(id) = call.fun.unparen() {
-            match id.name(src) {
+        if let Some(name) = self.builtin(&call.fun, ctx.file) {
+            match name {
                 "close" if call.args.len() == 1 && self.is_ours(&call.args[0], ctx.file) => {
                     self.op(
                         OpKind::Close,
@@ -499,7 +620,10 @@ impl<'a> Collector<'_, 'a> {
                 _ => {}
             }
         }
-        if self.matcher.matches_call(call, self.src(ctx.file)) {
+        if self
+            .view(ctx.file)
+            .is_some_and(|v| self.matcher.matches_call(call, src, v))
+        {
             return; // an accessor call used as a value: handled by the caller
         }
         match call.fun.unparen() {
@@ -518,7 +642,7 @@ impl<'a> Collector<'_, 'a> {
                         continue;
                     }
                     // Resolved only when the channel is handed over: rare.
-                    let callee = *callee.get_or_insert_with(|| self.resolve(fun, ctx.file));
+                    let callee = *callee.get_or_insert_with(|| self.resolve(call, ctx.file));
                     match callee {
                         Some(f) if call.ellipsis.is_none() => self.follow(f, i, body_ctx),
                         _ => self.escape(Escape::Full),
@@ -535,49 +659,78 @@ impl<'a> Collector<'_, 'a> {
         params: &'a FieldList,
         args: &'a [Expr],
         ctx: Ctx<'a>,
-        mut walk: impl FnMut(&mut Self, String),
+        mut walk: impl FnMut(&mut Self, Matcher),
     ) {
-        let names = param_names(params, self.src(ctx.file));
+        let params = self.param_vars(params, ctx.file);
         for (i, arg) in args.iter().enumerate() {
             if !self.is_ours(arg, ctx.file) {
                 self.expr(arg, ctx);
                 continue;
             }
-            match names.get(i) {
-                Some(Some(n)) => walk(self, n.clone()),
+            match params.get(i) {
+                Some(Some(p)) => walk(self, p.clone()),
                 _ => self.escape(Escape::Full),
             }
         }
     }
 
-    fn with_alias(&mut self, name: String, f: impl FnOnce(&mut Self)) {
-        let saved = self.matcher.clone();
-        self.matcher = Matcher::Ident(name);
+    /// The parameters of a signature in file `file` as variables, by
+    /// position (`None` for `_`, unnamed or unknown ones).
+    fn param_vars(&self, params: &FieldList, file: usize) -> Vec<Option<Matcher>> {
+        let src = self.src(file);
+        let mut out = Vec::new();
+        for f in &params.list {
+            if f.names.is_empty() {
+                out.push(None);
+            }
+            for n in &f.names {
+                let name = n.name(src);
+                let id = self.view(file).and_then(|v| identity_of(v, n));
+                out.push(id.filter(|_| name != "_").map(|id| Matcher::Var {
+                    id,
+                    name: name.to_string(),
+                }));
+            }
+        }
+        out
+    }
+
+    fn with_alias(&mut self, alias: Matcher, f: impl FnOnce(&mut Self)) {
+        let saved = std::mem::replace(&mut self.matcher, alias);
         f(self);
         self.matcher = saved;
     }
 
+    /// A parameter of the same name is another object: the matcher tells
+    /// them apart, so the body is walked as is.
     fn func_body(&mut self, body: &'a BlockStmt, sig: &'a FuncType, ctx: Ctx<'a>) {
-        if let Matcher::Ident(name) = &self.matcher {
-            // A parameter of the same name hides the channel.
-            if param_names(&sig.params, self.src(ctx.file))
-                .iter()
-                .flatten()
-                .any(|p| p == name)
-            {
-                return;
-            }
-        }
         self.lit_body(body, sig, ctx);
+    }
+
+    /// The builtin a call's function names (`close`, `len`, `make`), by
+    /// its object: a package function called `close` is not one.
+    fn builtin(&self, fun: &Expr, file: usize) -> Option<&'a str> {
+        let Expr::Ident(id) = fun.unparen() else {
+            return None;
+        };
+        let o = self.view(file)?.object_of(id)?;
+        let builtin = matches!(self.view(file)?.model().obj(o).kind, ObjKind::Builtin(_));
+        builtin.then(|| id.name(self.src(file)))
+    }
+
+    /// `make(T, ...)` of a bidirectional channel type.
+    fn makes_chan(&self, x: &'a Expr, file: usize) -> Option<&'a CallExpr> {
+        make_chan(x, self.src(file), self.view(file)?).map(|(c, _)| c)
     }
 
     /// Walks a function literal's body, its operations named by it.
     fn lit_body(&mut self, body: &'a BlockStmt, sig: &'a FuncType, ctx: Ctx<'a>) {
         // Operations inside are written in the literal: name them by it.
         let name = self
+            .pkg
             .by_body
             .get(&(ctx.file, body.lbrace))
-            .map(|&i| self.funcs[i].name.clone());
+            .map(|&i| self.pkg.funcs[i].name.clone());
         let saved = name.map(|n| std::mem::replace(&mut self.function, n));
         self.block(
             body,
@@ -593,40 +746,29 @@ impl<'a> Collector<'_, 'a> {
         }
     }
 
-    /// The same-package function or method a call goes to, if it can be
-    /// told without types: a package function by name, or a method whose
-    /// name no other method in the package shares.
-    fn resolve(&self, fun: &Expr, file: usize) -> Option<usize> {
-        let src = self.src(file);
-        let (name, is_method) = match fun {
-            Expr::Ident(id) => (id.name(src), false),
-            Expr::Selector(sel) => {
-                if let Expr::Ident(pkg) = sel.x.unparen() {
-                    if self.cx.imports_name(file, pkg.name(src)) {
-                        return None;
-                    }
-                }
-                (sel.sel.name(src), true)
-            }
-            _ => return None,
+    /// The same-package function or method a call goes to: the callee's
+    /// object, from the model, among the package's declared functions.
+    /// Calls through interfaces and function values resolve to none.
+    fn resolve(&self, call: &CallExpr, file: usize) -> Option<usize> {
+        let view = self.view(file)?;
+        let m = view.model();
+        let callee = view.object_of_expr(&call.fun)?;
+        // A method expression (`T.m(x, ch)`) takes the receiver first:
+        // its arguments do not line up with the parameters.
+        let arity = |t| match m.ty(t) {
+            Type::Signature(s) => Some(s.params.len()),
+            _ => None,
         };
-        let mut found = self.funcs.iter().enumerate().filter(|(_, f)| {
-            let crate::funcs::FuncKind::Decl(d) = f.kind else {
-                return false;
-            };
-            d.recv.is_some() == is_method && d.name.name(self.src(f.file)) == name
-        });
-        let first = found.next().map(|(i, _)| i);
-        if found.next().is_some() {
+        if arity(view.type_of(&call.fun)?) != arity(m.obj(callee).typ) {
             return None;
         }
-        first
+        self.pkg.by_obj.get(&m.identity(callee)).copied()
     }
 
     fn follow(&mut self, callee: usize, arg: usize, ctx: Ctx<'a>) {
-        let f = &self.funcs[callee];
-        let names = param_names(&f.typ.params, self.src(f.file));
-        let Some(Some(param)) = names.get(arg).cloned() else {
+        let f = &self.pkg.funcs[callee];
+        let params = self.param_vars(&f.typ.params, f.file);
+        let Some(Some(param)) = params.get(arg).cloned() else {
             self.escape(Escape::Full);
             return;
         };
@@ -634,10 +776,10 @@ impl<'a> Collector<'_, 'a> {
             self.escape(Escape::Full);
             return;
         }
-        if self.followed.contains(&(callee, param.clone())) {
+        if self.followed.contains(&(callee, arg)) {
             return;
         }
-        self.followed.push((callee, param.clone()));
+        self.followed.push((callee, arg));
         let (body, sig, file) = (f.body, f.typ, f.file);
         let saved_fn = std::mem::replace(&mut self.function, f.name.clone());
         self.with_alias(param, |me| {
@@ -713,16 +855,19 @@ impl<'a> Collector<'_, 'a> {
 
 fn mentions_ours(c: &Collector, node: Node, file: usize) -> bool {
     let src = c.src(file);
+    let Some(view) = c.view(file) else {
+        return false;
+    };
     let mut found = false;
     inspect(node, &mut |n| {
         if let Node::Expr(e) = n {
-            found |= c.matcher.matches(e, src);
+            found |= c.matcher.matches(e, src, view);
         }
         if let Node::Ident(id) = n {
-            found |= matches!(&c.matcher, Matcher::Ident(name) if id.name(src) == name);
+            found |= c.matcher.is_ident(id, src, view);
         }
         if let Node::Call(call) = n {
-            found |= c.matcher.matches_call(call, src);
+            found |= c.matcher.matches_call(call, src, view);
         }
         !found
     });
@@ -742,28 +887,28 @@ fn returned_escape(sig: &FuncType) -> Escape {
     }
 }
 
-/// Parameter names by position (`None` for `_` or unnamed).
-fn param_names(params: &FieldList, src: &str) -> Vec<Option<String>> {
-    let mut out = Vec::new();
-    for f in &params.list {
-        if f.names.is_empty() {
-            out.push(None);
-        }
-        for n in &f.names {
-            let name = n.name(src);
-            out.push((name != "_").then(|| name.to_string()));
-        }
-    }
-    out
-}
-
-/// `make(chan T, ...)`: the element type's text.
-pub fn make_chan<'s>(call: &CallExpr, src: &'s str) -> Option<&'s str> {
-    if !matches!(call.fun.unparen(), Expr::Ident(id) if id.name(src) == "make") {
+/// `x` is `make(T, ...)` (the builtin) of a bidirectional channel type,
+/// by the call's type: the call and the text of `T` (`chan int`, or a
+/// named channel type).
+pub fn make_chan<'x, 's>(
+    x: &'x Expr,
+    src: &'s str,
+    view: &FileView,
+) -> Option<(&'x CallExpr, &'s str)> {
+    let Expr::Call(call) = x.unparen() else {
+        return None;
+    };
+    let Expr::Ident(id) = call.fun.unparen() else {
+        return None;
+    };
+    let m = view.model();
+    let make = view.object_of(id)?;
+    if m.obj(make).kind != ObjKind::Builtin(Builtin::Make) {
         return None;
     }
-    match call.args.first()? {
-        Expr::ChanType(c) if c.dir == ChanDir::Both => Some(c.value.span().text(src)),
+    let t = view.type_of(x.unparen())?;
+    match m.ty(m.under_ro(t)) {
+        Type::Chan(ChanDir::Both, _) => Some((call, call.args.first()?.span().text(src))),
         _ => None,
     }
 }
@@ -802,16 +947,12 @@ fn worst_capacity(a: &Capacity, b: Capacity) -> Capacity {
 // ---- the three kinds of channel ----
 
 fn new_collector<'c, 'a>(
-    cx: &'c PackageContext<'a>,
-    funcs: &'c [Func<'a>],
-    by_body: &'c HashMap<(usize, u32), usize>,
+    pkg: &'c Shared<'c, 'a>,
     matcher: Matcher,
     channel: Channel,
 ) -> Collector<'c, 'a> {
     Collector {
-        cx,
-        funcs,
-        by_body,
+        pkg,
         matcher,
         channel,
         followed: Vec::new(),
@@ -819,51 +960,80 @@ fn new_collector<'c, 'a>(
     }
 }
 
-fn local_channels<'a>(
-    cx: &PackageContext<'a>,
-    funcs: &[Func<'a>],
-    by_body: &HashMap<(usize, u32), usize>,
-    out: &mut Vec<Channel>,
-) {
-    for f in funcs {
-        let src = &cx.file(f.file).src;
+fn new_channel(name: &str, kind: ChannelKind, capacity: Capacity, escape: Escape) -> Channel {
+    Channel {
+        name: name.to_string(),
+        kind,
+        capacity,
+        origin: None,
+        ops: Vec::new(),
+        spawns: Vec::new(),
+        escape,
+        var: None,
+    }
+}
+
+/// Whether `t` is a channel type, through names and aliases.
+fn is_chan(m: &Model, t: TypeId) -> bool {
+    matches!(m.ty(m.under_ro(t)), Type::Chan(..))
+}
+
+/// `nil`, the universe's.
+fn is_nil(view: &FileView, x: &Expr) -> bool {
+    let Expr::Ident(id) = x.unparen() else {
+        return false;
+    };
+    view.object_of(id)
+        .is_some_and(|o| view.model().obj(o).kind == ObjKind::Nil)
+}
+
+fn local_channels(pkg: &Shared, out: &mut Vec<Channel>) {
+    for f in pkg.funcs {
+        let Some(view) = pkg.views[f.file].as_ref() else {
+            continue;
+        };
+        let src = &pkg.cx.file(f.file).src;
         for site in f.sites.iter().copied() {
-            let Some((name, call)) = local_make(site.stmt, src) else {
+            let Some((var, call, typ)) = local_make(site.stmt, src, view) else {
                 continue;
             };
-            let origin = Origin {
+            let Some(id) = identity_of(view, var) else {
+                continue;
+            };
+            let name = var.name(src);
+            let mut channel =
+                new_channel(name, ChannelKind::Local, capacity(call, src), Escape::None);
+            channel.var = Some(id);
+            channel.origin = Some(Origin {
                 file: f.file,
                 make: Span::new(call.pos(), call.end()),
-                elem: make_chan(call, src).unwrap_or("").to_string(),
+                typ: typ.to_string(),
                 function: f.name.clone(),
-            };
-            let channel = Channel {
+            });
+            let matcher = Matcher::Var {
+                id,
                 name: name.to_string(),
-                kind: ChannelKind::Local,
-                capacity: capacity(call, src),
-                origin: Some(origin),
-                ops: Vec::new(),
-                spawns: Vec::new(),
-                escape: Escape::None,
             };
-            let mut c = new_collector(
-                cx,
-                funcs,
-                by_body,
-                Matcher::Ident(name.to_string()),
-                channel,
-            );
+            let mut c = new_collector(pkg, matcher, channel);
             c.walk_function(f);
             out.push(c.channel);
         }
     }
 }
 
-/// `name := make(chan T, ...)` or `var name = make(chan T, ...)`.
-fn local_make<'a>(s: &'a Stmt, src: &'a str) -> Option<(&'a str, &'a CallExpr)> {
+/// `name := make(chan T, ...)` or `var name = make(chan T, ...)`: the
+/// variable, the `make` call and the channel type's text.
+fn local_make<'a>(
+    s: &'a Stmt,
+    src: &'a str,
+    view: &FileView,
+) -> Option<(&'a Ident, &'a CallExpr, &'a str)> {
     let (lhs, rhs) = match s {
         Stmt::Assign(a) if a.tok == Token::Define && a.lhs.len() == 1 && a.rhs.len() == 1 => {
-            (crate::syntax::ident_name(&a.lhs[0], src)?, &a.rhs[0])
+            let Expr::Ident(id) = a.lhs[0].unparen() else {
+                return None;
+            };
+            (id, &a.rhs[0])
         }
         Stmt::Decl(g) if g.tok == Token::Var && g.specs.len() == 1 => {
             let Spec::Value(v) = &g.specs[0] else {
@@ -872,223 +1042,217 @@ fn local_make<'a>(s: &'a Stmt, src: &'a str) -> Option<(&'a str, &'a CallExpr)> 
             if v.names.len() != 1 || v.values.len() != 1 {
                 return None;
             }
-            (v.names[0].name(src), &v.values[0])
+            (&v.names[0], &v.values[0])
         }
         _ => return None,
     };
-    let Expr::Call(call) = rhs.unparen() else {
-        return None;
-    };
-    make_chan(call, src)?;
-    (lhs != "_").then_some((lhs, &**call))
+    let (call, typ) = make_chan(rhs, src, view)?;
+    (lhs.name(src) != "_").then_some((lhs, call, typ))
 }
 
-fn field_channels<'a>(
-    cx: &PackageContext<'a>,
-    funcs: &[Func<'a>],
-    by_body: &HashMap<(usize, u32), usize>,
-    out: &mut Vec<Channel>,
-) {
-    let symbols = &cx.package.symbols;
-    let mut field_owners: std::collections::HashMap<&str, usize> = Default::default();
-    for t in symbols.types.values() {
-        for f in &t.fields {
-            *field_owners.entry(f.name.as_str()).or_default() += 1;
-        }
-    }
-    for (type_name, t) in &symbols.types {
-        for field in &t.fields {
-            let is_chan = field.typ.starts_with("chan") || field.typ.starts_with("<-chan");
-            if !is_chan
-                || field.embedded
-                || is_exported(&field.name)
-                || field_owners[field.name.as_str()] > 1
-            {
-                continue;
+/// Every unexported channel field of the package's struct types: one
+/// channel per field object, whatever other types name their fields.
+fn field_channels(pkg: &Shared, out: &mut Vec<Channel>) {
+    for (fi, sf) in pkg.cx.files() {
+        let Some(view) = pkg.views[fi].as_ref() else {
+            continue;
+        };
+        let m = view.model();
+        for decl in &sf.ast.decls {
+            let Decl::Gen(g) = decl else { continue };
+            for spec in &g.specs {
+                let Spec::Type(ts) = spec else { continue };
+                if !matches!(ts.typ, Expr::StructType(_)) {
+                    continue;
+                }
+                let Some(tn) = view.object_of(&ts.name) else {
+                    continue;
+                };
+                let Type::Struct(fields) = m.ty(m.under_ro(m.obj(tn).typ)) else {
+                    continue;
+                };
+                for f in fields {
+                    let fo = m.obj(f.obj);
+                    if f.embedded || is_exported(&fo.name) || !is_chan(m, fo.typ) {
+                        continue;
+                    }
+                    out.push(field_channel(pkg, m.identity(f.obj), &fo.name));
+                }
             }
-            let (accessors, escape) = accessors_of(cx, &field.name);
-            let channel = Channel {
-                name: field.name.clone(),
-                kind: ChannelKind::Field,
-                capacity: Capacity::Unbuffered,
-                origin: None,
-                ops: Vec::new(),
-                spawns: Vec::new(),
-                escape,
-            };
-            let matcher = Matcher::Field {
-                field: field.name.clone(),
-                accessors,
-                owner: type_name.clone(),
-            };
-            out.push(walk_package(cx, funcs, by_body, matcher, channel));
         }
     }
 }
 
-/// Methods whose body is just `return recv.field`: unexported ones stand
-/// for the field; an exported one lets other packages receive (or, when
-/// it returns a bidirectional channel, do anything).
-fn accessors_of(cx: &PackageContext, field: &str) -> (Vec<String>, Escape) {
+fn field_channel(pkg: &Shared, id: Identity, name: &str) -> Channel {
+    let (accessors, escape) = accessors_of(pkg, id, name);
+    let channel = new_channel(name, ChannelKind::Field, Capacity::Unbuffered, escape);
+    let matcher = Matcher::Field {
+        id,
+        name: name.to_string(),
+        accessors,
+    };
+    walk_package(pkg, matcher, channel)
+}
+
+/// Methods whose body is just `return recv.field` (this very field):
+/// unexported ones stand for the field; an exported one lets other
+/// packages receive (or, when it returns a bidirectional channel, do
+/// anything).
+fn accessors_of(pkg: &Shared, field: Identity, name: &str) -> (Vec<(Identity, String)>, Escape) {
     let mut names = Vec::new();
     let mut escape = Escape::None;
-    for methods in cx.package.symbols.methods.values() {
-        for m in methods {
-            let sf = cx.file(m.at.file);
-            let letgo_go::ast::Decl::Func(d) = &sf.ast.decls[m.decl] else {
-                continue;
-            };
-            let Some(body) = &d.body else { continue };
-            let [Stmt::Return(r)] = body.list.as_slice() else {
-                continue;
-            };
-            let [Expr::Selector(sel)] = r.results.as_slice() else {
-                continue;
-            };
-            if sel.sel.name(&sf.src) != field {
-                continue;
-            }
-            if is_exported(&m.name) {
-                escape = escape.max(returned_escape(&d.typ));
-            } else {
-                names.push(m.name.clone());
-            }
+    for f in pkg.funcs {
+        let FuncKind::Decl(d) = f.kind else { continue };
+        let Some(view) = pkg.views[f.file].as_ref() else {
+            continue;
+        };
+        let src = &pkg.cx.file(f.file).src;
+        let [Stmt::Return(r)] = f.body.list.as_slice() else {
+            continue;
+        };
+        let [Expr::Selector(sel)] = r.results.as_slice() else {
+            continue;
+        };
+        if d.recv.is_none() || !ident_is(view, &sel.sel, name, src, field) {
+            continue;
+        }
+        let method = d.name.name(src);
+        if is_exported(method) {
+            escape = escape.max(returned_escape(&d.typ));
+        } else if let Some(id) = identity_of(view, &d.name) {
+            names.push((id, method.to_string()));
         }
     }
     (names, escape)
 }
 
-fn global_channels<'a>(
-    cx: &PackageContext<'a>,
-    funcs: &[Func<'a>],
-    by_body: &HashMap<(usize, u32), usize>,
-    out: &mut Vec<Channel>,
-) {
-    for (name, var) in &cx.package.symbols.vars {
-        if is_exported(name) {
+/// Every unexported channel variable of the package.
+fn global_channels(pkg: &Shared, out: &mut Vec<Channel>) {
+    for (fi, sf) in pkg.cx.files() {
+        let Some(view) = pkg.views[fi].as_ref() else {
             continue;
-        }
-        let sf = cx.file(var.at.file);
-        let Some(value) = var.value else { continue };
-        let text = value.text(&sf.src);
-        let is_make = text.starts_with("make(chan ") || text.starts_with("make(chan<-");
-        let declared_chan = var.typ.as_deref().is_some_and(|t| t.starts_with("chan"));
-        if !is_make && !declared_chan {
-            continue;
-        }
-        if shadowed(cx, funcs, name) {
-            continue;
-        }
-        let cap = if value.text(&sf.src).contains(',') {
-            Capacity::Unknown
-        } else {
-            Capacity::Unbuffered
         };
-        let channel = Channel {
-            name: name.clone(),
-            kind: ChannelKind::Global,
-            capacity: cap,
-            origin: None,
-            ops: Vec::new(),
-            spawns: Vec::new(),
-            escape: Escape::None,
-        };
-        out.push(walk_package(
-            cx,
-            funcs,
-            by_body,
-            Matcher::Ident(name.clone()),
-            channel,
-        ));
+        let m = view.model();
+        for decl in &sf.ast.decls {
+            let Decl::Gen(g) = decl else { continue };
+            if g.tok != Token::Var {
+                continue;
+            }
+            for spec in &g.specs {
+                let Spec::Value(v) = spec else { continue };
+                for (k, var) in v.names.iter().enumerate() {
+                    let name = var.name(&sf.src);
+                    let Some(o) = view.object_of(var) else {
+                        continue;
+                    };
+                    if is_exported(name) || name == "_" || !is_chan(m, m.obj(o).typ) {
+                        continue;
+                    }
+                    let (cap, escape) = global_origin(v, k, &sf.src, view);
+                    let mut channel = new_channel(name, ChannelKind::Global, cap, escape);
+                    channel.var = Some(m.identity(o));
+                    let matcher = Matcher::Var {
+                        id: m.identity(o),
+                        name: name.to_string(),
+                    };
+                    out.push(walk_package(pkg, matcher, channel));
+                }
+            }
+        }
     }
 }
 
-/// Whether any function declares a parameter or local of this name.
-fn shadowed(cx: &PackageContext, funcs: &[Func], name: &str) -> bool {
-    funcs.iter().any(|f| {
-        let src = &cx.file(f.file).src;
-        param_names(&f.typ.params, src)
-            .iter()
-            .flatten()
-            .any(|p| p == name)
-            || f.sites.iter().any(|s| {
-                match s.stmt {
-            Stmt::Assign(a) if a.tok == Token::Define => a
-                .lhs
-                .iter()
-                .any(|l| crate::syntax::ident_name(l, src) == Some(name)),
-            Stmt::Decl(g) => g.specs.iter().any(
-                |sp| matches!(sp, Spec::Value(v) if v.names.iter().any(|n| n.name(src) == name)),
-            ),
-            Stmt::Range(r) => [&r.key, &r.value].iter().any(|k| {
-                k.as_ref()
-                    .is_some_and(|k| crate::syntax::ident_name(k, src) == Some(name))
-            }),
-            _ => false,
-        }
-            })
-    })
+/// What the `k`th variable of a package `var` spec starts as: nothing
+/// (nil) or a channel made there keep it in view; any other value is a
+/// channel from elsewhere.
+fn global_origin(v: &ValueSpec, k: usize, src: &str, view: &FileView) -> (Capacity, Escape) {
+    if v.values.is_empty() {
+        return (Capacity::Unbuffered, Escape::None);
+    }
+    let value = (v.values.len() == v.names.len())
+        .then(|| &v.values[k])
+        .filter(|x| !is_nil(view, x));
+    match value.map(|x| make_chan(x, src, view)) {
+        None if v.values.len() == v.names.len() => (Capacity::Unbuffered, Escape::None),
+        Some(Some((call, _))) if call.args.len() < 2 => (Capacity::Unbuffered, Escape::None),
+        Some(Some(_)) => (Capacity::Unknown, Escape::None),
+        _ => (Capacity::Unknown, Escape::Full),
+    }
 }
 
 /// Walks every top-level function of the package for a package-level
 /// channel (nested literals are reached from their parents).
-fn walk_package<'a>(
-    cx: &PackageContext<'a>,
-    funcs: &[Func<'a>],
-    by_body: &HashMap<(usize, u32), usize>,
-    matcher: Matcher,
-    channel: Channel,
-) -> Channel {
-    let mut c = new_collector(cx, funcs, by_body, matcher, channel);
+fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
+    let mut c = new_collector(pkg, matcher, channel);
     // Only functions whose text names the channel can use it: a cheap
     // substring test spares walking the rest of a large package.
     let names = c.matcher.names();
-    for f in funcs.iter().filter(|f| f.parent.is_none()) {
-        let text = f.body.span_text(&cx.file(f.file).src);
+    for f in pkg.funcs.iter().filter(|f| f.parent.is_none()) {
+        let text = f.body.span_text(&pkg.cx.file(f.file).src);
         if !names.iter().any(|n| text.contains(n.as_str())) {
             continue;
         }
         c.walk_function(f);
     }
     // Struct literals may make the channel: `&S{ch: make(chan T)}`.
-    composite_origins(cx, &mut c);
+    composite_origins(pkg, &mut c);
     c.channel
 }
 
-fn composite_origins(cx: &PackageContext, c: &mut Collector) {
-    let Matcher::Field { field, owner, .. } = &c.matcher else {
+fn composite_origins(pkg: &Shared, c: &mut Collector) {
+    let Matcher::Field { id, name, .. } = &c.matcher else {
         return;
     };
-    let (field, owner) = (field.clone(), owner.clone());
-    for (_, sf) in cx.files().filter(|(_, sf)| sf.src.contains(field.as_str())) {
+    let (field, name) = (*id, name.clone());
+    let files = pkg
+        .cx
+        .files()
+        .filter(|(_, sf)| sf.src.contains(name.as_str()));
+    for (fi, sf) in files {
+        let Some(view) = pkg.views[fi].as_ref() else {
+            continue;
+        };
+        let src = &sf.src;
         inspect(Node::File(&sf.ast), &mut |n| {
-            // `T{a, b}` sets every field by position: the channel may come
-            // from anywhere.
-            if let Node::Expr(Expr::CompositeLit(lit)) = n {
-                let of_owner = lit
-                    .typ
-                    .as_ref()
-                    .is_some_and(|t| crate::syntax::ident_name(t, &sf.src) == Some(owner.as_str()));
-                if of_owner && lit.elts.iter().any(|e| !matches!(e, Expr::KeyValue(_))) {
+            let Node::Expr(e) = n else { return true };
+            match e {
+                // `T{a, b}` sets every field by position: the channel may
+                // come from anywhere.
+                Expr::CompositeLit(lit)
+                    if lit.elts.iter().any(|e| !matches!(e, Expr::KeyValue(_)))
+                        && has_field(view, e, field) =>
+                {
                     c.channel.escape = Escape::Full;
                 }
-            }
-            if let Node::Expr(Expr::KeyValue(kv)) = n {
-                if crate::syntax::ident_name(&kv.key, &sf.src) == Some(&field) {
+                Expr::KeyValue(kv) if matches!(kv.key.unparen(), Expr::Ident(k) if ident_is(view, k, &name, src, field)) =>
+                {
                     // Made here, the literal is an origin; anything else
                     // brings in a channel others may hold.
-                    match kv.value.unparen() {
-                        Expr::Call(call) if make_chan(call, &sf.src).is_some() => {
-                            let cap = capacity(call, &sf.src);
+                    match make_chan(&kv.value, src, view) {
+                        Some((call, _)) => {
+                            let cap = capacity(call, src);
                             c.channel.capacity = worst_capacity(&c.channel.capacity, cap);
                         }
-                        Expr::Ident(id) if id.name(&sf.src) == "nil" => {}
-                        _ => c.channel.escape = Escape::Full,
+                        None if is_nil(view, &kv.value) => {}
+                        None => c.channel.escape = Escape::Full,
                     }
                 }
+                _ => {}
             }
             true
         });
+    }
+}
+
+/// Whether the struct a composite literal builds has the field `field`.
+fn has_field(view: &FileView, lit: &Expr, field: Identity) -> bool {
+    let m = view.model();
+    let Some(t) = view.type_of(lit) else {
+        return false;
+    };
+    match m.ty(m.under_ro(m.deref(t))) {
+        Type::Struct(fields) => fields.iter().any(|f| m.identity(f.obj) == field),
+        _ => false,
     }
 }
 

@@ -12,6 +12,10 @@
 //!   loops on the receiver),
 //! - or is held in a field of one of the above (one level deep).
 //!
+//! What runs per request or per loop iteration is found by following
+//! calls to the package's functions, each callee resolved by its object in
+//! the semantic model (never by a method's name alone).
+//!
 //! A field or package variable is *released* when anything in the
 //! package's non-test code reassigns it (other than `x.f = append(x.f,
 //! ...)`, a nil-guarded lazy initialisation, an assignment in `init` or
@@ -24,6 +28,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
+use crate::channels::Identity;
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
 use crate::syntax::{declares, ident_name, StmtSite};
@@ -31,6 +36,9 @@ use letgo_go::ast::{Decl, Expr, FuncDecl, Spec, Stmt};
 use letgo_go::symbols::TypeKind;
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::{ObjId, ObjKind};
+use letgo_types::types::Type;
+use letgo_types::Model;
 
 /// Why a struct type is long-lived.
 #[derive(Debug, Clone)]
@@ -257,36 +265,20 @@ impl Owners {
         (!declared_in_chain(funcs, i, name, src, true)).then_some(v)
     }
 
-    /// The package struct type of `x` in function `i`: its receiver, a
-    /// package variable, or a field of either.
+    /// The package struct type of `x` (or of what `x` points to) in
+    /// function `i`, from the semantic model; `None` when unknown.
     fn type_of(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<String> {
-        let src = &cx.file(funcs[i].file).src;
-        match x.unparen() {
-            Expr::Ident(id) => {
-                let name = id.name(src);
-                if let Some((recv, typ)) = receiver(funcs, i, src) {
-                    if recv == name {
-                        return Some(typ.to_string());
-                    }
-                }
-                match self.package_var(funcs, i, name, src) {
-                    Some((_, t)) => t.clone(),
-                    None => local_type(cx, funcs, i, name),
-                }
-            }
-            Expr::Star(s) => self.type_of(cx, funcs, i, &s.x),
-            Expr::Selector(sel) => {
-                let owner = self.type_of(cx, funcs, i, &sel.x)?;
-                let field = cx
-                    .package
-                    .symbols
-                    .types
-                    .get(&owner)?
-                    .field(sel.sel.name(src))?;
-                struct_type(cx, &field.typ)
-            }
-            _ => None,
+        let view = cx.types(funcs[i].file)?;
+        let m = view.model();
+        let t = m.deref(view.type_of(x)?);
+        let Type::Named(n) = m.ty(t) else {
+            return None;
+        };
+        let name = &m.obj(n.obj).name;
+        if !declared_here(cx, m, n.obj) {
+            return None;
         }
+        struct_type(cx, name)
     }
 
     fn find_long_lived(&self, cx: &PackageContext, funcs: &[Func]) -> BTreeMap<String, Lifetime> {
@@ -336,16 +328,36 @@ impl Owners {
         }
         for site in f.sites.iter().copied() {
             let Stmt::Go(g) = site.stmt else { continue };
-            let Expr::Selector(sel) = g.call.fun.unparen() else {
-                continue;
-            };
-            if let Some(t) = self.type_of(cx, funcs, i, &sel.x) {
-                let m = format!("{t}.{}", sel.sel.name(src));
+            if let Some((t, m)) = started_method(cx, f.file, &g.call) {
+                let m = format!("{t}.{m}");
                 out.push((t, Lifetime::Goroutine(m)));
             }
         }
         out
     }
+}
+
+/// `go x.m()` for a method `m` of a struct type of the package, by the
+/// callee's object: the type's and the method's names.
+fn started_method(
+    cx: &PackageContext,
+    file: usize,
+    call: &letgo_go::ast::CallExpr,
+) -> Option<(String, String)> {
+    let view = cx.types(file)?;
+    let m = view.model();
+    let callee = view.object_of_expr(&call.fun)?;
+    if m.obj(callee).kind != ObjKind::Method || !declared_here(cx, m, callee) {
+        return None;
+    }
+    let (_, name) = m.named(m.receiver_named(callee)?)?;
+    Some((struct_type(cx, name)?, m.obj(callee).name.to_string()))
+}
+
+/// Whether object `o` is declared in a file of the package.
+fn declared_here(cx: &PackageContext, m: &Model, o: ObjId) -> bool {
+    m.decl_path(o)
+        .is_some_and(|(path, _)| cx.files().any(|(_, sf)| sf.path == path))
 }
 
 /// Adds the struct types held in fields of the long-lived types found so
@@ -413,10 +425,13 @@ impl Owners {
             }
             return;
         }
-        // Through a local built in this function: initialisation.
+        // Through a local built in this function: initialisation. A
+        // local that refers to an existing value (`ws := &s.ws`) resets
+        // that value's slots.
         if base_ident(lhs, src).is_some_and(|b| {
             receiver(funcs, i, src).is_none_or(|(r, _)| r != b)
                 && declared_in_chain(funcs, i, b, src, false)
+                && fresh_local(cx, funcs, i, b)
         }) {
             return;
         }
@@ -630,25 +645,41 @@ fn declared_in_chain(funcs: &[Func], i: usize, name: &str, src: &str, with_param
     false
 }
 
-/// The struct type of a local built in function `i` or an enclosing
-/// one: `x := &T{...}`, `x := T{}`, `x := new(T)`, `x := NewT()`.
-fn local_type(cx: &PackageContext, funcs: &[Func], i: usize, name: &str) -> Option<String> {
+/// Whether the local `name` of function `i` (or an enclosing one) holds a
+/// value built there: `x := &T{...}`, `x := T{}`, `x := new(T)`,
+/// `x := NewT()`, `var x T`.
+fn fresh_local(cx: &PackageContext, funcs: &[Func], i: usize, name: &str) -> bool {
     let src = &cx.file(funcs[i].file).src;
     let mut at = Some(i);
     while let Some(k) = at {
         for site in funcs[k].sites.iter().copied() {
-            let Stmt::Assign(a) = site.stmt else { continue };
-            let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
-                continue;
-            };
-            if a.tok == Token::Define && ident_name(lhs, src) == Some(name) {
-                return struct_type(cx, &value_type(rhs, src))
-                    .or_else(|| constructed(cx, rhs, src));
+            match site.stmt {
+                Stmt::Assign(a) if a.tok == Token::Define => {
+                    if let Some(at) = a.lhs.iter().position(|l| ident_name(l, src) == Some(name)) {
+                        return a.lhs.len() == a.rhs.len() && builds(cx, &a.rhs[at], src);
+                    }
+                }
+                Stmt::Decl(g) => {
+                    for sp in &g.specs {
+                        let Spec::Value(v) = sp else { continue };
+                        if let Some(at) = v.names.iter().position(|n| n.name(src) == name) {
+                            return v.values.is_empty()
+                                || v.values.get(at).is_some_and(|x| builds(cx, x, src));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         at = funcs[k].parent;
     }
-    None
+    false
+}
+
+/// `T{...}`, `&T{...}`, `new(T)`, `make(...)` or a package function
+/// returning a struct of the package (`NewT()`).
+fn builds(cx: &PackageContext, x: &Expr, src: &str) -> bool {
+    !value_type(x, src).is_empty() || constructed(cx, x, src).is_some()
 }
 
 /// `name := ...` or `var name` in the body of `f` itself.
@@ -754,12 +785,7 @@ impl Owners {
     /// goroutine with a loop) and everything they reach by same-package
     /// calls, closures included.
     fn find_repeating(&self, cx: &PackageContext, funcs: &[Func]) -> Repeating {
-        let decls: HashMap<(usize, u32), usize> = (0..funcs.len())
-            .filter_map(|i| match funcs[i].kind {
-                FuncKind::Decl(d) => Some(((funcs[i].file, d.name.pos), i)),
-                FuncKind::Lit(_) => None,
-            })
-            .collect();
+        let decls = declared_functions(cx, funcs);
         let mut started: HashSet<usize> = HashSet::new();
         for (i, f) in funcs.iter().enumerate() {
             for site in f.sites.iter().copied() {
@@ -801,42 +827,39 @@ impl Owners {
         }
     }
 
-    /// The package functions a call in function `i` runs: `f(...)`, or
-    /// `x.m(...)` when `x`'s type is known or only one type has an `m`.
+    /// The package function a call in function `i` runs: the callee's
+    /// object, from the semantic model, among the package's declared
+    /// functions. `s.n.Add(1)` on an `atomic.Int64` is sync/atomic's
+    /// method, whatever methods of the package are called `Add`; calls
+    /// through interfaces and function values resolve to none.
     fn callees(
         &self,
         cx: &PackageContext,
         funcs: &[Func],
         i: usize,
         c: &letgo_go::ast::CallExpr,
-        decls: &HashMap<(usize, u32), usize>,
+        decls: &HashMap<Identity, usize>,
     ) -> Option<usize> {
-        let file = funcs[i].file;
-        let src = &cx.file(file).src;
-        let syms = &cx.package.symbols;
-        let fref = match c.fun.unparen() {
-            Expr::Ident(id) => syms.funcs.get(id.name(src)),
-            Expr::Selector(sel) => {
-                if ident_name(&sel.x, src).is_some_and(|x| cx.imports_name(file, x)) {
-                    return None;
-                }
-                let m = sel.sel.name(src);
-                match self.type_of(cx, funcs, i, &sel.x) {
-                    Some(t) => syms.method(&t, m),
-                    None => {
-                        let mut all = syms.methods.values().flatten().filter(|f| f.name == m);
-                        match (all.next(), all.next()) {
-                            (Some(f), None) => Some(f),
-                            _ => None,
-                        }
-                    }
-                }
-            }
-            _ => None,
-        };
-        let fref = fref?;
-        decls.get(&(fref.at.file, fref.at.name.start)).copied()
+        let view = cx.types(funcs[i].file)?;
+        let callee = view.object_of_expr(&c.fun)?;
+        decls.get(&view.model().identity(callee)).copied()
     }
+}
+
+/// The package's declared functions and methods by their objects'
+/// identities.
+fn declared_functions(cx: &PackageContext, funcs: &[Func]) -> HashMap<Identity, usize> {
+    let mut out = HashMap::new();
+    for (i, f) in funcs.iter().enumerate() {
+        let FuncKind::Decl(d) = f.kind else { continue };
+        let Some(view) = cx.types(f.file) else {
+            continue;
+        };
+        if let Some(o) = view.object_of(&d.name) {
+            out.insert(view.model().identity(o), i);
+        }
+    }
+    out
 }
 
 /// Whether `f` takes an `*http.Request`.

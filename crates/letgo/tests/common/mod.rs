@@ -14,17 +14,14 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs `letgo args` in `cwd`, colours off, with the GOROOT of the test
-/// toolchain: the semantic model reads the standard library from it (the
-/// lock rules and LG401 see nothing without it).
+/// Runs `letgo args` in `cwd`, colours off, with the test toolchain's
+/// GOROOT (so the semantic model reads the standard library the fixtures
+/// were written against, whatever `go` is on the PATH, if any).
 pub fn letgo(args: &[&str], cwd: &Path) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_letgo"));
     cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
-    // The semantic model reads the standard library from the toolchain
-    // the tests use: without it `time`, `context` and `net/http` are out
-    // of view and the rules that find values by type say nothing.
-    if let Some(go) = go_binary() {
-        cmd.env("GOROOT", letgo_testkit::goroot(&go));
+    if let Some(root) = test_goroot() {
+        cmd.env("GOROOT", root);
     }
     let out = cmd.output().expect("letgo runs");
     Output {
@@ -32,6 +29,20 @@ pub fn letgo(args: &[&str], cwd: &Path) -> Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// GOROOT of the test toolchain (`$LETGO_GO` or `.tools/go`), asked once;
+/// None when that toolchain is not installed (tests needing Go skip or
+/// fail through [`go_binary`] themselves).
+pub fn test_goroot() -> Option<PathBuf> {
+    static ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let go = std::env::var_os("LETGO_GO")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
+        go.exists().then(|| letgo_testkit::goroot(&go))
+    })
+    .clone()
 }
 
 /// Where the rule fixtures live: `crates/letgo_lint/tests`.

@@ -1,6 +1,6 @@
 //! LG103 abandoned-sender.
 
-use crate::channels::{Capacity, Channel, ChannelKind, Escape, OpKind};
+use crate::channels::{Capacity, Channel, ChannelKind, Escape, OpKind, VarRef};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Obligation};
@@ -97,7 +97,8 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     // Senders started by the maker itself: spawns inside callees follow
     // protocols of their own.
     let spawn = ch.spawns.iter().find(|s| s.function == origin.function)?;
-    let per_goroutine = sends_per_goroutine(maker, spawn.pos, ch, &sf.src);
+    let var = ch.var_ref(cx, origin.file);
+    let per_goroutine = sends_per_goroutine(maker, spawn.pos, &var);
     if room_for_every_send(
         &ch.capacity,
         spawn.in_loop,
@@ -118,7 +119,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         ))
     } else if let Some(exit) = spawn
         .in_loop
-        .then(|| receive_loop_exit(maker, &ch.name, &sf.src))
+        .then(|| receive_loop_exit(maker, &var))
         .flatten()
     {
         let (line, _) = sf.line_col(exit);
@@ -129,11 +130,11 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         // Loops that send and loops that receive run in step; path by
         // path they cannot be compared.
         None
-    } else if deferred_receive_anywhere(maker, &ch.name, &sf.src) {
+    } else if deferred_receive_anywhere(maker, &var) {
         // A deferred receive runs at every return, wherever it was deferred.
         None
     } else {
-        early_exit(maker, spawn.pos, &ch.name, &sf.src).map(|exit| {
+        early_exit(maker, spawn.pos, &var).map(|exit| {
             let (line, _) = sf.line_col(exit);
             format!("the receiver returns at line {line} without receiving")
         })
@@ -188,20 +189,20 @@ fn buffer_fix(
     };
     Some(Fix {
         message: format!(
-            "give the channel room for every send: make(chan {}, {size})",
-            origin.elem
+            "give the channel room for every send: make({}, {size})",
+            origin.typ
         ),
         applicability: Applicability::Safe,
         edits: vec![Edit::replace(
             origin.make,
-            format!("make(chan {}, {size})", origin.elem),
+            format!("make({}, {size})", origin.typ),
         )],
     })
 }
 
 /// The most sends one goroutine started at `go_pos` makes on any path
 /// (`None`: unbounded or unknown).
-fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &Channel, src: &str) -> Option<u32> {
+fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &VarRef) -> Option<u32> {
     let mut body: Option<&BlockStmt> = None;
     inspect(Node::Block(maker.body), &mut |n| {
         if let Node::Stmt(Stmt::Go(g)) = n {
@@ -213,7 +214,7 @@ fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &Channel, src: &str) -> Op
         }
         body.is_none()
     });
-    let counted = max_sends(&body?.list, &ch.name, src);
+    let counted = max_sends(&body?.list, ch);
     let total = counted.fall.max(counted.returned);
     (total != u32::MAX).then_some(total)
 }
@@ -226,7 +227,7 @@ struct Sends {
     falls_through: bool,
 }
 
-fn max_sends(list: &[Stmt], ch: &str, src: &str) -> Sends {
+fn max_sends(list: &[Stmt], ch: &VarRef) -> Sends {
     let mut acc = Sends {
         fall: 0,
         returned: 0,
@@ -236,7 +237,7 @@ fn max_sends(list: &[Stmt], ch: &str, src: &str) -> Sends {
         if !acc.falls_through {
             break;
         }
-        let r = stmt_sends(s, ch, src);
+        let r = stmt_sends(s, ch);
         acc.returned = acc.returned.max(acc.fall.saturating_add(r.returned));
         acc.fall = acc.fall.saturating_add(r.fall);
         acc.falls_through = r.falls_through;
@@ -244,7 +245,7 @@ fn max_sends(list: &[Stmt], ch: &str, src: &str) -> Sends {
     acc
 }
 
-fn stmt_sends(s: &Stmt, ch: &str, src: &str) -> Sends {
+fn stmt_sends(s: &Stmt, ch: &VarRef) -> Sends {
     let one = |n: u32| Sends {
         fall: n,
         returned: 0,
@@ -262,16 +263,16 @@ fn stmt_sends(s: &Stmt, ch: &str, src: &str) -> Sends {
         falls_through: a.falls_through || b.falls_through,
     };
     match s {
-        Stmt::Send(send) if crate::syntax::ident_name(&send.chan, src) == Some(ch) => one(1),
+        Stmt::Send(send) if ch.is(&send.chan) => one(1),
         Stmt::Return(_) => Sends {
             fall: 0,
             returned: 0,
             falls_through: false,
         },
-        Stmt::Block(b) => max_sends(&b.list, ch, src),
+        Stmt::Block(b) => max_sends(&b.list, ch),
         Stmt::If(i) => {
-            let then = max_sends(&i.body.list, ch, src);
-            let els = i.els.as_ref().map_or(one(0), |e| stmt_sends(e, ch, src));
+            let then = max_sends(&i.body.list, ch);
+            let els = i.els.as_ref().map_or(one(0), |e| stmt_sends(e, ch));
             either(then, els)
         }
         Stmt::Switch(_)
@@ -280,12 +281,12 @@ fn stmt_sends(s: &Stmt, ch: &str, src: &str) -> Sends {
         | Stmt::For(_)
         | Stmt::Range(_)
         | Stmt::Labeled(_) => {
-            if crate::syntax::mentions(Node::stmt(s), ch, src) {
+            if ch.mentioned(Node::stmt(s)) {
                 let looping = matches!(s, Stmt::For(_) | Stmt::Range(_));
                 let n = if looping {
                     u32::MAX
                 } else {
-                    count_sends(s, ch, src)
+                    count_sends(s, ch)
                 };
                 one(n)
             } else {
@@ -296,11 +297,11 @@ fn stmt_sends(s: &Stmt, ch: &str, src: &str) -> Sends {
     }
 }
 
-fn count_sends(s: &Stmt, ch: &str, src: &str) -> u32 {
+fn count_sends(s: &Stmt, ch: &VarRef) -> u32 {
     let mut n = 0;
     inspect(Node::stmt(s), &mut |node| {
         if let Node::Stmt(Stmt::Send(send)) = node {
-            if crate::syntax::ident_name(&send.chan, src) == Some(ch) {
+            if ch.is(&send.chan) {
                 n += 1;
             }
         }
@@ -310,11 +311,10 @@ fn count_sends(s: &Stmt, ch: &str, src: &str) -> u32 {
     n.min(1)
 }
 
-fn deferred_receive_anywhere(maker: &Func, ch: &str, src: &str) -> bool {
+fn deferred_receive_anywhere(maker: &Func, ch: &VarRef) -> bool {
     let recv = Receives {
         go_pos: u32::MAX,
         ch,
-        src,
     };
     maker
         .sites
@@ -344,11 +344,10 @@ fn in_counted_loop(body: &BlockStmt, offset: u32) -> bool {
 
 /// In a loop that receives from the channel, a `return` or `break` that
 /// leaves it early.
-fn receive_loop_exit(maker: &Func, ch: &str, src: &str) -> Option<u32> {
+fn receive_loop_exit(maker: &Func, ch: &VarRef) -> Option<u32> {
     let recv = Receives {
         go_pos: u32::MAX,
         ch,
-        src,
     };
     let mut exit = None;
     inspect(Node::Block(maker.body), &mut |n| {
@@ -402,17 +401,16 @@ fn leaving(list: &[Stmt], breaks_leave: bool) -> Option<u32> {
 
 /// The first return the maker can reach after starting the sender without
 /// receiving from the channel.
-fn early_exit(maker: &Func, go_pos: u32, ch: &str, src: &str) -> Option<u32> {
-    let ob = Receives { go_pos, ch, src };
-    pending_exits(maker.body, src, &ob)
+fn early_exit(maker: &Func, go_pos: u32, ch: &VarRef) -> Option<u32> {
+    let ob = Receives { go_pos, ch };
+    pending_exits(maker.body, ch.src, &ob)
         .first()
         .map(|e| e.offset())
 }
 
 struct Receives<'s> {
     go_pos: u32,
-    ch: &'s str,
-    src: &'s str,
+    ch: &'s VarRef<'s>,
 }
 
 impl Receives<'_> {
@@ -420,19 +418,15 @@ impl Receives<'_> {
         let mut found = false;
         inspect(node, &mut |n| {
             if let Node::Expr(Expr::Unary(u)) = n {
-                found |= u.op == Token::Arrow
-                    && crate::syntax::ident_name(&u.x, self.src) == Some(self.ch);
+                found |= u.op == Token::Arrow && self.ch.is(&u.x);
             }
             if let Node::Stmt(Stmt::Range(r)) = n {
-                found |= crate::syntax::ident_name(&r.x, self.src) == Some(self.ch);
+                found |= self.ch.is(&r.x);
             }
             // Handed to a helper (which the channel view followed): the
             // helper receives for us.
             if let Node::Call(c) = n {
-                found |= c
-                    .args
-                    .iter()
-                    .any(|a| crate::syntax::ident_name(a, self.src) == Some(self.ch));
+                found |= c.args.iter().any(|a| self.ch.is(a));
             }
             !found && !matches!(n, Node::Expr(Expr::FuncLit(_)))
         });
@@ -457,10 +451,9 @@ impl Obligation for Receives<'_> {
         !self.starts(stmt) && (self.receives(Node::stmt(stmt)) || self.deferred_receive(stmt))
     }
     fn meets_expr(&self, expr: &Expr) -> bool {
-        crate::syntax::ident_name(expr, self.src) == Some(self.ch)
-            || self.receives(Node::expr(expr))
+        self.ch.is(expr) || self.receives(Node::expr(expr))
     }
     fn never_returns(&self, call: &CallExpr) -> bool {
-        never_returns(call, self.src)
+        never_returns(call, self.ch.src)
     }
 }

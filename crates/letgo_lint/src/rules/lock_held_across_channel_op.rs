@@ -24,6 +24,8 @@ while holding the same lock (the same field of the same struct type, or
 the same package variable; a lock is a `sync.Mutex`/`sync.RWMutex` or a
 type that embeds or wraps one). Only
 unbuffered channels: with a buffer the operation may not wait at all.
+A channel field belongs to one struct type: a same-named field of another
+type is another channel, and its operations are not partners.
 
 ## Why is this bad?
 The goroutine blocks on the channel with the lock held; its partner must

@@ -1,6 +1,6 @@
 //! LG101 receive-without-sender.
 
-use crate::channels::{Channel, ChannelKind, Op, OpKind};
+use crate::channels::{Channel, ChannelKind, Op, OpKind, VarRef};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits_from_entry, Obligation};
@@ -22,9 +22,12 @@ const DOC: &str = r#"# LG101 receive-without-sender
 ## What it does
 Flags a blocking receive (`<-ch`, `v := <-ch`, a `select` with only that
 case) from a channel that nothing in view ever sends to or closes — a
-local channel and the goroutines it is handed to, or an unexported field
-or package variable across the whole package — and a receive from a
-channel that the goroutine meant to close closes only on some paths.
+local channel and the goroutines and functions it is handed to, or an
+unexported field or package variable across the whole package — and a
+receive from a channel that the goroutine meant to close closes only on
+some paths. Channels are program objects, not names: the `done` field of
+one struct type is not the `done` field of another, and a parameter named
+like a package variable is another channel.
 
 ## Why is this bad?
 Such a receive waits forever. The goroutine doing it, and all it
@@ -113,7 +116,8 @@ fn closed_on_some_paths(cx: &PackageContext, ch: &Channel, recv: &Op) -> Option<
         .iter()
         .find(|f| f.name == closes[0].function && f.spawned)?;
     let src = &cx.file(closer.file).src;
-    let ob = Closes { ch: &ch.name, src };
+    let var = ch.var_ref(cx, closer.file);
+    let ob = Closes { ch: &var, src };
     let exit = *pending_exits_from_entry(closer.body, src, &ob).first()?;
     let (line, _) = cx.file(closer.file).line_col(exit.offset());
     Some(format!(
@@ -124,7 +128,7 @@ fn closed_on_some_paths(cx: &PackageContext, ch: &Channel, recv: &Op) -> Option<
 
 /// From the start of the goroutine, `close(ch)` or a send.
 struct Closes<'s> {
-    ch: &'s str,
+    ch: &'s VarRef<'s>,
     src: &'s str,
 }
 
@@ -135,11 +139,9 @@ impl Closes<'_> {
             match n {
                 Node::Call(c) => {
                     found |= ident_name(&c.fun, self.src) == Some("close")
-                        && c.args.first().and_then(|a| ident_name(a, self.src)) == Some(self.ch);
+                        && c.args.first().is_some_and(|a| self.ch.is(a));
                 }
-                Node::Stmt(Stmt::Send(s)) => {
-                    found |= ident_name(&s.chan, self.src) == Some(self.ch)
-                }
+                Node::Stmt(Stmt::Send(s)) => found |= self.ch.is(&s.chan),
                 _ => {}
             }
             !found

@@ -24,7 +24,9 @@ type that a package variable holds, that serves HTTP requests, that runs
 a goroutine, or that a long-lived value holds in a field. The append
 must run per request or per iteration of a goroutine's loop: in a
 function taking an `*http.Request`, a goroutine that loops (not once
-before it returns), or a function of the package they call. It reports
+before it returns), or a function of the package they call (the callee
+found by its object: `s.n.Add(1)` on an `atomic.Int64` is sync/atomic's
+method, not a package method named `Add`). It reports
 only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
