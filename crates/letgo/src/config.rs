@@ -6,6 +6,9 @@
 //!
 //! [watch]                   # thresholds of `letgo watch` (watch/settings.rs)
 //! heap_min_increase_bytes = 1048576
+//!
+//! [test]                    # `letgo test`
+//! ignore = ["example.com/m/pool.(*Pool).worker"]
 //! ```
 
 use anyhow::Context;
@@ -23,6 +26,19 @@ pub struct Config {
     /// Read and checked by `letgo watch` only.
     #[serde(default)]
     pub watch: Option<toml::Table>,
+    /// Read by `letgo test`.
+    #[serde(default)]
+    pub test: Option<TestConfig>,
+}
+
+/// `[test]`: settings of `letgo test`.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TestConfig {
+    /// Goroutines whose stack holds one of these functions are not leaks
+    /// (as `--ignore`; both lists apply).
+    #[serde(default)]
+    pub ignore: Vec<String>,
 }
 
 impl Config {

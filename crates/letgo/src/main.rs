@@ -7,6 +7,7 @@ mod atomic_write;
 mod cli;
 mod commands;
 mod config;
+mod gotest;
 mod paths;
 mod report;
 mod runtime_findings;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         cli::Command::Profile(args) => commands::profile::run(args),
         cli::Command::Diff(args) => commands::diff::run(args),
         cli::Command::Watch(args) => commands::watch::run(args),
+        cli::Command::Test(args) => commands::test::run(args),
     };
     match result {
         Ok(code) => code,

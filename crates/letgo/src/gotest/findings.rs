@@ -1,0 +1,234 @@
+//! The report of `letgo test`: leaked goroutines grouped by site (the
+//! function and line where they block, and their wait state), each group
+//! with the tests it is blamed on, how many goroutines each left, and one
+//! creation chain: who started the goroutine, and which goroutines started
+//! that one, up to the test.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use letgo_runtime::frames::{is_std_function, SiteFrame};
+use serde_json::{json, Value};
+
+use super::records::{Frame, Record};
+use super::subtests::Subtests;
+use crate::report::{Finding, Severity, Source};
+use crate::runtime_findings::{locate, plural, short_function, Reported};
+use crate::runtime_source::SourceTree;
+
+/// Leaks at one site.
+struct Site<'a> {
+    records: Vec<&'a Record>,
+}
+
+/// One row of a site's blame: a test (subtest path) and its leaks.
+#[derive(Debug, Default)]
+struct Blame {
+    count: u64,
+    runs: Vec<u32>,
+    late: bool,
+}
+
+/// The findings, one per site, ordered by package, file and line.
+pub fn findings(
+    records: &[Record],
+    subtests: &Subtests,
+    source: Option<&SourceTree>,
+) -> Vec<Reported> {
+    let mut sites: BTreeMap<(String, String, u32, String), Site> = BTreeMap::new();
+    for r in records {
+        let site = site_frame(&r.frames);
+        let key = site.map_or_else(
+            || (String::new(), String::new(), 0, r.state.clone()),
+            |f| (f.file.clone(), f.func.clone(), f.line, r.state.clone()),
+        );
+        sites
+            .entry(key)
+            .or_insert_with(|| Site { records: Vec::new() })
+            .records
+            .push(r);
+    }
+    sites
+        .values()
+        .map(|s| site_finding(s, subtests, source))
+        .collect()
+}
+
+/// The frame a leak is reported at: the first in user code.
+fn site_frame(frames: &[Frame]) -> Option<&Frame> {
+    frames
+        .iter()
+        .find(|f| !is_std_function(&f.func))
+        .or(frames.first())
+}
+
+fn site_frame_of(f: &Frame) -> SiteFrame {
+    SiteFrame {
+        function: Arc::from(f.func.as_str()),
+        file: Arc::from(f.file.as_str()),
+        line: f.line,
+    }
+}
+
+/// The test a record is blamed on, down to its subtest.
+pub fn blamed_test(r: &Record, subtests: &Subtests) -> String {
+    if r.test.is_empty() {
+        return "TestMain".to_string();
+    }
+    subtests.path(&r.test, &r.subtest_functions())
+}
+
+fn site_finding(site: &Site, subtests: &Subtests, source: Option<&SourceTree>) -> Reported {
+    let first = site.records[0];
+    let proved = site.records.iter().all(|r| r.proved);
+    let count = site.records.len() as u64;
+    let mut blame: BTreeMap<String, Blame> = BTreeMap::new();
+    for r in &site.records {
+        let b = blame.entry(blamed_test(r, subtests)).or_default();
+        b.count += 1;
+        if !b.runs.contains(&r.run) {
+            b.runs.push(r.run);
+        }
+        b.late |= r.late;
+    }
+    let frame = site_frame(&first.frames).map(site_frame_of);
+    let (at, code_frame) = locate(frame.as_ref(), source);
+    let noun = plural(count, "goroutine", "goroutines");
+    let tests: Vec<&str> = blame.keys().map(String::as_str).collect();
+    let place = frame.as_ref().map_or(String::new(), |f| {
+        format!(" in `{}`", short_function(&f.function))
+    });
+    let how = if proved {
+        "Go proved they can never run again"
+    } else {
+        "still there after the settle period"
+    };
+    let message = format!(
+        "{count} {noun} leaked by {}, blocked in {}{place}: {how}",
+        tests.join(", "),
+        first.state
+    );
+    let mut details = vec![format!(
+        "state: {} · {count} {noun} · {}",
+        first.state,
+        if proved {
+            "proved by the goroutineleak profile"
+        } else {
+            "left after the settle period (no goroutineleak profile in this Go)"
+        }
+    )];
+    for (test, b) in &blame {
+        let runs: Vec<String> = b.runs.iter().map(u32::to_string).collect();
+        let late = if b.late {
+            " (blocked after the test had ended)"
+        } else {
+            ""
+        };
+        details.push(format!(
+            "test: {test} · {} {} · run {}{late}",
+            b.count,
+            plural(b.count, "goroutine", "goroutines"),
+            runs.join(",")
+        ));
+    }
+    details.extend(code_frame);
+    details.extend(chain_lines(first, subtests));
+    details.push("stack:".into());
+    for f in &first.frames {
+        details.push(format!("  {}", f.func));
+        details.push(format!("      {}:{}", f.file, f.line));
+    }
+    let evidence = json!({
+        "state": first.state,
+        "count": count,
+        "proved": proved,
+        "tests": blame.iter().map(|(t, b)| json!({
+            "test": t, "count": b.count, "runs": b.runs, "late": b.late,
+        })).collect::<Vec<_>>(),
+        "package": first.package,
+        "goroutine_ids": site.records.iter().map(|r| r.goid).collect::<Vec<_>>(),
+        "created_by": first.created_by.as_ref().map(frame_json),
+        "creation_chain": first.chain().iter().map(|a| json!({
+            "goroutine": a.goid,
+            "frames": a.frames.iter().filter(|f| shown(f)).map(frame_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "stack": first.frames.iter().map(frame_json).collect::<Vec<_>>(),
+    });
+    Reported {
+        finding: Finding {
+            code: if proved { "LG501" } else { "LG505" }.into(),
+            name: if proved {
+                "leaked-goroutines"
+            } else {
+                "leftover-goroutines"
+            }
+            .into(),
+            severity: Severity::Error,
+            message,
+            at,
+            function: frame.map(|f| f.function.to_string()),
+            source: Source::Runtime,
+            evidence,
+            fix: None,
+        },
+        details,
+    }
+}
+
+/// `created by plain.Wait at plain.go:10 in goroutine 20`, then each
+/// goroutine up the chain with the user frames it had when it started the
+/// next, ending at the test's goroutine.
+fn chain_lines(r: &Record, subtests: &Subtests) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(c) = &r.created_by {
+        lines.push(format!(
+            "created by {} at {}:{} in goroutine {}",
+            short_function(&c.func),
+            file_name(&c.file),
+            c.line,
+            r.creator
+        ));
+    }
+    for a in r.chain() {
+        let frames: Vec<String> = a
+            .frames
+            .iter()
+            .filter(|f| shown(f))
+            .map(|f| format!("{}:{}", short_function(&f.func), f.line))
+            .collect();
+        let whose = if a.goid == r.test_goid {
+            format!(" (test {})", r.test)
+        } else if let [.., f, last] = a.frames.as_slice() {
+            if last.func == "testing.tRunner" {
+                format!(" (subtest {})", subtests.path("…", &[f.func.as_str()]).trim_start_matches("…/"))
+            } else {
+                String::new()
+            }
+        } else {
+            String::new()
+        };
+        lines.push(format!("  ← goroutine {}{whose}: {}", a.goid, frames.join(" ← ")));
+    }
+    lines
+}
+
+/// Frames worth showing in a chain: user code, without the harness.
+fn shown(f: &Frame) -> bool {
+    let short = short_function(&f.func);
+    !is_std_function(&f.func)
+        && !short
+            .split_once('.')
+            .is_some_and(|(_, name)| name.starts_with("letgo"))
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+fn frame_json(f: &Frame) -> Value {
+    json!({"function": f.func, "file": f.file, "line": f.line})
+}

@@ -1,0 +1,486 @@
+// Package letgoharness is the leak check that `letgo test` compiles into a
+// test package through `go test -overlay`, never on disk in the user's
+// tree. letgo copies this file into the overlay with the package clause of
+// the package's test files; every name starts with letgo so that it
+// cannot clash with the package's own.
+//
+// Design: each top-level test runs through a wrapper (the tests of
+// testing.M are rewrapped before m.Run) that notes the goroutine running
+// the test and registers a cleanup; the cleanup runs after the test and
+// all its subtests, parallel ones included. A goroutine belongs to the test
+// whose goroutine is among its ancestors: letgo runs the tests with
+// GODEBUG=tracebackancestors, so every goroutine's traceback lists the
+// goroutines that created it, even those that have exited. The cleanup
+// finds the goroutines the test left behind, reports them with t.Errorf
+// and writes them as JSON lines for letgo's report.
+package letgoharness
+
+import (
+	letgoBytes "bytes"
+	letgoJSON "encoding/json"
+	letgoFmt "fmt"
+	letgoOS "os"
+	letgoReflect "reflect"
+	letgoRuntime "runtime"
+	letgoPprof "runtime/pprof"
+	letgoStrconv "strconv"
+	letgoStrings "strings"
+	letgoSync "sync"
+	letgoTesting "testing"
+	letgoTime "time"
+	letgoUnsafe "unsafe"
+)
+
+// letgoImportPath is replaced by the package's import path.
+const letgoImportPath = "LETGO_IMPORT_PATH"
+
+type letgoFrame struct {
+	Func string `json:"func"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+type letgoAncestor struct {
+	ID     int64        `json:"goid"`
+	Frames []letgoFrame `json:"frames"`
+}
+
+type letgoGoroutine struct {
+	ID        int64           `json:"goid"`
+	State     string          `json:"state"`
+	Leaked    bool            `json:"proved"`
+	Frames    []letgoFrame    `json:"frames"`
+	CreatedBy *letgoFrame     `json:"created_by,omitempty"`
+	Creator   int64           `json:"creator"`
+	Ancestors []letgoAncestor `json:"ancestors,omitempty"`
+}
+
+// letgoRecord is one leaked goroutine, as letgo reads it.
+type letgoRecord struct {
+	Package string `json:"package"`
+	Test    string `json:"test"`
+	Run     int    `json:"run"`
+	TestID  int64  `json:"test_goid"`
+	// Late: found after its test had ended (it blocked later).
+	Late bool `json:"late"`
+	letgoGoroutine
+}
+
+type letgoTestRun struct {
+	name string
+	run  int
+	done bool
+}
+
+var letgoState struct {
+	mu       letgoSync.Mutex
+	tests    map[int64]*letgoTestRun
+	runs     map[string]int
+	reported map[int64]bool
+	before   map[int64]bool
+	out      *letgoOS.File
+	found    int
+}
+
+// letgoLeakcheckRun stands where the package's TestMain called m.Run().
+func letgoLeakcheckRun(m *letgoTesting.M) int {
+	letgoState.tests = map[int64]*letgoTestRun{}
+	letgoState.runs = map[string]int{}
+	letgoState.reported = map[int64]bool{}
+	letgoState.before = map[int64]bool{}
+	for _, g := range letgoParse(letgoStacks()) {
+		letgoState.before[g.ID] = true
+	}
+	if dir := letgoOS.Getenv("LETGO_LEAKCHECK_DIR"); dir != "" {
+		name := letgoStrings.NewReplacer("/", "_", ".", "_").Replace(letgoImportPath)
+		path := letgoFmt.Sprintf("%s/%s-%d.jsonl", dir, name, letgoOS.Getpid())
+		f, err := letgoOS.Create(path)
+		if err != nil {
+			letgoFmt.Fprintf(letgoOS.Stderr, "letgo: %v\n", err)
+		}
+		letgoState.out = f
+	}
+	letgoWrapTests(m)
+	code := m.Run()
+	if n := letgoFinalCheck(); n > 0 && code == 0 {
+		code = 1
+		letgoSetExitCode(m, code)
+	}
+	if letgoState.out != nil {
+		letgoState.out.Close()
+	}
+	return code
+}
+
+// letgoWrapTests routes every top-level test through letgoRunTest. The
+// list is unexported in testing.M; it has had this name and type since
+// Go 1.4.
+func letgoWrapTests(m *letgoTesting.M) {
+	field := letgoReflect.ValueOf(m).Elem().FieldByName("tests")
+	if !field.IsValid() || field.Type() != letgoReflect.TypeOf([]letgoTesting.InternalTest{}) {
+		letgoFmt.Fprintln(letgoOS.Stderr, "letgo: this toolchain's testing.M has no test list; leaks are checked after all tests")
+		return
+	}
+	tests := *(*[]letgoTesting.InternalTest)(letgoUnsafe.Pointer(field.UnsafeAddr()))
+	for i := range tests {
+		f := tests[i].F
+		tests[i].F = func(t *letgoTesting.T) { letgoRunTest(t, f) }
+	}
+}
+
+func letgoSetExitCode(m *letgoTesting.M, code int) {
+	field := letgoReflect.ValueOf(m).Elem().FieldByName("exitCode")
+	if field.IsValid() && field.Kind() == letgoReflect.Int {
+		*(*int)(letgoUnsafe.Pointer(field.UnsafeAddr())) = code
+	}
+}
+
+func letgoRunTest(t *letgoTesting.T, f func(*letgoTesting.T)) {
+	id := letgoCurrentID()
+	letgoState.mu.Lock()
+	letgoState.runs[t.Name()]++
+	run := &letgoTestRun{name: t.Name(), run: letgoState.runs[t.Name()]}
+	letgoState.tests[id] = run
+	letgoState.mu.Unlock()
+	// Registered first, so it runs last: after the test's own cleanups
+	// and after every subtest, parallel ones included.
+	t.Cleanup(func() { letgoCheckTest(t, id) })
+	f(t)
+}
+
+func letgoCheckTest(t *letgoTesting.T, id int64) {
+	leaks := letgoCollect(id)
+	letgoState.mu.Lock()
+	letgoState.tests[id].done = true
+	letgoState.mu.Unlock()
+	for _, text := range letgoDescribe(leaks) {
+		t.Errorf("%s", text)
+	}
+}
+
+// letgoCollect waits for the goroutines test id left behind to block or
+// end, and returns those that leaked. With the goroutineleak profile
+// (Go 1.26 with GOEXPERIMENT=goroutineleakprofile, Go 1.27 on) the garbage
+// collector proves them blocked forever; without it they are the ones
+// still there after the settle period.
+func letgoCollect(id int64) []letgoGoroutine {
+	settle := letgoSettle()
+	deadline := letgoTime.Now().Add(settle)
+	leakProfile := letgoPprof.Lookup("goroutineleak")
+	wait := letgoTime.Millisecond
+	for {
+		gs := letgoOwned(letgoParse(letgoStacks()), id)
+		if len(gs) == 0 {
+			return nil
+		}
+		if leakProfile != nil && !letgoAnyRunning(gs) {
+			break
+		}
+		if letgoTime.Now().After(deadline) {
+			if leakProfile == nil {
+				return letgoRecordAll(gs, id, false)
+			}
+			break
+		}
+		letgoTime.Sleep(wait)
+		if wait < 100*letgoTime.Millisecond {
+			wait *= 2
+		}
+	}
+	return letgoProvedLeaks(leakProfile, id)
+}
+
+// letgoProvedLeaks reads the goroutineleak profile: leaked goroutines of
+// test id are returned, those of ended tests are recorded as late.
+func letgoProvedLeaks(profile *letgoPprof.Profile, id int64) []letgoGoroutine {
+	var buf letgoBytes.Buffer
+	if err := profile.WriteTo(&buf, 2); err != nil {
+		letgoFmt.Fprintf(letgoOS.Stderr, "letgo: goroutineleak profile: %v\n", err)
+		return nil
+	}
+	var mine []letgoGoroutine
+	for _, g := range letgoParse(buf.Bytes()) {
+		if !g.Leaked || letgoIgnored(g) {
+			continue
+		}
+		owner := letgoOwner(g)
+		if owner == id {
+			mine = append(mine, g)
+			continue
+		}
+		letgoState.mu.Lock()
+		run := letgoState.tests[owner]
+		ended := run != nil && run.done && !letgoState.reported[g.ID]
+		letgoState.mu.Unlock()
+		if ended {
+			letgoRecordAll([]letgoGoroutine{g}, owner, true)
+		}
+	}
+	return letgoRecordAll(mine, id, false)
+}
+
+// letgoFinalCheck looks, after all tests, for leaks that blocked after
+// their test ended, and reports them on standard output.
+func letgoFinalCheck() int {
+	letgoState.mu.Lock()
+	before := letgoState.found
+	letgoState.mu.Unlock()
+	var late []letgoGoroutine
+	if profile := letgoPprof.Lookup("goroutineleak"); profile != nil {
+		letgoProvedLeaks(profile, -1)
+	} else {
+		deadline := letgoTime.Now().Add(letgoSettle())
+		for {
+			late = letgoOwned(letgoParse(letgoStacks()), -1)
+			if len(late) == 0 || letgoTime.Now().After(deadline) {
+				break
+			}
+			letgoTime.Sleep(10 * letgoTime.Millisecond)
+		}
+		for _, g := range late {
+			letgoRecordAll([]letgoGoroutine{g}, letgoOwner(g), true)
+		}
+	}
+	letgoState.mu.Lock()
+	defer letgoState.mu.Unlock()
+	return letgoState.found - before
+}
+
+// letgoOwned: the goroutines test id started, directly or through other
+// goroutines, not yet reported; id -1 stands for every test.
+func letgoOwned(gs []letgoGoroutine, id int64) []letgoGoroutine {
+	letgoState.mu.Lock()
+	defer letgoState.mu.Unlock()
+	self := letgoCurrentID()
+	var out []letgoGoroutine
+	for _, g := range gs {
+		if g.ID == self || letgoState.reported[g.ID] || letgoState.before[g.ID] || letgoIgnored(g) {
+			continue
+		}
+		owner := letgoOwnerLocked(g)
+		if owner == 0 || (id != -1 && owner != id) {
+			continue
+		}
+		if _, isTest := letgoState.tests[g.ID]; isTest {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+func letgoOwner(g letgoGoroutine) int64 {
+	letgoState.mu.Lock()
+	defer letgoState.mu.Unlock()
+	return letgoOwnerLocked(g)
+}
+
+// letgoOwnerLocked: the closest ancestor that ran a top-level test, or 0.
+func letgoOwnerLocked(g letgoGoroutine) int64 {
+	if _, ok := letgoState.tests[g.Creator]; ok {
+		return g.Creator
+	}
+	for _, a := range g.Ancestors {
+		if _, ok := letgoState.tests[a.ID]; ok {
+			return a.ID
+		}
+	}
+	return 0
+}
+
+func letgoAnyRunning(gs []letgoGoroutine) bool {
+	for _, g := range gs {
+		if g.State == "running" || g.State == "runnable" || letgoStrings.HasPrefix(g.State, "syscall") {
+			return true
+		}
+	}
+	return false
+}
+
+// letgoIgnored: goroutines of the runtime, the testing package and
+// os/signal, and those holding a function of --ignore.
+func letgoIgnored(g letgoGoroutine) bool {
+	ignore := letgoStrings.Split(letgoOS.Getenv("LETGO_LEAKCHECK_IGNORE"), ",")
+	for _, f := range g.Frames {
+		switch f.Func {
+		case "testing.tRunner", "testing.(*T).Run", "testing.runTests", "os/signal.signal_recv", "os/signal.loop":
+			return true
+		}
+		for _, name := range ignore {
+			if name != "" && f.Func == name {
+				return true
+			}
+		}
+	}
+	return len(g.Frames) == 0
+}
+
+// letgoRecordAll marks gs reported, blamed on test id, and writes them.
+func letgoRecordAll(gs []letgoGoroutine, id int64, late bool) []letgoGoroutine {
+	letgoState.mu.Lock()
+	defer letgoState.mu.Unlock()
+	var kept []letgoGoroutine
+	for _, g := range gs {
+		if letgoState.reported[g.ID] {
+			continue
+		}
+		letgoState.reported[g.ID] = true
+		letgoState.found++
+		kept = append(kept, g)
+		rec := letgoRecord{Package: letgoImportPath, TestID: id, Late: late, letgoGoroutine: g}
+		if run := letgoState.tests[id]; run != nil {
+			rec.Test, rec.Run = run.name, run.run
+		}
+		if late {
+			letgoFmt.Printf("letgo: %s leaked a goroutine that blocked after the test ended:\n%s\n", rec.Test, letgoDescribe([]letgoGoroutine{g})[0])
+		}
+		if letgoState.out != nil {
+			line, _ := letgoJSON.Marshal(rec)
+			letgoState.out.Write(append(line, '\n'))
+		}
+	}
+	return kept
+}
+
+// letgoDescribe: one message per distinct stack, as t.Errorf prints it.
+func letgoDescribe(gs []letgoGoroutine) []string {
+	var order []string
+	count := map[string]int{}
+	for _, g := range gs {
+		var b letgoStrings.Builder
+		for _, f := range g.Frames {
+			letgoFmt.Fprintf(&b, "\n    %s\n        %s:%d", f.Func, f.File, f.Line)
+		}
+		if c := g.CreatedBy; c != nil {
+			letgoFmt.Fprintf(&b, "\n    created by %s in goroutine %d\n        %s:%d", c.Func, g.Creator, c.File, c.Line)
+		}
+		key := g.State + "|" + b.String()
+		if count[key] == 0 {
+			order = append(order, key)
+		}
+		count[key]++
+	}
+	var out []string
+	for _, key := range order {
+		state, stack, _ := letgoStrings.Cut(key, "|")
+		how := "still running after the settle period"
+		if letgoPprof.Lookup("goroutineleak") != nil {
+			how = "proved blocked forever by the goroutineleak profile"
+		}
+		out = append(out, letgoFmt.Sprintf("letgo: %d goroutine(s) leaked [%s], %s:%s", count[key], state, how, stack))
+	}
+	return out
+}
+
+func letgoSettle() letgoTime.Duration {
+	if d, err := letgoTime.ParseDuration(letgoOS.Getenv("LETGO_LEAKCHECK_SETTLE")); err == nil {
+		return d
+	}
+	return letgoTime.Second
+}
+
+func letgoStacks() []byte {
+	buf := make([]byte, 1<<20)
+	for {
+		n := letgoRuntime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+func letgoCurrentID() int64 {
+	buf := make([]byte, 64)
+	buf = buf[:letgoRuntime.Stack(buf, false)]
+	fields := letgoStrings.Fields(string(buf))
+	if len(fields) < 2 {
+		return 0
+	}
+	id, _ := letgoStrconv.ParseInt(fields[1], 10, 64)
+	return id
+}
+
+// letgoParse reads a debug=2 traceback of every goroutine, with the
+// ancestors GODEBUG=tracebackancestors adds.
+func letgoParse(dump []byte) []letgoGoroutine {
+	var out []letgoGoroutine
+	for _, block := range letgoStrings.Split(string(dump), "\n\n") {
+		lines := letgoStrings.Split(letgoStrings.TrimSpace(block), "\n")
+		g, ok := letgoHeader(lines[0])
+		if !ok {
+			continue
+		}
+		var frames *[]letgoFrame = &g.Frames
+		for i := 1; i < len(lines); i++ {
+			line := lines[i]
+			switch {
+			case letgoStrings.HasPrefix(line, "[originating from goroutine "):
+				id, _ := letgoStrconv.ParseInt(letgoStrings.TrimSuffix(letgoStrings.TrimPrefix(line, "[originating from goroutine "), "]:"), 10, 64)
+				g.Ancestors = append(g.Ancestors, letgoAncestor{ID: id})
+				frames = &g.Ancestors[len(g.Ancestors)-1].Frames
+			case letgoStrings.HasPrefix(line, "created by "):
+				f := letgoFrameAt(lines, i, letgoStrings.TrimPrefix(line, "created by "))
+				if len(g.Ancestors) == 0 {
+					name, creator, _ := letgoStrings.Cut(f.Func, " in goroutine ")
+					f.Func = name
+					g.Creator, _ = letgoStrconv.ParseInt(creator, 10, 64)
+					g.CreatedBy = &f
+				}
+				i++
+			case letgoStrings.HasPrefix(line, "\t") || letgoStrings.HasPrefix(line, "..."):
+			default:
+				name := line
+				if j := letgoStrings.LastIndex(name, "("); j > 0 {
+					name = name[:j]
+				}
+				*frames = append(*frames, letgoFrameAt(lines, i, name))
+				i++
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// letgoHeader: `goroutine 18 [chan receive (leaked), 2 minutes]:`.
+func letgoHeader(line string) (letgoGoroutine, bool) {
+	var g letgoGoroutine
+	rest, ok := letgoStrings.CutPrefix(line, "goroutine ")
+	if !ok {
+		return g, false
+	}
+	idText, rest, ok := letgoStrings.Cut(rest, " [")
+	if !ok {
+		return g, false
+	}
+	g.ID, _ = letgoStrconv.ParseInt(idText, 10, 64)
+	end := letgoStrings.Index(rest, "]")
+	if end < 0 {
+		return g, false
+	}
+	state := rest[:end]
+	if i := letgoStrings.Index(state, ","); i >= 0 {
+		state = state[:i]
+	}
+	if s, found := letgoStrings.CutSuffix(state, " (leaked)"); found {
+		state, g.Leaked = s, true
+	}
+	g.State = state
+	return g, true
+}
+
+func letgoFrameAt(lines []string, i int, name string) letgoFrame {
+	f := letgoFrame{Func: name}
+	if i+1 < len(lines) {
+		loc := letgoStrings.TrimSpace(lines[i+1])
+		if j := letgoStrings.LastIndex(loc, " +0x"); j > 0 {
+			loc = loc[:j]
+		}
+		if j := letgoStrings.LastIndex(loc, ":"); j > 0 {
+			f.File = loc[:j]
+			f.Line, _ = letgoStrconv.Atoi(loc[j+1:])
+		}
+	}
+	return f
+}
