@@ -96,6 +96,24 @@ mod tests {
     }
 
     #[test]
+    fn test_section_lists_ignored_functions() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("letgo.toml"),
+            "[test]\nignore = [\"example.com/m.(*Pool).worker\"]\n",
+        )
+        .unwrap();
+        let c = Config::read(dir.path()).unwrap();
+        assert_eq!(
+            c.test.unwrap().ignore,
+            vec!["example.com/m.(*Pool).worker".to_string()]
+        );
+        std::fs::write(dir.path().join("letgo.toml"), "[test]\nignor = []\n").unwrap();
+        let err = Config::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("ignor"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_are_errors_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("letgo.toml"), "selct = []\n").unwrap();

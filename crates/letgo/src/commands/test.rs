@@ -30,7 +30,11 @@ use crate::runtime_findings::{render, Omitted};
 )]
 pub struct TestArgs {
     /// Packages, `go test` flags and letgo's flags (see below).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
     pub args: Vec<String>,
 }
 
@@ -41,7 +45,10 @@ pub fn run(cli: &TestArgs) -> anyhow::Result<ExitCode> {
         opts.ignore.extend(test.ignore.iter().cloned());
     }
     let outcome = gotest::run(&opts)?;
-    let mut out: Box<dyn Write> = if opts.json_events() {
+    // Beside `go test -json`'s events the text report goes to standard
+    // error; the other formats own standard output (go test's output is
+    // then on standard error).
+    let mut out: Box<dyn Write> = if opts.json_events() && opts.format == Format::Text {
         Box::new(std::io::stderr())
     } else {
         Box::new(std::io::stdout())
@@ -59,7 +66,12 @@ pub fn run(cli: &TestArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
     }
-    render(&mut out, &outcome.reported, &Omitted::default(), opts.format)?;
+    render(
+        &mut out,
+        &outcome.reported,
+        &Omitted::default(),
+        opts.format,
+    )?;
     out.flush()?;
     Ok(match outcome.go_status {
         0 if outcome.leaked > 0 => ExitCode::from(1),

@@ -45,7 +45,9 @@ pub fn findings(
         );
         sites
             .entry(key)
-            .or_insert_with(|| Site { records: Vec::new() })
+            .or_insert_with(|| Site {
+                records: Vec::new(),
+            })
             .records
             .push(r);
     }
@@ -201,14 +203,23 @@ fn chain_lines(r: &Record, subtests: &Subtests) -> Vec<String> {
             format!(" (test {})", r.test)
         } else if let [.., f, last] = a.frames.as_slice() {
             if last.func == "testing.tRunner" {
-                format!(" (subtest {})", subtests.path("…", &[f.func.as_str()]).trim_start_matches("…/"))
+                format!(
+                    " (subtest {})",
+                    subtests
+                        .path("…", &[f.func.as_str()])
+                        .trim_start_matches("…/")
+                )
             } else {
                 String::new()
             }
         } else {
             String::new()
         };
-        lines.push(format!("  ← goroutine {}{whose}: {}", a.goid, frames.join(" ← ")));
+        lines.push(format!(
+            "  ← goroutine {}{whose}: {}",
+            a.goid,
+            frames.join(" ← ")
+        ));
     }
     lines
 }

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+use crate::report::Format;
 use crate::runtime_findings::Reported;
 use crate::runtime_source::SourceTree;
 use crate::runtime_static::StaticIndex;
@@ -40,6 +41,7 @@ pub struct TestRun {
 /// Runs the tests with the check and builds the report.
 pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
     let version = go_version(&opts.go)?;
+    eprintln!("letgo test: {}", detection(&version, opts));
     let packages = list_packages(&opts.go, &opts.packages, &build_flags(opts))?;
     let work = tempfile::Builder::new()
         .prefix("letgo-test-")
@@ -62,6 +64,10 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
     } else {
         let mut cmd = env.go_test(opts);
         cmd.args(&opts.packages).args(&opts.go_flags);
+        if opts.format != Format::Text {
+            // Standard output is the report's.
+            cmd.stdout(std::io::stderr());
+        }
         (status(cmd.status(), &opts.go)?, 1)
     };
     let records = records::read_dir(&records_dir)?;
@@ -95,13 +101,22 @@ impl Environment<'_> {
     /// environment; packages and flags are the caller's to add.
     fn go_test(&self, opts: &TestOptions) -> Command {
         let mut cmd = Command::new(self.go);
-        cmd.arg("test").arg(format!("-overlay={}", self.overlay.display()));
+        cmd.arg("test")
+            .arg(format!("-overlay={}", self.overlay.display()));
         if !opts.has_go_flag("count") {
             // A cached result runs no test, so it checks nothing.
             cmd.arg("-count=1");
         }
+        if minor_version(self.version).is_some_and(|m| m < 24) && !opts.has_go_flag("vet") {
+            // Before Go 1.24 the vet step of `go test` looks for the
+            // overlay's new files on disk and fails (golang/go#50044).
+            cmd.arg("-vet=off");
+        }
         cmd.env("LETGO_LEAKCHECK_DIR", self.records)
-            .env("LETGO_LEAKCHECK_SETTLE", format!("{}ms", opts.settle.as_millis()))
+            .env(
+                "LETGO_LEAKCHECK_SETTLE",
+                format!("{}ms", opts.settle.as_millis()),
+            )
             .env("LETGO_LEAKCHECK_IGNORE", opts.ignore.join(","))
             .env("GODEBUG", godebug(std::env::var("GODEBUG").ok()));
         if self.version.starts_with("go1.26") {
@@ -160,7 +175,11 @@ fn stress(
         };
         runs += attempt;
         use std::io::Write;
-        std::io::stdout().write_all(&last.stdout)?;
+        if opts.format == Format::Text {
+            std::io::stdout().write_all(&last.stdout)?;
+        } else {
+            std::io::stderr().write_all(&last.stdout)?;
+        }
         std::io::stderr().write_all(&last.stderr)?;
         eprintln!("letgo: {}: {attempt} run(s)", pkg.import_path);
         let code = last.status.code().unwrap_or(2);
@@ -182,7 +201,9 @@ fn build_flags(opts: &TestOptions) -> Vec<String> {
     let mut it = opts.go_flags.iter().take_while(|a| *a != "-args");
     while let Some(a) = it.next() {
         let name = a.trim_start_matches('-');
-        let (name, inline) = name.split_once('=').map_or((name, false), |(n, _)| (n, true));
+        let (name, inline) = name
+            .split_once('=')
+            .map_or((name, false), |(n, _)| (n, true));
         match name {
             "tags" | "mod" | "modfile" => {
                 out.push(a.clone());
@@ -207,6 +228,30 @@ fn go_version(go: &str) -> anyhow::Result<String> {
         anyhow::bail!("`{go} env GOVERSION` failed");
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// How leaks are told apart with this toolchain.
+fn detection(version: &str, opts: &TestOptions) -> String {
+    match minor_version(version) {
+        Some(m) if m >= 27 => format!("{version}: the goroutineleak profile proves leaks"),
+        Some(26) => format!(
+            "{version}: the goroutineleak profile proves leaks (GOEXPERIMENT=goroutineleakprofile)"
+        ),
+        _ => format!(
+            "{version} has no goroutineleak profile: a test's goroutines still there {} after it \
+             ends count as leaks (--settle)",
+            humantime::format_duration(opts.settle)
+        ),
+    }
+}
+
+/// 22 for `go1.22.10`.
+fn minor_version(version: &str) -> Option<u32> {
+    let rest = version.strip_prefix("go1.")?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The module the first tested package belongs to: its checkout is the
@@ -235,6 +280,13 @@ mod tests {
     }
 
     #[test]
+    fn minor_versions() {
+        assert_eq!(minor_version("go1.22.10"), Some(22));
+        assert_eq!(minor_version("go1.27rc1"), Some(27));
+        assert_eq!(minor_version("devel +abc"), None);
+    }
+
+    #[test]
     fn build_flags_are_those_that_pick_files() {
         let opts = args::parse(
             &"-run X -tags a,b -race -count=2 -mod=vendor -args -tags no"
@@ -243,6 +295,9 @@ mod tests {
                 .collect::<Vec<_>>(),
         )
         .unwrap();
-        assert_eq!(build_flags(&opts), vec!["-tags", "a,b", "-race", "-mod=vendor"]);
+        assert_eq!(
+            build_flags(&opts),
+            vec!["-tags", "a,b", "-race", "-mod=vendor"]
+        );
     }
 }

@@ -224,7 +224,12 @@ pub fn write_overlay(
 mod tests {
     use super::*;
 
-    fn package(dir: &Path, files: &[(&str, &str)], internal: &[&str], external: &[&str]) -> ListedPackage {
+    fn package(
+        dir: &Path,
+        files: &[(&str, &str)],
+        internal: &[&str],
+        external: &[&str],
+    ) -> ListedPackage {
         for (name, text) in files {
             std::fs::write(dir.join(name), text).unwrap();
         }
@@ -265,12 +270,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pkg = package(
             dir.path(),
-            &[("a_test.go", "package p\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) {}\n")],
+            &[(
+                "a_test.go",
+                "package p\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) {}\n",
+            )],
             &["a_test.go"],
             &[],
         );
         let err = find_test_main(&pkg).unwrap_err().to_string();
-        assert!(err.contains("a_test.go") && err.contains("never calls m.Run()"), "{err}");
+        assert!(
+            err.contains("a_test.go") && err.contains("never calls m.Run()"),
+            "{err}"
+        );
     }
 
     #[test]

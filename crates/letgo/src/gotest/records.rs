@@ -91,8 +91,13 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<Record>> {
     for path in files {
         let text = std::fs::read_to_string(&path)?;
         for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
-            let record: Record = serde_json::from_str(line)
-                .with_context(|| format!("{}:{}: a leak record letgo cannot read", path.display(), n + 1))?;
+            let record: Record = serde_json::from_str(line).with_context(|| {
+                format!(
+                    "{}:{}: a leak record letgo cannot read",
+                    path.display(),
+                    n + 1
+                )
+            })?;
             out.push(record);
         }
     }
@@ -104,7 +109,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn subtests_come_from_tRunner_ancestors_below_the_test() {
+    fn subtests_come_from_trunner_ancestors_below_the_test() {
         let line = r#"{"package":"p","test":"TestX","run":1,"test_goid":7,"late":false,"goid":30,
             "state":"chan receive","proved":true,"frames":[{"func":"p.Wait.func1","file":"/p.go","line":3}],
             "created_by":{"func":"p.Wait","file":"/p.go","line":2},"creator":20,
@@ -115,6 +120,9 @@ mod tests {
               {"goid":1,"frames":[]}]}"#;
         let r: Record = serde_json::from_str(&line.replace('\n', "")).unwrap();
         assert_eq!(r.chain().len(), 3);
-        assert_eq!(r.subtest_functions(), vec!["p.TestX.func1", "p.TestX.func1.1"]);
+        assert_eq!(
+            r.subtest_functions(),
+            vec!["p.TestX.func1", "p.TestX.func1.1"]
+        );
     }
 }

@@ -126,7 +126,11 @@ mod tests {
     #[test]
     fn subtest_literals_are_named_by_trace_name() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("go.mod"), "module example.com/m\n\ngo 1.22\n").unwrap();
+        std::fs::write(
+            dir.path().join("go.mod"),
+            "module example.com/m\n\ngo 1.22\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.path().join("p_test.go"),
             "package p_test\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {\n\
@@ -136,11 +140,26 @@ mod tests {
         .unwrap();
         let s = Subtests::read(&[dir.path()]);
         let table = s.lookup("example.com/m_test.TestX.func1").unwrap();
-        assert_eq!(table, &Subtest { name: None, at: "p_test.go:7".into() });
         assert_eq!(
-            s.path("TestX", &["example.com/m_test.TestX.func2", "example.com/m_test.TestX.func2.1"]),
+            table,
+            &Subtest {
+                name: None,
+                at: "p_test.go:7".into()
+            }
+        );
+        assert_eq!(
+            s.path(
+                "TestX",
+                &[
+                    "example.com/m_test.TestX.func2",
+                    "example.com/m_test.TestX.func2.1"
+                ]
+            ),
             "TestX/two_words/in"
         );
-        assert_eq!(s.path("TestX", &["example.com/m_test.TestX.func1"]), "TestX/<subtest at p_test.go:7>");
+        assert_eq!(
+            s.path("TestX", &["example.com/m_test.TestX.func1"]),
+            "TestX/<subtest at p_test.go:7>"
+        );
     }
 }
