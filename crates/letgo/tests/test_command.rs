@@ -276,7 +276,7 @@ fn stress_reruns_until_the_rare_leak() {
     let out = letgo_test(&go, &["./plain", "-run", "TestClean", "--stress", "3"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("over 3 run(s) of go test"), "{stdout}");
+    assert!(stdout.contains("the tests ran 3 time(s)"), "{stdout}");
 }
 
 /// The settle path, on a toolchain without the goroutineleak profile

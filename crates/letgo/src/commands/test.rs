@@ -57,7 +57,7 @@ pub fn run(cli: &TestArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
         writeln!(
             out,
-            "letgo test: {} leaked goroutine(s) at {} site(s) over {} run(s) of go test",
+            "letgo test: {} leaked goroutine(s) at {} site(s); the tests ran {} time(s)",
             outcome.leaked,
             outcome.reported.len(),
             outcome.runs

@@ -86,6 +86,19 @@ impl TestOptions {
             .any(|a| matches!(flag_name(a), Some(("json", None | Some("true")))))
     }
 
+    /// The value of a `go test` flag (`3` for `-count=3` or `-count 3`).
+    pub fn go_flag_value(&self, name: &str) -> Option<&str> {
+        let flags: Vec<&String> = self.go_flags.iter().take_while(|a| *a != "-args").collect();
+        flags
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| match flag_name(a) {
+                Some((n, Some(v))) if n == name => Some(v),
+                Some((n, None)) if n == name => flags.get(i + 1).map(|v| v.as_str()),
+                _ => None,
+            })
+    }
+
     /// Whether a `go test` flag was given (`count` for `-count=3`).
     pub fn has_go_flag(&self, name: &str) -> bool {
         self.go_flags
@@ -159,6 +172,9 @@ pub fn parse(args: &[String]) -> anyhow::Result<TestOptions> {
     if opts.packages.is_empty() {
         opts.packages.push("./...".to_string());
     }
+    if (opts.stress.is_some() || opts.stress_for.is_some()) && opts.has_go_flag("count") {
+        anyhow::bail!("test: --stress and --stress-for set -count themselves; drop -count");
+    }
     Ok(opts)
 }
 
@@ -220,6 +236,8 @@ mod tests {
         assert_eq!(o.ignore, args("a.F b.G"));
         assert_eq!(o.format, Format::Json);
         assert!(o.has_go_flag("count") && !o.has_go_flag("json"));
+        assert_eq!(o.go_flag_value("count"), Some("3"));
+        assert_eq!(o.go_flag_value("run"), Some("TestX"));
     }
 
     #[test]

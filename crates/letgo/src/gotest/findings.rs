@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use letgo_runtime::frames::{is_std_function, SiteFrame};
+use letgo_runtime::frames::{is_std_function, package_path, SiteFrame};
 use serde_json::{json, Value};
 
 use super::records::{Frame, Record};
@@ -16,6 +16,37 @@ use super::subtests::Subtests;
 use crate::report::{Finding, Severity, Source};
 use crate::runtime_findings::{locate, plural, short_function, Reported};
 use crate::runtime_source::SourceTree;
+
+/// Which functions are the user's: the tested modules' (whose paths, as
+/// `goker`, may have no dot and look like the standard library's), and
+/// any outside the standard library; never the harness's.
+pub struct UserCode {
+    pub modules: Vec<String>,
+}
+
+impl UserCode {
+    pub fn contains(&self, function: &str) -> bool {
+        if is_harness(function) {
+            return false;
+        }
+        let pkg = package_path(function);
+        let pkg = pkg.strip_suffix("_test").unwrap_or(pkg);
+        let in_module = self.modules.iter().any(|m| {
+            pkg == m
+                || pkg
+                    .strip_prefix(m.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        });
+        in_module || !is_std_function(function)
+    }
+}
+
+/// The harness's functions (`pkg.letgoRunTest`), left out of stacks.
+fn is_harness(function: &str) -> bool {
+    short_function(function)
+        .split_once('.')
+        .is_some_and(|(_, name)| name.starts_with("letgo"))
+}
 
 /// Leaks at one site.
 struct Site<'a> {
@@ -28,6 +59,7 @@ struct Blame {
     count: u64,
     runs: Vec<u32>,
     late: bool,
+    stuck: bool,
 }
 
 /// The findings, one per site, ordered by package, file and line.
@@ -35,10 +67,11 @@ pub fn findings(
     records: &[Record],
     subtests: &Subtests,
     source: Option<&SourceTree>,
+    user: &UserCode,
 ) -> Vec<Reported> {
     let mut sites: BTreeMap<(String, String, u32, String), Site> = BTreeMap::new();
     for r in records {
-        let site = site_frame(&r.frames);
+        let site = site_frame(&r.frames, user);
         let key = site.map_or_else(
             || (String::new(), String::new(), 0, r.state.clone()),
             |f| (f.file.clone(), f.func.clone(), f.line, r.state.clone()),
@@ -53,15 +86,15 @@ pub fn findings(
     }
     sites
         .values()
-        .map(|s| site_finding(s, subtests, source))
+        .map(|s| site_finding(s, subtests, source, user))
         .collect()
 }
 
 /// The frame a leak is reported at: the first in user code.
-fn site_frame(frames: &[Frame]) -> Option<&Frame> {
+fn site_frame<'a>(frames: &'a [Frame], user: &UserCode) -> Option<&'a Frame> {
     frames
         .iter()
-        .find(|f| !is_std_function(&f.func))
+        .find(|f| user.contains(&f.func))
         .or(frames.first())
 }
 
@@ -81,7 +114,12 @@ pub fn blamed_test(r: &Record, subtests: &Subtests) -> String {
     subtests.path(&r.test, &r.subtest_functions())
 }
 
-fn site_finding(site: &Site, subtests: &Subtests, source: Option<&SourceTree>) -> Reported {
+fn site_finding(
+    site: &Site,
+    subtests: &Subtests,
+    source: Option<&SourceTree>,
+    user: &UserCode,
+) -> Reported {
     let first = site.records[0];
     let proved = site.records.iter().all(|r| r.proved);
     let count = site.records.len() as u64;
@@ -93,8 +131,9 @@ fn site_finding(site: &Site, subtests: &Subtests, source: Option<&SourceTree>) -
             b.runs.push(r.run);
         }
         b.late |= r.late;
+        b.stuck |= r.stuck;
     }
-    let frame = site_frame(&first.frames).map(site_frame_of);
+    let frame = site_frame(&first.frames, user).map(site_frame_of);
     let (at, code_frame) = locate(frame.as_ref(), source);
     let noun = plural(count, "goroutine", "goroutines");
     let tests: Vec<&str> = blame.keys().map(String::as_str).collect();
@@ -122,7 +161,9 @@ fn site_finding(site: &Site, subtests: &Subtests, source: Option<&SourceTree>) -
     )];
     for (test, b) in &blame {
         let runs: Vec<String> = b.runs.iter().map(u32::to_string).collect();
-        let late = if b.late {
+        let late = if b.stuck {
+            " (the test could never finish; the test binary stopped there)"
+        } else if b.late {
             " (blocked after the test had ended)"
         } else {
             ""
@@ -135,9 +176,9 @@ fn site_finding(site: &Site, subtests: &Subtests, source: Option<&SourceTree>) -
         ));
     }
     details.extend(code_frame);
-    details.extend(chain_lines(first, subtests));
+    details.extend(chain_lines(first, subtests, user));
     details.push("stack:".into());
-    for f in &first.frames {
+    for f in first.frames.iter().filter(|f| !is_harness(&f.func)) {
         details.push(format!("  {}", f.func));
         details.push(format!("      {}:{}", f.file, f.line));
     }
@@ -146,16 +187,16 @@ fn site_finding(site: &Site, subtests: &Subtests, source: Option<&SourceTree>) -
         "count": count,
         "proved": proved,
         "tests": blame.iter().map(|(t, b)| json!({
-            "test": t, "count": b.count, "runs": b.runs, "late": b.late,
+            "test": t, "count": b.count, "runs": b.runs, "late": b.late, "stuck": b.stuck,
         })).collect::<Vec<_>>(),
         "package": first.package,
         "goroutine_ids": site.records.iter().map(|r| r.goid).collect::<Vec<_>>(),
         "created_by": first.created_by.as_ref().map(frame_json),
         "creation_chain": first.chain().iter().map(|a| json!({
             "goroutine": a.goid,
-            "frames": a.frames.iter().filter(|f| shown(f)).map(frame_json).collect::<Vec<_>>(),
+            "frames": a.frames.iter().filter(|f| user.contains(&f.func)).map(frame_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "stack": first.frames.iter().map(frame_json).collect::<Vec<_>>(),
+        "stack": first.frames.iter().filter(|f| !is_harness(&f.func)).map(frame_json).collect::<Vec<_>>(),
     });
     Reported {
         finding: Finding {
@@ -181,9 +222,9 @@ fn site_finding(site: &Site, subtests: &Subtests, source: Option<&SourceTree>) -
 /// `created by plain.Wait at plain.go:10 in goroutine 20`, then each
 /// goroutine up the chain with the user frames it had when it started the
 /// next, ending at the test's goroutine.
-fn chain_lines(r: &Record, subtests: &Subtests) -> Vec<String> {
+fn chain_lines(r: &Record, subtests: &Subtests, user: &UserCode) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(c) = &r.created_by {
+    if let Some(c) = r.created_by.as_ref().filter(|_| r.goid != r.test_goid) {
         lines.push(format!(
             "created by {} at {}:{} in goroutine {}",
             short_function(&c.func),
@@ -196,7 +237,7 @@ fn chain_lines(r: &Record, subtests: &Subtests) -> Vec<String> {
         let frames: Vec<String> = a
             .frames
             .iter()
-            .filter(|f| shown(f))
+            .filter(|f| user.contains(&f.func))
             .map(|f| format!("{}:{}", short_function(&f.func), f.line))
             .collect();
         let whose = if a.goid == r.test_goid {
@@ -222,15 +263,6 @@ fn chain_lines(r: &Record, subtests: &Subtests) -> Vec<String> {
         ));
     }
     lines
-}
-
-/// Frames worth showing in a chain: user code, without the harness.
-fn shown(f: &Frame) -> bool {
-    let short = short_function(&f.func);
-    !is_std_function(&f.func)
-        && !short
-            .split_once('.')
-            .is_some_and(|(_, name)| name.starts_with("letgo"))
 }
 
 fn file_name(path: &str) -> &str {

@@ -63,13 +63,19 @@ type letgoRecord struct {
 	TestID  int64  `json:"test_goid"`
 	// Late: found after its test had ended (it blocked later).
 	Late bool `json:"late"`
+	// Stuck: the test itself can never finish (its goroutine, or a
+	// subtest's, is blocked forever).
+	Stuck bool `json:"stuck"`
 	letgoGoroutine
 }
 
 type letgoTestRun struct {
-	name string
-	run  int
-	done bool
+	name  string
+	run   int
+	done  bool
+	start letgoTime.Time
+	// When the watchdog looks at this test next, counted from start.
+	nextLook letgoTime.Duration
 }
 
 var letgoState struct {
@@ -101,6 +107,9 @@ func letgoLeakcheckRun(m *letgoTesting.M) int {
 		letgoState.out = f
 	}
 	letgoWrapTests(m)
+	if letgoPprof.Lookup("goroutineleak") != nil {
+		go letgoWatch()
+	}
 	code := m.Run()
 	if n := letgoFinalCheck(); n > 0 && code == 0 {
 		code = 1
@@ -139,7 +148,12 @@ func letgoRunTest(t *letgoTesting.T, f func(*letgoTesting.T)) {
 	id := letgoCurrentID()
 	letgoState.mu.Lock()
 	letgoState.runs[t.Name()]++
-	run := &letgoTestRun{name: t.Name(), run: letgoState.runs[t.Name()]}
+	run := &letgoTestRun{
+		name:     t.Name(),
+		run:      letgoState.runs[t.Name()],
+		start:    letgoTime.Now(),
+		nextLook: letgoTime.Second,
+	}
 	letgoState.tests[id] = run
 	letgoState.mu.Unlock()
 	// Registered first, so it runs last: after the test's own cleanups
@@ -178,7 +192,7 @@ func letgoCollect(id int64) []letgoGoroutine {
 		}
 		if letgoTime.Now().After(deadline) {
 			if leakProfile == nil {
-				return letgoRecordAll(gs, id, false)
+				return letgoRecordAll(gs, id, false, false)
 			}
 			break
 		}
@@ -213,10 +227,10 @@ func letgoProvedLeaks(profile *letgoPprof.Profile, id int64) []letgoGoroutine {
 		ended := run != nil && run.done && !letgoState.reported[g.ID]
 		letgoState.mu.Unlock()
 		if ended {
-			letgoRecordAll([]letgoGoroutine{g}, owner, true)
+			letgoRecordAll([]letgoGoroutine{g}, owner, true, false)
 		}
 	}
-	return letgoRecordAll(mine, id, false)
+	return letgoRecordAll(mine, id, false, false)
 }
 
 // letgoFinalCheck looks, after all tests, for leaks that blocked after
@@ -238,12 +252,81 @@ func letgoFinalCheck() int {
 			letgoTime.Sleep(10 * letgoTime.Millisecond)
 		}
 		for _, g := range late {
-			letgoRecordAll([]letgoGoroutine{g}, letgoOwner(g), true)
+			letgoRecordAll([]letgoGoroutine{g}, letgoOwner(g), true, false)
 		}
 	}
 	letgoState.mu.Lock()
 	defer letgoState.mu.Unlock()
 	return letgoState.found - before
+}
+
+// letgoWatch looks at tests that run long (after 1s, 2s, 4s, ... of
+// running) for a test that can never finish: its own goroutine, or one
+// of its subtests', proved blocked forever. Such a test would hang until
+// -timeout; its leaks are reported and the test binary exits.
+func letgoWatch() {
+	for {
+		letgoTime.Sleep(100 * letgoTime.Millisecond)
+		now := letgoTime.Now()
+		var due []int64
+		letgoState.mu.Lock()
+		for id, run := range letgoState.tests {
+			if !run.done && now.Sub(run.start) >= run.nextLook {
+				run.nextLook *= 2
+				due = append(due, id)
+			}
+		}
+		letgoState.mu.Unlock()
+		if len(due) == 0 {
+			continue
+		}
+		var buf letgoBytes.Buffer
+		if err := letgoPprof.Lookup("goroutineleak").WriteTo(&buf, 2); err != nil {
+			return
+		}
+		gs := letgoParse(buf.Bytes())
+		for _, id := range due {
+			letgoStuck(gs, id)
+		}
+	}
+}
+
+// letgoStuck reports test id and exits when it can never finish.
+func letgoStuck(gs []letgoGoroutine, id int64) {
+	var mine []letgoGoroutine
+	stuck := false
+	for _, g := range gs {
+		if !g.Leaked || letgoUserIgnored(g) {
+			continue
+		}
+		if g.ID == id || letgoOwner(g) == id {
+			mine = append(mine, g)
+			stuck = stuck || g.ID == id || letgoRunsTest(g)
+		}
+	}
+	if !stuck {
+		return
+	}
+	letgoState.mu.Lock()
+	run := letgoState.tests[id]
+	name, elapsed := run.name, letgoTime.Since(run.start)
+	letgoState.mu.Unlock()
+	kept := letgoRecordAll(mine, id, false, true)
+	letgoFmt.Printf("--- FAIL: %s (%.2fs)\n", name, elapsed.Seconds())
+	for _, text := range letgoDescribe(kept) {
+		letgoFmt.Printf("    letgo: the test can never finish: %s\n", letgoStrings.ReplaceAll(text, "\n", "\n    "))
+	}
+	letgoFmt.Println("FAIL")
+	if letgoState.out != nil {
+		letgoState.out.Close()
+	}
+	letgoOS.Exit(1)
+}
+
+// letgoRunsTest: a goroutine running a test or subtest function.
+func letgoRunsTest(g letgoGoroutine) bool {
+	n := len(g.Frames)
+	return n > 0 && g.Frames[n-1].Func == "testing.tRunner"
 }
 
 // letgoOwned: the goroutines test id started, directly or through other
@@ -297,13 +380,25 @@ func letgoAnyRunning(gs []letgoGoroutine) bool {
 	return false
 }
 
-// letgoIgnored: goroutines of the runtime, the testing package and
-// os/signal, and those holding a function of --ignore.
+// letgoIgnored: goroutines of the testing package (subtests ending),
+// and those letgoUserIgnored skips.
 func letgoIgnored(g letgoGoroutine) bool {
+	for _, f := range g.Frames {
+		switch f.Func {
+		case "testing.tRunner", "testing.(*T).Run", "testing.runTests":
+			return true
+		}
+	}
+	return letgoUserIgnored(g)
+}
+
+// letgoUserIgnored: os/signal's goroutine, and those holding a function
+// of --ignore.
+func letgoUserIgnored(g letgoGoroutine) bool {
 	ignore := letgoStrings.Split(letgoOS.Getenv("LETGO_LEAKCHECK_IGNORE"), ",")
 	for _, f := range g.Frames {
 		switch f.Func {
-		case "testing.tRunner", "testing.(*T).Run", "testing.runTests", "os/signal.signal_recv", "os/signal.loop":
+		case "os/signal.signal_recv", "os/signal.loop":
 			return true
 		}
 		for _, name := range ignore {
@@ -316,7 +411,7 @@ func letgoIgnored(g letgoGoroutine) bool {
 }
 
 // letgoRecordAll marks gs reported, blamed on test id, and writes them.
-func letgoRecordAll(gs []letgoGoroutine, id int64, late bool) []letgoGoroutine {
+func letgoRecordAll(gs []letgoGoroutine, id int64, late, stuck bool) []letgoGoroutine {
 	letgoState.mu.Lock()
 	defer letgoState.mu.Unlock()
 	var kept []letgoGoroutine
@@ -327,7 +422,7 @@ func letgoRecordAll(gs []letgoGoroutine, id int64, late bool) []letgoGoroutine {
 		letgoState.reported[g.ID] = true
 		letgoState.found++
 		kept = append(kept, g)
-		rec := letgoRecord{Package: letgoImportPath, TestID: id, Late: late, letgoGoroutine: g}
+		rec := letgoRecord{Package: letgoImportPath, TestID: id, Late: late, Stuck: stuck, letgoGoroutine: g}
 		if run := letgoState.tests[id]; run != nil {
 			rec.Test, rec.Run = run.name, run.run
 		}
@@ -349,6 +444,9 @@ func letgoDescribe(gs []letgoGoroutine) []string {
 	for _, g := range gs {
 		var b letgoStrings.Builder
 		for _, f := range g.Frames {
+			if letgoStrings.Contains(f.Func, "."+"letgo") {
+				continue // the harness's own frames
+			}
 			letgoFmt.Fprintf(&b, "\n    %s\n        %s:%d", f.Func, f.File, f.Line)
 		}
 		if c := g.CreatedBy; c != nil {

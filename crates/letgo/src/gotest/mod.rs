@@ -7,11 +7,11 @@ pub mod args;
 mod findings;
 mod overlay;
 pub mod records;
+mod stress;
 mod subtests;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 use anyhow::Context;
 
@@ -34,7 +34,8 @@ pub struct TestRun {
     pub go_status: i32,
     /// Leaked goroutines, over every site.
     pub leaked: usize,
-    /// How many times `go test` ran.
+    /// How many times the tests ran (`-count`, or the rounds of
+    /// `--stress` up to the first leak), at most, per package.
     pub runs: u32,
 }
 
@@ -60,7 +61,7 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
     // temporary folder instead of dying with it in place.
     let _ = ctrlc::set_handler(|| {});
     let (go_status, runs) = if opts.stress.is_some() || opts.stress_for.is_some() {
-        stress(opts, &env, &checked)?
+        stress::stress(opts, &env, &checked)?
     } else {
         let mut cmd = env.go_test(opts);
         cmd.args(&opts.packages).args(&opts.go_flags);
@@ -68,14 +69,21 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
             // Standard output is the report's.
             cmd.stdout(std::io::stderr());
         }
-        (status(cmd.status(), &opts.go)?, 1)
+        let count = opts.go_flag_value("count").and_then(|c| c.parse().ok());
+        (status(cmd.status(), &opts.go)?, count.unwrap_or(1))
     };
     let records = records::read_dir(&records_dir)?;
     let dirs: Vec<&Path> = checked.iter().map(|p| p.dir.as_path()).collect();
     let subtests = subtests::Subtests::read(&dirs);
     let root = module_root(&checked);
     let source = root.as_deref().and_then(|r| SourceTree::open(r).ok());
-    let mut reported = findings::findings(&records, &subtests, source.as_ref());
+    let user = findings::UserCode {
+        modules: checked
+            .iter()
+            .filter_map(|p| p.module.as_ref()?.path.clone())
+            .collect(),
+    };
+    let mut reported = findings::findings(&records, &subtests, source.as_ref(), &user);
     if let Some(root) = &root {
         StaticIndex::build(root).annotate(&mut reported);
     }
@@ -89,7 +97,7 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
 }
 
 /// What every `go test` run shares.
-struct Environment<'a> {
+pub(crate) struct Environment<'a> {
     go: &'a str,
     overlay: &'a Path,
     records: &'a Path,
@@ -99,11 +107,11 @@ struct Environment<'a> {
 impl Environment<'_> {
     /// `go test -overlay ...` with the harness's settings in its
     /// environment; packages and flags are the caller's to add.
-    fn go_test(&self, opts: &TestOptions) -> Command {
+    pub(crate) fn go_test(&self, opts: &TestOptions) -> Command {
         let mut cmd = Command::new(self.go);
         cmd.arg("test")
             .arg(format!("-overlay={}", self.overlay.display()));
-        if !opts.has_go_flag("count") {
+        if !opts.has_go_flag("count") && opts.stress.is_none() && opts.stress_for.is_none() {
             // A cached result runs no test, so it checks nothing.
             cmd.arg("-count=1");
         }
@@ -139,55 +147,6 @@ fn godebug(existing: Option<String>) -> String {
         Some(s) => format!("{s},tracebackancestors={ANCESTORS}"),
         None => format!("tracebackancestors={ANCESTORS}"),
     }
-}
-
-/// `--stress N` / `--stress-for D`: each package's tests again and again,
-/// until a leak, a failure, N runs or the time is up. Only the last run's
-/// output of each package is shown.
-fn stress(
-    opts: &TestOptions,
-    env: &Environment,
-    packages: &[ListedPackage],
-) -> anyhow::Result<(i32, u32)> {
-    let mut worst = 0;
-    let mut runs = 0;
-    for pkg in packages {
-        let start = Instant::now();
-        let mut attempt = 0;
-        let last: Output = loop {
-            attempt += 1;
-            let before = records::read_dir(env.records)?.len();
-            let mut cmd = env.go_test(opts);
-            cmd.args(&opts.go_flags).arg(&pkg.import_path);
-            if let Some(dir) = &pkg.module.as_ref().and_then(|m| m.dir.clone()) {
-                cmd.current_dir(dir);
-            }
-            let out = cmd
-                .stdin(Stdio::null())
-                .output()
-                .with_context(|| format!("running `{} test`", opts.go))?;
-            let leaked = records::read_dir(env.records)?.len() > before;
-            let out_of_runs = opts.stress.is_some_and(|n| attempt >= n)
-                || opts.stress_for.is_some_and(|d| start.elapsed() >= d);
-            if leaked || !out.status.success() || out_of_runs {
-                break out;
-            }
-        };
-        runs += attempt;
-        use std::io::Write;
-        if opts.format == Format::Text {
-            std::io::stdout().write_all(&last.stdout)?;
-        } else {
-            std::io::stderr().write_all(&last.stdout)?;
-        }
-        std::io::stderr().write_all(&last.stderr)?;
-        eprintln!("letgo: {}: {attempt} run(s)", pkg.import_path);
-        let code = last.status.code().unwrap_or(2);
-        if worst == 0 {
-            worst = code;
-        }
-    }
-    Ok((worst, runs))
 }
 
 fn status(result: std::io::Result<std::process::ExitStatus>, go: &str) -> anyhow::Result<i32> {

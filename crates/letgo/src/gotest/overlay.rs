@@ -39,6 +39,7 @@ pub struct ListedPackage {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListedModule {
+    pub path: Option<String>,
     pub dir: Option<PathBuf>,
 }
 

@@ -36,6 +36,10 @@ pub struct Record {
     pub test_goid: i64,
     /// Blocked only after its test had ended; found by a later check.
     pub late: bool,
+    /// The test could never finish (its goroutine or a subtest's blocked
+    /// forever); the test binary stopped there.
+    #[serde(default)]
+    pub stuck: bool,
     pub goid: i64,
     pub state: String,
     /// The goroutineleak profile proved it blocked forever (else it was
@@ -53,6 +57,9 @@ impl Record {
     /// The goroutines between the leak and its test, closest first, each
     /// with the frames it had when it started the next one.
     pub fn chain(&self) -> &[Ancestor] {
+        if self.goid == self.test_goid {
+            return &[];
+        }
         let end = self
             .ancestors
             .iter()
@@ -69,13 +76,23 @@ impl Record {
             .chain()
             .iter()
             .filter(|a| a.goid != self.test_goid)
-            .filter_map(|a| match a.frames.as_slice() {
-                [.., f, last] if last.func == "testing.tRunner" => Some(f.func.as_str()),
-                _ => None,
-            })
+            .filter_map(|a| subtest_function(&a.frames))
             .collect();
         out.reverse();
+        // A subtest's own goroutine, blocked forever.
+        if self.goid != self.test_goid {
+            out.extend(subtest_function(&self.frames));
+        }
         out
+    }
+}
+
+/// The function a test goroutine runs: its stack ends with
+/// `testing.tRunner` called on it.
+fn subtest_function(frames: &[Frame]) -> Option<&str> {
+    match frames {
+        [.., f, last] if last.func == "testing.tRunner" => Some(f.func.as_str()),
+        _ => None,
     }
 }
 
