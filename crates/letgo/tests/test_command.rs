@@ -146,6 +146,11 @@ fn every_leak_is_blamed_on_the_test_that_started_it() {
         );
     }
     assert!(stderr.contains("withmain: TestMain ran"), "{stderr}");
+    // TestSubtests fails, naming its subtest.
+    assert!(
+        stderr.contains("leaked by subtest leaky [chan send]"),
+        "{stderr}"
+    );
     // The leak that blocked after its test ended is said so.
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let later = doc["findings"]

@@ -34,6 +34,11 @@ import (
 // letgoImportPath is replaced by the package's import path.
 const letgoImportPath = "LETGO_IMPORT_PATH"
 
+// letgoSubtests maps the function literals passed to t.Run, by the name
+// Go's tracebacks give them, to the subtest's name ("" when computed at
+// run time); letgo fills it from the source.
+var letgoSubtests = map[string]string{ /* LETGO_SUBTESTS */ }
+
 type letgoFrame struct {
 	Func string `json:"func"`
 	File string `json:"file"`
@@ -452,7 +457,7 @@ func letgoDescribe(gs []letgoGoroutine) []string {
 		if c := g.CreatedBy; c != nil {
 			letgoFmt.Fprintf(&b, "\n    created by %s in goroutine %d\n        %s:%d", c.Func, g.Creator, c.File, c.Line)
 		}
-		key := g.State + "|" + b.String()
+		key := g.State + "|" + letgoSubtestPath(g) + "|" + b.String()
 		if count[key] == 0 {
 			order = append(order, key)
 		}
@@ -460,14 +465,47 @@ func letgoDescribe(gs []letgoGoroutine) []string {
 	}
 	var out []string
 	for _, key := range order {
-		state, stack, _ := letgoStrings.Cut(key, "|")
+		state, rest, _ := letgoStrings.Cut(key, "|")
+		subtest, stack, _ := letgoStrings.Cut(rest, "|")
 		how := "still running after the settle period"
 		if letgoPprof.Lookup("goroutineleak") != nil {
 			how = "proved blocked forever by the goroutineleak profile"
 		}
-		out = append(out, letgoFmt.Sprintf("letgo: %d goroutine(s) leaked [%s], %s:%s", count[key], state, how, stack))
+		out = append(out, letgoFmt.Sprintf("letgo: %d goroutine(s) leaked%s [%s], %s:%s", count[key], subtest, state, how, stack))
 	}
 	return out
+}
+
+// letgoSubtestPath: " by subtest leaky/inner" when subtests of the test
+// started g (their goroutines are g's ancestors running testing.tRunner).
+func letgoSubtestPath(g letgoGoroutine) string {
+	owner := letgoOwner(g)
+	var names []string
+	name := func(frames []letgoFrame) {
+		n := len(frames)
+		if n < 2 || frames[n-1].Func != "testing.tRunner" {
+			return
+		}
+		f := frames[n-2]
+		sub, ok := letgoSubtests[f.Func]
+		if !ok || sub == "" {
+			sub = letgoFmt.Sprintf("<subtest at %s:%d>", f.File, f.Line)
+		}
+		names = append([]string{sub}, names...)
+	}
+	if g.ID != owner {
+		name(g.Frames)
+	}
+	for _, a := range g.Ancestors {
+		if a.ID == owner {
+			break
+		}
+		name(a.Frames)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " by subtest " + letgoStrings.Join(names, "/")
 }
 
 func letgoSettle() letgoTime.Duration {

@@ -48,7 +48,9 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
         .prefix("letgo-test-")
         .tempdir()
         .context("creating a temporary folder")?;
-    let (overlay, checked) = write_overlay(work.path(), &packages)?;
+    let dirs: Vec<&Path> = packages.iter().map(|p| p.dir.as_path()).collect();
+    let subtests = subtests::Subtests::read(&dirs);
+    let (overlay, checked) = write_overlay(work.path(), &packages, &subtests)?;
     let records_dir = work.path().join("records");
     std::fs::create_dir_all(&records_dir)?;
     let env = Environment {
@@ -73,8 +75,6 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
         (status(cmd.status(), &opts.go)?, count.unwrap_or(1))
     };
     let records = records::read_dir(&records_dir)?;
-    let dirs: Vec<&Path> = checked.iter().map(|p| p.dir.as_path()).collect();
-    let subtests = subtests::Subtests::read(&dirs);
     let root = module_root(&checked);
     let source = root.as_deref().and_then(|r| SourceTree::open(r).ok());
     let user = findings::UserCode {

@@ -14,6 +14,7 @@ use letgo_go::ast::{Decl, Expr, FuncDecl};
 use letgo_go::visit::{inspect, Node};
 use serde::Deserialize;
 
+use super::subtests::Subtests;
 use crate::paths;
 
 /// The harness, as kept in the repo (vetted and gofmt-clean there).
@@ -105,13 +106,25 @@ pub fn find_test_main(pkg: &ListedPackage) -> anyhow::Result<Option<TestMain>> {
             continue;
         }
         let parsed = letgo_go::parser::parse_file(&src);
-        let Some(main) = parsed.file.decls.iter().find_map(|d| match d {
-            Decl::Func(f) if f.recv.is_none() && f.name.name(&src) == "TestMain" => Some(f),
-            _ => None,
-        }) else {
+        let has_main = parsed.file.decls.iter().any(
+            |d| matches!(d, Decl::Func(f) if f.recv.is_none() && f.name.name(&src) == "TestMain"),
+        );
+        if !has_main {
             continue;
-        };
-        let calls = run_calls(main, &src);
+        }
+        // m.Run() in TestMain or in a helper of the file it hands m to
+        // (crypto/tls's TestMain calls runMain(m)).
+        let mut calls: Vec<(usize, usize, String)> = parsed
+            .file
+            .decls
+            .iter()
+            .filter_map(|d| match d {
+                Decl::Func(f) => Some(run_calls(f, &src)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        calls.sort();
         if calls.is_empty() {
             anyhow::bail!(
                 "{}: TestMain never calls m.Run(), so no test would be checked",
@@ -131,44 +144,63 @@ pub fn find_test_main(pkg: &ListedPackage) -> anyhow::Result<Option<TestMain>> {
     Ok(None)
 }
 
-/// The byte ranges of `m.Run()` calls in TestMain's body, where `m` is its
-/// parameter, with the receiver's text.
-fn run_calls(main: &FuncDecl, src: &str) -> Vec<(usize, usize, String)> {
-    let Some(param) = main
+/// The byte ranges of `m.Run()` calls in a function's body, where `m`
+/// is a `*testing.M` parameter, with the receiver's text.
+fn run_calls(func: &FuncDecl, src: &str) -> Vec<(usize, usize, String)> {
+    let params: Vec<&str> = func
         .typ
         .params
         .list
-        .first()
-        .and_then(|f| f.names.first())
-        .map(|n| n.name(src).to_string())
-    else {
-        return Vec::new();
-    };
-    let Some(body) = &main.body else {
+        .iter()
+        .filter(|f| {
+            let typ = &src[f.typ.pos() as usize..f.typ.end() as usize];
+            typ.split_whitespace().collect::<String>() == "*testing.M"
+        })
+        .flat_map(|f| f.names.iter().map(|n| n.name(src)))
+        .collect();
+    let Some(body) = func.body.as_ref().filter(|_| !params.is_empty()) else {
         return Vec::new();
     };
     let mut calls = Vec::new();
     inspect(Node::Block(body), &mut |n| {
         if let Node::Call(call) = n {
             if let Expr::Selector(sel) = &call.fun {
-                let receiver = matches!(&sel.x, Expr::Ident(id) if id.name(src) == param);
-                if receiver && sel.sel.name(src) == "Run" && call.args.is_empty() {
-                    calls.push((call.pos() as usize, call.end() as usize, param.clone()));
+                if let Expr::Ident(id) = &sel.x {
+                    let receiver = id.name(src);
+                    if params.contains(&receiver)
+                        && sel.sel.name(src) == "Run"
+                        && call.args.is_empty()
+                    {
+                        calls.push((
+                            call.pos() as usize,
+                            call.end() as usize,
+                            receiver.to_string(),
+                        ));
+                    }
                 }
             }
         }
         true
     });
-    calls.sort();
     calls
 }
 
 /// The harness for one package: its package clause, its import path, and
 /// a `TestMain` when the package has none.
-pub fn harness_for(package: &str, import_path: &str, with_test_main: bool) -> String {
+pub fn harness_for(
+    package: &str,
+    import_path: &str,
+    with_test_main: bool,
+    subtests: &[(String, Option<String>)],
+) -> String {
+    let entries: String = subtests
+        .iter()
+        .map(|(f, name)| format!("\n\t{:?}: {:?},", f, name.as_deref().unwrap_or("")))
+        .collect::<String>();
     let mut text = HARNESS
         .replacen("package letgoharness", &format!("package {package}"), 1)
-        .replacen("LETGO_IMPORT_PATH", import_path, 1);
+        .replacen("LETGO_IMPORT_PATH", import_path, 1)
+        .replacen("/* LETGO_SUBTESTS */", &format!("{entries}\n"), 1);
     if with_test_main {
         text.push_str(
             "\n// TestMain is letgo's: the package has none.\n\
@@ -183,6 +215,7 @@ pub fn harness_for(package: &str, import_path: &str, with_test_main: bool) -> St
 pub fn write_overlay(
     dir: &Path,
     packages: &[ListedPackage],
+    subtests: &Subtests,
 ) -> anyhow::Result<(PathBuf, Vec<ListedPackage>)> {
     let mut replace = BTreeMap::new();
     let mut checked = Vec::new();
@@ -197,15 +230,22 @@ pub fn write_overlay(
         let own = dir.join(format!("p{n}"));
         std::fs::create_dir_all(&own)?;
         let main = find_test_main(pkg)?;
+        // The external test package when free to choose: it may import
+        // what the package itself cannot (`sync`'s tests cannot import
+        // runtime/pprof, which imports sync).
         let package = match &main {
             Some(m) => m.package.clone(),
-            None if !pkg.test_go_files.is_empty() => pkg.name.clone(),
             None => format!("{}_test", pkg.name),
         };
         let harness = own.join(HARNESS_FILE);
         std::fs::write(
             &harness,
-            harness_for(&package, &pkg.import_path, main.is_none()),
+            harness_for(
+                &package,
+                &pkg.import_path,
+                main.is_none(),
+                &subtests.of_package(&pkg.import_path),
+            ),
         )?;
         replace.insert(target, harness);
         if let Some(m) = main {
@@ -249,7 +289,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let src = "package p_test\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\n\
                    // m.Run() in a comment stays.\nfunc TestMain(tm *testing.M) {\n\
-                   \tcode := tm.Run()\n\tif code == 0 { code = tm.Run() }\n\tos.Exit(code)\n}\n";
+                   \tcode := tm.Run()\n\tif code == 0 { code = tm.Run() }\n\tos.Exit(code + run(tm))\n}\n\n                   func run(m *testing.M) int { return m.Run() }\n";
         let pkg = package(
             dir.path(),
             &[("a_test.go", "package p\n"), ("b_test.go", src)],
@@ -262,6 +302,7 @@ mod tests {
             main.rewritten,
             src.replace("code := tm.Run()", "code := letgoLeakcheckRun(tm)")
                 .replace("code = tm.Run()", "code = letgoLeakcheckRun(tm)")
+                .replace("return m.Run()", "return letgoLeakcheckRun(m)")
         );
         assert_eq!(main.rewritten.lines().count(), src.lines().count());
     }
@@ -287,10 +328,18 @@ mod tests {
 
     #[test]
     fn harness_takes_the_package_and_import_path() {
-        let h = harness_for("p_test", "example.com/p", true);
+        let subtests = [(
+            "example.com/p.TestX.func1".to_string(),
+            Some("a \"b\"".to_string()),
+        )];
+        let h = harness_for("p_test", "example.com/p", true, &subtests);
+        assert!(
+            h.contains("\t\"example.com/p.TestX.func1\": \"a \\\"b\\\"\",\n}"),
+            "{h}"
+        );
         assert!(h.contains("\npackage p_test\n"));
         assert!(h.contains("const letgoImportPath = \"example.com/p\""));
         assert!(h.contains("func TestMain(m *letgoTesting.M)"));
-        assert!(!harness_for("p", "x", false).contains("func TestMain"));
+        assert!(!harness_for("p", "x", false, &[]).contains("func TestMain"));
     }
 }

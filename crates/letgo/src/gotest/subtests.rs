@@ -82,6 +82,21 @@ impl Subtests {
         })
     }
 
+    /// The subtest literals of a package, under both names Go may give
+    /// them (the external test package's adds `_test`).
+    pub fn of_package(&self, import_path: &str) -> Vec<(String, Option<String>)> {
+        let mut out = Vec::new();
+        for (f, s) in &self.by_function {
+            let (pkg, rest) = split_package(f);
+            if pkg == import_path {
+                out.push((f.clone(), s.name.clone()));
+                out.push((format!("{pkg}_test.{rest}"), s.name.clone()));
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// `TestX/name/inner` for the subtest functions between the test and
     /// a leak, outermost first; a computed name shows as `<file:line>`.
     pub fn path(&self, test: &str, functions: &[&str]) -> String {
