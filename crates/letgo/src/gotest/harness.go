@@ -35,8 +35,8 @@ import (
 const letgoImportPath = "LETGO_IMPORT_PATH"
 
 // letgoSubtests maps the function literals passed to t.Run, by the name
-// Go's tracebacks give them, to the subtest's name ("" when computed at
-// run time); letgo fills it from the source.
+// Go's tracebacks give them, to the subtest's name ("<subtest at
+// file:line>" when computed at run time); letgo fills it from the source.
 var letgoSubtests = map[string]string{ /* LETGO_SUBTESTS */ }
 
 type letgoFrame struct {
@@ -455,7 +455,7 @@ func letgoDescribe(gs []letgoGoroutine) []string {
 			letgoFmt.Fprintf(&b, "\n    %s\n        %s:%d", f.Func, f.File, f.Line)
 		}
 		if c := g.CreatedBy; c != nil {
-			letgoFmt.Fprintf(&b, "\n    created by %s in goroutine %d\n        %s:%d", c.Func, g.Creator, c.File, c.Line)
+			letgoFmt.Fprintf(&b, "\n    created by %s\n        %s:%d", c.Func, c.File, c.Line)
 		}
 		key := g.State + "|" + letgoSubtestPath(g) + "|" + b.String()
 		if count[key] == 0 {
@@ -488,7 +488,7 @@ func letgoSubtestPath(g letgoGoroutine) string {
 		}
 		f := frames[n-2]
 		sub, ok := letgoSubtests[f.Func]
-		if !ok || sub == "" {
+		if !ok {
 			sub = letgoFmt.Sprintf("<subtest at %s:%d>", f.File, f.Line)
 		}
 		names = append([]string{sub}, names...)

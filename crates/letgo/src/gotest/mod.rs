@@ -48,8 +48,11 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
         .prefix("letgo-test-")
         .tempdir()
         .context("creating a temporary folder")?;
-    let dirs: Vec<&Path> = packages.iter().map(|p| p.dir.as_path()).collect();
-    let subtests = subtests::Subtests::read(&dirs);
+    let listed: Vec<(&Path, &str)> = packages
+        .iter()
+        .map(|p| (p.dir.as_path(), p.import_path.as_str()))
+        .collect();
+    let subtests = subtests::Subtests::read(&listed);
     let (overlay, checked) = write_overlay(work.path(), &packages, &subtests)?;
     let records_dir = work.path().join("records");
     std::fs::create_dir_all(&records_dir)?;
@@ -81,6 +84,7 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<TestRun> {
         modules: checked
             .iter()
             .filter_map(|p| p.module.as_ref()?.path.clone())
+            .chain(checked.iter().map(|p| p.import_path.clone()))
             .collect(),
     };
     let mut reported = findings::findings(&records, &subtests, source.as_ref(), &user);

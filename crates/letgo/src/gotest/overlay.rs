@@ -191,11 +191,11 @@ pub fn harness_for(
     package: &str,
     import_path: &str,
     with_test_main: bool,
-    subtests: &[(String, Option<String>)],
+    subtests: &[(String, String)],
 ) -> String {
     let entries: String = subtests
         .iter()
-        .map(|(f, name)| format!("\n\t{:?}: {:?},", f, name.as_deref().unwrap_or("")))
+        .map(|(f, name)| format!("\n\t{f:?}: {name:?},"))
         .collect::<String>();
     let mut text = HARNESS
         .replacen("package letgoharness", &format!("package {package}"), 1)
@@ -330,11 +330,11 @@ mod tests {
     fn harness_takes_the_package_and_import_path() {
         let subtests = [(
             "example.com/p.TestX.func1".to_string(),
-            Some("a \"b\"".to_string()),
+            "a \"b\"".to_string(),
         )];
         let h = harness_for("p_test", "example.com/p", true, &subtests);
         assert!(
-            h.contains("\t\"example.com/p.TestX.func1\": \"a \\\"b\\\"\",\n}"),
+            h.contains("{ \n\t\"example.com/p.TestX.func1\": \"a \\\"b\\\"\",\n }"),
             "{h}"
         );
         assert!(h.contains("\npackage p_test\n"));

@@ -28,19 +28,31 @@ pub struct Subtest {
 }
 
 impl Subtests {
-    /// Reads the test files of the packages in `dirs`; what cannot be
-    /// loaded gives no names (the report then names the top-level test).
-    pub fn read(dirs: &[&Path]) -> Subtests {
-        match load(dirs, &LoadOptions::default()) {
-            Ok(program) => Subtests::from_program(&program),
+    /// Reads the test files of the packages (directory, import path as
+    /// `go list` gives it); what cannot be loaded gives no names (the
+    /// report then names the top-level test).
+    pub fn read(packages: &[(&Path, &str)]) -> Subtests {
+        let dirs: Vec<&Path> = packages.iter().map(|(d, _)| *d).collect();
+        match load(&dirs, &LoadOptions::default()) {
+            Ok(program) => Subtests::from_program(&program, packages),
             Err(_) => Subtests::default(),
         }
     }
 
-    fn from_program(program: &Program) -> Subtests {
+    fn from_program(program: &Program, packages: &[(&Path, &str)]) -> Subtests {
         let mut by_function = HashMap::new();
         for pkg in &program.packages {
+            // Go's name for the package (`crypto/tls`), which letgo's own
+            // may not be (GOROOT's module is `std`).
+            let Some(import_path) = packages
+                .iter()
+                .find(|(d, _)| same_dir(d, &pkg.dir))
+                .map(|(_, p)| *p)
+            else {
+                continue;
+            };
             let cx = PackageContext::new(program, pkg, false);
+            let prefix = format!("{}.", cx.trace_package());
             let mut literals: HashMap<*const FuncLit, Subtest> = HashMap::new();
             for (_, file) in cx.files().filter(|(_, f)| f.is_test) {
                 inspect(Node::File(&file.ast), &mut |n| {
@@ -64,8 +76,11 @@ impl Subtests {
             }
             for f in cx.functions() {
                 if let FuncKind::Lit(lit) = f.kind {
-                    if let Some(s) = literals.get(&(lit as *const FuncLit)) {
-                        by_function.insert(f.name.clone(), s.clone());
+                    if let (Some(s), Some(rest)) = (
+                        literals.get(&(lit as *const FuncLit)),
+                        f.name.strip_prefix(&prefix),
+                    ) {
+                        by_function.insert(format!("{import_path}.{rest}"), s.clone());
                     }
                 }
             }
@@ -84,13 +99,15 @@ impl Subtests {
 
     /// The subtest literals of a package, under both names Go may give
     /// them (the external test package's adds `_test`).
-    pub fn of_package(&self, import_path: &str) -> Vec<(String, Option<String>)> {
+    /// A computed name shows as `<subtest at file:line>`.
+    pub fn of_package(&self, import_path: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (f, s) in &self.by_function {
             let (pkg, rest) = split_package(f);
             if pkg == import_path {
-                out.push((f.clone(), s.name.clone()));
-                out.push((format!("{pkg}_test.{rest}"), s.name.clone()));
+                let name = s.name.clone().unwrap_or_else(|| format!("<subtest at {}>", s.at));
+                out.push((f.clone(), name.clone()));
+                out.push((format!("{pkg}_test.{rest}"), name));
             }
         }
         out.sort();
@@ -111,6 +128,10 @@ impl Subtests {
         }
         path
     }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b || a.canonicalize().ok() == b.canonicalize().ok()
 }
 
 /// `("example.com/m/p", "TestX.func1")`.
@@ -153,7 +174,7 @@ mod tests {
              \tt.Run(\"two words\", func(t *testing.T) {\n\t\tt.Run(`in`, func(t *testing.T) {})\n\t})\n}\n",
         )
         .unwrap();
-        let s = Subtests::read(&[dir.path()]);
+        let s = Subtests::read(&[(dir.path(), "example.com/m")]);
         let table = s.lookup("example.com/m_test.TestX.func1").unwrap();
         assert_eq!(
             table,
