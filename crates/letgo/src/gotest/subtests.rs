@@ -105,7 +105,10 @@ impl Subtests {
         for (f, s) in &self.by_function {
             let (pkg, rest) = split_package(f);
             if pkg == import_path {
-                let name = s.name.clone().unwrap_or_else(|| format!("<subtest at {}>", s.at));
+                let name = s
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("<subtest at {}>", s.at));
                 out.push((f.clone(), name.clone()));
                 out.push((format!("{pkg}_test.{rest}"), name));
             }
