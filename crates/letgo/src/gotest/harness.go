@@ -418,8 +418,8 @@ func letgoUserIgnored(g letgoGoroutine) bool {
 // letgoRecordAll marks gs reported, blamed on test id, and writes them.
 func letgoRecordAll(gs []letgoGoroutine, id int64, late, stuck bool) []letgoGoroutine {
 	letgoState.mu.Lock()
-	defer letgoState.mu.Unlock()
 	var kept []letgoGoroutine
+	test := ""
 	for _, g := range gs {
 		if letgoState.reported[g.ID] {
 			continue
@@ -431,12 +431,17 @@ func letgoRecordAll(gs []letgoGoroutine, id int64, late, stuck bool) []letgoGoro
 		if run := letgoState.tests[id]; run != nil {
 			rec.Test, rec.Run = run.name, run.run
 		}
-		if late {
-			letgoFmt.Printf("letgo: %s leaked a goroutine that blocked after the test ended:\n%s\n", rec.Test, letgoDescribe([]letgoGoroutine{g})[0])
-		}
+		test = rec.Test
 		if letgoState.out != nil {
 			line, _ := letgoJSON.Marshal(rec)
 			letgoState.out.Write(append(line, '\n'))
+		}
+	}
+	// Unlocked: describing a goroutine looks up its owner.
+	letgoState.mu.Unlock()
+	if late && len(kept) > 0 {
+		for _, text := range letgoDescribe(kept) {
+			letgoFmt.Printf("letgo: %s leaked a goroutine that blocked after the test ended:\n%s\n", test, text)
 		}
 	}
 	return kept
