@@ -284,6 +284,53 @@ fn stress_reruns_until_the_rare_leak() {
     assert!(stdout.contains("the tests ran 3 time(s)"), "{stdout}");
 }
 
+#[test]
+fn tests_that_never_finish_are_stopped() {
+    let Some(go) = letgo_testkit::go_binary() else {
+        return;
+    };
+    // Proved: the test's own goroutine waits on a channel only it holds.
+    let args = [
+        "./hangs",
+        "-tags",
+        "hang",
+        "-run",
+        "TestStuckProved",
+        "-timeout",
+        "60s",
+    ];
+    let out = letgo_test(&go, &[&args[..], &["--format", "json"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        blamed(&out),
+        expected(&[("TestStuckProved", "hangs.AwaitLocal", 1)])
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["code"], "LG501");
+    assert_eq!(doc["findings"][0]["evidence"]["tests"][0]["stuck"], true);
+    // Not provable (a global map holds the channel): --hang stops it.
+    let args = [
+        "./hangs",
+        "-tags",
+        "hang",
+        "-run",
+        "TestHangsOnGlobal",
+        "-timeout",
+        "60s",
+    ];
+    let out = letgo_test(
+        &go,
+        &[&args[..], &["--hang", "2s", "--format", "json"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        blamed(&out),
+        expected(&[("TestHangsOnGlobal", "hangs.Await", 1)])
+    );
+    assert_eq!(codes(&out), BTreeSet::from(["LG505".to_string()]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--- FAIL: TestHangsOnGlobal"));
+}
+
 /// The settle path, on a toolchain without the goroutineleak profile
 /// (`$LETGO_GO_OLD`, or Go 1.22 in `.tools/go1.22` as `scripts/test`
 /// installs it): the same verdicts.

@@ -26,6 +26,8 @@ use crate::runtime_findings::{render, Omitted};
                   --format F      text, json, sarif or github\n  \
                   --stress N      rerun each package's tests up to N times, stop at the first leak\n  \
                   --stress-for D  the same, for a duration (30s, 2m)\n  \
+                  --hang D        stop a test whose goroutines all stay blocked, unchanged, for D \
+                  (a hang the leak profile cannot prove; off by default)\n  \
                   --go BIN        the go command to use (default: go)"
 )]
 pub struct TestArgs {

@@ -1,5 +1,5 @@
 //! The command line of `letgo test`: letgo's own flags (`--settle`,
-//! `--ignore`, `--format`, `--stress`, `--stress-for`, `--go`) wherever
+//! `--ignore`, `--format`, `--stress`, `--stress-for`, `--hang`, `--go`) wherever
 //! they stand, everything else for `go test` as given.
 
 use std::time::Duration;
@@ -72,6 +72,9 @@ pub struct TestOptions {
     pub format: Format,
     pub stress: Option<u32>,
     pub stress_for: Option<Duration>,
+    /// Stop a test whose goroutines all stay blocked this long (off when
+    /// `None`): for hangs the leak profile cannot prove.
+    pub hang: Option<Duration>,
     /// The `go` command to run.
     pub go: String,
 }
@@ -130,6 +133,7 @@ pub fn parse(args: &[String]) -> anyhow::Result<TestOptions> {
         format: Format::Text,
         stress: None,
         stress_for: None,
+        hang: None,
         go: "go".to_string(),
     };
     let mut i = 0;
@@ -181,7 +185,7 @@ pub fn parse(args: &[String]) -> anyhow::Result<TestOptions> {
 fn own_flag(name: &str) -> bool {
     matches!(
         name,
-        "settle" | "ignore" | "format" | "stress" | "stress-for" | "go"
+        "settle" | "ignore" | "format" | "stress" | "stress-for" | "hang" | "go"
     )
 }
 
@@ -193,6 +197,7 @@ fn set_own(opts: &mut TestOptions, name: &str, value: &str) -> anyhow::Result<()
     match name {
         "settle" => opts.settle = duration(value)?,
         "stress-for" => opts.stress_for = Some(duration(value)?),
+        "hang" => opts.hang = Some(duration(value)?),
         "ignore" => opts
             .ignore
             .extend(value.split(',').filter(|s| !s.is_empty()).map(String::from)),
@@ -227,7 +232,7 @@ mod tests {
     #[test]
     fn packages_go_flags_and_own_flags_anywhere() {
         let o = parse(&args(
-            "./pkg/... -run TestX -count=3 -v --settle 2s ./other --ignore a.F,b.G -race --format json",
+            "./pkg/... -run TestX -count=3 -v --settle 2s ./other --ignore a.F,b.G -race --format json --hang 5s",
         ))
         .unwrap();
         assert_eq!(o.packages, args("./pkg/... ./other"));
@@ -235,6 +240,7 @@ mod tests {
         assert_eq!(o.settle, Duration::from_secs(2));
         assert_eq!(o.ignore, args("a.F b.G"));
         assert_eq!(o.format, Format::Json);
+        assert_eq!(o.hang, Some(Duration::from_secs(5)));
         assert!(o.has_go_flag("count") && !o.has_go_flag("json"));
         assert_eq!(o.go_flag_value("count"), Some("3"));
         assert_eq!(o.go_flag_value("run"), Some("TestX"));

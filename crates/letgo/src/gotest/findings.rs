@@ -140,8 +140,11 @@ fn site_finding(
     let place = frame.as_ref().map_or(String::new(), |f| {
         format!(" in `{}`", short_function(&f.function))
     });
+    let hung = !proved && site.records.iter().all(|r| r.stuck);
     let how = if proved {
         "Go proved they can never run again"
+    } else if hung {
+        "the test hung: all its goroutines stayed blocked for --hang (not a proof)"
     } else {
         "still there after the settle period"
     };
@@ -155,6 +158,8 @@ fn site_finding(
         first.state,
         if proved {
             "proved by the goroutineleak profile"
+        } else if hung {
+            "blocked, unchanged, for the --hang period; not proved"
         } else {
             "left after the settle period (no goroutineleak profile in this Go)"
         }

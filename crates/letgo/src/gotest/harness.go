@@ -81,6 +81,9 @@ type letgoTestRun struct {
 	start letgoTime.Time
 	// When the watchdog looks at this test next, counted from start.
 	nextLook letgoTime.Duration
+	// The test's goroutines as last seen all blocked, and since when.
+	lastBlocked  string
+	blockedSince letgoTime.Time
 }
 
 var letgoState struct {
@@ -112,7 +115,7 @@ func letgoLeakcheckRun(m *letgoTesting.M) int {
 		letgoState.out = f
 	}
 	letgoWrapTests(m)
-	if letgoPprof.Lookup("goroutineleak") != nil {
+	if letgoPprof.Lookup("goroutineleak") != nil || letgoHang() > 0 {
 		go letgoWatch()
 	}
 	code := m.Run()
@@ -268,32 +271,104 @@ func letgoFinalCheck() int {
 // letgoWatch looks at tests that run long (after 1s, 2s, 4s, ... of
 // running) for a test that can never finish: its own goroutine, or one
 // of its subtests', proved blocked forever. Such a test would hang until
-// -timeout; its leaks are reported and the test binary exits.
+// -timeout; its leaks are reported and the test binary exits. With
+// --hang D it also stops a test whose goroutines have all stayed blocked,
+// unchanged, for D (not a proof: nothing wakes them, as far as it saw).
 func letgoWatch() {
+	profile := letgoPprof.Lookup("goroutineleak")
+	hang := letgoHang()
 	for {
 		letgoTime.Sleep(100 * letgoTime.Millisecond)
 		now := letgoTime.Now()
-		var due []int64
+		var prove, watch []int64
 		letgoState.mu.Lock()
 		for id, run := range letgoState.tests {
-			if !run.done && now.Sub(run.start) >= run.nextLook {
+			if run.done {
+				continue
+			}
+			if profile != nil && now.Sub(run.start) >= run.nextLook {
 				run.nextLook *= 2
-				due = append(due, id)
+				prove = append(prove, id)
+			}
+			if hang > 0 && now.Sub(run.start) >= hang/2 {
+				watch = append(watch, id)
 			}
 		}
 		letgoState.mu.Unlock()
-		if len(due) == 0 {
+		if len(prove) == 0 && len(watch) == 0 {
 			continue
 		}
-		var buf letgoBytes.Buffer
-		if err := letgoPprof.Lookup("goroutineleak").WriteTo(&buf, 2); err != nil {
-			return
+		var dump []byte
+		if len(prove) > 0 {
+			var buf letgoBytes.Buffer
+			if err := profile.WriteTo(&buf, 2); err != nil {
+				return
+			}
+			dump = buf.Bytes()
+		} else {
+			dump = letgoStacks()
 		}
-		gs := letgoParse(buf.Bytes())
-		for _, id := range due {
+		gs := letgoParse(dump)
+		for _, id := range prove {
 			letgoStuck(gs, id)
 		}
+		for _, id := range watch {
+			letgoHung(gs, id, now, hang)
+		}
+		if len(watch) > 0 {
+			letgoTime.Sleep(900 * letgoTime.Millisecond)
+		}
 	}
+}
+
+// letgoHung stops test id when all its goroutines have stayed blocked,
+// with the same stacks, for hang.
+func letgoHung(gs []letgoGoroutine, id int64, now letgoTime.Time, hang letgoTime.Duration) {
+	var mine []letgoGoroutine
+	var seen letgoStrings.Builder
+	blocked := true
+	for _, g := range gs {
+		if (g.ID != id && letgoOwner(g) != id) || letgoUserIgnored(g) {
+			continue
+		}
+		mine = append(mine, g)
+		blocked = blocked && letgoBlockedState(g.State)
+		letgoFmt.Fprintf(&seen, "%d %s %v;", g.ID, g.State, g.Frames)
+	}
+	letgoState.mu.Lock()
+	run := letgoState.tests[id]
+	if !blocked || len(mine) == 0 || run.done || seen.String() != run.lastBlocked {
+		run.lastBlocked, run.blockedSince = seen.String(), now
+		if !blocked {
+			run.lastBlocked = ""
+		}
+		letgoState.mu.Unlock()
+		return
+	}
+	long := now.Sub(run.blockedSince) >= hang
+	letgoState.mu.Unlock()
+	if long {
+		letgoStop(id, letgoRecordAll(mine, id, false, true), "its goroutines have all been blocked for "+hang.String())
+	}
+}
+
+// letgoBlockedState: waits only another goroutine can end (not a sleep,
+// a system call or network I/O).
+func letgoBlockedState(state string) bool {
+	for _, prefix := range []string{"chan ", "select", "sync.", "semacquire"} {
+		if letgoStrings.HasPrefix(state, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func letgoHang() letgoTime.Duration {
+	d, err := letgoTime.ParseDuration(letgoOS.Getenv("LETGO_LEAKCHECK_HANG"))
+	if err != nil {
+		return 0
+	}
+	return d
 }
 
 // letgoStuck reports test id and exits when it can never finish.
@@ -312,14 +387,20 @@ func letgoStuck(gs []letgoGoroutine, id int64) {
 	if !stuck {
 		return
 	}
+	letgoStop(id, letgoRecordAll(mine, id, false, true), "its goroutine is proved blocked forever")
+}
+
+// letgoStop reports the leaks of a test that cannot finish, as go test
+// would its failure, and ends the test binary.
+func letgoStop(id int64, kept []letgoGoroutine, why string) {
 	letgoState.mu.Lock()
 	run := letgoState.tests[id]
 	name, elapsed := run.name, letgoTime.Since(run.start)
 	letgoState.mu.Unlock()
-	kept := letgoRecordAll(mine, id, false, true)
 	letgoFmt.Printf("--- FAIL: %s (%.2fs)\n", name, elapsed.Seconds())
 	for _, text := range letgoDescribe(kept) {
-		letgoFmt.Printf("    letgo: the test can never finish: %s\n", letgoStrings.ReplaceAll(text, "\n", "\n    "))
+		text = letgoStrings.ReplaceAll(text, "\n", "\n    ")
+		letgoFmt.Printf("    letgo: the test can never finish (%s): %s\n", why, text)
 	}
 	letgoFmt.Println("FAIL")
 	if letgoState.out != nil {
@@ -462,7 +543,13 @@ func letgoDescribe(gs []letgoGoroutine) []string {
 		if c := g.CreatedBy; c != nil {
 			letgoFmt.Fprintf(&b, "\n    created by %s\n        %s:%d", c.Func, c.File, c.Line)
 		}
-		key := g.State + "|" + letgoSubtestPath(g) + "|" + b.String()
+		how := "still running after the settle period"
+		if g.Leaked {
+			how = "proved blocked forever by the goroutineleak profile"
+		} else if letgoPprof.Lookup("goroutineleak") != nil {
+			how = "blocked, not proved forever"
+		}
+		key := g.State + "|" + how + "|" + letgoSubtestPath(g) + "|" + b.String()
 		if count[key] == 0 {
 			order = append(order, key)
 		}
@@ -470,12 +557,8 @@ func letgoDescribe(gs []letgoGoroutine) []string {
 	}
 	var out []string
 	for _, key := range order {
-		state, rest, _ := letgoStrings.Cut(key, "|")
-		subtest, stack, _ := letgoStrings.Cut(rest, "|")
-		how := "still running after the settle period"
-		if letgoPprof.Lookup("goroutineleak") != nil {
-			how = "proved blocked forever by the goroutineleak profile"
-		}
+		parts := letgoStrings.SplitN(key, "|", 4)
+		state, how, subtest, stack := parts[0], parts[1], parts[2], parts[3]
 		out = append(out, letgoFmt.Sprintf("letgo: %d goroutine(s) leaked%s [%s], %s:%s", count[key], subtest, state, how, stack))
 	}
 	return out
@@ -485,6 +568,11 @@ func letgoDescribe(gs []letgoGoroutine) []string {
 // started g (their goroutines are g's ancestors running testing.tRunner).
 func letgoSubtestPath(g letgoGoroutine) string {
 	owner := letgoOwner(g)
+	letgoState.mu.Lock()
+	if _, isTest := letgoState.tests[g.ID]; isTest {
+		owner = g.ID
+	}
+	letgoState.mu.Unlock()
 	var names []string
 	name := func(frames []letgoFrame) {
 		n := len(frames)

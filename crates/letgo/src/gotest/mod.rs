@@ -130,6 +130,11 @@ impl Environment<'_> {
                 format!("{}ms", opts.settle.as_millis()),
             )
             .env("LETGO_LEAKCHECK_IGNORE", opts.ignore.join(","))
+            .env(
+                "LETGO_LEAKCHECK_HANG",
+                opts.hang
+                    .map_or(String::new(), |d| format!("{}ms", d.as_millis())),
+            )
             .env("GODEBUG", godebug(std::env::var("GODEBUG").ok()));
         if self.version.starts_with("go1.26") {
             let old = std::env::var("GOEXPERIMENT").unwrap_or_default();
