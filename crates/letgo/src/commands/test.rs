@@ -15,7 +15,6 @@ use crate::runtime_findings::{render, Omitted};
 
 #[derive(Args, Debug)]
 #[command(
-    disable_help_flag = false,
     after_help = "Every other argument goes to `go test` as given: packages (./... by default), \
                   -run, -count, -race, -v, -json, -timeout, -tags, -short, ... letgo's own flags \
                   may stand anywhere:\n  \
