@@ -11,7 +11,7 @@ use std::sync::Arc;
 use letgo_runtime::frames::{is_std_function, package_path, SiteFrame};
 use serde_json::{json, Value};
 
-use super::records::{Frame, Record};
+use super::records::{subtest_function, Frame, Record};
 use super::subtests::Subtests;
 use crate::report::{Finding, Severity, Source};
 use crate::runtime_findings::{locate, plural, short_function, Reported};
@@ -245,21 +245,10 @@ fn chain_lines(r: &Record, subtests: &Subtests, user: &UserCode) -> Vec<String> 
             .filter(|f| user.contains(&f.func))
             .map(|f| format!("{}:{}", short_function(&f.func), f.line))
             .collect();
-        let whose = if a.goid == r.test_goid {
-            format!(" (test {})", r.test)
-        } else if let [.., f, last] = a.frames.as_slice() {
-            if last.func == "testing.tRunner" {
-                format!(
-                    " (subtest {})",
-                    subtests
-                        .path("…", &[f.func.as_str()])
-                        .trim_start_matches("…/")
-                )
-            } else {
-                String::new()
-            }
-        } else {
-            String::new()
+        let whose = match subtest_function(&a.frames) {
+            _ if a.goid == r.test_goid => format!(" (test {})", r.test),
+            Some(f) => format!(" (subtest {})", subtests.name(f)),
+            None => String::new(),
         };
         lines.push(format!(
             "  ← goroutine {}{whose}: {}",

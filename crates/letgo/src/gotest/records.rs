@@ -89,7 +89,7 @@ impl Record {
 
 /// The function a test goroutine runs: its stack ends with
 /// `testing.tRunner` called on it.
-fn subtest_function(frames: &[Frame]) -> Option<&str> {
+pub fn subtest_function(frames: &[Frame]) -> Option<&str> {
     match frames {
         [.., f, last] if last.func == "testing.tRunner" => Some(f.func.as_str()),
         _ => None,

@@ -118,18 +118,24 @@ impl Subtests {
     }
 
     /// `TestX/name/inner` for the subtest functions between the test and
-    /// a leak, outermost first; a computed name shows as `<file:line>`.
+    /// a leak, outermost first.
     pub fn path(&self, test: &str, functions: &[&str]) -> String {
         let mut path = test.to_string();
         for f in functions {
             path.push('/');
-            match self.lookup(f) {
-                Some(Subtest { name: Some(n), .. }) => path.push_str(&n.replace(' ', "_")),
-                Some(Subtest { name: None, at }) => path.push_str(&format!("<subtest at {at}>")),
-                None => path.push_str(&format!("<subtest {f}>")),
-            }
+            path.push_str(&self.name(f));
         }
         path
+    }
+
+    /// The subtest `function` runs, as `go test` names it; a computed
+    /// name shows as `<subtest at file:line>`.
+    pub fn name(&self, function: &str) -> String {
+        match self.lookup(function) {
+            Some(Subtest { name: Some(n), .. }) => n.replace(' ', "_"),
+            Some(Subtest { name: None, at }) => format!("<subtest at {at}>"),
+            None => format!("<subtest {function}>"),
+        }
     }
 }
 
