@@ -17,6 +17,7 @@ package letgoharness
 
 import (
 	letgoBytes "bytes"
+	letgoContext "context"
 	letgoJSON "encoding/json"
 	letgoFmt "fmt"
 	letgoOS "os"
@@ -164,6 +165,11 @@ func letgoRunTest(t *letgoTesting.T, f func(*letgoTesting.T)) {
 	}
 	letgoState.tests[id] = run
 	letgoState.mu.Unlock()
+	// Every goroutine the test starts inherits this label: counting the
+	// labelled goroutines at the end is a cheap first look (unless the
+	// test sets labels of its own, the tracebacks decide then).
+	letgoPprof.SetGoroutineLabels(letgoPprof.WithLabels(letgoContext.Background(),
+		letgoPprof.Labels("letgo.test", letgoStrconv.FormatInt(id, 10))))
 	// Registered first, so it runs last: after the test's own cleanups
 	// and after every subtest, parallel ones included.
 	t.Cleanup(func() { letgoCheckTest(t, id) })
@@ -186,12 +192,15 @@ func letgoCheckTest(t *letgoTesting.T, id int64) {
 // collector proves them blocked forever; without it they are the ones
 // still there after the settle period.
 func letgoCollect(id int64) []letgoGoroutine {
+	if letgoAlone(id) {
+		return nil
+	}
 	settle := letgoSettle()
 	deadline := letgoTime.Now().Add(settle)
 	leakProfile := letgoPprof.Lookup("goroutineleak")
 	wait := letgoTime.Millisecond
 	for {
-		gs := letgoOwned(letgoParse(letgoStacks()), id)
+		gs := letgoOwned(letgoParseMentioning(letgoStacks(), id), id)
 		if len(gs) == 0 {
 			return nil
 		}
@@ -216,6 +225,34 @@ func letgoCollect(id int64) []letgoGoroutine {
 		}
 	}
 	return letgoProvedLeaks(leakProfile, id)
+}
+
+// letgoAlone: the goroutine running test id is the only one with its
+// label, and no goroutine has labels of the test's own making. Reading
+// the goroutine profile's counts costs a fraction of a traceback of every
+// goroutine with its ancestors.
+func letgoAlone(id int64) bool {
+	var buf letgoBytes.Buffer
+	if err := letgoPprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+		return false
+	}
+	mine := "# labels: {\"letgo.test\":\"" + letgoStrconv.FormatInt(id, 10) + "\"}"
+	count := 0
+	lines := letgoStrings.Split(buf.String(), "\n")
+	for i, line := range lines {
+		if !letgoStrings.HasPrefix(line, "# labels: ") || i == 0 {
+			continue
+		}
+		if line != mine && !letgoStrings.Contains(line, "\"letgo.test\":") {
+			// A label set by the code under test may have replaced ours.
+			return false
+		}
+		if line == mine {
+			n, _ := letgoStrconv.Atoi(letgoStrings.Fields(lines[i-1])[0])
+			count += n
+		}
+	}
+	return count == 1
 }
 
 // letgoProvedLeaks reads the goroutineleak profile: leaked goroutines of
@@ -648,8 +685,20 @@ func letgoCurrentID() int64 {
 // letgoParse reads a debug=2 traceback of every goroutine, with the
 // ancestors GODEBUG=tracebackancestors adds.
 func letgoParse(dump []byte) []letgoGoroutine {
+	return letgoParseMentioning(dump, -1)
+}
+
+// letgoParseMentioning parses only the goroutines whose traceback names
+// goroutine id as creator or ancestor (all with -1): a test's check reads
+// a few of the dump's goroutines, not all of them with their ancestors.
+func letgoParseMentioning(dump []byte, id int64) []letgoGoroutine {
 	var out []letgoGoroutine
+	creator := " in goroutine " + letgoStrconv.FormatInt(id, 10) + "\n"
+	ancestor := "[originating from goroutine " + letgoStrconv.FormatInt(id, 10) + "]"
 	for _, block := range letgoStrings.Split(string(dump), "\n\n") {
+		if id >= 0 && !letgoStrings.Contains(block, creator) && !letgoStrings.Contains(block, ancestor) {
+			continue
+		}
 		lines := letgoStrings.Split(letgoStrings.TrimSpace(block), "\n")
 		g, ok := letgoHeader(lines[0])
 		if !ok {

@@ -23,9 +23,10 @@ use args::TestOptions;
 use overlay::{list_packages, write_overlay, ListedPackage};
 
 /// How deep a chain of goroutines the runtime records (each goroutine
-/// keeps this many ancestors); a leak further from its test is blamed on
-/// no test.
-const ANCESTORS: u32 = 50;
+/// keeps this many ancestors, and every traceback prints their stacks: the
+/// cost of each check grows with it); a leak further from its test is
+/// blamed on no test.
+const ANCESTORS: u32 = 10;
 
 /// What `letgo test` found.
 pub struct TestRun {
@@ -236,10 +237,10 @@ mod tests {
 
     #[test]
     fn godebug_keeps_the_users_settings() {
-        assert_eq!(godebug(None), "tracebackancestors=50");
+        assert_eq!(godebug(None), "tracebackancestors=10");
         assert_eq!(
             godebug(Some("gctrace=1".into())),
-            "gctrace=1,tracebackancestors=50"
+            "gctrace=1,tracebackancestors=10"
         );
         assert_eq!(
             godebug(Some("tracebackancestors=99".into())),
