@@ -232,27 +232,41 @@ func letgoCollect(id int64) []letgoGoroutine {
 // the goroutine profile's counts costs a fraction of a traceback of every
 // goroutine with its ancestors.
 func letgoAlone(id int64) bool {
+	// Before Go 1.24 the goroutine profile may pair labels with the wrong
+	// stacks (seen on Go 1.21 and 1.22): no shortcut there.
+	var minor int
+	letgoFmt.Sscanf(letgoRuntime.Version(), "go1.%d", &minor)
+	if minor < 24 {
+		return false
+	}
 	var buf letgoBytes.Buffer
 	if err := letgoPprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
 		return false
 	}
 	mine := "# labels: {\"letgo.test\":\"" + letgoStrconv.FormatInt(id, 10) + "\"}"
-	count := 0
-	lines := letgoStrings.Split(buf.String(), "\n")
-	for i, line := range lines {
-		if !letgoStrings.HasPrefix(line, "# labels: ") || i == 0 {
+	// Entries: "N @ pcs", then "# labels: {...}" when labelled, then the
+	// frames. The goroutine asking (running this function) is left out.
+	text := buf.String()
+	if i := letgoStrings.Index(text, "\n"); i >= 0 {
+		text = text[i+1:] // "goroutine profile: total N"
+	}
+	for _, entry := range letgoStrings.Split(text, "\n\n") {
+		lines := letgoStrings.Split(entry, "\n")
+		if len(lines) < 2 || !letgoStrings.HasPrefix(lines[1], "# labels: ") {
 			continue
 		}
-		if line != mine && !letgoStrings.Contains(line, "\"letgo.test\":") {
-			// A label set by the code under test may have replaced ours.
+		if lines[1] != mine {
+			if !letgoStrings.Contains(lines[1], "\"letgo.test\":") {
+				// A label set by the code under test may have replaced ours.
+				return false
+			}
+			continue
+		}
+		if !letgoStrings.Contains(entry, ".letgoAlone+") {
 			return false
 		}
-		if line == mine {
-			n, _ := letgoStrconv.Atoi(letgoStrings.Fields(lines[i-1])[0])
-			count += n
-		}
 	}
-	return count == 1
+	return true
 }
 
 // letgoProvedLeaks reads the goroutineleak profile: leaked goroutines of
