@@ -23,6 +23,8 @@ pub enum Command {
     Diff(crate::commands::diff::DiffArgs),
     /// Sample a live /debug/pprof/ endpoint over time and report what keeps growing.
     Watch(crate::commands::watch::WatchArgs),
+    /// Run `go test` with a leak check compiled in; blame each leak on its test.
+    Test(crate::commands::test::TestArgs),
 }
 
 #[derive(Args, Debug)]

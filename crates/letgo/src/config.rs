@@ -6,6 +6,9 @@
 //!
 //! [watch]                   # thresholds of `letgo watch` (watch/settings.rs)
 //! heap_min_increase_bytes = 1048576
+//!
+//! [test]                    # `letgo test`
+//! ignore = ["example.com/m/pool.(*Pool).worker"]
 //! ```
 
 use anyhow::Context;
@@ -23,6 +26,19 @@ pub struct Config {
     /// Read and checked by `letgo watch` only.
     #[serde(default)]
     pub watch: Option<toml::Table>,
+    /// Read by `letgo test`.
+    #[serde(default)]
+    pub test: Option<TestConfig>,
+}
+
+/// `[test]`: settings of `letgo test`.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TestConfig {
+    /// Goroutines whose stack holds one of these functions are not leaks
+    /// (as `--ignore`; both lists apply).
+    #[serde(default)]
+    pub ignore: Vec<String>,
 }
 
 impl Config {
@@ -77,6 +93,24 @@ mod tests {
             Config::read(&dir.path().join("none")).unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn test_section_lists_ignored_functions() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("letgo.toml"),
+            "[test]\nignore = [\"example.com/m.(*Pool).worker\"]\n",
+        )
+        .unwrap();
+        let c = Config::read(dir.path()).unwrap();
+        assert_eq!(
+            c.test.unwrap().ignore,
+            vec!["example.com/m.(*Pool).worker".to_string()]
+        );
+        std::fs::write(dir.path().join("letgo.toml"), "[test]\nignor = []\n").unwrap();
+        let err = Config::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("ignor"), "{err}");
     }
 
     #[test]

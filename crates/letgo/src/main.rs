@@ -22,6 +22,7 @@ mod commands;
 mod config;
 mod console;
 mod fix_write;
+mod gotest;
 mod paths;
 mod report;
 mod runtime_args;
@@ -71,6 +72,7 @@ fn run(cli: &cli::Cli) -> ExitCode {
         cli::Command::Profile(args) => commands::profile::run(args),
         cli::Command::Diff(args) => commands::diff::run(args),
         cli::Command::Watch(args) => commands::watch::run(args),
+        cli::Command::Test(args) => commands::test::run(args),
     };
     match result {
         Ok(code) => code,

@@ -338,7 +338,7 @@ fn heap_finding(
 }
 
 /// The finding's location and, with a source tree, its code frame.
-fn locate(
+pub fn locate(
     site: Option<&SiteFrame>,
     source: Option<&SourceTree>,
 ) -> (Option<Location>, Vec<String>) {
@@ -532,7 +532,7 @@ fn join_arrow<T: std::fmt::Display>(values: &[T]) -> String {
         .join(" → ")
 }
 
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 {
         one
     } else {
@@ -542,7 +542,7 @@ fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
 
 /// `fetch.WithTimeout.func1` for `example.com/leaky/internal/fetch.WithTimeout.func1`,
 /// as `go vet` names functions in messages.
-fn short_function(function: &str) -> &str {
+pub fn short_function(function: &str) -> &str {
     function.rsplit_once('/').map_or(function, |(_, f)| f)
 }
 

@@ -5,4 +5,5 @@ pub mod diff;
 pub mod parse;
 pub mod profile;
 pub mod rule;
+pub mod test;
 pub mod watch;
