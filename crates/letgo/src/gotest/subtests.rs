@@ -51,7 +51,7 @@ impl Subtests {
             else {
                 continue;
             };
-            let cx = PackageContext::new(program, pkg, false);
+            let cx = PackageContext::new(program, pkg, false, None);
             let prefix = format!("{}.", cx.trace_package());
             let mut literals: HashMap<*const FuncLit, Subtest> = HashMap::new();
             for (_, file) in cx.files().filter(|(_, f)| f.is_test) {
