@@ -178,7 +178,7 @@ impl Model {
         }
     }
 
-    fn unalias_ro(&self, t: TypeId) -> TypeId {
+    pub(crate) fn unalias_ro(&self, t: TypeId) -> TypeId {
         let mut t = t;
         for _ in 0..50 {
             match self.ty(t) {

@@ -129,11 +129,10 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     };
     let src = &cx.file(f.file).src;
     let name = resp.name(src);
-    let Expr::Call(call) = rhs.unparen() else {
+    if !matches!(rhs.unparen(), Expr::Call(_)) {
         return None;
-    };
+    }
     let is_request = returns_response(cx, f.file, rhs);
-    let _ = call;
     // A response assigned to a variable of an enclosing function is that
     // function's to close.
     if !crate::syntax::declares(f, name, src) {

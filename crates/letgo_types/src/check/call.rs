@@ -81,10 +81,9 @@ impl Checker {
             }
         }
         let mut sig = sig;
-        let mut sig_t = core;
         if !sig.tparams.is_empty() {
             let map = self.infer(&sig, &args, c.ellipsis.is_some());
-            sig_t = self.instantiate_sig(core, &map);
+            let sig_t = self.instantiate_sig(core, &map);
             if let Type::Signature(s) = self.m.ty(sig_t).clone() {
                 sig = s;
             }
@@ -100,7 +99,6 @@ impl Checker {
                 );
             }
         }
-        let _ = sig_t;
         for (i, (e, op)) in args.iter_mut().enumerate() {
             let Some(pt) = self.param_type(&sig, i, c.ellipsis.is_some()) else {
                 continue;

@@ -332,7 +332,6 @@ impl Checker {
 
     fn ident_obj(&mut self, pos: u32, o: crate::model::ObjId) -> Operand {
         let name = self.m.obj(o).name.clone();
-        let _ = self.m.lookup_parent(self.cx.scope, &name);
         self.ident(pos, &name)
     }
 
@@ -840,7 +839,6 @@ impl Checker {
         let (start, end) = (e.pos(), e.end());
         let rec = &mut self.m.records[file.0 as usize].uses;
         let mut i = uses;
-        rec.retain(|_| true);
         while i < rec.len() {
             if (start..end).contains(&rec[i].0) {
                 rec.remove(i);

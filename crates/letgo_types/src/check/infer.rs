@@ -136,8 +136,8 @@ impl Checker {
                 bound[i] = Some(a);
             } else if let Some(b) = bound[i] {
                 // A named type wins over an unnamed one of the same shape.
-                let bn = matches!(self.m.ty(self.unalias_ro(b)), Type::Named(_));
-                let an = matches!(self.m.ty(self.unalias_ro(a)), Type::Named(_));
+                let bn = matches!(self.m.ty(self.m.unalias_ro(b)), Type::Named(_));
+                let an = matches!(self.m.ty(self.m.unalias_ro(a)), Type::Named(_));
                 if an && !bn {
                     bound[i] = Some(a);
                 }
@@ -193,16 +193,5 @@ impl Checker {
             }
             _ => {}
         }
-    }
-
-    fn unalias_ro(&self, t: TypeId) -> TypeId {
-        let mut t = t;
-        for _ in 0..50 {
-            match self.m.ty(t) {
-                Type::Alias { rhs, .. } => t = *rhs,
-                _ => return t,
-            }
-        }
-        t
     }
 }

@@ -3,7 +3,6 @@
 //! variables, labels.
 
 use super::{Checker, Operand};
-use crate::constant::Value;
 use crate::model::{FileId, Mode, ObjId, ObjKind, PkgId, ScopeId};
 use crate::types::{BasicKind, Type, TypeId};
 use letgo_go::ast::{BlockStmt, Decl, Expr, GenDecl, Spec, Stmt};
@@ -560,12 +559,6 @@ impl Checker {
                 if op.mode == Mode::Nil {
                     continue;
                 }
-                let mut tag_op = Operand {
-                    mode: Mode::Value,
-                    typ: tag,
-                    val: Value::Unknown,
-                };
-                let _ = &mut tag_op;
                 self.assign_to(v, &mut op, tag);
             }
             let inner = self.open_scope();
