@@ -69,6 +69,16 @@ impl Severity {
     }
 }
 
+/// A second place in the finding's file that explains it: where the fix
+/// goes (the `make` to buffer, the early `return` that abandons a sender,
+/// the `Lock` never released) when the finding itself points where the
+/// goroutine blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
+}
+
 /// One finding of a rule in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -80,6 +90,8 @@ pub struct Diagnostic {
     /// The enclosing function, spelled as Go's stack traces spell it.
     pub function: Option<String>,
     pub fix: Option<Fix>,
+    /// Other places in the same file that explain the finding.
+    pub related: Vec<Related>,
 }
 
 impl Diagnostic {
@@ -91,6 +103,7 @@ impl Diagnostic {
             severity: Severity::Error,
             function: None,
             fix: None,
+            related: Vec::new(),
         }
     }
 
@@ -101,6 +114,14 @@ impl Diagnostic {
 
     pub fn with_fix(mut self, fix: Fix) -> Self {
         self.fix = Some(fix);
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
         self
     }
 

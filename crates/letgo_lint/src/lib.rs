@@ -27,5 +27,5 @@ pub mod suppress;
 pub mod syntax;
 pub mod timers;
 
-pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity};
 pub use registry::{Rule, RULES};
