@@ -45,6 +45,7 @@ impl Semantic {
             .collect();
         c.modcache = find_modcache();
         c.test_dirs = dirs.iter().cloned().collect();
+        c.prefetch(dirs);
         let mut pkgs = Vec::new();
         for d in dirs {
             if let Some(p) = c.load_dir(d) {

@@ -7,6 +7,7 @@ use crate::model::{DeclRef, FileId, ObjKind, Object, Package, PkgId, Records, So
 use letgo_go::ast::{Decl, Expr, Spec};
 use letgo_go::build_constraint::FileConstraint;
 use letgo_go::token::Token;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -182,51 +183,66 @@ impl Checker {
         }
     }
 
-    /// The package's non-test Go files that the build context selects,
-    /// parsed, in name order.
-    fn read_package_files(&self, dir: &Path, tests: bool) -> Vec<SourceFile> {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return vec![];
+    /// Parses the files of the packages in `dirs` and of every package
+    /// they import, transitively, on all cores: a breadth-first walk, one
+    /// parallel batch per level, since a folder's imports are known only
+    /// once its files are parsed. [`Checker::load_dir`] then takes them
+    /// ready. Checking itself stays sequential.
+    pub fn prefetch(&mut self, dirs: &[PathBuf]) {
+        let Ok(pool) = rayon::ThreadPoolBuilder::new()
+            .stack_size(letgo_go::PARSE_STACK_SIZE)
+            .build()
+        else {
+            return;
         };
-        let mut paths: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| (is_go_source(p) || tests && is_test_source(p)) && p.is_file())
-            .collect();
-        paths.sort();
-        let src_root = self.goroot.join("src");
-        paths
-            .into_iter()
-            .filter_map(|path| {
-                let src = match self.overlay.get(&path) {
-                    Some(text) => text.clone(),
-                    None => std::fs::read_to_string(&path).ok()?,
-                };
-                let fc = FileConstraint::parse(&path, src.as_bytes()).ok()?;
-                if !fc.matches(&self.build) {
-                    return None;
+        let mut seen: rustc_hash::FxHashSet<PathBuf> = dirs.iter().cloned().collect();
+        let mut level: Vec<PathBuf> = seen.iter().cloned().collect();
+        while !level.is_empty() {
+            let reader = self.reader();
+            let test_dirs = &self.test_dirs;
+            let batch: Vec<(PathBuf, Vec<SourceFile>)> = pool.install(|| {
+                level
+                    .par_iter()
+                    .map(|d| (d.clone(), reader.read(d, test_dirs.contains(d))))
+                    .collect()
+            });
+            let mut next = Vec::new();
+            for (dir, files) in batch {
+                for f in &files {
+                    for imp in f.ast.imports() {
+                        let path = imp.path_value(&f.src);
+                        if path == "C" || path == "unsafe" {
+                            continue;
+                        }
+                        if let Some(dep) = self.resolve_import(path, &dir) {
+                            if seen.insert(dep.clone()) {
+                                next.push(dep);
+                            }
+                        }
+                    }
                 }
-                let parsed = letgo_go::parse_file(&src);
-                let imports_c = parsed.file.imports().any(|i| i.path_value(&src) == "C");
-                if imports_c && !self.build.cgo {
-                    return None;
-                }
-                // Relative to GOROOT/src, or to the root of the module
-                // being checked (its vendor folder included).
-                let rel = path.strip_prefix(&src_root).ok().or_else(|| {
-                    self.modules
-                        .iter()
-                        .find_map(|m| path.strip_prefix(&m.dir).ok())
-                });
-                let display = slash(rel.unwrap_or(&path));
-                Some(SourceFile {
-                    path,
-                    display,
-                    src,
-                    ast: parsed.file,
-                })
-            })
-            .collect()
+                self.parsed.insert(dir, files);
+            }
+            level = next;
+        }
+    }
+
+    fn reader(&self) -> PackageReader<'_> {
+        PackageReader {
+            overlay: &self.overlay,
+            build: &self.build,
+            src_root: self.goroot.join("src"),
+            modules: &self.modules,
+        }
+    }
+
+    /// The package's Go files that the build context selects (its
+    /// `_test.go` files too with `tests`), parsed, in name order.
+    fn read_package_files(&mut self, dir: &Path, tests: bool) -> Vec<SourceFile> {
+        match self.parsed.remove(dir) {
+            Some(files) => files,
+            None => self.reader().read(dir, tests),
+        }
     }
 
     fn declare_file(&mut self, pkg: PkgId, fid: FileId) {
@@ -447,4 +463,61 @@ fn is_test_source(p: &Path) -> bool {
 fn has_go_files(dir: &Path) -> bool {
     std::fs::read_dir(dir)
         .is_ok_and(|rd| rd.filter_map(|e| e.ok()).any(|e| is_go_source(&e.path())))
+}
+
+/// What reading a package folder needs, apart from the checker, so that
+/// folders can be read on several threads.
+struct PackageReader<'a> {
+    overlay: &'a rustc_hash::FxHashMap<PathBuf, String>,
+    build: &'a letgo_go::build_constraint::BuildContext,
+    src_root: PathBuf,
+    modules: &'a [crate::modules::ModuleRoot],
+}
+
+impl PackageReader<'_> {
+    fn read(&self, dir: &Path, tests: bool) -> Vec<SourceFile> {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return vec![];
+        };
+        let mut paths: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| (is_go_source(p) || tests && is_test_source(p)) && p.is_file())
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .filter_map(|path| self.read_file(path))
+            .collect()
+    }
+
+    fn read_file(&self, path: PathBuf) -> Option<SourceFile> {
+        let src = match self.overlay.get(&path) {
+            Some(text) => text.clone(),
+            None => std::fs::read_to_string(&path).ok()?,
+        };
+        let fc = FileConstraint::parse(&path, src.as_bytes()).ok()?;
+        if !fc.matches(self.build) {
+            return None;
+        }
+        let parsed = letgo_go::parse_file(&src);
+        let imports_c = parsed.file.imports().any(|i| i.path_value(&src) == "C");
+        if imports_c && !self.build.cgo {
+            return None;
+        }
+        // Relative to GOROOT/src, or to the root of the module being
+        // checked (its vendor folder included).
+        let rel = path.strip_prefix(&self.src_root).ok().or_else(|| {
+            self.modules
+                .iter()
+                .find_map(|m| path.strip_prefix(&m.dir).ok())
+        });
+        let display = slash(rel.unwrap_or(&path));
+        Some(SourceFile {
+            path,
+            display,
+            src,
+            ast: parsed.file,
+        })
+    }
 }

@@ -69,6 +69,8 @@ pub struct Checker {
     pub(crate) pending_xtests: Vec<(PathBuf, String, Vec<crate::model::SourceFile>)>,
     /// Texts that replace files on disk (sources being fixed in memory).
     pub overlay: FxHashMap<PathBuf, String>,
+    /// Package files parsed ahead, in parallel, by folder, until loaded.
+    pub(crate) parsed: FxHashMap<PathBuf, Vec<crate::model::SourceFile>>,
 }
 
 impl Checker {
@@ -92,6 +94,7 @@ impl Checker {
             alias_methods: FxHashMap::default(),
             func_decls: FxHashMap::default(),
             overlay: FxHashMap::default(),
+            parsed: FxHashMap::default(),
             modules: Vec::new(),
             modcache: None,
             test_dirs: Default::default(),
