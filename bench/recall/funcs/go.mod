@@ -1,0 +1,3 @@
+module letgo/bench/recall/funcs
+
+go 1.22
