@@ -9,6 +9,10 @@ pub mod lock_order_inversion;
 pub mod long_afterfunc_not_stopped;
 pub mod lost_cancel;
 pub mod missing_unlock;
+// Channel classes (issue 15): LG108, LG109, LG116.
+pub mod nil_channel_op;
+//TMP pub mod goroutine_without_exit;
+//TMP pub mod unreachable_channel;
 pub mod range_over_unclosed_channel;
 pub mod receive_without_sender;
 pub mod recursive_rlock;
