@@ -26,8 +26,8 @@ pub static RULES: &[&Rule] = &[
     &rules::send_without_receiver::RULE,
     // Channel classes (issue 15): nil, unreachable, exit-less goroutines.
     &rules::nil_channel_op::RULE,
-//TMP    &rules::unreachable_channel::RULE,
-//TMP    &rules::goroutine_without_exit::RULE,
+    &rules::unreachable_channel::RULE,
+    &rules::goroutine_without_exit::RULE,
     &rules::missing_unlock::RULE,
     &rules::double_lock::RULE,
     &rules::recursive_rlock::RULE,

@@ -301,7 +301,11 @@ impl FileWrites<'_, '_> {
             .filter(|(f, s, e)| *f == self.file && *s <= at && at < *e)
             .max_by_key(|(_, s, _)| *s)
         {
-            self.w.writers.entry(ident).or_default().insert((file, lbrace));
+            self.w
+                .writers
+                .entry(ident)
+                .or_default()
+                .insert((file, lbrace));
         }
     }
 
@@ -330,8 +334,7 @@ fn is_nil(view: &FileView, x: &Expr) -> bool {
             .object_of(id)
             .is_some_and(|o| view.model().obj(o).kind == ObjKind::Nil),
         Expr::Call(c) if c.args.len() == 1 => {
-            is_nil(view, &c.args[0])
-                && view.type_of(x).is_some_and(|t| is_chan(view, t))
+            is_nil(view, &c.args[0]) && view.type_of(x).is_some_and(|t| is_chan(view, t))
         }
         _ => false,
     }
@@ -375,7 +378,8 @@ impl FuncCheck<'_, '_> {
     }
 
     fn always_nil(&self, x: &Expr) -> bool {
-        self.identity(x).is_some_and(|id| self.writes.always_nil(id))
+        self.identity(x)
+            .is_some_and(|id| self.writes.always_nil(id))
     }
 
     /// Operations anywhere in the body (not in nested literals: those are
@@ -443,7 +447,10 @@ impl FuncCheck<'_, '_> {
                 let ok = v.names.len() == 1
                     && (v.values.is_empty()
                         || (v.values.len() == 1 && is_nil(&self.view, &v.values[0])));
-                (ok.then(|| Expr::Ident(v.names[0].clone()))?, "is declared nil")
+                (
+                    ok.then(|| Expr::Ident(v.names[0].clone()))?,
+                    "is declared nil",
+                )
             }
             Stmt::Assign(a)
                 if a.lhs.len() == 1 && a.rhs.len() == 1 && is_nil(&self.view, &a.rhs[0]) =>
@@ -555,7 +562,9 @@ fn all_cases_nil<'s>(
 }
 
 fn op_msg(verb: &str, name: &str, why: &str) -> String {
-    format!("{verb} nil channel `{name}` blocks forever: it {why}, and a nil channel is never ready")
+    format!(
+        "{verb} nil channel `{name}` blocks forever: it {why}, and a nil channel is never ready"
+    )
 }
 
 fn select_msg(name: &str, why: &str) -> String {
