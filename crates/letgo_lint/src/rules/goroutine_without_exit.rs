@@ -192,17 +192,17 @@ fn looping(
     if lg105_covers(cx, spawner, g) {
         return None;
     }
+    let name = &cx.functions()[spawner].name;
     let why = if go_in_loop {
-        "it is started in a loop".to_string()
+        format!("it is started in a loop in `{name}`")
     } else {
         match runs.of(spawner) {
             Run::Many(why) => why,
             _ => return None,
         }
     };
-    let name = &cx.functions()[spawner].name;
     Some((point, format!(
-        "goroutine loops forever with no way out (no return, break or stop case) and waits here; {why}, so every run of `{name}` leaves one more goroutine behind"
+        "goroutine never ends: it loops forever with no return, break or stop case, waiting here; {why}, so each run leaves one more goroutine behind"
     )))
 }
 
@@ -398,7 +398,7 @@ impl<'c, 'a> Runs<'c, 'a> {
             return Run::Once;
         }
         if self.is_handler(f) {
-            return Run::Many("it runs for every HTTP request".into());
+            return Run::Many(format!("`{}` runs for every HTTP request", f.name));
         }
         match f.kind {
             FuncKind::Lit(_) => self.literal(i),
@@ -448,9 +448,10 @@ impl<'c, 'a> Runs<'c, 'a> {
         }
         match run {
             Run::Many(w) => Run::Many(w),
-            _ if method => Run::Many(
-                "it is started by a method, which runs once for every call on every value".into(),
-            ),
+            _ if method => Run::Many(format!(
+                "`{}` is a method, which can run for every value and every call",
+                f.name
+            )),
             Run::Once if !exported && self.calls.contains_key(&key) => Run::Once,
             _ => Run::Unknown,
         }
@@ -463,12 +464,19 @@ impl<'c, 'a> Runs<'c, 'a> {
             return Run::Unknown; // a package-level initializer
         };
         if in_loop(&self.cx.functions()[g], at) {
-            let name = &self.cx.functions()[g].name;
-            return Run::Many(format!(
-                "it is started by a function called in a loop in `{name}`"
-            ));
+            let (callee, caller) = (self.name_at(file, at), &self.cx.functions()[g].name);
+            return Run::Many(format!("`{callee}` is called in a loop in `{caller}`"));
         }
         self.of(g)
+    }
+
+    /// The text of the function called at `at` (the offset of its `(`).
+    fn name_at(&self, file: usize, at: u32) -> String {
+        let src = &self.cx.file(file).src;
+        let start = src[..at as usize]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |i| i + 1);
+        src[start..at as usize].to_string()
     }
 
     /// The innermost function of the package whose body holds `at`.
