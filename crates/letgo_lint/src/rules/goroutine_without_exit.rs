@@ -5,6 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::funcs::{Func, FuncKind};
 use crate::registry::Rule;
 use crate::rules::goroutine_ignores_context::{context_param, uses_a_context};
+use crate::rules::nil_channel_op;
 use crate::rules::select_without_exit::{blocked_selects, lacks_partner};
 use crate::syntax::loop_exit;
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, ForStmt, Span, Stmt};
@@ -186,8 +187,11 @@ fn looping(
     let view = cx.types(body.file)?;
     let lp = endless_loop(body.body, src)?;
     let point = blocking_point(&view, lp)?;
-    if selects.contains(&(body.file, point.start)) || partnerless(cx, body.file, point) {
-        return None; // LG102's, LG101's or LG107's finding
+    if selects.contains(&(body.file, point.start))
+        || partnerless(cx, body.file, point)
+        || nil_channel_op::flags_at(cx, body.file, point.start)
+    {
+        return None; // LG102's, LG101's, LG107's or LG108's finding
     }
     if lg105_covers(cx, spawner, g) {
         return None;

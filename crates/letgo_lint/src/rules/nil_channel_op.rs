@@ -104,6 +104,30 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
+/// Whether this rule flags an operation (or `select`) starting at offset
+/// `at` of file `file`: the rules that judge a channel by its partners
+/// (LG101, LG102, LG104, LG107) leave a nil channel to this one, whose
+/// reason is the cause (no `make`) and whose fix is another.
+pub(crate) fn flags_at(cx: &PackageContext, file: usize, at: u32) -> bool {
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let writes = Writes::collect(cx);
+    cx.functions()
+        .iter()
+        .filter(|f| f.file == file && f.name != "main.main")
+        .filter(|f| f.body.lbrace <= at && at < f.body.end())
+        .any(|f| {
+            let fc = FuncCheck {
+                cx,
+                f,
+                view,
+                writes: &writes,
+            };
+            fc.findings().iter().any(|(span, _)| span.start == at)
+        })
+}
+
 /// An object's identity in the semantic model.
 type Identity = (u32, u32, u32);
 

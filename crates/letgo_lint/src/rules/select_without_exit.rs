@@ -4,6 +4,7 @@ use crate::channels::{Channel, Op, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
+use crate::rules::nil_channel_op;
 use letgo_go::ast::Span;
 use std::collections::BTreeMap;
 
@@ -52,6 +53,9 @@ No automatic fix: the missing partner is a design decision.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for (file, pos, cases) in blocked_selects(cx) {
+        if nil_channel_op::flags_at(cx, file, pos) {
+            continue; // every case on a channel never made: LG108's
+        }
         let first = cases[0].0;
         let names: Vec<String> = cases
             .iter()

@@ -195,14 +195,19 @@ fn buffered<'c>(cx: &PackageContext, ch: &'c Channel, n: u64) -> Option<(&'c Op,
         .functions()
         .iter()
         .find(|f| f.name == origin.function && f.file == origin.file)?;
+    // A helper's operations run at its call: their order is not the
+    // text's, so every operation must be the maker's own.
+    if ch.ops.iter().any(|o| o.function != origin.function || o.file != origin.file) {
+        return None;
+    }
     let list = list_holding(f.body, origin.make.start)?;
     // Every operation, in the order the list runs them, up to the one
     // that blocks (what comes after it never runs).
     let mut ops: Vec<&Op> = ch.ops.iter().collect();
-    ops.sort_by_key(|o| (o.file != origin.file, o.span.start));
+    ops.sort_by_key(|o| o.span.start);
     let (mut held, mut closed) = (0u64, false);
     for op in ops {
-        if op.file != origin.file || !op.blocking() || !is_statement_op(list, op) {
+        if !op.blocking() || !is_statement_op(list, op) {
             return None;
         }
         match op.kind {
