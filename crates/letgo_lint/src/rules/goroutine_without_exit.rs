@@ -49,13 +49,14 @@ call), it is meant to live as long as the program. So a loop is flagged
 only when its `go` statement can run more than once over the program's
 life, which is known when
 - the `go` statement is inside a loop;
-- the function holding it is a method (it runs for every value it is
-  called on, from any package when exported), an HTTP handler (a
-  `ServeHTTP` method or a function or literal taking
-  `(http.ResponseWriter, *http.Request)`), or
-- a function of the package called inside a loop or from a function
-  that can run more than once (callers found by object, the whole
-  package read). A function literal runs as often as the function around
+- the function holding it is an HTTP handler (a `ServeHTTP` method or a
+  function taking `(http.ResponseWriter, *http.Request)`), or a method
+  the package never calls (API of a type: it runs for every value, on
+  every call), or
+- a function or method of the package called inside a loop or from a
+  function that can run more than once (callers found by object, the
+  whole package read: where the package calls a method, its callers
+  decide, not its being a method). A function literal runs as often as the function around
   it when it is called in place, deferred or started with `go`.
 Functions that run at most once: `main.main`, `init`, a literal passed
 to `Do` of a package-level `sync.Once`, an unexported function whose
@@ -442,17 +443,21 @@ impl<'c, 'a> Runs<'c, 'a> {
             .next()
             .is_some_and(char::is_uppercase);
         let method = d.recv.is_some();
+        let calls = self.calls.get(&key).map_or(&[][..], Vec::as_slice);
+        let used = !calls.is_empty() || self.values.contains(&key);
         let mut run = if self.values.contains(&key) {
             Run::Unknown
         } else {
             Run::Once
         };
-        for &(file, at) in self.calls.get(&key).map_or(&[][..], Vec::as_slice) {
+        for &(file, at) in calls {
             run = run.join(self.call_site(file, at));
         }
         match run {
             Run::Many(w) => Run::Many(w),
-            _ if method => Run::Many(format!(
+            // Where the package shows a method's callers, they decide;
+            // a method it never calls is API: it runs per value, per call.
+            _ if method && !used => Run::Many(format!(
                 "`{}` is a method, which can run for every value and every call",
                 f.name
             )),
