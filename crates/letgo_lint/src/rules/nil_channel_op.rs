@@ -199,7 +199,7 @@ impl FileWrites<'_, '_> {
                 let all = v.values.len() == v.names.len();
                 for (k, name) in v.names.iter().enumerate() {
                     let nil = v.values.is_empty() || (all && is_nil(&self.view, &v.values[k]));
-                    self.write(&Expr::Ident(name.clone()), nil, name.pos);
+                    self.write_ident(name, nil, name.pos);
                 }
             }
             Node::Stmt(Stmt::Assign(a)) => {
@@ -234,10 +234,12 @@ impl FileWrites<'_, '_> {
                     }
                 }
             }
-            Node::Call(c) if c.args.len() == 1 && self.is_type(&c.fun) => {
+            Node::Call(c) if c.args.len() == 1 => {
                 // A conversion into a struct type sets its fields from
                 // another struct's.
-                self.all_fields_written(&Expr::Call(Box::new(c.clone())));
+                if let Some(t) = self.converts_to(&c.fun) {
+                    self.all_fields_of(t);
+                }
             }
             _ => {}
         }
@@ -266,18 +268,22 @@ impl FileWrites<'_, '_> {
         }
     }
 
-    fn is_type(&self, fun: &Expr) -> bool {
-        self.view
-            .object_of_expr(fun)
-            .is_some_and(|o| self.view.model().obj(o).kind == ObjKind::TypeName)
+    /// The named type `fun` denotes, when a call of it is a conversion.
+    fn converts_to(&self, fun: &Expr) -> Option<letgo_types::types::TypeId> {
+        let o = self.view.object_of_expr(fun)?;
+        let obj = self.view.model().obj(o);
+        (obj.kind == ObjKind::TypeName).then_some(obj.typ)
     }
 
     /// Every field of the struct `x` builds may be set by it.
     fn all_fields_written(&mut self, x: &Expr) {
+        if let Some(t) = self.view.type_of(x) {
+            self.all_fields_of(t);
+        }
+    }
+
+    fn all_fields_of(&mut self, t: letgo_types::types::TypeId) {
         let m = self.view.model();
-        let Some(t) = self.view.type_of(x) else {
-            return;
-        };
         if let Type::Struct(fields) = m.ty(m.under_ro(m.deref(t))) {
             for f in fields {
                 self.w.non_nil.insert(m.identity(f.obj));
@@ -472,7 +478,7 @@ impl FuncCheck<'_, '_> {
                     && (v.values.is_empty()
                         || (v.values.len() == 1 && is_nil(&self.view, &v.values[0])));
                 (
-                    ok.then(|| Expr::Ident(v.names[0].clone()))?,
+                    ok.then_some(Expr::Ident(v.names[0]))?,
                     "is declared nil",
                 )
             }

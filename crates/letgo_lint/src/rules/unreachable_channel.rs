@@ -1,9 +1,9 @@
 //! LG109 unreachable-channel.
 
 use crate::channels::{make_chan, Capacity, Channel, ChannelKind, Escape, Op, OpKind, Origin};
-use crate::funcs::FuncKind;
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
+use crate::funcs::FuncKind;
 use crate::registry::Rule;
 use letgo_go::ast::{BlockStmt, Expr, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
@@ -134,7 +134,8 @@ fn unbuffered<'c>(cx: &PackageContext, ch: &'c Channel) -> Option<(&'c Op, Strin
     let mut first: Option<(u32, &Op)> = None;
     for o in &ch.ops {
         let at = anchor(cx, origin, o)?;
-        let candidate = o.blocking() && (o.kind == OpKind::Send || (!closed && o.kind != OpKind::Close));
+        let candidate =
+            o.blocking() && (o.kind == OpKind::Send || (!closed && o.kind != OpKind::Close));
         if candidate && first.is_none_or(|(a, f)| (at, o.span.start) < (a, f.span.start)) {
             first = Some((at, o));
         }
@@ -197,7 +198,11 @@ fn buffered<'c>(cx: &PackageContext, ch: &'c Channel, n: u64) -> Option<(&'c Op,
         .find(|f| f.name == origin.function && f.file == origin.file)?;
     // A helper's operations run at its call: their order is not the
     // text's, so every operation must be the maker's own.
-    if ch.ops.iter().any(|o| o.function != origin.function || o.file != origin.file) {
+    if ch
+        .ops
+        .iter()
+        .any(|o| o.function != origin.function || o.file != origin.file)
+    {
         return None;
     }
     let list = list_holding(f.body, origin.make.start)?;
@@ -262,9 +267,7 @@ fn is_statement_op(list: &[Stmt], op: &Op) -> bool {
         let inner = match s {
             Stmt::Send(_) => Some(s.span()),
             Stmt::Expr(x) => Some(x.unparen().span()),
-            Stmt::Assign(a) if a.rhs.len() == 1 => {
-                Some(a.rhs[0].unparen().span())
-            }
+            Stmt::Assign(a) if a.rhs.len() == 1 => Some(a.rhs[0].unparen().span()),
             _ => None,
         };
         inner.is_some_and(|sp| sp == op.span || (op.kind == OpKind::Send && s.span() == op.span))
