@@ -13,7 +13,7 @@ use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
 use letgo_types::FileView;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 pub const RULE: Rule = Rule {
@@ -56,8 +56,9 @@ life, which is known when
 - a function or method of the package called inside a loop or from a
   function that can run more than once (callers found by object, the
   whole package read: where the package calls a method, its callers
-  decide, not its being a method). A function literal runs as often as the function around
-  it when it is called in place, deferred or started with `go`.
+  decide, not its being a method). A function literal runs as often as
+  the function around it when it is called in place, deferred or
+  started with `go`.
 Functions that run at most once: `main.main`, `init`, a literal passed
 to `Do` of a package-level `sync.Once`, an unexported function whose
 every caller runs at most once and not in a loop. Where neither is known
@@ -106,11 +107,8 @@ decision.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    let runs = Runs::new(cx);
-    let selects: HashSet<(usize, u32)> = blocked_selects(cx)
-        .into_iter()
-        .map(|(f, p, _)| (f, p))
-        .collect();
+    // Built on first need: most packages start no loop without exit.
+    let runs = OnceCell::new();
     let mut seen = HashSet::new();
     for (i, f) in cx.functions().iter().enumerate() {
         for site in &f.sites {
@@ -123,7 +121,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                     span,
                     "goroutine parks forever in `select {}`: it can never end".to_string(),
                 )),
-                None => looping(cx, &runs, i, site.in_loop, g, body, &selects),
+                None => looping(cx, &runs, i, site.in_loop, g, body),
             };
             let Some((span, msg)) = finding else { continue };
             if !seen.insert((body.file, span.start)) {
@@ -175,20 +173,24 @@ fn parks(f: &Func) -> Option<Span> {
 
 /// An endless loop of the goroutine, when the `go` statement can run
 /// more than once: the statement it blocks in, and the message.
-fn looping(
-    cx: &PackageContext,
-    runs: &Runs,
+fn looping<'c, 'a>(
+    cx: &'c PackageContext<'a>,
+    runs: &OnceCell<Runs<'c, 'a>>,
     spawner: usize,
     go_in_loop: bool,
     g: &letgo_go::ast::CallStmt,
     body: &Func,
-    selects: &HashSet<(usize, u32)>,
 ) -> Option<(Span, String)> {
     let src = &cx.file(body.file).src;
     let view = cx.types(body.file)?;
     let lp = endless_loop(body.body, src)?;
     let point = blocking_point(&view, lp)?;
-    if selects.contains(&(body.file, point.start))
+    let blocked_select = || {
+        blocked_selects(cx)
+            .iter()
+            .any(|&(f, p, _)| f == body.file && p == point.start)
+    };
+    if blocked_select()
         || partnerless(cx, body.file, point)
         || nil_channel_op::flags_at(cx, body.file, point.start)
     {
@@ -201,7 +203,7 @@ fn looping(
     let why = if go_in_loop {
         format!("it is started in a loop in `{name}`")
     } else {
-        match runs.of(spawner) {
+        match runs.get_or_init(|| Runs::new(cx)).of(spawner) {
             Run::Many(why) => why,
             _ => return None,
         }
