@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The rules that read the channel view.
-const CHANNEL_RULES: &[&str] = &["LG101", "LG102", "LG103", "LG104", "LG107", "LG114"];
+const CHANNEL_RULES: &[&str] = &[
+    "LG101", "LG102", "LG103", "LG104", "LG107", "LG109", "LG114", "LG116",
+];
 
 /// A finding with the package and file it belongs to.
 #[derive(Debug, Clone)]

@@ -24,6 +24,10 @@ pub static RULES: &[&Rule] = &[
     &rules::goroutine_ignores_context::RULE,
     &rules::lost_cancel::RULE,
     &rules::send_without_receiver::RULE,
+    // Channel classes (issue 15): nil, unreachable, exit-less goroutines.
+    &rules::nil_channel_op::RULE,
+    &rules::unreachable_channel::RULE,
+    &rules::goroutine_without_exit::RULE,
     &rules::missing_unlock::RULE,
     &rules::double_lock::RULE,
     &rules::recursive_rlock::RULE,

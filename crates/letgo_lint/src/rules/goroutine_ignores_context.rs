@@ -109,7 +109,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 
 /// The name of the first parameter whose type is a context (see
 /// [`is_context`]), whatever it is called. An unknown type is out of view.
-fn context_param<'a>(cx: &PackageContext<'a>, f: &Func<'a>) -> Option<&'a str> {
+pub(crate) fn context_param<'a>(cx: &PackageContext<'a>, f: &Func<'a>) -> Option<&'a str> {
     let src = &cx.file(f.file).src;
     let view = cx.types(f.file)?;
     let m = view.model();
@@ -133,7 +133,7 @@ fn is_context(m: &Model, t: TypeId) -> bool {
 /// (the function's parameter, one derived from it, a stored one), by the
 /// objects its identifiers resolve to. `context.Background()` and the
 /// like make a context; they do not check one.
-fn uses_a_context(view: FileView, body: &BlockStmt) -> bool {
+pub(crate) fn uses_a_context(view: FileView, body: &BlockStmt) -> bool {
     let m = view.model();
     let mut found = false;
     inspect(Node::Block(body), &mut |n| {

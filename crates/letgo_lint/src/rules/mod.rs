@@ -9,6 +9,9 @@ pub mod lock_order_inversion;
 pub mod long_afterfunc_not_stopped;
 pub mod lost_cancel;
 pub mod missing_unlock;
+// Channel classes (issue 15): LG108, LG109, LG116.
+pub mod goroutine_without_exit;
+pub mod nil_channel_op;
 pub mod range_over_unclosed_channel;
 pub mod receive_without_sender;
 pub mod recursive_rlock;
@@ -22,4 +25,5 @@ pub mod timer_not_stopped;
 pub mod truncate_keeps_capacity;
 pub mod unbounded_map_growth;
 pub mod unbounded_slice_growth;
+pub mod unreachable_channel;
 pub mod waitgroup_misuse;

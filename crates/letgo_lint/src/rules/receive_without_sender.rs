@@ -5,6 +5,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits_from_entry, Obligation};
 use crate::registry::Rule;
+use crate::rules::nil_channel_op;
 use crate::syntax::{ident_name, never_returns};
 use letgo_go::ast::{CallExpr, Expr, Stmt};
 use letgo_go::visit::{inspect, Node};
@@ -80,6 +81,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 scope(ch)
             )
         };
+        if nil_channel_op::flags_at(cx, recv.file, recv.span.start) {
+            continue; // never made: LG108's
+        }
         out.push(FileDiagnostic {
             file: recv.file,
             diagnostic: Diagnostic::new(RULE.code, recv.span, msg).in_function(&recv.function),

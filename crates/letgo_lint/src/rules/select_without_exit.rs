@@ -4,6 +4,7 @@ use crate::channels::{Channel, Op, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
+use crate::rules::nil_channel_op;
 use letgo_go::ast::Span;
 use std::collections::BTreeMap;
 
@@ -51,30 +52,11 @@ No automatic fix: the missing partner is a design decision.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    // Every case of every select, by the select's position.
-    let mut selects: BTreeMap<(usize, u32), Vec<(&Op, &Channel)>> = BTreeMap::new();
-    for ch in cx.channels() {
-        for op in &ch.ops {
-            if let Some(sel) = op.select {
-                selects
-                    .entry((op.file, sel.select_pos))
-                    .or_default()
-                    .push((op, ch));
-            }
+    for (file, pos, cases) in blocked_selects(cx) {
+        if nil_channel_op::flags_at(cx, file, pos) {
+            continue; // every case on a channel never made: LG108's
         }
-    }
-    for ((file, pos), cases) in selects {
-        let Some(&(first, _)) = cases.first() else {
-            continue;
-        };
-        let sel = first.select.expect("grouped by select");
-        let all_cases_seen = cases.len() == sel.other_cases + 1;
-        if sel.has_default || !all_cases_seen || cases.len() < 2 {
-            continue;
-        }
-        if !cases.iter().all(|(op, ch)| lacks_partner(op, ch)) {
-            continue;
-        }
+        let first = cases[0].0;
         let names: Vec<String> = cases
             .iter()
             .map(|(_, ch)| format!("`{}`", ch.name))
@@ -91,7 +73,41 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-fn lacks_partner(op: &Op, ch: &Channel) -> bool {
+/// The selects this rule flags, as (file, offset of `select`, cases):
+/// other rules (LG116) leave them to it.
+pub(crate) type Blocked<'c> = (usize, u32, Vec<(&'c Op, &'c Channel)>);
+
+pub(crate) fn blocked_selects<'c>(cx: &'c PackageContext) -> Vec<Blocked<'c>> {
+    // Every case of every select, by the select's position.
+    let mut selects: BTreeMap<(usize, u32), Vec<(&Op, &Channel)>> = BTreeMap::new();
+    for ch in cx.channels() {
+        for op in &ch.ops {
+            if let Some(sel) = op.select {
+                selects
+                    .entry((op.file, sel.select_pos))
+                    .or_default()
+                    .push((op, ch));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((file, pos), cases) in selects {
+        let Some(&(first, _)) = cases.first() else {
+            continue;
+        };
+        let sel = first.select.expect("grouped by select");
+        let all_cases_seen = cases.len() == sel.other_cases + 1;
+        if sel.has_default || !all_cases_seen || cases.len() < 2 {
+            continue;
+        }
+        if cases.iter().all(|(op, ch)| lacks_partner(op, ch)) {
+            out.push((file, pos, cases));
+        }
+    }
+    out
+}
+
+pub(crate) fn lacks_partner(op: &Op, ch: &Channel) -> bool {
     match op.kind {
         OpKind::Recv => ch.senders_in_view() && !ch.has(OpKind::Send) && !ch.has(OpKind::Close),
         OpKind::Send => ch.receivers_in_view() && !ch.has(OpKind::Recv) && !ch.has(OpKind::Range),

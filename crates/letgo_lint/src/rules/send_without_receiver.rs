@@ -4,6 +4,7 @@ use crate::channels::{Capacity, Channel, ChannelKind, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
+use crate::rules::nil_channel_op;
 
 pub const RULE: Rule = Rule {
     code: "LG107",
@@ -70,6 +71,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             "send on `{}` blocks forever: nothing in {place} receives from it",
             ch.name
         );
+        if nil_channel_op::flags_at(cx, send.file, send.span.start) {
+            continue; // never made: LG108's
+        }
         out.push(FileDiagnostic {
             file: send.file,
             diagnostic: Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function),

@@ -1,0 +1,570 @@
+//! LG116 goroutine-without-exit.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::funcs::{Func, FuncKind};
+use crate::registry::Rule;
+use crate::rules::goroutine_ignores_context::{context_param, uses_a_context};
+use crate::rules::nil_channel_op;
+use crate::rules::select_without_exit::{blocked_selects, lacks_partner};
+use crate::syntax::loop_exit;
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, ForStmt, Span, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjKind;
+use letgo_types::FileView;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
+
+pub const RULE: Rule = Rule {
+    code: "LG116",
+    name: "goroutine-without-exit",
+    summary: "a spawned goroutine that parks forever or loops with no way out",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG116 goroutine-without-exit
+
+## What it does
+Flags, in a goroutine started with `go` (a function literal, or a
+function or method of the package, followed by its object):
+- `select {}`: the goroutine parks forever and can do nothing more;
+- an endless `for` loop (no condition, or `true`) with no way out — no
+  `return`, no `break` out of it, no `goto`, no call that never returns
+  (`panic`, `os.Exit`, `runtime.Goexit`, `log.Fatal`) — whose body blocks
+  at its top level in every iteration (a `select` without `default`, a
+  send, a receive, `time.Sleep`): there is no `ctx.Done()` or stop-channel
+  case that ends it. It is flagged only when the function with the `go`
+  statement can run more than once, as below.
+
+The finding points at the statement the goroutine waits in (the line a
+goroutine dump of the leak shows) and is named as that goroutine's frame
+(`pkg.F.func1`); the `go` statement is the related location.
+
+A goroutine that parks forever is dead weight however often it is
+started. A serving loop, though, is how a daemon is written: started once
+(from `main`, `init`, a package-level `sync.Once`, or a function only they
+call), it is meant to live as long as the program. So a loop is flagged
+only when its `go` statement can run more than once over the program's
+life, which is known when
+- the `go` statement is inside a loop;
+- the function holding it is an HTTP handler (a `ServeHTTP` method or a
+  function taking `(http.ResponseWriter, *http.Request)`), or a method
+  the package never calls (API of a type: it runs for every value, on
+  every call), or
+- a function or method of the package called inside a loop or from a
+  function that can run more than once (callers found by object, the
+  whole package read: where the package calls a method, its callers
+  decide, not its being a method). A function literal runs as often as
+  the function around it when it is called in place, deferred or
+  started with `go`.
+Functions that run at most once: `main.main`, `init`, a literal passed
+to `Do` of a package-level `sync.Once`, an unexported function whose
+every caller runs at most once and not in a loop. Where neither is known
+(an exported function with no caller in the package, a function used as
+a value), there is no finding.
+
+A goroutine LG105 already flags (it ignores the context of the function
+that starts it) and a `select` LG102 flags are left to those rules.
+
+## Why is this bad?
+Each run of the starting function adds a goroutine that never ends, with
+its stack and everything it references: a per-request or per-instance
+goroutine with no stop is a leak that grows with traffic.
+
+## Example
+```go
+func (c *Cache) Start() {
+	go func() {
+		for {
+			<-c.tick.C // waits here forever, once per Start
+			c.evict()
+		}
+	}()
+}
+```
+
+## Use instead
+```go
+func (c *Cache) Start(ctx context.Context) {
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.tick.C:
+				c.evict()
+			}
+		}
+	}()
+}
+```
+
+## Fix safety
+No automatic fix: which signal should stop the goroutine is a design
+decision.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    // Built on first need: most packages start no loop without exit.
+    let runs = OnceCell::new();
+    let mut seen = HashSet::new();
+    for (i, f) in cx.functions().iter().enumerate() {
+        for site in &f.sites {
+            let Stmt::Go(g) = site.stmt else { continue };
+            let Some(body) = spawned_func(cx, f, &g.call) else {
+                continue;
+            };
+            let finding = match parks(body) {
+                Some(span) => Some((
+                    span,
+                    "goroutine parks forever in `select {}`: it can never end".to_string(),
+                )),
+                None => looping(cx, &runs, i, site.in_loop, g, body),
+            };
+            let Some((span, msg)) = finding else { continue };
+            if !seen.insert((body.file, span.start)) {
+                continue;
+            }
+            let mut d = Diagnostic::new(RULE.code, span, msg).in_function(&body.name);
+            if body.file == f.file {
+                d = d.with_related(Span::new(g.pos, g.pos + 2), "started here");
+            }
+            out.push(FileDiagnostic {
+                file: body.file,
+                diagnostic: d,
+            });
+        }
+    }
+}
+
+/// The function a `go` statement runs: its literal, or the package's
+/// function or method the call resolves to (by object).
+fn spawned_func<'c, 'a>(
+    cx: &'c PackageContext<'a>,
+    f: &Func<'a>,
+    call: &CallExpr,
+) -> Option<&'c Func<'a>> {
+    if let Expr::FuncLit(lit) = call.fun.unparen() {
+        return cx
+            .functions()
+            .iter()
+            .find(|g| g.file == f.file && g.body.lbrace == lit.body.lbrace);
+    }
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let callee = view.object_of_expr(&call.fun)?;
+    let (path, off) = m.decl_path(callee)?;
+    cx.functions().iter().find(|g| {
+        matches!(g.kind, FuncKind::Decl(d) if d.name.pos == off) && cx.file(g.file).path == path
+    })
+}
+
+/// `select {}` among the goroutine's statements.
+fn parks(f: &Func) -> Option<Span> {
+    f.sites.iter().find_map(|s| match s.stmt {
+        Stmt::Select(sel) if sel.body.clauses.is_empty() => {
+            Some(Span::new(sel.pos, sel.pos + "select".len() as u32))
+        }
+        _ => None,
+    })
+}
+
+/// An endless loop of the goroutine, when the `go` statement can run
+/// more than once: the statement it blocks in, and the message.
+fn looping<'c, 'a>(
+    cx: &'c PackageContext<'a>,
+    runs: &OnceCell<Runs<'c, 'a>>,
+    spawner: usize,
+    go_in_loop: bool,
+    g: &letgo_go::ast::CallStmt,
+    body: &Func,
+) -> Option<(Span, String)> {
+    let src = &cx.file(body.file).src;
+    let view = cx.types(body.file)?;
+    let lp = endless_loop(body.body, src)?;
+    let point = blocking_point(&view, lp)?;
+    let blocked_select = || {
+        blocked_selects(cx)
+            .iter()
+            .any(|&(f, p, _)| f == body.file && p == point.start)
+    };
+    if blocked_select()
+        || partnerless(cx, body.file, point)
+        || nil_channel_op::flags_at(cx, body.file, point.start)
+    {
+        return None; // LG102's, LG101's, LG107's or LG108's finding
+    }
+    if lg105_covers(cx, spawner, g) {
+        return None;
+    }
+    let name = &cx.functions()[spawner].name;
+    let why = if go_in_loop {
+        format!("it is started in a loop in `{name}`")
+    } else {
+        match runs.get_or_init(|| Runs::new(cx)).of(spawner) {
+            Run::Many(why) => why,
+            _ => return None,
+        }
+    };
+    Some((point, format!(
+        "goroutine never ends: it loops forever with no return, break or stop case, waiting here; {why}, so each run leaves one more goroutine behind"
+    )))
+}
+
+/// A top-level `for { ... }` (or `for true`) of the body with no exit.
+fn endless_loop<'a>(body: &'a BlockStmt, src: &str) -> Option<&'a ForStmt> {
+    body.list.iter().find_map(|s| match s {
+        Stmt::For(f) if f.init.is_none() && f.post.is_none() && endless_cond(f, src) => {
+            loop_exit(&f.body, src).is_none().then_some(&**f)
+        }
+        _ => None,
+    })
+}
+
+fn endless_cond(f: &ForStmt, src: &str) -> bool {
+    match &f.cond {
+        None => true,
+        Some(Expr::Ident(id)) => id.name(src) == "true",
+        _ => false,
+    }
+}
+
+/// The first statement of the loop body, at its top level (so it runs
+/// in every iteration), that waits: a `select` without `default`, a send,
+/// a receive, `time.Sleep`.
+fn blocking_point(view: &FileView, lp: &ForStmt) -> Option<Span> {
+    lp.body.list.iter().find_map(|s| match s {
+        Stmt::Select(sel) if sel.body.clauses.iter().all(|c| c.comm.is_some()) => {
+            Some(Span::new(sel.pos, sel.pos + "select".len() as u32))
+        }
+        Stmt::Send(_) => Some(s.span()),
+        Stmt::Expr(x) => receive(x).or_else(|| sleeps(view, x)),
+        Stmt::Assign(a) if a.rhs.len() == 1 => receive(&a.rhs[0]),
+        _ => None,
+    })
+}
+
+fn receive(x: &Expr) -> Option<Span> {
+    matches!(x.unparen(), Expr::Unary(u) if u.op == Token::Arrow).then(|| x.unparen().span())
+}
+
+fn sleeps(view: &FileView, x: &Expr) -> Option<Span> {
+    let Expr::Call(c) = x.unparen() else {
+        return None;
+    };
+    let o = view.object_of_expr(&c.fun)?;
+    view.model()
+        .is_func(o, "time", "Sleep")
+        .then(|| x.unparen().span())
+}
+
+/// A receive or send LG101 or LG107 flags: no partner in view.
+fn partnerless(cx: &PackageContext, file: usize, at: Span) -> bool {
+    cx.channels().iter().any(|ch| {
+        ch.ops
+            .iter()
+            .any(|op| op.file == file && op.span.start == at.start && lacks_partner(op, ch))
+    })
+}
+
+/// LG105 flags a literal goroutine started in a function with a context
+/// parameter that the goroutine never looks at.
+fn lg105_covers(cx: &PackageContext, spawner: usize, g: &letgo_go::ast::CallStmt) -> bool {
+    let Expr::FuncLit(lit) = g.call.fun.unparen() else {
+        return false;
+    };
+    let funcs = cx.functions();
+    let mut top = spawner;
+    while let Some(p) = funcs[top].parent {
+        top = p;
+    }
+    let f = &funcs[top];
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    matches!(f.kind, FuncKind::Decl(_))
+        && context_param(cx, f).is_some()
+        && !uses_a_context(view, &lit.body)
+}
+
+// ---- how often a function runs ----
+
+#[derive(Clone, Debug)]
+enum Run {
+    Once,
+    /// Can run more than once: why, for the message.
+    Many(String),
+    Unknown,
+}
+
+impl Run {
+    /// Of two ways in: many beats unknown beats once.
+    fn join(self, other: Run) -> Run {
+        match (self, other) {
+            (Run::Many(w), _) | (_, Run::Many(w)) => Run::Many(w),
+            (Run::Unknown, _) | (_, Run::Unknown) => Run::Unknown,
+            _ => Run::Once,
+        }
+    }
+}
+
+/// How often each function of the package can run, from its callers.
+struct Runs<'c, 'a> {
+    cx: &'c PackageContext<'a>,
+    /// Calls of each declared function, by its object's position:
+    /// (file, offset of the call).
+    calls: HashMap<(std::path::PathBuf, u32), Vec<(usize, u32)>>,
+    /// Declared functions used other than by calling them.
+    values: HashSet<(std::path::PathBuf, u32)>,
+    memo: RefCell<HashMap<usize, Run>>,
+}
+
+impl<'c, 'a> Runs<'c, 'a> {
+    fn new(cx: &'c PackageContext<'a>) -> Self {
+        let mut r = Runs {
+            cx,
+            calls: HashMap::new(),
+            values: HashSet::new(),
+            memo: RefCell::new(HashMap::new()),
+        };
+        for (fi, sf) in cx.files() {
+            let Some(view) = cx.types(fi) else { continue };
+            r.uses(fi, &sf.ast, &view);
+        }
+        r
+    }
+
+    /// Records every use of a function or method declared in the package.
+    fn uses(&mut self, fi: usize, file: &letgo_go::ast::File, view: &FileView) {
+        let m = view.model();
+        let mut called = HashSet::new();
+        inspect(Node::File(file), &mut |n| {
+            match n {
+                Node::Call(c) => {
+                    let callee = match c.fun.unparen() {
+                        Expr::Ident(id) => Some(id),
+                        Expr::Selector(sel) => Some(&sel.sel),
+                        _ => None,
+                    };
+                    if let Some(id) = callee {
+                        called.insert(id.pos);
+                        if let Some(key) = self.func_key(view, id) {
+                            self.calls.entry(key).or_default().push((fi, c.lparen));
+                        }
+                    }
+                }
+                Node::Ident(id) if !called.contains(&id.pos) => {
+                    if let Some(key) = self.func_key(view, id) {
+                        let decl = m.obj(view.object_of(id).expect("keyed")).pos;
+                        if decl != Some((view.file_id(), id.pos)) {
+                            self.values.insert(key);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+
+    /// A function or method declared in this package: its declaration.
+    fn func_key(
+        &self,
+        view: &FileView,
+        id: &letgo_go::ast::Ident,
+    ) -> Option<(std::path::PathBuf, u32)> {
+        let o = view.object_of(id)?;
+        let m = view.model();
+        if !matches!(m.obj(o).kind, ObjKind::Func | ObjKind::Method) {
+            return None;
+        }
+        let (path, off) = m.decl_path(o)?;
+        self.cx
+            .files()
+            .any(|(_, sf)| sf.path == path)
+            .then(|| (path.to_path_buf(), off))
+    }
+
+    fn of(&self, f: usize) -> Run {
+        if let Some(r) = self.memo.borrow().get(&f) {
+            return r.clone();
+        }
+        // A cycle in the calls: unknown until proven.
+        self.memo.borrow_mut().insert(f, Run::Unknown);
+        let r = self.compute(f);
+        self.memo.borrow_mut().insert(f, r.clone());
+        r
+    }
+
+    fn compute(&self, i: usize) -> Run {
+        let f = &self.cx.functions()[i];
+        let pkg = self.cx.trace_package();
+        if f.name == "main.main" || f.name == format!("{pkg}.init") {
+            return Run::Once;
+        }
+        if self.is_handler(f) {
+            return Run::Many(format!("`{}` runs for every HTTP request", f.name));
+        }
+        match f.kind {
+            FuncKind::Lit(_) => self.literal(i),
+            FuncKind::Decl(d) => self.declared(f, d),
+        }
+    }
+
+    /// A handler: `ServeHTTP`, or a function taking
+    /// `(http.ResponseWriter, *http.Request)`.
+    fn is_handler(&self, f: &Func) -> bool {
+        let Some(view) = self.cx.types(f.file) else {
+            return false;
+        };
+        let m = view.model();
+        let types: Vec<_> = f
+            .typ
+            .params
+            .list
+            .iter()
+            .flat_map(|p| std::iter::repeat_n(&p.typ, p.names.len().max(1)))
+            .filter_map(|t| view.type_of(t))
+            .collect();
+        let FuncKind::Decl(d) = f.kind else {
+            return is_handler_sig(m, &types);
+        };
+        (d.recv.is_some() && d.name.name(&self.cx.file(f.file).src) == "ServeHTTP")
+            || is_handler_sig(m, &types)
+    }
+
+    fn declared(&self, f: &Func, d: &letgo_go::ast::FuncDecl) -> Run {
+        let src = &self.cx.file(f.file).src;
+        let key = (self.cx.file(f.file).path.clone(), d.name.pos);
+        let exported = d
+            .name
+            .name(src)
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+        let method = d.recv.is_some();
+        let calls = self.calls.get(&key).map_or(&[][..], Vec::as_slice);
+        let used = !calls.is_empty() || self.values.contains(&key);
+        let mut run = if self.values.contains(&key) {
+            Run::Unknown
+        } else {
+            Run::Once
+        };
+        for &(file, at) in calls {
+            run = run.join(self.call_site(file, at));
+        }
+        match run {
+            Run::Many(w) => Run::Many(w),
+            // Where the package shows a method's callers, they decide;
+            // a method it never calls is API: it runs per value, per call.
+            _ if method && !used => Run::Many(format!(
+                "`{}` is a method, which can run for every value and every call",
+                f.name
+            )),
+            Run::Once if !exported && self.calls.contains_key(&key) => Run::Once,
+            _ => Run::Unknown,
+        }
+    }
+
+    /// How often a call at `at` of file `file` runs: as often as the
+    /// function around it, many times inside a loop.
+    fn call_site(&self, file: usize, at: u32) -> Run {
+        let Some(g) = self.enclosing(file, at) else {
+            return Run::Unknown; // a package-level initializer
+        };
+        if in_loop(&self.cx.functions()[g], at) {
+            let (callee, caller) = (self.name_at(file, at), &self.cx.functions()[g].name);
+            return Run::Many(format!("`{callee}` is called in a loop in `{caller}`"));
+        }
+        self.of(g)
+    }
+
+    /// The text of the function called at `at` (the offset of its `(`).
+    fn name_at(&self, file: usize, at: u32) -> String {
+        let src = &self.cx.file(file).src;
+        let start = src[..at as usize]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |i| i + 1);
+        src[start..at as usize].to_string()
+    }
+
+    /// The innermost function of the package whose body holds `at`.
+    fn enclosing(&self, file: usize, at: u32) -> Option<usize> {
+        self.cx
+            .functions()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.file == file && f.body.lbrace <= at && at < f.body.end())
+            .max_by_key(|(_, f)| f.body.lbrace)
+            .map(|(i, _)| i)
+    }
+
+    /// A literal runs as often as its parent when called in place,
+    /// deferred or started with `go`; once when given to a package-level
+    /// `sync.Once`; otherwise it is not known.
+    fn literal(&self, i: usize) -> Run {
+        let funcs = self.cx.functions();
+        let f = &funcs[i];
+        let Some(p) = f.parent else {
+            return Run::Unknown;
+        };
+        let Some(view) = self.cx.types(f.file) else {
+            return Run::Unknown;
+        };
+        let lbrace = f.body.lbrace;
+        let is_it = |x: &Expr| matches!(x.unparen(), Expr::FuncLit(l) if l.body.lbrace == lbrace);
+        // How the parent uses the literal: called (in place, by `go` or
+        // `defer`), or handed to a call.
+        let mut how = None;
+        inspect(Node::Block(funcs[p].body), &mut |n| {
+            if let Node::Call(c) = n {
+                if is_it(&c.fun) {
+                    how = Some(self.call_site(f.file, f.typ.pos()));
+                } else if c.args.iter().any(is_it) {
+                    // Handed to a call: only a package-level Once is known.
+                    how = Some(if once_do(&view, c) {
+                        Run::Once
+                    } else {
+                        Run::Unknown
+                    });
+                }
+            }
+            how.is_none()
+        });
+        how.unwrap_or(Run::Unknown)
+    }
+}
+
+/// `once.Do(...)` on a package-level `sync.Once`.
+fn once_do(view: &FileView, c: &CallExpr) -> bool {
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return false;
+    };
+    let m = view.model();
+    let Some(method) = view.object_of(&sel.sel) else {
+        return false;
+    };
+    let Some(recv) = view.object_of_expr(&sel.x) else {
+        return false;
+    };
+    m.is_func(method, "sync", "Do")
+        && m.is_named(m.obj(recv).typ, "sync", "Once")
+        && m.obj(recv).kind == ObjKind::Var
+        && m.is_package_level(recv)
+}
+
+/// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a
+/// nested literal).
+fn in_loop(f: &Func, at: u32) -> bool {
+    f.sites.iter().any(|s| match s.stmt {
+        Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
+        Stmt::Range(r) => r.body.lbrace <= at && at < r.body.end(),
+        _ => false,
+    })
+}
+
+fn is_handler_sig(m: &letgo_types::Model, params: &[letgo_types::types::TypeId]) -> bool {
+    matches!(params, [w, r] if m.is_named(*w, "net/http", "ResponseWriter") && m.is_pointer_to(*r, "net/http", "Request"))
+}

@@ -1,0 +1,26 @@
+//! Rules that treat the main goroutine of `main.main` apart (LG108,
+//! LG109, LG116): their fixtures include a command each, in a
+//! subdirectory the package-per-rule want test does not load. Findings
+//! must match the `// want` comments exactly there too.
+
+mod common;
+
+use std::path::Path;
+
+#[test]
+fn commands_match_want_comments() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (dir, code) in [
+        ("lg108/daemon", "LG108"),
+        ("lg109/park", "LG109"),
+        ("lg116/daemon", "LG116"),
+    ] {
+        let (program, findings) = common::run(&base.join(dir), &[code]);
+        let found = common::found(&program, &findings);
+        let wanted: Vec<_> = common::wanted(&program)
+            .into_iter()
+            .filter(|w| w.2 == code)
+            .collect();
+        assert_eq!(found, wanted, "{dir}");
+    }
+}
