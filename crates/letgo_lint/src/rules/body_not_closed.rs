@@ -129,10 +129,13 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     };
     let src = &cx.file(f.file).src;
     let name = resp.name(src);
-    if !matches!(rhs.unparen(), Expr::Call(_)) {
+    let Expr::Call(call) = rhs.unparen() else {
         return None;
-    }
-    let is_request = returns_response(cx, f.file, rhs);
+    };
+    let is_request = returns_response(cx, f.file, rhs)
+        && cx
+            .types(f.file)
+            .is_some_and(|view| crate::responses::opens_body(&view, f.body, call));
     // A response assigned to a variable of an enclosing function is that
     // function's to close.
     if !crate::syntax::declares(f, name, src) {
@@ -317,6 +320,36 @@ impl BodyClosed<'_, '_> {
         view.model().param_is_closed(callee, i).unwrap_or(false)
     }
 
+    /// Whether the value of `x` holds `resp.Body`: a call it is passed
+    /// to (a wrapper), a composite literal or its address.
+    fn carries_body(&self, x: &Expr) -> bool {
+        let inner = |a: &Expr| self.body_of(a).is_some() || self.carries_body(a);
+        match x.unparen() {
+            Expr::Call(c) => self.returns_reader(x) && c.args.iter().any(inner),
+            Expr::Unary(u) if u.op == Token::And => self.carries_body(&u.x),
+            Expr::CompositeLit(l) => l.elts.iter().any(|e| match e {
+                Expr::KeyValue(kv) => inner(&kv.value),
+                e => inner(e),
+            }),
+            _ => false,
+        }
+    }
+
+    /// Whether call `x` returns a reader (its first result has a `Read`
+    /// method): `io.ReadAll(resp.Body)` reads the body, it does not carry
+    /// it on.
+    fn returns_reader(&self, x: &Expr) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let Some(t) = view.type_of(x) else {
+            return false;
+        };
+        let m = view.model();
+        let first = m.results(t).first().copied().unwrap_or(t);
+        m.method(first, "Read").is_some()
+    }
+
     /// If `x` is `resp.Body`, the offset of `resp`.
     fn body_of(&self, x: &Expr) -> Option<u32> {
         let Expr::Selector(sel) = x.unparen() else {
@@ -364,6 +397,14 @@ impl Obligation for BodyClosed<'_, '_> {
     fn meets_expr(&self, expr: &Expr) -> bool {
         let uses = self.uses(Node::expr(expr));
         uses.closes || uses.handed_on
+    }
+
+    /// `return wrap(resp.Body)`: the body leaves with the result, as a
+    /// reader wrapped around it; the caller closes it.
+    fn meets_return(&self, results: &[Expr]) -> bool {
+        results
+            .iter()
+            .any(|r| self.carries_body(r) || self.meets_expr(r))
     }
 
     fn never_returns(&self, call: &CallExpr) -> bool {
