@@ -23,10 +23,10 @@ const DOC: &str = r#"# LG401 body-not-closed
 
 ## What it does
 Flags `resp, err := <call>` where the call returns an `*http.Response`
-(`http.Get`, a client's `Do` or `Get` whatever the client is called, a
-helper of the project that returns a response) when some path out of the
-function, after the error check, neither closes `resp.Body` nor hands the
-response on. Closing it directly or in a deferred closure counts; so does
+with an open body (`http.Get`, a client's `Do` or `Get` whatever the
+client is called, a helper of the project that returns such a response)
+when some path out of the function, after the error check, neither
+closes `resp.Body` nor hands the response on. Closing it directly or in a deferred closure counts; so does
 passing `resp.Body` to a function that closes its parameter (its body is
 read from source, in any package: `defer xhttp.DrainBody(resp.Body)`), and
 passing `resp` or `resp.Body` to a function of the package, returning it,
@@ -34,7 +34,24 @@ or storing it.
 
 The response is recognised by its type, from the semantic model; where the
 type of the call cannot be known (a package that cannot be found), there
-is no finding.
+is no finding. Not every response has a body to close:
+- a `HEAD` request's (`http.Head`, a client's `Head`, or `Do` of a request
+  built in the function by `http.NewRequest` with `"HEAD"` or
+  `http.MethodHead`): the transport gives `http.NoBody` and puts the
+  connection back in the pool before it returns;
+- `http.ReadResponse`'s: it reads from the caller's own reader, and holds
+  no pooled connection;
+- a helper of the program's is read from source: its callers must close
+  what it returns when a response it returns comes from such a call
+  untouched. A helper that closes or reads the body on the way to
+  returning the response (`return resp, drain(resp.Body)`, a decode into
+  the caller's value) leaves it open or not depending on its arguments,
+  which are not followed: no finding at its callers. A function whose
+  source is not at hand (an interface's method) is taken to return an
+  open body when it takes the `*http.Request` it answers, as `Do` does.
+
+Returning the body wrapped in a reader (`return limit(resp.Body, n)`,
+whose result has a `Read` method) hands it on, as returning it does.
 
 ## Why is this bad?
 An unclosed body keeps its connection: it cannot go back to the pool, and
