@@ -50,6 +50,13 @@ is no finding. Not every response has a body to close:
   source is not at hand (an interface's method) is taken to return an
   open body when it takes the `*http.Request` it answers, as `Do` does.
 
+Reading the body to its end counts as closing it: `io.ReadAll(resp.Body)`
+or `io.Copy(dst, resp.Body)` leaves the transport done with the
+connection (back in the pool at EOF, closed after a read error), as
+`net/http` does. So does a path where the status says there is no body
+(`resp.StatusCode == http.StatusNoContent`, or `StatusNotModified`): the
+transport gives `http.NoBody`.
+
 Returning the body wrapped in a reader (`return limit(resp.Body, n)`,
 whose result has a `Read` method) hands it on, as returning it does.
 
@@ -319,7 +326,7 @@ impl BodyClosed<'_, '_> {
             for (i, a) in c.args.iter().enumerate() {
                 if let Some(id) = self.body_of(a) {
                     benign.push(id);
-                    uses.closes |= self.callee_closes(c, i);
+                    uses.closes |= self.callee_closes(c, i) || self.reads_to_eof(c, i);
                 }
             }
         }
@@ -365,6 +372,52 @@ impl BodyClosed<'_, '_> {
         let m = view.model();
         let first = m.results(t).first().copied().unwrap_or(t);
         m.method(first, "Read").is_some()
+    }
+
+    /// Whether `c` reads its `i`th argument to the end: `io.ReadAll(r)`,
+    /// `io.Copy(w, r)`, `io.CopyBuffer(w, r, buf)`. At EOF (or a read
+    /// error) the transport is done with the connection: it goes back to
+    /// the pool, or is closed.
+    fn reads_to_eof(&self, c: &CallExpr, i: usize) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let Some(f) = view.object_of_expr(&c.fun) else {
+            return false;
+        };
+        let m = view.model();
+        (i == 0 && m.is_func(f, "io", "ReadAll"))
+            || (i == 1 && (m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer")))
+    }
+
+    /// `resp.StatusCode == http.StatusNoContent` (or `StatusNotModified`,
+    /// or the numbers): `Some(true)` for `==`, `Some(false)` for `!=`.
+    /// Such a response has no body: the transport gives `http.NoBody`.
+    fn bodiless_status(&self, cond: &Expr) -> Option<bool> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let eq = match b.op {
+            Token::Eql => true,
+            Token::Neq => false,
+            _ => return None,
+        };
+        let src = self.src();
+        let is_status = |x: &Expr| {
+            matches!(x.unparen(), Expr::Selector(s) if s.sel.name(src) == "StatusCode"
+                && ident_name(&s.x, src) == Some(self.resp))
+        };
+        let bodiless = |x: &Expr| match x.unparen() {
+            Expr::BasicLit(l) => matches!(l.value(src), "204" | "304"),
+            x => self.cx.types(self.file).is_some_and(|view| {
+                view.object_of_expr(x).is_some_and(|o| {
+                    let m = view.model();
+                    m.pkg_path(o) == "net/http"
+                        && matches!(&*m.obj(o).name, "StatusNoContent" | "StatusNotModified")
+                })
+            }),
+        };
+        ((is_status(&b.x) && bodiless(&b.y)) || (is_status(&b.y) && bodiless(&b.x))).then_some(eq)
     }
 
     /// If `x` is `resp.Body`, the offset of `resp`.
@@ -441,6 +494,9 @@ impl Obligation for BodyClosed<'_, '_> {
             if let Some(non_nil) = self.nil_test(cond, err) {
                 return Some(non_nil);
             }
+        }
+        if let Some(eq) = self.bodiless_status(cond) {
+            return Some(eq);
         }
         self.nil_test(cond, self.resp).map(|non_nil| !non_nil)
     }
