@@ -62,17 +62,34 @@ fn live(m: &Model, f: ObjId, seen: &mut Vec<ObjId>) -> bool {
     let Some(body) = fd.body.as_ref() else {
         return takes_request(m, obj.typ);
     };
+    let Some(at) = response_result(m, obj.typ) else {
+        return false;
+    };
     seen.push(f);
+    // The named result at that position, for bare returns.
     let named = fd
         .typ
         .results
         .as_ref()
-        .and_then(|r| r.list.first())
-        .and_then(|field| field.names.first());
-    let helper = Helper { m, file, body };
+        .into_iter()
+        .flat_map(|r| r.list.iter())
+        .flat_map(|field| field.names.iter())
+        .nth(at);
+    let helper = Helper { m, file, body, at };
     let live = helper.returns_open_body(named, seen);
     seen.pop();
     live
+}
+
+/// Which result of function type `t` is an `*http.Response` (the first
+/// one, `resp, err` or `doc, resp, err`).
+fn response_result(m: &Model, t: TypeId) -> Option<usize> {
+    let Type::Signature(sig) = m.ty(m.under_ro(t)) else {
+        return None;
+    };
+    sig.results
+        .iter()
+        .position(|&r| m.is_pointer_to(m.obj(r).typ, "net/http", "Response"))
 }
 
 /// Whether a function type takes an `*http.Request` (the `Do`/`RoundTrip`
@@ -138,10 +155,10 @@ fn new_head_request(view: &FileView, m: &Model, x: &Expr) -> bool {
         .is_some_and(|o| &*m.obj(o).name == "MethodHead" && m.pkg_path(o) == "net/http")
 }
 
-/// The first result of a `return`.
+/// The response result of a `return`.
 enum Returned<'b> {
     Expr(&'b Expr),
-    /// A bare return: the first named result.
+    /// A bare return: the named result.
     Named(&'b str),
 }
 
@@ -150,6 +167,8 @@ struct Helper<'m> {
     m: &'m Model,
     file: FileId,
     body: &'m BlockStmt,
+    /// Which result is the response.
+    at: usize,
 }
 
 impl Helper<'_> {
@@ -191,14 +210,19 @@ impl Helper<'_> {
     }
 
     /// Each `return` of the function itself (not of its closures) with
-    /// its first result; a bare return gives the first named result.
+    /// its response result (`return f(x)` gives the call); a bare return
+    /// gives the named result.
     fn returns<'b>(&'b self, named: Option<&'b Ident>) -> Vec<(u32, Returned<'b>)> {
         let src = self.src();
         let mut out = Vec::new();
         inspect(Node::Block(self.body), &mut |n| match n {
             Node::Expr(Expr::FuncLit(_)) => false,
             Node::Stmt(Stmt::Return(r)) => {
-                match (r.results.first(), named) {
+                let x = match r.results.len() {
+                    1 => r.results.first(),
+                    _ => r.results.get(self.at),
+                };
+                match (x, named) {
                     (Some(x), _) => out.push((r.pos, Returned::Expr(x))),
                     (None, Some(id)) => out.push((r.pos, Returned::Named(id.name(src)))),
                     (None, None) => {}
@@ -217,13 +241,17 @@ impl Helper<'_> {
         inspect(Node::Block(self.body), &mut |n| {
             match n {
                 Node::Stmt(Stmt::Assign(a)) if a.rhs.len() == 1 => {
-                    let first = a.lhs.first().and_then(|l| l.unparen().as_ident());
-                    if first.is_some_and(|id| id.name(self.src()) == name) {
+                    let assigns = a.lhs.iter().any(|l| {
+                        l.unparen()
+                            .as_ident()
+                            .is_some_and(|id| id.name(self.src()) == name)
+                    });
+                    if assigns {
                         calls.push(&a.rhs[0]);
                     }
                 }
                 Node::Spec(Spec::Value(v)) if v.values.len() == 1 => {
-                    if v.names.first().is_some_and(|id| id.name(self.src()) == name) {
+                    if v.names.iter().any(|id| id.name(self.src()) == name) {
                         calls.push(&v.values[0]);
                     }
                 }
