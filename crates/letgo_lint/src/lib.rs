@@ -21,6 +21,7 @@ pub mod locks;
 pub mod objects;
 pub mod owners;
 pub mod registry;
+pub mod responses;
 pub mod rules;
 pub mod selection;
 pub mod suppress;

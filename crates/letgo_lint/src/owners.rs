@@ -9,7 +9,8 @@
 //!   a type built everywhere),
 //! - serves HTTP requests (a method takes an `*http.Request`),
 //! - runs a goroutine (`go x.loop()`, or a `go func` in a method that
-//!   loops on the receiver),
+//!   loops on the receiver) that the function starting it does not wait
+//!   for (`wg.Wait()` after the `go`: joined goroutines end with the call),
 //! - or is held in a field of one of the above (one level deep).
 //!
 //! What runs per request or per loop iteration is found by following
@@ -318,7 +319,10 @@ impl Owners {
         let f = &funcs[i];
         let src = &cx.file(f.file).src;
         let mut out = Vec::new();
-        if f.spawned && has_loop(f) {
+        let spawner_waits = f
+            .parent
+            .is_some_and(|p| waits_after(cx, &funcs[p], f.body.lbrace));
+        if f.spawned && has_loop(f) && !spawner_waits {
             if let Some((recv, typ)) = receiver(funcs, i, src) {
                 if crate::syntax::mentions(Node::Block(f.body), recv, src) {
                     let short = f.name.rsplit('/').next().unwrap_or(&f.name);
@@ -328,6 +332,9 @@ impl Owners {
         }
         for site in f.sites.iter().copied() {
             let Stmt::Go(g) = site.stmt else { continue };
+            if waits_after(cx, f, g.pos) {
+                continue;
+            }
             if let Some((t, m)) = started_method(cx, f.file, &g.call) {
                 let m = format!("{t}.{m}");
                 out.push((t, Lifetime::Goroutine(m)));
@@ -772,6 +779,32 @@ fn recv_type<'s>(d: &FuncDecl, src: &'s str) -> Option<(&'s str, bool)> {
 }
 
 /// Whether the function's own body has a `for` loop.
+/// Whether function `f` waits on a `sync.WaitGroup` after offset `pos`
+/// (not in a closure): the goroutines it started there end before it
+/// returns, and say nothing of how long their owner lives (a multipart
+/// upload's workers, joined before the upload returns).
+fn waits_after(cx: &PackageContext, f: &Func, pos: u32) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let mut waits = false;
+    inspect(Node::Block(f.body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Call(c) if c.fun.pos() > pos => {
+            if let Expr::Selector(s) = c.fun.unparen() {
+                waits |= s.sel.name(&cx.file(f.file).src) == "Wait"
+                    && view
+                        .type_of(&s.x)
+                        .is_some_and(|t| m.is_named(m.deref(t), "sync", "WaitGroup"));
+            }
+            !waits
+        }
+        _ => !waits,
+    });
+    waits
+}
+
 fn has_loop(f: &Func) -> bool {
     f.sites
         .clone()

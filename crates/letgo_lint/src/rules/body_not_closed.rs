@@ -23,10 +23,10 @@ const DOC: &str = r#"# LG401 body-not-closed
 
 ## What it does
 Flags `resp, err := <call>` where the call returns an `*http.Response`
-(`http.Get`, a client's `Do` or `Get` whatever the client is called, a
-helper of the project that returns a response) when some path out of the
-function, after the error check, neither closes `resp.Body` nor hands the
-response on. Closing it directly or in a deferred closure counts; so does
+with an open body (`http.Get`, a client's `Do` or `Get` whatever the
+client is called, a helper of the project that returns such a response)
+when some path out of the function, after the error check, neither
+closes `resp.Body` nor hands the response on. Closing it directly or in a deferred closure counts; so does
 passing `resp.Body` to a function that closes its parameter (its body is
 read from source, in any package: `defer xhttp.DrainBody(resp.Body)`), and
 passing `resp` or `resp.Body` to a function of the package, returning it,
@@ -34,7 +34,31 @@ or storing it.
 
 The response is recognised by its type, from the semantic model; where the
 type of the call cannot be known (a package that cannot be found), there
-is no finding.
+is no finding. Not every response has a body to close:
+- a `HEAD` request's (`http.Head`, a client's `Head`, or `Do` of a request
+  built in the function by `http.NewRequest` with `"HEAD"` or
+  `http.MethodHead`): the transport gives `http.NoBody` and puts the
+  connection back in the pool before it returns;
+- `http.ReadResponse`'s: it reads from the caller's own reader, and holds
+  no pooled connection;
+- a helper of the program's is read from source: its callers must close
+  what it returns when a response it returns comes from such a call
+  untouched. A helper that closes or reads the body on the way to
+  returning the response (`return resp, drain(resp.Body)`, a decode into
+  the caller's value) leaves it open or not depending on its arguments,
+  which are not followed: no finding at its callers. A function whose
+  source is not at hand (an interface's method) is taken to return an
+  open body when it takes the `*http.Request` it answers, as `Do` does.
+
+Reading the body to its end counts as closing it: `io.ReadAll(resp.Body)`
+or `io.Copy(dst, resp.Body)` leaves the transport done with the
+connection (back in the pool at EOF, closed after a read error), as
+`net/http` does. So does a path where the status says there is no body
+(`resp.StatusCode == http.StatusNoContent`, or `StatusNotModified`): the
+transport gives `http.NoBody`.
+
+Returning the body wrapped in a reader (`return limit(resp.Body, n)`,
+whose result has a `Read` method) hands it on, as returning it does.
 
 ## Why is this bad?
 An unclosed body keeps its connection: it cannot go back to the pool, and
@@ -129,10 +153,13 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     };
     let src = &cx.file(f.file).src;
     let name = resp.name(src);
-    if !matches!(rhs.unparen(), Expr::Call(_)) {
+    let Expr::Call(call) = rhs.unparen() else {
         return None;
-    }
-    let is_request = returns_response(cx, f.file, rhs);
+    };
+    let is_request = returns_response(cx, f.file, rhs)
+        && cx
+            .types(f.file)
+            .is_some_and(|view| crate::responses::opens_body(&view, f.body, call));
     // A response assigned to a variable of an enclosing function is that
     // function's to close.
     if !crate::syntax::declares(f, name, src) {
@@ -299,7 +326,7 @@ impl BodyClosed<'_, '_> {
             for (i, a) in c.args.iter().enumerate() {
                 if let Some(id) = self.body_of(a) {
                     benign.push(id);
-                    uses.closes |= self.callee_closes(c, i);
+                    uses.closes |= self.callee_closes(c, i) || self.reads_to_eof(c, i);
                 }
             }
         }
@@ -315,6 +342,82 @@ impl BodyClosed<'_, '_> {
             return false;
         };
         view.model().param_is_closed(callee, i).unwrap_or(false)
+    }
+
+    /// Whether the value of `x` holds `resp.Body`: a call it is passed
+    /// to (a wrapper), a composite literal or its address.
+    fn carries_body(&self, x: &Expr) -> bool {
+        let inner = |a: &Expr| self.body_of(a).is_some() || self.carries_body(a);
+        match x.unparen() {
+            Expr::Call(c) => self.returns_reader(x) && c.args.iter().any(inner),
+            Expr::Unary(u) if u.op == Token::And => self.carries_body(&u.x),
+            Expr::CompositeLit(l) => l.elts.iter().any(|e| match e {
+                Expr::KeyValue(kv) => inner(&kv.value),
+                e => inner(e),
+            }),
+            _ => false,
+        }
+    }
+
+    /// Whether call `x` returns a reader (its first result has a `Read`
+    /// method): `io.ReadAll(resp.Body)` reads the body, it does not carry
+    /// it on.
+    fn returns_reader(&self, x: &Expr) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let Some(t) = view.type_of(x) else {
+            return false;
+        };
+        let m = view.model();
+        let first = m.results(t).first().copied().unwrap_or(t);
+        m.method(first, "Read").is_some()
+    }
+
+    /// Whether `c` reads its `i`th argument to the end: `io.ReadAll(r)`,
+    /// `io.Copy(w, r)`, `io.CopyBuffer(w, r, buf)`. At EOF (or a read
+    /// error) the transport is done with the connection: it goes back to
+    /// the pool, or is closed.
+    fn reads_to_eof(&self, c: &CallExpr, i: usize) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let Some(f) = view.object_of_expr(&c.fun) else {
+            return false;
+        };
+        let m = view.model();
+        (i == 0 && m.is_func(f, "io", "ReadAll"))
+            || (i == 1 && (m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer")))
+    }
+
+    /// `resp.StatusCode == http.StatusNoContent` (or `StatusNotModified`,
+    /// or the numbers): `Some(true)` for `==`, `Some(false)` for `!=`.
+    /// Such a response has no body: the transport gives `http.NoBody`.
+    fn bodiless_status(&self, cond: &Expr) -> Option<bool> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let eq = match b.op {
+            Token::Eql => true,
+            Token::Neq => false,
+            _ => return None,
+        };
+        let src = self.src();
+        let is_status = |x: &Expr| {
+            matches!(x.unparen(), Expr::Selector(s) if s.sel.name(src) == "StatusCode"
+                && ident_name(&s.x, src) == Some(self.resp))
+        };
+        let bodiless = |x: &Expr| match x.unparen() {
+            Expr::BasicLit(l) => matches!(l.value(src), "204" | "304"),
+            x => self.cx.types(self.file).is_some_and(|view| {
+                view.object_of_expr(x).is_some_and(|o| {
+                    let m = view.model();
+                    m.pkg_path(o) == "net/http"
+                        && matches!(&*m.obj(o).name, "StatusNoContent" | "StatusNotModified")
+                })
+            }),
+        };
+        ((is_status(&b.x) && bodiless(&b.y)) || (is_status(&b.y) && bodiless(&b.x))).then_some(eq)
     }
 
     /// If `x` is `resp.Body`, the offset of `resp`.
@@ -366,6 +469,14 @@ impl Obligation for BodyClosed<'_, '_> {
         uses.closes || uses.handed_on
     }
 
+    /// `return wrap(resp.Body)`: the body leaves with the result, as a
+    /// reader wrapped around it; the caller closes it.
+    fn meets_return(&self, results: &[Expr]) -> bool {
+        results
+            .iter()
+            .any(|r| self.carries_body(r) || self.meets_expr(r))
+    }
+
     fn never_returns(&self, call: &CallExpr) -> bool {
         never_returns(call, self.src())
     }
@@ -383,6 +494,9 @@ impl Obligation for BodyClosed<'_, '_> {
             if let Some(non_nil) = self.nil_test(cond, err) {
                 return Some(non_nil);
             }
+        }
+        if let Some(eq) = self.bodiless_status(cond) {
+            return Some(eq);
         }
         self.nil_test(cond, self.resp).map(|non_nil| !non_nil)
     }

@@ -21,7 +21,10 @@ const DOC: &str = r#"# LG301 unbounded-slice-growth
 Flags `x.f = append(x.f, ...)` and `v = append(v, ...)` where the slice
 lives as long as the program: a package variable, or a field of a struct
 type that a package variable holds, that serves HTTP requests, that runs
-a goroutine, or that a long-lived value holds in a field. The append
+a goroutine (one the function starting it does not wait for on a
+`sync.WaitGroup` before returning: a joined goroutine ends with the call,
+as a multipart upload's workers do), or that a long-lived value holds in
+a field. The append
 must run per request or per iteration of a goroutine's loop: in a
 function taking an `*http.Request`, a goroutine that loops (not once
 before it returns), or a function of the package they call (the callee
