@@ -7,8 +7,8 @@ use crate::config::Config;
 use crate::fix_write::{self, FixedFile, Original};
 use crate::paths;
 use crate::report::{
-    self, Applicability, Edit, Finding, FixReport, Format, InputError, Location, RenderOptions,
-    Severity, Source,
+    self, Applicability, Edit, Finding, FixReport, Format, InputError, Location, Related,
+    RenderOptions, Severity, Source,
 };
 use letgo_go::load::{LoadError, LoadOptions, Loader, Package, Program, SourceFile};
 use letgo_lint::engine::{self, Finding as LintFinding};
@@ -305,5 +305,13 @@ pub fn to_report(program: &Program, f: &LintFinding) -> Finding {
         source: Source::Static,
         evidence: serde_json::json!({}),
         fix,
+        related: d
+            .related
+            .iter()
+            .map(|r| Related {
+                at: location(file, r.span.start, r.span.end),
+                message: r.message.clone(),
+            })
+            .collect(),
     }
 }
