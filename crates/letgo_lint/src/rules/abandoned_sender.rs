@@ -122,7 +122,10 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         let (line, _) = sf.line_col(spawn.pos);
         (
             format!("it receives once from the many senders started at line {line}"),
-            (word(spawn.pos), "many senders start here; one is received from"),
+            (
+                word(spawn.pos),
+                "many senders start here; one is received from",
+            ),
         )
     } else if let Some(exit) = spawn
         .in_loop
@@ -131,7 +134,9 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     {
         let (line, _) = sf.line_col(exit);
         (
-            format!("the receive loop can leave at line {line} before every sender is received from"),
+            format!(
+                "the receive loop can leave at line {line} before every sender is received from"
+            ),
             (word(exit), "the receive loop leaves here"),
         )
     } else if spawn.in_loop || counted || per_goroutine.is_none() {

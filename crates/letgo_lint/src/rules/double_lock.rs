@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{place, relocks};
+use crate::locks::{place, relocks, Relock};
 use crate::registry::Rule;
 
 pub const RULE: Rule = Rule {
@@ -29,6 +29,10 @@ unlocks the lock before taking it again is understood, and so is a
 callee that locks only when a `bool` parameter says the caller does not
 hold the lock (`if !locked { mu.Lock() }`) when the call passes a
 constant `true` there.
+
+The finding points at the `Lock` that blocks (the line a goroutine dump
+shows, in its function's frame): the callee's `Lock` for a call in the
+same file; the first acquisition and the call are related places.
 
 ## Why is this bad?
 Go's mutexes are not reentrant. The second `Lock` waits for the first to
@@ -71,16 +75,38 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if r.first.read && r.read {
             continue; // LG112
         }
-        let f = &cx.functions()[r.func];
-        let first = place(cx, f.file, f.file, r.first.at.start);
-        let msg = format!(
-            "`{}` is held since {first} and {}: the second lock blocks forever",
-            r.first.lock.text,
-            r.second(cx)
-        );
-        out.push(FileDiagnostic {
-            file: f.file,
-            diagnostic: Diagnostic::new(RULE.code, r.at, msg).in_function(&f.name),
-        });
+        out.push(diagnostic(cx, &r));
+    }
+}
+
+/// The finding points at the `Lock` that blocks: the second one, or, for
+/// a call that locks again, the callee's `Lock` (the frame a goroutine
+/// dump shows) when it is in the same file. The first acquisition, still
+/// held, and the call are related places.
+fn diagnostic(cx: &PackageContext, r: &Relock) -> FileDiagnostic {
+    let f = &cx.functions()[r.func];
+    let held = format!("`{}` is locked here and still held", r.first.lock.text);
+    let blocked = match (r.inner, r.via.last()) {
+        (Some((file, span)), Some(callee)) if file == f.file => Some((span, callee)),
+        _ => None,
+    };
+    let first = place(cx, f.file, f.file, r.first.at.start);
+    let msg = format!(
+        "`{}` is held since {first} and {}: the second lock blocks forever",
+        r.first.lock.text,
+        r.second(cx)
+    );
+    let d = match blocked {
+        Some((span, callee)) => Diagnostic::new(RULE.code, span, msg)
+            .in_function(callee)
+            .with_related(r.first.at, held)
+            .with_related(r.at, "this call takes it again while it is held"),
+        None => Diagnostic::new(RULE.code, r.at, msg)
+            .in_function(&f.name)
+            .with_related(r.first.at, held),
+    };
+    FileDiagnostic {
+        file: f.file,
+        diagnostic: d,
     }
 }

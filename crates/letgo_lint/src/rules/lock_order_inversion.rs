@@ -26,6 +26,10 @@ struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;
 custom mutex types (embedding or wrapping a `sync` lock) count.
 
+The finding points at the `Lock` that blocks in the later of the two
+orders (inside the callee when a call in the same file takes it); the
+lock held there and the other order's acquisition are related places.
+
 ## Why is this bad?
 When one goroutine holds A and waits for B while another holds B and
 waits for A, neither ever proceeds: both are stuck in
@@ -92,15 +96,57 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             (ab, ba)
         };
         let f = &cx.functions()[here.func];
+        // Pointing into the callee, the call is no longer "here".
+        let at = match blocked_in_callee(cx, here) {
+            Some(_) => format!("at {}", place(cx, f.file, f.file, here.at.start)),
+            None => "here".to_string(),
+        };
         let msg = format!(
             "lock order inversion: {}; but {}",
-            describe(cx, here, f.file, "here"),
+            describe(cx, here, f.file, &at),
             describe_in(cx, there, f.file)
         );
         out.push(FileDiagnostic {
             file: f.file,
-            diagnostic: Diagnostic::new(RULE.code, here.at, msg).in_function(&f.name),
+            diagnostic: diagnostic(cx, here, there, msg),
         });
+    }
+}
+
+/// The finding points at the `Lock` that blocks (the second lock of the
+/// later edge, inside the callee when it is taken by a call in the same
+/// file); the lock held when it is taken and the other order's
+/// acquisition (when in the same file) are related places.
+fn diagnostic(cx: &PackageContext, here: &Edge, there: &Edge, msg: String) -> Diagnostic {
+    let f = &cx.functions()[here.func];
+    let mut d = match blocked_in_callee(cx, here) {
+        Some((span, callee)) => Diagnostic::new(RULE.code, span, msg)
+            .in_function(callee)
+            .with_related(here.at, format!("this call takes `{}`", here.second_text)),
+        None => Diagnostic::new(RULE.code, here.at, msg).in_function(&f.name),
+    };
+    d = d.with_related(
+        here.first_at,
+        format!("`{}` is held from here", here.first_text),
+    );
+    if cx.functions()[there.func].file == f.file {
+        let (b, a) = (&there.second_text, &there.first_text);
+        let label = match there.inner {
+            Some(_) => format!("the other order: this call takes `{b}` while `{a}` is held"),
+            None => format!("the other order: `{b}` taken here while `{a}` is held"),
+        };
+        d = d.with_related(there.at, label);
+    }
+    d
+}
+
+/// For a lock taken by a call: the callee's `Lock` and the function it is
+/// in, when in the caller's file.
+fn blocked_in_callee<'e>(cx: &PackageContext, e: &'e Edge) -> Option<(Span, &'e str)> {
+    let file = cx.functions()[e.func].file;
+    match (e.inner, e.via.last()) {
+        (Some((f, span)), Some(callee)) if f == file => Some((span, callee.as_str())),
+        _ => None,
     }
 }
 

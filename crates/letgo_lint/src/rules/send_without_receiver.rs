@@ -70,9 +70,16 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             "send on `{}` blocks forever: nothing in {place} receives from it",
             ch.name
         );
+        let d = Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function);
         out.push(FileDiagnostic {
             file: send.file,
-            diagnostic: Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function),
+            diagnostic: match ch.made_in(send.file) {
+                Some(make) => d.with_related(
+                    make,
+                    format!("`{}` is made here; nothing receives from it", ch.name),
+                ),
+                None => d,
+            },
         });
     }
 }
