@@ -103,6 +103,17 @@ fn static_findings_with_fixes_validate() {
     assert!(findings.iter().any(|f| f["fix"].is_object()), "{doc}");
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), findings.len());
+    // Related places reach JSON and SARIF, and validate in both.
+    let with_related: Vec<&Value> = findings
+        .iter()
+        .filter(|f| !f["related"].as_array().unwrap().is_empty())
+        .collect();
+    assert!(!with_related.is_empty(), "{doc}");
+    let related_results = results
+        .iter()
+        .filter(|r| r.get("relatedLocations").is_some())
+        .count();
+    assert_eq!(related_results, with_related.len());
     assert_eq!(
         log["runs"][0]["invocations"][0]["executionSuccessful"],
         true
