@@ -90,7 +90,8 @@ pub struct Finding {
     /// stack); an empty object for static findings.
     pub evidence: serde_json::Value,
     pub fix: Option<FixReport>,
-    /// Other places that explain the finding, in source order; empty for
+    /// Other places that explain the finding (in its file or another of
+    /// its package), most telling first; empty for
     /// runtime findings.
     pub related: Vec<Related>,
 }
@@ -387,6 +388,27 @@ Found 1 finding (1 fixable with --fix).
         assert!(out.contains("21 |"), "{out}");
         assert!(!out.contains("18 |"), "{out}");
         assert!(out.contains("unbuffered here at other.go:18:8"), "{out}");
+    }
+
+    #[test]
+    fn text_frames_a_related_place_in_another_file_of_its_own() {
+        let mut f = finding_with_related();
+        f.related[0].at.file = "other.go".into();
+        let mut opts = with_source(&f, &fetch_go());
+        opts.sources.insert("other.go".into(), fetch_go());
+        let out = text(std::slice::from_ref(&f), &opts);
+        let expected = "\
+   |
+21 |         ch <- fetchTheThing(url)
+   |         ^^^^^^^^^^^^^^^^^^^^^
+   |
+  ::: other.go:18:8
+   |
+18 |     ch := make(chan string)
+   |           ----------------- the channel is made unbuffered here
+";
+        assert!(out.contains(expected), "{out}");
+        assert!(!out.contains("note:"), "{out}");
     }
 
     #[test]

@@ -74,3 +74,35 @@ fn a_double_lock_through_a_call_points_at_the_callee_lock() {
         .collect();
     assert_eq!(related, ["s.mu.Lock()", "s.evict()"]);
 }
+
+#[test]
+fn a_callee_in_another_file_gets_the_finding_and_the_caller_is_related() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg111");
+    let (program, findings) = common::run(&dir, &["LG111"]);
+    let flush = findings
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".(*ledger).flush"))
+        })
+        .expect("the finding in the callee's file");
+    let files = &program.packages[flush.package].files;
+    let name = |i: usize| {
+        files[i]
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    assert_eq!(name(flush.file), "crossfile_callee.go");
+    for r in &flush.diagnostic.related {
+        let caller = r.file.expect("in the caller's file");
+        assert_eq!(name(caller), "crossfile_caller.go");
+        let text = &files[caller].src[r.span.start as usize..r.span.end as usize];
+        assert!(["l.mu.Lock()", "l.flush()"].contains(&text), "{text}");
+    }
+    assert_eq!(flush.diagnostic.related.len(), 2);
+}

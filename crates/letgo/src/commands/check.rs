@@ -120,14 +120,17 @@ fn exit_code(input_errors: bool, found: bool) -> ExitCode {
     }
 }
 
-/// The text of every file a finding points into, keyed as the report
-/// names files.
+/// The text of every file a finding points into or has a related place
+/// in, keyed as the report names files.
 fn sources_of(program: &Program, findings: &[LintFinding]) -> HashMap<String, String> {
     let mut map = HashMap::new();
     for f in findings {
-        let file = f.source_file(program);
-        map.entry(paths::display(&file.path))
-            .or_insert_with(|| file.src.clone());
+        let files = &program.packages[f.package].files;
+        let related = f.diagnostic.related.iter().filter_map(|r| r.file);
+        for file in std::iter::once(f.file).chain(related).map(|i| &files[i]) {
+            map.entry(paths::display(&file.path))
+                .or_insert_with(|| file.src.clone());
+        }
     }
     map
 }
@@ -309,7 +312,12 @@ pub fn to_report(program: &Program, f: &LintFinding) -> Finding {
             .related
             .iter()
             .map(|r| Related {
-                at: location(file, r.span.start, r.span.end),
+                at: location(
+                    r.file
+                        .map_or(file, |i| &program.packages[f.package].files[i]),
+                    r.span.start,
+                    r.span.end,
+                ),
                 message: r.message.clone(),
             })
             .collect(),

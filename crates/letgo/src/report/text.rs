@@ -108,10 +108,22 @@ fn render_one<'s>(
         }
         _ => Group::with_title(head),
     };
-    // Related places the frame cannot show (another file, or no source at
-    // hand) are named in notes.
+    // Related places in other files get a frame of their own, as rustc
+    // shows a span in another file; those with no source at hand are
+    // named in notes.
+    let shown_here = |i: usize| frame.as_ref().is_some_and(|fr| fr.shown.contains(&i));
+    let others = other_frames(f, opts, starts, &shown_here);
+    for (file, other) in &others {
+        let mut snippet = Snippet::source(other.text.as_str())
+            .line_start(other.first_line)
+            .path(file.as_str());
+        for (span, label) in &other.related {
+            snippet = snippet.annotation(AnnotationKind::Context.span(span.clone()).label(*label));
+        }
+        group = group.element(snippet);
+    }
     for (i, r) in f.related.iter().enumerate() {
-        if frame.as_ref().is_some_and(|fr| fr.shown.contains(&i)) {
+        if shown_here(i) || others.iter().any(|(_, o)| o.shown.contains(&i)) {
             continue;
         }
         let at = &r.at;
@@ -202,6 +214,59 @@ fn code_frame<'f>(
         related: in_frame.iter().map(|(_, r, m)| (shift(r), *m)).collect(),
         shown: in_frame.iter().map(|(i, _, _)| *i).collect(),
     })
+}
+
+/// A frame per other file that related places of `f` are in and whose
+/// source is at hand, keyed by that file.
+fn other_frames<'f, 's>(
+    f: &'f Finding,
+    opts: &'s RenderOptions,
+    starts: &mut LineStarts<'s>,
+    shown_here: &dyn Fn(usize) -> bool,
+) -> Vec<(String, Frame<'f>)> {
+    let mut files: Vec<&str> = Vec::new();
+    for (i, r) in f.related.iter().enumerate() {
+        let elsewhere = f.at.as_ref().is_none_or(|at| at.file != r.at.file);
+        if !shown_here(i) && elsewhere && !files.contains(&r.at.file.as_str()) {
+            files.push(&r.at.file);
+        }
+    }
+    let mut out = Vec::new();
+    for name in files {
+        let Some((file, src)) = opts.sources.get_key_value(name) else {
+            continue;
+        };
+        let starts = starts.entry(file).or_insert_with(|| line_starts(src));
+        let spans: Vec<(usize, Range<usize>, &str)> = f
+            .related
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.at.file == name)
+            .filter_map(|(i, r)| Some((i, byte_range(src, starts, &r.at)?, r.message.as_str())))
+            .collect();
+        let (Some(lo), Some(hi)) = (
+            spans.iter().map(|(_, r, _)| r.start).min(),
+            spans.iter().map(|(_, r, _)| r.end).max(),
+        ) else {
+            continue;
+        };
+        let first = src[..lo].rfind('\n').map_or(0, |i| i + 1);
+        let last_end = src[hi..].find('\n').map_or(src.len(), |i| hi + i);
+        out.push((
+            name.to_string(),
+            Frame {
+                text: src[first..last_end].to_string(),
+                first_line: starts.partition_point(|&s| s <= first),
+                primary: 0..0,
+                related: spans
+                    .iter()
+                    .map(|(_, r, m)| (r.start - first..r.end - first, *m))
+                    .collect(),
+                shown: spans.iter().map(|(i, _, _)| *i).collect(),
+            },
+        ));
+    }
+    out
 }
 
 /// `at` as a byte range of `src`; `None` when it does not fit.
