@@ -64,6 +64,16 @@ pub struct FixReport {
     pub edits: Vec<Edit>,
 }
 
+/// Another place that explains a finding: where the fix goes when the
+/// finding points where a goroutine blocks (the `make` to buffer, the
+/// early `return` that abandons a sender, the `Lock` never released).
+#[derive(Debug, Clone, Serialize)]
+pub struct Related {
+    #[serde(flatten)]
+    pub at: Location,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub code: String,
@@ -80,6 +90,10 @@ pub struct Finding {
     /// stack); an empty object for static findings.
     pub evidence: serde_json::Value,
     pub fix: Option<FixReport>,
+    /// Other places that explain the finding (in its file or another of
+    /// its package), most telling first; empty for
+    /// runtime findings.
+    pub related: Vec<Related>,
 }
 
 /// The JSON document: its shape is `schema/letgo-report.schema.json`,
@@ -217,7 +231,7 @@ fn render_github(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
             Severity::Info => "notice",
         };
         let title = format!("{} {}", f.code, f.name);
-        let message = escape_github_data(&f.message);
+        let message = escape_github_data(&with_related_notes(f));
         match &f.at {
             Some(at) => writeln!(
                 out,
@@ -237,6 +251,21 @@ fn render_github(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The message, then a line per related place (`note: file:line:col:
+/// message`): an annotation has one location, so the others are named in
+/// its text.
+fn with_related_notes(f: &Finding) -> String {
+    let mut message = f.message.clone();
+    for r in &f.related {
+        let at = &r.at;
+        message.push_str(&format!(
+            "\nnote: {}:{}:{}: {}",
+            at.file, at.line, at.column, r.message
+        ));
+    }
+    message
 }
 
 fn escape_github_data(s: &str) -> String {
@@ -285,7 +314,155 @@ mod tests {
                     content: "make(chan string, 1)".into(),
                 }],
             }),
+            related: Vec::new(),
         }
+    }
+
+    /// [`finding`] with the `make` of line 18 as a related place.
+    fn finding_with_related() -> Finding {
+        let mut f = finding();
+        f.related.push(Related {
+            at: Location {
+                file: "internal/fetch/fetch.go".into(),
+                line: 18,
+                column: 8,
+                end_line: 18,
+                end_column: 25,
+            },
+            message: "the channel is made unbuffered here".into(),
+        });
+        f
+    }
+
+    #[test]
+    fn json_lists_related_places() {
+        let mut out = Vec::new();
+        render(&mut out, &[finding(), finding_with_related()], Format::Json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["findings"][0]["related"], serde_json::json!([]));
+        let r = &v["findings"][1]["related"][0];
+        assert_eq!(r["file"], "internal/fetch/fetch.go");
+        assert_eq!(
+            (r["line"].as_u64(), r["column"].as_u64()),
+            (Some(18), Some(8))
+        );
+        assert_eq!(
+            (r["end_line"].as_u64(), r["end_column"].as_u64()),
+            (Some(18), Some(25))
+        );
+        assert_eq!(r["message"], "the channel is made unbuffered here");
+    }
+
+    #[test]
+    fn text_labels_a_related_place_in_the_frame() {
+        let f = finding_with_related();
+        let out = text(std::slice::from_ref(&f), &with_source(&f, &fetch_go()));
+        let expected = "\
+LG103 [*] goroutine sends on unbuffered channel `ch`
+  --> internal/fetch/fetch.go:21:3
+   |
+18 |     ch := make(chan string)
+   |           ----------------- the channel is made unbuffered here
+...
+21 |         ch <- fetchTheThing(url)
+   |         ^^^^^^^^^^^^^^^^^^^^^
+   |
+help: give the channel a buffer of one
+
+Found 1 finding (1 fixable with --fix).
+";
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn text_names_a_related_place_it_cannot_show() {
+        let mut f = finding_with_related();
+        let out = text(std::slice::from_ref(&f), &RenderOptions::default());
+        assert!(
+            out.contains("the channel is made unbuffered here at internal/fetch/fetch.go:18:8"),
+            "{out}"
+        );
+        // Another file: the frame shows the finding, a note the other place.
+        f.related[0].at.file = "other.go".into();
+        let out = text(std::slice::from_ref(&f), &with_source(&f, &fetch_go()));
+        assert!(out.contains("21 |"), "{out}");
+        assert!(!out.contains("18 |"), "{out}");
+        assert!(out.contains("unbuffered here at other.go:18:8"), "{out}");
+    }
+
+    #[test]
+    fn text_frames_a_related_place_in_another_file_of_its_own() {
+        let mut f = finding_with_related();
+        f.related[0].at.file = "other.go".into();
+        let mut opts = with_source(&f, &fetch_go());
+        opts.sources.insert("other.go".into(), fetch_go());
+        let out = text(std::slice::from_ref(&f), &opts);
+        let expected = "\
+   |
+21 |         ch <- fetchTheThing(url)
+   |         ^^^^^^^^^^^^^^^^^^^^^
+   |
+  ::: other.go:18:8
+   |
+18 |     ch := make(chan string)
+   |           ----------------- the channel is made unbuffered here
+";
+        assert!(out.contains(expected), "{out}");
+        assert!(!out.contains("note:"), "{out}");
+    }
+
+    #[test]
+    fn github_names_related_places_in_the_message() {
+        let mut out = Vec::new();
+        render(&mut out, &[finding_with_related()], Format::Github).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s.lines().count(), 1, "{s}");
+        assert!(
+            s.trim_end().ends_with(
+                "`ch`%0Anote: internal/fetch/fetch.go:18:8: the channel is made unbuffered here"
+            ),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn sarif_gives_related_locations_with_ids_and_messages() {
+        let mut f = finding_with_related();
+        f.related.push(Related {
+            at: Location {
+                file: "internal/fetch/fetch.go".into(),
+                line: 19,
+                column: 5,
+                end_line: 19,
+                end_column: 11,
+            },
+            message: "the receiver returns here".into(),
+        });
+        // Line 19 starts with `é` (two bytes): byte column 5 is character 4.
+        let src = fetch_go().replacen("//\n//\n\t\tch", "é = 1\n//\n\t\tch", 1);
+        let v = sarif(std::slice::from_ref(&f), &with_source(&f, &src));
+        let related = v["runs"][0]["results"][0]["relatedLocations"]
+            .as_array()
+            .unwrap();
+        assert_eq!(related.len(), 2);
+        assert_eq!(
+            (related[0]["id"].as_u64(), related[1]["id"].as_u64()),
+            (Some(0), Some(1))
+        );
+        assert_eq!(
+            text_of(&related[0]["message"], "related message"),
+            "the channel is made unbuffered here"
+        );
+        let place = &related[1]["physicalLocation"];
+        assert_eq!(place["artifactLocation"]["uri"], "internal/fetch/fetch.go");
+        assert_eq!(place["region"]["startLine"], 19);
+        assert_eq!(place["region"]["startColumn"], 4);
+        let log: sarif::Log = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&log).unwrap(), v);
+        let plain = sarif(&[finding()], &RenderOptions::default());
+        assert!(plain["runs"][0]["results"][0]
+            .get("relatedLocations")
+            .is_none());
     }
 
     #[test]

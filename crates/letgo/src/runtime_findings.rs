@@ -187,6 +187,7 @@ fn group_finding(
             source: Source::Runtime,
             evidence,
             fix: None,
+            related: Vec::new(),
         },
         details: lines,
     }
@@ -229,6 +230,7 @@ fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
                 "trend": trend_json(growth),
             }),
             fix: None,
+            related: Vec::new(),
         },
         details: vec![
             format!("totals per snapshot: {}", join_arrow(&analysis.totals)),
@@ -332,6 +334,7 @@ fn heap_finding(
             source: Source::Runtime,
             evidence,
             fix: None,
+            related: Vec::new(),
         },
         details: lines,
     }

@@ -1,8 +1,12 @@
 //! The join of a runtime finding with the static ones: with `--source`,
-//! `letgo profile` runs the static rules over the checkout and shows, under
-//! each runtime finding, what `letgo check` says about the same function
-//! (by Go's trace name: a goroutine in `pkg.F.func1` joins a finding in
-//! `pkg.F`), with its fix.
+//! `letgo profile`, `watch` and `test` run the static rules over the
+//! checkout and show, under each runtime finding, what `letgo check` says
+//! about it, with its fix. A blocking finding points at the statement
+//! that blocks, the line a goroutine dump shows, so the join is first by
+//! exact place: the file and line of the runtime finding's frame equal a
+//! static finding's. When no static finding is at that line, it falls
+//! back to the function (by Go's trace name: a goroutine in `pkg.F.func1`
+//! joins a finding in `pkg.F`), and says so.
 
 use crate::commands::check::to_report;
 use crate::report::Finding;
@@ -10,11 +14,30 @@ use crate::runtime_findings::Reported;
 use letgo_go::load::{load, LoadOptions};
 use letgo_lint::engine;
 use letgo_lint::selection::Selection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The static findings of a source tree.
 pub struct StaticIndex {
-    findings: Vec<Finding>,
+    /// Each finding with its file resolved, to compare places.
+    findings: Vec<(Finding, Option<PathBuf>)>,
+}
+
+/// How a runtime finding met its static ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Join {
+    /// A static finding is at the very file and line of the frame.
+    Line,
+    /// None is: the static findings of the frame's function.
+    Function,
+}
+
+impl Join {
+    fn as_str(self) -> &'static str {
+        match self {
+            Join::Line => "line",
+            Join::Function => "function",
+        }
+    }
 }
 
 impl StaticIndex {
@@ -27,7 +50,13 @@ impl StaticIndex {
             };
         };
         let found = engine::check(&program, &|_| Selection::default());
-        let findings = found.iter().map(|f| to_report(&program, f)).collect();
+        let findings = found
+            .iter()
+            .map(|f| {
+                let path = f.source_file(&program).path.canonicalize().ok();
+                (to_report(&program, f), path)
+            })
+            .collect();
         StaticIndex { findings }
     }
 
@@ -36,28 +65,63 @@ impl StaticIndex {
     pub fn for_function(&self, function: &str) -> Vec<&Finding> {
         self.findings
             .iter()
+            .map(|(f, _)| f)
             .filter(|f| f.function.as_deref().is_some_and(|s| related(s, function)))
             .collect()
     }
 
+    /// The static findings whose place starts on `line` of `file` (a path
+    /// as the report shows it: relative to the working directory, or
+    /// absolute).
+    pub fn at_line(&self, file: &str, line: u32) -> Vec<&Finding> {
+        let Ok(file) = Path::new(file).canonicalize() else {
+            return Vec::new();
+        };
+        self.findings
+            .iter()
+            .filter(|(f, path)| {
+                path.as_ref() == Some(&file) && f.at.as_ref().is_some_and(|a| a.line == line)
+            })
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    /// The static findings that explain `runtime`: those at its line, else
+    /// those of its function.
+    pub fn join(&self, runtime: &Finding) -> Option<(Join, Vec<&Finding>)> {
+        if let Some(at) = &runtime.at {
+            let exact = self.at_line(&at.file, at.line);
+            if !exact.is_empty() {
+                return Some((Join::Line, exact));
+            }
+        }
+        let by_function = self.for_function(runtime.function.as_deref()?);
+        (!by_function.is_empty()).then_some((Join::Function, by_function))
+    }
+
     /// Adds the matching static findings to each runtime finding: as
-    /// `evidence.static_findings` and as lines under the text entry.
+    /// `evidence.static_findings` (and how they were joined,
+    /// `evidence.static_join`: `line` or `function`) and as lines under
+    /// the text entry.
     pub fn annotate(&self, reported: &mut [Reported]) {
         for r in reported {
-            let Some(function) = r.finding.function.clone() else {
+            let Some((join, matches)) = self.join(&r.finding) else {
                 continue;
             };
-            let matches = self.for_function(&function);
-            if matches.is_empty() {
-                continue;
-            }
+            let how = match (join, &r.finding.at) {
+                (Join::Line, _) => "same line".to_string(),
+                (Join::Function, Some(at)) => {
+                    format!("same function; none at line {} itself", at.line)
+                }
+                (Join::Function, None) => "same function".to_string(),
+            };
             let mut list = Vec::new();
             for s in matches {
                 let at =
                     s.at.as_ref()
-                        .map_or(String::new(), |a| format!(" ({}:{})", a.file, a.line));
+                        .map_or(String::new(), |a| format!("{}:{}; ", a.file, a.line));
                 r.details
-                    .push(format!("static: {} {}{at}", s.code, s.message));
+                    .push(format!("static: {} {} ({at}{how})", s.code, s.message));
                 if let Some(fix) = &s.fix {
                     r.details.push(format!("  fix: {}", fix.message));
                 }
@@ -65,6 +129,7 @@ impl StaticIndex {
             }
             if let Some(obj) = r.finding.evidence.as_object_mut() {
                 obj.insert("static_findings".into(), serde_json::Value::Array(list));
+                obj.insert("static_join".into(), join.as_str().into());
             }
         }
     }

@@ -103,6 +103,17 @@ fn static_findings_with_fixes_validate() {
     assert!(findings.iter().any(|f| f["fix"].is_object()), "{doc}");
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), findings.len());
+    // Related places reach JSON and SARIF, and validate in both.
+    let with_related: Vec<&Value> = findings
+        .iter()
+        .filter(|f| !f["related"].as_array().unwrap().is_empty())
+        .collect();
+    assert!(!with_related.is_empty(), "{doc}");
+    let related_results = results
+        .iter()
+        .filter(|r| r.get("relatedLocations").is_some())
+        .count();
+    assert_eq!(related_results, with_related.len());
     assert_eq!(
         log["runs"][0]["invocations"][0]["executionSuccessful"],
         true
@@ -178,7 +189,8 @@ fn runtime_findings_validate() {
 #[test]
 fn the_schema_rejects_what_it_should() {
     // The schema is not vacuous: a finding without a code, a bad
-    // severity, a stray field, or a column of 0 each fail.
+    // severity, a stray field, or a column of 0 each fail, and so does a
+    // related place without a message, at line 0 or with a stray field.
     let s = schemas();
     let good = serde_json::json!({
         "version": 1,
@@ -186,16 +198,23 @@ fn the_schema_rejects_what_it_should() {
             "code": "LG106", "name": "lost-cancel", "severity": "error",
             "message": "m", "file": "a.go", "line": 1, "column": 1,
             "end_line": 1, "end_column": 2, "function": null,
-            "source": "static", "evidence": {}, "fix": null
+            "source": "static", "evidence": {}, "fix": null,
+            "related": [{
+                "file": "a.go", "line": 1, "column": 1, "end_line": 1,
+                "end_column": 2, "message": "made here"
+            }]
         }],
         "input_errors": []
     });
     assert_valid(&s.letgo, &good, "good");
-    let mutations: [(&str, Value); 4] = [
+    let mutations: [(&str, Value); 7] = [
         ("/findings/0/code", Value::Null),
         ("/findings/0/severity", "fatal".into()),
         ("/findings/0/extra", 1.into()),
         ("/findings/0/column", 0.into()),
+        ("/findings/0/related/0/message", Value::Null),
+        ("/findings/0/related/0/line", 0.into()),
+        ("/findings/0/related/0/extra", 1.into()),
     ];
     for (pointer, value) in mutations {
         let mut bad = good.clone();

@@ -258,7 +258,8 @@ fn the_decode_cap_stops_gzip_and_lets_a_plain_dump_stream() {
 }
 
 /// With `--source`, the goroutines leaked by `fetch.WithTimeout.func1`
-/// join the static LG103 finding of `fetch.WithTimeout`, fix included.
+/// join the static LG103 finding at the send they are blocked on, fix
+/// included.
 #[test]
 fn source_joins_the_static_finding_and_its_fix() {
     let Some(run) = common::leaky_run() else {
@@ -284,6 +285,10 @@ fn source_joins_the_static_finding_and_its_fix() {
         .find(|s| s["code"] == "LG103")
         .expect("LG103 joined");
     assert_eq!(lg103["file"], "internal/fetch/fetch.go");
+    // The sender blocks on the send, the line LG103 points at.
+    assert_eq!(sender["evidence"]["static_join"], "line", "{sender}");
+    assert_eq!(lg103["line"], sender["line"]);
+    assert_eq!(lg103["function"], SENDER);
     assert_eq!(lg103["fix"]["applicability"], "safe");
     assert!(lg103["fix"]["edits"][0]["content"]
         .as_str()

@@ -278,7 +278,7 @@ fn every_leak_is_reported_and_no_control_is() {
     assert_eq!(findings(&resumed.stdout), found, "{}", stderr(&resumed));
     let profiled = letgo(&["profile", run.to_str().unwrap(), "--format", "json"]);
     assert_eq!(findings(&profiled.stdout), found, "{}", stderr(&profiled));
-    // --source joins the static finding of the sender's function.
+    // --source joins the static finding at the sender's blocked line.
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let sender = doc["findings"]
         .as_array()
@@ -289,6 +289,12 @@ fn every_leak_is_reported_and_no_control_is() {
     assert_eq!(
         sender["evidence"]["static_findings"][0]["code"], "LG103",
         "{sender}"
+    );
+    // At the very line the sender is blocked on.
+    assert_eq!(sender["evidence"]["static_join"], "line", "{sender}");
+    assert_eq!(
+        sender["evidence"]["static_findings"][0]["line"],
+        sender["line"]
     );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("static: LG103"), "the page shows it too");

@@ -1259,3 +1259,14 @@ fn has_field(view: &FileView, lit: &Expr, field: Identity) -> bool {
 fn is_exported(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)
 }
+
+impl Channel {
+    /// The `make` of a local channel, when it is in file `file`: a related
+    /// place of a finding there.
+    pub fn made_in(&self, file: usize) -> Option<Span> {
+        self.origin
+            .as_ref()
+            .filter(|o| o.file == file)
+            .map(|o| o.make)
+    }
+}

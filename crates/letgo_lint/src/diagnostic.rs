@@ -69,14 +69,17 @@ impl Severity {
     }
 }
 
-/// A second place in the finding's file that explains it: where the fix
-/// goes (the `make` to buffer, the early `return` that abandons a sender,
-/// the `Lock` never released) when the finding itself points where the
-/// goroutine blocks.
+/// A second place that explains a finding: where the fix goes (the
+/// `make` to buffer, the early `return` that abandons a sender, the `Lock`
+/// never released) when the finding itself points where the goroutine
+/// blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Related {
     pub span: Span,
     pub message: String,
+    /// Another file of the finding's package (an index into its files, as
+    /// `FileDiagnostic::file`); `None`: the finding's own file.
+    pub file: Option<usize>,
 }
 
 /// One finding of a rule in one file.
@@ -90,7 +93,7 @@ pub struct Diagnostic {
     /// The enclosing function, spelled as Go's stack traces spell it.
     pub function: Option<String>,
     pub fix: Option<Fix>,
-    /// Other places in the same file that explain the finding.
+    /// Other places that explain the finding, in its package.
     pub related: Vec<Related>,
 }
 
@@ -117,10 +120,23 @@ impl Diagnostic {
         self
     }
 
+    /// A related place in the finding's own file.
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
         self.related.push(Related {
             span,
             message: message.into(),
+            file: None,
+        });
+        self
+    }
+
+    /// A related place in file `file` of the finding's package (the
+    /// caller's `Lock` when the finding points into a callee's file).
+    pub fn with_related_in(mut self, file: usize, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+            file: Some(file),
         });
         self
     }

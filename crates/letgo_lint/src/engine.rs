@@ -79,7 +79,7 @@ fn check_over(
 /// Loads and checks one package at a time, so that only the packages
 /// being checked are in memory: once a package is checked, its trees and
 /// the text of its files are freed, except the text of the files that a
-/// finding points into. Returns the program (every file keeps its path,
+/// finding points into (or holds a related place of one). Returns the program (every file keeps its path,
 /// line index and syntax errors) and the findings, as [`check`] gives them.
 pub fn load_and_check(
     loader: Loader,
@@ -90,8 +90,14 @@ pub fn load_and_check(
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
         let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic);
         pkg.symbols = Default::default();
+        // Kept: the files findings point into, or hold a related place.
+        let keeps = |i: usize| {
+            found
+                .iter()
+                .any(|f| f.file == i || f.diagnostic.related.iter().any(|r| r.file == Some(i)))
+        };
         for (i, file) in pkg.files.iter_mut().enumerate() {
-            if !found.iter().any(|f| f.file == i) {
+            if !keeps(i) {
                 file.drop_contents();
             }
         }

@@ -2,8 +2,9 @@
 //! so that a static finding and a runtime frame of the same function join
 //! by name: `pkg.F`, `pkg.(*T).M`, `pkg.F.func1` for the first closure in
 //! `F`, `pkg.F.func1.1` for a closure inside that one, and
-//! `pkg.init.func1` for a closure in a package-level initializer
-//! (checked against Go 1.27's `runtime.FuncForPC`).
+//! `pkg.init.func1` for a closure in a package-level initializer, and
+//! `pkg.F[...]`, `pkg.(*T[...]).M` for generic ones (checked against Go
+//! 1.27's `runtime.FuncForPC`).
 
 use crate::context::PackageContext;
 use crate::syntax::{statements, StmtSite};
@@ -92,15 +93,34 @@ pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
     out
 }
 
-/// `F`, `(*T).M` or `T.M`.
+/// `F`, `(*T).M` or `T.M`; as Go spells generic ones, `F[...]` and
+/// `(*T[...]).M`.
 fn decl_trace_name(f: &FuncDecl, src: &str) -> String {
     let name = f.name.name(src);
     match f.recv.as_ref().and_then(|r| r.list.first()) {
-        Some(field) => match receiver_base(&field.typ, src) {
-            (t, true) => format!("(*{t}).{name}"),
-            (t, false) => format!("{t}.{name}"),
-        },
+        Some(field) => {
+            let args = if generic_receiver(&field.typ) {
+                "[...]"
+            } else {
+                ""
+            };
+            match receiver_base(&field.typ, src) {
+                (t, true) => format!("(*{t}{args}).{name}"),
+                (t, false) => format!("{t}{args}.{name}"),
+            }
+        }
+        None if f.typ.type_params.is_some() => format!("{name}[...]"),
         None => name.to_string(),
+    }
+}
+
+/// A receiver of a generic type: `T[K]`, `*T[K, V]`.
+fn generic_receiver(typ: &letgo_go::ast::Expr) -> bool {
+    use letgo_go::ast::Expr;
+    match typ.unparen() {
+        Expr::Star(s) => generic_receiver(&s.x),
+        Expr::Index(_) | Expr::IndexList(_) => true,
+        _ => false,
     }
 }
 

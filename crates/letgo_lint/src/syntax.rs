@@ -233,3 +233,18 @@ pub fn declares(f: &crate::funcs::Func, name: &str, src: &str) -> bool {
             _ => false,
         })
 }
+
+/// The keyword or name starting at `offset` (`return`, `break`, `go`), or
+/// the one character there (a closing brace): a related place to point at.
+pub fn word_at(src: &str, offset: u32) -> Span {
+    let rest = src.get(offset as usize..).unwrap_or("");
+    let word = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let len = if word > 0 {
+        word
+    } else {
+        rest.chars().next().map_or(0, char::len_utf8)
+    };
+    Span::new(offset, offset + len as u32)
+}

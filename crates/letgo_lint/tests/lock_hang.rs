@@ -25,7 +25,8 @@ fn letgo_flags_each_bug_and_no_fixed_twin() {
         .collect();
     let want: BTreeSet<(String, String)> = [
         ("LG110", "main.(*store).put"),
-        ("LG111", "main.(*store).size"),
+        // The callee whose `Lock` blocks: the frame a dump shows.
+        ("LG111", "main.(*store).count"),
         ("LG114", "main.(*store).publish"),
         ("LG114", "main.(*store).consume"),
     ]
@@ -48,6 +49,7 @@ fn each_bug_hangs_and_each_twin_finishes() {
         &["build", "-o", bin.to_str().unwrap(), "."],
     );
     assert!(ok, "build failed:\n{out}");
+    let (program, findings) = common::run(&lockhang_dir(), &["LG110", "LG111", "LG114"]);
     for (case, blocked_in) in [
         ("lg110", "sync.Mutex.Lock"),
         ("lg111", "sync.Mutex.Lock"),
@@ -60,10 +62,45 @@ fn each_bug_hangs_and_each_twin_finishes() {
             dump.contains(&format!("[{blocked_in}")),
             "{case}: no goroutine blocked in {blocked_in}:\n{dump}"
         );
+        // A finding of the bug's rule is at a frame of the dump: the
+        // same function (as Go spells it) and the same line.
+        let frames = main_frames(&dump);
+        let at_a_frame = findings
+            .iter()
+            .filter(|f| f.diagnostic.code.eq_ignore_ascii_case(case))
+            .any(|f| {
+                let (line, _) = f.source_file(&program).line_col(f.diagnostic.span.start);
+                let function = f.diagnostic.function.clone().unwrap_or_default();
+                frames.contains(&(function, line))
+            });
+        assert!(at_a_frame, "{case}: no finding at a frame of\n{dump}");
         let fixed = Command::new(&bin)
             .args(["-case", case, "-fixed"])
             .output()
             .unwrap();
         assert!(fixed.status.success(), "{case} fixed twin should finish");
     }
+}
+
+/// The `(function, line)` of every frame in `main.go` of a `debug=2`
+/// dump: a function line (`main.(*store).count(0xc000010000)`) followed
+/// by its place (`\t/path/main.go:61 +0x3c`).
+fn main_frames(dump: &str) -> BTreeSet<(String, u32)> {
+    let lines: Vec<&str> = dump.lines().collect();
+    let mut out = BTreeSet::new();
+    for pair in lines.windows(2) {
+        let Some(open) = pair[0].rfind('(') else {
+            continue;
+        };
+        let place = pair[1].trim_start().split(' ').next().unwrap_or("");
+        let Some((file, line)) = place.rsplit_once(':') else {
+            continue;
+        };
+        if file.ends_with("/main.go") && !pair[0].starts_with("created by") {
+            if let Ok(line) = line.parse() {
+                out.insert((pair[0][..open].to_string(), line));
+            }
+        }
+    }
+    out
 }

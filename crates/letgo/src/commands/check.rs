@@ -7,8 +7,8 @@ use crate::config::Config;
 use crate::fix_write::{self, FixedFile, Original};
 use crate::paths;
 use crate::report::{
-    self, Applicability, Edit, Finding, FixReport, Format, InputError, Location, RenderOptions,
-    Severity, Source,
+    self, Applicability, Edit, Finding, FixReport, Format, InputError, Location, Related,
+    RenderOptions, Severity, Source,
 };
 use letgo_go::load::{LoadError, LoadOptions, Loader, Package, Program, SourceFile};
 use letgo_lint::engine::{self, Finding as LintFinding};
@@ -120,14 +120,17 @@ fn exit_code(input_errors: bool, found: bool) -> ExitCode {
     }
 }
 
-/// The text of every file a finding points into, keyed as the report
-/// names files.
+/// The text of every file a finding points into or has a related place
+/// in, keyed as the report names files.
 fn sources_of(program: &Program, findings: &[LintFinding]) -> HashMap<String, String> {
     let mut map = HashMap::new();
     for f in findings {
-        let file = f.source_file(program);
-        map.entry(paths::display(&file.path))
-            .or_insert_with(|| file.src.clone());
+        let files = &program.packages[f.package].files;
+        let related = f.diagnostic.related.iter().filter_map(|r| r.file);
+        for file in std::iter::once(f.file).chain(related).map(|i| &files[i]) {
+            map.entry(paths::display(&file.path))
+                .or_insert_with(|| file.src.clone());
+        }
     }
     map
 }
@@ -305,5 +308,18 @@ pub fn to_report(program: &Program, f: &LintFinding) -> Finding {
         source: Source::Static,
         evidence: serde_json::json!({}),
         fix,
+        related: d
+            .related
+            .iter()
+            .map(|r| Related {
+                at: location(
+                    r.file
+                        .map_or(file, |i| &program.packages[f.package].files[i]),
+                    r.span.start,
+                    r.span.end,
+                ),
+                message: r.message.clone(),
+            })
+            .collect(),
     }
 }

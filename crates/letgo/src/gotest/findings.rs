@@ -219,6 +219,7 @@ fn site_finding(
             source: Source::Runtime,
             evidence,
             fix: None,
+            related: Vec::new(),
         },
         details,
     }

@@ -134,7 +134,19 @@ pub struct SarifResult {
     pub message: Text,
     pub locations: Vec<ResultLocation>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<RelatedLocation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixes: Vec<SarifFix>,
+}
+
+/// A place that explains a result (SARIF 2.1.0 §3.27.22): an id unique
+/// within the result, where, and what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelatedLocation {
+    pub id: usize,
+    pub physical_location: PhysicalLocation,
+    pub message: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -317,6 +329,19 @@ fn result(f: &Finding, rule_index: usize, cx: &Cx) -> SarifResult {
                 },
             })
             .collect();
+    let related_locations = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(id, r)| RelatedLocation {
+            id,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(&r.at.file, cx),
+                region: region(&r.at, cx),
+            },
+            message: Text::plain(&r.message),
+        })
+        .collect();
     let fixes = f
         .fix
         .iter()
@@ -334,6 +359,7 @@ fn result(f: &Finding, rule_index: usize, cx: &Cx) -> SarifResult {
         .to_string(),
         message: Text::plain(&f.message),
         locations,
+        related_locations,
         fixes,
     }
 }
@@ -406,7 +432,11 @@ fn source_root(findings: &[Finding], opts: &RenderOptions) -> Option<PathBuf> {
         .iter()
         .flat_map(|f| {
             let edits = f.fix.iter().flat_map(|fix| fix.edits.iter().map(|e| &e.at));
-            f.at.iter().chain(edits).map(|at| at.file.as_str())
+            let related = f.related.iter().map(|r| &r.at);
+            f.at.iter()
+                .chain(edits)
+                .chain(related)
+                .map(|at| at.file.as_str())
         })
         .chain(opts.input_errors.iter().filter_map(|e| e.file.as_deref()));
     let dirs: Vec<PathBuf> = files

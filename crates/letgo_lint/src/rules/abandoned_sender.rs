@@ -6,7 +6,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Obligation};
 use crate::funcs::Func;
 use crate::registry::Rule;
-use crate::syntax::never_returns;
+use crate::syntax::{never_returns, word_at};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -26,6 +26,11 @@ Flags goroutines that send on an unbuffered (or too small) channel made
 by a function that can stop receiving before they send: it returns on a
 timeout or `ctx.Done()` case of a `select`, returns early on an error
 path, receives once from many senders, or leaves its receive loop early.
+
+The finding points at the send, where the goroutine blocks (the line a
+goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
+for a closure); the `make` where the fix goes and the `return` (or loop
+exit, or `go` in a loop) that abandons the sender are related places.
 
 ## Why is this bad?
 A send on an unbuffered channel blocks until someone receives. Once the
@@ -111,41 +116,76 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     let counted = maker_receives
         .iter()
         .any(|r| in_counted_loop(maker.body, r.span.start));
+    let word = |at: u32| word_at(&sf.src, at);
     // A sized buffer may match the loop's length, which is not known here.
-    let why = if spawn.in_loop && once && ch.capacity == Capacity::Unbuffered {
+    let (why, cause) = if spawn.in_loop && once && ch.capacity == Capacity::Unbuffered {
         let (line, _) = sf.line_col(spawn.pos);
-        Some(format!(
-            "it receives once from the many senders started at line {line}"
-        ))
+        (
+            format!("it receives once from the many senders started at line {line}"),
+            (
+                word(spawn.pos),
+                "many senders start here; one is received from",
+            ),
+        )
     } else if let Some(exit) = spawn
         .in_loop
         .then(|| receive_loop_exit(maker, &var))
         .flatten()
     {
         let (line, _) = sf.line_col(exit);
-        Some(format!(
-            "the receive loop can leave at line {line} before every sender is received from"
-        ))
+        (
+            format!(
+                "the receive loop can leave at line {line} before every sender is received from"
+            ),
+            (word(exit), "the receive loop leaves here"),
+        )
     } else if spawn.in_loop || counted || per_goroutine.is_none() {
         // Loops that send and loops that receive run in step; path by
         // path they cannot be compared.
-        None
+        return None;
     } else if deferred_receive_anywhere(maker, &var) {
         // A deferred receive runs at every return, wherever it was deferred.
-        None
+        return None;
     } else {
-        early_exit(maker, spawn.pos, &var).map(|exit| {
-            let (line, _) = sf.line_col(exit);
-            format!("the receiver returns at line {line} without receiving")
-        })
-    }?;
-    let (send_line, _) = cx.file(send.file).line_col(send.span.start);
-    let what = match &ch.capacity {
-        Capacity::Unbuffered => format!("unbuffered channel `{}`", ch.name),
-        _ => format!("channel `{}`, whose buffer can fill,", ch.name),
+        let exit = early_exit(maker, spawn.pos, &var)?;
+        let (line, _) = sf.line_col(exit);
+        (
+            format!("the receiver returns at line {line} without receiving"),
+            (word(exit), "this return leaves without receiving"),
+        )
     };
-    let msg = format!("goroutine sends on {what} at line {send_line} and can block forever: {why}");
-    let mut d = Diagnostic::new(RULE.code, origin.make, msg).in_function(&origin.function);
+    // The send that blocks: in a goroutine this function started.
+    let send = ch
+        .ops_of(OpKind::Send)
+        .find(|o| o.goroutine == Some(spawn.pos) && o.blocking())
+        .unwrap_or(send);
+    let (send_line, _) = cx.file(send.file).line_col(send.span.start);
+    let (what, made) = match &ch.capacity {
+        Capacity::Unbuffered => (
+            format!("unbuffered channel `{}`", ch.name),
+            format!("`{}` is made unbuffered here", ch.name),
+        ),
+        _ => (
+            format!("channel `{}`, whose buffer can fill,", ch.name),
+            format!("`{}` is made here with too small a buffer", ch.name),
+        ),
+    };
+    // The finding points at the send, where the goroutine blocks (what a
+    // goroutine dump of the leak shows), in the goroutine's own frame; the
+    // `make` (where the fix goes) and the exit that abandons the sender
+    // are related. A send in another file than the `make` keeps the
+    // finding at the `make`: related places are in the finding's file.
+    let mut d = if send.file == origin.file {
+        let msg = format!("goroutine sends on {what} and can block forever: {why}");
+        Diagnostic::new(RULE.code, send.span, msg)
+            .in_function(&send.function)
+            .with_related(origin.make, made)
+    } else {
+        let msg =
+            format!("goroutine sends on {what} at line {send_line} and can block forever: {why}");
+        Diagnostic::new(RULE.code, origin.make, msg).in_function(&origin.function)
+    };
+    d = d.with_related(cause.0, cause.1);
     if let Some(fix) = buffer_fix(
         ch,
         spawn.in_loop,

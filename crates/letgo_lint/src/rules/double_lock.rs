@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{place, relocks};
+use crate::locks::{place, relocks, short_name, Relock};
 use crate::registry::Rule;
 
 pub const RULE: Rule = Rule {
@@ -29,6 +29,10 @@ unlocks the lock before taking it again is understood, and so is a
 callee that locks only when a `bool` parameter says the caller does not
 hold the lock (`if !locked { mu.Lock() }`) when the call passes a
 constant `true` there.
+
+The finding points at the `Lock` that blocks (the line a goroutine dump
+shows, in its function's frame): for a call, the callee's `Lock`, in the
+callee's file; the first acquisition and the call are related places.
 
 ## Why is this bad?
 Go's mutexes are not reentrant. The second `Lock` waits for the first to
@@ -71,16 +75,53 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if r.first.read && r.read {
             continue; // LG112
         }
-        let f = &cx.functions()[r.func];
+        out.push(diagnostic(cx, &r));
+    }
+}
+
+/// The finding points at the `Lock` that blocks: the second one, or, for
+/// a call that locks again, the callee's `Lock` (the frame a goroutine
+/// dump shows), in the callee's file. The first acquisition, still held,
+/// and the call are related places.
+fn diagnostic(cx: &PackageContext, r: &Relock) -> FileDiagnostic {
+    let f = &cx.functions()[r.func];
+    let held = format!("`{}` is locked here and still held", r.first.lock.text);
+    let (Some((file, span)), Some(callee)) = (r.inner, r.via.last()) else {
         let first = place(cx, f.file, f.file, r.first.at.start);
         let msg = format!(
             "`{}` is held since {first} and {}: the second lock blocks forever",
             r.first.lock.text,
             r.second(cx)
         );
-        out.push(FileDiagnostic {
+        let d = Diagnostic::new(RULE.code, r.at, msg)
+            .in_function(&f.name)
+            .with_related(r.first.at, held);
+        return FileDiagnostic {
             file: f.file,
-            diagnostic: Diagnostic::new(RULE.code, r.at, msg).in_function(&f.name),
-        });
+            diagnostic: d,
+        };
+    };
+    // Places as seen from the callee's file, where the finding is.
+    let does = if r.read { "read-locks" } else { "locks" };
+    let chain: Vec<&str> = r.via.iter().map(|n| short_name(cx, n)).collect();
+    let msg = format!(
+        "`{}` is held since {} and the call at {} {does} it again ({} at {}): the second lock blocks forever",
+        r.first.lock.text,
+        place(cx, file, f.file, r.first.at.start),
+        place(cx, file, f.file, r.at.start),
+        chain.join(" → "),
+        place(cx, file, file, span.start),
+    );
+    let call = "this call takes it again while it is held";
+    let d = Diagnostic::new(RULE.code, span, msg).in_function(callee);
+    let d = if file == f.file {
+        d.with_related(r.first.at, held).with_related(r.at, call)
+    } else {
+        d.with_related_in(f.file, r.first.at, held)
+            .with_related_in(f.file, r.at, call)
+    };
+    FileDiagnostic {
+        file,
+        diagnostic: d,
     }
 }

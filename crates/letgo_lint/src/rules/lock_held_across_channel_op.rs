@@ -129,7 +129,14 @@ fn judge(cx: &PackageContext, view: &LockView, ch: &Channel, op: &Op) -> Option<
         lock.lock.text,
         place(cx, op.file, partner.file, partner.span.start)
     );
-    Some(Diagnostic::new(RULE.code, op.span, msg).in_function(&op.function))
+    let mut d = Diagnostic::new(RULE.code, op.span, msg)
+        .in_function(&op.function)
+        .with_related(lock.at, format!("`{}` is locked here", lock.lock.text));
+    if partner.file == op.file {
+        let label = format!("the partner, which must take `{}` first", lock.lock.text);
+        d = d.with_related(partner.span, label);
+    }
+    Some(d)
 }
 
 /// The locks held where `op` runs, by the function it is written in.

@@ -26,6 +26,11 @@ struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;
 custom mutex types (embedding or wrapping a `sync` lock) count.
 
+The finding points at the `Lock` that blocks in the later of the two
+orders (inside the callee, in its file, when a call takes it); the lock
+held there, the call, and the other order's acquisition are related
+places.
+
 ## Why is this bad?
 When one goroutine holds A and waits for B while another holds B and
 waits for A, neither ever proceeds: both are stuck in
@@ -92,15 +97,70 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             (ab, ba)
         };
         let f = &cx.functions()[here.func];
+        // The finding's file: the callee's, when it points into one.
+        let (file, at) = match blocked_in_callee(here) {
+            Some((file, _, _)) => (
+                file,
+                format!("at {}", place(cx, file, f.file, here.at.start)),
+            ),
+            None => (f.file, "here".to_string()),
+        };
         let msg = format!(
             "lock order inversion: {}; but {}",
-            describe(cx, here, f.file, "here"),
-            describe_in(cx, there, f.file)
+            describe(cx, here, file, &at),
+            describe_in(cx, there, file)
         );
         out.push(FileDiagnostic {
-            file: f.file,
-            diagnostic: Diagnostic::new(RULE.code, here.at, msg).in_function(&f.name),
+            file,
+            diagnostic: diagnostic(cx, here, there, file, msg),
         });
+    }
+}
+
+/// The finding points at the `Lock` that blocks (the second lock of the
+/// later edge, inside the callee when it is taken by a call); the lock
+/// held when it is taken, the call, and the other order's acquisition
+/// are related places.
+fn diagnostic(
+    cx: &PackageContext,
+    here: &Edge,
+    there: &Edge,
+    file: usize,
+    msg: String,
+) -> Diagnostic {
+    let f = &cx.functions()[here.func];
+    // A related place in `owner`, from the finding's file.
+    let related = |d: Diagnostic, owner: usize, span: Span, label: String| {
+        if owner == file {
+            d.with_related(span, label)
+        } else {
+            d.with_related_in(owner, span, label)
+        }
+    };
+    let mut d = match blocked_in_callee(here) {
+        Some((_, span, callee)) => {
+            let d = Diagnostic::new(RULE.code, span, msg).in_function(callee);
+            let label = format!("this call takes `{}`", here.second_text);
+            related(d, f.file, here.at, label)
+        }
+        None => Diagnostic::new(RULE.code, here.at, msg).in_function(&f.name),
+    };
+    let label = format!("`{}` is held from here", here.first_text);
+    d = related(d, f.file, here.first_at, label);
+    let (b, a) = (&there.second_text, &there.first_text);
+    let label = match there.inner {
+        Some(_) => format!("the other order: this call takes `{b}` while `{a}` is held"),
+        None => format!("the other order: `{b}` taken here while `{a}` is held"),
+    };
+    related(d, cx.functions()[there.func].file, there.at, label)
+}
+
+/// For a lock taken by a call: the callee's file, its `Lock`, and the
+/// function it is in.
+fn blocked_in_callee(e: &Edge) -> Option<(usize, Span, &str)> {
+    match (e.inner, e.via.last()) {
+        (Some((f, span)), Some(callee)) => Some((f, span, callee.as_str())),
+        _ => None,
     }
 }
 

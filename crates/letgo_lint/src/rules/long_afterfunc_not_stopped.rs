@@ -196,7 +196,12 @@ fn rearms(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
         "keepalive",
     ];
     let src = &cx.file(f.file).src;
-    let own = f.name.rsplit('.').next().unwrap_or("");
+    let own = f
+        .name
+        .trim_end_matches("[...]")
+        .rsplit('.')
+        .next()
+        .unwrap_or("");
     let again = |node: Node, src: &str| {
         ["AfterFunc", "Reset"]
             .iter()

@@ -6,7 +6,7 @@ use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
 use crate::locks::{lock_call, resolve_call, Acquire, FuncLocks, LockView, SyncValue};
 use crate::registry::Rule;
-use crate::syntax::{indentation_at, method_call, never_returns};
+use crate::syntax::{indentation_at, method_call, never_returns, word_at};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
 
@@ -30,6 +30,11 @@ function that visibly unlocks the same lock counts. Functions that return
 holding the lock on purpose are left alone: their name says so (`lockX`,
 `fooLocked`, `RLock`), their doc comment does, or another function of the
 package unlocks that lock without locking it (the pair `lockX`/`unlockX`).
+
+The finding points at the `Lock` never released: the goroutine that then
+blocks is a later caller, often in another function or package, that no
+static view can pick; the `return` (or end) that leaves the lock held is
+a related place.
 
 ## Why is this bad?
 The next `Lock` on that mutex blocks forever. Every goroutine that comes
@@ -307,7 +312,13 @@ fn diagnostic(
         },
         edits: vec![insert_after(&sf.src, stmt.span(), &defer)],
     };
-    Diagnostic::new(RULE.code, call, msg).with_fix(fix)
+    let exit_label = match exit {
+        Exit::Return(_) => format!("this return leaves `{}` locked", lock.text),
+        Exit::End(_) => format!("the function ends here with `{}` locked", lock.text),
+    };
+    Diagnostic::new(RULE.code, call, msg)
+        .with_fix(fix)
+        .with_related(word_at(&sf.src, exit.offset()), exit_label)
 }
 
 /// Whether the lock may be held past the return for someone else: the

@@ -84,7 +84,18 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         let msg = format!("range over `{}` never ends: nothing closes it", ch.name);
         out.push(FileDiagnostic {
             file: range.file,
-            diagnostic: Diagnostic::new(RULE.code, range.span, msg).in_function(&range.function),
+            diagnostic: with_made(
+                Diagnostic::new(RULE.code, range.span, msg).in_function(&range.function),
+                ch.made_in(range.file),
+                format!("`{}` is made here; nothing closes it", ch.name),
+            ),
         });
+    }
+}
+
+fn with_made(d: Diagnostic, made: Option<letgo_go::ast::Span>, label: String) -> Diagnostic {
+    match made {
+        Some(span) => d.with_related(span, label),
+        None => d,
     }
 }

@@ -6,8 +6,8 @@ use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits_from_entry, Obligation};
 use crate::registry::Rule;
 use crate::rules::nil_channel_op;
-use crate::syntax::{ident_name, never_returns};
-use letgo_go::ast::{CallExpr, Expr, Stmt};
+use crate::syntax::{ident_name, never_returns, word_at};
+use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
 
 pub const RULE: Rule = Rule {
@@ -69,24 +69,36 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         let Some(recv) = first_blocking_receive(ch) else {
             continue;
         };
-        let msg = if ch.has(OpKind::Close) {
+        let (msg, related) = if ch.has(OpKind::Close) {
             match closed_on_some_paths(cx, ch, recv) {
                 Some(m) => m,
                 None => continue,
             }
         } else {
-            format!(
+            let msg = format!(
                 "receive from `{}` blocks forever: nothing in {} sends to it or closes it",
                 ch.name,
                 scope(ch)
-            )
+            );
+            let made = ch.made_in(recv.file).map(|span| {
+                let label = format!(
+                    "`{}` is made here; nothing sends to it or closes it",
+                    ch.name
+                );
+                (span, label)
+            });
+            (msg, made)
         };
         if nil_channel_op::flags_at(cx, recv.file, recv.span.start) {
             continue; // never made: LG108's
         }
+        let mut d = Diagnostic::new(RULE.code, recv.span, msg).in_function(&recv.function);
+        if let Some((span, label)) = related {
+            d = d.with_related(span, label);
+        }
         out.push(FileDiagnostic {
             file: recv.file,
-            diagnostic: Diagnostic::new(RULE.code, recv.span, msg).in_function(&recv.function),
+            diagnostic: d,
         });
     }
 }
@@ -105,8 +117,13 @@ fn first_blocking_receive(ch: &Channel) -> Option<&Op> {
 }
 
 /// For a local channel that a goroutine it starts closes: a path of that
-/// goroutine that returns without closing, while the maker waits.
-fn closed_on_some_paths(cx: &PackageContext, ch: &Channel, recv: &Op) -> Option<String> {
+/// goroutine that returns without closing, while the maker waits; the
+/// message, and that return as a related place when in the receive's file.
+fn closed_on_some_paths(
+    cx: &PackageContext,
+    ch: &Channel,
+    recv: &Op,
+) -> Option<(String, Option<(Span, String)>)> {
     if ch.kind != ChannelKind::Local || recv.goroutine.is_some() {
         return None;
     }
@@ -124,10 +141,15 @@ fn closed_on_some_paths(cx: &PackageContext, ch: &Channel, recv: &Op) -> Option<
     let ob = Closes { ch: &var, src };
     let exit = *pending_exits_from_entry(closer.body, src, &ob).first()?;
     let (line, _) = cx.file(closer.file).line_col(exit.offset());
-    Some(format!(
+    let msg = format!(
         "receive from `{}` can block forever: the goroutine that closes it returns at line {line} without closing it",
         ch.name
-    ))
+    );
+    let related = (closer.file == recv.file).then(|| {
+        let label = format!("this return leaves without closing `{}`", ch.name);
+        (word_at(src, exit.offset()), label)
+    });
+    Some((msg, related))
 }
 
 /// From the start of the goroutine, `close(ch)` or a send.

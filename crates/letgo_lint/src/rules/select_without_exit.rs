@@ -66,9 +66,24 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             names.join(", ")
         );
         let span = Span::new(pos, pos + "select".len() as u32);
+        let mut d = Diagnostic::new(RULE.code, span, msg).in_function(&first.function);
+        // Each case, and the `make` of each local channel, explain why.
+        for (op, ch) in &cases {
+            let verb = if op.kind == OpKind::Send {
+                "nothing receives from"
+            } else {
+                "nothing sends to or closes"
+            };
+            d = d.with_related(op.span, format!("{verb} `{}`", ch.name));
+        }
+        for (_, ch) in &cases {
+            if let Some(make) = ch.made_in(file) {
+                d = d.with_related(make, format!("`{}` is made here", ch.name));
+            }
+        }
         out.push(FileDiagnostic {
             file,
-            diagnostic: Diagnostic::new(RULE.code, span, msg).in_function(&first.function),
+            diagnostic: d,
         });
     }
 }

@@ -74,9 +74,16 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if nil_channel_op::flags_at(cx, send.file, send.span.start) {
             continue; // never made: LG108's
         }
+        let d = Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function);
         out.push(FileDiagnostic {
             file: send.file,
-            diagnostic: Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function),
+            diagnostic: match ch.made_in(send.file) {
+                Some(make) => d.with_related(
+                    make,
+                    format!("`{}` is made here; nothing receives from it", ch.name),
+                ),
+                None => d,
+            },
         });
     }
 }

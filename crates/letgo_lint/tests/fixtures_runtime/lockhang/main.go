@@ -2,10 +2,12 @@
 // twin, and reports whether it finished: the runtime proof that what
 // LG110, LG111 and LG114 flag really hangs.
 //
-//	lockhang -case lg110|lg111|lg114 [-fixed]
+//	lockhang -case lg110|lg111|lg114 [-fixed] [-leak FILE]
 //
 // It exits 0 when the work finishes within two seconds; otherwise it
-// prints every goroutine's stack (debug=2) and exits 3.
+// prints every goroutine's stack (debug=2) and exits 3, after writing
+// Go's goroutineleak profile to FILE when -leak is given (and the
+// runtime has one).
 package main
 
 import (
@@ -153,6 +155,7 @@ func run(which string, fixed bool) {
 func main() {
 	which := flag.String("case", "", "lg110, lg111 or lg114")
 	fixed := flag.Bool("fixed", false, "run the fixed twin")
+	leak := flag.String("leak", "", "write the goroutineleak profile here when hung")
 	flag.Parse()
 	done := make(chan struct{})
 	go func() {
@@ -163,9 +166,30 @@ func main() {
 	case <-done:
 		fmt.Println("finished")
 	case <-time.After(2 * time.Second):
+		if *leak != "" {
+			writeLeakProfile(*leak)
+		}
 		if err := pprof.Lookup("goroutine").WriteTo(os.Stdout, 2); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 		os.Exit(3)
+	}
+}
+
+// writeLeakProfile writes Go's own proof of the leaked goroutines, where
+// the runtime has the profile.
+func writeLeakProfile(path string) {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	defer f.Close()
+	if err := p.WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
 }

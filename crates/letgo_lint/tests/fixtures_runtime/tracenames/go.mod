@@ -1,0 +1,3 @@
+module example.com/tracenames
+
+go 1.27

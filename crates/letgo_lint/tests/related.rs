@@ -1,0 +1,108 @@
+//! Blocking findings point where the goroutine blocks, in its frame, with
+//! the cause as related places: checked on the rules' own fixtures.
+
+mod common;
+
+use letgo_lint::engine::Finding;
+
+fn text<'p>(
+    program: &'p letgo_go::load::Program,
+    f: &Finding,
+    span: letgo_go::ast::Span,
+) -> &'p str {
+    &f.source_file(program).src[span.start as usize..span.end as usize]
+}
+
+#[test]
+fn abandoned_senders_point_at_the_send_in_the_goroutine() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg103");
+    let (program, findings) = common::run(&dir, &["LG103"]);
+    assert!(findings.len() >= 6, "{findings:#?}");
+    for f in &findings {
+        let d = &f.diagnostic;
+        assert!(
+            text(&program, f, d.span).contains("<-"),
+            "not a send: {d:?}"
+        );
+        let function = d.function.as_deref().unwrap();
+        assert!(
+            function.contains(".func"),
+            "a closure's frame is `pkg.F.funcN`: {function}"
+        );
+        let make = &d.related[0];
+        assert!(text(&program, f, make.span).starts_with("make("), "{d:?}");
+        assert!(make.message.contains("is made"), "{d:?}");
+        assert_eq!(d.related.len(), 2, "{d:?}");
+        // The fix still edits the `make`.
+        if let Some(fix) = &d.fix {
+            assert_eq!(fix.edits[0].span, make.span);
+        }
+    }
+    let fetch = findings
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".fetchCtx.func1"))
+        })
+        .expect("the closure of fetchCtx");
+    let exit = &fetch.diagnostic.related[1];
+    assert_eq!(text(&program, fetch, exit.span), "return");
+    assert_eq!(exit.message, "this return leaves without receiving");
+}
+
+#[test]
+fn a_double_lock_through_a_call_points_at_the_callee_lock() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg111");
+    let (program, findings) = common::run(&dir, &["LG111"]);
+    let evict = findings
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".(*store).evict"))
+        })
+        .expect("the finding in the callee");
+    let d = &evict.diagnostic;
+    assert_eq!(text(&program, evict, d.span), "s.mu.Lock()");
+    let related: Vec<&str> = d
+        .related
+        .iter()
+        .map(|r| text(&program, evict, r.span))
+        .collect();
+    assert_eq!(related, ["s.mu.Lock()", "s.evict()"]);
+}
+
+#[test]
+fn a_callee_in_another_file_gets_the_finding_and_the_caller_is_related() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg111");
+    let (program, findings) = common::run(&dir, &["LG111"]);
+    let flush = findings
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".(*ledger).flush"))
+        })
+        .expect("the finding in the callee's file");
+    let files = &program.packages[flush.package].files;
+    let name = |i: usize| {
+        files[i]
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    assert_eq!(name(flush.file), "crossfile_callee.go");
+    for r in &flush.diagnostic.related {
+        let caller = r.file.expect("in the caller's file");
+        assert_eq!(name(caller), "crossfile_caller.go");
+        let text = &files[caller].src[r.span.start as usize..r.span.end as usize];
+        assert!(["l.mu.Lock()", "l.flush()"].contains(&text), "{text}");
+    }
+    assert_eq!(flush.diagnostic.related.len(), 2);
+}
