@@ -30,6 +30,7 @@ pub static RULES: &[&Rule] = &[
     &rules::lock_order_inversion::RULE,
     &rules::lock_held_across_channel_op::RULE,
     &rules::waitgroup_misuse::RULE,
+    &rules::waitgroup_done_skipped::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,

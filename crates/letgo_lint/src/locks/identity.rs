@@ -344,3 +344,9 @@ pub(super) fn const_bool(view: &FileView, x: &Expr) -> Option<bool> {
         _ => None,
     }
 }
+
+/// The key a local variable `o` has (`=…`), for comparing identifiers
+/// with a local's key without an expression at hand.
+pub fn local_key(m: &Model, o: ObjId) -> String {
+    format!("={}", ident(m, o))
+}

@@ -22,4 +22,5 @@ pub mod timer_not_stopped;
 pub mod truncate_keeps_capacity;
 pub mod unbounded_map_growth;
 pub mod unbounded_slice_growth;
+pub mod waitgroup_done_skipped;
 pub mod waitgroup_misuse;
