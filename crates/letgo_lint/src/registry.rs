@@ -31,6 +31,7 @@ pub static RULES: &[&Rule] = &[
     &rules::lock_held_across_channel_op::RULE,
     &rules::waitgroup_misuse::RULE,
     &rules::waitgroup_done_skipped::RULE,
+    &rules::cond_wait_without_signal::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,

@@ -2,6 +2,7 @@
 
 pub mod abandoned_sender;
 pub mod body_not_closed;
+pub mod cond_wait_without_signal;
 pub mod double_lock;
 pub mod goroutine_ignores_context;
 pub mod lock_held_across_channel_op;

@@ -8,7 +8,7 @@ use crate::locks::{
     decl_index, key_of, local_key, resolve_call, root, waitgroup_call, DeclIndex, SyncValue,
 };
 use crate::registry::Rule;
-use crate::syntax::never_returns;
+use crate::syntax::{loop_body_spans, never_returns};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -213,7 +213,7 @@ impl Ctx<'_, '_> {
     /// `Done` on, by its own key.
     fn dones(&self, ti: usize) -> Vec<Dones> {
         let f = &self.funcs()[ti];
-        let loops = loop_spans(f.body);
+        let loops = loop_body_spans(f.body);
         let (lits, defers) = nested_spans(f.body);
         let within =
             |spans: &[Span], at: Span| spans.iter().any(|l| l.start <= at.start && at.end <= l.end);
@@ -672,24 +672,6 @@ fn lists(body: &BlockStmt) -> Vec<&[Stmt]> {
         }
         Node::CommClause(c) => {
             out.push(&c.body);
-            true
-        }
-        _ => true,
-    });
-    out
-}
-
-/// The bodies of loops in a body, not inside function literals.
-fn loop_spans(body: &BlockStmt) -> Vec<Span> {
-    let mut out = Vec::new();
-    inspect(Node::Block(body), &mut |n| match n {
-        Node::Expr(Expr::FuncLit(_)) => false,
-        Node::Stmt(Stmt::For(f)) => {
-            out.push(Span::new(f.body.pos(), f.body.end()));
-            true
-        }
-        Node::Stmt(Stmt::Range(r)) => {
-            out.push(Span::new(r.body.pos(), r.body.end()));
             true
         }
         _ => true,
