@@ -32,6 +32,7 @@ pub static RULES: &[&Rule] = &[
     &rules::waitgroup_misuse::RULE,
     &rules::waitgroup_done_skipped::RULE,
     &rules::cond_wait_without_signal::RULE,
+    &rules::timer_drain_twice::RULE,
     &rules::timer_not_stopped::RULE,
     &rules::ticker_not_stopped::RULE,
     &rules::time_tick_leak::RULE,

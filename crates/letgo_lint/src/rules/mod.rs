@@ -19,6 +19,7 @@ pub mod subslice_pins_buffer;
 pub mod ticker_not_stopped;
 pub mod time_after_in_loop;
 pub mod time_tick_leak;
+pub mod timer_drain_twice;
 pub mod timer_not_stopped;
 pub mod truncate_keeps_capacity;
 pub mod unbounded_map_growth;
