@@ -31,8 +31,9 @@ forever:
 - a goroutine it counts (a `go func() { ... }()` or `go f(..., &wg)`,
   `go s.worker()` of the same package) calls `wg.Done()` without `defer`
   and has a path that leaves the function without reaching it: an early
-  `return` on an error, a `break` out of the loop the `Done` is in, a
-  `Done` under an `if`. Panics, `os.Exit` and `log.Fatal` end paths
+  `return` on an error, a `return` inside a loop that the `Done` after
+  the loop never sees, a `Done` under an `if`. A `Done` inside a loop
+  (one per item) is not judged: the count per pass is not in view. Panics, `os.Exit` and `log.Fatal` end paths
   without a finding (a `defer wg.Done()` is what covers them, and the
   process is going down anyway);
 - `wg.Add(n)` with a constant `n`, followed in the same block by fewer
@@ -281,7 +282,9 @@ impl Ctx<'_, '_> {
         let tf = &self.funcs()[t.func];
         let src = &self.cx.file(tf.file).src;
         for d in self.dones(t.func) {
-            if d.direct.is_empty() || d.deferred || d.opaque {
+            // A `Done` per pass of a loop balances a count per item, which
+            // a path from the entry does not tell.
+            if d.direct.is_empty() || d.deferred || d.opaque || d.in_loop {
                 continue;
             }
             let ob = DoneOb {
