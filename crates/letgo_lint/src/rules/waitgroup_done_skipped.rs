@@ -33,7 +33,9 @@ forever:
   and has a path that leaves the function without reaching it: an early
   `return` on an error, a `return` inside a loop that the `Done` after
   the loop never sees, a `Done` under an `if`. A `Done` inside a loop
-  (one per item) is not judged: the count per pass is not in view. Panics, `os.Exit` and `log.Fatal` end paths
+  (one per item) is not judged: the count per pass is not in view, and
+  a path where the WaitGroup is nil (`if wg != nil { wg.Done() }`) has
+  nothing to count down. Panics, `os.Exit` and `log.Fatal` end paths
   without a finding (a `defer wg.Done()` is what covers them, and the
   process is going down anyway);
 - `wg.Add(n)` with a constant `n`, followed in the same block by fewer
@@ -656,6 +658,27 @@ impl Obligation for DoneOb<'_, '_, '_> {
 
     fn never_returns(&self, call: &CallExpr) -> bool {
         never_returns(call, self.src)
+    }
+
+    /// `wg != nil`: where the WaitGroup is nil there is nothing to count
+    /// down (`if wg != nil { wg.Done() }`).
+    fn void_when(&self, cond: &Expr) -> Option<bool> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let cx = self.rc.cx;
+        let view = cx.types(cx.functions()[self.fi].file)?;
+        let is_nil = |x: &Expr| {
+            view.object_of_expr(x)
+                .is_some_and(|o| view.model().obj(o).kind == ObjKind::Nil)
+        };
+        let is_wg = |x: &Expr| key_of(cx, self.fi, &view, x).is_some_and(|(k, _)| k == self.key);
+        let nil_test = (is_wg(&b.x) && is_nil(&b.y)) || (is_nil(&b.x) && is_wg(&b.y));
+        match b.op {
+            Token::Neq if nil_test => Some(false),
+            Token::Eql if nil_test => Some(true),
+            _ => None,
+        }
     }
 }
 
