@@ -3,10 +3,10 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::funcs::FuncKind;
-use crate::locks::{decl_index, key_of, resolve_call, DeclIndex};
+use crate::locks::{decl_index, key_of, local_key, resolve_call, DeclIndex};
 use crate::registry::Rule;
 use crate::syntax::never_returns;
-use letgo_go::ast::{BlockStmt, CallExpr, CaseClause, Expr, IfStmt, Span, Stmt};
+use letgo_go::ast::{BlockStmt, CallExpr, CaseClause, Expr, IfStmt, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
@@ -534,6 +534,18 @@ impl Walker<'_, '_> {
                                 evs.push((c.end(), Event::Helper(h, span)));
                             }
                         }
+                    }
+                }
+                // `var t = ...` inside a loop: a new timer each pass.
+                Node::Spec(Spec::Value(v)) => {
+                    let m = view.model();
+                    let declares = v.names.iter().any(|n| {
+                        view.object_of(n)
+                            .is_some_and(|o| local_key(m, o) == self.key)
+                    });
+                    if declares {
+                        let end = v.values.last().map_or(v.names[0].end(), Expr::end);
+                        evs.push((end, Event::Reset));
                     }
                 }
                 Node::Stmt(Stmt::Assign(a)) => {
