@@ -31,9 +31,14 @@ struct type) when:
   that variable, or that field of any value of the struct type. An error;
 - some code does signal it, but this `Wait` is not in a `for` loop that
   checks the condition again. A warning when the `Wait` is not even under
-  an `if` (a `Signal` sent before the `Wait` starts is lost, and the
-  goroutine may wait forever); info when an `if` checks the condition
-  once (after waking, another waiter may have made it false again).
+  an `if` and some `Signal`/`Broadcast` on the condition is sent without
+  holding a lock (a signal sent before the `Wait` starts is lost, and
+  the goroutine may wait forever); info when every signal is sent
+  holding a lock (the lock view's, or the condition's own `c.L`: correct
+  when the waiter holds that lock from before any signaller can take
+  it, a handshake the rule does not prove), and info when an `if` checks
+  the condition once (after waking, another waiter may have made it
+  false again).
 
 A condition that leaves the package's view gets no finding: an exported
 variable or field, an embedded `sync.Cond` (its methods are promoted to
@@ -104,7 +109,14 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     if waits.is_empty() {
         return;
     }
-    let uses = uses(cx);
+    let mut uses = uses(cx);
+    let unlocked: Vec<_> = uses
+        .signals
+        .iter()
+        .filter(|(file, at, c)| !under_lock(cx, *file, *at, *c))
+        .map(|(_, _, c)| *c)
+        .collect();
+    uses.signalled_unlocked.extend(unlocked);
     for w in waits {
         if let Some(d) = judge(cx, &uses, &w) {
             out.push(d);
@@ -126,6 +138,10 @@ struct Wait {
 #[derive(Default)]
 struct Uses {
     signalled: HashSet<(u32, u32, u32)>,
+    /// Conditions signalled somewhere without holding a lock.
+    signalled_unlocked: HashSet<(u32, u32, u32)>,
+    /// Where each signal is: file, span, condition.
+    signals: Vec<(usize, Span, (u32, u32, u32))>,
     escaped: HashSet<(u32, u32, u32)>,
 }
 
@@ -152,13 +168,21 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
             ),
             Severity::Info,
         )
-    } else {
+    } else if uses.signalled_unlocked.contains(&w.cond) {
         (
             format!(
                 "`{}.Wait()` checks no condition first: a `Signal` or `Broadcast` sent before it starts is lost and it may block forever; wait in a `for` loop on the condition",
                 w.text
             ),
             Severity::Warning,
+        )
+    } else {
+        (
+            format!(
+                "`{}.Wait()` checks no condition first: every `Signal`/`Broadcast` is sent holding a lock, so this is right only if the waiter holds it from before any of them can run; wait in a `for` loop on the condition",
+                w.text
+            ),
+            Severity::Info,
         )
     };
     let diagnostic = Diagnostic::new(RULE.code, w.span, msg)
@@ -324,6 +348,8 @@ fn uses(cx: &PackageContext) -> Uses {
                     if let Some((name, o)) = cond_method(&view, sel) {
                         if matches!(name, "Signal" | "Broadcast") {
                             u.signalled.insert(m.identity(o));
+                            let at = Span::new(sel.x.pos(), sel.sel.end());
+                            u.signals.push((fi, at, m.identity(o)));
                         }
                         allowed.extend(last_ident(&sel.x).map(|i| i.pos));
                     } else if sel.sel.name(&sf.src) == "L" && holder(&view, &sel.x).is_some() {
@@ -386,5 +412,67 @@ fn fresh_cond(view: &FileView, x: &Expr) -> bool {
                     .is_some_and(|t| m.is_named(m.deref(t), "sync", "Cond"))
         }
         _ => false,
+    }
+}
+
+/// Whether the signal at `at` in file `file` runs holding a lock: one
+/// the lock view sees held there, or the condition's own `c.L.Lock()`
+/// earlier in the same function and not unlocked before it.
+fn under_lock(cx: &PackageContext, file: usize, at: Span, cond: (u32, u32, u32)) -> bool {
+    let funcs = cx.functions();
+    let Some(fi) = funcs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.file == file && f.body.pos() <= at.start && at.end <= f.body.end())
+        .min_by_key(|(_, f)| f.body.end() - f.body.pos())
+        .map(|(i, _)| i)
+    else {
+        return false;
+    };
+    if !cx.locks().funcs[fi].held_around(at).is_empty() {
+        return true;
+    }
+    // `c.L` is a `sync.Locker`, which the lock view does not follow:
+    // the last `c.L.Lock()`/`c.L.Unlock()` on this condition before the
+    // signal (deferred ones run later) says.
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let m = view.model();
+    let mut last: Option<(u32, bool)> = None;
+    inspect(Node::Block(funcs[fi].body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) | Node::Stmt(Stmt::Defer(_)) => false,
+        Node::Call(c) if c.pos() < at.start => {
+            if let Some((locks, o)) = locker_call(&view, c) {
+                if m.identity(o) == cond && last.is_none_or(|(p, _)| p < c.pos()) {
+                    last = Some((c.pos(), locks));
+                }
+            }
+            true
+        }
+        _ => true,
+    });
+    last.is_some_and(|(_, locks)| locks)
+}
+
+/// `x.L.Lock()` or `x.L.Unlock()` on a condition `x`: whether it locks,
+/// and the condition's holder.
+fn locker_call(view: &FileView, c: &letgo_go::ast::CallExpr) -> Option<(bool, ObjId)> {
+    let Expr::Selector(op) = c.fun.unparen() else {
+        return None;
+    };
+    let Expr::Selector(l) = op.x.unparen() else {
+        return None;
+    };
+    let m = view.model();
+    let field = view.object_of(&l.sel)?;
+    if m.obj(field).kind != ObjKind::Field || &*m.obj(field).name != "L" {
+        return None;
+    }
+    let holder = holder(view, &l.x)?;
+    match &*m.obj(view.object_of(&op.sel)?).name {
+        "Lock" => Some((true, holder)),
+        "Unlock" => Some((false, holder)),
+        _ => None,
     }
 }
