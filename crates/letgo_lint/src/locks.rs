@@ -30,7 +30,7 @@
 mod identity;
 
 use identity::{const_bool, param_index, receiver_key};
-pub use identity::{key_of, lock_call, waitgroup_call};
+pub use identity::{key_of, local_key, lock_call, waitgroup_call};
 
 use crate::context::PackageContext;
 use crate::funcs::FuncKind;
@@ -300,7 +300,7 @@ pub fn lock_view(cx: &PackageContext) -> LockView {
     }
 }
 
-fn decl_index(cx: &PackageContext) -> DeclIndex {
+pub fn decl_index(cx: &PackageContext) -> DeclIndex {
     let mut out = HashMap::new();
     for (i, f) in cx.functions().iter().enumerate() {
         let (FuncKind::Decl(d), Some(view)) = (f.kind, cx.types(f.file)) else {

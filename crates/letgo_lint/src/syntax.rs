@@ -248,3 +248,22 @@ pub fn word_at(src: &str, offset: u32) -> Span {
     };
     Span::new(offset, offset + len as u32)
 }
+
+/// The spans of the bodies of `for` and `range` loops in a body, not
+/// inside function literals.
+pub fn loop_body_spans(body: &letgo_go::ast::BlockStmt) -> Vec<Span> {
+    let mut out = Vec::new();
+    inspect(Node::Block(body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Stmt(Stmt::For(f)) => {
+            out.push(Span::new(f.body.pos(), f.body.end()));
+            true
+        }
+        Node::Stmt(Stmt::Range(r)) => {
+            out.push(Span::new(r.body.pos(), r.body.end()));
+            true
+        }
+        _ => true,
+    });
+    out
+}

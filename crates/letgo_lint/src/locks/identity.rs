@@ -5,7 +5,9 @@
 //! whose method reaches a `sync` lock: `sync.Mutex`/`sync.RWMutex`'s own,
 //! one promoted from an embedded field (the lock is then that field), or
 //! a project method of the same name whose body uses one (a wrapper such
-//! as `deadlock.Mutex`; read from source in any package). A method of
+//! as `deadlock.Mutex`; read from source in any package), directly or
+//! through a helper of another name (`Lock() { m.lockSlow() }`) that does
+//! not also unlock. A method of
 //! that name that reaches no `sync` lock (a file lock, a lease) is not
 //! one. Where the model does not know the method, there is no lock.
 //!
@@ -113,7 +115,7 @@ fn wrapped(m: &Model, meth: ObjId, depth: u32) -> Option<SyncKind> {
         }
         true
     });
-    found
+    found.or_else(|| via_helper(m, meth, file, body, recv, name, depth))
 }
 
 /// The receiver's name and type in a method declaration.
@@ -343,4 +345,111 @@ pub(super) fn const_bool(view: &FileView, x: &Expr) -> Option<bool> {
         },
         _ => None,
     }
+}
+
+/// The key a local variable `o` has (`=…`), for comparing identifiers
+/// with a local's key without an expression at hand.
+pub fn local_key(m: &Model, o: ObjId) -> String {
+    format!("={}", ident(m, o))
+}
+
+/// The `sync` lock a `Lock`-like method takes through a helper of a
+/// different name (`func (m *M) Lock() { m.lockSlow() }`): a function or
+/// method it calls whose body uses a lock method of the same name, and
+/// not its inverse (a helper that locks and unlocks leaves nothing held).
+fn via_helper(
+    m: &Model,
+    meth: ObjId,
+    file: letgo_types::model::FileId,
+    body: &letgo_go::ast::BlockStmt,
+    recv: Option<(&str, TypeId)>,
+    name: &str,
+    depth: u32,
+) -> Option<SyncKind> {
+    if depth >= 3 {
+        return None;
+    }
+    let src = &m.files[file.0 as usize].src;
+    let mut helpers = Vec::new();
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Call(c) = n {
+            let callee = match c.fun.unparen() {
+                Expr::Ident(id) => m.use_at(file, id.pos),
+                Expr::Selector(s) => m
+                    .use_at(file, s.sel.pos)
+                    .or_else(|| chain_method(m, recv, &s.x, s.sel.name(src), src)),
+                _ => None,
+            };
+            helpers.extend(callee.filter(|&h| {
+                m.identity(h) != m.identity(meth)
+                    && matches!(m.obj(h).kind, ObjKind::Func | ObjKind::Method)
+                    && LockOp::of(&m.obj(h).name).is_none()
+            }));
+        }
+        true
+    });
+    let outer = recv.map(|r| r.1);
+    helpers
+        .into_iter()
+        .find_map(|h| helper_locks(m, h, name, outer, depth + 1))
+}
+
+/// Whether helper `h`'s body calls a lock method `name` (and never its
+/// inverse): the `sync` lock it reaches.
+fn helper_locks(
+    m: &Model,
+    h: ObjId,
+    name: &str,
+    outer: Option<TypeId>,
+    depth: u32,
+) -> Option<SyncKind> {
+    let (file, fd) = m.func_decl(h)?;
+    let body = fd.body.as_ref()?;
+    let src = &m.files[file.0 as usize].src;
+    let inverse = match name {
+        "Lock" => "Unlock",
+        "RLock" => "RUnlock",
+        "Unlock" => "Lock",
+        _ => "RLock",
+    };
+    // A method of a package nobody checked may have no signature yet:
+    // one of the wrapper's own type has its receiver type.
+    let recv = match m.obj(h).kind {
+        ObjKind::Method => {
+            receiver_param(m, h, fd, src).or_else(|| same_type_receiver(m, fd, src, outer?))
+        }
+        _ => None,
+    };
+    let (mut found, mut undone) = (None, false);
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Expr(Expr::Selector(s)) = n {
+            let sel = s.sel.name(src);
+            undone |= sel == inverse;
+            if sel == name && found.is_none() {
+                found = m
+                    .use_at(file, s.sel.pos)
+                    .or_else(|| chain_method(m, recv, &s.x, name, src))
+                    .and_then(|i| lock_kind(m, i, depth + 1));
+            }
+        }
+        true
+    });
+    if undone {
+        return None;
+    }
+    found.or_else(|| via_helper(m, h, file, body, recv, name, depth))
+}
+
+/// The receiver of method declaration `fd` when its type is the named
+/// type `t` (a pointer to it or not).
+fn same_type_receiver<'s>(
+    m: &Model,
+    fd: &letgo_go::ast::FuncDecl,
+    src: &'s str,
+    t: TypeId,
+) -> Option<(&'s str, TypeId)> {
+    let field = fd.recv.as_ref()?.list.first()?;
+    let name = field.names.first()?.name(src);
+    let (base, _) = letgo_go::symbols::receiver_base(&field.typ, src);
+    (m.named(m.deref(t))?.1 == base).then_some((name, t))
 }

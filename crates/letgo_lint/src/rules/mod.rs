@@ -2,6 +2,7 @@
 
 pub mod abandoned_sender;
 pub mod body_not_closed;
+pub mod cond_wait_without_signal;
 pub mod double_lock;
 pub mod goroutine_ignores_context;
 pub mod lock_held_across_channel_op;
@@ -21,9 +22,11 @@ pub mod subslice_pins_buffer;
 pub mod ticker_not_stopped;
 pub mod time_after_in_loop;
 pub mod time_tick_leak;
+pub mod timer_drain_twice;
 pub mod timer_not_stopped;
 pub mod truncate_keeps_capacity;
 pub mod unbounded_map_growth;
 pub mod unbounded_slice_growth;
 pub mod unreachable_channel;
+pub mod waitgroup_done_skipped;
 pub mod waitgroup_misuse;

@@ -1,0 +1,478 @@
+//! LG118 cond-wait-without-signal.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::locks::root;
+use crate::registry::Rule;
+use crate::syntax::loop_body_spans;
+use letgo_go::ast::{BlockStmt, Expr, Ident, SelectorExpr, Span, Spec, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+use letgo_types::model::{ObjId, ObjKind};
+use letgo_types::{FileView, Model};
+use std::collections::HashSet;
+
+pub const RULE: Rule = Rule {
+    code: "LG118",
+    name: "cond-wait-without-signal",
+    summary: "sync.Cond.Wait that nothing signals, or that is not re-checked in a loop",
+    doc: DOC,
+    check,
+};
+
+const DOC: &str = r#"# LG118 cond-wait-without-signal
+
+## What it does
+Flags `c.Wait()` on a `sync.Cond` (found by type, identified by the
+object that holds it: a local variable, a package variable, a field of a
+struct type) when:
+- nothing in view calls `Signal` or `Broadcast` on the same condition: no
+  function of the package (its closures and test files included) signals
+  that variable, or that field of any value of the struct type. An error;
+- some code does signal it, but this `Wait` is not in a `for` loop that
+  checks the condition again. A warning when the `Wait` is not even under
+  an `if` and some `Signal`/`Broadcast` on the condition is sent without
+  holding a lock (a signal sent before the `Wait` starts is lost, and
+  the goroutine may wait forever); info when every signal is sent
+  holding a lock (the lock view's, or the condition's own `c.L`: correct
+  when the waiter holds that lock from before any signaller can take
+  it, a handshake the rule does not prove), and info when an `if` checks
+  the condition once (after waking, another waiter may have made it
+  false again).
+
+A condition that leaves the package's view gets no finding: an exported
+variable or field, an embedded `sync.Cond` (its methods are promoted to
+the struct, which other packages can call), a parameter, or a condition
+used in any other way than `Wait`/`Signal`/`Broadcast`/`L` and being
+assigned a fresh `sync.NewCond` (passed to a function, returned, copied
+into another variable): someone out of view may signal it.
+
+The finding points at the `Wait`, where the goroutine blocks.
+
+## Why is this bad?
+`Wait` parks the goroutine until another goroutine calls `Signal` or
+`Broadcast` on the same `Cond`. If nothing ever does, the goroutine and
+everything it references stay in memory for the life of the process.
+`Wait` also does not remember a `Signal` sent before it started: the
+sync package's documentation says to call it in a loop that checks the
+condition, under `c.L`, so that a condition already true is not waited
+for.
+
+## Example
+```go
+type queue struct {
+	mu    sync.Mutex
+	ready *sync.Cond
+	items []int
+}
+
+func (q *queue) pop() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ready.Wait() // nothing calls q.ready.Signal: blocks forever
+	...
+}
+```
+
+## Use instead
+```go
+func (q *queue) push(v int) {
+	q.mu.Lock()
+	q.items = append(q.items, v)
+	q.mu.Unlock()
+	q.ready.Signal()
+}
+
+func (q *queue) pop() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 {
+		q.ready.Wait()
+	}
+	...
+}
+```
+
+## Fix safety
+No fix is offered: what should signal, and which condition to re-check,
+are the program's to say.
+"#;
+
+fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    let relevant = cx
+        .files()
+        .any(|(_, f)| f.src.contains(".Wait()") && f.src.contains("Cond"));
+    if !relevant {
+        return;
+    }
+    let waits = waits(cx);
+    if waits.is_empty() {
+        return;
+    }
+    let mut uses = uses(cx);
+    let unlocked: Vec<_> = uses
+        .signals
+        .iter()
+        .filter(|(file, at, c)| !under_lock(cx, *file, *at, *c))
+        .map(|(_, _, c)| *c)
+        .collect();
+    uses.signalled_unlocked.extend(unlocked);
+    for w in waits {
+        if let Some(d) = judge(cx, &uses, &w) {
+            out.push(d);
+        }
+    }
+}
+
+/// A `c.Wait()` on a condition the package may see all of.
+struct Wait {
+    func: usize,
+    span: Span,
+    /// The condition: the identity of the variable or field holding it.
+    cond: (u32, u32, u32),
+    text: String,
+}
+
+/// How the package uses conditions: where it signals, and which
+/// conditions it lets out of view.
+#[derive(Default)]
+struct Uses {
+    signalled: HashSet<(u32, u32, u32)>,
+    /// Conditions signalled somewhere without holding a lock.
+    signalled_unlocked: HashSet<(u32, u32, u32)>,
+    /// Where each signal is: file, span, condition.
+    signals: Vec<(usize, Span, (u32, u32, u32))>,
+    escaped: HashSet<(u32, u32, u32)>,
+}
+
+fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
+    if uses.escaped.contains(&w.cond) {
+        return None;
+    }
+    let f = &cx.functions()[w.func];
+    let (msg, severity) = if !uses.signalled.contains(&w.cond) {
+        (
+            format!(
+                "`{}.Wait()` blocks forever: nothing in the package calls `{0}.Signal()` or `{0}.Broadcast()`",
+                w.text
+            ),
+            Severity::Error,
+        )
+    } else if in_spans(&loop_body_spans(f.body), w.span) {
+        return None;
+    } else if in_spans(&if_body_spans(f.body), w.span) {
+        (
+            format!(
+                "`{}.Wait()` is not re-checked in a `for` loop: when it returns, another waiter may have made the condition false again",
+                w.text
+            ),
+            Severity::Info,
+        )
+    } else if uses.signalled_unlocked.contains(&w.cond) {
+        (
+            format!(
+                "`{}.Wait()` checks no condition first: a `Signal` or `Broadcast` sent before it starts is lost and it may block forever; wait in a `for` loop on the condition",
+                w.text
+            ),
+            Severity::Warning,
+        )
+    } else {
+        (
+            format!(
+                "`{}.Wait()` checks no condition first: every `Signal`/`Broadcast` is sent holding a lock, so this is right only if the waiter holds it from before any of them can run; wait in a `for` loop on the condition",
+                w.text
+            ),
+            Severity::Info,
+        )
+    };
+    let diagnostic = Diagnostic::new(RULE.code, w.span, msg)
+        .with_severity(severity)
+        .in_function(&f.name);
+    Some(FileDiagnostic {
+        file: f.file,
+        diagnostic,
+    })
+}
+
+fn in_spans(spans: &[Span], at: Span) -> bool {
+    spans.iter().any(|s| s.start <= at.start && at.end <= s.end)
+}
+
+/// The bodies of `if` statements (and their `else` branches) of a body,
+/// not inside function literals.
+fn if_body_spans(body: &BlockStmt) -> Vec<Span> {
+    let mut out = Vec::new();
+    inspect(Node::Block(body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Stmt(Stmt::If(i)) => {
+            out.push(Span::new(
+                i.body.pos(),
+                i.els.as_ref().map_or(i.body.end(), |e| e.end()),
+            ));
+            true
+        }
+        _ => true,
+    });
+    out
+}
+
+/// The method of `sync.Cond` a selector names, and the object holding
+/// the condition: `x.Wait` where `x` is a `*sync.Cond` or `sync.Cond`
+/// variable or field (not a struct embedding one).
+fn cond_method<'m>(view: &FileView<'m>, sel: &SelectorExpr) -> Option<(&'m str, ObjId)> {
+    let m = view.model();
+    let o = view.object_of(&sel.sel)?;
+    let obj = m.obj(o);
+    if obj.kind != ObjKind::Method || m.pkg_path(o) != "sync" {
+        return None;
+    }
+    if !m
+        .receiver_named(o)
+        .is_some_and(|t| m.is_named(t, "sync", "Cond"))
+    {
+        return None;
+    }
+    let holder = holder(view, &sel.x)?;
+    Some((&*m.obj(o).name, holder))
+}
+
+/// The variable or field a condition expression names (`c`, `s.cond`,
+/// `*c`, `&s.cond`), when it is a `sync.Cond` or a pointer to one.
+fn holder(view: &FileView, x: &Expr) -> Option<ObjId> {
+    let m = view.model();
+    let t = view.type_of(x)?;
+    if !m.is_named(m.deref(t), "sync", "Cond") {
+        return None;
+    }
+    let id = last_ident(x)?;
+    let o = view.object_of(id)?;
+    matches!(m.obj(o).kind, ObjKind::Var | ObjKind::Field).then_some(o)
+}
+
+fn last_ident(x: &Expr) -> Option<&Ident> {
+    match x.unparen() {
+        Expr::Ident(id) => Some(id),
+        Expr::Selector(s) => Some(&s.sel),
+        Expr::Star(s) => last_ident(&s.x),
+        Expr::Unary(u) if u.op == Token::And => last_ident(&u.x),
+        _ => None,
+    }
+}
+
+/// Every `Wait` on a condition held by a variable or field, whose holder
+/// is not exported and not a parameter.
+fn waits(cx: &PackageContext) -> Vec<Wait> {
+    let mut out = Vec::new();
+    for (fi, f) in cx.functions().iter().enumerate() {
+        let Some(view) = cx.types(f.file) else {
+            continue;
+        };
+        let m = view.model();
+        let src = &cx.file(f.file).src;
+        inspect(Node::Block(f.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                if let Expr::Selector(sel) = c.fun.unparen() {
+                    if let Some(("Wait", o)) = cond_method(&view, sel) {
+                        if in_view(cx, fi, m, o) {
+                            out.push(Wait {
+                                func: fi,
+                                span: Span::new(c.pos(), c.end()),
+                                cond: m.identity(o),
+                                text: sel.x.span().text(src).to_string(),
+                            });
+                        }
+                    }
+                }
+                true
+            }
+            _ => true,
+        });
+    }
+    out
+}
+
+/// A holder others cannot reach without the package's help: an
+/// unexported field or package variable, or a local variable of the
+/// function (not a parameter or receiver).
+fn in_view(cx: &PackageContext, fi: usize, m: &Model, o: ObjId) -> bool {
+    let obj = m.obj(o);
+    let exported = obj.name.chars().next().is_some_and(char::is_uppercase);
+    // An embedded `sync.Cond` is the exported field `Cond`.
+    if exported {
+        return false;
+    }
+    if obj.kind == ObjKind::Field || m.is_package_level(o) {
+        return true;
+    }
+    let Some((_, off)) = obj.pos else {
+        return false;
+    };
+    // A parameter or receiver of the declaration (or of a closure in it)
+    // is handed in by a caller out of view.
+    let home = root(cx, fi);
+    !cx.functions()
+        .iter()
+        .enumerate()
+        .filter(|(gi, _)| root(cx, *gi) == home)
+        .any(|(_, g)| declares_param(g, off))
+}
+
+fn declares_param(f: &crate::funcs::Func, off: u32) -> bool {
+    let recv = match f.kind {
+        crate::funcs::FuncKind::Decl(d) => d.recv.as_ref(),
+        crate::funcs::FuncKind::Lit(_) => None,
+    };
+    recv.into_iter()
+        .chain(std::iter::once(&f.typ.params))
+        .flat_map(|l| l.list.iter())
+        .any(|field| field.names.iter().any(|n| n.pos == off))
+}
+
+/// Where the package signals conditions, and which conditions it lets
+/// out of view: every mention of a condition's holder other than as the
+/// receiver of a `Cond` method or of `.L`, or as the target of a fresh
+/// `sync.NewCond`/`&sync.Cond{}`, hands it out.
+fn uses(cx: &PackageContext) -> Uses {
+    let mut u = Uses::default();
+    for (fi, sf) in cx.files() {
+        let Some(view) = cx.types(fi) else {
+            continue;
+        };
+        let m = view.model();
+        let mut allowed: HashSet<u32> = HashSet::new();
+        let mut mentions: Vec<&Ident> = Vec::new();
+        inspect(Node::File(&sf.ast), &mut |n| {
+            match n {
+                Node::Expr(Expr::Selector(sel)) => {
+                    if let Some((name, o)) = cond_method(&view, sel) {
+                        if matches!(name, "Signal" | "Broadcast") {
+                            u.signalled.insert(m.identity(o));
+                            let at = Span::new(sel.x.pos(), sel.sel.end());
+                            u.signals.push((fi, at, m.identity(o)));
+                        }
+                        allowed.extend(last_ident(&sel.x).map(|i| i.pos));
+                    } else if sel.sel.name(&sf.src) == "L" && holder(&view, &sel.x).is_some() {
+                        allowed.extend(last_ident(&sel.x).map(|i| i.pos));
+                    }
+                }
+                Node::Stmt(Stmt::Assign(a)) => {
+                    for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                        if fresh_cond(&view, r) {
+                            allowed.extend(last_ident(l).map(|i| i.pos));
+                        }
+                    }
+                }
+                Node::Spec(Spec::Value(v)) => {
+                    for (name, r) in v.names.iter().zip(&v.values) {
+                        if fresh_cond(&view, r) {
+                            allowed.insert(name.pos);
+                        }
+                    }
+                }
+                Node::Expr(Expr::KeyValue(kv)) if fresh_cond(&view, &kv.value) => {
+                    allowed.extend(last_ident(&kv.key).map(|i| i.pos));
+                }
+                Node::Ident(id) => mentions.push(id),
+                _ => {}
+            }
+            true
+        });
+        for id in mentions {
+            if allowed.contains(&id.pos) {
+                continue;
+            }
+            let Some(o) = view.object_of(id) else {
+                continue;
+            };
+            let obj = m.obj(o);
+            let is_cond = matches!(obj.kind, ObjKind::Var | ObjKind::Field)
+                && m.is_named(m.deref(obj.typ), "sync", "Cond");
+            // Its own declaration is no use.
+            let declared_here = obj.pos == Some((view.file_id(), id.pos));
+            if is_cond && !declared_here {
+                u.escaped.insert(m.identity(o));
+            }
+        }
+    }
+    u
+}
+
+/// `sync.NewCond(...)` or `&sync.Cond{...}`.
+fn fresh_cond(view: &FileView, x: &Expr) -> bool {
+    let m = view.model();
+    match x.unparen() {
+        Expr::Call(c) => view
+            .object_of_expr(&c.fun)
+            .is_some_and(|o| m.is_func(o, "sync", "NewCond")),
+        Expr::Unary(u) if u.op == Token::And => {
+            matches!(u.x.unparen(), Expr::CompositeLit(_))
+                && view
+                    .type_of(x)
+                    .is_some_and(|t| m.is_named(m.deref(t), "sync", "Cond"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the signal at `at` in file `file` runs holding a lock: one
+/// the lock view sees held there, or the condition's own `c.L.Lock()`
+/// earlier in the same function and not unlocked before it.
+fn under_lock(cx: &PackageContext, file: usize, at: Span, cond: (u32, u32, u32)) -> bool {
+    let funcs = cx.functions();
+    let Some(fi) = funcs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.file == file && f.body.pos() <= at.start && at.end <= f.body.end())
+        .min_by_key(|(_, f)| f.body.end() - f.body.pos())
+        .map(|(i, _)| i)
+    else {
+        return false;
+    };
+    if !cx.locks().funcs[fi].held_around(at).is_empty() {
+        return true;
+    }
+    // `c.L` is a `sync.Locker`, which the lock view does not follow:
+    // the last `c.L.Lock()`/`c.L.Unlock()` on this condition before the
+    // signal (deferred ones run later) says.
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let m = view.model();
+    let mut last: Option<(u32, bool)> = None;
+    inspect(Node::Block(funcs[fi].body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) | Node::Stmt(Stmt::Defer(_)) => false,
+        Node::Call(c) if c.pos() < at.start => {
+            if let Some((locks, o)) = locker_call(&view, c) {
+                if m.identity(o) == cond && last.is_none_or(|(p, _)| p < c.pos()) {
+                    last = Some((c.pos(), locks));
+                }
+            }
+            true
+        }
+        _ => true,
+    });
+    last.is_some_and(|(_, locks)| locks)
+}
+
+/// `x.L.Lock()` or `x.L.Unlock()` on a condition `x`: whether it locks,
+/// and the condition's holder.
+fn locker_call(view: &FileView, c: &letgo_go::ast::CallExpr) -> Option<(bool, ObjId)> {
+    let Expr::Selector(op) = c.fun.unparen() else {
+        return None;
+    };
+    let Expr::Selector(l) = op.x.unparen() else {
+        return None;
+    };
+    let m = view.model();
+    let field = view.object_of(&l.sel)?;
+    if m.obj(field).kind != ObjKind::Field || &*m.obj(field).name != "L" {
+        return None;
+    }
+    let holder = holder(view, &l.x)?;
+    match &*m.obj(view.object_of(&op.sel)?).name {
+        "Lock" => Some((true, holder)),
+        "Unlock" => Some((false, holder)),
+        _ => None,
+    }
+}
