@@ -30,7 +30,8 @@
 mod identity;
 
 use identity::{const_bool, param_index, receiver_key};
-pub use identity::{key_of, lock_call, waitgroup_call};
+pub use identity::{cond_call, key_of, lock_call, waitgroup_call};
+pub(crate) use identity::{lock_class, lock_kind};
 
 use crate::context::PackageContext;
 use crate::funcs::FuncKind;
@@ -46,6 +47,7 @@ pub enum SyncKind {
     Mutex,
     RWMutex,
     WaitGroup,
+    Cond,
 }
 
 /// A `sync` value reached by an expression.
@@ -197,6 +199,18 @@ pub struct FuncLocks {
     pub net_released: Vec<String>,
     /// Simple statements (and conditions) and the locks held there.
     pub held_at: Vec<(Span, Vec<Held>)>,
+    /// Calls this view does not resolve (interface methods, function
+    /// values, other packages): the program-wide summaries may.
+    pub other_calls: Vec<OtherCall>,
+}
+
+/// A call the per-package view does not follow, and what was held then.
+#[derive(Debug, Clone)]
+pub struct OtherCall {
+    pub span: Span,
+    /// Offset of the call's `(`: the call graph's key for the call.
+    pub lparen: u32,
+    pub held: Vec<Held>,
 }
 
 impl FuncLocks {
@@ -807,6 +821,11 @@ impl Walker<'_, '_, '_> {
             return held;
         }
         let Some(mut site) = self.b.callee(fi, c) else {
+            self.out.other_calls.push(OtherCall {
+                span,
+                lparen: c.lparen,
+                held: held.clone(),
+            });
             return held;
         };
         let (left, released) = self.b.net(site.callee);

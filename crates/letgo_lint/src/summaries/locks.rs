@@ -1,0 +1,243 @@
+//! Lock summaries over the call graph of every checked package: per
+//! function, the lock classes it may take, itself or through any callee
+//! the call graph resolves (same package or not, a method reached through
+//! an interface, a function value set in view), computed bottom-up to a
+//! fixed point so that recursion ends.
+//!
+//! A class is a lock's type-level identity (see `locks`): a field of a
+//! struct type, or a package variable. Instances are not tracked here
+//! (the per-package `LockView` does that for calls it can map); these
+//! summaries serve the questions a class answers: which order two locks
+//! are taken in (LG113), and whether a goroutine must take a lock before
+//! it reaches an operation (LG114). `go` calls run elsewhere and are not
+//! followed; deferred calls are.
+
+use crate::locks::{lock_class, lock_kind, LockOp};
+use letgo_go::ast::{Decl, Expr};
+use letgo_go::visit::{inspect, Node};
+use letgo_types::callgraph::{CallGraph, CallKind, FuncNode};
+use letgo_types::model::FileId;
+use letgo_types::types::Type;
+use letgo_types::{FileView, Semantic};
+use std::collections::HashMap as FxHashMap;
+
+/// A lock class a function takes, and where.
+#[derive(Debug, Clone)]
+pub struct ClassTake {
+    pub class: String,
+    pub read: bool,
+    /// The `Lock` call: the model's file and offset.
+    pub file: FileId,
+    pub offset: u32,
+    /// The callees from the function down to the one that locks (empty
+    /// when the function locks itself).
+    pub via: Vec<FuncNode>,
+}
+
+/// At most this many classes per function, and this deep a chain: enough
+/// for order questions, bounded on large programs.
+const MAX_TAKES: usize = 32;
+const MAX_DEPTH: usize = 8;
+
+#[derive(Default)]
+pub struct LockSummaries {
+    /// The functions each call may run, by the call's file and `(`.
+    by_site: FxHashMap<(FileId, u32), Vec<FuncNode>>,
+    takes: FxHashMap<FuncNode, Vec<ClassTake>>,
+}
+
+impl LockSummaries {
+    /// Builds the call graph over the packages whose bodies the model
+    /// checked, then the summaries.
+    pub fn build(s: &Semantic) -> LockSummaries {
+        let m = &s.model;
+        let files: Vec<FileId> = m
+            .packages
+            .iter()
+            .filter(|p| p.bodies)
+            .flat_map(|p| p.files.iter().copied())
+            .collect();
+        let graph = CallGraph::build(s, &files);
+        let mut out = LockSummaries::default();
+        for edges in graph.edges.values() {
+            for e in edges.iter().filter(|e| e.kind != CallKind::Go) {
+                out.by_site.entry(e.site).or_default().push(e.callee);
+            }
+        }
+        for &f in &files {
+            direct_takes(s, f, &mut out.takes);
+        }
+        out.close_over(&graph);
+        out
+    }
+
+    /// Adds each callee's classes to its callers' until nothing changes
+    /// (recursion converges: sets only grow, and are bounded).
+    fn close_over(&mut self, graph: &CallGraph) {
+        let mut nodes: Vec<FuncNode> = graph.edges.keys().copied().collect();
+        nodes.sort();
+        for _round in 0..64 {
+            let mut changed = false;
+            for &f in &nodes {
+                let mut add: Vec<ClassTake> = Vec::new();
+                for e in graph.calls_from(f).iter().filter(|e| e.kind != CallKind::Go) {
+                    for t in self.takes.get(&e.callee).into_iter().flatten() {
+                        if t.via.len() + 1 > MAX_DEPTH || e.callee == f {
+                            continue;
+                        }
+                        let mut t = t.clone();
+                        t.via.insert(0, e.callee);
+                        add.push(t);
+                    }
+                }
+                let mine = self.takes.entry(f).or_default();
+                for t in add {
+                    let known = mine
+                        .iter()
+                        .any(|o| o.class == t.class && (o.read == t.read || !o.read));
+                    if !known && mine.len() < MAX_TAKES {
+                        mine.push(t);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// The functions the call at `(file, lparen)` may run (none when the
+    /// call graph does not resolve it: out of view).
+    pub fn callees_at(&self, file: FileId, lparen: u32) -> &[FuncNode] {
+        self.by_site.get(&(file, lparen)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every class function `f` may take.
+    pub fn takes(&self, f: FuncNode) -> &[ClassTake] {
+        self.takes.get(&f).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every class the call at `(file, lparen)` may take, with the callee
+    /// first in `via`.
+    pub fn takes_at(&self, file: FileId, lparen: u32) -> Vec<ClassTake> {
+        let mut out = Vec::new();
+        for &c in self.callees_at(file, lparen) {
+            for t in self.takes(c) {
+                let mut t = t.clone();
+                t.via.insert(0, c);
+                out.push(t);
+            }
+        }
+        out
+    }
+}
+
+/// The `Lock`/`RLock` calls written in each function of file `f`
+/// (function literals are functions of their own).
+fn direct_takes(s: &Semantic, f: FileId, out: &mut FxHashMap<FuncNode, Vec<ClassTake>>) {
+    let sf = &s.model.files[f.0 as usize];
+    let Some(view) = s.file(&sf.path) else {
+        return;
+    };
+    for d in &sf.ast.decls {
+        let Decl::Func(fd) = d else { continue };
+        let (Some(body), Some(obj)) = (&fd.body, view.object_of(&fd.name)) else {
+            continue;
+        };
+        walk(&view, f, FuncNode::Decl(obj), Node::Block(body), out);
+    }
+}
+
+fn walk(
+    view: &FileView,
+    file: FileId,
+    me: FuncNode,
+    body: Node,
+    out: &mut FxHashMap<FuncNode, Vec<ClassTake>>,
+) {
+    let mut lits = Vec::new();
+    inspect(body, &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(l)) => {
+                lits.push(&**l);
+                return false;
+            }
+            Node::Call(c) => {
+                if let Some((class, read)) = acquired_class(view, c) {
+                    let takes = out.entry(me).or_default();
+                    if !takes.iter().any(|t| t.class == class && t.read == read) {
+                        takes.push(ClassTake {
+                            class,
+                            read,
+                            file,
+                            offset: c.pos(),
+                            via: Vec::new(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    for l in lits {
+        let node = FuncNode::Lit(file, l.typ.pos());
+        walk(view, file, node, Node::Block(&l.body), out);
+    }
+}
+
+/// `x.Lock()`/`x.RLock()` on a lock whose class is known.
+fn acquired_class(view: &FileView, c: &letgo_go::ast::CallExpr) -> Option<(String, bool)> {
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return None;
+    };
+    if !c.args.is_empty() {
+        return None;
+    }
+    let m = view.model();
+    let meth = view.object_of(&sel.sel)?;
+    let op = LockOp::of(&m.obj(meth).name)?;
+    if !op.acquires() {
+        return None;
+    }
+    lock_kind(m, meth, 0)?;
+    Some((lock_class(view, &sel.x, meth)?, op.read()))
+}
+
+/// How a function is named in a message: `T.m`, `f`, or `func literal`.
+pub fn node_name(s: &Semantic, f: FuncNode) -> String {
+    let m = &s.model;
+    match f {
+        FuncNode::Decl(o) => {
+            let name = m.obj(o).name.to_string();
+            let Some((_, recv)) = m.receiver_named(o).and_then(|t| m.named(t)) else {
+                return name;
+            };
+            let pointer = match m.ty(m.obj(o).typ) {
+                Type::Signature(sig) => sig
+                    .recv
+                    .is_some_and(|r| matches!(m.ty(m.obj(r).typ), Type::Pointer(_))),
+                _ => false,
+            };
+            if pointer {
+                format!("(*{recv}).{name}")
+            } else {
+                format!("{recv}.{name}")
+            }
+        }
+        FuncNode::Lit(..) => "func literal".to_string(),
+    }
+}
+
+/// `name.go:line` of an offset in a model file.
+pub fn model_place(s: &Semantic, file: FileId, offset: u32) -> String {
+    let sf = &s.model.files[file.0 as usize];
+    let upto = sf.src.get(..offset as usize).unwrap_or("");
+    let line = upto.matches('\n').count() + 1;
+    let name = sf
+        .path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    format!("{name}:{line}")
+}
