@@ -16,8 +16,12 @@
 //! Calls to functions and methods of the package, resolved to their
 //! objects by the model, carry keys across: the callee's `(r…)` becomes
 //! the caller's receiver expression, `(#i)` the caller's argument `i`.
-//! Calls through function values, interfaces or other packages end the
-//! view.
+//! A callee's lock the caller cannot name (the callee's local, a receiver
+//! without a key) keeps its class under a key no caller holds (`~…`):
+//! it orders locks (LG113) but is never a lock the caller holds (LG111).
+//! Calls through function values, interfaces or other packages are kept
+//! as [`OtherCall`]s, for the program-wide summaries (`summaries::locks`)
+//! to resolve by class.
 //!
 //! [`LockView`] walks every function once, tracking the locks held on
 //! every path (a must-analysis: a lock taken on one branch only is not
@@ -263,7 +267,7 @@ impl LockView {
         self.takes[site.callee]
             .iter()
             .filter_map(|t| {
-                let key = site.map(&t.lock.key)?;
+                let key = site.map(&t.lock.key).unwrap_or_else(|| unmapped(&t.lock.key));
                 let guards = site.carry(&t.guards)?;
                 let mut t = t.clone();
                 t.lock.key = key;
@@ -327,6 +331,18 @@ fn decl_index(cx: &PackageContext) -> DeclIndex {
 
 const MAX_TAKES: usize = 32;
 
+/// The key of a callee's lock the caller cannot name (a local of the
+/// callee, a receiver it has no key for): kept for its class (lock order
+/// is by class), under a key that equals no caller's key, so it is never
+/// taken for a lock the caller holds.
+fn unmapped(key: &str) -> String {
+    if key.starts_with('~') {
+        key.to_string()
+    } else {
+        format!("~{key}")
+    }
+}
+
 fn all_takes(cx: &PackageContext, funcs: &[FuncLocks]) -> Vec<Vec<Take>> {
     let mut memo: Vec<Option<Vec<Take>>> = vec![None; funcs.len()];
     for i in 0..funcs.len() {
@@ -365,9 +381,10 @@ fn takes_of(
             if out.len() >= MAX_TAKES {
                 break;
             }
-            let (Some(key), Some(guards)) = (site.map(&t.lock.key), site.carry(&t.guards)) else {
+            let Some(guards) = site.carry(&t.guards) else {
                 continue;
             };
+            let key = site.map(&t.lock.key).unwrap_or_else(|| unmapped(&t.lock.key));
             // One take of a lock is enough unless a later one has fewer
             // conditions.
             let covered = out

@@ -28,7 +28,10 @@ through an interface (every implementation the program has), a function
 value set in view (a field set in a constructor, an argument), a
 function of another checked package — through lock summaries computed
 over the whole program's call graph (bottom-up, to a fixed point for
-recursion). A call started with `go` runs elsewhere and adds no edge. A
+recursion). A lock a callee takes on an instance the caller cannot name
+(the callee's local, such as each element of a map it walks) still
+orders by its class. A call started with `go` runs elsewhere and adds no
+edge. A
 call the call graph does not resolve is out of view: no edge. Locks are compared by field object (`mu` of
 struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;

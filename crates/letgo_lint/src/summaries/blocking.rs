@@ -337,7 +337,8 @@ pub fn needs_lock(cx: &PackageContext, view: &LockView, p: &Partner, id: &str) -
     let class = id;
     let mut before = Vec::new();
     let body = &cx.functions()[p.func].body.list;
-    if !dominators(body, p.span, false, &mut before) {
+    let again = called_in_loops(cx, view, p.func);
+    if !dominators(body, p.span, again, &mut before) {
         return false;
     }
     let within = |s: Span| before.iter().any(|b| b.start <= s.start && s.end <= b.end);
@@ -364,6 +365,47 @@ pub fn needs_lock(cx: &PackageContext, view: &LockView, p: &Partner, id: &str) -
             .iter()
             .any(|t| t.class == class)
     })
+}
+
+/// Whether every same-package call of function `fi` is in a loop (and
+/// there is one): its statements after a point then run again before the
+/// next pass reaches that point.
+fn called_in_loops(cx: &PackageContext, view: &LockView, fi: usize) -> bool {
+    let mut any = false;
+    for (caller, fl) in view.funcs.iter().enumerate() {
+        for site in fl.calls.iter().filter(|s| s.callee == fi) {
+            if !in_loop(&cx.functions()[caller].body.list, site.span) {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
+}
+
+/// Whether `target` is inside the body of a `for` or `range` loop.
+fn in_loop(stmts: &[Stmt], target: Span) -> bool {
+    let mut found = false;
+    for s in stmts {
+        let sp = s.span();
+        if sp.start > target.start || target.end > sp.end {
+            continue;
+        }
+        inspect(Node::stmt(s), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Stmt(Stmt::For(f)) => found |= contains(Span::new(f.body.pos(), f.body.end()), target),
+                Node::Stmt(Stmt::Range(r)) => found |= contains(Span::new(r.body.pos(), r.body.end()), target),
+                _ => {}
+            }
+            !found
+        });
+    }
+    found
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
 }
 
 /// The simple statements that run before `target` on every path to it:
