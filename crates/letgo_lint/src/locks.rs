@@ -203,6 +203,8 @@ pub struct FuncLocks {
     pub net_released: Vec<String>,
     /// Simple statements (and conditions) and the locks held there.
     pub held_at: Vec<(Span, Vec<Held>)>,
+    /// Every `Unlock`/`RUnlock` the function makes itself, held or not.
+    pub unlocks: Vec<(String, Span)>,
     /// Calls this view does not resolve (interface methods, function
     /// values, other packages): the program-wide summaries may.
     pub other_calls: Vec<OtherCall>,
@@ -812,6 +814,14 @@ impl Walker<'_, '_, '_> {
         held
     }
 
+    /// Whether the function took `key` itself earlier: an unlock it then
+    /// makes while the lock is not held on every path releases its own
+    /// lock held on some (after a loop that `continue`s or `break`s with
+    /// it), not a caller's.
+    fn locked_before(&self, key: &str) -> bool {
+        self.out.acquires.iter().any(|a| a.lock.key == key)
+    }
+
     fn call(&mut self, c: &CallExpr, mut held: Vec<Held>) -> Vec<Held> {
         let (fi, cx) = (self.fi, self.b.cx);
         let span = Span::new(c.pos(), c.end());
@@ -830,10 +840,15 @@ impl Walker<'_, '_, '_> {
                     read: op.read(),
                     at: span,
                 });
-            } else if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
-                held.remove(i);
-            } else if !self.out.released_first.contains(&lock.key) {
-                self.out.released_first.push(lock.key);
+            } else {
+                self.out.unlocks.push((lock.key.clone(), span));
+                if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
+                    held.remove(i);
+                } else if !self.out.released_first.contains(&lock.key)
+                    && !self.locked_before(&lock.key)
+                {
+                    self.out.released_first.push(lock.key);
+                }
             }
             return held;
         }
@@ -853,7 +868,9 @@ impl Walker<'_, '_, '_> {
                 Some(i) => {
                     held.remove(i);
                 }
-                None if !self.out.released_first.contains(&k) => self.out.released_first.push(k),
+                None if !self.out.released_first.contains(&k) && !self.locked_before(&k) => {
+                    self.out.released_first.push(k)
+                }
                 None => {}
             }
         }
@@ -1014,4 +1031,21 @@ impl Relock {
             }
         }
     }
+}
+
+/// Whether some same-package caller of `fi` unlocks the lock `key` (in
+/// `fi`'s terms) that `fi` returns holding: after the call, or in a
+/// `defer`. Such a function takes the lock for its callers.
+pub fn released_by_callers(view: &LockView, fi: usize, key: &str) -> bool {
+    view.funcs.iter().any(|fl| {
+        fl.calls.iter().filter(|s| s.callee == fi).any(|site| {
+            let Some(k) = site.map(key) else {
+                return false;
+            };
+            fl.unlocks
+                .iter()
+                .any(|(u, at)| *u == k && at.start >= site.span.end)
+                || fl.deferred.iter().any(|(u, _)| *u == k)
+        })
+    })
 }
