@@ -203,6 +203,9 @@ pub struct FuncLocks {
     pub net_released: Vec<String>,
     /// Simple statements (and conditions) and the locks held there.
     pub held_at: Vec<(Span, Vec<Held>)>,
+    /// Keys unlocked while not held on every path after the function
+    /// took them itself on some: its own lock, not a hand-over.
+    pub own_unheld: Vec<String>,
     /// Every `Unlock`/`RUnlock` the function makes itself, held or not.
     pub unlocks: Vec<(String, Span)>,
     /// Calls this view does not resolve (interface methods, function
@@ -242,6 +245,18 @@ pub struct Take {
     /// The conditions on the function's `bool` parameters it takes it
     /// under.
     pub guards: Vec<Guard>,
+    /// The caller's locks the chain unlocked before taking it: not held
+    /// any more when it is taken.
+    pub released_before: Vec<String>,
+}
+
+/// The caller's locks function `fl` has unlocked before offset `at`.
+fn released_by(fl: &FuncLocks, at: u32) -> Vec<String> {
+    fl.released_first
+        .iter()
+        .filter(|k| fl.unlocks.iter().any(|(u, s)| u == *k && s.start < at))
+        .cloned()
+        .collect()
 }
 
 pub struct LockView {
@@ -274,6 +289,7 @@ impl LockView {
                 let mut t = t.clone();
                 t.lock.key = key;
                 t.guards = guards;
+                t.released_before = t.released_before.iter().filter_map(|k| site.map(k)).collect();
                 Some(t)
             })
             .collect()
@@ -376,6 +392,7 @@ fn takes_of(
             span: a.span,
             via: vec![f.name.clone()],
             guards: a.guards.clone(),
+            released_before: released_by(fl, a.span.start),
         })
         .collect();
     for site in &fl.calls {
@@ -399,6 +416,10 @@ fn takes_of(
             t.lock.key = key;
             t.guards = guards;
             t.via.insert(0, f.name.clone());
+            let mut released: Vec<String> =
+                t.released_before.iter().filter_map(|k| site.map(k)).collect();
+            released.extend(released_by(fl, site.span.start));
+            t.released_before = released;
             out.push(t);
         }
     }
@@ -452,6 +473,7 @@ impl Builder<'_, '_> {
             .filter(|k| {
                 !done.left_held.iter().any(|h| h.lock.key == **k)
                     && !done.deferred_locks.contains(k)
+                    && !done.own_unheld.contains(k)
             })
             .cloned()
             .collect();
@@ -814,12 +836,18 @@ impl Walker<'_, '_, '_> {
         held
     }
 
-    /// Whether the function took `key` itself earlier: an unlock it then
-    /// makes while the lock is not held on every path releases its own
-    /// lock held on some (after a loop that `continue`s or `break`s with
-    /// it), not a caller's.
-    fn locked_before(&self, key: &str) -> bool {
-        self.out.acquires.iter().any(|a| a.lock.key == key)
+    /// An unlock of `key` while it is not held on every path. When the
+    /// function took `key` itself earlier, the lock released is its own,
+    /// held on some paths (after a loop that `continue`s with it), and
+    /// not a caller's handed over.
+    fn release_unheld(&mut self, key: String) {
+        if self.out.acquires.iter().any(|a| a.lock.key == key) && !self.out.own_unheld.contains(&key)
+        {
+            self.out.own_unheld.push(key.clone());
+        }
+        if !self.out.released_first.contains(&key) {
+            self.out.released_first.push(key);
+        }
     }
 
     fn call(&mut self, c: &CallExpr, mut held: Vec<Held>) -> Vec<Held> {
@@ -844,10 +872,8 @@ impl Walker<'_, '_, '_> {
                 self.out.unlocks.push((lock.key.clone(), span));
                 if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
                     held.remove(i);
-                } else if !self.out.released_first.contains(&lock.key)
-                    && !self.locked_before(&lock.key)
-                {
-                    self.out.released_first.push(lock.key);
+                } else {
+                    self.release_unheld(lock.key);
                 }
             }
             return held;
@@ -864,18 +890,21 @@ impl Walker<'_, '_, '_> {
         site.held = held.clone();
         site.guards = self.guards.clone();
         for k in released.iter().filter_map(|k| site.map(k)) {
+            self.out.unlocks.push((k.clone(), span));
             match held.iter().position(|h| h.lock.key == k) {
                 Some(i) => {
                     held.remove(i);
                 }
-                None if !self.out.released_first.contains(&k) && !self.locked_before(&k) => {
-                    self.out.released_first.push(k)
-                }
-                None => {}
+                None => self.release_unheld(k),
             }
         }
         for h in left {
-            if let Some(key) = site.map(&h.lock.key) {
+            // A callee that unlocks the caller's lock and locks it again
+            // leaves it held once, not twice.
+            if let Some(key) = site
+                .map(&h.lock.key)
+                .filter(|k| !held.iter().any(|x| x.lock.key == *k))
+            {
                 let mut lock = h.lock;
                 lock.key = key;
                 held.push(Held {
@@ -932,7 +961,11 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
         }
         for site in &fl.calls {
             for t in view.takes_at(site) {
-                if let Some(h) = site.held.iter().find(|h| h.lock.key == t.lock.key) {
+                let held = site
+                    .held
+                    .iter()
+                    .filter(|h| !t.released_before.contains(&h.lock.key));
+                if let Some(h) = held.clone().find(|h| h.lock.key == t.lock.key) {
                     out.push(Relock {
                         func: fi,
                         first: h.clone(),

@@ -185,7 +185,12 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
         for site in &fl.calls {
             for t in view.takes_at(site) {
                 let Some(b) = &t.lock.class else { continue };
-                for h in &site.held {
+                // A lock the chain unlocked before taking `b` is not held.
+                for h in site
+                    .held
+                    .iter()
+                    .filter(|h| !t.released_before.contains(&h.lock.key))
+                {
                     let Some(first) = h.lock.class.as_ref().filter(|c| *c != b) else {
                         continue;
                     };

@@ -38,6 +38,23 @@ pub struct ClassTake {
 /// for order questions, bounded on large programs.
 const MAX_TAKES: usize = 32;
 const MAX_DEPTH: usize = 8;
+/// A call resolved to more functions than this (an interface with many
+/// implementations, a function value set in many places) is out of view.
+const MAX_CALLEES: usize = 3;
+
+/// The call graph without the calls [`LockSummaries::build`] left out.
+trait Narrow {
+    fn without_wide_sites(self, kept: &FxHashMap<(FileId, u32), Vec<FuncNode>>) -> CallGraph;
+}
+
+impl Narrow for CallGraph {
+    fn without_wide_sites(mut self, kept: &FxHashMap<(FileId, u32), Vec<FuncNode>>) -> CallGraph {
+        for edges in self.edges.values_mut() {
+            edges.retain(|e| e.kind == CallKind::Go || kept.contains_key(&e.site));
+        }
+        self
+    }
+}
 
 #[derive(Default)]
 pub struct LockSummaries {
@@ -64,6 +81,10 @@ impl LockSummaries {
                 out.by_site.entry(e.site).or_default().push(e.callee);
             }
         }
+        // A call that may run many functions (an interface every writer
+        // implements) says little about any one run: out of view.
+        out.by_site.retain(|_, callees| callees.len() <= MAX_CALLEES);
+        let graph = graph.without_wide_sites(&out.by_site);
         for &f in &files {
             direct_takes(s, f, &mut out.takes);
         }
