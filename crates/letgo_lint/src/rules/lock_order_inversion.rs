@@ -31,7 +31,11 @@ over the whole program's call graph (bottom-up, to a fixed point for
 recursion). A lock a callee takes on an instance the caller cannot name
 (the callee's local, such as each element of a map it walks) still
 orders by its class. A call started with `go` runs elsewhere and adds no
-edge. A
+edge, nor does a lock the callee (at any depth) unlocks before it takes
+the second one (`c.mu.Unlock(); c.stream.ack(); c.mu.Lock()`). A call
+that may run more than three functions (an interface many types
+implement, a function value set in many places) says little about the
+one it runs and is left out of view. A
 call the call graph does not resolve is out of view: no edge. Locks are compared by field object (`mu` of
 struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;
