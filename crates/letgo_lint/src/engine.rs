@@ -4,11 +4,11 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::selection::Selection;
+use crate::summaries::locks::LockSummaries;
 use crate::suppress::Suppressions;
 use letgo_go::load::{LoadError, Loader, Package, Program};
 use letgo_types::Semantic;
 use rayon::prelude::*;
-use crate::summaries::locks::LockSummaries;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -174,7 +174,8 @@ fn check_package(
     summaries: &OnceLock<LockSummaries>,
 ) -> Vec<Finding> {
     let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
-    let cx = PackageContext::new(program, pkg, with_channels, Some(semantic)).with_summaries(summaries);
+    let cx =
+        PackageContext::new(program, pkg, with_channels, Some(semantic)).with_summaries(summaries);
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -33,8 +33,8 @@
 
 mod identity;
 
-use identity::{const_bool, param_index, receiver_key};
 pub use identity::{cond_call, key_of, lock_call, waitgroup_call};
+use identity::{const_bool, param_index, receiver_key};
 pub(crate) use identity::{lock_class, lock_kind};
 
 use crate::context::PackageContext;
@@ -284,12 +284,18 @@ impl LockView {
         self.takes[site.callee]
             .iter()
             .filter_map(|t| {
-                let key = site.map(&t.lock.key).unwrap_or_else(|| unmapped(&t.lock.key));
+                let key = site
+                    .map(&t.lock.key)
+                    .unwrap_or_else(|| unmapped(&t.lock.key));
                 let guards = site.carry(&t.guards)?;
                 let mut t = t.clone();
                 t.lock.key = key;
                 t.guards = guards;
-                t.released_before = t.released_before.iter().filter_map(|k| site.map(k)).collect();
+                t.released_before = t
+                    .released_before
+                    .iter()
+                    .filter_map(|k| site.map(k))
+                    .collect();
                 Some(t)
             })
             .collect()
@@ -323,7 +329,7 @@ pub fn lock_view(cx: &PackageContext) -> LockView {
     let funcs: Vec<FuncLocks> = slots
         .into_iter()
         .map(|s| match s {
-            Slot::Done(f) => f,
+            Slot::Done(f) => *f,
             _ => FuncLocks::default(),
         })
         .collect();
@@ -381,10 +387,16 @@ fn takes_of(
     memo[i] = Some(Vec::new()); // recursion ends here
     let f = &cx.functions()[i];
     let fl = &funcs[i];
+    // A caller's lock taken again after unlocking it counts with what it
+    // released (`released_before`): it orders locks after the callee's
+    // own, and is never the caller's lock taken twice.
     let mut out: Vec<Take> = fl
         .acquires
         .iter()
-        .filter(|a| !fl.released_first.contains(&a.lock.key))
+        .filter(|a| {
+            !fl.released_first.contains(&a.lock.key)
+                || released_by(fl, a.span.start).contains(&a.lock.key)
+        })
         .map(|a| Take {
             lock: a.lock.clone(),
             read: a.read,
@@ -403,7 +415,9 @@ fn takes_of(
             let Some(guards) = site.carry(&t.guards) else {
                 continue;
             };
-            let key = site.map(&t.lock.key).unwrap_or_else(|| unmapped(&t.lock.key));
+            let key = site
+                .map(&t.lock.key)
+                .unwrap_or_else(|| unmapped(&t.lock.key));
             // One take of a lock is enough unless a later one has fewer
             // conditions.
             let covered = out
@@ -416,8 +430,11 @@ fn takes_of(
             t.lock.key = key;
             t.guards = guards;
             t.via.insert(0, f.name.clone());
-            let mut released: Vec<String> =
-                t.released_before.iter().filter_map(|k| site.map(k)).collect();
+            let mut released: Vec<String> = t
+                .released_before
+                .iter()
+                .filter_map(|k| site.map(k))
+                .collect();
             released.extend(released_by(fl, site.span.start));
             t.released_before = released;
             out.push(t);
@@ -430,7 +447,7 @@ fn takes_of(
 enum Slot {
     Todo,
     Busy,
-    Done(FuncLocks),
+    Done(Box<FuncLocks>),
 }
 
 struct Builder<'c, 'a> {
@@ -477,7 +494,7 @@ impl Builder<'_, '_> {
             })
             .cloned()
             .collect();
-        self.slots[i] = Slot::Done(done);
+        self.slots[i] = Slot::Done(Box::new(done));
     }
 
     fn net(&mut self, callee: usize) -> NetEffect {
@@ -841,7 +858,8 @@ impl Walker<'_, '_, '_> {
     /// held on some paths (after a loop that `continue`s with it), and
     /// not a caller's handed over.
     fn release_unheld(&mut self, key: String) {
-        if self.out.acquires.iter().any(|a| a.lock.key == key) && !self.out.own_unheld.contains(&key)
+        if self.out.acquires.iter().any(|a| a.lock.key == key)
+            && !self.out.own_unheld.contains(&key)
         {
             self.out.own_unheld.push(key.clone());
         }

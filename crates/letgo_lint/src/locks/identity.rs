@@ -52,7 +52,12 @@ pub fn waitgroup_call(
 }
 
 /// `c.<method>(...)` on a `sync.Cond` (or a struct embedding one).
-pub fn cond_call(cx: &PackageContext, fi: usize, call: &CallExpr, method: &str) -> Option<SyncValue> {
+pub fn cond_call(
+    cx: &PackageContext,
+    fi: usize,
+    call: &CallExpr,
+    method: &str,
+) -> Option<SyncValue> {
     sync_call(cx, fi, call, "Cond", method, SyncKind::Cond)
 }
 

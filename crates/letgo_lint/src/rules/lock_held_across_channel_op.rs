@@ -3,10 +3,10 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::locks::{place, short_name, LockView};
+use crate::registry::Rule;
 use crate::summaries::blocking::{
     blocking_ops, held_by_callers, holds_lock, lock_id, needs_lock, Blocking, WaitKind,
 };
-use crate::registry::Rule;
 
 pub const RULE: Rule = Rule {
     code: "LG114",

@@ -4,8 +4,8 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::locks::{place, short_name, LockView};
 use crate::registry::Rule;
-use letgo_go::ast::Span;
 use crate::summaries::locks::{model_place, node_name, ClassTake};
+use letgo_go::ast::Span;
 use std::collections::BTreeMap;
 
 pub const RULE: Rule = Rule {
@@ -35,7 +35,9 @@ edge, nor does a lock the callee (at any depth) unlocks before it takes
 the second one (`c.mu.Unlock(); c.stream.ack(); c.mu.Lock()`). A call
 that may run more than three functions (an interface many types
 implement, a function value set in many places) says little about the
-one it runs and is left out of view. A
+one it runs and is left out of view. A callee that unlocks the caller's
+lock and takes it again while the caller holds a second lock takes them
+in the order second → first. A
 call the call graph does not resolve is out of view: no edge. Locks are compared by field object (`mu` of
 struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;
@@ -145,9 +147,7 @@ fn describe(cx: &PackageContext, e: &Edge, file: usize, at: &str) -> String {
             chain.join(" → "),
             place(cx, file, *f, span.start)
         )),
-        Some(Inner::Elsewhere(at)) => {
-            s.push_str(&format!(" via {} at {at}", chain.join(" → ")))
-        }
+        Some(Inner::Elsewhere(at)) => s.push_str(&format!(" via {} at {at}", chain.join(" → "))),
         None => {}
     }
     s
@@ -219,12 +219,12 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
 /// called through an interface (every implementation in view), a
 /// function value set in view, a function of another checked package.
 /// The program-wide summaries give the classes such a call may take.
-fn summary_edges(
-    cx: &PackageContext,
-    view: &LockView,
-    out: &mut BTreeMap<(String, String), Edge>,
-) {
-    if !view.funcs.iter().any(|f| f.other_calls.iter().any(|c| !c.held.is_empty())) {
+fn summary_edges(cx: &PackageContext, view: &LockView, out: &mut BTreeMap<(String, String), Edge>) {
+    if !view
+        .funcs
+        .iter()
+        .any(|f| f.other_calls.iter().any(|c| !c.held.is_empty()))
+    {
         return;
     }
     let (Some(sums), Some(s)) = (cx.lock_summaries(), cx.semantic()) else {

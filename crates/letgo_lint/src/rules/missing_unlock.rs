@@ -4,7 +4,9 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
-use crate::locks::{lock_call, released_by_callers, resolve_call, Acquire, FuncLocks, LockView, SyncValue};
+use crate::locks::{
+    lock_call, released_by_callers, resolve_call, Acquire, FuncLocks, LockView, SyncValue,
+};
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, method_call, never_returns};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};

@@ -324,7 +324,9 @@ pub fn lock_id(v: &SyncValue) -> Option<&str> {
 pub fn holds_lock(view: &LockView, p: &Partner, id: &str) -> bool {
     let has = |h: &Held| lock_id(&h.lock) == Some(id);
     view.funcs[p.func].held_around(p.span).iter().any(has)
-        || held_by_callers(view, p.func, 4).iter().any(|(h, _, _)| has(h))
+        || held_by_callers(view, p.func, 4)
+            .iter()
+            .any(|(h, _, _)| has(h))
 }
 
 /// Whether the partner must take the lock `id` ([`lock_id`]) before it
@@ -349,12 +351,11 @@ pub fn needs_lock(cx: &PackageContext, view: &LockView, p: &Partner, id: &str) -
     {
         return true;
     }
-    if fl
-        .calls
-        .iter()
-        .filter(|s| within(s.span))
-        .any(|s| view.takes_at(s).iter().any(|t| lock_id(&t.lock) == Some(class)))
-    {
+    if fl.calls.iter().filter(|s| within(s.span)).any(|s| {
+        view.takes_at(s)
+            .iter()
+            .any(|t| lock_id(&t.lock) == Some(class))
+    }) {
         return true;
     }
     let (Some(sums), Some(tv)) = (cx.lock_summaries(), cx.types(p.file)) else {
@@ -394,8 +395,12 @@ fn in_loop(stmts: &[Stmt], target: Span) -> bool {
         inspect(Node::stmt(s), &mut |n| {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
-                Node::Stmt(Stmt::For(f)) => found |= contains(Span::new(f.body.pos(), f.body.end()), target),
-                Node::Stmt(Stmt::Range(r)) => found |= contains(Span::new(r.body.pos(), r.body.end()), target),
+                Node::Stmt(Stmt::For(f)) => {
+                    found |= contains(Span::new(f.body.pos(), f.body.end()), target)
+                }
+                Node::Stmt(Stmt::Range(r)) => {
+                    found |= contains(Span::new(r.body.pos(), r.body.end()), target)
+                }
                 _ => {}
             }
             !found
@@ -431,45 +436,50 @@ fn dominators(stmts: &[Stmt], target: Span, in_loop: bool, out: &mut Vec<Span>) 
     if in_loop || matches!(stmts[i], Stmt::Defer(_)) {
         out.extend(stmts[i + 1..].iter().filter(simple).map(Stmt::span));
     }
+    // Descend into the statement holding `target` (found there: its
+    // index was chosen so).
     match &stmts[i] {
-        Stmt::Block(b) => dominators(&b.list, target, in_loop, out),
-        Stmt::Labeled(l) => dominators(std::slice::from_ref(&l.stmt), target, in_loop, out),
-        Stmt::If(s) => {
-            dominators(&s.body.list, target, in_loop, out)
-                || s.els
-                    .as_ref()
-                    .is_some_and(|e| dominators(std::slice::from_ref(e), target, in_loop, out))
-                || true
+        Stmt::Block(b) => {
+            dominators(&b.list, target, in_loop, out);
         }
-        Stmt::For(f) => dominators(&f.body.list, target, true, out) || true,
-        Stmt::Range(r) => {
-            // The range's own receive: the body ran before each next one.
-            if !dominators(&r.body.list, target, true, out) {
-                out.extend(r.body.list.iter().filter(simple).map(Stmt::span));
-            }
-            true
+        Stmt::Labeled(l) => {
+            dominators(std::slice::from_ref(&l.stmt), target, in_loop, out);
+        }
+        // Not in the `then` branch: in the `else`, if any.
+        Stmt::If(s) if !dominators(&s.body.list, target, in_loop, out) => {
+            let els = s.els.as_slice();
+            dominators(els, target, in_loop, out);
+        }
+        Stmt::For(f) => {
+            dominators(&f.body.list, target, true, out);
+        }
+        // Not in the body: the range's own receive, and the body ran
+        // before each next one.
+        Stmt::Range(r) if !dominators(&r.body.list, target, true, out) => {
+            out.extend(r.body.list.iter().filter(simple).map(Stmt::span));
         }
         Stmt::Switch(sw) => {
-            sw.body
+            let _ = sw
+                .body
                 .clauses
                 .iter()
-                .any(|c| dominators(&c.body, target, in_loop, out))
-                || true
+                .any(|c| dominators(&c.body, target, in_loop, out));
         }
         Stmt::TypeSwitch(sw) => {
-            sw.body
+            let _ = sw
+                .body
                 .clauses
                 .iter()
-                .any(|c| dominators(&c.body, target, in_loop, out))
-                || true
+                .any(|c| dominators(&c.body, target, in_loop, out));
         }
         Stmt::Select(sel) => {
-            sel.body
+            let _ = sel
+                .body
                 .clauses
                 .iter()
-                .any(|c| dominators(&c.body, target, in_loop, out))
-                || true
+                .any(|c| dominators(&c.body, target, in_loop, out));
         }
-        _ => true,
+        _ => {}
     }
+    true
 }

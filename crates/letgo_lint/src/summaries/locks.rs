@@ -83,7 +83,8 @@ impl LockSummaries {
         }
         // A call that may run many functions (an interface every writer
         // implements) says little about any one run: out of view.
-        out.by_site.retain(|_, callees| callees.len() <= MAX_CALLEES);
+        out.by_site
+            .retain(|_, callees| callees.len() <= MAX_CALLEES);
         let graph = graph.without_wide_sites(&out.by_site);
         for &f in &files {
             direct_takes(s, f, &mut out.takes);
@@ -101,7 +102,11 @@ impl LockSummaries {
             let mut changed = false;
             for &f in &nodes {
                 let mut add: Vec<ClassTake> = Vec::new();
-                for e in graph.calls_from(f).iter().filter(|e| e.kind != CallKind::Go) {
+                for e in graph
+                    .calls_from(f)
+                    .iter()
+                    .filter(|e| e.kind != CallKind::Go)
+                {
                     for t in self.takes.get(&e.callee).into_iter().flatten() {
                         if t.via.len() + 1 > MAX_DEPTH || e.callee == f {
                             continue;
