@@ -251,7 +251,7 @@ pub struct Take {
 }
 
 /// The caller's locks function `fl` has unlocked before offset `at`.
-fn released_by(fl: &FuncLocks, at: u32) -> Vec<String> {
+pub fn released_by(fl: &FuncLocks, at: u32) -> Vec<String> {
     fl.released_first
         .iter()
         .filter(|k| fl.unlocks.iter().any(|(u, s)| u == *k && s.start < at))

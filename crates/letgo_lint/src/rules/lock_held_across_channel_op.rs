@@ -112,7 +112,7 @@ fn judge(cx: &PackageContext, view: &LockView, b: &Blocking) -> Option<Diagnosti
         .held_around(b.span)
         .iter()
         .map(|h| (h.clone(), None));
-    let callers = held_by_callers(view, b.func, 4)
+    let callers = held_by_callers(view, b.func, b.span.start, 4)
         .into_iter()
         .map(|(h, c, s)| (h, Some((c, s))));
     let (held, caller) = own.chain(callers).find_map(|(h, caller)| {

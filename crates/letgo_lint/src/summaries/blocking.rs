@@ -17,7 +17,7 @@
 
 use crate::channels::{Capacity, OpKind};
 use crate::context::PackageContext;
-use crate::locks::{cond_call, key_of, waitgroup_call, Held, LockView, SyncValue};
+use crate::locks::{cond_call, key_of, released_by, waitgroup_call, Held, LockView, SyncValue};
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
 
@@ -279,24 +279,39 @@ fn cond_locks(cx: &PackageContext) -> Vec<(String, String)> {
 }
 
 /// The locks held by callers when they call `fi`, at any depth of
-/// same-package calls (at most `depth` levels up): each with the caller
-/// and the call.
-pub fn held_by_callers(view: &LockView, fi: usize, depth: usize) -> Vec<(Held, usize, Span)> {
+/// same-package calls (at most `depth` levels up), and still held at
+/// offset `at` in `fi`: a lock the chain unlocked before (`c.mu.Unlock();
+/// <-c.ch; c.mu.Lock()` in a function called with `c.mu` held) is not.
+/// Each with the caller and the call.
+pub fn held_by_callers(
+    view: &LockView,
+    fi: usize,
+    at: u32,
+    depth: usize,
+) -> Vec<(Held, usize, Span)> {
     let mut out: Vec<(Held, usize, Span)> = Vec::new();
-    let mut frontier = vec![fi];
+    // Functions reached, each with the keys (its own terms) released
+    // before the point of interest in it.
+    let mut frontier = vec![(fi, released_by(&view.funcs[fi], at))];
     let mut seen = vec![fi];
     for _ in 0..depth {
         let mut next = Vec::new();
         for (caller, fl) in view.funcs.iter().enumerate() {
-            for site in fl.calls.iter().filter(|s| frontier.contains(&s.callee)) {
-                for h in &site.held {
+            for site in &fl.calls {
+                let Some((_, released)) = frontier.iter().find(|(f, _)| *f == site.callee) else {
+                    continue;
+                };
+                let released: Vec<String> = released.iter().filter_map(|k| site.map(k)).collect();
+                for h in site.held.iter().filter(|h| !released.contains(&h.lock.key)) {
                     if !out.iter().any(|(o, _, _)| o.lock.key == h.lock.key) {
                         out.push((h.clone(), caller, site.span));
                     }
                 }
                 if !seen.contains(&caller) {
                     seen.push(caller);
-                    next.push(caller);
+                    let mut up = released_by(fl, site.span.start);
+                    up.extend(released);
+                    next.push((caller, up));
                 }
             }
         }
@@ -324,7 +339,7 @@ pub fn lock_id(v: &SyncValue) -> Option<&str> {
 pub fn holds_lock(view: &LockView, p: &Partner, id: &str) -> bool {
     let has = |h: &Held| lock_id(&h.lock) == Some(id);
     view.funcs[p.func].held_around(p.span).iter().any(has)
-        || held_by_callers(view, p.func, 4)
+        || held_by_callers(view, p.func, p.span.start, 4)
             .iter()
             .any(|(h, _, _)| has(h))
 }
