@@ -12,6 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::funcs::{functions, Func};
 use crate::locks::{lock_view, LockView};
 use crate::owners::Owners;
+use crate::summaries::locks::LockSummaries;
 use std::sync::OnceLock;
 
 /// A diagnostic and the index of its file in the package.
@@ -40,6 +41,9 @@ pub struct PackageContext<'a> {
     locks: OnceLock<LockView>,
     /// The semantic model (objects and types), when it was built.
     semantic: Option<&'a letgo_types::Semantic>,
+    /// The run's lock summaries over the whole program, built by the
+    /// first package that asks (see [`PackageContext::with_summaries`]).
+    lock_summaries: Option<&'a OnceLock<LockSummaries>>,
 }
 
 impl<'a> PackageContext<'a> {
@@ -70,12 +74,32 @@ impl<'a> PackageContext<'a> {
             owners: OnceLock::new(),
             locks: OnceLock::new(),
             semantic,
+            lock_summaries: None,
         };
         cx.functions = functions(&cx);
         if with_channels {
             cx.channels = channels(&cx, &cx.functions);
         }
         cx
+    }
+
+    /// Shares the run's program-wide summaries (one cell per run: every
+    /// package of the run reads the same summaries).
+    pub fn with_summaries(mut self, locks: &'a OnceLock<LockSummaries>) -> Self {
+        self.lock_summaries = Some(locks);
+        self
+    }
+
+    /// The lock summaries over the call graph of every checked package,
+    /// built on first use; `None` without a semantic model.
+    pub fn lock_summaries(&self) -> Option<&'a LockSummaries> {
+        let s = self.semantic?;
+        Some(self.lock_summaries?.get_or_init(|| LockSummaries::build(s)))
+    }
+
+    /// The semantic model, when it was built.
+    pub fn semantic(&self) -> Option<&'a letgo_types::Semantic> {
+        self.semantic
     }
 
     /// The semantic model's view of file `fi` (types of expressions,

@@ -4,11 +4,13 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::selection::Selection;
+use crate::summaries::locks::LockSummaries;
 use crate::suppress::Suppressions;
 use letgo_go::load::{LoadError, Loader, Package, Program};
 use letgo_types::Semantic;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The rules that read the channel view.
 const CHANNEL_RULES: &[&str] = &[
@@ -61,6 +63,7 @@ fn check_over(
     let mut dirs: Vec<PathBuf> = program.packages.iter().map(|p| p.dir.clone()).collect();
     dirs.dedup();
     let semantic = semantic_model(&dirs, program, overlay);
+    let summaries = OnceLock::new();
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
@@ -70,7 +73,9 @@ fn check_over(
             .packages
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(p, pkg)| check_package(program, p, pkg, &selection(pkg), &semantic))
+            .flat_map_iter(|(p, pkg)| {
+                check_package(program, p, pkg, &selection(pkg), &semantic, &summaries)
+            })
             .collect()
     });
     in_order(program, findings)
@@ -87,8 +92,9 @@ pub fn load_and_check(
 ) -> Result<(Program, Vec<Finding>), LoadError> {
     let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
     let semantic = semantic_model(&dirs, loader.program(), Vec::new());
+    let summaries = OnceLock::new();
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
-        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic);
+        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic, &summaries);
         pkg.symbols = Default::default();
         // Kept: the files findings point into, or hold a related place.
         let keeps = |i: usize| {
@@ -173,9 +179,11 @@ fn check_package(
     pkg: &Package,
     selection: &Selection,
     semantic: &Semantic,
+    summaries: &OnceLock<LockSummaries>,
 ) -> Vec<Finding> {
     let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
-    let cx = PackageContext::new(program, pkg, with_channels, Some(semantic));
+    let cx =
+        PackageContext::new(program, pkg, with_channels, Some(semantic)).with_summaries(summaries);
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -24,6 +24,7 @@ pub mod registry;
 pub mod responses;
 pub mod rules;
 pub mod selection;
+pub mod summaries;
 pub mod suppress;
 pub mod syntax;
 pub mod timers;

@@ -16,8 +16,12 @@
 //! Calls to functions and methods of the package, resolved to their
 //! objects by the model, carry keys across: the callee's `(r…)` becomes
 //! the caller's receiver expression, `(#i)` the caller's argument `i`.
-//! Calls through function values, interfaces or other packages end the
-//! view.
+//! A callee's lock the caller cannot name (the callee's local, a receiver
+//! without a key) keeps its class under a key no caller holds (`~…`):
+//! it orders locks (LG113) but is never a lock the caller holds (LG111).
+//! Calls through function values, interfaces or other packages are kept
+//! as [`OtherCall`]s, for the program-wide summaries (`summaries::locks`)
+//! to resolve by class.
 //!
 //! [`LockView`] walks every function once, tracking the locks held on
 //! every path (a must-analysis: a lock taken on one branch only is not
@@ -29,8 +33,9 @@
 
 mod identity;
 
+pub use identity::{cond_call, key_of, local_key, lock_call, waitgroup_call};
 use identity::{const_bool, param_index, receiver_key};
-pub use identity::{key_of, local_key, lock_call, waitgroup_call};
+pub(crate) use identity::{lock_class, lock_kind};
 
 use crate::context::PackageContext;
 use crate::funcs::FuncKind;
@@ -46,6 +51,7 @@ pub enum SyncKind {
     Mutex,
     RWMutex,
     WaitGroup,
+    Cond,
 }
 
 /// A `sync` value reached by an expression.
@@ -197,6 +203,23 @@ pub struct FuncLocks {
     pub net_released: Vec<String>,
     /// Simple statements (and conditions) and the locks held there.
     pub held_at: Vec<(Span, Vec<Held>)>,
+    /// Keys unlocked while not held on every path after the function
+    /// took them itself on some: its own lock, not a hand-over.
+    pub own_unheld: Vec<String>,
+    /// Every `Unlock`/`RUnlock` the function makes itself, held or not.
+    pub unlocks: Vec<(String, Span)>,
+    /// Calls this view does not resolve (interface methods, function
+    /// values, other packages): the program-wide summaries may.
+    pub other_calls: Vec<OtherCall>,
+}
+
+/// A call the per-package view does not follow, and what was held then.
+#[derive(Debug, Clone)]
+pub struct OtherCall {
+    pub span: Span,
+    /// Offset of the call's `(`: the call graph's key for the call.
+    pub lparen: u32,
+    pub held: Vec<Held>,
 }
 
 impl FuncLocks {
@@ -222,6 +245,18 @@ pub struct Take {
     /// The conditions on the function's `bool` parameters it takes it
     /// under.
     pub guards: Vec<Guard>,
+    /// The caller's locks the chain unlocked before taking it: not held
+    /// any more when it is taken.
+    pub released_before: Vec<String>,
+}
+
+/// The caller's locks function `fl` has unlocked before offset `at`.
+pub fn released_by(fl: &FuncLocks, at: u32) -> Vec<String> {
+    fl.released_first
+        .iter()
+        .filter(|k| fl.unlocks.iter().any(|(u, s)| u == *k && s.start < at))
+        .cloned()
+        .collect()
 }
 
 pub struct LockView {
@@ -249,11 +284,18 @@ impl LockView {
         self.takes[site.callee]
             .iter()
             .filter_map(|t| {
-                let key = site.map(&t.lock.key)?;
+                let key = site
+                    .map(&t.lock.key)
+                    .unwrap_or_else(|| unmapped(&t.lock.key));
                 let guards = site.carry(&t.guards)?;
                 let mut t = t.clone();
                 t.lock.key = key;
                 t.guards = guards;
+                t.released_before = t
+                    .released_before
+                    .iter()
+                    .filter_map(|k| site.map(k))
+                    .collect();
                 Some(t)
             })
             .collect()
@@ -287,7 +329,7 @@ pub fn lock_view(cx: &PackageContext) -> LockView {
     let funcs: Vec<FuncLocks> = slots
         .into_iter()
         .map(|s| match s {
-            Slot::Done(f) => f,
+            Slot::Done(f) => *f,
             _ => FuncLocks::default(),
         })
         .collect();
@@ -313,6 +355,18 @@ pub fn decl_index(cx: &PackageContext) -> DeclIndex {
 
 const MAX_TAKES: usize = 32;
 
+/// The key of a callee's lock the caller cannot name (a local of the
+/// callee, a receiver it has no key for): kept for its class (lock order
+/// is by class), under a key that equals no caller's key, so it is never
+/// taken for a lock the caller holds.
+fn unmapped(key: &str) -> String {
+    if key.starts_with('~') {
+        key.to_string()
+    } else {
+        format!("~{key}")
+    }
+}
+
 fn all_takes(cx: &PackageContext, funcs: &[FuncLocks]) -> Vec<Vec<Take>> {
     let mut memo: Vec<Option<Vec<Take>>> = vec![None; funcs.len()];
     for i in 0..funcs.len() {
@@ -333,10 +387,16 @@ fn takes_of(
     memo[i] = Some(Vec::new()); // recursion ends here
     let f = &cx.functions()[i];
     let fl = &funcs[i];
+    // A caller's lock taken again after unlocking it counts with what it
+    // released (`released_before`): it orders locks after the callee's
+    // own, and is never the caller's lock taken twice.
     let mut out: Vec<Take> = fl
         .acquires
         .iter()
-        .filter(|a| !fl.released_first.contains(&a.lock.key))
+        .filter(|a| {
+            !fl.released_first.contains(&a.lock.key)
+                || released_by(fl, a.span.start).contains(&a.lock.key)
+        })
         .map(|a| Take {
             lock: a.lock.clone(),
             read: a.read,
@@ -344,6 +404,7 @@ fn takes_of(
             span: a.span,
             via: vec![f.name.clone()],
             guards: a.guards.clone(),
+            released_before: released_by(fl, a.span.start),
         })
         .collect();
     for site in &fl.calls {
@@ -351,9 +412,12 @@ fn takes_of(
             if out.len() >= MAX_TAKES {
                 break;
             }
-            let (Some(key), Some(guards)) = (site.map(&t.lock.key), site.carry(&t.guards)) else {
+            let Some(guards) = site.carry(&t.guards) else {
                 continue;
             };
+            let key = site
+                .map(&t.lock.key)
+                .unwrap_or_else(|| unmapped(&t.lock.key));
             // One take of a lock is enough unless a later one has fewer
             // conditions.
             let covered = out
@@ -366,6 +430,13 @@ fn takes_of(
             t.lock.key = key;
             t.guards = guards;
             t.via.insert(0, f.name.clone());
+            let mut released: Vec<String> = t
+                .released_before
+                .iter()
+                .filter_map(|k| site.map(k))
+                .collect();
+            released.extend(released_by(fl, site.span.start));
+            t.released_before = released;
             out.push(t);
         }
     }
@@ -376,7 +447,7 @@ fn takes_of(
 enum Slot {
     Todo,
     Busy,
-    Done(FuncLocks),
+    Done(Box<FuncLocks>),
 }
 
 struct Builder<'c, 'a> {
@@ -419,10 +490,11 @@ impl Builder<'_, '_> {
             .filter(|k| {
                 !done.left_held.iter().any(|h| h.lock.key == **k)
                     && !done.deferred_locks.contains(k)
+                    && !done.own_unheld.contains(k)
             })
             .cloned()
             .collect();
-        self.slots[i] = Slot::Done(done);
+        self.slots[i] = Slot::Done(Box::new(done));
     }
 
     fn net(&mut self, callee: usize) -> NetEffect {
@@ -781,6 +853,21 @@ impl Walker<'_, '_, '_> {
         held
     }
 
+    /// An unlock of `key` while it is not held on every path. When the
+    /// function took `key` itself earlier, the lock released is its own,
+    /// held on some paths (after a loop that `continue`s with it), and
+    /// not a caller's handed over.
+    fn release_unheld(&mut self, key: String) {
+        if self.out.acquires.iter().any(|a| a.lock.key == key)
+            && !self.out.own_unheld.contains(&key)
+        {
+            self.out.own_unheld.push(key.clone());
+        }
+        if !self.out.released_first.contains(&key) {
+            self.out.released_first.push(key);
+        }
+    }
+
     fn call(&mut self, c: &CallExpr, mut held: Vec<Held>) -> Vec<Held> {
         let (fi, cx) = (self.fi, self.b.cx);
         let span = Span::new(c.pos(), c.end());
@@ -799,30 +886,43 @@ impl Walker<'_, '_, '_> {
                     read: op.read(),
                     at: span,
                 });
-            } else if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
-                held.remove(i);
-            } else if !self.out.released_first.contains(&lock.key) {
-                self.out.released_first.push(lock.key);
+            } else {
+                self.out.unlocks.push((lock.key.clone(), span));
+                if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
+                    held.remove(i);
+                } else {
+                    self.release_unheld(lock.key);
+                }
             }
             return held;
         }
         let Some(mut site) = self.b.callee(fi, c) else {
+            self.out.other_calls.push(OtherCall {
+                span,
+                lparen: c.lparen,
+                held: held.clone(),
+            });
             return held;
         };
         let (left, released) = self.b.net(site.callee);
         site.held = held.clone();
         site.guards = self.guards.clone();
         for k in released.iter().filter_map(|k| site.map(k)) {
+            self.out.unlocks.push((k.clone(), span));
             match held.iter().position(|h| h.lock.key == k) {
                 Some(i) => {
                     held.remove(i);
                 }
-                None if !self.out.released_first.contains(&k) => self.out.released_first.push(k),
-                None => {}
+                None => self.release_unheld(k),
             }
         }
         for h in left {
-            if let Some(key) = site.map(&h.lock.key) {
+            // A callee that unlocks the caller's lock and locks it again
+            // leaves it held once, not twice.
+            if let Some(key) = site
+                .map(&h.lock.key)
+                .filter(|k| !held.iter().any(|x| x.lock.key == *k))
+            {
                 let mut lock = h.lock;
                 lock.key = key;
                 held.push(Held {
@@ -879,7 +979,11 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
         }
         for site in &fl.calls {
             for t in view.takes_at(site) {
-                if let Some(h) = site.held.iter().find(|h| h.lock.key == t.lock.key) {
+                let held = site
+                    .held
+                    .iter()
+                    .filter(|h| !t.released_before.contains(&h.lock.key));
+                if let Some(h) = held.clone().find(|h| h.lock.key == t.lock.key) {
                     out.push(Relock {
                         func: fi,
                         first: h.clone(),
@@ -978,4 +1082,21 @@ impl Relock {
             }
         }
     }
+}
+
+/// Whether some same-package caller of `fi` unlocks the lock `key` (in
+/// `fi`'s terms) that `fi` returns holding: after the call, or in a
+/// `defer`. Such a function takes the lock for its callers.
+pub fn released_by_callers(view: &LockView, fi: usize, key: &str) -> bool {
+    view.funcs.iter().any(|fl| {
+        fl.calls.iter().filter(|s| s.callee == fi).any(|site| {
+            let Some(k) = site.map(key) else {
+                return false;
+            };
+            fl.unlocks
+                .iter()
+                .any(|(u, at)| *u == k && at.start >= site.span.end)
+                || fl.deferred.iter().any(|(u, _)| *u == k)
+        })
+    })
 }

@@ -50,6 +50,28 @@ pub fn waitgroup_call(
     call: &CallExpr,
     method: &str,
 ) -> Option<SyncValue> {
+    sync_call(cx, fi, call, "WaitGroup", method, SyncKind::WaitGroup)
+}
+
+/// `c.<method>(...)` on a `sync.Cond` (or a struct embedding one).
+pub fn cond_call(
+    cx: &PackageContext,
+    fi: usize,
+    call: &CallExpr,
+    method: &str,
+) -> Option<SyncValue> {
+    sync_call(cx, fi, call, "Cond", method, SyncKind::Cond)
+}
+
+/// `x.<method>(...)` where the method is `sync.<typ>`'s own.
+fn sync_call(
+    cx: &PackageContext,
+    fi: usize,
+    call: &CallExpr,
+    typ: &str,
+    method: &str,
+    kind: SyncKind,
+) -> Option<SyncValue> {
     let Expr::Selector(sel) = call.fun.unparen() else {
         return None;
     };
@@ -60,16 +82,16 @@ pub fn waitgroup_call(
     if o.kind != ObjKind::Method || &*o.name != method {
         return None;
     }
-    if !m.is_named(m.receiver_named(meth)?, "sync", "WaitGroup") {
+    if !m.is_named(m.receiver_named(meth)?, "sync", typ) {
         return None;
     }
-    receiver_value(cx, fi, &view, &sel.x, meth, SyncKind::WaitGroup)
+    receiver_value(cx, fi, &view, &sel.x, meth, kind)
 }
 
 /// The `sync` lock a `Lock`/`Unlock`/`RLock`/`RUnlock` method reaches:
 /// its own when it is `sync`'s, else the one its body uses through a
 /// method of the same name (a wrapper), a few wrappers deep.
-fn lock_kind(m: &Model, meth: ObjId, depth: u32) -> Option<SyncKind> {
+pub(crate) fn lock_kind(m: &Model, meth: ObjId, depth: u32) -> Option<SyncKind> {
     let obj = m.obj(meth);
     if obj.kind != ObjKind::Method {
         return None;
@@ -452,4 +474,32 @@ fn same_type_receiver<'s>(
     let name = field.names.first()?.name(src);
     let (base, _) = letgo_go::symbols::receiver_base(&field.typ, src);
     (m.named(m.deref(t))?.1 == base).then_some((name, t))
+}
+
+/// The class of the lock a lock method `meth` called on `x` runs on, from
+/// the model alone (no function context): the field `x` selects, or the
+/// package variable it names, then the embedded field the method is
+/// promoted from; `None` for locals and parameters that embed nothing.
+/// Agrees with the class [`key_of`] and `receiver_value` give.
+pub(crate) fn lock_class(view: &FileView, x: &Expr, meth: ObjId) -> Option<String> {
+    let m = view.model();
+    let mut class = match strip(x) {
+        Expr::Ident(id) => view
+            .object_of(id)
+            .filter(|&o| m.obj(o).kind == ObjKind::Var && m.is_package_level(o))
+            .map(|o| format!("g{}", ident(m, o))),
+        Expr::Selector(sel) => view.object_of(&sel.sel).and_then(|o| match m.obj(o).kind {
+            ObjKind::Var if m.is_package_level(o) => Some(format!("g{}", ident(m, o))),
+            ObjKind::Field => Some(ident(m, o)),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let path = view
+        .type_of(x)
+        .and_then(|t| m.embedding_path(t, &m.obj(meth).name));
+    if let Some(last) = path.unwrap_or_default().last() {
+        class = Some(ident(m, *last));
+    }
+    class
 }

@@ -1,15 +1,17 @@
 //! LG114 lock-held-across-channel-op.
 
-use crate::channels::{Capacity, Channel, Op, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{place, Held, LockView};
+use crate::locks::{place, short_name, LockView};
 use crate::registry::Rule;
+use crate::summaries::blocking::{
+    blocking_ops, held_by_callers, holds_lock, lock_id, needs_lock, Blocking, WaitKind,
+};
 
 pub const RULE: Rule = Rule {
     code: "LG114",
     name: "lock-held-across-channel-op",
-    summary: "a blocking channel operation under a lock its partner must take first",
+    summary: "a blocking operation (channel, wg.Wait, cond.Wait) under a lock its partner must take first",
     doc: DOC,
     check,
 };
@@ -17,51 +19,71 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG114 lock-held-across-channel-op
 
 ## What it does
-Flags a blocking send or receive (not a `select` case with another way
-out) made while holding a lock, when every operation that could complete
-it — the receives for a send, the sends and closes for a receive — runs
-while holding the same lock (the same field of the same struct type, or
-the same package variable; a lock is a `sync.Mutex`/`sync.RWMutex` or a
-type that embeds or wraps one). Only
-unbuffered channels: with a buffer the operation may not wait at all.
-A channel field belongs to one struct type: a same-named field of another
-type is another channel, and its operations are not partners.
+Flags an operation that blocks until another goroutine acts, made while
+holding a lock that other goroutine must take before it can act:
+- a send or receive on a channel (not a `select` case with another way
+  out), its partners being the receives (for a send) or the sends and
+  closes (for a receive);
+- `wg.Wait()`, its partners the `wg.Done()` calls;
+- `cond.Wait()`, its partners the `Signal`/`Broadcast` calls (the lock
+  the Cond was made with, `sync.NewCond(&mu)`, is released by `Wait` and
+  does not count; a Cond made out of view is left alone).
+
+The lock is held at the operation by its own function, or by a caller
+that called it holding the lock (same-package calls, any depth). A
+partner must take the lock first when it holds it at its side (itself or
+through its caller), or takes it on every path there: in a statement
+that runs before it in every enclosing block, anywhere in the body of a
+loop around it (the next pass takes it before reaching its side again),
+after the `defer` of a deferred `Done` (which runs last), directly or
+through a callee — a same-package call, or a method through an
+interface, a function value or another package's function, from lock
+summaries over the program's call graph. Every partner must be in view
+and must need the lock. Locks and channels are matched by object: the
+same field of the same struct type, the same package variable, or the
+same local (shared with closures); a lock is a `sync.Mutex`/`sync.RWMutex`
+or a type that embeds or wraps one.
+
+A buffered channel may already hold the value or the room: a receive
+from one is not flagged (a state flag checked under the lock often
+guarantees the value, as in net/http's `wantConn`), and a send only when
+it is made in a loop (it can fill the buffer) and every receive holds
+the lock itself.
 
 ## Why is this bad?
-The goroutine blocks on the channel with the lock held; its partner must
-take the lock before it can reach the channel, and never gets it. Both
-goroutines stay blocked forever, and so does everything else that needs
-the lock. In collections of real blocking bugs (kubernetes, etcd, grpc,
-moby) this lock-plus-channel shape is the largest group that channel rules
-alone miss.
+The goroutine blocks with the lock held; the goroutine that would unblock
+it must take the lock first, and never gets it. Both stay blocked
+forever, and so does everything else that needs the lock. In collections
+of real blocking bugs (kubernetes, etcd, grpc, moby) this lock-plus-wait
+shape is the largest group that channel rules alone miss.
 
 ## Example
 ```go
 func (h *hub) publish(v int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.updates <- v // the consumer needs h.mu to receive
+	h.updates <- v // the consumer takes h.mu before each receive
 }
 
-func (h *hub) consume() {
-	for {
-		h.mu.Lock()
-		v := <-h.updates
-		h.total += v
-		h.mu.Unlock()
-	}
-}
-```
-
-## Use instead
-Send after unlocking, or receive before locking:
-```go
 func (h *hub) consume() {
 	for v := range h.updates {
 		h.mu.Lock()
 		h.total += v
 		h.mu.Unlock()
 	}
+}
+```
+With two publishers, one holds `h.mu` blocked on the send while the
+consumer waits for `h.mu` before its next receive.
+
+## Use instead
+Send after unlocking (or receive before locking):
+```go
+func (h *hub) publish(v int) {
+	h.mu.Lock()
+	h.last = v
+	h.mu.Unlock()
+	h.updates <- v
 }
 ```
 
@@ -72,77 +94,72 @@ decision.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
-    for ch in cx.channels() {
-        for op in ch.ops.iter().filter(|o| o.blocking()) {
-            let Some(d) = judge(cx, view, ch, op) else {
-                continue;
-            };
+    if view.funcs.iter().all(|f| f.acquires.is_empty()) {
+        return;
+    }
+    for b in blocking_ops(cx, view) {
+        if let Some(d) = judge(cx, view, &b) {
             out.push(FileDiagnostic {
-                file: op.file,
+                file: b.file,
                 diagnostic: d,
             });
         }
     }
 }
 
-fn judge(cx: &PackageContext, view: &LockView, ch: &Channel, op: &Op) -> Option<Diagnostic> {
-    // With a buffer, the value (or the room) may already be there: the
-    // operation need not wait for its partner (net/http's wantConn).
-    if ch.capacity != Capacity::Unbuffered {
-        return None;
-    }
-    let partners: Vec<&Op> = match op.kind {
-        OpKind::Send if ch.receivers_in_view() => ch
-            .ops
-            .iter()
-            .filter(|o| matches!(o.kind, OpKind::Recv | OpKind::Range))
-            .collect(),
-        OpKind::Recv if ch.senders_in_view() => ch
-            .ops
-            .iter()
-            .filter(|o| matches!(o.kind, OpKind::Send | OpKind::Close))
-            .collect(),
-        _ => return None,
-    };
-    if partners.is_empty() {
-        return None;
-    }
-    let held = held_at(view, op);
-    let lock = held.iter().find(|h| {
-        let Some(class) = &h.lock.class else {
-            return false;
-        };
-        partners.iter().all(|p| {
-            held_at(view, p)
-                .iter()
-                .any(|q| q.lock.class.as_ref() == Some(class))
-        })
+fn judge(cx: &PackageContext, view: &LockView, b: &Blocking) -> Option<Diagnostic> {
+    let own = view.funcs[b.func]
+        .held_around(b.span)
+        .iter()
+        .map(|h| (h.clone(), None));
+    let callers = held_by_callers(view, b.func, b.span.start, 4)
+        .into_iter()
+        .map(|(h, c, s)| (h, Some((c, s))));
+    let (held, caller) = own.chain(callers).find_map(|(h, caller)| {
+        let id = lock_id(&h.lock)?.to_string();
+        // `cond.Wait` lets go of its own lock while it waits.
+        if b.releases.as_deref() == Some(id.as_str()) {
+            return None;
+        }
+        // With a buffer, the partner may get through unless it works
+        // only under the lock.
+        let all = b.partners.iter().all(|p| {
+            if b.buffered {
+                holds_lock(view, p, &id)
+            } else {
+                needs_lock(cx, view, p, &id)
+            }
+        });
+        all.then_some((h, caller))
     })?;
-    let partner = partners[0];
-    let what = match op.kind {
-        OpKind::Send => "send on",
-        _ => "receive from",
+    let f = &cx.functions()[b.func];
+    let what = match b.kind {
+        WaitKind::Send => format!("send on `{}`", b.text),
+        WaitKind::Recv => format!("receive from `{}`", b.text),
+        WaitKind::WaitGroup | WaitKind::Cond => format!("`{}.Wait()`", b.text),
+    };
+    let partner = &b.partners[0];
+    let whose = match caller {
+        None => format!("while holding `{}`", held.lock.text),
+        Some((c, site)) => format!(
+            "while `{}` is held by {} (the call at {})",
+            held.lock.text,
+            short_name(cx, &cx.functions()[c].name),
+            place(cx, b.file, cx.functions()[c].file, site.start)
+        ),
     };
     let msg = format!(
-        "{what} `{}` while holding `{}`: its partner at {} must take that lock first, so both block forever",
-        ch.name,
-        lock.lock.text,
-        place(cx, op.file, partner.file, partner.span.start)
+        "{what} {whose}: its partner at {} must take that lock first, so both block forever",
+        place(cx, b.file, partner.file, partner.span.start)
     );
-    let mut d = Diagnostic::new(RULE.code, op.span, msg)
-        .in_function(&op.function)
-        .with_related(lock.at, format!("`{}` is locked here", lock.lock.text));
-    if partner.file == op.file {
-        let label = format!("the partner, which must take `{}` first", lock.lock.text);
+    let mut d = Diagnostic::new(RULE.code, b.span, msg).in_function(&f.name);
+    let lock_file = caller.map_or(f.file, |(c, _)| cx.functions()[c].file);
+    if lock_file == b.file {
+        d = d.with_related(held.at, format!("`{}` is locked here", held.lock.text));
+    }
+    if partner.file == b.file {
+        let label = format!("the partner, which must take `{}` first", held.lock.text);
         d = d.with_related(partner.span, label);
     }
     Some(d)
-}
-
-/// The locks held where `op` runs, by the function it is written in.
-fn held_at<'v>(view: &'v LockView, op: &Op) -> &'v [Held] {
-    match view.by_name.get(&op.function) {
-        Some(&fi) => view.funcs[fi].held_around(op.span),
-        None => &[],
-    }
 }

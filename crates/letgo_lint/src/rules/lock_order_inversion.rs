@@ -4,6 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::locks::{place, short_name, LockView};
 use crate::registry::Rule;
+use crate::summaries::locks::{model_place, node_name, ClassTake};
 use letgo_go::ast::Span;
 use std::collections::BTreeMap;
 
@@ -21,7 +22,23 @@ const DOC: &str = r#"# LG113 lock-order-inversion
 Builds the package's lock-order graph: an edge A → B wherever lock B is
 taken (directly or by a same-package call) while A is held on every path.
 Flags each pair of locks taken in both orders, naming both acquisition
-chains. Locks are compared by field object (`mu` of
+chains. A callee's locks count at any depth: same-package calls through
+the package's lock view, and calls it cannot follow — a method called
+through an interface (every implementation the program has), a function
+value set in view (a field set in a constructor, an argument), a
+function of another checked package — through lock summaries computed
+over the whole program's call graph (bottom-up, to a fixed point for
+recursion). A lock a callee takes on an instance the caller cannot name
+(the callee's local, such as each element of a map it walks) still
+orders by its class. A call started with `go` runs elsewhere and adds no
+edge, nor does a lock the callee (at any depth) unlocks before it takes
+the second one (`c.mu.Unlock(); c.stream.ack(); c.mu.Lock()`). A call
+that may run more than three functions (an interface many types
+implement, a function value set in many places) says little about the
+one it runs and is left out of view. A callee that unlocks the caller's
+lock and takes it again while the caller holds a second lock takes them
+in the order second → first. A
+call the call graph does not resolve is out of view: no edge. Locks are compared by field object (`mu` of
 struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;
 custom mutex types (embedding or wrapping a `sync` lock) count.
@@ -73,13 +90,23 @@ struct Edge {
     at: Span,
     /// For a call: the chain and where the callee locks.
     via: Vec<String>,
-    inner: Option<(usize, Span)>,
+    inner: Option<Inner>,
     reads: bool,
+}
+
+/// Where a callee takes the second lock.
+#[derive(Debug, Clone)]
+enum Inner {
+    /// A file of this package and the `Lock`'s span.
+    Here(usize, Span),
+    /// Elsewhere in the program, as `name.go:line`.
+    Elsewhere(String),
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
-    let edges = edges(view);
+    let mut edges = edges(view);
+    summary_edges(cx, view, &mut edges);
     for ((a, b), ab) in &edges {
         if a >= b {
             continue;
@@ -173,13 +200,15 @@ fn describe(cx: &PackageContext, e: &Edge, file: usize, at: &str) -> String {
         place(cx, file, ef, e.first_at.start),
         e.second_text
     );
-    if let Some((f, span)) = e.inner {
-        let chain: Vec<&str> = e.via.iter().map(|n| short_name(cx, n)).collect();
-        s.push_str(&format!(
+    let chain: Vec<&str> = e.via.iter().map(|n| short_name(cx, n)).collect();
+    match &e.inner {
+        Some(Inner::Here(f, span)) => s.push_str(&format!(
             " via {} at {}",
             chain.join(" → "),
-            place(cx, file, f, span.start)
-        ));
+            place(cx, file, *f, span.start)
+        )),
+        Some(Inner::Elsewhere(at)) => s.push_str(&format!(" via {} at {at}", chain.join(" → "))),
+        None => {}
     }
     s
 }
@@ -220,7 +249,12 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
         for site in &fl.calls {
             for t in view.takes_at(site) {
                 let Some(b) = &t.lock.class else { continue };
-                for h in &site.held {
+                // A lock the chain unlocked before taking `b` is not held.
+                for h in site
+                    .held
+                    .iter()
+                    .filter(|h| !t.released_before.contains(&h.lock.key))
+                {
                     let Some(first) = h.lock.class.as_ref().filter(|c| *c != b) else {
                         continue;
                     };
@@ -231,7 +265,7 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
                         second_text: t.lock.text.clone(),
                         at: site.span,
                         via: t.via.clone(),
-                        inner: Some((t.file, t.span)),
+                        inner: Some(Inner::Here(t.file, t.span)),
                         reads: h.read && t.read,
                     });
                 }
@@ -239,4 +273,67 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
         }
     }
     out
+}
+
+/// Edges through calls the package's view does not follow: a method
+/// called through an interface (every implementation in view), a
+/// function value set in view, a function of another checked package.
+/// The program-wide summaries give the classes such a call may take.
+fn summary_edges(cx: &PackageContext, view: &LockView, out: &mut BTreeMap<(String, String), Edge>) {
+    if !view
+        .funcs
+        .iter()
+        .any(|f| f.other_calls.iter().any(|c| !c.held.is_empty()))
+    {
+        return;
+    }
+    let (Some(sums), Some(s)) = (cx.lock_summaries(), cx.semantic()) else {
+        return;
+    };
+    for (fi, fl) in view.funcs.iter().enumerate() {
+        let Some(fv) = cx.types(cx.functions()[fi].file) else {
+            continue;
+        };
+        for call in fl.other_calls.iter().filter(|c| !c.held.is_empty()) {
+            for t in sums.takes_at(fv.file_id(), call.lparen) {
+                for h in &call.held {
+                    let Some(first) = h.lock.class.as_ref().filter(|c| **c != t.class) else {
+                        continue;
+                    };
+                    out.entry((first.clone(), t.class.clone()))
+                        .or_insert_with(|| Edge {
+                            func: fi,
+                            first_text: h.lock.text.clone(),
+                            first_at: h.at,
+                            second_text: lock_text(s, &t),
+                            at: call.span,
+                            via: t.via.iter().map(|&n| node_name(s, n)).collect(),
+                            inner: Some(inner(cx, s, &t)),
+                            reads: h.read && t.read,
+                        });
+                }
+            }
+        }
+    }
+}
+
+/// The receiver of the `Lock` call a summary points at, as written.
+fn lock_text(s: &letgo_types::Semantic, t: &ClassTake) -> String {
+    let src = &s.model.files[t.file.0 as usize].src;
+    let rest = src.get(t.offset as usize..).unwrap_or("");
+    let end = [".Lock(", ".RLock("]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()
+        .unwrap_or(0);
+    rest[..end].to_string()
+}
+
+/// Where a summary's `Lock` is: a file of this package when it is one.
+fn inner(cx: &PackageContext, s: &letgo_types::Semantic, t: &ClassTake) -> Inner {
+    let path = &s.model.files[t.file.0 as usize].path;
+    match cx.files().find(|(_, f)| &f.path == path) {
+        Some((fi, _)) => Inner::Here(fi, Span::new(t.offset, t.offset)),
+        None => Inner::Elsewhere(model_place(s, t.file, t.offset)),
+    }
 }

@@ -4,7 +4,9 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
-use crate::locks::{lock_call, resolve_call, Acquire, FuncLocks, LockView, SyncValue};
+use crate::locks::{
+    lock_call, released_by_callers, resolve_call, Acquire, FuncLocks, LockView, SyncValue,
+};
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, method_call, never_returns, word_at};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
@@ -29,7 +31,11 @@ a lease) is not a lock. An `Unlock` in a `defer`, in a deferred closure, or in a
 function that visibly unlocks the same lock counts. Functions that return
 holding the lock on purpose are left alone: their name says so (`lockX`,
 `fooLocked`, `RLock`), their doc comment does, or another function of the
-package unlocks that lock without locking it (the pair `lockX`/`unlockX`).
+package unlocks that lock without locking it (the pair `lockX`/`unlockX`), or
+it returns holding the lock on every path and a same-package caller
+unlocks it after the call or in a `defer` (it takes the lock for its
+callers). A function that returns holding a lock no caller in view ever
+releases is flagged.
 
 The finding points at the `Lock` never released: the goroutine that then
 blocks is a later caller, often in another function or package, that no
@@ -98,7 +104,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 .left_held
                 .iter()
                 .any(|h| h.lock.key == a.lock.key);
-            if (left && run_by_defer(cx, fi)) || paired(cx, fi, &a.lock.key, left, &releasers) {
+            if (left && (run_by_defer(cx, fi) || released_by_callers(view, fi, &a.lock.key)))
+                || paired(cx, fi, &a.lock.key, left, &releasers)
+            {
                 continue;
             }
             seen.push(a.span);
