@@ -1,6 +1,7 @@
 //! `load_and_check` (load and check one package at a time, freeing each)
 //! finds what `load` then `check` finds, and keeps the text of exactly
-//! the files a finding points into.
+//! the files a finding points into or has a related place in (the
+//! caller's file of a finding in a callee), which the text output frames.
 
 mod common;
 
@@ -29,7 +30,11 @@ fn finds_what_check_finds_and_keeps_only_quoted_files() {
         assert_eq!(kept.packages.len(), program.packages.len());
         for (p, pkg) in kept.packages.iter().enumerate() {
             for (i, file) in pkg.files.iter().enumerate() {
-                let quoted = whole.iter().any(|f| (f.package, f.file) == (p, i));
+                // A finding points into it, or has a related place there.
+                let quoted = whole.iter().any(|f| {
+                    f.package == p
+                        && (f.file == i || f.diagnostic.related.iter().any(|r| r.file == Some(i)))
+                });
                 let original = &program.packages[p].files[i];
                 assert_eq!(file.path, original.path);
                 let want = if quoted { original.src.as_str() } else { "" };
