@@ -17,7 +17,7 @@ use crate::escape::{fate, Fate, Value};
 use crate::flow::Obligation;
 use crate::funcs::Func;
 use crate::objects::LocalVar;
-use crate::syntax::{indentation_at, never_returns, statements, StmtSite};
+use crate::syntax::{indentation_at, innermost_loop, never_returns, statements, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -317,7 +317,7 @@ pub fn deferred_stop_in_loop(
     src: &str,
     what: Made,
 ) -> Option<u32> {
-    let loop_body = innermost_loop(body, def)?;
+    let (_, loop_body) = innermost_loop(body, def)?;
     let defer = statements(loop_body)
         .into_iter()
         .find_map(|s| match s.stmt {
@@ -327,20 +327,6 @@ pub fn deferred_stop_in_loop(
     let mut ob = TimerReleased::new(def, var, src, what);
     ob.defers_count = false;
     crate::flow::pending_at_iteration_end(loop_body, src, &ob).then_some(defer)
-}
-
-/// The body of the innermost `for` or `range` of `body` (closures aside)
-/// that contains `span`.
-fn innermost_loop(body: &BlockStmt, span: Span) -> Option<&BlockStmt> {
-    statements(body)
-        .into_iter()
-        .filter_map(|s| match s.stmt {
-            Stmt::For(f) => Some(&f.body),
-            Stmt::Range(r) => Some(&r.body),
-            _ => None,
-        })
-        .filter(|b| b.pos() <= span.start && span.end <= b.end())
-        .min_by_key(|b| b.end() - b.pos())
 }
 
 /// Whether `v.Stop()` runs before or inside `looped`, a loop that never

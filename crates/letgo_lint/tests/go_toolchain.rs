@@ -51,3 +51,73 @@ fn go_in(go: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> (bool, S
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
+
+#[test]
+fn letgo_finds_everything_lostcancel_finds() {
+    let Some(go) = common::go_binary() else {
+        return;
+    };
+    let dir = common::fixtures_dir();
+    let (_, out) = common::go(&go, &dir, &["vet", "-lostcancel", "./..."]);
+    // Each vet finding's first line is `path:line:col: message`; the
+    // "this return statement" lines point at exits, not definitions.
+    let vet: BTreeSet<(String, u32)> = out
+        .lines()
+        .filter(|l| l.contains("the cancel function"))
+        .filter_map(|l| {
+            let mut parts = l.splitn(4, ':');
+            let file = parts.next()?.rsplit('/').next()?.to_string();
+            Some((file, parts.next()?.parse().ok()?))
+        })
+        .collect();
+    assert!(vet.len() >= 5, "vet found too little to compare:\n{out}");
+    let (program, findings) = common::run(&dir.join("..."), &["LG106"]);
+    let ours: BTreeSet<(String, u32)> = common::found(&program, &findings)
+        .into_iter()
+        .map(|(f, l, _)| (f, l))
+        .collect();
+    let missed: Vec<_> = vet.difference(&ours).collect();
+    assert!(
+        missed.is_empty(),
+        "lostcancel finds what letgo misses: {missed:?}"
+    );
+    println!(
+        "lostcancel: {} findings, letgo LG106: {} (a superset)",
+        vet.len(),
+        ours.len()
+    );
+}
+
+#[test]
+fn letgo_agrees_with_vet_waitgroup_on_add_inside_the_goroutine() {
+    let Some(go) = common::go_binary() else {
+        return;
+    };
+    let dir = common::fixtures_dir();
+    let (_, out) = common::go(&go, &dir, &["vet", "-waitgroup", "./..."]);
+    let vet: BTreeSet<(String, u32)> = out
+        .lines()
+        .filter(|l| l.contains("WaitGroup.Add called from inside new goroutine"))
+        .filter_map(|l| {
+            let mut parts = l.splitn(4, ':');
+            let file = parts.next()?.rsplit('/').next()?.to_string();
+            Some((file, parts.next()?.parse().ok()?))
+        })
+        .collect();
+    assert!(vet.len() >= 3, "vet found too little to compare:\n{out}");
+    let (program, findings) = common::run(&dir.join("..."), &["LG115"]);
+    let ours: BTreeSet<(String, u32)> = findings
+        .iter()
+        .filter(|f| {
+            f.diagnostic
+                .message
+                .contains("inside the goroutine it counts")
+        })
+        .map(|f| {
+            let sf = f.source_file(&program);
+            let name = sf.path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, sf.line_col(f.diagnostic.span.start).0)
+        })
+        .collect();
+    assert_eq!(ours, vet, "LG115 and vet's waitgroup (SA2000) disagree");
+}
