@@ -578,3 +578,26 @@ impl Model {
         (close.sel.name(src) == "Close" && body.sel.name(src) == "Body").then_some(v)
     }
 }
+
+impl Model {
+    /// How many package-level constants of the named type `t` its package
+    /// declares (`const (Idle State = iota; Busy)` gives 2 for `State`):
+    /// the values of an enum-like type. 0 for other types.
+    pub fn declared_constants(&self, t: TypeId) -> usize {
+        let t = self.unalias_ro(t);
+        let Type::Named(n) = self.ty(t) else {
+            return 0;
+        };
+        let Some(pkg) = self.obj(n.obj).pkg else {
+            return 0;
+        };
+        let scope = &self.scopes[self.packages[pkg.0 as usize].scope.0 as usize];
+        scope
+            .names
+            .values()
+            .filter(|&&o| {
+                self.obj(o).kind == ObjKind::Const && self.unalias_ro(self.obj(o).typ) == t
+            })
+            .count()
+    }
+}
