@@ -27,7 +27,8 @@ const DOC: &str = r#"# LG106 lost-cancel
 
 ## What it does
 Flags a `context.WithCancel`, `WithTimeout`, `WithDeadline` (or their
-`...Cause` forms) whose cancel function is discarded, is not called on
+`...Cause` forms, and those of `golang.org/x/net/context`, the package
+`context` started as) whose cancel function is discarded, is not called on
 every path out of the function, or is stored in an unexported field that
 nothing in the package ever calls. It finds everything `go vet`'s
 `lostcancel` finds, and also `_ = cancel` and cancel functions parked in
@@ -230,14 +231,18 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
             (a.lhs.iter().collect(), &a.rhs[0], a.tok == Token::Define)
         }
-        Stmt::Decl(g) if g.tok == Token::Var && g.specs.len() == 1 => {
-            let Spec::Value(v) = &g.specs[0] else {
-                return None;
-            };
-            if v.names.len() != 2 || v.values.len() != 1 {
-                return None;
-            }
-            return var_def(cx, file, site, v);
+        // `var ( start = time.Now(); ctx, cancel = context.WithTimeout(...) )`:
+        // the first spec that makes a context.
+        Stmt::Decl(g) if g.tok == Token::Var => {
+            return g.specs.iter().find_map(|spec| {
+                let Spec::Value(v) = spec else {
+                    return None;
+                };
+                if v.names.len() != 2 || v.values.len() != 1 {
+                    return None;
+                }
+                var_def(cx, file, site, v)
+            });
         }
         _ => return None,
     };
@@ -312,15 +317,30 @@ fn constructor(cx: &PackageContext, file: usize, x: &Expr) -> Option<(String, bo
         return None;
     };
     let cause = m.is_named(*cancel, "context", "CancelCauseFunc");
-    if !cause && !m.is_named(*cancel, "context", "CancelFunc") {
+    // golang.org/x/net/context is the package `context` started as; code
+    // from before Go 1.7 (and its vendored copies) still uses it.
+    let cancel_func = m
+        .named(*cancel)
+        .is_some_and(|(p, n)| n == "CancelFunc" && is_context_pkg(p));
+    if !cause && !cancel_func {
         return None;
     }
     let callee = view.object_of_expr(&call.fun);
     let name = match callee {
-        Some(o) if m.pkg_path(o) == "context" => format!("context.{}", m.obj(o).name),
+        Some(o) if is_context_pkg(m.pkg_path(o)) => {
+            format!("context.{}", m.obj(o).name)
+        }
         _ => cx.text(file, call.fun.span()).to_string(),
     };
     Some((name, cause))
+}
+
+/// `context`, or `golang.org/x/net/context` (also as a GOPATH-era
+/// vendored copy, `<project>/vendor/golang.org/x/net/context`).
+fn is_context_pkg(path: &str) -> bool {
+    path == "context"
+        || path == "golang.org/x/net/context"
+        || path.ends_with("/vendor/golang.org/x/net/context")
 }
 
 fn discarded(cx: &PackageContext, f: &Func, def: &Def, blank: &Ident) -> Option<Diagnostic> {

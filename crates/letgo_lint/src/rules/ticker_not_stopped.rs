@@ -9,8 +9,8 @@ use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, forever_loop_receiving,
-    leaking_builds, local_def, makes, non_test_functions, process_lifetime, stopped_on_way_to,
-    unstopped_timers_leak, Made, TimerReleased, TimerVar,
+    leaking_builds, local_def, loop_leaves, makes, non_test_functions, process_lifetime,
+    stopped_on_way_to, unstopped_timers_leak, Made, TimerReleased, TimerVar,
 };
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
@@ -33,6 +33,11 @@ Flags a `time.NewTicker`
   or before it (a goroutine started there included). A `Stop` after the
   loop is dead code, a deferred `Stop` never runs (the function never
   returns), and one on another branch is not on the loop's path;
+- ranged over with `for range x.C` and no way out of the loop, outside
+  `main` and `init`, even when it is stopped (on every Go version):
+  `Stop` does not close the channel, so the loop waits forever and its
+  goroutine keeps what it references. For a ticker in a field the
+  finding is at the loop;
 - made inside a loop and stopped only by a `defer t.Stop()` in that loop,
   when some iteration can go on with it ticking (on every Go version: the
   deferred call keeps each iteration's ticker referenced, and ticking,
@@ -114,8 +119,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                     local_ticker(cx, f, site, (id, var), leaks)
                 }
                 Some(_) => None,
-                None if leaks => field_ticker(cx, f.file, site.stmt),
-                None => None,
+                None => {
+                    let field = leaks.then(|| field_ticker(cx, f.file, site.stmt));
+                    field.flatten().or_else(|| endless_range(cx, f, site.stmt))
+                }
             };
             if let Some(d) = diag {
                 out.push(FileDiagnostic {
@@ -144,7 +151,19 @@ fn local_ticker(
         return Some(Diagnostic::new(RULE.code, span, msg));
     }
     let forever = forever_loop_receiving(f.body, var, &sf.src);
-    if !process_lifetime(&f.name) && forever.is_some_and(|l| !stopped_on_way_to(f.body, l, var)) {
+    let endless = forever.filter(|_| !process_lifetime(&f.name));
+    if let Some(l) = endless.filter(|l| stopped_on_way_to(f.body, l, var)) {
+        // Stopped, but `for range t.C` does not end with it.
+        if let Stmt::Range(r) = l {
+            let text = r.x.span().text(&sf.src);
+            return Some(Diagnostic::new(
+                RULE.code,
+                span,
+                range_message(text, "ticker"),
+            ));
+        }
+    }
+    if endless.is_some_and(|l| !stopped_on_way_to(f.body, l, var)) {
         let msg = format!(
             "ticker `{name}` is never stopped and the loop receiving from it never exits: its goroutine wakes on every tick and is never reclaimed"
         );
@@ -222,4 +241,43 @@ fn field_is_stopped(cx: &PackageContext, field: (u32, u32, u32)) -> bool {
         });
         stopped
     })
+}
+
+/// `for range x.C` over a ticker's (or timer's) channel, by type, with
+/// nothing that leaves the loop, outside `main` and `init`: the channel
+/// is never closed (`Stop` does not close it), so the loop never ends and
+/// its goroutine, with everything it references, outlives the ticker.
+fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnostic> {
+    let Stmt::Range(r) = stmt else {
+        return None;
+    };
+    let src = &cx.file(f.file).src;
+    if process_lifetime(&f.name) || loop_leaves(&r.body, src) {
+        return None;
+    }
+    let Expr::Selector(sel) = r.x.unparen() else {
+        return None;
+    };
+    // `t.C` of a local: the local's definition has the finding.
+    if matches!(sel.x.unparen(), Expr::Ident(_)) {
+        return None;
+    }
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let c = view.object_of(&sel.sel)?;
+    let t = view.type_of(&sel.x)?;
+    let what = ["Ticker", "Timer"]
+        .into_iter()
+        .find(|w| m.is_pointer_to(t, "time", w))?;
+    if m.obj(c).kind != ObjKind::Field || &*m.obj(c).name != "C" {
+        return None;
+    }
+    let msg = range_message(r.x.span().text(src), &what.to_lowercase());
+    Some(Diagnostic::new(RULE.code, r.x.span(), msg))
+}
+
+fn range_message(chan: &str, what: &str) -> String {
+    format!(
+        "`for range {chan}` never ends: a {what}'s channel is never closed (`Stop` does not close it), so this loop and its goroutine outlive the {what}, with everything they reference"
+    )
 }
