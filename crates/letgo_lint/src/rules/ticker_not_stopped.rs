@@ -152,16 +152,11 @@ fn local_ticker(
     }
     let forever = forever_loop_receiving(f.body, var, &sf.src);
     let endless = forever.filter(|_| !process_lifetime(&f.name));
-    if let Some(l) = endless.filter(|l| stopped_on_way_to(f.body, l, var)) {
-        // Stopped, but `for range t.C` does not end with it.
-        if let Stmt::Range(r) = l {
-            let text = r.x.span().text(&sf.src);
-            return Some(Diagnostic::new(
-                RULE.code,
-                span,
-                range_message(text, "ticker"),
-            ));
-        }
+    // Stopped, but `for range t.C` does not end with it.
+    if let Some(Stmt::Range(r)) = endless.filter(|l| stopped_on_way_to(f.body, l, var)) {
+        let text = r.x.span().text(&sf.src);
+        let msg = range_message(text, "ticker");
+        return Some(Diagnostic::new(RULE.code, span, msg));
     }
     if endless.is_some_and(|l| !stopped_on_way_to(f.body, l, var)) {
         let msg = format!(
