@@ -22,6 +22,28 @@ pub struct FileDiagnostic {
     pub diagnostic: Diagnostic,
 }
 
+/// What the go command derives a program's default GODEBUG settings from
+/// (cmd/go/internal/load/godebug.go): the main module's `go` line; Go 1.16
+/// for a go.mod without one (`gover.DefaultGoModVersion`); Go 1.20 in
+/// GOPATH mode, with no go.mod at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultsFrom {
+    GoLine(GoVersion),
+    NoGoLine,
+    NoModule,
+}
+
+impl DefaultsFrom {
+    /// The Go version whose defaults apply.
+    pub fn version(self) -> GoVersion {
+        match self {
+            DefaultsFrom::GoLine(v) => v,
+            DefaultsFrom::NoGoLine => GoVersion::new(1, 16),
+            DefaultsFrom::NoModule => GoVersion::new(1, 20),
+        }
+    }
+}
+
 pub struct PackageContext<'a> {
     pub program: &'a Program,
     pub package: &'a Package,
@@ -30,6 +52,9 @@ pub struct PackageContext<'a> {
     pub go_version: GoVersion,
     /// `godebug` settings of the module's `go.mod`.
     pub godebug: Vec<(String, String)>,
+    /// Where the go command takes the default GODEBUG settings from (the
+    /// timer behaviour of Go 1.23–1.26 follows them).
+    pub defaults_from: DefaultsFrom,
     imports: Vec<Vec<Import>>,
     // Plain vectors, computed up front: a lazily filled cell would make
     // the context invariant in 'a, and rules borrow from it freely.
@@ -58,6 +83,16 @@ impl<'a> PackageContext<'a> {
         let gomod = program.module_of(package).and_then(|m| m.gomod.as_ref());
         let go_version = gomod.map_or(LATEST_GO, |m| m.language_version());
         let godebug = gomod.map(|m| m.godebug.clone()).unwrap_or_default();
+        let defaults_from = match (program.module_of(package), gomod) {
+            (Some(_), Some(m)) => match m.go_version {
+                Some(v) => DefaultsFrom::GoLine(v.lang()),
+                None => DefaultsFrom::NoGoLine,
+            },
+            // A go.mod that could not be read: its error is reported;
+            // judge the package as the language version does.
+            (Some(_), None) => DefaultsFrom::GoLine(go_version),
+            (None, _) => DefaultsFrom::NoModule,
+        };
         let imports = package
             .files
             .iter()
@@ -68,6 +103,7 @@ impl<'a> PackageContext<'a> {
             package,
             go_version,
             godebug,
+            defaults_from,
             imports,
             functions: Vec::new(),
             channels: Vec::new(),

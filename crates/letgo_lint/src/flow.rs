@@ -283,3 +283,20 @@ impl<'a> Walker<'_, 'a> {
         out || t.breaks || (!has_default && pending)
     }
 }
+
+/// Whether one iteration of loop body `body`, entered with the obligation
+/// met, can reach its end or a `continue` of this loop with it pending:
+/// the next iteration then starts a new one and the old is still owed.
+pub fn pending_at_iteration_end(body: &BlockStmt, src: &str, ob: &dyn Obligation) -> bool {
+    let mut w = Walker {
+        ob,
+        src,
+        exits: Vec::new(),
+        targets: Vec::new(),
+        pending_label: None,
+    };
+    w.push_target(true);
+    let end = w.list(&body.list, false);
+    let t = w.targets.pop().expect("pushed above");
+    end || t.continues
+}

@@ -116,6 +116,43 @@ struct Releases {
     handed: HashSet<String>,
     /// Struct types whose values are reset or replaced whole.
     replaced: HashSet<String>,
+    /// `delete(x, k)`: per slot, the key each one removes.
+    deletes: HashMap<String, Vec<MapKey>>,
+}
+
+/// What a map key is, as far as telling two keys apart goes: the field it
+/// reads (`c.id`: the field `id` by its object), or anything else (a
+/// variable, a call), which could be any key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapKey {
+    Field((u32, u32, u32)),
+    Other,
+}
+
+impl MapKey {
+    /// The key expression `k` of function `i`.
+    pub fn of(cx: &PackageContext, file: usize, k: &Expr) -> MapKey {
+        let Some(view) = cx.types(file) else {
+            return MapKey::Other;
+        };
+        let m = view.model();
+        match k.unparen() {
+            Expr::Selector(_) => view
+                .object_of_expr(k)
+                .filter(|&o| m.obj(o).kind == ObjKind::Field)
+                .map_or(MapKey::Other, |o| MapKey::Field(m.identity(o))),
+            _ => MapKey::Other,
+        }
+    }
+
+    /// Whether a delete by `self` may remove what an insert by `inserted`
+    /// added: unless both read fields and the fields differ, it may.
+    pub fn may_match(self, inserted: MapKey) -> bool {
+        match (self, inserted) {
+            (MapKey::Field(a), MapKey::Field(b)) => a == b,
+            _ => true,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -213,8 +250,9 @@ impl Owners {
     }
 
     /// Whether anything in the package shrinks, resets, bounds or hands
-    /// on the slot. `passed_counts`: a slot passed to a call counts too
-    /// (a callee can delete from a map, never shorten a slice).
+    /// on the slot (a `delete` aside: see [`Owners::deletes`]).
+    /// `passed_counts`: a slot passed to a call counts too (a callee can
+    /// delete from a map, never shorten a slice).
     pub fn released(&self, cx: &PackageContext, place: &Place, passed_counts: bool) -> bool {
         let r = self.releases(cx);
         let keys = match &place.owner {
@@ -455,9 +493,15 @@ impl Owners {
         let src = &cx.file(funcs[i].file).src;
         let mut released: Vec<&Expr> = Vec::new();
         let mut handed: Vec<&Expr> = Vec::new();
+        let mut deleted: Vec<(&Expr, &Expr)> = Vec::new();
         inspect(Node::Block(funcs[i].body), &mut |n| {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) if ident_name(&c.fun, src) == Some("delete") => {
+                    if let [m, k] = &c.args[..] {
+                        deleted.push((m, k));
+                    }
+                }
                 Node::Call(c) => note_call(c, src, &mut released, &mut handed),
                 Node::Expr(Expr::Binary(b)) if is_comparison(b.op) => {
                     for (side, other) in [(&b.x, &b.y), (&b.y, &b.x)] {
@@ -479,11 +523,36 @@ impl Owners {
         for x in handed {
             r.handed.extend(self.slot_key(cx, funcs, i, x));
         }
+        for (x, k) in deleted {
+            if let Some(slot) = self.slot_key(cx, funcs, i, x) {
+                let key = MapKey::of(cx, funcs[i].file, k);
+                r.deletes.entry(slot).or_default().push(key);
+            }
+        }
+    }
+
+    /// The keys `delete` removes from the slot anywhere in the package's
+    /// non-test code (empty: nothing deletes from it).
+    pub fn deletes(&self, cx: &PackageContext, place: &Place) -> Vec<MapKey> {
+        let r = self.releases(cx);
+        self.slot_keys(place)
+            .iter()
+            .filter_map(|k| r.deletes.get(k))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    fn slot_keys(&self, place: &Place) -> Vec<String> {
+        match &place.owner {
+            Some(t) => vec![format!("{t}.{}", place.name), format!(".{}", place.name)],
+            None => vec![place.name.clone()],
+        }
     }
 }
 
-/// `delete(x, k)` and `clear(x)` release `x`; `x.M()` and `f(x)` hand
-/// it on.
+/// `clear(x)` releases `x` (`delete(x, k)` is kept apart, with its key);
+/// `x.M()` and `f(x)` hand it on.
 fn note_call<'a>(
     c: &'a letgo_go::ast::CallExpr,
     src: &str,
@@ -491,7 +560,7 @@ fn note_call<'a>(
     handed: &mut Vec<&'a Expr>,
 ) {
     match ident_name(&c.fun, src) {
-        Some("delete" | "clear") => {
+        Some("clear") => {
             released.extend(c.args.first());
             return;
         }

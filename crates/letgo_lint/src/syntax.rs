@@ -267,3 +267,20 @@ pub fn loop_body_spans(body: &letgo_go::ast::BlockStmt) -> Vec<Span> {
     });
     out
 }
+
+/// The innermost `for` or `range` statement of `body` (closures aside)
+/// whose body contains `span`, and that body.
+pub fn innermost_loop(
+    body: &letgo_go::ast::BlockStmt,
+    span: Span,
+) -> Option<(&Stmt, &letgo_go::ast::BlockStmt)> {
+    statements(body)
+        .into_iter()
+        .filter_map(|s| match s.stmt {
+            Stmt::For(f) => Some((s.stmt, &f.body)),
+            Stmt::Range(r) => Some((s.stmt, &r.body)),
+            _ => None,
+        })
+        .filter(|(_, b)| b.pos() <= span.start && span.end <= b.end())
+        .min_by_key(|(_, b)| b.end() - b.pos())
+}

@@ -5,16 +5,19 @@
 //! Unstopped `time.NewTimer`, `time.NewTicker`, `time.After` and
 //! `time.Tick` timers stay in the runtime's heap until they fire when the
 //! program is built with Go ≤ 1.22, or with Go 1.23–1.26 when the module's
-//! `go` line is below 1.23 or `godebug asynctimerchan=1` is set. Go 1.27
-//! collects them on every module (and refuses `asynctimerchan`).
+//! `go` line is below 1.23 or `godebug asynctimerchan=1` is set. The go
+//! command takes those defaults from Go 1.16 for a go.mod without a `go`
+//! line and from Go 1.20 for code with no go.mod (GOPATH mode), so both
+//! keep the old timers on 1.23–1.26. Go 1.27 collects them on every module
+//! (and refuses `asynctimerchan`).
 
-use crate::context::PackageContext;
+use crate::context::{DefaultsFrom, PackageContext};
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::escape::{fate, Fate, Value};
 use crate::flow::Obligation;
 use crate::funcs::Func;
 use crate::objects::LocalVar;
-use crate::syntax::{indentation_at, never_returns, statements, StmtSite};
+use crate::syntax::{indentation_at, innermost_loop, never_returns, statements, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -36,15 +39,24 @@ pub fn non_test_functions<'c, 'a>(
 /// Whether unstopped timers of this package are retained until they fire
 /// (on some toolchain that can build it).
 pub fn unstopped_timers_leak(cx: &PackageContext) -> bool {
-    !cx.go_version.at_least(1, 23) || asynctimerchan(cx)
+    !cx.defaults_from.version().at_least(1, 23) || asynctimerchan(cx)
 }
 
 /// Which builds retain an unstopped timer, for messages.
 pub fn leaking_builds(cx: &PackageContext) -> &'static str {
-    if cx.go_version.at_least(1, 23) {
-        "when built with Go < 1.27 (`asynctimerchan=1` is set)"
-    } else {
-        "when built with Go < 1.23, or with `go` < 1.23 in go.mod on Go < 1.27"
+    match cx.defaults_from {
+        DefaultsFrom::NoModule => {
+            "when built with Go < 1.27 (there is no go.mod: Go 1.23–1.26 keep the old timers for GOPATH-mode code)"
+        }
+        DefaultsFrom::NoGoLine => {
+            "when built with Go < 1.27 (go.mod has no `go` line: Go 1.23–1.26 take it as go 1.16 and keep the old timers)"
+        }
+        DefaultsFrom::GoLine(v) if v.at_least(1, 23) => {
+            "when built with Go < 1.27 (`asynctimerchan=1` is set)"
+        }
+        DefaultsFrom::GoLine(_) => {
+            "when built with Go < 1.23, or with `go` < 1.23 in go.mod on Go < 1.27"
+        }
     }
 }
 
@@ -172,7 +184,7 @@ fn member_of(v: &TimerVar, x: &Expr, member: &str) -> Option<u32> {
 /// How a statement uses a timer variable.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TimerUses {
-    /// `<-t.C`: the timer fired and was received.
+    /// `<-t.C` or `for range t.C`: the timer fired and was received.
     pub receives: bool,
     /// `t.Stop()`, resolved to `(*time.Timer).Stop` or `(*time.Ticker).Stop`.
     pub stops: bool,
@@ -205,6 +217,13 @@ pub fn timer_uses_after(node: Node, v: TimerVar, from: u32) -> TimerUses {
                     benign.push(id);
                 }
             }
+            // `for range t.C` receives, as `<-t.C` does.
+            Node::Stmt(Stmt::Range(r)) => {
+                if let Some(id) = member_of(&v, &r.x, "C") {
+                    uses.receives |= id >= from;
+                    benign.push(id);
+                }
+            }
             Node::Call(c) => {
                 if let Some(id) = member_of(&v, &c.fun, "Reset") {
                     benign.push(id);
@@ -225,16 +244,34 @@ pub fn timer_uses_after(node: Node, v: TimerVar, from: u32) -> TimerUses {
 }
 
 /// The obligation of a timer started by one statement: stop it, hand it
-/// on, or receive its firing.
+/// on, or (a timer, not a ticker) receive its firing.
 pub struct TimerReleased<'s> {
     pub def: Span,
     pub var: TimerVar<'s>,
     pub src: &'s str,
+    /// A ticker: receiving a tick does not end it, it keeps ticking.
+    pub ticker: bool,
+    /// Whether a `defer` statement meets it. Not when judging one
+    /// iteration of a loop: a deferred `Stop` runs when the function
+    /// returns, not when the iteration ends.
+    pub defers_count: bool,
 }
 
-impl TimerReleased<'_> {
+impl<'s> TimerReleased<'s> {
+    /// The obligation of the timer (ticker) `var` made by statement `def`.
+    pub fn new(def: Span, var: TimerVar<'s>, src: &'s str, what: Made) -> Self {
+        TimerReleased {
+            def,
+            var,
+            src,
+            ticker: what == Made::Ticker,
+            defers_count: true,
+        }
+    }
+
     fn released(&self, node: Node) -> bool {
-        timer_uses(node, self.var).releases()
+        let u = timer_uses(node, self.var);
+        u.stops || u.other || (u.receives && !self.ticker)
     }
 }
 
@@ -244,16 +281,113 @@ impl Obligation for TimerReleased<'_> {
     }
 
     fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        if !self.defers_count && matches!(stmt, Stmt::Defer(_)) {
+            return false;
+        }
         stmt.span() != self.def && self.released(Node::stmt(stmt))
     }
 
+    /// `for range t.C` receives from the timer: it is not handed on.
     fn meets_expr(&self, expr: &Expr) -> bool {
+        if member_of(&self.var, expr, "C").is_some() {
+            return !self.ticker;
+        }
         self.released(Node::expr(expr))
+    }
+
+    /// Returning `t` or `t.C` hands it to the caller.
+    fn meets_return(&self, results: &[Expr]) -> bool {
+        results.iter().any(|r| self.released(Node::expr(r)))
     }
 
     fn never_returns(&self, call: &CallExpr) -> bool {
         never_returns(call, self.src)
     }
+}
+
+/// If the timer (ticker) made by `def` is made inside a loop of `body`
+/// (closures aside) that also holds a `defer v.Stop()`, and some
+/// iteration can end with it neither stopped, received (a timer) nor
+/// handed on, the line of that `defer`: each iteration's timer stays
+/// referenced by the deferred call until the function returns.
+pub fn deferred_stop_in_loop(
+    body: &BlockStmt,
+    def: Span,
+    var: TimerVar,
+    src: &str,
+    what: Made,
+) -> Option<u32> {
+    let (_, loop_body) = innermost_loop(body, def)?;
+    let defer = statements(loop_body)
+        .into_iter()
+        .find_map(|s| match s.stmt {
+            Stmt::Defer(d) if member_of(&var, &d.call.fun, "Stop").is_some() => Some(d.pos),
+            _ => None,
+        })?;
+    let mut ob = TimerReleased::new(def, var, src, what);
+    ob.defers_count = false;
+    crate::flow::pending_at_iteration_end(loop_body, src, &ob).then_some(defer)
+}
+
+/// Whether `v.Stop()` runs before or inside `looped`, a loop that never
+/// exits: a `Stop` in a statement on the way to the loop (in the loop
+/// itself, or before it in a list that encloses it, a goroutine started
+/// there included). A `Stop` after the loop is dead code, a `defer` never
+/// runs (the function does not return), and one on another branch, such
+/// as a goroutine started only after an early return, is not on the path.
+pub fn stopped_on_way_to(body: &BlockStmt, looped: &Stmt, v: TimerVar) -> bool {
+    let target = looped.span();
+    let mut list = &body.list[..];
+    loop {
+        let Some(i) = list.iter().position(|s| {
+            let sp = s.span();
+            sp.start <= target.start && target.end <= sp.end
+        }) else {
+            return false;
+        };
+        let before = list[..i]
+            .iter()
+            .filter(|s| !matches!(s, Stmt::Defer(_)))
+            .any(|s| timer_uses(Node::stmt(s), v).stops);
+        if before {
+            return true;
+        }
+        let here = &list[i];
+        if here.span() == target {
+            return timer_uses(Node::stmt(here), v).stops;
+        }
+        match enclosing_list(here, target) {
+            Some(inner) => list = inner,
+            None => return timer_uses(Node::stmt(here), v).stops,
+        }
+    }
+}
+
+/// The statement list directly inside `s` that contains `target`.
+fn enclosing_list(s: &Stmt, target: Span) -> Option<&[Stmt]> {
+    let inside = |sp: Span| sp.start <= target.start && target.end <= sp.end;
+    let lists: Vec<&[Stmt]> = match s {
+        Stmt::Block(b) => vec![&b.list],
+        Stmt::Labeled(l) => vec![std::slice::from_ref(&l.stmt)],
+        Stmt::If(i) => {
+            let mut v: Vec<&[Stmt]> = vec![&i.body.list];
+            if let Some(e) = &i.els {
+                v.push(std::slice::from_ref(e));
+            }
+            v
+        }
+        Stmt::For(f) => vec![&f.body.list],
+        Stmt::Range(r) => vec![&r.body.list],
+        Stmt::Switch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        Stmt::Select(sel) => sel.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        _ => return None,
+    };
+    lists.into_iter().find(|l| {
+        l.first()
+            .zip(l.last())
+            .is_some_and(|(a, b)| inside(Span::new(a.span().start, b.span().end)))
+    })
 }
 
 /// `t := <ctor>(...)`, `t = <ctor>(...)` or `var t = <ctor>(...)` with a
@@ -328,10 +462,10 @@ fn handed_on(body: &BlockStmt, def: Span, var: TimerVar) -> bool {
     timer_uses_after(Node::Block(body), var, def.end).other
 }
 
-/// Whether `body` (closures aside) holds a loop that receives from
-/// `v.C` and that nothing leaves.
-pub fn forever_loop_receiving(body: &BlockStmt, v: TimerVar, src: &str) -> bool {
-    forever_loop_over(body, src, &|x| member_of(&v, x, "C").is_some())
+/// The first loop of `body` (closures aside) that receives from `v.C` and
+/// that nothing leaves.
+pub fn forever_loop_receiving<'b>(body: &'b BlockStmt, v: TimerVar, src: &str) -> Option<&'b Stmt> {
+    forever_loops_over(body, src, &|x| member_of(&v, x, "C").is_some()).next()
 }
 
 /// Whether `body` (closures aside) holds a loop that receives from a
@@ -339,15 +473,29 @@ pub fn forever_loop_receiving(body: &BlockStmt, v: TimerVar, src: &str) -> bool 
 /// condition, or a `for range` over that channel, with no `return`,
 /// `break` out of it, labeled branch, `goto` or call that never returns.
 pub fn forever_loop_over(body: &BlockStmt, src: &str, is_chan: &dyn Fn(&Expr) -> bool) -> bool {
-    statements(body).iter().any(|site| {
-        let (loop_body, endless) = match site.stmt {
-            Stmt::For(f) => (&f.body, f.cond.is_none()),
-            Stmt::Range(r) => (&r.body, is_chan(&r.x)),
-            _ => return false,
-        };
-        let receives = matches!(site.stmt, Stmt::Range(_)) || receives_from(loop_body, is_chan);
-        endless && receives && !leaves(&loop_body.list, 0, src)
-    })
+    forever_loops_over(body, src, is_chan).next().is_some()
+}
+
+fn forever_loops_over<'b, 'f>(
+    body: &'b BlockStmt,
+    src: &'f str,
+    is_chan: &'f dyn Fn(&Expr) -> bool,
+) -> impl Iterator<Item = &'b Stmt> + 'f
+where
+    'b: 'f,
+{
+    statements(body)
+        .into_iter()
+        .map(|s| s.stmt)
+        .filter(move |stmt| {
+            let (loop_body, endless) = match stmt {
+                Stmt::For(f) => (&f.body, f.cond.is_none()),
+                Stmt::Range(r) => (&r.body, is_chan(&r.x)),
+                _ => return false,
+            };
+            let receives = matches!(stmt, Stmt::Range(_)) || receives_from(loop_body, is_chan);
+            endless && receives && !leaves(&loop_body.list, 0, src)
+        })
 }
 
 /// Whether `body` has a receive `<-x` with `is_chan(x)`.
@@ -459,4 +607,16 @@ pub fn fires_at_once(cx: &PackageContext, file: usize, call: &CallExpr) -> bool 
         .first()
         .and_then(|d| const_duration(cx, file, d))
         .is_some_and(|n| n < 1_000_000_000)
+}
+
+/// The finding for a timer (ticker) stopped only by a `defer` inside the
+/// loop that makes it: the message's middle, naming the `defer`'s line.
+pub fn deferred_in_loop_message(name: &str, what: Made, defer_line: u32) -> String {
+    let (kind, state) = match what {
+        Made::Timer => ("timer", "pending until it fires"),
+        Made::Ticker => ("ticker", "ticking"),
+    };
+    format!(
+        "{kind} `{name}` is made in a loop and stopped only by the `defer` at line {defer_line}, which runs when the function returns, not when the iteration ends: the deferred call keeps every iteration's {kind} referenced, and {state}, until then (on every Go version)"
+    )
 }

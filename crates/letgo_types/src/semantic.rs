@@ -487,3 +487,118 @@ impl Model {
         }
     }
 }
+
+impl Model {
+    /// Whether function `f` (its body at hand, in any package) closes the
+    /// body of the response it returns as result `k`: every `return` whose
+    /// `k`th value is not `nil` returns a variable whose `.Body.Close()`
+    /// the function calls (directly, deferred, or in a closure), so its
+    /// callers get a response that needs no closing. `Some(false)` when
+    /// some return hands back a live response (one it got from a call and
+    /// did not close); `None` when the body is not at hand or no return
+    /// gives a value. Variables are compared by object in checked
+    /// packages, by spelling inside the one body elsewhere (bodies outside
+    /// the checked set are not resolved).
+    pub fn closes_returned_body(&self, f: ObjId, k: usize) -> Option<bool> {
+        use letgo_go::visit::{inspect, Node};
+        let (file, fd) = self.func_decl(f)?;
+        let pkg = self.obj(f).pkg?;
+        let resolved = self.packages[pkg.0 as usize].bodies;
+        let body = fd.body.as_ref()?;
+        let src = &self.files[file.0 as usize].src;
+        let Type::Signature(sig) = self.ty(self.obj(f).typ) else {
+            return None;
+        };
+        // A variable: its object, or its spelling where bodies are not
+        // resolved.
+        let var = |id: &letgo_go::ast::Ident| -> Option<Result<ObjId, &str>> {
+            if resolved {
+                self.use_at(file, id.pos).map(Ok)
+            } else {
+                Some(Err(id.name(src)))
+            }
+        };
+        let named = sig.results.get(k).copied().and_then(|r| {
+            let name = &*self.obj(r).name;
+            match (name.is_empty() || name == "_", resolved) {
+                (true, _) => None,
+                (false, true) => Some(Ok(r)),
+                (false, false) => Some(Err(name)),
+            }
+        });
+        let mut closed = Vec::new();
+        inspect(Node::Block(body), &mut |n| {
+            if let Node::Call(c) = n {
+                if let Some(v) = Self::body_close_of(src, c).and_then(var) {
+                    closed.push(v);
+                }
+            }
+            true
+        });
+        // Returns of `f` itself: function literals are functions of their
+        // own.
+        let mut returned = Vec::new();
+        inspect(Node::Block(body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Stmt(letgo_go::ast::Stmt::Return(r)) => {
+                match r.results.get(k).map(Expr::unparen) {
+                    None if r.results.is_empty() => returned.push(named),
+                    None => returned.push(None),
+                    Some(Expr::Ident(id)) if id.name(src) == "nil" => {}
+                    Some(Expr::Ident(id)) => returned.push(var(id)),
+                    Some(_) => returned.push(None),
+                }
+                true
+            }
+            _ => true,
+        });
+        if returned.is_empty() {
+            return None;
+        }
+        Some(
+            returned
+                .iter()
+                .all(|r| r.as_ref().is_some_and(|v| closed.contains(v))),
+        )
+    }
+
+    /// If `c` is `v.Body.Close()`, the identifier `v`.
+    fn body_close_of<'c>(
+        src: &str,
+        c: &'c letgo_go::ast::CallExpr,
+    ) -> Option<&'c letgo_go::ast::Ident> {
+        let Expr::Selector(close) = c.fun.unparen() else {
+            return None;
+        };
+        let Expr::Selector(body) = close.x.unparen() else {
+            return None;
+        };
+        let Expr::Ident(v) = body.x.unparen() else {
+            return None;
+        };
+        (close.sel.name(src) == "Close" && body.sel.name(src) == "Body").then_some(v)
+    }
+}
+
+impl Model {
+    /// How many package-level constants of the named type `t` its package
+    /// declares (`const (Idle State = iota; Busy)` gives 2 for `State`):
+    /// the values of an enum-like type. 0 for other types.
+    pub fn declared_constants(&self, t: TypeId) -> usize {
+        let t = self.unalias_ro(t);
+        let Type::Named(n) = self.ty(t) else {
+            return 0;
+        };
+        let Some(pkg) = self.obj(n.obj).pkg else {
+            return 0;
+        };
+        let scope = &self.scopes[self.packages[pkg.0 as usize].scope.0 as usize];
+        scope
+            .names
+            .values()
+            .filter(|&&o| {
+                self.obj(o).kind == ObjKind::Const && self.unalias_ro(self.obj(o).typ) == t
+            })
+            .count()
+    }
+}

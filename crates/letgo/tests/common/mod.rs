@@ -51,7 +51,8 @@ pub fn lint_tests_dir() -> PathBuf {
 }
 
 /// The fixture modules: every `fixtures*` directory with a `go.mod`
-/// (one per Go version the rules care about).
+/// (one per Go version the rules care about), and `fixtures_gopath`, code
+/// with no go.mod at all.
 pub fn fixture_modules() -> Vec<PathBuf> {
     let mut modules: Vec<PathBuf> = std::fs::read_dir(lint_tests_dir())
         .expect("the lint tests directory")
@@ -59,7 +60,7 @@ pub fn fixture_modules() -> Vec<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("fixtures"))
-                && p.join("go.mod").is_file()
+                && (p.join("go.mod").is_file() || p.ends_with("fixtures_gopath"))
         })
         .collect();
     modules.sort();

@@ -32,7 +32,9 @@ read from source, in any package: `defer xhttp.DrainBody(resp.Body)`), and
 passing `resp` or `resp.Body` to a function of the package, returning it,
 or storing it.
 
-The response is recognised by its type, from the semantic model; where the
+The response is recognised by its type, from the semantic model, among
+any number of results (`d, resp, err := timed(url)`), in any file (a
+caller of the project's own helper need not import net/http); where the
 type of the call cannot be known (a package that cannot be found), there
 is no finding. Not every response has a body to close:
 - a `HEAD` request's (`http.Head`, a client's `Head`, or `Do` of a request
@@ -50,8 +52,9 @@ is no finding. Not every response has a body to close:
   source is not at hand (an interface's method) is taken to return an
   open body when it takes the `*http.Request` it answers, as `Do` does.
 
-Reading the body to its end counts as closing it: `io.ReadAll(resp.Body)`
-or `io.Copy(dst, resp.Body)` leaves the transport done with the
+Reading the body to its end counts as closing it: `io.ReadAll(resp.Body)`,
+`io.Copy(dst, resp.Body)` or `buf.ReadFrom(resp.Body)` (a `bytes.Buffer`)
+leaves the transport done with the
 connection (back in the pool at EOF, closed after a read error), as
 `net/http` does. So does a path where the status says there is no body
 (`resp.StatusCode == http.StatusNoContent`, or `StatusNotModified`): the
@@ -59,6 +62,17 @@ transport gives `http.NoBody`.
 
 Returning the body wrapped in a reader (`return limit(resp.Body, n)`,
 whose result has a `Read` method) hands it on, as returning it does.
+
+A function of the module whose body is at hand gives a
+live response unless it closes the body of every response it returns
+(`defer resp.Body.Close()` before `return body, resp, err`): a helper
+that returns the response it got from `Do` (`doWithRetries`) hands the
+body to its callers, and they are checked; one that closes it is not a
+source of findings.
+
+Passing `resp.Body` where an interface without `Close` is expected
+(`io.Reader`: `json.NewDecoder(resp.Body)`, `parse(resp.Body)`) is
+reading it, neither closing it nor handing it on.
 
 ## Why is this bad?
 An unclosed body keeps its connection: it cannot go back to the pool, and
@@ -115,10 +129,9 @@ struct Def<'a> {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    // Every file: a caller of the project's own request helper need not
+    // import net/http.
     for f in cx.functions() {
-        if cx.import_name(f.file, "net/http").is_none() {
-            continue;
-        }
         for site in f.sites.iter().copied() {
             let Some(def) = response_def(cx, f, site) else {
                 continue;
@@ -133,54 +146,73 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
+/// `resp, err := <call>` (or `=`, or `var`), with any number of results:
+/// the variable that gets the call's `*http.Response`, and the last one as
+/// the error when there are two or more.
 fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -> Option<Def<'a>> {
-    let (resp, err, rhs): (&Ident, &Ident, &Expr) = match site.stmt {
-        Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => (
-            a.lhs[0].unparen().as_ident()?,
-            a.lhs[1].unparen().as_ident()?,
+    let (lhs, rhs): (Vec<&Ident>, &Expr) = match site.stmt {
+        Stmt::Assign(a) if a.lhs.len() >= 2 && a.rhs.len() == 1 => (
+            a.lhs
+                .iter()
+                .map(|l| l.unparen().as_ident())
+                .collect::<Option<_>>()?,
             &a.rhs[0],
         ),
         Stmt::Decl(g) if g.tok == Token::Var && g.specs.len() == 1 => {
             let Spec::Value(v) = &g.specs[0] else {
                 return None;
             };
-            if v.names.len() != 2 || v.values.len() != 1 {
+            if v.names.len() < 2 || v.values.len() != 1 {
                 return None;
             }
-            (&v.names[0], &v.names[1], &v.values[0])
+            (v.names.iter().collect(), &v.values[0])
         }
         _ => return None,
     };
     let src = &cx.file(f.file).src;
-    let name = resp.name(src);
     let Expr::Call(call) = rhs.unparen() else {
         return None;
     };
-    let is_request = returns_response(cx, f.file, rhs)
-        && cx
-            .types(f.file)
-            .is_some_and(|view| crate::responses::opens_body(&view, f.body, call));
-    // A response assigned to a variable of an enclosing function is that
-    // function's to close.
-    if !crate::syntax::declares(f, name, src) {
+    let k = live_response_index(cx, f.file, rhs)?;
+    let opens = cx
+        .types(f.file)
+        .is_some_and(|view| crate::responses::opens_body(&view, f.body, call));
+    if !opens {
         return None;
     }
-    let err = Some(err.name(src)).filter(|e| *e != "_");
-    (is_request && name != "_").then_some(Def { site, resp, err })
+    let resp = *lhs.get(k)?;
+    let name = resp.name(src);
+    // A response assigned to a variable of an enclosing function is that
+    // function's to close.
+    if name == "_" || !crate::syntax::declares(f, name, src) {
+        return None;
+    }
+    let last = lhs.len() - 1;
+    let err = (k != last)
+        .then(|| lhs[last].name(src))
+        .filter(|e| *e != "_");
+    Some(Def { site, resp, err })
 }
 
-/// Whether `call` returns an `*http.Response` first, by its type.
-fn returns_response(cx: &PackageContext, file: usize, call: &Expr) -> bool {
-    let Some(view) = cx.types(file) else {
-        return false;
-    };
-    let Some(t) = view.type_of(call) else {
-        return false;
-    };
+/// The index of the `*http.Response` among the results of `call`, by
+/// type, when the response it gives is live: the callee is outside the
+/// checked packages (`http.Get`, a client's `Do`), an interface method, or
+/// a function of the module that does not close the body of the response
+/// it returns (it got it from a call and hands it on: its callers close).
+fn live_response_index(cx: &PackageContext, file: usize, call: &Expr) -> Option<usize> {
+    let view = cx.types(file)?;
     let m = view.model();
-    m.results(t)
-        .first()
-        .is_some_and(|&r| m.is_pointer_to(r, "net/http", "Response"))
+    let k = m
+        .results(view.type_of(call)?)
+        .iter()
+        .position(|&r| m.is_pointer_to(r, "net/http", "Response"))?;
+    let Expr::Call(c) = call.unparen() else {
+        return None;
+    };
+    let closed = view
+        .object_of_expr(&c.fun)
+        .and_then(|callee| m.closes_returned_body(callee, k));
+    (closed != Some(true)).then_some(k)
 }
 
 fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
@@ -322,14 +354,37 @@ impl BodyClosed<'_, '_> {
         }
         let library = matches!(c.fun.unparen(), Expr::Selector(s)
             if ident_name(&s.x, self.src()).is_some_and(|p| self.is_import(p)));
-        if library {
-            for (i, a) in c.args.iter().enumerate() {
-                if let Some(id) = self.body_of(a) {
+        for (i, a) in c.args.iter().enumerate() {
+            if let Some(id) = self.body_of(a) {
+                if library || self.reads_only(c, i) {
                     benign.push(id);
                     uses.closes |= self.callee_closes(c, i) || self.reads_to_eof(c, i);
                 }
             }
         }
+    }
+
+    /// Whether parameter `i` of the function `c` calls is an interface
+    /// without a `Close` method (`io.Reader`): the callee reads the body
+    /// (`buf.ReadFrom(resp.Body)`, `parse(resp.Body)`), it cannot close it
+    /// or be its owner.
+    fn reads_only(&self, c: &CallExpr, i: usize) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let m = view.model();
+        let Some(sig) = view.type_of(&c.fun) else {
+            return false;
+        };
+        let letgo_types::types::Type::Signature(sig) = m.ty(m.under_ro(sig)) else {
+            return false;
+        };
+        let Some(&param) = sig.params.get(i) else {
+            return false;
+        };
+        let t = m.obj(param).typ;
+        matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Interface(_))
+            && m.method(t, "Close").is_none()
     }
 
     /// Whether the function `c` calls closes its `i`th parameter
@@ -375,7 +430,8 @@ impl BodyClosed<'_, '_> {
     }
 
     /// Whether `c` reads its `i`th argument to the end: `io.ReadAll(r)`,
-    /// `io.Copy(w, r)`, `io.CopyBuffer(w, r, buf)`. At EOF (or a read
+    /// `io.Copy(w, r)`, `io.CopyBuffer(w, r, buf)`, `buf.ReadFrom(r)` of a
+    /// `bytes.Buffer`. At EOF (or a read
     /// error) the transport is done with the connection: it goes back to
     /// the pool, or is closed.
     fn reads_to_eof(&self, c: &CallExpr, i: usize) -> bool {
@@ -388,6 +444,7 @@ impl BodyClosed<'_, '_> {
         let m = view.model();
         (i == 0 && m.is_func(f, "io", "ReadAll"))
             || (i == 1 && (m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer")))
+            || (i == 0 && m.is_func(f, "bytes", "ReadFrom"))
     }
 
     /// `resp.StatusCode == http.StatusNoContent` (or `StatusNotModified`,

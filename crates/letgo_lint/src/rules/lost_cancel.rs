@@ -3,14 +3,17 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::escape::{fate, Fate, Value};
-use crate::flow::{pending_exits, Exit, Obligation};
+use crate::flow::{pending_at_iteration_end, pending_exits, Exit, Obligation};
 use crate::funcs::Func;
 use crate::objects::{declared_in, LocalVar};
 use crate::registry::Rule;
-use crate::syntax::{ident_name, indentation_at, mentions, never_returns, StmtSite};
+use crate::syntax::{
+    ident_name, indentation_at, innermost_loop, mentions, never_returns, statements, StmtSite,
+};
 use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use std::cell::RefCell;
 
 pub const RULE: Rule = Rule {
     code: "LG106",
@@ -24,11 +27,23 @@ const DOC: &str = r#"# LG106 lost-cancel
 
 ## What it does
 Flags a `context.WithCancel`, `WithTimeout`, `WithDeadline` (or their
-`...Cause` forms) whose cancel function is discarded, is not called on
+`...Cause` forms, and those of `golang.org/x/net/context`, the package
+`context` started as) whose cancel function is discarded, is not called on
 every path out of the function, or is stored in an unexported field that
 nothing in the package ever calls. It finds everything `go vet`'s
 `lostcancel` finds, and also `_ = cancel` and cancel functions parked in
 fields.
+
+Two more shapes lose a context though `cancel` is called somewhere:
+- the cancel variable is assigned again (`ctx, cancel = context.WithTimeout(...)`,
+  `cancel = nil`) on a path where the earlier cancel was neither called
+  nor deferred nor handed on: the finding points at that assignment, where
+  the earlier context is lost;
+- `defer cancel()` inside the loop that makes the context, when the loop
+  runs as long as its goroutine (`for` without a condition, `range` over a
+  channel) and some iteration goes on without cancelling: the deferred
+  calls run only when the function returns. A loop over a slice is left
+  alone (its deferred calls wait only for the call to end).
 
 The call is found by type, from the semantic model: any call whose second
 result is a `context.CancelFunc` or `context.CancelCauseFunc` (the
@@ -70,7 +85,22 @@ func fetch(ctx context.Context, url string) error {
 Returning the cancel function to the caller, or handing it to a
 goroutine that calls it, also counts as calling it.
 
+```go
+ctx, cancel := context.WithTimeout(parent, time.Second)
+if err := try(ctx); err == nil {
+	cancel()
+	return nil
+}
+ctx, cancel = context.WithTimeout(parent, 5*time.Second) // the first is lost
+```
+Call `cancel()` before reusing the variable, or keep both
+(`defer cancel()` right after each call: `defer` takes the function value
+at once). In a long-running loop, call `cancel()` at the end of each
+iteration instead of deferring it.
+
 ## Fix safety
+An overwritten cancel and a deferred cancel in a long-running loop get no
+fix: where the call goes depends on the iteration's paths.
 `defer cancel()` right after the call (naming a discarded `_` `cancel`
 when that name is free) is safe only when nothing made from the context
 outlives the function: the context, and every value assigned from it
@@ -201,14 +231,18 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
             (a.lhs.iter().collect(), &a.rhs[0], a.tok == Token::Define)
         }
-        Stmt::Decl(g) if g.tok == Token::Var && g.specs.len() == 1 => {
-            let Spec::Value(v) = &g.specs[0] else {
-                return None;
-            };
-            if v.names.len() != 2 || v.values.len() != 1 {
-                return None;
-            }
-            return var_def(cx, file, site, v);
+        // `var ( start = time.Now(); ctx, cancel = context.WithTimeout(...) )`:
+        // the first spec that makes a context.
+        Stmt::Decl(g) if g.tok == Token::Var => {
+            return g.specs.iter().find_map(|spec| {
+                let Spec::Value(v) = spec else {
+                    return None;
+                };
+                if v.names.len() != 2 || v.values.len() != 1 {
+                    return None;
+                }
+                var_def(cx, file, site, v)
+            });
         }
         _ => return None,
     };
@@ -283,15 +317,30 @@ fn constructor(cx: &PackageContext, file: usize, x: &Expr) -> Option<(String, bo
         return None;
     };
     let cause = m.is_named(*cancel, "context", "CancelCauseFunc");
-    if !cause && !m.is_named(*cancel, "context", "CancelFunc") {
+    // golang.org/x/net/context is the package `context` started as; code
+    // from before Go 1.7 (and its vendored copies) still uses it.
+    let cancel_func = m
+        .named(*cancel)
+        .is_some_and(|(p, n)| n == "CancelFunc" && is_context_pkg(p));
+    if !cause && !cancel_func {
         return None;
     }
     let callee = view.object_of_expr(&call.fun);
     let name = match callee {
-        Some(o) if m.pkg_path(o) == "context" => format!("context.{}", m.obj(o).name),
+        Some(o) if is_context_pkg(m.pkg_path(o)) => {
+            format!("context.{}", m.obj(o).name)
+        }
         _ => cx.text(file, call.fun.span()).to_string(),
     };
     Some((name, cause))
+}
+
+/// `context`, or `golang.org/x/net/context` (also as a GOPATH-era
+/// vendored copy, `<project>/vendor/golang.org/x/net/context`).
+fn is_context_pkg(path: &str) -> bool {
+    path == "context"
+        || path == "golang.org/x/net/context"
+        || path.ends_with("/vendor/golang.org/x/net/context")
 }
 
 fn discarded(cx: &PackageContext, f: &Func, def: &Def, blank: &Ident) -> Option<Diagnostic> {
@@ -321,13 +370,21 @@ fn not_on_every_path(
     let (file, body) = (f.file, f.body);
     let sf = cx.file(file);
     let name = id.name(&sf.src);
-    let ob = CancelCalled {
-        def: def.site.stmt.span(),
-        var,
-        src: &sf.src,
-        returned_bare: is_named_result(f, var),
-    };
-    let exit = *pending_exits(body, &sf.src, &ob).first()?;
+    let ob = CancelCalled::new(def.site.stmt.span(), var, &sf.src, is_named_result(f, var));
+    let exits = pending_exits(body, &sf.src, &ob);
+    let lost = ob.lost.borrow().iter().min_by_key(|s| s.start).copied();
+    if let Some(lhs) = lost {
+        let (def_line, _) = sf.line_col(id.pos);
+        let msg = format!(
+            "`{name}` from {} (line {def_line}) is overwritten before it is called: the earlier context is lost here and stays registered with its parent",
+            def.ctor
+        );
+        return Some(Diagnostic::new(RULE.code, lhs, msg));
+    }
+    if let Some(d) = deferred_in_long_loop(cx, f, def, (id, var)) {
+        return Some(d);
+    }
+    let exit = *exits.first()?;
     let (line, _) = sf.line_col(exit.offset());
     let how = match exit {
         Exit::Return(_) => format!("the return at line {line} leaks the context"),
@@ -343,6 +400,53 @@ fn not_on_every_path(
         d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
+}
+
+/// `defer cancel()` inside the loop that makes the context, when that loop
+/// runs until its goroutine ends (a `for` without condition, or a `range`
+/// over a channel) and some iteration goes on with the cancel owed: the
+/// deferred calls run only when the function returns, so every
+/// iteration's context stays registered with its parent until then.
+fn deferred_in_long_loop(
+    cx: &PackageContext,
+    f: &Func,
+    def: &Def,
+    (id, var): (&Ident, LocalVar),
+) -> Option<Diagnostic> {
+    let sf = cx.file(f.file);
+    let (lp, loop_body) = innermost_loop(f.body, def.site.stmt.span())?;
+    if !long_running(cx, f.file, lp) {
+        return None;
+    }
+    let defer = statements(loop_body)
+        .into_iter()
+        .find(|s| matches!(s.stmt, Stmt::Defer(_)) && var.mentioned_in(Node::stmt(s.stmt)))?;
+    let mut ob = CancelCalled::new(def.site.stmt.span(), var, &sf.src, false);
+    ob.defers_count = false;
+    if !pending_at_iteration_end(loop_body, &sf.src, &ob) {
+        return None;
+    }
+    let (def_line, _) = sf.line_col(id.pos);
+    let msg = format!(
+        "`defer {}()` runs only when the function returns, and this loop runs until its goroutine ends: every iteration's context from {} (line {def_line}) stays registered with its parent until then",
+        id.name(&sf.src),
+        def.ctor
+    );
+    Some(Diagnostic::new(RULE.code, defer.stmt.span(), msg))
+}
+
+/// A loop that runs as long as its goroutine: `for` without a condition,
+/// or `range` over a channel.
+fn long_running(cx: &PackageContext, file: usize, lp: &Stmt) -> bool {
+    match lp {
+        Stmt::For(f) => f.cond.is_none(),
+        Stmt::Range(r) => cx.types(file).is_some_and(|view| {
+            let m = view.model();
+            view.type_of(&r.x)
+                .is_some_and(|t| matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Chan(..)))
+        }),
+        _ => false,
+    }
 }
 
 /// Whether `var` is one of `f`'s named results (a bare `return` returns
@@ -480,6 +584,42 @@ struct CancelCalled<'s> {
     /// The cancel function is a named result: a bare `return` hands it to
     /// the caller.
     returned_bare: bool,
+    /// Whether a `defer` statement meets it. Not when judging one
+    /// iteration of a loop: a deferred call runs when the function
+    /// returns.
+    defers_count: bool,
+    /// Where a path reached an assignment to the variable with the cancel
+    /// still owed: the left side that overwrote it.
+    lost: RefCell<Vec<Span>>,
+}
+
+impl<'s> CancelCalled<'s> {
+    fn new(def: Span, var: LocalVar<'s>, src: &'s str, returned_bare: bool) -> Self {
+        CancelCalled {
+            def,
+            var,
+            src,
+            returned_bare,
+            defers_count: true,
+            lost: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// If `stmt` assigns the variable anew (`ctx, cancel = ...` or
+    /// `cancel = nil`, not the definition itself) without reading it, the
+    /// left side that does.
+    fn overwrites(&self, stmt: &Stmt) -> Option<Span> {
+        let Stmt::Assign(a) = stmt else {
+            return None;
+        };
+        if a.tok != Token::Assign || stmt.span() == self.def {
+            return None;
+        }
+        if a.rhs.iter().any(|r| self.var.mentioned_in(Node::expr(r))) {
+            return None;
+        }
+        a.lhs.iter().find(|l| self.var.is(l)).map(Expr::span)
+    }
 }
 
 impl Obligation for CancelCalled<'_> {
@@ -487,7 +627,17 @@ impl Obligation for CancelCalled<'_> {
         stmt.span() == self.def
     }
 
+    /// Called only on paths where the cancel is still owed: an assignment
+    /// that overwrites the variable there loses the earlier context (it
+    /// is recorded, and ends this obligation: the new value has its own).
     fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        if !self.defers_count && matches!(stmt, Stmt::Defer(_)) {
+            return false;
+        }
+        if let Some(lhs) = self.overwrites(stmt) {
+            self.lost.borrow_mut().push(lhs);
+            return true;
+        }
         if let Stmt::Assign(a) = stmt {
             // `_ = cancel` silences the compiler, not the leak.
             let blank = a.lhs.iter().all(|l| ident_name(l, self.src) == Some("_"));

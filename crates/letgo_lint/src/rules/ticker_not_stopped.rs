@@ -8,8 +8,9 @@ use crate::objects::declared_in;
 use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
-    defer_stop_fix, forever_loop_receiving, leaking_builds, local_def, makes, non_test_functions,
-    process_lifetime, timer_uses, unstopped_timers_leak, Made, TimerReleased, TimerVar,
+    defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, forever_loop_receiving,
+    leaking_builds, local_def, loop_leaves, makes, non_test_functions, process_lifetime,
+    stopped_on_way_to, unstopped_timers_leak, Made, TimerReleased, TimerVar,
 };
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
@@ -28,13 +29,29 @@ const DOC: &str = r#"# LG202 ticker-not-stopped
 ## What it does
 Flags a `time.NewTicker`
 - whose goroutine loops over it forever, never stopping it (on every Go
-  version);
+  version). Only a `Stop` on the way to the loop counts: inside the loop,
+  or before it (a goroutine started there included). A `Stop` after the
+  loop is dead code, a deferred `Stop` never runs (the function never
+  returns), and one on another branch is not on the loop's path;
+- ranged over with `for range x.C` and no way out of the loop, outside
+  `main` and `init`, even when it is stopped (on every Go version):
+  `Stop` does not close the channel, so the loop waits forever and its
+  goroutine keeps what it references. For a ticker in a field the
+  finding is at the loop;
+- made inside a loop and stopped only by a `defer t.Stop()` in that loop,
+  when some iteration can go on with it ticking (on every Go version: the
+  deferred call keeps each iteration's ticker referenced, and ticking,
+  until the function returns);
 - assigned to a local that some path out of the function neither stops
-  nor hands on;
+  nor hands on. Receiving a tick does not end a ticker: a `return` inside
+  `for range t.C`, or inside the tick case of a `select`, leaves it
+  ticking;
 - stored in a struct field that nothing in the package ever stops.
 
 The last two are reported only for modules whose timers leak: a `go` line
-below 1.23, or `godebug asynctimerchan=1`.
+below 1.23, no `go` line, no go.mod at all (GOPATH mode: Go 1.23–1.26
+keep the old timers there; the message says which), or
+`godebug asynctimerchan=1`.
 
 Tickers are found by type and object, from the semantic model:
 `time.NewTicker` however `time` is imported, or a function of the checked
@@ -80,7 +97,8 @@ A loop that must end with its owner needs a way out (`case <-ctx.Done():
 return`), and then a `defer t.Stop()`.
 
 ## Fix safety
-For a local ticker, `defer t.Stop()` right after the call is safe when the
+A ticker stopped by a deferred call in its loop gets no fix: the `Stop`
+belongs in the iteration. For a local ticker, `defer t.Stop()` right after the call is safe when the
 ticker stays in the function (it is only received from, reset and
 stopped); it is unsafe when the ticker is handed on, and inside a loop,
 where the deferred calls pile up. A loop without exit and a ticker in a
@@ -101,8 +119,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                     local_ticker(cx, f, site, (id, var), leaks)
                 }
                 Some(_) => None,
-                None if leaks => field_ticker(cx, f.file, site.stmt),
-                None => None,
+                None => {
+                    let field = leaks.then(|| field_ticker(cx, f.file, site.stmt));
+                    field.flatten().or_else(|| endless_range(cx, f, site.stmt))
+                }
             };
             if let Some(d) = diag {
                 out.push(FileDiagnostic {
@@ -124,10 +144,21 @@ fn local_ticker(
     let sf = cx.file(f.file);
     let name = id.name(&sf.src);
     let span = Span::new(id.pos, id.end);
-    if !process_lifetime(&f.name)
-        && !timer_uses(Node::Block(f.body), var).stops
-        && forever_loop_receiving(f.body, var, &sf.src)
+    if let Some(defer) = deferred_stop_in_loop(f.body, site.stmt.span(), var, &sf.src, Made::Ticker)
     {
+        let (line, _) = sf.line_col(defer);
+        let msg = deferred_in_loop_message(name, Made::Ticker, line);
+        return Some(Diagnostic::new(RULE.code, span, msg));
+    }
+    let forever = forever_loop_receiving(f.body, var, &sf.src);
+    let endless = forever.filter(|_| !process_lifetime(&f.name));
+    // Stopped, but `for range t.C` does not end with it.
+    if let Some(Stmt::Range(r)) = endless.filter(|l| stopped_on_way_to(f.body, l, var)) {
+        let text = r.x.span().text(&sf.src);
+        let msg = range_message(text, "ticker");
+        return Some(Diagnostic::new(RULE.code, span, msg));
+    }
+    if endless.is_some_and(|l| !stopped_on_way_to(f.body, l, var)) {
         let msg = format!(
             "ticker `{name}` is never stopped and the loop receiving from it never exits: its goroutine wakes on every tick and is never reclaimed"
         );
@@ -136,11 +167,7 @@ fn local_ticker(
     if !leaks {
         return None;
     }
-    let ob = TimerReleased {
-        def: site.stmt.span(),
-        var,
-        src: &sf.src,
-    };
+    let ob = TimerReleased::new(site.stmt.span(), var, &sf.src, Made::Ticker);
     let exit = *pending_exits(f.body, &sf.src, &ob).first()?;
     let (line, _) = sf.line_col(exit.offset());
     let how = match exit {
@@ -209,4 +236,43 @@ fn field_is_stopped(cx: &PackageContext, field: (u32, u32, u32)) -> bool {
         });
         stopped
     })
+}
+
+/// `for range x.C` over a ticker's (or timer's) channel, by type, with
+/// nothing that leaves the loop, outside `main` and `init`: the channel
+/// is never closed (`Stop` does not close it), so the loop never ends and
+/// its goroutine, with everything it references, outlives the ticker.
+fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnostic> {
+    let Stmt::Range(r) = stmt else {
+        return None;
+    };
+    let src = &cx.file(f.file).src;
+    if process_lifetime(&f.name) || loop_leaves(&r.body, src) {
+        return None;
+    }
+    let Expr::Selector(sel) = r.x.unparen() else {
+        return None;
+    };
+    // `t.C` of a local: the local's definition has the finding.
+    if matches!(sel.x.unparen(), Expr::Ident(_)) {
+        return None;
+    }
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let c = view.object_of(&sel.sel)?;
+    let t = view.type_of(&sel.x)?;
+    let what = ["Ticker", "Timer"]
+        .into_iter()
+        .find(|w| m.is_pointer_to(t, "time", w))?;
+    if m.obj(c).kind != ObjKind::Field || &*m.obj(c).name != "C" {
+        return None;
+    }
+    let msg = range_message(r.x.span().text(src), &what.to_lowercase());
+    Some(Diagnostic::new(RULE.code, r.x.span(), msg))
+}
+
+fn range_message(chan: &str, what: &str) -> String {
+    format!(
+        "`for range {chan}` never ends: a {what}'s channel is never closed (`Stop` does not close it), so this loop and its goroutine outlive the {what}, with everything they reference"
+    )
 }

@@ -32,8 +32,9 @@ through that case leaves a timer behind, pending until `d` passes. When
 every other case returns or leaves the loop (`case <-ctx.Done(): return`),
 at most one timer is left behind, and the rule stays quiet.
 
-It reports only modules whose timers leak: a `go` line below 1.23, or
-`godebug asynctimerchan=1`. From Go 1.23 on the collector reclaims the
+It reports only modules whose timers leak: a `go` line below 1.23, no `go`
+line, no go.mod at all (GOPATH mode: Go 1.23–1.26 keep the old timers
+there; the message says which), or `godebug asynctimerchan=1`. From Go 1.23 on the collector reclaims the
 abandoned timers at once.
 
 `time.After` is recognised by the callee's object: an alias or dot

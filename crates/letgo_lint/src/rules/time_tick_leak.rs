@@ -37,8 +37,9 @@ passed on or stored) are left alone too.
 counts; a project's own `Tick` method does not), and the channel variable
 by its object (a shadowing variable of the same name is another one).
 
-It reports only modules whose timers leak: a `go` line below 1.23, or
-`godebug asynctimerchan=1`.
+It reports only modules whose timers leak: a `go` line below 1.23, no `go`
+line, no go.mod at all (GOPATH mode: Go 1.23–1.26 keep the old timers
+there; the message says which), or `godebug asynctimerchan=1`.
 
 `_test.go` files are left alone: a test process is short-lived.
 

@@ -8,8 +8,8 @@ use crate::objects::declared_in;
 use crate::registry::Rule;
 use crate::syntax::StmtSite;
 use crate::timers::{
-    defer_stop_fix, fires_at_once, leaking_builds, local_def, non_test_functions,
-    unstopped_timers_leak, Made, TimerReleased, TimerVar,
+    defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, fires_at_once, leaking_builds,
+    local_def, non_test_functions, unstopped_timers_leak, Made, TimerReleased, TimerVar,
 };
 use letgo_go::ast::{Ident, Span};
 
@@ -39,10 +39,17 @@ Uses of `t` are the identifiers that resolve to that variable, and only
 shadowing variable of the same name, does not. Where the types are
 unknown (no standard library found), there is no finding.
 
-It reports only modules whose timers leak: a `go` line below 1.23, or
-`godebug asynctimerchan=1`. From Go 1.23 on (with a `go 1.23` or newer
+It reports only modules whose timers leak: a `go` line below 1.23, no `go`
+line, no go.mod at all (GOPATH mode: Go 1.23–1.26 keep the old timers
+there; the message says which), or `godebug asynctimerchan=1`. From Go 1.23 on (with a `go 1.23` or newer
 module) the garbage collector reclaims an unreferenced timer whether or
 not it was stopped, so the rule stays quiet there.
+
+On every Go version it flags a timer made inside a loop and stopped only
+by a `defer t.Stop()` in that loop, when some iteration can end with the
+timer neither stopped, received nor handed on: the deferred call runs when
+the function returns, not when the iteration ends, and until then it keeps
+each iteration's timer referenced (so not even Go 1.23 collects it).
 
 `_test.go` files are left alone: a test process is short-lived.
 
@@ -79,7 +86,13 @@ func wait(ctx context.Context, d time.Duration) error {
 }
 ```
 
+A `defer t.Stop()` inside a loop piles up: `for _, j := range jobs { t :=
+time.NewTimer(j.timeout); defer t.Stop(); ... }` keeps every job's timer
+until the whole loop is done. Stop it in the iteration instead.
+
 ## Fix safety
+The timer made in a loop and stopped by a deferred call gets no fix: the
+`Stop` must move into the iteration, on each path that goes on.
 `defer t.Stop()` right after the call is safe when the timer stays in the
 function (it is only received from, reset and stopped there): stopping a
 timer nobody can receive from any more changes nothing but its lifetime.
@@ -95,9 +108,7 @@ Go 1.23 and newer.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    if !unstopped_timers_leak(cx) {
-        return;
-    }
+    let leaks = unstopped_timers_leak(cx);
     for f in non_test_functions(cx) {
         for site in f.sites.iter().copied() {
             let Some((id, var, call)) = local_def(cx, f.file, site.stmt, Made::Timer) else {
@@ -108,7 +119,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if fires_at_once(cx, f.file, call) || !declared_in(cx, f, id) {
                 continue;
             }
-            if let Some(d) = not_released(cx, f, site, (id, var)) {
+            let d = match in_loop_deferred(cx, f, site, (id, var)) {
+                Some(d) => Some(d),
+                None if leaks => not_released(cx, f, site, (id, var)),
+                None => None,
+            };
+            if let Some(d) = d {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),
@@ -127,11 +143,7 @@ fn not_released(
     let (file, body) = (f.file, f.body);
     let sf = cx.file(file);
     let name = id.name(&sf.src);
-    let ob = TimerReleased {
-        def: site.stmt.span(),
-        var,
-        src: &sf.src,
-    };
+    let ob = TimerReleased::new(site.stmt.span(), var, &sf.src, Made::Timer);
     let exit = *pending_exits(body, &sf.src, &ob).first()?;
     let (line, _) = sf.line_col(exit.offset());
     let how = match exit {
@@ -147,4 +159,18 @@ fn not_released(
         d = d.with_fix(defer_stop_fix(cx, f, site, name, var));
     }
     Some(d)
+}
+
+/// A timer made in a loop and stopped only by a `defer` in that loop.
+fn in_loop_deferred(
+    cx: &PackageContext,
+    f: &Func,
+    site: StmtSite,
+    (id, var): (&Ident, TimerVar),
+) -> Option<Diagnostic> {
+    let sf = cx.file(f.file);
+    let defer = deferred_stop_in_loop(f.body, site.stmt.span(), var, &sf.src, Made::Timer)?;
+    let (line, _) = sf.line_col(defer);
+    let msg = deferred_in_loop_message(id.name(&sf.src), Made::Timer, line);
+    Some(Diagnostic::new(RULE.code, Span::new(id.pos, id.end), msg))
 }

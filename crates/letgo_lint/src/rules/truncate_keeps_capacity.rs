@@ -22,7 +22,8 @@ pub const RULE: Rule = Rule {
 const DOC: &str = r#"# LG303 truncate-keeps-capacity
 
 ## What it does
-Flags `x.f = x.f[:0]` (and `v = v[:0]`) on a long-lived slice (a package
+Flags `x.f = x.f[:0]` (and `v = v[:0]`, and the three-index
+`x.f = x.f[:0:n]` or `x.f[:0:cap(x.f)]`) on a long-lived slice (a package
 variable, or a field of a long-lived struct type, as for LG301). It is a
 **warning** when the elements hold pointers (pointers, strings, slices,
 maps, channels, functions, interfaces, or structs of the package with such
@@ -35,7 +36,9 @@ left alone.
 ## Why is this bad?
 `s = s[:0]` keeps the backing array, at the largest size it ever had, and
 every element in it stays reachable until it is overwritten: the pointers
-past the new length still point to what they did. A request that once
+past the new length still point to what they did. A three-index
+`s[:0:n]` only caps what later appends may reuse: the slice still starts
+at the array's first element, so the whole array stays alive. A request that once
 queued ten thousand large objects keeps them all alive after the "reset",
 for as long as the owner lives.
 
@@ -87,11 +90,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             }
             let name = lhs.span().text(src);
+            let trunc = rhs.span().text(src);
             let span = letgo_go::ast::Span::new(lhs.span().start, rhs.span().end);
             let lifetime = Owners::lifetime(&place);
             let d = if holds_pointers(cx, elem) {
                 let msg = format!(
-                    "`{name} = {name}[:0]` keeps the array and every `{elem}` in it reachable; {lifetime}"
+                    "`{name} = {trunc}` keeps the array and every `{elem}` in it reachable; {lifetime}"
                 );
                 let fix = Fix {
                     message: format!("drop the array: `{name} = nil`"),
@@ -103,7 +107,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                     .with_fix(fix)
             } else {
                 let msg = format!(
-                    "`{name} = {name}[:0]` keeps the array at the largest size it grew to; {lifetime}"
+                    "`{name} = {trunc}` keeps the array at the largest size it grew to; {lifetime}"
                 );
                 Diagnostic::new(RULE.code, span, msg).with_severity(Severity::Info)
             };
@@ -115,7 +119,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-/// `x = x[:0]` or `x = x[0:0]`.
+/// `x = x[:0]`, `x = x[0:0]`, or the three-index `x = x[:0:n]`: the
+/// capacity bound changes what later appends may reuse, not what the slice
+/// keeps alive (it still starts at the array's first element, so the whole
+/// array and everything its elements point to stay reachable).
 fn truncates(lhs: &Expr, rhs: &Expr, src: &str) -> bool {
     let Expr::Slice(s) = rhs.unparen() else {
         return false;
@@ -124,7 +131,6 @@ fn truncates(lhs: &Expr, rhs: &Expr, src: &str) -> bool {
     s.x.span().text(src) == lhs.span().text(src)
         && s.low.as_ref().is_none_or(zero)
         && s.high.as_ref().is_some_and(zero)
-        && s.max.is_none()
 }
 
 /// Whether elements of type `elem` (as written) hold pointers.

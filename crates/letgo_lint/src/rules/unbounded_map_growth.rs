@@ -3,11 +3,13 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::funcs::Func;
-use crate::owners::{is_init, Owners};
+use crate::owners::{is_init, MapKey, Owners};
 use crate::registry::Rule;
 use crate::syntax::mentions;
 use letgo_go::ast::{Expr, IndexExpr, Stmt};
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjKind;
+use letgo_types::types::{BasicKind, Type};
 
 pub const RULE: Rule = Rule {
     code: "LG302",
@@ -32,6 +34,19 @@ map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
 it to a function (which could delete from it). The message says when
 the key comes from the request.
 
+A `delete` balances the insert only when it may remove the inserted key:
+when both keys read a field (`m[c.id] = c`, `delete(m, c.name)`), it must
+be the same field, by its object; a key held in a variable or computed by
+a call could be any key, and counts. When every `delete` removes keys
+read from another field, the insert is reported.
+
+Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
+`reflect.Type` (one per type of the program), a `bool`, a value of a
+named type whose package declares constants of it (an enum:
+`m[s.state]++` with `const (idle state = iota; busy)`), and `k` in
+`for k := range m { m[k] = ... }` (a key the map already has). A named
+type without declared constants (`route(r.URL.Path)`) is not bounded.
+
 ## Why is this bad?
 "Without eviction, a map is just a memory leak with a hash function."
 Every key ever inserted stays, with its value. Keyed by request data (a
@@ -46,9 +61,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.seen[r.URL.Path] = time.Now() // one entry per distinct path, forever
 	s.mu.Unlock()
 }
+
+func (h *hub) join(c *client)  { h.clients[c.id] = c }
+func (h *hub) leave(c *client) { delete(h.clients, c.name) } // never an id
 ```
 
 ## Use instead
+Delete by the key that was inserted (`delete(h.clients, c.id)`), and
+bound what the requests insert:
 ```go
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -79,6 +99,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             // Asked only here: which functions repeat is a walk of the
             // whole package.
             if !owners.repeats(cx, i) || owners.once_per_goroutine(cx, funcs, i, &site) {
+                continue;
+            }
+            if bounded_key(cx, f, ix) {
                 continue;
             }
             let keyed = keyed_by_request(cx, funcs, i, &ix.index);
@@ -120,19 +143,86 @@ fn unbounded(
     if !place.is_map() || owners.released(cx, &place, true) {
         return None;
     }
-    let src = &cx.file(funcs[i].file).src;
+    let file = funcs[i].file;
+    let src = &cx.file(file).src;
+    let deletes = owners.deletes(cx, &place);
+    let inserted = MapKey::of(cx, file, &ix.index);
+    if deletes.iter().any(|d| d.may_match(inserted)) {
+        return None;
+    }
     let keyed = if keyed {
         "; keys come from the request"
     } else {
         ""
     };
+    let map = ix.x.span().text(src);
+    let what = match (&ix.index, deletes.is_empty()) {
+        (_, true) => {
+            "nothing in the package deletes from, clears, replaces or bounds it".to_string()
+        }
+        (Expr::Selector(k), false) => format!(
+            "it is keyed here by field `{}`, and every `delete` from it removes a key read from another field, so what this inserts is never removed",
+            k.sel.name(src)
+        ),
+        (_, false) => "no `delete` from it removes this key".to_string(),
+    };
     let msg = format!(
-        "map `{}` only grows: nothing in the package deletes from, clears, replaces or bounds it; {}{keyed}",
-        ix.x.span().text(src),
+        "map `{map}` only grows: {what}; {}{keyed}",
         Owners::lifetime(&place)
     );
     let span = letgo_go::ast::Span::new(ix.x.span().start, ix.rbrack + 1);
     Some(Diagnostic::new(RULE.code, span, msg))
+}
+
+/// Whether the key of `m[k] = v` comes from a bounded domain, so that
+/// the map cannot grow past it: a constant; a value of `reflect.Type`
+/// (one per type of the program) or `bool`; a value of a named type for
+/// which its package declares constants (an enum); a key of the same map
+/// in `for k := range m` (already in it).
+fn bounded_key(cx: &PackageContext, f: &Func, ix: &IndexExpr) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let key = ix.index.unparen();
+    if matches!(key, Expr::BasicLit(_))
+        || view
+            .object_of_expr(key)
+            .is_some_and(|o| m.obj(o).kind == ObjKind::Const)
+    {
+        return true;
+    }
+    let typed = view.type_of(key).is_some_and(|t| {
+        m.is_named(t, "reflect", "Type")
+            || matches!(m.ty(m.under_ro(t)), Type::Basic(BasicKind::Bool, _))
+            || m.declared_constants(t) >= 2
+    });
+    typed || ranged_over_same_map(view, f, ix)
+}
+
+/// `for k := range m { m[k] = ... }`: the key is one the map has.
+fn ranged_over_same_map(view: letgo_types::FileView, f: &Func, ix: &IndexExpr) -> bool {
+    let Expr::Ident(k) = ix.index.unparen() else {
+        return false;
+    };
+    let m = view.model();
+    let same = |a: &Expr, b: &Expr| {
+        let ids = |x: &Expr| view.object_of_expr(x).map(|o| m.identity(o));
+        ids(a).is_some() && ids(a) == ids(b)
+    };
+    let Some(key_obj) = view.object_of(k) else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::Range(r)) = n {
+            let binds = matches!(r.key.as_ref().map(Expr::unparen),
+                Some(Expr::Ident(rk)) if view.object_of(rk) == Some(key_obj));
+            found |= binds && same(&r.x, &ix.x);
+        }
+        !found
+    });
+    found
 }
 
 /// A get-or-create cache: `m[k]` is looked up before, in another

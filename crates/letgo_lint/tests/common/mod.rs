@@ -15,12 +15,19 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 /// Every fixture module: the main one (`go 1.27`) and the small ones with
-/// older `go` lines, for rules that follow the module's Go version.
+/// older `go` lines, for rules that follow the module's Go version: a
+/// go.mod without a `go` line, and GOPATH-mode code with no go.mod at all
+/// (`fixtures_gopath`).
 pub fn fixture_modules() -> Vec<PathBuf> {
-    ["fixtures", "fixtures_go122"]
-        .iter()
-        .map(|m| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(m))
-        .collect()
+    [
+        "fixtures",
+        "fixtures_go122",
+        "fixtures_nogoline",
+        "fixtures_gopath",
+    ]
+    .iter()
+    .map(|m| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(m))
+    .collect()
 }
 
 /// Loads `dir` and runs the rules matching `codes`.
