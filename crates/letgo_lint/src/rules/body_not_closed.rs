@@ -195,24 +195,14 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
 }
 
 /// The index of the `*http.Response` among the results of `call`, by
-/// type, when the response it gives is live: the callee is outside the
-/// checked packages (`http.Get`, a client's `Do`), an interface method, or
-/// a function of the module that does not close the body of the response
-/// it returns (it got it from a call and hands it on: its callers close).
+/// type (`resp, err` or `d, resp, err`). Whether the body it gives is
+/// open is [`crate::responses::opens_body`]'s to say.
 fn live_response_index(cx: &PackageContext, file: usize, call: &Expr) -> Option<usize> {
     let view = cx.types(file)?;
     let m = view.model();
-    let k = m
-        .results(view.type_of(call)?)
+    m.results(view.type_of(call)?)
         .iter()
-        .position(|&r| m.is_pointer_to(r, "net/http", "Response"))?;
-    let Expr::Call(c) = call.unparen() else {
-        return None;
-    };
-    let closed = view
-        .object_of_expr(&c.fun)
-        .and_then(|callee| m.closes_returned_body(callee, k));
-    (closed != Some(true)).then_some(k)
+        .position(|&r| m.is_pointer_to(r, "net/http", "Response"))
 }
 
 fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {

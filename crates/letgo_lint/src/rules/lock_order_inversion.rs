@@ -185,8 +185,8 @@ fn diagnostic(
 /// For a lock taken by a call: the callee's file, its `Lock`, and the
 /// function it is in.
 fn blocked_in_callee(e: &Edge) -> Option<(usize, Span, &str)> {
-    match (e.inner, e.via.last()) {
-        (Some((f, span)), Some(callee)) => Some((f, span, callee.as_str())),
+    match (&e.inner, e.via.last()) {
+        (Some(Inner::Here(f, span)), Some(callee)) => Some((*f, *span, callee.as_str())),
         _ => None,
     }
 }
