@@ -28,7 +28,8 @@ unexported field or package variable across the whole package — and a
 receive from a channel that the goroutine meant to close closes only on
 some paths. Channels are program objects, not names: the `done` field of
 one struct type is not the `done` field of another, and a parameter named
-like a package variable is another channel.
+like a package variable is another channel. A channel the package never
+makes (always nil) is LG108's.
 
 ## Why is this bad?
 Such a receive waits forever. The goroutine doing it, and all it

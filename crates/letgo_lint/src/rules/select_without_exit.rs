@@ -21,7 +21,9 @@ const DOC: &str = r#"# LG102 select-without-exit
 ## What it does
 Flags a `select` without `default` whose every case is a receive from a
 channel nothing sends to or closes, or a send on a channel nothing
-receives from — with no `ctx.Done()` and no timer among its cases.
+receives from — with no `ctx.Done()` and no timer among its cases. A
+`select` whose every case is on a channel the package never makes is
+LG108's.
 
 ## Why is this bad?
 Such a `select` can never proceed: the goroutine waits in it forever,

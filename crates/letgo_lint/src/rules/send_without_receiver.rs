@@ -21,7 +21,8 @@ Flags a blocking send on a channel that nothing in view ever receives
 from — a local channel and the goroutines and functions it is handed
 to, or an unexported field (of one struct type: same-named fields of
 other types are other channels) or package variable across the whole
-package — when the channel's buffer cannot hold every send.
+package — when the channel's buffer cannot hold every send. A channel
+the package never makes (always nil) is LG108's.
 
 ## Why is this bad?
 The send waits forever for a receiver that does not exist. The goroutine
