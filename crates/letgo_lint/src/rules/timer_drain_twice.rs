@@ -517,10 +517,11 @@ impl Walker<'_, '_> {
         inspect(node, &mut |n| {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
-                Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
-                    if timer_chan(cx, fi, view, &u.x).as_deref() == Some(self.key) {
-                        evs.push((u.op_pos, Event::Consume(Span::new(u.op_pos, u.x.end()))));
-                    }
+                Node::Expr(Expr::Unary(u))
+                    if u.op == Token::Arrow
+                        && timer_chan(cx, fi, view, &u.x).as_deref() == Some(self.key) =>
+                {
+                    evs.push((u.op_pos, Event::Consume(Span::new(u.op_pos, u.x.end()))));
                 }
                 Node::Call(c) => {
                     let span = Span::new(c.pos(), c.end());
