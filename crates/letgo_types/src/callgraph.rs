@@ -185,6 +185,9 @@ struct Implementations {
     iface_of: FxHashMap<ObjId, TypeId>,
     /// Answers already given, by interface and method name.
     cache: std::cell::RefCell<ImplCache>,
+    /// The named types implementing each interface asked about: one scan
+    /// of every named type per interface, not per method name.
+    implementers: std::cell::RefCell<FxHashMap<TypeId, std::rc::Rc<Vec<TypeId>>>>,
 }
 
 /// Implementations found per (interface, method name).
@@ -209,7 +212,28 @@ impl Implementations {
             named,
             iface_of,
             cache: Default::default(),
+            implementers: Default::default(),
         }
+    }
+
+    fn implementers_of(&self, m: &Model, iface: TypeId) -> std::rc::Rc<Vec<TypeId>> {
+        if let Some(v) = self.implementers.borrow().get(&iface) {
+            return v.clone();
+        }
+        // `Model::implements`, with the interface's methods gathered once.
+        let mut methods = Vec::new();
+        m.all_interface_methods(iface, &mut methods, 0);
+        let has_all = |t: TypeId| {
+            !methods.is_empty()
+                && methods.iter().all(|&im| {
+                    m.method(t, &m.obj(im).name)
+                        .is_some_and(|cm| m.same_arity(cm, im))
+                })
+        };
+        let v: std::rc::Rc<Vec<TypeId>> =
+            std::rc::Rc::new(self.named.iter().copied().filter(|&t| has_all(t)).collect());
+        self.implementers.borrow_mut().insert(iface, v.clone());
+        v
     }
 
     /// The method `name` of every named type that implements `iface`.
@@ -218,10 +242,9 @@ impl Implementations {
         if let Some(v) = self.cache.borrow().get(&key) {
             return v.clone();
         }
-        let found: Vec<FuncNode> = self
-            .named
+        let types = self.implementers_of(m, iface);
+        let found: Vec<FuncNode> = types
             .iter()
-            .filter(|&&t| m.implements(t, iface))
             .filter_map(|&t| m.method(t, name))
             .filter(|meth| !self.iface_of.contains_key(meth))
             .map(FuncNode::Decl)
