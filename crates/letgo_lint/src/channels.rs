@@ -38,7 +38,7 @@ use letgo_types::types::{Type, TypeId};
 use letgo_types::{FileView, Model};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpKind {
     Send,
     Recv,
@@ -86,6 +86,9 @@ pub struct Op {
     pub in_loop: bool,
     /// The trace name of the function the operation is written in.
     pub function: String,
+    /// Known from a callee's summary, written outside this package: the
+    /// span is the call that hands the channel over.
+    pub through_call: bool,
 }
 
 impl Op {
@@ -394,6 +397,7 @@ impl<'a> Collector<'_, 'a> {
             select,
             in_loop: ctx.in_loop,
             function: self.function.clone(),
+            through_call: false,
         });
     }
 
@@ -644,8 +648,8 @@ impl<'a> Collector<'_, 'a> {
                     // Resolved only when the channel is handed over: rare.
                     let callee = *callee.get_or_insert_with(|| self.resolve(call, ctx.file));
                     match callee {
-                        Some(f) if call.ellipsis.is_none() => self.follow(f, i, body_ctx),
-                        _ => self.escape(Escape::Full),
+                        Some(f) if call.ellipsis.is_none() => self.follow(f, i, call, body_ctx),
+                        _ => self.summarised(call, i, ctx.file, body_ctx),
                     }
                 }
             }
@@ -765,7 +769,7 @@ impl<'a> Collector<'_, 'a> {
         self.pkg.by_obj.get(&m.identity(callee)).copied()
     }
 
-    fn follow(&mut self, callee: usize, arg: usize, ctx: Ctx<'a>) {
+    fn follow(&mut self, callee: usize, arg: usize, call: &CallExpr, ctx: Ctx<'a>) {
         let f = &self.pkg.funcs[callee];
         let params = self.param_vars(&f.typ.params, f.file);
         let Some(Some(param)) = params.get(arg).cloned() else {
@@ -773,7 +777,9 @@ impl<'a> Collector<'_, 'a> {
             return;
         };
         if ctx.depth >= 4 {
-            self.escape(Escape::Full);
+            // Deeper than we inline: the callee's summary says what it
+            // does to the channel.
+            self.summarised(call, arg, ctx.file, ctx);
             return;
         }
         if self.followed.contains(&(callee, arg)) {
@@ -796,6 +802,71 @@ impl<'a> Collector<'_, 'a> {
             )
         });
         self.function = saved_fn;
+    }
+
+    /// A channel handed as argument `arg` to a call the walk does not
+    /// enter (another package of the module, an interface method, a
+    /// function value, a callee deeper than we inline): the callees'
+    /// summaries give its operations, placed where they are written when
+    /// that is in this package, else at the call. No callee in view, or
+    /// one that lets the channel escape: the channel leaves the view.
+    fn summarised(&mut self, call: &CallExpr, arg: usize, file: usize, ctx: Ctx<'a>) {
+        let ops = self
+            .view(file)
+            .map(FileView::file_id)
+            .zip(self.pkg.cx.chan_summaries())
+            .and_then(|(fid, s)| {
+                s.arg_ops(fid, call.lparen, arg)
+                    .filter(|_| call.ellipsis.is_none())
+            });
+        let Some(ops) = ops else {
+            self.escape(Escape::Full);
+            return;
+        };
+        for (kind, blocking, site) in ops {
+            let (op_file, span, function, through_call) = match self.place_of(&site) {
+                Some((fi, name)) => (fi, Span::new(site.start, site.end), name, false),
+                None => (
+                    file,
+                    Span::new(call.pos(), call.end()),
+                    self.function.clone(),
+                    true,
+                ),
+            };
+            let goroutine = match site.spawned {
+                true => Some(ctx.goroutine.unwrap_or(call.lparen)),
+                false => ctx.goroutine,
+            };
+            let select = (!blocking).then_some(SelectCase {
+                select_pos: site.start,
+                has_default: true,
+                other_cases: 0,
+            });
+            self.channel.ops.push(Op {
+                kind,
+                file: op_file,
+                span,
+                goroutine,
+                select,
+                in_loop: ctx.in_loop,
+                function,
+                through_call,
+            });
+        }
+    }
+
+    /// The package file and function (trace name) a summarised operation
+    /// is written in, when it is in this package.
+    fn place_of(&self, site: &crate::summaries::channels::OpSite) -> Option<(usize, String)> {
+        let fi = (0..self.pkg.views.len())
+            .find(|&i| self.view(i).is_some_and(|v| v.file_id() == site.file))?;
+        let f = self
+            .pkg
+            .funcs
+            .iter()
+            .filter(|f| f.file == fi && f.body.lbrace <= site.start && site.start < f.body.end())
+            .min_by_key(|f| f.body.end() - f.body.lbrace)?;
+        Some((fi, f.name.clone()))
     }
 
     fn expr(&mut self, x: &'a Expr, ctx: Ctx<'a>) {

@@ -12,6 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::funcs::{functions, Func};
 use crate::locks::{lock_view, LockView};
 use crate::owners::Owners;
+use crate::summaries::channels::{ChanSummaries, LazyChanSummaries};
 use std::sync::OnceLock;
 
 /// A diagnostic and the index of its file in the package.
@@ -40,6 +41,8 @@ pub struct PackageContext<'a> {
     locks: OnceLock<LockView>,
     /// The semantic model (objects and types), when it was built.
     semantic: Option<&'a letgo_types::Semantic>,
+    /// Channel summaries of the run's functions (built once per run).
+    chan_summaries: Option<&'a LazyChanSummaries<'a>>,
 }
 
 impl<'a> PackageContext<'a> {
@@ -50,6 +53,18 @@ impl<'a> PackageContext<'a> {
         package: &'a Package,
         with_channels: bool,
         semantic: Option<&'a letgo_types::Semantic>,
+    ) -> Self {
+        Self::with_summaries(program, package, with_channels, semantic, None)
+    }
+
+    /// [`PackageContext::new`] with the run's channel summaries, so the
+    /// channel view sees through calls it cannot inline.
+    pub fn with_summaries(
+        program: &'a Program,
+        package: &'a Package,
+        with_channels: bool,
+        semantic: Option<&'a letgo_types::Semantic>,
+        chan_summaries: Option<&'a LazyChanSummaries<'a>>,
     ) -> Self {
         let gomod = program.module_of(package).and_then(|m| m.gomod.as_ref());
         let go_version = gomod.map_or(LATEST_GO, |m| m.language_version());
@@ -70,6 +85,7 @@ impl<'a> PackageContext<'a> {
             owners: OnceLock::new(),
             locks: OnceLock::new(),
             semantic,
+            chan_summaries,
         };
         cx.functions = functions(&cx);
         if with_channels {
@@ -85,6 +101,10 @@ impl<'a> PackageContext<'a> {
     }
 
     /// Every function body of the package, computed once for all rules.
+    pub fn chan_summaries(&self) -> Option<&'a ChanSummaries> {
+        self.chan_summaries.map(LazyChanSummaries::get)
+    }
+
     pub fn functions(&self) -> &[Func<'a>] {
         &self.functions
     }

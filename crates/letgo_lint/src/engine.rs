@@ -4,6 +4,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::selection::Selection;
+use crate::summaries::channels::LazyChanSummaries;
 use crate::suppress::Suppressions;
 use letgo_go::load::{LoadError, Loader, Package, Program};
 use letgo_types::Semantic;
@@ -59,6 +60,7 @@ fn check_over(
     let mut dirs: Vec<PathBuf> = program.packages.iter().map(|p| p.dir.clone()).collect();
     dirs.dedup();
     let semantic = semantic_model(&dirs, program, overlay);
+    let summaries = LazyChanSummaries::new(&semantic, &roots(&dirs, program));
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
@@ -68,7 +70,9 @@ fn check_over(
             .packages
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(p, pkg)| check_package(program, p, pkg, &selection(pkg), &semantic))
+            .flat_map_iter(|(p, pkg)| {
+                check_package(program, p, pkg, &selection(pkg), &semantic, &summaries)
+            })
             .collect()
     });
     in_order(program, findings)
@@ -85,8 +89,9 @@ pub fn load_and_check(
 ) -> Result<(Program, Vec<Finding>), LoadError> {
     let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
     let semantic = semantic_model(&dirs, loader.program(), Vec::new());
+    let summaries = LazyChanSummaries::new(&semantic, &roots(&dirs, loader.program()));
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
-        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic);
+        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic, &summaries);
         pkg.symbols = Default::default();
         for (i, file) in pkg.files.iter_mut().enumerate() {
             if !found.iter().any(|f| f.file == i) {
@@ -102,6 +107,14 @@ pub fn load_and_check(
     }
     let findings = in_order(&program, findings);
     Ok((program, findings))
+}
+
+/// Where the channel summaries look: the program's modules and the
+/// checked directories (code outside a module).
+fn roots(dirs: &[PathBuf], program: &Program) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = program.modules.iter().map(|m| m.root.clone()).collect();
+    out.extend(dirs.iter().cloned());
+    out
 }
 
 /// Orders findings by path, position and code, without duplicates.
@@ -165,9 +178,16 @@ fn check_package(
     pkg: &Package,
     selection: &Selection,
     semantic: &Semantic,
+    summaries: &LazyChanSummaries,
 ) -> Vec<Finding> {
     let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
-    let cx = PackageContext::new(program, pkg, with_channels, Some(semantic));
+    let cx = PackageContext::with_summaries(
+        program,
+        pkg,
+        with_channels,
+        Some(semantic),
+        Some(summaries),
+    );
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -23,6 +23,7 @@ pub mod owners;
 pub mod registry;
 pub mod rules;
 pub mod selection;
+pub mod summaries;
 pub mod suppress;
 pub mod syntax;
 pub mod timers;

@@ -81,7 +81,13 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         let Some(range) = ch.ops_of(OpKind::Range).find(|r| !body_leaves(cx, r)) else {
             continue;
         };
-        let msg = format!("range over `{}` never ends: nothing closes it", ch.name);
+        let msg = match range.through_call {
+            false => format!("range over `{}` never ends: nothing closes it", ch.name),
+            true => format!(
+                "the callee's range over `{}` (handed over here) never ends: nothing closes it",
+                ch.name
+            ),
+        };
         out.push(FileDiagnostic {
             file: range.file,
             diagnostic: Diagnostic::new(RULE.code, range.span, msg).in_function(&range.function),

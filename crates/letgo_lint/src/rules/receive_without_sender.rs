@@ -5,9 +5,11 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits_from_entry, Obligation};
 use crate::registry::Rule;
+use crate::summaries::channels::ChanSummaries;
 use crate::syntax::{ident_name, never_returns};
 use letgo_go::ast::{CallExpr, Expr, Stmt};
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::FileId;
 
 pub const RULE: Rule = Rule {
     code: "LG101",
@@ -74,9 +76,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 None => continue,
             }
         } else {
+            let what = match recv.through_call {
+                false => format!("receive from `{}`", ch.name),
+                true => format!("the callee's receive from `{}` (handed over here)", ch.name),
+            };
             format!(
-                "receive from `{}` blocks forever: nothing in {} sends to it or closes it",
-                ch.name,
+                "{what} blocks forever: nothing in {} sends to it or closes it",
                 scope(ch)
             )
         };
@@ -95,9 +100,15 @@ fn scope(ch: &Channel) -> &'static str {
 }
 
 /// A plain receive, or a `select` whose only case receives (a range is
-/// LG104's to judge).
+/// LG104's to judge): the one in the flow of the function that made the
+/// channel first (where its caller waits), then one written in this
+/// package, then one inside a callee (reported at the call).
 fn first_blocking_receive(ch: &Channel) -> Option<&Op> {
-    ch.ops_of(OpKind::Recv).find(|o| o.blocking())
+    let blocking = || ch.ops_of(OpKind::Recv).filter(|o| o.blocking());
+    blocking()
+        .find(|o| o.goroutine.is_none() && !o.through_call)
+        .or_else(|| blocking().find(|o| !o.through_call))
+        .or_else(|| blocking().next())
 }
 
 /// For a local channel that a goroutine it starts closes: a path of that
@@ -117,7 +128,14 @@ fn closed_on_some_paths(cx: &PackageContext, ch: &Channel, recv: &Op) -> Option<
         .find(|f| f.name == closes[0].function && f.spawned)?;
     let src = &cx.file(closer.file).src;
     let var = ch.var_ref(cx, closer.file);
-    let ob = Closes { ch: &var, src };
+    let ob = Closes {
+        ch: &var,
+        src,
+        calls: cx
+            .types(closer.file)
+            .map(|v| v.file_id())
+            .zip(cx.chan_summaries()),
+    };
     let exit = *pending_exits_from_entry(closer.body, src, &ob).first()?;
     let (line, _) = cx.file(closer.file).line_col(exit.offset());
     Some(format!(
@@ -126,13 +144,30 @@ fn closed_on_some_paths(cx: &PackageContext, ch: &Channel, recv: &Op) -> Option<
     ))
 }
 
-/// From the start of the goroutine, `close(ch)` or a send.
+/// From the start of the goroutine, `close(ch)`, a send, or a call that
+/// hands the channel to a callee that closes or sends on it (by its
+/// summary) or is out of view (it may).
 struct Closes<'s> {
     ch: &'s VarRef<'s>,
     src: &'s str,
+    /// The goroutine's file in the model, and the run's summaries.
+    calls: Option<(FileId, &'s ChanSummaries)>,
 }
 
 impl Closes<'_> {
+    fn hands_to_closer(&self, c: &CallExpr) -> bool {
+        let Some(i) = c.args.iter().position(|a| self.ch.is(a)) else {
+            return false;
+        };
+        let Some((file, sums)) = self.calls else {
+            return true;
+        };
+        sums.arg_ops(file, c.lparen, i).is_none_or(|ops| {
+            ops.iter()
+                .any(|(k, _, _)| matches!(k, OpKind::Close | OpKind::Send))
+        })
+    }
+
     fn closes(&self, node: Node) -> bool {
         let mut found = false;
         inspect(node, &mut |n| {
@@ -140,6 +175,7 @@ impl Closes<'_> {
                 Node::Call(c) => {
                     found |= ident_name(&c.fun, self.src) == Some("close")
                         && c.args.first().is_some_and(|a| self.ch.is(a));
+                    found |= self.hands_to_closer(c);
                 }
                 Node::Stmt(Stmt::Send(s)) => found |= self.ch.is(&s.chan),
                 _ => {}

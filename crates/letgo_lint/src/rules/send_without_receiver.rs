@@ -56,7 +56,8 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         {
             continue;
         }
-        let Some(send) = ch.ops_of(OpKind::Send).find(|o| o.blocking()) else {
+        let sends = || ch.ops_of(OpKind::Send).filter(|o| o.blocking());
+        let Some(send) = sends().find(|o| !o.through_call).or_else(|| sends().next()) else {
             continue;
         };
         if buffer_holds_every_send(ch) {
@@ -66,10 +67,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             ChannelKind::Local => "this function or the goroutines it starts",
             ChannelKind::Field | ChannelKind::Global => "the package",
         };
-        let msg = format!(
-            "send on `{}` blocks forever: nothing in {place} receives from it",
-            ch.name
-        );
+        let what = match send.through_call {
+            false => format!("send on `{}`", ch.name),
+            true => format!("the callee's send on `{}` (handed over here)", ch.name),
+        };
+        let msg = format!("{what} blocks forever: nothing in {place} receives from it");
         out.push(FileDiagnostic {
             file: send.file,
             diagnostic: Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function),

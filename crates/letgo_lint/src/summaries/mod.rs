@@ -1,0 +1,3 @@
+//! Function summaries over the call graph, built once per run.
+
+pub mod channels;
