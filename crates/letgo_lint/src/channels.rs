@@ -143,6 +143,11 @@ pub struct Channel {
     pub escape: Escape,
     /// For a local or package variable: its object's identity.
     pub var: Option<Identity>,
+    /// For a local channel its maker returns (and lets go nowhere else):
+    /// a call of the maker in this package that throws the result away
+    /// (file, offset of the call). For that call every operation on the
+    /// channel is in view.
+    pub discarded_at: Option<(usize, u32)>,
 }
 
 /// A channel variable as rules look for it in code: an identifier that
@@ -354,6 +359,14 @@ struct Collector<'c, 'a> {
     followed: Vec<(usize, usize)>,
     /// The trace name of the function being walked.
     function: String,
+    /// The maker's signature: its `return ch` hands the channel to its
+    /// callers.
+    maker_sig: Option<&'a FuncType>,
+    /// The maker returns the channel.
+    returned: bool,
+    /// How far the channel leaves the view other than by the maker's
+    /// returns.
+    other_escape: Escape,
 }
 
 impl<'a> Collector<'_, 'a> {
@@ -386,6 +399,7 @@ impl<'a> Collector<'_, 'a> {
 
     fn escape(&mut self, e: Escape) {
         self.channel.escape = self.channel.escape.max(e);
+        self.other_escape = self.other_escape.max(e);
     }
 
     fn op(&mut self, kind: OpKind, span: Span, ctx: Ctx, select: Option<SelectCase>) {
@@ -474,7 +488,11 @@ impl<'a> Collector<'_, 'a> {
             Stmt::Defer(d) => self.call(&d.call, ctx, None),
             Stmt::Return(r) => {
                 for x in &r.results {
-                    if self.is_ours(x, ctx.file) {
+                    let maker = self.maker_sig.is_some_and(|m| std::ptr::eq(m, ctx.sig));
+                    if self.is_ours(x, ctx.file) && maker && ctx.depth == 0 {
+                        self.returned = true;
+                        self.channel.escape = self.channel.escape.max(returned_escape(ctx.sig));
+                    } else if self.is_ours(x, ctx.file) {
                         self.escape(returned_escape(ctx.sig));
                     } else {
                         self.expr(x, ctx);
@@ -1028,6 +1046,9 @@ fn new_collector<'c, 'a>(
         channel,
         followed: Vec::new(),
         function: String::new(),
+        maker_sig: None,
+        returned: false,
+        other_escape: Escape::None,
     }
 }
 
@@ -1041,6 +1062,7 @@ fn new_channel(name: &str, kind: ChannelKind, capacity: Capacity, escape: Escape
         spawns: Vec::new(),
         escape,
         var: None,
+        discarded_at: None,
     }
 }
 
@@ -1086,10 +1108,32 @@ fn local_channels(pkg: &Shared, out: &mut Vec<Channel>) {
                 name: name.to_string(),
             };
             let mut c = new_collector(pkg, matcher, channel);
+            c.maker_sig = Some(f.typ);
             c.walk_function(f);
+            if c.returned && c.other_escape == Escape::None {
+                c.channel.discarded_at = discarding_call(pkg, f);
+            }
             out.push(c.channel);
         }
     }
+}
+
+/// A call in this package of the declared function `f` that throws its
+/// results away (from the run's summaries), if any.
+fn discarding_call(pkg: &Shared, f: &Func) -> Option<(usize, u32)> {
+    let FuncKind::Decl(d) = f.kind else {
+        return None;
+    };
+    let view = pkg.views[f.file].as_ref()?;
+    let node = letgo_types::callgraph::FuncNode::Decl(view.object_of(&d.name)?);
+    let sums = pkg.cx.chan_summaries()?;
+    sums.discarding_calls(node)
+        .into_iter()
+        .find_map(|(fid, at)| {
+            let fi =
+                (0..pkg.views.len()).find(|&i| pkg.views[i].is_some_and(|v| v.file_id() == fid))?;
+            Some((fi, at))
+        })
 }
 
 /// `name := make(chan T, ...)` or `var name = make(chan T, ...)`: the

@@ -64,7 +64,10 @@ No automatic fix: which path should send or close is a design decision.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for ch in cx.channels() {
-        if !ch.senders_in_view() || ch.has(OpKind::Send) {
+        // A returned channel whose caller throws it away: for that call,
+        // every send and close there could be is in view.
+        let discarded = ch.discarded_at.filter(|_| !ch.senders_in_view());
+        if !(ch.senders_in_view() || discarded.is_some()) || ch.has(OpKind::Send) {
             continue;
         }
         let Some(recv) = first_blocking_receive(ch) else {
@@ -80,10 +83,17 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 false => format!("receive from `{}`", ch.name),
                 true => format!("the callee's receive from `{}` (handed over here)", ch.name),
             };
-            format!(
-                "{what} blocks forever: nothing in {} sends to it or closes it",
-                scope(ch)
-            )
+            match discarded {
+                None => format!(
+                    "{what} blocks forever: nothing in {} sends to it or closes it",
+                    scope(ch)
+                ),
+                Some((file, at)) => format!(
+                    "{what} blocks forever when the caller at {}:{} throws the returned channel away: nothing else sends to it or closes it",
+                    crate::rules::send_without_receiver::file_name(cx, file),
+                    cx.file(file).line_col(at).0
+                ),
+            }
         };
         out.push(FileDiagnostic {
             file: recv.file,

@@ -49,7 +49,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for ch in cx.channels() {
         // A closed channel makes a later send panic, not block: a protocol
         // the author chose, not a leak.
-        if !ch.receivers_in_view()
+        // A returned channel whose caller throws it away: for that call,
+        // every receive there could be is in view.
+        let discarded = ch.discarded_at.filter(|_| !ch.receivers_in_view());
+        if !(ch.receivers_in_view() || discarded.is_some())
             || ch.has(OpKind::Recv)
             || ch.has(OpKind::Range)
             || ch.has(OpKind::Close)
@@ -71,12 +74,30 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             false => format!("send on `{}`", ch.name),
             true => format!("the callee's send on `{}` (handed over here)", ch.name),
         };
-        let msg = format!("{what} blocks forever: nothing in {place} receives from it");
+        let msg = match discarded {
+            None => format!("{what} blocks forever: nothing in {place} receives from it"),
+            Some((file, at)) => {
+                let (line, _) = cx.file(file).line_col(at);
+                format!(
+                    "{what} blocks forever when the caller at {}:{line} throws the returned channel away: nothing else receives from it",
+                    file_name(cx, file)
+                )
+            }
+        };
         out.push(FileDiagnostic {
             file: send.file,
             diagnostic: Diagnostic::new(RULE.code, send.span, msg).in_function(&send.function),
         });
     }
+}
+
+/// The base name of a package file, for messages.
+pub fn file_name(cx: &PackageContext, file: usize) -> String {
+    let p = &cx.file(file).path;
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// A buffer at least as large as the number of sends, when that number is

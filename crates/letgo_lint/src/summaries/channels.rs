@@ -102,6 +102,9 @@ pub struct ChanSummaries {
     by_node: FxHashMap<FuncNode, Summary>,
     /// Callees of each call, by (file, offset of its `(`).
     by_site: FxHashMap<(FileId, u32), Vec<FuncNode>>,
+    /// Calls whose results nobody keeps: a call statement, `go`, `defer`,
+    /// `_ = f()`.
+    discarded: FxHashSet<(FileId, u32)>,
 }
 
 impl ChanSummaries {
@@ -120,13 +123,17 @@ impl ChanSummaries {
         }
         let mut by_node = FxHashMap::default();
         let mut passes: FxHashMap<FuncNode, Vec<Pass>> = FxHashMap::default();
+        let mut discarded = FxHashSet::default();
         for &f in files {
             scan_file(s, f, &by_site, &mut by_node, &mut passes);
+            let sf = &s.model.files[f.0 as usize];
+            discarded_calls(&sf.ast, &sf.src, f, &mut discarded);
         }
         let mut out = ChanSummaries {
             graph,
             by_node,
             by_site,
+            discarded,
         };
         out.fixed_point(&passes);
         out
@@ -181,6 +188,16 @@ impl ChanSummaries {
             return None;
         }
         Some(s.on(t).collect())
+    }
+
+    /// The calls of `f` in view that throw its results away.
+    pub fn discarding_calls(&self, f: FuncNode) -> Vec<(FileId, u32)> {
+        self.graph
+            .callers_of(f)
+            .into_iter()
+            .map(|(_, e)| e.site)
+            .filter(|site| self.discarded.contains(site))
+            .collect()
     }
 
     /// Adds to each function what its callees do to the channels it
@@ -664,4 +681,37 @@ impl<'s> LazyChanSummaries<'s> {
         self.cell
             .get_or_init(|| ChanSummaries::build(self.semantic, &self.files))
     }
+}
+
+/// Calls of file `f` whose results are thrown away: a call statement,
+/// `go` and `defer` calls, `_ = f()`.
+fn discarded_calls(
+    ast: &letgo_go::ast::File,
+    src: &str,
+    f: FileId,
+    out: &mut FxHashSet<(FileId, u32)>,
+) {
+    inspect(Node::File(ast), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::Expr(x)) => {
+                if let Expr::Call(c) = x.unparen() {
+                    out.insert((f, c.lparen));
+                }
+            }
+            Node::Stmt(Stmt::Go(g)) => {
+                out.insert((f, g.call.lparen));
+            }
+            Node::Stmt(Stmt::Defer(d)) => {
+                out.insert((f, d.call.lparen));
+            }
+            Node::Stmt(Stmt::Assign(a)) if a.rhs.len() == 1 => {
+                let blank = |x: &Expr| matches!(x, Expr::Ident(id) if id.name(src) == "_");
+                if let (true, Expr::Call(c)) = (a.lhs.iter().all(blank), a.rhs[0].unparen()) {
+                    out.insert((f, c.lparen));
+                }
+            }
+            _ => {}
+        }
+        true
+    });
 }
