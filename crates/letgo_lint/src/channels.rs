@@ -20,6 +20,19 @@
 //! A file the model did not check (excluded by its build context, or the
 //! model could not be built) is out of view: its channels are not judged.
 //!
+//! A call the walk does not enter — a function of another package of the
+//! module, an interface method, a function value, a callee deeper than
+//! four calls — is read through the run's channel summaries
+//! (`summaries::channels`): the callees' operations on the parameter the
+//! channel is bound to join the channel's, placed where they are written
+//! when that is in this package, else at the call (`Op::through_call`).
+//! A call with no callee in view, or a callee that lets the parameter
+//! escape, still ends all judgement.
+//!
+//! A local channel the maker returns, and lets go nowhere else, is in view
+//! for a caller that throws the result away (`Channel::discarded_at`):
+//! for that call, nobody else can ever receive from it or send to it.
+//!
 //! Leaving the view ("escaping") is recorded, not hidden: a channel
 //! returned or exposed receive-only (`<-chan T`) keeps every send and close
 //! in view, so rules about missing senders may still judge it; any other
@@ -89,6 +102,10 @@ pub struct Op {
     /// Known from a callee's summary, written outside this package: the
     /// span is the call that hands the channel over.
     pub through_call: bool,
+    /// May run more than once per run of its goroutine: in a loop, in a
+    /// callee called in a loop, or known from a summary (which does not
+    /// count).
+    pub repeats: bool,
 }
 
 impl Op {
@@ -143,6 +160,9 @@ pub struct Channel {
     pub escape: Escape,
     /// For a local or package variable: its object's identity.
     pub var: Option<Identity>,
+    /// A callee was handed the channel more than once (walked once): its
+    /// operations may run more often than they are listed.
+    pub refollowed: bool,
     /// For a local channel its maker returns (and lets go nowhere else):
     /// a call of the maker in this package that throws the result away
     /// (file, offset of the call). For that call every operation on the
@@ -337,6 +357,8 @@ struct Ctx<'a> {
     /// The signature of the innermost function, for returns.
     sig: &'a FuncType,
     depth: u32,
+    /// A call on the way here (from the goroutine's start) is in a loop.
+    loop_above: bool,
 }
 
 /// What every walk of the package shares.
@@ -380,6 +402,7 @@ impl<'a> Collector<'_, 'a> {
             range_over: None,
             sig: f.typ,
             depth: 0,
+            loop_above: false,
         };
         self.block(f.body, ctx);
     }
@@ -412,6 +435,7 @@ impl<'a> Collector<'_, 'a> {
             in_loop: ctx.in_loop,
             function: self.function.clone(),
             through_call: false,
+            repeats: ctx.in_loop || ctx.loop_above,
         });
     }
 
@@ -465,7 +489,7 @@ impl<'a> Collector<'_, 'a> {
                     self.expr(&r.x, ctx);
                 }
                 let inner = Ctx {
-                    in_loop: true,
+                    in_loop: ctx.in_loop || !self.makes_inside(&r.body, ctx),
                     range_over: Some(&r.x),
                     ..ctx
                 };
@@ -477,7 +501,7 @@ impl<'a> Collector<'_, 'a> {
                     self.expr(c, ctx);
                 }
                 let inner = Ctx {
-                    in_loop: true,
+                    in_loop: ctx.in_loop || !self.makes_inside(&f.body, ctx),
                     range_over: None,
                     ..ctx
                 };
@@ -542,6 +566,18 @@ impl<'a> Collector<'_, 'a> {
             }
             Stmt::Bad(_) | Stmt::Empty(_) | Stmt::Branch(_) => {}
         }
+    }
+
+    /// Whether a loop body makes the channel itself: each iteration then
+    /// has a channel of its own, and for that channel the body runs once.
+    fn makes_inside(&self, body: &BlockStmt, ctx: Ctx) -> bool {
+        let Some(o) = &self.channel.origin else {
+            return false;
+        };
+        ctx.depth == 0
+            && o.file == ctx.file
+            && body.lbrace < o.make.start
+            && body.rbrace.is_some_and(|r| o.make.start < r)
     }
 
     fn comm_clause(&mut self, c: &'a CommClause, info: SelectCase, ctx: Ctx<'a>) {
@@ -613,6 +649,7 @@ impl<'a> Collector<'_, 'a> {
         let inner = Ctx {
             goroutine: Some(pos),
             in_loop: false,
+            loop_above: false,
             range_over: None,
             ..ctx
         };
@@ -759,6 +796,7 @@ impl<'a> Collector<'_, 'a> {
             Ctx {
                 sig,
                 in_loop: false,
+                loop_above: ctx.loop_above || ctx.in_loop,
                 range_over: None,
                 ..ctx
             },
@@ -801,6 +839,7 @@ impl<'a> Collector<'_, 'a> {
             return;
         }
         if self.followed.contains(&(callee, arg)) {
+            self.channel.refollowed = true;
             return;
         }
         self.followed.push((callee, arg));
@@ -814,6 +853,7 @@ impl<'a> Collector<'_, 'a> {
                     sig,
                     depth: ctx.depth + 1,
                     in_loop: false,
+                    loop_above: ctx.loop_above || ctx.in_loop,
                     range_over: None,
                     ..ctx
                 },
@@ -834,7 +874,7 @@ impl<'a> Collector<'_, 'a> {
             .map(FileView::file_id)
             .zip(self.pkg.cx.chan_summaries())
             .and_then(|(fid, s)| {
-                s.arg_ops(fid, call.lparen, arg)
+                s.1.arg_ops(s.0, fid, call, arg)
                     .filter(|_| call.ellipsis.is_none())
             });
         let Some(ops) = ops else {
@@ -869,6 +909,7 @@ impl<'a> Collector<'_, 'a> {
                 in_loop: ctx.in_loop,
                 function,
                 through_call,
+                repeats: true,
             });
         }
     }
@@ -902,8 +943,10 @@ impl<'a> Collector<'_, 'a> {
             Expr::Call(c) => self.call(c, ctx, None),
             Expr::FuncLit(lit) => {
                 // A callback may run anywhere: not in the maker's flow.
+                // It may run any number of times.
                 let inner = Ctx {
                     goroutine: Some(lit.typ.pos()),
+                    loop_above: true,
                     ..ctx
                 };
                 self.func_body(&lit.body, &lit.typ, inner);
@@ -1062,6 +1105,7 @@ fn new_channel(name: &str, kind: ChannelKind, capacity: Capacity, escape: Escape
         spawns: Vec::new(),
         escape,
         var: None,
+        refollowed: false,
         discarded_at: None,
     }
 }
@@ -1118,22 +1162,43 @@ fn local_channels(pkg: &Shared, out: &mut Vec<Channel>) {
     }
 }
 
-/// A call in this package of the declared function `f` that throws its
-/// results away (from the run's summaries), if any.
+/// A call in this package of the declared function `f` (by its object)
+/// that throws its results away: a call statement, `go`, `defer`,
+/// `_ = f()`.
 fn discarding_call(pkg: &Shared, f: &Func) -> Option<(usize, u32)> {
     let FuncKind::Decl(d) = f.kind else {
         return None;
     };
-    let view = pkg.views[f.file].as_ref()?;
-    let node = letgo_types::callgraph::FuncNode::Decl(view.object_of(&d.name)?);
-    let sums = pkg.cx.chan_summaries()?;
-    sums.discarding_calls(node)
-        .into_iter()
-        .find_map(|(fid, at)| {
-            let fi =
-                (0..pkg.views.len()).find(|&i| pkg.views[i].is_some_and(|v| v.file_id() == fid))?;
-            Some((fi, at))
+    let maker = identity_of(pkg.views[f.file].as_ref()?, &d.name)?;
+    pkg.funcs.iter().find_map(|g| {
+        let view = pkg.views[g.file].as_ref()?;
+        let src = &pkg.cx.file(g.file).src;
+        g.sites.iter().find_map(|site| {
+            let call = discarded_call(site.stmt, src)?;
+            let callee = view.object_of_expr(&call.fun)?;
+            (view.model().identity(callee) == maker).then_some((g.file, call.pos()))
         })
+    })
+}
+
+/// The call a statement makes and keeps no result of.
+fn discarded_call<'x>(s: &'x Stmt, src: &str) -> Option<&'x CallExpr> {
+    match s {
+        Stmt::Expr(x) => match x.unparen() {
+            Expr::Call(c) => Some(c),
+            _ => None,
+        },
+        Stmt::Go(g) => Some(&g.call),
+        Stmt::Defer(d) => Some(&d.call),
+        Stmt::Assign(a) if a.rhs.len() == 1 => {
+            let blank = |x: &Expr| matches!(x, Expr::Ident(id) if id.name(src) == "_");
+            match (a.lhs.iter().all(blank), a.rhs[0].unparen()) {
+                (true, Expr::Call(c)) => Some(c),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// `name := make(chan T, ...)` or `var name = make(chan T, ...)`: the

@@ -101,8 +101,9 @@ impl<'a> PackageContext<'a> {
     }
 
     /// Every function body of the package, computed once for all rules.
-    pub fn chan_summaries(&self) -> Option<&'a ChanSummaries> {
-        self.chan_summaries.map(LazyChanSummaries::get)
+    /// The run's channel summaries, with the model they were built from.
+    pub fn chan_summaries(&self) -> Option<(&'a letgo_types::Semantic, &'a ChanSummaries)> {
+        self.chan_summaries.map(|l| (l.semantic(), l.get()))
     }
 
     pub fn functions(&self) -> &[Func<'a>] {

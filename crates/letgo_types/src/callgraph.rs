@@ -360,3 +360,49 @@ impl Model {
         }
     }
 }
+
+/// Resolves single calls on demand, as [`CallGraph::build`] resolves
+/// every call: for analyses that need the callees of a few calls only.
+/// The function values in view are collected on first need (a call
+/// through a variable or field).
+pub struct CallResolver {
+    files: Vec<FileId>,
+    impls: Implementations,
+    values: std::sync::OnceLock<FuncValues>,
+}
+
+impl CallResolver {
+    /// Over the files `files` of the model of `s` (where function values
+    /// are looked for).
+    pub fn new(s: &Semantic, files: &[FileId]) -> CallResolver {
+        CallResolver {
+            files: files.to_vec(),
+            impls: Implementations::new(&s.model),
+            values: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The functions the call `c` of file `file` may run (empty: none in
+    /// view). `s` is the semantic model the resolver was made for.
+    pub fn callees(&self, s: &Semantic, file: FileId, c: &CallExpr) -> Vec<FuncNode> {
+        let path = &s.model.files[file.0 as usize].path;
+        let Some(view) = s.file(path) else {
+            return Vec::new();
+        };
+        let m = &s.model;
+        let by_value = match c.fun.unparen() {
+            Expr::FuncLit(_) | Expr::Index(_) | Expr::IndexList(_) => false,
+            f => view
+                .object_of_expr(f)
+                .is_some_and(|o| matches!(m.obj(o).kind, ObjKind::Var | ObjKind::Field)),
+        };
+        let empty = FuncValues::default();
+        let values = match by_value {
+            true => self
+                .values
+                .get_or_init(|| FuncValues::collect(s, &self.files)),
+            false => &empty,
+        };
+        callees(s, &view, &self.impls, values, file, c)
+    }
+}

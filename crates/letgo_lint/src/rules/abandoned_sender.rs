@@ -98,7 +98,10 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     // protocols of their own.
     let spawn = ch.spawns.iter().find(|s| s.function == origin.function)?;
     let var = ch.var_ref(cx, origin.file);
-    let per_goroutine = sends_per_goroutine(maker, spawn.pos, &var);
+    let per_goroutine = match started_literal(maker, spawn.pos) {
+        Some(body) => sends_per_goroutine(body, &var),
+        None => sends_of_started_callee(ch, spawn.pos),
+    };
     if room_for_every_send(
         &ch.capacity,
         spawn.in_loop,
@@ -200,9 +203,8 @@ fn buffer_fix(
     })
 }
 
-/// The most sends one goroutine started at `go_pos` makes on any path
-/// (`None`: unbounded or unknown).
-fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &VarRef) -> Option<u32> {
+/// The body of the function literal started by the `go` at `go_pos`.
+fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
     let mut body: Option<&BlockStmt> = None;
     inspect(Node::Block(maker.body), &mut |n| {
         if let Node::Stmt(Stmt::Go(g)) = n {
@@ -214,9 +216,35 @@ fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &VarRef) -> Option<u32> {
         }
         body.is_none()
     });
-    let counted = max_sends(&body?.list, ch);
+    body
+}
+
+/// The most sends one goroutine running `body` makes on any path
+/// (`None`: unbounded or unknown).
+fn sends_per_goroutine(body: &BlockStmt, ch: &VarRef) -> Option<u32> {
+    let counted = max_sends(&body.list, ch);
     let total = counted.fall.max(counted.returned);
     (total != u32::MAX).then_some(total)
+}
+
+/// For `go f(ch)` (a function or method the channel view walked, with the
+/// functions it hands the channel to): how many send sites that goroutine
+/// has, when each runs at most once — none in a loop or in a callee called
+/// in a loop, no callee handed the channel twice, none known only from a
+/// summary. Branches are counted as if all ran: an upper bound, so it is
+/// used for unbuffered channels only, where one send is enough to block.
+fn sends_of_started_callee(ch: &Channel, go_pos: u32) -> Option<u32> {
+    if ch.refollowed || ch.capacity != Capacity::Unbuffered {
+        return None;
+    }
+    let sends: Vec<_> = ch
+        .ops_of(OpKind::Send)
+        .filter(|o| o.goroutine == Some(go_pos))
+        .collect();
+    if sends.is_empty() || sends.iter().any(|o| o.repeats) {
+        return None;
+    }
+    Some(sends.len() as u32)
 }
 
 struct Sends {

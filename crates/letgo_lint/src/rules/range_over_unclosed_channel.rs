@@ -20,6 +20,15 @@ Flags `for v := range ch` over a channel made in a function, when nothing
 that can see the channel (the function, its goroutines, the same-package
 functions it is handed to) ever closes it.
 
+Calls are seen through: a channel handed to a function value, an
+interface method, a function of another package of the module or a chain
+of calls deeper than four is judged by those callees' summaries over the
+call graph (what each sends, receives, closes or ranges over, by
+parameter). A range inside such a callee is reported at the call that
+hands the channel over. A callee out of view (another module, an
+interface with no implementation in view, a function value of unknown
+origin, a callee that stores the channel) means no finding.
+
 ## Why is this bad?
 A range over a channel ends only when the channel is closed. Once the
 senders are done, the ranging goroutine waits forever; made per call, the

@@ -31,6 +31,20 @@ some paths. Channels are program objects, not names: the `done` field of
 one struct type is not the `done` field of another, and a parameter named
 like a package variable is another channel.
 
+Calls are seen through: a channel handed to a function of another
+package of the module, to an interface method (every implementation in
+view) or to a function value (every function assigned to it in view) is
+judged by what those callees do to it, from their summaries over the call
+graph. When every callee only receives too, nothing sends: the receive is
+flagged (at the receive in the function that made the channel; in a
+callee's, at the call that hands the channel over). A path of the closing
+goroutine that hands the channel to a callee that closes it (or to one out
+of view) counts as closing. A channel a function makes and returns is
+flagged when a caller throws the result away and nothing the function
+starts sends to it. A callee outside the checked packages, an interface
+with no implementation in view, a function value of unknown origin, or a
+callee that stores or passes the channel on, means no finding.
+
 ## Why is this bad?
 Such a receive waits forever. The goroutine doing it, and all it
 references, is never freed; a `stopCh` field that is only ever received
@@ -161,7 +175,7 @@ struct Closes<'s> {
     ch: &'s VarRef<'s>,
     src: &'s str,
     /// The goroutine's file in the model, and the run's summaries.
-    calls: Option<(FileId, &'s ChanSummaries)>,
+    calls: Option<(FileId, (&'s letgo_types::Semantic, &'s ChanSummaries))>,
 }
 
 impl Closes<'_> {
@@ -169,10 +183,10 @@ impl Closes<'_> {
         let Some(i) = c.args.iter().position(|a| self.ch.is(a)) else {
             return false;
         };
-        let Some((file, sums)) = self.calls else {
+        let Some((file, (sem, sums))) = self.calls else {
             return true;
         };
-        sums.arg_ops(file, c.lparen, i).is_none_or(|ops| {
+        sums.arg_ops(sem, file, c, i).is_none_or(|ops| {
             ops.iter()
                 .any(|(k, _, _)| matches!(k, OpKind::Close | OpKind::Send))
         })

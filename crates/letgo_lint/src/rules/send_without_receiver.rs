@@ -22,6 +22,16 @@ to, or an unexported field (of one struct type: same-named fields of
 other types are other channels) or package variable across the whole
 package — when the channel's buffer cannot hold every send.
 
+Calls are seen through: a channel handed to a function value, an
+interface method, a function of another package of the module or a chain
+of calls deeper than four is judged by those callees' summaries over the
+call graph. A channel a function makes and returns (and lets go nowhere
+else) is flagged when a caller throws the result away — a call statement,
+`go`/`defer`, `_ = f()` — and nothing the function starts receives: for
+that call nobody else ever can. A callee out of view (another module, an
+interface with no implementation in view, a function value of unknown
+origin, a callee that stores the channel) means no finding.
+
 ## Why is this bad?
 The send waits forever for a receiver that does not exist. The goroutine
 that sends is never freed, with everything it references.

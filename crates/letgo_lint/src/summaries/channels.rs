@@ -9,8 +9,9 @@
 //!   goroutine.
 //!
 //! Computed once per run, bottom-up with a fixed point for recursion:
-//! each round adds to a function what its callees do to the channels it
-//! hands them, until nothing changes.
+//! a function gets what its callees do to the channels it hands them,
+//! until nothing changes. Fields and package variables are summarised
+//! where they are written (not carried to callers).
 //!
 //! "Out of view" stays out of view. A parameter (or returned local) that
 //! leaves the function other than by an operation, `len`/`cap`, a
@@ -21,15 +22,16 @@
 //! from the absence of an operation on it.
 
 use crate::channels::OpKind;
-use letgo_go::ast::{ChanDir, Decl, Expr, FuncType, Ident, Stmt};
+use letgo_go::ast::{CallExpr, ChanDir, Decl, Expr, FuncType, Ident, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
-use letgo_types::callgraph::{CallGraph, CallKind, FuncNode};
+use letgo_types::callgraph::{CallResolver, FuncNode};
 use letgo_types::model::{Builtin, FileId, ObjId, ObjKind};
 use letgo_types::types::Type;
 use letgo_types::{FileView, Semantic};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 /// An object's identity in the semantic model (`Model::identity`).
 pub type Identity = (u32, u32, u32);
@@ -95,81 +97,68 @@ struct Pass {
     spawned: bool,
 }
 
-/// The summaries of every function of the checked modules.
-#[derive(Default)]
+/// The summaries of every function of the checked modules that takes or
+/// returns a channel (any other has nothing to say about one: a channel
+/// handed to a parameter of another type, `any` included, leaves the view).
 pub struct ChanSummaries {
-    graph: CallGraph,
     by_node: FxHashMap<FuncNode, Summary>,
-    /// Callees of each call, by (file, offset of its `(`).
-    by_site: FxHashMap<(FileId, u32), Vec<FuncNode>>,
-    /// Calls whose results nobody keeps: a call statement, `go`, `defer`,
-    /// `_ = f()`.
-    discarded: FxHashSet<(FileId, u32)>,
+    /// Resolves the calls the channel view asks about, on demand: most
+    /// calls never hand over a channel.
+    resolver: Mutex<CallResolver>,
 }
 
 impl ChanSummaries {
     /// Summarises the functions of `files` (the checked modules' files).
     pub fn build(s: &Semantic, files: &[FileId]) -> ChanSummaries {
-        let graph = CallGraph::build(s, files);
-        let mut by_site: FxHashMap<(FileId, u32), Vec<FuncNode>> = FxHashMap::default();
-        for es in graph.edges.values() {
-            for e in es {
-                by_site.entry(e.site).or_default().push(e.callee);
-            }
-        }
-        for v in by_site.values_mut() {
-            v.sort();
-            v.dedup();
-        }
+        let resolver = CallResolver::new(s, files);
         let mut by_node = FxHashMap::default();
         let mut passes: FxHashMap<FuncNode, Vec<Pass>> = FxHashMap::default();
-        let mut discarded = FxHashSet::default();
         for &f in files {
-            scan_file(s, f, &by_site, &mut by_node, &mut passes);
-            let sf = &s.model.files[f.0 as usize];
-            discarded_calls(&sf.ast, &sf.src, f, &mut discarded);
+            scan_file(s, f, &resolver, &mut by_node, &mut passes);
         }
         let mut out = ChanSummaries {
-            graph,
             by_node,
-            by_site,
-            discarded,
+            resolver: Mutex::new(resolver),
         };
         out.fixed_point(&passes);
         out
-    }
-
-    pub fn graph(&self) -> &CallGraph {
-        &self.graph
     }
 
     pub fn of(&self, f: FuncNode) -> Option<&Summary> {
         self.by_node.get(&f)
     }
 
-    /// The functions in view a call (by its `(`) may run.
-    pub fn callees_at(&self, file: FileId, lparen: u32) -> &[FuncNode] {
-        self.by_site.get(&(file, lparen)).map_or(&[], Vec::as_slice)
+    /// The functions in view the call `c` of file `file` may run; `s` is
+    /// the model the summaries were built from.
+    pub fn callees(&self, s: &Semantic, file: FileId, c: &CallExpr) -> Vec<FuncNode> {
+        match self.resolver.lock() {
+            Ok(r) => r.callees(s, file, c),
+            Err(_) => Vec::new(),
+        }
     }
 
-    /// What the call at (`file`, `lparen`) does to its argument `arg`,
-    /// over every callee it may run; `None` when the argument leaves the
-    /// view (no callee in view, a callee not summarised, or one that lets
-    /// the channel escape).
+    /// What the call `c` of file `file` does to its argument `arg`, over
+    /// every callee it may run; `None` when the argument leaves the view
+    /// (no callee in view, a callee not summarised, or one that lets the
+    /// channel escape).
     pub fn arg_ops(
         &self,
+        s: &Semantic,
         file: FileId,
-        lparen: u32,
+        c: &CallExpr,
         arg: usize,
     ) -> Option<Vec<(OpKind, bool, OpSite)>> {
-        let callees = self.callees_at(file, lparen);
+        if c.ellipsis.is_some() {
+            return None;
+        }
+        let callees = self.callees(s, file, c);
         if callees.is_empty() {
             return None;
         }
         let t = Target::Param(arg as u32);
         let mut out = Vec::new();
-        for c in callees {
-            let s = self.by_node.get(c)?;
+        for f in &callees {
+            let s = self.by_node.get(f)?;
             if s.escaped.contains(&t) {
                 return None;
             }
@@ -190,46 +179,38 @@ impl ChanSummaries {
         Some(s.on(t).collect())
     }
 
-    /// The calls of `f` in view that throw its results away.
-    pub fn discarding_calls(&self, f: FuncNode) -> Vec<(FileId, u32)> {
-        self.graph
-            .callers_of(f)
-            .into_iter()
-            .map(|(_, e)| e.site)
-            .filter(|site| self.discarded.contains(site))
-            .collect()
-    }
-
     /// Adds to each function what its callees do to the channels it
-    /// hands them (and to fields and package variables), until stable.
+    /// hands them, until stable: a worklist, where a function whose
+    /// summary grows puts its callers back on the list. Operations on
+    /// fields and package variables stay with the function that writes
+    /// them: carried up the whole call graph they would make every
+    /// summary as large as the program's channels (the channel view walks
+    /// every function of a package for those anyway).
     fn fixed_point(&mut self, passes: &FxHashMap<FuncNode, Vec<Pass>>) {
-        let mut nodes: Vec<FuncNode> = self.by_node.keys().copied().collect();
-        nodes.sort();
-        for _round in 0..64 {
-            let mut changed = false;
-            for &f in &nodes {
-                let mut next = self.by_node[&f].clone();
-                for p in passes.get(&f).map_or(&[][..], Vec::as_slice) {
-                    self.merge_pass(&mut next, p);
-                }
-                for e in self.graph.calls_from(f) {
-                    let Some(callee) = self.by_node.get(&e.callee) else {
-                        continue;
-                    };
-                    for (&(t, k, b), &site) in &callee.ops {
-                        if matches!(t, Target::Field(_) | Target::Global(_)) {
-                            let spawned = site.spawned || e.kind == CallKind::Go;
-                            next.add((t, k, b), OpSite { spawned, ..site });
-                        }
-                    }
-                }
-                if next != self.by_node[&f] {
-                    self.by_node.insert(f, next);
-                    changed = true;
+        let mut callers: FxHashMap<FuncNode, Vec<FuncNode>> = FxHashMap::default();
+        for (&f, ps) in passes {
+            for p in ps {
+                for &c in &p.callees {
+                    callers.entry(c).or_default().push(f);
                 }
             }
-            if !changed {
-                return;
+        }
+        let mut work: Vec<FuncNode> = self.by_node.keys().copied().collect();
+        work.sort();
+        let mut queued: FxHashSet<FuncNode> = work.iter().copied().collect();
+        while let Some(f) = work.pop() {
+            queued.remove(&f);
+            let mut next = self.by_node[&f].clone();
+            for p in passes.get(&f).map_or(&[][..], Vec::as_slice) {
+                self.merge_pass(&mut next, p);
+            }
+            if next != self.by_node[&f] {
+                self.by_node.insert(f, next);
+                for &c in callers.get(&f).map_or(&[][..], Vec::as_slice) {
+                    if self.by_node.contains_key(&c) && queued.insert(c) {
+                        work.push(c);
+                    }
+                }
             }
         }
     }
@@ -258,22 +239,28 @@ impl ChanSummaries {
 fn scan_file(
     s: &Semantic,
     f: FileId,
-    by_site: &FxHashMap<(FileId, u32), Vec<FuncNode>>,
+    resolver: &CallResolver,
     by_node: &mut FxHashMap<FuncNode, Summary>,
     passes: &mut FxHashMap<FuncNode, Vec<Pass>>,
 ) {
     let sf = s.model.files[f.0 as usize].clone();
     let Some(view) = s.file(&sf.path) else { return };
+    let m = &s.model;
     for d in &sf.ast.decls {
         let Decl::Func(fd) = d else { continue };
         let Some(body) = &fd.body else { continue };
         let Some(obj) = view.object_of(&fd.name) else {
             continue;
         };
-        let mut funcs = vec![(FuncNode::Decl(obj), &fd.typ, body)];
+        let mut funcs = Vec::new();
+        if takes_or_returns_chan(m, m.obj(obj).typ) {
+            funcs.push((FuncNode::Decl(obj), &fd.typ, body));
+        }
         inspect(Node::Block(body), &mut |n| {
-            if let Node::Expr(Expr::FuncLit(l)) = n {
-                funcs.push((FuncNode::Lit(f, l.typ.pos()), &l.typ, &l.body));
+            if let Node::Expr(e @ Expr::FuncLit(l)) = n {
+                if view.type_of(e).is_some_and(|t| takes_or_returns_chan(m, t)) {
+                    funcs.push((FuncNode::Lit(f, l.typ.pos()), &l.typ, &l.body));
+                }
             }
             true
         });
@@ -281,7 +268,8 @@ fn scan_file(
             let mut sc = Scan {
                 view: &view,
                 file: f,
-                by_site,
+                resolver,
+                semantic: s,
                 tracked: FxHashMap::default(),
                 summary: Summary::default(),
                 passes: Vec::new(),
@@ -303,7 +291,8 @@ fn scan_file(
 struct Scan<'v, 's> {
     view: &'v FileView<'s>,
     file: FileId,
-    by_site: &'v FxHashMap<(FileId, u32), Vec<FuncNode>>,
+    resolver: &'v CallResolver,
+    semantic: &'v Semantic,
     /// Parameters and returned locals, by object.
     tracked: FxHashMap<ObjId, Target>,
     summary: Summary,
@@ -477,11 +466,7 @@ impl Scan<'_, '_> {
             self.account(a);
             let callees = match c.ellipsis {
                 Some(_) => Vec::new(),
-                None => self
-                    .by_site
-                    .get(&(self.file, c.lparen))
-                    .cloned()
-                    .unwrap_or_default(),
+                None => self.resolver.callees(self.semantic, self.file, c),
             };
             self.passes.push(Pass {
                 target: t,
@@ -677,41 +662,35 @@ impl<'s> LazyChanSummaries<'s> {
         }
     }
 
+    /// The model the summaries are built from.
+    pub fn semantic(&self) -> &'s Semantic {
+        self.semantic
+    }
+
     pub fn get(&self) -> &ChanSummaries {
-        self.cell
-            .get_or_init(|| ChanSummaries::build(self.semantic, &self.files))
+        self.cell.get_or_init(|| {
+            let start = std::time::Instant::now();
+            let s = ChanSummaries::build(self.semantic, &self.files);
+            // `LETGO_TIMINGS=1`: the summaries' share of a run.
+            if std::env::var_os("LETGO_TIMINGS").is_some() {
+                eprintln!(
+                    "letgo: channel summaries: {:.3} s, {} functions",
+                    start.elapsed().as_secs_f64(),
+                    s.by_node.len()
+                );
+            }
+            s
+        })
     }
 }
 
-/// Calls of file `f` whose results are thrown away: a call statement,
-/// `go` and `defer` calls, `_ = f()`.
-fn discarded_calls(
-    ast: &letgo_go::ast::File,
-    src: &str,
-    f: FileId,
-    out: &mut FxHashSet<(FileId, u32)>,
-) {
-    inspect(Node::File(ast), &mut |n| {
-        match n {
-            Node::Stmt(Stmt::Expr(x)) => {
-                if let Expr::Call(c) = x.unparen() {
-                    out.insert((f, c.lparen));
-                }
-            }
-            Node::Stmt(Stmt::Go(g)) => {
-                out.insert((f, g.call.lparen));
-            }
-            Node::Stmt(Stmt::Defer(d)) => {
-                out.insert((f, d.call.lparen));
-            }
-            Node::Stmt(Stmt::Assign(a)) if a.rhs.len() == 1 => {
-                let blank = |x: &Expr| matches!(x, Expr::Ident(id) if id.name(src) == "_");
-                if let (true, Expr::Call(c)) = (a.lhs.iter().all(blank), a.rhs[0].unparen()) {
-                    out.insert((f, c.lparen));
-                }
-            }
-            _ => {}
-        }
-        true
-    });
+/// Whether a function type takes or returns a channel.
+fn takes_or_returns_chan(m: &letgo_types::Model, t: letgo_types::types::TypeId) -> bool {
+    let Type::Signature(sig) = m.ty(t) else {
+        return false;
+    };
+    sig.params
+        .iter()
+        .chain(&sig.results)
+        .any(|&p| is_chan(m, m.obj(p).typ))
 }
