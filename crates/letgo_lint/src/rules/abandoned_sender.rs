@@ -98,10 +98,15 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     // protocols of their own.
     let spawn = ch.spawns.iter().find(|s| s.function == origin.function)?;
     let var = ch.var_ref(cx, origin.file);
-    let per_goroutine = match started_literal(maker, spawn.pos) {
+    let literal = started_literal(maker, spawn.pos);
+    let per_goroutine = match literal {
         Some(body) => sends_per_goroutine(body, &var),
         None => sends_of_started_callee(ch, spawn.pos),
     };
+    // Many senders and one receive leave senders blocked only if every
+    // sender sends: a send guarded by a condition (the last of them to
+    // finish) may be the only one.
+    let each_sends = literal.is_some_and(|b| sends_first(b, &var));
     if room_for_every_send(
         &ch.capacity,
         spawn.in_loop,
@@ -115,7 +120,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         .iter()
         .any(|r| in_counted_loop(maker.body, r.span.start));
     // A sized buffer may match the loop's length, which is not known here.
-    let why = if spawn.in_loop && once && ch.capacity == Capacity::Unbuffered {
+    let why = if spawn.in_loop && once && each_sends && ch.capacity == Capacity::Unbuffered {
         let (line, _) = sf.line_col(spawn.pos);
         Some(format!(
             "it receives once from the many senders started at line {line}"
@@ -217,6 +222,19 @@ fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
         body.is_none()
     });
     body
+}
+
+/// A send on the channel among the body's top-level statements, before
+/// any `return`: every run of the goroutine sends.
+fn sends_first(body: &BlockStmt, ch: &VarRef) -> bool {
+    for s in &body.list {
+        match s {
+            Stmt::Send(send) if ch.is(&send.chan) => return true,
+            Stmt::Return(_) => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The most sends one goroutine running `body` makes on any path
