@@ -25,7 +25,16 @@ const DOC: &str = r#"# LG103 abandoned-sender
 Flags goroutines that send on an unbuffered (or too small) channel made
 by a function that can stop receiving before they send: it returns on a
 timeout or `ctx.Done()` case of a `select`, returns early on an error
-path, receives once from many senders, or leaves its receive loop early.
+path, receives once from many senders (each of which sends before it can
+return), or leaves its receive loop early.
+
+The sender may be a function literal or a function or method started
+with `go` (`go c.produce(ch)`): its sends are those the channel view sees
+in it and the functions it hands the channel to, counted when each runs
+at most once (none in a loop, in a callee called in a loop, or known only
+from a callee's summary). A channel made inside a loop's body is a new
+channel per iteration: for it, the body runs once, so a `break` or
+`return` before the `make` abandons nobody.
 
 ## Why is this bad?
 A send on an unbuffered channel blocks until someone receives. Once the
