@@ -369,6 +369,9 @@ pub struct CallResolver {
     files: Vec<FileId>,
     impls: Implementations,
     values: std::sync::OnceLock<FuncValues>,
+    /// For local variables (assigned only in their own file): the
+    /// function values of that file alone, far cheaper than all.
+    local_values: std::cell::RefCell<FxHashMap<FileId, FuncValues>>,
 }
 
 impl CallResolver {
@@ -379,6 +382,7 @@ impl CallResolver {
             files: files.to_vec(),
             impls: Implementations::new(&s.model),
             values: std::sync::OnceLock::new(),
+            local_values: Default::default(),
         }
     }
 
@@ -390,19 +394,59 @@ impl CallResolver {
             return Vec::new();
         };
         let m = &s.model;
-        let by_value = match c.fun.unparen() {
-            Expr::FuncLit(_) | Expr::Index(_) | Expr::IndexList(_) => false,
+        let value = match c.fun.unparen() {
+            Expr::FuncLit(_) | Expr::Index(_) | Expr::IndexList(_) => None,
             f => view
                 .object_of_expr(f)
-                .is_some_and(|o| matches!(m.obj(o).kind, ObjKind::Var | ObjKind::Field)),
+                .filter(|&o| matches!(m.obj(o).kind, ObjKind::Var | ObjKind::Field)),
         };
-        let empty = FuncValues::default();
-        let values = match by_value {
-            true => self
-                .values
-                .get_or_init(|| FuncValues::collect(s, &self.files)),
-            false => &empty,
+        let Some(o) = value else {
+            return callees(s, &view, &self.impls, &FuncValues::default(), file, c);
         };
+        if let Some(home) = local_variable(s, o) {
+            let mut cache = self.local_values.borrow_mut();
+            let values = cache
+                .entry(home)
+                .or_insert_with(|| FuncValues::collect(s, &[home]));
+            return callees(s, &view, &self.impls, values, file, c);
+        }
+        let values = self
+            .values
+            .get_or_init(|| FuncValues::collect(s, &self.files));
         callees(s, &view, &self.impls, values, file, c)
     }
+}
+
+/// The file of a variable declared in a function body (not a parameter,
+/// result or package variable): only that file can assign it.
+fn local_variable(s: &Semantic, o: ObjId) -> Option<FileId> {
+    let m = &s.model;
+    let obj = m.obj(o);
+    if obj.kind != ObjKind::Var || m.is_package_level(o) {
+        return None;
+    }
+    let (file, off) = obj.pos?;
+    let ast = &m.files[file.0 as usize].ast;
+    let mut param = false;
+    inspect(Node::File(ast), &mut |n| {
+        match n {
+            Node::FuncType(t) => param |= declares_at(t, off),
+            Node::FuncDecl(fd) => {
+                param |=
+                    declares_at(&fd.typ, off) || fd.recv.as_ref().is_some_and(|r| names_at(r, off));
+            }
+            Node::Expr(Expr::FuncLit(l)) => param |= declares_at(&l.typ, off),
+            _ => {}
+        }
+        !param
+    });
+    (!param).then_some(file)
+}
+
+fn declares_at(t: &letgo_go::ast::FuncType, off: u32) -> bool {
+    names_at(&t.params, off) || t.results.as_ref().is_some_and(|r| names_at(r, off))
+}
+
+fn names_at(l: &letgo_go::ast::FieldList, off: u32) -> bool {
+    l.list.iter().any(|f| f.names.iter().any(|n| n.pos == off))
 }

@@ -1,12 +1,17 @@
 //! Channel summaries over the call graph: per function (declared or
-//! literal), the channel operations it performs — itself or through the
-//! functions it calls — on each channel it can name:
+//! literal) that takes or returns a channel — the only functions a caller
+//! can hand one to or get one from — the channel operations it performs,
+//! itself or through the functions it calls, on each channel it can name:
 //! - a parameter (by index), so a caller can map them to its argument;
 //! - a field of a struct type (by the field object's identity);
 //! - a package variable (by its object's identity);
 //! - a channel it returns (by result index): a local made in the
 //!   function and handed back, e.g. a constructor that closes it in a
 //!   goroutine.
+//!
+//! Calls are resolved on demand (`CallResolver`: static calls, methods,
+//! every implementation in view of an interface method, function values
+//! assigned in view), only where a channel is handed over.
 //!
 //! Computed once per run, bottom-up with a fixed point for recursion:
 //! a function gets what its callees do to the channels it hands them,
@@ -22,7 +27,7 @@
 //! from the absence of an operation on it.
 
 use crate::channels::OpKind;
-use letgo_go::ast::{CallExpr, ChanDir, Decl, Expr, FuncType, Ident, Stmt};
+use letgo_go::ast::{CallExpr, Decl, Expr, FuncType, Ident, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::callgraph::{CallResolver, FuncNode};
@@ -312,7 +317,9 @@ impl Scan<'_, '_> {
                 i += 1;
             }
             for n in &field.names {
-                if let Some(o) = self.view.object_of(n) {
+                // Only channels: other parameters say nothing of one.
+                let m = self.view.model();
+                if let Some(o) = self.view.object_of(n).filter(|&o| is_chan(m, m.obj(o).typ)) {
                     self.tracked.insert(o, Target::Param(i));
                 }
                 i += 1;
@@ -330,7 +337,7 @@ impl Scan<'_, '_> {
                 Node::Stmt(Stmt::Return(r)) => {
                     for (k, x) in r.results.iter().enumerate() {
                         if let Expr::Ident(id) = x.unparen() {
-                            found.push((k as u32, id.clone()));
+                            found.push((k as u32, *id));
                         }
                     }
                 }
@@ -482,7 +489,7 @@ impl Scan<'_, '_> {
         let mut uses: Vec<Ident> = Vec::new();
         inspect(Node::Block(body), &mut |n| {
             if let Node::Ident(id) = n {
-                uses.push(id.clone());
+                uses.push(*id);
             }
             true
         });
@@ -612,20 +619,6 @@ impl Where {
     fn blocking(&self, at: u32) -> bool {
         !self.non_blocking.iter().any(|&(a, b)| a <= at && at < b)
     }
-}
-
-/// A channel type a function returns receive-only (`<-chan T`).
-pub fn returns_receive_only(sig: &FuncType, k: usize) -> bool {
-    let Some(r) = &sig.results else { return false };
-    let mut i = 0;
-    for f in &r.list {
-        let n = f.names.len().max(1);
-        if k < i + n {
-            return matches!(&f.typ, Expr::ChanType(c) if c.dir == ChanDir::Recv);
-        }
-        i += n;
-    }
-    false
 }
 
 /// The summaries of a run, built on first use (only runs with a channel
