@@ -20,6 +20,19 @@
 //! A file the model did not check (excluded by its build context, or the
 //! model could not be built) is out of view: its channels are not judged.
 //!
+//! A call the walk does not enter — a function of another package of the
+//! module, an interface method, a function value, a callee deeper than
+//! four calls — is read through the run's channel summaries
+//! (`summaries::channels`): the callees' operations on the parameter the
+//! channel is bound to join the channel's, placed where they are written
+//! when that is in this package, else at the call (`Op::through_call`).
+//! A call with no callee in view, or a callee that lets the parameter
+//! escape, still ends all judgement.
+//!
+//! A local channel the maker returns, and lets go nowhere else, is in view
+//! for a caller that throws the result away (`Channel::discarded_at`):
+//! for that call, nobody else can ever receive from it or send to it.
+//!
 //! Leaving the view ("escaping") is recorded, not hidden: a channel
 //! returned or exposed receive-only (`<-chan T`) keeps every send and close
 //! in view, so rules about missing senders may still judge it; any other
@@ -38,7 +51,7 @@ use letgo_types::types::{Type, TypeId};
 use letgo_types::{FileView, Model};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpKind {
     Send,
     Recv,
@@ -86,6 +99,13 @@ pub struct Op {
     pub in_loop: bool,
     /// The trace name of the function the operation is written in.
     pub function: String,
+    /// Known from a callee's summary, written outside this package: the
+    /// span is the call that hands the channel over.
+    pub through_call: bool,
+    /// May run more than once per run of its goroutine: in a loop, in a
+    /// callee called in a loop, or known from a summary (which does not
+    /// count).
+    pub repeats: bool,
 }
 
 impl Op {
@@ -140,6 +160,14 @@ pub struct Channel {
     pub escape: Escape,
     /// For a local or package variable: its object's identity.
     pub var: Option<Identity>,
+    /// A callee was handed the channel more than once (walked once): its
+    /// operations may run more often than they are listed.
+    pub refollowed: bool,
+    /// For a local channel its maker returns (and lets go nowhere else):
+    /// a call of the maker in this package that throws the result away
+    /// (file, offset of the call). For that call every operation on the
+    /// channel is in view.
+    pub discarded_at: Option<(usize, u32)>,
 }
 
 /// A channel variable as rules look for it in code: an identifier that
@@ -329,6 +357,8 @@ struct Ctx<'a> {
     /// The signature of the innermost function, for returns.
     sig: &'a FuncType,
     depth: u32,
+    /// A call on the way here (from the goroutine's start) is in a loop.
+    loop_above: bool,
 }
 
 /// What every walk of the package shares.
@@ -351,6 +381,14 @@ struct Collector<'c, 'a> {
     followed: Vec<(usize, usize)>,
     /// The trace name of the function being walked.
     function: String,
+    /// The maker's signature: its `return ch` hands the channel to its
+    /// callers.
+    maker_sig: Option<&'a FuncType>,
+    /// The maker returns the channel.
+    returned: bool,
+    /// How far the channel leaves the view other than by the maker's
+    /// returns.
+    other_escape: Escape,
 }
 
 impl<'a> Collector<'_, 'a> {
@@ -364,6 +402,7 @@ impl<'a> Collector<'_, 'a> {
             range_over: None,
             sig: f.typ,
             depth: 0,
+            loop_above: false,
         };
         self.block(f.body, ctx);
     }
@@ -383,6 +422,7 @@ impl<'a> Collector<'_, 'a> {
 
     fn escape(&mut self, e: Escape) {
         self.channel.escape = self.channel.escape.max(e);
+        self.other_escape = self.other_escape.max(e);
     }
 
     fn op(&mut self, kind: OpKind, span: Span, ctx: Ctx, select: Option<SelectCase>) {
@@ -394,6 +434,8 @@ impl<'a> Collector<'_, 'a> {
             select,
             in_loop: ctx.in_loop,
             function: self.function.clone(),
+            through_call: false,
+            repeats: ctx.in_loop || ctx.loop_above,
         });
     }
 
@@ -447,7 +489,7 @@ impl<'a> Collector<'_, 'a> {
                     self.expr(&r.x, ctx);
                 }
                 let inner = Ctx {
-                    in_loop: true,
+                    in_loop: ctx.in_loop || !self.makes_inside(&r.body, ctx),
                     range_over: Some(&r.x),
                     ..ctx
                 };
@@ -459,7 +501,7 @@ impl<'a> Collector<'_, 'a> {
                     self.expr(c, ctx);
                 }
                 let inner = Ctx {
-                    in_loop: true,
+                    in_loop: ctx.in_loop || !self.makes_inside(&f.body, ctx),
                     range_over: None,
                     ..ctx
                 };
@@ -470,7 +512,11 @@ impl<'a> Collector<'_, 'a> {
             Stmt::Defer(d) => self.call(&d.call, ctx, None),
             Stmt::Return(r) => {
                 for x in &r.results {
-                    if self.is_ours(x, ctx.file) {
+                    let maker = self.maker_sig.is_some_and(|m| std::ptr::eq(m, ctx.sig));
+                    if self.is_ours(x, ctx.file) && maker && ctx.depth == 0 {
+                        self.returned = true;
+                        self.channel.escape = self.channel.escape.max(returned_escape(ctx.sig));
+                    } else if self.is_ours(x, ctx.file) {
                         self.escape(returned_escape(ctx.sig));
                     } else {
                         self.expr(x, ctx);
@@ -520,6 +566,18 @@ impl<'a> Collector<'_, 'a> {
             }
             Stmt::Bad(_) | Stmt::Empty(_) | Stmt::Branch(_) => {}
         }
+    }
+
+    /// Whether a loop body makes the channel itself: each iteration then
+    /// has a channel of its own, and for that channel the body runs once.
+    fn makes_inside(&self, body: &BlockStmt, ctx: Ctx) -> bool {
+        let Some(o) = &self.channel.origin else {
+            return false;
+        };
+        ctx.depth == 0
+            && o.file == ctx.file
+            && body.lbrace < o.make.start
+            && body.rbrace.is_some_and(|r| o.make.start < r)
     }
 
     fn comm_clause(&mut self, c: &'a CommClause, info: SelectCase, ctx: Ctx<'a>) {
@@ -591,6 +649,7 @@ impl<'a> Collector<'_, 'a> {
         let inner = Ctx {
             goroutine: Some(pos),
             in_loop: false,
+            loop_above: false,
             range_over: None,
             ..ctx
         };
@@ -644,8 +703,8 @@ impl<'a> Collector<'_, 'a> {
                     // Resolved only when the channel is handed over: rare.
                     let callee = *callee.get_or_insert_with(|| self.resolve(call, ctx.file));
                     match callee {
-                        Some(f) if call.ellipsis.is_none() => self.follow(f, i, body_ctx),
-                        _ => self.escape(Escape::Full),
+                        Some(f) if call.ellipsis.is_none() => self.follow(f, i, call, body_ctx),
+                        _ => self.summarised(call, i, ctx.file, body_ctx),
                     }
                 }
             }
@@ -737,6 +796,7 @@ impl<'a> Collector<'_, 'a> {
             Ctx {
                 sig,
                 in_loop: false,
+                loop_above: ctx.loop_above || ctx.in_loop,
                 range_over: None,
                 ..ctx
             },
@@ -765,7 +825,7 @@ impl<'a> Collector<'_, 'a> {
         self.pkg.by_obj.get(&m.identity(callee)).copied()
     }
 
-    fn follow(&mut self, callee: usize, arg: usize, ctx: Ctx<'a>) {
+    fn follow(&mut self, callee: usize, arg: usize, call: &CallExpr, ctx: Ctx<'a>) {
         let f = &self.pkg.funcs[callee];
         let params = self.param_vars(&f.typ.params, f.file);
         let Some(Some(param)) = params.get(arg).cloned() else {
@@ -773,10 +833,13 @@ impl<'a> Collector<'_, 'a> {
             return;
         };
         if ctx.depth >= 4 {
-            self.escape(Escape::Full);
+            // Deeper than we inline: the callee's summary says what it
+            // does to the channel.
+            self.summarised(call, arg, ctx.file, ctx);
             return;
         }
         if self.followed.contains(&(callee, arg)) {
+            self.channel.refollowed = true;
             return;
         }
         self.followed.push((callee, arg));
@@ -790,12 +853,79 @@ impl<'a> Collector<'_, 'a> {
                     sig,
                     depth: ctx.depth + 1,
                     in_loop: false,
+                    loop_above: ctx.loop_above || ctx.in_loop,
                     range_over: None,
                     ..ctx
                 },
             )
         });
         self.function = saved_fn;
+    }
+
+    /// A channel handed as argument `arg` to a call the walk does not
+    /// enter (another package of the module, an interface method, a
+    /// function value, a callee deeper than we inline): the callees'
+    /// summaries give its operations, placed where they are written when
+    /// that is in this package, else at the call. No callee in view, or
+    /// one that lets the channel escape: the channel leaves the view.
+    fn summarised(&mut self, call: &CallExpr, arg: usize, file: usize, ctx: Ctx<'a>) {
+        let ops = self
+            .view(file)
+            .map(FileView::file_id)
+            .zip(self.pkg.cx.chan_summaries())
+            .and_then(|(fid, s)| {
+                s.1.arg_ops(s.0, fid, call, arg)
+                    .filter(|_| call.ellipsis.is_none())
+            });
+        let Some(ops) = ops else {
+            self.escape(Escape::Full);
+            return;
+        };
+        for (kind, blocking, site) in ops {
+            let (op_file, span, function, through_call) = match self.place_of(&site) {
+                Some((fi, name)) => (fi, Span::new(site.start, site.end), name, false),
+                None => (
+                    file,
+                    Span::new(call.pos(), call.end()),
+                    self.function.clone(),
+                    true,
+                ),
+            };
+            let goroutine = match site.spawned {
+                true => Some(ctx.goroutine.unwrap_or(call.lparen)),
+                false => ctx.goroutine,
+            };
+            let select = (!blocking).then_some(SelectCase {
+                select_pos: site.start,
+                has_default: true,
+                other_cases: 0,
+            });
+            self.channel.ops.push(Op {
+                kind,
+                file: op_file,
+                span,
+                goroutine,
+                select,
+                in_loop: ctx.in_loop,
+                function,
+                through_call,
+                repeats: true,
+            });
+        }
+    }
+
+    /// The package file and function (trace name) a summarised operation
+    /// is written in, when it is in this package.
+    fn place_of(&self, site: &crate::summaries::channels::OpSite) -> Option<(usize, String)> {
+        let fi = (0..self.pkg.views.len())
+            .find(|&i| self.view(i).is_some_and(|v| v.file_id() == site.file))?;
+        let f = self
+            .pkg
+            .funcs
+            .iter()
+            .filter(|f| f.file == fi && f.body.lbrace <= site.start && site.start < f.body.end())
+            .min_by_key(|f| f.body.end() - f.body.lbrace)?;
+        Some((fi, f.name.clone()))
     }
 
     fn expr(&mut self, x: &'a Expr, ctx: Ctx<'a>) {
@@ -813,8 +943,10 @@ impl<'a> Collector<'_, 'a> {
             Expr::Call(c) => self.call(c, ctx, None),
             Expr::FuncLit(lit) => {
                 // A callback may run anywhere: not in the maker's flow.
+                // It may run any number of times.
                 let inner = Ctx {
                     goroutine: Some(lit.typ.pos()),
+                    loop_above: true,
                     ..ctx
                 };
                 self.func_body(&lit.body, &lit.typ, inner);
@@ -957,6 +1089,9 @@ fn new_collector<'c, 'a>(
         channel,
         followed: Vec::new(),
         function: String::new(),
+        maker_sig: None,
+        returned: false,
+        other_escape: Escape::None,
     }
 }
 
@@ -970,6 +1105,8 @@ fn new_channel(name: &str, kind: ChannelKind, capacity: Capacity, escape: Escape
         spawns: Vec::new(),
         escape,
         var: None,
+        refollowed: false,
+        discarded_at: None,
     }
 }
 
@@ -1015,9 +1152,52 @@ fn local_channels(pkg: &Shared, out: &mut Vec<Channel>) {
                 name: name.to_string(),
             };
             let mut c = new_collector(pkg, matcher, channel);
+            c.maker_sig = Some(f.typ);
             c.walk_function(f);
+            if c.returned && c.other_escape == Escape::None {
+                c.channel.discarded_at = discarding_call(pkg, f);
+            }
             out.push(c.channel);
         }
+    }
+}
+
+/// A call in this package of the declared function `f` (by its object)
+/// that throws its results away: a call statement, `go`, `defer`,
+/// `_ = f()`.
+fn discarding_call(pkg: &Shared, f: &Func) -> Option<(usize, u32)> {
+    let FuncKind::Decl(d) = f.kind else {
+        return None;
+    };
+    let maker = identity_of(pkg.views[f.file].as_ref()?, &d.name)?;
+    pkg.funcs.iter().find_map(|g| {
+        let view = pkg.views[g.file].as_ref()?;
+        let src = &pkg.cx.file(g.file).src;
+        g.sites.iter().find_map(|site| {
+            let call = discarded_call(site.stmt, src)?;
+            let callee = view.object_of_expr(&call.fun)?;
+            (view.model().identity(callee) == maker).then_some((g.file, call.pos()))
+        })
+    })
+}
+
+/// The call a statement makes and keeps no result of.
+fn discarded_call<'x>(s: &'x Stmt, src: &str) -> Option<&'x CallExpr> {
+    match s {
+        Stmt::Expr(x) => match x.unparen() {
+            Expr::Call(c) => Some(c),
+            _ => None,
+        },
+        Stmt::Go(g) => Some(&g.call),
+        Stmt::Defer(d) => Some(&d.call),
+        Stmt::Assign(a) if a.rhs.len() == 1 => {
+            let blank = |x: &Expr| matches!(x, Expr::Ident(id) if id.name(src) == "_");
+            match (a.lhs.iter().all(blank), a.rhs[0].unparen()) {
+                (true, Expr::Call(c)) => Some(c),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

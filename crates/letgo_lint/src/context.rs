@@ -12,6 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::funcs::{functions, Func};
 use crate::locks::{lock_view, LockView};
 use crate::owners::Owners;
+use crate::summaries::channels::{ChanSummaries, LazyChanSummaries};
 use crate::summaries::locks::LockSummaries;
 use std::sync::OnceLock;
 
@@ -67,8 +68,10 @@ pub struct PackageContext<'a> {
     /// The semantic model (objects and types), when it was built.
     semantic: Option<&'a letgo_types::Semantic>,
     /// The run's lock summaries over the whole program, built by the
-    /// first package that asks (see [`PackageContext::with_summaries`]).
+    /// first package that asks (see [`PackageContext::with_lock_summaries`]).
     lock_summaries: Option<&'a OnceLock<LockSummaries>>,
+    /// Channel summaries of the run's functions (built once per run).
+    chan_summaries: Option<&'a LazyChanSummaries<'a>>,
 }
 
 impl<'a> PackageContext<'a> {
@@ -79,6 +82,18 @@ impl<'a> PackageContext<'a> {
         package: &'a Package,
         with_channels: bool,
         semantic: Option<&'a letgo_types::Semantic>,
+    ) -> Self {
+        Self::with_chan_summaries(program, package, with_channels, semantic, None)
+    }
+
+    /// [`PackageContext::new`] with the run's channel summaries, so the
+    /// channel view sees through calls it cannot inline.
+    pub fn with_chan_summaries(
+        program: &'a Program,
+        package: &'a Package,
+        with_channels: bool,
+        semantic: Option<&'a letgo_types::Semantic>,
+        chan_summaries: Option<&'a LazyChanSummaries<'a>>,
     ) -> Self {
         let gomod = program.module_of(package).and_then(|m| m.gomod.as_ref());
         let go_version = gomod.map_or(LATEST_GO, |m| m.language_version());
@@ -111,6 +126,7 @@ impl<'a> PackageContext<'a> {
             locks: OnceLock::new(),
             semantic,
             lock_summaries: None,
+            chan_summaries,
         };
         cx.functions = functions(&cx);
         if with_channels {
@@ -121,7 +137,7 @@ impl<'a> PackageContext<'a> {
 
     /// Shares the run's program-wide summaries (one cell per run: every
     /// package of the run reads the same summaries).
-    pub fn with_summaries(mut self, locks: &'a OnceLock<LockSummaries>) -> Self {
+    pub fn with_lock_summaries(mut self, locks: &'a OnceLock<LockSummaries>) -> Self {
         self.lock_summaries = Some(locks);
         self
     }
@@ -145,6 +161,11 @@ impl<'a> PackageContext<'a> {
     }
 
     /// Every function body of the package, computed once for all rules.
+    /// The run's channel summaries, with the model they were built from.
+    pub fn chan_summaries(&self) -> Option<(&'a letgo_types::Semantic, &'a ChanSummaries)> {
+        self.chan_summaries.map(|l| (l.semantic(), l.get()))
+    }
+
     pub fn functions(&self) -> &[Func<'a>] {
         &self.functions
     }

@@ -4,6 +4,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::selection::Selection;
+use crate::summaries::channels::LazyChanSummaries;
 use crate::summaries::locks::LockSummaries;
 use crate::suppress::Suppressions;
 use letgo_go::load::{LoadError, Loader, Package, Program};
@@ -63,7 +64,8 @@ fn check_over(
     let mut dirs: Vec<PathBuf> = program.packages.iter().map(|p| p.dir.clone()).collect();
     dirs.dedup();
     let semantic = semantic_model(&dirs, program, overlay);
-    let summaries = OnceLock::new();
+    let chan_summaries = LazyChanSummaries::new(&semantic, &roots(&dirs, program));
+    let lock_summaries = OnceLock::new();
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
@@ -74,7 +76,15 @@ fn check_over(
             .par_iter()
             .enumerate()
             .flat_map_iter(|(p, pkg)| {
-                check_package(program, p, pkg, &selection(pkg), &semantic, &summaries)
+                check_package(
+                    program,
+                    p,
+                    pkg,
+                    &selection(pkg),
+                    &semantic,
+                    &chan_summaries,
+                    &lock_summaries,
+                )
             })
             .collect()
     });
@@ -92,9 +102,18 @@ pub fn load_and_check(
 ) -> Result<(Program, Vec<Finding>), LoadError> {
     let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
     let semantic = semantic_model(&dirs, loader.program(), Vec::new());
-    let summaries = OnceLock::new();
+    let chan_summaries = LazyChanSummaries::new(&semantic, &roots(&dirs, loader.program()));
+    let lock_summaries = OnceLock::new();
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
-        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic, &summaries);
+        let found = check_package(
+            program,
+            0,
+            &pkg,
+            &selection(&pkg),
+            &semantic,
+            &chan_summaries,
+            &lock_summaries,
+        );
         pkg.symbols = Default::default();
         // Kept: the files findings point into, or hold a related place.
         let keeps = |i: usize| {
@@ -116,6 +135,14 @@ pub fn load_and_check(
     }
     let findings = in_order(&program, findings);
     Ok((program, findings))
+}
+
+/// Where the channel summaries look: the program's modules and the
+/// checked directories (code outside a module).
+fn roots(dirs: &[PathBuf], program: &Program) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = program.modules.iter().map(|m| m.root.clone()).collect();
+    out.extend(dirs.iter().cloned());
+    out
 }
 
 /// Orders findings by path, position and code, without duplicates.
@@ -179,11 +206,18 @@ fn check_package(
     pkg: &Package,
     selection: &Selection,
     semantic: &Semantic,
-    summaries: &OnceLock<LockSummaries>,
+    chan_summaries: &LazyChanSummaries,
+    lock_summaries: &OnceLock<LockSummaries>,
 ) -> Vec<Finding> {
     let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
-    let cx =
-        PackageContext::new(program, pkg, with_channels, Some(semantic)).with_summaries(summaries);
+    let cx = PackageContext::with_chan_summaries(
+        program,
+        pkg,
+        with_channels,
+        Some(semantic),
+        Some(chan_summaries),
+    )
+    .with_lock_summaries(lock_summaries);
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -187,7 +187,7 @@ struct Implementations {
     cache: std::cell::RefCell<ImplCache>,
     /// The named types implementing each interface asked about: one scan
     /// of every named type per interface, not per method name.
-    implementers: std::cell::RefCell<FxHashMap<TypeId, std::rc::Rc<Vec<TypeId>>>>,
+    implementers: std::cell::RefCell<FxHashMap<TypeId, std::sync::Arc<Vec<TypeId>>>>,
 }
 
 /// Implementations found per (interface, method name).
@@ -216,7 +216,7 @@ impl Implementations {
         }
     }
 
-    fn implementers_of(&self, m: &Model, iface: TypeId) -> std::rc::Rc<Vec<TypeId>> {
+    fn implementers_of(&self, m: &Model, iface: TypeId) -> std::sync::Arc<Vec<TypeId>> {
         if let Some(v) = self.implementers.borrow().get(&iface) {
             return v.clone();
         }
@@ -230,8 +230,8 @@ impl Implementations {
                         .is_some_and(|cm| m.same_arity(cm, im))
                 })
         };
-        let v: std::rc::Rc<Vec<TypeId>> =
-            std::rc::Rc::new(self.named.iter().copied().filter(|&t| has_all(t)).collect());
+        let v: std::sync::Arc<Vec<TypeId>> =
+            std::sync::Arc::new(self.named.iter().copied().filter(|&t| has_all(t)).collect());
         self.implementers.borrow_mut().insert(iface, v.clone());
         v
     }
@@ -382,4 +382,94 @@ impl Model {
             _ => false,
         }
     }
+}
+
+/// Resolves single calls on demand, as [`CallGraph::build`] resolves
+/// every call: for analyses that need the callees of a few calls only.
+/// The function values in view are collected on first need (a call
+/// through a variable or field).
+pub struct CallResolver {
+    files: Vec<FileId>,
+    impls: Implementations,
+    values: std::sync::OnceLock<FuncValues>,
+    /// For local variables (assigned only in their own file): the
+    /// function values of that file alone, far cheaper than all.
+    local_values: std::cell::RefCell<FxHashMap<FileId, FuncValues>>,
+}
+
+impl CallResolver {
+    /// Over the files `files` of the model of `s` (where function values
+    /// are looked for).
+    pub fn new(s: &Semantic, files: &[FileId]) -> CallResolver {
+        CallResolver {
+            files: files.to_vec(),
+            impls: Implementations::new(&s.model),
+            values: std::sync::OnceLock::new(),
+            local_values: Default::default(),
+        }
+    }
+
+    /// The functions the call `c` of file `file` may run (empty: none in
+    /// view). `s` is the semantic model the resolver was made for.
+    pub fn callees(&self, s: &Semantic, file: FileId, c: &CallExpr) -> Vec<FuncNode> {
+        let path = &s.model.files[file.0 as usize].path;
+        let Some(view) = s.file(path) else {
+            return Vec::new();
+        };
+        let m = &s.model;
+        let value = match c.fun.unparen() {
+            Expr::FuncLit(_) | Expr::Index(_) | Expr::IndexList(_) => None,
+            f => view
+                .object_of_expr(f)
+                .filter(|&o| matches!(m.obj(o).kind, ObjKind::Var | ObjKind::Field)),
+        };
+        let Some(o) = value else {
+            return callees(s, &view, &self.impls, &FuncValues::default(), file, c);
+        };
+        if let Some(home) = local_variable(s, o) {
+            let mut cache = self.local_values.borrow_mut();
+            let values = cache
+                .entry(home)
+                .or_insert_with(|| FuncValues::collect(s, &[home]));
+            return callees(s, &view, &self.impls, values, file, c);
+        }
+        let values = self
+            .values
+            .get_or_init(|| FuncValues::collect(s, &self.files));
+        callees(s, &view, &self.impls, values, file, c)
+    }
+}
+
+/// The file of a variable declared in a function body (not a parameter,
+/// result or package variable): only that file can assign it.
+fn local_variable(s: &Semantic, o: ObjId) -> Option<FileId> {
+    let m = &s.model;
+    let obj = m.obj(o);
+    if obj.kind != ObjKind::Var || m.is_package_level(o) {
+        return None;
+    }
+    let (file, off) = obj.pos?;
+    let ast = &m.files[file.0 as usize].ast;
+    let mut param = false;
+    inspect(Node::File(ast), &mut |n| {
+        match n {
+            Node::FuncType(t) => param |= declares_at(t, off),
+            Node::FuncDecl(fd) => {
+                param |=
+                    declares_at(&fd.typ, off) || fd.recv.as_ref().is_some_and(|r| names_at(r, off));
+            }
+            Node::Expr(Expr::FuncLit(l)) => param |= declares_at(&l.typ, off),
+            _ => {}
+        }
+        !param
+    });
+    (!param).then_some(file)
+}
+
+fn declares_at(t: &letgo_go::ast::FuncType, off: u32) -> bool {
+    names_at(&t.params, off) || t.results.as_ref().is_some_and(|r| names_at(r, off))
+}
+
+fn names_at(l: &letgo_go::ast::FieldList, off: u32) -> bool {
+    l.list.iter().any(|f| f.names.iter().any(|n| n.pos == off))
 }

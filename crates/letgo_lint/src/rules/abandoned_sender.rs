@@ -25,7 +25,16 @@ const DOC: &str = r#"# LG103 abandoned-sender
 Flags goroutines that send on an unbuffered (or too small) channel made
 by a function that can stop receiving before they send: it returns on a
 timeout or `ctx.Done()` case of a `select`, returns early on an error
-path, receives once from many senders, or leaves its receive loop early.
+path, receives once from many senders (each of which sends before it can
+return), or leaves its receive loop early.
+
+The sender may be a function literal or a function or method started
+with `go` (`go c.produce(ch)`): its sends are those the channel view sees
+in it and the functions it hands the channel to, counted when each runs
+at most once (none in a loop, in a callee called in a loop, or known only
+from a callee's summary). A channel made inside a loop's body is a new
+channel per iteration: for it, the body runs once, so a `break` or
+`return` before the `make` abandons nobody.
 
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
@@ -103,7 +112,15 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     // protocols of their own.
     let spawn = ch.spawns.iter().find(|s| s.function == origin.function)?;
     let var = ch.var_ref(cx, origin.file);
-    let per_goroutine = sends_per_goroutine(maker, spawn.pos, &var);
+    let literal = started_literal(maker, spawn.pos);
+    let per_goroutine = match literal {
+        Some(body) => sends_per_goroutine(body, &var),
+        None => sends_of_started_callee(ch, spawn.pos),
+    };
+    // Many senders and one receive leave senders blocked only if every
+    // sender sends: a send guarded by a condition (the last of them to
+    // finish) may be the only one.
+    let each_sends = literal.is_some_and(|b| sends_first(b, &var));
     if room_for_every_send(
         &ch.capacity,
         spawn.in_loop,
@@ -118,7 +135,8 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         .any(|r| in_counted_loop(maker.body, r.span.start));
     let word = |at: u32| word_at(&sf.src, at);
     // A sized buffer may match the loop's length, which is not known here.
-    let (why, cause) = if spawn.in_loop && once && ch.capacity == Capacity::Unbuffered {
+    let (why, cause) = if spawn.in_loop && once && each_sends && ch.capacity == Capacity::Unbuffered
+    {
         let (line, _) = sf.line_col(spawn.pos);
         (
             format!("it receives once from the many senders started at line {line}"),
@@ -240,9 +258,8 @@ fn buffer_fix(
     })
 }
 
-/// The most sends one goroutine started at `go_pos` makes on any path
-/// (`None`: unbounded or unknown).
-fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &VarRef) -> Option<u32> {
+/// The body of the function literal started by the `go` at `go_pos`.
+fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
     let mut body: Option<&BlockStmt> = None;
     inspect(Node::Block(maker.body), &mut |n| {
         if let Node::Stmt(Stmt::Go(g)) = n {
@@ -254,9 +271,48 @@ fn sends_per_goroutine(maker: &Func, go_pos: u32, ch: &VarRef) -> Option<u32> {
         }
         body.is_none()
     });
-    let counted = max_sends(&body?.list, ch);
+    body
+}
+
+/// A send on the channel among the body's top-level statements, before
+/// any `return`: every run of the goroutine sends.
+fn sends_first(body: &BlockStmt, ch: &VarRef) -> bool {
+    for s in &body.list {
+        match s {
+            Stmt::Send(send) if ch.is(&send.chan) => return true,
+            Stmt::Return(_) => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The most sends one goroutine running `body` makes on any path
+/// (`None`: unbounded or unknown).
+fn sends_per_goroutine(body: &BlockStmt, ch: &VarRef) -> Option<u32> {
+    let counted = max_sends(&body.list, ch);
     let total = counted.fall.max(counted.returned);
     (total != u32::MAX).then_some(total)
+}
+
+/// For `go f(ch)` (a function or method the channel view walked, with the
+/// functions it hands the channel to): how many send sites that goroutine
+/// has, when each runs at most once — none in a loop or in a callee called
+/// in a loop, no callee handed the channel twice, none known only from a
+/// summary. Branches are counted as if all ran: an upper bound, so it is
+/// used for unbuffered channels only, where one send is enough to block.
+fn sends_of_started_callee(ch: &Channel, go_pos: u32) -> Option<u32> {
+    if ch.refollowed || ch.capacity != Capacity::Unbuffered {
+        return None;
+    }
+    let sends: Vec<_> = ch
+        .ops_of(OpKind::Send)
+        .filter(|o| o.goroutine == Some(go_pos))
+        .collect();
+    if sends.is_empty() || sends.iter().any(|o| o.repeats) {
+        return None;
+    }
+    Some(sends.len() as u32)
 }
 
 struct Sends {

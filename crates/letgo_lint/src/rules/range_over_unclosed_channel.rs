@@ -20,6 +20,15 @@ Flags `for v := range ch` over a channel made in a function, when nothing
 that can see the channel (the function, its goroutines, the same-package
 functions it is handed to) ever closes it.
 
+Calls are seen through: a channel handed to a function value, an
+interface method, a function of another package of the module or a chain
+of calls deeper than four is judged by those callees' summaries over the
+call graph (what each sends, receives, closes or ranges over, by
+parameter). A range inside such a callee is reported at the call that
+hands the channel over. A callee out of view (another module, an
+interface with no implementation in view, a function value of unknown
+origin, a callee that stores the channel) means no finding.
+
 ## Why is this bad?
 A range over a channel ends only when the channel is closed. Once the
 senders are done, the ranging goroutine waits forever; made per call, the
@@ -81,7 +90,13 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         let Some(range) = ch.ops_of(OpKind::Range).find(|r| !body_leaves(cx, r)) else {
             continue;
         };
-        let msg = format!("range over `{}` never ends: nothing closes it", ch.name);
+        let msg = match range.through_call {
+            false => format!("range over `{}` never ends: nothing closes it", ch.name),
+            true => format!(
+                "the callee's range over `{}` (handed over here) never ends: nothing closes it",
+                ch.name
+            ),
+        };
         out.push(FileDiagnostic {
             file: range.file,
             diagnostic: with_made(

@@ -6,9 +6,11 @@ use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits_from_entry, Obligation};
 use crate::registry::Rule;
 use crate::rules::nil_channel_op;
+use crate::summaries::channels::ChanSummaries;
 use crate::syntax::{ident_name, never_returns, word_at};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::FileId;
 
 pub const RULE: Rule = Rule {
     code: "LG101",
@@ -30,6 +32,20 @@ some paths. Channels are program objects, not names: the `done` field of
 one struct type is not the `done` field of another, and a parameter named
 like a package variable is another channel. A channel the package never
 makes (always nil) is LG108's.
+
+Calls are seen through: a channel handed to a function of another
+package of the module, to an interface method (every implementation in
+view) or to a function value (every function assigned to it in view) is
+judged by what those callees do to it, from their summaries over the call
+graph. When every callee only receives too, nothing sends: the receive is
+flagged (at the receive in the function that made the channel; in a
+callee's, at the call that hands the channel over). A path of the closing
+goroutine that hands the channel to a callee that closes it (or to one out
+of view) counts as closing. A channel a function makes and returns is
+flagged when a caller throws the result away and nothing the function
+starts sends to it. A callee outside the checked packages, an interface
+with no implementation in view, a function value of unknown origin, or a
+callee that stores or passes the channel on, means no finding.
 
 ## Why is this bad?
 Such a receive waits forever. The goroutine doing it, and all it
@@ -64,7 +80,10 @@ No automatic fix: which path should send or close is a design decision.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for ch in cx.channels() {
-        if !ch.senders_in_view() || ch.has(OpKind::Send) {
+        // A returned channel whose caller throws it away: for that call,
+        // every send and close there could be is in view.
+        let discarded = ch.discarded_at.filter(|_| !ch.senders_in_view());
+        if !(ch.senders_in_view() || discarded.is_some()) || ch.has(OpKind::Send) {
             continue;
         }
         let Some(recv) = first_blocking_receive(ch) else {
@@ -76,11 +95,21 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 None => continue,
             }
         } else {
-            let msg = format!(
-                "receive from `{}` blocks forever: nothing in {} sends to it or closes it",
-                ch.name,
-                scope(ch)
-            );
+            let what = match recv.through_call {
+                false => format!("receive from `{}`", ch.name),
+                true => format!("the callee's receive from `{}` (handed over here)", ch.name),
+            };
+            let msg = match discarded {
+                None => format!(
+                    "{what} blocks forever: nothing in {} sends to it or closes it",
+                    scope(ch)
+                ),
+                Some((file, at)) => format!(
+                    "{what} blocks forever when the caller at {}:{} throws the returned channel away: nothing else sends to it or closes it",
+                    crate::rules::send_without_receiver::file_name(cx, file),
+                    cx.file(file).line_col(at).0
+                ),
+            };
             let made = ch.made_in(recv.file).map(|span| {
                 let label = format!(
                     "`{}` is made here; nothing sends to it or closes it",
@@ -112,9 +141,15 @@ fn scope(ch: &Channel) -> &'static str {
 }
 
 /// A plain receive, or a `select` whose only case receives (a range is
-/// LG104's to judge).
+/// LG104's to judge): the one in the flow of the function that made the
+/// channel first (where its caller waits), then one written in this
+/// package, then one inside a callee (reported at the call).
 fn first_blocking_receive(ch: &Channel) -> Option<&Op> {
-    ch.ops_of(OpKind::Recv).find(|o| o.blocking())
+    let blocking = || ch.ops_of(OpKind::Recv).filter(|o| o.blocking());
+    blocking()
+        .find(|o| o.goroutine.is_none() && !o.through_call)
+        .or_else(|| blocking().find(|o| !o.through_call))
+        .or_else(|| blocking().next())
 }
 
 /// For a local channel that a goroutine it starts closes: a path of that
@@ -139,7 +174,14 @@ fn closed_on_some_paths(
         .find(|f| f.name == closes[0].function && f.spawned)?;
     let src = &cx.file(closer.file).src;
     let var = ch.var_ref(cx, closer.file);
-    let ob = Closes { ch: &var, src };
+    let ob = Closes {
+        ch: &var,
+        src,
+        calls: cx
+            .types(closer.file)
+            .map(|v| v.file_id())
+            .zip(cx.chan_summaries()),
+    };
     let exit = *pending_exits_from_entry(closer.body, src, &ob).first()?;
     let (line, _) = cx.file(closer.file).line_col(exit.offset());
     let msg = format!(
@@ -153,13 +195,30 @@ fn closed_on_some_paths(
     Some((msg, related))
 }
 
-/// From the start of the goroutine, `close(ch)` or a send.
+/// From the start of the goroutine, `close(ch)`, a send, or a call that
+/// hands the channel to a callee that closes or sends on it (by its
+/// summary) or is out of view (it may).
 struct Closes<'s> {
     ch: &'s VarRef<'s>,
     src: &'s str,
+    /// The goroutine's file in the model, and the run's summaries.
+    calls: Option<(FileId, (&'s letgo_types::Semantic, &'s ChanSummaries))>,
 }
 
 impl Closes<'_> {
+    fn hands_to_closer(&self, c: &CallExpr) -> bool {
+        let Some(i) = c.args.iter().position(|a| self.ch.is(a)) else {
+            return false;
+        };
+        let Some((file, (sem, sums))) = self.calls else {
+            return true;
+        };
+        sums.arg_ops(sem, file, c, i).is_none_or(|ops| {
+            ops.iter()
+                .any(|(k, _, _)| matches!(k, OpKind::Close | OpKind::Send))
+        })
+    }
+
     fn closes(&self, node: Node) -> bool {
         let mut found = false;
         inspect(node, &mut |n| {
@@ -167,6 +226,7 @@ impl Closes<'_> {
                 Node::Call(c) => {
                     found |= ident_name(&c.fun, self.src) == Some("close")
                         && c.args.first().is_some_and(|a| self.ch.is(a));
+                    found |= self.hands_to_closer(c);
                 }
                 Node::Stmt(Stmt::Send(s)) => found |= self.ch.is(&s.chan),
                 _ => {}

@@ -24,6 +24,16 @@ other types are other channels) or package variable across the whole
 package — when the channel's buffer cannot hold every send. A channel
 the package never makes (always nil) is LG108's.
 
+Calls are seen through: a channel handed to a function value, an
+interface method, a function of another package of the module or a chain
+of calls deeper than four is judged by those callees' summaries over the
+call graph. A channel a function makes and returns (and lets go nowhere
+else) is flagged when a caller throws the result away — a call statement,
+`go`/`defer`, `_ = f()` — and nothing the function starts receives: for
+that call nobody else ever can. A callee out of view (another module, an
+interface with no implementation in view, a function value of unknown
+origin, a callee that stores the channel) means no finding.
+
 ## Why is this bad?
 The send waits forever for a receiver that does not exist. The goroutine
 that sends is never freed, with everything it references.
@@ -51,14 +61,18 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for ch in cx.channels() {
         // A closed channel makes a later send panic, not block: a protocol
         // the author chose, not a leak.
-        if !ch.receivers_in_view()
+        // A returned channel whose caller throws it away: for that call,
+        // every receive there could be is in view.
+        let discarded = ch.discarded_at.filter(|_| !ch.receivers_in_view());
+        if !(ch.receivers_in_view() || discarded.is_some())
             || ch.has(OpKind::Recv)
             || ch.has(OpKind::Range)
             || ch.has(OpKind::Close)
         {
             continue;
         }
-        let Some(send) = ch.ops_of(OpKind::Send).find(|o| o.blocking()) else {
+        let sends = || ch.ops_of(OpKind::Send).filter(|o| o.blocking());
+        let Some(send) = sends().find(|o| !o.through_call).or_else(|| sends().next()) else {
             continue;
         };
         if buffer_holds_every_send(ch) {
@@ -68,10 +82,20 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             ChannelKind::Local => "this function or the goroutines it starts",
             ChannelKind::Field | ChannelKind::Global => "the package",
         };
-        let msg = format!(
-            "send on `{}` blocks forever: nothing in {place} receives from it",
-            ch.name
-        );
+        let what = match send.through_call {
+            false => format!("send on `{}`", ch.name),
+            true => format!("the callee's send on `{}` (handed over here)", ch.name),
+        };
+        let msg = match discarded {
+            None => format!("{what} blocks forever: nothing in {place} receives from it"),
+            Some((file, at)) => {
+                let (line, _) = cx.file(file).line_col(at);
+                format!(
+                    "{what} blocks forever when the caller at {}:{line} throws the returned channel away: nothing else receives from it",
+                    file_name(cx, file)
+                )
+            }
+        };
         if nil_channel_op::flags_at(cx, send.file, send.span.start) {
             continue; // never made: LG108's
         }
@@ -87,6 +111,15 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             },
         });
     }
+}
+
+/// The base name of a package file, for messages.
+pub fn file_name(cx: &PackageContext, file: usize) -> String {
+    let p = &cx.file(file).path;
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// A buffer at least as large as the number of sends, when that number is

@@ -2,4 +2,5 @@
 //! run on first use.
 
 pub mod blocking;
+pub mod channels;
 pub mod locks;
