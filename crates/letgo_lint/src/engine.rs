@@ -3,12 +3,14 @@
 //! and code so that output is deterministic.
 
 use crate::context::{FileDiagnostic, PackageContext};
+use crate::growth::Growth;
 use crate::selection::Selection;
 use crate::suppress::Suppressions;
 use letgo_go::load::{LoadError, Loader, Package, Program};
 use letgo_types::Semantic;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The rules that read the channel view.
 const CHANNEL_RULES: &[&str] = &["LG101", "LG102", "LG103", "LG104", "LG107", "LG114"];
@@ -59,6 +61,7 @@ fn check_over(
     let mut dirs: Vec<PathBuf> = program.packages.iter().map(|p| p.dir.clone()).collect();
     dirs.dedup();
     let semantic = semantic_model(&dirs, program, overlay);
+    let growth = OnceLock::new();
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
@@ -68,7 +71,9 @@ fn check_over(
             .packages
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(p, pkg)| check_package(program, p, pkg, &selection(pkg), &semantic))
+            .flat_map_iter(|(p, pkg)| {
+                check_package(program, p, pkg, &selection(pkg), &semantic, &growth)
+            })
             .collect()
     });
     in_order(program, findings)
@@ -85,8 +90,9 @@ pub fn load_and_check(
 ) -> Result<(Program, Vec<Finding>), LoadError> {
     let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
     let semantic = semantic_model(&dirs, loader.program(), Vec::new());
+    let growth = OnceLock::new();
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
-        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic);
+        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic, &growth);
         pkg.symbols = Default::default();
         for (i, file) in pkg.files.iter_mut().enumerate() {
             if !found.iter().any(|f| f.file == i) {
@@ -165,9 +171,10 @@ fn check_package(
     pkg: &Package,
     selection: &Selection,
     semantic: &Semantic,
+    growth: &OnceLock<Growth>,
 ) -> Vec<Finding> {
     let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
-    let cx = PackageContext::new(program, pkg, with_channels, Some(semantic));
+    let cx = PackageContext::new(program, pkg, with_channels, Some(semantic)).with_growth(growth);
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -175,7 +175,11 @@ impl Owners {
             }
             Expr::Selector(sel) => {
                 let owner = self.type_of(cx, funcs, i, &sel.x)?;
-                let why = self.long_lived(cx).get(&owner)?.describe();
+                let why = match self.long_lived(cx).get(&owner) {
+                    Some(l) => l.describe(),
+                    // Not shown in the package: ask the whole run.
+                    None => cx.growth()?.long_lived(cx, &funcs[i], &sel.x)?.to_string(),
+                };
                 let name = sel.sel.name(src);
                 let field = cx.package.symbols.types.get(&owner)?.field(name)?;
                 Some(Place {
@@ -191,10 +195,16 @@ impl Owners {
 
     /// Whether function `i` runs again and again: it serves HTTP
     /// requests, is a goroutine that loops, or is called (in the package)
-    /// from one of those.
+    /// from one of those; or the run's call graph reaches it from a
+    /// per-request or per-event entry in any package ([`crate::growth`]).
     pub fn repeats(&self, cx: &PackageContext, i: usize) -> bool {
         let repeating = &self.repeating(cx).functions;
         repeating.get(i).copied().unwrap_or(false)
+            // Called per request or event from another package, or
+            // through calls the package alone does not show.
+            || cx
+                .growth()
+                .is_some_and(|g| g.repeats(cx, &cx.functions()[i]))
     }
 
     /// Whether statement `site` of function `i` runs once per goroutine
@@ -420,6 +430,11 @@ impl Owners {
     ) {
         let src = &cx.file(funcs[i].file).src;
         if let Expr::Star(s) = lhs.unparen() {
+            // `*at = &node{}` through a `**node` sets a pointer slot
+            // (a tree's link), it does not reset a node.
+            if is_pointer_slot(cx, funcs[i].file, lhs) {
+                return;
+            }
             if let Some(t) = self.type_of(cx, funcs, i, &s.x) {
                 r.replaced.insert(t);
             }
@@ -433,6 +448,13 @@ impl Owners {
                 && declared_in_chain(funcs, i, b, src, false)
                 && fresh_local(cx, funcs, i, b)
         }) {
+            return;
+        }
+        // Rebinding a local (`at = &n.left` walking a tree) changes no
+        // value it pointed to.
+        let local =
+            |id: &letgo_go::ast::Ident| declared_in_chain(funcs, i, id.name(src), src, true);
+        if matches!(lhs.unparen(), Expr::Ident(id) if local(id)) {
             return;
         }
         if let Some(t) = self.type_of(cx, funcs, i, lhs) {
@@ -473,6 +495,14 @@ impl Owners {
             r.handed.extend(self.slot_key(cx, funcs, i, x));
         }
     }
+}
+
+/// Whether `x` (a `*p` being assigned) has a pointer type, by the model.
+fn is_pointer_slot(cx: &PackageContext, file: usize, x: &Expr) -> bool {
+    cx.types(file).is_some_and(|v| {
+        v.type_of(x)
+            .is_some_and(|t| matches!(v.model().ty(t), Type::Pointer(_)))
+    })
 }
 
 /// `delete(x, k)` and `clear(x)` release `x`; `x.M()` and `f(x)` hand
