@@ -53,7 +53,9 @@ const MAX_FANOUT: usize = 2;
 /// What the heap-growth rules learn from the whole run.
 #[derive(Debug, Default)]
 pub struct Growth {
-    repeated: HashSet<Key>,
+    /// Functions that repeat, each with the function it is reached from
+    /// (`None` for an entry).
+    repeated: HashMap<Key, Option<Key>>,
     /// Struct type names (by identity) and why each lives long.
     long_lived: HashMap<Key, String>,
 }
@@ -61,7 +63,29 @@ pub struct Growth {
 impl Growth {
     /// Whether function `f` of package `cx` runs per request or event.
     pub fn repeats(&self, cx: &PackageContext, f: &Func) -> bool {
-        node_of(cx, f).is_some_and(|k| self.repeated.contains(&k))
+        node_of(cx, f).is_some_and(|k| self.repeated.contains_key(&k))
+    }
+
+    /// The chain of functions from an entry to `f`, entry first, as
+    /// places (`path:offset`): for `LETGO_GROWTH_TRACE`, to see why a
+    /// function repeats.
+    pub fn chain(&self, cx: &PackageContext, f: &Func) -> Vec<String> {
+        let (Some(k), Some(view)) = (node_of(cx, f), cx.types(f.file)) else {
+            return Vec::new();
+        };
+        let m = view.model();
+        let mut out = Vec::new();
+        let mut at = Some(k);
+        while let Some(k) = at.filter(|_| out.len() < 32) {
+            let path = m
+                .files
+                .get(k.0 as usize)
+                .map(|sf| sf.path.display().to_string());
+            out.push(format!("{}:{}", path.unwrap_or_default(), k.1));
+            at = self.repeated.get(&k).copied().flatten();
+        }
+        out.reverse();
+        out
     }
 
     /// Why the struct type of `x` (or what it points to), in function
@@ -96,7 +120,7 @@ impl Growth {
         }
         let roots = scan.roots(m, &graph);
         let repeated = reach(m, &graph, &scan, roots);
-        let long_lived = scan.long_lived(m, &graph);
+        let long_lived = scan.long_lived(m, &graph, &repeated);
         Growth {
             repeated,
             long_lived,
@@ -153,6 +177,8 @@ struct Scan {
     held: Vec<(ObjId, String)>,
     /// Types held by package variables: checked against `built`.
     var_held: Vec<(ObjId, String)>,
+    /// Composite literals: (type built, function building it).
+    built_in: Vec<(Key, Key)>,
     /// How many composite literals build each named type.
     built: HashMap<Key, usize>,
     /// Interface-typed fields and parameters → the concrete types
@@ -221,6 +247,11 @@ impl Scan {
                 Node::Expr(e @ Expr::FuncLit(l)) => {
                     lits.push((view.type_of(e), &**l));
                     return false;
+                }
+                Node::Expr(e @ Expr::CompositeLit(_)) => {
+                    if let Some(t) = view.type_of(e).and_then(|t| named_obj(m, t)) {
+                        self.built_in.push((m.identity(t), me));
+                    }
                 }
                 Node::Stmt(Stmt::For(f)) => {
                     if let Some(acc) = event_loop(view, &f.body) {
@@ -442,10 +473,28 @@ impl Scan {
             .is_some_and(|t| self.registered.contains(&m.identity(t)))
     }
 
-    fn long_lived(&self, m: &Model, g: &CallGraph) -> HashMap<Key, String> {
-        let mut seeds: Vec<(ObjId, String)> = self.held.clone();
-        for (t, why) in &self.var_held {
-            if self.built.get(&m.identity(*t)).copied().unwrap_or(0) <= 1 {
+    fn long_lived(
+        &self,
+        m: &Model,
+        g: &CallGraph,
+        repeated: &HashMap<Key, Option<Key>>,
+    ) -> HashMap<Key, String> {
+        // A type built per request or event has short-lived instances
+        // too: which one an insert reaches is not shown, so a value `main`
+        // or a package variable keeps does not make the type long-lived.
+        let per_request: HashSet<Key> = self
+            .built_in
+            .iter()
+            .filter(|(_, f)| repeated.contains_key(f))
+            .map(|(t, _)| *t)
+            .collect();
+        let mut seeds: Vec<(ObjId, String)> = Vec::new();
+        let singletons = self
+            .var_held
+            .iter()
+            .filter(|(t, _)| self.built.get(&m.identity(*t)).copied().unwrap_or(0) <= 1);
+        for (t, why) in self.held.iter().chain(singletons) {
+            if !per_request.contains(&m.identity(*t)) {
                 seeds.push((*t, why.clone()));
             }
         }
@@ -570,7 +619,7 @@ fn rpc_shaped(m: &Model, method: ObjId) -> bool {
 
 /// Everything the roots reach: callees (sites with few callees only) and
 /// the literals written inside reached functions.
-fn reach(m: &Model, g: &CallGraph, scan: &Scan, roots: Vec<FuncNode>) -> HashSet<Key> {
+fn reach(m: &Model, g: &CallGraph, scan: &Scan, roots: Vec<FuncNode>) -> HashMap<Key, Option<Key>> {
     let mut nodes: HashMap<Key, FuncNode> = HashMap::new();
     for &n in g.edges.keys() {
         nodes.insert(key(m, n), n);
@@ -579,18 +628,25 @@ fn reach(m: &Model, g: &CallGraph, scan: &Scan, roots: Vec<FuncNode>) -> HashSet
     for (&lit, &parent) in &scan.parent {
         children.entry(parent).or_default().push(lit);
     }
-    let mut seen = HashSet::new();
-    let mut work: Vec<Key> = roots.into_iter().map(|n| key(m, n)).collect();
-    while let Some(k) = work.pop() {
-        if !seen.insert(k) {
+    let mut seen: HashMap<Key, Option<Key>> = HashMap::new();
+    let mut work: Vec<(Key, Option<Key>)> = roots.into_iter().map(|n| (key(m, n), None)).collect();
+    while let Some((k, from)) = work.pop() {
+        if seen.contains_key(&k) {
             continue;
         }
-        work.extend(children.get(&k).into_iter().flatten().copied());
+        seen.insert(k, from);
+        work.extend(
+            children
+                .get(&k)
+                .into_iter()
+                .flatten()
+                .map(|&c| (c, Some(k))),
+        );
         let Some(&n) = nodes.get(&k) else { continue };
         let edges = g.calls_from(n);
         for e in edges {
             if fanout(edges, e.site) <= MAX_FANOUT {
-                work.push(key(m, e.callee));
+                work.push((key(m, e.callee), Some(k)));
             }
         }
     }

@@ -202,9 +202,14 @@ impl Owners {
         repeating.get(i).copied().unwrap_or(false)
             // Called per request or event from another package, or
             // through calls the package alone does not show.
-            || cx
-                .growth()
-                .is_some_and(|g| g.repeats(cx, &cx.functions()[i]))
+            || cx.growth().is_some_and(|g| {
+                let f = &cx.functions()[i];
+                let yes = g.repeats(cx, f);
+                if yes && std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+                    eprintln!("letgo: {} repeats: {}", f.name, g.chain(cx, f).join(" -> "));
+                }
+                yes
+            })
     }
 
     /// Whether statement `site` of function `i` runs once per goroutine
