@@ -58,12 +58,28 @@ pub struct Growth {
     repeated: HashMap<Key, Option<Key>>,
     /// Struct type names (by identity) and why each lives long.
     long_lived: HashMap<Key, String>,
+    /// Types built in a function that repeats.
+    per_request: HashSet<Key>,
 }
 
 impl Growth {
     /// Whether function `f` of package `cx` runs per request or event.
     pub fn repeats(&self, cx: &PackageContext, f: &Func) -> bool {
         node_of(cx, f).is_some_and(|k| self.repeated.contains_key(&k))
+    }
+
+    /// Whether the struct type of `x` (or what it points to), in
+    /// function `f`, is built (a composite literal) in a function that
+    /// runs per request or event: then some of its values live for one
+    /// operation, and which one an insert reaches is not shown.
+    pub fn built_per_request(&self, cx: &PackageContext, f: &Func, x: &Expr) -> bool {
+        let Some(view) = cx.types(f.file) else {
+            return false;
+        };
+        let m = view.model();
+        view.type_of(x)
+            .and_then(|t| named_obj(m, t))
+            .is_some_and(|t| self.per_request.contains(&m.identity(t)))
     }
 
     /// The chain of functions from an entry to `f`, entry first, as
@@ -120,10 +136,17 @@ impl Growth {
         }
         let roots = scan.roots(m, &graph);
         let repeated = reach(m, &graph, &scan, roots);
-        let long_lived = scan.long_lived(m, &graph, &repeated);
+        let per_request: HashSet<Key> = scan
+            .built_in
+            .iter()
+            .filter(|(_, f)| repeated.contains_key(f))
+            .map(|(t, _)| *t)
+            .collect();
+        let long_lived = scan.long_lived(m, &graph, &per_request);
         Growth {
             repeated,
             long_lived,
+            per_request,
         }
     }
 }
@@ -294,9 +317,13 @@ impl Scan {
         self.loops.push((me, view.file_id().0, body.lbrace, end));
     }
 
-    /// Locals `main` declares: they live as long as the program.
+    /// Locals `main` declares and hands to a goroutine it starts (`go
+    /// events.Pump(ch, counter)`): they serve as long as the program. A
+    /// local `main` only uses itself may belong to a command that runs a
+    /// finite job and exits.
     fn main_locals(&mut self, view: &FileView, body: &BlockStmt) {
         let m = view.model();
+        let mut locals = HashMap::new();
         for s in &body.list {
             let Stmt::Assign(a) = s else { continue };
             if a.tok != Token::Define {
@@ -310,7 +337,22 @@ impl Scan {
                     continue;
                 };
                 if let Some(t) = named_obj(m, m.obj(o).typ) {
-                    let why = format!("kept by `main` in `{}`", m.obj(o).name);
+                    locals.insert(o, t);
+                }
+            }
+        }
+        for s in &body.list {
+            let Stmt::Go(g) = s else { continue };
+            for a in &g.call.args {
+                let a = match a.unparen() {
+                    Expr::Unary(u) if u.op == Token::And => &u.x,
+                    a => a,
+                };
+                let Some(o) = view.object_of_expr(a) else {
+                    continue;
+                };
+                if let Some(&t) = locals.get(&o) {
+                    let why = format!("kept by `main` for a goroutine in `{}`", m.obj(o).name);
                     self.held.push((t, why));
                 }
             }
@@ -477,17 +519,11 @@ impl Scan {
         &self,
         m: &Model,
         g: &CallGraph,
-        repeated: &HashMap<Key, Option<Key>>,
+        per_request: &HashSet<Key>,
     ) -> HashMap<Key, String> {
         // A type built per request or event has short-lived instances
         // too: which one an insert reaches is not shown, so a value `main`
         // or a package variable keeps does not make the type long-lived.
-        let per_request: HashSet<Key> = self
-            .built_in
-            .iter()
-            .filter(|(_, f)| repeated.contains_key(f))
-            .map(|(t, _)| *t)
-            .collect();
         let mut seeds: Vec<(ObjId, String)> = Vec::new();
         let singletons = self
             .var_held

@@ -176,6 +176,17 @@ impl Owners {
             Expr::Selector(sel) => {
                 let owner = self.type_of(cx, funcs, i, &sel.x)?;
                 let why = match self.long_lived(cx).get(&owner) {
+                    // A handler or goroutine type whose values are also
+                    // built per request: this one may live for one
+                    // operation (a value held in a long-lived field, a
+                    // tree's node, is linked in, not dropped).
+                    Some(l) if !matches!(l, Lifetime::HeldBy(_)) => {
+                        let g = cx.growth();
+                        if g.is_some_and(|g| g.built_per_request(cx, &funcs[i], &sel.x)) {
+                            return None;
+                        }
+                        l.describe()
+                    }
                     Some(l) => l.describe(),
                     // Not shown in the package: ask the whole run.
                     None => cx.growth()?.long_lived(cx, &funcs[i], &sel.x)?.to_string(),
