@@ -488,15 +488,23 @@ impl Scan {
                 .filter(|&&o| self.receiver_registered(m, o))
                 .map(|&o| FuncNode::Decl(o)),
         );
+        let mut loops: HashMap<Key, Vec<(u32, u32, u32)>> = HashMap::new();
+        for &(f, fl, s, e) in &self.loops {
+            loops.entry(f).or_default().push((fl, s, e));
+        }
         let in_loop = |caller: Key, file: u32, at: u32| {
-            self.loops
-                .iter()
-                .any(|&(f, fl, s, e)| f == caller && fl == file && s < at && at < e)
+            loops
+                .get(&caller)
+                .is_some_and(|ls| ls.iter().any(|&(fl, s, e)| fl == file && s < at && at < e))
         };
         for (&caller, edges) in &g.edges {
             let ck = key(m, caller);
+            if !loops.contains_key(&ck) {
+                continue;
+            }
+            let counts = site_counts(edges);
             for e in edges {
-                if in_loop(ck, e.site.0 .0, e.site.1) && fanout(edges, e.site) <= MAX_FANOUT {
+                if in_loop(ck, e.site.0 .0, e.site.1) && counts[&e.site] <= MAX_FANOUT {
                     out.push(e.callee);
                 }
             }
@@ -597,9 +605,13 @@ impl Scan {
     }
 }
 
-/// How many callees the call at `site` has.
-fn fanout(edges: &[letgo_types::callgraph::Edge], site: (FileId, u32)) -> usize {
-    edges.iter().filter(|e| e.site == site).count()
+/// How many callees each call site of one function has.
+fn site_counts(edges: &[letgo_types::callgraph::Edge]) -> HashMap<(FileId, u32), usize> {
+    let mut out = HashMap::new();
+    for e in edges {
+        *out.entry(e.site).or_default() += 1;
+    }
+    out
 }
 
 /// Whether a loop body waits for events: `Some(true)` when it calls an
@@ -680,8 +692,9 @@ fn reach(m: &Model, g: &CallGraph, scan: &Scan, roots: Vec<FuncNode>) -> HashMap
         );
         let Some(&n) = nodes.get(&k) else { continue };
         let edges = g.calls_from(n);
+        let counts = site_counts(edges);
         for e in edges {
-            if fanout(edges, e.site) <= MAX_FANOUT {
+            if counts[&e.site] <= MAX_FANOUT {
                 work.push((key(m, e.callee), Some(k)));
             }
         }
