@@ -10,6 +10,7 @@ use letgo_go::symbols::{file_imports, Import};
 use crate::channels::{channels, Channel};
 use crate::diagnostic::Diagnostic;
 use crate::funcs::{functions, Func};
+use crate::growth::Growth;
 use crate::locks::{lock_view, LockView};
 use crate::owners::Owners;
 use crate::summaries::channels::{ChanSummaries, LazyChanSummaries};
@@ -72,6 +73,9 @@ pub struct PackageContext<'a> {
     lock_summaries: Option<&'a OnceLock<LockSummaries>>,
     /// Channel summaries of the run's functions (built once per run).
     chan_summaries: Option<&'a LazyChanSummaries<'a>>,
+    /// Heap growth over the whole run's call graph, shared by every
+    /// package and built on first use (see [`crate::growth`]).
+    growth: Option<&'a OnceLock<Growth>>,
 }
 
 impl<'a> PackageContext<'a> {
@@ -127,6 +131,7 @@ impl<'a> PackageContext<'a> {
             semantic,
             lock_summaries: None,
             chan_summaries,
+            growth: None,
         };
         cx.functions = functions(&cx);
         if with_channels {
@@ -158,6 +163,20 @@ impl<'a> PackageContext<'a> {
     /// objects of identifiers); `None` when the model did not check it.
     pub fn types(&self, fi: usize) -> Option<letgo_types::FileView<'a>> {
         self.semantic?.file(&self.package.files[fi].path)
+    }
+
+    /// Shares `cell` as the run's heap-growth view: the engine gives every
+    /// package the same cell, so the call graph is built once.
+    pub fn with_growth(mut self, cell: &'a OnceLock<Growth>) -> Self {
+        self.growth = Some(cell);
+        self
+    }
+
+    /// Heap growth across the packages of the run (LG301/LG302), when the
+    /// semantic model was built and the engine shares a cell for it.
+    pub fn growth(&self) -> Option<&'a Growth> {
+        let semantic = self.semantic?;
+        Some(self.growth?.get_or_init(|| Growth::build(semantic)))
     }
 
     /// Every function body of the package, computed once for all rules.

@@ -3,6 +3,7 @@
 //! and code so that output is deterministic.
 
 use crate::context::{FileDiagnostic, PackageContext};
+use crate::growth::Growth;
 use crate::selection::Selection;
 use crate::summaries::channels::LazyChanSummaries;
 use crate::summaries::locks::LockSummaries;
@@ -17,6 +18,24 @@ use std::sync::OnceLock;
 const CHANNEL_RULES: &[&str] = &[
     "LG101", "LG102", "LG103", "LG104", "LG107", "LG109", "LG114", "LG116",
 ];
+
+/// What every package of a run shares: views over the whole program,
+/// each built once, by the first package that needs it.
+struct Shared<'s> {
+    chans: LazyChanSummaries<'s>,
+    locks: OnceLock<LockSummaries>,
+    growth: OnceLock<Growth>,
+}
+
+impl<'s> Shared<'s> {
+    fn new(semantic: &'s Semantic, roots: &[PathBuf]) -> Self {
+        Shared {
+            chans: LazyChanSummaries::new(semantic, roots),
+            locks: OnceLock::new(),
+            growth: OnceLock::new(),
+        }
+    }
+}
 
 /// A finding with the package and file it belongs to.
 #[derive(Debug, Clone)]
@@ -64,8 +83,7 @@ fn check_over(
     let mut dirs: Vec<PathBuf> = program.packages.iter().map(|p| p.dir.clone()).collect();
     dirs.dedup();
     let semantic = semantic_model(&dirs, program, overlay);
-    let chan_summaries = LazyChanSummaries::new(&semantic, &roots(&dirs, program));
-    let lock_summaries = OnceLock::new();
+    let shared = Shared::new(&semantic, &roots(&dirs, program));
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(letgo_go::PARSE_STACK_SIZE)
         .build()
@@ -76,15 +94,7 @@ fn check_over(
             .par_iter()
             .enumerate()
             .flat_map_iter(|(p, pkg)| {
-                check_package(
-                    program,
-                    p,
-                    pkg,
-                    &selection(pkg),
-                    &semantic,
-                    &chan_summaries,
-                    &lock_summaries,
-                )
+                check_package(program, p, pkg, &selection(pkg), &semantic, &shared)
             })
             .collect()
     });
@@ -102,18 +112,9 @@ pub fn load_and_check(
 ) -> Result<(Program, Vec<Finding>), LoadError> {
     let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
     let semantic = semantic_model(&dirs, loader.program(), Vec::new());
-    let chan_summaries = LazyChanSummaries::new(&semantic, &roots(&dirs, loader.program()));
-    let lock_summaries = OnceLock::new();
+    let shared = Shared::new(&semantic, &roots(&dirs, loader.program()));
     let (mut program, checked) = loader.load_each(|program, mut pkg| {
-        let found = check_package(
-            program,
-            0,
-            &pkg,
-            &selection(&pkg),
-            &semantic,
-            &chan_summaries,
-            &lock_summaries,
-        );
+        let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic, &shared);
         pkg.symbols = Default::default();
         // Kept: the files findings point into, or hold a related place.
         let keeps = |i: usize| {
@@ -206,8 +207,7 @@ fn check_package(
     pkg: &Package,
     selection: &Selection,
     semantic: &Semantic,
-    chan_summaries: &LazyChanSummaries,
-    lock_summaries: &OnceLock<LockSummaries>,
+    shared: &Shared,
 ) -> Vec<Finding> {
     let with_channels = selection.rules().any(|r| CHANNEL_RULES.contains(&r.code));
     let cx = PackageContext::with_chan_summaries(
@@ -215,9 +215,10 @@ fn check_package(
         pkg,
         with_channels,
         Some(semantic),
-        Some(chan_summaries),
+        Some(&shared.chans),
     )
-    .with_lock_summaries(lock_summaries);
+    .with_lock_summaries(&shared.locks)
+    .with_growth(&shared.growth);
     let mut raw: Vec<FileDiagnostic> = Vec::new();
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);

@@ -17,6 +17,7 @@ pub mod escape;
 pub mod fix;
 pub mod flow;
 pub mod funcs;
+pub mod growth;
 pub mod locks;
 pub mod objects;
 pub mod owners;

@@ -213,7 +213,22 @@ impl Owners {
             }
             Expr::Selector(sel) => {
                 let owner = self.type_of(cx, funcs, i, &sel.x)?;
-                let why = self.long_lived(cx).get(&owner)?.describe();
+                let why = match self.long_lived(cx).get(&owner) {
+                    // A handler or goroutine type whose values are also
+                    // built per request: this one may live for one
+                    // operation (a value held in a long-lived field, a
+                    // tree's node, is linked in, not dropped).
+                    Some(l) if !matches!(l, Lifetime::HeldBy(_)) => {
+                        let g = cx.growth();
+                        if g.is_some_and(|g| g.built_per_request(cx, &funcs[i], &sel.x)) {
+                            return None;
+                        }
+                        l.describe()
+                    }
+                    Some(l) => l.describe(),
+                    // Not shown in the package: ask the whole run.
+                    None => cx.growth()?.long_lived(cx, &funcs[i], &sel.x)?.to_string(),
+                };
                 let name = sel.sel.name(src);
                 let field = cx.package.symbols.types.get(&owner)?.field(name)?;
                 Some(Place {
@@ -229,10 +244,21 @@ impl Owners {
 
     /// Whether function `i` runs again and again: it serves HTTP
     /// requests, is a goroutine that loops, or is called (in the package)
-    /// from one of those.
+    /// from one of those; or the run's call graph reaches it from a
+    /// per-request or per-event entry in any package ([`crate::growth`]).
     pub fn repeats(&self, cx: &PackageContext, i: usize) -> bool {
         let repeating = &self.repeating(cx).functions;
         repeating.get(i).copied().unwrap_or(false)
+            // Called per request or event from another package, or
+            // through calls the package alone does not show.
+            || cx.growth().is_some_and(|g| {
+                let f = &cx.functions()[i];
+                let yes = g.repeats(cx, f);
+                if yes && std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+                    eprintln!("letgo: {} repeats: {}", f.name, g.chain(cx, f).join(" -> "));
+                }
+                yes
+            })
     }
 
     /// Whether statement `site` of function `i` runs once per goroutine
@@ -465,6 +491,11 @@ impl Owners {
     ) {
         let src = &cx.file(funcs[i].file).src;
         if let Expr::Star(s) = lhs.unparen() {
+            // `*at = &node{}` through a `**node` sets a pointer slot
+            // (a tree's link), it does not reset a node.
+            if is_pointer_slot(cx, funcs[i].file, lhs) {
+                return;
+            }
             if let Some(t) = self.type_of(cx, funcs, i, &s.x) {
                 r.replaced.insert(t);
             }
@@ -478,6 +509,13 @@ impl Owners {
                 && declared_in_chain(funcs, i, b, src, false)
                 && fresh_local(cx, funcs, i, b)
         }) {
+            return;
+        }
+        // Rebinding a local (`at = &n.left` walking a tree) changes no
+        // value it pointed to.
+        let local =
+            |id: &letgo_go::ast::Ident| declared_in_chain(funcs, i, id.name(src), src, true);
+        if matches!(lhs.unparen(), Expr::Ident(id) if local(id)) {
             return;
         }
         if let Some(t) = self.type_of(cx, funcs, i, lhs) {
@@ -549,6 +587,14 @@ impl Owners {
             None => vec![place.name.clone()],
         }
     }
+}
+
+/// Whether `x` (a `*p` being assigned) has a pointer type, by the model.
+fn is_pointer_slot(cx: &PackageContext, file: usize, x: &Expr) -> bool {
+    cx.types(file).is_some_and(|v| {
+        v.type_of(x)
+            .is_some_and(|t| matches!(v.model().ty(t), Type::Pointer(_)))
+    })
 }
 
 /// `clear(x)` releases `x` (`delete(x, k)` is kept apart, with its key);

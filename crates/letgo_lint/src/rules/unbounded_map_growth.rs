@@ -27,7 +27,10 @@ as the program (a package variable, or a field of a long-lived struct
 type, as for LG301) and the insertion runs per request or per iteration
 of a goroutine's loop: in a function taking an `*http.Request`, a
 goroutine that loops, or a function of the package they call (the callee
-found by its object, as for LG301). It reports
+found by its object, as for LG301), or — across the packages checked
+together — anything reachable through calls from a per-request or
+per-event entry, with the owner proven long-lived the same way (see
+LG301). It reports
 only when nothing in the package's non-test code ever deletes from the
 map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
 `len` against a bound, takes its address, calls a method on it or hands

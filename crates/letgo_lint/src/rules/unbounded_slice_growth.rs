@@ -29,7 +29,23 @@ must run per request or per iteration of a goroutine's loop: in a
 function taking an `*http.Request`, a goroutine that loops (not once
 before it returns), or a function of the package they call (the callee
 found by its object: `s.n.Add(1)` on an `atomic.Int64` is sync/atomic's
-method, not a package method named `Add`). It reports
+method, not a package method named `Add`).
+
+Across the packages checked together (`letgo check ./...`), the call
+graph adds what one package cannot show: an exported method called per
+request from another package's handler repeats. Entries are functions
+taking an `*http.Request`, gRPC-style methods `(ctx, *Req) (*Resp,
+error)` of a type passed to a `Register...Server` function, and calls
+inside a loop that receives from a channel (a ticker, a `select`) or
+calls `Accept` (a goroutine per connection); a call site with more than
+two possible callees is not followed. The owner must then be proven
+long-lived across packages too: held by a package variable (a type the
+module builds once), kept in a local of `main`, the receiver of such an
+entry (an event loop only when something starts it with `go`), or held
+in a field of one of those, one level deep; a field of interface type
+counts for the one concrete type the module ever stores in it (directly
+or through a constructor's parameter). A method that only `main` calls
+at setup, or an owner built per request, stays quiet. It reports
 only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
