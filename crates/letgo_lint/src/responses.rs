@@ -41,9 +41,7 @@ pub fn opens_body(view: &FileView, body: &BlockStmt, call: &CallExpr) -> bool {
             live(m, f, &mut Vec::new())
         }
         // A function value: its contract is its signature's.
-        _ => view
-            .type_of(&call.fun)
-            .is_some_and(|t| takes_request(m, t)),
+        _ => view.type_of(&call.fun).is_some_and(|t| takes_request(m, t)),
     }
 }
 
@@ -250,10 +248,11 @@ impl Helper<'_> {
                         calls.push(&a.rhs[0]);
                     }
                 }
-                Node::Spec(Spec::Value(v)) if v.values.len() == 1 => {
-                    if v.names.iter().any(|id| id.name(self.src()) == name) {
-                        calls.push(&v.values[0]);
-                    }
+                Node::Spec(Spec::Value(v))
+                    if v.values.len() == 1
+                        && v.names.iter().any(|id| id.name(self.src()) == name) =>
+                {
+                    calls.push(&v.values[0]);
                 }
                 _ => {}
             }
@@ -319,7 +318,7 @@ impl Helper<'_> {
                 return true;
             }
         }
-        if c.args.iter().any(|a| body_of(a)) {
+        if c.args.iter().any(body_of) {
             return true;
         }
         c.args
@@ -363,7 +362,9 @@ fn param_body_read(m: &Model, f: ObjId, i: usize) -> Option<bool> {
 }
 
 fn ident_is(x: &Expr, name: &str, src: &str) -> bool {
-    x.unparen().as_ident().is_some_and(|id| id.name(src) == name)
+    x.unparen()
+        .as_ident()
+        .is_some_and(|id| id.name(src) == name)
 }
 
 /// Whether a statement list ends in a statement after which control does
