@@ -28,7 +28,9 @@ resolve to. A lock held on only some paths is not counted, a callee that
 unlocks the lock before taking it again is understood, and so is a
 callee that locks only when a `bool` parameter says the caller does not
 hold the lock (`if !locked { mu.Lock() }`) when the call passes a
-constant `true` there.
+constant `true` there, or that returns before locking unless one says
+so (`if !create || err != nil { return }` then a call that locks, with
+`false` passed).
 
 ## Why is this bad?
 Go's mutexes are not reentrant. The second `Lock` waits for the first to
