@@ -610,8 +610,8 @@ impl Walker<'_, '_, '_> {
     }
 
     /// The conditions on this function's `bool` parameters that hold in
-    /// the branches of `if cond`: `locked`, `!locked`, and the operands
-    /// of `&&` (then-branch only).
+    /// the branches of `if cond`: `locked`, `!locked`, the operands of
+    /// `&&` (then-branch only) and of `||` (else-branch only).
     fn guards_of(&self, cond: &Expr) -> (Vec<Guard>, Vec<Guard>) {
         if let Some((i, v)) = self.guard(cond) {
             return (vec![(i, v)], vec![(i, !v)]);
@@ -621,6 +621,13 @@ impl Walker<'_, '_, '_> {
                 let mut then = self.guards_of(&b.x).0;
                 then.extend(self.guards_of(&b.y).0);
                 (then, Vec::new())
+            }
+            // `if !create || err != nil { return }`: past it, every
+            // operand is false (create holds).
+            Expr::Binary(b) if b.op == Token::Lor => {
+                let mut els = self.guards_of(&b.x).1;
+                els.extend(self.guards_of(&b.y).1);
+                (Vec::new(), els)
             }
             _ => (Vec::new(), Vec::new()),
         }

@@ -60,6 +60,11 @@ connection (back in the pool at EOF, closed after a read error), as
 (`resp.StatusCode == http.StatusNoContent`, or `StatusNotModified`): the
 transport gives `http.NoBody`.
 
+A `return` inside `if !ok { ... }`, where `ok` is a flag the function
+only sets to `true` (a retry loop that closes each failed attempt's body
+and sets `ok` on the response it keeps), is judged on the paths that
+never set it: the others do not take that branch.
+
 Returning the body wrapped in a reader (`return limit(resp.Body, n)`,
 whose result has a `Read` method) hands it on, as returning it does.
 
@@ -215,7 +220,9 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
         resp: name,
         err: def.err,
     };
-    let exit = *pending_exits(f.body, &sf.src, &ob).first()?;
+    let exit = pending_exits(f.body, &sf.src, &ob)
+        .into_iter()
+        .find(|&e| !flag_guarded(f.body, &sf.src, &ob, e))?;
     let (line, _) = sf.line_col(exit.offset());
     let how = match exit {
         Exit::Return(_) => format!("the return at line {line} leaks it"),
@@ -227,6 +234,95 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     match close_fix(cx, f, def, &ob) {
         Some(fix) => Some(d.with_fix(fix)),
         None => Some(d),
+    }
+}
+
+/// Whether exit `e` is a `return` inside `if !ok { ... }` where `ok` is a
+/// flag the function only ever sets to `true` (after starting `false`),
+/// and no path reaches the return with the body pending unless it went
+/// through an `ok = true`: those paths have `ok` set, so they do not take
+/// the branch. (A retry loop that closes every failed attempt's body and
+/// sets `ok` on the response it keeps.)
+fn flag_guarded(body: &BlockStmt, src: &str, ob: &BodyClosed, e: Exit) -> bool {
+    let Exit::Return(at) = e else {
+        return false;
+    };
+    let Some(flag) = guarding_flag(body, src, at) else {
+        return false;
+    };
+    let with_flag = FlagSet { ob, flag, src };
+    !pending_exits(body, src, &with_flag).contains(&e)
+}
+
+/// The `ok` of the innermost `if !ok { ... }` around offset `at`, when
+/// every assignment to `ok` in the function sets it to `true`.
+fn guarding_flag<'s>(body: &BlockStmt, src: &'s str, at: u32) -> Option<&'s str> {
+    let mut flag = None;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(Stmt::If(i)) = n {
+            let inside = i.body.lbrace <= at && at < i.body.end();
+            if let (true, Expr::Unary(u)) = (inside, i.cond.unparen()) {
+                if u.op == Token::Not {
+                    flag = ident_name(&u.x, src).or(flag);
+                }
+            }
+        }
+        true
+    });
+    let flag = flag?;
+    let mut only_true = true;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(Stmt::Assign(a)) = n {
+            for (i, l) in a.lhs.iter().enumerate() {
+                if ident_name(l, src) != Some(flag) {
+                    continue;
+                }
+                let value = a.rhs.get(i).and_then(|r| ident_name(r, src));
+                only_true &= match a.tok {
+                    Token::Define => value == Some("false"),
+                    _ => value == Some("true"),
+                };
+            }
+        }
+        only_true
+    });
+    only_true.then_some(flag)
+}
+
+/// The body's obligation, with `flag = true` taken as meeting it.
+struct FlagSet<'o, 'c, 'a> {
+    ob: &'o BodyClosed<'c, 'a>,
+    flag: &'o str,
+    src: &'o str,
+}
+
+impl Obligation for FlagSet<'_, '_, '_> {
+    fn starts(&self, stmt: &Stmt) -> bool {
+        self.ob.starts(stmt)
+    }
+
+    fn meets_stmt(&self, stmt: &Stmt) -> bool {
+        let sets = matches!(stmt, Stmt::Assign(a) if a.tok == Token::Assign
+            && a.lhs.len() == 1
+            && ident_name(&a.lhs[0], self.src) == Some(self.flag)
+            && ident_name(&a.rhs[0], self.src) == Some("true"));
+        sets || self.ob.meets_stmt(stmt)
+    }
+
+    fn meets_expr(&self, expr: &Expr) -> bool {
+        self.ob.meets_expr(expr)
+    }
+
+    fn meets_return(&self, results: &[Expr]) -> bool {
+        self.ob.meets_return(results)
+    }
+
+    fn never_returns(&self, call: &CallExpr) -> bool {
+        self.ob.never_returns(call)
+    }
+
+    fn void_when(&self, cond: &Expr) -> Option<bool> {
+        self.ob.void_when(cond)
     }
 }
 

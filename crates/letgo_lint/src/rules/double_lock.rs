@@ -28,9 +28,11 @@ resolve to. A lock held on only some paths is not counted, a callee that
 unlocks the lock before taking it again is understood, and so is a
 callee that locks only when a `bool` parameter says the caller does not
 hold the lock (`if !locked { mu.Lock() }`) when the call passes a
-constant `true` there (followed through any depth of calls: a
-condition on the callee's parameter becomes one on the caller's when the
-caller passes its own parameter on). A loop that takes the lock at the
+constant `true` there, or that returns before locking unless one says
+so (`if !create || err != nil { return }` then a call that locks, with
+`false` passed), followed through any depth of calls: a condition on the
+callee's parameter becomes one on the caller's when the caller passes its
+own parameter on. A loop that takes the lock at the
 top of each pass and `continue`s with it held locks it again; an unlock
 after such a loop releases the function's own lock, not a caller's, so
 it is not read as a hand-over between goroutines.
