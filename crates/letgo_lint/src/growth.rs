@@ -542,12 +542,15 @@ impl Scan {
                 seeds.push((*t, why.clone()));
             }
         }
+        // A goroutine its starter joins (`wg.Wait()` after the `go`) ends
+        // with the starter's call: it says nothing of how long its
+        // receiver lives.
         let started: HashSet<Key> = g
             .edges
-            .values()
-            .flatten()
-            .filter(|e| e.kind == CallKind::Go)
-            .map(|e| key(m, e.callee))
+            .iter()
+            .flat_map(|(caller, edges)| edges.iter().map(move |e| (*caller, e)))
+            .filter(|(caller, e)| e.kind == CallKind::Go && !joins_after(m, *caller, e.site.1))
+            .map(|(_, e)| key(m, e.callee))
             .collect();
         let mut receivers: Vec<(ObjId, &str)> = Vec::new();
         for n in &self.entries {
@@ -700,4 +703,34 @@ fn reach(m: &Model, g: &CallGraph, scan: &Scan, roots: Vec<FuncNode>) -> HashMap
         }
     }
     seen
+}
+
+/// Whether declared function `f` calls `Wait` on a `sync.WaitGroup`
+/// after offset `pos` in its own body (not in a closure).
+fn joins_after(m: &Model, f: FuncNode, pos: u32) -> bool {
+    let FuncNode::Decl(o) = f else {
+        return false;
+    };
+    let Some((file, fd)) = m.func_decl(o) else {
+        return false;
+    };
+    let Some(body) = fd.body.as_ref() else {
+        return false;
+    };
+    let mut waits = false;
+    inspect(Node::Block(body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Call(c) if c.fun.pos() > pos => {
+            if let Expr::Selector(s) = c.fun.unparen() {
+                waits |= m.use_at(file, s.sel.pos).is_some_and(|w| {
+                    m.is_func(w, "sync", "Wait")
+                        && m.receiver_named(w)
+                            .is_some_and(|t| m.is_named(m.deref(t), "sync", "WaitGroup"))
+                });
+            }
+            !waits
+        }
+        _ => !waits,
+    });
+    waits
 }
