@@ -427,8 +427,10 @@ pub fn local_def<'a>(
 
 /// `defer t.Stop()` after the definition: display-only when the timer
 /// leaves the function (returned, stored, sent, or received from in a
-/// closure or goroutine: it is meant to fire after the return), unsafe
-/// when it is otherwise handed on or defined in a loop, safe otherwise.
+/// closure or goroutine: it is meant to fire after the return) or is
+/// defined in a loop (the deferred calls would pile up until the function
+/// returns: the very leak LG201/LG202 report), unsafe when it is otherwise
+/// handed on, safe otherwise.
 pub fn defer_stop_fix(
     cx: &PackageContext,
     f: &Func,
@@ -439,9 +441,9 @@ pub fn defer_stop_fix(
     let src = &cx.file(f.file).src;
     let stmt = site.stmt.span();
     let indent = indentation_at(src, stmt.start);
-    let applicability = if fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
+    let applicability = if site.in_loop || fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
         Applicability::DisplayOnly
-    } else if handed_on(f.body, stmt, var) || site.in_loop {
+    } else if handed_on(f.body, stmt, var) {
         Applicability::Unsafe
     } else {
         Applicability::Safe

@@ -48,7 +48,22 @@ pub fn go_command(program: &Path) -> Command {
 
 /// Runs `program args` in `dir`; returns (success, stdout + stderr).
 pub fn go_output(program: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = go_command(program)
+    let mut cmd = go_command(program);
+    // As the code's era asks: GOPATH mode without a go.mod; read-only for
+    // a go.mod without a `go` line (`-mod=mod` would write one into it).
+    let gomod = dir
+        .ancestors()
+        .find_map(|d| std::fs::read_to_string(d.join("go.mod")).ok());
+    match gomod {
+        None => {
+            cmd.env("GO111MODULE", "off").env_remove("GOFLAGS");
+        }
+        Some(m) if !m.lines().any(|l| l.trim_start().starts_with("go ")) => {
+            cmd.env("GOFLAGS", "-mod=readonly");
+        }
+        Some(_) => {}
+    }
+    let out = cmd
         .args(args)
         .current_dir(dir)
         .output()

@@ -353,7 +353,10 @@ fn discarded(cx: &PackageContext, f: &Func, def: &Def, blank: &Ident) -> Option<
     let mut d = Diagnostic::new(RULE.code, span, msg);
     let src = &cx.file(file).src;
     let name_is_free = !mentions(Node::Block(body), "cancel", src);
-    if def.declares && def.site.in_list && name_is_free {
+    // In a `var ( ... )` block of several specs gofmt aligns the `=`s:
+    // a longer name would leave the block unformatted.
+    let aligned = matches!(def.site.stmt, Stmt::Decl(g) if g.specs.len() > 1);
+    if def.declares && def.site.in_list && name_is_free && !aligned {
         let mut edits = vec![Edit::replace(span, "cancel")];
         edits.push(defer_after(src, def.site.stmt.span(), "cancel", def.cause));
         d = d.with_fix(fix(cx, f, def, edits));

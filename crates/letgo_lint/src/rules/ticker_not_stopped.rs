@@ -100,8 +100,8 @@ return`), and then a `defer t.Stop()`.
 A ticker stopped by a deferred call in its loop gets no fix: the `Stop`
 belongs in the iteration. For a local ticker, `defer t.Stop()` right after the call is safe when the
 ticker stays in the function (it is only received from, reset and
-stopped); it is unsafe when the ticker is handed on, and inside a loop,
-where the deferred calls pile up. A loop without exit and a ticker in a
+stopped); it is unsafe when the ticker is handed on, and display-only
+inside a loop, where the deferred calls pile up. A loop without exit and a ticker in a
 field get no fix: they need an owner's decision about when to stop. The
 fix is display-only when the ticker leaves the function (returned,
 stored, sent, or received from in a closure or goroutine): it is meant

@@ -96,8 +96,8 @@ The timer made in a loop and stopped by a deferred call gets no fix: the
 `defer t.Stop()` right after the call is safe when the timer stays in the
 function (it is only received from, reset and stopped there): stopping a
 timer nobody can receive from any more changes nothing but its lifetime.
-It is unsafe when the timer is handed on, and inside a loop, where the
-deferred calls pile up until the function returns. It is display-only
+It is unsafe when the timer is handed on. It is display-only inside a
+loop, where the deferred calls pile up until the function returns, and
 when the timer is meant to fire after the function returns: it is
 returned, stored in a field, an element or a package variable, sent, or
 received from in a closure or goroutine (a reconnect or retry timer that
