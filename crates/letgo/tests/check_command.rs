@@ -191,3 +191,30 @@ func reset() {
     );
     assert_eq!(out.code, 1);
 }
+
+/// Without Go's standard library (no GOROOT, no `go` on PATH) the rules
+/// that need its types report less: letgo says so rather than look clean.
+#[test]
+fn a_missing_standard_library_is_said() {
+    let dir = module(&[("a.go", LEAKY)]);
+    let fallbacks = ["/usr/local/go", "/usr/lib/go", "/opt/go"];
+    if fallbacks.iter().any(|g| Path::new(g).join("src").is_dir()) {
+        return; // this machine has one where letgo looks last
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_letgo"))
+        .args(["check", "."])
+        .current_dir(dir.path())
+        .env_remove("GOROOT")
+        .env("PATH", "/nonexistent")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("letgo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("standard library was not found") && stderr.contains("set GOROOT"),
+        "{stderr}"
+    );
+    // With it, no such warning.
+    let out = letgo(&["check", "."], dir.path());
+    assert!(!out.stderr.contains("standard library"), "{}", out.stderr);
+}

@@ -146,6 +146,13 @@ fn roots(dirs: &[PathBuf], program: &Program) -> Vec<PathBuf> {
     out
 }
 
+/// Whether Go's standard library can be read (a GOROOT with its `src`,
+/// from `$GOROOT` or `go env GOROOT`): without it, calls into it are out
+/// of view and the rules that need its types report less.
+pub fn standard_library_found() -> bool {
+    letgo_types::modules::find_goroot().is_some()
+}
+
 /// Orders findings by path, position and code, without duplicates.
 fn in_order(program: &Program, mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| {
