@@ -52,12 +52,14 @@ is no finding. Not every response has a body to close:
   source is not at hand (an interface's method) is taken to return an
   open body when it takes the `*http.Request` it answers, as `Do` does.
 
-Reading the body to its end counts as closing it: `io.ReadAll(resp.Body)`,
-`io.Copy(dst, resp.Body)` or `buf.ReadFrom(resp.Body)` (a `bytes.Buffer`)
-leaves the transport done with the
-connection (back in the pool at EOF, closed after a read error), as
-`net/http` does. So does a path where the status says there is no body
-(`resp.StatusCode == http.StatusNoContent`, or `StatusNotModified`): the
+Reading the body, even to its end (`io.ReadAll(resp.Body)`,
+`io.Copy(dst, resp.Body)`, `buf.ReadFrom(resp.Body)`), is not closing
+it: net/http's contract is that the caller closes every body ("If the
+Body is not both read to EOF and closed, the Client's underlying
+RoundTripper may not be able to re-use a persistent TCP connection"),
+and reviews and merged fixes hold projects to it. A path where the
+status says there is no body (`resp.StatusCode ==
+http.StatusNoContent`, or `StatusNotModified`) needs no close: the
 transport gives `http.NoBody`.
 
 A `return` inside `if !ok { ... }`, where `ok` is a flag the function
@@ -444,7 +446,7 @@ impl BodyClosed<'_, '_> {
             if let Some(id) = self.body_of(a) {
                 if library || self.reads_only(c, i) {
                     benign.push(id);
-                    uses.closes |= self.callee_closes(c, i) || self.reads_to_eof(c, i);
+                    uses.closes |= self.callee_closes(c, i);
                 }
             }
         }
@@ -513,24 +515,6 @@ impl BodyClosed<'_, '_> {
         let m = view.model();
         let first = m.results(t).first().copied().unwrap_or(t);
         m.method(first, "Read").is_some()
-    }
-
-    /// Whether `c` reads its `i`th argument to the end: `io.ReadAll(r)`,
-    /// `io.Copy(w, r)`, `io.CopyBuffer(w, r, buf)`, `buf.ReadFrom(r)` of a
-    /// `bytes.Buffer`. At EOF (or a read
-    /// error) the transport is done with the connection: it goes back to
-    /// the pool, or is closed.
-    fn reads_to_eof(&self, c: &CallExpr, i: usize) -> bool {
-        let Some(view) = self.cx.types(self.file) else {
-            return false;
-        };
-        let Some(f) = view.object_of_expr(&c.fun) else {
-            return false;
-        };
-        let m = view.model();
-        (i == 0 && m.is_func(f, "io", "ReadAll"))
-            || (i == 1 && (m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer")))
-            || (i == 0 && m.is_func(f, "bytes", "ReadFrom"))
     }
 
     /// `resp.StatusCode == http.StatusNoContent` (or `StatusNotModified`,
