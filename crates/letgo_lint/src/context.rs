@@ -179,12 +179,12 @@ impl<'a> PackageContext<'a> {
         Some(self.growth?.get_or_init(|| Growth::build(semantic)))
     }
 
-    /// Every function body of the package, computed once for all rules.
     /// The run's channel summaries, with the model they were built from.
     pub fn chan_summaries(&self) -> Option<(&'a letgo_types::Semantic, &'a ChanSummaries)> {
         self.chan_summaries.map(|l| (l.semantic(), l.get()))
     }
 
+    /// Every function body of the package, computed once for all rules.
     pub fn functions(&self) -> &[Func<'a>] {
         &self.functions
     }

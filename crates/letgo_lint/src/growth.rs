@@ -711,26 +711,9 @@ fn joins_after(m: &Model, f: FuncNode, pos: u32) -> bool {
     let FuncNode::Decl(o) = f else {
         return false;
     };
-    let Some((file, fd)) = m.func_decl(o) else {
-        return false;
-    };
-    let Some(body) = fd.body.as_ref() else {
-        return false;
-    };
-    let mut waits = false;
-    inspect(Node::Block(body), &mut |n| match n {
-        Node::Expr(Expr::FuncLit(_)) => false,
-        Node::Call(c) if c.fun.pos() > pos => {
-            if let Expr::Selector(s) = c.fun.unparen() {
-                waits |= m.use_at(file, s.sel.pos).is_some_and(|w| {
-                    m.is_func(w, "sync", "Wait")
-                        && m.receiver_named(w)
-                            .is_some_and(|t| m.is_named(m.deref(t), "sync", "WaitGroup"))
-                });
-            }
-            !waits
-        }
-        _ => !waits,
-    });
-    waits
+    m.func_decl(o).is_some_and(|(file, fd)| {
+        fd.body
+            .as_ref()
+            .is_some_and(|body| crate::owners::waits_on_group_after(m, file, body, pos))
+    })
 }

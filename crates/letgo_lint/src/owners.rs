@@ -893,25 +893,33 @@ fn recv_type<'s>(d: &FuncDecl, src: &'s str) -> Option<(&'s str, bool)> {
     Some(letgo_go::symbols::receiver_base(&field.typ, src))
 }
 
-/// Whether the function's own body has a `for` loop.
 /// Whether function `f` waits on a `sync.WaitGroup` after offset `pos`
 /// (not in a closure): the goroutines it started there end before it
 /// returns, and say nothing of how long their owner lives (a multipart
 /// upload's workers, joined before the upload returns).
 fn waits_after(cx: &PackageContext, f: &Func, pos: u32) -> bool {
-    let Some(view) = cx.types(f.file) else {
-        return false;
-    };
-    let m = view.model();
+    cx.types(f.file)
+        .is_some_and(|view| waits_on_group_after(view.model(), view.file_id(), f.body, pos))
+}
+
+/// [`waits_after`] from the model alone: whether `body` (in `file`) calls
+/// `Wait` on a `sync.WaitGroup` after offset `pos`, outside closures.
+pub(crate) fn waits_on_group_after(
+    m: &letgo_types::Model,
+    file: letgo_types::model::FileId,
+    body: &letgo_go::ast::BlockStmt,
+    pos: u32,
+) -> bool {
     let mut waits = false;
-    inspect(Node::Block(f.body), &mut |n| match n {
+    inspect(Node::Block(body), &mut |n| match n {
         Node::Expr(Expr::FuncLit(_)) => false,
         Node::Call(c) if c.fun.pos() > pos => {
             if let Expr::Selector(s) = c.fun.unparen() {
-                waits |= s.sel.name(&cx.file(f.file).src) == "Wait"
-                    && view
-                        .type_of(&s.x)
-                        .is_some_and(|t| m.is_named(m.deref(t), "sync", "WaitGroup"));
+                waits |= m.use_at(file, s.sel.pos).is_some_and(|w| {
+                    m.is_func(w, "sync", "Wait")
+                        && m.receiver_named(w)
+                            .is_some_and(|t| m.is_named(m.deref(t), "sync", "WaitGroup"))
+                });
             }
             !waits
         }
@@ -920,6 +928,7 @@ fn waits_after(cx: &PackageContext, f: &Func, pos: u32) -> bool {
     waits
 }
 
+/// Whether the function's own body has a `for` loop.
 fn has_loop(f: &Func) -> bool {
     f.sites
         .clone()

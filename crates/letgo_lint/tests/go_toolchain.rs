@@ -13,43 +13,17 @@ fn fixtures_build_and_vet_clean_apart_from_their_leaks() {
         return;
     };
     for dir in common::fixture_modules() {
-        let (ok, out) = go_in(&go, &dir, &["build", "./..."]);
+        let (ok, out) = common::go(&go, &dir, &["build", "./..."]);
         assert!(ok, "{} does not build:\n{out}", dir.display());
         // lostcancel and waitgroup are the analyzers whose findings are
         // the fixtures' point; every other analyzer must be quiet.
-        let (ok, out) = go_in(
+        let (ok, out) = common::go(
             &go,
             &dir,
             &["vet", "-lostcancel=false", "-waitgroup=false", "./..."],
         );
         assert!(ok, "go vet complains about {}:\n{out}", dir.display());
     }
-}
-
-/// Runs the go command in a fixture module: in GOPATH mode for the one
-/// without a go.mod, and read-only for a go.mod without a `go` line
-/// (`-mod=mod` would write one into it).
-fn go_in(go: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let gomod = std::fs::read_to_string(dir.join("go.mod")).ok();
-    let has_go_line = gomod
-        .as_deref()
-        .is_some_and(|m| m.lines().any(|l| l.trim_start().starts_with("go ")));
-    if has_go_line {
-        return common::go(go, dir, args);
-    }
-    let mut cmd = letgo_testkit::go_command(go);
-    match gomod {
-        Some(_) => cmd.env("GOFLAGS", "-mod=readonly"),
-        None => cmd.env("GO111MODULE", "off"),
-    };
-    let out = cmd
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the Go tool runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
 }
 
 #[test]

@@ -121,14 +121,19 @@ pub fn find_goroot() -> Option<PathBuf> {
             return Some(g);
         }
     }
-    if let Ok(out) = std::process::Command::new("go")
-        .args(["env", "GOROOT"])
-        .output()
-    {
+    // Asked of `go` once per process: the check command and the model
+    // both want it.
+    static GO_ENV_GOROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let from_go = GO_ENV_GOROOT.get_or_init(|| {
+        let out = std::process::Command::new("go")
+            .args(["env", "GOROOT"])
+            .output()
+            .ok()?;
         let g = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if out.status.success() && g.join("src").is_dir() {
-            return Some(g);
-        }
+        (out.status.success() && g.join("src").is_dir()).then_some(g)
+    });
+    if let Some(g) = from_go {
+        return Some(g.clone());
     }
     ["/usr/local/go", "/usr/lib/go", "/opt/go"]
         .iter()
