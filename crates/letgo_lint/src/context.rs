@@ -151,7 +151,10 @@ impl<'a> PackageContext<'a> {
     /// built on first use; `None` without a semantic model.
     pub fn lock_summaries(&self) -> Option<&'a LockSummaries> {
         let s = self.semantic?;
-        Some(self.lock_summaries?.get_or_init(|| LockSummaries::build(s)))
+        Some(
+            self.lock_summaries?
+                .get_or_init(|| crate::apart::build_apart(|| LockSummaries::build(s))),
+        )
     }
 
     /// The semantic model, when it was built.
@@ -176,7 +179,15 @@ impl<'a> PackageContext<'a> {
     /// semantic model was built and the engine shares a cell for it.
     pub fn growth(&self) -> Option<&'a Growth> {
         let semantic = self.semantic?;
-        Some(self.growth?.get_or_init(|| Growth::build(semantic)))
+        Some(self.growth?.get_or_init(|| {
+            let start = std::time::Instant::now();
+            let g = crate::apart::build_apart(|| Growth::build(semantic));
+            // `LETGO_TIMINGS=1`: its share of a run, as the summaries'.
+            if std::env::var_os("LETGO_TIMINGS").is_some() {
+                eprintln!("letgo: heap growth: {:.3} s", start.elapsed().as_secs_f64());
+            }
+            g
+        }))
     }
 
     /// The run's channel summaries, with the model they were built from.

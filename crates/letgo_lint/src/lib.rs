@@ -9,6 +9,7 @@
 //! - [`fix`]: applies fixes, re-parsing and re-checking until they settle;
 //! - `rules/`: one file per rule, documentation first.
 
+mod apart;
 pub mod channels;
 pub mod context;
 pub mod diagnostic;

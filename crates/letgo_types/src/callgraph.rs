@@ -9,6 +9,7 @@ use crate::semantic::Semantic;
 use crate::types::{Type, TypeId};
 use letgo_go::ast::{CallExpr, Decl, Expr, Stmt};
 use letgo_go::visit::{inspect, Node};
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// A function: declared (by its object) or a function literal (by where
@@ -59,40 +60,60 @@ impl CallGraph {
         out
     }
 
-    /// Builds the graph over the files the model checked (`files`).
+    /// Builds the graph over the files the model checked (`files`), file
+    /// by file on all cores; each caller's calls come from its own file,
+    /// merged in file order, so the graph is the same as one thread's.
     pub fn build(s: &Semantic, files: &[FileId]) -> CallGraph {
         let values = FuncValues::collect(s, files);
-        let mut g = CallGraph::default();
         let impls = Implementations::new(&s.model);
-        for &f in files {
-            let sf = s.model.files[f.0 as usize].clone();
-            for d in &sf.ast.decls {
-                let Decl::Func(fd) = d else { continue };
-                let Some(body) = &fd.body else { continue };
-                let Some(view) = s.file(&sf.path) else {
-                    continue;
-                };
-                let Some(obj) = view.object_of(&fd.name) else {
-                    continue;
-                };
-                g.walk(
-                    s,
-                    &impls,
-                    &values,
-                    f,
-                    FuncNode::Decl(obj),
-                    Node::Block(body),
-                );
+        let per_file: Vec<CallGraph> = files
+            .par_iter()
+            .map(|&f| {
+                let mut g = CallGraph::default();
+                g.walk_file(s, &impls, &values, f);
+                g
+            })
+            .collect();
+        let mut g = CallGraph::default();
+        for part in per_file {
+            for (caller, edges) in part.edges {
+                g.edges.entry(caller).or_default().extend(edges);
             }
         }
         g
     }
 
+    /// Adds the calls of every function declared in file `f`.
+    fn walk_file(&mut self, s: &Semantic, impls: &Implementations, values: &FuncValues, f: FileId) {
+        let sf = &s.model.files[f.0 as usize];
+        let Some(view) = s.file(&sf.path) else {
+            return;
+        };
+        for d in &sf.ast.decls {
+            let Decl::Func(fd) = d else { continue };
+            let Some(body) = &fd.body else { continue };
+            let Some(obj) = view.object_of(&fd.name) else {
+                continue;
+            };
+            self.walk(
+                s,
+                &view,
+                impls,
+                values,
+                f,
+                FuncNode::Decl(obj),
+                Node::Block(body),
+            );
+        }
+    }
+
     /// Adds the calls of one body; nested function literals are functions
     /// of their own, called nowhere unless a call of them is in view.
+    #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,
         s: &Semantic,
+        view: &crate::FileView,
         impls: &Implementations,
         values: &FuncValues,
         file: FileId,
@@ -100,8 +121,6 @@ impl CallGraph {
         body: Node,
     ) {
         let mut kinds: FxHashMap<u32, CallKind> = FxHashMap::default();
-        let path = s.model.files[file.0 as usize].path.clone();
-        let Some(view) = s.file(&path) else { return };
         let mut lits = Vec::new();
         inspect(body, &mut |n| {
             match n {
@@ -117,7 +136,7 @@ impl CallGraph {
                 }
                 Node::Call(c) => {
                     let kind = kinds.get(&c.lparen).copied().unwrap_or(CallKind::Call);
-                    for callee in callees(s, &view, impls, values, file, c) {
+                    for callee in callees(s, view, impls, values, file, c) {
                         self.edges.entry(me).or_default().push(Edge {
                             callee,
                             kind,
@@ -131,7 +150,7 @@ impl CallGraph {
         });
         for l in lits {
             let node = FuncNode::Lit(file, l.typ.pos());
-            self.walk(s, impls, values, file, node, Node::Block(&l.body));
+            self.walk(s, view, impls, values, file, node, Node::Block(&l.body));
         }
     }
 }
@@ -183,11 +202,22 @@ struct Implementations {
     named: Vec<TypeId>,
     /// The interface each interface method is declared in.
     iface_of: FxHashMap<ObjId, TypeId>,
-    /// Answers already given, by interface and method name.
-    cache: std::cell::RefCell<ImplCache>,
+    /// Answers already given, by interface and method name (shared by
+    /// the threads building a graph; an answer found twice is the same).
+    cache: std::sync::RwLock<ImplCache>,
     /// The named types implementing each interface asked about: one scan
     /// of every named type per interface, not per method name.
-    implementers: std::cell::RefCell<FxHashMap<TypeId, std::sync::Arc<Vec<TypeId>>>>,
+    implementers: std::sync::RwLock<FxHashMap<TypeId, std::sync::Arc<Vec<TypeId>>>>,
+}
+
+/// A cache's contents (a panic elsewhere cannot leave a cache half
+/// written: entries are inserted whole).
+fn read<T>(l: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(l: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Implementations found per (interface, method name).
@@ -217,7 +247,7 @@ impl Implementations {
     }
 
     fn implementers_of(&self, m: &Model, iface: TypeId) -> std::sync::Arc<Vec<TypeId>> {
-        if let Some(v) = self.implementers.borrow().get(&iface) {
+        if let Some(v) = read(&self.implementers).get(&iface) {
             return v.clone();
         }
         // `Model::implements`, with the interface's methods gathered once.
@@ -232,14 +262,14 @@ impl Implementations {
         };
         let v: std::sync::Arc<Vec<TypeId>> =
             std::sync::Arc::new(self.named.iter().copied().filter(|&t| has_all(t)).collect());
-        self.implementers.borrow_mut().insert(iface, v.clone());
+        write(&self.implementers).insert(iface, v.clone());
         v
     }
 
     /// The method `name` of every named type that implements `iface`.
     fn of(&self, m: &Model, iface: TypeId, name: &std::sync::Arc<str>) -> Vec<FuncNode> {
         let key = (iface, name.clone());
-        if let Some(v) = self.cache.borrow().get(&key) {
+        if let Some(v) = read(&self.cache).get(&key) {
             return v.clone();
         }
         let types = self.implementers_of(m, iface);
@@ -249,7 +279,7 @@ impl Implementations {
             .filter(|meth| !self.iface_of.contains_key(meth))
             .map(FuncNode::Decl)
             .collect();
-        self.cache.borrow_mut().insert(key, found.clone());
+        write(&self.cache).insert(key, found.clone());
         found
     }
 }
@@ -262,43 +292,63 @@ struct FuncValues {
 }
 
 impl FuncValues {
+    /// File by file on all cores, merged: the sets are unordered, and
+    /// [`FuncValues::of`] sorts what it gives.
     fn collect(s: &Semantic, files: &[FileId]) -> FuncValues {
+        let per_file: Vec<FuncValues> = files.par_iter().map(|&f| Self::of_file(s, f)).collect();
+        Self::merge(per_file)
+    }
+
+    /// [`FuncValues::collect`] on the calling thread alone: for callers
+    /// that hold a lock or fill a cell, where a rayon worker waiting for
+    /// its helpers could pick up a job that asks for the same lock.
+    fn collect_here(s: &Semantic, files: &[FileId]) -> FuncValues {
+        Self::merge(files.iter().map(|&f| Self::of_file(s, f)).collect())
+    }
+
+    fn merge(parts: Vec<FuncValues>) -> FuncValues {
+        let mut fv = FuncValues::default();
+        for part in parts {
+            for (target, nodes) in part.by_target {
+                fv.by_target.entry(target).or_default().extend(nodes);
+            }
+        }
+        fv
+    }
+
+    fn of_file(s: &Semantic, f: FileId) -> FuncValues {
         let mut fv = FuncValues::default();
         let m = &s.model;
-        for &f in files {
-            let sf = m.files[f.0 as usize].clone();
-            let Some(view) = s.file(&sf.path) else {
-                continue;
-            };
-            inspect(Node::File(&sf.ast), &mut |n| {
-                match n {
-                    Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
-                        for (l, r) in a.lhs.iter().zip(&a.rhs) {
-                            fv.bind(m, &view, f, l, r);
-                        }
+        let sf = &m.files[f.0 as usize];
+        let Some(view) = s.file(&sf.path) else {
+            return fv;
+        };
+        inspect(Node::File(&sf.ast), &mut |n| {
+            match n {
+                Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                    for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                        fv.bind(m, &view, f, l, r);
                     }
-                    Node::Expr(Expr::CompositeLit(cl)) => {
-                        for e in &cl.elts {
-                            if let Expr::KeyValue(kv) = e {
-                                fv.bind(m, &view, f, &kv.key, &kv.value);
-                            }
-                        }
-                    }
-                    Node::Spec(letgo_go::ast::Spec::Value(v))
-                        if v.names.len() == v.values.len() =>
-                    {
-                        for (name, val) in v.names.iter().zip(&v.values) {
-                            if let Some(o) = view.object_of(name) {
-                                fv.add(m, o, &view, f, val);
-                            }
-                        }
-                    }
-                    Node::Call(c) => fv.bind_args(m, &view, f, c),
-                    _ => {}
                 }
-                true
-            });
-        }
+                Node::Expr(Expr::CompositeLit(cl)) => {
+                    for e in &cl.elts {
+                        if let Expr::KeyValue(kv) = e {
+                            fv.bind(m, &view, f, &kv.key, &kv.value);
+                        }
+                    }
+                }
+                Node::Spec(letgo_go::ast::Spec::Value(v)) if v.names.len() == v.values.len() => {
+                    for (name, val) in v.names.iter().zip(&v.values) {
+                        if let Some(o) = view.object_of(name) {
+                            fv.add(m, o, &view, f, val);
+                        }
+                    }
+                }
+                Node::Call(c) => fv.bind_args(m, &view, f, c),
+                _ => {}
+            }
+            true
+        });
         fv
     }
 
@@ -430,12 +480,12 @@ impl CallResolver {
             let mut cache = self.local_values.borrow_mut();
             let values = cache
                 .entry(home)
-                .or_insert_with(|| FuncValues::collect(s, &[home]));
+                .or_insert_with(|| FuncValues::collect_here(s, &[home]));
             return callees(s, &view, &self.impls, values, file, c);
         }
         let values = self
             .values
-            .get_or_init(|| FuncValues::collect(s, &self.files));
+            .get_or_init(|| FuncValues::collect_here(s, &self.files));
         callees(s, &view, &self.impls, values, file, c)
     }
 }

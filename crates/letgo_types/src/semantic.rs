@@ -510,3 +510,11 @@ impl Model {
             .count()
     }
 }
+
+impl Semantic {
+    /// The view of the model's file `id`, without a lookup by path (for
+    /// callers that walk the model's own files).
+    pub fn view(&self, id: FileId) -> FileView<'_> {
+        FileView { s: self, file: id }
+    }
+}
