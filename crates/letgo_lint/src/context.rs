@@ -68,6 +68,9 @@ pub struct PackageContext<'a> {
     locks: OnceLock<LockView>,
     /// The semantic model (objects and types), when it was built.
     semantic: Option<&'a letgo_types::Semantic>,
+    /// The model's view of each file, looked up by path once: rules ask
+    /// for it at every expression.
+    views: Vec<Option<letgo_types::FileView<'a>>>,
     /// The run's lock summaries over the whole program, built by the
     /// first package that asks (see [`PackageContext::with_lock_summaries`]).
     lock_summaries: Option<&'a OnceLock<LockSummaries>>,
@@ -129,6 +132,11 @@ impl<'a> PackageContext<'a> {
             owners: OnceLock::new(),
             locks: OnceLock::new(),
             semantic,
+            views: package
+                .files
+                .iter()
+                .map(|f| semantic.and_then(|s| s.file(&f.path)))
+                .collect(),
             lock_summaries: None,
             chan_summaries,
             growth: None,
@@ -165,7 +173,7 @@ impl<'a> PackageContext<'a> {
     /// The semantic model's view of file `fi` (types of expressions,
     /// objects of identifiers); `None` when the model did not check it.
     pub fn types(&self, fi: usize) -> Option<letgo_types::FileView<'a>> {
-        self.semantic?.file(&self.package.files[fi].path)
+        self.views.get(fi).copied().flatten()
     }
 
     /// Shares `cell` as the run's heap-growth view: the engine gives every

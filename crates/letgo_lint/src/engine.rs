@@ -98,6 +98,8 @@ fn check_over(
             })
             .collect()
     });
+    drop(shared);
+    drop_apart(semantic);
     in_order(program, findings)
 }
 
@@ -135,7 +137,18 @@ pub fn load_and_check(
         findings.extend(found.into_iter().map(|f| Finding { package: p, ..f }));
     }
     let findings = in_order(&program, findings);
+    drop(shared);
+    drop_apart(semantic);
     Ok((program, findings))
+}
+
+/// Frees the model on a thread of its own: it is hundreds of megabytes
+/// of small allocations, and the report need not wait for them (a
+/// process that exits first has nothing left to free).
+fn drop_apart(semantic: Semantic) {
+    let _ = std::thread::Builder::new()
+        .stack_size(letgo_go::PARSE_STACK_SIZE)
+        .spawn(move || drop(semantic));
 }
 
 /// Where the channel summaries look: the program's modules and the

@@ -19,6 +19,7 @@ use letgo_types::callgraph::{CallGraph, CallKind, FuncNode};
 use letgo_types::model::FileId;
 use letgo_types::types::Type;
 use letgo_types::{FileView, Semantic};
+use rayon::prelude::*;
 use std::collections::HashMap as FxHashMap;
 
 /// A lock class a function takes, and where.
@@ -88,8 +89,25 @@ impl LockSummaries {
         out.by_site
             .retain(|_, callees| callees.len() <= MAX_CALLEES);
         let graph = graph.without_wide_sites(&out.by_site);
-        for &f in &files {
-            direct_takes(s, f, &mut out.takes);
+        // File by file on all cores; merged in file order as one thread
+        // would have added them.
+        let per_file: Vec<FxHashMap<FuncNode, Vec<ClassTake>>> = files
+            .par_iter()
+            .map(|&f| {
+                let mut takes = FxHashMap::default();
+                direct_takes(s, f, &mut takes);
+                takes
+            })
+            .collect();
+        for part in per_file {
+            for (node, takes) in part {
+                let mine = out.takes.entry(node).or_default();
+                for t in takes {
+                    if !mine.iter().any(|o| o.class == t.class && o.read == t.read) {
+                        mine.push(t);
+                    }
+                }
+            }
         }
         out.close_over(&graph);
         // `LETGO_TIMINGS=1`: the summaries' share of a run.
