@@ -66,6 +66,9 @@ pub struct PackageContext<'a> {
     // of the tree, so the cells keep the context covariant in 'a.
     owners: OnceLock<Owners>,
     locks: OnceLock<LockView>,
+    /// What the package writes to its channels (LG116's view, which the
+    /// channel rules ask about each operation they would report).
+    pub(crate) nil_writes: OnceLock<crate::rules::nil_channel_op::Writes>,
     /// The semantic model (objects and types), when it was built.
     semantic: Option<&'a letgo_types::Semantic>,
     /// The model's view of each file, looked up by path once: rules ask
@@ -131,6 +134,7 @@ impl<'a> PackageContext<'a> {
             channels: Vec::new(),
             owners: OnceLock::new(),
             locks: OnceLock::new(),
+            nil_writes: OnceLock::new(),
             semantic,
             views: package
                 .files

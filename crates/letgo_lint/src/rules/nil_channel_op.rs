@@ -90,13 +90,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
     // What the package writes, read once a function may hold an
     // operation.
-    let writes = std::cell::OnceCell::new();
     let mut seen = HashSet::new();
     for f in cx.functions() {
         if f.name == "main.main" || !may_operate(f, &cx.file(f.file).src) {
             continue;
         }
-        let writes = writes.get_or_init(|| Writes::collect(cx));
+        let writes = Writes::of(cx);
         let Some(view) = cx.types(f.file) else {
             continue;
         };
@@ -126,7 +125,7 @@ pub(crate) fn flags_at(cx: &PackageContext, file: usize, at: u32) -> bool {
     let Some(view) = cx.types(file) else {
         return false;
     };
-    let writes = Writes::collect(cx);
+    let writes = Writes::of(cx);
     cx.functions()
         .iter()
         .filter(|f| f.file == file && f.name != "main.main")
@@ -136,7 +135,7 @@ pub(crate) fn flags_at(cx: &PackageContext, file: usize, at: u32) -> bool {
                 cx,
                 f,
                 view,
-                writes: &writes,
+                writes,
             };
             fc.findings().iter().any(|(span, _)| span.start == at)
         })
@@ -155,7 +154,7 @@ type Identity = (u32, u32, u32);
 
 /// What the package writes to its channel variables and fields.
 #[derive(Default)]
-struct Writes {
+pub(crate) struct Writes {
     /// Objects declared here with no value or `nil` (locals, unexported
     /// package variables, unexported fields of the package's structs).
     declared_nil: HashSet<Identity>,
@@ -173,6 +172,12 @@ struct Writes {
 }
 
 impl Writes {
+    /// The package's writes, collected once per package (the channel
+    /// rules ask at each operation they would report).
+    fn of<'c>(cx: &'c PackageContext) -> &'c Writes {
+        cx.nil_writes.get_or_init(|| Writes::collect(cx))
+    }
+
     fn collect(cx: &PackageContext) -> Writes {
         let mut w = Writes {
             complete: cx.files().all(|(fi, _)| cx.types(fi).is_some()),
