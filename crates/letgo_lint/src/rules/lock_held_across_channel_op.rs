@@ -27,7 +27,8 @@ holding a lock that other goroutine must take before it can act:
 - `wg.Wait()`, its partners the `wg.Done()` calls;
 - `cond.Wait()`, its partners the `Signal`/`Broadcast` calls (the lock
   the Cond was made with, `sync.NewCond(&mu)`, is released by `Wait` and
-  does not count; a Cond made out of view is left alone).
+  does not count, as does the mutex `mu` embeds when `mu` is a struct
+  with an embedded `sync.Mutex`; a Cond made out of view is left alone).
 
 The lock is held at the operation by its own function, or by a caller
 that called it holding the lock (same-package calls, any depth). A
