@@ -1054,3 +1054,20 @@ fn followed_by_return(body: &letgo_go::ast::BlockStmt, stmt: &Stmt) -> bool {
     });
     found
 }
+
+impl Owners {
+    /// Whether `x` (`w.f`, `w.f[k]`) is reached through a local of
+    /// function `i` that holds a value built there (`w := &T{...}`,
+    /// `new(T)`, `NewT()`): filling a fresh value is initialising it,
+    /// bounded by the function's own work, not growth of a long-lived
+    /// owner (a constructor appending one entry per option).
+    pub fn built_here(cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> bool {
+        let src = &cx.file(funcs[i].file).src;
+        matches!(x.unparen(), Expr::Selector(_) | Expr::Index(_))
+            && base_ident(x, src).is_some_and(|b| {
+                receiver(funcs, i, src).is_none_or(|(r, _)| r != b)
+                    && declared_in_chain(funcs, i, b, src, false)
+                    && fresh_local(cx, funcs, i, b)
+            })
+    }
+}

@@ -32,7 +32,11 @@ const DEPTH: usize = 6;
 /// with an open body. `body` is the calling function's body, where a
 /// request passed to the call may have been built.
 pub fn opens_body(view: &FileView, body: &BlockStmt, call: &CallExpr) -> bool {
-    if call.args.iter().any(|a| is_head_request(view, body, a)) {
+    if call
+        .args
+        .iter()
+        .any(|a| is_head_request(view, body, a) || is_head_method(view, a))
+    {
         return false;
     }
     let m = view.model();
@@ -126,6 +130,22 @@ fn is_head_request(view: &FileView, body: &BlockStmt, arg: &Expr) -> bool {
         true
     });
     heads > 0 && others == 0
+}
+
+/// `arg` is the method `"HEAD"` (or `http.MethodHead`) itself, passed to
+/// a helper of the program that builds and sends the request
+/// (`s.request(ctx, "HEAD", key)`): the response it returns is a `HEAD`
+/// response, with no body.
+fn is_head_method(view: &FileView, arg: &Expr) -> bool {
+    let m = view.model();
+    if let Expr::BasicLit(l) = arg.unparen() {
+        let src = &m.files[view.file_id().0 as usize].src;
+        return l.kind == Token::String && l.value(src) == "\"HEAD\"";
+    }
+    matches!(arg.unparen(), Expr::Selector(_))
+        && view
+            .object_of_expr(arg)
+            .is_some_and(|o| &*m.obj(o).name == "MethodHead" && m.pkg_path(o) == "net/http")
 }
 
 fn new_head_request(view: &FileView, m: &Model, x: &Expr) -> bool {

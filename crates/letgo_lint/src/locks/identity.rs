@@ -105,7 +105,10 @@ pub(crate) fn lock_kind(m: &Model, meth: ObjId, depth: u32) -> Option<SyncKind> 
             _ => None,
         };
     }
-    if depth >= 4 {
+    // A `Lock` that returns a value (a guard) hands the release to that
+    // value: its type is not a lock the way a `sync.Locker` is.
+    let returns = matches!(m.ty(obj.typ), Type::Signature(sig) if !sig.results.is_empty());
+    if depth >= 4 || returns {
         return None;
     }
     wrapped(m, meth, depth)

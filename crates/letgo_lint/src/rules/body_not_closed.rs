@@ -39,8 +39,10 @@ type of the call cannot be known (a package that cannot be found), there
 is no finding. Not every response has a body to close:
 - a `HEAD` request's (`http.Head`, a client's `Head`, or `Do` of a request
   built in the function by `http.NewRequest` with `"HEAD"` or
-  `http.MethodHead`): the transport gives `http.NoBody` and puts the
-  connection back in the pool before it returns;
+  `http.MethodHead`, or a call of the program's own helper given the
+  method `"HEAD"` or `http.MethodHead` as an argument, which it sends):
+  the transport gives `http.NoBody` and puts the connection back in the
+  pool before it returns;
 - `http.ReadResponse`'s: it reads from the caller's own reader, and holds
   no pooled connection;
 - a helper of the program's is read from source: its callers must close

@@ -30,7 +30,9 @@ struct type) when:
   function of the package (its closures and test files included) signals
   that variable, or that field of any value of the struct type. An error;
 - some code does signal it, but this `Wait` is not in a `for` loop that
-  checks the condition again. A warning when the `Wait` is not even under
+  checks the condition again (a `Wait` that is the last statement of a
+  named function or method is a wrapper, like `sync.Cond.Wait` itself:
+  the loop is its callers' part, and it is not flagged). A warning when the `Wait` is not even under
   an `if` and some `Signal`/`Broadcast` on the condition is sent without
   holding a lock (a signal sent before the `Wait` starts is lost, and
   the goroutine may wait forever); info when every signal is sent
@@ -158,7 +160,7 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
             ),
             Severity::Error,
         )
-    } else if in_spans(&loop_body_spans(f.body), w.span) {
+    } else if in_spans(&loop_body_spans(f.body), w.span) || tail_wait(f, w.span) {
         return None;
     } else if in_spans(&if_body_spans(f.body), w.span) {
         (
@@ -192,6 +194,15 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
         file: f.file,
         diagnostic,
     })
+}
+
+/// The `Wait` is the last statement of a declared function or method (a
+/// wrapper such as `func (c *queueCond) Wait() { c.cond.Wait() }`): it
+/// returns as soon as it wakes, like `sync.Cond.Wait` itself, so checking
+/// the condition in a loop is its callers' part, not its own.
+fn tail_wait(f: &crate::funcs::Func, at: Span) -> bool {
+    matches!(f.kind, crate::funcs::FuncKind::Decl(_))
+        && matches!(f.body.list.last(), Some(Stmt::Expr(x)) if x.span().start <= at.start && at.end <= x.span().end)
 }
 
 fn in_spans(spans: &[Span], at: Span) -> bool {

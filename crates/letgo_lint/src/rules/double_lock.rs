@@ -2,8 +2,10 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{place, relocks, short_name, Relock};
+use crate::funcs::FuncKind;
+use crate::locks::{place, relocks, short_name, LockView, Relock};
 use crate::registry::Rule;
+use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     code: "LG111",
@@ -22,7 +24,8 @@ through a same-package function or method called while holding it. A
 lock is a `sync.Mutex` or `sync.RWMutex`, a struct that embeds one, or a
 type whose `Lock` method locks one (a wrapper such as a deadlock
 detector's mutex); a type with `Lock`/`Unlock` methods that reach no
-`sync` lock is not. Locks are told apart by object (a variable, or a
+`sync` lock is not, nor is one whose `Lock` returns a value (a guard that
+carries the release). Locks are told apart by object (a variable, or a
 field of a given struct type), calls by the function or method they
 resolve to. A lock held on only some paths is not counted, a callee that
 unlocks the lock before taking it again is understood, and so is a
@@ -32,7 +35,10 @@ constant `true` there, or that returns before locking unless one says
 so (`if !create || err != nil { return }` then a call that locks, with
 `false` passed), followed through any depth of calls: a condition on the
 callee's parameter becomes one on the caller's when the caller passes its
-own parameter on. A loop that takes the lock at the
+own parameter on. A lock that a function literal of the package
+releases for good (a guard's release closure: `Lock` returns a value
+whose `Unlock` runs it) is handed to whoever holds the guard, so a lock
+of that field held since such a `Lock` is not counted. A loop that takes the lock at the
 top of each pass and `continue`s with it held locks it again; an unlock
 after such a loop releases the function's own lock, not a caller's, so
 it is not read as a hand-over between goroutines.
@@ -78,12 +84,42 @@ should unlock first, depends on what the lock protects.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
+    let guarded = guard_classes(cx, view);
     for r in relocks(cx, view) {
         if r.first.read && r.read {
             continue; // LG112
         }
+        if r.first
+            .lock
+            .class
+            .as_ref()
+            .is_some_and(|c| guarded.contains(c))
+        {
+            continue;
+        }
         out.push(diagnostic(cx, &r));
     }
+}
+
+/// Lock classes (a field of a type) that a function literal of the
+/// package releases for good: a guard's release closure (`return
+/// Guard{release: func() { o.mu.Unlock() }}`), handed to whoever holds
+/// the guard. Any call on the guard may run it, out of this view, so a
+/// lock of that class held since such a `Lock` is not known to be held.
+fn guard_classes(cx: &PackageContext, view: &LockView) -> HashSet<String> {
+    let funcs = cx.functions();
+    view.funcs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| matches!(funcs[*i].kind, FuncKind::Lit(_)))
+        .flat_map(|(_, fl)| fl.net_released.iter())
+        // A key ends in its class: the field's identity (`….f:off`), or
+        // is one (a package variable's `g…`).
+        .filter_map(|k| match k.rsplit_once('.') {
+            Some((_, class)) => Some(class.to_string()),
+            None => k.starts_with('g').then(|| k.clone()),
+        })
+        .collect()
 }
 
 /// The finding points at the `Lock` that blocks: the second one, or, for

@@ -318,6 +318,9 @@ struct Runs<'c, 'a> {
     calls: HashMap<(std::path::PathBuf, u32), Vec<(usize, u32)>>,
     /// Declared functions used other than by calling them.
     values: HashSet<(std::path::PathBuf, u32)>,
+    /// A file of the package the model did not check (cgo, say): its
+    /// calls are unseen, so "the package never calls it" is not known.
+    blind: bool,
     memo: RefCell<HashMap<usize, Run>>,
 }
 
@@ -327,10 +330,14 @@ impl<'c, 'a> Runs<'c, 'a> {
             cx,
             calls: HashMap::new(),
             values: HashSet::new(),
+            blind: false,
             memo: RefCell::new(HashMap::new()),
         };
         for (fi, sf) in cx.files() {
-            let Some(view) = cx.types(fi) else { continue };
+            let Some(view) = cx.types(fi) else {
+                r.blind = true;
+                continue;
+            };
             r.uses(fi, &sf.ast, &view);
         }
         r
@@ -452,14 +459,21 @@ impl<'c, 'a> Runs<'c, 'a> {
         } else {
             Run::Once
         };
+        let in_test = self.cx.file(f.file).is_test;
         for &(file, at) in calls {
-            run = run.join(self.call_site(file, at));
+            // A test is not the program: how often a test calls a
+            // function says nothing of how often the program does.
+            run = run.join(if self.cx.file(file).is_test && !in_test {
+                Run::Unknown
+            } else {
+                self.call_site(file, at)
+            });
         }
         match run {
             Run::Many(w) => Run::Many(w),
             // Where the package shows a method's callers, they decide;
             // a method it never calls is API: it runs per value, per call.
-            _ if method && !used => Run::Many(format!(
+            _ if method && !used && !self.blind => Run::Many(format!(
                 "`{}` is a method, which can run for every value and every call",
                 f.name
             )),

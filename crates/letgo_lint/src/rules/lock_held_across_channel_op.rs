@@ -7,6 +7,8 @@ use crate::registry::Rule;
 use crate::summaries::blocking::{
     blocking_ops, held_by_callers, holds_lock, lock_id, needs_lock, Blocking, WaitKind,
 };
+use letgo_go::ast::Expr;
+use letgo_go::visit::{inspect, Node};
 
 pub const RULE: Rule = Rule {
     code: "LG114",
@@ -24,10 +26,13 @@ holding a lock that other goroutine must take before it can act:
 - a send or receive on a channel (not a `select` case with another way
   out), its partners being the receives (for a send) or the sends and
   closes (for a receive);
-- `wg.Wait()`, its partners the `wg.Done()` calls;
+- `wg.Wait()`, its partners the `wg.Done()` calls (a partner that takes
+  the lock only before its own `wg.Add` is past the lock once `Wait`
+  counts it, and does not count);
 - `cond.Wait()`, its partners the `Signal`/`Broadcast` calls (the lock
   the Cond was made with, `sync.NewCond(&mu)`, is released by `Wait` and
-  does not count; a Cond made out of view is left alone).
+  does not count, as does the mutex `mu` embeds when `mu` is a struct
+  with an embedded `sync.Mutex`; a Cond made out of view is left alone).
 
 The lock is held at the operation by its own function, or by a caller
 that called it holding the lock (same-package calls, any depth). A
@@ -128,6 +133,7 @@ fn judge(cx: &PackageContext, view: &LockView, b: &Blocking) -> Option<Diagnosti
                 holds_lock(view, p, &id)
             } else {
                 needs_lock(cx, view, p, &id)
+                    && !(b.kind == WaitKind::WaitGroup && locks_only_before_add(cx, view, p, &id))
             }
         });
         all.then_some((h, caller))
@@ -162,4 +168,70 @@ fn judge(cx: &PackageContext, view: &LockView, b: &Blocking) -> Option<Diagnosti
         d = d.with_related(partner.span, label);
     }
     Some(d)
+}
+
+/// A `Done` partner whose function takes the lock only before its own
+/// `Add` on the same WaitGroup (`mu.Lock(); if closed {...}; wg.Add(1);
+/// mu.Unlock(); defer wg.Done()`): `Wait` waits only for what was added
+/// already, and every such goroutine is past the lock, so holding it
+/// around `Wait` blocks none of them.
+fn locks_only_before_add(
+    cx: &PackageContext,
+    view: &LockView,
+    p: &crate::summaries::blocking::Partner,
+    id: &str,
+) -> bool {
+    let f = &cx.functions()[p.func];
+    let Some(tv) = cx.types(f.file) else {
+        return false;
+    };
+    let m = tv.model();
+    // The WaitGroup calls of the function: (name, receiver identity, at).
+    let mut calls = Vec::new();
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Call(c) = n {
+            if let Expr::Selector(sel) = c.fun.unparen() {
+                let group = tv.object_of(&sel.sel).is_some_and(|o| {
+                    m.receiver_named(o)
+                        .is_some_and(|t| m.is_named(m.deref(t), "sync", "WaitGroup"))
+                });
+                if let (true, Some(o)) = (group, tv.object_of_expr(&sel.x)) {
+                    let name = sel.sel.name(&cx.file(f.file).src).to_string();
+                    calls.push((name, m.identity(o), c.pos()));
+                }
+            }
+        }
+        true
+    });
+    let Some(group) = calls
+        .iter()
+        .find(|(n, _, at)| n == "Done" && p.span.start <= *at && *at < p.span.end)
+        .map(|c| c.1)
+    else {
+        return false;
+    };
+    let adds: Vec<u32> = calls
+        .iter()
+        .filter(|(n, g, _)| n == "Add" && *g == group)
+        .map(|c| c.2)
+        .collect();
+    let fl = &view.funcs[p.func];
+    let takes: Vec<_> = fl
+        .acquires
+        .iter()
+        .filter(|a| lock_id(&a.lock) == Some(id) && a.span.start < p.span.start)
+        .collect();
+    !takes.is_empty()
+        && fl.calls.iter().all(|s| {
+            s.span.start > p.span.start
+                || s.span.end < p.span.start
+                    && !view
+                        .takes_at(s)
+                        .iter()
+                        .any(|t| lock_id(&t.lock) == Some(id))
+        })
+        && takes.iter().all(|a| {
+            adds.iter()
+                .any(|&at| a.span.start < at && at < p.span.start)
+        })
 }

@@ -32,7 +32,8 @@ recursion). A lock a callee takes on an instance the caller cannot name
 (the callee's local, such as each element of a map it walks) still
 orders by its class. A call started with `go` runs elsewhere and adds no
 edge, nor does a lock the callee (at any depth) unlocks before it takes
-the second one (`c.mu.Unlock(); c.stream.ack(); c.mu.Lock()`). A call
+the second one (`c.mu.Unlock(); c.stream.ack(); c.mu.Lock()`), a
+function literal called in place (`func() { ... }()`) included. A call
 that may run more than three functions (an interface many types
 implement, a function value set in many places) says little about the
 one it runs and is left out of view. A callee that unlocks the caller's
@@ -295,8 +296,15 @@ fn summary_edges(cx: &PackageContext, view: &LockView, out: &mut BTreeMap<(Strin
             continue;
         };
         for call in fl.other_calls.iter().filter(|c| !c.held.is_empty()) {
+            let lit = literal_called(cx, view, fi, call.span.start);
             for t in sums.takes_at(fv.file_id(), call.lparen) {
-                for h in &call.held {
+                for h in call.held.iter().filter(|h| {
+                    // A literal called in place that unlocks the caller's
+                    // lock before it takes `t` does not hold it there.
+                    !lit.is_some_and(|l| {
+                        t.file == fv.file_id() && unlocked_before(l, &h.lock.key, t.offset)
+                    })
+                }) {
                     let Some(first) = h.lock.class.as_ref().filter(|c| **c != t.class) else {
                         continue;
                     };
@@ -315,6 +323,28 @@ fn summary_edges(cx: &PackageContext, view: &LockView, out: &mut BTreeMap<(Strin
             }
         }
     }
+}
+
+/// The locks of the function literal called in place at `at`
+/// (`func() { ... }()`): it runs inside its caller, with the caller's
+/// variables, so its keys are the caller's.
+fn literal_called<'v>(
+    cx: &PackageContext,
+    view: &'v LockView,
+    fi: usize,
+    at: u32,
+) -> Option<&'v crate::locks::FuncLocks> {
+    let funcs = cx.functions();
+    let i = funcs.iter().position(|g| {
+        g.parent == Some(fi)
+            && matches!(g.kind, crate::funcs::FuncKind::Lit(l) if l.typ.pos() == at)
+    })?;
+    view.funcs.get(i)
+}
+
+/// Whether `fl` unlocks `key` before offset `at` of its body.
+fn unlocked_before(fl: &crate::locks::FuncLocks, key: &str, at: u32) -> bool {
+    fl.unlocks.iter().any(|(k, s)| k == key && s.start < at)
 }
 
 /// The receiver of the `Lock` call a summary points at, as written.

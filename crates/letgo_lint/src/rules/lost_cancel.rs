@@ -10,7 +10,7 @@ use crate::registry::Rule;
 use crate::syntax::{
     ident_name, indentation_at, innermost_loop, mentions, never_returns, statements, StmtSite,
 };
-use letgo_go::ast::{CallExpr, Expr, Ident, Span, Spec, Stmt};
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use std::cell::RefCell;
@@ -43,7 +43,11 @@ Two more shapes lose a context though `cancel` is called somewhere:
   runs as long as its goroutine (`for` without a condition, `range` over a
   channel) and some iteration goes on without cancelling: the deferred
   calls run only when the function returns. A loop over a slice is left
-  alone (its deferred calls wait only for the call to end).
+  alone (its deferred calls wait only for the call to end), and so is a
+  `select` case that receives from a `time.Timer`'s channel the loop
+  never resets (`case <-fallback.C:`; a `Reset` only under
+  `if t.Stop()`, when it had not fired, keeps it one firing): a timer
+  fires once, so that case makes one context, not one per iteration.
 
 The call is found by type, from the semantic model: any call whose second
 result is a `context.CancelFunc` or `context.CancelCauseFunc` (the
@@ -418,7 +422,8 @@ fn deferred_in_long_loop(
 ) -> Option<Diagnostic> {
     let sf = cx.file(f.file);
     let (lp, loop_body) = innermost_loop(f.body, def.site.stmt.span())?;
-    if !long_running(cx, f.file, lp) {
+    if !long_running(cx, f.file, lp) || once_timer_case(cx, f.file, loop_body, def.site.stmt.span())
+    {
         return None;
     }
     let defer = statements(loop_body)
@@ -436,6 +441,77 @@ fn deferred_in_long_loop(
         def.ctor
     );
     Some(Diagnostic::new(RULE.code, defer.stmt.span(), msg))
+}
+
+/// Whether `at` is in a `select` case of the loop body that receives
+/// from a `time.Timer`'s channel (`case <-t.C:`) that the loop never
+/// resets: a timer fires once, so that case runs at most once however
+/// long the loop runs (a fallback started after a delay).
+fn once_timer_case(cx: &PackageContext, file: usize, body: &BlockStmt, at: Span) -> bool {
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let src = &cx.file(file).src;
+    let mut timer = None;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::CommClause(c) = n {
+            let inside = c
+                .body
+                .iter()
+                .any(|s| s.span().start <= at.start && at.end <= s.span().end);
+            if inside {
+                timer = c.comm.as_ref().and_then(|s| timer_received(&view, s));
+            }
+        }
+        timer.is_none()
+    });
+    let Some(t) = timer else { return false };
+    // A `Reset` of that timer in the loop re-arms it, unless it runs only
+    // when `t.Stop()` returned true (the timer had not fired: it still
+    // fires once in all).
+    let stop = format!("{t}.Stop()");
+    let mut rearms = false;
+    let mut guarded: Vec<Span> = Vec::new();
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::If(i)) if i.cond.span().text(src).contains(&stop) => {
+                guarded.push(Span::new(i.body.lbrace, i.body.end()));
+            }
+            Node::Call(c) => {
+                if let Expr::Selector(sel) = c.fun.unparen() {
+                    let reset = sel.sel.name(src) == "Reset" && sel.x.span().text(src) == t;
+                    let at = c.pos();
+                    rearms |= reset && !guarded.iter().any(|g| g.start <= at && at < g.end);
+                }
+            }
+            _ => {}
+        }
+        !rearms
+    });
+    !rearms
+}
+
+/// `<-t.C` (or `v := <-t.C`) where `t.C` is a `*time.Timer`'s channel: `t` as written.
+fn timer_received(view: &letgo_types::FileView, s: &Stmt) -> Option<String> {
+    let x = match s {
+        Stmt::Expr(x) => x,
+        Stmt::Assign(a) if a.rhs.len() == 1 => &a.rhs[0],
+        _ => return None,
+    };
+    let Expr::Unary(u) = x.unparen() else {
+        return None;
+    };
+    if u.op != Token::Arrow {
+        return None;
+    }
+    let Expr::Selector(sel) = u.x.unparen() else {
+        return None;
+    };
+    let m = view.model();
+    let t = view.type_of(&sel.x)?;
+    let src = &m.files[view.file_id().0 as usize].src;
+    (m.is_pointer_to(t, "time", "Timer") && sel.sel.name(src) == "C")
+        .then(|| sel.x.span().text(src).to_string())
 }
 
 /// A loop that runs as long as its goroutine: `for` without a condition,

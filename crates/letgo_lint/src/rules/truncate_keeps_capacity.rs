@@ -29,9 +29,15 @@ variable, or a field of a long-lived struct type, as for LG301). It is a
 maps, channels, functions, interfaces, or structs of the package with such
 fields): everything they point to stays alive. It is **info** otherwise:
 only the array stays, at the largest size it grew to, which is often the
-point of reusing it. It stays quiet when the same function clears the
-elements first (`clear(x.f)` or `x.f[i] = nil`). `_test.go` files are
-left alone.
+point of reusing it. It stays quiet when the same function lets go of
+the elements: it clears them (`clear(x.f)`, `x.f[i] = nil`, or
+`x.f[i].p = nil` for each element's fields), it ranges over `x.f` before
+the truncation (every element consumed — handed on, called or released
+— and the slice reset for the next batch), or it refills it with
+`x.f = append(x.f, ...)` after the truncation (the next batch overwrites
+the old slots at once). In each case what the array keeps past its
+length is bounded by one batch, the reuse the truncation is for.
+`_test.go` files are left alone.
 
 ## Why is this bad?
 `s = s[:0]` keeps the backing array, at the largest size it ever had, and
@@ -86,7 +92,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let elem = place.elem().unwrap_or("");
-            if clears(f, lhs, src) {
+            if clears(f, lhs, a.tok_pos, src) {
                 continue;
             }
             let name = lhs.span().text(src);
@@ -155,24 +161,46 @@ fn pointer_like(t: &str) -> bool {
         || matches!(t, "string" | "any" | "error")
 }
 
-/// Whether function `f` clears the elements of `x`: `clear(x)`, or
-/// `x[i] = ...`.
-fn clears(f: &Func, x: &Expr, src: &str) -> bool {
+/// Whether function `f` lets go of the elements of `x` around its
+/// truncation at `at`: `clear(x)`; `x[i] = ...` or `x[i].f = ...` (each
+/// element or its fields overwritten); a `range` over `x` before the
+/// truncation (every element consumed: handed on, called, released, and
+/// the slice reset for reuse); or `x = append(x, ...)` after it (refilled
+/// at once: the slots past the old length are overwritten by the next
+/// batch, so what stays is bounded by one batch, not by the owner's
+/// whole history).
+fn clears(f: &Func, x: &Expr, at: u32, src: &str) -> bool {
     let text = x.span().text(src);
+    let same = |e: &Expr| e.span().text(src) == text;
     let mut found = false;
     inspect(Node::Block(f.body), &mut |n| {
         match n {
             Node::Call(c) if ident_name(&c.fun, src) == Some("clear") => {
-                found |= c.args.first().is_some_and(|a| a.span().text(src) == text);
+                found |= c.args.first().is_some_and(same);
             }
+            Node::Stmt(Stmt::Range(r)) => found |= r.pos < at && same(&r.x),
             Node::Stmt(Stmt::Assign(a)) => {
-                found |= a.lhs.iter().any(
-                    |l| matches!(l.unparen(), Expr::Index(ix) if ix.x.span().text(src) == text),
-                );
+                found |= a.lhs.iter().any(|l| element_of(l, &same));
+                found |= a.tok_pos > at && refills(a, &same, src);
             }
             _ => {}
         }
         !found
     });
     found
+}
+
+/// `x[i]`, or a field of it (`x[i].f.g`).
+fn element_of(l: &Expr, same: &dyn Fn(&Expr) -> bool) -> bool {
+    match l.unparen() {
+        Expr::Index(ix) => same(&ix.x),
+        Expr::Selector(sel) => element_of(&sel.x, same),
+        _ => false,
+    }
+}
+
+/// `x = append(x, ...)`.
+fn refills(a: &letgo_go::ast::AssignStmt, same: &dyn Fn(&Expr) -> bool, src: &str) -> bool {
+    matches!((&a.lhs[..], &a.rhs[..]), ([l], [Expr::Call(c)])
+        if same(l) && ident_name(&c.fun, src) == Some("append") && c.args.first().is_some_and(same))
 }

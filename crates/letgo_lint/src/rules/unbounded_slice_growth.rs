@@ -50,7 +50,10 @@ only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
 `clear`, no `&x.f`, no method call on it, no reset of the whole owner
-(`*x = T{}`). Appends in `init` and in `_test.go` files are left alone.
+(`*x = T{}`). Appends in `init` and in `_test.go` files are left alone,
+and so are appends through a local that holds a value built in the same
+function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
+is initialising it, bounded by that call's own work.
 
 ## Why is this bad?
 A slice that only grows on a value that never dies is a leak: every
@@ -99,6 +102,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             // growing slice, and the answer walks the whole package.
             if a.tok != Token::Assign
                 || !grows(lhs, rhs, src)
+                || Owners::built_here(cx, funcs, i, lhs)
                 || !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
             {

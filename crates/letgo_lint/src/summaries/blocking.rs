@@ -243,6 +243,26 @@ fn cond_locks(cx: &PackageContext) -> Vec<(String, String)> {
             let (key, class) = key_of(cx, fi, &view, x)?;
             Some(class.unwrap_or(key))
         };
+        // The lock a `sync.NewCond(&x)` waits with: `x`, or the mutex `x`
+        // embeds (`x.Lock()` is promoted from it), named as a held lock
+        // is, so that `Wait` is known to release it.
+        let locker_of = |x: &Expr| -> Option<String> {
+            let (mut key, mut class) = key_of(cx, fi, &view, x)?;
+            let inner = match x.unparen() {
+                Expr::Unary(u) if u.op == letgo_go::token::Token::And => &u.x,
+                other => other,
+            };
+            let path = view
+                .type_of(inner)
+                .and_then(|t| m.embedding_path(t, "Lock"))
+                .unwrap_or_default();
+            for f in path {
+                let (file, off, _) = m.identity(f);
+                key = format!("{key}.{file}:{off}");
+                class = Some(format!("{file}:{off}"));
+            }
+            Some(class.unwrap_or(key))
+        };
         let mut pairs: Vec<(&Expr, &Expr)> = Vec::new();
         inspect(Node::Block(f.body), &mut |n| {
             match n {
@@ -270,7 +290,7 @@ fn cond_locks(cx: &PackageContext) -> Vec<(String, String)> {
                 }),
                 _ => ident_of(target),
             };
-            if let (Some(t), Some(l)) = (target_id, ident_of(&arg)) {
+            if let (Some(t), Some(l)) = (target_id, locker_of(&arg)) {
                 out.push((t, l));
             }
         }
