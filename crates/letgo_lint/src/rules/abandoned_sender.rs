@@ -36,6 +36,24 @@ from a callee's summary). A channel made inside a loop's body is a new
 channel per iteration: for it, the body runs once, so a `break` or
 `return` before the `make` abandons nobody.
 
+A close of the channel in the sending goroutine itself (after its send)
+does not excuse it: that close runs only once the send went through, so
+it never frees a sender whose receiver has left. A close anywhere else
+makes a blocked sender panic instead — another protocol — and keeps the
+channel out of judgement.
+
+It also flags a blocking send on an unbuffered channel — a local, or an
+unexported field or package variable across the package — whose every
+receive is a case of a `select` inside a loop that another case of the
+same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
+return`, a timeout, a `break` to the loop's label). Once that loop has
+left, nothing receives any more and the next send blocks forever: the
+sender must select on the same stop signal. Not judged: a buffered
+channel, one that is closed or ranged over, a receive anywhere else
+(outside such a loop, or through a call), a loop whose only way out
+follows its own receive (it counted what it waited for) or a `default`
+case (a poll), and a send in the loop's own function.
+
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
 for a closure); the `make` where the fix goes and the `return` (or loop
@@ -77,6 +95,7 @@ per element of a ranged slice).
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    crate::rules::left_receive_loop::check(cx, RULE.code, out);
     for ch in cx.channels() {
         if ch.kind != ChannelKind::Local || ch.escape != Escape::None {
             continue;
@@ -103,7 +122,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         .iter()
         .filter(|o| o.goroutine.is_none() && matches!(o.kind, OpKind::Recv | OpKind::Range))
         .collect();
-    if maker_receives.is_empty() || ch.has(OpKind::Close) {
+    if maker_receives.is_empty() {
         return None;
     }
     let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
@@ -111,6 +130,16 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     // Senders started by the maker itself: spawns inside callees follow
     // protocols of their own.
     let spawn = ch.spawns.iter().find(|s| s.function == origin.function)?;
+    // A close elsewhere makes a blocked sender panic instead: a protocol
+    // of its own. A close in the sending goroutine itself runs only once
+    // its sends went through (or makes the later ones panic): it never
+    // frees a blocked send.
+    if ch
+        .ops_of(OpKind::Close)
+        .any(|c| c.goroutine != Some(spawn.pos))
+    {
+        return None;
+    }
     let var = ch.var_ref(cx, origin.file);
     let literal = started_literal(maker, spawn.pos);
     let per_goroutine = match literal {
