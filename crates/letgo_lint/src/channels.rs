@@ -1319,9 +1319,7 @@ fn returns_nil_guard(s: &Stmt, view: &FileView) -> bool {
     let [Stmt::Return(r)] = i.body.list.as_slice() else {
         return false;
     };
-    i.init.is_none()
-        && i.els.is_none()
-        && matches!(r.results.as_slice(), [x] if is_nil(view, x))
+    i.init.is_none() && i.els.is_none() && matches!(r.results.as_slice(), [x] if is_nil(view, x))
 }
 
 /// Every unexported channel variable of the package.

@@ -54,6 +54,14 @@ channel, one that is closed or ranged over, a receive anywhere else
 follows its own receive (it counted what it waited for) or a `default`
 case (a poll), and a send in the loop's own function.
 
+And it flags a goroutine, started by the function that made an
+unbuffered channel, that sends on it and then calls `wg.Done()` (after
+the send, or deferred) while that function calls `wg.Wait()` on the same
+WaitGroup before any receive of its own (`wg.Wait(); close(ch); for v :=
+range ch`): the send waits for the receive, the receive for `Wait`,
+`Wait` for the `Done` after the send. Not judged when another goroutine
+receives meanwhile, or the channel is buffered.
+
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
 for a closure); the `make` where the fix goes and the `return` (or loop
@@ -96,6 +104,7 @@ per element of a ranged slice).
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     crate::rules::left_receive_loop::check(cx, RULE.code, out);
+    crate::rules::wait_before_receive::check(cx, RULE.code, out);
     for ch in cx.channels() {
         if ch.kind != ChannelKind::Local || ch.escape != Escape::None {
             continue;
@@ -288,7 +297,7 @@ fn buffer_fix(
 }
 
 /// The body of the function literal started by the `go` at `go_pos`.
-fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
+pub fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
     let mut body: Option<&BlockStmt> = None;
     inspect(Node::Block(maker.body), &mut |n| {
         if let Node::Stmt(Stmt::Go(g)) = n {

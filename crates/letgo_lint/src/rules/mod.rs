@@ -29,5 +29,6 @@ pub mod truncate_keeps_capacity;
 pub mod unbounded_map_growth;
 pub mod unbounded_slice_growth;
 pub mod unreachable_channel;
+pub mod wait_before_receive;
 pub mod waitgroup_done_skipped;
 pub mod waitgroup_misuse;
