@@ -42,14 +42,16 @@ it never frees a sender whose receiver has left. A close anywhere else
 makes a blocked sender panic instead — another protocol — and keeps the
 channel out of judgement.
 
-It also flags a blocking send on an unbuffered channel — a local, or an
-unexported field or package variable across the package — whose every
+It also flags a blocking send on a channel — a local, or an unexported
+field or package variable across the package; unbuffered, or buffered
+with a send written in a loop or more send sites than slots — whose every
 receive is a case of a `select` inside a loop that another case of the
 same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
 return`, a timeout, a `break` to the loop's label). Once that loop has
 left, nothing receives any more and the next send blocks forever: the
-sender must select on the same stop signal. Not judged: a buffered
-channel, one that is closed or ranged over, a receive anywhere else
+sender must select on the same stop signal. Not judged: a buffer with
+room for every send (a send that runs once, in a callback or a method,
+is the author's sizing), a channel that is closed or ranged over, a receive anywhere else
 (outside such a loop, or through a call), a loop whose only way out
 follows its own receive (it counted what it waited for) or a `default`
 case (a poll), and a send in the loop's own function.

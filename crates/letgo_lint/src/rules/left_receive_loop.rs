@@ -3,9 +3,8 @@
 //! the loop's label) in the loop that receives. Once that loop has left,
 //! nothing receives any more, and the next send blocks forever.
 //!
-//! Judged only where every receive is in view (`Escape::None`), the
-//! channel is unbuffered (a buffer would hold some sends, how many is not
-//! known), nobody ranges over it or closes it (a close makes a blocked
+//! Judged only where every receive is in view (`Escape::None`), sends can
+//! outnumber the buffer (`fills`), nobody ranges over it or closes it (a close makes a blocked
 //! send panic: another protocol), and every receive is a case of a
 //! `select` inside a loop of a function the sends are not written in (a
 //! loop that sends to itself is another bug).
@@ -28,11 +27,7 @@ pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnost
 }
 
 fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDiagnostic> {
-    if ch.escape != Escape::None
-        || ch.capacity != Capacity::Unbuffered
-        || ch.has(OpKind::Close)
-        || ch.has(OpKind::Range)
-    {
+    if ch.escape != Escape::None || !fills(ch) || ch.has(OpKind::Close) || ch.has(OpKind::Range) {
         return None;
     }
     let recvs: Vec<&Op> = ch.ops_of(OpKind::Recv).collect();
@@ -54,8 +49,12 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     })?;
     let rf = cx.file(recv.file);
     let (line, _) = rf.line_col(exit);
+    let what = match ch.capacity {
+        Capacity::Unbuffered => "unbuffered channel",
+        _ => "channel",
+    };
     let msg = format!(
-        "send on unbuffered channel `{}` can block forever: its only receiver, the loop in `{}`, can leave at {}:{line}, and nothing receives after that",
+        "send on {what} `{}` can block forever: its only receiver, the loop in `{}`, can leave at {}:{line}, and nothing receives after that",
         ch.name,
         short(&recv.function),
         crate::rules::send_without_receiver::file_name(cx, recv.file),
@@ -71,6 +70,23 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         file: send.file,
         diagnostic: d,
     })
+}
+
+/// Whether sends can outnumber what the buffer holds once nothing
+/// receives: always for an unbuffered channel; with a buffer, when a
+/// blocking send is written in a loop, or (a constant buffer) there are
+/// more blocking send sites than slots. A send in a callback or a method
+/// may run more than once, but that is no evidence: a buffer of one for
+/// a send guarded by `sync.Once` or a reference count is the author's
+/// sizing.
+fn fills(ch: &Channel) -> bool {
+    let sends = || ch.ops_of(OpKind::Send).filter(|s| s.blocking());
+    match ch.capacity {
+        Capacity::Unbuffered => true,
+        _ if sends().any(|s| s.in_loop) => true,
+        Capacity::Const(n) => sends().count() as u64 > n,
+        _ => false,
+    }
 }
 
 /// The trace name without its package.
