@@ -86,12 +86,12 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
             let d = Diagnostic::new(code, send.span, msg)
                 .in_function(&send.function)
                 .with_related(
-                    word_at(src, wait),
-                    "waits for the senders before receiving from them",
-                )
-                .with_related(
                     origin.make,
                     format!("`{}` is made unbuffered here", ch.name),
+                )
+                .with_related(
+                    word_at(src, wait),
+                    "waits for the senders before receiving from them",
                 );
             return Some(FileDiagnostic {
                 file: origin.file,
