@@ -165,10 +165,10 @@ fn wait_before(maker: &Func, view: &FileView, src: &str, wg: Identity, before: u
     inspect(Node::Block(maker.body), &mut |n| {
         match n {
             Node::Expr(Expr::FuncLit(_)) => return false,
-            Node::Call(c) if c.pos() < before => {
-                if waitgroup_call(c, view, src, "Wait") == Some(wg) {
-                    at = Some(c.pos());
-                }
+            Node::Call(c)
+                if c.pos() < before && waitgroup_call(c, view, src, "Wait") == Some(wg) =>
+            {
+                at = Some(c.pos());
             }
             _ => {}
         }
