@@ -49,20 +49,22 @@ receive is a case of a `select` inside a loop that another case of the
 same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
 return`, a timeout, a `break` to the loop's label). Once that loop has
 left, nothing receives any more and the next send blocks forever: the
-sender must select on the same stop signal. Not judged: a buffer with
-room for every send (a send that runs once, in a callback or a method,
-is the author's sizing), a channel that is closed or ranged over, a receive anywhere else
-(outside such a loop, or through a call), a loop whose only way out
-follows its own receive (it counted what it waited for) or a `default`
-case (a poll), and a send in the loop's own function.
+sender must select on the same stop signal. The loop's exit is the
+related place. Not judged: a buffer with room for every send (a send
+that runs once, in a callback or a method, is the author's sizing), a
+channel that is closed or ranged over, a receive anywhere else (outside
+such a loop, or through a call), a loop whose only way out follows its
+own receive (it counted what it waited for) or a `default` case (a
+poll), and a send in the loop's own function.
 
 And it flags a goroutine, started by the function that made an
 unbuffered channel, that sends on it and then calls `wg.Done()` (after
 the send, or deferred) while that function calls `wg.Wait()` on the same
 WaitGroup before any receive of its own (`wg.Wait(); close(ch); for v :=
 range ch`): the send waits for the receive, the receive for `Wait`,
-`Wait` for the `Done` after the send. Not judged when another goroutine
-receives meanwhile, or the channel is buffered.
+`Wait` for the `Done` after the send. The `make` and the `Wait` are the
+related places. Not judged when another goroutine receives meanwhile,
+or the channel is buffered.
 
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
