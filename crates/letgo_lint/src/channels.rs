@@ -1274,10 +1274,11 @@ fn field_channel(pkg: &Shared, id: Identity, name: &str) -> Channel {
     walk_package(pkg, matcher, channel)
 }
 
-/// Methods whose body is just `return recv.field` (this very field):
-/// unexported ones stand for the field; an exported one lets other
-/// packages receive (or, when it returns a bidirectional channel, do
-/// anything).
+/// Methods whose body is just `return recv.field` (this very field),
+/// after guards that return nil (`if s == nil { return nil }`): their
+/// calls in the package stand for the field; an exported one also lets
+/// other packages receive (or, when it returns a bidirectional channel,
+/// do anything).
 fn accessors_of(pkg: &Shared, field: Identity, name: &str) -> (Vec<(Identity, String)>, Escape) {
     let mut names = Vec::new();
     let mut escape = Escape::None;
@@ -1287,23 +1288,38 @@ fn accessors_of(pkg: &Shared, field: Identity, name: &str) -> (Vec<(Identity, St
             continue;
         };
         let src = &pkg.cx.file(f.file).src;
-        let [Stmt::Return(r)] = f.body.list.as_slice() else {
+        let Some((Stmt::Return(r), guards)) = f.body.list.split_last() else {
             continue;
         };
         let [Expr::Selector(sel)] = r.results.as_slice() else {
             continue;
         };
-        if d.recv.is_none() || !ident_is(view, &sel.sel, name, src, field) {
+        if d.recv.is_none()
+            || !ident_is(view, &sel.sel, name, src, field)
+            || !guards.iter().all(|g| returns_nil_guard(g, view))
+        {
             continue;
         }
         let method = d.name.name(src);
         if is_exported(method) {
             escape = escape.max(returned_escape(&d.typ));
-        } else if let Some(id) = identity_of(view, &d.name) {
+        }
+        // Exported or not, a call of it in the package is the field.
+        if let Some(id) = identity_of(view, &d.name) {
             names.push((id, method.to_string()));
         }
     }
     (names, escape)
+}
+
+/// `if cond { return nil }`: a guard of an accessor (`if s == nil`),
+/// which hands out no channel at all on that path.
+fn returns_nil_guard(s: &Stmt, view: &FileView) -> bool {
+    let Stmt::If(i) = s else { return false };
+    let [Stmt::Return(r)] = i.body.list.as_slice() else {
+        return false;
+    };
+    i.init.is_none() && i.els.is_none() && matches!(r.results.as_slice(), [x] if is_nil(view, x))
 }
 
 /// Every unexported channel variable of the package.

@@ -18,6 +18,36 @@ fn abandoned_senders_point_at_the_send_in_the_goroutine() {
     let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg103");
     let (program, findings) = common::run(&dir, &["LG103"]);
     assert!(findings.len() >= 6, "{findings:#?}");
+    // A send whose only receiver is a loop that can leave: the send,
+    // where it blocks, in the function it is written in (a method called
+    // from anywhere), and the loop's exit as the related place.
+    let (looped, findings): (Vec<_>, Vec<_>) = findings
+        .iter()
+        .partition(|f| f.diagnostic.message.contains("its only receiver, the loop"));
+    assert!(looped.len() >= 4, "{looped:#?}");
+    for f in &looped {
+        let d = &f.diagnostic;
+        assert!(
+            text(&program, f, d.span).contains("<-"),
+            "not a send: {d:?}"
+        );
+        let exit = &d.related[0];
+        assert!(
+            ["return", "break"].contains(&text(&program, f, exit.span)),
+            "{d:?}"
+        );
+        assert!(exit.message.contains("leaves here"), "{d:?}");
+    }
+    let ask = looped
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".(*service).Ask"))
+        })
+        .expect("the send in (*service).Ask");
+    assert_eq!(text(&program, ask, ask.diagnostic.span), "s.reqs <- r");
     for f in &findings {
         let d = &f.diagnostic;
         assert!(

@@ -36,6 +36,36 @@ from a callee's summary). A channel made inside a loop's body is a new
 channel per iteration: for it, the body runs once, so a `break` or
 `return` before the `make` abandons nobody.
 
+A close of the channel in the sending goroutine itself (after its send)
+does not excuse it: that close runs only once the send went through, so
+it never frees a sender whose receiver has left. A close anywhere else
+makes a blocked sender panic instead — another protocol — and keeps the
+channel out of judgement.
+
+It also flags a blocking send on a channel — a local, or an unexported
+field or package variable across the package; unbuffered, or buffered
+with a send written in a loop or more send sites than slots — whose every
+receive is a case of a `select` inside a loop that another case of the
+same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
+return`, a timeout, a `break` to the loop's label). Once that loop has
+left, nothing receives any more and the next send blocks forever: the
+sender must select on the same stop signal. The loop's exit is the
+related place. Not judged: a buffer with room for every send (a send
+that runs once, in a callback or a method, is the author's sizing), a
+channel that is closed or ranged over, a receive anywhere else (outside
+such a loop, or through a call), a loop whose only way out follows its
+own receive (it counted what it waited for) or a `default` case (a
+poll), and a send in the loop's own function.
+
+And it flags a goroutine, started by the function that made an
+unbuffered channel, that sends on it and then calls `wg.Done()` (after
+the send, or deferred) while that function calls `wg.Wait()` on the same
+WaitGroup before any receive of its own (`wg.Wait(); close(ch); for v :=
+range ch`): the send waits for the receive, the receive for `Wait`,
+`Wait` for the `Done` after the send. The `make` and the `Wait` are the
+related places. Not judged when another goroutine receives meanwhile,
+or the channel is buffered.
+
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
 for a closure); the `make` where the fix goes and the `return` (or loop
@@ -77,6 +107,8 @@ per element of a ranged slice).
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    crate::rules::left_receive_loop::check(cx, RULE.code, out);
+    crate::rules::wait_before_receive::check(cx, RULE.code, out);
     for ch in cx.channels() {
         if ch.kind != ChannelKind::Local || ch.escape != Escape::None {
             continue;
@@ -103,7 +135,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         .iter()
         .filter(|o| o.goroutine.is_none() && matches!(o.kind, OpKind::Recv | OpKind::Range))
         .collect();
-    if maker_receives.is_empty() || ch.has(OpKind::Close) {
+    if maker_receives.is_empty() {
         return None;
     }
     let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
@@ -111,6 +143,16 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     // Senders started by the maker itself: spawns inside callees follow
     // protocols of their own.
     let spawn = ch.spawns.iter().find(|s| s.function == origin.function)?;
+    // A close elsewhere makes a blocked sender panic instead: a protocol
+    // of its own. A close in the sending goroutine itself runs only once
+    // its sends went through (or makes the later ones panic): it never
+    // frees a blocked send.
+    if ch
+        .ops_of(OpKind::Close)
+        .any(|c| c.goroutine != Some(spawn.pos))
+    {
+        return None;
+    }
     let var = ch.var_ref(cx, origin.file);
     let literal = started_literal(maker, spawn.pos);
     let per_goroutine = match literal {
@@ -259,7 +301,7 @@ fn buffer_fix(
 }
 
 /// The body of the function literal started by the `go` at `go_pos`.
-fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
+pub fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
     let mut body: Option<&BlockStmt> = None;
     inspect(Node::Block(maker.body), &mut |n| {
         if let Node::Stmt(Stmt::Go(g)) = n {

@@ -12,6 +12,7 @@ pub mod lost_cancel;
 pub mod missing_unlock;
 // Channel classes (issue 15): LG108, LG109, LG116.
 pub mod goroutine_without_exit;
+pub mod left_receive_loop;
 pub mod nil_channel_op;
 pub mod range_over_unclosed_channel;
 pub mod receive_without_sender;
@@ -28,5 +29,6 @@ pub mod truncate_keeps_capacity;
 pub mod unbounded_map_growth;
 pub mod unbounded_slice_growth;
 pub mod unreachable_channel;
+pub mod wait_before_receive;
 pub mod waitgroup_done_skipped;
 pub mod waitgroup_misuse;

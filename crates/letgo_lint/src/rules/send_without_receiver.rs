@@ -21,7 +21,10 @@ Flags a blocking send on a channel that nothing in view ever receives
 from — a local channel and the goroutines and functions it is handed
 to, or an unexported field (of one struct type: same-named fields of
 other types are other channels) or package variable across the whole
-package — when the channel's buffer cannot hold every send. A channel
+package — when the channel's buffer cannot hold every send: for a field or package
+variable, a buffer whose size is not a constant (`make(chan T, n)`) is no
+excuse — nothing ever drains it, and the methods that send may run any
+number of times, so one send finds it full. A channel
 the package never makes (always nil) is LG108's.
 
 Calls are seen through: a channel handed to a function value, an
@@ -128,8 +131,14 @@ fn buffer_holds_every_send(ch: &Channel) -> bool {
     let bounded = !ch.ops.iter().any(|o| o.in_loop) && !ch.spawns.iter().any(|s| s.in_loop);
     // A buffer is usually sized for the senders a loop starts; the loop's
     // count is not known here, so only a known count can overflow it.
+    // A field or package variable nothing in the package receives from
+    // can never be drained: its sends run each time the functions that
+    // hold them run, so a buffer of a size not known here only delays the
+    // send that finds it full.
+    let undrained = matches!(ch.kind, ChannelKind::Field | ChannelKind::Global);
     match &ch.capacity {
         Capacity::Unbuffered => false,
+        Capacity::Len(_) | Capacity::Unknown if undrained => false,
         Capacity::Const(_) if !bounded => true,
         Capacity::Const(n) => ch.ops_of(OpKind::Send).filter(|o| o.blocking()).count() as u64 <= *n,
         Capacity::Len(_) | Capacity::Unknown => true,

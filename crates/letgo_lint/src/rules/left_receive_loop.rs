@@ -1,0 +1,245 @@
+//! Part of LG103 abandoned-sender: a blocking send on a channel whose
+//! every receiver is a loop that can leave — a `return` (or a `break` to
+//! the loop's label) in the loop that receives. Once that loop has left,
+//! nothing receives any more, and the next send blocks forever.
+//!
+//! Judged only where every receive is in view (`Escape::None`), sends can
+//! outnumber the buffer (`fills`), nobody ranges over it or closes it (a close makes a blocked
+//! send panic: another protocol), and every receive is a case of a
+//! `select` inside a loop of a function the sends are not written in (a
+//! loop that sends to itself is another bug).
+
+use crate::channels::{Capacity, Channel, Escape, Op, OpKind};
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::funcs::Func;
+use crate::syntax::word_at;
+use letgo_go::ast::{BlockStmt, Expr, Ident, SelectStmt, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnostic>) {
+    for ch in cx.channels() {
+        if let Some(fd) = judge(cx, code, ch) {
+            out.push(fd);
+        }
+    }
+}
+
+fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDiagnostic> {
+    if ch.escape != Escape::None || !fills(ch) || ch.has(OpKind::Close) || ch.has(OpKind::Range) {
+        return None;
+    }
+    let recvs: Vec<&Op> = ch.ops_of(OpKind::Recv).collect();
+    if recvs.is_empty() {
+        return None; // nothing receives at all: LG107's
+    }
+    // Every receive must be a `select` case in a loop that can leave.
+    let mut exit = None;
+    for r in &recvs {
+        if r.through_call || r.select.is_none() || !r.in_loop {
+            return None;
+        }
+        let e = loop_exit(cx, r)?;
+        exit.get_or_insert((r, e));
+    }
+    let (recv, exit) = exit?;
+    let send = ch.ops_of(OpKind::Send).find(|s| {
+        s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
+    })?;
+    let rf = cx.file(recv.file);
+    let (line, _) = rf.line_col(exit);
+    let what = match ch.capacity {
+        Capacity::Unbuffered => "unbuffered channel",
+        _ => "channel",
+    };
+    let msg = format!(
+        "send on {what} `{}` can block forever: its only receiver, the loop in `{}`, can leave at {}:{line}, and nothing receives after that",
+        ch.name,
+        short(&recv.function),
+        crate::rules::send_without_receiver::file_name(cx, recv.file),
+    );
+    let mut d = Diagnostic::new(code, send.span, msg).in_function(&send.function);
+    if recv.file == send.file {
+        d = d.with_related(
+            word_at(&rf.src, exit),
+            format!("the loop receiving from `{}` leaves here", ch.name),
+        );
+    }
+    Some(FileDiagnostic {
+        file: send.file,
+        diagnostic: d,
+    })
+}
+
+/// Whether sends can outnumber what the buffer holds once nothing
+/// receives: always for an unbuffered channel; with a buffer, when a
+/// blocking send is written in a loop, or (a constant buffer) there are
+/// more blocking send sites than slots. A send in a callback or a method
+/// may run more than once, but that is no evidence: a buffer of one for
+/// a send guarded by `sync.Once` or a reference count is the author's
+/// sizing.
+fn fills(ch: &Channel) -> bool {
+    let sends = || ch.ops_of(OpKind::Send).filter(|s| s.blocking());
+    match ch.capacity {
+        Capacity::Unbuffered => true,
+        _ if sends().any(|s| s.in_loop) => true,
+        Capacity::Const(n) => sends().count() as u64 > n,
+        _ => false,
+    }
+}
+
+/// The trace name without its package.
+fn short(name: &str) -> &str {
+    name.rsplit_once('/')
+        .map_or(name, |(_, n)| n)
+        .split_once('.')
+        .map_or(name, |(_, n)| n)
+}
+
+/// For a receive that is a `select` case: the loop right around that
+/// `select`, in the function the receive is written in, and a statement
+/// in that loop that leaves it.
+fn loop_exit(cx: &PackageContext, r: &Op) -> Option<u32> {
+    let sel = r.select?;
+    let f = function_of(cx, r)?;
+    let mut found = None;
+    find_loop(&f.body.list, None, sel.select_pos, &mut found);
+    let (body, label) = found?;
+    let src = &cx.file(r.file).src;
+    let label = label.map(|l| l.name(src));
+    // Only a way out that does not receive: another communication case
+    // of the select (`<-quit`, `<-ctx.Done()`, a timeout). A loop that
+    // leaves after its own receive, by a count it keeps, has received what
+    // it waited for; one that leaves from `default` polls by a count of
+    // its own.
+    let sel = select_at(body, sel.select_pos)?;
+    sel.body
+        .clauses
+        .iter()
+        .filter(|c| {
+            c.comm
+                .as_ref()
+                .is_some_and(|s| !(s.pos() <= r.span.start && r.span.start < s.end()))
+        })
+        .find_map(|c| leaving(&c.body, label, src, false))
+}
+
+fn function_of<'c, 'a>(cx: &'c PackageContext<'a>, r: &Op) -> Option<&'c Func<'a>> {
+    cx.functions().iter().find(|f| {
+        f.name == r.function
+            && f.file == r.file
+            && f.body.lbrace <= r.span.start
+            && r.span.start < f.body.end()
+    })
+}
+
+/// The `select` statement at `pos` inside a loop body.
+fn select_at(body: &BlockStmt, pos: u32) -> Option<&SelectStmt> {
+    let mut out = None;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(Stmt::Select(sel)) = n {
+            if sel.pos == pos {
+                out = Some(&**sel);
+            }
+        }
+        out.is_none() && !matches!(n, Node::Expr(Expr::FuncLit(_)))
+    });
+    out
+}
+
+/// The innermost `for`/`range` of the function (not inside a nested
+/// literal) around the `select` at `pos`, with its label.
+fn find_loop<'a>(
+    list: &'a [Stmt],
+    label: Option<&'a Ident>,
+    pos: u32,
+    found: &mut Option<(&'a BlockStmt, Option<&'a Ident>)>,
+) {
+    for s in list {
+        if !(s.pos() <= pos && pos < s.end()) {
+            continue;
+        }
+        match s {
+            Stmt::Labeled(l) => {
+                find_loop(std::slice::from_ref(&l.stmt), Some(&l.label), pos, found)
+            }
+            Stmt::For(f) => {
+                *found = Some((&f.body, label));
+                find_loop(&f.body.list, None, pos, found);
+            }
+            Stmt::Range(rg) => {
+                *found = Some((&rg.body, label));
+                find_loop(&rg.body.list, None, pos, found);
+            }
+            Stmt::Select(sel) if sel.pos == pos => {}
+            other => {
+                // Into blocks, branches and clauses; not into literals.
+                let mut inner: Vec<&'a [Stmt]> = Vec::new();
+                nested_lists(other, &mut inner);
+                for l in inner {
+                    find_loop(l, None, pos, found);
+                }
+            }
+        }
+    }
+}
+
+/// The statement lists directly inside a compound statement.
+fn nested_lists<'a>(s: &'a Stmt, out: &mut Vec<&'a [Stmt]>) {
+    match s {
+        Stmt::Block(b) => out.push(&b.list),
+        Stmt::If(i) => {
+            out.push(&i.body.list);
+            if let Some(e) = &i.els {
+                out.push(std::slice::from_ref(e));
+            }
+        }
+        Stmt::Switch(sw) => sw.body.clauses.iter().for_each(|c| out.push(&c.body)),
+        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().for_each(|c| out.push(&c.body)),
+        Stmt::Select(sel) => sel.body.clauses.iter().for_each(|c| out.push(&c.body)),
+        _ => {}
+    }
+}
+
+/// A `return`, or a `break` that leaves the loop (a plain one directly in
+/// the loop's body, or one naming its label), in a loop body's statements.
+fn leaving(list: &[Stmt], label: Option<&str>, src: &str, plain_leaves: bool) -> Option<u32> {
+    list.iter().find_map(|s| match s {
+        Stmt::Return(r) => Some(r.pos),
+        Stmt::Branch(b) if b.tok == Token::Break => {
+            let named = b.label.as_ref().map(|l| l.name(src));
+            let leaves = match named {
+                None => plain_leaves,
+                Some(n) => Some(n) == label,
+            };
+            leaves.then_some(b.tok_pos)
+        }
+        Stmt::Block(b) => leaving(&b.list, label, src, plain_leaves),
+        Stmt::Labeled(l) => leaving(std::slice::from_ref(&l.stmt), label, src, plain_leaves),
+        Stmt::If(i) => leaving(&i.body.list, label, src, plain_leaves).or_else(|| {
+            i.els
+                .as_ref()
+                .and_then(|e| leaving(std::slice::from_ref(e), label, src, plain_leaves))
+        }),
+        // A plain `break` inside these leaves them, not the loop.
+        Stmt::For(f) => leaving(&f.body.list, label, src, false),
+        Stmt::Range(r) => leaving(&r.body.list, label, src, false),
+        Stmt::Switch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| leaving(&c.body, label, src, false)),
+        Stmt::TypeSwitch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| leaving(&c.body, label, src, false)),
+        Stmt::Select(sel) => sel
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| leaving(&c.body, label, src, false)),
+        _ => None,
+    })
+}

@@ -1,0 +1,178 @@
+//! Part of LG103 abandoned-sender: the receiver waits for the senders'
+//! `sync.WaitGroup` before it receives. A goroutine started by the
+//! function that made an unbuffered channel sends on it and then calls
+//! `wg.Done()` (after the send, or deferred); the maker calls `wg.Wait()`
+//! on the same WaitGroup before any receive of its own. The send waits
+//! for the receive, the receive for `Wait`, `Wait` for the `Done` after
+//! the send: nobody moves. (`wg.Wait(); close(ch); for v := range ch`.)
+//!
+//! Judged only where every receive is in view and in the maker's own flow
+//! (a goroutine that drains the channel meanwhile breaks the cycle), the
+//! channel is unbuffered, the sender is a function literal the maker
+//! starts, and the WaitGroup is one object (the model's) in both.
+
+use crate::channels::{Capacity, Channel, ChannelKind, Escape, OpKind};
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::diagnostic::Diagnostic;
+use crate::funcs::Func;
+use crate::rules::abandoned_sender::started_literal;
+use crate::syntax::word_at;
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, Stmt};
+use letgo_go::visit::{inspect, Node};
+use letgo_types::FileView;
+
+pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnostic>) {
+    for ch in cx.channels() {
+        if let Some(fd) = judge(cx, code, ch) {
+            out.push(fd);
+        }
+    }
+}
+
+/// An object's identity in the model.
+type Identity = (u32, u32, u32);
+
+fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDiagnostic> {
+    if ch.kind != ChannelKind::Local
+        || ch.escape != Escape::None
+        || ch.capacity != Capacity::Unbuffered
+    {
+        return None;
+    }
+    let origin = ch.origin.as_ref()?;
+    let receives: Vec<_> = ch
+        .ops
+        .iter()
+        .filter(|o| matches!(o.kind, OpKind::Recv | OpKind::Range))
+        .collect();
+    if receives.is_empty()
+        || receives
+            .iter()
+            .any(|r| r.goroutine.is_some() || r.through_call)
+    {
+        return None;
+    }
+    let maker = cx
+        .functions()
+        .iter()
+        .find(|f| f.name == origin.function && f.file == origin.file)?;
+    let view = cx.types(origin.file)?;
+    let first_recv = receives.iter().map(|r| r.span.start).min()?;
+    for spawn in ch.spawns.iter().filter(|s| s.function == origin.function) {
+        let Some(body) = started_literal(maker, spawn.pos) else {
+            continue;
+        };
+        let Some(send) = ch.ops_of(OpKind::Send).find(|o| {
+            o.goroutine == Some(spawn.pos)
+                && o.blocking()
+                && !o.through_call
+                && o.file == origin.file
+        }) else {
+            continue;
+        };
+        let src = &cx.file(origin.file).src;
+        for wg in dones_after(body, send.span.end, &view, src) {
+            let Some(wait) = wait_before(maker, &view, src, wg, first_recv) else {
+                continue;
+            };
+            if wait < spawn.pos {
+                continue; // started after the Wait: not waited for
+            }
+            let (line, _) = cx.file(origin.file).line_col(wait);
+            let msg = format!(
+                "goroutine sends on unbuffered channel `{}` and blocks forever: the receiver calls Wait at line {line} before it receives, and that Wait needs this goroutine's Done, which comes after the send",
+                ch.name
+            );
+            let d = Diagnostic::new(code, send.span, msg)
+                .in_function(&send.function)
+                .with_related(
+                    origin.make,
+                    format!("`{}` is made unbuffered here", ch.name),
+                )
+                .with_related(
+                    word_at(src, wait),
+                    "waits for the senders before receiving from them",
+                );
+            return Some(FileDiagnostic {
+                file: origin.file,
+                diagnostic: d,
+            });
+        }
+    }
+    None
+}
+
+/// `x.Done()` / `x.Wait()` on a `sync.WaitGroup`: the WaitGroup's identity.
+fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &str) -> Option<Identity> {
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return None;
+    };
+    if !c.args.is_empty() || sel.sel.name(src) != method {
+        return None;
+    }
+    let m = view.model();
+    let t = view.type_of(&sel.x)?;
+    if !m.is_named(m.deref(t), "sync", "WaitGroup") {
+        return None;
+    }
+    let o = view.object_of_expr(&sel.x)?;
+    Some(m.identity(o))
+}
+
+/// WaitGroups the goroutine body calls `Done` on after offset `after`,
+/// or in a `defer` (which runs after everything else).
+fn dones_after(body: &BlockStmt, after: u32, view: &FileView, src: &str) -> Vec<Identity> {
+    let mut out = Vec::new();
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::Defer(d)) => {
+                let mut calls = vec![&d.call];
+                if let Expr::FuncLit(l) = d.call.fun.unparen() {
+                    calls.clear();
+                    inspect(Node::Block(&l.body), &mut |m| {
+                        if let Node::Call(c) = m {
+                            if let Some(w) = waitgroup_call(c, view, src, "Done") {
+                                out.push(w);
+                            }
+                        }
+                        true
+                    });
+                }
+                for c in calls {
+                    if let Some(w) = waitgroup_call(c, view, src, "Done") {
+                        out.push(w);
+                    }
+                }
+                return false;
+            }
+            Node::Call(c) if c.pos() > after => {
+                if let Some(w) = waitgroup_call(c, view, src, "Done") {
+                    out.push(w);
+                }
+            }
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => {}
+        }
+        true
+    });
+    out
+}
+
+/// A `wg.Wait()` of the maker's own flow (not in a literal) before offset
+/// `before`, on the WaitGroup `wg`.
+fn wait_before(maker: &Func, view: &FileView, src: &str, wg: Identity, before: u32) -> Option<u32> {
+    let mut at = None;
+    inspect(Node::Block(maker.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Call(c)
+                if c.pos() < before && waitgroup_call(c, view, src, "Wait") == Some(wg) =>
+            {
+                at = Some(c.pos());
+            }
+            _ => {}
+        }
+        at.is_none()
+    });
+    at
+}
