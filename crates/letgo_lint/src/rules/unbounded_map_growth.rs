@@ -43,6 +43,12 @@ be the same field, by its object; a key held in a variable or computed by
 a call could be any key, and counts. When every `delete` removes keys
 read from another field, the insert is reported.
 
+A `delete` by the raw value a key is made from is a finding of its own,
+wherever it is: in a function that reads or writes the map only by
+`key := f(x, ...)` (never by `x`) and then calls `delete(m, x)`, the
+delete removes nothing this function put in, and the entry stays
+(`key := keyOf(subject, queue); m[key] = ...; delete(m, subject)`).
+
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
 `reflect.Type` (one per type of the program), a `bool`, a value of a
 named type whose package declares constants of it (an enum:
@@ -95,6 +101,14 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if cx.file(f.file).is_test || is_init(&f.name) {
             continue;
         }
+        out.extend(
+            crate::map_keys::deletes_by_raw_value(cx, f)
+                .into_iter()
+                .map(|d| FileDiagnostic {
+                    file: f.file,
+                    diagnostic: d.in_function(&f.name),
+                }),
+        );
         for site in f.sites.iter().copied() {
             let Some(ix) = insertion(site.stmt) else {
                 continue;
