@@ -26,7 +26,9 @@ per request (a function taking an `*http.Request`), per loop iteration,
 or in a function reached per request or per event through calls (any
 package checked together: an entry such as an `http.Handler`, a gRPC
 method, a loop over a channel or an `Accept` loop, as LG301 judges it;
-`letgo check ./...` shows callers in other packages).
+`letgo check ./...` shows callers in other packages). Reached through
+calls, a callback that calls the scheduling function again (a
+self-rescheduling chain: one timer pending at a time) is left alone.
 Nothing can stop such a timer, so its function and everything that
 function captures stay alive until it fires. Constant delays under a
 minute, and `_test.go` files, are left alone.
@@ -108,7 +110,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 Per::Iteration
             } else if per_request {
                 Per::Request
-            } else if *repeats.get_or_insert_with(|| cx.owners().repeats(cx, i)) {
+            } else if *repeats.get_or_insert_with(|| cx.owners().repeats(cx, i))
+                && !call.args.get(1).is_some_and(|cb| calls_itself(cx, f, cb))
+            {
                 Per::Call
             } else {
                 continue;
@@ -260,4 +264,27 @@ fn rearms(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
             _ => false,
         })
     })
+}
+
+/// Whether callback `cb` calls `f`, the function that schedules it: a
+/// self-rescheduling chain (`time.AfterFunc(d, func() { c.tick() })`
+/// inside `tick`) keeps one timer pending at a time, however often `f` is
+/// reached.
+fn calls_itself(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
+    let src = &cx.file(f.file).src;
+    let own = f
+        .name
+        .trim_end_matches("[...]")
+        .rsplit('.')
+        .next()
+        .unwrap_or("");
+    if own.is_empty() || own.starts_with("func") {
+        return false;
+    }
+    match cb.unparen() {
+        Expr::FuncLit(l) => mentions(Node::Block(&l.body), own, src),
+        Expr::Ident(id) => id.name(src) == own,
+        Expr::Selector(sel) => sel.sel.name(src) == own,
+        _ => false,
+    }
 }
