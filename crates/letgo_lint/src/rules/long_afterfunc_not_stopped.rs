@@ -31,7 +31,9 @@ calls, a callback that calls the scheduling function again (a
 self-rescheduling chain: one timer pending at a time) is left alone.
 Nothing can stop such a timer, so its function and everything that
 function captures stay alive until it fires. Constant delays under a
-minute, and `_test.go` files, are left alone.
+minute (a package variable declared with a constant duration that no
+non-test code assigns counts as constant), and `_test.go` files, are
+left alone.
 
 `time.AfterFunc` is recognised by the callee's object (an alias or dot
 import counts, a project's own `AfterFunc` does not), and a request
@@ -153,7 +155,7 @@ fn discarded_afterfunc<'a>(
 fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<String> {
     let d = call.args.first()?;
     let text = cx.text(file, d.span());
-    match const_duration(cx, file, d) {
+    match const_duration(cx, file, d).or_else(|| settled_var(cx, file, d)) {
         Some(n) if n < LONG => None,
         Some(_) => Some(format!("a delay of `{text}`")),
         None => Some(format!("a delay `{text}` that may be long")),
@@ -287,4 +289,50 @@ fn calls_itself(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
         Expr::Selector(sel) => sel.sel.name(src) == own,
         _ => false,
     }
+}
+
+/// The value of a package variable used as a constant: declared with a
+/// constant duration (`var readTimeout = 5 * time.Second`) and never
+/// assigned, incremented or addressed in the package's non-test files
+/// (tests often shorten such delays, which does not make them long).
+fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    let view = cx.types(file)?;
+    let o = view.object_of_expr(x)?;
+    if view.model().obj(o).kind != letgo_types::model::ObjKind::Var {
+        return None;
+    }
+    let mut value = None;
+    let mut changed = false;
+    for (fi, sf) in cx.files() {
+        if sf.is_test {
+            continue;
+        }
+        let Some(v) = cx.types(fi) else { continue };
+        for d in &sf.ast.decls {
+            let Decl::Gen(g) = d else { continue };
+            for spec in &g.specs {
+                let letgo_go::ast::Spec::Value(vs) = spec else {
+                    continue;
+                };
+                for (n, val) in vs.names.iter().zip(&vs.values) {
+                    if v.object_of(n) == Some(o) {
+                        value = const_duration(cx, fi, val);
+                    }
+                }
+            }
+        }
+        letgo_go::visit::inspect(Node::File(&sf.ast), &mut |n| {
+            let targets: Vec<&Expr> = match n {
+                Node::Stmt(Stmt::Assign(a)) => a.lhs.iter().collect(),
+                Node::Stmt(Stmt::IncDec(s)) => vec![&s.x],
+                Node::Expr(Expr::Unary(u)) if u.op == letgo_go::token::Token::And => vec![&u.x],
+                _ => Vec::new(),
+            };
+            changed |= targets
+                .iter()
+                .any(|t| v.object_of_expr(t.unparen()) == Some(o));
+            !changed
+        });
+    }
+    value.filter(|_| !changed)
 }
