@@ -288,4 +288,34 @@ mod tests {
         assert_eq!(m.resolve("github.com/other/x", Some(&cache)), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn infers_a_gopath_projects_root_from_its_own_imports() {
+        let dir = std::env::temp_dir().join(format!("letgo-types-gopath-{}", std::process::id()));
+        let root = dir.join("checkout");
+        for d in ["cmd/tool", "store/disk", "vendor/golang.org/x/net/context"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(
+            root.join("cmd/tool/main.go"),
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.org/proj/store/disk\"\n\t\"golang.org/x/net/context\"\n)\n\nfunc main() { fmt.Println(disk.X, context.TODO) }\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("store/disk/disk.go"), "package disk\n\nvar X = 1\n").unwrap();
+        let roots = gopath_roots(&[root.join("cmd/tool"), root.join("store/disk")]);
+        assert_eq!(roots.len(), 1, "{roots:?}");
+        assert_eq!(roots[0].path, "example.org/proj");
+        assert_eq!(roots[0].dir, root);
+        assert_eq!(
+            roots[0].resolve("golang.org/x/net/context", None),
+            Some(root.join("vendor/golang.org/x/net/context"))
+        );
+        // A lone folder importing nothing of its own, under no vendor
+        // folder: nothing to infer.
+        let lone = dir.join("lone");
+        std::fs::create_dir_all(&lone).unwrap();
+        std::fs::write(lone.join("a.go"), "package lone\n\nimport \"example.com/x/y\"\n").unwrap();
+        assert!(gopath_roots(&[lone]).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
