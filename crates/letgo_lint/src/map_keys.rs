@@ -97,9 +97,9 @@ fn derived_key_only(
                 && a.rhs.len() == 1
                 && matches!(a.lhs[0].unparen(), Expr::Ident(id) if view.object_of(id) == Some(*key));
             if let (true, Expr::Call(c)) = (defines_key, a.rhs[0].unparen()) {
-                let from_raw = c.args.iter().any(|x| {
-                    matches!(x.unparen(), Expr::Ident(id) if view.object_of(id) == Some(raw))
-                });
+                let from_raw = c.args.iter().any(
+                    |x| matches!(x.unparen(), Expr::Ident(id) if view.object_of(id) == Some(raw)),
+                );
                 if from_raw {
                     let (line, _) = sf.line_col(a.lhs[0].pos());
                     found = Some((a.lhs[0].span().text(src).to_string(), line));

@@ -97,18 +97,25 @@ pub fn gopath_roots(dirs: &[PathBuf]) -> Vec<ModuleRoot> {
                     let (prefix, rest) = (&imp[..i], &imp[i + 1..]);
                     for a in d.ancestors().take(12) {
                         if check(a.join(rest)) {
-                            *votes.entry((a.to_path_buf(), prefix.to_string())).or_default() += 1;
+                            *votes
+                                .entry((a.to_path_buf(), prefix.to_string()))
+                                .or_default() += 1;
                         }
                     }
                 }
             }
         }
-        let best = votes
-            .into_iter()
-            .max_by(|(ka, a), (kb, b)| a.cmp(b).then(kb.0.as_os_str().len().cmp(&ka.0.as_os_str().len())));
+        let best = votes.into_iter().max_by(|(ka, a), (kb, b)| {
+            a.cmp(b)
+                .then(kb.0.as_os_str().len().cmp(&ka.0.as_os_str().len()))
+        });
         let Some(((dir, path), _)) = best else { break };
         left.retain(|d| !d.starts_with(&dir));
-        out.push(ModuleRoot { path, dir, requires: Vec::new() });
+        out.push(ModuleRoot {
+            path,
+            dir,
+            requires: Vec::new(),
+        });
         if left.is_empty() {
             break;
         }
@@ -118,7 +125,11 @@ pub fn gopath_roots(dirs: &[PathBuf]) -> Vec<ModuleRoot> {
         if let Some(a) = vendor_root {
             if !out.iter().any(|m| m.dir == a) {
                 let path = a.to_string_lossy().trim_start_matches('/').to_string();
-                out.push(ModuleRoot { path, dir: a.to_path_buf(), requires: Vec::new() });
+                out.push(ModuleRoot {
+                    path,
+                    dir: a.to_path_buf(),
+                    requires: Vec::new(),
+                });
             }
         }
     }
@@ -156,12 +167,17 @@ fn imports_in(dir: &Path) -> Vec<String> {
                     continue;
                 }
                 rest
-            } else if ["func ", "type ", "var ", "const "].iter().any(|k| line.starts_with(k)) {
+            } else if ["func ", "type ", "var ", "const "]
+                .iter()
+                .any(|k| line.starts_with(k))
+            {
                 break;
             } else {
                 continue;
             };
-            let Some(q) = spec.split('"').nth(1) else { continue };
+            let Some(q) = spec.split('"').nth(1) else {
+                continue;
+            };
             let first = q.split('/').next().unwrap_or("");
             if first.contains('.') && !out.iter().any(|o| o == q) {
                 out.push(q.to_string());
@@ -301,7 +317,11 @@ mod tests {
             "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.org/proj/store/disk\"\n\t\"golang.org/x/net/context\"\n)\n\nfunc main() { fmt.Println(disk.X, context.TODO) }\n",
         )
         .unwrap();
-        std::fs::write(root.join("store/disk/disk.go"), "package disk\n\nvar X = 1\n").unwrap();
+        std::fs::write(
+            root.join("store/disk/disk.go"),
+            "package disk\n\nvar X = 1\n",
+        )
+        .unwrap();
         let roots = gopath_roots(&[root.join("cmd/tool"), root.join("store/disk")]);
         assert_eq!(roots.len(), 1, "{roots:?}");
         assert_eq!(roots[0].path, "example.org/proj");
@@ -314,7 +334,11 @@ mod tests {
         // folder: nothing to infer.
         let lone = dir.join("lone");
         std::fs::create_dir_all(&lone).unwrap();
-        std::fs::write(lone.join("a.go"), "package lone\n\nimport \"example.com/x/y\"\n").unwrap();
+        std::fs::write(
+            lone.join("a.go"),
+            "package lone\n\nimport \"example.com/x/y\"\n",
+        )
+        .unwrap();
         assert!(gopath_roots(&[lone]).is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }
