@@ -11,10 +11,10 @@ use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjId;
 use letgo_types::FileView;
 
-/// `delete(m, x)` in function `f` where `f` indexes `m` (reads or
-/// writes) only by a local `key := g(..., x, ...)` made from `x`, and
-/// never by `x` itself: the delete misses the entry `f` works on. One
-/// LG302 diagnostic per such delete.
+/// `delete(m, x)` in function `f` where `f` reads `m` only by a local
+/// `key := g(..., x, ...)` made from `x`, never by `x` itself, and
+/// writes nothing into `m` (a write would make it a rename): the delete
+/// misses the entry `f` works on. One LG302 diagnostic per such delete.
 pub fn deletes_by_raw_value(cx: &PackageContext, f: &Func) -> Vec<Diagnostic> {
     let Some(view) = cx.types(f.file) else {
         return Vec::new();
@@ -69,6 +69,14 @@ fn derived_key_only(
     let mut keys: Vec<ObjId> = Vec::new();
     let mut by_other = false;
     inspect(Node::Block(f.body), &mut |n| {
+        // `delete(m, raw); m[key] = v` renames an entry (a key
+        // normalised): the delete is meant.
+        if let Node::Stmt(Stmt::Assign(a)) = n {
+            by_other |= a
+                .lhs
+                .iter()
+                .any(|l| matches!(l.unparen(), Expr::Index(ix) if ix.x.span().text(src) == map));
+        }
         if let Node::Expr(Expr::Index(ix)) = n {
             if ix.x.span().text(src) == map {
                 match ix.index.unparen() {

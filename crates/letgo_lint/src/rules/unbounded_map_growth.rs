@@ -44,10 +44,13 @@ a call could be any key, and counts. When every `delete` removes keys
 read from another field, the insert is reported.
 
 A `delete` by the raw value a key is made from is a finding of its own,
-wherever it is: in a function that reads or writes the map only by
-`key := f(x, ...)` (never by `x`) and then calls `delete(m, x)`, the
-delete removes nothing this function put in, and the entry stays
-(`key := keyOf(subject, queue); m[key] = ...; delete(m, subject)`).
+wherever it is: in a function that reads the map only by
+`key := f(x, ...)` (never by `x`), writes nothing into it, and calls
+`delete(m, x)`, the delete misses the entry the function works on, and
+it stays (`key := keyOf(subject, queue); chs := m[key]; ...;
+delete(m, subject)`). A function that also writes `m[key] = v` renames
+the entry (a key normalised: `delete(m, k); m[upper(k)] = v`) and is
+left alone.
 
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
 `reflect.Type` (one per type of the program), a `bool`, a value of a
