@@ -20,6 +20,7 @@ pub mod flow;
 pub mod funcs;
 pub mod growth;
 pub mod locks;
+pub mod map_keys;
 pub mod objects;
 pub mod owners;
 pub mod registry;

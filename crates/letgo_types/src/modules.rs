@@ -72,6 +72,121 @@ impl ModuleRoot {
     }
 }
 
+/// GOPATH-era code (no `go.mod`): the project's root folder and the
+/// import path it had under `$GOPATH/src`, inferred from the imports of
+/// the checked folders `dirs`. An import `P/S` of a non-standard package
+/// votes for (`A`, `P`) when `A` is a folder at or above the importing
+/// one and `A/S` is a folder: a project imports its own packages by their
+/// path below its root. The best-voted root covers the folders below it;
+/// the rest are tried again. A folder with no vote but a `vendor/`
+/// folder above it gets that folder as its root (Go's GOPATH vendoring),
+/// with an import path nothing imports. Without either, nothing.
+pub fn gopath_roots(dirs: &[PathBuf]) -> Vec<ModuleRoot> {
+    let mut out: Vec<ModuleRoot> = Vec::new();
+    let mut left: Vec<&PathBuf> = dirs.iter().collect();
+    let mut is_dir: std::collections::HashMap<PathBuf, bool> = std::collections::HashMap::new();
+    let mut check = |p: PathBuf| *is_dir.entry(p.clone()).or_insert_with(|| p.is_dir());
+    // A few rounds: a checkout holds one project, rarely a handful.
+    for _ in 0..4 {
+        let mut votes: std::collections::HashMap<(PathBuf, String), usize> =
+            std::collections::HashMap::new();
+        // Enough folders to see how the project imports itself.
+        for d in left.iter().take(64) {
+            for imp in imports_in(d) {
+                for (i, _) in imp.match_indices('/') {
+                    let (prefix, rest) = (&imp[..i], &imp[i + 1..]);
+                    for a in d.ancestors().take(12) {
+                        if check(a.join(rest)) {
+                            *votes
+                                .entry((a.to_path_buf(), prefix.to_string()))
+                                .or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let best = votes.into_iter().max_by(|(ka, a), (kb, b)| {
+            a.cmp(b)
+                .then(kb.0.as_os_str().len().cmp(&ka.0.as_os_str().len()))
+        });
+        let Some(((dir, path), _)) = best else { break };
+        left.retain(|d| !d.starts_with(&dir));
+        out.push(ModuleRoot {
+            path,
+            dir,
+            requires: Vec::new(),
+        });
+        if left.is_empty() {
+            break;
+        }
+    }
+    for d in left {
+        let vendor_root = d.ancestors().take(12).find(|a| a.join("vendor").is_dir());
+        if let Some(a) = vendor_root {
+            if !out.iter().any(|m| m.dir == a) {
+                let path = a.to_string_lossy().trim_start_matches('/').to_string();
+                out.push(ModuleRoot {
+                    path,
+                    dir: a.to_path_buf(),
+                    requires: Vec::new(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The non-standard import paths (first element holds a dot) of the Go
+/// files of `dir`, read from the text of their import declarations.
+fn imports_in(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.filter_map(|e| e.ok()) {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "go") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let mut in_block = false;
+        for line in text.lines() {
+            let line = line.trim();
+            let spec = if in_block {
+                if line.starts_with(')') {
+                    in_block = false;
+                    continue;
+                }
+                line
+            } else if let Some(rest) = line.strip_prefix("import") {
+                let rest = rest.trim();
+                if rest.starts_with('(') {
+                    in_block = true;
+                    continue;
+                }
+                rest
+            } else if ["func ", "type ", "var ", "const "]
+                .iter()
+                .any(|k| line.starts_with(k))
+            {
+                break;
+            } else {
+                continue;
+            };
+            let Some(q) = spec.split('"').nth(1) else {
+                continue;
+            };
+            let first = q.split('/').next().unwrap_or("");
+            if first.contains('.') && !out.iter().any(|o| o == q) {
+                out.push(q.to_string());
+            }
+        }
+    }
+    out
+}
+
 fn requirement(line: &str) -> Option<(String, String)> {
     let mut parts = line.split_whitespace();
     let m = parts.next()?.trim_matches('"').to_string();
@@ -187,6 +302,44 @@ mod tests {
             Some(cache.join("github.com/!foo/bar@v1.2.3/baz"))
         );
         assert_eq!(m.resolve("github.com/other/x", Some(&cache)), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn infers_a_gopath_projects_root_from_its_own_imports() {
+        let dir = std::env::temp_dir().join(format!("letgo-types-gopath-{}", std::process::id()));
+        let root = dir.join("checkout");
+        for d in ["cmd/tool", "store/disk", "vendor/golang.org/x/net/context"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(
+            root.join("cmd/tool/main.go"),
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.org/proj/store/disk\"\n\t\"golang.org/x/net/context\"\n)\n\nfunc main() { fmt.Println(disk.X, context.TODO) }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("store/disk/disk.go"),
+            "package disk\n\nvar X = 1\n",
+        )
+        .unwrap();
+        let roots = gopath_roots(&[root.join("cmd/tool"), root.join("store/disk")]);
+        assert_eq!(roots.len(), 1, "{roots:?}");
+        assert_eq!(roots[0].path, "example.org/proj");
+        assert_eq!(roots[0].dir, root);
+        assert_eq!(
+            roots[0].resolve("golang.org/x/net/context", None),
+            Some(root.join("vendor/golang.org/x/net/context"))
+        );
+        // A lone folder importing nothing of its own, under no vendor
+        // folder: nothing to infer.
+        let lone = dir.join("lone");
+        std::fs::create_dir_all(&lone).unwrap();
+        std::fs::write(
+            lone.join("a.go"),
+            "package lone\n\nimport \"example.com/x/y\"\n",
+        )
+        .unwrap();
+        assert!(gopath_roots(&[lone]).is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -43,6 +43,16 @@ impl Semantic {
             .iter()
             .filter_map(|d| ModuleRoot::read(d))
             .collect();
+        // GOPATH-era folders (no module above them): their project's own
+        // imports and its vendor folder, as `go build` in GOPATH found them.
+        let outside: Vec<PathBuf> = dirs
+            .iter()
+            .filter(|d| !c.modules.iter().any(|m| d.starts_with(&m.dir)))
+            .cloned()
+            .collect();
+        if !outside.is_empty() {
+            c.modules.extend(crate::modules::gopath_roots(&outside));
+        }
         c.modcache = find_modcache();
         c.test_dirs = dirs.iter().cloned().collect();
         c.prefetch(dirs);

@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
-use crate::timers::{const_duration, non_test_functions, time_call};
+use crate::timers::{const_duration, time_call};
 use letgo_go::ast::{CallExpr, Decl, Expr, Span, Stmt};
 use letgo_go::visit::Node;
 
@@ -22,10 +22,18 @@ const DOC: &str = r#"# LG205 long-afterfunc-not-stopped
 ## What it does
 Flags `time.AfterFunc(d, f)` whose returned timer is discarded, with a
 delay of a minute or more or one that is not a constant, in code that runs
-per request (a function taking an `*http.Request`) or per loop iteration.
+per request (a function taking an `*http.Request`), per loop iteration,
+or in a function reached per request or per event through calls (any
+package checked together: an entry such as an `http.Handler`, a gRPC
+method, a loop over a channel or an `Accept` loop, as LG301 judges it;
+`letgo check ./...` shows callers in other packages). Reached through
+calls, a callback that calls the scheduling function again (a
+self-rescheduling chain: one timer pending at a time) is left alone.
 Nothing can stop such a timer, so its function and everything that
 function captures stay alive until it fires. Constant delays under a
-minute, and `_test.go` files, are left alone.
+minute (a package variable declared with a constant duration that no
+non-test code assigns counts as constant), and `_test.go` files, are
+left alone.
 
 `time.AfterFunc` is recognised by the callee's object (an alias or dot
 import counts, a project's own `AfterFunc` does not), and a request
@@ -64,7 +72,9 @@ returns, which is right only when the callback exists to clean up after
 work the function finishes itself.
 
 No fix is offered when the timer is meant to fire after the function
-returns whatever happens: inside a loop (every timer would be stopped at
+returns whatever happens: in a function reached through calls (a
+connection's handshake timeout is stopped when the connection closes,
+not when the function returns), inside a loop (every timer would be stopped at
 the return), or when the callback arms a timer again or retries
 (its function mentions `AfterFunc` or `Reset`, calls the function that
 scheduled it, or is named for it: `reconnect`, `retry`, `redial`,
@@ -75,20 +85,44 @@ reconnect timer at the return would cancel the reconnect.
 /// A minute, in nanoseconds: shorter constant delays are left alone.
 const LONG: u64 = 60_000_000_000;
 
+/// How often the discarded timer is made.
+#[derive(Clone, Copy, PartialEq)]
+enum Per {
+    Iteration,
+    Request,
+    /// The function is reached per request or event through calls
+    /// (`Owners::repeats`, across the packages checked together).
+    Call,
+}
+
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    for f in non_test_functions(cx) {
+    for (i, f) in cx.functions().iter().enumerate() {
+        if cx.file(f.file).is_test {
+            continue;
+        }
         let per_request = takes_request(cx, f);
+        // Asked only when the function discards an AfterFunc: which
+        // functions repeat is a walk of the package and the call graph.
+        let mut repeats = None;
         for site in f.sites.iter().copied() {
-            if !site.in_loop && !per_request {
-                continue;
-            }
             let Some(call) = discarded_afterfunc(cx, f.file, site.stmt) else {
+                continue;
+            };
+            let per = if site.in_loop {
+                Per::Iteration
+            } else if per_request {
+                Per::Request
+            } else if *repeats.get_or_insert_with(|| cx.owners().repeats(cx, i))
+                && !call.args.get(1).is_some_and(|cb| calls_itself(cx, f, cb))
+            {
+                Per::Call
+            } else {
                 continue;
             };
             let Some(delay) = long_delay(cx, f.file, call) else {
                 continue;
             };
-            let d = report(cx, f, site, call, &delay);
+            let d = report(cx, f, site, call, &delay, per);
             out.push(FileDiagnostic {
                 file: f.file,
                 diagnostic: d.in_function(&f.name),
@@ -121,7 +155,7 @@ fn discarded_afterfunc<'a>(
 fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<String> {
     let d = call.args.first()?;
     let text = cx.text(file, d.span());
-    match const_duration(cx, file, d) {
+    match const_duration(cx, file, d).or_else(|| settled_var(cx, file, d)) {
         Some(n) if n < LONG => None,
         Some(_) => Some(format!("a delay of `{text}`")),
         None => Some(format!("a delay `{text}` that may be long")),
@@ -150,11 +184,12 @@ fn report(
     site: StmtSite,
     call: &CallExpr,
     delay: &str,
+    per: Per,
 ) -> Diagnostic {
-    let when = if site.in_loop {
-        "every iteration"
-    } else {
-        "every request"
+    let when = match per {
+        Per::Iteration => "every iteration",
+        Per::Request => "every request",
+        Per::Call => "every call, and this function runs per request or event",
     };
     let msg = format!(
         "time.AfterFunc with {delay} is discarded on {when}: nothing can stop it, and its function and what it captures stay alive until it fires"
@@ -162,7 +197,11 @@ fn report(
     let span = Span::new(call.fun.pos(), call.rparen + 1);
     let d = Diagnostic::new(RULE.code, span, msg);
     let src = &cx.file(f.file).src;
-    if !site.in_list || site.in_loop || mentions(Node::Block(f.body), "timer", src) {
+    // Reached through calls, the timer is most often meant to outlive
+    // the call (a handshake's timeout, a retry): stopping it at the
+    // return is not the fix.
+    let outlives = per == Per::Call;
+    if !site.in_list || site.in_loop || outlives || mentions(Node::Block(f.body), "timer", src) {
         return d;
     }
     if call.args.get(1).is_some_and(|cb| rearms(cx, f, cb)) {
@@ -227,4 +266,73 @@ fn rearms(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
             _ => false,
         })
     })
+}
+
+/// Whether callback `cb` calls `f`, the function that schedules it: a
+/// self-rescheduling chain (`time.AfterFunc(d, func() { c.tick() })`
+/// inside `tick`) keeps one timer pending at a time, however often `f` is
+/// reached.
+fn calls_itself(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
+    let src = &cx.file(f.file).src;
+    let own = f
+        .name
+        .trim_end_matches("[...]")
+        .rsplit('.')
+        .next()
+        .unwrap_or("");
+    if own.is_empty() || own.starts_with("func") {
+        return false;
+    }
+    match cb.unparen() {
+        Expr::FuncLit(l) => mentions(Node::Block(&l.body), own, src),
+        Expr::Ident(id) => id.name(src) == own,
+        Expr::Selector(sel) => sel.sel.name(src) == own,
+        _ => false,
+    }
+}
+
+/// The value of a package variable used as a constant: declared with a
+/// constant duration (`var readTimeout = 5 * time.Second`) and never
+/// assigned, incremented or addressed in the package's non-test files
+/// (tests often shorten such delays, which does not make them long).
+fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    let view = cx.types(file)?;
+    let o = view.object_of_expr(x)?;
+    if view.model().obj(o).kind != letgo_types::model::ObjKind::Var {
+        return None;
+    }
+    let mut value = None;
+    let mut changed = false;
+    for (fi, sf) in cx.files() {
+        if sf.is_test {
+            continue;
+        }
+        let Some(v) = cx.types(fi) else { continue };
+        for d in &sf.ast.decls {
+            let Decl::Gen(g) = d else { continue };
+            for spec in &g.specs {
+                let letgo_go::ast::Spec::Value(vs) = spec else {
+                    continue;
+                };
+                for (n, val) in vs.names.iter().zip(&vs.values) {
+                    if v.object_of(n) == Some(o) {
+                        value = const_duration(cx, fi, val);
+                    }
+                }
+            }
+        }
+        letgo_go::visit::inspect(Node::File(&sf.ast), &mut |n| {
+            let targets: Vec<&Expr> = match n {
+                Node::Stmt(Stmt::Assign(a)) => a.lhs.iter().collect(),
+                Node::Stmt(Stmt::IncDec(s)) => vec![&s.x],
+                Node::Expr(Expr::Unary(u)) if u.op == letgo_go::token::Token::And => vec![&u.x],
+                _ => Vec::new(),
+            };
+            changed |= targets
+                .iter()
+                .any(|t| v.object_of_expr(t.unparen()) == Some(o));
+            !changed
+        });
+    }
+    value.filter(|_| !changed)
 }

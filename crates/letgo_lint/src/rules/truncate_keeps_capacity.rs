@@ -39,6 +39,14 @@ the old slots at once). In each case what the array keeps past its
 length is bounded by one batch, the reuse the truncation is for.
 `_test.go` files are left alone.
 
+A cut to a length, `x.f = x.f[:n]` (a pop, `x.f[:len(x.f)-1]`, or
+dropping the dead entries at the end), is a **warning** when the
+elements hold pointers and nothing in the function sets the dropped
+elements to nil first: they leave the slice, not the array, and what
+they point to stays reachable until a later append overwrites them.
+Without pointers it is not reported (the array keeps its size either
+way).
+
 ## Why is this bad?
 `s = s[:0]` keeps the backing array, at the largest size it ever had, and
 every element in it stays reachable until it is overwritten: the pointers
@@ -85,7 +93,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
                 continue;
             };
-            if a.tok != Token::Assign || !truncates(lhs, rhs, src) {
+            let Some(cut) = truncates(lhs, rhs, src) else {
+                continue;
+            };
+            if a.tok != Token::Assign {
                 continue;
             }
             let Some(place) = owners.place(cx, funcs, i, lhs) else {
@@ -99,7 +110,18 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let trunc = rhs.span().text(src);
             let span = letgo_go::ast::Span::new(lhs.span().start, rhs.span().end);
             let lifetime = Owners::lifetime(&place);
-            let d = if holds_pointers(cx, elem) {
+            let pointers = holds_pointers(cx, elem);
+            // Cut to a length: only the elements past it are kept by
+            // mistake, and only what they point to matters.
+            if cut == Cut::ToLength && !pointers {
+                continue;
+            }
+            let d = if cut == Cut::ToLength {
+                let msg = format!(
+                    "`{name} = {trunc}` drops elements from the slice but not from its array: every `{elem}` past the new length stays reachable until an append overwrites it; {lifetime}"
+                );
+                Diagnostic::new(RULE.code, span, msg).with_severity(Severity::Warning)
+            } else if pointers {
                 let msg = format!(
                     "`{name} = {trunc}` keeps the array and every `{elem}` in it reachable; {lifetime}"
                 );
@@ -125,18 +147,44 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-/// `x = x[:0]`, `x = x[0:0]`, or the three-index `x = x[:0:n]`: the
-/// capacity bound changes what later appends may reuse, not what the slice
-/// keeps alive (it still starts at the array's first element, so the whole
-/// array and everything its elements point to stay reachable).
-fn truncates(lhs: &Expr, rhs: &Expr, src: &str) -> bool {
+/// How a slice is cut while its array is kept.
+#[derive(Clone, Copy, PartialEq)]
+enum Cut {
+    /// `x = x[:0]`, `x = x[0:0]`, or the three-index `x = x[:0:n]`: the
+    /// capacity bound changes what later appends may reuse, not what the
+    /// slice keeps alive (it still starts at the array's first element, so
+    /// the whole array and everything its elements point to stay
+    /// reachable).
+    ToZero,
+    /// `x = x[:n]` (`x = x[0:n]`, `x = x[:len(x)-1]`): the elements past
+    /// `n` leave the slice but stay in the array, and what they point to
+    /// stays reachable (container/heap's `old[n-1] = nil // avoid memory
+    /// leak`).
+    ToLength,
+}
+
+fn truncates(lhs: &Expr, rhs: &Expr, src: &str) -> Option<Cut> {
     let Expr::Slice(s) = rhs.unparen() else {
-        return false;
+        return None;
     };
     let zero = |x: &Expr| matches!(x.unparen(), Expr::BasicLit(l) if l.value(src) == "0");
-    s.x.span().text(src) == lhs.span().text(src)
-        && s.low.as_ref().is_none_or(zero)
-        && s.high.as_ref().is_some_and(zero)
+    if s.x.span().text(src) != lhs.span().text(src) || !s.low.as_ref().is_none_or(zero) {
+        return None;
+    }
+    match &s.high {
+        Some(h) if zero(h) => Some(Cut::ToZero),
+        // `x[:len(x)]` keeps every element: no cut. A three-index cut to
+        // a length is left alone (it bounds appends on purpose).
+        Some(h) if s.max.is_none() && !is_len_of(h, lhs, src) => Some(Cut::ToLength),
+        _ => None,
+    }
+}
+
+/// `len(x)` itself.
+fn is_len_of(h: &Expr, x: &Expr, src: &str) -> bool {
+    matches!(h.unparen(), Expr::Call(c)
+        if ident_name(&c.fun, src) == Some("len")
+            && c.args.first().is_some_and(|a| a.span().text(src) == x.span().text(src)))
 }
 
 /// Whether elements of type `elem` (as written) hold pointers.

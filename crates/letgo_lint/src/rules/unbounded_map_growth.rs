@@ -43,6 +43,15 @@ be the same field, by its object; a key held in a variable or computed by
 a call could be any key, and counts. When every `delete` removes keys
 read from another field, the insert is reported.
 
+A `delete` by the raw value a key is made from is a finding of its own,
+wherever it is: in a function that reads the map only by
+`key := f(x, ...)` (never by `x`), writes nothing into it, and calls
+`delete(m, x)`, the delete misses the entry the function works on, and
+it stays (`key := keyOf(subject, queue); chs := m[key]; ...;
+delete(m, subject)`). A function that also writes `m[key] = v` renames
+the entry (a key normalised: `delete(m, k); m[upper(k)] = v`) and is
+left alone.
+
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
 `reflect.Type` (one per type of the program), a `bool`, a value of a
 named type whose package declares constants of it (an enum:
@@ -95,6 +104,14 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if cx.file(f.file).is_test || is_init(&f.name) {
             continue;
         }
+        out.extend(
+            crate::map_keys::deletes_by_raw_value(cx, f)
+                .into_iter()
+                .map(|d| FileDiagnostic {
+                    file: f.file,
+                    diagnostic: d.in_function(&f.name),
+                }),
+        );
         for site in f.sites.iter().copied() {
             let Some(ix) = insertion(site.stmt) else {
                 continue;
