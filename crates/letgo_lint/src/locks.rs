@@ -32,6 +32,7 @@
 //! passing the constant `true` is not taken to lock.
 
 mod identity;
+mod implicit;
 
 pub use identity::{cond_call, key_of, local_key, lock_call, waitgroup_call};
 use identity::{const_bool, param_index, receiver_key};
@@ -551,6 +552,40 @@ pub fn resolve_call(
     })
 }
 
+/// The same-package `String`/`Error` methods a `fmt` or `log` call runs
+/// on its operands (see [`implicit`]), as call sites on the operands.
+fn implicit_calls(
+    cx: &PackageContext,
+    by_decl: &DeclIndex,
+    fi: usize,
+    call: &CallExpr,
+) -> Vec<CallSite> {
+    let Some(view) = cx.types(cx.functions()[fi].file) else {
+        return Vec::new();
+    };
+    let m = view.model();
+    let src = &cx.file(cx.functions()[fi].file).src;
+    let mut out = Vec::new();
+    for (meth, x) in implicit::stringer_calls(&view, src, call) {
+        let Some((file, off)) = m.obj(meth).pos else {
+            continue;
+        };
+        let Some(&callee) = by_decl.get(&(file.0, off)) else {
+            continue;
+        };
+        out.push(CallSite {
+            callee,
+            span: Span::new(call.pos(), call.end()),
+            recv: receiver_key(cx, fi, &view, x, meth),
+            args: Vec::new(),
+            consts: Vec::new(),
+            held: Vec::new(),
+            guards: Vec::new(),
+        });
+    }
+    out
+}
+
 /// The locks held on every one of these paths (`None`: no path).
 fn meet_all(states: Vec<Vec<Held>>) -> Option<Vec<Held>> {
     let mut it = states.into_iter();
@@ -903,14 +938,24 @@ impl Walker<'_, '_, '_> {
             }
             return held;
         }
-        let Some(mut site) = self.b.callee(fi, c) else {
+        let Some(site) = self.b.callee(fi, c) else {
             self.out.other_calls.push(OtherCall {
                 span,
                 lparen: c.lparen,
                 held: held.clone(),
             });
+            // `fmt` calls the operands' `String` methods for the caller.
+            for site in implicit_calls(cx, &self.b.by_decl, fi, c) {
+                held = self.apply(site, held, span);
+            }
             return held;
         };
+        self.apply(site, held, span)
+    }
+
+    /// A same-package call's effect on the locks held: what it releases
+    /// and what it leaves held; recorded for the callers' questions.
+    fn apply(&mut self, mut site: CallSite, mut held: Vec<Held>, span: Span) -> Vec<Held> {
         let (left, released) = self.b.net(site.callee);
         site.held = held.clone();
         site.guards = self.guards.clone();
