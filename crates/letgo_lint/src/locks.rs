@@ -31,6 +31,7 @@
 //! `if !locked` (a `bool` parameter) carries that condition, so a call
 //! passing the constant `true` is not taken to lock.
 
+mod cond;
 mod identity;
 mod implicit;
 
@@ -723,6 +724,11 @@ impl Walker<'_, '_, '_> {
             }
             Stmt::For(f) => {
                 let held = self.opt(f.init.as_ref(), held)?;
+                // The condition runs with what the loop entry holds.
+                let held = match &f.cond {
+                    Some(c) => self.exprs(std::iter::once(c), held, c.span()),
+                    None => held,
+                };
                 self.loop_body(&f.body, f.post.as_ref(), held)
             }
             Stmt::Range(r) => {

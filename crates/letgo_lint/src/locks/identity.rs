@@ -38,7 +38,10 @@ pub fn lock_call(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<(Loc
     let m = view.model();
     let meth = view.object_of(&sel.sel)?;
     let op = LockOp::of(&m.obj(meth).name)?;
-    let kind = lock_kind(m, meth, 0)?;
+    let Some(kind) = lock_kind(m, meth, 0) else {
+        // `c.L.Lock()`: the lock `sync.NewCond` was given.
+        return super::cond::cond_lock(cx, fi, &view, &sel.x, op);
+    };
     let v = receiver_value(cx, fi, &view, &sel.x, meth, kind)?;
     Some((op, v))
 }
@@ -236,7 +239,7 @@ pub(super) fn receiver_key(
 }
 
 /// An object's identity as text: where it is declared.
-fn ident(m: &Model, o: ObjId) -> String {
+pub(super) fn ident(m: &Model, o: ObjId) -> String {
     let (f, off, _) = m.identity(o);
     format!("{f}:{off}")
 }
