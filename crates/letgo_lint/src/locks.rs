@@ -478,11 +478,14 @@ impl Builder<'_, '_> {
             rewalks: 0,
             guards: Vec::new(),
             exit_guards: Vec::new(),
+            deferred_lits: Vec::new(),
+            in_defer: false,
         };
         if let Some(end) = w.list(&f.body.list, Vec::new()) {
             w.exits.push(end);
         }
         let mut left = meet_all(std::mem::take(&mut w.exits)).unwrap_or_default();
+        w.run_deferred_lits(&left);
         left.retain(|h| !w.out.deferred.iter().any(|(k, _)| *k == h.lock.key));
         w.out.left_held = left;
         let mut done = w.out;
@@ -615,6 +618,13 @@ struct Walker<'w, 'c, 'a> {
     /// Set by `if locked { return }`: what holds after it, for the rest
     /// of the statement list.
     exit_guards: Vec<Guard>,
+    /// `defer func() { ... }()`: the literal, and how many deferred
+    /// unlocks were registered before it (those registered after it run
+    /// before it).
+    deferred_lits: Vec<(usize, usize)>,
+    /// Walking a deferred literal's calls at the function's exit: its
+    /// locks and calls are recorded, its unlocks are already known.
+    in_defer: bool,
 }
 
 /// Second passes over loop bodies, per function.
@@ -837,9 +847,33 @@ impl Walker<'_, '_, '_> {
         (end, continues)
     }
 
+    /// The calls of each deferred function literal, run at the exit with
+    /// what every path holds there (less what later defers unlock): a
+    /// lock they take is taken while those are held.
+    fn run_deferred_lits(&mut self, exit: &[Held]) {
+        let cx = self.b.cx;
+        self.in_defer = true;
+        for (li, n) in std::mem::take(&mut self.deferred_lits).into_iter().rev() {
+            let later: Vec<String> = self.out.deferred[n..].iter().map(|(k, _)| k.clone()).collect();
+            let mut held = exit.to_vec();
+            held.retain(|h| !later.contains(&h.lock.key));
+            drop(self.calls(Node::Block(cx.functions()[li].body), held));
+        }
+        self.in_defer = false;
+    }
+
     fn defer(&mut self, call: &CallExpr) {
         let fi = self.fi;
         let cx = self.b.cx;
+        if let Expr::FuncLit(lit) = call.fun.unparen() {
+            let li = cx
+                .functions()
+                .iter()
+                .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, &**lit)));
+            if let Some(li) = li.filter(|_| call.args.is_empty()) {
+                self.deferred_lits.push((li, self.out.deferred.len()));
+            }
+        }
         let (mut keys, mut locks) = (Vec::new(), Vec::new());
         inspect(Node::Call(call), &mut |n| {
             if let Node::Call(c) = n {
@@ -934,6 +968,9 @@ impl Walker<'_, '_, '_> {
                     read: op.read(),
                     at: span,
                 });
+            } else if self.in_defer {
+                // Already counted by `defer` (`deferred`).
+                held.retain(|h| h.lock.key != lock.key);
             } else {
                 self.out.unlocks.push((lock.key.clone(), span));
                 if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
@@ -966,6 +1003,10 @@ impl Walker<'_, '_, '_> {
         site.held = held.clone();
         site.guards = self.guards.clone();
         for k in released.iter().filter_map(|k| site.map(k)) {
+            if self.in_defer {
+                held.retain(|h| h.lock.key != k);
+                continue;
+            }
             self.out.unlocks.push((k.clone(), span));
             match held.iter().position(|h| h.lock.key == k) {
                 Some(i) => {
@@ -1020,7 +1061,7 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
     for (fi, fl) in view.funcs.iter().enumerate() {
         for a in &fl.acquires {
             // Around a loop, a local may name a new value each time.
-            if a.again && a.lock.key.starts_with('=') {
+            if a.again && a.lock.key.starts_with('=') || is_element(&a.lock.key) {
                 continue;
             }
             if let Some(h) = a.held.iter().find(|h| h.lock.key == a.lock.key) {
@@ -1041,6 +1082,9 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
                     .held
                     .iter()
                     .filter(|h| !t.released_before.contains(&h.lock.key));
+                if is_element(&t.lock.key) {
+                    continue;
+                }
                 if let Some(h) = held.clone().find(|h| h.lock.key == t.lock.key) {
                     out.push(Relock {
                         func: fi,
@@ -1063,6 +1107,12 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
     out.sort_by_key(|r| (r.func, r.at.start));
     out.dedup_by_key(|r| (r.func, r.at.start));
     out
+}
+
+/// An element of a map, slice or array of locks (`x.locks[k]`): which
+/// one is out of view, so two of them are never known to be one lock.
+pub fn is_element(key: &str) -> bool {
+    key.contains("[]")
 }
 
 /// The declaration a function is in (itself, for a declaration).

@@ -204,7 +204,7 @@ fn receiver_value(
 ) -> Option<SyncValue> {
     let src = &cx.file(cx.functions()[fi].file).src;
     let m = view.model();
-    let (mut key, mut class) = key_of(cx, fi, view, x)?;
+    let (mut key, mut class) = key_of(cx, fi, view, x).or_else(|| element_key(cx, fi, view, x))?;
     let t = view.type_of(x)?;
     for f in m.embedding_path(t, &m.obj(meth).name).unwrap_or_default() {
         key = format!("{key}.{}", ident(m, f));
@@ -216,6 +216,23 @@ fn receiver_value(
         kind,
         text: x.span().text(src).to_string(),
     })
+}
+
+/// `x.locks[k]`: an element of a map, slice or array of locks. Which
+/// element is out of view, so every element shares the key `…[]` (see
+/// [`super::is_element`]: never taken for the same lock twice) and the
+/// class `…[]` (elements of one field order like one lock).
+fn element_key(
+    cx: &PackageContext,
+    fi: usize,
+    view: &FileView,
+    x: &Expr,
+) -> Option<(String, Option<String>)> {
+    let Expr::Index(ix) = strip(x) else {
+        return None;
+    };
+    let (key, class) = key_of(cx, fi, view, &ix.x)?;
+    Some((format!("{key}[]"), class.map(|c| format!("{c}[]"))))
 }
 
 /// The key of the value a method `meth` called on `x` runs on: `x`'s,
