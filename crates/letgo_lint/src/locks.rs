@@ -34,6 +34,7 @@
 mod cond;
 mod identity;
 mod implicit;
+pub mod never_done;
 
 pub use identity::{cond_call, key_of, local_key, lock_call, waitgroup_call};
 use identity::{const_bool, param_index, receiver_key};

@@ -41,7 +41,14 @@ in the order second → first. A
 call the call graph does not resolve is out of view: no edge. Locks are compared by field object (`mu` of
 struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;
-custom mutex types (embedding or wrapping a `sync` lock) count.
+custom mutex types (embedding or wrapping a `sync` lock) count. The
+elements of a map or slice of locks (`l.byKey[k]`) order as one class,
+so a function that takes the map's lock and then a key's lock, and
+returns holding the key's, inverts against a caller that, still holding
+the key's lock, calls something that takes the map's lock (in a
+deferred function literal too: it runs at the return with what is held
+there). A `sync.Cond`'s `L` is the lock `sync.NewCond` was given, as in
+LG111.
 
 The finding points at the `Lock` that blocks in the later of the two
 orders (inside the callee, in its file, when a call takes it); the lock

@@ -19,7 +19,11 @@ const DOC: &str = r#"# LG112 recursive-rlock
 Flags an `RLock` of a `sync.RWMutex` (or of a type that embeds or wraps
 one) taken while the same goroutine already holds a read lock on it:
 directly, or through a same-package function or method called while
-holding it.
+holding it. Calls are followed as LG111 follows them: the `String` or
+`Error` method `fmt` calls on a printed operand, a deferred function
+literal, and the lock behind a `sync.Cond`'s `L` — a Cond made with
+`sync.NewCond(x.mu.RLocker())` read-locks `x.mu` when its `L` is
+locked.
 
 ## Why is this bad?
 It works until a writer arrives. `Lock` waits for the readers to leave
