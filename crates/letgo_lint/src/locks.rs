@@ -214,6 +214,9 @@ pub struct FuncLocks {
     /// Calls this view does not resolve (interface methods, function
     /// values, other packages): the program-wide summaries may.
     pub other_calls: Vec<OtherCall>,
+    /// Function literals this function defers (`defer func() { ... }()`):
+    /// what they unlock is this function's, not a hand-over.
+    pub deferred_lits: Vec<usize>,
 }
 
 /// A call the per-package view does not follow, and what was held then.
@@ -858,7 +861,12 @@ impl Walker<'_, '_, '_> {
             let later: Vec<String> = self.out.deferred[n..].iter().map(|(k, _)| k.clone()).collect();
             let mut held = exit.to_vec();
             held.retain(|h| !later.contains(&h.lock.key));
-            drop(self.calls(Node::Block(cx.functions()[li].body), held));
+            // Statement by statement, as the function's own body (a `go`
+            // in it runs elsewhere; its `return`s end only the literal).
+            let (exits, n_held) = (self.exits.len(), self.out.held_at.len());
+            drop(self.list(&cx.functions()[li].body.list, held));
+            self.exits.truncate(exits);
+            self.out.held_at.truncate(n_held);
         }
         self.in_defer = false;
     }
@@ -873,6 +881,7 @@ impl Walker<'_, '_, '_> {
                 .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, &**lit)));
             if let Some(li) = li.filter(|_| call.args.is_empty()) {
                 self.deferred_lits.push((li, self.out.deferred.len()));
+                self.out.deferred_lits.push(li);
             }
         }
         let (mut keys, mut locks) = (Vec::new(), Vec::new());
@@ -1129,8 +1138,16 @@ pub fn root(cx: &PackageContext, mut fi: usize) -> usize {
 /// second `Lock` may be meant to wait. Local keys count within one
 /// declaration and its closures; `usize::MAX` stands for the package.
 pub fn handed_over(cx: &PackageContext, view: &LockView) -> Vec<(usize, String)> {
+    let deferred: std::collections::HashSet<usize> = view
+        .funcs
+        .iter()
+        .flat_map(|f| f.deferred_lits.iter().copied())
+        .collect();
     let mut out = Vec::new();
     for (fi, fl) in view.funcs.iter().enumerate() {
+        if deferred.contains(&fi) {
+            continue;
+        }
         for k in &fl.net_released {
             out.push((root(cx, fi), k.clone()));
             if !k.starts_with('=') && !k.starts_with("(#") {
