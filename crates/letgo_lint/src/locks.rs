@@ -858,7 +858,10 @@ impl Walker<'_, '_, '_> {
         let cx = self.b.cx;
         self.in_defer = true;
         for (li, n) in std::mem::take(&mut self.deferred_lits).into_iter().rev() {
-            let later: Vec<String> = self.out.deferred[n..].iter().map(|(k, _)| k.clone()).collect();
+            let later: Vec<String> = self.out.deferred[n..]
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect();
             let mut held = exit.to_vec();
             held.retain(|h| !later.contains(&h.lock.key));
             // Statement by statement, as the function's own body (a `go`
@@ -1116,6 +1119,40 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
     });
     out.sort_by_key(|r| (r.func, r.at.start));
     out.dedup_by_key(|r| (r.func, r.at.start));
+    out
+}
+
+/// Other places in the package that take the lock `key` (in function
+/// `fi`'s terms) for writing (`writers`) or at all: its acquisitions in
+/// other functions under the same key — a receiver's field in methods of
+/// one type, a package variable — at most `max`, in package order. A
+/// local's or parameter's key means nothing outside its function: none.
+pub fn other_takers(
+    view: &LockView,
+    fi: usize,
+    key: &str,
+    writers: bool,
+    max: usize,
+) -> Vec<(usize, Span)> {
+    if !(key.starts_with("(r") || key.starts_with('g')) || is_element(key) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (gi, fl) in view.funcs.iter().enumerate() {
+        if gi == fi {
+            continue;
+        }
+        if let Some(a) = fl
+            .acquires
+            .iter()
+            .find(|a| a.lock.key == key && !(writers && a.read))
+        {
+            out.push((gi, a.span));
+            if out.len() >= max {
+                break;
+            }
+        }
+    }
     out
 }
 

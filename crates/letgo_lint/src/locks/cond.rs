@@ -121,7 +121,8 @@ fn stored(cx: &PackageContext, m: &Model, field: ObjId) -> Option<Locker> {
                         let Expr::Selector(s) = l.unparen() else {
                             continue;
                         };
-                        if view.object_of(&s.sel).map(|o| m.identity(o)) == Some(m.identity(field)) {
+                        if view.object_of(&s.sel).map(|o| m.identity(o)) == Some(m.identity(field))
+                        {
                             found.push(new_cond(cx, fi, &view, Some(&s.x), r));
                         }
                     }

@@ -110,9 +110,7 @@ pub fn never_done(cx: &PackageContext) -> Vec<NeverDone> {
     }
     let mut out: Vec<NeverDone> = uses
         .into_iter()
-        .filter(|(k, u)| {
-            eligible.get(k) == Some(&true) && u.all == u.counted && !u.opaque_add
-        })
+        .filter(|(k, u)| eligible.get(k) == Some(&true) && u.all == u.counted && !u.opaque_add)
         .filter_map(|(_, u)| {
             let (wf, wait, text) = u.first_wait?;
             Some(NeverDone {

@@ -484,10 +484,10 @@ impl Ctx<'_, '_> {
             let Some(count) = c.args.first() else {
                 continue;
             };
-            let Some(next) = list[i + 1..]
-                .iter()
-                .find(|n| matches!(n, Stmt::Range(_) | Stmt::For(_)) || self.mentions(fi, Node::stmt(n), &wg.key))
-            else {
+            let Some(next) = list[i + 1..].iter().find(|n| {
+                matches!(n, Stmt::Range(_) | Stmt::For(_))
+                    || self.mentions(fi, Node::stmt(n), &wg.key)
+            }) else {
                 continue;
             };
             let (body, many) = match next {
