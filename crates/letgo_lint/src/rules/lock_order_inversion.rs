@@ -47,8 +47,11 @@ so a function that takes the map's lock and then a key's lock, and
 returns holding the key's, inverts against a caller that, still holding
 the key's lock, calls something that takes the map's lock (in a
 deferred function literal too: it runs at the return with what is held
-there). A `sync.Cond`'s `L` is the lock `sync.NewCond` was given, as in
-LG111.
+there). Because elements are many locks, such a pair counts only when
+the other lock is one instance on both sides (a field of a method's
+receiver, or a package variable): two stripes of a striped lock table
+taken around a per-series lock are left alone. A `sync.Cond`'s `L` is
+the lock `sync.NewCond` was given, as in LG111.
 
 The finding points at the `Lock` that blocks in the later of the two
 orders (inside the callee, in its file, when a call takes it); the lock
@@ -91,6 +94,9 @@ No fix is offered: the right order is a design decision.
 #[derive(Debug, Clone)]
 struct Edge {
     func: usize,
+    /// The instance keys of the two locks, where the package view knows
+    /// them (not for locks from the program-wide summaries).
+    keys: Option<(String, String)>,
     first_text: String,
     first_at: Span,
     second_text: String,
@@ -121,7 +127,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         let Some(ba) = edges.get(&(b.clone(), a.clone())) else {
             continue;
         };
-        if ab.reads && ba.reads {
+        if ab.reads && ba.reads || !one_instance_with_elements(a, b, ab, ba) {
             continue;
         }
         // Report at the later of the two, pointing back at the other.
@@ -149,6 +155,29 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             diagnostic: diagnostic(cx, here, there, file, msg),
         });
     }
+}
+
+/// Elements of a map or slice of locks are many locks: two orders that
+/// involve them (stripes, per-key locks) meet on one element only through
+/// a lock they share. With an element class in the pair, the other lock
+/// must be one instance on both sides: a field of a method's receiver or
+/// a package variable (not a local, a parameter, or a lock whose
+/// instance the package view does not know).
+fn one_instance_with_elements(a: &str, b: &str, ab: &Edge, ba: &Edge) -> bool {
+    let (a_elem, b_elem) = (a.ends_with("[]"), b.ends_with("[]"));
+    if !a_elem && !b_elem {
+        return true;
+    }
+    if a_elem && b_elem {
+        return false;
+    }
+    let shared = |k: &str| k.starts_with("(r") || k.starts_with('g');
+    // The non-element lock: `a` is first in `ab` and second in `ba`.
+    let (Some((ab1, ab2)), Some((ba1, ba2))) = (&ab.keys, &ba.keys) else {
+        return false;
+    };
+    let (x, y) = if a_elem { (ab2, ba1) } else { (ab1, ba2) };
+    shared(x) && shared(y)
 }
 
 /// The finding points at the `Lock` that blocks (the second lock of the
@@ -243,6 +272,7 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
                 };
                 out.entry((first.clone(), b.clone())).or_insert(Edge {
                     func: fi,
+                    keys: Some((h.lock.key.clone(), a.lock.key.clone())),
                     first_text: h.lock.text.clone(),
                     first_at: h.at,
                     second_text: a.lock.text.clone(),
@@ -267,6 +297,7 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
                     };
                     out.entry((first.clone(), b.clone())).or_insert(Edge {
                         func: fi,
+                        keys: Some((h.lock.key.clone(), t.lock.key.clone())),
                         first_text: h.lock.text.clone(),
                         first_at: h.at,
                         second_text: t.lock.text.clone(),
@@ -310,6 +341,7 @@ fn summary_edges(cx: &PackageContext, view: &LockView, out: &mut BTreeMap<(Strin
                     out.entry((first.clone(), t.class.clone()))
                         .or_insert_with(|| Edge {
                             func: fi,
+                            keys: None,
                             first_text: h.lock.text.clone(),
                             first_at: h.at,
                             second_text: lock_text(s, &t),
