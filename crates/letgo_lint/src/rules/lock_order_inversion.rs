@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{place, short_name, LockView};
+use crate::locks::{is_element, place, short_name, LockView};
 use crate::registry::Rule;
 use crate::summaries::locks::{model_place, node_name, ClassTake};
 use letgo_go::ast::Span;
@@ -49,7 +49,8 @@ the key's lock, calls something that takes the map's lock (in a
 deferred function literal too: it runs at the return with what is held
 there). Because elements are many locks, such a pair counts only when
 the other lock is one instance on both sides (a field of a method's
-receiver, or a package variable): two stripes of a striped lock table
+receiver or of a parameter, or a package variable; not a local such as
+a range variable over many locks): two stripes of a striped lock table
 taken around a per-series lock are left alone. A `sync.Cond`'s `L` is
 the lock `sync.NewCond` was given, as in LG111.
 
@@ -127,7 +128,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         let Some(ba) = edges.get(&(b.clone(), a.clone())) else {
             continue;
         };
-        if ab.reads && ba.reads || !one_instance_with_elements(a, b, ab, ba) {
+        if ab.reads && ba.reads || !one_instance_with_elements(ab, ba) {
             continue;
         }
         // Report at the later of the two, pointing back at the other.
@@ -159,25 +160,24 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 
 /// Elements of a map or slice of locks are many locks: two orders that
 /// involve them (stripes, per-key locks) meet on one element only through
-/// a lock they share. With an element class in the pair, the other lock
-/// must be one instance on both sides: a field of a method's receiver or
-/// a package variable (not a local, a parameter, or a lock whose
-/// instance the package view does not know).
-fn one_instance_with_elements(a: &str, b: &str, ab: &Edge, ba: &Edge) -> bool {
-    let (a_elem, b_elem) = (a.ends_with("[]"), b.ends_with("[]"));
-    if !a_elem && !b_elem {
-        return true;
-    }
-    if a_elem && b_elem {
-        return false;
-    }
-    let shared = |k: &str| k.starts_with("(r") || k.starts_with('g');
-    // The non-element lock: `a` is first in `ab` and second in `ba`.
+/// a lock they share. With an element in the pair, the other lock must be
+/// one instance on both sides: a field of a method's receiver or of a
+/// parameter, or a package variable — not a local (a range variable
+/// over many locks), nor a lock whose instance the package view does not
+/// know (a lock taken through the program-wide summaries, `~`).
+fn one_instance_with_elements(ab: &Edge, ba: &Edge) -> bool {
     let (Some((ab1, ab2)), Some((ba1, ba2))) = (&ab.keys, &ba.keys) else {
-        return false;
+        return true;
     };
-    let (x, y) = if a_elem { (ab2, ba1) } else { (ab1, ba2) };
-    shared(x) && shared(y)
+    let a_elem = is_element(ab1) || is_element(ba2);
+    let b_elem = is_element(ab2) || is_element(ba1);
+    let shared = |k: &str| k.starts_with("(r") || k.starts_with("(#") || k.starts_with('g');
+    match (a_elem, b_elem) {
+        (false, false) => true,
+        (true, true) => false,
+        (true, false) => shared(ab2) && shared(ba1),
+        (false, true) => shared(ab1) && shared(ba2),
+    }
 }
 
 /// The finding points at the `Lock` that blocks (the second lock of the
@@ -341,7 +341,9 @@ fn summary_edges(cx: &PackageContext, view: &LockView, out: &mut BTreeMap<(Strin
                     out.entry((first.clone(), t.class.clone()))
                         .or_insert_with(|| Edge {
                             func: fi,
-                            keys: None,
+                            // The summaries know the class taken, not
+                            // which instance: a key nobody shares.
+                            keys: Some((h.lock.key.clone(), "~".to_string())),
                             first_text: h.lock.text.clone(),
                             first_at: h.at,
                             second_text: lock_text(s, &t),
