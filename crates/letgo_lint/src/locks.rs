@@ -31,7 +31,10 @@
 //! `if !locked` (a `bool` parameter) carries that condition, so a call
 //! passing the constant `true` is not taken to lock.
 
+mod cond;
 mod identity;
+mod implicit;
+pub mod never_done;
 
 pub use identity::{cond_call, key_of, local_key, lock_call, waitgroup_call};
 use identity::{const_bool, param_index, receiver_key};
@@ -211,6 +214,9 @@ pub struct FuncLocks {
     /// Calls this view does not resolve (interface methods, function
     /// values, other packages): the program-wide summaries may.
     pub other_calls: Vec<OtherCall>,
+    /// Function literals this function defers (`defer func() { ... }()`):
+    /// what they unlock is this function's, not a hand-over.
+    pub deferred_lits: Vec<usize>,
 }
 
 /// A call the per-package view does not follow, and what was held then.
@@ -476,11 +482,14 @@ impl Builder<'_, '_> {
             rewalks: 0,
             guards: Vec::new(),
             exit_guards: Vec::new(),
+            deferred_lits: Vec::new(),
+            in_defer: false,
         };
         if let Some(end) = w.list(&f.body.list, Vec::new()) {
             w.exits.push(end);
         }
         let mut left = meet_all(std::mem::take(&mut w.exits)).unwrap_or_default();
+        w.run_deferred_lits(&left);
         left.retain(|h| !w.out.deferred.iter().any(|(k, _)| *k == h.lock.key));
         w.out.left_held = left;
         let mut done = w.out;
@@ -551,6 +560,40 @@ pub fn resolve_call(
     })
 }
 
+/// The same-package `String`/`Error` methods a `fmt` or `log` call runs
+/// on its operands (see [`implicit`]), as call sites on the operands.
+fn implicit_calls(
+    cx: &PackageContext,
+    by_decl: &DeclIndex,
+    fi: usize,
+    call: &CallExpr,
+) -> Vec<CallSite> {
+    let Some(view) = cx.types(cx.functions()[fi].file) else {
+        return Vec::new();
+    };
+    let m = view.model();
+    let src = &cx.file(cx.functions()[fi].file).src;
+    let mut out = Vec::new();
+    for (meth, x) in implicit::stringer_calls(&view, src, call) {
+        let Some((file, off)) = m.obj(meth).pos else {
+            continue;
+        };
+        let Some(&callee) = by_decl.get(&(file.0, off)) else {
+            continue;
+        };
+        out.push(CallSite {
+            callee,
+            span: Span::new(call.pos(), call.end()),
+            recv: receiver_key(cx, fi, &view, x, meth),
+            args: Vec::new(),
+            consts: Vec::new(),
+            held: Vec::new(),
+            guards: Vec::new(),
+        });
+    }
+    out
+}
+
 /// The locks held on every one of these paths (`None`: no path).
 fn meet_all(states: Vec<Vec<Held>>) -> Option<Vec<Held>> {
     let mut it = states.into_iter();
@@ -579,6 +622,13 @@ struct Walker<'w, 'c, 'a> {
     /// Set by `if locked { return }`: what holds after it, for the rest
     /// of the statement list.
     exit_guards: Vec<Guard>,
+    /// `defer func() { ... }()`: the literal, and how many deferred
+    /// unlocks were registered before it (those registered after it run
+    /// before it).
+    deferred_lits: Vec<(usize, usize)>,
+    /// Walking a deferred literal's calls at the function's exit: its
+    /// locks and calls are recorded, its unlocks are already known.
+    in_defer: bool,
 }
 
 /// Second passes over loop bodies, per function.
@@ -688,6 +738,11 @@ impl Walker<'_, '_, '_> {
             }
             Stmt::For(f) => {
                 let held = self.opt(f.init.as_ref(), held)?;
+                // The condition runs with what the loop entry holds.
+                let held = match &f.cond {
+                    Some(c) => self.exprs(std::iter::once(c), held, c.span()),
+                    None => held,
+                };
                 self.loop_body(&f.body, f.post.as_ref(), held)
             }
             Stmt::Range(r) => {
@@ -796,9 +851,42 @@ impl Walker<'_, '_, '_> {
         (end, continues)
     }
 
+    /// The calls of each deferred function literal, run at the exit with
+    /// what every path holds there (less what later defers unlock): a
+    /// lock they take is taken while those are held.
+    fn run_deferred_lits(&mut self, exit: &[Held]) {
+        let cx = self.b.cx;
+        self.in_defer = true;
+        for (li, n) in std::mem::take(&mut self.deferred_lits).into_iter().rev() {
+            let later: Vec<String> = self.out.deferred[n..]
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect();
+            let mut held = exit.to_vec();
+            held.retain(|h| !later.contains(&h.lock.key));
+            // Statement by statement, as the function's own body (a `go`
+            // in it runs elsewhere; its `return`s end only the literal).
+            let (exits, n_held) = (self.exits.len(), self.out.held_at.len());
+            drop(self.list(&cx.functions()[li].body.list, held));
+            self.exits.truncate(exits);
+            self.out.held_at.truncate(n_held);
+        }
+        self.in_defer = false;
+    }
+
     fn defer(&mut self, call: &CallExpr) {
         let fi = self.fi;
         let cx = self.b.cx;
+        if let Expr::FuncLit(lit) = call.fun.unparen() {
+            let li = cx
+                .functions()
+                .iter()
+                .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, &**lit)));
+            if let Some(li) = li.filter(|_| call.args.is_empty()) {
+                self.deferred_lits.push((li, self.out.deferred.len()));
+                self.out.deferred_lits.push(li);
+            }
+        }
         let (mut keys, mut locks) = (Vec::new(), Vec::new());
         inspect(Node::Call(call), &mut |n| {
             if let Node::Call(c) = n {
@@ -893,6 +981,9 @@ impl Walker<'_, '_, '_> {
                     read: op.read(),
                     at: span,
                 });
+            } else if self.in_defer {
+                // Already counted by `defer` (`deferred`).
+                held.retain(|h| h.lock.key != lock.key);
             } else {
                 self.out.unlocks.push((lock.key.clone(), span));
                 if let Some(i) = held.iter().rposition(|h| h.lock.key == lock.key) {
@@ -903,18 +994,32 @@ impl Walker<'_, '_, '_> {
             }
             return held;
         }
-        let Some(mut site) = self.b.callee(fi, c) else {
+        let Some(site) = self.b.callee(fi, c) else {
             self.out.other_calls.push(OtherCall {
                 span,
                 lparen: c.lparen,
                 held: held.clone(),
             });
+            // `fmt` calls the operands' `String` methods for the caller.
+            for site in implicit_calls(cx, &self.b.by_decl, fi, c) {
+                held = self.apply(site, held, span);
+            }
             return held;
         };
+        self.apply(site, held, span)
+    }
+
+    /// A same-package call's effect on the locks held: what it releases
+    /// and what it leaves held; recorded for the callers' questions.
+    fn apply(&mut self, mut site: CallSite, mut held: Vec<Held>, span: Span) -> Vec<Held> {
         let (left, released) = self.b.net(site.callee);
         site.held = held.clone();
         site.guards = self.guards.clone();
         for k in released.iter().filter_map(|k| site.map(k)) {
+            if self.in_defer {
+                held.retain(|h| h.lock.key != k);
+                continue;
+            }
             self.out.unlocks.push((k.clone(), span));
             match held.iter().position(|h| h.lock.key == k) {
                 Some(i) => {
@@ -969,7 +1074,7 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
     for (fi, fl) in view.funcs.iter().enumerate() {
         for a in &fl.acquires {
             // Around a loop, a local may name a new value each time.
-            if a.again && a.lock.key.starts_with('=') {
+            if a.again && a.lock.key.starts_with('=') || is_element(&a.lock.key) {
                 continue;
             }
             if let Some(h) = a.held.iter().find(|h| h.lock.key == a.lock.key) {
@@ -990,6 +1095,9 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
                     .held
                     .iter()
                     .filter(|h| !t.released_before.contains(&h.lock.key));
+                if is_element(&t.lock.key) {
+                    continue;
+                }
                 if let Some(h) = held.clone().find(|h| h.lock.key == t.lock.key) {
                     out.push(Relock {
                         func: fi,
@@ -1014,6 +1122,46 @@ pub fn relocks(cx: &PackageContext, view: &LockView) -> Vec<Relock> {
     out
 }
 
+/// Other places in the package that take the lock `key` (in function
+/// `fi`'s terms) for writing (`writers`) or at all: its acquisitions in
+/// other functions under the same key — a receiver's field in methods of
+/// one type, a package variable — at most `max`, in package order. A
+/// local's or parameter's key means nothing outside its function: none.
+pub fn other_takers(
+    view: &LockView,
+    fi: usize,
+    key: &str,
+    writers: bool,
+    max: usize,
+) -> Vec<(usize, Span)> {
+    if !(key.starts_with("(r") || key.starts_with('g')) || is_element(key) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (gi, fl) in view.funcs.iter().enumerate() {
+        if gi == fi {
+            continue;
+        }
+        if let Some(a) = fl
+            .acquires
+            .iter()
+            .find(|a| a.lock.key == key && !(writers && a.read))
+        {
+            out.push((gi, a.span));
+            if out.len() >= max {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// An element of a map, slice or array of locks (`x.locks[k]`): which
+/// one is out of view, so two of them are never known to be one lock.
+pub fn is_element(key: &str) -> bool {
+    key.contains("[]")
+}
+
 /// The declaration a function is in (itself, for a declaration).
 pub fn root(cx: &PackageContext, mut fi: usize) -> usize {
     while let Some(p) = cx.functions()[fi].parent {
@@ -1027,8 +1175,16 @@ pub fn root(cx: &PackageContext, mut fi: usize) -> usize {
 /// second `Lock` may be meant to wait. Local keys count within one
 /// declaration and its closures; `usize::MAX` stands for the package.
 pub fn handed_over(cx: &PackageContext, view: &LockView) -> Vec<(usize, String)> {
+    let deferred: std::collections::HashSet<usize> = view
+        .funcs
+        .iter()
+        .flat_map(|f| f.deferred_lits.iter().copied())
+        .collect();
     let mut out = Vec::new();
     for (fi, fl) in view.funcs.iter().enumerate() {
+        if deferred.contains(&fi) {
+            continue;
+        }
         for k in &fl.net_released {
             out.push((root(cx, fi), k.clone()));
             if !k.starts_with('=') && !k.starts_with("(#") {

@@ -138,3 +138,57 @@ fn a_callee_in_another_file_gets_the_finding_and_the_caller_is_related() {
     }
     assert_eq!(flush.diagnostic.related.len(), 2);
 }
+
+#[test]
+fn a_lock_left_held_names_where_the_next_taker_waits() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg110");
+    let (program, findings) = common::run(&dir, &["LG110"]);
+    let stop = findings
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".(*listener).stop"))
+        })
+        .expect("the finding in stop");
+    let d = &stop.diagnostic;
+    let taker = d
+        .related
+        .iter()
+        .find(|r| r.message.contains("waits forever"))
+        .expect("the next taker");
+    assert_eq!(text(&program, stop, taker.span), "s.mu.Lock()");
+    let (line, _) = stop.source_file(&program).line_col(taker.span.start);
+    let serve_line = stop
+        .source_file(&program)
+        .src
+        .lines()
+        .position(|l| l.contains("func (s *listener) serve()"))
+        .unwrap()
+        + 2;
+    assert_eq!(line as usize, serve_line);
+}
+
+#[test]
+fn a_recursive_read_lock_names_the_writer() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg112");
+    let (program, findings) = common::run(&dir, &["LG112"]);
+    let run = findings
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".(*executor).run"))
+        })
+        .expect("the finding in run");
+    let writers: Vec<&str> = run
+        .diagnostic
+        .related
+        .iter()
+        .filter(|r| r.message.starts_with("a writer"))
+        .map(|r| text(&program, run, r.span))
+        .collect();
+    assert_eq!(writers, ["e.mu.Lock()"]);
+}

@@ -38,7 +38,10 @@ pub fn lock_call(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<(Loc
     let m = view.model();
     let meth = view.object_of(&sel.sel)?;
     let op = LockOp::of(&m.obj(meth).name)?;
-    let kind = lock_kind(m, meth, 0)?;
+    let Some(kind) = lock_kind(m, meth, 0) else {
+        // `c.L.Lock()`: the lock `sync.NewCond` was given.
+        return super::cond::cond_lock(cx, fi, &view, &sel.x, op);
+    };
     let v = receiver_value(cx, fi, &view, &sel.x, meth, kind)?;
     Some((op, v))
 }
@@ -204,7 +207,7 @@ fn receiver_value(
 ) -> Option<SyncValue> {
     let src = &cx.file(cx.functions()[fi].file).src;
     let m = view.model();
-    let (mut key, mut class) = key_of(cx, fi, view, x)?;
+    let (mut key, mut class) = key_of(cx, fi, view, x).or_else(|| element_key(cx, fi, view, x))?;
     let t = view.type_of(x)?;
     for f in m.embedding_path(t, &m.obj(meth).name).unwrap_or_default() {
         key = format!("{key}.{}", ident(m, f));
@@ -216,6 +219,23 @@ fn receiver_value(
         kind,
         text: x.span().text(src).to_string(),
     })
+}
+
+/// `x.locks[k]`: an element of a map, slice or array of locks. Which
+/// element is out of view, so every element shares the key `…[]` (see
+/// [`super::is_element`]: never taken for the same lock twice) and the
+/// class `…[]` (elements of one field order like one lock).
+fn element_key(
+    cx: &PackageContext,
+    fi: usize,
+    view: &FileView,
+    x: &Expr,
+) -> Option<(String, Option<String>)> {
+    let Expr::Index(ix) = strip(x) else {
+        return None;
+    };
+    let (key, class) = key_of(cx, fi, view, &ix.x)?;
+    Some((format!("{key}[]"), class.map(|c| format!("{c}[]"))))
 }
 
 /// The key of the value a method `meth` called on `x` runs on: `x`'s,
@@ -239,7 +259,7 @@ pub(super) fn receiver_key(
 }
 
 /// An object's identity as text: where it is declared.
-fn ident(m: &Model, o: ObjId) -> String {
+pub(super) fn ident(m: &Model, o: ObjId) -> String {
     let (f, off, _) = m.identity(o);
     format!("{f}:{off}")
 }

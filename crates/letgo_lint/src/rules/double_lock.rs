@@ -43,6 +43,20 @@ top of each pass and `continue`s with it held locks it again; an unlock
 after such a loop releases the function's own lock, not a caller's, so
 it is not read as a hand-over between goroutines.
 
+Calls Go makes for the program count as calls: `fmt`'s and `log`'s
+printing functions call the `Error() string` or `String() string`
+method of an operand printed with `%v`, `%s`, `%q`, `%x` or `%X` (or by
+`Print`/`Println`), when the format is a constant, the method is in the
+operand's method set and the operand has no `Format` method; a function
+literal deferred with `defer func() { ... }()` runs at the return, with
+what is held there (less what later defers unlock). The `L` of a
+`sync.Cond` is the lock `sync.NewCond` was given, read from the
+package's stores into the Cond's field: a lock of the same value
+(`x.cond = sync.NewCond(&x.mu)`: `y.cond.L` is `y.mu`), or a fresh
+mutex of its own (`sync.NewCond(&sync.Mutex{})`); any other store leaves
+`L` out of view. Two elements of a map or slice of locks
+(`s.locks[i]`, `s.locks[j]`) are never taken for one lock.
+
 The finding points at the `Lock` that blocks (the line a goroutine dump
 shows, in its function's frame): for a call, the callee's `Lock`, in the
 callee's file; the first acquisition and the call are related places.

@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{place, short_name, LockView};
+use crate::locks::{is_element, place, short_name, LockView};
 use crate::registry::Rule;
 use crate::summaries::locks::{model_place, node_name, ClassTake};
 use letgo_go::ast::Span;
@@ -42,7 +42,18 @@ in the order second → first. A
 call the call graph does not resolve is out of view: no edge. Locks are compared by field object (`mu` of
 struct type `T`: a same-named field of another type is another lock) or
 package variable, so two different locks of one field are never an edge;
-custom mutex types (embedding or wrapping a `sync` lock) count.
+custom mutex types (embedding or wrapping a `sync` lock) count. The
+elements of a map or slice of locks (`l.byKey[k]`) order as one class,
+so a function that takes the map's lock and then a key's lock, and
+returns holding the key's, inverts against a caller that, still holding
+the key's lock, calls something that takes the map's lock (in a
+deferred function literal too: it runs at the return with what is held
+there). Because elements are many locks, such a pair counts only when
+the other lock is one instance on both sides (a field of a method's
+receiver or of a parameter, or a package variable; not a local such as
+a range variable over many locks): two stripes of a striped lock table
+taken around a per-series lock are left alone. A `sync.Cond`'s `L` is
+the lock `sync.NewCond` was given, as in LG111.
 
 The finding points at the `Lock` that blocks in the later of the two
 orders (inside the callee, in its file, when a call takes it); the lock
@@ -85,6 +96,9 @@ No fix is offered: the right order is a design decision.
 #[derive(Debug, Clone)]
 struct Edge {
     func: usize,
+    /// The instance keys of the two locks, where the package view knows
+    /// them (not for locks from the program-wide summaries).
+    keys: Option<(String, String)>,
     first_text: String,
     first_at: Span,
     second_text: String,
@@ -115,7 +129,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         let Some(ba) = edges.get(&(b.clone(), a.clone())) else {
             continue;
         };
-        if ab.reads && ba.reads {
+        if ab.reads && ba.reads || !one_instance_with_elements(ab, ba) {
             continue;
         }
         // Report at the later of the two, pointing back at the other.
@@ -142,6 +156,28 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             file,
             diagnostic: diagnostic(cx, here, there, file, msg),
         });
+    }
+}
+
+/// Elements of a map or slice of locks are many locks: two orders that
+/// involve them (stripes, per-key locks) meet on one element only through
+/// a lock they share. With an element in the pair, the other lock must be
+/// one instance on both sides: a field of a method's receiver or of a
+/// parameter, or a package variable — not a local (a range variable
+/// over many locks), nor a lock whose instance the package view does not
+/// know (a lock taken through the program-wide summaries, `~`).
+fn one_instance_with_elements(ab: &Edge, ba: &Edge) -> bool {
+    let (Some((ab1, ab2)), Some((ba1, ba2))) = (&ab.keys, &ba.keys) else {
+        return true;
+    };
+    let a_elem = is_element(ab1) || is_element(ba2);
+    let b_elem = is_element(ab2) || is_element(ba1);
+    let shared = |k: &str| k.starts_with("(r") || k.starts_with("(#") || k.starts_with('g');
+    match (a_elem, b_elem) {
+        (false, false) => true,
+        (true, true) => false,
+        (true, false) => shared(ab2) && shared(ba1),
+        (false, true) => shared(ab1) && shared(ba2),
     }
 }
 
@@ -237,6 +273,7 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
                 };
                 out.entry((first.clone(), b.clone())).or_insert(Edge {
                     func: fi,
+                    keys: Some((h.lock.key.clone(), a.lock.key.clone())),
                     first_text: h.lock.text.clone(),
                     first_at: h.at,
                     second_text: a.lock.text.clone(),
@@ -261,6 +298,7 @@ fn edges(view: &LockView) -> BTreeMap<(String, String), Edge> {
                     };
                     out.entry((first.clone(), b.clone())).or_insert(Edge {
                         func: fi,
+                        keys: Some((h.lock.key.clone(), t.lock.key.clone())),
                         first_text: h.lock.text.clone(),
                         first_at: h.at,
                         second_text: t.lock.text.clone(),
@@ -311,6 +349,9 @@ fn summary_edges(cx: &PackageContext, view: &LockView, out: &mut BTreeMap<(Strin
                     out.entry((first.clone(), t.class.clone()))
                         .or_insert_with(|| Edge {
                             func: fi,
+                            // The summaries know the class taken, not
+                            // which instance: a key nobody shares.
+                            keys: Some((h.lock.key.clone(), "~".to_string())),
                             first_text: h.lock.text.clone(),
                             first_at: h.at,
                             second_text: lock_text(s, &t),

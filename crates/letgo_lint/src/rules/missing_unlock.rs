@@ -5,7 +5,8 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
 use crate::locks::{
-    lock_call, released_by_callers, resolve_call, Acquire, FuncLocks, LockView, SyncValue,
+    lock_call, other_takers, released_by_callers, resolve_call, Acquire, FuncLocks, LockView,
+    SyncValue,
 };
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, method_call, never_returns, word_at};
@@ -40,7 +41,10 @@ releases is flagged.
 The finding points at the `Lock` never released: the goroutine that then
 blocks is a later caller, often in another function or package, that no
 static view can pick; the `return` (or end) that leaves the lock held is
-a related place.
+a related place, and so are up to three acquisitions of the same lock in
+other functions of the package (methods of the same type, for a field of
+the receiver; writers only, for a read lock left held): where a later
+goroutine would wait.
 
 ## Why is this bad?
 The next `Lock` on that mutex blocks forever. Every goroutine that comes
@@ -87,6 +91,9 @@ through a helper (`m.unlockAndReset()`), or hands the lock to a call:
 a deferred unlock would unlock it twice.
 "#;
 
+/// Other acquisitions of the lock named as related places, at most.
+const MAX_TAKERS: usize = 3;
+
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
     let releasers = releasers(cx, view);
@@ -126,7 +133,21 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             let hands_off = ob.unlocks(Node::Block(f.body))
                 || held_for_another(cx, fi, &a.lock.key, &releasers);
-            let d = diagnostic(cx, f, fi, &a.lock, a.read, a.span, stmt, exit, hands_off);
+            let mut d = diagnostic(cx, f, fi, &a.lock, a.read, a.span, stmt, exit, hands_off);
+            // Where the next goroutine to take the lock waits forever.
+            let takers = other_takers(view, fi, &a.lock.key, a.read, MAX_TAKERS);
+            for (ti, at) in takers {
+                let label = format!(
+                    "`{}` is taken here too: this waits forever once it is left locked",
+                    a.lock.text
+                );
+                let tf = cx.functions()[ti].file;
+                d = if tf == f.file {
+                    d.with_related(at, label)
+                } else {
+                    d.with_related_in(tf, at, label)
+                };
+            }
             out.push(FileDiagnostic {
                 file: f.file,
                 diagnostic: d.in_function(&f.name),

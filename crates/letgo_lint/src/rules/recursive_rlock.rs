@@ -2,7 +2,10 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::locks::{place, relocks};
+use crate::locks::{other_takers, place, relocks};
+
+/// Writers named as related places, at most.
+const MAX_WRITERS: usize = 3;
 use crate::registry::Rule;
 
 pub const RULE: Rule = Rule {
@@ -19,7 +22,14 @@ const DOC: &str = r#"# LG112 recursive-rlock
 Flags an `RLock` of a `sync.RWMutex` (or of a type that embeds or wraps
 one) taken while the same goroutine already holds a read lock on it:
 directly, or through a same-package function or method called while
-holding it.
+holding it. The writers that take the same lock elsewhere in the
+package (methods of the same type, for a field of the receiver) are
+related places, at most three: the deadlock needs one of them waiting.
+Calls are followed as LG111 follows them: the `String` or
+`Error` method `fmt` calls on a printed operand, a deferred function
+literal, and the lock behind a `sync.Cond`'s `L` — a Cond made with
+`sync.NewCond(x.mu.RLocker())` read-locks `x.mu` when its `L` is
+locked.
 
 ## Why is this bad?
 It works until a writer arrives. `Lock` waits for the readers to leave
@@ -68,9 +78,24 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             r.first.lock.text,
             r.second(cx)
         );
+        let mut d = Diagnostic::new(RULE.code, r.at, msg).in_function(&f.name);
+        // The writer the deadlock needs: where it waits, behind the first
+        // read lock, while the second waits behind it.
+        for (wi, at) in other_takers(view, r.func, &r.first.lock.key, true, MAX_WRITERS) {
+            let label = format!(
+                "a writer locks `{}` here: it waits for the first read lock, and the second waits for it",
+                r.first.lock.text
+            );
+            let wf = cx.functions()[wi].file;
+            d = if wf == f.file {
+                d.with_related(at, label)
+            } else {
+                d.with_related_in(wf, at, label)
+            };
+        }
         out.push(FileDiagnostic {
             file: f.file,
-            diagnostic: Diagnostic::new(RULE.code, r.at, msg).in_function(&f.name),
+            diagnostic: d,
         });
     }
 }

@@ -4,6 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits_from_entry, Exit, Obligation};
 use crate::funcs::FuncKind;
+use crate::locks::never_done::{never_done, NeverDone};
 use crate::locks::{
     decl_index, key_of, local_key, resolve_call, root, waitgroup_call, DeclIndex, SyncValue,
 };
@@ -40,7 +41,17 @@ forever:
   process is going down anyway);
 - `wg.Add(n)` with a constant `n`, followed in the same block by fewer
   `go` statements that call `wg.Done()` before `wg.Wait()`, for a
-  WaitGroup local to the function (every use of it is in view).
+  WaitGroup local to the function (every use of it is in view);
+- `wg.Add(len(xs))` (or a constant above one) before a loop over `xs`
+  whose body starts one goroutine that calls `wg.Done()` and then calls
+  `wg.Wait()`: the first pass waits for a count only all the passes'
+  goroutines could take off, and the next pass never starts;
+- a WaitGroup nothing counts down: every use of it in the package is the
+  receiver of an `Add` or a `Wait` (no `Done`, no `Add` of a count that
+  may be negative, no address taken, no method value, never passed on),
+  and some `Add` counts a positive constant. Only a local, an unexported
+  package variable or an unexported field of a struct declared in the
+  package is judged (every use of it is in view).
 
 The finding points at the `Wait`, where the goroutine that waits stays
 blocked (the line a goroutine dump shows); the skipping `return` (or the
@@ -99,6 +110,7 @@ for the waiter.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    out.extend(never_done(cx).iter().map(|d| never_done_finding(cx, d)));
     let relevant: Vec<bool> = cx
         .files()
         .map(|(_, sf)| sf.src.contains(".Done()"))
@@ -121,6 +133,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         }
         for list in lists(f.body) {
             out.extend(rc.add_mismatch(fi, list));
+            out.extend(rc.add_before_loop(fi, list));
         }
     }
 }
@@ -452,6 +465,99 @@ impl Ctx<'_, '_> {
         None
     }
 
+    /// `wg.Add(len(xs))` (or a constant above one), then a loop over
+    /// `xs` whose body starts one goroutine calling `wg.Done()` and then
+    /// calls `wg.Wait()`: on the first pass the count is above what the
+    /// started goroutine can take off, and the next pass never starts.
+    fn add_before_loop(&self, fi: usize, list: &[Stmt]) -> Option<FileDiagnostic> {
+        let src = &self.cx.file(self.funcs()[fi].file).src;
+        for (i, s) in list.iter().enumerate() {
+            let Stmt::Expr(x) = s else { continue };
+            let Expr::Call(c) = x.unparen() else { continue };
+            let Some(wg) = waitgroup_call(self.cx, fi, c, "Add") else {
+                continue;
+            };
+            if !wg.key.starts_with('=') {
+                continue;
+            }
+            let add = Span::new(c.pos(), c.end());
+            let Some(count) = c.args.first() else {
+                continue;
+            };
+            let Some(next) = list[i + 1..].iter().find(|n| {
+                matches!(n, Stmt::Range(_) | Stmt::For(_))
+                    || self.mentions(fi, Node::stmt(n), &wg.key)
+            }) else {
+                continue;
+            };
+            let (body, many) = match next {
+                Stmt::Range(r) if is_len_of(count, &r.x, src) => (&r.body, None),
+                Stmt::For(f) => match self.const_add(fi, s) {
+                    Some((_, _, n)) if n >= 2 => (&f.body, Some(n)),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let Some(wait) = self.one_then_wait(fi, &body.list, &wg.key) else {
+                continue;
+            };
+            return Some(self.loop_mismatch(fi, &wg, add, many, wait));
+        }
+        None
+    }
+
+    /// In a loop body: one `go` whose goroutine calls `Done` once, then
+    /// `Wait`, and no other use of the WaitGroup.
+    fn one_then_wait(&self, fi: usize, body: &[Stmt], key: &str) -> Option<Span> {
+        let mut started = false;
+        for s in body {
+            if let Some(wait) = self.wait_stmt(fi, s, key) {
+                return started.then_some(wait);
+            }
+            if let Stmt::Go(g) = s {
+                if self.mentions(fi, Node::stmt(s), key) {
+                    if started || self.goroutine_dones(fi, &g.call, key) != Some(1) {
+                        return None;
+                    }
+                    started = true;
+                    continue;
+                }
+            }
+            if self.mentions(fi, Node::stmt(s), key) {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn loop_mismatch(
+        &self,
+        fi: usize,
+        wg: &SyncValue,
+        add: Span,
+        many: Option<u64>,
+        wait: Span,
+    ) -> FileDiagnostic {
+        let f = &self.funcs()[fi];
+        let (line, _) = self.cx.file(f.file).line_col(add.start);
+        let add_text = self.cx.text(f.file, add);
+        let when = match many {
+            Some(n) => format!("counts {n}"),
+            None => "counts every element, so whenever there is more than one".to_string(),
+        };
+        let msg = format!(
+            "`{}.Wait()` inside the loop blocks forever: `{add_text}` at line {line} {when}, but when this Wait runs only the goroutine started on this pass can call `Done`, and the next pass never starts",
+            wg.text
+        );
+        let diagnostic = Diagnostic::new(RULE.code, wait, msg)
+            .in_function(&f.name)
+            .with_related(add, "counts all the loop's goroutines before the loop");
+        FileDiagnostic {
+            file: f.file,
+            diagnostic,
+        }
+    }
+
     fn mismatch(
         &self,
         fi: usize,
@@ -682,9 +788,41 @@ impl Obligation for DoneOb<'_, '_, '_> {
     }
 }
 
+/// `len(x)` where `x` is the ranged expression, as written.
+fn is_len_of(count: &Expr, ranged: &Expr, src: &str) -> bool {
+    let Expr::Call(c) = count.unparen() else {
+        return false;
+    };
+    matches!(c.fun.unparen(), Expr::Ident(id) if id.name(src) == "len")
+        && c.args.len() == 1
+        && c.args[0].span().text(src) == ranged.span().text(src)
+}
+
+/// A WaitGroup nothing counts down: the finding at its first `Wait`.
+fn never_done_finding(cx: &PackageContext, d: &NeverDone) -> FileDiagnostic {
+    let funcs = cx.functions();
+    let (wf, wait) = d.wait;
+    let (af, add) = d.add;
+    let file = funcs[wf].file;
+    let msg = format!(
+        "`{}.Wait()` blocks forever: nothing calls `Done` on this WaitGroup (every use of it is an `Add` or a `Wait`), so once `{}` at {} has run its counter never returns to zero",
+        d.text,
+        cx.text(funcs[af].file, add),
+        crate::locks::place(cx, file, funcs[af].file, add.start),
+    );
+    let mut diagnostic = Diagnostic::new(RULE.code, wait, msg).in_function(&funcs[wf].name);
+    let label = "counts up; no `Done` counts down";
+    diagnostic = if funcs[af].file == file {
+        diagnostic.with_related(add, label)
+    } else {
+        diagnostic.with_related_in(funcs[af].file, add, label)
+    };
+    FileDiagnostic { file, diagnostic }
+}
+
 /// The statement lists of a body (blocks and clause bodies), not inside
 /// function literals.
-fn lists(body: &BlockStmt) -> Vec<&[Stmt]> {
+pub(crate) fn lists(body: &BlockStmt) -> Vec<&[Stmt]> {
     let mut out: Vec<&[Stmt]> = vec![&body.list];
     inspect(Node::Block(body), &mut |n| match n {
         Node::Expr(Expr::FuncLit(_)) => false,
