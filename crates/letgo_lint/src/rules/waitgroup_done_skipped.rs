@@ -822,7 +822,7 @@ fn never_done_finding(cx: &PackageContext, d: &NeverDone) -> FileDiagnostic {
 
 /// The statement lists of a body (blocks and clause bodies), not inside
 /// function literals.
-pub(crate) fn lists(body: &BlockStmt) -> Vec<&[Stmt]> {
+fn lists(body: &BlockStmt) -> Vec<&[Stmt]> {
     let mut out: Vec<&[Stmt]> = vec![&body.list];
     inspect(Node::Block(body), &mut |n| match n {
         Node::Expr(Expr::FuncLit(_)) => false,
