@@ -585,8 +585,10 @@ func letgoFinalCheck() int {
 func letgoWatch() {
 	profile := letgoPprof.Lookup("goroutineleak")
 	hang := letgoHang()
+	rest := 100 * letgoTime.Millisecond
 	for {
-		letgoTime.Sleep(100 * letgoTime.Millisecond)
+		letgoTime.Sleep(rest)
+		rest = 100 * letgoTime.Millisecond
 		now := letgoTime.Now()
 		var prove, watch []int64
 		letgoState.mu.Lock()
@@ -613,6 +615,13 @@ func letgoWatch() {
 				return
 			}
 			dump = buf.Bytes()
+			// The leak profile is a garbage collection that stops the
+			// world: at most one per twenty times what it took, so that
+			// the watch costs the tests 5% at most (parallel tests paused
+			// in t.Parallel look long-running to it, hundreds in net/http).
+			if took := letgoTime.Since(now); 20*took > rest {
+				rest = 20 * took
+			}
 		} else {
 			dump = letgoStacks()
 		}
