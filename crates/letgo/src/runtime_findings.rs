@@ -112,7 +112,7 @@ fn group_finding(
         .growth
         .as_ref()
         .filter(|gr| gr.growing)
-        .and_then(|gr| analysis.per_minute(gr.increase));
+        .and_then(|gr| analysis.per_minute(&gr.values, gr.increase));
     let message = match g.verdict {
         Verdict::ProvenLeak => format!(
             "{} {noun} leaked, blocked in {}{place}: Go proved they can never run again",
@@ -207,9 +207,8 @@ fn proven(reasons: &[Reason]) -> u64 {
 fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
     let growth = analysis.total_growth.as_ref().filter(|g| g.growing)?;
     let (first, last) = (analysis.totals.first()?, analysis.totals.last()?);
-    let rate = analysis
-        .per_minute(growth.increase)
-        .map_or(String::new(), |r| format!(" ({r:+.1} goroutines/min)"));
+    let per_minute = analysis.per_minute(&growth.values, growth.increase);
+    let rate = per_minute.map_or(String::new(), |r| format!(" ({r:+.1} goroutines/min)"));
     let message = format!(
         "goroutines grew from {first} to {last} over {} snapshots{rate}",
         analysis.totals.len()
@@ -224,7 +223,7 @@ fn total_finding(analysis: &GoroutineAnalysis) -> Option<Reported> {
             function: None,
             source: Source::Runtime,
             evidence: json!({
-                "goroutines_per_minute": analysis.per_minute(growth.increase),
+                "goroutines_per_minute": per_minute,
                 "totals": analysis.totals,
                 "snapshots": names(&analysis.snapshots),
                 "trend": trend_json(growth),

@@ -10,6 +10,7 @@ use crate::classify::{classify, BenignFrames, GroupFacts, Reason, SuspectRule, V
 use crate::goroutines::{GoroutineGroup, GoroutineSnapshot, GoroutineSource, GroupBy, StackKey};
 use crate::growth::{Growth, GrowthRule};
 use crate::heap::{sampling_error, HeapSite, HeapSnapshot};
+use crate::trend::theil_sen;
 
 /// Everything the analyses can be tuned with (the future `letgo.toml`).
 #[derive(Debug, Clone, PartialEq)]
@@ -75,10 +76,34 @@ pub struct GoroutineAnalysis {
 }
 
 impl GoroutineAnalysis {
-    /// Goroutines per minute for a rise of `increase` over the series.
-    pub fn per_minute(&self, increase: f64) -> Option<f64> {
-        span_minutes(&self.times_nanos).map(|m| increase / m)
+    /// Goroutines per minute of a series that rose by `increase`: see
+    /// [`per_minute`].
+    pub fn per_minute(&self, values: &[f64], increase: f64) -> Option<f64> {
+        per_minute(&self.times_nanos, values, increase)
     }
+}
+
+/// How fast a rising series rose, per minute: the Theil–Sen slope of the
+/// values against the snapshots' times, a median of the slopes between
+/// every two snapshots. The rise from the first to the last snapshot alone
+/// rests on the two noisiest points: a heap profile describes the heap as
+/// of the last completed GC, so its last values can lag by a GC cycle,
+/// and a sampled estimate or a reallocating slice jumps up and down.
+/// Falls back to that rise over the span when a time is missing or the
+/// slope is not positive.
+pub fn per_minute(times: &[Option<i64>], values: &[f64], increase: f64) -> Option<f64> {
+    let minutes = span_minutes(times)?;
+    let start = (*times.first()?)?;
+    let xs: Option<Vec<f64>> = times
+        .iter()
+        .map(|t| t.map(|t| (t - start) as f64 / 60e9))
+        .collect();
+    let slope = xs
+        .filter(|xs| xs.len() == values.len())
+        .and_then(|xs| theil_sen(&xs, values))
+        .map(|fit| fit.slope)
+        .filter(|s| s.is_finite() && *s > 0.0);
+    Some(slope.unwrap_or(increase / minutes))
 }
 
 /// Analyses goroutine snapshots in time order. `goroutineleak` profiles
@@ -281,8 +306,8 @@ pub struct AssessedSite {
     /// The memory of goroutines themselves (`runtime.malg`, `newproc`) or
     /// of the runtime alone: its growth belongs to the goroutine findings.
     pub runtime_internal: bool,
-    /// Growth per minute between the first and last snapshot, when both
-    /// say when they were taken.
+    /// Growth per minute (see [`per_minute`]), when the snapshots say when
+    /// they were taken.
     pub rate: Option<Rate>,
 }
 
@@ -364,13 +389,13 @@ pub fn analyze_heap(snapshots: &[HeapSnapshot], config: &Config) -> HeapAnalysis
         .map(|site| assess_site(site, snapshots, config))
         .collect();
     let times_nanos: Vec<Option<i64>> = snapshots.iter().map(|s| s.time_nanos).collect();
-    let minutes = span_minutes(&times_nanos);
     for site in &mut sites {
-        site.rate = minutes.map(|m| Rate {
-            bytes_per_minute: site.increase() as f64 / m,
-            objects_per_minute: (site.objects.last().unwrap_or(&0)
-                - site.objects.first().unwrap_or(&0)) as f64
-                / m,
+        let objects = site.objects.last().unwrap_or(&0) - site.objects.first().unwrap_or(&0);
+        let bytes = per_minute(&times_nanos, &as_f64(&site.bytes), site.increase() as f64);
+        let objects = per_minute(&times_nanos, &as_f64(&site.objects), objects as f64);
+        site.rate = bytes.zip(objects).map(|(b, o)| Rate {
+            bytes_per_minute: b,
+            objects_per_minute: o,
         });
     }
     sites.sort_by_key(|s| {
@@ -579,6 +604,25 @@ mod tests {
         let a = analyze_heap(&heap_series(&saw, 1), &Config::default());
         let site = &a.sites[0];
         assert!(site.is_growing() && site.by_peaks, "{:?}", site.growth);
+    }
+
+    /// A leak of 1 MiB a minute seen through heap profiles that lag a GC
+    /// cycle behind: the last four snapshots still show the value of the
+    /// fifth-last. The rise over the span says 0.8 MiB/min; the slope
+    /// between all pairs of snapshots says what the leak does.
+    #[test]
+    fn the_rate_is_the_slope_not_the_last_minus_the_first() {
+        let times: Vec<Option<i64>> = (0..20).map(|i| Some(i * 3_000_000_000)).collect();
+        let mib: Vec<f64> = (0..20).map(|i| f64::from(i.min(15)) / 20.0).collect();
+        let increase = mib[19] - mib[0];
+        let span = increase / (57.0 / 60.0);
+        assert!((span - 0.79).abs() < 0.01, "{span}");
+        let rate = per_minute(&times, &mib, increase).unwrap();
+        assert!((rate - 1.0).abs() < 0.01, "{rate}");
+        // Without times for every snapshot: the rise over the span.
+        let mut partial = times.clone();
+        partial[5] = None;
+        assert_eq!(per_minute(&partial, &mib, increase), Some(span));
     }
 
     #[test]

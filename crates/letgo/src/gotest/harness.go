@@ -17,12 +17,16 @@ package letgoharness
 
 import (
 	letgoBytes "bytes"
+	letgoGzip "compress/gzip"
 	letgoContext "context"
+	letgoBinary "encoding/binary"
 	letgoJSON "encoding/json"
 	letgoFmt "fmt"
+	letgoIO "io"
 	letgoOS "os"
 	letgoReflect "reflect"
 	letgoRuntime "runtime"
+	letgoMetrics "runtime/metrics"
 	letgoPprof "runtime/pprof"
 	letgoStrconv "strconv"
 	letgoStrings "strings"
@@ -172,12 +176,13 @@ func letgoRunTest(t *letgoTesting.T, f func(*letgoTesting.T)) {
 		letgoPprof.Labels("letgo.test", letgoStrconv.FormatInt(id, 10))))
 	// Registered first, so it runs last: after the test's own cleanups
 	// and after every subtest, parallel ones included.
-	t.Cleanup(func() { letgoCheckTest(t, id) })
+	created, _ := letgoCreated()
+	t.Cleanup(func() { letgoCheckTest(t, id, created) })
 	f(t)
 }
 
-func letgoCheckTest(t *letgoTesting.T, id int64) {
-	leaks := letgoCollect(id)
+func letgoCheckTest(t *letgoTesting.T, id int64, created uint64) {
+	leaks := letgoCollect(id, created)
 	letgoState.mu.Lock()
 	letgoState.tests[id].done = true
 	letgoState.mu.Unlock()
@@ -191,8 +196,8 @@ func letgoCheckTest(t *letgoTesting.T, id int64) {
 // (Go 1.26 with GOEXPERIMENT=goroutineleakprofile, Go 1.27 on) the garbage
 // collector proves them blocked forever; without it they are the ones
 // still there after the settle period.
-func letgoCollect(id int64) []letgoGoroutine {
-	if letgoAlone(id) {
+func letgoCollect(id int64, created uint64) []letgoGoroutine {
+	if letgoAlone(id, created) {
 		return nil
 	}
 	settle := letgoSettle()
@@ -227,11 +232,17 @@ func letgoCollect(id int64) []letgoGoroutine {
 	return letgoProvedLeaks(leakProfile, id)
 }
 
-// letgoAlone: the goroutine running test id is the only one with its
-// label, and no goroutine has labels of the test's own making. Reading
-// the goroutine profile's counts costs a fraction of a traceback of every
-// goroutine with its ancestors.
-func letgoAlone(id int64) bool {
+// letgoAlone: no goroutine other than the checks carries test id's label,
+// and none has labels of the test's own making. It looks at goroutine
+// counts, not tracebacks: first the number of goroutines created since
+// the test began (none: nothing can be left), then the goroutine profile's
+// counts per label, one profile shared by the checks that ask together.
+// Tracebacks of every goroutine with its ancestors cost far more, and
+// are read only when this says no.
+func letgoAlone(id int64, created uint64) bool {
+	if now, ok := letgoCreated(); ok && now == created {
+		return true
+	}
 	// Before Go 1.24 the goroutine profile may pair labels with the wrong
 	// stacks (seen on Go 1.21 and 1.22): no shortcut there.
 	var minor int
@@ -239,32 +250,272 @@ func letgoAlone(id int64) bool {
 	if minor < 24 {
 		return false
 	}
+	counts := letgoLabelCounts()
+	return counts.ok && !counts.foreign && counts.byTest[letgoStrconv.FormatInt(id, 10)] == 0
+}
+
+// letgoCreated: goroutines created since the program started (Go 1.26 on).
+func letgoCreated() (uint64, bool) {
+	sample := []letgoMetrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	letgoMetrics.Read(sample)
+	if sample[0].Value.Kind() != letgoMetrics.KindUint64 {
+		return 0, false
+	}
+	return sample[0].Value.Uint64(), true
+}
+
+// letgoCounts: goroutines per value of the letgo.test label, the checks
+// asking left out.
+type letgoCounts struct {
+	byTest map[string]int
+	// A goroutine with labels but not ours: the test set labels of its
+	// own, so labels cannot tell whose its goroutines are.
+	foreign bool
+	ok      bool
+}
+
+type letgoCountsBatch struct {
+	done   bool
+	counts letgoCounts
+}
+
+// letgoBatches: checks that ask while a profile is being read wait for
+// the next one and share it (it starts after each of them asked).
+var letgoBatches struct {
+	mu      letgoSync.Mutex
+	cond    *letgoSync.Cond
+	next    *letgoCountsBatch
+	reading bool
+}
+
+func letgoLabelCounts() letgoCounts {
+	b := &letgoBatches
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cond == nil {
+		b.cond = letgoSync.NewCond(&b.mu)
+	}
+	if b.next == nil {
+		b.next = &letgoCountsBatch{}
+	}
+	mine := b.next
+	for !mine.done {
+		if b.reading {
+			b.cond.Wait()
+			continue
+		}
+		// Not started, so still b.next: this check reads it for all.
+		b.reading, b.next = true, nil
+		b.mu.Unlock()
+		counts := letgoReadCounts()
+		b.mu.Lock()
+		mine.counts, mine.done, b.reading = counts, true, false
+		b.cond.Broadcast()
+	}
+	return mine.counts
+}
+
+// letgoReadCounts reads the goroutine profile in its protobuf form: its
+// stacks are symbolized once per program counter, where the text form
+// symbolizes and formats every goroutine whose labels differ (each
+// paused parallel test's).
+func letgoReadCounts() letgoCounts {
 	var buf letgoBytes.Buffer
-	if err := letgoPprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
-		return false
+	if err := letgoPprof.Lookup("goroutine").WriteTo(&buf, 0); err != nil {
+		return letgoCounts{}
 	}
-	mine := "# labels: {\"letgo.test\":\"" + letgoStrconv.FormatInt(id, 10) + "\"}"
-	// Entries: "N @ pcs", then "# labels: {...}" when labelled, then the
-	// frames. The goroutine asking (running this function) is left out.
-	text := buf.String()
-	if i := letgoStrings.Index(text, "\n"); i >= 0 {
-		text = text[i+1:] // "goroutine profile: total N"
+	zr, err := letgoGzip.NewReader(&buf)
+	if err != nil {
+		return letgoCounts{}
 	}
-	for _, entry := range letgoStrings.Split(text, "\n\n") {
-		lines := letgoStrings.Split(entry, "\n")
-		if len(lines) < 2 || !letgoStrings.HasPrefix(lines[1], "# labels: ") {
+	data, err := letgoIO.ReadAll(zr)
+	if err != nil {
+		return letgoCounts{}
+	}
+	p, ok := letgoParseProfile(data)
+	if !ok {
+		return letgoCounts{}
+	}
+	return p.counts()
+}
+
+type letgoProfileSample struct {
+	locs   []uint64
+	count  int64
+	labels [][2]uint64 // string table indexes of key and value
+}
+
+// letgoProfile: the parts of a pprof profile the counts need.
+type letgoProfile struct {
+	samples   []letgoProfileSample
+	locFuncs  map[uint64][]uint64 // location id: function ids
+	funcNames map[uint64]uint64   // function id: string index
+	strings   []string
+}
+
+func letgoParseProfile(data []byte) (letgoProfile, bool) {
+	p := letgoProfile{locFuncs: map[uint64][]uint64{}, funcNames: map[uint64]uint64{}}
+	ok := letgoProtoFields(data, func(field int, v uint64, msg []byte) bool {
+		switch field {
+		case 2:
+			var s letgoProfileSample
+			ok := letgoProtoFields(msg, func(field int, v uint64, msg []byte) bool {
+				switch field {
+				case 1:
+					return letgoProtoVarints(v, msg, func(x uint64) { s.locs = append(s.locs, x) })
+				case 2:
+					return letgoProtoVarints(v, msg, func(x uint64) { s.count += int64(x) })
+				case 3:
+					var kv [2]uint64
+					ok := letgoProtoFields(msg, func(field int, v uint64, _ []byte) bool {
+						if field == 1 || field == 2 {
+							kv[field-1] = v
+						}
+						return true
+					})
+					s.labels = append(s.labels, kv)
+					return ok
+				}
+				return true
+			})
+			p.samples = append(p.samples, s)
+			return ok
+		case 4:
+			var id uint64
+			var funcs []uint64
+			ok := letgoProtoFields(msg, func(field int, v uint64, msg []byte) bool {
+				switch field {
+				case 1:
+					id = v
+				case 4:
+					return letgoProtoFields(msg, func(field int, v uint64, _ []byte) bool {
+						if field == 1 {
+							funcs = append(funcs, v)
+						}
+						return true
+					})
+				}
+				return true
+			})
+			p.locFuncs[id] = funcs
+			return ok
+		case 5:
+			var id, name uint64
+			ok := letgoProtoFields(msg, func(field int, v uint64, _ []byte) bool {
+				switch field {
+				case 1:
+					id = v
+				case 2:
+					name = v
+				}
+				return true
+			})
+			p.funcNames[id] = name
+			return ok
+		case 6:
+			p.strings = append(p.strings, string(msg))
+		}
+		return true
+	})
+	return p, ok
+}
+
+func (p letgoProfile) str(i uint64) string {
+	if i < uint64(len(p.strings)) {
+		return p.strings[i]
+	}
+	return ""
+}
+
+func (p letgoProfile) counts() letgoCounts {
+	out := letgoCounts{byTest: map[string]int{}, ok: true}
+	for _, s := range p.samples {
+		if p.inCheck(s) {
 			continue
 		}
-		if lines[1] != mine {
-			if !letgoStrings.Contains(lines[1], "\"letgo.test\":") {
-				// A label set by the code under test may have replaced ours.
-				return false
+		ours := false
+		for _, kv := range s.labels {
+			if p.str(kv[0]) == "letgo.test" {
+				out.byTest[p.str(kv[1])] += int(s.count)
+				ours = true
 			}
-			continue
 		}
-		if !letgoStrings.Contains(entry, ".letgoAlone+") {
+		if len(s.labels) > 0 && !ours {
+			out.foreign = true
+		}
+	}
+	return out
+}
+
+// inCheck: the goroutine is a test's, in its check, waiting for counts.
+func (p letgoProfile) inCheck(s letgoProfileSample) bool {
+	for _, loc := range s.locs {
+		for _, fn := range p.locFuncs[loc] {
+			if letgoStrings.HasSuffix(p.str(p.funcNames[fn]), ".letgoLabelCounts") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// letgoProtoFields calls f with each field of a protobuf message: its
+// number, its value (varint) or its bytes (length-delimited).
+func letgoProtoFields(b []byte, f func(field int, v uint64, msg []byte) bool) bool {
+	for len(b) > 0 {
+		key, n := letgoBinary.Uvarint(b)
+		if n <= 0 {
 			return false
 		}
+		b = b[n:]
+		var v uint64
+		var msg []byte
+		switch key & 7 {
+		case 0:
+			v, n = letgoBinary.Uvarint(b)
+			if n <= 0 {
+				return false
+			}
+			b = b[n:]
+		case 2:
+			size, n := letgoBinary.Uvarint(b)
+			if n <= 0 || size > uint64(len(b)-n) {
+				return false
+			}
+			msg, b = b[n:n+int(size)], b[n+int(size):]
+		case 1:
+			if len(b) < 8 {
+				return false
+			}
+			b = b[8:]
+		case 5:
+			if len(b) < 4 {
+				return false
+			}
+			b = b[4:]
+		default:
+			return false
+		}
+		if !f(int(key>>3), v, msg) {
+			return false
+		}
+	}
+	return true
+}
+
+// letgoProtoVarints reads a repeated integer field, packed (msg) or not.
+func letgoProtoVarints(v uint64, msg []byte, f func(uint64)) bool {
+	if msg == nil {
+		f(v)
+		return true
+	}
+	for len(msg) > 0 {
+		x, n := letgoBinary.Uvarint(msg)
+		if n <= 0 {
+			return false
+		}
+		f(x)
+		msg = msg[n:]
 	}
 	return true
 }
@@ -334,8 +585,10 @@ func letgoFinalCheck() int {
 func letgoWatch() {
 	profile := letgoPprof.Lookup("goroutineleak")
 	hang := letgoHang()
+	rest := 100 * letgoTime.Millisecond
 	for {
-		letgoTime.Sleep(100 * letgoTime.Millisecond)
+		letgoTime.Sleep(rest)
+		rest = 100 * letgoTime.Millisecond
 		now := letgoTime.Now()
 		var prove, watch []int64
 		letgoState.mu.Lock()
@@ -362,6 +615,13 @@ func letgoWatch() {
 				return
 			}
 			dump = buf.Bytes()
+			// The leak profile is a garbage collection that stops the
+			// world: at most one per twenty times what it took, so that
+			// the watch costs the tests 5% at most (parallel tests paused
+			// in t.Parallel look long-running to it, hundreds in net/http).
+			if took := letgoTime.Since(now); 20*took > rest {
+				rest = 20 * took
+			}
 		} else {
 			dump = letgoStacks()
 		}
