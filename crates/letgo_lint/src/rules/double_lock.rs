@@ -5,6 +5,8 @@ use crate::diagnostic::Diagnostic;
 use crate::funcs::FuncKind;
 use crate::locks::{place, relocks, short_name, LockView, Relock};
 use crate::registry::Rule;
+use letgo_go::ast::{Expr, Stmt};
+use letgo_go::visit::{inspect, Node};
 use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
@@ -126,6 +128,9 @@ fn guard_classes(cx: &PackageContext, view: &LockView) -> HashSet<String> {
         .iter()
         .enumerate()
         .filter(|(i, _)| matches!(funcs[*i].kind, FuncKind::Lit(_)))
+        // A literal deferred or called where it is written releases the
+        // lock of the function that writes it, not a guard's holder's.
+        .filter(|(i, _)| !invoked_where_written(&funcs, *i))
         .flat_map(|(_, fl)| fl.net_released.iter())
         // A key ends in its class: the field's identity (`….f:off`), or
         // is one (a package variable's `g…`).
@@ -134,6 +139,25 @@ fn guard_classes(cx: &PackageContext, view: &LockView) -> HashSet<String> {
             None => k.starts_with('g').then(|| k.clone()),
         })
         .collect()
+}
+
+/// Whether literal `i` is the function of a call written around it
+/// (`defer func() { ... }()`, `func() { ... }()`) in its parent's body.
+fn invoked_where_written(funcs: &[crate::funcs::Func], i: usize) -> bool {
+    let (FuncKind::Lit(lit), Some(parent)) = (&funcs[i].kind, funcs[i].parent) else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::Block(funcs[parent].body), &mut |n| {
+        let fun = match n {
+            Node::Expr(Expr::Call(c)) => Some(&c.fun),
+            Node::Stmt(Stmt::Defer(d)) => Some(&d.call.fun),
+            _ => None,
+        };
+        found |= matches!(fun, Some(Expr::FuncLit(l)) if std::ptr::eq(&**l, *lit));
+        !found
+    });
+    found
 }
 
 /// The finding points at the `Lock` that blocks: the second one, or, for
