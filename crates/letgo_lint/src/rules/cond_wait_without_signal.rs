@@ -31,8 +31,10 @@ struct type) when:
   that variable, or that field of any value of the struct type. An error;
 - some code does signal it, but this `Wait` is not in a `for` loop that
   checks the condition again (a `Wait` that is the last statement of a
-  named function or method is a wrapper, like `sync.Cond.Wait` itself:
-  the loop is its callers' part, and it is not flagged). A warning when the `Wait` is not even under
+  named function or method that takes no lock itself is a wrapper, like
+  `sync.Cond.Wait`: the loop is its callers' part, and it is not
+  flagged; one that locks the condition's `L` first leaves no caller a
+  way to re-check under that lock). A warning when the `Wait` is not even under
   an `if` and some `Signal`/`Broadcast` on the condition is sent without
   holding a lock (a signal sent before the `Wait` starts is lost, and
   the goroutine may wait forever); info when every signal is sent
@@ -160,7 +162,9 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
             ),
             Severity::Error,
         )
-    } else if in_spans(&loop_body_spans(f.body), w.span) || tail_wait(f, w.span) {
+    } else if in_spans(&loop_body_spans(f.body), w.span)
+        || (tail_wait(f, w.span) && !takes_lock(cx, w))
+    {
         return None;
     } else if in_spans(&if_body_spans(f.body), w.span) {
         (
@@ -203,6 +207,26 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
 fn tail_wait(f: &crate::funcs::Func, at: Span) -> bool {
     matches!(f.kind, crate::funcs::FuncKind::Decl(_))
         && matches!(f.body.list.last(), Some(Stmt::Expr(x)) if x.span().start <= at.start && at.end <= x.span().end)
+}
+
+/// Whether the function around the `Wait` takes a lock itself (the
+/// condition's `L` included): then no caller holds that lock across the
+/// call to check the condition again, so the loop is this function's part.
+fn takes_lock(cx: &PackageContext, w: &Wait) -> bool {
+    if !cx.locks().funcs[w.func].acquires.is_empty() {
+        return true;
+    }
+    let f = &cx.functions()[w.func];
+    let src = &cx.file(f.file).src;
+    let own = [
+        format!("{}.L.Lock()", w.text),
+        format!("{}.L.RLock()", w.text),
+    ];
+    f.sites.iter().any(|s| {
+        let sp = s.stmt.span();
+        let text = &src[sp.start as usize..sp.end as usize];
+        own.iter().any(|o| text.starts_with(o.as_str()))
+    })
 }
 
 fn in_spans(spans: &[Span], at: Span) -> bool {
