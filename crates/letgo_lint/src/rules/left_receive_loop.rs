@@ -27,7 +27,8 @@ pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnost
 }
 
 fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDiagnostic> {
-    if ch.escape != Escape::None || !fills(ch) || ch.has(OpKind::Close) || ch.has(OpKind::Range) {
+    if ch.escape != Escape::None || !fills(cx, ch) || ch.has(OpKind::Close) || ch.has(OpKind::Range)
+    {
         return None;
     }
     let recvs: Vec<&Op> = ch.ops_of(OpKind::Recv).collect();
@@ -74,19 +75,46 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
 
 /// Whether sends can outnumber what the buffer holds once nothing
 /// receives: always for an unbuffered channel; with a buffer, when a
-/// blocking send is written in a loop, or (a constant buffer) there are
+/// blocking send is written in a loop and the loop can go on after it (a
+/// send followed by `return` runs once), or (a constant buffer) there are
 /// more blocking send sites than slots. A send in a callback or a method
 /// may run more than once, but that is no evidence: a buffer of one for
 /// a send guarded by `sync.Once` or a reference count is the author's
 /// sizing.
-fn fills(ch: &Channel) -> bool {
+fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     let sends = || ch.ops_of(OpKind::Send).filter(|s| s.blocking());
     match ch.capacity {
         Capacity::Unbuffered => true,
-        _ if sends().any(|s| s.in_loop) => true,
+        _ if sends().any(|s| s.in_loop && !returns_after(cx, s)) => true,
         Capacity::Const(n) => sends().count() as u64 > n,
         _ => false,
     }
+}
+
+/// Whether the statement right after the send `op`, in its block, is a
+/// `return`: the send runs at most once per call however it loops.
+fn returns_after(cx: &PackageContext, op: &Op) -> bool {
+    let Some(f) = cx
+        .functions()
+        .iter()
+        .find(|f| f.file == op.file && f.name == op.function)
+    else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Block(b) = n {
+            found |= b.list.windows(2).any(|w| {
+                let sp = w[0].span();
+                sp.start <= op.span.start
+                    && op.span.end <= sp.end
+                    && matches!(w[1], Stmt::Return(_))
+                    && matches!(w[0], Stmt::Send(_))
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// The trace name without its package.
