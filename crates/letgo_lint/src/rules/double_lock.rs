@@ -130,7 +130,7 @@ fn guard_classes(cx: &PackageContext, view: &LockView) -> HashSet<String> {
         .filter(|(i, _)| matches!(funcs[*i].kind, FuncKind::Lit(_)))
         // A literal deferred or called where it is written releases the
         // lock of the function that writes it, not a guard's holder's.
-        .filter(|(i, _)| !invoked_where_written(&funcs, *i))
+        .filter(|(i, _)| !invoked_where_written(funcs, *i))
         .flat_map(|(_, fl)| fl.net_released.iter())
         // A key ends in its class: the field's identity (`….f:off`), or
         // is one (a package variable's `g…`).
