@@ -60,12 +60,20 @@ pub struct Growth {
     long_lived: HashMap<Key, String>,
     /// Types built in a function that repeats.
     per_request: HashSet<Key>,
+    /// Functions some non-test code of the checked packages calls.
+    called: HashSet<Key>,
 }
 
 impl Growth {
     /// Whether function `f` of package `cx` runs per request or event.
     pub fn repeats(&self, cx: &PackageContext, f: &Func) -> bool {
         node_of(cx, f).is_some_and(|k| self.repeated.contains_key(&k))
+    }
+
+    /// Whether non-test code of the packages checked together calls
+    /// function `f`: then its callers in view say how often it runs.
+    pub fn called(&self, cx: &PackageContext, f: &Func) -> bool {
+        node_of(cx, f).is_some_and(|k| self.called.contains(&k))
     }
 
     /// Whether the struct type of `x` (or what it points to), in
@@ -143,10 +151,17 @@ impl Growth {
             .map(|(t, _)| *t)
             .collect();
         let long_lived = scan.long_lived(m, &graph, &per_request);
+        let called = graph
+            .edges
+            .values()
+            .flatten()
+            .map(|e| key(m, e.callee))
+            .collect();
         Growth {
             repeated,
             long_lived,
             per_request,
+            called,
         }
     }
 }

@@ -139,6 +139,28 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
+/// Whether function `target` (one of the package's functions) runs as
+/// a goroutine whose `go` statements are all in view in the package and
+/// none can run more than once by LG116's judgement (not in a loop, not
+/// in a function shown to repeat): a daemon started once, from `main`, a
+/// constructor or a `Start` the program calls once. What such a
+/// goroutine holds lives as long as the program meant it to.
+pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
+    let runs = OnceCell::new();
+    let mut spawns = 0;
+    let repeated = cx.functions().iter().enumerate().any(|(i, f)| {
+        f.sites.iter().any(|site| {
+            let Stmt::Go(g) = site.stmt else { return false };
+            if !spawned_func(cx, f, &g.call).is_some_and(|b| std::ptr::eq(b, target)) {
+                return false;
+            }
+            spawns += 1;
+            site.in_loop || matches!(runs.get_or_init(|| Runs::new(cx)).of(i), Run::Many(_))
+        })
+    });
+    spawns > 0 && !repeated
+}
+
 /// The function a `go` statement runs: its literal, or the package's
 /// function or method the call resolves to (by object).
 fn spawned_func<'c, 'a>(
@@ -472,11 +494,20 @@ impl<'c, 'a> Runs<'c, 'a> {
         match run {
             Run::Many(w) => Run::Many(w),
             // Where the package shows a method's callers, they decide;
-            // a method it never calls is API: it runs per value, per call.
-            _ if method && !used && !self.blind => Run::Many(format!(
-                "`{}` is a method, which can run for every value and every call",
-                f.name
-            )),
+            // so do callers in the other packages checked with it (a
+            // server's constructor calling `Start` once). A method nobody
+            // in view calls is API: it runs per value, per call.
+            _ if method && !used && !self.blind => match self.cx.growth() {
+                Some(g) if g.repeats(self.cx, f) => Run::Many(format!(
+                    "`{}` runs per request or event, through its callers in other packages",
+                    f.name
+                )),
+                Some(g) if g.called(self.cx, f) => Run::Unknown,
+                _ => Run::Many(format!(
+                    "`{}` is a method, which can run for every value and every call",
+                    f.name
+                )),
+            },
             Run::Once if !exported && self.calls.contains_key(&key) => Run::Once,
             _ => Run::Unknown,
         }

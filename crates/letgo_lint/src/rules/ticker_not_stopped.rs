@@ -6,6 +6,7 @@ use crate::flow::{pending_exits, Exit};
 use crate::funcs::Func;
 use crate::objects::declared_in;
 use crate::registry::Rule;
+use crate::rules::goroutine_without_exit::started_only_once;
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, forever_loop_receiving,
@@ -151,7 +152,12 @@ fn local_ticker(
         return Some(Diagnostic::new(RULE.code, span, msg));
     }
     let forever = forever_loop_receiving(f.body, var, &sf.src);
-    let endless = forever.filter(|_| !process_lifetime(&f.name));
+    // A goroutine that loops forever holds its ticker as long as it
+    // lives: a daemon started once (every `go` of it in view, none able
+    // to run twice, as LG116 judges) keeps it as long as it is meant to.
+    let endless = forever
+        .filter(|_| !process_lifetime(&f.name))
+        .filter(|_| !started_only_once(cx, f));
     // Stopped, but `for range t.C` does not end with it.
     if let Some(Stmt::Range(r)) = endless.filter(|l| stopped_on_way_to(f.body, l, var)) {
         let text = r.x.span().text(&sf.src);
@@ -164,7 +170,9 @@ fn local_ticker(
         );
         return Some(Diagnostic::new(RULE.code, span, msg));
     }
-    if !leaks {
+    if !leaks || forever.is_some() {
+        // A loop that never exits: the function has no way out to leave
+        // the ticker behind on (a daemon's, judged above).
         return None;
     }
     let ob = TimerReleased::new(site.stmt.span(), var, &sf.src, Made::Ticker);
