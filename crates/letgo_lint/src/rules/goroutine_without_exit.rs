@@ -497,11 +497,13 @@ impl<'c, 'a> Runs<'c, 'a> {
             // so do callers in the other packages checked with it (a
             // server's constructor calling `Start` once). A method nobody
             // in view calls is API: it runs per value, per call.
-            _ if method && !used && !self.blind => match self.cx.growth() {
-                Some(g) if g.repeats(self.cx, f) => Run::Many(format!(
+            _ if !used && self.cx.growth().is_some_and(|g| g.repeats(self.cx, f)) => {
+                Run::Many(format!(
                     "`{}` runs per request or event, through its callers in other packages",
                     f.name
-                )),
+                ))
+            }
+            _ if method && !used && !self.blind => match self.cx.growth() {
                 Some(g) if g.called(self.cx, f) => Run::Unknown,
                 _ => Run::Many(format!(
                     "`{}` is a method, which can run for every value and every call",
