@@ -50,9 +50,13 @@ only when its `go` statement can run more than once over the program's
 life, which is known when
 - the `go` statement is inside a loop;
 - the function holding it is an HTTP handler (a `ServeHTTP` method or a
-  function taking `(http.ResponseWriter, *http.Request)`), or a method
-  the package never calls (API of a type: it runs for every value, on
-  every call), or
+  function taking `(http.ResponseWriter, *http.Request)`), or a function
+  the package never calls that the other packages checked with it reach
+  per request or event (their call graph, as the heap-growth rules read
+  it), or a method nobody in view calls (API of a type: it runs for every
+  value, on every call; a method that other checked packages do call,
+  a server's `Start` called once by `main`, is judged by those callers
+  and is not known to repeat), or
 - a function or method of the package called inside a loop or from a
   function that can run more than once (callers found by object, the
   whole package read: where the package calls a method, its callers

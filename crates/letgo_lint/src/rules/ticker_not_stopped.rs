@@ -30,7 +30,10 @@ const DOC: &str = r#"# LG202 ticker-not-stopped
 ## What it does
 Flags a `time.NewTicker`
 - whose goroutine loops over it forever, never stopping it (on every Go
-  version). Only a `Stop` on the way to the loop counts: inside the loop,
+  version), unless that goroutine is a daemon started once: every `go`
+  statement starting it is in the package and none can run more than
+  once by LG116's judgement (not in a loop, not in a function shown to
+  repeat). Only a `Stop` on the way to the loop counts: inside the loop,
   or before it (a goroutine started there included). A `Stop` after the
   loop is dead code, a deferred `Stop` never runs (the function never
   returns), and one on another branch is not on the loop's path;
