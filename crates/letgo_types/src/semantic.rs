@@ -332,6 +332,16 @@ impl Model {
     /// from source, in any package) calls `p.Close()`, directly or
     /// deferred. `None` when the body is not at hand.
     pub fn param_is_closed(&self, f: ObjId, i: usize) -> Option<bool> {
+        self.param_closed_within(f, i, 3)
+    }
+
+    /// [`Model::param_is_closed`], following up to `depth` calls that
+    /// hand the parameter on to a function of the same package (a
+    /// `DrainAndClose(r)` that calls `CloseLogged(r)` to close it). Read
+    /// from the syntax: bodies of packages outside the checked set are
+    /// not resolved, so names are their spellings inside the function
+    /// and a callee is the package's function declared with that name.
+    fn param_closed_within(&self, f: ObjId, i: usize, depth: u32) -> Option<bool> {
         let obj = self.obj(f);
         let crate::model::DeclRef::Func { file, decl } = obj.decl else {
             return None;
@@ -340,28 +350,83 @@ impl Model {
         let letgo_go::ast::Decl::Func(fd) = sf.ast.decls.get(decl as usize)? else {
             return None;
         };
-        let body = fd.body.as_ref()?;
-        let Type::Signature(sig) = self.ty(obj.typ) else {
-            return None;
+        Some(self.decl_closes_param(file, fd, i, depth))
+    }
+
+    fn decl_closes_param(
+        &self,
+        file: FileId,
+        fd: &letgo_go::ast::FuncDecl,
+        i: usize,
+        depth: u32,
+    ) -> bool {
+        let sf = &self.files[file.0 as usize];
+        let Some(body) = fd.body.as_ref() else {
+            return false;
         };
-        let param = self.obj(*sig.params.get(i)?);
-        if param.name.is_empty() || &*param.name == "_" {
-            return Some(false);
+        let Some(param) = nth_param_name(&fd.typ.params, i).map(|id| id.name(&sf.src)) else {
+            return false;
+        };
+        if param == "_" {
+            return false;
         }
-        // The parameter is named by its spelling inside its own function:
-        // bodies of packages outside the checked set are not resolved.
+        let is_param =
+            |x: &Expr| matches!(x.unparen(), Expr::Ident(id) if id.name(&sf.src) == param);
         let mut closes = false;
         letgo_go::visit::inspect(letgo_go::visit::Node::Block(body), &mut |n| {
             if let letgo_go::visit::Node::Call(c) = n {
-                if let Expr::Selector(s) = c.fun.unparen() {
-                    closes |= s.sel.name(&sf.src) == "Close"
-                        && matches!(s.x.unparen(), Expr::Ident(id) if id.name(&sf.src) == &*param.name);
-                }
+                closes |= match c.fun.unparen() {
+                    Expr::Selector(s) => s.sel.name(&sf.src) == "Close" && is_param(&s.x),
+                    Expr::Ident(g) if depth > 0 => {
+                        c.args.iter().position(is_param).is_some_and(|j| {
+                            self.package_decl(file, g.name(&sf.src))
+                                .is_some_and(|(h, hd)| {
+                                    !std::ptr::eq(hd, fd)
+                                        && self.decl_closes_param(h, hd, j, depth - 1)
+                                })
+                        })
+                    }
+                    _ => false,
+                };
             }
             !closes
         });
-        Some(closes)
+        closes
     }
+
+    /// The function (not method) named `name` declared in the package of
+    /// file `file`, with its file.
+    fn package_decl(&self, file: FileId, name: &str) -> Option<(FileId, &letgo_go::ast::FuncDecl)> {
+        let pkg = self.file_pkgs[file.0 as usize];
+        (0..self.files.len() as u32)
+            .map(FileId)
+            .filter(|f| self.file_pkgs[f.0 as usize] == pkg)
+            .find_map(|f| {
+                let sf = &self.files[f.0 as usize];
+                sf.ast.decls.iter().find_map(|d| match d {
+                    letgo_go::ast::Decl::Func(fd)
+                        if fd.recv.is_none() && fd.name.name(&sf.src) == name =>
+                    {
+                        Some((f, &**fd))
+                    }
+                    _ => None,
+                })
+            })
+    }
+}
+
+/// The identifier of the `i`-th parameter, counting each name (none for
+/// an unnamed one).
+fn nth_param_name(params: &letgo_go::ast::FieldList, i: usize) -> Option<&letgo_go::ast::Ident> {
+    let mut k = 0;
+    for field in &params.list {
+        let n = field.names.len().max(1);
+        if i < k + n {
+            return field.names.get(i - k);
+        }
+        k += n;
+    }
+    None
 }
 
 impl FileView<'_> {
