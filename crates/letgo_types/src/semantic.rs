@@ -398,9 +398,10 @@ impl Model {
     /// file `file`, with its file.
     fn package_decl(&self, file: FileId, name: &str) -> Option<(FileId, &letgo_go::ast::FuncDecl)> {
         let pkg = self.file_pkgs[file.0 as usize];
-        (0..self.files.len() as u32)
-            .map(FileId)
-            .filter(|f| self.file_pkgs[f.0 as usize] == pkg)
+        self.packages[pkg.0 as usize]
+            .files
+            .iter()
+            .copied()
             .find_map(|f| {
                 let sf = &self.files[f.0 as usize];
                 sf.ast.decls.iter().find_map(|d| match d {
