@@ -7,14 +7,15 @@
 #[path = "../../letgo_runtime/tests/common/mod.rs"]
 mod common;
 
+#[path = "common/service.rs"]
+mod service;
+
+use service::{Load, Service};
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -37,7 +38,7 @@ const CONTROLS: [&str; 7] = [
     "main.(*lru).put",
 ];
 
-const PATHS: [&str; 8] = [
+const PATHS: &[&str] = &[
     "/leak/session",
     "/leak/sender",
     "/leak/receiver",
@@ -70,96 +71,6 @@ fn service_binary() -> Option<&'static PathBuf> {
             Some(binary)
         })
         .as_ref()
-}
-
-/// A running service, killed on drop.
-struct Service {
-    child: Child,
-    addr: String,
-}
-
-impl Service {
-    fn start(binary: &Path, addr: &str) -> Service {
-        let mut child = Command::new(binary)
-            .args(["-addr", addr])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the service");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("the service prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Service { child, addr }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A bounded request loop (about one request per millisecond at most)
-/// over every endpoint until stopped; errors (a restarting target) are
-/// ignored.
-struct Load {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<u64>>,
-}
-
-impl Load {
-    fn start(addr: &str) -> Load {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (flag, addr) = (Arc::clone(&stop), addr.to_string());
-        let thread = std::thread::spawn(move || {
-            let mut ok = 0;
-            for i in 0.. {
-                if flag.load(Ordering::Relaxed) {
-                    break;
-                }
-                ok += u64::from(get(&addr, PATHS[i % PATHS.len()]));
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            ok
-        });
-        Load {
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.take().map_or(0, |t| t.join().unwrap())
-    }
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-fn get(addr: &str, path: &str) -> bool {
-    let Ok(mut conn) = TcpStream::connect(addr) else {
-        return false;
-    };
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
-    let mut response = Vec::new();
-    conn.write_all(request.as_bytes()).is_ok()
-        && conn.read_to_end(&mut response).is_ok()
-        && response.get(9..12) == Some(&b"204"[..])
 }
 
 fn letgo(args: &[&str]) -> Output {
@@ -212,8 +123,8 @@ fn every_leak_is_reported_and_no_control_is() {
     let Some(binary) = service_binary() else {
         return;
     };
-    let service = Service::start(binary, "127.0.0.1:0");
-    let load = Load::start(&service.addr);
+    let service = Service::start(binary, &["-addr", "127.0.0.1:0"]);
+    let load = Load::start(&service.addr, PATHS, Duration::from_millis(1));
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let html = dir.path().join("report.html");
@@ -310,9 +221,9 @@ fn a_target_restarted_mid_run_loses_no_sample_and_still_gets_a_report() {
     let Some(binary) = service_binary() else {
         return;
     };
-    let first = Service::start(binary, "127.0.0.1:0");
+    let first = Service::start(binary, &["-addr", "127.0.0.1:0"]);
     let addr = first.addr.clone();
-    let load = Load::start(&addr);
+    let load = Load::start(&addr, PATHS, Duration::from_millis(1));
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let watch = Command::new(env!("CARGO_BIN_EXE_letgo"))
@@ -330,7 +241,7 @@ fn a_target_restarted_mid_run_loses_no_sample_and_still_gets_a_report() {
         .unwrap()
         .as_millis() as u64;
     std::thread::sleep(Duration::from_millis(600));
-    let _second = Service::start(binary, &addr);
+    let _second = Service::start(binary, &["-addr", &addr]);
     let out = watch.wait_with_output().expect("letgo watch ends");
     load.finish();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -366,8 +277,8 @@ fn ctrl_c_ends_sampling_and_still_writes_the_report() {
     let Some(binary) = service_binary() else {
         return;
     };
-    let service = Service::start(binary, "127.0.0.1:0");
-    let load = Load::start(&service.addr);
+    let service = Service::start(binary, &["-addr", "127.0.0.1:0"]);
+    let load = Load::start(&service.addr, PATHS, Duration::from_millis(1));
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let html = dir.path().join("report.html");

@@ -14,17 +14,17 @@
 //! or `$LETGO_GO_OLD`) only the Go 1.27 half runs, unless
 //! `LETGO_REQUIRE_GO` is set.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+#[path = "common/service.rs"]
+mod service;
+
 use letgo_testkit::{go_binary, go_command, workspace_root};
 use serde_json::Value;
+use service::{get, Load, Service};
 
 /// How long each watch runs, and how often it samples.
 const RUN: &str = "60s";
@@ -62,7 +62,7 @@ const CONTROLS: [&str; 5] = [
     "main.main",
 ];
 
-const PATHS: [&str; 11] = [
+const PATHS: &[&str] = &[
     "/leak/map",
     "/leak/realloc",
     "/leak/steady",
@@ -137,94 +137,6 @@ impl Setup {
     }
 }
 
-/// A running service, killed on drop.
-struct Service {
-    child: Child,
-    addr: String,
-}
-
-impl Service {
-    fn start(setup: &Setup) -> Service {
-        let mut child = Command::new(&setup.binary)
-            .args(["-rate", &setup.rate.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the service");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("the service prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Service { child, addr }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Requests over every endpoint, round robin, until stopped.
-struct Load {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<u64>>,
-}
-
-impl Load {
-    fn start(addr: &str) -> Load {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (flag, addr) = (Arc::clone(&stop), addr.to_string());
-        let thread = std::thread::spawn(move || {
-            let mut ok = 0;
-            for i in 0.. {
-                if flag.load(Ordering::Relaxed) {
-                    break;
-                }
-                ok += u64::from(get(&addr, PATHS[i % PATHS.len()]).is_some());
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            ok
-        });
-        Load {
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.take().map_or(0, |t| t.join().unwrap())
-    }
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// The body of a successful GET.
-fn get(addr: &str, path: &str) -> Option<Vec<u8>> {
-    let mut conn = TcpStream::connect(addr).ok()?;
-    conn.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
-    conn.write_all(request.as_bytes()).ok()?;
-    let mut response = Vec::new();
-    conn.read_to_end(&mut response).ok()?;
-    let status = response.get(9..12)?;
-    if status != b"200" && status != b"204" {
-        return None;
-    }
-    let body = response.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    Some(response[body..].to_vec())
-}
-
 fn now_secs() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -249,9 +161,9 @@ struct Run {
 }
 
 fn run(setup: Setup) -> Run {
-    let service = Service::start(&setup);
+    let service = Service::start(&setup.binary, &["-rate", &setup.rate.to_string()]);
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("http://{}", service.addr);
+    let url = service.url();
     let mut args = vec![
         "watch", &url, "--every", EVERY, "--for", RUN, "--format", "json", "--out",
     ];
@@ -269,7 +181,7 @@ fn run(setup: Setup) -> Run {
         .expect("run letgo watch");
     // The first sample sees the service before any leak's first step.
     std::thread::sleep(Duration::from_millis(500));
-    let load = Load::start(&service.addr);
+    let load = Load::start(&service.addr, PATHS, Duration::from_millis(5));
     let out = watch.wait_with_output().expect("letgo watch ends");
     let requests = load.finish();
     let stats = get(&service.addr, "/stats").expect("GET /stats");
