@@ -169,6 +169,19 @@ impl<'a> PackageContext<'a> {
         )
     }
 
+    /// Whether the model's object `o` is declared in one of the package's
+    /// files (by the model's file, not by comparing paths: rules ask this
+    /// at every call).
+    pub fn declares(&self, o: letgo_types::model::ObjId) -> bool {
+        let Some(s) = self.semantic else {
+            return false;
+        };
+        let Some((file, _)) = s.model.obj(o).pos else {
+            return false;
+        };
+        self.views.iter().flatten().any(|v| v.id() == file)
+    }
+
     /// The semantic model, when it was built.
     pub fn semantic(&self) -> Option<&'a letgo_types::Semantic> {
         self.semantic

@@ -427,8 +427,7 @@ fn started_method(
 
 /// Whether object `o` is declared in a file of the package.
 fn declared_here(cx: &PackageContext, m: &Model, o: ObjId) -> bool {
-    m.decl_path(o)
-        .is_some_and(|(path, _)| cx.files().any(|(_, sf)| sf.path == path))
+    m.decl_path(o).is_some() && cx.declares(o)
 }
 
 /// Adds the struct types held in fields of the long-lived types found so

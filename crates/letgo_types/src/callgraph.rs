@@ -64,27 +64,107 @@ impl CallGraph {
     /// by file on all cores; each caller's calls come from its own file,
     /// merged in file order, so the graph is the same as one thread's.
     pub fn build(s: &Semantic, files: &[FileId]) -> CallGraph {
-        let values = FuncValues::collect(s, files);
+        Calls::walk(s, files).graph(s, |_| true)
+    }
+}
+
+/// The callees of one call as the walk finds them: fixed, or those of a
+/// function value, which depend on the files whose assignments are in
+/// view (resolved when a graph over some of the files is made).
+#[derive(Clone, Copy)]
+enum Callees {
+    /// `start..start + len` of the file's `fixed`.
+    Fixed { start: u32, len: u32 },
+    Value(ObjId),
+}
+
+#[derive(Clone, Copy)]
+struct Call {
+    caller: FuncNode,
+    kind: CallKind,
+    lparen: u32,
+    callees: Callees,
+}
+
+/// One file's calls, in the order its walk met them.
+#[derive(Default)]
+struct FileCalls {
+    calls: Vec<Call>,
+    fixed: Vec<FuncNode>,
+    values: FuncValues,
+}
+
+/// The calls of a set of files, walked once: the call graphs of several
+/// analyses over the same files (or over part of them) share the walk,
+/// the interface implementations and the function values found, and
+/// differ only in which files' assignments they take as in view.
+pub struct Calls {
+    files: Vec<(FileId, FileCalls)>,
+}
+
+impl Calls {
+    /// Walks `files` on all cores.
+    pub fn walk(s: &Semantic, files: &[FileId]) -> Calls {
         let impls = Implementations::new(&s.model);
-        let per_file: Vec<CallGraph> = files
+        let walked = files
             .par_iter()
             .map(|&f| {
-                let mut g = CallGraph::default();
-                g.walk_file(s, &impls, &values, f);
-                g
+                let mut fc = FileCalls {
+                    values: FuncValues::of_file(s, f),
+                    ..FileCalls::default()
+                };
+                fc.walk_file(s, &impls, f);
+                (f, fc)
             })
             .collect();
+        Calls { files: walked }
+    }
+
+    /// The call graph over the walked files for which `keep` holds: their
+    /// functions' calls, function values resolved against their
+    /// assignments alone (as a graph built over those files only).
+    pub fn graph(&self, s: &Semantic, keep: impl Fn(FileId) -> bool) -> CallGraph {
+        let m = &s.model;
+        let kept: Vec<&(FileId, FileCalls)> = self.files.iter().filter(|(f, _)| keep(*f)).collect();
+        let mut values = FuncValues::default();
+        for (_, fc) in &kept {
+            for (target, nodes) in &fc.values.by_target {
+                values
+                    .by_target
+                    .entry(*target)
+                    .or_default()
+                    .extend(nodes.iter().copied());
+            }
+        }
         let mut g = CallGraph::default();
-        for part in per_file {
-            for (caller, edges) in part.edges {
-                g.edges.entry(caller).or_default().extend(edges);
+        for (f, fc) in kept {
+            for c in &fc.calls {
+                let of_value;
+                let callees: &[FuncNode] = match c.callees {
+                    Callees::Fixed { start, len } => {
+                        &fc.fixed[start as usize..(start + len) as usize]
+                    }
+                    Callees::Value(o) => {
+                        of_value = values.of(m, o);
+                        &of_value
+                    }
+                };
+                for &callee in callees {
+                    g.edges.entry(c.caller).or_default().push(Edge {
+                        callee,
+                        kind: c.kind,
+                        site: (*f, c.lparen),
+                    });
+                }
             }
         }
         g
     }
+}
 
+impl FileCalls {
     /// Adds the calls of every function declared in file `f`.
-    fn walk_file(&mut self, s: &Semantic, impls: &Implementations, values: &FuncValues, f: FileId) {
+    fn walk_file(&mut self, s: &Semantic, impls: &Implementations, f: FileId) {
         let sf = &s.model.files[f.0 as usize];
         let Some(view) = s.file(&sf.path) else {
             return;
@@ -99,7 +179,6 @@ impl CallGraph {
                 s,
                 &view,
                 impls,
-                values,
                 f,
                 FuncNode::Decl(obj),
                 Node::Block(body),
@@ -109,13 +188,11 @@ impl CallGraph {
 
     /// Adds the calls of one body; nested function literals are functions
     /// of their own, called nowhere unless a call of them is in view.
-    #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,
         s: &Semantic,
         view: &crate::FileView,
         impls: &Implementations,
-        values: &FuncValues,
         file: FileId,
         me: FuncNode,
         body: Node,
@@ -136,13 +213,24 @@ impl CallGraph {
                 }
                 Node::Call(c) => {
                     let kind = kinds.get(&c.lparen).copied().unwrap_or(CallKind::Call);
-                    for callee in callees(s, view, impls, values, file, c) {
-                        self.edges.entry(me).or_default().push(Edge {
-                            callee,
-                            kind,
-                            site: (file, c.lparen),
-                        });
-                    }
+                    let callees = match value_callee(s, view, c) {
+                        Some(o) => Callees::Value(o),
+                        None => {
+                            let start = self.fixed.len() as u32;
+                            let found = callees(s, view, impls, &FuncValues::default(), file, c);
+                            self.fixed.extend(found);
+                            Callees::Fixed {
+                                start,
+                                len: self.fixed.len() as u32 - start,
+                            }
+                        }
+                    };
+                    self.calls.push(Call {
+                        caller: me,
+                        kind,
+                        lparen: c.lparen,
+                        callees,
+                    });
                 }
                 _ => {}
             }
@@ -150,8 +238,19 @@ impl CallGraph {
         });
         for l in lits {
             let node = FuncNode::Lit(file, l.typ.pos());
-            self.walk(s, view, impls, values, file, node, Node::Block(&l.body));
+            self.walk(s, view, impls, file, node, Node::Block(&l.body));
         }
+    }
+}
+
+/// The variable or field a call calls through, when its callees are the
+/// function values assigned to it (the `Var | Field` case of [`callees`]).
+fn value_callee(s: &Semantic, view: &crate::FileView, c: &CallExpr) -> Option<ObjId> {
+    match c.fun.unparen() {
+        Expr::FuncLit(_) | Expr::Index(_) | Expr::IndexList(_) => None,
+        f => view
+            .object_of_expr(f)
+            .filter(|&o| matches!(s.model.obj(o).kind, ObjKind::Var | ObjKind::Field)),
     }
 }
 
@@ -200,6 +299,10 @@ fn callees(
 /// Named types and their methods, to resolve interface calls.
 struct Implementations {
     named: Vec<TypeId>,
+    /// For each of `named`, the bits of the names it has as members: a
+    /// type lacking one of an interface's bits cannot implement it, and is
+    /// passed over without a lookup per method.
+    bits: Vec<NameBits>,
     /// The interface each interface method is declared in.
     iface_of: FxHashMap<ObjId, TypeId>,
     /// Answers already given, by interface and method name (shared by
@@ -238,8 +341,10 @@ impl Implementations {
                 _ => {}
             }
         }
+        let bits = named.iter().map(|&t| member_bits(m, t)).collect();
         Implementations {
             named,
+            bits,
             iface_of,
             cache: Default::default(),
             implementers: Default::default(),
@@ -253,15 +358,28 @@ impl Implementations {
         // `Model::implements`, with the interface's methods gathered once.
         let mut methods = Vec::new();
         m.all_interface_methods(iface, &mut methods, 0);
-        let has_all = |t: TypeId| {
+        let mut need = NameBits::default();
+        for &im in &methods {
+            need.add(&m.obj(im).name);
+        }
+        let has_all = |(t, bits): (TypeId, &NameBits)| {
             !methods.is_empty()
+                && bits.covers(&need)
                 && methods.iter().all(|&im| {
                     m.method(t, &m.obj(im).name)
                         .is_some_and(|cm| m.same_arity(cm, im))
                 })
         };
         let v: std::sync::Arc<Vec<TypeId>> =
-            std::sync::Arc::new(self.named.iter().copied().filter(|&t| has_all(t)).collect());
+            std::sync::Arc::new(
+                self.named
+                    .iter()
+                    .copied()
+                    .zip(&self.bits)
+                    .filter(|&p| has_all(p))
+                    .map(|(t, _)| t)
+                    .collect(),
+            );
         write(&self.implementers).insert(iface, v.clone());
         v
     }
@@ -284,6 +402,91 @@ impl Implementations {
     }
 }
 
+/// A set of names as bits of their hashes: a name whose bit is clear is
+/// surely not in the set (a set bit may come from another name).
+#[derive(Default, Clone, Copy)]
+struct NameBits([u64; 4]);
+
+impl NameBits {
+    fn add(&mut self, name: &str) {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        name.hash(&mut h);
+        let bit = (h.finish() >> 56) as usize;
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    fn covers(&self, need: &NameBits) -> bool {
+        self.0.iter().zip(&need.0).all(|(have, want)| have & want == *want)
+    }
+}
+
+/// The names [`Model::member`] can find from `t`: it visits the same types
+/// the same way (breadth-first through embedded fields, at most eight
+/// levels, each named type once) but collects every name on the way, so
+/// a name it lacks is one `member` (and `method`) cannot find.
+fn member_bits(m: &Model, t: TypeId) -> NameBits {
+    let mut bits = NameBits::default();
+    let mut level = vec![m.deref(t)];
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        let mut next = Vec::new();
+        for t in level {
+            let t = m.unalias_ro(t);
+            if let Type::Named(n) = m.ty(t) {
+                let origin = n.origin.unwrap_or(t);
+                if seen.contains(&origin) {
+                    continue;
+                }
+                seen.push(origin);
+                let methods = match m.ty(origin) {
+                    Type::Named(o) => &o.methods,
+                    _ => &n.methods,
+                };
+                for &meth in methods {
+                    bits.add(&m.obj(meth).name);
+                }
+            }
+            match m.ty(m.under_ro(t)) {
+                Type::Struct(fields) => {
+                    for f in fields {
+                        bits.add(&m.obj(f.obj).name);
+                    }
+                    next.extend(
+                        fields
+                            .iter()
+                            .filter(|f| f.embedded)
+                            .map(|f| m.deref(m.obj(f.obj).typ)),
+                    );
+                }
+                Type::Interface(_) => interface_bits(m, m.under_ro(t), 0, &mut bits),
+                _ => {}
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        level = next;
+    }
+    bits
+}
+
+/// The method names `Model::interface_method` can find in `t`.
+fn interface_bits(m: &Model, t: TypeId, depth: u32, bits: &mut NameBits) {
+    if depth > 10 {
+        return;
+    }
+    let Type::Interface(it) = m.ty(m.under_ro(t)) else {
+        return;
+    };
+    for &meth in &it.methods {
+        bits.add(&m.obj(meth).name);
+    }
+    for &e in &it.embeddeds {
+        interface_bits(m, e, depth + 1, bits);
+    }
+}
+
 /// Functions assigned to variables and fields in view: `v = f`,
 /// `s.h = g`, `T{h: g}`, and arguments bound to parameters.
 #[derive(Default)]
@@ -292,14 +495,7 @@ struct FuncValues {
 }
 
 impl FuncValues {
-    /// File by file on all cores, merged: the sets are unordered, and
-    /// [`FuncValues::of`] sorts what it gives.
-    fn collect(s: &Semantic, files: &[FileId]) -> FuncValues {
-        let per_file: Vec<FuncValues> = files.par_iter().map(|&f| Self::of_file(s, f)).collect();
-        Self::merge(per_file)
-    }
-
-    /// [`FuncValues::collect`] on the calling thread alone: for callers
+    /// The function values of `files`, on the calling thread alone: for callers
     /// that hold a lock or fill a cell, where a rayon worker waiting for
     /// its helpers could pick up a job that asks for the same lock.
     fn collect_here(s: &Semantic, files: &[FileId]) -> FuncValues {

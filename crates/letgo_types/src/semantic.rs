@@ -14,8 +14,13 @@ use std::path::{Path, PathBuf};
 pub struct Semantic {
     pub model: Model,
     files: FxHashMap<PathBuf, FileId>,
-    /// Objects by where they are declared.
-    defs: FxHashMap<(FileId, u32), ObjId>,
+    /// Objects by where they are declared: per file, by offset (one
+    /// small sorted list per file, not one map over every object: rules
+    /// ask file by file, and the list stays in cache).
+    defs: Vec<Vec<(u32, ObjId)>>,
+    /// The calls of the checked packages, walked once for every analysis
+    /// that makes a call graph of them (see [`Semantic::calls`]).
+    calls: std::sync::OnceLock<crate::callgraph::Calls>,
 }
 
 impl Semantic {
@@ -80,17 +85,30 @@ impl Semantic {
             .enumerate()
             .map(|(i, f)| (f.path.clone(), FileId(i as u32)))
             .collect();
-        let mut defs = FxHashMap::default();
+        let mut defs: Vec<Vec<(u32, ObjId)>> = vec![Vec::new(); model.files.len()];
         for (i, o) in model.objects.iter().enumerate() {
-            if let Some(pos) = o.pos {
-                defs.entry(pos).or_insert(ObjId(i as u32));
+            if let Some((f, off)) = o.pos {
+                if let Some(d) = defs.get_mut(f.0 as usize) {
+                    d.push((off, ObjId(i as u32)));
+                }
             }
+        }
+        // The first object declared at a place is the one it names (the
+        // stable sort keeps objects at one offset in creation order).
+        for d in &mut defs {
+            d.sort_by_key(|&(off, _)| off);
+            d.dedup_by_key(|&mut (off, _)| off);
         }
         let mut model = model;
         for r in &mut model.records {
             r.uses.sort_unstable();
         }
-        Semantic { model, files, defs }
+        Semantic {
+            model,
+            files,
+            defs,
+            calls: std::sync::OnceLock::new(),
+        }
     }
 
     /// The view of one file, if the model checked it.
@@ -125,7 +143,9 @@ impl<'a> FileView<'a> {
         if let Ok(i) = uses.binary_search_by_key(&id.pos, |u| u.0) {
             return Some(uses[i].1);
         }
-        self.s.defs.get(&(self.file, id.pos)).copied()
+        let defs = self.s.defs.get(self.file.0 as usize)?;
+        let i = defs.binary_search_by_key(&id.pos, |d| d.0).ok()?;
+        Some(defs[i].1)
     }
 
     /// The object an expression names: an identifier's, or a selector's
@@ -592,5 +612,33 @@ impl Semantic {
     /// callers that walk the model's own files).
     pub fn view(&self, id: FileId) -> FileView<'_> {
         FileView { s: self, file: id }
+    }
+}
+
+impl FileView<'_> {
+    /// The model's file this view is of.
+    pub fn id(&self) -> FileId {
+        self.file
+    }
+}
+
+impl Semantic {
+    /// The files of the packages whose bodies the model checked, in
+    /// package order.
+    pub fn checked_files(&self) -> Vec<FileId> {
+        self.model
+            .packages
+            .iter()
+            .filter(|p| p.bodies)
+            .flat_map(|p| p.files.iter().copied())
+            .collect()
+    }
+
+    /// The calls of [`Semantic::checked_files`], walked on first use (on
+    /// the caller's rayon pool) and shared: the lock summaries and heap
+    /// growth make their call graphs from the same walk.
+    pub fn calls(&self) -> &crate::callgraph::Calls {
+        self.calls
+            .get_or_init(|| crate::callgraph::Calls::walk(self, &self.checked_files()))
     }
 }

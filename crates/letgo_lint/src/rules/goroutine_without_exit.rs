@@ -415,8 +415,7 @@ impl<'c, 'a> Runs<'c, 'a> {
         }
         let (path, off) = m.decl_path(o)?;
         self.cx
-            .files()
-            .any(|(_, sf)| sf.path == path)
+            .declares(o)
             .then(|| (path.to_path_buf(), off))
     }
 

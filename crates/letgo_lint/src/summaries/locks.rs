@@ -68,15 +68,9 @@ impl LockSummaries {
     /// Builds the call graph over the packages whose bodies the model
     /// checked, then the summaries.
     pub fn build(s: &Semantic) -> LockSummaries {
-        let m = &s.model;
-        let files: Vec<FileId> = m
-            .packages
-            .iter()
-            .filter(|p| p.bodies)
-            .flat_map(|p| p.files.iter().copied())
-            .collect();
+        let files = s.checked_files();
         let start = std::time::Instant::now();
-        let graph = CallGraph::build(s, &files);
+        let graph = s.calls().graph(s, |_| true);
         let graph_time = start.elapsed();
         let mut out = LockSummaries::default();
         for edges in graph.edges.values() {
