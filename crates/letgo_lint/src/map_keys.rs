@@ -8,7 +8,7 @@ use crate::funcs::Func;
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
-use letgo_types::model::ObjId;
+use letgo_types::model::{ObjId, ObjKind};
 use letgo_types::FileView;
 
 /// `delete(m, x)` in function `f` where `f` reads `m` only by a local
@@ -117,4 +117,86 @@ fn derived_key_only(
         found.is_none()
     });
     found
+}
+
+/// Whether map key `key` of function `f` is made only from the process's
+/// environment: every local variable (or parameter) it reads was set, in
+/// `f`, from `os.Getenv`/`os.LookupEnv` results, constants, package
+/// variables and other such locals, and at least one environment read is
+/// among them. Such a key names a configured identity: a reload inserts
+/// the same key again.
+pub fn keyed_by_environment(cx: &PackageContext, f: &Func, key: &Expr) -> bool {
+    let (Some(view), Some(os)) = (cx.types(f.file), cx.import_name(f.file, "os")) else {
+        return false;
+    };
+    let src = &cx.file(f.file).src;
+    // The receiver, parameters and locals are declared between the
+    // receiver's (or parameters') parenthesis and the closing brace.
+    let recv = match f.kind {
+        crate::funcs::FuncKind::Decl(d) => d.recv.as_ref().and_then(|r| r.opening),
+        crate::funcs::FuncKind::Lit(_) => None,
+    };
+    let start = recv.or(f.typ.params.opening).unwrap_or(f.body.lbrace);
+    let span = Span::new(start, f.body.rbrace.unwrap_or(u32::MAX));
+    let mut env: Vec<ObjId> = Vec::new();
+    // Twice: a local set before the one it is made from is rare, but a
+    // second pass costs little.
+    for _ in 0..2 {
+        for site in &f.sites {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            if a.rhs.is_empty() || !a.rhs.iter().all(|r| from_environment(view, r, os, src, span, &env)) {
+                continue;
+            }
+            for l in &a.lhs {
+                if let Expr::Ident(id) = l.unparen() {
+                    if let Some(o) = view.object_of(id).filter(|o| !env.contains(o)) {
+                        env.push(o);
+                    }
+                }
+            }
+        }
+    }
+    !env.is_empty() && from_environment(view, key, os, src, span, &env)
+}
+
+/// Whether `x` reads the environment (a call `os.Getenv`/`os.LookupEnv`
+/// or a local in `env`) and no local of the function (`span`) outside
+/// `env`.
+fn from_environment(
+    view: FileView,
+    x: &Expr,
+    os: &str,
+    src: &str,
+    span: Span,
+    env: &[ObjId],
+) -> bool {
+    let m = view.model();
+    let (mut reads, mut other) = (false, false);
+    inspect(Node::expr(x), &mut |n| {
+        match n {
+            Node::Call(c) => {
+                if let Expr::Selector(sel) = c.fun.unparen() {
+                    let pkg = crate::syntax::ident_name(&sel.x, src);
+                    reads |= pkg == Some(os)
+                        && matches!(sel.sel.name(src), "Getenv" | "LookupEnv");
+                }
+            }
+            Node::Ident(id) => {
+                let Some(o) = view.object_of(id) else {
+                    return true;
+                };
+                let obj = m.obj(o);
+                let local = obj.kind == ObjKind::Var
+                    && obj.pos.is_some_and(|(_, at)| span.start <= at && at < span.end);
+                if env.contains(&o) {
+                    reads = true;
+                } else if local {
+                    other = true;
+                }
+            }
+            _ => {}
+        }
+        !other
+    });
+    reads && !other
 }

@@ -213,6 +213,9 @@ impl Owners {
             }
             Expr::Selector(sel) => {
                 let owner = self.type_of(cx, funcs, i, &sel.x)?;
+                if test_scaffolding(cx, &owner) {
+                    return None;
+                }
                 let why = match self.long_lived(cx).get(&owner) {
                     // A handler or goroutine type whose values are also
                     // built per request: this one may live for one
@@ -587,6 +590,27 @@ impl Owners {
             None => vec![place.name.clone()],
         }
     }
+}
+
+/// Whether struct type `owner` of the package is test scaffolding: it
+/// holds a `*testing.T` (`TB`, `B`, `F`) or embeds a testify
+/// `suite.Suite`. Such a value lives for one test, in whatever file it is
+/// declared (a fake server under `test/`, a suite in a helper package):
+/// what it records is dropped with the test.
+pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
+    let Some(def) = cx.package.symbols.types.get(owner) else {
+        return false;
+    };
+    let file = def.at.file;
+    let testing = cx.import_name(file, "testing");
+    let suite = cx.import_name(file, "github.com/stretchr/testify/suite");
+    def.fields.iter().any(|f| {
+        let Some((q, name)) = f.typ.trim_start_matches('*').split_once('.') else {
+            return false;
+        };
+        (Some(q) == testing && matches!(name, "T" | "TB" | "B" | "F"))
+            || (Some(q) == suite && name == "Suite")
+    })
 }
 
 /// Whether `x` (a `*p` being assigned) has a pointer type, by the model.

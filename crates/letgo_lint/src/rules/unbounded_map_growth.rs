@@ -53,11 +53,18 @@ the entry (a key normalised: `delete(m, k); m[upper(k)] = v`) and is
 left alone.
 
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
-`reflect.Type` (one per type of the program), a `bool`, a value of a
+`reflect.Type` (one per type of the program), a `bool` or an integer of 8
+or 16 bits (a protocol code: `m.errors[apiKey]` with `apiKey uint16`
+holds at most 65536 entries), a value of a
 named type whose package declares constants of it (an enum:
 `m[s.state]++` with `const (idle state = iota; busy)`), and `k` in
-`for k := range m { m[k] = ... }` (a key the map already has). A named
-type without declared constants (`route(r.URL.Path)`) is not bounded.
+`for k := range m { m[k] = ... }` (a key the map already has), and a key
+made only from the process's environment (`os.Getenv`, through locals
+and composite literals of the function: `name := "admin-" +
+os.Getenv("USER"); m[name] = true`): one per configured identity, fixed
+for the life of the process, however often a reload runs. A named type
+without declared constants (`route(r.URL.Path)`) is not bounded, nor is
+a key that mixes the environment with a parameter.
 
 ## Why is this bad?
 "Without eviction, a map is just a memory leak with a hash function."
@@ -125,6 +132,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             }
             let keyed = keyed_by_request(cx, funcs, i, &ix.index);
+            if !keyed && crate::map_keys::keyed_by_environment(cx, f, &ix.index) {
+                continue;
+            }
             if !keyed && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
                 continue;
             }
@@ -214,10 +224,21 @@ fn bounded_key(cx: &PackageContext, f: &Func, ix: &IndexExpr) -> bool {
     }
     let typed = view.type_of(key).is_some_and(|t| {
         m.is_named(t, "reflect", "Type")
-            || matches!(m.ty(m.under_ro(t)), Type::Basic(BasicKind::Bool, _))
+            || matches!(m.ty(m.under_ro(t)), Type::Basic(k, _) if small_domain(*k))
             || m.declared_constants(t) >= 2
     });
     typed || ranged_over_same_map(view, f, ix)
+}
+
+/// A basic type with at most 65536 values: `bool`, and integers of 8 or
+/// 16 bits. Protocol codes (an API key, an opcode, a status byte) are
+/// typed so; a map keyed by one holds at most that many entries, a
+/// bounded table rather than a leak.
+fn small_domain(k: BasicKind) -> bool {
+    matches!(
+        k,
+        BasicKind::Bool | BasicKind::Int8 | BasicKind::Int16 | BasicKind::Uint8 | BasicKind::Uint16
+    )
 }
 
 /// `for k := range m { m[k] = ... }`: the key is one the map has.
