@@ -200,3 +200,162 @@ fn from_environment(
     });
     reads && !other
 }
+
+/// Functions that end entries of a long-lived map without removing them
+/// (issue 16, item 2: a delete balances inserts only on every path that
+/// ends an entry's life). In function `i`, a value read from map `m` by
+/// key (`v, ok := m[k]`, `for _, v := range m[k]`, or a value ranged
+/// from one of those) is closed (`v.Close()`, `v.forceClose()`,
+/// `v.Stop()`, `v.Cancel()`), and the function neither deletes from `m`,
+/// clears nor replaces it, while another function of the package does
+/// delete from it: the closed value stays in the map, reachable, until a
+/// path that deletes runs, which may be never. A function closing every
+/// entry (`for _, v := range m`) is a shutdown and is left alone.
+pub fn closed_not_deleted(cx: &PackageContext, funcs: &[Func], i: usize) -> Vec<Diagnostic> {
+    let f = &funcs[i];
+    let Some(view) = cx.types(f.file) else {
+        return Vec::new();
+    };
+    let src = &cx.file(f.file).src;
+    // Locals holding a value read by key from a map, with that map.
+    let mut from: Vec<(ObjId, &Expr)> = Vec::new();
+    fn bind<'e>(view: FileView, from: &mut Vec<(ObjId, &'e Expr)>, x: Option<&Expr>, m: &'e Expr) {
+        if let Some(Expr::Ident(id)) = x.map(Expr::unparen) {
+            if let Some(o) = view.object_of(id) {
+                from.push((o, m));
+            }
+        }
+    }
+    for site in &f.sites {
+        match site.stmt {
+            Stmt::Assign(a) if a.rhs.len() == 1 => {
+                if let Expr::Index(ix) = a.rhs[0].unparen() {
+                    bind(view, &mut from, a.lhs.first(), &ix.x);
+                }
+            }
+            Stmt::Range(r) => {
+                let map = match r.x.unparen() {
+                    Expr::Index(ix) => Some(&ix.x),
+                    Expr::Ident(id) => view
+                        .object_of(id)
+                        .and_then(|o| from.iter().find(|(v, _)| *v == o))
+                        .map(|(_, m)| *m),
+                    _ => None,
+                };
+                if let Some(m) = map {
+                    bind(view, &mut from, r.value.as_ref(), m);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut reported: Vec<&str> = Vec::new();
+    for site in &f.sites {
+        let Stmt::Expr(x) = site.stmt else { continue };
+        let Expr::Call(c) = x.unparen() else { continue };
+        let Expr::Selector(sel) = c.fun.unparen() else {
+            continue;
+        };
+        let Expr::Ident(v) = sel.x.unparen() else {
+            continue;
+        };
+        let method = sel.sel.name(src);
+        let Some(map) = view
+            .object_of(v)
+            .and_then(|o| from.iter().find(|(x, _)| *x == o))
+            .map(|(_, m)| *m)
+        else {
+            continue;
+        };
+        let map_text = map.span().text(src);
+        if !closes(method) || reported.contains(&map_text) || lets_go(f, map_text, src) {
+            continue;
+        }
+        if let Some(d) = forgotten(cx, funcs, i, map, c, v.name(src), method) {
+            reported.push(map_text);
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// A method name that ends a value's life.
+fn closes(method: &str) -> bool {
+    let m = method.to_ascii_lowercase();
+    ["close", "stop", "cancel", "shutdown", "terminate"]
+        .iter()
+        .any(|w| m.contains(w))
+}
+
+/// Whether `f` deletes from, clears or assigns the map written `map`.
+fn lets_go(f: &Func, map: &str, src: &str) -> bool {
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Call(c) => {
+                let builtin = matches!(
+                    crate::syntax::ident_name(&c.fun, src),
+                    Some("delete" | "clear")
+                );
+                found |= builtin && c.args.first().is_some_and(|a| a.span().text(src) == map);
+            }
+            Node::Stmt(Stmt::Assign(a)) => {
+                found |= a.lhs.iter().any(|l| l.span().text(src) == map);
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
+}
+
+/// The diagnostic for a close of `v`, read from `map`, in function `i`,
+/// when `map` is a long-lived map that other code deletes from and
+/// nothing clears or replaces; it names an insert into the map.
+fn forgotten(
+    cx: &PackageContext,
+    funcs: &[Func],
+    i: usize,
+    map: &Expr,
+    call: &letgo_go::ast::CallExpr,
+    v: &str,
+    method: &str,
+) -> Option<Diagnostic> {
+    let owners = cx.owners();
+    let place = owners.place(cx, funcs, i, map)?;
+    if !place.is_map() || owners.released(cx, &place, false) || owners.deletes(cx, &place).is_empty() {
+        return None;
+    }
+    let slot = owners.slot_key(cx, funcs, i, map)?;
+    let (file, line) = insert_into(cx, funcs, &slot)?;
+    let src = &cx.file(funcs[i].file).src;
+    let map_text = map.span().text(src);
+    let msg = format!(
+        "`{v}.{method}()` ends an entry of map `{map_text}` but this function never deletes it: the closed value stays in the map (inserted at {file}:{line}) until a path that deletes it runs; {}",
+        crate::owners::Owners::lifetime(&place)
+    );
+    Some(Diagnostic::new("LG302", Span::new(call.fun.pos(), call.rparen + 1), msg))
+}
+
+/// The first insert `m[k] = v` into the slot `slot` in the package's
+/// non-test code: its file name and line.
+fn insert_into(cx: &PackageContext, funcs: &[Func], slot: &str) -> Option<(String, u32)> {
+    let owners = cx.owners();
+    for (i, f) in funcs.iter().enumerate() {
+        let sf = cx.file(f.file);
+        if sf.is_test {
+            continue;
+        }
+        for site in &f.sites {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            let [Expr::Index(ix)] = &a.lhs[..] else { continue };
+            if owners.slot_key(cx, funcs, i, &ix.x).as_deref() == Some(slot) {
+                let name = sf.path.file_name().map(|n| n.to_string_lossy().into_owned());
+                return Some((name.unwrap_or_default(), sf.line_col(a.lhs[0].pos()).0));
+            }
+        }
+    }
+    None
+}

@@ -296,7 +296,13 @@ impl Owners {
     /// The key of the slot `x` names in function `i`: `T.f` for a field
     /// of a known type, `.f` for a field of an unknown one, `v` for a
     /// package variable.
-    fn slot_key(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<String> {
+    pub(crate) fn slot_key(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        x: &Expr,
+    ) -> Option<String> {
         let src = &cx.file(funcs[i].file).src;
         match x.unparen() {
             Expr::Selector(s) => {

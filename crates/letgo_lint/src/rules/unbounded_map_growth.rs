@@ -52,6 +52,17 @@ delete(m, subject)`). A function that also writes `m[key] = v` renames
 the entry (a key normalised: `delete(m, k); m[upper(k)] = v`) and is
 left alone.
 
+A `delete` balances the inserts only on the paths that run it. A
+function that ends an entry's life — it reads a value from the map by
+key (`sub, ok := m[k]`, `for _, sub := range m[k]`) and closes it
+(`sub.Close()`, `forceClose`, `Stop`, `Cancel`, `Shutdown`) — without
+deleting from the map, clearing or replacing it, while another function
+of the package does delete from it (an unsubscribe), is reported at the
+close, with the line of an insert into the map: the closed value stays in
+the map until the deleting path runs, which for a value closed by the
+server (a revoked token, a timeout) may be never. A function closing
+every entry (`for _, v := range m`) is a shutdown and is left alone.
+
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
 `reflect.Type` (one per type of the program), a `bool` or an integer of 8
 or 16 bits (a protocol code: `m.errors[apiKey]` with `apiKey uint16`
@@ -113,6 +124,14 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         }
         out.extend(
             crate::map_keys::deletes_by_raw_value(cx, f)
+                .into_iter()
+                .map(|d| FileDiagnostic {
+                    file: f.file,
+                    diagnostic: d.in_function(&f.name),
+                }),
+        );
+        out.extend(
+            crate::map_keys::closed_not_deleted(cx, funcs, i)
                 .into_iter()
                 .map(|d| FileDiagnostic {
                     file: f.file,
