@@ -359,3 +359,50 @@ fn insert_into(cx: &PackageContext, funcs: &[Func], slot: &str) -> Option<(Strin
     }
     None
 }
+
+/// Whether map key `key` of function `f` is converted from bytes: it is
+/// `string(b)` with `b` a `[]byte`, or a local that `f` sets to one. Bytes
+/// are what a program reads (a parsed line, a frame): such a key is the
+/// input's choice.
+pub fn keyed_by_bytes(cx: &PackageContext, f: &Func, key: &Expr) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    if from_bytes(view, key) {
+        return true;
+    }
+    let Expr::Ident(k) = key.unparen() else {
+        return false;
+    };
+    let Some(obj) = view.object_of(k) else {
+        return false;
+    };
+    f.sites.iter().any(|site| {
+        let Stmt::Assign(a) = site.stmt else { return false };
+        a.lhs.len() == a.rhs.len()
+            && a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
+                matches!(l.unparen(), Expr::Ident(id) if view.object_of(id) == Some(obj))
+                    && from_bytes(view, r)
+            })
+    })
+}
+
+/// `string(b)` with `b` of type `[]byte`.
+fn from_bytes(view: FileView, x: &Expr) -> bool {
+    let Expr::Call(c) = x.unparen() else {
+        return false;
+    };
+    let m = view.model();
+    let is_string = view
+        .type_of(&c.fun)
+        .is_some_and(|t| matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Basic(letgo_types::types::BasicKind::String, _)));
+    let [arg] = &c.args[..] else { return false };
+    let bytes = view.type_of(arg).is_some_and(|t| match m.ty(m.under_ro(t)) {
+        letgo_types::types::Type::Slice(e) => matches!(
+            m.ty(m.under_ro(*e)),
+            letgo_types::types::Type::Basic(letgo_types::types::BasicKind::Uint8, _)
+        ),
+        _ => false,
+    });
+    is_string && bytes
+}

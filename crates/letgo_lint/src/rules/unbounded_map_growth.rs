@@ -77,6 +77,13 @@ for the life of the process, however often a reload runs. A named type
 without declared constants (`route(r.URL.Path)`) is not bounded, nor is
 a key that mixes the environment with a parameter.
 
+A get-or-create cache (`v, ok := m[k]; if !ok { m[k] = ... }`) is
+taken for a memo table of a small domain (types, sizes, names) and left
+alone, unless its key comes from the request or is converted from bytes
+the program read (`k := string(line)` with `line []byte`: a parsed
+series, a frame's name), the input's choice, one entry per distinct
+input ever seen.
+
 ## Why is this bad?
 "Without eviction, a map is just a memory leak with a hash function."
 Every key ever inserted stays, with its value. Keyed by request data (a
@@ -154,7 +161,8 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if !keyed && crate::map_keys::keyed_by_environment(cx, f, &ix.index) {
                 continue;
             }
-            if !keyed && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
+            let input = keyed || crate::map_keys::keyed_by_bytes(cx, f, &ix.index);
+            if !input && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
                 continue;
             }
             if let Some(d) = unbounded(cx, owners, funcs, i, ix, keyed) {
@@ -289,7 +297,7 @@ fn ranged_over_same_map(view: letgo_types::FileView, f: &Func, ix: &IndexExpr) -
 /// statement of the function (`v, ok := m[k]; if !ok { m[k] = ... }`).
 /// Such memo tables are keyed by a small domain far more often than not
 /// (types, sizes, names), so they are left alone unless the key comes
-/// from a request.
+/// from a request or is made of bytes read from input (`string(buf)`).
 fn memoizes(f: &Func, insert: &Stmt, ix: &IndexExpr, src: &str) -> bool {
     let (map, key) = (ix.x.span().text(src), ix.index.span().text(src));
     let at = insert.span();
