@@ -527,8 +527,12 @@ impl Owners {
         if matches!(lhs.unparen(), Expr::Ident(id) if local(id)) {
             return;
         }
-        if let Some(t) = self.type_of(cx, funcs, i, lhs) {
-            r.replaced.insert(t);
+        // `m[k] = v` into a map inserts a value (`pools[name] = p`): it
+        // resets no value of `v`'s type.
+        if !is_map_index(cx, funcs[i].file, lhs) {
+            if let Some(t) = self.type_of(cx, funcs, i, lhs) {
+                r.replaced.insert(t);
+            }
         }
         r.released.extend(self.slot_key(cx, funcs, i, lhs));
     }
@@ -616,6 +620,18 @@ pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
         };
         (Some(q) == testing && matches!(name, "T" | "TB" | "B" | "F"))
             || (Some(q) == suite && name == "Suite")
+    })
+}
+
+/// Whether `x` is `m[k]` with `m` a map, by the model.
+fn is_map_index(cx: &PackageContext, file: usize, x: &Expr) -> bool {
+    let Expr::Index(ix) = x.unparen() else {
+        return false;
+    };
+    cx.types(file).is_some_and(|v| {
+        let m = v.model();
+        v.type_of(&ix.x)
+            .is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Map(..)))
     })
 }
 
