@@ -406,3 +406,58 @@ fn from_bytes(view: FileView, x: &Expr) -> bool {
     });
     is_string && bytes
 }
+
+/// Whether, in function `i`, an insert `other[K] = ...` with the key
+/// written as `ix`'s runs before the insert `ix` on every path to it: a
+/// statement before it in its block or in an enclosing one.
+pub fn inserted_first(
+    cx: &PackageContext,
+    funcs: &[Func],
+    i: usize,
+    ix: &letgo_go::ast::IndexExpr,
+    other: &str,
+) -> bool {
+    let src = &cx.file(funcs[i].file).src;
+    let key = ix.index.span().text(src);
+    let target = Span::new(ix.x.span().start, ix.rbrack + 1);
+    let mut before = Vec::new();
+    runs_before(&funcs[i].body.list, target, &mut before);
+    let owners = cx.owners();
+    before.into_iter().any(|s| {
+        let Stmt::Assign(a) = s else { return false };
+        a.lhs.iter().any(|l| match l.unparen() {
+            Expr::Index(o) => {
+                o.index.span().text(src) == key
+                    && owners.slot_key(cx, funcs, i, &o.x).as_deref() == Some(other)
+            }
+            _ => false,
+        })
+    })
+}
+
+/// The statements that run before `target` on every path to it: those
+/// before it in each enclosing statement list (a branch taken or a
+/// loop's earlier iteration do not count).
+fn runs_before<'s>(stmts: &'s [Stmt], target: Span, out: &mut Vec<&'s Stmt>) -> bool {
+    let inside = |s: &Stmt| {
+        let sp = s.span();
+        sp.start <= target.start && target.end <= sp.end
+    };
+    let Some(k) = stmts.iter().position(inside) else {
+        return false;
+    };
+    out.extend(stmts[..k].iter());
+    match &stmts[k] {
+        Stmt::Block(b) => runs_before(&b.list, target, out),
+        Stmt::Labeled(l) => runs_before(std::slice::from_ref(&l.stmt), target, out),
+        Stmt::If(s) => {
+            runs_before(&s.body.list, target, out) || runs_before(s.els.as_slice(), target, out)
+        }
+        Stmt::For(f) => runs_before(&f.body.list, target, out),
+        Stmt::Range(r) => runs_before(&r.body.list, target, out),
+        Stmt::Switch(sw) => sw.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
+        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
+        Stmt::Select(sel) => sel.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
+        _ => true,
+    }
+}

@@ -123,9 +123,12 @@ struct Releases {
 /// What a map key is, as far as telling two keys apart goes: the field it
 /// reads (`c.id`: the field `id` by its object), or anything else (a
 /// variable, a call), which could be any key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MapKey {
     Field((u32, u32, u32)),
+    /// `for k := range other { delete(m, k) }`: only keys that the map
+    /// `other` (its slot) has.
+    KeysOf(String),
     Other,
 }
 
@@ -147,7 +150,7 @@ impl MapKey {
 
     /// Whether a delete by `self` may remove what an insert by `inserted`
     /// added: unless both read fields and the fields differ, it may.
-    pub fn may_match(self, inserted: MapKey) -> bool {
+    pub fn may_match(&self, inserted: &MapKey) -> bool {
         match (self, inserted) {
             (MapKey::Field(a), MapKey::Field(b)) => a == b,
             _ => true,
@@ -576,10 +579,35 @@ impl Owners {
         }
         for (x, k) in deleted {
             if let Some(slot) = self.slot_key(cx, funcs, i, x) {
-                let key = MapKey::of(cx, funcs[i].file, k);
+                let key = match self.ranged_from(cx, funcs, i, k) {
+                    Some(other) if other != slot => MapKey::KeysOf(other),
+                    _ => MapKey::of(cx, funcs[i].file, k),
+                };
                 r.deletes.entry(slot).or_default().push(key);
             }
         }
+    }
+
+    /// The slot of the map `k` is the key of a `range` over, in function
+    /// `i` (`for k := range t.other`).
+    fn ranged_from(&self, cx: &PackageContext, funcs: &[Func], i: usize, k: &Expr) -> Option<String> {
+        let view = cx.types(funcs[i].file)?;
+        let Expr::Ident(id) = k.unparen() else {
+            return None;
+        };
+        let obj = view.object_of(id)?;
+        funcs[i].sites.iter().find_map(|site| {
+            let Stmt::Range(r) = site.stmt else { return None };
+            let binds = matches!(r.key.as_ref().map(Expr::unparen),
+                Some(Expr::Ident(rk)) if view.object_of(rk) == Some(obj));
+            let m = view.model();
+            let is_map = view
+                .type_of(&r.x)
+                .is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Map(..)));
+            (binds && is_map)
+                .then(|| self.slot_key(cx, funcs, i, &r.x))
+                .flatten()
+        })
     }
 
     /// The keys `delete` removes from the slot anywhere in the package's
@@ -590,7 +618,7 @@ impl Owners {
             .iter()
             .filter_map(|k| r.deletes.get(k))
             .flatten()
-            .copied()
+            .cloned()
             .collect()
     }
 

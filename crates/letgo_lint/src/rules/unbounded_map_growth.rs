@@ -43,6 +43,14 @@ be the same field, by its object; a key held in a variable or computed by
 a call could be any key, and counts. When every `delete` removes keys
 read from another field, the insert is reported.
 
+A `delete` by the key of a `range` over another map (`for k, v := range
+t.segments { if v < n { delete(t.segments, k); delete(t.dropped, k) } }`)
+removes only keys that map has: an insert into `t.dropped` is balanced
+only when, on every path to it, the same function has put the same key
+into `t.segments` before (a statement before it in its block or an
+enclosing one); an insert on a path that skips it (`t.dropped[ref] =
+struct{}{}; continue`) is reported.
+
 A `delete` by the raw value a key is made from is a finding of its own,
 wherever it is: in a function that reads the map only by
 `key := f(x, ...)` (never by `x`), writes nothing into it, and calls
@@ -204,8 +212,20 @@ fn unbounded(
     let src = &cx.file(file).src;
     let deletes = owners.deletes(cx, &place);
     let inserted = MapKey::of(cx, file, &ix.index);
-    if deletes.iter().any(|d| d.may_match(inserted)) {
-        return None;
+    let mut companion = None;
+    for d in &deletes {
+        match d {
+            // Deleted by the keys of another map: balanced only where
+            // this insert also puts its key in that map first.
+            MapKey::KeysOf(other) => {
+                if crate::map_keys::inserted_first(cx, funcs, i, ix, other) {
+                    return None;
+                }
+                companion = Some(other.rsplit('.').next().unwrap_or(other).to_string());
+            }
+            d if d.may_match(&inserted) => return None,
+            _ => {}
+        }
     }
     let keyed = if keyed {
         "; keys come from the request"
@@ -214,6 +234,12 @@ fn unbounded(
     };
     let map = ix.x.span().text(src);
     let what = match (&ix.index, deletes.is_empty()) {
+        (_, false) if companion.is_some() => {
+            let other = companion.unwrap_or_default();
+            format!(
+                "it is deleted from only by the keys of `{other}`, and this path inserts its key without putting it in `{other}` first, so what it inserts is never removed"
+            )
+        }
         (_, true) => {
             "nothing in the package deletes from, clears, replaces or bounds it".to_string()
         }
