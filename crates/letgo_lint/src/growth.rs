@@ -26,9 +26,11 @@
 //! - it is the receiver of an entry above (a handler, a gRPC service), of
 //!   a method with an accept loop, or of a method with an event loop that
 //!   some code starts with `go`,
-//! - or a field of such a type holds it, one level deep; a field of
-//!   interface type counts for the one concrete type the module ever
-//!   assigns to it (`Index{store: &memStore{}}`).
+//! - or a field of such a type holds it, one level deep (directly, or as
+//!   the values of a map or the elements of a slice: `pools
+//!   map[string]*pool`); a field of interface type counts for the one
+//!   concrete type the module ever assigns to it
+//!   (`Index{store: &memStore{}}`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -192,6 +194,16 @@ fn named_obj(m: &Model, t: TypeId) -> Option<ObjId> {
     }
 }
 
+/// The named type a map's values or a slice's elements are (through a
+/// pointer): a value linked into a long-lived container (`pools
+/// map[string]*pool`) lives until it is removed, as a field's would.
+fn element_of(m: &Model, t: TypeId) -> Option<ObjId> {
+    match m.ty(m.under_ro(t)) {
+        Type::Map(_, e) | Type::Slice(e) => named_obj(m, *e),
+        _ => None,
+    }
+}
+
 fn is_interface(m: &Model, t: TypeId) -> bool {
     matches!(m.ty(m.under_ro(t)), Type::Interface(_))
 }
@@ -340,38 +352,36 @@ impl Scan {
     /// finite job and exits.
     fn main_locals(&mut self, view: &FileView, body: &BlockStmt) {
         let m = view.model();
-        let mut locals = HashMap::new();
+        // Every local `main` declares at its top level (`x := New()`,
+        // `var ( x = New() )`) lives until the program exits: a server's
+        // managers are kept so and handed to run groups, goroutines and
+        // handlers.
+        let mut names: Vec<&letgo_go::ast::Ident> = Vec::new();
         for s in &body.list {
-            let Stmt::Assign(a) = s else { continue };
-            if a.tok != Token::Define {
-                continue;
-            }
-            for l in &a.lhs {
-                let Expr::Ident(id) = l.unparen() else {
-                    continue;
-                };
-                let Some(o) = view.object_of(id) else {
-                    continue;
-                };
-                if let Some(t) = named_obj(m, m.obj(o).typ) {
-                    locals.insert(o, t);
+            match s {
+                Stmt::Assign(a) if a.tok == Token::Define => {
+                    names.extend(a.lhs.iter().filter_map(|l| match l.unparen() {
+                        Expr::Ident(id) => Some(id),
+                        _ => None,
+                    }));
                 }
+                Stmt::Decl(g) if g.tok == Token::Var => {
+                    for spec in &g.specs {
+                        if let Spec::Value(v) = spec {
+                            names.extend(v.names.iter());
+                        }
+                    }
+                }
+                _ => {}
             }
         }
-        for s in &body.list {
-            let Stmt::Go(g) = s else { continue };
-            for a in &g.call.args {
-                let a = match a.unparen() {
-                    Expr::Unary(u) if u.op == Token::And => &u.x,
-                    a => a,
-                };
-                let Some(o) = view.object_of_expr(a) else {
-                    continue;
-                };
-                if let Some(&t) = locals.get(&o) {
-                    let why = format!("kept by `main` for a goroutine in `{}`", m.obj(o).name);
-                    self.held.push((t, why));
-                }
+        for id in names {
+            let Some(o) = view.object_of(id) else {
+                continue;
+            };
+            if let Some(t) = named_obj(m, m.obj(o).typ) {
+                let why = format!("kept by `main` in `{}`", m.obj(o).name);
+                self.held.push((t, why));
             }
         }
     }
@@ -617,7 +627,7 @@ impl Scan {
                 if let Some(c) = self.only_concrete(m.identity(f.obj)) {
                     out.push((c, f.obj));
                 }
-            } else if let Some(h) = named_obj(m, ft) {
+            } else if let Some(h) = named_obj(m, ft).or_else(|| element_of(m, ft)) {
                 out.push((h, f.obj));
             }
         }

@@ -8,7 +8,7 @@ use crate::funcs::Func;
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
-use letgo_types::model::ObjId;
+use letgo_types::model::{ObjId, ObjKind};
 use letgo_types::FileView;
 
 /// `delete(m, x)` in function `f` where `f` reads `m` only by a local
@@ -117,4 +117,347 @@ fn derived_key_only(
         found.is_none()
     });
     found
+}
+
+/// Whether map key `key` of function `f` is made only from the process's
+/// environment: every local variable (or parameter) it reads was set, in
+/// `f`, from `os.Getenv`/`os.LookupEnv` results, constants, package
+/// variables and other such locals, and at least one environment read is
+/// among them. Such a key names a configured identity: a reload inserts
+/// the same key again.
+pub fn keyed_by_environment(cx: &PackageContext, f: &Func, key: &Expr) -> bool {
+    let (Some(view), Some(os)) = (cx.types(f.file), cx.import_name(f.file, "os")) else {
+        return false;
+    };
+    let src = &cx.file(f.file).src;
+    // The receiver, parameters and locals are declared between the
+    // receiver's (or parameters') parenthesis and the closing brace.
+    let recv = match f.kind {
+        crate::funcs::FuncKind::Decl(d) => d.recv.as_ref().and_then(|r| r.opening),
+        crate::funcs::FuncKind::Lit(_) => None,
+    };
+    let start = recv.or(f.typ.params.opening).unwrap_or(f.body.lbrace);
+    let span = Span::new(start, f.body.rbrace.unwrap_or(u32::MAX));
+    let mut env: Vec<ObjId> = Vec::new();
+    // Twice: a local set before the one it is made from is rare, but a
+    // second pass costs little.
+    for _ in 0..2 {
+        for site in &f.sites {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            if a.rhs.is_empty() || !a.rhs.iter().all(|r| from_environment(view, r, os, src, span, &env)) {
+                continue;
+            }
+            for l in &a.lhs {
+                if let Expr::Ident(id) = l.unparen() {
+                    if let Some(o) = view.object_of(id).filter(|o| !env.contains(o)) {
+                        env.push(o);
+                    }
+                }
+            }
+        }
+    }
+    !env.is_empty() && from_environment(view, key, os, src, span, &env)
+}
+
+/// Whether `x` reads the environment (a call `os.Getenv`/`os.LookupEnv`
+/// or a local in `env`) and no local of the function (`span`) outside
+/// `env`.
+fn from_environment(
+    view: FileView,
+    x: &Expr,
+    os: &str,
+    src: &str,
+    span: Span,
+    env: &[ObjId],
+) -> bool {
+    let m = view.model();
+    let (mut reads, mut other) = (false, false);
+    inspect(Node::expr(x), &mut |n| {
+        match n {
+            Node::Call(c) => {
+                if let Expr::Selector(sel) = c.fun.unparen() {
+                    let pkg = crate::syntax::ident_name(&sel.x, src);
+                    reads |= pkg == Some(os)
+                        && matches!(sel.sel.name(src), "Getenv" | "LookupEnv");
+                }
+            }
+            Node::Ident(id) => {
+                let Some(o) = view.object_of(id) else {
+                    return true;
+                };
+                let obj = m.obj(o);
+                let local = obj.kind == ObjKind::Var
+                    && obj.pos.is_some_and(|(_, at)| span.start <= at && at < span.end);
+                if env.contains(&o) {
+                    reads = true;
+                } else if local {
+                    other = true;
+                }
+            }
+            _ => {}
+        }
+        !other
+    });
+    reads && !other
+}
+
+/// Functions that end entries of a long-lived map without removing them
+/// (issue 16, item 2: a delete balances inserts only on every path that
+/// ends an entry's life). In function `i`, a value read from map `m` by
+/// key (`v, ok := m[k]`, `for _, v := range m[k]`, or a value ranged
+/// from one of those) is closed (`v.Close()`, `v.forceClose()`,
+/// `v.Stop()`, `v.Cancel()`), and the function neither deletes from `m`,
+/// clears nor replaces it, while another function of the package does
+/// delete from it: the closed value stays in the map, reachable, until a
+/// path that deletes runs, which may be never. A function closing every
+/// entry (`for _, v := range m`) is a shutdown and is left alone.
+pub fn closed_not_deleted(cx: &PackageContext, funcs: &[Func], i: usize) -> Vec<Diagnostic> {
+    let f = &funcs[i];
+    let Some(view) = cx.types(f.file) else {
+        return Vec::new();
+    };
+    let src = &cx.file(f.file).src;
+    // Locals holding a value read by key from a map, with that map.
+    let mut from: Vec<(ObjId, &Expr)> = Vec::new();
+    fn bind<'e>(view: FileView, from: &mut Vec<(ObjId, &'e Expr)>, x: Option<&Expr>, m: &'e Expr) {
+        if let Some(Expr::Ident(id)) = x.map(Expr::unparen) {
+            if let Some(o) = view.object_of(id) {
+                from.push((o, m));
+            }
+        }
+    }
+    for site in &f.sites {
+        match site.stmt {
+            Stmt::Assign(a) if a.rhs.len() == 1 => {
+                if let Expr::Index(ix) = a.rhs[0].unparen() {
+                    bind(view, &mut from, a.lhs.first(), &ix.x);
+                }
+            }
+            Stmt::Range(r) => {
+                let map = match r.x.unparen() {
+                    Expr::Index(ix) => Some(&ix.x),
+                    Expr::Ident(id) => view
+                        .object_of(id)
+                        .and_then(|o| from.iter().find(|(v, _)| *v == o))
+                        .map(|(_, m)| *m),
+                    _ => None,
+                };
+                if let Some(m) = map {
+                    bind(view, &mut from, r.value.as_ref(), m);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut reported: Vec<&str> = Vec::new();
+    for site in &f.sites {
+        let Stmt::Expr(x) = site.stmt else { continue };
+        let Expr::Call(c) = x.unparen() else { continue };
+        let Expr::Selector(sel) = c.fun.unparen() else {
+            continue;
+        };
+        let Expr::Ident(v) = sel.x.unparen() else {
+            continue;
+        };
+        let method = sel.sel.name(src);
+        let Some(map) = view
+            .object_of(v)
+            .and_then(|o| from.iter().find(|(x, _)| *x == o))
+            .map(|(_, m)| *m)
+        else {
+            continue;
+        };
+        let map_text = map.span().text(src);
+        if !closes(method) || reported.contains(&map_text) || lets_go(f, map_text, src) {
+            continue;
+        }
+        if let Some(d) = forgotten(cx, funcs, i, map, c, v.name(src), method) {
+            reported.push(map_text);
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// A method name that ends a value's life.
+fn closes(method: &str) -> bool {
+    let m = method.to_ascii_lowercase();
+    ["close", "stop", "cancel", "shutdown", "terminate"]
+        .iter()
+        .any(|w| m.contains(w))
+}
+
+/// Whether `f` deletes from, clears or assigns the map written `map`.
+fn lets_go(f: &Func, map: &str, src: &str) -> bool {
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Call(c) => {
+                let builtin = matches!(
+                    crate::syntax::ident_name(&c.fun, src),
+                    Some("delete" | "clear")
+                );
+                found |= builtin && c.args.first().is_some_and(|a| a.span().text(src) == map);
+            }
+            Node::Stmt(Stmt::Assign(a)) => {
+                found |= a.lhs.iter().any(|l| l.span().text(src) == map);
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
+}
+
+/// The diagnostic for a close of `v`, read from `map`, in function `i`,
+/// when `map` is a long-lived map that other code deletes from and
+/// nothing clears or replaces; it names an insert into the map.
+fn forgotten(
+    cx: &PackageContext,
+    funcs: &[Func],
+    i: usize,
+    map: &Expr,
+    call: &letgo_go::ast::CallExpr,
+    v: &str,
+    method: &str,
+) -> Option<Diagnostic> {
+    let owners = cx.owners();
+    let place = owners.place(cx, funcs, i, map)?;
+    if !place.is_map() || owners.released(cx, &place, false) || owners.deletes(cx, &place).is_empty() {
+        return None;
+    }
+    let slot = owners.slot_key(cx, funcs, i, map)?;
+    let (file, line) = insert_into(cx, funcs, &slot)?;
+    let src = &cx.file(funcs[i].file).src;
+    let map_text = map.span().text(src);
+    let msg = format!(
+        "`{v}.{method}()` ends an entry of map `{map_text}` but this function never deletes it: the closed value stays in the map (inserted at {file}:{line}) until a path that deletes it runs; {}",
+        crate::owners::Owners::lifetime(&place)
+    );
+    Some(Diagnostic::new("LG302", Span::new(call.fun.pos(), call.rparen + 1), msg))
+}
+
+/// The first insert `m[k] = v` into the slot `slot` in the package's
+/// non-test code: its file name and line.
+fn insert_into(cx: &PackageContext, funcs: &[Func], slot: &str) -> Option<(String, u32)> {
+    let owners = cx.owners();
+    for (i, f) in funcs.iter().enumerate() {
+        let sf = cx.file(f.file);
+        if sf.is_test {
+            continue;
+        }
+        for site in &f.sites {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            let [Expr::Index(ix)] = &a.lhs[..] else { continue };
+            if owners.slot_key(cx, funcs, i, &ix.x).as_deref() == Some(slot) {
+                let name = sf.path.file_name().map(|n| n.to_string_lossy().into_owned());
+                return Some((name.unwrap_or_default(), sf.line_col(a.lhs[0].pos()).0));
+            }
+        }
+    }
+    None
+}
+
+/// Whether map key `key` of function `f` is converted from bytes: it is
+/// `string(b)` with `b` a `[]byte`, or a local that `f` sets to one. Bytes
+/// are what a program reads (a parsed line, a frame): such a key is the
+/// input's choice.
+pub fn keyed_by_bytes(cx: &PackageContext, f: &Func, key: &Expr) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    if from_bytes(view, key) {
+        return true;
+    }
+    let Expr::Ident(k) = key.unparen() else {
+        return false;
+    };
+    let Some(obj) = view.object_of(k) else {
+        return false;
+    };
+    f.sites.iter().any(|site| {
+        let Stmt::Assign(a) = site.stmt else { return false };
+        a.lhs.len() == a.rhs.len()
+            && a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
+                matches!(l.unparen(), Expr::Ident(id) if view.object_of(id) == Some(obj))
+                    && from_bytes(view, r)
+            })
+    })
+}
+
+/// `string(b)` with `b` of type `[]byte`.
+fn from_bytes(view: FileView, x: &Expr) -> bool {
+    let Expr::Call(c) = x.unparen() else {
+        return false;
+    };
+    let m = view.model();
+    let is_string = view
+        .type_of(&c.fun)
+        .is_some_and(|t| matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Basic(letgo_types::types::BasicKind::String, _)));
+    let [arg] = &c.args[..] else { return false };
+    let bytes = view.type_of(arg).is_some_and(|t| match m.ty(m.under_ro(t)) {
+        letgo_types::types::Type::Slice(e) => matches!(
+            m.ty(m.under_ro(*e)),
+            letgo_types::types::Type::Basic(letgo_types::types::BasicKind::Uint8, _)
+        ),
+        _ => false,
+    });
+    is_string && bytes
+}
+
+/// Whether, in function `i`, an insert `other[K] = ...` with the key
+/// written as `ix`'s runs before the insert `ix` on every path to it: a
+/// statement before it in its block or in an enclosing one.
+pub fn inserted_first(
+    cx: &PackageContext,
+    funcs: &[Func],
+    i: usize,
+    ix: &letgo_go::ast::IndexExpr,
+    other: &str,
+) -> bool {
+    let src = &cx.file(funcs[i].file).src;
+    let key = ix.index.span().text(src);
+    let target = Span::new(ix.x.span().start, ix.rbrack + 1);
+    let mut before = Vec::new();
+    runs_before(&funcs[i].body.list, target, &mut before);
+    let owners = cx.owners();
+    before.into_iter().any(|s| {
+        let Stmt::Assign(a) = s else { return false };
+        a.lhs.iter().any(|l| match l.unparen() {
+            Expr::Index(o) => {
+                o.index.span().text(src) == key
+                    && owners.slot_key(cx, funcs, i, &o.x).as_deref() == Some(other)
+            }
+            _ => false,
+        })
+    })
+}
+
+/// The statements that run before `target` on every path to it: those
+/// before it in each enclosing statement list (a branch taken or a
+/// loop's earlier iteration do not count).
+fn runs_before<'s>(stmts: &'s [Stmt], target: Span, out: &mut Vec<&'s Stmt>) -> bool {
+    let inside = |s: &Stmt| {
+        let sp = s.span();
+        sp.start <= target.start && target.end <= sp.end
+    };
+    let Some(k) = stmts.iter().position(inside) else {
+        return false;
+    };
+    out.extend(stmts[..k].iter());
+    match &stmts[k] {
+        Stmt::Block(b) => runs_before(&b.list, target, out),
+        Stmt::Labeled(l) => runs_before(std::slice::from_ref(&l.stmt), target, out),
+        Stmt::If(s) => {
+            runs_before(&s.body.list, target, out) || runs_before(s.els.as_slice(), target, out)
+        }
+        Stmt::For(f) => runs_before(&f.body.list, target, out),
+        Stmt::Range(r) => runs_before(&r.body.list, target, out),
+        Stmt::Switch(sw) => sw.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
+        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
+        Stmt::Select(sel) => sel.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
+        _ => true,
+    }
 }

@@ -123,9 +123,12 @@ struct Releases {
 /// What a map key is, as far as telling two keys apart goes: the field it
 /// reads (`c.id`: the field `id` by its object), or anything else (a
 /// variable, a call), which could be any key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MapKey {
     Field((u32, u32, u32)),
+    /// `for k := range other { delete(m, k) }`: only keys that the map
+    /// `other` (its slot) has.
+    KeysOf(String),
     Other,
 }
 
@@ -147,7 +150,7 @@ impl MapKey {
 
     /// Whether a delete by `self` may remove what an insert by `inserted`
     /// added: unless both read fields and the fields differ, it may.
-    pub fn may_match(self, inserted: MapKey) -> bool {
+    pub fn may_match(&self, inserted: &MapKey) -> bool {
         match (self, inserted) {
             (MapKey::Field(a), MapKey::Field(b)) => a == b,
             _ => true,
@@ -213,6 +216,9 @@ impl Owners {
             }
             Expr::Selector(sel) => {
                 let owner = self.type_of(cx, funcs, i, &sel.x)?;
+                if test_scaffolding(cx, &owner) {
+                    return None;
+                }
                 let why = match self.long_lived(cx).get(&owner) {
                     // A handler or goroutine type whose values are also
                     // built per request: this one may live for one
@@ -293,7 +299,13 @@ impl Owners {
     /// The key of the slot `x` names in function `i`: `T.f` for a field
     /// of a known type, `.f` for a field of an unknown one, `v` for a
     /// package variable.
-    fn slot_key(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<String> {
+    pub(crate) fn slot_key(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        x: &Expr,
+    ) -> Option<String> {
         let src = &cx.file(funcs[i].file).src;
         match x.unparen() {
             Expr::Selector(s) => {
@@ -517,8 +529,12 @@ impl Owners {
         if matches!(lhs.unparen(), Expr::Ident(id) if local(id)) {
             return;
         }
-        if let Some(t) = self.type_of(cx, funcs, i, lhs) {
-            r.replaced.insert(t);
+        // `m[k] = v` into a map inserts a value (`pools[name] = p`): it
+        // resets no value of `v`'s type.
+        if !is_map_index(cx, funcs[i].file, lhs) {
+            if let Some(t) = self.type_of(cx, funcs, i, lhs) {
+                r.replaced.insert(t);
+            }
         }
         r.released.extend(self.slot_key(cx, funcs, i, lhs));
     }
@@ -562,10 +578,35 @@ impl Owners {
         }
         for (x, k) in deleted {
             if let Some(slot) = self.slot_key(cx, funcs, i, x) {
-                let key = MapKey::of(cx, funcs[i].file, k);
+                let key = match self.ranged_from(cx, funcs, i, k) {
+                    Some(other) if other != slot => MapKey::KeysOf(other),
+                    _ => MapKey::of(cx, funcs[i].file, k),
+                };
                 r.deletes.entry(slot).or_default().push(key);
             }
         }
+    }
+
+    /// The slot of the map `k` is the key of a `range` over, in function
+    /// `i` (`for k := range t.other`).
+    fn ranged_from(&self, cx: &PackageContext, funcs: &[Func], i: usize, k: &Expr) -> Option<String> {
+        let view = cx.types(funcs[i].file)?;
+        let Expr::Ident(id) = k.unparen() else {
+            return None;
+        };
+        let obj = view.object_of(id)?;
+        funcs[i].sites.iter().find_map(|site| {
+            let Stmt::Range(r) = site.stmt else { return None };
+            let binds = matches!(r.key.as_ref().map(Expr::unparen),
+                Some(Expr::Ident(rk)) if view.object_of(rk) == Some(obj));
+            let m = view.model();
+            let is_map = view
+                .type_of(&r.x)
+                .is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Map(..)));
+            (binds && is_map)
+                .then(|| self.slot_key(cx, funcs, i, &r.x))
+                .flatten()
+        })
     }
 
     /// The keys `delete` removes from the slot anywhere in the package's
@@ -576,7 +617,7 @@ impl Owners {
             .iter()
             .filter_map(|k| r.deletes.get(k))
             .flatten()
-            .copied()
+            .cloned()
             .collect()
     }
 
@@ -586,6 +627,39 @@ impl Owners {
             None => vec![place.name.clone()],
         }
     }
+}
+
+/// Whether struct type `owner` of the package is test scaffolding: it
+/// holds a `*testing.T` (`TB`, `B`, `F`) or embeds a testify
+/// `suite.Suite`. Such a value lives for one test, in whatever file it is
+/// declared (a fake server under `test/`, a suite in a helper package):
+/// what it records is dropped with the test.
+pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
+    let Some(def) = cx.package.symbols.types.get(owner) else {
+        return false;
+    };
+    let file = def.at.file;
+    let testing = cx.import_name(file, "testing");
+    let suite = cx.import_name(file, "github.com/stretchr/testify/suite");
+    def.fields.iter().any(|f| {
+        let Some((q, name)) = f.typ.trim_start_matches('*').split_once('.') else {
+            return false;
+        };
+        (Some(q) == testing && matches!(name, "T" | "TB" | "B" | "F"))
+            || (Some(q) == suite && name == "Suite")
+    })
+}
+
+/// Whether `x` is `m[k]` with `m` a map, by the model.
+fn is_map_index(cx: &PackageContext, file: usize, x: &Expr) -> bool {
+    let Expr::Index(ix) = x.unparen() else {
+        return false;
+    };
+    cx.types(file).is_some_and(|v| {
+        let m = v.model();
+        v.type_of(&ix.x)
+            .is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Map(..)))
+    })
 }
 
 /// Whether `x` (a `*p` being assigned) has a pointer type, by the model.

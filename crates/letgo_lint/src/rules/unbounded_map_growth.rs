@@ -43,6 +43,14 @@ be the same field, by its object; a key held in a variable or computed by
 a call could be any key, and counts. When every `delete` removes keys
 read from another field, the insert is reported.
 
+A `delete` by the key of a `range` over another map (`for k, v := range
+t.segments { if v < n { delete(t.segments, k); delete(t.dropped, k) } }`)
+removes only keys that map has: an insert into `t.dropped` is balanced
+only when, on every path to it, the same function has put the same key
+into `t.segments` before (a statement before it in its block or an
+enclosing one); an insert on a path that skips it (`t.dropped[ref] =
+struct{}{}; continue`) is reported.
+
 A `delete` by the raw value a key is made from is a finding of its own,
 wherever it is: in a function that reads the map only by
 `key := f(x, ...)` (never by `x`), writes nothing into it, and calls
@@ -52,12 +60,37 @@ delete(m, subject)`). A function that also writes `m[key] = v` renames
 the entry (a key normalised: `delete(m, k); m[upper(k)] = v`) and is
 left alone.
 
+A `delete` balances the inserts only on the paths that run it. A
+function that ends an entry's life — it reads a value from the map by
+key (`sub, ok := m[k]`, `for _, sub := range m[k]`) and closes it
+(`sub.Close()`, `forceClose`, `Stop`, `Cancel`, `Shutdown`) — without
+deleting from the map, clearing or replacing it, while another function
+of the package does delete from it (an unsubscribe), is reported at the
+close, with the line of an insert into the map: the closed value stays in
+the map until the deleting path runs, which for a value closed by the
+server (a revoked token, a timeout) may be never. A function closing
+every entry (`for _, v := range m`) is a shutdown and is left alone.
+
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
-`reflect.Type` (one per type of the program), a `bool`, a value of a
+`reflect.Type` (one per type of the program), a `bool` or an integer of 8
+or 16 bits (a protocol code: `m.errors[apiKey]` with `apiKey uint16`
+holds at most 65536 entries), a value of a
 named type whose package declares constants of it (an enum:
 `m[s.state]++` with `const (idle state = iota; busy)`), and `k` in
-`for k := range m { m[k] = ... }` (a key the map already has). A named
-type without declared constants (`route(r.URL.Path)`) is not bounded.
+`for k := range m { m[k] = ... }` (a key the map already has), and a key
+made only from the process's environment (`os.Getenv`, through locals
+and composite literals of the function: `name := "admin-" +
+os.Getenv("USER"); m[name] = true`): one per configured identity, fixed
+for the life of the process, however often a reload runs. A named type
+without declared constants (`route(r.URL.Path)`) is not bounded, nor is
+a key that mixes the environment with a parameter.
+
+A get-or-create cache (`v, ok := m[k]; if !ok { m[k] = ... }`) is
+taken for a memo table of a small domain (types, sizes, names) and left
+alone, unless its key comes from the request or is converted from bytes
+the program read (`k := string(line)` with `line []byte`: a parsed
+series, a frame's name), the input's choice, one entry per distinct
+input ever seen.
 
 ## Why is this bad?
 "Without eviction, a map is just a memory leak with a hash function."
@@ -112,6 +145,14 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                     diagnostic: d.in_function(&f.name),
                 }),
         );
+        out.extend(
+            crate::map_keys::closed_not_deleted(cx, funcs, i)
+                .into_iter()
+                .map(|d| FileDiagnostic {
+                    file: f.file,
+                    diagnostic: d.in_function(&f.name),
+                }),
+        );
         for site in f.sites.iter().copied() {
             let Some(ix) = insertion(site.stmt) else {
                 continue;
@@ -125,7 +166,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             }
             let keyed = keyed_by_request(cx, funcs, i, &ix.index);
-            if !keyed && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
+            if !keyed && crate::map_keys::keyed_by_environment(cx, f, &ix.index) {
+                continue;
+            }
+            let input = keyed || crate::map_keys::keyed_by_bytes(cx, f, &ix.index);
+            if !input && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
                 continue;
             }
             if let Some(d) = unbounded(cx, owners, funcs, i, ix, keyed) {
@@ -167,8 +212,20 @@ fn unbounded(
     let src = &cx.file(file).src;
     let deletes = owners.deletes(cx, &place);
     let inserted = MapKey::of(cx, file, &ix.index);
-    if deletes.iter().any(|d| d.may_match(inserted)) {
-        return None;
+    let mut companion = None;
+    for d in &deletes {
+        match d {
+            // Deleted by the keys of another map: balanced only where
+            // this insert also puts its key in that map first.
+            MapKey::KeysOf(other) => {
+                if crate::map_keys::inserted_first(cx, funcs, i, ix, other) {
+                    return None;
+                }
+                companion = Some(other.rsplit('.').next().unwrap_or(other).to_string());
+            }
+            d if d.may_match(&inserted) => return None,
+            _ => {}
+        }
     }
     let keyed = if keyed {
         "; keys come from the request"
@@ -177,6 +234,12 @@ fn unbounded(
     };
     let map = ix.x.span().text(src);
     let what = match (&ix.index, deletes.is_empty()) {
+        (_, false) if companion.is_some() => {
+            let other = companion.unwrap_or_default();
+            format!(
+                "it is deleted from only by the keys of `{other}`, and this path inserts its key without putting it in `{other}` first, so what it inserts is never removed"
+            )
+        }
         (_, true) => {
             "nothing in the package deletes from, clears, replaces or bounds it".to_string()
         }
@@ -214,10 +277,21 @@ fn bounded_key(cx: &PackageContext, f: &Func, ix: &IndexExpr) -> bool {
     }
     let typed = view.type_of(key).is_some_and(|t| {
         m.is_named(t, "reflect", "Type")
-            || matches!(m.ty(m.under_ro(t)), Type::Basic(BasicKind::Bool, _))
+            || matches!(m.ty(m.under_ro(t)), Type::Basic(k, _) if small_domain(*k))
             || m.declared_constants(t) >= 2
     });
     typed || ranged_over_same_map(view, f, ix)
+}
+
+/// A basic type with at most 65536 values: `bool`, and integers of 8 or
+/// 16 bits. Protocol codes (an API key, an opcode, a status byte) are
+/// typed so; a map keyed by one holds at most that many entries, a
+/// bounded table rather than a leak.
+fn small_domain(k: BasicKind) -> bool {
+    matches!(
+        k,
+        BasicKind::Bool | BasicKind::Int8 | BasicKind::Int16 | BasicKind::Uint8 | BasicKind::Uint16
+    )
 }
 
 /// `for k := range m { m[k] = ... }`: the key is one the map has.
@@ -249,7 +323,7 @@ fn ranged_over_same_map(view: letgo_types::FileView, f: &Func, ix: &IndexExpr) -
 /// statement of the function (`v, ok := m[k]; if !ok { m[k] = ... }`).
 /// Such memo tables are keyed by a small domain far more often than not
 /// (types, sizes, names), so they are left alone unless the key comes
-/// from a request.
+/// from a request or is made of bytes read from input (`string(buf)`).
 fn memoizes(f: &Func, insert: &Stmt, ix: &IndexExpr, src: &str) -> bool {
     let (map, key) = (ix.x.span().text(src), ix.index.span().text(src));
     let at = insert.span();

@@ -109,9 +109,15 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             }
             let Some(place) = owners.place(cx, funcs, i, lhs) else {
+                if std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+                    eprintln!("letgo: {}: no long-lived place for {}", f.name, text(lhs, src));
+                }
                 continue;
             };
             if owners.released(cx, &place, false) {
+                if std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+                    eprintln!("letgo: {}: {} is released", f.name, text(lhs, src));
+                }
                 continue;
             }
             let msg = format!(
