@@ -10,8 +10,19 @@
 //! `fallthrough`, `select`, `break`/`continue` with labels, and ends a path
 //! at `return`, `panic` and other calls that never return. It reports the
 //! exits reached with the obligation pending.
+//!
+//! One fact about conditions is used: an `if C { ...; return }` (a body
+//! that cannot fall through) followed directly by an `if/else if` chain
+//! with no final `else` makes the chain's missing `else` unreachable when
+//! `C` is false and every condition of the chain is false together is
+//! impossible (`if a == nil && b == nil { return }` then `if a != nil {
+//! } else if b != nil { }`). Conditions are read only when built from
+//! `==`/`!=` against `nil`, boolean names and fields, `!`, `&&`, `||`
+//! (no calls: the same text then has the same value at both places, as
+//! nothing runs between them).
 
-use letgo_go::ast::{BlockStmt, CallExpr, Expr, Stmt};
+use letgo_go::ast::{BlockStmt, CallExpr, Expr, IfStmt, Stmt};
+use letgo_go::token::Token;
 
 /// What starts and what meets the obligation being tracked.
 pub trait Obligation {
@@ -73,6 +84,7 @@ fn exits(body: &BlockStmt, src: &str, ob: &dyn Obligation, at_entry: bool) -> Ve
         exits: Vec::new(),
         targets: Vec::new(),
         pending_label: None,
+        fact: None,
     };
     let out = w.list(&body.list, at_entry);
     if out {
@@ -99,13 +111,20 @@ struct Walker<'o, 'a> {
     targets: Vec<Target<'a>>,
     /// A label that names the next loop, switch or select.
     pending_label: Option<&'a str>,
+    /// The condition of the statement just before, an `if` that cannot
+    /// fall through: false where the current statement starts.
+    fact: Option<&'a Expr>,
 }
 
 impl<'a> Walker<'_, 'a> {
     fn list(&mut self, stmts: &'a [Stmt], mut pending: bool) -> bool {
+        let mut fact = None;
         for s in stmts {
+            self.fact = fact;
             pending = self.stmt(s, pending);
+            fact = guard_fact(s, self.src);
         }
+        self.fact = None;
         pending
     }
 
@@ -131,19 +150,8 @@ impl<'a> Walker<'_, 'a> {
                 out
             }
             Stmt::If(i) => {
-                let mut p = self.opt_simple(i.init.as_ref(), pending);
-                p &= !self.ob.meets_expr(&i.cond);
-                let (then_p, else_p) = match self.ob.void_when(&i.cond) {
-                    Some(true) => (false, p),
-                    Some(false) => (p, false),
-                    None => (p, p),
-                };
-                let then = self.list(&i.body.list, then_p);
-                let els = match &i.els {
-                    Some(e) => self.stmt(e, else_p),
-                    None => else_p,
-                };
-                then || els
+                let known = self.fact.take().into_iter().collect();
+                self.if_chain(i, pending, known)
             }
             Stmt::For(f) => self.for_loop(f, pending),
             Stmt::Range(r) => {
@@ -172,6 +180,32 @@ impl<'a> Walker<'_, 'a> {
             }
             _ => self.simple(s, pending),
         }
+    }
+
+    /// An `if` and its `else if`s; `known_false` are the conditions
+    /// false where it starts (the fact before it, then the chain's earlier
+    /// conditions), while no init statement runs in between.
+    fn if_chain(&mut self, i: &'a IfStmt, pending: bool, mut known_false: Vec<&'a Expr>) -> bool {
+        if i.init.is_some() {
+            known_false.clear();
+        }
+        let mut p = self.opt_simple(i.init.as_ref(), pending);
+        p &= !self.ob.meets_expr(&i.cond);
+        let (then_p, else_p) = match self.ob.void_when(&i.cond) {
+            Some(true) => (false, p),
+            Some(false) => (p, false),
+            None => (p, p),
+        };
+        let then = self.list(&i.body.list, then_p);
+        known_false.push(&i.cond);
+        let els = match &i.els {
+            Some(Stmt::If(j)) => self.if_chain(j, else_p, known_false),
+            Some(e) => self.stmt(e, else_p),
+            // The missing `else`: reached only when every condition
+            // known false is, which may be impossible.
+            None => else_p && (known_false.len() < 2 || !all_false_impossible(&known_false, self.src)),
+        };
+        then || els
     }
 
     fn simple(&mut self, s: &Stmt, pending: bool) -> bool {
@@ -294,9 +328,103 @@ pub fn pending_at_iteration_end(body: &BlockStmt, src: &str, ob: &dyn Obligation
         exits: Vec::new(),
         targets: Vec::new(),
         pending_label: None,
+        fact: None,
     };
     w.push_target(true);
     let end = w.list(&body.list, false);
     let t = w.targets.pop().expect("pushed above");
     end || t.continues
+}
+
+/// The condition of `if C { ... }` with no `else`, no init, whose body
+/// cannot fall through (it ends in `return`, `break`, `continue`, `goto`
+/// or `panic`): after it, `C` is false.
+fn guard_fact<'a>(s: &'a Stmt, src: &str) -> Option<&'a Expr> {
+    let Stmt::If(i) = s else { return None };
+    if i.init.is_some() || i.els.is_some() {
+        return None;
+    }
+    let ends = match i.body.list.last()? {
+        Stmt::Return(_) | Stmt::Branch(_) => true,
+        Stmt::Expr(x) => matches!(x.unparen(), Expr::Call(c)
+            if matches!(c.fun.unparen(), Expr::Ident(id) if id.name(src) == "panic")),
+        _ => false,
+    };
+    ends.then_some(&i.cond)
+}
+
+/// Whether the conditions `conds` cannot all be false at once, over the
+/// truth values of their atoms (a name or field, compared to `nil` or
+/// read as a boolean); `false` when one is not built from them.
+fn all_false_impossible(conds: &[&Expr], src: &str) -> bool {
+    let mut atoms: Vec<String> = Vec::new();
+    for c in conds {
+        if !collect_atoms(c, src, &mut atoms) {
+            return false;
+        }
+    }
+    if atoms.len() > 10 {
+        return false;
+    }
+    (0u32..1 << atoms.len()).all(|bits| {
+        let value = |a: &str| atoms.iter().position(|x| x == a).is_some_and(|i| bits >> i & 1 == 1);
+        conds.iter().any(|c| eval(c, src, &value) == Some(true))
+    })
+}
+
+/// An atom's text: a name or a field path (`a`, `c.legacy`, `x.y.z`).
+fn atom(e: &Expr, src: &str) -> Option<String> {
+    match e.unparen() {
+        Expr::Ident(id) => Some(id.name(src).to_string()),
+        Expr::Selector(s) => Some(format!("{}.{}", atom(&s.x, src)?, s.sel.name(src))),
+        _ => None,
+    }
+}
+
+fn is_nil(e: &Expr, src: &str) -> bool {
+    matches!(e.unparen(), Expr::Ident(id) if id.name(src) == "nil")
+}
+
+/// The atom compared to `nil` in `x == nil`/`nil != x`.
+fn nil_compared(b: &letgo_go::ast::BinaryExpr, src: &str) -> Option<String> {
+    match (is_nil(&b.x, src), is_nil(&b.y, src)) {
+        (false, true) => atom(&b.x, src),
+        (true, false) => atom(&b.y, src),
+        _ => None,
+    }
+}
+
+fn collect_atoms(e: &Expr, src: &str, out: &mut Vec<String>) -> bool {
+    let found = match e.unparen() {
+        Expr::Unary(u) if u.op == Token::Not => return collect_atoms(&u.x, src, out),
+        Expr::Binary(b) if matches!(b.op, Token::Land | Token::Lor) => {
+            return collect_atoms(&b.x, src, out) && collect_atoms(&b.y, src, out)
+        }
+        Expr::Binary(b) if matches!(b.op, Token::Eql | Token::Neq) => nil_compared(b, src),
+        other => atom(other, src),
+    };
+    match found {
+        Some(a) => {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
+/// `e`'s value when each atom is true (`== nil` for a comparison, the
+/// boolean itself otherwise) as `value` says.
+fn eval(e: &Expr, src: &str, value: &dyn Fn(&str) -> bool) -> Option<bool> {
+    match e.unparen() {
+        Expr::Unary(u) if u.op == Token::Not => eval(&u.x, src, value).map(|v| !v),
+        Expr::Binary(b) if b.op == Token::Land => Some(eval(&b.x, src, value)? && eval(&b.y, src, value)?),
+        Expr::Binary(b) if b.op == Token::Lor => Some(eval(&b.x, src, value)? || eval(&b.y, src, value)?),
+        Expr::Binary(b) if matches!(b.op, Token::Eql | Token::Neq) => {
+            let v = value(&nil_compared(b, src)?);
+            Some(if b.op == Token::Eql { v } else { !v })
+        }
+        other => Some(value(&atom(other, src)?)),
+    }
 }

@@ -32,7 +32,11 @@ holding a lock that other goroutine must take before it can act:
 - `cond.Wait()`, its partners the `Signal`/`Broadcast` calls (the lock
   the Cond was made with, `sync.NewCond(&mu)`, is released by `Wait` and
   does not count, as does the mutex `mu` embeds when `mu` is a struct
-  with an embedded `sync.Mutex`; a Cond made out of view is left alone).
+  with an embedded `sync.Mutex`; a Cond made from a mutex pointer waits
+  with what it points to: a local pointer also stored into a field is
+  that field's mutex, a parameter is what every call site passes; a Cond
+  made out of view, or from a parameter whose callers disagree or are
+  not in view, is left alone).
 
 The lock is held at the operation by its own function, or by a caller
 that called it holding the lock (same-package calls, any depth). A

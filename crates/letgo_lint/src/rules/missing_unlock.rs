@@ -35,8 +35,19 @@ holding the lock on purpose are left alone: their name says so (`lockX`,
 package unlocks that lock without locking it (the pair `lockX`/`unlockX`), or
 it returns holding the lock on every path and a same-package caller
 unlocks it after the call or in a `defer` (it takes the lock for its
-callers). A function that returns holding a lock no caller in view ever
-releases is flagged.
+callers). So is a helper that returns holding it on some paths and
+released on the others (`RLock; if ready { return nil }; RUnlock; ...;
+return err`) when every same-package caller releases it after the call,
+without holding it at the call or taking it again in between: the
+callers rely on the hand-over. A function that returns holding a lock no
+caller in view ever releases is flagged.
+
+A path that cannot run is not a path: after `if C { ...; return }`, an
+`if/else if` chain with no final `else` does not reach its missing
+`else` when `C` and the chain's conditions cannot all be false together
+(`if a == nil && b == nil { return }` then `if a != nil {...} else if b
+!= nil {...}`), for conditions built from names and fields compared to
+`nil` or read as booleans.
 
 The finding points at the `Lock` never released: the goroutine that then
 blocks is a later caller, often in another function or package, that no
@@ -113,6 +124,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 .any(|h| h.lock.key == a.lock.key);
             if (left && (run_by_defer(cx, fi) || released_by_callers(view, fi, &a.lock.key)))
                 || paired(cx, fi, &a.lock.key, left, &releasers)
+                || taken_for_callers(view, fi, &a.lock.key)
             {
                 continue;
             }
@@ -154,6 +166,47 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             });
         }
     }
+}
+
+/// A helper that returns holding the lock on its success paths and
+/// releases it on the others (`ensureLoaded`: `RLock; if ready { return
+/// nil }; RUnlock; ...; return err`) takes the lock for its callers when
+/// its callers in the package release it after the call without holding
+/// it at the call or taking it again in between: every caller that
+/// unlocks it relies on the hand-over. At least one caller must do so,
+/// and none may leave the lock alone (a caller that ignores the lock it
+/// was handed leaves it held).
+fn taken_for_callers(view: &LockView, fi: usize, key: &str) -> bool {
+    let mut callers = 0;
+    for fl in &view.funcs {
+        for site in fl.calls.iter().filter(|s| s.callee == fi) {
+            let Some(k) = site.map(key) else {
+                return false;
+            };
+            if site.held.iter().any(|h| h.lock.key == k) {
+                return false;
+            }
+            let retaken = |end: u32| {
+                fl.acquires
+                    .iter()
+                    .any(|a| a.lock.key == k && a.span.start >= site.span.end && a.span.start < end)
+            };
+            let after = fl
+                .unlocks
+                .iter()
+                .any(|(u, at)| *u == k && at.start >= site.span.end && !retaken(at.start));
+            let deferred = fl
+                .deferred
+                .iter()
+                .any(|(u, _)| *u == k)
+                && !fl.acquires.iter().any(|a| a.lock.key == k);
+            if !(after || deferred) {
+                return false;
+            }
+            callers += 1;
+        }
+    }
+    callers > 0
 }
 
 /// Whether this acquisition is the function's own to release: not a

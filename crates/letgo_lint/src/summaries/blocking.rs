@@ -243,26 +243,7 @@ fn cond_locks(cx: &PackageContext) -> Vec<(String, String)> {
             let (key, class) = key_of(cx, fi, &view, x)?;
             Some(class.unwrap_or(key))
         };
-        // The lock a `sync.NewCond(&x)` waits with: `x`, or the mutex `x`
-        // embeds (`x.Lock()` is promoted from it), named as a held lock
-        // is, so that `Wait` is known to release it.
-        let locker_of = |x: &Expr| -> Option<String> {
-            let (mut key, mut class) = key_of(cx, fi, &view, x)?;
-            let inner = match x.unparen() {
-                Expr::Unary(u) if u.op == letgo_go::token::Token::And => &u.x,
-                other => other,
-            };
-            let path = view
-                .type_of(inner)
-                .and_then(|t| m.embedding_path(t, "Lock"))
-                .unwrap_or_default();
-            for f in path {
-                let (file, off, _) = m.identity(f);
-                key = format!("{key}.{file}:{off}");
-                class = Some(format!("{file}:{off}"));
-            }
-            Some(class.unwrap_or(key))
-        };
+        let locker_of = |x: &Expr| cond_locker(cx, fi, x, 2);
         let mut pairs: Vec<(&Expr, &Expr)> = Vec::new();
         inspect(Node::Block(f.body), &mut |n| {
             match n {
@@ -296,6 +277,129 @@ fn cond_locks(cx: &PackageContext) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The lock a `sync.NewCond(x)` in function `fi` waits with: `x`, or the
+/// mutex `x` embeds (`x.Lock()` is promoted from it), named as a held
+/// lock is, so that `Wait` is known to release it. A pointer is named by
+/// where it points: a local pointer that the function also stores into a
+/// field (`m := &sync.Mutex{}; T{mu: m, cond: sync.NewCond(m)}`) is that
+/// field's lock, and a parameter is what every call site of the function
+/// passes (`depth` calls up). A parameter whose callers disagree, or are
+/// not in view, is a lock out of view: `None`, and the Wait is left alone.
+fn cond_locker(cx: &PackageContext, fi: usize, x: &Expr, depth: usize) -> Option<String> {
+    let view = cx.types(cx.functions()[fi].file)?;
+    let m = view.model();
+    let (mut key, mut class) = key_of(cx, fi, &view, x)?;
+    let inner = match x.unparen() {
+        Expr::Unary(u) if u.op == letgo_go::token::Token::And => &u.x,
+        other => other,
+    };
+    // `&local` is the local's own mutex; a pointer variable names the
+    // mutex it was given.
+    let addressed = !std::ptr::eq(inner, x.unparen());
+    if class.is_none() && !addressed {
+        let o = view.object_of_expr(inner)?;
+        if key.starts_with("(#") {
+            return param_locker(cx, fi, o, depth);
+        }
+        if let Some(field) = stored_in_field(cx, fi, o) {
+            return Some(field);
+        }
+    }
+    let path = view
+        .type_of(inner)
+        .and_then(|t| m.embedding_path(t, "Lock"))
+        .unwrap_or_default();
+    for f in path {
+        let (file, off, _) = m.identity(f);
+        key = format!("{key}.{file}:{off}");
+        class = Some(format!("{file}:{off}"));
+    }
+    Some(class.unwrap_or(key))
+}
+
+/// The field that function `fi` stores local `o` into (`T{mu: o}`,
+/// `x.mu = o`), by identity, when there is exactly one.
+fn stored_in_field(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId) -> Option<String> {
+    let f = &cx.functions()[fi];
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let mut fields: Vec<String> = Vec::new();
+    let is_o = |v: &Expr| view.object_of_expr(v.unparen()).map(|p| m.identity(p)) == Some(m.identity(o))
+        && matches!(v.unparen(), Expr::Ident(_));
+    inspect(Node::Block(f.body), &mut |n| {
+        let (target, value) = match n {
+            Node::Expr(Expr::KeyValue(kv)) => (&kv.key, &kv.value),
+            Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == 1 && a.rhs.len() == 1 => (&a.lhs[0], &a.rhs[0]),
+            _ => return true,
+        };
+        if !is_o(value) {
+            return true;
+        }
+        let field = match target.unparen() {
+            Expr::Ident(id) => view.object_of(id),
+            Expr::Selector(s) => view.object_of(&s.sel),
+            _ => None,
+        };
+        if let Some(field) = field.filter(|&fo| m.obj(fo).kind == letgo_types::model::ObjKind::Field) {
+            let (file, off, _) = m.identity(field);
+            let id = format!("{file}:{off}");
+            if !fields.contains(&id) {
+                fields.push(id);
+            }
+        }
+        true
+    });
+    (fields.len() == 1).then(|| fields.remove(0))
+}
+
+/// What the callers of declared function `fi` pass for its parameter
+/// `o`, as [`cond_locker`] names it: `None` unless every call site in the
+/// package is found and they agree.
+fn param_locker(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId, depth: usize) -> Option<String> {
+    if depth == 0 {
+        return None;
+    }
+    let f = &cx.functions()[fi];
+    let crate::funcs::FuncKind::Decl(d) = f.kind else {
+        return None;
+    };
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let index = param_position(&d.typ.params, m.obj(o).pos?.1)?;
+    let me = m.identity(view.object_of(&d.name)?);
+    let mut found: Vec<Option<String>> = Vec::new();
+    for (ci, c) in cx.functions().iter().enumerate() {
+        let Some(cv) = cx.types(c.file) else { continue };
+        inspect(Node::Block(c.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(call) => {
+                if cv.object_of_expr(&call.fun).map(|g| cv.model().identity(g)) == Some(me) {
+                    found.push(call.args.get(index).and_then(|a| cond_locker(cx, ci, a, depth - 1)));
+                }
+                true
+            }
+            _ => true,
+        });
+    }
+    let first = found.first()?.clone()?;
+    found.iter().all(|x| x.as_ref() == Some(&first)).then_some(first)
+}
+
+/// The position of the parameter declared at `off` in `list`.
+fn param_position(list: &letgo_go::ast::FieldList, off: u32) -> Option<usize> {
+    let mut i = 0;
+    for field in &list.list {
+        for n in &field.names {
+            if n.pos == off {
+                return Some(i);
+            }
+            i += 1;
+        }
+        i += usize::from(field.names.is_empty());
+    }
+    None
 }
 
 /// The locks held by callers when they call `fi`, at any depth of
