@@ -89,6 +89,13 @@ fn channel_ops(cx: &PackageContext, view: &LockView) -> Vec<Blocking> {
             if !in_view || (buffered && (kind == WaitKind::Recv || !fills)) {
                 continue;
             }
+            // A send nobody receives from ends only by a close (which
+            // makes it panic): then the closes are its partners.
+            let receives = ch.has(OpKind::Recv) || ch.has(OpKind::Range);
+            let partner_kinds = match kind {
+                WaitKind::Send if !receives => &[OpKind::Close][..],
+                _ => partner_kinds,
+            };
             let partners: Vec<Partner> = ch
                 .ops
                 .iter()
@@ -444,6 +451,30 @@ fn in_loop(stmts: &[Stmt], target: Span) -> bool {
     found
 }
 
+fn is_loop(s: &Stmt) -> bool {
+    matches!(s, Stmt::For(_) | Stmt::Range(_))
+}
+
+/// The simple statements anywhere inside `s` (not inside function
+/// literals, which run elsewhere): those one of its passes or branches
+/// may run.
+fn nested_simple(s: &Stmt, out: &mut Vec<Span>) {
+    inspect(Node::stmt(s), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Stmt(
+            st @ (Stmt::Expr(_)
+            | Stmt::Assign(_)
+            | Stmt::IncDec(_)
+            | Stmt::Send(_)
+            | Stmt::Decl(_)),
+        ) => {
+            out.push(st.span());
+            false
+        }
+        _ => true,
+    });
+}
+
 fn contains(outer: Span, inner: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
@@ -468,8 +499,20 @@ fn dominators(stmts: &[Stmt], target: Span, in_loop: bool, out: &mut Vec<Span>) 
         )
     };
     out.extend(stmts[..i].iter().filter(simple).map(Stmt::span));
+    // A loop that ran before may have taken the lock on any pass.
+    for s in stmts[..i].iter().filter(|s| is_loop(s)) {
+        nested_simple(s, out);
+    }
     if in_loop || matches!(stmts[i], Stmt::Defer(_)) {
         out.extend(stmts[i + 1..].iter().filter(simple).map(Stmt::span));
+        for s in stmts[i + 1..].iter().filter(|s| in_loop || is_loop(s)) {
+            nested_simple(s, out);
+        }
+    }
+    // In a loop, every branch of the statement holding `target` may have
+    // run on an earlier pass.
+    if in_loop && !simple(&&stmts[i]) {
+        nested_simple(&stmts[i], out);
     }
     // Descend into the statement holding `target` (found there: its
     // index was chosen so).
