@@ -389,6 +389,10 @@ struct Collector<'c, 'a> {
     /// How far the channel leaves the view other than by the maker's
     /// returns.
     other_escape: Escape,
+    /// Locals declared as a copy of the channel (`ch := s.ch`, `var ch =
+    /// s.ch`): other names of the same channel, each object unique to its
+    /// function, so one list serves every walk.
+    aliases: Vec<(Identity, String)>,
 }
 
 impl<'a> Collector<'_, 'a> {
@@ -416,8 +420,45 @@ impl<'a> Collector<'_, 'a> {
     }
 
     fn is_ours(&self, x: &Expr, file: usize) -> bool {
-        self.view(file)
-            .is_some_and(|v| self.matcher.matches(x, self.src(file), v))
+        self.view(file).is_some_and(|v| {
+            self.matcher.matches(x, self.src(file), v)
+                || matches!(x.unparen(), Expr::Ident(i) if self.is_alias(i, file, v))
+        })
+    }
+
+    fn is_alias(&self, i: &Ident, file: usize, v: &FileView) -> bool {
+        let src = self.src(file);
+        self.aliases
+            .iter()
+            .any(|(id, name)| ident_is(v, i, name, src, *id))
+    }
+
+    /// `x := ours` or `var x = ours` with `x` a new local: `x` becomes
+    /// another name of the channel instead of an escape. Whatever `x`
+    /// then does (handed on, stored, reassigned) is judged as the
+    /// channel's own use.
+    fn declare_alias(&mut self, name: &Expr, value: &Expr, file: usize) -> bool {
+        let (Expr::Ident(id), Some(v)) = (name.unparen(), self.view(file)) else {
+            return false;
+        };
+        let spelled = id.name(self.src(file));
+        if spelled == "_" || !self.is_ours(value, file) {
+            return false;
+        }
+        let Some(o) = v.object_of(id) else {
+            return false;
+        };
+        let m = v.model();
+        if m.obj(o).kind != ObjKind::Var || !is_chan(m, m.obj(o).typ) {
+            return false;
+        }
+        let ident = m.identity(o);
+        // Only at the declaration itself, not a later use of the name.
+        if ident.1 != id.pos() {
+            return false;
+        }
+        self.aliases.push((ident, spelled.to_string()));
+        true
     }
 
     fn escape(&mut self, e: Escape) {
@@ -523,11 +564,16 @@ impl<'a> Collector<'_, 'a> {
                     }
                 }
             }
-            Stmt::Assign(a) => self.assign(&a.lhs, &a.rhs, ctx),
+            Stmt::Assign(a) => self.assign(&a.lhs, &a.rhs, a.tok, ctx),
             Stmt::Decl(g) => {
                 for spec in &g.specs {
                     if let Spec::Value(v) = spec {
-                        for x in &v.values {
+                        for (i, x) in v.values.iter().enumerate() {
+                            let alias = v.names.len() == v.values.len()
+                                && self.declare_alias(&Expr::Ident(v.names[i].clone()), x, ctx.file);
+                            if alias {
+                                continue;
+                            }
                             if self.is_ours(x, ctx.file) {
                                 self.escape(Escape::Full);
                             } else {
@@ -601,8 +647,12 @@ impl<'a> Collector<'_, 'a> {
         matches!(x.unparen(), Expr::Unary(u) if u.op == Token::Arrow && self.is_ours(&u.x, file))
     }
 
-    fn assign(&mut self, lhs: &'a [Expr], rhs: &'a [Expr], ctx: Ctx<'a>) {
+    fn assign(&mut self, lhs: &'a [Expr], rhs: &'a [Expr], tok: Token, ctx: Ctx<'a>) {
         for (i, r) in rhs.iter().enumerate() {
+            let define = tok == Token::Define && lhs.len() == rhs.len();
+            if define && self.declare_alias(&lhs[i], r, ctx.file) {
+                continue;
+            }
             let blank = lhs.get(i).is_some_and(
                 |l| matches!(l.unparen(), Expr::Ident(id) if id.name(self.src(ctx.file)) == "_"),
             );
@@ -996,7 +1046,7 @@ fn mentions_ours(c: &Collector, node: Node, file: usize) -> bool {
             found |= c.matcher.matches(e, src, view);
         }
         if let Node::Ident(id) = n {
-            found |= c.matcher.is_ident(id, src, view);
+            found |= c.matcher.is_ident(id, src, view) || c.is_alias(id, file, view);
         }
         if let Node::Call(call) = n {
             found |= c.matcher.matches_call(call, src, view);
@@ -1092,6 +1142,7 @@ fn new_collector<'c, 'a>(
         maker_sig: None,
         returned: false,
         other_escape: Escape::None,
+        aliases: Vec::new(),
     }
 }
 

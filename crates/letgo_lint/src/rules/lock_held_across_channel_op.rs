@@ -5,7 +5,8 @@ use crate::diagnostic::Diagnostic;
 use crate::locks::{place, short_name, LockView};
 use crate::registry::Rule;
 use crate::summaries::blocking::{
-    blocking_ops, held_by_callers, holds_lock, lock_id, needs_lock, Blocking, WaitKind,
+    blocking_ops, held_by_callers, holds_lock, lock_id, lock_taken_at, needs_lock, Blocking,
+    WaitKind,
 };
 use letgo_go::ast::Expr;
 use letgo_go::visit::{inspect, Node};
@@ -170,6 +171,17 @@ fn judge(cx: &PackageContext, view: &LockView, b: &Blocking) -> Option<Diagnosti
     if partner.file == b.file {
         let label = format!("the partner, which must take `{}` first", held.lock.text);
         d = d.with_related(partner.span, label);
+    }
+    // Where the partner's goroutine waits for the lock: the other frame
+    // a goroutine dump of the hang shows.
+    let id = lock_id(&held.lock).unwrap_or_default();
+    let taken = b.partners.iter().find_map(|p| {
+        let at = lock_taken_at(cx, view, p, id).flatten()?;
+        (p.file == b.file && at != p.span).then_some(at)
+    });
+    if let Some(at) = taken {
+        let label = format!("the partner's goroutine waits here for `{}`", held.lock.text);
+        d = d.with_related(at, label);
     }
     Some(d)
 }

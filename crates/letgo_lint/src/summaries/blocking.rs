@@ -89,6 +89,13 @@ fn channel_ops(cx: &PackageContext, view: &LockView) -> Vec<Blocking> {
             if !in_view || (buffered && (kind == WaitKind::Recv || !fills)) {
                 continue;
             }
+            // A send nobody receives from ends only by a close (which
+            // makes it panic): then the closes are its partners.
+            let receives = ch.has(OpKind::Recv) || ch.has(OpKind::Range);
+            let partner_kinds = match kind {
+                WaitKind::Send if !receives => &[OpKind::Close][..],
+                _ => partner_kinds,
+            };
             let partners: Vec<Partner> = ch
                 .ops
                 .iter()
@@ -461,18 +468,40 @@ pub fn lock_id(v: &SyncValue) -> Option<&str> {
 /// Whether the partner holds the lock `id` where it runs: itself, or a
 /// caller around it.
 pub fn holds_lock(view: &LockView, p: &Partner, id: &str) -> bool {
+    held_at(view, p, id).is_some()
+}
+
+/// Where the partner took the lock `id` it holds at its side: its own
+/// `Lock` (file of the partner), or the call in a caller that holds it
+/// (`None` for the place: another function's file may differ).
+fn held_at(view: &LockView, p: &Partner, id: &str) -> Option<Option<Span>> {
     let has = |h: &Held| lock_id(&h.lock) == Some(id);
-    view.funcs[p.func].held_around(p.span).iter().any(has)
-        || held_by_callers(view, p.func, p.span.start, 4)
-            .iter()
-            .any(|(h, _, _)| has(h))
+    if let Some(h) = view.funcs[p.func].held_around(p.span).iter().find(|h| has(h)) {
+        return Some(Some(h.at));
+    }
+    held_by_callers(view, p.func, p.span.start, 4)
+        .iter()
+        .any(|(h, _, _)| has(h))
+        .then_some(None)
 }
 
 /// Whether the partner must take the lock `id` ([`lock_id`]) before it
 /// gets to its side (see the module documentation).
 pub fn needs_lock(cx: &PackageContext, view: &LockView, p: &Partner, id: &str) -> bool {
-    if holds_lock(view, p, id) {
-        return true;
+    lock_taken_at(cx, view, p, id).is_some()
+}
+
+/// [`needs_lock`], with where the partner's goroutine takes the lock
+/// first in the partner's own function (its `Lock`, or the call that
+/// takes it) when that is known: the place that goroutine blocks.
+pub fn lock_taken_at(
+    cx: &PackageContext,
+    view: &LockView,
+    p: &Partner,
+    id: &str,
+) -> Option<Option<Span>> {
+    if let Some(at) = held_at(view, p, id) {
+        return Some(at);
     }
     let fl = &view.funcs[p.func];
     let class = id;
@@ -480,31 +509,35 @@ pub fn needs_lock(cx: &PackageContext, view: &LockView, p: &Partner, id: &str) -
     let body = &cx.functions()[p.func].body.list;
     let again = called_in_loops(cx, view, p.func);
     if !dominators(body, p.span, again, &mut before) {
-        return false;
+        return None;
     }
     let within = |s: Span| before.iter().any(|b| b.start <= s.start && s.end <= b.end);
-    if fl
+    if let Some(a) = fl
         .acquires
         .iter()
-        .any(|a| lock_id(&a.lock) == Some(class) && within(a.span))
+        .find(|a| lock_id(&a.lock) == Some(class) && within(a.span))
     {
-        return true;
+        return Some(Some(a.span));
     }
-    if fl.calls.iter().filter(|s| within(s.span)).any(|s| {
+    if let Some(s) = fl.calls.iter().filter(|s| within(s.span)).find(|s| {
         view.takes_at(s)
             .iter()
             .any(|t| lock_id(&t.lock) == Some(class))
     }) {
-        return true;
+        return Some(Some(s.span));
     }
     let (Some(sums), Some(tv)) = (cx.lock_summaries(), cx.types(p.file)) else {
-        return false;
+        return None;
     };
-    fl.other_calls.iter().filter(|c| within(c.span)).any(|c| {
-        sums.takes_at(tv.file_id(), c.lparen)
-            .iter()
-            .any(|t| t.class == class)
-    })
+    fl.other_calls
+        .iter()
+        .filter(|c| within(c.span))
+        .find(|c| {
+            sums.takes_at(tv.file_id(), c.lparen)
+                .iter()
+                .any(|t| t.class == class)
+        })
+        .map(|c| Some(c.span))
 }
 
 /// Whether every same-package call of function `fi` is in a loop (and
@@ -548,6 +581,30 @@ fn in_loop(stmts: &[Stmt], target: Span) -> bool {
     found
 }
 
+fn is_loop(s: &Stmt) -> bool {
+    matches!(s, Stmt::For(_) | Stmt::Range(_))
+}
+
+/// The simple statements anywhere inside `s` (not inside function
+/// literals, which run elsewhere): those one of its passes or branches
+/// may run.
+fn nested_simple(s: &Stmt, out: &mut Vec<Span>) {
+    inspect(Node::stmt(s), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Stmt(
+            st @ (Stmt::Expr(_)
+            | Stmt::Assign(_)
+            | Stmt::IncDec(_)
+            | Stmt::Send(_)
+            | Stmt::Decl(_)),
+        ) => {
+            out.push(st.span());
+            false
+        }
+        _ => true,
+    });
+}
+
 fn contains(outer: Span, inner: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
@@ -572,8 +629,20 @@ fn dominators(stmts: &[Stmt], target: Span, in_loop: bool, out: &mut Vec<Span>) 
         )
     };
     out.extend(stmts[..i].iter().filter(simple).map(Stmt::span));
+    // A loop that ran before may have taken the lock on any pass.
+    for s in stmts[..i].iter().filter(|s| is_loop(s)) {
+        nested_simple(s, out);
+    }
     if in_loop || matches!(stmts[i], Stmt::Defer(_)) {
         out.extend(stmts[i + 1..].iter().filter(simple).map(Stmt::span));
+        for s in stmts[i + 1..].iter().filter(|s| in_loop || is_loop(s)) {
+            nested_simple(s, out);
+        }
+    }
+    // In a loop, every branch of the statement holding `target` may have
+    // run on an earlier pass.
+    if in_loop && !simple(&&stmts[i]) {
+        nested_simple(&stmts[i], out);
     }
     // Descend into the statement holding `target` (found there: its
     // index was chosen so).
