@@ -195,10 +195,13 @@ fn semantic_model(
     // `LETGO_TIMINGS=1`: the model's share of a run, for bench/check.
     if std::env::var_os("LETGO_TIMINGS").is_some() {
         eprintln!(
-            "letgo: semantic model: {:.3} s, {} packages, {} files",
+            "letgo: semantic model: {:.3} s, {} packages, {} files, {} expressions, {} objects, {} types",
             start.elapsed().as_secs_f64(),
             semantic.model.packages.len(),
-            semantic.model.files.len()
+            semantic.model.files.len(),
+            semantic.model.records.iter().map(|r| r.types.len()).sum::<usize>(),
+            semantic.model.objects.len(),
+            semantic.model.types.len(),
         );
     }
     semantic
