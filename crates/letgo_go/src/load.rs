@@ -10,6 +10,11 @@ use crate::walk::{walk, SourceDir, Walk};
 use crate::{parse_file, LineIndex, SyntaxError, PARSE_STACK_SIZE};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A file's tree and syntax errors parsed elsewhere, for its path and
+/// exact text (see [`Loader::load_each_reusing`]).
+pub type Reuse<'r> = &'r (dyn Fn(&Path, &str) -> Option<(Arc<File>, Vec<SyntaxError>)> + Sync);
 
 /// A module: its root directory and its `go.mod` (absent when it could not
 /// be read; the problem is then in [`Program::errors`]).
@@ -25,7 +30,8 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub src: String,
     pub lines: LineIndex,
-    pub ast: File,
+    /// Shared: the semantic model may hold the same tree.
+    pub ast: Arc<File>,
     pub errors: Vec<SyntaxError>,
     /// A `_test.go` file.
     pub is_test: bool,
@@ -48,12 +54,12 @@ impl SourceFile {
     /// the syntax errors: all a report needs of a file it does not quote.
     pub fn drop_contents(&mut self) {
         self.src = String::new();
-        self.ast = File {
+        self.ast = Arc::new(File {
             package: 0,
             name: Ident { pos: 0, end: 0 },
             decls: Vec::new(),
             comments: Vec::new(),
-        };
+        });
     }
 }
 
@@ -211,6 +217,22 @@ impl Loader {
         R: Send,
         F: Fn(&Program, Package) -> R + Sync,
     {
+        self.load_each_reusing(&|_, _| None, each)
+    }
+
+    /// [`Loader::load_each`], taking a file's tree from `reuse` when it
+    /// has one for the file's path and text (the semantic model parsed
+    /// the same file: parsing is deterministic, so the tree is the one
+    /// this parse would give).
+    pub fn load_each_reusing<R, F>(
+        self,
+        reuse: Reuse,
+        each: F,
+    ) -> Result<(Program, Vec<R>), LoadError>
+    where
+        R: Send,
+        F: Fn(&Program, Package) -> R + Sync,
+    {
         let Loader {
             found,
             mut program,
@@ -229,7 +251,7 @@ impl Loader {
             found
                 .dirs
                 .par_iter()
-                .map(|dir| load_dir(&program, dir, &opts, &each))
+                .map(|dir| load_dir(&program, dir, &opts, reuse, &each))
                 .collect()
         });
         let mut results = Vec::new();
@@ -247,6 +269,7 @@ fn load_dir<R, F>(
     program: &Program,
     dir: &SourceDir,
     opts: &LoadOptions,
+    reuse: Reuse,
     each: &F,
 ) -> (Vec<R>, Vec<LoadError>)
 where
@@ -259,7 +282,7 @@ where
         .files
         .par_iter()
         .filter(|f| opts.tests || !is_test_file(f))
-        .map(|path| read_file(path, &ctx))
+        .map(|path| read_file(path, &ctx, reuse))
         .collect();
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -350,7 +373,7 @@ fn read_modules(found: &Walk, errors: &mut Vec<LoadError>) -> Vec<Module> {
 /// Reads and parses one file. Go source is UTF-8; bytes that are not are
 /// replaced (offsets after them may shift) and reported as a syntax error
 /// at the first bad byte, as Go's scanner reports them.
-fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
+fn read_file(path: &Path, ctx: &BuildContext, reuse: Reuse) -> Result<SourceFile, LoadError> {
     let (bytes, modified) = read_with_mtime(path).map_err(|e| LoadError {
         line: 0,
         column: 0,
@@ -368,8 +391,13 @@ fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
             (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
         }
     };
-    let parsed = parse_file(&src);
-    let mut errors = parsed.errors;
+    let (ast, mut errors) = match reuse(path, &src) {
+        Some(parsed) => parsed,
+        None => {
+            let parsed = parse_file(&src);
+            (Arc::new(parsed.file), parsed.errors)
+        }
+    };
     if let Some(offset) = utf8_error {
         errors.push(SyntaxError {
             offset,
@@ -387,7 +415,7 @@ fn read_file(path: &Path, ctx: &BuildContext) -> Result<SourceFile, LoadError> {
         lines: LineIndex::new(&src),
         path: path.to_path_buf(),
         src,
-        ast: parsed.file,
+        ast,
         errors,
         is_test: is_test_file(path),
         in_build,

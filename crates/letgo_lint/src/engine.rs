@@ -115,7 +115,9 @@ pub fn load_and_check(
     let dirs: Vec<PathBuf> = loader.dirs().map(Path::to_path_buf).collect();
     let semantic = semantic_model(&dirs, loader.program(), Vec::new());
     let shared = Shared::new(&semantic, &roots(&dirs, loader.program()));
-    let (mut program, checked) = loader.load_each(|program, mut pkg| {
+    // Files the model parsed are not parsed again: the rules take its trees.
+    let reuse = |path: &Path, src: &str| semantic.parsed(path, src);
+    let (mut program, checked) = loader.load_each_reusing(&reuse, |program, mut pkg| {
         let found = check_package(program, 0, &pkg, &selection(&pkg), &semantic, &shared);
         pkg.symbols = Default::default();
         // Kept: the files findings point into, or hold a related place.
@@ -195,10 +197,13 @@ fn semantic_model(
     // `LETGO_TIMINGS=1`: the model's share of a run, for bench/check.
     if std::env::var_os("LETGO_TIMINGS").is_some() {
         eprintln!(
-            "letgo: semantic model: {:.3} s, {} packages, {} files",
+            "letgo: semantic model: {:.3} s, {} packages, {} files, {} expressions, {} objects, {} types",
             start.elapsed().as_secs_f64(),
             semantic.model.packages.len(),
-            semantic.model.files.len()
+            semantic.model.files.len(),
+            semantic.model.records.iter().map(|r| r.types.len()).sum::<usize>(),
+            semantic.model.objects.len(),
+            semantic.model.types.len(),
         );
     }
     semantic

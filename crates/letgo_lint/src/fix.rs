@@ -398,7 +398,7 @@ fn replace_source(pkg: &mut Package, index: usize, src: String) -> String {
     let parsed = parse_file(&src);
     let file = &mut pkg.files[index];
     file.lines = LineIndex::new(&src);
-    file.ast = parsed.file;
+    file.ast = std::sync::Arc::new(parsed.file);
     file.errors = parsed.errors;
     let old = std::mem::replace(&mut file.src, src);
     let mut symbols = Symbols::default();

@@ -147,7 +147,11 @@ pub struct SourceFile {
     /// The path the dump prints (relative to the root it was loaded from).
     pub display: String,
     pub src: String,
-    pub ast: letgo_go::ast::File,
+    /// Shared with the rules' loader, which takes the model's tree of a
+    /// file rather than parsing it again.
+    pub ast: Arc<letgo_go::ast::File>,
+    /// The parse's syntax errors (the loader reports them).
+    pub errors: Vec<letgo_go::SyntaxError>,
 }
 
 /// The mode of an expression, as go/types' operand modes.

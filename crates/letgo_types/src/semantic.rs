@@ -642,3 +642,17 @@ impl Semantic {
             .get_or_init(|| crate::callgraph::Calls::walk(self, &self.checked_files()))
     }
 }
+
+impl Semantic {
+    /// The model's tree and syntax errors of the file at `path`, when the
+    /// model parsed exactly the text `src` (the rules' loader takes them
+    /// instead of parsing the file a second time).
+    pub fn parsed(
+        &self,
+        path: &Path,
+        src: &str,
+    ) -> Option<(std::sync::Arc<letgo_go::ast::File>, Vec<letgo_go::SyntaxError>)> {
+        let f = &self.model.files[self.files.get(path)?.0 as usize];
+        (f.src == src).then(|| (f.ast.clone(), f.errors.clone()))
+    }
+}

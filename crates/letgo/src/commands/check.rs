@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    crate::keep_freed_memory();
     let opts = LoadOptions {
         tests: !args.no_tests,
         ..LoadOptions::default()

@@ -517,7 +517,8 @@ impl PackageReader<'_> {
             path,
             display,
             src,
-            ast: parsed.file,
+            ast: Arc::new(parsed.file),
+            errors: parsed.errors,
         })
     }
 }
