@@ -39,8 +39,10 @@ the old slots at once). In each case what the array keeps past its
 length is bounded by one batch, the reuse the truncation is for. So
 is a double buffer: a slice the package swaps with another (`q.out,
 q.in = q.in, q.out`, or through a temporary `t := q.out; q.out = q.in;
-q.in = t`), whose truncated array the producers refill.
-`_test.go` files are left alone.
+q.in = t`), whose truncated array the producers refill. A truncation
+through a local holding a value built in the same function (`p :=
+newPage(); p.data = p.data[:0]`) initialises that value and is left
+alone too. `_test.go` files are left alone.
 
 A cut to a length, `x.f = x.f[:n]` (a pop, `x.f[:len(x.f)-1]`, or
 dropping the dead entries at the end), is a **warning** when the
@@ -106,7 +108,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let elem = place.elem().unwrap_or("");
-            if clears(f, lhs, a.tok_pos, src) || swapped(cx, funcs, lhs.span().text(src)) {
+            if clears(f, lhs, a.tok_pos, src)
+                || swapped(cx, funcs, lhs.span().text(src))
+                || Owners::built_here(cx, funcs, i, lhs)
+            {
                 continue;
             }
             let name = lhs.span().text(src);
