@@ -27,8 +27,8 @@
 //!   a method with an accept loop, or of a method with an event loop that
 //!   some code starts with `go`,
 //! - or a field of such a type holds it, one level deep (directly, or as
-//!   the values of a map or the elements of a slice: `pools
-//!   map[string]*pool`); a field of interface type counts for the one
+//!   the values of a map that nothing deletes a chosen key from, only
+//!   prunes by ranging over it: `pools map[string]*pool`); a field of interface type counts for the one
 //!   concrete type the module ever assigns to it
 //!   (`Index{store: &memStore{}}`).
 
@@ -194,12 +194,12 @@ fn named_obj(m: &Model, t: TypeId) -> Option<ObjId> {
     }
 }
 
-/// The named type a map's values or a slice's elements are (through a
-/// pointer): a value linked into a long-lived container (`pools
-/// map[string]*pool`) lives until it is removed, as a field's would.
-fn element_of(m: &Model, t: TypeId) -> Option<ObjId> {
+/// The named type a map's values are (through a pointer): a value
+/// linked into a long-lived map (`pools map[string]*pool`) lives until
+/// it is removed, as a field's would.
+fn map_value(m: &Model, t: TypeId) -> Option<ObjId> {
     match m.ty(m.under_ro(t)) {
-        Type::Map(_, e) | Type::Slice(e) => named_obj(m, *e),
+        Type::Map(_, e) => named_obj(m, *e),
         _ => None,
     }
 }
@@ -233,6 +233,11 @@ struct Scan {
     built_in: Vec<(Key, Key)>,
     /// How many composite literals build each named type.
     built: HashMap<Key, usize>,
+    /// Map fields that some code deletes a chosen key from (`delete(x.f,
+    /// id)`, not the key of a `range` over `x.f`): an operation that
+    /// registers in the map and removes itself, so its values live for
+    /// one operation.
+    keyed_deletes: HashSet<Key>,
     /// Interface-typed fields and parameters → the concrete types
     /// assigned or passed to them.
     iface_fields: HashMap<Key, HashSet<ObjId>>,
@@ -294,8 +299,11 @@ impl Scan {
         let mut lits = Vec::new();
         let mut accept = false;
         let mut any_loop = false;
+        // Range keys over a field seen so far: (key variable, field).
+        let mut range_keys: Vec<(ObjId, ObjId)> = Vec::new();
         inspect(Node::Block(body), &mut |n| {
             match n {
+                Node::Call(c) => self.note_delete(view, c, &range_keys),
                 Node::Expr(e @ Expr::FuncLit(l)) => {
                     lits.push((view.type_of(e), &**l));
                     return false;
@@ -313,6 +321,10 @@ impl Scan {
                     }
                 }
                 Node::Stmt(Stmt::Range(r)) => {
+                    let key = r.key.as_ref().and_then(|k| view.object_of_expr(k));
+                    if let (Some(k), Some(f)) = (key, view.object_of_expr(&r.x)) {
+                        range_keys.push((k, f));
+                    }
                     let over_chan = view
                         .type_of(&r.x)
                         .is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Chan(..)));
@@ -338,6 +350,26 @@ impl Scan {
             self.lits.push((lk, me, view.file_id().0, l.typ.pos()));
             let ln = FuncNode::Lit(view.file_id(), l.typ.pos());
             self.function(view, ln, t, &l.body);
+        }
+    }
+
+    /// `delete(x.f, k)` with `k` not the key of a `range` over `x.f`.
+    fn note_delete(&mut self, view: &FileView, c: &letgo_go::ast::CallExpr, range_keys: &[(ObjId, ObjId)]) {
+        let m = view.model();
+        let is_delete = view.object_of_expr(&c.fun).is_some_and(|o| {
+            matches!(m.obj(o).kind, ObjKind::Builtin(_)) && &*m.obj(o).name == "delete"
+        });
+        let ([map, key], true) = (&c.args[..], is_delete) else {
+            return;
+        };
+        let Some(field) = view.object_of_expr(map).filter(|&o| m.obj(o).kind == ObjKind::Field) else {
+            return;
+        };
+        let ranged = view
+            .object_of_expr(key)
+            .is_some_and(|k| range_keys.contains(&(k, field)));
+        if !ranged {
+            self.keyed_deletes.insert(m.identity(field));
         }
     }
 
@@ -627,8 +659,16 @@ impl Scan {
                 if let Some(c) = self.only_concrete(m.identity(f.obj)) {
                     out.push((c, f.obj));
                 }
-            } else if let Some(h) = named_obj(m, ft).or_else(|| element_of(m, ft)) {
+            } else if let Some(h) = named_obj(m, ft) {
                 out.push((h, f.obj));
+            } else if let Some(h) = map_value(m, ft) {
+                // Values of a map that code prunes only by ranging over
+                // it (a sync against the configuration) live across
+                // operations; one that entries delete themselves from by
+                // their key holds them for one operation.
+                if !self.keyed_deletes.contains(&m.identity(f.obj)) {
+                    out.push((h, f.obj));
+                }
             }
         }
         out

@@ -288,7 +288,8 @@ fn closes(method: &str) -> bool {
         .any(|w| m.contains(w))
 }
 
-/// Whether `f` deletes from, clears or assigns the map written `map`.
+/// Whether `f` deletes from, clears, assigns or writes into the map
+/// written `map` (`old.close(); m[k] = fresh` replaces the entry).
 fn lets_go(f: &Func, map: &str, src: &str) -> bool {
     let mut found = false;
     inspect(Node::Block(f.body), &mut |n| {
@@ -301,8 +302,12 @@ fn lets_go(f: &Func, map: &str, src: &str) -> bool {
                 );
                 found |= builtin && c.args.first().is_some_and(|a| a.span().text(src) == map);
             }
+            // `m = ...`, or `m[k] = v`: the closed entry replaced.
             Node::Stmt(Stmt::Assign(a)) => {
-                found |= a.lhs.iter().any(|l| l.span().text(src) == map);
+                found |= a.lhs.iter().any(|l| {
+                    l.span().text(src) == map
+                        || matches!(l.unparen(), Expr::Index(ix) if ix.x.span().text(src) == map)
+                });
             }
             _ => {}
         }

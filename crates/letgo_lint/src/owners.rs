@@ -629,12 +629,15 @@ impl Owners {
     }
 }
 
-/// Whether struct type `owner` of the package is test scaffolding: it
-/// holds a `*testing.T` (`TB`, `B`, `F`) or embeds a testify
-/// `suite.Suite`. Such a value lives for one test, in whatever file it is
+/// Whether struct type `owner` of the package is test scaffolding: its
+/// package is test support by its path, or it holds a `*testing.T`
+/// (`TB`, `B`, `F`) or embeds a testify `suite.Suite`. Such a value lives for one test, in whatever file it is
 /// declared (a fake server under `test/`, a suite in a helper package):
 /// what it records is dropped with the test.
 pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
+    if test_support_package(cx) {
+        return true;
+    }
     let Some(def) = cx.package.symbols.types.get(owner) else {
         return false;
     };
@@ -647,6 +650,21 @@ pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
         };
         (Some(q) == testing && matches!(name, "T" | "TB" | "B" | "F"))
             || (Some(q) == suite && name == "Suite")
+    })
+}
+
+/// Whether the package is test support by its import path: a segment
+/// `test`, `tests` or `e2e`, or one that starts with `test`, `fake` or
+/// `mock` or ends with `testing` or `testutil` (`test/workers`,
+/// `testutil`, `grpctesting`, `fakeserver`; not `latest`). Go code puts fakes, suites
+/// and harnesses there; what they record lives for a test run.
+fn test_support_package(cx: &PackageContext) -> bool {
+    let path = cx.package.import_path.as_deref().unwrap_or(&cx.package.name);
+    path.split('/').any(|seg| {
+        let seg = seg.to_ascii_lowercase();
+        matches!(seg.as_str(), "test" | "tests" | "e2e")
+            || ["test", "fake", "mock"].iter().any(|p| seg.starts_with(p))
+            || ["testing", "testutil"].iter().any(|p| seg.ends_with(p))
     })
 }
 

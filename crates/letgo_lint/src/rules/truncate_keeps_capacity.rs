@@ -36,8 +36,13 @@ the truncation (every element consumed — handed on, called or released
 — and the slice reset for the next batch), or it refills it with
 `x.f = append(x.f, ...)` after the truncation (the next batch overwrites
 the old slots at once). In each case what the array keeps past its
-length is bounded by one batch, the reuse the truncation is for.
-`_test.go` files are left alone.
+length is bounded by one batch, the reuse the truncation is for. So
+is a double buffer: a slice the package swaps with another (`q.out,
+q.in = q.in, q.out`, or through a temporary `t := q.out; q.out = q.in;
+q.in = t`), whose truncated array the producers refill. A truncation
+through a local holding a value built in the same function (`p :=
+newPage(); p.data = p.data[:0]`) initialises that value and is left
+alone too. `_test.go` files are left alone.
 
 A cut to a length, `x.f = x.f[:n]` (a pop, `x.f[:len(x.f)-1]`, or
 dropping the dead entries at the end), is a **warning** when the
@@ -103,7 +108,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let elem = place.elem().unwrap_or("");
-            if clears(f, lhs, a.tok_pos, src) {
+            if clears(f, lhs, a.tok_pos, src)
+                || swapped(cx, funcs, lhs.span().text(src))
+                || Owners::built_here(cx, funcs, i, lhs)
+            {
                 continue;
             }
             let name = lhs.span().text(src);
@@ -207,6 +215,42 @@ fn pointer_like(t: &str) -> bool {
         .iter()
         .any(|p| t.starts_with(p))
         || matches!(t, "string" | "any" | "error")
+}
+
+/// Whether some function of the package swaps the slice written `x`
+/// with another (`q.out, q.in = q.in, q.out`, or through a temporary:
+/// `t := q.out; q.out = q.in; q.in = t`): a double buffer. The truncated
+/// array becomes the buffer the producers refill, so what it keeps past
+/// its length is overwritten by the next batch.
+fn swapped(cx: &PackageContext, funcs: &[Func], x: &str) -> bool {
+    funcs.iter().filter(|f| !cx.file(f.file).is_test).any(|f| {
+        let src = &cx.file(f.file).src;
+        let text = |e: &Expr| e.span().text(src);
+        let mut temps: Vec<&str> = Vec::new();
+        let mut to_other: Vec<&str> = Vec::new();
+        let mut from_other: Vec<&str> = Vec::new();
+        for site in &f.sites {
+            let Stmt::Assign(a) = site.stmt else { continue };
+            if a.lhs.len() != a.rhs.len() {
+                continue;
+            }
+            let tuple = a.lhs.len() > 1
+                && a.lhs.iter().enumerate().any(|(k, l)| {
+                    text(l) == x && a.rhs.iter().enumerate().any(|(j, r)| j != k && text(r) == x)
+                });
+            if tuple {
+                return true;
+            }
+            let [l, r] = [&a.lhs[0], &a.rhs[0]];
+            match a.tok {
+                Token::Define if text(r) == x => temps.push(text(l)),
+                Token::Assign if text(l) == x && text(r) != x => from_other.push(text(r)),
+                Token::Assign if temps.contains(&text(r)) => to_other.push(text(l)),
+                _ => {}
+            }
+        }
+        from_other.iter().any(|o| to_other.contains(o))
+    })
 }
 
 /// Whether function `f` lets go of the elements of `x` around its
