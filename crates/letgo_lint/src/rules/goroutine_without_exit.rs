@@ -167,7 +167,7 @@ pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
 
 /// The function a `go` statement runs: its literal, or the package's
 /// function or method the call resolves to (by object).
-fn spawned_func<'c, 'a>(
+pub(crate) fn spawned_func<'c, 'a>(
     cx: &'c PackageContext<'a>,
     f: &Func<'a>,
     call: &CallExpr,
