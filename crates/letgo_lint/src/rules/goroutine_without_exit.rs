@@ -43,7 +43,10 @@ goroutine dump of the leak shows) and is named as that goroutine's frame
 (`pkg.F.func1`); the `go` statement is the related location.
 
 A goroutine that parks forever is dead weight however often it is
-started. A serving loop, though, is how a daemon is written: started once
+started, unless it is a server's "serve forever": a function that starts
+goroutines of its own and then parks in `select {}` to keep from
+returning, started once (not in a loop, by a function not shown to run
+more than once). A serving loop, though, is how a daemon is written: started once
 (from `main`, `init`, a package-level `sync.Once`, or a function only they
 call), it is meant to live as long as the program. So a loop is flagged
 only when its `go` statement can run more than once over the program's
@@ -121,6 +124,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let finding = match parks(body) {
+                Some(_) if serves_forever(cx, &runs, i, site.in_loop, body) => None,
                 Some(span) => Some((
                     span,
                     "goroutine parks forever in `select {}`: it can never end".to_string(),
@@ -167,7 +171,7 @@ pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
 
 /// The function a `go` statement runs: its literal, or the package's
 /// function or method the call resolves to (by object).
-fn spawned_func<'c, 'a>(
+pub(crate) fn spawned_func<'c, 'a>(
     cx: &'c PackageContext<'a>,
     f: &Func<'a>,
     call: &CallExpr,
@@ -185,6 +189,23 @@ fn spawned_func<'c, 'a>(
     cx.functions().iter().find(|g| {
         matches!(g.kind, FuncKind::Decl(d) if d.name.pos == off) && cx.file(g.file).path == path
     })
+}
+
+/// A function that starts goroutines of its own and then parks in
+/// `select {}` (a server's "serve forever": the other goroutines do the
+/// work, the park keeps the function from returning), started by a `go`
+/// that is not in a loop, in a function not shown to run more than once.
+fn serves_forever<'c, 'a>(
+    cx: &'c PackageContext<'a>,
+    runs: &OnceCell<Runs<'c, 'a>>,
+    spawner: usize,
+    go_in_loop: bool,
+    body: &Func,
+) -> bool {
+    let starts = body.sites.iter().any(|s| matches!(s.stmt, Stmt::Go(_)));
+    starts
+        && !go_in_loop
+        && !matches!(runs.get_or_init(|| Runs::new(cx)).of(spawner), Run::Many(_))
 }
 
 /// `select {}` among the goroutine's statements.

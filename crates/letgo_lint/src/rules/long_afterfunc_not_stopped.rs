@@ -30,7 +30,13 @@ method, a loop over a channel or an `Accept` loop, as LG301 judges it;
 calls, a callback that calls the scheduling function again (a
 self-rescheduling chain: one timer pending at a time) is left alone.
 Nothing can stop such a timer, so its function and everything that
-function captures stay alive until it fires. Constant delays under a
+function captures stay alive until it fires. Outside per-request code,
+a callback that holds only values that live anyway (the receiver,
+parameters, range variables, values received from a channel or read from
+fields; no local the function made itself with a literal, `make`, `new`
+or a call) is a one-shot delayed action — an idle tenant removed a minute
+later, a task requeued after a pause — and is left alone: it keeps
+nothing alive that would otherwise be freed. Constant delays under a
 minute (a package variable declared with a constant duration that no
 non-test code assigns counts as constant), and `_test.go` files, are
 left alone.
@@ -122,6 +128,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(delay) = long_delay(cx, f.file, call) else {
                 continue;
             };
+            // Outside a request, a callback that holds only values that
+            // outlive the call is a delayed action, not a retention.
+            if per != Per::Request && !call.args.get(1).is_some_and(|cb| holds_fresh(cx, f, cb)) {
+                continue;
+            }
             let d = report(cx, f, site, call, &delay, per);
             out.push(FileDiagnostic {
                 file: f.file,
@@ -336,3 +347,83 @@ fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
     }
     value.filter(|_| !changed)
 }
+
+/// Whether callback `cb` keeps alive a value the function made itself: a
+/// local (declared in `f`, outside the callback) assigned a composite
+/// literal, its address, a `make`/`new`, a function literal or a call's
+/// result. The receiver, parameters, range variables, values received
+/// from a channel or read from fields already live elsewhere: a timer
+/// holding only those (`time.AfterFunc(gcDelay, func() { r.drop(name) })`
+/// per idle tenant, a requeue of a received task) keeps nothing alive that
+/// would be freed, and fires once.
+fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return true;
+    };
+    let m = view.model();
+    let inside = cb.span();
+    let mut used: Vec<letgo_types::model::ObjId> = Vec::new();
+    let root = match cb.unparen() {
+        Expr::FuncLit(l) => Node::Block(&l.body),
+        other => Node::Expr(other),
+    };
+    letgo_go::visit::inspect(root, &mut |n| {
+        if let Node::Ident(id) = n {
+            if let Some(o) = view.object_of(id) {
+                let local = m.obj(o).kind == letgo_types::model::ObjKind::Var
+                    && m.obj(o).pos.is_some_and(|(_, off)| {
+                        f.body.pos() <= off && off < f.body.end() && !(inside.start <= off && off < inside.end)
+                    });
+                if local && !used.contains(&o) {
+                    used.push(o);
+                }
+            }
+        }
+        true
+    });
+    if used.is_empty() {
+        return false;
+    }
+    let fresh_value = |x: &Expr| match x.unparen() {
+        Expr::CompositeLit(_) | Expr::FuncLit(_) | Expr::Call(_) => true,
+        Expr::Unary(u) => u.op == letgo_go::token::Token::And,
+        _ => false,
+    };
+    let mut fresh = false;
+    letgo_go::visit::inspect(Node::Block(f.body), &mut |n| {
+        let pairs: Vec<(&letgo_go::ast::Ident, Option<&Expr>)> = match n {
+            Node::Stmt(Stmt::Assign(a)) => a
+                .lhs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| match l.unparen() {
+                    Expr::Ident(id) => Some((id, if a.lhs.len() == a.rhs.len() { a.rhs.get(i) } else { a.rhs.first() })),
+                    _ => None,
+                })
+                .collect(),
+            Node::Stmt(Stmt::Decl(g)) => g
+                .specs
+                .iter()
+                .filter_map(|sp| match sp {
+                    letgo_go::ast::Spec::Value(vs) => Some(vs),
+                    _ => None,
+                })
+                .flat_map(|vs| {
+                    vs.names.iter().enumerate().map(move |(i, id)| {
+                        (id, if vs.names.len() == vs.values.len() { vs.values.get(i) } else { vs.values.first() })
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (id, value) in pairs {
+            let is_used = view.object_of(id).is_some_and(|o| used.contains(&o));
+            if is_used && value.is_some_and(fresh_value) {
+                fresh = true;
+            }
+        }
+        !fresh
+    });
+    fresh
+}
+

@@ -6,7 +6,7 @@ use crate::flow::{pending_exits, Exit};
 use crate::funcs::Func;
 use crate::objects::declared_in;
 use crate::registry::Rule;
-use crate::rules::goroutine_without_exit::started_only_once;
+use crate::rules::goroutine_without_exit::{spawned_func, started_only_once};
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, forever_loop_receiving,
@@ -38,7 +38,8 @@ Flags a `time.NewTicker`
   loop is dead code, a deferred `Stop` never runs (the function never
   returns), and one on another branch is not on the loop's path;
 - ranged over with `for range x.C` and no way out of the loop, outside
-  `main` and `init`, even when it is stopped (on every Go version):
+  `main` and `init` and goroutines only they start (outside loops), even
+  when it is stopped (on every Go version):
   `Stop` does not close the channel, so the loop waits forever and its
   goroutine keeps what it references. For a ticker in a field the
   finding is at the loop;
@@ -278,8 +279,32 @@ fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnosti
     if m.obj(c).kind != ObjKind::Field || &*m.obj(c).name != "C" {
         return None;
     }
+    if started_by_process(cx, f) {
+        return None;
+    }
     let msg = range_message(r.x.span().text(src), &what.to_lowercase());
     Some(Diagnostic::new(RULE.code, r.x.span(), msg))
+}
+
+/// Whether every `go` statement of the package that starts `f` is in
+/// `main.main` or an `init` function, outside any loop (and there is one):
+/// such a goroutine runs once, for the whole process, like the loops of
+/// `main` and `init` themselves.
+fn started_by_process(cx: &PackageContext, f: &Func) -> bool {
+    let mut from_process = 0;
+    for g in cx.functions() {
+        for site in &g.sites {
+            let Stmt::Go(go) = site.stmt else { continue };
+            if !spawned_func(cx, g, &go.call).is_some_and(|b| std::ptr::eq(b, f)) {
+                continue;
+            }
+            if site.in_loop || !process_lifetime(&g.name) {
+                return false;
+            }
+            from_process += 1;
+        }
+    }
+    from_process > 0
 }
 
 fn range_message(chan: &str, what: &str) -> String {
