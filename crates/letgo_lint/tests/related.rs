@@ -232,6 +232,15 @@ fn a_lock_held_across_a_wait_names_where_the_partner_waits_for_the_lock() {
         .collect();
     // The lock, the deferred close, and the worker's call that takes the
     // lock on each pass: where its goroutine waits.
-    assert!(labels.contains(&("b.merge(v)", "the partner's goroutine waits here for `b.mu`")), "{labels:?}");
-    assert!(labels.iter().any(|(t, _)| *t == "close(b.done)"), "{labels:?}");
+    assert!(
+        labels.contains(&(
+            "b.merge(v)",
+            "the partner's goroutine waits here for `b.mu`"
+        )),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|(t, _)| *t == "close(b.done)"),
+        "{labels:?}"
+    );
 }

@@ -32,7 +32,11 @@ Flags a `context.WithCancel`, `WithTimeout`, `WithDeadline` (or their
 every path out of the function, or is stored in an unexported field that
 nothing in the package ever calls. It finds everything `go vet`'s
 `lostcancel` finds, and also `_ = cancel` and cancel functions parked in
-fields.
+fields. For a cancel parked in a field, a goroutine the function starts
+with the context (`go func() { <-ctx.Done() }()`, or `go r.wait(ctx)` of
+a function of the same file) that waits on a bare `<-ctx.Done()` is named
+as a related place: that receive is where the goroutine leaks, the
+frame a goroutine dump shows.
 
 Two more shapes lose a context though `cancel` is called somewhere:
 - the cancel variable is assigned again (`ctx, cancel = context.WithTimeout(...)`,
@@ -264,9 +268,7 @@ fn go_waits(
 ) -> Option<Span> {
     let view = cx.types(file)?;
     let m = view.model();
-    let is_ctx = |x: &Expr| {
-        matches!(x.unparen(), Expr::Ident(i) if view.object_of(i).is_some_and(|o| m.identity(o) == ctx_id))
-    };
+    let is_ctx = |x: &Expr| matches!(x.unparen(), Expr::Ident(i) if view.object_of(i).is_some_and(|o| m.identity(o) == ctx_id));
     if let Expr::FuncLit(lit) = call.fun.unparen() {
         return bare_done(cx, file, &lit.body, ctx_id);
     }
