@@ -17,6 +17,10 @@
 //!   the same name in another type is another channel;
 //! - an unexported package-level channel variable.
 //!
+//! A local declared as a copy of one of these (`ch := s.ch`, `var ch =
+//! s.ch`) is another name of the same channel in its function, not an
+//! escape: what the copy does is judged as the channel's own use.
+//!
 //! A file the model did not check (excluded by its build context, or the
 //! model could not be built) is out of view: its channels are not judged.
 //!
@@ -570,7 +574,11 @@ impl<'a> Collector<'_, 'a> {
                     if let Spec::Value(v) = spec {
                         for (i, x) in v.values.iter().enumerate() {
                             let alias = v.names.len() == v.values.len()
-                                && self.declare_alias(&Expr::Ident(v.names[i].clone()), x, ctx.file);
+                                && self.declare_alias(
+                                    &Expr::Ident(v.names[i].clone()),
+                                    x,
+                                    ctx.file,
+                                );
                             if alias {
                                 continue;
                             }

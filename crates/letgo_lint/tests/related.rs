@@ -192,3 +192,55 @@ fn a_recursive_read_lock_names_the_writer() {
         .collect();
     assert_eq!(writers, ["e.mu.Lock()"]);
 }
+
+#[test]
+fn a_lost_cancel_in_a_field_names_the_goroutine_waiting_on_done() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg106");
+    let (program, findings) = common::run(&dir, &["LG106"]);
+    let stored: Vec<_> = findings
+        .iter()
+        .filter(|f| f.source_file(&program).path.ends_with("field_waiter.go"))
+        .collect();
+    assert_eq!(stored.len(), 2, "{stored:#?}");
+    for f in stored {
+        let d = &f.diagnostic;
+        assert_eq!(d.related.len(), 1, "{d:?}");
+        assert_eq!(text(&program, f, d.related[0].span), "<-ctx.Done()");
+        assert!(d.related[0].message.contains("waits here"), "{d:?}");
+    }
+}
+
+#[test]
+fn a_lock_held_across_a_wait_names_where_the_partner_waits_for_the_lock() {
+    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg114");
+    let (program, findings) = common::run(&dir, &["LG114"]);
+    let stop = findings
+        .iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".(*broadcaster).stop"))
+        })
+        .expect("the wait in (*broadcaster).stop");
+    let d = &stop.diagnostic;
+    assert_eq!(text(&program, stop, d.span), "<-b.done");
+    let labels: Vec<(&str, &str)> = d
+        .related
+        .iter()
+        .map(|r| (text(&program, stop, r.span), r.message.as_str()))
+        .collect();
+    // The lock, the deferred close, and the worker's call that takes the
+    // lock on each pass: where its goroutine waits.
+    assert!(
+        labels.contains(&(
+            "b.merge(v)",
+            "the partner's goroutine waits here for `b.mu`"
+        )),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|(t, _)| *t == "close(b.done)"),
+        "{labels:?}"
+    );
+}

@@ -26,7 +26,9 @@ Flags an operation that blocks until another goroutine acts, made while
 holding a lock that other goroutine must take before it can act:
 - a send or receive on a channel (not a `select` case with another way
   out), its partners being the receives (for a send) or the sends and
-  closes (for a receive);
+  closes (for a receive); a send nobody receives from ends only when
+  the channel is closed (the send then panics), so its partners are the
+  closes;
 - `wg.Wait()`, its partners the `wg.Done()` calls (a partner that takes
   the lock only before its own `wg.Add` is past the lock once `Wait`
   counts it, and does not count);
@@ -42,17 +44,27 @@ holding a lock that other goroutine must take before it can act:
 The lock is held at the operation by its own function, or by a caller
 that called it holding the lock (same-package calls, any depth). A
 partner must take the lock first when it holds it at its side (itself or
-through its caller), or takes it on every path there: in a statement
+through its caller), or may take it on its way there: in a statement
 that runs before it in every enclosing block, anywhere in the body of a
-loop around it (the next pass takes it before reaching its side again),
-after the `defer` of a deferred `Done` (which runs last), directly or
+loop around it, in any branch (the next pass takes it before reaching
+its side again: a `select` loop whose `default` takes the lock), in the
+body of a loop that runs before it (a worker that closes `done` after
+its loop, or by a `defer`, when each pass takes the lock: a pass under
+way when the lock was taken never ends), after the `defer` of a
+deferred `Done` or `close` (which runs last), directly or
 through a callee — a same-package call, or a method through an
 interface, a function value or another package's function, from lock
 summaries over the program's call graph. Every partner must be in view
 and must need the lock. Locks and channels are matched by object: the
 same field of the same struct type, the same package variable, or the
-same local (shared with closures); a lock is a `sync.Mutex`/`sync.RWMutex`
+same local (shared with closures), a local copy of a channel (`ch :=
+s.ch`) being the channel itself; a lock is a `sync.Mutex`/`sync.RWMutex`
 or a type that embeds or wraps one.
+
+The finding is at the operation that blocks; its related places are
+where the lock was taken, the partner, and where the partner's
+goroutine waits for the lock (its `Lock`, or the call that takes it):
+the two frames a goroutine dump of the hang shows.
 
 A buffered channel may already hold the value or the room: a receive
 from one is not flagged (a state flag checked under the lock often
@@ -180,7 +192,10 @@ fn judge(cx: &PackageContext, view: &LockView, b: &Blocking) -> Option<Diagnosti
         (p.file == b.file && at != p.span).then_some(at)
     });
     if let Some(at) = taken {
-        let label = format!("the partner's goroutine waits here for `{}`", held.lock.text);
+        let label = format!(
+            "the partner's goroutine waits here for `{}`",
+            held.lock.text
+        );
         d = d.with_related(at, label);
     }
     Some(d)

@@ -4,7 +4,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::escape::{fate, Fate, Value};
 use crate::flow::{pending_at_iteration_end, pending_exits, Exit, Obligation};
-use crate::funcs::Func;
+use crate::funcs::{Func, FuncKind};
 use crate::objects::{declared_in, LocalVar};
 use crate::registry::Rule;
 use crate::syntax::{
@@ -32,7 +32,11 @@ Flags a `context.WithCancel`, `WithTimeout`, `WithDeadline` (or their
 every path out of the function, or is stored in an unexported field that
 nothing in the package ever calls. It finds everything `go vet`'s
 `lostcancel` finds, and also `_ = cancel` and cancel functions parked in
-fields.
+fields. For a cancel parked in a field, a goroutine the function starts
+with the context (`go func() { <-ctx.Done() }()`, or `go r.wait(ctx)` of
+a function of the same file) that waits on a bare `<-ctx.Done()` is named
+as a related place: that receive is where the goroutine leaks, the
+frame a goroutine dump shows.
 
 Two more shapes lose a context though `cancel` is called somewhere:
 - the cancel variable is assigned again (`ctx, cancel = context.WithTimeout(...)`,
@@ -166,6 +170,8 @@ struct FieldStore<'a> {
     field: (u32, u32, u32),
     span: Span,
     func: String,
+    /// Where a goroutine started with the context waits for its end.
+    waits: Option<Span>,
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
@@ -187,6 +193,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                             field,
                             span,
                             func: f.name.clone(),
+                            waits: def.ctx.and_then(|ctx| done_waiter(cx, f, ctx)),
                         });
                     }
                     not_on_every_path(cx, f, &def, (id, var))
@@ -198,6 +205,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                         field,
                         span,
                         func: f.name.clone(),
+                        waits: def.ctx.and_then(|ctx| done_waiter(cx, f, ctx)),
                     });
                     None
                 }
@@ -218,11 +226,101 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             "the cancel function stored in field `{}` is never called in this package",
             st.name
         );
+        let mut d = Diagnostic::new(RULE.code, st.span, msg).in_function(st.func);
+        if let Some(at) = st.waits {
+            d = d.with_related(
+                at,
+                "a goroutine started with the context waits here for a cancel nobody calls",
+            );
+        }
         out.push(FileDiagnostic {
             file: st.file,
-            diagnostic: Diagnostic::new(RULE.code, st.span, msg).in_function(st.func),
+            diagnostic: d,
         });
     }
+}
+
+/// Where a goroutine that `f` starts with the context `ctx` waits for it
+/// to end: a bare `<-c.Done()` (not a `select` case, which has other ways
+/// out) in a `go func() {...}()` that captures `ctx`, or in a
+/// same-package function `go g(ctx)` hands it to, on its parameter. With
+/// the cancel lost, that receive is where the goroutine leaks.
+fn done_waiter(cx: &PackageContext, f: &Func, ctx: &Ident) -> Option<Span> {
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let ctx_id = m.identity(view.object_of(ctx)?);
+    let mut found = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        let Node::Stmt(Stmt::Go(g)) = n else {
+            return found.is_none();
+        };
+        found = found.or_else(|| go_waits(cx, f.file, &g.call, ctx_id));
+        found.is_none()
+    });
+    found
+}
+
+fn go_waits(
+    cx: &PackageContext,
+    file: usize,
+    call: &letgo_go::ast::CallExpr,
+    ctx_id: (u32, u32, u32),
+) -> Option<Span> {
+    let view = cx.types(file)?;
+    let m = view.model();
+    let is_ctx = |x: &Expr| matches!(x.unparen(), Expr::Ident(i) if view.object_of(i).is_some_and(|o| m.identity(o) == ctx_id));
+    if let Expr::FuncLit(lit) = call.fun.unparen() {
+        return bare_done(cx, file, &lit.body, ctx_id);
+    }
+    let arg = call.args.iter().position(is_ctx)?;
+    let callee = m.identity(view.object_of_expr(&call.fun)?);
+    cx.functions().iter().find_map(|g| {
+        // The related place is read in the finding's file.
+        let FuncKind::Decl(d) = g.kind else {
+            return None;
+        };
+        if g.file != file {
+            return None;
+        }
+        let gv = cx.types(g.file)?;
+        if gv.object_of(&d.name).map(|o| gv.model().identity(o)) != Some(callee) {
+            return None;
+        }
+        let param = g.typ.params.list.iter().flat_map(|p| &p.names).nth(arg)?;
+        let pid = gv.model().identity(gv.object_of(param)?);
+        bare_done(cx, g.file, g.body, pid)
+    })
+}
+
+/// A bare `<-v.Done()` statement in `body` (not in nested literals), `v`
+/// the variable `var`.
+fn bare_done(
+    cx: &PackageContext,
+    file: usize,
+    body: &letgo_go::ast::BlockStmt,
+    var: (u32, u32, u32),
+) -> Option<Span> {
+    let view = cx.types(file)?;
+    let m = view.model();
+    let src = &cx.file(file).src;
+    let mut found = None;
+    inspect(Node::Block(body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) | Node::Stmt(Stmt::Select(_)) => false,
+        Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
+            if let Expr::Call(c) = u.x.unparen() {
+                if let Expr::Selector(sel) = c.fun.unparen() {
+                    let on_var = matches!(sel.x.unparen(), Expr::Ident(i)
+                        if view.object_of(i).is_some_and(|o| m.identity(o) == var));
+                    if on_var && c.args.is_empty() && sel.sel.name(src) == "Done" {
+                        found = found.or(Some(Span::new(u.op_pos, c.end())));
+                    }
+                }
+            }
+            true
+        }
+        _ => found.is_none(),
+    });
+    found
 }
 
 /// `ctx, cancel := <call>` (or `=`, or a `var` declaration) where the

@@ -8,12 +8,16 @@
 //! of a struct type or a package variable; a local by instance):
 //! - is `L` held at the operation, in its function or by a caller that
 //!   called it holding `L` (any depth of same-package calls, [`held_by_callers`]);
-//! - must the partner take `L` before it gets to its side ([`needs_lock`]):
-//!   it holds `L` there (itself or through a caller), or it takes `L` on
-//!   every path to it — in a statement that runs before it in every
-//!   enclosing block, or anywhere in the body of a loop around it (the
-//!   next pass takes it first), directly or through any callee the
-//!   program summaries resolve.
+//! - may the partner take `L` before it gets to its side ([`needs_lock`],
+//!   [`lock_taken_at`]): it holds `L` there (itself or through a caller),
+//!   or it takes `L` in a statement that runs before it in every
+//!   enclosing block, anywhere in the body (any branch) of a loop around
+//!   it (the next pass takes it first), or in the body of a loop that
+//!   runs before it, directly or through any callee the program
+//!   summaries resolve.
+//!
+//! A send on a channel nobody receives from has the closes as partners:
+//! only a close ends it.
 
 use crate::channels::{Capacity, OpKind};
 use crate::context::PackageContext;
@@ -476,7 +480,11 @@ pub fn holds_lock(view: &LockView, p: &Partner, id: &str) -> bool {
 /// (`None` for the place: another function's file may differ).
 fn held_at(view: &LockView, p: &Partner, id: &str) -> Option<Option<Span>> {
     let has = |h: &Held| lock_id(&h.lock) == Some(id);
-    if let Some(h) = view.funcs[p.func].held_around(p.span).iter().find(|h| has(h)) {
+    if let Some(h) = view.funcs[p.func]
+        .held_around(p.span)
+        .iter()
+        .find(|h| has(h))
+    {
         return Some(Some(h.at));
     }
     held_by_callers(view, p.func, p.span.start, 4)
@@ -592,11 +600,8 @@ fn nested_simple(s: &Stmt, out: &mut Vec<Span>) {
     inspect(Node::stmt(s), &mut |n| match n {
         Node::Expr(Expr::FuncLit(_)) => false,
         Node::Stmt(
-            st @ (Stmt::Expr(_)
-            | Stmt::Assign(_)
-            | Stmt::IncDec(_)
-            | Stmt::Send(_)
-            | Stmt::Decl(_)),
+            st
+            @ (Stmt::Expr(_) | Stmt::Assign(_) | Stmt::IncDec(_) | Stmt::Send(_) | Stmt::Decl(_)),
         ) => {
             out.push(st.span());
             false
