@@ -466,3 +466,113 @@ fn runs_before<'s>(stmts: &'s [Stmt], target: Span, out: &mut Vec<&'s Stmt>) -> 
         _ => true,
     }
 }
+
+/// Whether map key `ix.index` of function `f` is a key the map already
+/// has: the key of a `range` over the same map, carried through locals,
+/// a local slice it is appended to (alone or as a field of a composite
+/// literal) and a `range` over that slice (`for k := range m { if stale
+/// { redo = append(redo, item{key: k}) } }; for _, r := range redo {
+/// m[r.key] = rebuild(r) }`). Such an insert re-assigns an existing
+/// entry; the map does not grow.
+pub fn keyed_by_own_keys(cx: &PackageContext, f: &Func, ix: &letgo_go::ast::IndexExpr) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let src = &cx.file(f.file).src;
+    let map = ix.x.span().text(src);
+    // (variable, path): the key is the variable itself (""), its field
+    // (".f"), its elements ("[]") or its elements' field ("[].f").
+    let mut derived: Vec<(ObjId, String)> = Vec::new();
+    let obj = |x: &Expr| match x.unparen() {
+        Expr::Ident(id) => view.object_of(id),
+        _ => None,
+    };
+    for _ in 0..2 {
+        for site in &f.sites {
+            match site.stmt {
+                Stmt::Range(r) => {
+                    let from_map = r.x.span().text(src) == map;
+                    if let (true, Some(k)) = (from_map, r.key.as_ref().and_then(obj)) {
+                        derived.push((k, String::new()));
+                    }
+                    let Some(v) = r.value.as_ref().and_then(obj) else { continue };
+                    let Some(x) = obj(&r.x) else { continue };
+                    let carried: Vec<String> = derived
+                        .iter()
+                        .filter(|(o, p)| *o == x && p.starts_with("[]"))
+                        .map(|(_, p)| p[2..].to_string())
+                        .collect();
+                    derived.extend(carried.into_iter().map(|p| (v, p)));
+                }
+                Stmt::Assign(a) if a.lhs.len() == 1 && a.rhs.len() == 1 => {
+                    let Some(l) = obj(&a.lhs[0]) else { continue };
+                    for p in carried_by(view, &a.rhs[0], l, &derived, src) {
+                        derived.push((l, p));
+                    }
+                }
+                _ => {}
+            }
+        }
+        derived.sort();
+        derived.dedup();
+    }
+    match ix.index.unparen() {
+        Expr::Ident(k) => view
+            .object_of(k)
+            .is_some_and(|o| derived.contains(&(o, String::new()))),
+        Expr::Selector(s) => obj(&s.x)
+            .is_some_and(|o| derived.contains(&(o, format!(".{}", s.sel.name(src))))),
+        _ => false,
+    }
+}
+
+/// The key paths `rhs`, assigned to `lhs`, carries: a derived variable
+/// (`k2 := k`), or `lhs = append(lhs, k)` / `append(lhs, T{f: k})`.
+fn carried_by(
+    view: FileView,
+    rhs: &Expr,
+    lhs: ObjId,
+    derived: &[(ObjId, String)],
+    src: &str,
+) -> Vec<String> {
+    let paths_of = |x: &Expr| -> Vec<String> {
+        let Expr::Ident(id) = x.unparen() else {
+            return Vec::new();
+        };
+        let Some(o) = view.object_of(id) else {
+            return Vec::new();
+        };
+        derived
+            .iter()
+            .filter(|(d, _)| *d == o)
+            .map(|(_, p)| p.clone())
+            .collect()
+    };
+    let Expr::Call(c) = rhs.unparen() else {
+        return paths_of(rhs);
+    };
+    let appends = crate::syntax::ident_name(&c.fun, src) == Some("append")
+        && c.args.first().is_some_and(|a| {
+            matches!(a.unparen(), Expr::Ident(id) if view.object_of(id) == Some(lhs))
+        });
+    if !appends {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for a in c.args.iter().skip(1) {
+        out.extend(paths_of(a).into_iter().map(|p| format!("[]{p}")));
+        let lit = match a.unparen() {
+            Expr::Unary(u) => &u.x,
+            x => x,
+        };
+        if let Expr::CompositeLit(cl) = lit.unparen() {
+            for e in &cl.elts {
+                if let Expr::KeyValue(kv) = e.unparen() {
+                    let field = kv.key.span().text(src);
+                    out.extend(paths_of(&kv.value).into_iter().map(|p| format!("[].{field}{p}")));
+                }
+            }
+        }
+    }
+    out
+}
