@@ -354,7 +354,12 @@ impl Scan {
     }
 
     /// `delete(x.f, k)` with `k` not the key of a `range` over `x.f`.
-    fn note_delete(&mut self, view: &FileView, c: &letgo_go::ast::CallExpr, range_keys: &[(ObjId, ObjId)]) {
+    fn note_delete(
+        &mut self,
+        view: &FileView,
+        c: &letgo_go::ast::CallExpr,
+        range_keys: &[(ObjId, ObjId)],
+    ) {
         let m = view.model();
         let is_delete = view.object_of_expr(&c.fun).is_some_and(|o| {
             matches!(m.obj(o).kind, ObjKind::Builtin(_)) && &*m.obj(o).name == "delete"
@@ -362,7 +367,10 @@ impl Scan {
         let ([map, key], true) = (&c.args[..], is_delete) else {
             return;
         };
-        let Some(field) = view.object_of_expr(map).filter(|&o| m.obj(o).kind == ObjKind::Field) else {
+        let Some(field) = view
+            .object_of_expr(map)
+            .filter(|&o| m.obj(o).kind == ObjKind::Field)
+        else {
             return;
         };
         let ranged = view

@@ -144,7 +144,12 @@ pub fn keyed_by_environment(cx: &PackageContext, f: &Func, key: &Expr) -> bool {
     for _ in 0..2 {
         for site in &f.sites {
             let Stmt::Assign(a) = site.stmt else { continue };
-            if a.rhs.is_empty() || !a.rhs.iter().all(|r| from_environment(view, r, os, src, span, &env)) {
+            if a.rhs.is_empty()
+                || !a
+                    .rhs
+                    .iter()
+                    .all(|r| from_environment(view, r, os, src, span, &env))
+            {
                 continue;
             }
             for l in &a.lhs {
@@ -177,8 +182,7 @@ fn from_environment(
             Node::Call(c) => {
                 if let Expr::Selector(sel) = c.fun.unparen() {
                     let pkg = crate::syntax::ident_name(&sel.x, src);
-                    reads |= pkg == Some(os)
-                        && matches!(sel.sel.name(src), "Getenv" | "LookupEnv");
+                    reads |= pkg == Some(os) && matches!(sel.sel.name(src), "Getenv" | "LookupEnv");
                 }
             }
             Node::Ident(id) => {
@@ -187,7 +191,9 @@ fn from_environment(
                 };
                 let obj = m.obj(o);
                 let local = obj.kind == ObjKind::Var
-                    && obj.pos.is_some_and(|(_, at)| span.start <= at && at < span.end);
+                    && obj
+                        .pos
+                        .is_some_and(|(_, at)| span.start <= at && at < span.end);
                 if env.contains(&o) {
                     reads = true;
                 } else if local {
@@ -330,7 +336,10 @@ fn forgotten(
 ) -> Option<Diagnostic> {
     let owners = cx.owners();
     let place = owners.place(cx, funcs, i, map)?;
-    if !place.is_map() || owners.released(cx, &place, false) || owners.deletes(cx, &place).is_empty() {
+    if !place.is_map()
+        || owners.released(cx, &place, false)
+        || owners.deletes(cx, &place).is_empty()
+    {
         return None;
     }
     let slot = owners.slot_key(cx, funcs, i, map)?;
@@ -341,7 +350,11 @@ fn forgotten(
         "`{v}.{method}()` ends an entry of map `{map_text}` but this function never deletes it: the closed value stays in the map (inserted at {file}:{line}) until a path that deletes it runs; {}",
         crate::owners::Owners::lifetime(&place)
     );
-    Some(Diagnostic::new("LG302", Span::new(call.fun.pos(), call.rparen + 1), msg))
+    Some(Diagnostic::new(
+        "LG302",
+        Span::new(call.fun.pos(), call.rparen + 1),
+        msg,
+    ))
 }
 
 /// The first insert `m[k] = v` into the slot `slot` in the package's
@@ -355,9 +368,14 @@ fn insert_into(cx: &PackageContext, funcs: &[Func], slot: &str) -> Option<(Strin
         }
         for site in &f.sites {
             let Stmt::Assign(a) = site.stmt else { continue };
-            let [Expr::Index(ix)] = &a.lhs[..] else { continue };
+            let [Expr::Index(ix)] = &a.lhs[..] else {
+                continue;
+            };
             if owners.slot_key(cx, funcs, i, &ix.x).as_deref() == Some(slot) {
-                let name = sf.path.file_name().map(|n| n.to_string_lossy().into_owned());
+                let name = sf
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
                 return Some((name.unwrap_or_default(), sf.line_col(a.lhs[0].pos()).0));
             }
         }
@@ -383,7 +401,9 @@ pub fn keyed_by_bytes(cx: &PackageContext, f: &Func, key: &Expr) -> bool {
         return false;
     };
     f.sites.iter().any(|site| {
-        let Stmt::Assign(a) = site.stmt else { return false };
+        let Stmt::Assign(a) = site.stmt else {
+            return false;
+        };
         a.lhs.len() == a.rhs.len()
             && a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
                 matches!(l.unparen(), Expr::Ident(id) if view.object_of(id) == Some(obj))
@@ -398,17 +418,22 @@ fn from_bytes(view: FileView, x: &Expr) -> bool {
         return false;
     };
     let m = view.model();
-    let is_string = view
-        .type_of(&c.fun)
-        .is_some_and(|t| matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Basic(letgo_types::types::BasicKind::String, _)));
-    let [arg] = &c.args[..] else { return false };
-    let bytes = view.type_of(arg).is_some_and(|t| match m.ty(m.under_ro(t)) {
-        letgo_types::types::Type::Slice(e) => matches!(
-            m.ty(m.under_ro(*e)),
-            letgo_types::types::Type::Basic(letgo_types::types::BasicKind::Uint8, _)
-        ),
-        _ => false,
+    let is_string = view.type_of(&c.fun).is_some_and(|t| {
+        matches!(
+            m.ty(m.under_ro(t)),
+            letgo_types::types::Type::Basic(letgo_types::types::BasicKind::String, _)
+        )
     });
+    let [arg] = &c.args[..] else { return false };
+    let bytes = view
+        .type_of(arg)
+        .is_some_and(|t| match m.ty(m.under_ro(t)) {
+            letgo_types::types::Type::Slice(e) => matches!(
+                m.ty(m.under_ro(*e)),
+                letgo_types::types::Type::Basic(letgo_types::types::BasicKind::Uint8, _)
+            ),
+            _ => false,
+        });
     is_string && bytes
 }
 
@@ -460,9 +485,138 @@ fn runs_before<'s>(stmts: &'s [Stmt], target: Span, out: &mut Vec<&'s Stmt>) -> 
         }
         Stmt::For(f) => runs_before(&f.body.list, target, out),
         Stmt::Range(r) => runs_before(&r.body.list, target, out),
-        Stmt::Switch(sw) => sw.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
-        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
-        Stmt::Select(sel) => sel.body.clauses.iter().any(|c| runs_before(&c.body, target, out)),
+        Stmt::Switch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .any(|c| runs_before(&c.body, target, out)),
+        Stmt::TypeSwitch(sw) => sw
+            .body
+            .clauses
+            .iter()
+            .any(|c| runs_before(&c.body, target, out)),
+        Stmt::Select(sel) => sel
+            .body
+            .clauses
+            .iter()
+            .any(|c| runs_before(&c.body, target, out)),
         _ => true,
     }
+}
+
+/// Whether map key `ix.index` of function `f` is a key the map already
+/// has: the key of a `range` over the same map, carried through locals,
+/// a local slice it is appended to (alone or as a field of a composite
+/// literal) and a `range` over that slice (`for k := range m { if stale
+/// { redo = append(redo, item{key: k}) } }; for _, r := range redo {
+/// m[r.key] = rebuild(r) }`). Such an insert re-assigns an existing
+/// entry; the map does not grow.
+pub fn keyed_by_own_keys(cx: &PackageContext, f: &Func, ix: &letgo_go::ast::IndexExpr) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let src = &cx.file(f.file).src;
+    let map = ix.x.span().text(src);
+    // (variable, path): the key is the variable itself (""), its field
+    // (".f"), its elements ("[]") or its elements' field ("[].f").
+    let mut derived: Vec<(ObjId, String)> = Vec::new();
+    let obj = |x: &Expr| match x.unparen() {
+        Expr::Ident(id) => view.object_of(id),
+        _ => None,
+    };
+    for _ in 0..2 {
+        for site in &f.sites {
+            match site.stmt {
+                Stmt::Range(r) => {
+                    let from_map = r.x.span().text(src) == map;
+                    if let (true, Some(k)) = (from_map, r.key.as_ref().and_then(obj)) {
+                        derived.push((k, String::new()));
+                    }
+                    let Some(v) = r.value.as_ref().and_then(obj) else {
+                        continue;
+                    };
+                    let Some(x) = obj(&r.x) else { continue };
+                    let carried: Vec<String> = derived
+                        .iter()
+                        .filter(|(o, p)| *o == x && p.starts_with("[]"))
+                        .map(|(_, p)| p[2..].to_string())
+                        .collect();
+                    derived.extend(carried.into_iter().map(|p| (v, p)));
+                }
+                Stmt::Assign(a) if a.lhs.len() == 1 && a.rhs.len() == 1 => {
+                    let Some(l) = obj(&a.lhs[0]) else { continue };
+                    for p in carried_by(view, &a.rhs[0], l, &derived, src) {
+                        derived.push((l, p));
+                    }
+                }
+                _ => {}
+            }
+        }
+        derived.sort();
+        derived.dedup();
+    }
+    match ix.index.unparen() {
+        Expr::Ident(k) => view
+            .object_of(k)
+            .is_some_and(|o| derived.contains(&(o, String::new()))),
+        Expr::Selector(s) => {
+            obj(&s.x).is_some_and(|o| derived.contains(&(o, format!(".{}", s.sel.name(src)))))
+        }
+        _ => false,
+    }
+}
+
+/// The key paths `rhs`, assigned to `lhs`, carries: a derived variable
+/// (`k2 := k`), or `lhs = append(lhs, k)` / `append(lhs, T{f: k})`.
+fn carried_by(
+    view: FileView,
+    rhs: &Expr,
+    lhs: ObjId,
+    derived: &[(ObjId, String)],
+    src: &str,
+) -> Vec<String> {
+    let paths_of = |x: &Expr| -> Vec<String> {
+        let Expr::Ident(id) = x.unparen() else {
+            return Vec::new();
+        };
+        let Some(o) = view.object_of(id) else {
+            return Vec::new();
+        };
+        derived
+            .iter()
+            .filter(|(d, _)| *d == o)
+            .map(|(_, p)| p.clone())
+            .collect()
+    };
+    let Expr::Call(c) = rhs.unparen() else {
+        return paths_of(rhs);
+    };
+    let appends = crate::syntax::ident_name(&c.fun, src) == Some("append")
+        && c.args.first().is_some_and(
+            |a| matches!(a.unparen(), Expr::Ident(id) if view.object_of(id) == Some(lhs)),
+        );
+    if !appends {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for a in c.args.iter().skip(1) {
+        out.extend(paths_of(a).into_iter().map(|p| format!("[]{p}")));
+        let lit = match a.unparen() {
+            Expr::Unary(u) => &u.x,
+            x => x,
+        };
+        if let Expr::CompositeLit(cl) = lit.unparen() {
+            for e in &cl.elts {
+                if let Expr::KeyValue(kv) = e.unparen() {
+                    let field = kv.key.span().text(src);
+                    out.extend(
+                        paths_of(&kv.value)
+                            .into_iter()
+                            .map(|p| format!("[].{field}{p}")),
+                    );
+                }
+            }
+        }
+    }
+    out
 }

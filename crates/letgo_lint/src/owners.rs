@@ -589,14 +589,22 @@ impl Owners {
 
     /// The slot of the map `k` is the key of a `range` over, in function
     /// `i` (`for k := range t.other`).
-    fn ranged_from(&self, cx: &PackageContext, funcs: &[Func], i: usize, k: &Expr) -> Option<String> {
+    fn ranged_from(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        k: &Expr,
+    ) -> Option<String> {
         let view = cx.types(funcs[i].file)?;
         let Expr::Ident(id) = k.unparen() else {
             return None;
         };
         let obj = view.object_of(id)?;
         funcs[i].sites.iter().find_map(|site| {
-            let Stmt::Range(r) = site.stmt else { return None };
+            let Stmt::Range(r) = site.stmt else {
+                return None;
+            };
             let binds = matches!(r.key.as_ref().map(Expr::unparen),
                 Some(Expr::Ident(rk)) if view.object_of(rk) == Some(obj));
             let m = view.model();
@@ -659,7 +667,11 @@ pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
 /// `testutil`, `grpctesting`, `fakeserver`; not `latest`). Go code puts fakes, suites
 /// and harnesses there; what they record lives for a test run.
 fn test_support_package(cx: &PackageContext) -> bool {
-    let path = cx.package.import_path.as_deref().unwrap_or(&cx.package.name);
+    let path = cx
+        .package
+        .import_path
+        .as_deref()
+        .unwrap_or(&cx.package.name);
     path.split('/').any(|seg| {
         let seg = seg.to_ascii_lowercase();
         matches!(seg.as_str(), "test" | "tests" | "e2e")

@@ -236,7 +236,11 @@ fn swapped(cx: &PackageContext, funcs: &[Func], x: &str) -> bool {
             }
             let tuple = a.lhs.len() > 1
                 && a.lhs.iter().enumerate().any(|(k, l)| {
-                    text(l) == x && a.rhs.iter().enumerate().any(|(j, r)| j != k && text(r) == x)
+                    text(l) == x
+                        && a.rhs
+                            .iter()
+                            .enumerate()
+                            .any(|(j, r)| j != k && text(r) == x)
                 });
             if tuple {
                 return true;

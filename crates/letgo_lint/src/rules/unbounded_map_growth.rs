@@ -78,7 +78,10 @@ or 16 bits (a protocol code: `m.errors[apiKey]` with `apiKey uint16`
 holds at most 65536 entries), a value of a
 named type whose package declares constants of it (an enum:
 `m[s.state]++` with `const (idle state = iota; busy)`), and `k` in
-`for k := range m { m[k] = ... }` (a key the map already has), and a key
+`for k := range m { m[k] = ... }` (a key the map already has, also when
+carried through locals and a local slice: `for k := range m { redo =
+append(redo, item{key: k}) }; for _, r := range redo { m[r.key] = ... }`),
+and a key
 made only from the process's environment (`os.Getenv`, through locals
 and composite literals of the function: `name := "admin-" +
 os.Getenv("USER"); m[name] = true`): one per configured identity, fixed
@@ -281,7 +284,7 @@ fn bounded_key(cx: &PackageContext, f: &Func, ix: &IndexExpr) -> bool {
             || matches!(m.ty(m.under_ro(t)), Type::Basic(k, _) if small_domain(*k))
             || m.declared_constants(t) >= 2
     });
-    typed || ranged_over_same_map(view, f, ix)
+    typed || ranged_over_same_map(view, f, ix) || crate::map_keys::keyed_by_own_keys(cx, f, ix)
 }
 
 /// A basic type with at most 65536 values: `bool`, and integers of 8 or

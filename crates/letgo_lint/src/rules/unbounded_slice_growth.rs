@@ -110,7 +110,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             }
             let Some(place) = owners.place(cx, funcs, i, lhs) else {
                 if std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
-                    eprintln!("letgo: {}: no long-lived place for {}", f.name, text(lhs, src));
+                    eprintln!(
+                        "letgo: {}: no long-lived place for {}",
+                        f.name,
+                        text(lhs, src)
+                    );
                 }
                 continue;
             };
