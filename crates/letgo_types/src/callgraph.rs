@@ -74,7 +74,10 @@ impl CallGraph {
 #[derive(Clone, Copy)]
 enum Callees {
     /// `start..start + len` of the file's `fixed`.
-    Fixed { start: u32, len: u32 },
+    Fixed {
+        start: u32,
+        len: u32,
+    },
     Value(ObjId),
 }
 
@@ -175,14 +178,7 @@ impl FileCalls {
             let Some(obj) = view.object_of(&fd.name) else {
                 continue;
             };
-            self.walk(
-                s,
-                &view,
-                impls,
-                f,
-                FuncNode::Decl(obj),
-                Node::Block(body),
-            );
+            self.walk(s, &view, impls, f, FuncNode::Decl(obj), Node::Block(body));
         }
     }
 
@@ -370,16 +366,15 @@ impl Implementations {
                         .is_some_and(|cm| m.same_arity(cm, im))
                 })
         };
-        let v: std::sync::Arc<Vec<TypeId>> =
-            std::sync::Arc::new(
-                self.named
-                    .iter()
-                    .copied()
-                    .zip(&self.bits)
-                    .filter(|&p| has_all(p))
-                    .map(|(t, _)| t)
-                    .collect(),
-            );
+        let v: std::sync::Arc<Vec<TypeId>> = std::sync::Arc::new(
+            self.named
+                .iter()
+                .copied()
+                .zip(&self.bits)
+                .filter(|&p| has_all(p))
+                .map(|(t, _)| t)
+                .collect(),
+        );
         write(&self.implementers).insert(iface, v.clone());
         v
     }
@@ -417,7 +412,10 @@ impl NameBits {
     }
 
     fn covers(&self, need: &NameBits) -> bool {
-        self.0.iter().zip(&need.0).all(|(have, want)| have & want == *want)
+        self.0
+            .iter()
+            .zip(&need.0)
+            .all(|(have, want)| have & want == *want)
     }
 }
 

@@ -651,7 +651,10 @@ impl Semantic {
         &self,
         path: &Path,
         src: &str,
-    ) -> Option<(std::sync::Arc<letgo_go::ast::File>, Vec<letgo_go::SyntaxError>)> {
+    ) -> Option<(
+        std::sync::Arc<letgo_go::ast::File>,
+        Vec<letgo_go::SyntaxError>,
+    )> {
         let f = &self.model.files[self.files.get(path)?.0 as usize];
         (f.src == src).then(|| (f.ast.clone(), f.errors.clone()))
     }

@@ -128,6 +128,9 @@ fn guard_classes(cx: &PackageContext, view: &LockView) -> HashSet<String> {
         .iter()
         .enumerate()
         .filter(|(i, _)| matches!(funcs[*i].kind, FuncKind::Lit(_)))
+        // Only literals that release something can add a class (asked
+        // first: the next test walks the parent's whole body).
+        .filter(|(_, fl)| !fl.net_released.is_empty())
         // A literal deferred or called where it is written releases the
         // lock of the function that writes it, not a guard's holder's.
         .filter(|(i, _)| !invoked_where_written(funcs, *i))

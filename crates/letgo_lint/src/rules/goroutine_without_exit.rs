@@ -435,9 +435,7 @@ impl<'c, 'a> Runs<'c, 'a> {
             return None;
         }
         let (path, off) = m.decl_path(o)?;
-        self.cx
-            .declares(o)
-            .then(|| (path.to_path_buf(), off))
+        self.cx.declares(o).then(|| (path.to_path_buf(), off))
     }
 
     fn of(&self, f: usize) -> Run {

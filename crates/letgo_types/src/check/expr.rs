@@ -341,13 +341,19 @@ impl Checker {
     }
 
     fn drop_recv(&mut self, sig: TypeId) -> TypeId {
-        match self.m.ty(sig).clone() {
-            Type::Signature(mut s) if s.recv.is_some() => {
+        if let Some(&t) = self.recvless.get(&sig) {
+            return t;
+        }
+        let t = match self.m.ty(sig) {
+            Type::Signature(s) if s.recv.is_some() => {
+                let mut s = s.clone();
                 s.recv = None;
                 self.m.new_type(Type::Signature(s))
             }
             _ => sig,
-        }
+        };
+        self.recvless.insert(sig, t);
+        t
     }
 
     fn method_expr(&mut self, recv: TypeId, sig: TypeId) -> Operand {

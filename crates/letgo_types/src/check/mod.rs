@@ -71,6 +71,10 @@ pub struct Checker {
     pub overlay: FxHashMap<PathBuf, String>,
     /// Package files parsed ahead, in parallel, by folder, until loaded.
     pub(crate) parsed: FxHashMap<PathBuf, Vec<crate::model::SourceFile>>,
+    /// A method's signature without its receiver (the type of a method
+    /// value `x.M`), by the method's signature: made once per method, not
+    /// once per selector (types are never changed once made).
+    pub(crate) recvless: FxHashMap<TypeId, TypeId>,
 }
 
 impl Checker {
@@ -95,6 +99,7 @@ impl Checker {
             func_decls: FxHashMap::default(),
             overlay: FxHashMap::default(),
             parsed: FxHashMap::default(),
+            recvless: FxHashMap::default(),
             modules: Vec::new(),
             modcache: None,
             test_dirs: Default::default(),
