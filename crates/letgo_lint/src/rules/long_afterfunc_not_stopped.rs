@@ -372,7 +372,9 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
             if let Some(o) = view.object_of(id) {
                 let local = m.obj(o).kind == letgo_types::model::ObjKind::Var
                     && m.obj(o).pos.is_some_and(|(_, off)| {
-                        f.body.pos() <= off && off < f.body.end() && !(inside.start <= off && off < inside.end)
+                        f.body.pos() <= off
+                            && off < f.body.end()
+                            && !(inside.start <= off && off < inside.end)
                     });
                 if local && !used.contains(&o) {
                     used.push(o);
@@ -397,7 +399,14 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, l)| match l.unparen() {
-                    Expr::Ident(id) => Some((id, if a.lhs.len() == a.rhs.len() { a.rhs.get(i) } else { a.rhs.first() })),
+                    Expr::Ident(id) => Some((
+                        id,
+                        if a.lhs.len() == a.rhs.len() {
+                            a.rhs.get(i)
+                        } else {
+                            a.rhs.first()
+                        },
+                    )),
                     _ => None,
                 })
                 .collect(),
@@ -410,7 +419,14 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
                 })
                 .flat_map(|vs| {
                     vs.names.iter().enumerate().map(move |(i, id)| {
-                        (id, if vs.names.len() == vs.values.len() { vs.values.get(i) } else { vs.values.first() })
+                        (
+                            id,
+                            if vs.names.len() == vs.values.len() {
+                                vs.values.get(i)
+                            } else {
+                                vs.values.first()
+                            },
+                        )
                     })
                 })
                 .collect(),
@@ -426,4 +442,3 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
     });
     fresh
 }
-
