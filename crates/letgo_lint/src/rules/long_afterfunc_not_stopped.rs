@@ -130,7 +130,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             // Outside a request, a callback that holds only values that
             // outlive the call is a delayed action, not a retention.
-            if per != Per::Request && !call.args.get(1).is_some_and(|cb| holds_fresh(cx, f, cb)) {
+            if per != Per::Request
+                && !call
+                    .args
+                    .get(1)
+                    .is_some_and(|cb| holds_fresh(cx, f, cb, per))
+            {
                 continue;
             }
             let d = report(cx, f, site, call, &delay, per);
@@ -355,14 +360,20 @@ fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
 /// from a channel or read from fields already live elsewhere: a timer
 /// holding only those (`time.AfterFunc(gcDelay, func() { r.drop(name) })`
 /// per idle tenant, a requeue of a received task) keeps nothing alive that
-/// would be freed, and fires once.
-fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
+/// would be freed, and fires once. Reached per event, a receiver or
+/// parameter whose type is built per request or event is fresh too.
+fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr, per: Per) -> bool {
     let Some(view) = cx.types(f.file) else {
         return true;
     };
     let m = view.model();
     let inside = cb.span();
     let mut used: Vec<letgo_types::model::ObjId> = Vec::new();
+    // Reached per event, the receiver or a parameter may be that event's
+    // own value (a connection built per accept): fresh when its type is
+    // built per request or event somewhere in the run.
+    let mut per_event_value = false;
+    let growth = if per == Per::Call { cx.growth() } else { None };
     let root = match cb.unparen() {
         Expr::FuncLit(l) => Node::Block(&l.body),
         other => Node::Expr(other),
@@ -379,10 +390,19 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
                 if local && !used.contains(&o) {
                     used.push(o);
                 }
+                let outer = m.obj(o).kind == letgo_types::model::ObjKind::Var
+                    && !m.is_package_level(o)
+                    && m.obj(o).pos.is_some_and(|(_, off)| off < f.body.pos());
+                if outer && growth.is_some_and(|g| g.built_per_request(cx, f, &Expr::Ident(*id))) {
+                    per_event_value = true;
+                }
             }
         }
         true
     });
+    if per_event_value {
+        return true;
+    }
     if used.is_empty() {
         return false;
     }
