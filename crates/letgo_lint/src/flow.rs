@@ -203,7 +203,9 @@ impl<'a> Walker<'_, 'a> {
             Some(e) => self.stmt(e, else_p),
             // The missing `else`: reached only when every condition
             // known false is, which may be impossible.
-            None => else_p && (known_false.len() < 2 || !all_false_impossible(&known_false, self.src)),
+            None => {
+                else_p && (known_false.len() < 2 || !all_false_impossible(&known_false, self.src))
+            }
         };
         then || els
     }
@@ -367,7 +369,12 @@ fn all_false_impossible(conds: &[&Expr], src: &str) -> bool {
         return false;
     }
     (0u32..1 << atoms.len()).all(|bits| {
-        let value = |a: &str| atoms.iter().position(|x| x == a).is_some_and(|i| bits >> i & 1 == 1);
+        let value = |a: &str| {
+            atoms
+                .iter()
+                .position(|x| x == a)
+                .is_some_and(|i| bits >> i & 1 == 1)
+        };
         conds.iter().any(|c| eval(c, src, &value) == Some(true))
     })
 }
@@ -419,8 +426,12 @@ fn collect_atoms(e: &Expr, src: &str, out: &mut Vec<String>) -> bool {
 fn eval(e: &Expr, src: &str, value: &dyn Fn(&str) -> bool) -> Option<bool> {
     match e.unparen() {
         Expr::Unary(u) if u.op == Token::Not => eval(&u.x, src, value).map(|v| !v),
-        Expr::Binary(b) if b.op == Token::Land => Some(eval(&b.x, src, value)? && eval(&b.y, src, value)?),
-        Expr::Binary(b) if b.op == Token::Lor => Some(eval(&b.x, src, value)? || eval(&b.y, src, value)?),
+        Expr::Binary(b) if b.op == Token::Land => {
+            Some(eval(&b.x, src, value)? && eval(&b.y, src, value)?)
+        }
+        Expr::Binary(b) if b.op == Token::Lor => {
+            Some(eval(&b.x, src, value)? || eval(&b.y, src, value)?)
+        }
         Expr::Binary(b) if matches!(b.op, Token::Eql | Token::Neq) => {
             let v = value(&nil_compared(b, src)?);
             Some(if b.op == Token::Eql { v } else { !v })

@@ -203,9 +203,7 @@ fn serves_forever<'c, 'a>(
     body: &Func,
 ) -> bool {
     let starts = body.sites.iter().any(|s| matches!(s.stmt, Stmt::Go(_)));
-    starts
-        && !go_in_loop
-        && !matches!(runs.get_or_init(|| Runs::new(cx)).of(spawner), Run::Many(_))
+    starts && !go_in_loop && !matches!(runs.get_or_init(|| Runs::new(cx)).of(spawner), Run::Many(_))
 }
 
 /// `select {}` among the goroutine's statements.

@@ -130,7 +130,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             // Outside a request, a callback that holds only values that
             // outlive the call is a delayed action, not a retention.
-            if per != Per::Request && !call.args.get(1).is_some_and(|cb| holds_fresh(cx, f, cb)) {
+            if per != Per::Request
+                && !call
+                    .args
+                    .get(1)
+                    .is_some_and(|cb| holds_fresh(cx, f, cb, per))
+            {
                 continue;
             }
             let d = report(cx, f, site, call, &delay, per);
@@ -355,14 +360,20 @@ fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
 /// from a channel or read from fields already live elsewhere: a timer
 /// holding only those (`time.AfterFunc(gcDelay, func() { r.drop(name) })`
 /// per idle tenant, a requeue of a received task) keeps nothing alive that
-/// would be freed, and fires once.
-fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
+/// would be freed, and fires once. Reached per event, a receiver or
+/// parameter whose type is built per request or event is fresh too.
+fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr, per: Per) -> bool {
     let Some(view) = cx.types(f.file) else {
         return true;
     };
     let m = view.model();
     let inside = cb.span();
     let mut used: Vec<letgo_types::model::ObjId> = Vec::new();
+    // Reached per event, the receiver or a parameter may be that event's
+    // own value (a connection built per accept): fresh when its type is
+    // built per request or event somewhere in the run.
+    let mut per_event_value = false;
+    let growth = if per == Per::Call { cx.growth() } else { None };
     let root = match cb.unparen() {
         Expr::FuncLit(l) => Node::Block(&l.body),
         other => Node::Expr(other),
@@ -372,15 +383,26 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
             if let Some(o) = view.object_of(id) {
                 let local = m.obj(o).kind == letgo_types::model::ObjKind::Var
                     && m.obj(o).pos.is_some_and(|(_, off)| {
-                        f.body.pos() <= off && off < f.body.end() && !(inside.start <= off && off < inside.end)
+                        f.body.pos() <= off
+                            && off < f.body.end()
+                            && !(inside.start <= off && off < inside.end)
                     });
                 if local && !used.contains(&o) {
                     used.push(o);
+                }
+                let outer = m.obj(o).kind == letgo_types::model::ObjKind::Var
+                    && !m.is_package_level(o)
+                    && m.obj(o).pos.is_some_and(|(_, off)| off < f.body.pos());
+                if outer && growth.is_some_and(|g| g.built_per_request(cx, f, &Expr::Ident(*id))) {
+                    per_event_value = true;
                 }
             }
         }
         true
     });
+    if per_event_value {
+        return true;
+    }
     if used.is_empty() {
         return false;
     }
@@ -397,7 +419,14 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, l)| match l.unparen() {
-                    Expr::Ident(id) => Some((id, if a.lhs.len() == a.rhs.len() { a.rhs.get(i) } else { a.rhs.first() })),
+                    Expr::Ident(id) => Some((
+                        id,
+                        if a.lhs.len() == a.rhs.len() {
+                            a.rhs.get(i)
+                        } else {
+                            a.rhs.first()
+                        },
+                    )),
                     _ => None,
                 })
                 .collect(),
@@ -410,7 +439,14 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
                 })
                 .flat_map(|vs| {
                     vs.names.iter().enumerate().map(move |(i, id)| {
-                        (id, if vs.names.len() == vs.values.len() { vs.values.get(i) } else { vs.values.first() })
+                        (
+                            id,
+                            if vs.names.len() == vs.values.len() {
+                                vs.values.get(i)
+                            } else {
+                                vs.values.first()
+                            },
+                        )
                     })
                 })
                 .collect(),
@@ -426,4 +462,3 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
     });
     fresh
 }
-

@@ -195,10 +195,7 @@ fn taken_for_callers(view: &LockView, fi: usize, key: &str) -> bool {
                 .unlocks
                 .iter()
                 .any(|(u, at)| *u == k && at.start >= site.span.end && !retaken(at.start));
-            let deferred = fl
-                .deferred
-                .iter()
-                .any(|(u, _)| *u == k)
+            let deferred = fl.deferred.iter().any(|(u, _)| *u == k)
                 && !fl.acquires.iter().any(|a| a.lock.key == k);
             if !(after || deferred) {
                 return false;

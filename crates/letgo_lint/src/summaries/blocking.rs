@@ -337,12 +337,16 @@ fn stored_in_field(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId)
     let view = cx.types(f.file)?;
     let m = view.model();
     let mut fields: Vec<String> = Vec::new();
-    let is_o = |v: &Expr| view.object_of_expr(v.unparen()).map(|p| m.identity(p)) == Some(m.identity(o))
-        && matches!(v.unparen(), Expr::Ident(_));
+    let is_o = |v: &Expr| {
+        view.object_of_expr(v.unparen()).map(|p| m.identity(p)) == Some(m.identity(o))
+            && matches!(v.unparen(), Expr::Ident(_))
+    };
     inspect(Node::Block(f.body), &mut |n| {
         let (target, value) = match n {
             Node::Expr(Expr::KeyValue(kv)) => (&kv.key, &kv.value),
-            Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == 1 && a.rhs.len() == 1 => (&a.lhs[0], &a.rhs[0]),
+            Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == 1 && a.rhs.len() == 1 => {
+                (&a.lhs[0], &a.rhs[0])
+            }
             _ => return true,
         };
         if !is_o(value) {
@@ -353,7 +357,9 @@ fn stored_in_field(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId)
             Expr::Selector(s) => view.object_of(&s.sel),
             _ => None,
         };
-        if let Some(field) = field.filter(|&fo| m.obj(fo).kind == letgo_types::model::ObjKind::Field) {
+        if let Some(field) =
+            field.filter(|&fo| m.obj(fo).kind == letgo_types::model::ObjKind::Field)
+        {
             let (file, off, _) = m.identity(field);
             let id = format!("{file}:{off}");
             if !fields.contains(&id) {
@@ -368,7 +374,12 @@ fn stored_in_field(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId)
 /// What the callers of declared function `fi` pass for its parameter
 /// `o`, as [`cond_locker`] names it: `None` unless every call site in the
 /// package is found and they agree.
-fn param_locker(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId, depth: usize) -> Option<String> {
+fn param_locker(
+    cx: &PackageContext,
+    fi: usize,
+    o: letgo_types::model::ObjId,
+    depth: usize,
+) -> Option<String> {
     if depth == 0 {
         return None;
     }
@@ -387,7 +398,11 @@ fn param_locker(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId, de
             Node::Expr(Expr::FuncLit(_)) => false,
             Node::Call(call) => {
                 if cv.object_of_expr(&call.fun).map(|g| cv.model().identity(g)) == Some(me) {
-                    found.push(call.args.get(index).and_then(|a| cond_locker(cx, ci, a, depth - 1)));
+                    found.push(
+                        call.args
+                            .get(index)
+                            .and_then(|a| cond_locker(cx, ci, a, depth - 1)),
+                    );
                 }
                 true
             }
@@ -395,7 +410,10 @@ fn param_locker(cx: &PackageContext, fi: usize, o: letgo_types::model::ObjId, de
         });
     }
     let first = found.first()?.clone()?;
-    found.iter().all(|x| x.as_ref() == Some(&first)).then_some(first)
+    found
+        .iter()
+        .all(|x| x.as_ref() == Some(&first))
+        .then_some(first)
 }
 
 /// The position of the parameter declared at `off` in `list`.
