@@ -574,11 +574,7 @@ impl<'a> Collector<'_, 'a> {
                     if let Spec::Value(v) = spec {
                         for (i, x) in v.values.iter().enumerate() {
                             let alias = v.names.len() == v.values.len()
-                                && self.declare_alias(
-                                    &Expr::Ident(v.names[i].clone()),
-                                    x,
-                                    ctx.file,
-                                );
+                                && self.declare_alias(&Expr::Ident(v.names[i]), x, ctx.file);
                             if alias {
                                 continue;
                             }

@@ -150,13 +150,12 @@ fn closed_after_own_sends(cx: &PackageContext, ch: &Channel) -> bool {
     let only_called_by_f = |g: usize| only_used_in(cx, g, f);
     ch.ops_of(OpKind::Close)
         .all(|o| o.function == closer && !o.through_call && deferred(o))
-        && ch
-            .ops_of(OpKind::Send)
-            .filter(|o| o.blocking())
-            .all(|o| match view.by_name.get(&o.function) {
+        && ch.ops_of(OpKind::Send).filter(|o| o.blocking()).all(|o| {
+            match view.by_name.get(&o.function) {
                 Some(&g) => !o.through_call && (g == f || only_called_by_f(g)),
                 None => false,
-            })
+            }
+        })
 }
 
 /// Whether the declared function `g` is named (called, started by `go`,
