@@ -574,11 +574,7 @@ impl<'a> Collector<'_, 'a> {
                     if let Spec::Value(v) = spec {
                         for (i, x) in v.values.iter().enumerate() {
                             let alias = v.names.len() == v.values.len()
-                                && self.declare_alias(
-                                    &Expr::Ident(v.names[i].clone()),
-                                    x,
-                                    ctx.file,
-                                );
+                                && self.declare_alias(&Expr::Ident(v.names[i]), x, ctx.file);
                             if alias {
                                 continue;
                             }
@@ -656,9 +652,11 @@ impl<'a> Collector<'_, 'a> {
     }
 
     fn assign(&mut self, lhs: &'a [Expr], rhs: &'a [Expr], tok: Token, ctx: Ctx<'a>) {
+        let mut aliased = Vec::new();
         for (i, r) in rhs.iter().enumerate() {
             let define = tok == Token::Define && lhs.len() == rhs.len();
             if define && self.declare_alias(&lhs[i], r, ctx.file) {
+                aliased.push(i);
                 continue;
             }
             let blank = lhs.get(i).is_some_and(
@@ -673,6 +671,9 @@ impl<'a> Collector<'_, 'a> {
             }
         }
         for (i, l) in lhs.iter().enumerate() {
+            if aliased.contains(&i) {
+                continue;
+            }
             if self.is_ours(l, ctx.file) {
                 // A field set to a channel made here is an origin; set to
                 // anything else, the channel comes from elsewhere.
@@ -1360,7 +1361,7 @@ fn accessors_of(pkg: &Shared, field: Identity, name: &str) -> (Vec<(Identity, St
             continue;
         }
         let method = d.name.name(src);
-        if is_exported(method) {
+        if is_exported(method) && importable(pkg) {
             escape = escape.max(returned_escape(&d.typ));
         }
         // Exported or not, a call of it in the package is the field.
@@ -1369,6 +1370,27 @@ fn accessors_of(pkg: &Shared, field: Identity, name: &str) -> (Vec<(Identity, St
         }
     }
     (names, escape)
+}
+
+/// Whether another package can import this one and call its exported
+/// names: not a command (`package main`), and not a package made only of
+/// `_test.go` files (`go test` builds those into its own test binary;
+/// with no other file there is no package to import).
+fn importable(pkg: &Shared) -> bool {
+    let mut files = pkg.cx.files().peekable();
+    let Some((fi, _)) = files.peek().copied() else {
+        return true;
+    };
+    let main = pkg.views[fi].as_ref().is_some_and(|v| {
+        let m = v.model();
+        m.packages[m.file_pkgs[v.file_id().0 as usize].0 as usize].name == "main"
+    });
+    let tests_only = pkg.cx.files().all(|(_, sf)| {
+        sf.path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().ends_with("_test.go"))
+    });
+    !main && !tests_only
 }
 
 /// `if cond { return nil }`: a guard of an accessor (`if s == nil`),
@@ -1444,7 +1466,7 @@ fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
     let names = c.matcher.names();
     for f in pkg.funcs.iter().filter(|f| f.parent.is_none()) {
         let text = f.body.span_text(&pkg.cx.file(f.file).src);
-        if !names.iter().any(|n| text.contains(n.as_str())) {
+        if !names.iter().any(|n| text.contains(n.as_str())) || is_accessor(pkg, &c.matcher, f) {
             continue;
         }
         c.walk_function(f);
@@ -1452,6 +1474,19 @@ fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
     // Struct literals may make the channel: `&S{ch: make(chan T)}`.
     composite_origins(pkg, &mut c);
     c.channel
+}
+
+/// An accessor of the field: its `return recv.field` hands out the field
+/// its calls stand for (an exported one was counted as an escape by
+/// [`accessors_of`]), not an escape of its own.
+fn is_accessor(pkg: &Shared, matcher: &Matcher, f: &Func) -> bool {
+    let (Matcher::Field { accessors, .. }, FuncKind::Decl(d)) = (matcher, f.kind) else {
+        return false;
+    };
+    let Some(view) = pkg.views[f.file].as_ref() else {
+        return false;
+    };
+    identity_of(view, &d.name).is_some_and(|id| accessors.iter().any(|(a, _)| *a == id))
 }
 
 fn composite_origins(pkg: &Shared, c: &mut Collector) {
@@ -1473,11 +1508,21 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
             match e {
                 // `T{a, b}` sets every field by position: the channel may
                 // come from anywhere.
+                // `T{a, b}` sets every field by position: the element at
+                // the field's index is the channel.
                 Expr::CompositeLit(lit)
                     if lit.elts.iter().any(|e| !matches!(e, Expr::KeyValue(_)))
                         && has_field(view, e, field) =>
                 {
-                    c.channel.escape = Escape::Full;
+                    let elt = field_index(view, e, field).and_then(|i| lit.elts.get(i));
+                    match elt.and_then(|x| make_chan(x, src, view)) {
+                        Some((call, _)) => {
+                            let cap = capacity(call, src);
+                            c.channel.capacity = worst_capacity(&c.channel.capacity, cap);
+                        }
+                        None if elt.is_some_and(|x| is_nil(view, x)) => {}
+                        None => c.channel.escape = Escape::Full,
+                    }
                 }
                 Expr::KeyValue(kv) if matches!(kv.key.unparen(), Expr::Ident(k) if ident_is(view, k, &name, src, field)) =>
                 {
@@ -1496,6 +1541,17 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
             }
             true
         });
+    }
+}
+
+/// The position of the field `field` in the struct a composite literal
+/// builds.
+fn field_index(view: &FileView, lit: &Expr, field: Identity) -> Option<usize> {
+    let m = view.model();
+    let t = view.type_of(lit)?;
+    match m.ty(m.under_ro(m.deref(t))) {
+        Type::Struct(fields) => fields.iter().position(|f| m.identity(f.obj) == field),
+        _ => None,
     }
 }
 

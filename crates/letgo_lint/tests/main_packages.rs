@@ -1,6 +1,7 @@
 //! Rules that treat the main goroutine of `main.main` apart (LG108,
-//! LG109, LG116): their fixtures include a command each, in a
-//! subdirectory the package-per-rule want test does not load. Findings
+//! LG109, LG116), or a command as a package nobody imports (LG107):
+//! their fixtures include a command each, in a subdirectory the
+//! package-per-rule want test does not load. Findings
 //! must match the `// want` comments exactly there too.
 
 mod common;
@@ -11,6 +12,7 @@ use std::path::Path;
 fn commands_match_want_comments() {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     for (dir, code) in [
+        ("lg107/cmd", "LG107"),
         ("lg108/daemon", "LG108"),
         ("lg109/park", "LG109"),
         ("lg116/daemon", "LG116"),

@@ -5,6 +5,8 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
 use crate::rules::nil_channel_op;
+use letgo_go::ast::Stmt;
+use letgo_go::visit::{inspect, Node};
 
 pub const RULE: Rule = Rule {
     code: "LG107",
@@ -26,6 +28,12 @@ variable, a buffer whose size is not a constant (`make(chan T, n)`) is no
 excuse — nothing ever drains it, and the methods that send may run any
 number of times, so one send finds it full. A channel
 the package never makes (always nil) is LG108's.
+
+A close elsewhere may end a blocked send (with a panic: a protocol the
+author chose), so a channel that is closed is left alone, unless every
+close is a `defer close(ch)` of one function and every send is written
+in that function or in a function only it calls: that close runs after
+a send that never returns, and frees nobody.
 
 Calls are seen through: a channel handed to a function value, an
 interface method, a function of another package of the module or a chain
@@ -70,7 +78,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if !(ch.receivers_in_view() || discarded.is_some())
             || ch.has(OpKind::Recv)
             || ch.has(OpKind::Range)
-            || ch.has(OpKind::Close)
+            || (ch.has(OpKind::Close) && !closed_after_own_sends(cx, ch))
         {
             continue;
         }
@@ -114,6 +122,78 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             },
         });
     }
+}
+
+/// Every close is a `defer close(ch)` of one function `F`, and every
+/// blocking send is written in `F` or in a function only `F` calls: the
+/// close runs when `F` returns, after a send that never returns, so it
+/// frees no sender.
+fn closed_after_own_sends(cx: &PackageContext, ch: &Channel) -> bool {
+    let view = cx.locks();
+    let mut closers = ch.ops_of(OpKind::Close).map(|o| (o.function.as_str(), o));
+    let Some((closer, _)) = closers.next() else {
+        return false;
+    };
+    let Some(&f) = view.by_name.get(closer) else {
+        return false;
+    };
+    let deferred = |o: &crate::channels::Op| {
+        let mut found = false;
+        inspect(Node::Block(cx.functions()[f].body), &mut |n| {
+            if let Node::Stmt(Stmt::Defer(d)) = n {
+                found |= d.call.pos() == o.span.start;
+            }
+            !found
+        });
+        found
+    };
+    let only_called_by_f = |g: usize| only_used_in(cx, g, f);
+    ch.ops_of(OpKind::Close)
+        .all(|o| o.function == closer && !o.through_call && deferred(o))
+        && ch.ops_of(OpKind::Send).filter(|o| o.blocking()).all(|o| {
+            match view.by_name.get(&o.function) {
+                Some(&g) => !o.through_call && (g == f || only_called_by_f(g)),
+                None => false,
+            }
+        })
+}
+
+/// Whether the declared function `g` is named (called, started by `go`,
+/// taken as a value) somewhere, and only inside the body of function `f`.
+fn only_used_in(cx: &PackageContext, g: usize, f: usize) -> bool {
+    let funcs = cx.functions();
+    let crate::funcs::FuncKind::Decl(d) = funcs[g].kind else {
+        return false;
+    };
+    let Some(gv) = cx.types(funcs[g].file) else {
+        return false;
+    };
+    let Some(target) = gv.object_of(&d.name).map(|o| gv.model().identity(o)) else {
+        return false;
+    };
+    let body = funcs[f].body;
+    let (mut inside, mut outside) = (0, 0);
+    for (fi, sf) in cx.files() {
+        let Some(view) = cx.types(fi) else {
+            return false;
+        };
+        let m = view.model();
+        inspect(Node::File(&sf.ast), &mut |n| {
+            if let Node::Ident(i) = n {
+                if i.pos != d.name.pos || fi != funcs[g].file {
+                    let is = view.object_of(i).is_some_and(|o| m.identity(o) == target);
+                    let within = fi == funcs[f].file && body.lbrace < i.pos && i.pos < body.end();
+                    match (is, within) {
+                        (true, true) => inside += 1,
+                        (true, false) => outside += 1,
+                        _ => {}
+                    }
+                }
+            }
+            true
+        });
+    }
+    inside > 0 && outside == 0
 }
 
 /// The base name of a package file, for messages.
