@@ -36,8 +36,9 @@ mod identity;
 mod implicit;
 pub mod never_done;
 
+use crate::syntax::param_index;
 pub use identity::{cond_call, key_of, local_key, lock_call, waitgroup_call};
-use identity::{const_bool, param_index, receiver_key};
+use identity::{const_bool, receiver_key};
 pub(crate) use identity::{lock_class, lock_kind};
 
 use crate::context::PackageContext;

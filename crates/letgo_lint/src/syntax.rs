@@ -284,3 +284,19 @@ pub fn innermost_loop(
         .filter(|(_, b)| b.pos() <= span.start && span.end <= b.end())
         .min_by_key(|(_, b)| b.end() - b.pos())
 }
+
+/// The index of the parameter declared at `off` in `list` (an unnamed
+/// parameter counts as one).
+pub fn param_index(list: &letgo_go::ast::FieldList, off: u32) -> Option<usize> {
+    let mut i = 0;
+    for field in &list.list {
+        for n in &field.names {
+            if n.pos == off {
+                return Some(i);
+            }
+            i += 1;
+        }
+        i += usize::from(field.names.is_empty());
+    }
+    None
+}

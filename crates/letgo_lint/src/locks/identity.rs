@@ -18,7 +18,7 @@
 use super::{LockOp, SyncKind, SyncValue};
 use crate::context::PackageContext;
 use crate::funcs::FuncKind;
-use letgo_go::ast::{CallExpr, Expr, FieldList};
+use letgo_go::ast::{CallExpr, Expr};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::{ObjId, ObjKind};
@@ -349,25 +349,10 @@ fn param_key(cx: &PackageContext, fi: usize, off: u32) -> Option<String> {
                 return Some("(r)".to_string());
             }
         }
-        if let Some(p) = param_index(&f.typ.params, off) {
+        if let Some(p) = crate::syntax::param_index(&f.typ.params, off) {
             return Some(format!("(#{p})"));
         }
         at = f.parent;
-    }
-    None
-}
-
-/// The index of the parameter declared at `off` in `list`.
-pub(super) fn param_index(list: &FieldList, off: u32) -> Option<usize> {
-    let mut i = 0;
-    for field in &list.list {
-        for n in &field.names {
-            if n.pos == off {
-                return Some(i);
-            }
-            i += 1;
-        }
-        i += usize::from(field.names.is_empty());
     }
     None
 }

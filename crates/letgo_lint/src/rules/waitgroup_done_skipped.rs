@@ -924,15 +924,5 @@ fn own_param(cx: &PackageContext, fi: usize, x: &Expr) -> Option<usize> {
     };
     let view = cx.types(f.file)?;
     let (_, off) = view.model().obj(view.object_of(id)?).pos?;
-    let mut i = 0;
-    for field in &f.typ.params.list {
-        for n in &field.names {
-            if n.pos == off {
-                return Some(i);
-            }
-            i += 1;
-        }
-        i += usize::from(field.names.is_empty());
-    }
-    None
+    crate::syntax::param_index(&f.typ.params, off)
 }

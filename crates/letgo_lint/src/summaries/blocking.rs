@@ -389,7 +389,7 @@ fn param_locker(
     };
     let view = cx.types(f.file)?;
     let m = view.model();
-    let index = param_position(&d.typ.params, m.obj(o).pos?.1)?;
+    let index = crate::syntax::param_index(&d.typ.params, m.obj(o).pos?.1)?;
     let me = m.identity(view.object_of(&d.name)?);
     let mut found: Vec<Option<String>> = Vec::new();
     for (ci, c) in cx.functions().iter().enumerate() {
@@ -414,21 +414,6 @@ fn param_locker(
         .iter()
         .all(|x| x.as_ref() == Some(&first))
         .then_some(first)
-}
-
-/// The position of the parameter declared at `off` in `list`.
-fn param_position(list: &letgo_go::ast::FieldList, off: u32) -> Option<usize> {
-    let mut i = 0;
-    for field in &list.list {
-        for n in &field.names {
-            if n.pos == off {
-                return Some(i);
-            }
-            i += 1;
-        }
-        i += usize::from(field.names.is_empty());
-    }
-    None
 }
 
 /// The locks held by callers when they call `fi`, at any depth of
