@@ -343,6 +343,9 @@ fn forgotten(
         return None;
     }
     let slot = owners.slot_key(cx, funcs, i, map)?;
+    if callee_deletes(cx, funcs, i, &slot) {
+        return None;
+    }
     let (file, line) = insert_into(cx, funcs, &slot)?;
     let src = &cx.file(funcs[i].file).src;
     let map_text = map.span().text(src);
@@ -355,6 +358,54 @@ fn forgotten(
         Span::new(call.fun.pos(), call.rparen + 1),
         msg,
     ))
+}
+
+/// Whether function `i` calls a function or method of its package that
+/// deletes from the map slot `slot` (`work.cancel(); r.workDone(w)`, where
+/// `workDone` deletes the entry): the entry is removed on that path. One
+/// call deep, by the object the call resolves to.
+fn callee_deletes(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> bool {
+    let Some(view) = cx.types(funcs[i].file) else {
+        return false;
+    };
+    let m = view.model();
+    let mut found = false;
+    inspect(Node::Block(funcs[i].body), &mut |n| {
+        if let Node::Call(c) = n {
+            let at = view.object_of_expr(&c.fun).and_then(|o| m.obj(o).pos);
+            found |= at.is_some_and(|(file, off)| {
+                funcs.iter().enumerate().any(|(j, g)| {
+                    j != i
+                        && matches!(g.kind, crate::funcs::FuncKind::Decl(d) if d.name.pos == off)
+                        && cx.types(g.file).is_some_and(|v| v.id() == file)
+                        && deletes_from(cx, funcs, j, slot)
+                })
+            });
+        }
+        !found
+    });
+    found
+}
+
+/// Whether function `j` has `delete(x, k)` with `x` the map slot `slot`.
+fn deletes_from(cx: &PackageContext, funcs: &[Func], j: usize, slot: &str) -> bool {
+    let src = &cx.file(funcs[j].file).src;
+    let owners = cx.owners();
+    let mut found = false;
+    inspect(Node::Block(funcs[j].body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Call(c) if crate::syntax::ident_name(&c.fun, src) == Some("delete") => {
+                found |= c
+                    .args
+                    .first()
+                    .is_some_and(|x| owners.slot_key(cx, funcs, j, x).as_deref() == Some(slot));
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
 }
 
 /// The first insert `m[k] = v` into the slot `slot` in the package's

@@ -65,7 +65,9 @@ function that ends an entry's life — it reads a value from the map by
 key (`sub, ok := m[k]`, `for _, sub := range m[k]`) and closes it
 (`sub.Close()`, `forceClose`, `Stop`, `Cancel`, `Shutdown`) — without
 deleting from the map, clearing or replacing it, or storing a new value
-in it (`old.close(); m[k] = fresh` replaces the entry), while another function
+in it (`old.close(); m[k] = fresh` replaces the entry), nor calling a
+function or method of its package that deletes from it (`w.cancel();
+r.workDone(w)`, one call deep, by the object the call resolves to), while another function
 of the package does delete from it (an unsubscribe), is reported at the
 close, with the line of an insert into the map: the closed value stays in
 the map until the deleting path runs, which for a value closed by the
