@@ -189,8 +189,118 @@ impl Mode {
 #[derive(Default)]
 pub struct Records {
     pub uses: Vec<(u32, ObjId)>,
-    /// (start, end, node) -> (mode, type)
+    /// (start, end, node) -> (mode, type), while the checker writes them
+    /// (it re-records untyped operands); emptied by [`Records::freeze`].
     pub types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>,
+    /// The same records once checking is done, sorted by key: rules only
+    /// read them, and a sorted vector holds GOROOT/src's 4.5 M expressions
+    /// in about half the memory of the hash maps (a run's peak).
+    typed: Vec<Typed>,
+}
+
+/// One typed expression of [`Records`], packed (16 bytes).
+#[derive(Clone, Copy)]
+struct Typed {
+    start: u32,
+    end: u32,
+    typ: TypeId,
+    node: u8,
+    mode: Mode,
+}
+
+/// Expression records frozen into their sorted vector.
+pub struct Frozen(Vec<Typed>);
+
+impl Frozen {
+    /// Sorts `types` (made after `old`, so they win at a shared key) with
+    /// the records frozen before.
+    pub fn new(types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>) -> Frozen {
+        Frozen::of(types, Vec::new())
+    }
+
+    fn of(types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>, mut old: Vec<Typed>) -> Frozen {
+        let mut typed: Vec<Typed> = Vec::with_capacity(types.len() + old.len());
+        typed.extend(
+            types
+                .into_iter()
+                .map(|((start, end, node), (mode, typ))| Typed {
+                    start,
+                    end,
+                    typ,
+                    node,
+                    mode,
+                }),
+        );
+        if old.is_empty() {
+            // The usual case (one freeze per file): keys are unique.
+            typed.sort_unstable_by_key(Typed::key);
+        } else {
+            // The newer records come first: the stable sort keeps them
+            // ahead at a shared key, and the dedup keeps the first, as
+            // the map's insert replaced the value.
+            typed.append(&mut old);
+            typed.sort_by_key(Typed::key);
+            typed.dedup_by_key(|t| t.key());
+            typed.shrink_to_fit();
+        }
+        Frozen(typed)
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Typed>() == 16);
+
+impl Typed {
+    fn key(&self) -> (u32, u32, u8) {
+        (self.start, self.end, self.node)
+    }
+}
+
+impl Records {
+    /// Moves the expression records into the sorted vector read by
+    /// [`Records::type_at`]; called once the checker is done.
+    pub fn freeze(&mut self) {
+        if self.types.is_empty() {
+            return;
+        }
+        let types = std::mem::take(&mut self.types);
+        let old = std::mem::take(&mut self.typed);
+        self.typed = Frozen::of(types, old).0;
+    }
+
+    /// The expression records so far, to be frozen elsewhere (on another
+    /// thread, while the checker goes on) and put back with
+    /// [`Records::thaw_into`].
+    pub fn take_types(&mut self) -> FxHashMap<(u32, u32, u8), (Mode, TypeId)> {
+        std::mem::take(&mut self.types)
+    }
+
+    /// Puts back records taken by [`Records::take_types`] and frozen;
+    /// records made since stay in the map until [`Records::freeze`].
+    pub fn thaw_into(&mut self, frozen: Frozen) {
+        let old = std::mem::replace(&mut self.typed, frozen.0);
+        if !old.is_empty() {
+            self.typed = Frozen::of(FxHashMap::default(), old).0;
+        }
+    }
+
+    /// How many expressions have a recorded type.
+    pub fn expressions(&self) -> usize {
+        self.types.len() + self.typed.len()
+    }
+
+    /// The mode and type recorded for the expression at `key`
+    /// (start, end, node code), frozen or not.
+    pub fn type_at(&self, key: (u32, u32, u8)) -> Option<(Mode, TypeId)> {
+        // Rules read frozen records: the map is empty, skip hashing.
+        if !self.types.is_empty() {
+            if let Some(&v) = self.types.get(&key) {
+                return Some(v);
+            }
+        }
+        let i = self.typed.binary_search_by_key(&key, Typed::key).ok()?;
+        let t = &self.typed[i];
+        Some((t.mode, t.typ))
+    }
 }
 
 pub struct Model {
