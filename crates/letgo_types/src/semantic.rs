@@ -19,8 +19,10 @@ pub struct Semantic {
     /// ask file by file, and the list stays in cache).
     defs: Vec<Vec<(u32, ObjId)>>,
     /// The calls of the checked packages, walked once for every analysis
-    /// that makes a call graph of them (see [`Semantic::calls`]).
-    calls: std::sync::OnceLock<crate::callgraph::Calls>,
+    /// that makes a call graph of them (see [`Semantic::calls`]), until
+    /// [`Semantic::release_calls`].
+    calls: std::sync::Mutex<Option<std::sync::Arc<crate::callgraph::Calls>>>,
+    calls_released: std::sync::atomic::AtomicBool,
 }
 
 /// Checks `pkgs` in order, freezing each package's expression records
@@ -142,7 +144,8 @@ impl Semantic {
             model,
             files,
             defs,
-            calls: std::sync::OnceLock::new(),
+            calls: std::sync::Mutex::new(None),
+            calls_released: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -672,9 +675,26 @@ impl Semantic {
     /// The calls of [`Semantic::checked_files`], walked on first use (on
     /// the caller's rayon pool) and shared: the lock summaries and heap
     /// growth make their call graphs from the same walk.
-    pub fn calls(&self) -> &crate::callgraph::Calls {
-        self.calls
-            .get_or_init(|| crate::callgraph::Calls::walk(self, &self.checked_files()))
+    pub fn calls(&self) -> std::sync::Arc<crate::callgraph::Calls> {
+        // A poisoned lock only means a walk panicked: walk again.
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        calls
+            .get_or_insert_with(|| {
+                std::sync::Arc::new(crate::callgraph::Calls::walk(self, &self.checked_files()))
+            })
+            .clone()
+    }
+
+    /// Frees the shared walk once every analysis that reads it is built
+    /// (the run's peak memory is reached later, by the rules); a later
+    /// [`Semantic::calls`] walks again.
+    pub fn release_calls(&self) {
+        use std::sync::atomic::Ordering;
+        if self.calls_released.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let walk = self.calls.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(walk);
     }
 }
 
