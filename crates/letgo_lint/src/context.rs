@@ -163,9 +163,12 @@ impl<'a> PackageContext<'a> {
     /// built on first use; `None` without a semantic model.
     pub fn lock_summaries(&self) -> Option<&'a LockSummaries> {
         let s = self.semantic?;
-        let built = self
-            .lock_summaries?
-            .get_or_init(|| crate::apart::build_apart(|| LockSummaries::build(s)));
+        let built = self.lock_summaries?.get_or_init(|| {
+            if self.growth.is_some_and(|g| g.get().is_some()) {
+                s.last_use_of_calls();
+            }
+            crate::apart::build_apart(|| LockSummaries::build(s))
+        });
         self.release_shared_walk();
         Some(built)
     }
@@ -221,6 +224,9 @@ impl<'a> PackageContext<'a> {
         let semantic = self.semantic?;
         let built = self.growth?.get_or_init(|| {
             let start = std::time::Instant::now();
+            if self.lock_summaries.is_some_and(|l| l.get().is_some()) {
+                semantic.last_use_of_calls();
+            }
             let g = crate::apart::build_apart(|| Growth::build(semantic));
             // `LETGO_TIMINGS=1`: its share of a run, as the summaries'.
             if std::env::var_os("LETGO_TIMINGS").is_some() {

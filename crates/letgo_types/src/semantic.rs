@@ -23,6 +23,9 @@ pub struct Semantic {
     /// [`Semantic::release_calls`].
     calls: std::sync::Mutex<Option<std::sync::Arc<crate::callgraph::Calls>>>,
     calls_released: std::sync::atomic::AtomicBool,
+    /// Set by [`Semantic::last_use_of_calls`]: the next [`Semantic::calls`]
+    /// hands the walk out and keeps none.
+    calls_last: std::sync::atomic::AtomicBool,
 }
 
 /// Checks `pkgs` in order, freezing each package's expression records
@@ -146,6 +149,7 @@ impl Semantic {
             defs,
             calls: std::sync::Mutex::new(None),
             calls_released: std::sync::atomic::AtomicBool::new(false),
+            calls_last: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -678,11 +682,26 @@ impl Semantic {
     pub fn calls(&self) -> std::sync::Arc<crate::callgraph::Calls> {
         // A poisoned lock only means a walk panicked: walk again.
         let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        calls
+        let walk = calls
             .get_or_insert_with(|| {
                 std::sync::Arc::new(crate::callgraph::Calls::walk(self, &self.checked_files()))
             })
-            .clone()
+            .clone();
+        if self
+            .calls_last
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            *calls = None;
+        }
+        walk
+    }
+
+    /// Says the next [`Semantic::calls`] is the walk's last reader: it
+    /// is freed as soon as that reader drops it (its call graph made),
+    /// before the reader's own work grows the heap.
+    pub fn last_use_of_calls(&self) {
+        self.calls_last
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Frees the shared walk once every analysis that reads it is built
