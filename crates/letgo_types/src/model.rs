@@ -212,13 +212,14 @@ struct Typed {
 pub struct Frozen(Vec<Typed>);
 
 impl Frozen {
-    /// Sorts `types` (made after `old`, so they win at a shared key) with
-    /// the records frozen before.
+    /// The records of `types`, sorted by key.
     pub fn new(types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>) -> Frozen {
         Frozen::of(types, Vec::new())
     }
 
-    fn of(types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>, mut old: Vec<Typed>) -> Frozen {
+    /// Sorts `types` (made after `old`, so they win at a shared key) with
+    /// the records frozen before.
+    fn of(types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>, old: Vec<Typed>) -> Frozen {
         let mut typed: Vec<Typed> = Vec::with_capacity(types.len() + old.len());
         typed.extend(
             types
@@ -231,10 +232,15 @@ impl Frozen {
                     mode,
                 }),
         );
-        if old.is_empty() {
-            // The usual case (one freeze per file): keys are unique.
-            typed.sort_unstable_by_key(Typed::key);
-        } else {
+        typed.sort_unstable_by_key(Typed::key);
+        Frozen::merge(typed, old)
+    }
+
+    /// `typed` (sorted, unique keys) with `old`, `typed` winning at a
+    /// shared key.
+    fn merge(mut typed: Vec<Typed>, mut old: Vec<Typed>) -> Frozen {
+        // The usual case (one freeze per file): nothing to merge.
+        if !old.is_empty() {
             // The newer records come first: the stable sort keeps them
             // ahead at a shared key, and the dedup keeps the first, as
             // the map's insert replaced the value.
@@ -277,10 +283,8 @@ impl Records {
     /// Puts back records taken by [`Records::take_types`] and frozen;
     /// records made since stay in the map until [`Records::freeze`].
     pub fn thaw_into(&mut self, frozen: Frozen) {
-        let old = std::mem::replace(&mut self.typed, frozen.0);
-        if !old.is_empty() {
-            self.typed = Frozen::of(FxHashMap::default(), old).0;
-        }
+        let old = std::mem::take(&mut self.typed);
+        self.typed = Frozen::merge(frozen.0, old).0;
     }
 
     /// How many expressions have a recorded type.
@@ -433,5 +437,39 @@ impl Model {
             .map(|&t| self.simple_obj(ObjKind::Var, "", None, None, t))
             .collect();
         self.new_type(Type::Tuple(vars))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_records_answer_as_the_map_did_and_later_records_win() {
+        let mut r = Records::default();
+        r.types.insert((10, 20, 3), (Mode::Variable, TypeId(7)));
+        r.types.insert((0, 5, 1), (Mode::Value, TypeId(2)));
+        r.types.insert((10, 20, 4), (Mode::Constant, TypeId(9)));
+        r.freeze();
+        assert!(r.types.is_empty());
+        assert_eq!(r.expressions(), 3);
+        assert_eq!(r.type_at((10, 20, 3)), Some((Mode::Variable, TypeId(7))));
+        assert_eq!(r.type_at((10, 20, 4)), Some((Mode::Constant, TypeId(9))));
+        assert_eq!(r.type_at((0, 5, 1)), Some((Mode::Value, TypeId(2))));
+        assert_eq!(r.type_at((0, 5, 2)), None);
+        // A record made after the freeze (an untyped operand re-recorded)
+        // is read first, and replaces the old one when frozen again.
+        r.types.insert((10, 20, 3), (Mode::Variable, TypeId(8)));
+        assert_eq!(r.type_at((10, 20, 3)), Some((Mode::Variable, TypeId(8))));
+        r.freeze();
+        assert_eq!(r.expressions(), 3);
+        assert_eq!(r.type_at((10, 20, 3)), Some((Mode::Variable, TypeId(8))));
+        // Taken, frozen elsewhere and put back: the same answers.
+        r.types.insert((30, 31, 1), (Mode::Value, TypeId(1)));
+        let taken = r.take_types();
+        r.thaw_into(Frozen::new(taken));
+        assert_eq!(r.expressions(), 4);
+        assert_eq!(r.type_at((10, 20, 3)), Some((Mode::Variable, TypeId(8))));
+        assert_eq!(r.type_at((30, 31, 1)), Some((Mode::Value, TypeId(1))));
     }
 }
