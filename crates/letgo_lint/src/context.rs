@@ -163,10 +163,28 @@ impl<'a> PackageContext<'a> {
     /// built on first use; `None` without a semantic model.
     pub fn lock_summaries(&self) -> Option<&'a LockSummaries> {
         let s = self.semantic?;
-        Some(
-            self.lock_summaries?
-                .get_or_init(|| crate::apart::build_apart(|| LockSummaries::build(s))),
-        )
+        let built = self.lock_summaries?.get_or_init(|| {
+            if self.growth.is_some_and(|g| g.get().is_some()) {
+                s.last_use_of_calls();
+            }
+            crate::apart::build_apart(|| LockSummaries::build(s))
+        });
+        self.release_shared_walk();
+        Some(built)
+    }
+
+    /// Frees the model's shared call walk once both views made from it
+    /// (lock summaries, heap growth) are built: it is not read again, and
+    /// freed here its memory serves the rules that run after.
+    fn release_shared_walk(&self) {
+        let (Some(s), Some(locks), Some(growth)) =
+            (self.semantic, self.lock_summaries, self.growth)
+        else {
+            return;
+        };
+        if locks.get().is_some() && growth.get().is_some() {
+            s.release_calls();
+        }
     }
 
     /// Whether the model's object `o` is declared in one of the package's
@@ -204,15 +222,20 @@ impl<'a> PackageContext<'a> {
     /// semantic model was built and the engine shares a cell for it.
     pub fn growth(&self) -> Option<&'a Growth> {
         let semantic = self.semantic?;
-        Some(self.growth?.get_or_init(|| {
+        let built = self.growth?.get_or_init(|| {
             let start = std::time::Instant::now();
+            if self.lock_summaries.is_some_and(|l| l.get().is_some()) {
+                semantic.last_use_of_calls();
+            }
             let g = crate::apart::build_apart(|| Growth::build(semantic));
             // `LETGO_TIMINGS=1`: its share of a run, as the summaries'.
             if std::env::var_os("LETGO_TIMINGS").is_some() {
                 eprintln!("letgo: heap growth: {:.3} s", start.elapsed().as_secs_f64());
             }
             g
-        }))
+        });
+        self.release_shared_walk();
+        Some(built)
     }
 
     /// The run's channel summaries, with the model they were built from.

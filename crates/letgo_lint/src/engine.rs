@@ -201,7 +201,7 @@ fn semantic_model(
             start.elapsed().as_secs_f64(),
             semantic.model.packages.len(),
             semantic.model.files.len(),
-            semantic.model.records.iter().map(|r| r.types.len()).sum::<usize>(),
+            semantic.model.records.iter().map(|r| r.expressions()).sum::<usize>(),
             semantic.model.objects.len(),
             semantic.model.types.len(),
         );

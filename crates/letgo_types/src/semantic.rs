@@ -3,7 +3,7 @@
 //! offset, read-only and from any thread.
 
 use crate::check::Checker;
-use crate::model::{FileId, Mode, Model, ObjId, ObjKind};
+use crate::model::{FileId, Frozen, Mode, Model, ObjId, ObjKind};
 use crate::modules::{find_goroot, find_modcache, ModuleRoot};
 use crate::nodes::node_code;
 use crate::types::{Type, TypeId};
@@ -19,8 +19,50 @@ pub struct Semantic {
     /// ask file by file, and the list stays in cache).
     defs: Vec<Vec<(u32, ObjId)>>,
     /// The calls of the checked packages, walked once for every analysis
-    /// that makes a call graph of them (see [`Semantic::calls`]).
-    calls: std::sync::OnceLock<crate::callgraph::Calls>,
+    /// that makes a call graph of them (see [`Semantic::calls`]), until
+    /// [`Semantic::release_calls`].
+    calls: std::sync::Mutex<Option<std::sync::Arc<crate::callgraph::Calls>>>,
+    calls_released: std::sync::atomic::AtomicBool,
+    /// Set by [`Semantic::last_use_of_calls`]: the next [`Semantic::calls`]
+    /// hands the walk out and keeps none.
+    calls_last: std::sync::atomic::AtomicBool,
+}
+
+/// Checks `pkgs` in order, freezing each package's expression records
+/// as soon as it is done: sorted vectors take about half the memory of
+/// the checker's hash maps, and the next packages' maps reuse what the
+/// done ones held (the run's peak would otherwise hold every package's
+/// maps at once). The checker runs on one thread: the freezing runs on
+/// another, beside it.
+fn check_freezing(c: &mut Checker, pkgs: &[crate::model::PkgId]) {
+    type Map = FxHashMap<(u32, u32, u8), (Mode, crate::types::TypeId)>;
+    let (tx, rx) = std::sync::mpsc::channel::<(FileId, Map)>();
+    let frozen = std::thread::scope(|sc| {
+        let freezer = std::thread::Builder::new()
+            .spawn_scoped(sc, move || {
+                rx.into_iter()
+                    .map(|(f, types)| (f, Frozen::new(types)))
+                    .collect::<Vec<_>>()
+            })
+            .ok();
+        for &p in pkgs {
+            c.m.packages[p.0 as usize].bodies = true;
+            c.check_package(p);
+            // Without a thread, the records stay in their maps and are
+            // frozen by `from_checker`.
+            if freezer.is_some() {
+                for &f in &c.m.packages[p.0 as usize].files {
+                    let types = c.m.records[f.0 as usize].take_types();
+                    let _ = tx.send((f, types));
+                }
+            }
+        }
+        drop(tx);
+        freezer.and_then(|h| h.join().ok()).unwrap_or_default()
+    });
+    for (f, fr) in frozen {
+        c.m.records[f.0 as usize].thaw_into(fr);
+    }
 }
 
 impl Semantic {
@@ -70,10 +112,7 @@ impl Semantic {
             }
         }
         pkgs.extend(c.load_xtests());
-        for &p in &pkgs {
-            c.m.packages[p.0 as usize].bodies = true;
-            c.check_package(p);
-        }
+        check_freezing(&mut c, &pkgs);
         Semantic::from_checker(c)
     }
 
@@ -102,12 +141,15 @@ impl Semantic {
         let mut model = model;
         for r in &mut model.records {
             r.uses.sort_unstable();
+            r.freeze();
         }
         Semantic {
             model,
             files,
             defs,
-            calls: std::sync::OnceLock::new(),
+            calls: std::sync::Mutex::new(None),
+            calls_released: std::sync::atomic::AtomicBool::new(false),
+            calls_last: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -133,7 +175,7 @@ impl<'a> FileView<'a> {
     /// The type of an expression, `None` when unknown.
     pub fn type_of(&self, e: &Expr) -> Option<TypeId> {
         let rec = &self.s.model.records[self.file.0 as usize];
-        let &(mode, t) = rec.types.get(&(e.pos(), e.end(), node_code(e)))?;
+        let (mode, t) = rec.type_at((e.pos(), e.end(), node_code(e)))?;
         (mode != Mode::Invalid && t != self.s.model.invalid).then_some(t)
     }
 
@@ -637,9 +679,41 @@ impl Semantic {
     /// The calls of [`Semantic::checked_files`], walked on first use (on
     /// the caller's rayon pool) and shared: the lock summaries and heap
     /// growth make their call graphs from the same walk.
-    pub fn calls(&self) -> &crate::callgraph::Calls {
-        self.calls
-            .get_or_init(|| crate::callgraph::Calls::walk(self, &self.checked_files()))
+    pub fn calls(&self) -> std::sync::Arc<crate::callgraph::Calls> {
+        // A poisoned lock only means a walk panicked: walk again.
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        let walk = calls
+            .get_or_insert_with(|| {
+                std::sync::Arc::new(crate::callgraph::Calls::walk(self, &self.checked_files()))
+            })
+            .clone();
+        if self
+            .calls_last
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            *calls = None;
+        }
+        walk
+    }
+
+    /// Says the next [`Semantic::calls`] is the walk's last reader: it
+    /// is freed as soon as that reader drops it (its call graph made),
+    /// before the reader's own work grows the heap.
+    pub fn last_use_of_calls(&self) {
+        self.calls_last
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Frees the shared walk once every analysis that reads it is built
+    /// (the run's peak memory is reached later, by the rules); a later
+    /// [`Semantic::calls`] walks again.
+    pub fn release_calls(&self) {
+        use std::sync::atomic::Ordering;
+        if self.calls_released.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let walk = self.calls.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(walk);
     }
 }
 
