@@ -9,20 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use letgo_testkit::{go_binary, go_command};
+use letgo_testkit::{go_binary, go_build, go_command};
 
 /// Builds and runs the fixture; the directory holding its profiles.
 fn moments(go: &Path, dir: &Path) -> PathBuf {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diffpair");
-    let binary = dir.join("diffpair");
-    let status = go_command(go)
-        .args(["build", "-o"])
-        .arg(&binary)
-        .arg(".")
-        .current_dir(&fixture)
-        .status()
-        .expect("go build");
-    assert!(status.success(), "building tests/fixtures/diffpair failed");
+    let binary = go_build(go, &fixture, &dir.join("diffpair"));
     let profiles = dir.join("profiles");
     std::fs::create_dir_all(&profiles).unwrap();
     let status = Command::new(&binary)

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use letgo_testkit::{go_binary, go_command};
+use letgo_testkit::{go_binary, go_build};
 use serde_json::Value;
 
 fn letgo(args: &[&str], cwd: &Path) -> Output {
@@ -47,15 +47,7 @@ fn run_fixture(dir: &Path) -> bool {
         return false;
     };
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parked");
-    let binary = dir.join("parked");
-    let built = go_command(&go)
-        .args(["build", "-o"])
-        .arg(&binary)
-        .arg(".")
-        .current_dir(&fixture)
-        .status()
-        .expect("go build");
-    assert!(built.success());
+    let binary = go_build(&go, &fixture, &dir.join("parked"));
     let ran = Command::new(&binary)
         .arg("-out")
         .arg(dir)

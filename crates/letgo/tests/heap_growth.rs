@@ -11,21 +11,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use letgo_testkit::{go_binary, go_command};
+use letgo_testkit::{go_binary, go_build};
 use serde_json::Value;
 
 fn build(go: &Path, dir: &Path) -> PathBuf {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/heapgrowth");
-    let binary = dir.join("heapgrowth");
-    let built = go_command(go)
-        .args(["build", "-o"])
-        .arg(&binary)
-        .arg(".")
-        .current_dir(&fixture)
-        .status()
-        .expect("go build");
-    assert!(built.success());
-    binary
+    go_build(go, &fixture, &dir.join("heapgrowth"))
 }
 
 /// Runs the program at `rate` and `letgo profile` on what it wrote;

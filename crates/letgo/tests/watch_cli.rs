@@ -59,16 +59,8 @@ fn service_binary() -> Option<&'static PathBuf> {
     BINARY
         .get_or_init(|| {
             let go = common::go_binary()?;
-            let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watched-service");
-            let status = common::go_command(&go)
-                .args(["build", "-o"])
-                .arg(&binary)
-                .arg(".")
-                .current_dir(fixture())
-                .status()
-                .expect("run go build");
-            assert!(status.success(), "building tests/fixtures/watched failed");
-            Some(binary)
+            let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watched-service");
+            Some(letgo_testkit::go_build(&go, &fixture(), &out))
         })
         .as_ref()
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[path = "common/service.rs"]
 mod service;
 
-use letgo_testkit::{go_binary, go_command, workspace_root};
+use letgo_testkit::go_binary;
 use serde_json::Value;
 use service::{get, Load, Service};
 
@@ -81,33 +81,16 @@ fn fixture() -> PathBuf {
 }
 
 fn build(go: &Path, name: &str) -> PathBuf {
-    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let status = go_command(go)
-        .args(["build", "-o"])
-        .arg(&binary)
-        .arg(".")
-        .current_dir(fixture())
-        .status()
-        .expect("run go build");
-    assert!(status.success(), "building {} failed", fixture().display());
-    binary
+    letgo_testkit::go_build(
+        go,
+        &fixture(),
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join(name),
+    )
 }
 
 /// Go 1.22, when installed (no goroutineleak profile there).
 fn old_go() -> Option<PathBuf> {
-    let go = std::env::var_os("LETGO_GO_OLD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/go1.22/bin/go"));
-    if go.exists() {
-        return Some(go);
-    }
-    assert!(
-        std::env::var_os("LETGO_REQUIRE_GO").is_none(),
-        "no Go 1.22 at {}; run scripts/test",
-        go.display()
-    );
-    eprintln!("Go 1.22 half skipped: no Go at {}", go.display());
-    None
+    letgo_testkit::go_binary_from("LETGO_GO_OLD", ".tools/go1.22/bin/go")
 }
 
 #[derive(Clone, Debug)]

@@ -17,9 +17,15 @@ pub fn workspace_root() -> PathBuf {
 /// message, unless `LETGO_REQUIRE_GO` is set (as `scripts/test` sets it),
 /// in which case the test fails.
 pub fn go_binary() -> Option<PathBuf> {
-    let go = std::env::var_os("LETGO_GO")
+    go_binary_from("LETGO_GO", ".tools/go/bin/go")
+}
+
+/// A Go toolchain: `$var`, or `default` under the workspace root; skipped
+/// or failed as [`go_binary`] says when it is missing.
+pub fn go_binary_from(var: &str, default: &str) -> Option<PathBuf> {
+    let go = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/go/bin/go"));
+        .unwrap_or_else(|| workspace_root().join(default));
     if go.exists() {
         return Some(go);
     }
@@ -33,6 +39,20 @@ pub fn go_binary() -> Option<PathBuf> {
         go.display()
     );
     None
+}
+
+/// Builds the Go program in `dir` (`go build -o out .`) and returns `out`;
+/// a failed build fails the calling test.
+pub fn go_build(go: &Path, dir: &Path, out: &Path) -> PathBuf {
+    let status = go_command(go)
+        .args(["build", "-o"])
+        .arg(out)
+        .arg(".")
+        .current_dir(dir)
+        .status()
+        .expect("run go build");
+    assert!(status.success(), "building {} failed", dir.display());
+    out.to_path_buf()
 }
 
 /// A command for a Go tool (`go`, `gofmt`, a built program) with the

@@ -333,19 +333,8 @@ fn tmp_dir() -> PathBuf {
 /// runs it); returns the binary.
 fn build_gotypesdump(go: &Path) -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        let bin = tmp_dir().join("gotypesdump");
-        let status = go_command(go)
-            .args(["build", "-o"])
-            .arg(&bin)
-            .arg(".")
-            .current_dir(tool_dir())
-            .status()
-            .expect("go build runs");
-        assert!(status.success(), "building gotypesdump failed");
-        bin
-    })
-    .clone()
+    BIN.get_or_init(|| letgo_testkit::go_build(go, &tool_dir(), &tmp_dir().join("gotypesdump")))
+        .clone()
 }
 
 /// A module that vendors a dependency, for module mode: its own packages
