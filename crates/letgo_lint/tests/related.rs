@@ -5,6 +5,27 @@ mod common;
 
 use letgo_lint::engine::Finding;
 
+/// The findings of rule `code` over its own fixtures.
+fn fixture(code: &str) -> (letgo_go::load::Program, Vec<Finding>) {
+    let dir = common::workspace_root()
+        .join("crates/letgo_lint/tests/fixtures")
+        .join(code.to_lowercase());
+    common::run(&dir, &[code])
+}
+
+/// The finding in the function whose trace name ends with `suffix`.
+fn in_function<'f>(findings: impl IntoIterator<Item = &'f Finding>, suffix: &str) -> &'f Finding {
+    findings
+        .into_iter()
+        .find(|f| {
+            f.diagnostic
+                .function
+                .as_deref()
+                .is_some_and(|n| n.ends_with(suffix))
+        })
+        .unwrap_or_else(|| panic!("no finding in a function ending {suffix}"))
+}
+
 fn text<'p>(
     program: &'p letgo_go::load::Program,
     f: &Finding,
@@ -15,8 +36,7 @@ fn text<'p>(
 
 #[test]
 fn abandoned_senders_point_at_the_send_in_the_goroutine() {
-    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg103");
-    let (program, findings) = common::run(&dir, &["LG103"]);
+    let (program, findings) = fixture("LG103");
     assert!(findings.len() >= 6, "{findings:#?}");
     // A send whose only receiver is a loop that can leave: the send,
     // where it blocks, in the function it is written in (a method called
@@ -38,15 +58,7 @@ fn abandoned_senders_point_at_the_send_in_the_goroutine() {
         );
         assert!(exit.message.contains("leaves here"), "{d:?}");
     }
-    let ask = looped
-        .iter()
-        .find(|f| {
-            f.diagnostic
-                .function
-                .as_deref()
-                .is_some_and(|n| n.ends_with(".(*service).Ask"))
-        })
-        .expect("the send in (*service).Ask");
+    let ask = in_function(looped.iter().copied(), ".(*service).Ask");
     assert_eq!(text(&program, ask, ask.diagnostic.span), "s.reqs <- r");
     for f in &findings {
         let d = &f.diagnostic;
@@ -70,15 +82,7 @@ fn abandoned_senders_point_at_the_send_in_the_goroutine() {
             assert_eq!(fix.edits[0].span, make.span);
         }
     }
-    let fetch = findings
-        .iter()
-        .find(|f| {
-            f.diagnostic
-                .function
-                .as_deref()
-                .is_some_and(|n| n.ends_with(".fetchCtx.func1"))
-        })
-        .expect("the closure of fetchCtx");
+    let fetch = in_function(findings.iter().copied(), ".fetchCtx.func1");
     let exit = &fetch.diagnostic.related[1];
     assert_eq!(text(&program, fetch, exit.span), "return");
     assert_eq!(exit.message, "this return leaves without receiving");
@@ -86,17 +90,8 @@ fn abandoned_senders_point_at_the_send_in_the_goroutine() {
 
 #[test]
 fn a_double_lock_through_a_call_points_at_the_callee_lock() {
-    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg111");
-    let (program, findings) = common::run(&dir, &["LG111"]);
-    let evict = findings
-        .iter()
-        .find(|f| {
-            f.diagnostic
-                .function
-                .as_deref()
-                .is_some_and(|n| n.ends_with(".(*store).evict"))
-        })
-        .expect("the finding in the callee");
+    let (program, findings) = fixture("LG111");
+    let evict = in_function(&findings, ".(*store).evict");
     let d = &evict.diagnostic;
     assert_eq!(text(&program, evict, d.span), "s.mu.Lock()");
     let related: Vec<&str> = d
@@ -109,17 +104,8 @@ fn a_double_lock_through_a_call_points_at_the_callee_lock() {
 
 #[test]
 fn a_callee_in_another_file_gets_the_finding_and_the_caller_is_related() {
-    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg111");
-    let (program, findings) = common::run(&dir, &["LG111"]);
-    let flush = findings
-        .iter()
-        .find(|f| {
-            f.diagnostic
-                .function
-                .as_deref()
-                .is_some_and(|n| n.ends_with(".(*ledger).flush"))
-        })
-        .expect("the finding in the callee's file");
+    let (program, findings) = fixture("LG111");
+    let flush = in_function(&findings, ".(*ledger).flush");
     let files = &program.packages[flush.package].files;
     let name = |i: usize| {
         files[i]
@@ -141,17 +127,8 @@ fn a_callee_in_another_file_gets_the_finding_and_the_caller_is_related() {
 
 #[test]
 fn a_lock_left_held_names_where_the_next_taker_waits() {
-    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg110");
-    let (program, findings) = common::run(&dir, &["LG110"]);
-    let stop = findings
-        .iter()
-        .find(|f| {
-            f.diagnostic
-                .function
-                .as_deref()
-                .is_some_and(|n| n.ends_with(".(*listener).stop"))
-        })
-        .expect("the finding in stop");
+    let (program, findings) = fixture("LG110");
+    let stop = in_function(&findings, ".(*listener).stop");
     let d = &stop.diagnostic;
     let taker = d
         .related
@@ -172,17 +149,8 @@ fn a_lock_left_held_names_where_the_next_taker_waits() {
 
 #[test]
 fn a_recursive_read_lock_names_the_writer() {
-    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg112");
-    let (program, findings) = common::run(&dir, &["LG112"]);
-    let run = findings
-        .iter()
-        .find(|f| {
-            f.diagnostic
-                .function
-                .as_deref()
-                .is_some_and(|n| n.ends_with(".(*executor).run"))
-        })
-        .expect("the finding in run");
+    let (program, findings) = fixture("LG112");
+    let run = in_function(&findings, ".(*executor).run");
     let writers: Vec<&str> = run
         .diagnostic
         .related
@@ -195,8 +163,7 @@ fn a_recursive_read_lock_names_the_writer() {
 
 #[test]
 fn a_lost_cancel_in_a_field_names_the_goroutine_waiting_on_done() {
-    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg106");
-    let (program, findings) = common::run(&dir, &["LG106"]);
+    let (program, findings) = fixture("LG106");
     let stored: Vec<_> = findings
         .iter()
         .filter(|f| f.source_file(&program).path.ends_with("field_waiter.go"))
@@ -212,17 +179,8 @@ fn a_lost_cancel_in_a_field_names_the_goroutine_waiting_on_done() {
 
 #[test]
 fn a_lock_held_across_a_wait_names_where_the_partner_waits_for_the_lock() {
-    let dir = common::workspace_root().join("crates/letgo_lint/tests/fixtures/lg114");
-    let (program, findings) = common::run(&dir, &["LG114"]);
-    let stop = findings
-        .iter()
-        .find(|f| {
-            f.diagnostic
-                .function
-                .as_deref()
-                .is_some_and(|n| n.ends_with(".(*broadcaster).stop"))
-        })
-        .expect("the wait in (*broadcaster).stop");
+    let (program, findings) = fixture("LG114");
+    let stop = in_function(&findings, ".(*broadcaster).stop");
     let d = &stop.diagnostic;
     assert_eq!(text(&program, stop, d.span), "<-b.done");
     let labels: Vec<(&str, &str)> = d
