@@ -248,6 +248,7 @@ fn check_package(
     for rule in selection.rules() {
         (rule.check)(&cx, &mut raw);
     }
+    crate::bystanders::add(&cx, &mut raw);
     let suppressions: Vec<Suppressions> = pkg.files.iter().map(Suppressions::of).collect();
     raw.into_iter()
         .filter(|d| {

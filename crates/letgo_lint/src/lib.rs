@@ -10,6 +10,7 @@
 //! - `rules/`: one file per rule, documentation first.
 
 mod apart;
+pub mod bystanders;
 pub mod channels;
 pub mod context;
 pub mod diagnostic;

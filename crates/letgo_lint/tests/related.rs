@@ -202,3 +202,34 @@ fn a_lock_held_across_a_wait_names_where_the_partner_waits_for_the_lock() {
         "{labels:?}"
     );
 }
+
+/// A goroutine blocked forever takes down its bystanders: the other
+/// goroutines' `Lock` of what it holds, the `Wait` for its skipped
+/// `Done`, the receive for the `close` it never reaches. Exactly the
+/// lines marked `// bystander` in the fixture are named, and only those.
+#[test]
+fn a_blocked_goroutine_names_its_bystanders() {
+    let (program, findings) = fixture("LG107");
+    let f = in_function(&findings, ".runMeter.func1");
+    let sf = f.source_file(&program);
+    let mut named: Vec<u32> = f
+        .diagnostic
+        .related
+        .iter()
+        .filter(|r| r.message.starts_with("waits here forever too"))
+        .map(|r| {
+            assert_eq!(r.file, None, "{r:?}");
+            sf.line_col(r.span.start).0
+        })
+        .collect();
+    let marked: Vec<u32> = sf
+        .src
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.ends_with("// bystander"))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    assert_eq!(marked.len(), 3);
+    named.sort();
+    assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
+}

@@ -1,0 +1,437 @@
+//! Bystanders: the goroutines a goroutine blocked forever takes down
+//! with it.
+//!
+//! A blocking finding (LG1xx) names a statement where a goroutine waits
+//! forever. From then on, nothing after that statement runs in that
+//! goroutine, in its function or in the callers it was called from, and
+//! nothing it holds is ever released. Three general consequences follow,
+//! each added to the finding as a related place (never as a finding of
+//! its own: the finding is the evidence, these are where the goroutine
+//! dump of the same leak shows the other stuck goroutines):
+//!
+//! - a lock held there (taken before it in the function, or held by a
+//!   same-package caller around the call) is never unlocked: every other
+//!   acquisition of the same lock waits forever too (for a read lock
+//!   held, only the writers);
+//! - a `wg.Done()` that comes after it, or is deferred, never runs: the
+//!   `wg.Wait()` of the same WaitGroup waits forever;
+//! - a send or `close` on a channel that comes after it never happens:
+//!   a plain receive from that channel (not a `select` case) waits
+//!   forever, when no other statement of the package sends on or closes
+//!   it.
+//!
+//! Locks and WaitGroups match as the lock rules match them (a field of a
+//! type, a package variable, a local variable shared by closures);
+//! channels by the variable or field they are. At most [`MAX`] places
+//! are added per finding, in package order.
+
+use crate::context::{FileDiagnostic, PackageContext};
+use crate::locks::{place, waitgroup_call, Held, LockView};
+use crate::summaries::blocking::{held_by_callers, lock_id};
+use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjId;
+
+/// Blocking rules whose finding is not where a goroutine waits: a
+/// goroutine that loops (LG105), a cancel not called (LG106), a lock
+/// left held by a function that returned (LG110, which names the next
+/// takers itself), an `Add` in the wrong place (LG115).
+const NOT_BLOCKED_THERE: &[&str] = &["LG105", "LG106", "LG110", "LG115"];
+
+/// Bystander places added to one finding, at most.
+const MAX: usize = 6;
+/// How many same-package callers up a blocked statement is followed.
+const DEPTH: usize = 4;
+
+/// Adds to every blocking finding in `raw` the places its goroutine
+/// takes down with it (see the module documentation).
+pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
+    if !raw.iter().any(|d| d.diagnostic.code.starts_with("LG1")) {
+        return;
+    }
+    let view = cx.locks();
+    let chans = ChanOps::of(cx);
+    let concurrent = goroutine_functions(cx, view);
+    for d in raw.iter_mut() {
+        let code = d.diagnostic.code;
+        if !code.starts_with("LG1") || NOT_BLOCKED_THERE.contains(&code) {
+            continue;
+        }
+        let Some(fi) = innermost(cx, d.file, d.diagnostic.span) else {
+            continue;
+        };
+        let at = d.diagnostic.span;
+        let from = (d.file, at.start);
+        let mut places: Vec<(usize, Span, String)> = Vec::new();
+        lock_bystanders(cx, view, &concurrent, fi, at, from, &mut places);
+        let frames = frames(view, fi, at);
+        wait_bystanders(cx, &frames, from, &mut places);
+        chan_bystanders(cx, &chans, &frames, from, &mut places);
+        for (file, span, message) in places.into_iter().take(MAX) {
+            let known = d.diagnostic.related.iter().any(|r| {
+                r.file.unwrap_or(d.file) == file && r.span.start == span.start
+            }) || (file == d.file && span.start == at.start);
+            if known {
+                continue;
+            }
+            d.diagnostic.related.push(crate::Related {
+                span,
+                message,
+                file: (file != d.file).then_some(file),
+            });
+        }
+    }
+}
+
+/// The innermost function (declaration or literal) of file `file` whose
+/// body holds `span`.
+fn innermost(cx: &PackageContext, file: usize, span: Span) -> Option<usize> {
+    cx.functions()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.file == file)
+        .filter(|(_, f)| {
+            let end = f.body.rbrace.unwrap_or(u32::MAX);
+            f.body.lbrace <= span.start && span.start <= end
+        })
+        .min_by_key(|(_, f)| f.body.rbrace.unwrap_or(u32::MAX) - f.body.lbrace)
+        .map(|(i, _)| i)
+}
+
+/// The locks held where the goroutine blocks, and every other
+/// acquisition of one of them in the package.
+fn lock_bystanders(
+    cx: &PackageContext,
+    view: &LockView,
+    concurrent: &[bool],
+    fi: usize,
+    at: Span,
+    from: (usize, u32),
+    out: &mut Vec<(usize, Span, String)>,
+) {
+    let mut held: Vec<Held> = view.funcs[fi].held_around(at).to_vec();
+    held.extend(
+        held_by_callers(view, fi, at.start, DEPTH)
+            .into_iter()
+            .map(|(h, _, _)| h),
+    );
+    for h in &held {
+        let Some(id) = lock_id(&h.lock) else {
+            continue;
+        };
+        for (gi, fl) in view.funcs.iter().enumerate() {
+            if gi == fi || !concurrent[gi] {
+                continue;
+            }
+            for a in &fl.acquires {
+                if lock_id(&a.lock) != Some(id) || (h.read && a.read) || a.span == h.at {
+                    continue;
+                }
+                let file = cx.functions()[gi].file;
+                let msg = format!(
+                    "waits here forever too: `{}` stays {} by the goroutine blocked at {}",
+                    h.lock.text,
+                    if h.read { "read-locked" } else { "locked" },
+                    place(cx, file, from.0, from.1)
+                );
+                push(out, file, a.span, msg);
+            }
+        }
+    }
+}
+
+/// The functions that run in a goroutine of their own: literals and
+/// same-package functions started by `go`, and what they call, two
+/// levels down. Another acquisition of a lock held forever is a
+/// bystander only there: a function any caller may run is only a
+/// guess.
+fn goroutine_functions(cx: &PackageContext, view: &LockView) -> Vec<bool> {
+    let n = cx.functions().len();
+    let mut out: Vec<bool> = cx.functions().iter().map(|f| f.spawned).collect();
+    for (fi, f) in cx.functions().iter().enumerate() {
+        for site in &f.sites {
+            if let Stmt::Go(g) = site.stmt {
+                if let Some(c) = crate::locks::resolve_call(cx, &view.by_decl, fi, &g.call) {
+                    out[c.callee] = true;
+                }
+            }
+        }
+    }
+    for _ in 0..2 {
+        let mut next = out.clone();
+        for (fi, fl) in view.funcs.iter().enumerate().take(n) {
+            if out[fi] {
+                for site in &fl.calls {
+                    next[site.callee] = true;
+                }
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// The frames of the blocked goroutine this view can name: the function
+/// that blocks, at the blocking statement, then each same-package caller
+/// at its call, a few levels up. Nothing after these points runs.
+fn frames(view: &LockView, fi: usize, at: Span) -> Vec<(usize, Span)> {
+    let mut out = vec![(fi, at)];
+    let mut frontier = vec![fi];
+    for _ in 0..DEPTH {
+        let mut next = Vec::new();
+        for (caller, fl) in view.funcs.iter().enumerate() {
+            for site in fl.calls.iter().filter(|s| frontier.contains(&s.callee)) {
+                if out.iter().any(|(f, _)| *f == caller) {
+                    continue;
+                }
+                out.push((caller, site.span));
+                next.push(caller);
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// The calls of function `fi` that run only after offset `after`: later
+/// in its body, or deferred (a deferred call runs when it returns, which
+/// it never does). Nested function literals are not its statements,
+/// except a deferred one's.
+fn calls_after<'a>(cx: &PackageContext<'a>, fi: usize, after: u32) -> Vec<&'a CallExpr> {
+    let body = cx.functions()[fi].body;
+    let mut out = Vec::new();
+    inspect(Node::Block(body), &mut |n| match n {
+        Node::Stmt(Stmt::Defer(d)) => {
+            out.push(&d.call);
+            if let Expr::FuncLit(lit) = d.call.fun.unparen() {
+                inspect(Node::Block(&lit.body), &mut |m| {
+                    if let Node::Call(c) = m {
+                        out.push(c);
+                    }
+                    !matches!(m, Node::Expr(Expr::FuncLit(_)))
+                });
+            }
+            false
+        }
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Call(c) => {
+            if c.lparen >= after {
+                out.push(c);
+            }
+            true
+        }
+        _ => true,
+    });
+    out
+}
+
+/// `wg.Wait()` of the WaitGroups whose `Done` the blocked goroutine
+/// never reaches.
+fn wait_bystanders(
+    cx: &PackageContext,
+    frames: &[(usize, Span)],
+    from: (usize, u32),
+    out: &mut Vec<(usize, Span, String)>,
+) {
+    let mut skipped: Vec<(String, String)> = Vec::new();
+    for &(fi, at) in frames {
+        for c in calls_after(cx, fi, at.end) {
+            if let Some(v) = waitgroup_call(cx, fi, c, "Done") {
+                if let Some(id) = lock_id(&v) {
+                    skipped.push((id.to_string(), v.text.clone()));
+                }
+            }
+        }
+    }
+    if skipped.is_empty() {
+        return;
+    }
+    for (gi, f) in cx.functions().iter().enumerate() {
+        if frames.iter().any(|(fi, _)| *fi == gi) {
+            continue;
+        }
+        inspect(Node::Block(f.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                let wait = waitgroup_call(cx, gi, c, "Wait");
+                if let Some((_, text)) = wait
+                    .as_ref()
+                    .and_then(|v| skipped.iter().find(|(id, _)| Some(id.as_str()) == lock_id(v)))
+                {
+                    let msg = format!(
+                        "waits here forever too: the goroutine blocked at {} never reaches its `{text}.Done()`",
+                        place(cx, f.file, from.0, from.1)
+                    );
+                    push(out, f.file, Span::new(c.pos(), c.end()), msg);
+                }
+                true
+            }
+            _ => true,
+        });
+    }
+}
+
+/// A channel operation of the package: where, in which function, on
+/// which variable or field, and what it does.
+struct ChanOp {
+    func: usize,
+    span: Span,
+    chan: ObjId,
+    kind: OpKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OpKind {
+    /// A send or `close`: what lets a receiver go on.
+    Gives,
+    /// A plain receive outside a `select`.
+    Takes,
+}
+
+struct ChanOps(Vec<ChanOp>);
+
+impl ChanOps {
+    /// The operations on local channel variables that are used for
+    /// nothing else (not passed, stored or assigned again): every party
+    /// of such a channel is in view.
+    fn of(cx: &PackageContext) -> ChanOps {
+        let mut out = Vec::new();
+        let mut uses: Vec<(ObjId, usize)> = Vec::new();
+        for (fi, f) in cx.functions().iter().enumerate() {
+            let Some(view) = cx.types(f.file) else {
+                continue;
+            };
+            let src = &cx.file(f.file).src;
+            let mut comms: Vec<Span> = Vec::new();
+            inspect(Node::Block(f.body), &mut |n| {
+                let mut op = |x: &Expr, span: Span, kind: OpKind| {
+                    if let Some(chan) = view.object_of_expr(x) {
+                        out.push(ChanOp {
+                            func: fi,
+                            span,
+                            chan,
+                            kind,
+                        });
+                    }
+                };
+                match n {
+                    Node::Expr(Expr::FuncLit(_)) => return false,
+                    Node::Ident(id) => {
+                        if let Some(o) = view.object_of(id) {
+                            match uses.iter_mut().find(|(u, _)| *u == o) {
+                                Some((_, k)) => *k += 1,
+                                None => uses.push((o, 1)),
+                            }
+                        }
+                    }
+                    // A select case may be left for another: not a plain wait.
+                    Node::CommClause(c) => {
+                        if let Some(s) = &c.comm {
+                            comms.push(Span::new(s.pos(), s.end()));
+                        }
+                    }
+                    Node::Stmt(Stmt::Send(s)) => {
+                        op(&s.chan, Span::new(s.chan.pos(), s.value.end()), OpKind::Gives)
+                    }
+                    Node::Call(c) => {
+                        if let (Expr::Ident(id), [x]) = (c.fun.unparen(), c.args.as_slice()) {
+                            if id.name(src) == "close" {
+                                op(x, Span::new(c.pos(), c.end()), OpKind::Gives);
+                            }
+                        }
+                    }
+                    Node::Expr(e @ Expr::Unary(u)) if u.op == Token::Arrow => {
+                        let start = e.pos();
+                        if !comms.iter().any(|s| s.start <= start && start < s.end) {
+                            op(&u.x, Span::new(start, e.end()), OpKind::Takes);
+                        }
+                    }
+                    _ => {}
+                }
+                true
+            });
+        }
+        // Kept: channels of local variables whose every use is one of
+        // these operations, besides the one that declares them.
+        let local = |o: ObjId| local_var(cx, o);
+        let ops_on = |o: ObjId, ops: &[ChanOp]| ops.iter().filter(|op| op.chan == o).count();
+        let only_ops: Vec<ObjId> = uses
+            .iter()
+            .filter(|(o, n)| local(*o) && *n <= ops_on(*o, &out) + 1)
+            .map(|(o, _)| *o)
+            .collect();
+        out.retain(|op| only_ops.contains(&op.chan));
+        ChanOps(out)
+    }
+}
+
+/// Whether `o` is a variable declared inside a function body of the
+/// package (not a parameter, a field or a package variable).
+fn local_var(cx: &PackageContext, o: ObjId) -> bool {
+    cx.functions().iter().any(|f| {
+        let Some(view) = cx.types(f.file) else {
+            return false;
+        };
+        let obj = view.model().obj(o);
+        let Some((file, off)) = obj.pos else {
+            return false;
+        };
+        obj.kind == letgo_types::model::ObjKind::Var
+            && file == view.file_id()
+            && f.body.lbrace < off
+            && off < f.body.rbrace.unwrap_or(u32::MAX)
+    })
+}
+
+/// Plain receives from the channels whose only sends and closes come
+/// after the blocked statement in its goroutine.
+fn chan_bystanders(
+    cx: &PackageContext,
+    chans: &ChanOps,
+    frames: &[(usize, Span)],
+    from: (usize, u32),
+    out: &mut Vec<(usize, Span, String)>,
+) {
+    let never = |op: &ChanOp| {
+        frames
+            .iter()
+            .any(|&(fi, at)| op.func == fi && op.span.start >= at.end)
+    };
+    let mut done: Vec<ObjId> = Vec::new();
+    for op in chans.0.iter().filter(|op| op.kind == OpKind::Gives) {
+        if done.contains(&op.chan) || !never(op) {
+            continue;
+        }
+        done.push(op.chan);
+        let givers_never = chans
+            .0
+            .iter()
+            .filter(|o| o.chan == op.chan && o.kind == OpKind::Gives)
+            .all(never);
+        if !givers_never {
+            continue;
+        }
+        for r in chans.0.iter().filter(|o| o.chan == op.chan && o.kind == OpKind::Takes) {
+            if frames.iter().any(|(fi, _)| *fi == r.func) {
+                continue;
+            }
+            let f = &cx.functions()[r.func];
+            let give = place(cx, f.file, cx.functions()[op.func].file, op.span.start);
+            let msg = format!(
+                "waits here forever too: the goroutine blocked at {} never gets to {give}, the only send or close",
+                place(cx, f.file, from.0, from.1)
+            );
+            push(out, f.file, r.span, msg);
+        }
+    }
+}
+
+fn push(out: &mut Vec<(usize, Span, String)>, file: usize, span: Span, msg: String) {
+    if !out.iter().any(|(f, s, _)| *f == file && s.start == span.start) {
+        out.push((file, span, msg));
+    }
+}
