@@ -31,6 +31,8 @@ use crate::summaries::blocking::{held_by_callers, lock_id};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use crate::funcs::FuncKind;
+use letgo_types::callgraph::FuncNode;
 use letgo_types::model::ObjId;
 
 /// Blocking rules whose finding is not where a goroutine waits: a
@@ -100,7 +102,10 @@ fn innermost(cx: &PackageContext, file: usize, span: Span) -> Option<usize> {
 }
 
 /// The locks held where the goroutine blocks, and every other
-/// acquisition of one of them in the package.
+/// acquisition of one of them in a function that runs in a goroutine of
+/// its own. A read lock held blocks the writers; a writer waiting then
+/// blocks every later reader too (`sync.RWMutex` lets no new reader in
+/// while a writer waits), so once a writer is named, so are the readers.
 fn lock_bystanders(
     cx: &PackageContext,
     view: &LockView,
@@ -116,29 +121,77 @@ fn lock_bystanders(
             .into_iter()
             .map(|(h, _, _)| h),
     );
+    held.extend(held_by_indirect_callers(cx, view, fi));
     for h in &held {
         let Some(id) = lock_id(&h.lock) else {
             continue;
         };
-        for (gi, fl) in view.funcs.iter().enumerate() {
-            if gi == fi || !concurrent[gi] {
-                continue;
-            }
-            for a in &fl.acquires {
-                if lock_id(&a.lock) != Some(id) || (h.read && a.read) || a.span == h.at {
-                    continue;
-                }
-                let file = cx.functions()[gi].file;
-                let msg = format!(
-                    "waits here forever too: `{}` stays {} by the goroutine blocked at {}",
-                    h.lock.text,
-                    if h.read { "read-locked" } else { "locked" },
-                    place(cx, file, from.0, from.1)
-                );
-                push(out, file, a.span, msg);
+        let takers = |writers: bool| {
+            view.funcs.iter().enumerate().flat_map(move |(gi, fl)| {
+                fl.acquires
+                    .iter()
+                    .filter(move |a| {
+                        gi != fi
+                            && concurrent[gi]
+                            && lock_id(&a.lock) == Some(id)
+                            && a.read != writers
+                            && a.span != h.at
+                    })
+                    .map(move |a| (gi, a.span))
+            })
+        };
+        let writers: Vec<(usize, Span)> = takers(true).collect();
+        let mut all = writers.clone();
+        if !h.read || !writers.is_empty() {
+            all.extend(takers(false));
+        }
+        for (gi, span) in all {
+            let file = cx.functions()[gi].file;
+            let blocked = place(cx, file, from.0, from.1);
+            let text = &h.lock.text;
+            let msg = if h.read && !writers.iter().any(|w| w.1 == span) {
+                format!("waits here forever too: a writer waits for `{text}`, read-locked by the goroutine blocked at {blocked}, and lets no new reader in")
+            } else {
+                let how = if h.read { "read-locked" } else { "locked" };
+                format!("waits here forever too: `{text}` stays {how} by the goroutine blocked at {blocked}")
+            };
+            push(out, file, span, msg);
+        }
+    }
+}
+
+/// The locks held around a call of function `fi` that the per-package
+/// view does not resolve (through an interface or a function value) but
+/// the program-wide call graph does, to at most a few functions.
+fn held_by_indirect_callers(cx: &PackageContext, view: &LockView, fi: usize) -> Vec<Held> {
+    let Some(sums) = cx.lock_summaries() else {
+        return Vec::new();
+    };
+    let Some(node) = func_node(cx, fi) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (gi, fl) in view.funcs.iter().enumerate() {
+        let Some(tv) = cx.types(cx.functions()[gi].file) else {
+            continue;
+        };
+        for c in &fl.other_calls {
+            if sums.callees_at(tv.file_id(), c.lparen).contains(&node) {
+                out.extend(c.held.iter().cloned());
             }
         }
     }
+    out
+}
+
+/// Function `fi` as the program-wide call graph names it.
+fn func_node(cx: &PackageContext, fi: usize) -> Option<FuncNode> {
+    let f = &cx.functions()[fi];
+    let view = cx.types(f.file)?;
+    Some(match f.kind {
+        FuncKind::Decl(d) => FuncNode::Decl(view.object_of(&d.name)?),
+        FuncKind::Lit(l) => FuncNode::Lit(view.file_id(), l.typ.pos()),
+    })
 }
 
 /// The functions that run in a goroutine of their own: literals and
