@@ -25,6 +25,7 @@
 //! channels by the variable or field they are. At most [`MAX`] places
 //! are added per finding, in package order.
 
+use crate::callsites::Call;
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::locks::{place, waitgroup_call, Held, LockView};
 use crate::summaries::blocking::{held_by_callers, lock_id};
@@ -54,7 +55,8 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
     }
     let view = cx.locks();
     let chans = ChanOps::of(cx);
-    let concurrent = goroutine_functions(cx, view);
+    let calls = crate::callsites::calls(cx);
+    let concurrent = goroutine_functions(cx, &calls);
     for d in raw.iter_mut() {
         let code = d.diagnostic.code;
         if !code.starts_with("LG1") || NOT_BLOCKED_THERE.contains(&code) {
@@ -67,7 +69,7 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
         let from = (d.file, at.start);
         let mut places: Vec<(usize, Span, String)> = Vec::new();
         lock_bystanders(cx, view, &concurrent, fi, at, from, &mut places);
-        let frames = frames(view, fi, at);
+        let frames = frames(&calls, fi, at);
         wait_bystanders(cx, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
         for (file, span, message) in places.into_iter().take(MAX) {
@@ -199,24 +201,17 @@ fn func_node(cx: &PackageContext, fi: usize) -> Option<FuncNode> {
 /// levels down. Another acquisition of a lock held forever is a
 /// bystander only there: a function any caller may run is only a
 /// guess.
-fn goroutine_functions(cx: &PackageContext, view: &LockView) -> Vec<bool> {
-    let n = cx.functions().len();
+fn goroutine_functions(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<bool> {
     let mut out: Vec<bool> = cx.functions().iter().map(|f| f.spawned).collect();
-    for (fi, f) in cx.functions().iter().enumerate() {
-        for site in &f.sites {
-            if let Stmt::Go(g) = site.stmt {
-                if let Some(c) = crate::locks::resolve_call(cx, &view.by_decl, fi, &g.call) {
-                    out[c.callee] = true;
-                }
-            }
-        }
+    for c in calls.iter().flatten().filter(|c| c.go) {
+        out[c.callee] = true;
     }
     for _ in 0..2 {
         let mut next = out.clone();
-        for (fi, fl) in view.funcs.iter().enumerate().take(n) {
+        for (fi, cs) in calls.iter().enumerate() {
             if out[fi] {
-                for site in &fl.calls {
-                    next[site.callee] = true;
+                for c in cs {
+                    next[c.callee] = true;
                 }
             }
         }
@@ -228,13 +223,14 @@ fn goroutine_functions(cx: &PackageContext, view: &LockView) -> Vec<bool> {
 /// The frames of the blocked goroutine this view can name: the function
 /// that blocks, at the blocking statement, then each same-package caller
 /// at its call, a few levels up. Nothing after these points runs.
-fn frames(view: &LockView, fi: usize, at: Span) -> Vec<(usize, Span)> {
+fn frames(calls: &[Vec<Call>], fi: usize, at: Span) -> Vec<(usize, Span)> {
     let mut out = vec![(fi, at)];
     let mut frontier = vec![fi];
     for _ in 0..DEPTH {
         let mut next = Vec::new();
-        for (caller, fl) in view.funcs.iter().enumerate() {
-            for site in fl.calls.iter().filter(|s| frontier.contains(&s.callee)) {
+        for (caller, cs) in calls.iter().enumerate() {
+            let called = |s: &&Call| !s.go && frontier.contains(&s.callee);
+            for site in cs.iter().filter(called) {
                 if out.iter().any(|(f, _)| *f == caller) {
                     continue;
                 }

@@ -11,6 +11,7 @@
 
 mod apart;
 pub mod bystanders;
+pub mod callsites;
 pub mod channels;
 pub mod context;
 pub mod diagnostic;
@@ -32,6 +33,7 @@ pub mod summaries;
 pub mod suppress;
 pub mod syntax;
 pub mod timers;
+pub mod uncancelled;
 
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity};
 pub use registry::{Rule, RULES};

@@ -47,6 +47,20 @@ starts sends to it. A callee outside the checked packages, an interface
 with no implementation in view, a function value of unknown origin, or a
 callee that stores or passes the channel on, means no finding.
 
+A context's `Done` channel is closed by its cancel. A goroutine started
+with `go` that receives from `ctx.Done()` (a plain receive) waits forever
+when the context comes from `context.WithCancel(parent)` in the function
+that starts it, the parent is never cancelled (`context.Background()` or
+`TODO()`, directly or passed by every same-package caller of an
+unexported function), the cancel is kept only in a field of the
+package's own struct, and no call of that field can run first: the
+function returns the struct and every caller throws it away (and the
+goroutine never cancels), or every call of the field comes after the
+receive, in the goroutine itself or in a function only it calls after
+the receive (a cleanup that cancels once the context is done). A cancel
+also kept elsewhere (a local that is called or deferred, another
+package, a caller that keeps the value) means no finding.
+
 ## Why is this bad?
 Such a receive waits forever. The goroutine doing it, and all it
 references, is never freed; a `stopCh` field that is only ever received
@@ -79,6 +93,7 @@ No automatic fix: which path should send or close is a design decision.
 "#;
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    uncancelled(cx, out);
     for ch in cx.channels() {
         // A returned channel whose caller throws it away: for that call,
         // every send and close there could be is in view.
@@ -128,6 +143,30 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         }
         out.push(FileDiagnostic {
             file: recv.file,
+            diagnostic: d,
+        });
+    }
+}
+
+/// Goroutines waiting on the `Done` of a context nothing can cancel
+/// (see [`crate::uncancelled`]).
+fn uncancelled(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    for u in crate::uncancelled::find(cx) {
+        let f = &cx.functions()[u.func];
+        let what = cx.text(f.file, u.span);
+        let msg = format!(
+            "`{what}` blocks forever: its context has a parent nothing cancels, and {}",
+            u.why
+        );
+        let mut d = Diagnostic::new(RULE.code, u.span, msg).in_function(&f.name);
+        if let Some((file, span, label)) = u.related {
+            d = match file == f.file {
+                true => d.with_related(span, label),
+                false => d.with_related_in(file, span, label),
+            };
+        }
+        out.push(FileDiagnostic {
+            file: f.file,
             diagnostic: d,
         });
     }
