@@ -203,15 +203,10 @@ fn a_lock_held_across_a_wait_names_where_the_partner_waits_for_the_lock() {
     );
 }
 
-/// A goroutine blocked forever takes down its bystanders: the other
-/// goroutines' `Lock` of what it holds, the `Wait` for its skipped
-/// `Done`, the receive for the `close` it never reaches. Exactly the
-/// lines marked `// bystander` in the fixture are named, and only those.
-#[test]
-fn a_blocked_goroutine_names_its_bystanders() {
-    let (program, findings) = fixture("LG107");
-    let f = in_function(&findings, ".runMeter.func1");
-    let sf = f.source_file(&program);
+/// The lines a finding names as bystanders, and the lines of its file
+/// marked `// bystander`.
+fn bystanders(program: &letgo_go::load::Program, f: &Finding) -> (Vec<u32>, Vec<u32>) {
+    let sf = f.source_file(program);
     let mut named: Vec<u32> = f
         .diagnostic
         .related
@@ -222,6 +217,7 @@ fn a_blocked_goroutine_names_its_bystanders() {
             sf.line_col(r.span.start).0
         })
         .collect();
+    named.sort();
     let marked: Vec<u32> = sf
         .src
         .lines()
@@ -229,7 +225,29 @@ fn a_blocked_goroutine_names_its_bystanders() {
         .filter(|(_, l)| l.ends_with("// bystander"))
         .map(|(i, _)| i as u32 + 1)
         .collect();
+    (named, marked)
+}
+
+/// A goroutine blocked forever takes down its bystanders: the other
+/// goroutines' `Lock` of what it holds, the `Wait` for its skipped
+/// `Done`, the receive for the `close` it never reaches. Exactly the
+/// lines marked `// bystander` in the fixture are named, and only those.
+#[test]
+fn a_blocked_goroutine_names_its_bystanders() {
+    let (program, findings) = fixture("LG107");
+    let f = in_function(&findings, ".runMeter.func1");
+    let (named, marked) = bystanders(&program, f);
     assert_eq!(marked.len(), 3);
-    named.sort();
+    assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
+}
+
+/// A read lock held forever by a caller (reached through an interface)
+/// blocks the writer, and the writer waiting blocks every new reader.
+#[test]
+fn a_read_lock_held_forever_names_the_writer_and_the_readers_behind_it() {
+    let (program, findings) = fixture("LG118");
+    let f = in_function(&findings, ".(*condSource).NextReading");
+    let (named, marked) = bystanders(&program, f);
+    assert_eq!(marked.len(), 2);
     assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
 }
