@@ -27,12 +27,12 @@
 
 use crate::callsites::Call;
 use crate::context::{FileDiagnostic, PackageContext};
+use crate::funcs::FuncKind;
 use crate::locks::{place, waitgroup_call, Held, LockView};
 use crate::summaries::blocking::{held_by_callers, lock_id};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
-use crate::funcs::FuncKind;
 use letgo_types::callgraph::FuncNode;
 use letgo_types::model::ObjId;
 
@@ -73,9 +73,12 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
         wait_bystanders(cx, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
         for (file, span, message) in places.into_iter().take(MAX) {
-            let known = d.diagnostic.related.iter().any(|r| {
-                r.file.unwrap_or(d.file) == file && r.span.start == span.start
-            }) || (file == d.file && span.start == at.start);
+            let known = d
+                .diagnostic
+                .related
+                .iter()
+                .any(|r| r.file.unwrap_or(d.file) == file && r.span.start == span.start)
+                || (file == d.file && span.start == at.start);
             if known {
                 continue;
             }
@@ -307,10 +310,11 @@ fn wait_bystanders(
             Node::Expr(Expr::FuncLit(_)) => false,
             Node::Call(c) => {
                 let wait = waitgroup_call(cx, gi, c, "Wait");
-                if let Some((_, text)) = wait
-                    .as_ref()
-                    .and_then(|v| skipped.iter().find(|(id, _)| Some(id.as_str()) == lock_id(v)))
-                {
+                if let Some((_, text)) = wait.as_ref().and_then(|v| {
+                    skipped
+                        .iter()
+                        .find(|(id, _)| Some(id.as_str()) == lock_id(v))
+                }) {
                     let msg = format!(
                         "waits here forever too: the goroutine blocked at {} never reaches its `{text}.Done()`",
                         place(cx, f.file, from.0, from.1)
@@ -383,9 +387,11 @@ impl ChanOps {
                             comms.push(Span::new(s.pos(), s.end()));
                         }
                     }
-                    Node::Stmt(Stmt::Send(s)) => {
-                        op(&s.chan, Span::new(s.chan.pos(), s.value.end()), OpKind::Gives)
-                    }
+                    Node::Stmt(Stmt::Send(s)) => op(
+                        &s.chan,
+                        Span::new(s.chan.pos(), s.value.end()),
+                        OpKind::Gives,
+                    ),
                     Node::Call(c) => {
                         if let (Expr::Ident(id), [x]) = (c.fun.unparen(), c.args.as_slice()) {
                             if id.name(src) == "close" {
@@ -464,7 +470,11 @@ fn chan_bystanders(
         if !givers_never {
             continue;
         }
-        for r in chans.0.iter().filter(|o| o.chan == op.chan && o.kind == OpKind::Takes) {
+        for r in chans
+            .0
+            .iter()
+            .filter(|o| o.chan == op.chan && o.kind == OpKind::Takes)
+        {
             if frames.iter().any(|(fi, _)| *fi == r.func) {
                 continue;
             }
@@ -480,7 +490,10 @@ fn chan_bystanders(
 }
 
 fn push(out: &mut Vec<(usize, Span, String)>, file: usize, span: Span, msg: String) {
-    if !out.iter().any(|(f, s, _)| *f == file && s.start == span.start) {
+    if !out
+        .iter()
+        .any(|(f, s, _)| *f == file && s.start == span.start)
+    {
         out.push((file, span, msg));
     }
 }

@@ -20,9 +20,9 @@
 //! package can call it); a cancel kept anywhere else (a local called or
 //! deferred, a map, a channel, another package) means no finding.
 
+use crate::callsites::Call;
 use crate::context::PackageContext;
 use crate::funcs::FuncKind;
-use crate::callsites::Call;
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -38,8 +38,11 @@ pub struct Uncancelled {
     pub why: String,
     /// The place that explains it (the discarding call, the first cancel
     /// call after the receive), in the goroutine's file or another.
-    pub related: Option<(usize, Span, String)>,
+    pub related: Option<Place>,
 }
+
+/// A file of the package, a range in it, and a label.
+pub type Place = (usize, Span, String);
 
 /// A `context.WithCancel` whose cancel is stored in a field.
 struct Made<'a> {
@@ -165,7 +168,6 @@ fn cancels_in_fields<'a>(cx: &PackageContext<'a>) -> Vec<Made<'a>> {
         let Some(view) = cx.types(f.file) else {
             continue;
         };
-        let src = &cx.file(f.file).src;
         for site in &f.sites {
             let Stmt::Assign(a) = site.stmt else { continue };
             let ([ctx, cancel], [Expr::Call(call)]) = (a.lhs.as_slice(), a.rhs.as_slice()) else {
@@ -185,7 +187,7 @@ fn cancels_in_fields<'a>(cx: &PackageContext<'a>) -> Vec<Made<'a>> {
             let (cancel_field, holder) = if m.obj(c).kind == ObjKind::Field {
                 (c, selector_base(&view, cancel))
             } else {
-                match stored_once(&view, f.body, src, c) {
+                match stored_once(&view, f.body, c) {
                     Some(x) => x,
                     None => continue,
                 }
@@ -215,7 +217,6 @@ fn selector_base(view: &FileView, e: &Expr) -> Option<ObjId> {
 fn stored_once(
     view: &FileView,
     body: &letgo_go::ast::BlockStmt,
-    src: &str,
     c: ObjId,
 ) -> Option<(ObjId, Option<ObjId>)> {
     let mut uses = 0;
@@ -232,7 +233,9 @@ fn stored_once(
                         matches!(r.unparen(), Expr::Ident(id) if view.object_of(id) == Some(c));
                     if let (true, Some(l)) = (is_c, l) {
                         let fld = view.object_of_expr(l);
-                        if let Some(fld) = fld.filter(|f| view.model().obj(*f).kind == ObjKind::Field) {
+                        if let Some(fld) =
+                            fld.filter(|f| view.model().obj(*f).kind == ObjKind::Field)
+                        {
                             stored.push((fld, selector_base(view, l)));
                         }
                     }
@@ -246,7 +249,6 @@ fn stored_once(
         }
         true
     });
-    let _ = src;
     // The definition, and the one store.
     (uses == 2 && stored.len() == 1).then(|| stored[0])
 }
@@ -287,8 +289,7 @@ fn reaches(cx: &PackageContext, calls: &[Vec<Call>], m: &Made, gi: usize, ctx_ob
             return true;
         }
         let body = cx.functions()[m.func].body;
-        let src = &cx.file(cx.functions()[m.func].file).src;
-        return stored_field_of(&tv, body, src, m.ctx) == Some(ctx_obj);
+        return stored_field_of(&tv, body, m.ctx) == Some(ctx_obj);
     }
     // A parameter of the goroutine: the `go` call passes the context.
     let mut found = false;
@@ -310,7 +311,7 @@ fn reaches(cx: &PackageContext, calls: &[Vec<Call>], m: &Made, gi: usize, ctx_ob
 
 /// The field the local `o` is stored in (by a composite literal or an
 /// assignment), if any.
-fn stored_field_of(view: &FileView, body: &letgo_go::ast::BlockStmt, _src: &str, o: ObjId) -> Option<ObjId> {
+fn stored_field_of(view: &FileView, body: &letgo_go::ast::BlockStmt, o: ObjId) -> Option<ObjId> {
     let mut out = None;
     inspect(Node::Block(body), &mut |n| {
         if let Node::Stmt(Stmt::Assign(a)) = n {
@@ -359,7 +360,11 @@ fn background(cx: &PackageContext, file: usize, e: &Expr) -> bool {
 /// caller; `None` when it may have callers out of view (exported, or
 /// used as a value is not checked: a method or function of the package
 /// that is unexported has its callers here).
-fn callers<'a>(cx: &PackageContext<'a>, calls: &[Vec<Call>], fi: usize) -> Option<Vec<(usize, &'a CallExpr)>> {
+fn callers<'a>(
+    cx: &PackageContext<'a>,
+    calls: &[Vec<Call>],
+    fi: usize,
+) -> Option<Vec<(usize, &'a CallExpr)>> {
     let FuncKind::Decl(d) = cx.functions()[fi].kind else {
         return None;
     };
@@ -421,22 +426,42 @@ fn never_cancelled(
     m: &Made,
     gi: usize,
     recv: Span,
-) -> Option<(String, Option<(usize, Span, String)>)> {
+) -> Option<(String, Option<Place>)> {
     let cancels = field_calls(cx, m.cancel_field);
-    let field = cx.types(cx.functions()[m.func].file)?.model().obj(m.cancel_field).name.clone();
+    let field = cx
+        .types(cx.functions()[m.func].file)?
+        .model()
+        .obj(m.cancel_field)
+        .name
+        .clone();
     let after = after_receive(calls, gi, recv);
     let in_goroutine = reach_from(calls, gi);
-    if !cancels.is_empty() && cancels.iter().all(|(h, at)| (*h == gi && at.start >= recv.end) || (after.contains(h) && only_called_from(calls, *h, &after, gi, recv))) {
+    if !cancels.is_empty()
+        && cancels.iter().all(|(h, at)| {
+            (*h == gi && at.start >= recv.end)
+                || (after.contains(h) && only_called_from(calls, *h, &after, gi, recv))
+        })
+    {
         let (h, at) = cancels[0];
-        let related = (cx.functions()[h].file, at, "the only cancel runs after the receive".to_string());
+        let related = (
+            cx.functions()[h].file,
+            at,
+            "the only cancel runs after the receive".to_string(),
+        );
         return Some((
-            format!("every call of its cancel (`{field}`) comes after this receive, in this goroutine"),
+            format!(
+                "every call of its cancel (`{field}`) comes after this receive, in this goroutine"
+            ),
             Some(related),
         ));
     }
     // Discarded: the value holding the cancel goes back to callers that
     // throw it away, and the goroutine never cancels.
-    if cancels.iter().any(|(h, _)| *h == gi || in_goroutine.contains(h)) || m.holder.is_none() {
+    if cancels
+        .iter()
+        .any(|(h, _)| *h == gi || in_goroutine.contains(h))
+        || m.holder.is_none()
+    {
         return None;
     }
     if !returns_holder(cx, m) {
@@ -515,9 +540,9 @@ fn close(calls: &[Vec<Call>], set: &mut Vec<usize>) {
 /// receive or in a function of `after`, and `h` is unexported.
 fn only_called_from(calls: &[Vec<Call>], h: usize, after: &[usize], gi: usize, recv: Span) -> bool {
     calls.iter().enumerate().all(|(ci, cs)| {
-        cs.iter().filter(|s| s.callee == h).all(|s| {
-            (ci == gi && s.span.start >= recv.end) || after.contains(&ci)
-        })
+        cs.iter()
+            .filter(|s| s.callee == h)
+            .all(|s| (ci == gi && s.span.start >= recv.end) || after.contains(&ci))
     })
 }
 
@@ -540,7 +565,9 @@ fn returns_holder(cx: &PackageContext, m: &Made) -> bool {
 /// results thrown away.
 fn discarded(cx: &PackageContext, ci: usize, c: &CallExpr) -> bool {
     cx.functions()[ci].sites.iter().any(|s| match s.stmt {
-        Stmt::Expr(e) => matches!(e.unparen(), Expr::Call(x) if x.pos() == c.pos() && x.end() == c.end()),
+        Stmt::Expr(e) => {
+            matches!(e.unparen(), Expr::Call(x) if x.pos() == c.pos() && x.end() == c.end())
+        }
         _ => false,
     })
 }
