@@ -11,8 +11,10 @@
 //!
 //! - a lock held there (taken before it in the function, or held by a
 //!   same-package caller around the call) is never unlocked: every other
-//!   acquisition of the same lock waits forever too (for a read lock
-//!   held, only the writers);
+//!   acquisition of the same lock in a function that runs in a goroutine
+//!   waits forever too (for a read lock held, the writers, and once a
+//!   writer waits, the readers behind it), and so does the holder's own
+//!   acquisition when its code runs in more than one goroutine;
 //! - a `wg.Done()` that comes after it, or is deferred, never runs: the
 //!   `wg.Wait()` of the same WaitGroup waits forever;
 //! - a send or `close` on a channel that comes after it never happens:
@@ -68,7 +70,7 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
         let at = d.diagnostic.span;
         let from = (d.file, at.start);
         let mut places: Vec<(usize, Span, String)> = Vec::new();
-        lock_bystanders(cx, view, &concurrent, fi, at, from, &mut places);
+        lock_bystanders(cx, view, &calls, &concurrent, fi, at, from, &mut places);
         let frames = frames(&calls, fi, at);
         wait_bystanders(cx, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
@@ -111,9 +113,11 @@ fn innermost(cx: &PackageContext, file: usize, span: Span) -> Option<usize> {
 /// its own. A read lock held blocks the writers; a writer waiting then
 /// blocks every later reader too (`sync.RWMutex` lets no new reader in
 /// while a writer waits), so once a writer is named, so are the readers.
+#[allow(clippy::too_many_arguments)]
 fn lock_bystanders(
     cx: &PackageContext,
     view: &LockView,
+    calls: &[Vec<Call>],
     concurrent: &[bool],
     fi: usize,
     at: Span,
@@ -131,6 +135,9 @@ fn lock_bystanders(
         let Some(id) = lock_id(&h.lock) else {
             continue;
         };
+        // The holder's own acquisition waits too in the other goroutines
+        // that run the same code.
+        let again = holder_runs_twice(cx, view, calls, h);
         let takers = |writers: bool| {
             view.funcs.iter().enumerate().flat_map(move |(gi, fl)| {
                 fl.acquires
@@ -140,7 +147,7 @@ fn lock_bystanders(
                             && concurrent[gi]
                             && lock_id(&a.lock) == Some(id)
                             && a.read != writers
-                            && a.span != h.at
+                            && (a.span != h.at || again)
                     })
                     .map(move |a| (gi, a.span))
             })
@@ -162,6 +169,60 @@ fn lock_bystanders(
             };
             push(out, file, span, msg);
         }
+    }
+}
+
+/// Whether the code that took the held lock `h` runs in more than one
+/// goroutine: its function (or the function a literal called in place is
+/// in) is started by two `go` statements, or by one inside a loop.
+fn holder_runs_twice(cx: &PackageContext, view: &LockView, calls: &[Vec<Call>], h: &Held) -> bool {
+    let Some(mut gi) = view.funcs.iter().position(|fl| {
+        fl.acquires
+            .iter()
+            .any(|a| a.span == h.at && a.lock.key == h.lock.key)
+    }) else {
+        return false;
+    };
+    let funcs = cx.functions();
+    while let (FuncKind::Lit(_), false, Some(p)) =
+        (funcs[gi].kind, funcs[gi].spawned, funcs[gi].parent)
+    {
+        gi = p;
+    }
+    // A `go` statement at `span` (the call) of function `fi` in a loop.
+    let looped = |fi: usize, start: u32| {
+        funcs[fi]
+            .sites
+            .iter()
+            .any(|s| s.in_loop && matches!(s.stmt, Stmt::Go(g) if g.call.pos() == start))
+    };
+    if funcs[gi].spawned {
+        let Some(p) = funcs[gi].parent else {
+            return false;
+        };
+        let lit = lit_pos(funcs[gi].kind);
+        return funcs[p].sites.iter().any(|s| {
+            s.in_loop
+                && matches!(s.stmt, Stmt::Go(g)
+                    if matches!(g.call.fun.unparen(), Expr::FuncLit(l) if l.typ.pos() == lit))
+        });
+    }
+    let starts: Vec<(usize, Span)> = calls
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, cs)| {
+            cs.iter()
+                .filter(|c| c.go && c.callee == gi)
+                .map(move |c| (fi, c.span))
+        })
+        .collect();
+    starts.len() >= 2 || starts.iter().any(|&(fi, span)| looped(fi, span.start))
+}
+
+fn lit_pos(k: FuncKind) -> u32 {
+    match k {
+        FuncKind::Lit(l) => l.typ.pos(),
+        FuncKind::Decl(d) => d.name.pos,
     }
 }
 
@@ -219,6 +280,13 @@ fn goroutine_functions(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<bool> {
             }
         }
         out = next;
+    }
+    // A literal runs where its function hands it: called in place or
+    // through a variable, in that function's goroutine.
+    for (fi, f) in cx.functions().iter().enumerate() {
+        if let (FuncKind::Lit(_), Some(p)) = (f.kind, f.parent) {
+            out[fi] |= out[p];
+        }
     }
     out
 }

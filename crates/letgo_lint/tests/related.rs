@@ -248,6 +248,6 @@ fn a_read_lock_held_forever_names_the_writer_and_the_readers_behind_it() {
     let (program, findings) = fixture("LG118");
     let f = in_function(&findings, ".(*condSource).NextReading");
     let (named, marked) = bystanders(&program, f);
-    assert_eq!(marked.len(), 2);
+    assert_eq!(marked.len(), 3);
     assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
 }
