@@ -421,7 +421,7 @@ impl ChanOps {
     /// of such a channel is in view.
     fn of(cx: &PackageContext) -> ChanOps {
         let mut out = Vec::new();
-        let mut uses: Vec<(ObjId, usize)> = Vec::new();
+        let mut uses: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
         for (fi, f) in cx.functions().iter().enumerate() {
             let Some(view) = cx.types(f.file) else {
                 continue;
@@ -443,10 +443,7 @@ impl ChanOps {
                     Node::Expr(Expr::FuncLit(_)) => return false,
                     Node::Ident(id) => {
                         if let Some(o) = view.object_of(id) {
-                            match uses.iter_mut().find(|(u, _)| *u == o) {
-                                Some((_, k)) => *k += 1,
-                                None => uses.push((o, 1)),
-                            }
+                            *uses.entry(o).or_insert(0) += 1;
                         }
                     }
                     // A select case may be left for another: not a plain wait.
@@ -480,11 +477,13 @@ impl ChanOps {
         }
         // Kept: channels of local variables whose every use is one of
         // these operations, besides the one that declares them.
-        let local = |o: ObjId| local_var(cx, o);
-        let ops_on = |o: ObjId, ops: &[ChanOp]| ops.iter().filter(|op| op.chan == o).count();
-        let only_ops: Vec<ObjId> = uses
+        let mut on: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
+        for op in &out {
+            *on.entry(op.chan).or_insert(0) += 1;
+        }
+        let only_ops: std::collections::HashSet<ObjId> = on
             .iter()
-            .filter(|(o, n)| local(*o) && *n <= ops_on(*o, &out) + 1)
+            .filter(|(o, n)| uses.get(o).is_some_and(|u| *u <= *n + 1) && local_var(cx, **o))
             .map(|(o, _)| *o)
             .collect();
         out.retain(|op| only_ops.contains(&op.chan));
