@@ -14,7 +14,9 @@
 //!   acquisition of the same lock in a function that runs in a goroutine
 //!   waits forever too (for a read lock held, the writers, and once a
 //!   writer waits, the readers behind it), and so does the holder's own
-//!   acquisition when its code runs in more than one goroutine;
+//!   acquisition when its code runs in more than one goroutine, and a
+//!   goroutine's own call that takes the lock in a callee (where its
+//!   dump shows it at the top of its own code);
 //! - a `wg.Done()` that comes after it, or is deferred, never runs: the
 //!   `wg.Wait()` of the same WaitGroup waits forever;
 //! - a send or `close` on a channel that comes after it never happens:
@@ -59,6 +61,7 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
     let chans = ChanOps::of(cx);
     let calls = crate::callsites::calls(cx);
     let concurrent = goroutine_functions(cx, &calls);
+    let entries = goroutine_entries(cx, &calls);
     for d in raw.iter_mut() {
         let code = d.diagnostic.code;
         if !code.starts_with("LG1") || NOT_BLOCKED_THERE.contains(&code) {
@@ -70,7 +73,16 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
         let at = d.diagnostic.span;
         let from = (d.file, at.start);
         let mut places: Vec<(usize, Span, String)> = Vec::new();
-        lock_bystanders(cx, view, &calls, &concurrent, fi, at, from, &mut places);
+        lock_bystanders(
+            cx,
+            view,
+            &calls,
+            (&concurrent, &entries),
+            fi,
+            at,
+            from,
+            &mut places,
+        );
         let frames = frames(&calls, fi, at);
         wait_bystanders(cx, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
@@ -118,7 +130,7 @@ fn lock_bystanders(
     cx: &PackageContext,
     view: &LockView,
     calls: &[Vec<Call>],
-    concurrent: &[bool],
+    (concurrent, entries): (&[bool], &[bool]),
     fi: usize,
     at: Span,
     from: (usize, u32),
@@ -168,6 +180,27 @@ fn lock_bystanders(
                 format!("waits here forever too: `{text}` stays {how} by the goroutine blocked at {blocked}")
             };
             push(out, file, span, msg);
+        }
+        // A goroutine that takes the lock in a callee waits at its call:
+        // the frame its goroutine dump shows at the top of its own code.
+        let blocks = |read: bool| !h.read || !read || !writers.is_empty();
+        for gi in (0..view.funcs.len()).filter(|&g| g != fi && entries[g]) {
+            for site in &view.funcs[gi].calls {
+                let takes = view.takes_at(site);
+                if !takes
+                    .iter()
+                    .any(|t| lock_id(&t.lock) == Some(id) && blocks(t.read))
+                {
+                    continue;
+                }
+                let file = cx.functions()[gi].file;
+                let msg = format!(
+                    "waits here forever too: this call takes `{}`, held by the goroutine blocked at {}",
+                    h.lock.text,
+                    place(cx, file, from.0, from.1)
+                );
+                push(out, file, site.span, msg);
+            }
         }
     }
 }
@@ -287,6 +320,16 @@ fn goroutine_functions(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<bool> {
         if let (FuncKind::Lit(_), Some(p)) = (f.kind, f.parent) {
             out[fi] |= out[p];
         }
+    }
+    out
+}
+
+/// The functions a `go` statement starts: literals and same-package
+/// functions by name.
+fn goroutine_entries(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<bool> {
+    let mut out: Vec<bool> = cx.functions().iter().map(|f| f.spawned).collect();
+    for c in calls.iter().flatten().filter(|c| c.go) {
+        out[c.callee] = true;
     }
     out
 }

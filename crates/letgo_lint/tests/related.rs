@@ -237,7 +237,7 @@ fn a_blocked_goroutine_names_its_bystanders() {
     let (program, findings) = fixture("LG107");
     let f = in_function(&findings, ".runMeter.func1");
     let (named, marked) = bystanders(&program, f);
-    assert_eq!(marked.len(), 3);
+    assert_eq!(marked.len(), 5);
     assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
 }
 
