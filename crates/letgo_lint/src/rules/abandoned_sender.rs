@@ -66,6 +66,14 @@ range ch`): the send waits for the receive, the receive for `Wait`,
 related places. Not judged when another goroutine receives meanwhile,
 or the channel is buffered.
 
+A receiver in a command (`package main`) that runs once per process —
+`main`, `init`, a function that only such functions call outside loops
+and function literals, or a goroutine one of them starts outside a loop
+— stops receiving once, when the command is ending: the sender it
+abandons stays only until the process exits, and no more pile up. No
+finding there (`fixtures/lg103/cmd`); a receiver a loop or a handler of
+the command calls is judged as any other.
+
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
 for a closure); the `make` where the fix goes and the `return` (or loop
@@ -127,6 +135,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 /// stop receiving first.
 fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     let origin = ch.origin.as_ref()?;
+    // A maker that runs once per process abandons one sender, once.
+    if crate::once::named_runs_once(cx, &origin.function) {
+        return None;
+    }
     let send = ch
         .ops_of(OpKind::Send)
         .find(|o| o.goroutine.is_some() && o.blocking())?;

@@ -54,15 +54,25 @@ is no finding. Not every response has a body to close:
   source is not at hand (an interface's method) is taken to return an
   open body when it takes the `*http.Request` it answers, as `Do` does.
 
-Reading the body, even to its end (`io.ReadAll(resp.Body)`,
-`io.Copy(dst, resp.Body)`, `buf.ReadFrom(resp.Body)`), is not closing
-it: net/http's contract is that the caller closes every body ("If the
-Body is not both read to EOF and closed, the Client's underlying
-RoundTripper may not be able to re-use a persistent TCP connection"),
-and reviews and merged fixes hold projects to it. A path where the
+Reading the body to its end by the standard library's own loop
+(`io.ReadAll(resp.Body)`, `io.Copy(dst, resp.Body)`, `io.CopyBuffer`, a
+`bytes.Buffer`'s `ReadFrom(resp.Body)`, `resp.Write(w)`) releases it as
+closing does: net/http's transport puts the connection back in the pool
+when the body reaches EOF, and drops it after a read error, so nothing
+is held once that read returns. Reading part of it (a JSON decoder stops
+after one value, a `Read` into a buffer) does not. A path where the
 status says there is no body (`resp.StatusCode ==
 http.StatusNoContent`, or `StatusNotModified`) needs no close: the
 transport gives `http.NoBody`.
+
+The error check may be a `switch` without a tag: `case err != nil:` has
+no response to close, as `if err != nil` has none.
+
+A function of a command (`package main`) that runs once per process —
+`main`, `init`, or a function that only such functions call, each call
+outside loops and function literals — leaves at most one connection
+open, until the process exits moments later: no finding there (a function
+a loop or a handler of the command calls is judged as any other).
 
 A `return` inside `if !ok { ... }`, where `ok` is a flag the function
 only sets to `true` (a retry loop that closes each failed attempt's body
@@ -215,6 +225,11 @@ fn live_response_index(cx: &PackageContext, file: usize, call: &Expr) -> Option<
 }
 
 fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
+    // A command's function that runs once holds one connection until
+    // the process exits moments later: nothing piles up.
+    if !def.site.in_loop && crate::once::runs_once(cx, f) {
+        return None;
+    }
     let sf = cx.file(f.file);
     let name = def.resp.name(&sf.src);
     let ob = BodyClosed {
@@ -436,6 +451,7 @@ impl BodyClosed<'_, '_> {
 
     /// `resp.Body.Close()`, `resp.Body.Read(...)`, `io.ReadAll(resp.Body)`.
     fn call_uses(&self, c: &CallExpr, uses: &mut BodyUses, benign: &mut Vec<u32>) {
+        uses.closes |= self.reads_to_end(c);
         if let Expr::Selector(m) = c.fun.unparen() {
             if let Some(id) = self.body_of(&m.x) {
                 uses.closes |= m.sel.name(self.src()) == "Close";
@@ -452,6 +468,29 @@ impl BodyClosed<'_, '_> {
                 }
             }
         }
+    }
+
+    /// Whether `c` reads the body until it ends, by the standard library's
+    /// own loop: `io.ReadAll(resp.Body)` (or `ioutil`'s),
+    /// `io.Copy(w, resp.Body)`, `io.CopyBuffer`, `buf.ReadFrom(resp.Body)`
+    /// of a `bytes.Buffer`, `resp.Write(w)`. The transport gives the
+    /// connection back (to the pool at EOF, closed after a read error)
+    /// as soon as that read returns, so nothing is held after it.
+    fn reads_to_end(&self, c: &CallExpr) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let Some(f) = view.object_of_expr(&c.fun) else {
+            return false;
+        };
+        let m = view.model();
+        let arg = |i: usize| c.args.get(i).is_some_and(|a| self.body_of(a).is_some());
+        let on_resp = matches!(c.fun.unparen(), Expr::Selector(s)
+            if ident_name(&s.x, self.src()) == Some(self.resp));
+        ((m.is_func(f, "io", "ReadAll") || m.is_func(f, "io/ioutil", "ReadAll")) && arg(0))
+            || ((m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer")) && arg(1))
+            || (m.is_func(f, "bytes", "ReadFrom") && arg(0))
+            || (m.is_func(f, "net/http", "Write") && on_resp)
     }
 
     /// Whether parameter `i` of the function `c` calls is an interface

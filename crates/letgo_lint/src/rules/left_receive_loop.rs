@@ -45,6 +45,14 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         exit.get_or_insert((r, e));
     }
     let (recv, exit) = exit?;
+    // A loop of a function that runs once per process leaves once, when
+    // the command is ending: one sender stays, for moments.
+    if recvs
+        .iter()
+        .all(|r| crate::once::named_runs_once(cx, &r.function))
+    {
+        return None;
+    }
     let send = ch.ops_of(OpKind::Send).find(|s| {
         s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
     })?;
