@@ -68,6 +68,14 @@ transport gives `http.NoBody`.
 The error check may be a `switch` without a tag: `case err != nil:` has
 no response to close, as `if err != nil` has none.
 
+A request made in the function with a context the function cancels
+when it returns (`ctx, cancel := context.WithTimeout(...)`, `defer
+cancel()`, `http.NewRequestWithContext(ctx, ...)`, the response not got
+in a loop) leaves nothing open after the return: when the request's
+context ends, the transport gives up on a body still unread and closes
+its connection. A context from the caller may outlive the call: judged
+as usual.
+
 A function of a command (`package main`) that runs once per process —
 `main`, `init`, or a function that only such functions call, each call
 outside loops and function literals — leaves at most one connection
@@ -230,6 +238,9 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     if !def.site.in_loop && crate::once::runs_once(cx, f) {
         return None;
     }
+    if !def.site.in_loop && cancelled_on_return(cx, f, def) {
+        return None;
+    }
     let sf = cx.file(f.file);
     let name = def.resp.name(&sf.src);
     let ob = BodyClosed {
@@ -253,6 +264,102 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     match close_fix(cx, f, def, &ob) {
         Some(fix) => Some(d.with_fix(fix)),
         None => Some(d),
+    }
+}
+
+/// Whether the request was made in this function with a context the
+/// function cancels when it returns: `req, _ :=
+/// http.NewRequestWithContext(ctx, ...)` sent by the call, `ctx, cancel
+/// := context.WithTimeout(...)` (or `WithCancel`, `WithDeadline`, their
+/// `Cause` forms) and `defer cancel()` in the function's body. When the
+/// request's context ends, net/http's transport closes the connection
+/// of a response whose body is still open (its read loop gives up on
+/// the body and tears the connection down): nothing outlives the return.
+fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let call = match def.site.stmt {
+        Stmt::Assign(a) => a.rhs.first(),
+        Stmt::Decl(g) => match g.specs.first() {
+            Some(Spec::Value(v)) => v.values.first(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(Expr::Call(call)) = call.map(Expr::unparen) else {
+        return false;
+    };
+    let obj = |x: &Expr| x.unparen().as_ident().and_then(|id| view.object_of(id));
+    // The request: an argument assigned, in this function, only from
+    // `http.NewRequestWithContext(ctx, ...)`; its context.
+    let ctx = call.args.iter().filter_map(obj).find_map(|req| {
+        let made = assigned_from(f, &view, req)?;
+        let Expr::Call(c) = made.unparen() else {
+            return None;
+        };
+        let callee = view.object_of_expr(&c.fun)?;
+        m.is_func(callee, "net/http", "NewRequestWithContext")
+            .then(|| c.args.first().and_then(obj))
+            .flatten()
+    });
+    let Some(ctx) = ctx else {
+        return false;
+    };
+    // The context and its cancel, from one `context.With...` call.
+    let cancel = f.sites.iter().find_map(|s| match s.stmt {
+        Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
+            let Expr::Call(c) = a.rhs[0].unparen() else {
+                return None;
+            };
+            let callee = view.object_of_expr(&c.fun)?;
+            let with = [
+                "WithCancel",
+                "WithTimeout",
+                "WithDeadline",
+                "WithCancelCause",
+                "WithTimeoutCause",
+                "WithDeadlineCause",
+            ]
+            .iter()
+            .any(|n| m.is_func(callee, "context", n));
+            (with && obj(&a.lhs[0]) == Some(ctx)).then(|| obj(&a.lhs[1])).flatten()
+        }
+        _ => None,
+    });
+    let Some(cancel) = cancel else {
+        return false;
+    };
+    f.sites.iter().any(|s| {
+        !s.in_loop
+            && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
+                && obj(&d.call.fun) == Some(cancel))
+    })
+}
+
+/// The one value variable `v` is assigned in `f` (by `:=`, `=` or
+/// `var`), when it is assigned exactly once there.
+fn assigned_from<'a>(
+    f: &Func<'a>,
+    view: &letgo_types::FileView,
+    v: letgo_types::model::ObjId,
+) -> Option<&'a Expr> {
+    let mut found = Vec::new();
+    for s in &f.sites {
+        if let Stmt::Assign(a) = s.stmt {
+            for (i, l) in a.lhs.iter().enumerate() {
+                let is_v = l.unparen().as_ident().and_then(|id| view.object_of(id)) == Some(v);
+                if is_v {
+                    // `req, err := call(...)`: the call gives it.
+                    found.push(a.rhs.get(i).or(a.rhs.first()));
+                }
+            }
+        }
+    }
+    match found.as_slice() {
+        [Some(x)] => Some(x),
+        _ => None,
     }
 }
 
