@@ -44,7 +44,9 @@ channel out of judgement.
 
 It also flags a blocking send on a channel — a local, or an unexported
 field or package variable across the package; unbuffered, or buffered
-with a send written in a loop or more send sites than slots — whose every
+with a send written in a loop or more send sites than slots, a goroutine
+started once whose every send is followed by `return` counting as one
+site as it ends after its first send — whose every
 receive is a case of a `select` inside a loop that another case of the
 same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
 return`, a timeout, a `break` to the loop's label). Once that loop has

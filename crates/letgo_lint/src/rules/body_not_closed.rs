@@ -55,12 +55,15 @@ is no finding. Not every response has a body to close:
   open body when it takes the `*http.Request` it answers, as `Do` does.
 
 Reading the body to its end by the standard library's own loop
-(`io.ReadAll(resp.Body)`, `io.Copy(dst, resp.Body)`, `io.CopyBuffer`, a
-`bytes.Buffer`'s `ReadFrom(resp.Body)`, `resp.Write(w)`) releases it as
-closing does: net/http's transport puts the connection back in the pool
-when the body reaches EOF, and drops it after a read error, so nothing
-is held once that read returns. Reading part of it (a JSON decoder stops
-after one value, a `Read` into a buffer) does not. A path where the
+(`io.ReadAll(resp.Body)`, `io.Copy(io.Discard, resp.Body)`,
+`io.CopyBuffer` to `io.Discard`, a `bytes.Buffer`'s
+`ReadFrom(resp.Body)`) releases it as closing does: net/http's transport
+puts the connection back in the pool when the body reaches EOF, and
+drops it after a read error, so nothing is held once that read returns.
+Reading part of it (a JSON decoder stops after one value, a `Read` into
+a buffer, `io.LimitReader`) does not, nor does a copy to a writer that
+can fail (`io.Copy(w, resp.Body)` to a client's connection or a file,
+`resp.Write(w)`): a write error stops it with the body unread. A path where the
 status says there is no body (`resp.StatusCode ==
 http.StatusNoContent`, or `StatusNotModified`) needs no close: the
 transport gives `http.NoBody`.
@@ -579,10 +582,12 @@ impl BodyClosed<'_, '_> {
 
     /// Whether `c` reads the body until it ends, by the standard library's
     /// own loop: `io.ReadAll(resp.Body)` (or `ioutil`'s),
-    /// `io.Copy(w, resp.Body)`, `io.CopyBuffer`, `buf.ReadFrom(resp.Body)`
-    /// of a `bytes.Buffer`, `resp.Write(w)`. The transport gives the
-    /// connection back (to the pool at EOF, closed after a read error)
-    /// as soon as that read returns, so nothing is held after it.
+    /// `io.Copy(io.Discard, resp.Body)` (or `CopyBuffer`),
+    /// `buf.ReadFrom(resp.Body)` of a `bytes.Buffer`. The transport gives
+    /// the connection back (to the pool at EOF, closed after a read
+    /// error) as soon as that read returns, so nothing is held after it.
+    /// A copy to a writer that can fail (a client's connection, a file)
+    /// stops at the write error with the body unread: not this.
     fn reads_to_end(&self, c: &CallExpr) -> bool {
         let Some(view) = self.cx.types(self.file) else {
             return false;
@@ -592,12 +597,16 @@ impl BodyClosed<'_, '_> {
         };
         let m = view.model();
         let arg = |i: usize| c.args.get(i).is_some_and(|a| self.body_of(a).is_some());
-        let on_resp = matches!(c.fun.unparen(), Expr::Selector(s)
-            if ident_name(&s.x, self.src()) == Some(self.resp));
+        let discard = c.args.first().is_some_and(|d| {
+            view.object_of_expr(d).is_some_and(|o| {
+                &*m.obj(o).name == "Discard" && matches!(m.pkg_path(o), "io" | "io/ioutil")
+            })
+        });
         ((m.is_func(f, "io", "ReadAll") || m.is_func(f, "io/ioutil", "ReadAll")) && arg(0))
-            || ((m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer")) && arg(1))
+            || ((m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer"))
+                && arg(1)
+                && discard)
             || (m.is_func(f, "bytes", "ReadFrom") && arg(0))
-            || (m.is_func(f, "net/http", "Write") && on_resp)
     }
 
     /// Whether parameter `i` of the function `c` calls is an interface
