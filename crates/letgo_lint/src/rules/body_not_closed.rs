@@ -59,7 +59,12 @@ Reading the body to its end by the standard library's own loop
 `io.CopyBuffer` to `io.Discard`, a `bytes.Buffer`'s
 `ReadFrom(resp.Body)`) releases it as closing does: net/http's transport
 puts the connection back in the pool when the body reaches EOF, and
-drops it after a read error, so nothing is held once that read returns.
+drops it after a read error from the connection, so nothing is held
+once that read returns. Where the function tests the read's error (`b,
+rerr := io.ReadAll(resp.Body)` then `if rerr != nil`), the failing
+branch still holds the body: an error may come from above the
+connection (the transport's gzip reader on a corrupt stream) with the
+rest unread, so only the branch where the read succeeded is released.
 Reading part of it (a JSON decoder stops after one value, a `Read` into
 a buffer, `io.LimitReader`) does not, nor does a copy to a writer that
 can fail (`io.Copy(w, resp.Body)` to a client's connection or a file,
@@ -246,13 +251,16 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     }
     let sf = cx.file(f.file);
     let name = def.resp.name(&sf.src);
-    let ob = BodyClosed {
+    let mut ob = BodyClosed {
         cx,
         file: f.file,
         def: def.site.stmt.span(),
         resp: name,
         err: def.err,
+        reads: Vec::new(),
+        assigns: Vec::new(),
     };
+    ob.find_checked_reads(f);
     let exit = pending_exits(f.body, &sf.src, &ob)
         .into_iter()
         .find(|&e| !flag_guarded(f.body, &sf.src, &ob, e))?;
@@ -528,11 +536,70 @@ struct BodyClosed<'c, 'a> {
     def: Span,
     resp: &'c str,
     err: Option<&'c str>,
+    /// Reads to the end whose error the function tests (`b, rerr :=
+    /// io.ReadAll(resp.Body)`, then `if rerr != nil`): the call's span.
+    /// They release the body only where the test says the read
+    /// succeeded (a decompression error leaves the rest unread).
+    reads: Vec<Span>,
+    /// Every assignment of a name in the function: (statement span,
+    /// name, the checked read it makes, if any).
+    assigns: Vec<(Span, String, Option<Span>)>,
 }
 
 impl BodyClosed<'_, '_> {
     fn src(&self) -> &str {
         &self.cx.file(self.file).src
+    }
+
+    /// Fills `reads` and `assigns` from the function's statements.
+    fn find_checked_reads(&mut self, f: &Func) {
+        let src = self.src().to_string();
+        let mut assigns = Vec::new();
+        for site in &f.sites {
+            let Stmt::Assign(a) = site.stmt else {
+                continue;
+            };
+            let read = match a.rhs.as_slice() {
+                [Expr::Call(c)] if self.reads_to_end(c) => Some(Span::new(c.pos(), c.end())),
+                _ => None,
+            };
+            let last = a.lhs.len().saturating_sub(1);
+            for (i, l) in a.lhs.iter().enumerate() {
+                if let Some(name) = ident_name(l, &src) {
+                    let r = read.filter(|_| i == last && a.lhs.len() >= 2);
+                    assigns.push((site.stmt.span(), name.to_string(), r));
+                }
+            }
+        }
+        self.assigns = assigns;
+        let mut tested = Vec::new();
+        inspect(Node::Block(f.body), &mut |n| {
+            if let Node::Stmt(Stmt::If(i)) = n {
+                if let Some((_, Some(read))) = self.read_error_test(&i.cond) {
+                    tested.push(read);
+                }
+            }
+            true
+        });
+        self.reads = tested;
+    }
+
+    /// For `e != nil` (or `e == nil`) where the last assignment of `e`
+    /// before the condition is a read to the end's error: whether it
+    /// tests `!= nil`, and that read.
+    fn read_error_test(&self, cond: &Expr) -> Option<(bool, Option<Span>)> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let name = ident_name(&b.x, self.src())?;
+        let non_nil = self.nil_test(cond, name)?;
+        let at = cond.span().start;
+        let (_, _, read) = self
+            .assigns
+            .iter()
+            .filter(|(sp, n, _)| n == name && sp.end <= at)
+            .max_by_key(|(sp, _, _)| sp.start)?;
+        read.map(|r| (non_nil, Some(r)))
     }
 
     fn uses(&self, node: Node) -> BodyUses {
@@ -561,7 +628,7 @@ impl BodyClosed<'_, '_> {
 
     /// `resp.Body.Close()`, `resp.Body.Read(...)`, `io.ReadAll(resp.Body)`.
     fn call_uses(&self, c: &CallExpr, uses: &mut BodyUses, benign: &mut Vec<u32>) {
-        uses.closes |= self.reads_to_end(c);
+        uses.closes |= self.reads_to_end(c) && !self.reads.contains(&Span::new(c.pos(), c.end()));
         if let Expr::Selector(m) = c.fun.unparen() {
             if let Some(id) = self.body_of(&m.x) {
                 uses.closes |= m.sel.name(self.src()) == "Close";
@@ -773,6 +840,11 @@ impl Obligation for BodyClosed<'_, '_> {
                 let sides = [self.void_when(&b.x), self.void_when(&b.y)];
                 return sides.contains(&Some(true)).then_some(true);
             }
+        }
+        // `rerr != nil` after `b, rerr := io.ReadAll(resp.Body)`: the read
+        // stopped early where it holds; it reached the end where not.
+        if let Some((non_nil, _)) = self.read_error_test(cond) {
+            return Some(!non_nil);
         }
         if let Some(err) = self.err {
             if let Some(non_nil) = self.nil_test(cond, err) {
