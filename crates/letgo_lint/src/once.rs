@@ -140,3 +140,26 @@ fn uses_in(decl: &letgo_go::ast::Decl, is_obj: impl Fn(&letgo_go::ast::Ident) ->
         once_calls: idents.iter().filter(|p| once(p)).count(),
     }
 }
+
+/// Whether channel `ch` is made and its goroutines started once per run
+/// of their functions (no `make` or `go` inside a loop), and every
+/// function in `receivers` runs once per process: then what the channel
+/// can abandon is abandoned once.
+pub fn channel_once(cx: &PackageContext, ch: &crate::channels::Channel, receivers: &[&str]) -> bool {
+    if cx.package.name != "main" || ch.spawns.iter().any(|s| s.in_loop) {
+        return false;
+    }
+    let made_in_loop = ch.origin.as_ref().is_some_and(|o| {
+        cx.functions()
+            .iter()
+            .find(|f| f.name == o.function)
+            .is_none_or(|f| {
+                f.sites.iter().any(|s| match s.stmt {
+                    Stmt::For(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
+                    Stmt::Range(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
+                    _ => false,
+                })
+            })
+    });
+    !made_in_loop && !receivers.is_empty() && receivers.iter().all(|r| named_runs_once(cx, r))
+}

@@ -71,10 +71,11 @@ or the channel is buffered.
 A receiver in a command (`package main`) that runs once per process —
 `main`, `init`, a function that only such functions call outside loops
 and function literals, or a goroutine one of them starts outside a loop
-— stops receiving once, when the command is ending: the sender it
-abandons stays only until the process exits, and no more pile up. No
-finding there (`fixtures/lg103/cmd`); a receiver a loop or a handler of
-the command calls is judged as any other.
+— stops receiving once, when the command is ending: when the channel is
+made and its senders started outside loops, the sender it abandons
+stays only until the process exits, and no more pile up. No finding
+there (`fixtures/lg103/cmd`); a receiver a loop or a handler of the
+command calls, or senders started in a loop, are judged as any other.
 
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
@@ -138,7 +139,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     let origin = ch.origin.as_ref()?;
     // A maker that runs once per process abandons one sender, once.
-    if crate::once::named_runs_once(cx, &origin.function) {
+    if crate::once::channel_once(cx, ch, &[origin.function.as_str()]) {
         return None;
     }
     let send = ch

@@ -47,10 +47,8 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     let (recv, exit) = exit?;
     // A loop of a function that runs once per process leaves once, when
     // the command is ending: one sender stays, for moments.
-    if recvs
-        .iter()
-        .all(|r| crate::once::named_runs_once(cx, &r.function))
-    {
+    let receivers: Vec<&str> = recvs.iter().map(|r| r.function.as_str()).collect();
+    if crate::once::channel_once(cx, ch, &receivers) {
         return None;
     }
     let send = ch.ops_of(OpKind::Send).find(|s| {
