@@ -38,9 +38,11 @@ caller of the project's own helper need not import net/http); where the
 type of the call cannot be known (a package that cannot be found), there
 is no finding. Not every response has a body to close:
 - a `HEAD` request's (`http.Head`, a client's `Head`, or `Do` of a request
-  built in the function by `http.NewRequest` with `"HEAD"` or
-  `http.MethodHead`, or a call of the program's own helper given the
-  method `"HEAD"` or `http.MethodHead` as an argument, which it sends):
+  built in the function by `http.NewRequest` with `"HEAD"` or a constant
+  whose value is `"HEAD"` (`http.MethodHead`, a project's own), directly
+  or through a generic must-helper `func[T any](v T, err error) T`, or a
+  call of the program's own helper given such a method as an argument,
+  which it sends):
   the transport gives `http.NoBody` and puts the connection back in the
   pool before it returns;
 - `http.ReadResponse`'s: it reads from the caller's own reader, and holds
