@@ -141,12 +141,18 @@ fn uses_in(decl: &letgo_go::ast::Decl, is_obj: impl Fn(&letgo_go::ast::Ident) ->
     }
 }
 
-/// Whether channel `ch` is made and its goroutines started once per run
-/// of their functions (no `make` or `go` inside a loop), and every
-/// function in `receivers` runs once per process: then what the channel
-/// can abandon is abandoned once.
+/// Whether what channel `ch` can abandon is abandoned once per process:
+/// every function in `receivers` runs once, the channel is not made
+/// inside a loop (a channel per round, abandoned per round), and its
+/// goroutines are started outside loops or by a receiver itself (whose
+/// loops end when it stops receiving, so the senders left are those
+/// started before: a number reached once, not one that grows).
 pub fn channel_once(cx: &PackageContext, ch: &crate::channels::Channel, receivers: &[&str]) -> bool {
-    if cx.package.name != "main" || ch.spawns.iter().any(|s| s.in_loop) {
+    let spawned_elsewhere = ch
+        .spawns
+        .iter()
+        .any(|s| s.in_loop && !receivers.contains(&s.function.as_str()));
+    if cx.package.name != "main" || spawned_elsewhere {
         return false;
     }
     let made_in_loop = ch.origin.as_ref().is_some_and(|o| {

@@ -72,10 +72,12 @@ A receiver in a command (`package main`) that runs once per process —
 `main`, `init`, a function that only such functions call outside loops
 and function literals, or a goroutine one of them starts outside a loop
 — stops receiving once, when the command is ending: when the channel is
-made and its senders started outside loops, the sender it abandons
-stays only until the process exits, and no more pile up. No finding
-there (`fixtures/lg103/cmd`); a receiver a loop or a handler of the
-command calls, or senders started in a loop, are judged as any other.
+not made in a loop, and its senders are started outside loops or by
+the receiver itself (whose loops end when it stops), the senders it
+abandons are a number reached once and stay only until the process
+exits. No finding there (`fixtures/lg103/cmd`); a receiver a loop or a
+handler of the command calls, or senders another loop keeps starting,
+are judged as any other.
 
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
