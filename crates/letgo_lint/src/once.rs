@@ -147,7 +147,11 @@ fn uses_in(decl: &letgo_go::ast::Decl, is_obj: impl Fn(&letgo_go::ast::Ident) ->
 /// goroutines are started outside loops or by a receiver itself (whose
 /// loops end when it stops receiving, so the senders left are those
 /// started before: a number reached once, not one that grows).
-pub fn channel_once(cx: &PackageContext, ch: &crate::channels::Channel, receivers: &[&str]) -> bool {
+pub fn channel_once(
+    cx: &PackageContext,
+    ch: &crate::channels::Channel,
+    receivers: &[&str],
+) -> bool {
     let spawned_elsewhere = ch
         .spawns
         .iter()

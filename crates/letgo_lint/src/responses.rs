@@ -193,7 +193,9 @@ fn must_argument<'x>(view: &FileView, m: &Model, c: &'x CallExpr) -> Option<&'x 
         return None;
     };
     let generic = matches!(m.ty(m.obj(*v).typ), Type::TypeParam { .. });
-    let is_error = m.named(m.obj(*e).typ).is_some_and(|(p, n)| p.is_empty() && n == "error");
+    let is_error = m
+        .named(m.obj(*e).typ)
+        .is_some_and(|(p, n)| p.is_empty() && n == "error");
     (generic && m.obj(*r).typ == m.obj(*v).typ && is_error).then_some(inner)
 }
 

@@ -337,7 +337,9 @@ fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
             ]
             .iter()
             .any(|n| m.is_func(callee, "context", n));
-            (with && obj(&a.lhs[0]) == Some(ctx)).then(|| obj(&a.lhs[1])).flatten()
+            (with && obj(&a.lhs[0]) == Some(ctx))
+                .then(|| obj(&a.lhs[1]))
+                .flatten()
         }
         _ => None,
     });

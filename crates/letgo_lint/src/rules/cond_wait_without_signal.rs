@@ -224,7 +224,8 @@ fn returns_on_waking(f: &crate::funcs::Func, at: Span) -> bool {
     let holds = |s: &Stmt| s.span().start <= at.start && at.end <= s.span().end;
     let is_wait = |s: &Stmt| matches!(s, Stmt::Expr(_)) && holds(s);
     let then_returns = |list: &[Stmt], i: usize| matches!(list.get(i + 1), Some(Stmt::Return(_)));
-    if f.body.list.last().is_some_and(is_wait) && matches!(f.kind, crate::funcs::FuncKind::Decl(_)) {
+    if f.body.list.last().is_some_and(is_wait) && matches!(f.kind, crate::funcs::FuncKind::Decl(_))
+    {
         return true;
     }
     let mut found = false;
@@ -254,7 +255,12 @@ fn every_call_loops(cx: &PackageContext, f: &crate::funcs::Func) -> bool {
         return false;
     };
     let src = &cx.file(f.file).src;
-    if d.name.name(src).chars().next().is_some_and(char::is_uppercase) {
+    if d.name
+        .name(src)
+        .chars()
+        .next()
+        .is_some_and(char::is_uppercase)
+    {
         return false;
     }
     let Some(obj) = cx.types(f.file).and_then(|v| v.object_of(&d.name)) else {
