@@ -88,7 +88,8 @@ as usual.
 
 A function of a command (`package main`) that runs once per process —
 `main`, `init`, or a function that only such functions call, each call
-outside loops and function literals — leaves at most one connection
+outside loops and function literals (calls in `_test.go` files say
+nothing of the command and are not counted) — leaves at most one connection
 open, until the process exits moments later: no finding there (a function
 a loop or a handler of the command calls is judged as any other).
 
