@@ -161,12 +161,12 @@ impl<'a> Walker<'_, 'a> {
             Stmt::Switch(sw) => {
                 let mut p = self.opt_simple(sw.init.as_ref(), pending);
                 p &= !sw.tag.as_ref().is_some_and(|t| self.ob.meets_expr(t));
-                self.switch_clauses(&sw.body.clauses, p)
+                self.switch_clauses(&sw.body.clauses, p, sw.tag.is_none())
             }
             Stmt::TypeSwitch(sw) => {
                 let mut p = self.opt_simple(sw.init.as_ref(), pending);
                 p &= !self.ob.meets_stmt(&sw.assign);
-                self.switch_clauses(&sw.body.clauses, p)
+                self.switch_clauses(&sw.body.clauses, p, false)
             }
             Stmt::Select(sel) => {
                 self.push_target(false);
@@ -298,14 +298,33 @@ impl<'a> Walker<'_, 'a> {
         (may_skip && after_cond) || t.breaks
     }
 
-    fn switch_clauses(&mut self, clauses: &'a [letgo_go::ast::CaseClause], pending: bool) -> bool {
+    /// The clauses of a `switch`. In a `switch` without a tag the cases
+    /// are conditions tried in order, read as an `if`/`else if` chain:
+    /// `case err != nil:` has nothing to discharge, and after a case
+    /// whose failure voids the obligation (`case err == nil:`) neither
+    /// have the later ones.
+    fn switch_clauses(
+        &mut self,
+        clauses: &'a [letgo_go::ast::CaseClause],
+        pending: bool,
+        tagless: bool,
+    ) -> bool {
         self.push_target(false);
         let mut out = false;
         let mut carried = false;
         let mut has_default = false;
+        let mut live = pending;
         for c in clauses {
             has_default |= c.is_default();
-            let p = (pending || carried) && !c.list.iter().any(|x| self.ob.meets_expr(x));
+            let void = match (tagless, c.list.as_slice()) {
+                (true, [cond]) => self.ob.void_when(cond),
+                _ => None,
+            };
+            let here = live && void != Some(true);
+            let p = (here || carried) && !c.list.iter().any(|x| self.ob.meets_expr(x));
+            if void == Some(false) {
+                live = false;
+            }
             let end = self.list(&c.body, p);
             let falls = matches!(c.body.last(), Some(Stmt::Branch(b)) if b.tok == letgo_go::token::Token::Fallthrough);
             if falls {
@@ -316,7 +335,7 @@ impl<'a> Walker<'_, 'a> {
             }
         }
         let t = self.targets.pop().expect("pushed above");
-        out || t.breaks || (!has_default && pending)
+        out || t.breaks || (!has_default && live)
     }
 }
 

@@ -142,16 +142,16 @@ fn is_head_method(view: &FileView, arg: &Expr) -> bool {
         let src = &m.files[view.file_id().0 as usize].src;
         return l.kind == Token::String && l.value(src) == "\"HEAD\"";
     }
-    matches!(arg.unparen(), Expr::Selector(_))
-        && view
-            .object_of_expr(arg)
-            .is_some_and(|o| &*m.obj(o).name == "MethodHead" && m.pkg_path(o) == "net/http")
+    matches!(arg.unparen(), Expr::Selector(_) | Expr::Ident(_)) && is_head_constant(view, m, arg)
 }
 
 fn new_head_request(view: &FileView, m: &Model, x: &Expr) -> bool {
     let Expr::Call(c) = x.unparen() else {
         return false;
     };
+    if let Some(inner) = must_argument(view, m, c) {
+        return new_head_request(view, m, inner);
+    }
     let Some(f) = view.object_of_expr(&c.fun) else {
         return false;
     };
@@ -169,8 +169,44 @@ fn new_head_request(view: &FileView, m: &Model, x: &Expr) -> bool {
         let src = &m.files[view.file_id().0 as usize].src;
         return l.kind == Token::String && l.value(src) == "\"HEAD\"";
     }
-    view.object_of_expr(method)
-        .is_some_and(|o| &*m.obj(o).name == "MethodHead" && m.pkg_path(o) == "net/http")
+    is_head_constant(view, m, method)
+}
+
+/// `must.Get(f(...))`: a generic function `func[T any](v T, err error) T`
+/// that gives back the value of the call passed to it (or panics): the
+/// inner call.
+fn must_argument<'x>(view: &FileView, m: &Model, c: &'x CallExpr) -> Option<&'x Expr> {
+    let [inner] = c.args.as_slice() else {
+        return None;
+    };
+    if !matches!(inner.unparen(), Expr::Call(_)) {
+        return None;
+    }
+    let callee = view.object_of_expr(&c.fun)?;
+    let Type::Signature(sig) = m.ty(m.obj(callee).typ) else {
+        return None;
+    };
+    let [v, e] = sig.params.as_slice() else {
+        return None;
+    };
+    let [r] = sig.results.as_slice() else {
+        return None;
+    };
+    let generic = matches!(m.ty(m.obj(*v).typ), Type::TypeParam { .. });
+    let is_error = m
+        .named(m.obj(*e).typ)
+        .is_some_and(|(p, n)| p.is_empty() && n == "error");
+    (generic && m.obj(*r).typ == m.obj(*v).typ && is_error).then_some(inner)
+}
+
+/// A constant whose value is the string `"HEAD"`: `http.MethodHead`, or
+/// a project's own (`httpm.HEAD`).
+fn is_head_constant(view: &FileView, m: &Model, x: &Expr) -> bool {
+    view.object_of_expr(x).is_some_and(|o| {
+        let obj = m.obj(o);
+        obj.kind == letgo_types::model::ObjKind::Const
+            && matches!(&obj.val, letgo_types::constant::Value::Str(v) if &**v == "HEAD")
+    })
 }
 
 /// The response result of a `return`.

@@ -1,5 +1,6 @@
 //! Rules that treat the main goroutine of `main.main` apart (LG108,
-//! LG109, LG116), or a command as a package nobody imports (LG107):
+//! LG109, LG116), a command as a package nobody imports (LG107), or a
+//! command's function that runs once as leaving its leak once (LG401):
 //! their fixtures include a command each, in a subdirectory the
 //! package-per-rule want test does not load. Findings
 //! must match the `// want` comments exactly there too.
@@ -16,6 +17,8 @@ fn commands_match_want_comments() {
         ("lg108/daemon", "LG108"),
         ("lg109/park", "LG109"),
         ("lg116/daemon", "LG116"),
+        ("lg103/cmd", "LG103"),
+        ("lg401/cmd", "LG401"),
     ] {
         let (program, findings) = common::run(&base.join(dir), &[code]);
         let found = common::found(&program, &findings);

@@ -44,7 +44,9 @@ channel out of judgement.
 
 It also flags a blocking send on a channel — a local, or an unexported
 field or package variable across the package; unbuffered, or buffered
-with a send written in a loop or more send sites than slots — whose every
+with a send written in a loop or more send sites than slots, a goroutine
+started once whose every send is followed by `return` counting as one
+site as it ends after its first send — whose every
 receive is a case of a `select` inside a loop that another case of the
 same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
 return`, a timeout, a `break` to the loop's label). Once that loop has
@@ -65,6 +67,17 @@ range ch`): the send waits for the receive, the receive for `Wait`,
 `Wait` for the `Done` after the send. The `make` and the `Wait` are the
 related places. Not judged when another goroutine receives meanwhile,
 or the channel is buffered.
+
+A receiver in a command (`package main`) that runs once per process —
+`main`, `init`, a function that only such functions call outside loops
+and function literals, or a goroutine one of them starts outside a loop
+— stops receiving once, when the command is ending: when the channel is
+not made in a loop, and its senders are started outside loops or by
+the receiver itself (whose loops end when it stops), the senders it
+abandons are a number reached once and stay only until the process
+exits. No finding there (`fixtures/lg103/cmd`); a receiver a loop or a
+handler of the command calls, or senders another loop keeps starting,
+are judged as any other.
 
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`
@@ -127,6 +140,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 /// stop receiving first.
 fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     let origin = ch.origin.as_ref()?;
+    // A maker that runs once per process abandons one sender, once.
+    if crate::once::channel_once(cx, ch, &[origin.function.as_str()]) {
+        return None;
+    }
     let send = ch
         .ops_of(OpKind::Send)
         .find(|o| o.goroutine.is_some() && o.blocking())?;

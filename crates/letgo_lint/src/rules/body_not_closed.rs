@@ -38,9 +38,11 @@ caller of the project's own helper need not import net/http); where the
 type of the call cannot be known (a package that cannot be found), there
 is no finding. Not every response has a body to close:
 - a `HEAD` request's (`http.Head`, a client's `Head`, or `Do` of a request
-  built in the function by `http.NewRequest` with `"HEAD"` or
-  `http.MethodHead`, or a call of the program's own helper given the
-  method `"HEAD"` or `http.MethodHead` as an argument, which it sends):
+  built in the function by `http.NewRequest` with `"HEAD"` or a constant
+  whose value is `"HEAD"` (`http.MethodHead`, a project's own), directly
+  or through a generic must-helper `func[T any](v T, err error) T`, or a
+  call of the program's own helper given such a method as an argument,
+  which it sends):
   the transport gives `http.NoBody` and puts the connection back in the
   pool before it returns;
 - `http.ReadResponse`'s: it reads from the caller's own reader, and holds
@@ -54,15 +56,42 @@ is no finding. Not every response has a body to close:
   source is not at hand (an interface's method) is taken to return an
   open body when it takes the `*http.Request` it answers, as `Do` does.
 
-Reading the body, even to its end (`io.ReadAll(resp.Body)`,
-`io.Copy(dst, resp.Body)`, `buf.ReadFrom(resp.Body)`), is not closing
-it: net/http's contract is that the caller closes every body ("If the
-Body is not both read to EOF and closed, the Client's underlying
-RoundTripper may not be able to re-use a persistent TCP connection"),
-and reviews and merged fixes hold projects to it. A path where the
+Reading the body to its end by the standard library's own loop
+(`io.ReadAll(resp.Body)`, `io.Copy(io.Discard, resp.Body)`,
+`io.CopyBuffer` to `io.Discard`, a `bytes.Buffer`'s
+`ReadFrom(resp.Body)`) releases it as closing does: net/http's transport
+puts the connection back in the pool when the body reaches EOF, and
+drops it after a read error from the connection, so nothing is held
+once that read returns. Where the function tests the read's error (`b,
+rerr := io.ReadAll(resp.Body)` then `if rerr != nil`), the failing
+branch still holds the body: an error may come from above the
+connection (the transport's gzip reader on a corrupt stream) with the
+rest unread, so only the branch where the read succeeded is released.
+Reading part of it (a JSON decoder stops after one value, a `Read` into
+a buffer, `io.LimitReader`) does not, nor does a copy to a writer that
+can fail (`io.Copy(w, resp.Body)` to a client's connection or a file,
+`resp.Write(w)`): a write error stops it with the body unread. A path where the
 status says there is no body (`resp.StatusCode ==
 http.StatusNoContent`, or `StatusNotModified`) needs no close: the
 transport gives `http.NoBody`.
+
+The error check may be a `switch` without a tag: `case err != nil:` has
+no response to close, as `if err != nil` has none.
+
+A request made in the function with a context the function cancels
+when it returns (`ctx, cancel := context.WithTimeout(...)`, `defer
+cancel()`, `http.NewRequestWithContext(ctx, ...)`, the response not got
+in a loop) leaves nothing open after the return: when the request's
+context ends, the transport gives up on a body still unread and closes
+its connection. A context from the caller may outlive the call: judged
+as usual.
+
+A function of a command (`package main`) that runs once per process —
+`main`, `init`, or a function that only such functions call, each call
+outside loops and function literals (calls in `_test.go` files say
+nothing of the command and are not counted) — leaves at most one connection
+open, until the process exits moments later: no finding there (a function
+a loop or a handler of the command calls is judged as any other).
 
 A `return` inside `if !ok { ... }`, where `ok` is a flag the function
 only sets to `true` (a retry loop that closes each failed attempt's body
@@ -215,15 +244,26 @@ fn live_response_index(cx: &PackageContext, file: usize, call: &Expr) -> Option<
 }
 
 fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
+    // A command's function that runs once holds one connection until
+    // the process exits moments later: nothing piles up.
+    if !def.site.in_loop && crate::once::runs_once(cx, f) {
+        return None;
+    }
+    if !def.site.in_loop && cancelled_on_return(cx, f, def) {
+        return None;
+    }
     let sf = cx.file(f.file);
     let name = def.resp.name(&sf.src);
-    let ob = BodyClosed {
+    let mut ob = BodyClosed {
         cx,
         file: f.file,
         def: def.site.stmt.span(),
         resp: name,
         err: def.err,
+        reads: Vec::new(),
+        assigns: Vec::new(),
     };
+    ob.find_checked_reads(f);
     let exit = pending_exits(f.body, &sf.src, &ob)
         .into_iter()
         .find(|&e| !flag_guarded(f.body, &sf.src, &ob, e))?;
@@ -238,6 +278,104 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     match close_fix(cx, f, def, &ob) {
         Some(fix) => Some(d.with_fix(fix)),
         None => Some(d),
+    }
+}
+
+/// Whether the request was made in this function with a context the
+/// function cancels when it returns: `req, _ :=
+/// http.NewRequestWithContext(ctx, ...)` sent by the call, `ctx, cancel
+/// := context.WithTimeout(...)` (or `WithCancel`, `WithDeadline`, their
+/// `Cause` forms) and `defer cancel()` in the function's body. When the
+/// request's context ends, net/http's transport closes the connection
+/// of a response whose body is still open (its read loop gives up on
+/// the body and tears the connection down): nothing outlives the return.
+fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let call = match def.site.stmt {
+        Stmt::Assign(a) => a.rhs.first(),
+        Stmt::Decl(g) => match g.specs.first() {
+            Some(Spec::Value(v)) => v.values.first(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(Expr::Call(call)) = call.map(Expr::unparen) else {
+        return false;
+    };
+    let obj = |x: &Expr| x.unparen().as_ident().and_then(|id| view.object_of(id));
+    // The request: an argument assigned, in this function, only from
+    // `http.NewRequestWithContext(ctx, ...)`; its context.
+    let ctx = call.args.iter().filter_map(obj).find_map(|req| {
+        let made = assigned_from(f, &view, req)?;
+        let Expr::Call(c) = made.unparen() else {
+            return None;
+        };
+        let callee = view.object_of_expr(&c.fun)?;
+        m.is_func(callee, "net/http", "NewRequestWithContext")
+            .then(|| c.args.first().and_then(obj))
+            .flatten()
+    });
+    let Some(ctx) = ctx else {
+        return false;
+    };
+    // The context and its cancel, from one `context.With...` call.
+    let cancel = f.sites.iter().find_map(|s| match s.stmt {
+        Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
+            let Expr::Call(c) = a.rhs[0].unparen() else {
+                return None;
+            };
+            let callee = view.object_of_expr(&c.fun)?;
+            let with = [
+                "WithCancel",
+                "WithTimeout",
+                "WithDeadline",
+                "WithCancelCause",
+                "WithTimeoutCause",
+                "WithDeadlineCause",
+            ]
+            .iter()
+            .any(|n| m.is_func(callee, "context", n));
+            (with && obj(&a.lhs[0]) == Some(ctx))
+                .then(|| obj(&a.lhs[1]))
+                .flatten()
+        }
+        _ => None,
+    });
+    let Some(cancel) = cancel else {
+        return false;
+    };
+    f.sites.iter().any(|s| {
+        !s.in_loop
+            && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
+                && obj(&d.call.fun) == Some(cancel))
+    })
+}
+
+/// The one value variable `v` is assigned in `f` (by `:=`, `=` or
+/// `var`), when it is assigned exactly once there.
+fn assigned_from<'a>(
+    f: &Func<'a>,
+    view: &letgo_types::FileView,
+    v: letgo_types::model::ObjId,
+) -> Option<&'a Expr> {
+    let mut found = Vec::new();
+    for s in &f.sites {
+        if let Stmt::Assign(a) = s.stmt {
+            for (i, l) in a.lhs.iter().enumerate() {
+                let is_v = l.unparen().as_ident().and_then(|id| view.object_of(id)) == Some(v);
+                if is_v {
+                    // `req, err := call(...)`: the call gives it.
+                    found.push(a.rhs.get(i).or(a.rhs.first()));
+                }
+            }
+        }
+    }
+    match found.as_slice() {
+        [Some(x)] => Some(x),
+        _ => None,
     }
 }
 
@@ -403,11 +541,70 @@ struct BodyClosed<'c, 'a> {
     def: Span,
     resp: &'c str,
     err: Option<&'c str>,
+    /// Reads to the end whose error the function tests (`b, rerr :=
+    /// io.ReadAll(resp.Body)`, then `if rerr != nil`): the call's span.
+    /// They release the body only where the test says the read
+    /// succeeded (a decompression error leaves the rest unread).
+    reads: Vec<Span>,
+    /// Every assignment of a name in the function: (statement span,
+    /// name, the checked read it makes, if any).
+    assigns: Vec<(Span, String, Option<Span>)>,
 }
 
 impl BodyClosed<'_, '_> {
     fn src(&self) -> &str {
         &self.cx.file(self.file).src
+    }
+
+    /// Fills `reads` and `assigns` from the function's statements.
+    fn find_checked_reads(&mut self, f: &Func) {
+        let src = self.src().to_string();
+        let mut assigns = Vec::new();
+        for site in &f.sites {
+            let Stmt::Assign(a) = site.stmt else {
+                continue;
+            };
+            let read = match a.rhs.as_slice() {
+                [Expr::Call(c)] if self.reads_to_end(c) => Some(Span::new(c.pos(), c.end())),
+                _ => None,
+            };
+            let last = a.lhs.len().saturating_sub(1);
+            for (i, l) in a.lhs.iter().enumerate() {
+                if let Some(name) = ident_name(l, &src) {
+                    let r = read.filter(|_| i == last && a.lhs.len() >= 2);
+                    assigns.push((site.stmt.span(), name.to_string(), r));
+                }
+            }
+        }
+        self.assigns = assigns;
+        let mut tested = Vec::new();
+        inspect(Node::Block(f.body), &mut |n| {
+            if let Node::Stmt(Stmt::If(i)) = n {
+                if let Some((_, Some(read))) = self.read_error_test(&i.cond) {
+                    tested.push(read);
+                }
+            }
+            true
+        });
+        self.reads = tested;
+    }
+
+    /// For `e != nil` (or `e == nil`) where the last assignment of `e`
+    /// before the condition is a read to the end's error: whether it
+    /// tests `!= nil`, and that read.
+    fn read_error_test(&self, cond: &Expr) -> Option<(bool, Option<Span>)> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let name = ident_name(&b.x, self.src())?;
+        let non_nil = self.nil_test(cond, name)?;
+        let at = cond.span().start;
+        let (_, _, read) = self
+            .assigns
+            .iter()
+            .filter(|(sp, n, _)| n == name && sp.end <= at)
+            .max_by_key(|(sp, _, _)| sp.start)?;
+        read.map(|r| (non_nil, Some(r)))
     }
 
     fn uses(&self, node: Node) -> BodyUses {
@@ -436,6 +633,7 @@ impl BodyClosed<'_, '_> {
 
     /// `resp.Body.Close()`, `resp.Body.Read(...)`, `io.ReadAll(resp.Body)`.
     fn call_uses(&self, c: &CallExpr, uses: &mut BodyUses, benign: &mut Vec<u32>) {
+        uses.closes |= self.reads_to_end(c) && !self.reads.contains(&Span::new(c.pos(), c.end()));
         if let Expr::Selector(m) = c.fun.unparen() {
             if let Some(id) = self.body_of(&m.x) {
                 uses.closes |= m.sel.name(self.src()) == "Close";
@@ -452,6 +650,35 @@ impl BodyClosed<'_, '_> {
                 }
             }
         }
+    }
+
+    /// Whether `c` reads the body until it ends, by the standard library's
+    /// own loop: `io.ReadAll(resp.Body)` (or `ioutil`'s),
+    /// `io.Copy(io.Discard, resp.Body)` (or `CopyBuffer`),
+    /// `buf.ReadFrom(resp.Body)` of a `bytes.Buffer`. The transport gives
+    /// the connection back (to the pool at EOF, closed after a read
+    /// error) as soon as that read returns, so nothing is held after it.
+    /// A copy to a writer that can fail (a client's connection, a file)
+    /// stops at the write error with the body unread: not this.
+    fn reads_to_end(&self, c: &CallExpr) -> bool {
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let Some(f) = view.object_of_expr(&c.fun) else {
+            return false;
+        };
+        let m = view.model();
+        let arg = |i: usize| c.args.get(i).is_some_and(|a| self.body_of(a).is_some());
+        let discard = c.args.first().is_some_and(|d| {
+            view.object_of_expr(d).is_some_and(|o| {
+                &*m.obj(o).name == "Discard" && matches!(m.pkg_path(o), "io" | "io/ioutil")
+            })
+        });
+        ((m.is_func(f, "io", "ReadAll") || m.is_func(f, "io/ioutil", "ReadAll")) && arg(0))
+            || ((m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer"))
+                && arg(1)
+                && discard)
+            || (m.is_func(f, "bytes", "ReadFrom") && arg(0))
     }
 
     /// Whether parameter `i` of the function `c` calls is an interface
@@ -618,6 +845,11 @@ impl Obligation for BodyClosed<'_, '_> {
                 let sides = [self.void_when(&b.x), self.void_when(&b.y)];
                 return sides.contains(&Some(true)).then_some(true);
             }
+        }
+        // `rerr != nil` after `b, rerr := io.ReadAll(resp.Body)`: the read
+        // stopped early where it holds; it reached the end where not.
+        if let Some((non_nil, _)) = self.read_error_test(cond) {
+            return Some(!non_nil);
         }
         if let Some(err) = self.err {
             if let Some(non_nil) = self.nil_test(cond, err) {

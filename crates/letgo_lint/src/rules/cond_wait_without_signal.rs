@@ -34,7 +34,13 @@ struct type) when:
   named function or method that takes no lock itself is a wrapper, like
   `sync.Cond.Wait`: the loop is its callers' part, and it is not
   flagged; one that locks the condition's `L` first leaves no caller a
-  way to re-check under that lock). A warning when the `Wait` is not even under
+  way to re-check under that lock, unless it returns as soon as it
+  wakes — the `Wait` followed by a `return`, or ending an `if` that a
+  `return` follows — and every call of it, all in the package (it is
+  unexported), is inside a `for` loop: then each wake-up goes back round
+  the caller's loop into the function, which checks the condition again
+  under its lock, as `for n == 0 { n, err = p.readOrBlock(b) }` does).
+  A warning when the `Wait` is not even under
   an `if` and some `Signal`/`Broadcast` on the condition is sent without
   holding a lock (a signal sent before the `Wait` starts is lost, and
   the goroutine may wait forever); info when every signal is sent
@@ -164,6 +170,7 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
         )
     } else if in_spans(&loop_body_spans(f.body), w.span)
         || (tail_wait(f, w.span) && !takes_lock(cx, w))
+        || (returns_on_waking(f, w.span) && every_call_loops(cx, f))
     {
         return None;
     } else if in_spans(&if_body_spans(f.body), w.span) {
@@ -207,6 +214,84 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
 fn tail_wait(f: &crate::funcs::Func, at: Span) -> bool {
     matches!(f.kind, crate::funcs::FuncKind::Decl(_))
         && matches!(f.body.list.last(), Some(Stmt::Expr(x)) if x.span().start <= at.start && at.end <= x.span().end)
+}
+
+/// The `Wait` is followed by a `return`: directly, or as the last
+/// statement of an `if` body that a `return` follows, or as the last
+/// statement of the function. Waking, the function acts on nothing it
+/// waited for: it returns, and whoever called it decides what next.
+fn returns_on_waking(f: &crate::funcs::Func, at: Span) -> bool {
+    let holds = |s: &Stmt| s.span().start <= at.start && at.end <= s.span().end;
+    let is_wait = |s: &Stmt| matches!(s, Stmt::Expr(_)) && holds(s);
+    let then_returns = |list: &[Stmt], i: usize| matches!(list.get(i + 1), Some(Stmt::Return(_)));
+    if f.body.list.last().is_some_and(is_wait) && matches!(f.kind, crate::funcs::FuncKind::Decl(_))
+    {
+        return true;
+    }
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        let Node::Block(b) = n else {
+            return !found && !matches!(n, Node::Expr(Expr::FuncLit(_)));
+        };
+        for (i, s) in b.list.iter().enumerate() {
+            found |= is_wait(s) && then_returns(&b.list, i);
+            if let Stmt::If(x) = s {
+                let last = x.els.is_none() && x.body.list.last().is_some_and(is_wait);
+                found |= last && then_returns(&b.list, i);
+            }
+        }
+        !found
+    });
+    found
+}
+
+/// Whether every use of the function `f` declares is a call inside a
+/// loop (`for n == 0 { n, err = p.readOrBlock(b) }`), and there is one:
+/// the loop calls it again when it returns, and it checks the condition
+/// anew, under its lock. An exported function may have callers out of
+/// view: not judged.
+fn every_call_loops(cx: &PackageContext, f: &crate::funcs::Func) -> bool {
+    let crate::funcs::FuncKind::Decl(d) = f.kind else {
+        return false;
+    };
+    let src = &cx.file(f.file).src;
+    if d.name
+        .name(src)
+        .chars()
+        .next()
+        .is_some_and(char::is_uppercase)
+    {
+        return false;
+    }
+    let Some(obj) = cx.types(f.file).and_then(|v| v.object_of(&d.name)) else {
+        return false;
+    };
+    let (mut uses, mut looped) = (0, 0);
+    for g in cx.functions() {
+        let Some(view) = cx.types(g.file) else {
+            return false;
+        };
+        let loops = loop_body_spans(g.body);
+        inspect(Node::Block(g.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                let callee = match c.fun.unparen() {
+                    Expr::Selector(s) => view.object_of(&s.sel),
+                    x => view.object_of_expr(x),
+                };
+                if callee == Some(obj) {
+                    looped += usize::from(in_spans(&loops, Span::new(c.pos(), c.end())));
+                }
+                true
+            }
+            Node::Ident(id) if view.object_of(id) == Some(obj) => {
+                uses += 1;
+                true
+            }
+            _ => true,
+        });
+    }
+    uses > 0 && uses == looped
 }
 
 /// Whether the function around the `Wait` takes a lock itself (the

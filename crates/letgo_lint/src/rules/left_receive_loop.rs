@@ -45,6 +45,12 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         exit.get_or_insert((r, e));
     }
     let (recv, exit) = exit?;
+    // A loop of a function that runs once per process leaves once, when
+    // the command is ending: one sender stays, for moments.
+    let receivers: Vec<&str> = recvs.iter().map(|r| r.function.as_str()).collect();
+    if crate::once::channel_once(cx, ch, &receivers) {
+        return None;
+    }
     let send = ch.ops_of(OpKind::Send).find(|s| {
         s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
     })?;
@@ -76,8 +82,9 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
 /// Whether sends can outnumber what the buffer holds once nothing
 /// receives: always for an unbuffered channel; with a buffer, when a
 /// blocking send is written in a loop and the loop can go on after it (a
-/// send followed by `return` runs once), or (a constant buffer) there are
-/// more blocking send sites than slots. A send in a callback or a method
+/// send followed by `return` runs once), or (a constant buffer) more
+/// blocking sends can run than there are slots (a goroutine started once
+/// whose every send is followed by `return` sends once). A send in a callback or a method
 /// may run more than once, but that is no evidence: a buffer of one for
 /// a send guarded by `sync.Once` or a reference count is the author's
 /// sizing.
@@ -86,9 +93,38 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     match ch.capacity {
         Capacity::Unbuffered => true,
         _ if sends().any(|s| s.in_loop && !returns_after(cx, s)) => true,
-        Capacity::Const(n) => sends().count() as u64 > n,
+        Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
     }
+}
+
+/// How many blocking sends can run: one per send site, except that a
+/// goroutine, started once (not in a loop), whose every send is followed
+/// by `return` sends at most once however many send sites it has (it
+/// ends after the first): such a goroutine counts one.
+fn send_runs(cx: &PackageContext, ch: &Channel) -> u64 {
+    let sends: Vec<&Op> = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).collect();
+    let mut runs = 0;
+    let mut once_goroutines: Vec<u32> = Vec::new();
+    for s in &sends {
+        let single = s.goroutine.is_some_and(|g| {
+            let started_once = ch.spawns.iter().any(|sp| sp.pos == g && !sp.in_loop);
+            started_once
+                && sends
+                    .iter()
+                    .filter(|o| o.goroutine == Some(g))
+                    .all(|o| !o.through_call && o.function == s.function && returns_after(cx, o))
+        });
+        match (single, s.goroutine) {
+            (true, Some(g)) if once_goroutines.contains(&g) => {}
+            (true, Some(g)) => {
+                once_goroutines.push(g);
+                runs += 1;
+            }
+            _ => runs += 1,
+        }
+    }
+    runs
 }
 
 /// Whether the statement right after the send `op`, in its block, is a
