@@ -16,7 +16,10 @@
 //!   writer waits, the readers behind it), and so does the holder's own
 //!   acquisition when its code runs in more than one goroutine, and a
 //!   goroutine's own call that takes the lock in a callee (where its
-//!   dump shows it at the top of its own code);
+//!   dump shows it at the top of its own code). A goroutine blocked in
+//!   `cond.Wait()` holds every such lock but the Cond's own `L`, which
+//!   `Wait` unlocks while it waits; when the package does not say which
+//!   lock `L` is, no lock is named (any of them may be it);
 //! - a `wg.Done()` that comes after it, or is deferred, never runs: the
 //!   `wg.Wait()` of the same WaitGroup waits forever;
 //! - a send or `close` on a channel that comes after it never happens:
@@ -33,7 +36,7 @@ use crate::callsites::Call;
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::funcs::FuncKind;
 use crate::locks::{place, waitgroup_call, Held, LockView};
-use crate::summaries::blocking::{held_by_callers, lock_id};
+use crate::summaries::blocking::{cond_wait_releases, held_by_callers, lock_id};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -143,10 +146,19 @@ fn lock_bystanders(
             .map(|(h, _, _)| h),
     );
     held.extend(held_by_indirect_callers(cx, view, fi));
+    // `cond.Wait` lets go of the Cond's own lock while it waits; when
+    // which lock that is is not known, any lock held may be it.
+    let released = cond_wait_releases(cx, from.0, at);
+    if released == Some(None) {
+        return;
+    }
     for h in &held {
         let Some(id) = lock_id(&h.lock) else {
             continue;
         };
+        if released.as_ref().is_some_and(|r| r.as_deref() == Some(id)) {
+            continue;
+        }
         // The holder's own acquisition waits too in the other goroutines
         // that run the same code.
         let again = holder_runs_twice(cx, view, calls, h);

@@ -32,6 +32,7 @@
 //! passing the constant `true` is not taken to lock.
 
 mod cond;
+pub use cond::cond_field_lock_class;
 mod identity;
 mod implicit;
 pub mod never_done;

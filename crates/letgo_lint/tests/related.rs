@@ -251,3 +251,13 @@ fn a_read_lock_held_forever_names_the_writer_and_the_readers_behind_it() {
     assert_eq!(marked.len(), 3);
     assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
 }
+
+/// `cond.Wait` lets go of the Cond's lock while it waits: another
+/// goroutine's `Lock` of that lock is not blocked by the waiter.
+#[test]
+fn a_cond_wait_names_no_taker_of_the_lock_it_releases() {
+    let (program, findings) = fixture("LG118");
+    let f = in_function(&findings, ".startAndWait");
+    let (named, _) = bystanders(&program, f);
+    assert_eq!(named, Vec::<u32>::new(), "{:#?}", f.diagnostic.related);
+}

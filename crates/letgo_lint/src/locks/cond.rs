@@ -104,6 +104,25 @@ pub fn cond_lock(
     }
 }
 
+/// The class (as `lock_id` reads it) of the lock behind the Cond field
+/// `cond` (`x.cond` in `x.cond.Wait()`), when the package's stores say
+/// what its `L` is: the sibling lock's, or the Cond's own mutex's.
+pub fn cond_field_lock_class(cx: &PackageContext, view: &FileView, cond: &Expr) -> Option<String> {
+    let m = view.model();
+    let Expr::Selector(c) = cond.unparen() else {
+        return None;
+    };
+    let field = view.object_of(&c.sel)?;
+    if m.obj(field).kind != ObjKind::Field || !m.is_named(m.deref(m.obj(field).typ), "sync", "Cond")
+    {
+        return None;
+    }
+    match stored(cx, m, field)? {
+        Locker::Sibling { class, .. } => Some(class),
+        Locker::Own(_) => Some(format!("{}.L", ident(m, field))),
+    }
+}
+
 /// What every store into Cond field `field` in the package makes its
 /// `L`; `None` when there is none, one is not understood, or they
 /// disagree.

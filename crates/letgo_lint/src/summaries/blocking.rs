@@ -168,6 +168,39 @@ fn sync_waits(cx: &PackageContext) -> Vec<Blocking> {
     out
 }
 
+/// What a `cond.Wait()` at `span` of `file` lets go of while it waits:
+/// `None` when no Cond's `Wait` is there, `Some(None)` when it is one
+/// whose lock is not known (any lock held there may be its `L`),
+/// `Some(Some(id))` its `L`'s identity.
+pub fn cond_wait_releases(cx: &PackageContext, file: usize, span: Span) -> Option<Option<String>> {
+    let wait = sync_calls(cx, &|fi, c| cond_call(cx, fi, c, "Wait"))
+        .into_iter()
+        .find(|w| w.file == file && w.span.start <= span.start && span.start < w.span.end)?;
+    if let Some((_, l)) = cond_locks(cx)
+        .into_iter()
+        .find(|(c, _)| same(c, &wait.value))
+    {
+        return Some(Some(l));
+    }
+    // A Cond field: what the package's stores into it say its `L` is.
+    let f = &cx.functions()[wait.func];
+    let Some(view) = cx.types(f.file) else {
+        return Some(None);
+    };
+    let mut class = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Call(c) = n {
+            if Span::new(c.pos(), c.end()) == wait.span {
+                if let Expr::Selector(s) = c.fun.unparen() {
+                    class = crate::locks::cond_field_lock_class(cx, &view, &s.x);
+                }
+            }
+        }
+        class.is_none()
+    });
+    Some(class)
+}
+
 fn waiting(
     w: SyncCall,
     partners: &[SyncCall],
