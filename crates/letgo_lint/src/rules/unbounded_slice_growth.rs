@@ -45,7 +45,21 @@ entry (an event loop only when something starts it with `go`), or held
 in a field of one of those, one level deep; a field of interface type
 counts for the one concrete type the module ever stores in it (directly
 or through a constructor's parameter). A method that only `main` calls
-at setup, or an owner built per request, stays quiet. It reports
+at setup, or an owner built per request, stays quiet: a type of which
+a function that repeats builds a value (`&T{}`, `T{}`, `new(T)`, or a
+zero `var c T`) has values that live for one operation, and which one
+an append reaches is not shown, even where `main` keeps another. A
+struct held by value in a field (`sb.st.ips` with `st Status`) lives
+exactly as long as the value holding it, so the holder's lifetime is
+the one judged (a snapshot filled by a builder made per request goes
+with the builder).
+
+A package that exists only for tests is left alone, whatever its
+directory is called: the packages checked together import it only from
+`_test.go` files (or from other such packages), or its non-test files
+use package `testing` (a harness whose constructor takes a
+`testing.TB`), something imports it and no library package outside
+tests does. What it records lives for one test. It reports
 only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
