@@ -22,6 +22,7 @@ pub mod growth;
 pub mod locks;
 pub mod map_keys;
 pub mod objects;
+pub mod once;
 pub mod owners;
 pub mod registry;
 pub mod responses;

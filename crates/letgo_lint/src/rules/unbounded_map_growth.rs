@@ -76,6 +76,11 @@ the map until the deleting path runs, which for a value closed by the
 server (a revoked token, a timeout) may be never. A function closing
 every entry (`for _, v := range m`) is a shutdown and is left alone.
 
+An insert that fills the map once is not growth either: inside `if
+len(m) == 0` (or `m == nil`), in an unexported function every call of
+which sits inside such a guard on the same map, or in a function literal
+passed to `(*sync.Once).Do` (as for LG301).
+
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
 `reflect.Type` (one per type of the program), a `bool` or an integer of 8
 or 16 bits (a protocol code: `m.errors[apiKey]` with `apiKey uint16`
@@ -167,7 +172,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             // Asked only here: which functions repeat is a walk of the
             // whole package.
-            if !owners.repeats(cx, i) || owners.once_per_goroutine(cx, funcs, i, &site) {
+            if !owners.repeats(cx, i)
+                || owners.once_per_goroutine(cx, funcs, i, &site)
+                || crate::once::fills_once(cx, owners, funcs, i, &ix.x, ix.lbrack)
+            {
                 continue;
             }
             if bounded_key(cx, f, ix) {

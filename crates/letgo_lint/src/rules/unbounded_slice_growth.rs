@@ -64,7 +64,12 @@ only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
 `clear`, no `&x.f`, no method call on it, no reset of the whole owner
-(`*x = T{}`). Appends in `init` and in `_test.go` files are left alone,
+(`*x = T{}`). Appends that fill a slot once are left alone: inside `if len(x) == 0`
+(or `x == nil`) on the slot they fill, in an unexported function every
+call of which sits inside such a guard (`if len(buckets) == 0 {
+initBuckets() }`: it runs again only if something empties the slot), or
+in a function literal passed to `(*sync.Once).Do`. Appends in `init` and
+in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
 function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
 is initialising it, bounded by that call's own work.
@@ -119,6 +124,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 || Owners::built_here(cx, funcs, i, lhs)
                 || !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
+                || crate::once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
             {
                 continue;
             }

@@ -1,0 +1,149 @@
+//! Growth bounded by one-time initialisation (LG301/LG302): an insert that
+//! runs only while its slot is still empty, or inside `sync.Once.Do`,
+//! fills the slot once, however often the code around it runs.
+//!
+//! - `if len(x) == 0 { initX() }` (or `x == nil`): when every call of
+//!   the unexported function holding the insert (`initX`) sits in the body
+//!   of such a guard on the slot it fills, the function runs again only
+//!   after something empties the slot;
+//! - the insert itself inside such a guard on its own slot;
+//! - the insert in a function literal passed to `(*sync.Once).Do`.
+
+use crate::context::PackageContext;
+use crate::funcs::{Func, FuncKind};
+use crate::owners::Owners;
+use crate::syntax::ident_name;
+use letgo_go::ast::{CallExpr, Expr, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+/// Whether the insert into `slot` (the append's or index's target) at
+/// offset `at` of function `i` runs once: under an emptiness guard on the
+/// same slot, in every call of its function, or in `sync.Once.Do`.
+pub fn fills_once(
+    cx: &PackageContext,
+    owners: &Owners,
+    funcs: &[Func],
+    i: usize,
+    slot: &Expr,
+    at: u32,
+) -> bool {
+    let Some(key) = owners.slot_key(cx, funcs, i, slot) else {
+        return false;
+    };
+    if guarded(cx, owners, funcs, i, at, &key) || in_once_do(cx, funcs, i) {
+        return true;
+    }
+    let FuncKind::Decl(d) = funcs[i].kind else {
+        return false;
+    };
+    let src = &cx.file(funcs[i].file).src;
+    let name = d.name.name(src);
+    // Exported: callers outside the package are not shown.
+    if d.recv.is_some() || name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let Some(target) = cx.types(funcs[i].file).and_then(|v| v.object_of(&d.name)) else {
+        return false;
+    };
+    let (mut calls, mut all_guarded) = (0, true);
+    for (k, g) in funcs.iter().enumerate() {
+        if cx.file(g.file).is_test {
+            continue;
+        }
+        let Some(view) = cx.types(g.file) else { continue };
+        inspect(Node::Block(g.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) if view.object_of_expr(&c.fun) == Some(target) => {
+                    calls += 1;
+                    all_guarded &= guarded(cx, owners, funcs, k, c.fun.pos(), &key);
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+    calls > 0 && all_guarded
+}
+
+/// Whether offset `at` of function `i` lies in the body of an `if` whose
+/// condition tests the slot `key` for emptiness: `len(x) == 0`, `x ==
+/// nil` (alone or joined by `&&`).
+fn guarded(
+    cx: &PackageContext,
+    owners: &Owners,
+    funcs: &[Func],
+    i: usize,
+    at: u32,
+    key: &str,
+) -> bool {
+    let src = &cx.file(funcs[i].file).src;
+    funcs[i].sites.iter().any(|site| {
+        let Stmt::If(s) = site.stmt else {
+            return false;
+        };
+        let body = s.body.lbrace..s.body.rbrace.unwrap_or(u32::MAX);
+        body.contains(&at)
+            && empty_tests(&s.cond, src)
+                .into_iter()
+                .any(|x| owners.slot_key(cx, funcs, i, x).as_deref() == Some(key))
+    })
+}
+
+/// The slots `cond` requires to be empty: `len(x) == 0`, `0 == len(x)`,
+/// `x == nil`, through `&&`.
+fn empty_tests<'x>(cond: &'x Expr, src: &str) -> Vec<&'x Expr> {
+    let Expr::Binary(b) = cond.unparen() else {
+        return Vec::new();
+    };
+    if b.op == Token::Land {
+        let mut out = empty_tests(&b.x, src);
+        out.extend(empty_tests(&b.y, src));
+        return out;
+    }
+    if b.op != Token::Eql {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (side, other) in [(&b.x, &b.y), (&b.y, &b.x)] {
+        let zero = matches!(other.unparen(), Expr::BasicLit(l) if l.value(src) == "0");
+        let nil = other.unparen().span().text(src) == "nil";
+        match side.unparen() {
+            Expr::Call(c) if zero && ident_name(&c.fun, src) == Some("len") => {
+                out.extend(c.args.first());
+            }
+            x if nil && !matches!(x, Expr::Call(_)) => out.push(side),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether function `i` is a literal passed to `(*sync.Once).Do`.
+fn in_once_do(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
+    let (FuncKind::Lit(l), Some(p)) = (funcs[i].kind, funcs[i].parent) else {
+        return false;
+    };
+    let Some(view) = cx.types(funcs[p].file) else {
+        return false;
+    };
+    let m = view.model();
+    let once_do = |c: &CallExpr| {
+        view.object_of_expr(&c.fun).is_some_and(|o| {
+            m.is_func(o, "sync", "Do")
+                && m.receiver_named(o).is_some_and(|t| m.is_named(m.deref(t), "sync", "Once"))
+        })
+    };
+    let mut found = false;
+    inspect(Node::Block(funcs[p].body), &mut |n| {
+        if let Node::Call(c) = n {
+            let passes = c.args.iter().any(|a| {
+                matches!(a.unparen(), Expr::FuncLit(fl) if fl.typ.pos() == l.typ.pos())
+            });
+            found |= passes && once_do(c);
+        }
+        !found
+    });
+    found
+}
