@@ -4,8 +4,9 @@
 //!
 //! - `if len(x) == 0 { initX() }` (or `x == nil`): when every call of
 //!   the unexported function holding the insert (`initX`) sits in the body
-//!   of such a guard on the slot it fills, the function runs again only
-//!   after something empties the slot;
+//!   of such a guard on a slot it fills on every run (the insert's, or
+//!   another its body assigns unconditionally), the function runs again
+//!   only after something empties that slot;
 //! - the insert itself inside such a guard on its own slot;
 //! - the insert in a function literal passed to `(*sync.Once).Do`.
 
@@ -31,7 +32,7 @@ pub fn fills_once(
     let Some(key) = owners.slot_key(cx, funcs, i, slot) else {
         return false;
     };
-    if guarded(cx, owners, funcs, i, at, &key) || in_once_do(cx, funcs, i) {
+    if guarded(cx, owners, funcs, i, at, &[key.clone()]) || in_once_do(cx, funcs, i) {
         return true;
     }
     let FuncKind::Decl(d) = funcs[i].kind else {
@@ -46,6 +47,15 @@ pub fn fills_once(
     let Some(target) = cx.types(funcs[i].file).and_then(|v| v.object_of(&d.name)) else {
         return false;
     };
+    // The guard may test any slot the function fills on every run (a
+    // statement of its body, not under a condition): once it ran, that
+    // slot is no longer empty.
+    let mut filled = vec![key];
+    for st in &funcs[i].body.list {
+        if let Stmt::Assign(a) = st {
+            filled.extend(a.lhs.iter().filter_map(|l| owners.slot_key(cx, funcs, i, l)));
+        }
+    }
     let (mut calls, mut all_guarded) = (0, true);
     for (k, g) in funcs.iter().enumerate() {
         if cx.file(g.file).is_test {
@@ -57,7 +67,7 @@ pub fn fills_once(
                 Node::Expr(Expr::FuncLit(_)) => return false,
                 Node::Call(c) if view.object_of_expr(&c.fun) == Some(target) => {
                     calls += 1;
-                    all_guarded &= guarded(cx, owners, funcs, k, c.fun.pos(), &key);
+                    all_guarded &= guarded(cx, owners, funcs, k, c.fun.pos(), &filled);
                 }
                 _ => {}
             }
@@ -68,15 +78,15 @@ pub fn fills_once(
 }
 
 /// Whether offset `at` of function `i` lies in the body of an `if` whose
-/// condition tests the slot `key` for emptiness: `len(x) == 0`, `x ==
-/// nil` (alone or joined by `&&`).
+/// condition tests one of the slots `keys` for emptiness: `len(x) == 0`,
+/// `x == nil` (alone or joined by `&&`).
 fn guarded(
     cx: &PackageContext,
     owners: &Owners,
     funcs: &[Func],
     i: usize,
     at: u32,
-    key: &str,
+    keys: &[String],
 ) -> bool {
     let src = &cx.file(funcs[i].file).src;
     funcs[i].sites.iter().any(|site| {
@@ -87,7 +97,7 @@ fn guarded(
         body.contains(&at)
             && empty_tests(&s.cond, src)
                 .into_iter()
-                .any(|x| owners.slot_key(cx, funcs, i, x).as_deref() == Some(key))
+                .any(|x| owners.slot_key(cx, funcs, i, x).is_some_and(|k| keys.contains(&k)))
     })
 }
 

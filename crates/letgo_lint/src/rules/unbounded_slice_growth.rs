@@ -66,8 +66,10 @@ x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
 `clear`, no `&x.f`, no method call on it, no reset of the whole owner
 (`*x = T{}`). Appends that fill a slot once are left alone: inside `if len(x) == 0`
 (or `x == nil`) on the slot they fill, in an unexported function every
-call of which sits inside such a guard (`if len(buckets) == 0 {
-initBuckets() }`: it runs again only if something empties the slot), or
+call of which sits inside such a guard on a slot the function fills on
+every run (`if len(buckets) == 0 { initBuckets() }`, where
+`initBuckets` appends to `buckets` and `names` at its top level: it runs
+again only if something empties `buckets`), or
 in a function literal passed to `(*sync.Once).Do`. Appends in `init` and
 in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
