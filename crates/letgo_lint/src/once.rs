@@ -157,3 +157,50 @@ fn in_once_do(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
     });
     found
 }
+
+/// Whether function `i` registers uniquely named things: it panics when
+/// its key is already in a map (`if _, dup := metrics[name]; dup {
+/// panic(...) }`). Registering a name twice is then a programmer error
+/// the program crashes on, so the function runs once per name the
+/// program declares (metrics, codecs, handlers), not per request: what
+/// it appends or inserts is bounded by those names.
+pub fn registers_unique(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
+    let Some(view) = cx.types(funcs[i].file) else {
+        return false;
+    };
+    let m = view.model();
+    let reads_map = |n: Node| {
+        let mut found = false;
+        inspect(n, &mut |n| {
+            if let Node::Expr(Expr::Index(ix)) = n {
+                found |= view
+                    .type_of(&ix.x)
+                    .is_some_and(|t| matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Map(..)));
+            }
+            !found
+        });
+        found
+    };
+    let panics = |body: &letgo_go::ast::BlockStmt| {
+        body.list.iter().any(|st| {
+            let Stmt::Expr(x) = st else {
+                return false;
+            };
+            let Expr::Call(c) = x.unparen() else {
+                return false;
+            };
+            view.object_of_expr(&c.fun).is_some_and(|o| {
+                matches!(m.obj(o).kind, letgo_types::model::ObjKind::Builtin(_))
+                    && &*m.obj(o).name == "panic"
+            })
+        })
+    };
+    funcs[i].sites.iter().any(|site| {
+        let Stmt::If(s) = site.stmt else {
+            return false;
+        };
+        let tests_map = reads_map(Node::expr(&s.cond))
+            || s.init.as_ref().is_some_and(|init| reads_map(Node::stmt(init)));
+        tests_map && panics(&s.body)
+    })
+}

@@ -79,7 +79,10 @@ every entry (`for _, v := range m`) is a shutdown and is left alone.
 An insert that fills the map once is not growth either: inside `if
 len(m) == 0` (or `m == nil`), in an unexported function every call of
 which sits inside such a guard on the same map, or in a function literal
-passed to `(*sync.Once).Do` (as for LG301).
+passed to `(*sync.Once).Do` (as for LG301); nor is one in a function
+that panics when its key is already in a map (a registry of uniquely
+named things: registering a name twice crashes the program, so it runs
+once per declared name).
 
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
 `reflect.Type` (one per type of the program), a `bool` or an integer of 8
@@ -175,6 +178,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
                 || crate::once::fills_once(cx, owners, funcs, i, &ix.x, ix.lbrack)
+                || crate::once::registers_unique(cx, funcs, i)
             {
                 continue;
             }

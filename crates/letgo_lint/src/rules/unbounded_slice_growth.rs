@@ -70,7 +70,11 @@ call of which sits inside such a guard on a slot the function fills on
 every run (`if len(buckets) == 0 { initBuckets() }`, where
 `initBuckets` appends to `buckets` and `names` at its top level: it runs
 again only if something empties `buckets`), or
-in a function literal passed to `(*sync.Once).Do`. Appends in `init` and
+in a function literal passed to `(*sync.Once).Do`. So are appends in a
+function that registers uniquely named things: it panics when its key
+is already in a map (`if _, dup := metrics[name]; dup { panic(...) }`),
+so registering a name twice crashes the program, and it runs once per
+name the program declares (metrics, codecs), not per request. Appends in `init` and
 in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
 function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
@@ -127,6 +131,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 || !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
                 || crate::once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
+                || crate::once::registers_unique(cx, funcs, i)
             {
                 continue;
             }
