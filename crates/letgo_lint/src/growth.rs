@@ -107,6 +107,18 @@ impl Growth {
             .is_some_and(|t| self.per_request.contains(&m.identity(t)))
     }
 
+    /// Whether the package's struct type `name` is built in a function
+    /// that runs per request or event (see [`Growth::built_per_request`]).
+    pub fn type_built_per_request(&self, cx: &PackageContext, name: &str) -> bool {
+        let Some(view) = (0..cx.package.files.len()).find_map(|f| cx.types(f)) else {
+            return false;
+        };
+        let m = view.model();
+        let p = m.file_pkgs[view.file_id().0 as usize];
+        m.lookup_parent(m.packages[p.0 as usize].scope, name)
+            .is_some_and(|t| self.per_request.contains(&m.identity(t)))
+    }
+
     /// The chain of functions from an entry to `f`, entry first, as
     /// places (`path:offset`): for `LETGO_GROWTH_TRACE`, to see why a
     /// function repeats.

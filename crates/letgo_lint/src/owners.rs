@@ -256,18 +256,29 @@ impl Owners {
             .type_of(cx, funcs, i, x)
             .and_then(|t| self.long_lived(cx).get(&t));
         match local {
+            // Held in a field of a type whose values are built per
+            // request (a back-pointer `n.s` from a network a per-request
+            // server builds): the holder says nothing of how long this
+            // lives.
+            Some(l @ Lifetime::HeldBy(h)) => {
+                let holder = h.split('.').next().unwrap_or(h);
+                let g = cx.growth();
+                if g.is_some_and(|g| g.type_built_per_request(cx, holder)) {
+                    return None;
+                }
+                Some(l.describe())
+            }
             // A handler or goroutine type whose values are also built per
             // request: this one may live for one operation (a value held
             // in a long-lived field, a tree's node, is linked in, not
             // dropped).
-            Some(l) if !matches!(l, Lifetime::HeldBy(_)) => {
+            Some(l) => {
                 let g = cx.growth();
                 if g.is_some_and(|g| g.built_per_request(cx, &funcs[i], x)) {
                     return None;
                 }
                 Some(l.describe())
             }
-            Some(l) => Some(l.describe()),
             // Not shown in the package: ask the whole run.
             None => Some(cx.growth()?.long_lived(cx, &funcs[i], x)?.to_string()),
         }

@@ -52,7 +52,10 @@ an append reaches is not shown, even where `main` keeps another. A
 struct held by value in a field (`sb.st.ips` with `st Status`) lives
 exactly as long as the value holding it, so the holder's lifetime is
 the one judged (a snapshot filled by a builder made per request goes
-with the builder).
+with the builder). A value held in a field of another (`l.s` on each
+link of a network) lives long only through a holder that does: a holder
+type that a repeating function builds (the links a per-request server
+starts, each pointing back to it) shows nothing.
 
 A package that exists only for tests is left alone, whatever its
 directory is called: the packages checked together import it only from
