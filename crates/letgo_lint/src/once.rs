@@ -204,3 +204,48 @@ pub fn registers_unique(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
         tests_map && panics(&s.body)
     })
 }
+
+/// Whether function `i` interns: it looks `m[k]` up in an `if` that
+/// returns when the key is there (`if id, ok := m[k]; ok { return id }`)
+/// and inserts `m[k] = ...` later. What it appends grows with the map's
+/// distinct keys and no faster, so the map's verdict is the slice's: such
+/// a get-or-create table is left alone (LG302) unless its key comes from
+/// the request or from bytes the program read.
+pub fn interns(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
+    let f = &funcs[i];
+    let src = &cx.file(f.file).src;
+    let text = |x: &Expr| x.span().text(src).to_string();
+    let mut looked_up: Vec<(String, String)> = Vec::new();
+    for site in &f.sites {
+        match site.stmt {
+            Stmt::If(s) if returns(&s.body) => {
+                let Some(Stmt::Assign(a)) = s.init.as_ref() else {
+                    continue;
+                };
+                if let ([_, _], [rhs]) = (&a.lhs[..], &a.rhs[..]) {
+                    if let Expr::Index(ix) = rhs.unparen() {
+                        looked_up.push((text(&ix.x), text(&ix.index)));
+                    }
+                }
+            }
+            Stmt::Assign(a) => {
+                let [lhs] = &a.lhs[..] else { continue };
+                let Expr::Index(ix) = lhs.unparen() else { continue };
+                let (map, key) = (text(&ix.x), text(&ix.index));
+                if looked_up.contains(&(map, key))
+                    && !crate::rules::unbounded_map_growth::keyed_by_request(cx, funcs, i, &ix.index)
+                    && !crate::map_keys::keyed_by_bytes(cx, f, &ix.index)
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a block ends in `return`.
+fn returns(b: &letgo_go::ast::BlockStmt) -> bool {
+    matches!(b.list.last(), Some(Stmt::Return(_)))
+}

@@ -362,7 +362,7 @@ fn memoizes(f: &Func, insert: &Stmt, ix: &IndexExpr, src: &str) -> bool {
 /// Whether the key mentions an `*http.Request` parameter of the function
 /// or one enclosing it, directly or through a local set from it
 /// (`user := r.Header.Get("X-User")`).
-fn keyed_by_request(cx: &PackageContext, funcs: &[Func], i: usize, key: &Expr) -> bool {
+pub(crate) fn keyed_by_request(cx: &PackageContext, funcs: &[Func], i: usize, key: &Expr) -> bool {
     let file = funcs[i].file;
     let (Some(http), src) = (cx.import_name(file, "net/http"), &cx.file(file).src) else {
         return false;

@@ -77,7 +77,13 @@ in a function literal passed to `(*sync.Once).Do`. So are appends in a
 function that registers uniquely named things: it panics when its key
 is already in a map (`if _, dup := metrics[name]; dup { panic(...) }`),
 so registering a name twice crashes the program, and it runs once per
-name the program declares (metrics, codecs), not per request. Appends in `init` and
+name the program declares (metrics, codecs), not per request. So are
+appends in a function that interns: it returns early when its key is
+already in a map (`if id, ok := d.byAddr[addr]; ok { return id }`) and
+inserts the key after appending (`d.peers = append(d.peers, p);
+d.byAddr[addr] = id`): the slice grows with the map's distinct keys,
+and such a get-or-create table is LG302's to judge (left alone unless
+keyed by the request or by bytes read). Appends in `init` and
 in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
 function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
@@ -135,6 +141,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 || owners.once_per_goroutine(cx, funcs, i, &site)
                 || crate::once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
                 || crate::once::registers_unique(cx, funcs, i)
+                || crate::once::interns(cx, funcs, i)
             {
                 continue;
             }
