@@ -738,7 +738,7 @@ impl Model {
     /// Per package (by [`crate::model::PkgId`] index), whether it exists
     /// only for tests: the checked packages import it, and only from
     /// `_test.go` files or from packages that exist only for tests; or
-    /// its non-test files use package `testing` (`*testing.T`,
+    /// its non-test files name `testing.T` or `testing.TB` (`*testing.T`,
     /// `testing.TB`: a harness, a fake, a suite), something imports it
     /// (its own external tests count here) and no library package outside
     /// tests does (commands may: a harness's image builder). Otherwise a
@@ -807,12 +807,12 @@ impl Model {
         self.files[f.0 as usize].path.parent()
     }
 
-    /// Whether `file` imports package `testing` for more than asking
-    /// whether it runs under `go test` (`testing.Testing()`, which
-    /// production code may call): it takes a `*testing.T`, a
-    /// `testing.TB`, runs benchmarks. The standard library's `testing`
-    /// is often not loaded, so the import's name is followed, not the
-    /// objects.
+    /// Whether `file` names the types a test hands to its helpers,
+    /// `testing.T` or `testing.TB` (a harness, a fake). Not
+    /// `testing.Testing()`, which production code may call, nor
+    /// `testing.B` with `testing.Benchmark`, which a command may run.
+    /// The standard library's `testing` is often not loaded, so the
+    /// import's name is followed, not the objects.
     fn uses_testing_types(&self, ast: &letgo_go::ast::File, src: &str) -> bool {
         use letgo_go::visit::{inspect, Node};
         let mut name = None;
@@ -833,7 +833,7 @@ impl Model {
         inspect(Node::File(ast), &mut |n| {
             if let Node::Expr(Expr::Selector(s)) = n {
                 found |= matches!(s.x.unparen(), Expr::Ident(x) if x.name(src) == name)
-                    && s.sel.name(src) != "Testing";
+                    && matches!(s.sel.name(src), "T" | "TB");
             }
             !found
         });
