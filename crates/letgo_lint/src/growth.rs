@@ -344,7 +344,9 @@ impl Scan {
                 Node::Call(c) => {
                     self.note_delete(view, c, &range_keys);
                     let arg = c.args.first().and_then(|a| view.object_of_expr(a));
-                    if let Some(t) = arg.filter(|&o| is_new(view, c) && m.obj(o).kind == ObjKind::TypeName) {
+                    if let Some(t) =
+                        arg.filter(|&o| is_new(view, c) && m.obj(o).kind == ObjKind::TypeName)
+                    {
                         self.built_in.push((m.identity(t), me));
                     }
                 }

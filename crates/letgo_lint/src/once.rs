@@ -32,7 +32,7 @@ pub fn fills_once(
     let Some(key) = owners.slot_key(cx, funcs, i, slot) else {
         return false;
     };
-    if guarded(cx, owners, funcs, i, at, &[key.clone()]) || in_once_do(cx, funcs, i) {
+    if guarded(cx, owners, funcs, i, at, std::slice::from_ref(&key)) || in_once_do(cx, funcs, i) {
         return true;
     }
     let FuncKind::Decl(d) = funcs[i].kind else {
@@ -53,7 +53,11 @@ pub fn fills_once(
     let mut filled = vec![key];
     for st in &funcs[i].body.list {
         if let Stmt::Assign(a) = st {
-            filled.extend(a.lhs.iter().filter_map(|l| owners.slot_key(cx, funcs, i, l)));
+            filled.extend(
+                a.lhs
+                    .iter()
+                    .filter_map(|l| owners.slot_key(cx, funcs, i, l)),
+            );
         }
     }
     let (mut calls, mut all_guarded) = (0, true);
@@ -61,7 +65,9 @@ pub fn fills_once(
         if cx.file(g.file).is_test {
             continue;
         }
-        let Some(view) = cx.types(g.file) else { continue };
+        let Some(view) = cx.types(g.file) else {
+            continue;
+        };
         inspect(Node::Block(g.body), &mut |n| {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
@@ -95,9 +101,11 @@ fn guarded(
         };
         let body = s.body.lbrace..s.body.rbrace.unwrap_or(u32::MAX);
         body.contains(&at)
-            && empty_tests(&s.cond, src)
-                .into_iter()
-                .any(|x| owners.slot_key(cx, funcs, i, x).is_some_and(|k| keys.contains(&k)))
+            && empty_tests(&s.cond, src).into_iter().any(|x| {
+                owners
+                    .slot_key(cx, funcs, i, x)
+                    .is_some_and(|k| keys.contains(&k))
+            })
     })
 }
 
@@ -142,15 +150,17 @@ fn in_once_do(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
     let once_do = |c: &CallExpr| {
         view.object_of_expr(&c.fun).is_some_and(|o| {
             m.is_func(o, "sync", "Do")
-                && m.receiver_named(o).is_some_and(|t| m.is_named(m.deref(t), "sync", "Once"))
+                && m.receiver_named(o)
+                    .is_some_and(|t| m.is_named(m.deref(t), "sync", "Once"))
         })
     };
     let mut found = false;
     inspect(Node::Block(funcs[p].body), &mut |n| {
         if let Node::Call(c) = n {
-            let passes = c.args.iter().any(|a| {
-                matches!(a.unparen(), Expr::FuncLit(fl) if fl.typ.pos() == l.typ.pos())
-            });
+            let passes = c
+                .args
+                .iter()
+                .any(|a| matches!(a.unparen(), Expr::FuncLit(fl) if fl.typ.pos() == l.typ.pos()));
             found |= passes && once_do(c);
         }
         !found
@@ -173,9 +183,9 @@ pub fn registers_unique(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
         let mut found = false;
         inspect(n, &mut |n| {
             if let Node::Expr(Expr::Index(ix)) = n {
-                found |= view
-                    .type_of(&ix.x)
-                    .is_some_and(|t| matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Map(..)));
+                found |= view.type_of(&ix.x).is_some_and(|t| {
+                    matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Map(..))
+                });
             }
             !found
         });
@@ -200,7 +210,9 @@ pub fn registers_unique(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
             return false;
         };
         let tests_map = reads_map(Node::expr(&s.cond))
-            || s.init.as_ref().is_some_and(|init| reads_map(Node::stmt(init)));
+            || s.init
+                .as_ref()
+                .is_some_and(|init| reads_map(Node::stmt(init)));
         tests_map && panics(&s.body)
     })
 }
@@ -230,10 +242,14 @@ pub fn interns(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
             }
             Stmt::Assign(a) => {
                 let [lhs] = &a.lhs[..] else { continue };
-                let Expr::Index(ix) = lhs.unparen() else { continue };
+                let Expr::Index(ix) = lhs.unparen() else {
+                    continue;
+                };
                 let (map, key) = (text(&ix.x), text(&ix.index));
                 if looked_up.contains(&(map, key))
-                    && !crate::rules::unbounded_map_growth::keyed_by_request(cx, funcs, i, &ix.index)
+                    && !crate::rules::unbounded_map_growth::keyed_by_request(
+                        cx, funcs, i, &ix.index,
+                    )
                     && !crate::map_keys::keyed_by_bytes(cx, f, &ix.index)
                 {
                     return true;

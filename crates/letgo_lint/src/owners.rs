@@ -251,7 +251,13 @@ impl Owners {
 
     /// Why the value `x` (of a struct type, or a pointer to one) in
     /// function `i` lives long; `None` when nothing shows it does.
-    fn lifetime_of(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<String> {
+    fn lifetime_of(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        x: &Expr,
+    ) -> Option<String> {
         let local = self
             .type_of(cx, funcs, i, x)
             .and_then(|t| self.long_lived(cx).get(&t));

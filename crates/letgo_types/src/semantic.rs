@@ -817,7 +817,9 @@ impl Model {
         use letgo_go::visit::{inspect, Node};
         let mut name = None;
         for d in &ast.decls {
-            let letgo_go::ast::Decl::Gen(g) = d else { continue };
+            let letgo_go::ast::Decl::Gen(g) = d else {
+                continue;
+            };
             for spec in &g.specs {
                 if let letgo_go::ast::Spec::Import(i) = spec {
                     if i.path_value(src) == "testing" {
@@ -845,7 +847,9 @@ impl Model {
 fn file_imports<'s>(ast: &'s letgo_go::ast::File, src: &'s str) -> Vec<&'s str> {
     let mut out = Vec::new();
     for d in &ast.decls {
-        let letgo_go::ast::Decl::Gen(g) = d else { continue };
+        let letgo_go::ast::Decl::Gen(g) = d else {
+            continue;
+        };
         for spec in &g.specs {
             if let letgo_go::ast::Spec::Import(i) = spec {
                 out.push(i.path_value(src));
