@@ -64,12 +64,27 @@ pub struct Growth {
     per_request: HashSet<Key>,
     /// Functions some non-test code of the checked packages calls.
     called: HashSet<Key>,
+    /// Per package of the model: whether it exists only for tests
+    /// ([`Model::test_only_packages`]).
+    test_only: Vec<bool>,
 }
 
 impl Growth {
     /// Whether function `f` of package `cx` runs per request or event.
     pub fn repeats(&self, cx: &PackageContext, f: &Func) -> bool {
         node_of(cx, f).is_some_and(|k| self.repeated.contains_key(&k))
+    }
+
+    /// Whether the package of `cx` exists only for tests: its non-test
+    /// files use `testing`'s types, or only tests (and such packages)
+    /// import it.
+    pub fn test_only(&self, cx: &PackageContext) -> bool {
+        let Some(view) = (0..cx.package.files.len()).find_map(|f| cx.types(f)) else {
+            return false;
+        };
+        let m = view.model();
+        let p = m.file_pkgs[view.file_id().0 as usize].0 as usize;
+        self.test_only.get(p).copied().unwrap_or(false)
     }
 
     /// Whether non-test code of the packages checked together calls
@@ -89,6 +104,18 @@ impl Growth {
         let m = view.model();
         view.type_of(x)
             .and_then(|t| named_obj(m, t))
+            .is_some_and(|t| self.per_request.contains(&m.identity(t)))
+    }
+
+    /// Whether the package's struct type `name` is built in a function
+    /// that runs per request or event (see [`Growth::built_per_request`]).
+    pub fn type_built_per_request(&self, cx: &PackageContext, name: &str) -> bool {
+        let Some(view) = (0..cx.package.files.len()).find_map(|f| cx.types(f)) else {
+            return false;
+        };
+        let m = view.model();
+        let p = m.file_pkgs[view.file_id().0 as usize];
+        m.lookup_parent(m.packages[p.0 as usize].scope, name)
             .is_some_and(|t| self.per_request.contains(&m.identity(t)))
     }
 
@@ -125,11 +152,21 @@ impl Growth {
 
     pub fn build(s: &Semantic) -> Growth {
         let m = &s.model;
+        let test_only = m.test_only_packages();
+        if std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+            let checked = |p: usize| test_only[p] && m.packages[p].bodies;
+            for p in (0..test_only.len()).filter(|&p| checked(p)) {
+                eprintln!("letgo: {} exists only for tests", m.packages[p].path);
+            }
+        }
+        // Test files and packages that exist only for tests: a harness's
+        // handlers and loops run for one test, not per request.
         let files: Vec<FileId> = (0..m.files.len() as u32)
             .map(FileId)
             .filter(|&f| {
                 let p = m.file_pkgs[f.0 as usize];
                 m.packages[p.0 as usize].bodies
+                    && !test_only[p.0 as usize]
                     && !m.files[f.0 as usize]
                         .path
                         .to_string_lossy()
@@ -166,6 +203,7 @@ impl Growth {
             long_lived,
             per_request,
             called,
+            test_only,
         }
     }
 }
@@ -303,13 +341,29 @@ impl Scan {
         let mut range_keys: Vec<(ObjId, ObjId)> = Vec::new();
         inspect(Node::Block(body), &mut |n| {
             match n {
-                Node::Call(c) => self.note_delete(view, c, &range_keys),
+                Node::Call(c) => {
+                    self.note_delete(view, c, &range_keys);
+                    let arg = c.args.first().and_then(|a| view.object_of_expr(a));
+                    if let Some(t) =
+                        arg.filter(|&o| is_new(view, c) && m.obj(o).kind == ObjKind::TypeName)
+                    {
+                        self.built_in.push((m.identity(t), me));
+                    }
+                }
                 Node::Expr(e @ Expr::FuncLit(l)) => {
                     lits.push((view.type_of(e), &**l));
                     return false;
                 }
                 Node::Expr(e @ Expr::CompositeLit(_)) => {
                     if let Some(t) = view.type_of(e).and_then(|t| named_obj(m, t)) {
+                        self.built_in.push((m.identity(t), me));
+                    }
+                }
+                // `var c T` (a zero struct value) and `new(T)` build a
+                // value as a literal does: a handler declaring one has an
+                // instance per request.
+                Node::GenDecl(g) => {
+                    for t in zero_values(view, g) {
                         self.built_in.push((m.identity(t), me));
                     }
                 }
@@ -718,6 +772,36 @@ fn event_loop(view: &FileView, body: &BlockStmt) -> Option<bool> {
         true
     });
     found
+}
+
+/// The named struct types that `var x T` (no initial value) declares
+/// zero values of.
+fn zero_values(view: &FileView, g: &letgo_go::ast::GenDecl) -> Vec<ObjId> {
+    let m = view.model();
+    let mut out = Vec::new();
+    for spec in &g.specs {
+        let Spec::Value(v) = spec else { continue };
+        if g.tok != Token::Var || !v.values.is_empty() {
+            continue;
+        }
+        for name in &v.names {
+            let Some(o) = view.object_of(name) else {
+                continue;
+            };
+            let t = m.obj(o).typ;
+            if let (Type::Named(n), Type::Struct(_)) = (m.ty(t), m.ty(m.under_ro(t))) {
+                out.push(n.obj);
+            }
+        }
+    }
+    out
+}
+
+/// `new(T)`, by the builtin the call resolves to.
+fn is_new(view: &FileView, c: &letgo_go::ast::CallExpr) -> bool {
+    let m = view.model();
+    view.object_of_expr(&c.fun)
+        .is_some_and(|o| matches!(m.obj(o).kind, ObjKind::Builtin(_)) && &*m.obj(o).name == "new")
 }
 
 /// Whether signature `sig` has an `*http.Request` parameter.

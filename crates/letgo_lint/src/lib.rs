@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod escape;
 pub mod fix;
+pub mod fills_once;
 pub mod flow;
 pub mod funcs;
 pub mod growth;

@@ -105,6 +105,7 @@ pub struct Owners {
     long_lived: OnceLock<BTreeMap<String, Lifetime>>,
     releases: OnceLock<Releases>,
     repeating: OnceLock<Repeating>,
+    test_only: OnceLock<bool>,
 }
 
 /// What the package's non-test code does to slots.
@@ -200,8 +201,20 @@ impl Owners {
             .get_or_init(|| self.find_repeating(cx, cx.functions()))
     }
 
+    /// Whether the package exists only for tests (the model's fact, over
+    /// the whole run: [`crate::growth::Growth::test_only`]): nothing it
+    /// holds lives longer than a test.
+    pub fn test_only(&self, cx: &PackageContext) -> bool {
+        *self
+            .test_only
+            .get_or_init(|| cx.growth().is_some_and(|g| g.test_only(cx)))
+    }
+
     /// The long-lived slot `x` names in function `i` of `funcs`, if any.
     pub fn place(&self, cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<Place> {
+        if self.test_only(cx) {
+            return None;
+        }
         let src = &cx.file(funcs[i].file).src;
         match x.unparen() {
             Expr::Ident(id) => {
@@ -219,22 +232,10 @@ impl Owners {
                 if test_scaffolding(cx, &owner) {
                     return None;
                 }
-                let why = match self.long_lived(cx).get(&owner) {
-                    // A handler or goroutine type whose values are also
-                    // built per request: this one may live for one
-                    // operation (a value held in a long-lived field, a
-                    // tree's node, is linked in, not dropped).
-                    Some(l) if !matches!(l, Lifetime::HeldBy(_)) => {
-                        let g = cx.growth();
-                        if g.is_some_and(|g| g.built_per_request(cx, &funcs[i], &sel.x)) {
-                            return None;
-                        }
-                        l.describe()
-                    }
-                    Some(l) => l.describe(),
-                    // Not shown in the package: ask the whole run.
-                    None => cx.growth()?.long_lived(cx, &funcs[i], &sel.x)?.to_string(),
-                };
+                // A struct held by value in a field (`sb.st.ips`) lives
+                // and dies with the value holding it: ask about that one.
+                let holder = value_holder(cx, funcs[i].file, &sel.x);
+                let why = self.lifetime_of(cx, funcs, i, holder)?;
                 let name = sel.sel.name(src);
                 let field = cx.package.symbols.types.get(&owner)?.field(name)?;
                 Some(Place {
@@ -245,6 +246,47 @@ impl Owners {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// Why the value `x` (of a struct type, or a pointer to one) in
+    /// function `i` lives long; `None` when nothing shows it does.
+    fn lifetime_of(
+        &self,
+        cx: &PackageContext,
+        funcs: &[Func],
+        i: usize,
+        x: &Expr,
+    ) -> Option<String> {
+        let local = self
+            .type_of(cx, funcs, i, x)
+            .and_then(|t| self.long_lived(cx).get(&t));
+        match local {
+            // Held in a field of a type whose values are built per
+            // request (a back-pointer `n.s` from a network a per-request
+            // server builds): the holder says nothing of how long this
+            // lives.
+            Some(l @ Lifetime::HeldBy(h)) => {
+                let holder = h.split('.').next().unwrap_or(h);
+                let g = cx.growth();
+                if g.is_some_and(|g| g.type_built_per_request(cx, holder)) {
+                    return None;
+                }
+                Some(l.describe())
+            }
+            // A handler or goroutine type whose values are also built per
+            // request: this one may live for one operation (a value held
+            // in a long-lived field, a tree's node, is linked in, not
+            // dropped).
+            Some(l) => {
+                let g = cx.growth();
+                if g.is_some_and(|g| g.built_per_request(cx, &funcs[i], x)) {
+                    return None;
+                }
+                Some(l.describe())
+            }
+            // Not shown in the package: ask the whole run.
+            None => Some(cx.growth()?.long_lived(cx, &funcs[i], x)?.to_string()),
         }
     }
 
@@ -678,6 +720,31 @@ fn test_support_package(cx: &PackageContext) -> bool {
             || ["test", "fake", "mock"].iter().any(|p| seg.starts_with(p))
             || ["testing", "testutil"].iter().any(|p| seg.ends_with(p))
     })
+}
+
+/// The value whose lifetime `x` shares: `x` itself, or, while `x` is a
+/// field holding a struct by value (`sb.st`), the value holding it (`sb`).
+/// A struct field is part of its holder's memory, never freed apart.
+fn value_holder<'x>(cx: &PackageContext, file: usize, x: &'x Expr) -> &'x Expr {
+    let Some(view) = cx.types(file) else {
+        return x;
+    };
+    let m = view.model();
+    let mut at = x;
+    while let Expr::Selector(s) = at.unparen() {
+        let by_value = view
+            .object_of_expr(at)
+            .filter(|&o| m.obj(o).kind == ObjKind::Field)
+            .is_some_and(|o| {
+                let t = m.obj(o).typ;
+                matches!(m.ty(t), Type::Named(_)) && matches!(m.ty(m.under_ro(t)), Type::Struct(_))
+            });
+        if !by_value {
+            break;
+        }
+        at = &s.x;
+    }
+    at
 }
 
 /// Whether `x` is `m[k]` with `m` a map, by the model.

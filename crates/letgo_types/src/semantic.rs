@@ -733,3 +733,128 @@ impl Semantic {
         (f.src == src).then(|| (f.ast.clone(), f.errors.clone()))
     }
 }
+
+impl Model {
+    /// Per package (by [`crate::model::PkgId`] index), whether it exists
+    /// only for tests: the checked packages import it, and only from
+    /// `_test.go` files or from packages that exist only for tests; or
+    /// its non-test files name `testing.T` or `testing.TB` (`*testing.T`,
+    /// `testing.TB`: a harness, a fake, a suite), something imports it
+    /// (its own external tests count here) and no library package outside
+    /// tests does (commands may: a harness's image builder). Otherwise a
+    /// package's own tests do not count as importers. What such a package keeps
+    /// lives for one test run, whatever its directory is called.
+    pub fn test_only_packages(&self) -> Vec<bool> {
+        let n = self.packages.len();
+        let by_path: FxHashMap<&str, usize> = self
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.path.as_str(), i))
+            .collect();
+        let mut only = vec![false; n];
+        let mut uses_testing = vec![false; n];
+        // Imported by its own external tests (`package x_test`).
+        let mut own_tests = vec![false; n];
+        // Per package: (importing package, from a `_test.go` file?).
+        let mut importers: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
+        for (fi, f) in self.files.iter().enumerate() {
+            let p = self.file_pkgs[fi].0 as usize;
+            let test = f.path.to_string_lossy().ends_with("_test.go");
+            for path in file_imports(&f.ast, &f.src) {
+                // A package's own tests (an external `_test` package in
+                // its directory) say nothing of who uses it.
+                match by_path.get(path) {
+                    Some(&q) if f.path.parent() != self.package_dir(q) => {
+                        importers[q].push((p, test))
+                    }
+                    Some(&q) if q != p => own_tests[q] = true,
+                    _ => {}
+                }
+            }
+            if !test && self.uses_testing_types(&f.ast, &f.src) {
+                uses_testing[p] = true;
+            }
+        }
+        loop {
+            let mut changed = false;
+            for q in 0..n {
+                let imps = &importers[q];
+                let for_tests = |&(p, t): &(usize, bool)| t || only[p];
+                // A package with test helpers in a file (`testing.go` of
+                // a metrics package) that other libraries import is
+                // production code; one only commands and tests import
+                // is a harness.
+                let harness = uses_testing[q]
+                    && (own_tests[q] || !imps.is_empty())
+                    && imps
+                        .iter()
+                        .all(|i| for_tests(i) || self.packages[i.0].name == "main");
+                if !only[q] && (harness || (!imps.is_empty() && imps.iter().all(for_tests))) {
+                    only[q] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return only;
+            }
+        }
+    }
+
+    /// The directory of package `p`'s first file.
+    fn package_dir(&self, p: usize) -> Option<&Path> {
+        let f = self.packages[p].files.first()?;
+        self.files[f.0 as usize].path.parent()
+    }
+
+    /// Whether `file` names the types a test hands to its helpers,
+    /// `testing.T` or `testing.TB` (a harness, a fake). Not
+    /// `testing.Testing()`, which production code may call, nor
+    /// `testing.B` with `testing.Benchmark`, which a command may run.
+    /// The standard library's `testing` is often not loaded, so the
+    /// import's name is followed, not the objects.
+    fn uses_testing_types(&self, ast: &letgo_go::ast::File, src: &str) -> bool {
+        use letgo_go::visit::{inspect, Node};
+        let mut name = None;
+        for d in &ast.decls {
+            let letgo_go::ast::Decl::Gen(g) = d else {
+                continue;
+            };
+            for spec in &g.specs {
+                if let letgo_go::ast::Spec::Import(i) = spec {
+                    if i.path_value(src) == "testing" {
+                        name = Some(i.name.as_ref().map_or("testing", |n| n.name(src)));
+                    }
+                }
+            }
+        }
+        let Some(name) = name.filter(|n| !matches!(*n, "_" | ".")) else {
+            return false;
+        };
+        let mut found = false;
+        inspect(Node::File(ast), &mut |n| {
+            if let Node::Expr(Expr::Selector(s)) = n {
+                found |= matches!(s.x.unparen(), Expr::Ident(x) if x.name(src) == name)
+                    && matches!(s.sel.name(src), "T" | "TB");
+            }
+            !found
+        });
+        found
+    }
+}
+
+/// The import paths of a file.
+fn file_imports<'s>(ast: &'s letgo_go::ast::File, src: &'s str) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    for d in &ast.decls {
+        let letgo_go::ast::Decl::Gen(g) = d else {
+            continue;
+        };
+        for spec in &g.specs {
+            if let letgo_go::ast::Spec::Import(i) = spec {
+                out.push(i.path_value(src));
+            }
+        }
+    }
+    out
+}

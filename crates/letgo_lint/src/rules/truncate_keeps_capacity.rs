@@ -24,7 +24,8 @@ const DOC: &str = r#"# LG303 truncate-keeps-capacity
 ## What it does
 Flags `x.f = x.f[:0]` (and `v = v[:0]`, and the three-index
 `x.f = x.f[:0:n]` or `x.f[:0:cap(x.f)]`) on a long-lived slice (a package
-variable, or a field of a long-lived struct type, as for LG301). It is a
+variable, or a field of a long-lived struct type, as for LG301, which
+also leaves packages that exist only for tests alone). It is a
 **warning** when the elements hold pointers (pointers, strings, slices,
 maps, channels, functions, interfaces, or structs of the package with such
 fields): everything they point to stays alive. It is **info** otherwise:

@@ -30,7 +30,9 @@ goroutine that loops, or a function of the package they call (the callee
 found by its object, as for LG301), or — across the packages checked
 together — anything reachable through calls from a per-request or
 per-event entry, with the owner proven long-lived the same way (see
-LG301). It reports
+LG301: an owner built per request, a struct held by value in a
+per-request holder, and packages that exist only for tests are left
+alone). It reports
 only when nothing in the package's non-test code ever deletes from the
 map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
 `len` against a bound, takes its address, calls a method on it or hands
@@ -73,6 +75,14 @@ close, with the line of an insert into the map: the closed value stays in
 the map until the deleting path runs, which for a value closed by the
 server (a revoked token, a timeout) may be never. A function closing
 every entry (`for _, v := range m`) is a shutdown and is left alone.
+
+An insert that fills the map once is not growth either: inside `if
+len(m) == 0` (or `m == nil`), in an unexported function every call of
+which sits inside such a guard on the same map, or in a function literal
+passed to `(*sync.Once).Do` (as for LG301); nor is one in a function
+that panics when its key is already in a map (a registry of uniquely
+named things: registering a name twice crashes the program, so it runs
+once per declared name).
 
 Keys from a bounded domain are not growth: a constant (`m["total"]++`), a
 `reflect.Type` (one per type of the program), a `bool` or an integer of 8
@@ -165,7 +175,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             };
             // Asked only here: which functions repeat is a walk of the
             // whole package.
-            if !owners.repeats(cx, i) || owners.once_per_goroutine(cx, funcs, i, &site) {
+            if !owners.repeats(cx, i)
+                || owners.once_per_goroutine(cx, funcs, i, &site)
+                || crate::fills_once::fills_once(cx, owners, funcs, i, &ix.x, ix.lbrack)
+                || crate::fills_once::registers_unique(cx, funcs, i)
+            {
                 continue;
             }
             if bounded_key(cx, f, ix) {
@@ -348,7 +362,7 @@ fn memoizes(f: &Func, insert: &Stmt, ix: &IndexExpr, src: &str) -> bool {
 /// Whether the key mentions an `*http.Request` parameter of the function
 /// or one enclosing it, directly or through a local set from it
 /// (`user := r.Header.Get("X-User")`).
-fn keyed_by_request(cx: &PackageContext, funcs: &[Func], i: usize, key: &Expr) -> bool {
+pub(crate) fn keyed_by_request(cx: &PackageContext, funcs: &[Func], i: usize, key: &Expr) -> bool {
     let file = funcs[i].file;
     let (Some(http), src) = (cx.import_name(file, "net/http"), &cx.file(file).src) else {
         return false;

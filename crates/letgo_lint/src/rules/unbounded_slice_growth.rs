@@ -45,12 +45,46 @@ entry (an event loop only when something starts it with `go`), or held
 in a field of one of those, one level deep; a field of interface type
 counts for the one concrete type the module ever stores in it (directly
 or through a constructor's parameter). A method that only `main` calls
-at setup, or an owner built per request, stays quiet. It reports
+at setup, or an owner built per request, stays quiet: a type of which
+a function that repeats builds a value (`&T{}`, `T{}`, `new(T)`, or a
+zero `var c T`) has values that live for one operation, and which one
+an append reaches is not shown, even where `main` keeps another. A
+struct held by value in a field (`sb.st.ips` with `st Status`) lives
+exactly as long as the value holding it, so the holder's lifetime is
+the one judged (a snapshot filled by a builder made per request goes
+with the builder). A value held in a field of another (`l.s` on each
+link of a network) lives long only through a holder that does: a holder
+type that a repeating function builds (the links a per-request server
+starts, each pointing back to it) shows nothing.
+
+A package that exists only for tests is left alone, whatever its
+directory is called: the packages checked together import it only from
+`_test.go` files (or from other such packages), or its non-test files
+use package `testing` (a harness whose constructor takes a
+`testing.TB`), something imports it and no library package outside
+tests does. What it records lives for one test. It reports
 only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
 `clear`, no `&x.f`, no method call on it, no reset of the whole owner
-(`*x = T{}`). Appends in `init` and in `_test.go` files are left alone,
+(`*x = T{}`). Appends that fill a slot once are left alone: inside `if len(x) == 0`
+(or `x == nil`) on the slot they fill, in an unexported function every
+call of which sits inside such a guard on a slot the function fills on
+every run (`if len(buckets) == 0 { initBuckets() }`, where
+`initBuckets` appends to `buckets` and `names` at its top level: it runs
+again only if something empties `buckets`), or
+in a function literal passed to `(*sync.Once).Do`. So are appends in a
+function that registers uniquely named things: it panics when its key
+is already in a map (`if _, dup := metrics[name]; dup { panic(...) }`),
+so registering a name twice crashes the program, and it runs once per
+name the program declares (metrics, codecs), not per request. So are
+appends in a function that interns: it returns early when its key is
+already in a map (`if id, ok := d.byAddr[addr]; ok { return id }`) and
+inserts the key after appending (`d.peers = append(d.peers, p);
+d.byAddr[addr] = id`): the slice grows with the map's distinct keys,
+and such a get-or-create table is LG302's to judge (left alone unless
+keyed by the request or by bytes read). Appends in `init` and
+in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
 function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
 is initialising it, bounded by that call's own work.
@@ -105,6 +139,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 || Owners::built_here(cx, funcs, i, lhs)
                 || !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
+                || crate::fills_once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
+                || crate::fills_once::registers_unique(cx, funcs, i)
+                || crate::fills_once::interns(cx, funcs, i)
             {
                 continue;
             }

@@ -1,0 +1,267 @@
+//! Growth bounded by one-time initialisation (LG301/LG302): an insert that
+//! runs only while its slot is still empty, or inside `sync.Once.Do`,
+//! fills the slot once, however often the code around it runs.
+//!
+//! - `if len(x) == 0 { initX() }` (or `x == nil`): when every call of
+//!   the unexported function holding the insert (`initX`) sits in the body
+//!   of such a guard on a slot it fills on every run (the insert's, or
+//!   another its body assigns unconditionally), the function runs again
+//!   only after something empties that slot;
+//! - the insert itself inside such a guard on its own slot;
+//! - the insert in a function literal passed to `(*sync.Once).Do`.
+
+use crate::context::PackageContext;
+use crate::funcs::{Func, FuncKind};
+use crate::owners::Owners;
+use crate::syntax::ident_name;
+use letgo_go::ast::{CallExpr, Expr, Stmt};
+use letgo_go::token::Token;
+use letgo_go::visit::{inspect, Node};
+
+/// Whether the insert into `slot` (the append's or index's target) at
+/// offset `at` of function `i` runs once: under an emptiness guard on the
+/// same slot, in every call of its function, or in `sync.Once.Do`.
+pub fn fills_once(
+    cx: &PackageContext,
+    owners: &Owners,
+    funcs: &[Func],
+    i: usize,
+    slot: &Expr,
+    at: u32,
+) -> bool {
+    let Some(key) = owners.slot_key(cx, funcs, i, slot) else {
+        return false;
+    };
+    if guarded(cx, owners, funcs, i, at, std::slice::from_ref(&key)) || in_once_do(cx, funcs, i) {
+        return true;
+    }
+    let FuncKind::Decl(d) = funcs[i].kind else {
+        return false;
+    };
+    let src = &cx.file(funcs[i].file).src;
+    let name = d.name.name(src);
+    // Exported: callers outside the package are not shown.
+    if d.recv.is_some() || name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let Some(target) = cx.types(funcs[i].file).and_then(|v| v.object_of(&d.name)) else {
+        return false;
+    };
+    // The guard may test any slot the function fills on every run (a
+    // statement of its body, not under a condition): once it ran, that
+    // slot is no longer empty.
+    let mut filled = vec![key];
+    for st in &funcs[i].body.list {
+        if let Stmt::Assign(a) = st {
+            filled.extend(
+                a.lhs
+                    .iter()
+                    .filter_map(|l| owners.slot_key(cx, funcs, i, l)),
+            );
+        }
+    }
+    let (mut calls, mut all_guarded) = (0, true);
+    for (k, g) in funcs.iter().enumerate() {
+        if cx.file(g.file).is_test {
+            continue;
+        }
+        let Some(view) = cx.types(g.file) else {
+            continue;
+        };
+        inspect(Node::Block(g.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) if view.object_of_expr(&c.fun) == Some(target) => {
+                    calls += 1;
+                    all_guarded &= guarded(cx, owners, funcs, k, c.fun.pos(), &filled);
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+    calls > 0 && all_guarded
+}
+
+/// Whether offset `at` of function `i` lies in the body of an `if` whose
+/// condition tests one of the slots `keys` for emptiness: `len(x) == 0`,
+/// `x == nil` (alone or joined by `&&`).
+fn guarded(
+    cx: &PackageContext,
+    owners: &Owners,
+    funcs: &[Func],
+    i: usize,
+    at: u32,
+    keys: &[String],
+) -> bool {
+    let src = &cx.file(funcs[i].file).src;
+    funcs[i].sites.iter().any(|site| {
+        let Stmt::If(s) = site.stmt else {
+            return false;
+        };
+        let body = s.body.lbrace..s.body.rbrace.unwrap_or(u32::MAX);
+        body.contains(&at)
+            && empty_tests(&s.cond, src).into_iter().any(|x| {
+                owners
+                    .slot_key(cx, funcs, i, x)
+                    .is_some_and(|k| keys.contains(&k))
+            })
+    })
+}
+
+/// The slots `cond` requires to be empty: `len(x) == 0`, `0 == len(x)`,
+/// `x == nil`, through `&&`.
+fn empty_tests<'x>(cond: &'x Expr, src: &str) -> Vec<&'x Expr> {
+    let Expr::Binary(b) = cond.unparen() else {
+        return Vec::new();
+    };
+    if b.op == Token::Land {
+        let mut out = empty_tests(&b.x, src);
+        out.extend(empty_tests(&b.y, src));
+        return out;
+    }
+    if b.op != Token::Eql {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (side, other) in [(&b.x, &b.y), (&b.y, &b.x)] {
+        let zero = matches!(other.unparen(), Expr::BasicLit(l) if l.value(src) == "0");
+        let nil = other.unparen().span().text(src) == "nil";
+        match side.unparen() {
+            Expr::Call(c) if zero && ident_name(&c.fun, src) == Some("len") => {
+                out.extend(c.args.first());
+            }
+            x if nil && !matches!(x, Expr::Call(_)) => out.push(side),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether function `i` is a literal passed to `(*sync.Once).Do`.
+fn in_once_do(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
+    let (FuncKind::Lit(l), Some(p)) = (funcs[i].kind, funcs[i].parent) else {
+        return false;
+    };
+    let Some(view) = cx.types(funcs[p].file) else {
+        return false;
+    };
+    let m = view.model();
+    let once_do = |c: &CallExpr| {
+        view.object_of_expr(&c.fun).is_some_and(|o| {
+            m.is_func(o, "sync", "Do")
+                && m.receiver_named(o)
+                    .is_some_and(|t| m.is_named(m.deref(t), "sync", "Once"))
+        })
+    };
+    let mut found = false;
+    inspect(Node::Block(funcs[p].body), &mut |n| {
+        if let Node::Call(c) = n {
+            let passes = c
+                .args
+                .iter()
+                .any(|a| matches!(a.unparen(), Expr::FuncLit(fl) if fl.typ.pos() == l.typ.pos()));
+            found |= passes && once_do(c);
+        }
+        !found
+    });
+    found
+}
+
+/// Whether function `i` registers uniquely named things: it panics when
+/// its key is already in a map (`if _, dup := metrics[name]; dup {
+/// panic(...) }`). Registering a name twice is then a programmer error
+/// the program crashes on, so the function runs once per name the
+/// program declares (metrics, codecs, handlers), not per request: what
+/// it appends or inserts is bounded by those names.
+pub fn registers_unique(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
+    let Some(view) = cx.types(funcs[i].file) else {
+        return false;
+    };
+    let m = view.model();
+    let reads_map = |n: Node| {
+        let mut found = false;
+        inspect(n, &mut |n| {
+            if let Node::Expr(Expr::Index(ix)) = n {
+                found |= view.type_of(&ix.x).is_some_and(|t| {
+                    matches!(m.ty(m.under_ro(t)), letgo_types::types::Type::Map(..))
+                });
+            }
+            !found
+        });
+        found
+    };
+    let panics = |body: &letgo_go::ast::BlockStmt| {
+        body.list.iter().any(|st| {
+            let Stmt::Expr(x) = st else {
+                return false;
+            };
+            let Expr::Call(c) = x.unparen() else {
+                return false;
+            };
+            view.object_of_expr(&c.fun).is_some_and(|o| {
+                matches!(m.obj(o).kind, letgo_types::model::ObjKind::Builtin(_))
+                    && &*m.obj(o).name == "panic"
+            })
+        })
+    };
+    funcs[i].sites.iter().any(|site| {
+        let Stmt::If(s) = site.stmt else {
+            return false;
+        };
+        let tests_map = reads_map(Node::expr(&s.cond))
+            || s.init
+                .as_ref()
+                .is_some_and(|init| reads_map(Node::stmt(init)));
+        tests_map && panics(&s.body)
+    })
+}
+
+/// Whether function `i` interns: it looks `m[k]` up in an `if` that
+/// returns when the key is there (`if id, ok := m[k]; ok { return id }`)
+/// and inserts `m[k] = ...` later. What it appends grows with the map's
+/// distinct keys and no faster, so the map's verdict is the slice's: such
+/// a get-or-create table is left alone (LG302) unless its key comes from
+/// the request or from bytes the program read.
+pub fn interns(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
+    let f = &funcs[i];
+    let src = &cx.file(f.file).src;
+    let text = |x: &Expr| x.span().text(src).to_string();
+    let mut looked_up: Vec<(String, String)> = Vec::new();
+    for site in &f.sites {
+        match site.stmt {
+            Stmt::If(s) if returns(&s.body) => {
+                let Some(Stmt::Assign(a)) = s.init.as_ref() else {
+                    continue;
+                };
+                if let ([_, _], [rhs]) = (&a.lhs[..], &a.rhs[..]) {
+                    if let Expr::Index(ix) = rhs.unparen() {
+                        looked_up.push((text(&ix.x), text(&ix.index)));
+                    }
+                }
+            }
+            Stmt::Assign(a) => {
+                let [lhs] = &a.lhs[..] else { continue };
+                let Expr::Index(ix) = lhs.unparen() else {
+                    continue;
+                };
+                let (map, key) = (text(&ix.x), text(&ix.index));
+                if looked_up.contains(&(map, key))
+                    && !crate::rules::unbounded_map_growth::keyed_by_request(
+                        cx, funcs, i, &ix.index,
+                    )
+                    && !crate::map_keys::keyed_by_bytes(cx, f, &ix.index)
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a block ends in `return`.
+fn returns(b: &letgo_go::ast::BlockStmt) -> bool {
+    matches!(b.list.last(), Some(Stmt::Return(_)))
+}
