@@ -321,26 +321,18 @@ fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
     let Some(ctx) = ctx else {
         return false;
     };
-    // The context and its cancel, from one `context.With...` call.
+    // The context and its cancel, from one call (`context.With...` or a
+    // function of the project): the cancel by its type.
     let cancel = f.sites.iter().find_map(|s| match s.stmt {
         Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
-            let Expr::Call(c) = a.rhs[0].unparen() else {
+            if !matches!(a.rhs[0].unparen(), Expr::Call(_)) || obj(&a.lhs[0]) != Some(ctx) {
                 return None;
-            };
-            let callee = view.object_of_expr(&c.fun)?;
-            let with = [
-                "WithCancel",
-                "WithTimeout",
-                "WithDeadline",
-                "WithCancelCause",
-                "WithTimeoutCause",
-                "WithDeadlineCause",
-            ]
-            .iter()
-            .any(|n| m.is_func(callee, "context", n));
-            (with && obj(&a.lhs[0]) == Some(ctx))
-                .then(|| obj(&a.lhs[1]))
-                .flatten()
+            }
+            obj(&a.lhs[1]).filter(|&o| {
+                let t = m.obj(o).typ;
+                m.is_named(t, "context", "CancelFunc")
+                    || m.is_named(t, "context", "CancelCauseFunc")
+            })
         }
         _ => None,
     });
