@@ -29,6 +29,12 @@ excuse — nothing ever drains it, and the methods that send may run any
 number of times, so one send finds it full. A channel
 the package never makes (always nil) is LG108's.
 
+A channel a test makes and hands to the code under test is judged only
+at the sends written in test files: the code under test's sends are
+judged with the program's own callers' channels (a test's unbuffered
+channel often stands for "no send expected"; a send would hang the
+test, which is its failure signal, not a leak of the program).
+
 A close elsewhere may end a blocked send (with a panic: a protocol the
 author chose), so a channel that is closed is left alone, unless every
 close is a `defer close(ch)` of one function and every send is written
@@ -82,7 +88,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         {
             continue;
         }
-        let sends = || ch.ops_of(OpKind::Send).filter(|o| o.blocking());
+        let sends = || {
+            ch.ops_of(OpKind::Send)
+                .filter(|o| o.blocking() && judged_here(cx, ch, o))
+        };
         let Some(send) = sends().find(|o| !o.through_call).or_else(|| sends().next()) else {
             continue;
         };
@@ -122,6 +131,16 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             },
         });
     }
+}
+
+/// A channel a test makes and hands to the code under test is the test's
+/// harness: a send written outside test files is judged with the
+/// program's own callers' channels, not with the test's (an unbuffered
+/// channel there stands for "no send expected", and a send would hang
+/// the test: its failure signal, not a leak of the program).
+fn judged_here(cx: &PackageContext, ch: &Channel, send: &crate::channels::Op) -> bool {
+    let made_in_test = ch.origin.as_ref().is_some_and(|o| cx.file(o.file).is_test);
+    !made_in_test || cx.file(send.file).is_test
 }
 
 /// Every close is a `defer close(ch)` of one function `F`, and every
