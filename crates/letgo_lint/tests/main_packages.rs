@@ -1,7 +1,9 @@
 //! Rules that treat the main goroutine of `main.main` apart (LG108,
 //! LG109, LG116), a command as a package nobody imports (LG107), or a
-//! command's function that runs once as leaving its leak once (LG401):
-//! their fixtures include a command each, in a subdirectory the
+//! command's function that runs once as leaving its leak once (LG401),
+//! a ticker loop a command runs once as lasting the process (LG202), or
+//! a test's channel handed to the code under test as the test's (LG107,
+//! `lg107/undertest`): their fixtures include a package each, in a subdirectory the
 //! package-per-rule want test does not load. Findings
 //! must match the `// want` comments exactly there too.
 
@@ -19,6 +21,8 @@ fn commands_match_want_comments() {
         ("lg116/daemon", "LG116"),
         ("lg103/cmd", "LG103"),
         ("lg401/cmd", "LG401"),
+        ("lg202/oncecmd", "LG202"),
+        ("lg107/undertest", "LG107"),
     ] {
         let (program, findings) = common::run(&base.join(dir), &[code]);
         let found = common::found(&program, &findings);

@@ -169,6 +169,17 @@ pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
     spawns > 0 && !repeated
 }
 
+/// Whether LG116's call model shows function `target` runs exactly once
+/// in the program: reached only from `main`/`init` through calls and
+/// `go` statements outside loops (`statsRefresher(d)` called at the end
+/// of a goroutine `main` starts), or a literal given to a package-level
+/// `sync.Once`. Stricter than `started_only_once`, where a spawner of
+/// unknown run count passes.
+pub(crate) fn runs_once(cx: &PackageContext, target: &Func) -> bool {
+    let index = cx.functions().iter().position(|g| std::ptr::eq(g, target));
+    index.is_some_and(|i| matches!(Runs::new(cx).of(i), Run::Once))
+}
+
 /// The function a `go` statement runs: its literal, or the package's
 /// function or method the call resolves to (by object).
 pub(crate) fn spawned_func<'c, 'a>(

@@ -6,7 +6,7 @@ use crate::flow::{pending_exits, Exit};
 use crate::funcs::Func;
 use crate::objects::declared_in;
 use crate::registry::Rule;
-use crate::rules::goroutine_without_exit::{spawned_func, started_only_once};
+use crate::rules::goroutine_without_exit::{runs_once, started_only_once};
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, forever_loop_receiving,
@@ -33,13 +33,20 @@ Flags a `time.NewTicker`
   version), unless that goroutine is a daemon started once: every `go`
   statement starting it is in the package and none can run more than
   once by LG116's judgement (not in a loop, not in a function shown to
-  repeat). Only a `Stop` on the way to the loop counts: inside the loop,
+  repeat), or the looping function itself runs once by LG116's call
+  model (reached only from `main`/`init` through calls and `go`
+  statements outside loops, like `refresher(d)` called at the end of a
+  goroutine `main` starts, or given to a package-level `sync.Once`).
+  Only a `Stop` on the way to the loop counts: inside the loop,
   or before it (a goroutine started there included). A `Stop` after the
   loop is dead code, a deferred `Stop` never runs (the function never
   returns), and one on another branch is not on the loop's path;
 - ranged over with `for range x.C` and no way out of the loop, outside
-  `main` and `init` and goroutines only they start (outside loops), even
-  when it is stopped (on every Go version):
+  `main` and `init` and functions LG116's call model shows run exactly
+  once (reached only from `main`/`init` through calls and `go`
+  statements outside loops, or given to a package-level `sync.Once`: a
+  `for range time.NewTicker(d).C` there lives as long as the process,
+  as it means to), even when it is stopped (on every Go version):
   `Stop` does not close the channel, so the loop waits forever and its
   goroutine keeps what it references. For a ticker in a field the
   finding is at the loop;
@@ -161,7 +168,7 @@ fn local_ticker(
     // to run twice, as LG116 judges) keeps it as long as it is meant to.
     let endless = forever
         .filter(|_| !process_lifetime(&f.name))
-        .filter(|_| !started_only_once(cx, f));
+        .filter(|_| !started_only_once(cx, f) && !runs_once(cx, f));
     // Stopped, but `for range t.C` does not end with it.
     if let Some(Stmt::Range(r)) = endless.filter(|l| stopped_on_way_to(f.body, l, var)) {
         let text = r.x.span().text(&sf.src);
@@ -279,32 +286,14 @@ fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnosti
     if m.obj(c).kind != ObjKind::Field || &*m.obj(c).name != "C" {
         return None;
     }
-    if started_by_process(cx, f) {
+    // A function the program runs exactly once (from `main` or `init`,
+    // through calls and `go` statements outside loops): its loop is
+    // meant to last as long as the process.
+    if runs_once(cx, f) {
         return None;
     }
     let msg = range_message(r.x.span().text(src), &what.to_lowercase());
     Some(Diagnostic::new(RULE.code, r.x.span(), msg))
-}
-
-/// Whether every `go` statement of the package that starts `f` is in
-/// `main.main` or an `init` function, outside any loop (and there is one):
-/// such a goroutine runs once, for the whole process, like the loops of
-/// `main` and `init` themselves.
-fn started_by_process(cx: &PackageContext, f: &Func) -> bool {
-    let mut from_process = 0;
-    for g in cx.functions() {
-        for site in &g.sites {
-            let Stmt::Go(go) = site.stmt else { continue };
-            if !spawned_func(cx, g, &go.call).is_some_and(|b| std::ptr::eq(b, f)) {
-                continue;
-            }
-            if site.in_loop || !process_lifetime(&g.name) {
-                return false;
-            }
-            from_process += 1;
-        }
-    }
-    from_process > 0
 }
 
 fn range_message(chan: &str, what: &str) -> String {
