@@ -57,7 +57,11 @@ that runs once, in a callback or a method, is the author's sizing), a
 channel that is closed or ranged over, a receive anywhere else (outside
 such a loop, or through a call), a loop whose only way out follows its
 own receive (it counted what it waited for) or a `default` case (a
-poll), and a send in the loop's own function.
+poll), a way out through a case receiving the senders' last word (one
+goroutine, started once, makes every send on both channels and returns
+right after each send on the other: a reader that reports its final
+error and returns has made its last send before the loop leaves), and a
+send in the loop's own function.
 
 And it flags a goroutine, started by the function that made an
 unbuffered channel, that sends on it and then calls `wg.Done()` (after

@@ -14,7 +14,7 @@ use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::funcs::Func;
 use crate::syntax::word_at;
-use letgo_go::ast::{BlockStmt, Expr, Ident, SelectStmt, Stmt};
+use letgo_go::ast::{BlockStmt, Expr, Ident, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 
@@ -35,14 +35,18 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     if recvs.is_empty() {
         return None; // nothing receives at all: LG107's
     }
-    // Every receive must be a `select` case in a loop that can leave.
+    // Every receive must be a `select` case in a loop that can leave,
+    // other than after the senders' last word.
     let mut exit = None;
     for r in &recvs {
         if r.through_call || r.select.is_none() || !r.in_loop {
             return None;
         }
-        let e = loop_exit(cx, r)?;
-        exit.get_or_insert((r, e));
+        let exits = loop_exits(cx, r);
+        let e = exits
+            .iter()
+            .find(|(_, comm)| !after_senders_last_word(cx, ch, r.file, *comm))?;
+        exit.get_or_insert((r, e.0));
     }
     let (recv, exit) = exit?;
     // A loop of a function that runs once per process leaves once, when
@@ -161,10 +165,43 @@ fn short(name: &str) -> &str {
         .map_or(name, |(_, n)| n)
 }
 
+/// Whether the loop's way out through the `select` case `comm` (in file
+/// `file`) receives from a channel `e` that is the senders' last word:
+/// every send on `ch` and on `e` runs in one goroutine, started once,
+/// and every send on `e` is followed by `return`. The loop then leaves
+/// only after that goroutine has made its last send on `ch` (a reader
+/// that reports its final error and returns): nobody is abandoned.
+fn after_senders_last_word(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
+    let within = |o: &&Op| o.file == file && comm.start <= o.span.start && o.span.end <= comm.end;
+    let Some(e) = cx
+        .channels()
+        .iter()
+        .find(|e| !std::ptr::eq(*e, ch) && e.ops_of(OpKind::Recv).any(|o| within(&o)))
+    else {
+        return false;
+    };
+    let sends = || ch.ops_of(OpKind::Send).chain(e.ops_of(OpKind::Send));
+    let Some(g) = ch.ops_of(OpKind::Send).next().and_then(|s| s.goroutine) else {
+        return false;
+    };
+    let started_once = ch.spawns.iter().any(|sp| sp.pos == g && !sp.in_loop)
+        && ch.spawns.iter().filter(|sp| sp.pos == g).count() == 1;
+    e.escape == Escape::None
+        && started_once
+        && sends().all(|o| o.goroutine == Some(g) && !o.through_call)
+        && e.ops_of(OpKind::Send).next().is_some()
+        && e.ops_of(OpKind::Send).all(|o| returns_after(cx, o))
+}
+
 /// For a receive that is a `select` case: the loop right around that
-/// `select`, in the function the receive is written in, and a statement
-/// in that loop that leaves it.
-fn loop_exit(cx: &PackageContext, r: &Op) -> Option<u32> {
+/// `select`, in the function the receive is written in, and the
+/// statements in that loop that leave it, each with the `select` case
+/// it is in (its communication).
+fn loop_exits(cx: &PackageContext, r: &Op) -> Vec<(u32, Span)> {
+    loop_exits_of(cx, r).unwrap_or_default()
+}
+
+fn loop_exits_of(cx: &PackageContext, r: &Op) -> Option<Vec<(u32, Span)>> {
     let sel = r.select?;
     let f = function_of(cx, r)?;
     let mut found = None;
@@ -178,15 +215,13 @@ fn loop_exit(cx: &PackageContext, r: &Op) -> Option<u32> {
     // it waited for; one that leaves from `default` polls by a count of
     // its own.
     let sel = select_at(body, sel.select_pos)?;
-    sel.body
-        .clauses
-        .iter()
-        .filter(|c| {
-            c.comm
-                .as_ref()
-                .is_some_and(|s| !(s.pos() <= r.span.start && r.span.start < s.end()))
-        })
-        .find_map(|c| leaving(&c.body, label, src, false))
+    let exits = sel.body.clauses.iter().filter_map(|c| {
+        let comm = c.comm.as_ref()?;
+        let other = !(comm.pos() <= r.span.start && r.span.start < comm.end());
+        let exit = other.then(|| leaving(&c.body, label, src, false)).flatten()?;
+        Some((exit, Span::new(comm.pos(), comm.end())))
+    });
+    Some(exits.collect())
 }
 
 fn function_of<'c, 'a>(cx: &'c PackageContext<'a>, r: &Op) -> Option<&'c Func<'a>> {
