@@ -218,7 +218,9 @@ fn loop_exits_of(cx: &PackageContext, r: &Op) -> Option<Vec<(u32, Span)>> {
     let exits = sel.body.clauses.iter().filter_map(|c| {
         let comm = c.comm.as_ref()?;
         let other = !(comm.pos() <= r.span.start && r.span.start < comm.end());
-        let exit = other.then(|| leaving(&c.body, label, src, false)).flatten()?;
+        let exit = other
+            .then(|| leaving(&c.body, label, src, false))
+            .flatten()?;
         Some((exit, Span::new(comm.pos(), comm.end())))
     });
     Some(exits.collect())
