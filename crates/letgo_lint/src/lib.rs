@@ -31,6 +31,7 @@ pub mod registry;
 pub mod responses;
 pub mod rules;
 pub mod selection;
+pub mod singleton;
 pub mod summaries;
 pub mod suppress;
 pub mod syntax;

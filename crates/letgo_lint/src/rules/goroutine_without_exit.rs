@@ -67,7 +67,10 @@ life, which is known when
   the function around it when it is called in place, deferred or
   started with `go`.
 Functions that run at most once: `main.main`, `init`, a literal passed
-to `Do` of a package-level `sync.Once`, an unexported function whose
+to `Do` of a package-level `sync.Once` or of a `sync.Once` field of a
+type the package makes one value of (an unexported type whose only
+value is one package-level variable, every other mention `*T`: a
+registry's `r.startCleaner.Do`), an unexported function whose
 every caller runs at most once and not in a loop. Where neither is known
 (an exported function with no caller in the package, a function used as
 a value), there is no finding.
@@ -581,7 +584,8 @@ impl<'c, 'a> Runs<'c, 'a> {
 
     /// A literal runs as often as its parent when called in place,
     /// deferred or started with `go`; once when given to a package-level
-    /// `sync.Once`; otherwise it is not known.
+    /// `sync.Once`, or to a `sync.Once` field of the package's only
+    /// value of its type; otherwise it is not known.
     fn literal(&self, i: usize) -> Run {
         let funcs = self.cx.functions();
         let f = &funcs[i];
@@ -602,7 +606,7 @@ impl<'c, 'a> Runs<'c, 'a> {
                     how = Some(self.call_site(f.file, f.typ.pos()));
                 } else if c.args.iter().any(is_it) {
                     // Handed to a call: only a package-level Once is known.
-                    how = Some(if once_do(&view, c) {
+                    how = Some(if once_do(self.cx, &view, c) {
                         Run::Once
                     } else {
                         Run::Unknown
@@ -615,8 +619,10 @@ impl<'c, 'a> Runs<'c, 'a> {
     }
 }
 
-/// `once.Do(...)` on a package-level `sync.Once`.
-fn once_do(view: &FileView, c: &CallExpr) -> bool {
+/// `once.Do(...)` on a package-level `sync.Once`, or on a `sync.Once`
+/// field of a value the package makes once (`r.startCleaner.Do` where
+/// `r` points to the one package-level registry: `singleton`).
+fn once_do(cx: &PackageContext, view: &FileView, c: &CallExpr) -> bool {
     let Expr::Selector(sel) = c.fun.unparen() else {
         return false;
     };
@@ -627,10 +633,16 @@ fn once_do(view: &FileView, c: &CallExpr) -> bool {
     let Some(recv) = view.object_of_expr(&sel.x) else {
         return false;
     };
-    m.is_func(method, "sync", "Do")
-        && m.is_named(m.obj(recv).typ, "sync", "Once")
-        && m.obj(recv).kind == ObjKind::Var
-        && m.is_package_level(recv)
+    if !m.is_func(method, "sync", "Do") || !m.is_named(m.obj(recv).typ, "sync", "Once") {
+        return false;
+    }
+    match (m.obj(recv).kind, sel.x.unparen()) {
+        (ObjKind::Var, _) => m.is_package_level(recv),
+        (ObjKind::Field, Expr::Selector(owner)) => view
+            .type_of(&owner.x)
+            .is_some_and(|t| crate::singleton::sole_value(cx, view, t)),
+        _ => false,
+    }
 }
 
 /// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a

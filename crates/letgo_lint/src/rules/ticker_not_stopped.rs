@@ -36,7 +36,8 @@ Flags a `time.NewTicker`
   repeat), or the looping function itself runs once by LG116's call
   model (reached only from `main`/`init` through calls and `go`
   statements outside loops, like `refresher(d)` called at the end of a
-  goroutine `main` starts, or given to a package-level `sync.Once`).
+  goroutine `main` starts, or given to a package-level `sync.Once` or
+  to a `sync.Once` field of the package's only value of its type).
   Only a `Stop` on the way to the loop counts: inside the loop,
   or before it (a goroutine started there included). A `Stop` after the
   loop is dead code, a deferred `Stop` never runs (the function never
@@ -44,7 +45,7 @@ Flags a `time.NewTicker`
 - ranged over with `for range x.C` and no way out of the loop, outside
   `main` and `init` and functions LG116's call model shows run exactly
   once (reached only from `main`/`init` through calls and `go`
-  statements outside loops, or given to a package-level `sync.Once`: a
+  statements outside loops, or given to such a `sync.Once`: a
   `for range time.NewTicker(d).C` there lives as long as the process,
   as it means to), even when it is stopped (on every Go version):
   `Stop` does not close the channel, so the loop waits forever and its
