@@ -32,7 +32,12 @@ pub fn sole_value(cx: &PackageContext, view: &FileView, t: TypeId) -> bool {
     let (mut values, mut others) = (0, 0);
     for (fi, sf) in cx.files().filter(|(_, sf)| !sf.is_test) {
         let Some(v) = cx.types(fi) else {
-            return false; // a file out of view may make values
+            // A file the model did not check (another platform's): any
+            // identifier spelled as the type may make a value there.
+            if mentions(&sf.ast, &sf.src, &obj.name) {
+                return false;
+            }
+            continue;
         };
         let vm = v.model();
         let is_t = |x: &Expr| match x.unparen() {
@@ -84,4 +89,18 @@ pub fn sole_value(cx: &PackageContext, view: &FileView, t: TypeId) -> bool {
         });
     }
     values == 1 && others == 0
+}
+
+/// Whether an identifier spelled `name` is in `file`: the type's name in
+/// a file of the package without types, counted as a use that may make
+/// a value.
+fn mentions(file: &letgo_go::ast::File, src: &str, name: &str) -> bool {
+    let mut found = false;
+    inspect(Node::File(file), &mut |n| {
+        if let Node::Ident(i) = n {
+            found |= i.name(src) == name;
+        }
+        !found
+    });
+    found
 }
