@@ -284,12 +284,30 @@ fn callees(
     match m.obj(o).kind {
         ObjKind::Func => vec![FuncNode::Decl(o)],
         ObjKind::Method => match impls.iface_of.get(&o).copied() {
-            Some(iface) => impls.of(m, iface, &m.obj(o).name),
+            Some(iface) => {
+                let iface = receiver_interface(view, c).unwrap_or(iface);
+                impls.of(m, iface, &m.obj(o).name)
+            }
             None => vec![FuncNode::Decl(o)],
         },
         ObjKind::Var | ObjKind::Field => values.of(m, o),
         _ => vec![],
     }
+}
+
+/// The interface type of the receiver of the method call `c` (`x` of
+/// `x.M()`): the dynamic value there implements that interface, not just
+/// the one declaring `M` (an embedded interface, or the generic interface
+/// an instance was made from, whose methods without a type parameter are
+/// the same objects in every instance: `Queue[*batch].IsEmpty` is
+/// `Queue[T].IsEmpty`, and only the receiver tells `*batch` apart).
+fn receiver_interface(view: &crate::FileView, c: &CallExpr) -> Option<TypeId> {
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return None;
+    };
+    let m = view.model();
+    let t = m.under_ro(view.type_of(&sel.x)?);
+    matches!(m.ty(t), Type::Interface(_)).then_some(t)
 }
 
 /// Named types and their methods, to resolve interface calls.
