@@ -59,7 +59,10 @@ starts, each pointing back to it) shows nothing.
 
 A package that exists only for tests is left alone, whatever its
 directory is called: the packages checked together import it only from
-`_test.go` files (or from other such packages), or its non-test files
+`_test.go` files, from files in a directory that by Go convention holds
+only what tests use (`test/`, `tests/`, `e2e…`, `testutil`, `mocks`:
+the shared helpers of integration tests under `test/`), or from other
+such packages, or its non-test files
 use package `testing` (a harness whose constructor takes a
 `testing.TB`), something imports it and no library package outside
 tests does. What it records lives for one test. It reports
