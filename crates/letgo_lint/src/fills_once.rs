@@ -301,17 +301,22 @@ fn made_here(
         Expr::Call(c) => ident_name(&c.fun, src) == Some("make"),
         _ => false,
     };
-    let made = f.body.list.iter().take_while(|st| st.end() <= at).any(|st| {
-        let Stmt::Assign(a) = st else {
-            return false;
-        };
-        a.lhs.len() == a.rhs.len()
-            && a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
-                fresh(r)
-                    && l.unparen().span().text(src) == text
-                    && owners.slot_key(cx, funcs, i, l) == key
-            })
-    });
+    let made = f
+        .body
+        .list
+        .iter()
+        .take_while(|st| st.end() <= at)
+        .any(|st| {
+            let Stmt::Assign(a) = st else {
+                return false;
+            };
+            a.lhs.len() == a.rhs.len()
+                && a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
+                    fresh(r)
+                        && l.unparen().span().text(src) == text
+                        && owners.slot_key(cx, funcs, i, l) == key
+                })
+        });
     made && only_finite_loops(cx, f, at)
 }
 

@@ -771,10 +771,8 @@ impl Model {
                 // A package's own tests (an external `_test` package in
                 // its directory) say nothing of who uses it.
                 match by_path.get(path) {
-                    Some(&q) if f.path.parent() != self.package_dir(q) => importers[q].push((
-                        p,
-                        test || in_test_directory(&self.packages[p].path, path),
-                    )),
+                    Some(&q) if f.path.parent() != self.package_dir(q) => importers[q]
+                        .push((p, test || in_test_directory(&self.packages[p].path, path))),
                     Some(&q) if q != p => own_tests[q] = true,
                     _ => {}
                 }
