@@ -8,7 +8,11 @@
 //!   another its body assigns unconditionally), the function runs again
 //!   only after something empties that slot;
 //! - the insert itself inside such a guard on its own slot;
-//! - the insert in a function literal passed to `(*sync.Once).Do`.
+//! - the insert in a function literal passed to `(*sync.Once).Do`;
+//! - the insert after its function made the slot anew (`x.m =
+//!   make(...)` at the top of the body) and looping only over what
+//!   `range` walks once: each call fills a new container with that
+//!   call's items, dropping whatever the previous one held.
 
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
@@ -32,7 +36,10 @@ pub fn fills_once(
     let Some(key) = owners.slot_key(cx, funcs, i, slot) else {
         return false;
     };
-    if guarded(cx, owners, funcs, i, at, std::slice::from_ref(&key)) || in_once_do(cx, funcs, i) {
+    if guarded(cx, owners, funcs, i, at, std::slice::from_ref(&key))
+        || in_once_do(cx, funcs, i)
+        || made_here(cx, owners, funcs, i, slot, at)
+    {
         return true;
     }
     let FuncKind::Decl(d) = funcs[i].kind else {
@@ -264,4 +271,80 @@ pub fn interns(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
 /// Whether a block ends in `return`.
 fn returns(b: &letgo_go::ast::BlockStmt) -> bool {
     matches!(b.list.last(), Some(Stmt::Return(_)))
+}
+
+/// Whether function `i` assigns `slot` a new container (`make(...)`, a
+/// composite literal, `nil`) in a statement of its body's top level before
+/// the insert at `at`, and the insert runs only under `range` loops over
+/// something other than a channel: what this call inserts goes into the
+/// container it made (the one before is dropped), at most once per
+/// element walked. A constructor filling its new object's map from its
+/// arguments (`e.procs = make(...); for _, f := range factories {
+/// e.procs[f.kind()] = f.create() }`) is bounded by its input, however
+/// often it runs. `for {}` or a channel's `range` around the insert can
+/// run forever in one call, and is not.
+fn made_here(
+    cx: &PackageContext,
+    owners: &Owners,
+    funcs: &[Func],
+    i: usize,
+    slot: &Expr,
+    at: u32,
+) -> bool {
+    let f = &funcs[i];
+    let src = &cx.file(f.file).src;
+    let text = slot.unparen().span().text(src);
+    let key = owners.slot_key(cx, funcs, i, slot);
+    let fresh = |e: &Expr| match e.unparen() {
+        Expr::CompositeLit(_) => true,
+        Expr::Ident(id) => id.name(src) == "nil",
+        Expr::Call(c) => ident_name(&c.fun, src) == Some("make"),
+        _ => false,
+    };
+    let made = f
+        .body
+        .list
+        .iter()
+        .take_while(|st| st.end() <= at)
+        .any(|st| {
+            let Stmt::Assign(a) = st else {
+                return false;
+            };
+            a.lhs.len() == a.rhs.len()
+                && a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
+                    fresh(r)
+                        && l.unparen().span().text(src) == text
+                        && owners.slot_key(cx, funcs, i, l) == key
+                })
+        });
+    made && only_finite_loops(cx, f, at)
+}
+
+/// Whether every loop of `f`'s body around offset `at` is a `range` over
+/// something other than a channel (a slice, map, string, integer or
+/// function iterator of the values in hand).
+fn only_finite_loops(cx: &PackageContext, f: &Func, at: u32) -> bool {
+    let view = cx.types(f.file);
+    let mut finite = true;
+    inspect(Node::Block(f.body), &mut |n| {
+        let around = n.pos() <= at && at < n.end();
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(Stmt::For(_)) if around => finite = false,
+            Node::Stmt(Stmt::Range(r)) if around => {
+                let chan = view.as_ref().and_then(|v| {
+                    let t = v.type_of(&r.x)?;
+                    let m = v.model();
+                    Some(matches!(
+                        m.ty(m.under_ro(t)),
+                        letgo_types::types::Type::Chan(..)
+                    ))
+                });
+                finite &= chan == Some(false);
+            }
+            _ => {}
+        }
+        finite && around
+    });
+    finite
 }

@@ -6,7 +6,7 @@
 
 use crate::model::{FileId, Model, ObjId, ObjKind};
 use crate::semantic::Semantic;
-use crate::types::{Type, TypeId};
+use crate::types::{BasicKind, Signature, Type, TypeId};
 use letgo_go::ast::{CallExpr, Decl, Expr, Stmt};
 use letgo_go::visit::{inspect, Node};
 use rayon::prelude::*;
@@ -284,12 +284,30 @@ fn callees(
     match m.obj(o).kind {
         ObjKind::Func => vec![FuncNode::Decl(o)],
         ObjKind::Method => match impls.iface_of.get(&o).copied() {
-            Some(iface) => impls.of(m, iface, &m.obj(o).name),
+            Some(iface) => {
+                let iface = receiver_interface(view, c).unwrap_or(iface);
+                impls.of(m, iface, &m.obj(o).name)
+            }
             None => vec![FuncNode::Decl(o)],
         },
         ObjKind::Var | ObjKind::Field => values.of(m, o),
         _ => vec![],
     }
+}
+
+/// The interface type of the receiver of the method call `c` (`x` of
+/// `x.M()`): the dynamic value there implements that interface, not just
+/// the one declaring `M` (an embedded interface, or the generic interface
+/// an instance was made from, whose methods without a type parameter are
+/// the same objects in every instance: `Queue[*batch].IsEmpty` is
+/// `Queue[T].IsEmpty`, and only the receiver tells `*batch` apart).
+fn receiver_interface(view: &crate::FileView, c: &CallExpr) -> Option<TypeId> {
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return None;
+    };
+    let m = view.model();
+    let t = m.under_ro(view.type_of(&sel.x)?);
+    matches!(m.ty(t), Type::Interface(_)).then_some(t)
 }
 
 /// Named types and their methods, to resolve interface calls.
@@ -363,7 +381,7 @@ impl Implementations {
                 && bits.covers(&need)
                 && methods.iter().all(|&im| {
                     m.method(t, &m.obj(im).name)
-                        .is_some_and(|cm| m.same_arity(cm, im))
+                        .is_some_and(|cm| m.same_signature(cm, im))
                 })
         };
         let v: std::sync::Arc<Vec<TypeId>> = std::sync::Arc::new(
@@ -593,7 +611,7 @@ impl FuncValues {
 
 impl Model {
     /// Whether `t` (or `*t`) has every method of interface `iface`, by
-    /// name and number of parameters and results.
+    /// name and signature (see [`Model::same_signature`]).
     pub fn implements(&self, t: TypeId, iface: TypeId) -> bool {
         let mut methods = Vec::new();
         self.all_interface_methods(iface, &mut methods, 0);
@@ -601,7 +619,7 @@ impl Model {
             && methods.iter().all(|&im| {
                 let name = &self.obj(im).name;
                 self.method(t, name)
-                    .is_some_and(|cm| self.same_arity(cm, im))
+                    .is_some_and(|cm| self.same_signature(cm, im))
             })
     }
 
@@ -618,11 +636,65 @@ impl Model {
         }
     }
 
-    fn same_arity(&self, a: ObjId, b: ObjId) -> bool {
+    /// Whether methods `a` and `b` may have identical signatures: the same
+    /// number of parameters and results, the same variadic flag, and at
+    /// each position types that may be identical. A method of a type that
+    /// differs from an interface's method in a parameter's or result's type
+    /// does not implement it (Go's method-set rule), however the names
+    /// agree: `find(id int) int` is no `find(key string) int`, and
+    /// `peek() job` no `peek() *bundle` of a `fifo[*bundle]` (an
+    /// instantiated interface's methods carry its type arguments).
+    fn same_signature(&self, a: ObjId, b: ObjId) -> bool {
         match (self.ty(self.obj(a).typ), self.ty(self.obj(b).typ)) {
-            (Type::Signature(x), Type::Signature(y)) => {
-                x.params.len() == y.params.len() && x.results.len() == y.results.len()
+            (Type::Signature(x), Type::Signature(y)) => self.signatures_may_match(x, y, 0),
+            _ => false,
+        }
+    }
+
+    fn signatures_may_match(&self, x: &Signature, y: &Signature, depth: u32) -> bool {
+        let vars = |a: &[ObjId], b: &[ObjId]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(&p, &q)| self.may_be_identical(self.obj(p).typ, self.obj(q).typ, depth))
+        };
+        x.variadic == y.variadic && vars(&x.params, &y.params) && vars(&x.results, &y.results)
+    }
+
+    /// Whether types `a` and `b` may be identical. Only a difference the
+    /// model surely knows says no: a type parameter (of a generic type's
+    /// own method), a type out of view, an interface, struct or tuple
+    /// literal may be identical to anything of its kind. Named types are
+    /// the same declaration with type arguments that may be identical.
+    fn may_be_identical(&self, a: TypeId, b: TypeId, depth: u32) -> bool {
+        let (a, b) = (self.unalias_ro(a), self.unalias_ro(b));
+        if a == b || depth > 16 {
+            return true;
+        }
+        let d = depth + 1;
+        let same = |x: TypeId, y: TypeId| self.may_be_identical(x, y, d);
+        match (self.ty(a), self.ty(b)) {
+            (Type::TypeParam { .. }, _) | (_, Type::TypeParam { .. }) => true,
+            (Type::Basic(BasicKind::Invalid, _), _) | (_, Type::Basic(BasicKind::Invalid, _)) => {
+                true
             }
+            (Type::Basic(x, _), Type::Basic(y, _)) => x == y,
+            (Type::Named(x), Type::Named(y)) => {
+                x.obj == y.obj
+                    && (x.targs.len() != y.targs.len()
+                        || x.targs.iter().zip(&y.targs).all(|(&p, &q)| same(p, q)))
+            }
+            (Type::Pointer(x), Type::Pointer(y)) | (Type::Slice(x), Type::Slice(y)) => same(*x, *y),
+            (Type::Array(n, x), Type::Array(k, y)) => {
+                (n.is_none() || k.is_none() || n == k) && same(*x, *y)
+            }
+            (Type::Map(k1, v1), Type::Map(k2, v2)) => same(*k1, *k2) && same(*v1, *v2),
+            (Type::Chan(d1, x), Type::Chan(d2, y)) => d1 == d2 && same(*x, *y),
+            (Type::Signature(x), Type::Signature(y)) => self.signatures_may_match(x, y, d),
+            (Type::Struct(x), Type::Struct(y)) => x.len() == y.len(),
+            (Type::Interface(_), Type::Interface(_))
+            | (Type::Tuple(_), Type::Tuple(_))
+            | (Type::Union(_), Type::Union(_)) => true,
             _ => false,
         }
     }

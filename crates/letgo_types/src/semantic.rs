@@ -741,7 +741,13 @@ impl Model {
     /// its non-test files name `testing.T` or `testing.TB` (`*testing.T`,
     /// `testing.TB`: a harness, a fake, a suite), something imports it
     /// (its own external tests count here) and no library package outside
-    /// tests does (commands may: a harness's image builder). Otherwise a
+    /// tests does (commands may: a harness's image builder). A file in a
+    /// directory that by Go convention holds only what tests use (`test`,
+    /// `tests`, `e2e…`, `testutil(s)`, `testhelper(s)`, `testdata`, a name
+    /// ending in `testing`, `mock(s)`, `fake(s)`, below the part of its
+    /// import path it shares with the imported package) imports as a test
+    /// does: a harness only integration tests under `test/` import is
+    /// test support. Otherwise a
     /// package's own tests do not count as importers. What such a package keeps
     /// lives for one test run, whatever its directory is called.
     pub fn test_only_packages(&self) -> Vec<bool> {
@@ -765,9 +771,8 @@ impl Model {
                 // A package's own tests (an external `_test` package in
                 // its directory) say nothing of who uses it.
                 match by_path.get(path) {
-                    Some(&q) if f.path.parent() != self.package_dir(q) => {
-                        importers[q].push((p, test))
-                    }
+                    Some(&q) if f.path.parent() != self.package_dir(q) => importers[q]
+                        .push((p, test || in_test_directory(&self.packages[p].path, path))),
                     Some(&q) if q != p => own_tests[q] = true,
                     _ => {}
                 }
@@ -857,4 +862,25 @@ fn file_imports<'s>(ast: &'s letgo_go::ast::File, src: &'s str) -> Vec<&'s str> 
         }
     }
     out
+}
+
+/// Whether `importer`'s import path, below the part it shares with
+/// `imported`'s (the module they both belong to, whatever it is named),
+/// has a directory that by Go convention holds only what tests use.
+fn in_test_directory(importer: &str, imported: &str) -> bool {
+    let shared = importer
+        .split('/')
+        .zip(imported.split('/'))
+        .take_while(|(a, b)| a == b)
+        .count();
+    importer.split('/').skip(shared).any(|d| {
+        matches!(
+            d,
+            "test" | "tests" | "testdata" | "mock" | "mocks" | "fake" | "fakes"
+        ) || d.starts_with("e2e")
+            || d.starts_with("testhelper")
+            || d.ends_with("testing")
+            || d.ends_with("testutil")
+            || d.ends_with("testutils")
+    })
 }

@@ -24,7 +24,11 @@ taken (directly or by a same-package call) while A is held on every path.
 Flags each pair of locks taken in both orders, naming both acquisition
 chains. A callee's locks count at any depth: same-package calls through
 the package's lock view, and calls it cannot follow — a method called
-through an interface (every implementation the program has), a function
+through an interface (every implementation the program has: a type
+whose method set implements the receiver's interface type, each method
+of the same signature once the interface's type arguments are in, so a
+same-named method with another parameter or result type, such as
+`peek() job` for a `Queue[*batch]`, is never a callee), a function
 value set in view (a field set in a constructor, an argument), a
 function of another checked package — through lock summaries computed
 over the whole program's call graph (bottom-up, to a fixed point for

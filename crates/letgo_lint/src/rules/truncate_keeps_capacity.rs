@@ -51,7 +51,10 @@ elements hold pointers and nothing in the function sets the dropped
 elements to nil first: they leave the slice, not the array, and what
 they point to stays reachable until a later append overwrites them.
 Without pointers it is not reported (the array keeps its size either
-way).
+way), nor in a function that also appends to the slice (`for len(p.w)
+< n { p.w = append(p.w, ...) }; for len(p.w) > n { p.w = p.w[:len(p.w)-1]
+}`): a resize to a target size, whose array keeps at most the largest
+size asked for, and whose next growth overwrites the dropped slots.
 
 ## Why is this bad?
 `s = s[:0]` keeps the backing array, at the largest size it ever had, and
@@ -122,7 +125,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let pointers = holds_pointers(cx, elem);
             // Cut to a length: only the elements past it are kept by
             // mistake, and only what they point to matters.
-            if cut == Cut::ToLength && !pointers {
+            if cut == Cut::ToLength && (!pointers || resizes(f, lhs, src)) {
                 continue;
             }
             let d = if cut == Cut::ToLength {
@@ -281,6 +284,24 @@ fn clears(f: &Func, x: &Expr, at: u32, src: &str) -> bool {
                 found |= a.tok_pos > at && refills(a, &same, src);
             }
             _ => {}
+        }
+        !found
+    });
+    found
+}
+
+/// Whether function `f` also grows `x` (`x = append(x, ...)` anywhere in
+/// it): a cut to a length there resizes `x` to a target (a worker pool
+/// set to `n`), so what the array keeps past the length is at most the
+/// largest size this function grew it to, overwritten when it grows
+/// again: bounded by the sizes asked for, not by the owner's history.
+fn resizes(f: &Func, x: &Expr, src: &str) -> bool {
+    let text = x.span().text(src);
+    let same = |e: &Expr| e.span().text(src) == text;
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::Assign(a)) = n {
+            found |= refills(a, &same, src);
         }
         !found
     });

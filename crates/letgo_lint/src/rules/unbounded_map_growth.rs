@@ -79,7 +79,12 @@ every entry (`for _, v := range m`) is a shutdown and is left alone.
 An insert that fills the map once is not growth either: inside `if
 len(m) == 0` (or `m == nil`), in an unexported function every call of
 which sits inside such a guard on the same map, or in a function literal
-passed to `(*sync.Once).Do` (as for LG301); nor is one in a function
+passed to `(*sync.Once).Do` (as for LG301), or after its own function
+made the map anew (`e.procs = make(...)` at the top of its body, through
+a value the function is building) with only `range` loops over its input
+(not a channel) around the insert: each call fills a new map with that
+call's items, and the map before is dropped (`e.procs = make(...); for _,
+f := range factories { e.procs[f.kind()] = f.create() }`); nor is one in a function
 that panics when its key is already in a map (a registry of uniquely
 named things: registering a name twice crashes the program, so it runs
 once per declared name).

@@ -59,7 +59,10 @@ starts, each pointing back to it) shows nothing.
 
 A package that exists only for tests is left alone, whatever its
 directory is called: the packages checked together import it only from
-`_test.go` files (or from other such packages), or its non-test files
+`_test.go` files, from files in a directory that by Go convention holds
+only what tests use (`test/`, `tests/`, `e2e…`, `testutil`, `mocks`:
+the shared helpers of integration tests under `test/`), or from other
+such packages, or its non-test files
 use package `testing` (a harness whose constructor takes a
 `testing.TB`), something imports it and no library package outside
 tests does. What it records lives for one test. It reports
@@ -73,7 +76,11 @@ call of which sits inside such a guard on a slot the function fills on
 every run (`if len(buckets) == 0 { initBuckets() }`, where
 `initBuckets` appends to `buckets` and `names` at its top level: it runs
 again only if something empties `buckets`), or
-in a function literal passed to `(*sync.Once).Do`. So are appends in a
+in a function literal passed to `(*sync.Once).Do`, or after their own
+function made the slot anew (`b.items = nil` or `make(...)` at the top of
+its body, through a value it is building) under only `range` loops over
+something other than a channel: each call fills a new slice with that
+call's items. So are appends in a
 function that registers uniquely named things: it panics when its key
 is already in a map (`if _, dup := metrics[name]; dup { panic(...) }`),
 so registering a name twice crashes the program, and it runs once per
