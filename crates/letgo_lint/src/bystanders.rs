@@ -62,9 +62,9 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
     }
     let view = cx.locks();
     let chans = ChanOps::of(cx);
-    let calls = crate::callsites::calls(cx);
-    let concurrent = goroutine_functions(cx, &calls);
-    let entries = goroutine_entries(cx, &calls);
+    let calls = cx.calls();
+    let concurrent = goroutine_functions(cx, calls);
+    let entries = goroutine_entries(cx, calls);
     for d in raw.iter_mut() {
         let code = d.diagnostic.code;
         if !code.starts_with("LG1") || NOT_BLOCKED_THERE.contains(&code) {
@@ -79,14 +79,14 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
         lock_bystanders(
             cx,
             view,
-            &calls,
+            calls,
             (&concurrent, &entries),
             fi,
             at,
             from,
             &mut places,
         );
-        let frames = frames(&calls, fi, at);
+        let frames = frames(calls, fi, at);
         wait_bystanders(cx, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
         for (file, span, message) in places.into_iter().take(MAX) {

@@ -66,6 +66,7 @@ pub struct PackageContext<'a> {
     // of the tree, so the cells keep the context covariant in 'a.
     owners: OnceLock<Owners>,
     locks: OnceLock<LockView>,
+    calls: OnceLock<Vec<Vec<crate::callsites::Call>>>,
     /// What the package writes to its channels (LG116's view, which the
     /// channel rules ask about each operation they would report).
     pub(crate) nil_writes: OnceLock<crate::rules::nil_channel_op::Writes>,
@@ -134,6 +135,7 @@ impl<'a> PackageContext<'a> {
             channels: Vec::new(),
             owners: OnceLock::new(),
             locks: OnceLock::new(),
+            calls: OnceLock::new(),
             nil_writes: OnceLock::new(),
             semantic,
             views: package
@@ -261,6 +263,12 @@ impl<'a> PackageContext<'a> {
     /// The lock view (LG110–LG115).
     pub fn locks(&self) -> &LockView {
         self.locks.get_or_init(|| lock_view(self))
+    }
+
+    /// The same-package calls of every function (LG101's uncancelled
+    /// contexts and the bystanders of blocking findings both read them).
+    pub fn calls(&self) -> &[Vec<crate::callsites::Call>] {
+        self.calls.get_or_init(|| crate::callsites::calls(self))
     }
 
     pub fn files(&self) -> impl Iterator<Item = (usize, &'a SourceFile)> {

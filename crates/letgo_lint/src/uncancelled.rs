@@ -63,7 +63,7 @@ pub fn find(cx: &PackageContext) -> Vec<Uncancelled> {
     if !src_has {
         return Vec::new();
     }
-    let calls = &crate::callsites::calls(cx);
+    let calls = cx.calls();
     let made = cancels_in_fields(cx);
     let mut out = Vec::new();
     for (gi, recv, ctx_obj) in done_receives(cx, calls) {
