@@ -41,7 +41,7 @@ use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::callgraph::FuncNode;
-use letgo_types::model::ObjId;
+use letgo_types::model::{Builtin, ObjId, ObjKind};
 
 /// Blocking rules whose finding is not where a goroutine waits: a
 /// goroutine that loops (LG105), a cancel not called (LG106), a lock
@@ -481,7 +481,6 @@ impl ChanOps {
             let Some(view) = cx.types(f.file) else {
                 continue;
             };
-            let src = &cx.file(f.file).src;
             let mut comms: Vec<Span> = Vec::new();
             inspect(Node::Block(f.body), &mut |n| {
                 let mut op = |x: &Expr, span: Span, kind: OpKind| {
@@ -514,7 +513,8 @@ impl ChanOps {
                     ),
                     Node::Call(c) => {
                         if let (Expr::Ident(id), [x]) = (c.fun.unparen(), c.args.as_slice()) {
-                            if id.name(src) == "close" {
+                            let kind = view.object_of(id).map(|o| view.model().obj(o).kind);
+                            if kind == Some(ObjKind::Builtin(Builtin::Close)) {
                                 op(x, Span::new(c.pos(), c.end()), OpKind::Gives);
                             }
                         }
