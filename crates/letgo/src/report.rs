@@ -5,8 +5,11 @@
 //! Static rules and runtime analyses each convert their results into
 //! [`Finding`]s; the renderers know nothing about where a finding came from.
 
+mod from_static;
 mod sarif;
 mod text;
+
+pub use from_static::from_static;
 
 use serde::Serialize;
 use std::collections::HashMap;

@@ -8,7 +8,6 @@
 //! back to the function (by Go's trace name: a goroutine in `pkg.F.func1`
 //! joins a finding in `pkg.F`), and says so.
 
-use crate::commands::check::to_report;
 use crate::report::Finding;
 use crate::runtime_findings::Reported;
 use letgo_go::load::{load, LoadOptions};
@@ -54,7 +53,7 @@ impl StaticIndex {
             .iter()
             .map(|f| {
                 let path = f.source_file(&program).path.canonicalize().ok();
-                (to_report(&program, f), path)
+                (crate::report::from_static(&program, f), path)
             })
             .collect();
         StaticIndex { findings }

@@ -6,14 +6,10 @@ use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::fix_write::{self, FixedFile, Original};
 use crate::paths;
-use crate::report::{
-    self, Applicability, Edit, Finding, FixReport, Format, InputError, Location, Related,
-    RenderOptions, Severity, Source,
-};
-use letgo_go::load::{LoadError, LoadOptions, Loader, Package, Program, SourceFile};
+use crate::report::{self, Finding, Format, InputError, RenderOptions};
+use letgo_go::load::{LoadError, LoadOptions, Loader, Package, Program};
 use letgo_lint::engine::{self, Finding as LintFinding};
 use letgo_lint::fix::{fix_program, FixRun};
-use letgo_lint::registry::find;
 use letgo_lint::selection::Selection;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -98,7 +94,10 @@ fn report(
     fixed: Option<usize>,
     input_errors: Vec<InputError>,
 ) -> anyhow::Result<ExitCode> {
-    let report: Vec<Finding> = findings.iter().map(|f| to_report(program, f)).collect();
+    let report: Vec<Finding> = findings
+        .iter()
+        .map(|f| report::from_static(program, f))
+        .collect();
     let failed = !input_errors.is_empty();
     let opts = RenderOptions {
         sources: sources_of(program, findings),
@@ -267,66 +266,4 @@ fn report_input_errors(program: &Program) -> Vec<InputError> {
         }
     }
     errors
-}
-
-fn location(file: &SourceFile, start: u32, end: u32) -> Location {
-    let (line, column) = file.line_col(start);
-    let (end_line, end_column) = file.line_col(end);
-    Location {
-        file: paths::display(&file.path),
-        line,
-        column,
-        end_line,
-        end_column,
-    }
-}
-
-pub fn to_report(program: &Program, f: &LintFinding) -> Finding {
-    let file = f.source_file(program);
-    let d = &f.diagnostic;
-    let rule = find(d.code).expect("findings come from registered rules");
-    let fix = d.fix.as_ref().map(|fix| FixReport {
-        applicability: match fix.applicability {
-            letgo_lint::Applicability::Safe => Applicability::Safe,
-            letgo_lint::Applicability::Unsafe => Applicability::Unsafe,
-            letgo_lint::Applicability::DisplayOnly => Applicability::DisplayOnly,
-        },
-        message: fix.message.clone(),
-        edits: fix
-            .edits
-            .iter()
-            .map(|e| Edit {
-                at: location(file, e.span.start, e.span.end),
-                content: e.content.clone(),
-            })
-            .collect(),
-    });
-    Finding {
-        code: d.code.to_string(),
-        name: rule.name.to_string(),
-        severity: match d.severity {
-            letgo_lint::Severity::Error => Severity::Error,
-            letgo_lint::Severity::Warning => Severity::Warning,
-            letgo_lint::Severity::Info => Severity::Info,
-        },
-        message: d.message.clone(),
-        at: Some(location(file, d.span.start, d.span.end)),
-        function: d.function.clone(),
-        source: Source::Static,
-        evidence: serde_json::json!({}),
-        fix,
-        related: d
-            .related
-            .iter()
-            .map(|r| Related {
-                at: location(
-                    r.file
-                        .map_or(file, |i| &program.packages[f.package].files[i]),
-                    r.span.start,
-                    r.span.end,
-                ),
-                message: r.message.clone(),
-            })
-            .collect(),
-    }
 }
