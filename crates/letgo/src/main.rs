@@ -25,13 +25,7 @@ mod fix_write;
 mod gotest;
 mod paths;
 mod report;
-mod runtime_args;
-mod runtime_findings;
-mod runtime_http;
-mod runtime_input;
-mod runtime_source;
-mod runtime_static;
-mod runtime_summary;
+mod runtime;
 mod watch;
 
 use clap::Parser;

@@ -18,11 +18,11 @@ use letgo_runtime::{
 
 use crate::paths;
 use crate::report::Format;
-use crate::runtime_args::GroupByArg;
-use crate::runtime_findings::finish;
-use crate::runtime_findings::{goroutine_findings, heap_findings, human_bytes};
-use crate::runtime_input::{load, Inputs, Reading};
-use crate::runtime_source::SourceTree;
+use crate::runtime::args::GroupByArg;
+use crate::runtime::findings::finish;
+use crate::runtime::findings::{goroutine_findings, heap_findings, human_bytes};
+use crate::runtime::input::{load, Inputs, Reading};
+use crate::runtime::source::SourceTree;
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {

@@ -11,10 +11,10 @@ use clap::Args;
 use letgo_runtime::{analyze_goroutines_owned, analyze_heap, Config};
 
 use crate::report::Format;
-use crate::runtime_args::GroupByArg;
-use crate::runtime_findings::{goroutine_findings_top, heap_findings_top, Omitted, Reported};
-use crate::runtime_input::{load, Inputs, Reading};
-use crate::runtime_source::SourceTree;
+use crate::runtime::args::GroupByArg;
+use crate::runtime::findings::{goroutine_findings_top, heap_findings_top, Omitted, Reported};
+use crate::runtime::input::{load, Inputs, Reading};
+use crate::runtime::source::SourceTree;
 
 #[derive(Args, Debug)]
 pub struct ProfileArgs {
@@ -77,14 +77,14 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     let mut omitted = Omitted::default();
     let mut reported = analyze(inputs, &config, source.as_ref(), args.shown(), &mut omitted);
     if let Some(dir) = &args.source {
-        crate::runtime_static::StaticIndex::build(dir).annotate(&mut reported);
+        crate::runtime::static_join::StaticIndex::build(dir).annotate(&mut reported);
     }
     for note in &notes {
         eprintln!("letgo: {note}");
     }
     let findings = reported.len() + omitted.findings();
     eprintln!("{read}; {findings} finding(s)");
-    crate::runtime_findings::finish_omitting(&reported, &omitted, args.format)
+    crate::runtime::findings::finish_omitting(&reported, &omitted, args.format)
 }
 
 /// `letgo profile DIR` on a `letgo watch` run folder: the watch report,
@@ -125,7 +125,7 @@ pub fn analyze(
     let heap = analyze_heap(&inputs.heaps, config);
     let mut reported = goroutine_findings_top(&goroutines, source, shown, omitted);
     reported.extend(heap_findings_top(&heap, source, shown, omitted));
-    crate::runtime_findings::fold_goroutine_memory(&mut reported, &heap);
+    crate::runtime::findings::fold_goroutine_memory(&mut reported, &heap);
     // Freeing thousands of groups one by one took a tenth of the run on a
     // big profile; the process ends soon after and the OS takes it all.
     std::mem::forget((goroutines, heap, inputs.heaps));

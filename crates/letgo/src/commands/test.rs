@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::gotest::{self, args};
 use crate::report::Format;
-use crate::runtime_findings::{render, Omitted};
+use crate::runtime::findings::{render, Omitted};
 
 #[derive(Args, Debug)]
 #[command(

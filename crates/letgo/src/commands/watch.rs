@@ -16,10 +16,10 @@ use letgo_pprof::DecodeOptions;
 
 use crate::paths;
 use crate::report::Format;
-use crate::runtime_args::GroupByArg;
-use crate::runtime_http::HttpUrl;
-use crate::runtime_input::pprof_prefix;
-use crate::runtime_source::SourceTree;
+use crate::runtime::args::GroupByArg;
+use crate::runtime::http::HttpUrl;
+use crate::runtime::input::pprof_prefix;
+use crate::runtime::source::SourceTree;
 use crate::watch::folder::{RunFolder, RunInfo};
 use crate::watch::live::LiveView;
 use crate::watch::report::{report_folder, Output, Report};

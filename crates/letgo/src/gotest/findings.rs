@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use super::records::{subtest_function, Frame, Record};
 use super::subtests::Subtests;
 use crate::report::{Finding, Severity, Source};
-use crate::runtime_findings::{locate, plural, short_function, Reported};
-use crate::runtime_source::SourceTree;
+use crate::runtime::findings::{locate, plural, short_function, Reported};
+use crate::runtime::source::SourceTree;
 
 /// Which functions are the user's: the tested modules' (whose paths, as
 /// `goker`, may have no dot and look like the standard library's), and

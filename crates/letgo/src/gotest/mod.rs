@@ -16,9 +16,9 @@ use std::process::Command;
 use anyhow::Context;
 
 use crate::report::Format;
-use crate::runtime_findings::Reported;
-use crate::runtime_source::SourceTree;
-use crate::runtime_static::StaticIndex;
+use crate::runtime::findings::Reported;
+use crate::runtime::source::SourceTree;
+use crate::runtime::static_join::StaticIndex;
 use args::TestOptions;
 use overlay::{list_packages, write_overlay, ListedPackage};
 

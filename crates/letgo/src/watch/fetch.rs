@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use crate::runtime_http::{self, HttpUrl, RequestOptions};
+use crate::runtime::http::{self, HttpUrl, RequestOptions};
 
 /// Why an endpoint could not be sampled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub fn fetch(
 ) -> Result<Fetched, FetchError> {
     let started = Instant::now();
     let failed = |e: anyhow::Error| FetchError::Failed(reason_of(&e, url));
-    let response = runtime_http::get_with(url, options).map_err(failed)?;
+    let response = http::get_with(url, options).map_err(failed)?;
     match response.status {
         200 => {}
         404 => return Err(FetchError::NotServed),

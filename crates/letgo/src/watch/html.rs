@@ -13,7 +13,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::runtime_findings::{human_bytes, Reported};
+use crate::runtime::findings::{human_bytes, Reported};
 use crate::watch::folder::{RunInfo, SampleRecord};
 use crate::watch::series::EndpointFailures;
 use crate::watch::svg::{escape, line_chart, Chart};
@@ -76,7 +76,7 @@ fn header(page: &Page<'_>) -> String {
 
 /// The answer first: one row per finding, each linking to its card.
 fn summary_table(reported: &[Reported]) -> String {
-    let rows = crate::runtime_summary::rows(reported);
+    let rows = crate::runtime::summary::rows(reported);
     if rows.is_empty() {
         return "<p class=\"ok\">Nothing kept growing.</p>".into();
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use letgo_runtime::{Config, Growth};
 
-use crate::runtime_findings::human_bytes;
+use crate::runtime::findings::human_bytes;
 use crate::watch::series::Series;
 
 /// Suspects listed in the view.
@@ -101,7 +101,7 @@ pub fn view_text(
 fn view_lines(
     series: &Series,
     config: &Config,
-    findings: &[crate::runtime_findings::Reported],
+    findings: &[crate::runtime::findings::Reported],
     elapsed: Duration,
     planned: Option<Duration>,
 ) -> String {

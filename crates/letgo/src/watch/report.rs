@@ -11,8 +11,8 @@ use letgo_runtime::Config;
 
 use crate::paths;
 use crate::report::Format;
-use crate::runtime_findings::{finish, Reported};
-use crate::runtime_source::SourceTree;
+use crate::runtime::findings::{finish, Reported};
+use crate::runtime::source::SourceTree;
 use crate::watch::folder::{write_atomic, RunInfo, SampleRecord};
 use crate::watch::html::{self, Page};
 use crate::watch::series::{any_read, failure_summary, Series};
@@ -61,7 +61,7 @@ impl Report<'_> {
     ) -> anyhow::Result<ExitCode> {
         let mut reported = self.series.analyze(config, source);
         if let Some(tree) = source {
-            crate::runtime_static::StaticIndex::build(tree.root()).annotate(&mut reported);
+            crate::runtime::static_join::StaticIndex::build(tree.root()).annotate(&mut reported);
         }
         for note in self.notes {
             eprintln!("letgo: {note}");
@@ -75,7 +75,7 @@ impl Report<'_> {
         let read_any = any_read(&self.series.records);
         eprintln!("{}", self.summary(reported.len(), read_any));
         let mut json = Vec::new();
-        crate::runtime_findings::render(&mut json, &reported, &Default::default(), Format::Json)?;
+        crate::runtime::findings::render(&mut json, &reported, &Default::default(), Format::Json)?;
         write_atomic(&self.folder.join("report.json"), &json)?;
         if let Some(path) = &output.html {
             self.write_html(path, &reported)?;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use letgo_pprof::DecodeOptions;
 use letgo_runtime::GroupBy;
 
-use crate::runtime_http::{seconds, Deadline, HttpUrl, RequestOptions};
+use crate::runtime::http::{seconds, Deadline, HttpUrl, RequestOptions};
 use crate::watch::fetch::{fetch, FetchError};
 use crate::watch::folder::{sample_dir_name, Failure, ProfileFile, RunFolder, SampleRecord};
 use crate::watch::series::{decode, Decoded, Series};

@@ -18,8 +18,8 @@ use letgo_runtime::{
     Snapshot,
 };
 
-use crate::runtime_findings::{goroutine_findings, heap_findings, Reported};
-use crate::runtime_source::SourceTree;
+use crate::runtime::findings::{goroutine_findings, heap_findings, Reported};
+use crate::runtime::source::SourceTree;
 use crate::watch::folder::{read_run, RunInfo, SampleRecord};
 use crate::watch::thin::Thinned;
 
@@ -212,7 +212,7 @@ impl Lifetime {
         let mut reported = goroutine_findings(&goroutines, source);
         let heap = analyze_heap(self.heaps.as_slice(), config);
         reported.extend(heap_findings(&heap, source));
-        crate::runtime_findings::fold_goroutine_memory(&mut reported, &heap);
+        crate::runtime::findings::fold_goroutine_memory(&mut reported, &heap);
         reported
     }
 }

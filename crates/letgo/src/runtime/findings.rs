@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::paths;
 use crate::report::{self, Finding, Format, Location, Severity, Source};
-use crate::runtime_source::{code_frame, SourceTree};
+use crate::runtime::source::{code_frame, SourceTree};
 
 /// Lines of code shown above and below a finding's line.
 const CODE_FRAME_CONTEXT: u32 = 2;
@@ -578,7 +578,7 @@ pub fn render(
         return report::render(out, &findings, format);
     }
     // The answer first: a row per finding, then each in detail.
-    let summary = crate::runtime_summary::text(&crate::runtime_summary::rows(reported));
+    let summary = crate::runtime::summary::text(&crate::runtime::summary::rows(reported));
     for line in &summary {
         writeln!(out, "{line}")?;
     }

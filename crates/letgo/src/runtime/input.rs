@@ -11,7 +11,7 @@ use letgo_pprof::DecodeOptions;
 use letgo_runtime::{GoroutineSnapshot, GroupBy, HeapSnapshot, Snapshot};
 
 use crate::paths;
-use crate::runtime_http::{self, Deadline, HttpUrl, RequestOptions};
+use crate::runtime::http::{self, Deadline, HttpUrl, RequestOptions};
 
 /// The snapshots read from the inputs, in order.
 #[derive(Debug, Default)]
@@ -259,14 +259,14 @@ fn fetch(url: &HttpUrl, how: &Reading, deadline: &Deadline) -> anyhow::Result<Op
         ..RequestOptions::default()
     };
     let asked = SystemTime::now();
-    let response = runtime_http::get_with(url, &options)?;
+    let response = http::get_with(url, &options)?;
     match response.status {
         200 => decode(response.body, &shown, how)
             .map(|mut read| {
                 stamp(&mut read.snapshot, asked);
                 Some(read)
             })
-            .map_err(|e| match runtime_http::cut_short(&e) {
+            .map_err(|e| match http::cut_short(&e) {
                 Some(why) => anyhow::anyhow!("{shown}: {why}"),
                 None => e,
             }),

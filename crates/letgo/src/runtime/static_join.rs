@@ -9,7 +9,7 @@
 //! joins a finding in `pkg.F`), and says so.
 
 use crate::report::Finding;
-use crate::runtime_findings::Reported;
+use crate::runtime::findings::Reported;
 use letgo_go::load::{load, LoadOptions};
 use letgo_lint::engine;
 use letgo_lint::selection::Selection;

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::report::Severity;
-use crate::runtime_findings::Reported;
+use crate::runtime::findings::Reported;
 
 /// One finding in a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ fn what(code: &str, e: &Value) -> String {
         "LG505" => format!("{count} goroutines parked ({state})"),
         "LG503" => {
             let grown = e["increase_bytes"].as_i64().unwrap_or(0);
-            format!("heap +{}", crate::runtime_findings::human_bytes(grown))
+            format!("heap +{}", crate::runtime::findings::human_bytes(grown))
         }
         "LG504" => {
             let totals = e["totals"].as_array();
