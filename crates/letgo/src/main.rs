@@ -52,6 +52,14 @@ const MI_DEFAULT_PURGE_DELAY: std::ffi::c_long = 1000;
 /// system. Given back, a page (often a 2 MiB huge page, split for it) is
 /// faulted in and zeroed again by the kernel when reused: over GOROOT/src
 /// that was a quarter of the run's CPU time.
+///
+/// The run also asks for ordinary pages only. mimalloc marks its arenas
+/// for transparent huge pages; where the system honours that on request
+/// (`madvise`, the usual default), each first touch of a 2 MiB page has
+/// the kernel find and zero a huge page, compacting memory to make one.
+/// Over GOROOT/src that was a fifth of the samples of a profile
+/// (`clear_page_erms`), and 2.2 s of system time on a loaded machine
+/// against 0.7 s without, peak memory 968 MiB against 911 MiB.
 pub fn keep_freed_memory() {
     // SAFETY: plain calls into the allocator's option table; the option
     // is changed only when it holds this version's default, so a
@@ -61,7 +69,32 @@ pub fn keep_freed_memory() {
             mi_option_set(MI_OPTION_PURGE_DELAY, -1);
         }
     }
+    no_huge_pages();
 }
+
+/// Linux's `PR_SET_THP_DISABLE`: no transparent huge page for this
+/// process's later faults, madvised or not. A kernel without it returns
+/// an error, which changes nothing, so the result is not checked.
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    extern "C" {
+        fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
+    }
+    const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
+    // SAFETY: prctl with an integer option and integer arguments only.
+    unsafe {
+        prctl(
+            PR_SET_THP_DISABLE,
+            1 as std::ffi::c_ulong,
+            0 as std::ffi::c_ulong,
+            0 as std::ffi::c_ulong,
+            0 as std::ffi::c_ulong,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn no_huge_pages() {}
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
