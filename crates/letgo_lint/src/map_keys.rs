@@ -343,7 +343,7 @@ fn forgotten(
         return None;
     }
     let slot = owners.slot_key(cx, funcs, i, map)?;
-    if callee_deletes(cx, funcs, i, &slot) {
+    if callee_deletes(cx, funcs, i, &slot) || removes_itself(cx, funcs, &slot) {
         return None;
     }
     let (file, line) = insert_into(cx, funcs, &slot)?;
@@ -411,27 +411,51 @@ fn deletes_from(cx: &PackageContext, funcs: &[Func], j: usize, slot: &str) -> bo
 /// The first insert `m[k] = v` into the slot `slot` in the package's
 /// non-test code: its file name and line.
 fn insert_into(cx: &PackageContext, funcs: &[Func], slot: &str) -> Option<(String, u32)> {
-    let owners = cx.owners();
-    for (i, f) in funcs.iter().enumerate() {
+    funcs.iter().enumerate().find_map(|(i, f)| {
         let sf = cx.file(f.file);
         if sf.is_test {
-            continue;
+            return None;
         }
-        for site in &f.sites {
-            let Stmt::Assign(a) = site.stmt else { continue };
-            let [Expr::Index(ix)] = &a.lhs[..] else {
-                continue;
-            };
-            if owners.slot_key(cx, funcs, i, &ix.x).as_deref() == Some(slot) {
-                let name = sf
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned());
-                return Some((name.unwrap_or_default(), sf.line_col(a.lhs[0].pos()).0));
-            }
-        }
-    }
-    None
+        let at = inserts(cx, funcs, i, slot)?;
+        let name = sf
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        Some((name.unwrap_or_default(), sf.line_col(at).0))
+    })
+}
+
+/// The offset of the first `m[k] = v` into the slot `slot` in the body
+/// of function `i` (not in its literals).
+fn inserts(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> Option<u32> {
+    let owners = cx.owners();
+    funcs[i].sites.iter().find_map(|site| {
+        let Stmt::Assign(a) = site.stmt else {
+            return None;
+        };
+        let [Expr::Index(ix)] = &a.lhs[..] else {
+            return None;
+        };
+        (owners.slot_key(cx, funcs, i, &ix.x).as_deref() == Some(slot)).then(|| a.lhs[0].pos())
+    })
+}
+
+/// Whether the entries of map slot `slot` remove themselves: a function
+/// that inserts an entry also makes the literal that deletes it, the
+/// goroutine that runs the entry (`go func() { p.run(); delete(m, k)
+/// }()`) or a callback made with it (`Close: func() { delete(m, k) }`).
+/// The removal is bound to the entry's own end: a cancel or a stop
+/// elsewhere ends the run that removes it, so the closer need not delete.
+/// A remover made apart from the insert (an unsubscribe function handed
+/// out later) is not bound to it, and does not count.
+fn removes_itself(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
+    funcs.iter().enumerate().any(|(j, g)| {
+        matches!(g.kind, crate::funcs::FuncKind::Lit(_))
+            && !cx.file(g.file).is_test
+            && deletes_from(cx, funcs, j, slot)
+            && std::iter::successors(g.parent, |&p| funcs[p].parent)
+                .any(|p| inserts(cx, funcs, p, slot).is_some())
+    })
 }
 
 /// Whether map key `key` of function `f` is converted from bytes: it is

@@ -75,6 +75,13 @@ close, with the line of an insert into the map: the closed value stays in
 the map until the deleting path runs, which for a value closed by the
 server (a revoked token, a timeout) may be never. A function closing
 every entry (`for _, v := range m`) is a shutdown and is left alone.
+Entries that remove themselves are left alone too: when the function
+that inserts an entry also makes the literal that deletes it (the
+goroutine that runs the entry and deletes it on its way out, a `Close`
+callback made with it), stopping or cancelling the entry ends the run
+that removes it. A remover made apart from the insert (an unsubscribe
+function handed to the subscriber, who may never call it once the
+entry is force-closed) is not bound to the entry and does not count.
 
 An insert that fills the map once is not growth either: inside `if
 len(m) == 0` (or `m == nil`), in an unexported function every call of
