@@ -343,7 +343,7 @@ fn forgotten(
         return None;
     }
     let slot = owners.slot_key(cx, funcs, i, map)?;
-    if callee_deletes(cx, funcs, i, &slot) || removes_itself(cx, funcs, &slot) {
+    if callee_deletes(cx, funcs, i, &slot) || removed_by_its_run(cx, funcs, &slot) {
         return None;
     }
     let (file, line) = insert_into(cx, funcs, &slot)?;
@@ -448,7 +448,7 @@ fn inserts(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> Option<
 /// elsewhere ends the run that removes it, so the closer need not delete.
 /// A remover made apart from the insert (an unsubscribe function handed
 /// out later) is not bound to it, and does not count.
-fn removes_itself(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
+fn removed_by_its_run(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
     funcs.iter().enumerate().any(|(j, g)| {
         matches!(g.kind, crate::funcs::FuncKind::Lit(_))
             && !cx.file(g.file).is_test
