@@ -96,7 +96,7 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     let sends = || ch.ops_of(OpKind::Send).filter(|s| s.blocking());
     match ch.capacity {
         Capacity::Unbuffered => true,
-        _ if sends().any(|s| s.in_loop && !returns_after(cx, s)) => true,
+        _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s)) => true,
         Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
     }
@@ -117,7 +117,9 @@ fn send_runs(cx: &PackageContext, ch: &Channel) -> u64 {
                 && sends
                     .iter()
                     .filter(|o| o.goroutine == Some(g))
-                    .all(|o| !o.through_call && o.function == s.function && returns_after(cx, o))
+                    .all(|o| {
+                        !o.through_call && o.function == s.function && runs_once_per_call(cx, o)
+                    })
         });
         match (single, s.goroutine) {
             (true, Some(g)) if once_goroutines.contains(&g) => {}
@@ -131,14 +133,89 @@ fn send_runs(cx: &PackageContext, ch: &Channel) -> u64 {
     runs
 }
 
+/// Whether the send `op` runs at most once per call however it loops:
+/// `return` follows it, or it is latched by a flag (below).
+fn runs_once_per_call(cx: &PackageContext, op: &Op) -> bool {
+    returns_after(cx, op) || latched(cx, op)
+}
+
+/// A send inside `if ... && !sent { ...; sent = true; ... ch <- v }`,
+/// where the function never sets `sent` to anything but `true` after
+/// declaring it: once the branch has run, it never runs again, so the
+/// send runs at most once per call, in a loop or not.
+fn latched(cx: &PackageContext, op: &Op) -> bool {
+    let Some(f) = function_of_op(cx, op) else {
+        return false;
+    };
+    let Some(view) = cx.types(op.file) else {
+        return false;
+    };
+    let src = &cx.file(op.file).src;
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::If(i)) = n {
+            let holds = i.body.lbrace <= op.span.start && op.span.end <= i.body.end();
+            if holds {
+                found |= negated_flags(&i.cond).into_iter().any(|flag| {
+                    let obj = view.object_of(flag);
+                    let set_true = |a: &Expr| {
+                        matches!(a, Expr::Ident(id) if id.name(src) == "true")
+                    };
+                    let mut sets_true = false;
+                    let mut other = false;
+                    inspect(Node::Block(f.body), &mut |m| {
+                        if let Node::Stmt(Stmt::Assign(a)) = m {
+                            for (k, l) in a.lhs.iter().enumerate() {
+                                let Expr::Ident(id) = l else { continue };
+                                if obj.is_none() || view.object_of(id) != obj {
+                                    continue;
+                                }
+                                let inside = i.body.lbrace <= a.tok_pos && a.tok_pos < i.body.end();
+                                match a.rhs.get(k) {
+                                    Some(r) if set_true(r) && inside => sets_true = true,
+                                    // The declaration `sent := false`.
+                                    Some(_) if a.tok == Token::Define => {}
+                                    _ => other = true,
+                                }
+                            }
+                        }
+                        true
+                    });
+                    obj.is_some() && sets_true && !other
+                });
+            }
+        }
+        !found
+    });
+    found
+}
+
+/// The flags `x` of conjuncts `!x` in a condition.
+fn negated_flags(cond: &Expr) -> Vec<&Ident> {
+    match cond.unparen() {
+        Expr::Binary(b) if b.op == Token::Land => {
+            let mut v = negated_flags(&b.x);
+            v.extend(negated_flags(&b.y));
+            v
+        }
+        Expr::Unary(u) if u.op == Token::Not => match u.x.unparen() {
+            Expr::Ident(id) => vec![id],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn function_of_op<'c, 'a>(cx: &'c PackageContext<'a>, op: &Op) -> Option<&'c Func<'a>> {
+    cx.functions()
+        .iter()
+        .find(|f| f.file == op.file && f.name == op.function)
+}
+
 /// Whether the statement right after the send `op`, in its block, is a
 /// `return`: the send runs at most once per call however it loops.
 fn returns_after(cx: &PackageContext, op: &Op) -> bool {
-    let Some(f) = cx
-        .functions()
-        .iter()
-        .find(|f| f.file == op.file && f.name == op.function)
-    else {
+    let Some(f) = function_of_op(cx, op) else {
         return false;
     };
     let mut found = false;
