@@ -96,10 +96,98 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     let sends = || ch.ops_of(OpKind::Send).filter(|s| s.blocking());
     match ch.capacity {
         Capacity::Unbuffered => true,
-        _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s)) => true,
+        _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s) && !paced(cx, ch, s)) => {
+            true
+        }
         Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
     }
+}
+
+/// A send paced by its receiver, into a buffer of at least one: each
+/// round of the sender's loop first waits, in a plain receive, for a
+/// request on another channel that only the functions receiving from
+/// `ch` send on, and each of their requests in a loop is followed at
+/// once by the receive of the answer (ask, then wait). At most one answer
+/// is pending when the receiver leaves, and one slot holds it.
+fn paced(cx: &PackageContext, ch: &Channel, send: &Op) -> bool {
+    if !matches!(ch.capacity, Capacity::Const(n) if n >= 1) {
+        return false;
+    }
+    let Some(f) = function_of_op(cx, send) else {
+        return false;
+    };
+    let Some(body) = innermost_loop(f.body, send.span.start) else {
+        return false;
+    };
+    let Some(at) = body
+        .list
+        .iter()
+        .position(|st| st.pos() <= send.span.start && send.span.start < st.end())
+    else {
+        return false;
+    };
+    let before = Span::new(body.lbrace, body.list[at].pos());
+    let receivers: Vec<&str> = ch.ops_of(OpKind::Recv).map(|r| r.function.as_str()).collect();
+    cx.channels().iter().any(|req| {
+        !std::ptr::eq(req, ch)
+            && req.escape == Escape::None
+            && req.ops_of(OpKind::Recv).any(|r| {
+                r.file == send.file
+                    && r.function == send.function
+                    && r.select.is_none()
+                    && before.start <= r.span.start
+                    && r.span.end <= before.end
+            })
+            && req.ops_of(OpKind::Send).next().is_some()
+            && req.ops_of(OpKind::Send).all(|q| {
+                !q.through_call
+                    && receivers.contains(&q.function.as_str())
+                    && (!q.in_loop || answer_follows(cx, q, ch))
+            })
+    })
+}
+
+/// The body of the innermost `for`/`range` around `offset` (not across
+/// function literals).
+fn innermost_loop(body: &BlockStmt, offset: u32) -> Option<&BlockStmt> {
+    let mut out = None;
+    inspect(Node::Block(body), &mut |n| {
+        let b = match n {
+            Node::Stmt(Stmt::For(f)) => &f.body,
+            Node::Stmt(Stmt::Range(r)) => &r.body,
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => return true,
+        };
+        if b.lbrace <= offset && offset < b.end() {
+            out = Some(b);
+        }
+        true
+    });
+    out
+}
+
+/// Whether the statement right after the request send `q` receives from
+/// `ch`: the asker waits for the answer before it can ask again.
+fn answer_follows(cx: &PackageContext, q: &Op, ch: &Channel) -> bool {
+    let Some(f) = function_of_op(cx, q) else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Block(b) = n {
+            found |= b.list.windows(2).any(|w| {
+                matches!(w[0], Stmt::Send(_))
+                    && w[0].pos() <= q.span.start
+                    && q.span.end <= w[0].end()
+                    && ch.ops_of(OpKind::Recv).any(|r| {
+                        r.file == q.file && w[1].pos() <= r.span.start && r.span.end <= w[1].end()
+                    })
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// How many blocking sends can run: one per send site, except that a
