@@ -55,6 +55,12 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     if crate::once::channel_once(cx, ch, &receivers) {
         return None;
     }
+    // A receiver that starts its own successor (its loop, or a function
+    // it calls, runs `go receiver()` again) is followed by a new loop
+    // that receives: that nothing receives after it leaves is not shown.
+    if recvs.iter().any(|r| restarts_itself(cx, &r.function)) {
+        return None;
+    }
     let send = ch.ops_of(OpKind::Send).find(|s| {
         s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
     })?;
@@ -81,6 +87,30 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         file: send.file,
         diagnostic: d,
     })
+}
+
+/// Whether the function named `name` can reach, through the package's
+/// calls (its own body included), a `go` statement that starts it again.
+fn restarts_itself(cx: &PackageContext, name: &str) -> bool {
+    let fns = cx.functions();
+    let calls = cx.calls();
+    let Some(start) = fns.iter().position(|f| f.name == name) else {
+        return false;
+    };
+    let mut seen = vec![false; fns.len()];
+    let mut todo = vec![start];
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for c in calls.get(i).into_iter().flatten() {
+            if c.go && c.callee == start {
+                return true;
+            }
+            todo.push(c.callee);
+        }
+    }
+    false
 }
 
 /// Whether sends can outnumber what the buffer holds once nothing
