@@ -229,6 +229,9 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         return None;
     } else {
         let exit = early_exit(maker, spawn.pos, &var)?;
+        if literal.is_some_and(|b| server_shut_first(cx, origin.file, maker, b, spawn.pos, exit, &var)) {
+            return None;
+        }
         let (line, _) = sf.line_col(exit);
         (
             format!("the receiver returns at line {line} without receiving"),
@@ -319,6 +322,97 @@ fn buffer_fix(
             format!("make({}, {size})", origin.typ),
         )],
     })
+}
+
+/// A goroutine serving an `http.Server` that sends only when `Serve`
+/// returned something other than `http.ErrServerClosed`, abandoned by a
+/// maker that shuts that kind of server down (`Shutdown` or `Close` on
+/// an `http.Server`, after the `go` and up to the exit, or deferred) on
+/// its way out: `Serve` then returns `ErrServerClosed`, and the guarded
+/// send never runs.
+fn server_shut_first(
+    cx: &PackageContext,
+    file: usize,
+    maker: &Func,
+    body: &BlockStmt,
+    go_pos: u32,
+    exit: u32,
+    ch: &VarRef,
+) -> bool {
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let src = &cx.file(file).src;
+    // Every send on the channel is inside an `if` whose condition names
+    // http.ErrServerClosed.
+    let mut sends = 0;
+    let mut guarded = 0;
+    let mut guards: Vec<(u32, u32)> = Vec::new();
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::If(i)) => {
+                let mut names = false;
+                inspect(Node::expr(&i.cond), &mut |m| {
+                    if let Node::Expr(e @ Expr::Selector(_)) = m {
+                        names |= cx.qualified_name(file, e, "net/http") == Some("ErrServerClosed");
+                    }
+                    !names
+                });
+                if names {
+                    guards.push((i.body.lbrace, i.body.end()));
+                }
+            }
+            Node::Stmt(Stmt::Send(x)) if ch.is(&x.chan) => {
+                sends += 1;
+                let at = x.arrow;
+                guarded += usize::from(guards.iter().any(|&(a, b)| a <= at && at < b));
+            }
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => {}
+        }
+        true
+    });
+    if sends == 0 || guarded != sends {
+        return false;
+    }
+    let exit_end = return_end(maker.body, exit).unwrap_or(exit);
+    let m = view.model();
+    let mut shut = false;
+    let mut deferred: Vec<u32> = Vec::new();
+    inspect(Node::Block(maker.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(Stmt::Defer(d)) => deferred.push(d.call.pos()),
+            Node::Call(c) => {
+                let Expr::Selector(sel) = c.fun.unparen() else {
+                    return true;
+                };
+                let on_server = matches!(sel.sel.name(src), "Shutdown" | "Close")
+                    && view
+                        .type_of(&sel.x)
+                        .is_some_and(|t| m.is_named(m.deref(t), "net/http", "Server"));
+                let when = deferred.contains(&c.pos()) || (go_pos < c.pos() && c.pos() <= exit_end);
+                shut |= on_server && when;
+            }
+            _ => {}
+        }
+        !shut
+    });
+    shut
+}
+
+/// The end of the `return` statement at `pos`.
+fn return_end(body: &BlockStmt, pos: u32) -> Option<u32> {
+    let mut end = None;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(Stmt::Return(r)) = n {
+            if r.pos == pos {
+                end = Some(n.end());
+            }
+        }
+        end.is_none()
+    });
+    end
 }
 
 /// The body of the function literal started by the `go` at `go_pos`.
