@@ -126,12 +126,42 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     let sends = || ch.ops_of(OpKind::Send).filter(|s| s.blocking());
     match ch.capacity {
         Capacity::Unbuffered => true,
-        _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s) && !paced(cx, ch, s)) => {
-            true
-        }
+        Capacity::Const(n) if paced_bound(cx, ch).is_some_and(|b| b <= n) => false,
+        _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s)) => true,
         Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
     }
+}
+
+/// When every blocking send on `ch` is in one paced loop (below) of one
+/// function: the most values one round can leave pending — each send
+/// that lets the round go on, plus one for those followed by `return`
+/// (the first of them ends the goroutine). Once the receiver has left it
+/// asks no more, so no more than that is ever pending.
+fn paced_bound(cx: &PackageContext, ch: &Channel) -> Option<u64> {
+    let sends: Vec<&Op> = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).collect();
+    let first = sends.first()?;
+    let f = function_of_op(cx, first)?;
+    // The round: the outermost loop around the first send that is paced.
+    let round = innermost_loop(f.body, first.span.start)?;
+    // Every send is in the round; one that lets the round go on is not
+    // in a loop nested in it.
+    let in_round = |s: &&Op| {
+        !s.through_call
+            && s.file == first.file
+            && s.function == first.function
+            && round.lbrace <= s.span.start
+            && s.span.end <= round.end()
+            && (returns_after(cx, s)
+                || innermost_loop(f.body, s.span.start).map(|b| b.lbrace) == Some(round.lbrace))
+    };
+
+    if !sends.iter().all(in_round) || !paced(cx, ch, first) {
+        return None;
+    }
+    let returning = sends.iter().filter(|s| returns_after(cx, s)).count() as u64;
+    let going_on = sends.len() as u64 - returning;
+    Some(going_on + u64::from(returning > 0))
 }
 
 /// A send paced by its receiver, into a buffer of at least one: each
@@ -336,16 +366,23 @@ fn returns_after(cx: &PackageContext, op: &Op) -> bool {
     let Some(f) = function_of_op(cx, op) else {
         return false;
     };
+    let followed = |list: &[Stmt]| {
+        list.windows(2).any(|w| {
+            let sp = w[0].span();
+            sp.start <= op.span.start
+                && op.span.end <= sp.end
+                && matches!(w[1], Stmt::Return(_))
+                && matches!(w[0], Stmt::Send(_))
+        })
+    };
     let mut found = false;
     inspect(Node::Block(f.body), &mut |n| {
-        if let Node::Block(b) = n {
-            found |= b.list.windows(2).any(|w| {
-                let sp = w[0].span();
-                sp.start <= op.span.start
-                    && op.span.end <= sp.end
-                    && matches!(w[1], Stmt::Return(_))
-                    && matches!(w[0], Stmt::Send(_))
-            });
+        // Statement lists: blocks, and the bodies of `case` clauses.
+        match n {
+            Node::Block(b) => found |= followed(&b.list),
+            Node::CaseClause(c) => found |= followed(&c.body),
+            Node::CommClause(c) => found |= followed(&c.body),
+            _ => {}
         }
         !found
     });
