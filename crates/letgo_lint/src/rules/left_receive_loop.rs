@@ -45,7 +45,10 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         let exits = loop_exits(cx, r);
         let e = exits
             .iter()
-            .find(|(_, comm)| !after_senders_last_word(cx, ch, r.file, *comm))?;
+            .find(|(_, comm)| {
+                !after_senders_last_word(cx, ch, r.file, *comm)
+                    && !after_senders_waited(cx, ch, r.file, *comm)
+            })?;
         exit.get_or_insert((r, e.0));
     }
     let (recv, exit) = exit?;
@@ -423,6 +426,62 @@ fn after_senders_last_word(cx: &PackageContext, ch: &Channel, file: usize, comm:
         && sends().all(|o| o.goroutine == Some(g) && !o.through_call)
         && e.ops_of(OpKind::Send).next().is_some()
         && e.ops_of(OpKind::Send).all(|o| returns_after(cx, o))
+}
+
+/// Whether the loop's way out through the `select` case `comm` receives
+/// from a channel `e` whose every send is made after `wg.Wait()` on a
+/// WaitGroup whose `Done` every sender on `ch` calls after its sends
+/// (deferred, or later on the send's path): the stop signal comes only
+/// once every sender is done sending.
+fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
+    use crate::rules::wait_before_receive::{dones_after, waitgroup_call};
+    let within = |o: &&Op| o.file == file && comm.start <= o.span.start && o.span.end <= comm.end;
+    let Some(e) = cx
+        .channels()
+        .iter()
+        .find(|e| !std::ptr::eq(*e, ch) && e.ops_of(OpKind::Recv).any(|o| within(&o)))
+    else {
+        return false;
+    };
+    let waited_before = |o: &Op| {
+        let (Some(f), Some(view)) = (function_of_op(cx, o), cx.types(o.file)) else {
+            return Vec::new();
+        };
+        let src = &cx.file(o.file).src;
+        let mut out = Vec::new();
+        inspect(Node::Block(f.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) if c.pos() < o.span.start => {
+                    out.extend(waitgroup_call(c, &view, src, "Wait"));
+                }
+                _ => {}
+            }
+            true
+        });
+        out
+    };
+    let done_after = |o: &Op| {
+        let (Some(f), Some(view)) = (function_of_op(cx, o), cx.types(o.file)) else {
+            return Vec::new();
+        };
+        dones_after(f.body, o.span.start, &view, &cx.file(o.file).src)
+    };
+    let stops: Vec<&Op> = e.ops_of(OpKind::Send).collect();
+    let sends: Vec<&Op> = ch.ops_of(OpKind::Send).collect();
+    if stops.is_empty() || sends.is_empty() || sends.iter().any(|s| s.through_call) {
+        return false;
+    }
+    let Some(waited) = stops
+        .iter()
+        .map(|o| waited_before(o))
+        .reduce(|a, b| a.into_iter().filter(|w| b.contains(w)).collect())
+    else {
+        return false;
+    };
+    waited
+        .iter()
+        .any(|w| sends.iter().all(|s| done_after(s).contains(w)))
 }
 
 /// For a receive that is a `select` case: the loop right around that

@@ -30,7 +30,7 @@ pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnost
 }
 
 /// An object's identity in the model.
-type Identity = (u32, u32, u32);
+pub(crate) type Identity = (u32, u32, u32);
 
 fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDiagnostic> {
     if ch.kind != ChannelKind::Local
@@ -113,7 +113,7 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
 }
 
 /// `x.Done()` / `x.Wait()` on a `sync.WaitGroup`: the WaitGroup's identity.
-fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &str) -> Option<Identity> {
+pub(crate) fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &str) -> Option<Identity> {
     let Expr::Selector(sel) = c.fun.unparen() else {
         return None;
     };
@@ -134,7 +134,7 @@ fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &str) -> Opt
 /// statement list around the send (before any `return` there), or a
 /// deferred one; less any WaitGroup whose `Done` is a statement before
 /// the send in one of those lists (that path is done before it sends).
-fn dones_after(body: &BlockStmt, send: u32, view: &FileView, src: &str) -> Vec<Identity> {
+pub(crate) fn dones_after(body: &BlockStmt, send: u32, view: &FileView, src: &str) -> Vec<Identity> {
     let mut levels = Vec::new();
     enclosing_lists(&body.list, send, &mut levels);
     let done_in = |n: Node, out: &mut Vec<Identity>| {
