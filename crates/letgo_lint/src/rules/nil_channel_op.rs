@@ -466,12 +466,44 @@ impl FuncCheck<'_, '_> {
             }
             _ => {
                 if let Some((span, ch, verb)) = op_of(n) {
-                    if self.always_nil(ch) {
+                    if self.always_nil(ch) && !self.checked_non_nil(ch, span) {
                         out.push((span, op_msg(verb, &self.name(ch), WHY)));
                     }
                 }
                 true
             }
+        }
+    }
+
+    /// Whether the operation at `span` is inside `if ch != nil { ... }`
+    /// (a conjunct of the condition) on the same channel: it runs only
+    /// when the channel is set, so a channel that never is makes it dead
+    /// code, not a block.
+    fn checked_non_nil(&self, ch: &Expr, span: Span) -> bool {
+        let Some(id) = self.identity(ch) else {
+            return false;
+        };
+        let mut found = false;
+        inspect(Node::Block(self.f.body), &mut |n| {
+            if let Node::Stmt(Stmt::If(i)) = n {
+                let inside = i.body.lbrace <= span.start && span.end <= i.body.end();
+                found |= inside && self.non_nil_conjunct(&i.cond, id);
+            }
+            !found && !matches!(n, Node::Expr(Expr::FuncLit(_)))
+        });
+        found
+    }
+
+    fn non_nil_conjunct(&self, cond: &Expr, id: Identity) -> bool {
+        match cond.unparen() {
+            Expr::Binary(b) if b.op == Token::Land => {
+                self.non_nil_conjunct(&b.x, id) || self.non_nil_conjunct(&b.y, id)
+            }
+            Expr::Binary(b) if b.op == Token::Neq => {
+                (is_nil(&self.view, &b.y) && self.identity(&b.x) == Some(id))
+                    || (is_nil(&self.view, &b.x) && self.identity(&b.y) == Some(id))
+            }
+            _ => false,
         }
     }
 
