@@ -143,9 +143,9 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
 /// asks no more, so no more than that is ever pending.
 fn paced_bound(cx: &PackageContext, ch: &Channel) -> Option<u64> {
     let sends: Vec<&Op> = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).collect();
-    let first = sends.first()?;
+    // The round: the loop right around a send that lets it go on.
+    let first = sends.iter().find(|s| !returns_after(cx, s))?;
     let f = function_of_op(cx, first)?;
-    // The round: the outermost loop around the first send that is paced.
     let round = innermost_loop(f.body, first.span.start)?;
     // Every send is in the round; one that lets the round go on is not
     // in a loop nested in it.
