@@ -63,14 +63,40 @@ right after each send on the other: a reader that reports its final
 error and returns has made its last send before the loop leaves), and a
 send in the loop's own function.
 
+What such a finding must show is a send that can run once the loop has
+left, with no room for it. So it is not made for: a send latched by a
+flag (`if !sent { sent = true; ch <- v }`, the flag never cleared),
+which runs once; a sender paced by its receiver — each round of its
+loop first waits, in a plain receive, for a request that only the
+receiving functions send, and each of their requests in a loop is
+followed at once by the receive of the answer (ask, then wait) — which
+leaves at most one round's answers pending (the sends that let the
+round go on, plus one last word before a `return`), held by a constant
+buffer that large; a receiver that starts its own successor (a `go
+receiver()` reachable through its own calls: a loop that a rebuild it
+triggers restarts), after which another loop receives; and a way out
+whose signal is sent only after `wg.Wait()` on a WaitGroup that every
+sender calls `Done` on after its sends (deferred, or later on the
+send's path), so that it comes after every send.
+
 And it flags a goroutine, started by the function that made an
 unbuffered channel, that sends on it and then calls `wg.Done()` (after
-the send, or deferred) while that function calls `wg.Wait()` on the same
+the send on the send's own path — later in a statement list around it,
+before any `return` there — or deferred; a `Done` written before the
+send on its path lets `Wait` return first, and the receive then meets
+the send) while that function calls `wg.Wait()` on the same
 WaitGroup before any receive of its own (`wg.Wait(); close(ch); for v :=
 range ch`): the send waits for the receive, the receive for `Wait`,
 `Wait` for the `Done` after the send. The `make` and the `Wait` are the
 related places. Not judged when another goroutine receives meanwhile,
 or the channel is buffered.
+
+A goroutine serving an `http.Server` whose every send on the channel
+sits under a condition naming `http.ErrServerClosed` is not abandoned
+by a maker that calls `Shutdown` or `Close` on an `http.Server` between
+the `go` and the exit (or defers it): `Serve` then returns
+`ErrServerClosed`, and the send never runs (`fixtures/lg103/server.go`;
+one that sends every error still blocks, and is flagged).
 
 A receiver in a command (`package main`) that runs once per process —
 `main`, `init`, a function that only such functions call outside loops

@@ -50,6 +50,12 @@ struct type) when:
   the condition once (after waking, another waiter may have made it
   false again).
 
+A local variable that only ever holds another holder's condition (`c :=
+l.c`, never assigned again, the holder an unexported field or package
+variable) is that condition: a `Wait` through the local meets a
+`Signal`/`Broadcast` through the field, and the copy does not hand the
+field out of view.
+
 A condition that leaves the package's view gets no finding: an exported
 variable or field, an embedded `sync.Cond` (its methods are promoted to
 the struct, which other packages can call), a parameter, or a condition

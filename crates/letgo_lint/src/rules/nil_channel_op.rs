@@ -38,6 +38,11 @@ such a channel. A channel is known to be nil when:
   `c = nil` in the same statement list with nothing in between that
   mentions `c` (and no label to jump in).
 
+An operation inside `if c != nil { ... }` (a conjunct of the
+condition) on that same never-set channel never runs: it is dead code,
+not a block, and is not reported; it stays this rule's, so the rules
+that judge partners leave it alone too.
+
 Variables and fields are program objects from the semantic model: a
 field of the same name in another struct type, or a shadowing variable,
 is another channel. An operation in `main.main` itself is not flagged:

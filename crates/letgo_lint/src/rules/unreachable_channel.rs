@@ -24,7 +24,12 @@ const DOC: &str = r#"# LG109 unreachable-channel
 Flags a send or receive that blocks on a channel that only the goroutine
 doing it can reach, so no partner can ever arrive:
 - an operation on `make(chan T)` itself (`<-make(chan int)`,
-  `make(chan int) <- v`, a `select` whose every case is one);
+  `make(chan int) <- v`, a `select` whose every case is one). A bare
+  `<-make(chan T)` is flagged only in a function that runs as a
+  goroutine of its own (a literal started with `go`, a function a `go`
+  statement starts): elsewhere it is the spelled-out idiom for parking
+  the caller on purpose (an exit hook that freezes instead of exiting),
+  as `main` parks on it;
 - a local channel made in a function (`ch := make(chan T)`) and never
   handed to another goroutine: not captured by a `go` statement or by a
   function literal that may run elsewhere, not passed to a function
