@@ -71,6 +71,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if !(r.first.read && r.read) {
             continue;
         }
+        if crate::rules::recursive_rlock_fresh::only_on_fresh(cx, r.func, &r.first.lock.text) {
+            continue;
+        }
         let f = &cx.functions()[r.func];
         let first = place(cx, f.file, f.file, r.first.at.start);
         let msg = format!(
