@@ -255,7 +255,9 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         return None;
     } else {
         let exit = early_exit(maker, spawn.pos, &var)?;
-        if literal.is_some_and(|b| server_shut_first(cx, origin.file, maker, b, spawn.pos, exit, &var)) {
+        if literal
+            .is_some_and(|b| server_shut_first(cx, origin.file, maker, b, spawn.pos, exit, &var))
+        {
             return None;
         }
         let (line, _) = sf.line_col(exit);

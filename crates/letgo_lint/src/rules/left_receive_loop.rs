@@ -43,12 +43,10 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
             return None;
         }
         let exits = loop_exits(cx, r);
-        let e = exits
-            .iter()
-            .find(|(_, comm)| {
-                !after_senders_last_word(cx, ch, r.file, *comm)
-                    && !after_senders_waited(cx, ch, r.file, *comm)
-            })?;
+        let e = exits.iter().find(|(_, comm)| {
+            !after_senders_last_word(cx, ch, r.file, *comm)
+                && !after_senders_waited(cx, ch, r.file, *comm)
+        })?;
         exit.get_or_insert((r, e.0));
     }
     let (recv, exit) = exit?;
@@ -191,7 +189,10 @@ fn paced(cx: &PackageContext, ch: &Channel, send: &Op) -> bool {
         return false;
     };
     let before = Span::new(body.lbrace, body.list[at].pos());
-    let receivers: Vec<&str> = ch.ops_of(OpKind::Recv).map(|r| r.function.as_str()).collect();
+    let receivers: Vec<&str> = ch
+        .ops_of(OpKind::Recv)
+        .map(|r| r.function.as_str())
+        .collect();
     cx.channels().iter().any(|req| {
         !std::ptr::eq(req, ch)
             && req.escape == Escape::None
@@ -265,12 +266,9 @@ fn send_runs(cx: &PackageContext, ch: &Channel) -> u64 {
         let single = s.goroutine.is_some_and(|g| {
             let started_once = ch.spawns.iter().any(|sp| sp.pos == g && !sp.in_loop);
             started_once
-                && sends
-                    .iter()
-                    .filter(|o| o.goroutine == Some(g))
-                    .all(|o| {
-                        !o.through_call && o.function == s.function && runs_once_per_call(cx, o)
-                    })
+                && sends.iter().filter(|o| o.goroutine == Some(g)).all(|o| {
+                    !o.through_call && o.function == s.function && runs_once_per_call(cx, o)
+                })
         });
         match (single, s.goroutine) {
             (true, Some(g)) if once_goroutines.contains(&g) => {}
@@ -309,9 +307,8 @@ fn latched(cx: &PackageContext, op: &Op) -> bool {
             if holds {
                 found |= negated_flags(&i.cond).into_iter().any(|flag| {
                     let obj = view.object_of(flag);
-                    let set_true = |a: &Expr| {
-                        matches!(a, Expr::Ident(id) if id.name(src) == "true")
-                    };
+                    let set_true =
+                        |a: &Expr| matches!(a, Expr::Ident(id) if id.name(src) == "true");
                     let mut sets_true = false;
                     let mut other = false;
                     inspect(Node::Block(f.body), &mut |m| {

@@ -477,7 +477,9 @@ impl FuncCheck<'_, '_> {
             }
             _ => {
                 if let Some((span, ch, verb)) = op_of(n) {
-                    if self.always_nil(ch) && (self.claim_checked || !self.checked_non_nil(ch, span)) {
+                    if self.always_nil(ch)
+                        && (self.claim_checked || !self.checked_non_nil(ch, span))
+                    {
                         out.push((span, op_msg(verb, &self.name(ch), WHY)));
                     }
                 }

@@ -218,7 +218,8 @@ fn only_field_uses(g: &Func, view: &FileView, o: ObjId, within: Span, no_literal
         match n {
             Node::Expr(Expr::FuncLit(l)) => lits.push(Span::new(l.body.lbrace, l.body.end())),
             Node::Expr(Expr::Selector(sel)) => {
-                let on_o = matches!(sel.x.unparen(), Expr::Ident(id) if view.object_of(id) == Some(o));
+                let on_o =
+                    matches!(sel.x.unparen(), Expr::Ident(id) if view.object_of(id) == Some(o));
                 let field = view
                     .object_of(&sel.sel)
                     .is_some_and(|f| m.obj(f).kind == ObjKind::Field);

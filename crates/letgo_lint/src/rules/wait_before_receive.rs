@@ -113,7 +113,12 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
 }
 
 /// `x.Done()` / `x.Wait()` on a `sync.WaitGroup`: the WaitGroup's identity.
-pub(crate) fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &str) -> Option<Identity> {
+pub(crate) fn waitgroup_call(
+    c: &CallExpr,
+    view: &FileView,
+    src: &str,
+    method: &str,
+) -> Option<Identity> {
     let Expr::Selector(sel) = c.fun.unparen() else {
         return None;
     };
@@ -134,7 +139,12 @@ pub(crate) fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &
 /// statement list around the send (before any `return` there), or a
 /// deferred one; less any WaitGroup whose `Done` is a statement before
 /// the send in one of those lists (that path is done before it sends).
-pub(crate) fn dones_after(body: &BlockStmt, send: u32, view: &FileView, src: &str) -> Vec<Identity> {
+pub(crate) fn dones_after(
+    body: &BlockStmt,
+    send: u32,
+    view: &FileView,
+    src: &str,
+) -> Vec<Identity> {
     let mut levels = Vec::new();
     enclosing_lists(&body.list, send, &mut levels);
     let done_in = |n: Node, out: &mut Vec<Identity>| {
