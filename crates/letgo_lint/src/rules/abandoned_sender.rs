@@ -63,14 +63,40 @@ right after each send on the other: a reader that reports its final
 error and returns has made its last send before the loop leaves), and a
 send in the loop's own function.
 
+What such a finding must show is a send that can run once the loop has
+left, with no room for it. So it is not made for: a send latched by a
+flag (`if !sent { sent = true; ch <- v }`, the flag never cleared),
+which runs once; a sender paced by its receiver — each round of its
+loop first waits, in a plain receive, for a request that only the
+receiving functions send, and each of their requests in a loop is
+followed at once by the receive of the answer (ask, then wait) — which
+leaves at most one round's answers pending (the sends that let the
+round go on, plus one last word before a `return`), held by a constant
+buffer that large; a receiver that starts its own successor (a `go
+receiver()` reachable through its own calls: a loop that a rebuild it
+triggers restarts), after which another loop receives; and a way out
+whose signal is sent only after `wg.Wait()` on a WaitGroup that every
+sender calls `Done` on after its sends (deferred, or later on the
+send's path), so that it comes after every send.
+
 And it flags a goroutine, started by the function that made an
 unbuffered channel, that sends on it and then calls `wg.Done()` (after
-the send, or deferred) while that function calls `wg.Wait()` on the same
+the send on the send's own path — later in a statement list around it,
+before any `return` there — or deferred; a `Done` written before the
+send on its path lets `Wait` return first, and the receive then meets
+the send) while that function calls `wg.Wait()` on the same
 WaitGroup before any receive of its own (`wg.Wait(); close(ch); for v :=
 range ch`): the send waits for the receive, the receive for `Wait`,
 `Wait` for the `Done` after the send. The `make` and the `Wait` are the
 related places. Not judged when another goroutine receives meanwhile,
 or the channel is buffered.
+
+A goroutine serving an `http.Server` whose every send on the channel
+sits under a condition naming `http.ErrServerClosed` is not abandoned
+by a maker that calls `Shutdown` or `Close` on an `http.Server` between
+the `go` and the exit (or defers it): `Serve` then returns
+`ErrServerClosed`, and the send never runs (`fixtures/lg103/server.go`;
+one that sends every error still blocks, and is flagged).
 
 A receiver in a command (`package main`) that runs once per process —
 `main`, `init`, a function that only such functions call outside loops
@@ -229,6 +255,11 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         return None;
     } else {
         let exit = early_exit(maker, spawn.pos, &var)?;
+        if literal
+            .is_some_and(|b| server_shut_first(cx, origin.file, maker, b, spawn.pos, exit, &var))
+        {
+            return None;
+        }
         let (line, _) = sf.line_col(exit);
         (
             format!("the receiver returns at line {line} without receiving"),
@@ -319,6 +350,97 @@ fn buffer_fix(
             format!("make({}, {size})", origin.typ),
         )],
     })
+}
+
+/// A goroutine serving an `http.Server` that sends only when `Serve`
+/// returned something other than `http.ErrServerClosed`, abandoned by a
+/// maker that shuts that kind of server down (`Shutdown` or `Close` on
+/// an `http.Server`, after the `go` and up to the exit, or deferred) on
+/// its way out: `Serve` then returns `ErrServerClosed`, and the guarded
+/// send never runs.
+fn server_shut_first(
+    cx: &PackageContext,
+    file: usize,
+    maker: &Func,
+    body: &BlockStmt,
+    go_pos: u32,
+    exit: u32,
+    ch: &VarRef,
+) -> bool {
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let src = &cx.file(file).src;
+    // Every send on the channel is inside an `if` whose condition names
+    // http.ErrServerClosed.
+    let mut sends = 0;
+    let mut guarded = 0;
+    let mut guards: Vec<(u32, u32)> = Vec::new();
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::If(i)) => {
+                let mut names = false;
+                inspect(Node::expr(&i.cond), &mut |m| {
+                    if let Node::Expr(e @ Expr::Selector(_)) = m {
+                        names |= cx.qualified_name(file, e, "net/http") == Some("ErrServerClosed");
+                    }
+                    !names
+                });
+                if names {
+                    guards.push((i.body.lbrace, i.body.end()));
+                }
+            }
+            Node::Stmt(Stmt::Send(x)) if ch.is(&x.chan) => {
+                sends += 1;
+                let at = x.arrow;
+                guarded += usize::from(guards.iter().any(|&(a, b)| a <= at && at < b));
+            }
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => {}
+        }
+        true
+    });
+    if sends == 0 || guarded != sends {
+        return false;
+    }
+    let exit_end = return_end(maker.body, exit).unwrap_or(exit);
+    let m = view.model();
+    let mut shut = false;
+    let mut deferred: Vec<u32> = Vec::new();
+    inspect(Node::Block(maker.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(Stmt::Defer(d)) => deferred.push(d.call.pos()),
+            Node::Call(c) => {
+                let Expr::Selector(sel) = c.fun.unparen() else {
+                    return true;
+                };
+                let on_server = matches!(sel.sel.name(src), "Shutdown" | "Close")
+                    && view
+                        .type_of(&sel.x)
+                        .is_some_and(|t| m.is_named(m.deref(t), "net/http", "Server"));
+                let when = deferred.contains(&c.pos()) || (go_pos < c.pos() && c.pos() <= exit_end);
+                shut |= on_server && when;
+            }
+            _ => {}
+        }
+        !shut
+    });
+    shut
+}
+
+/// The end of the `return` statement at `pos`.
+fn return_end(body: &BlockStmt, pos: u32) -> Option<u32> {
+    let mut end = None;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(Stmt::Return(r)) = n {
+            if r.pos == pos {
+                end = Some(n.end());
+            }
+        }
+        end.is_none()
+    });
+    end
 }
 
 /// The body of the function literal started by the `go` at `go_pos`.

@@ -50,6 +50,12 @@ struct type) when:
   the condition once (after waking, another waiter may have made it
   false again).
 
+A local variable that only ever holds another holder's condition (`c :=
+l.c`, never assigned again, the holder an unexported field or package
+variable) is that condition: a `Wait` through the local meets a
+`Signal`/`Broadcast` through the field, and the copy does not hand the
+field out of view.
+
 A condition that leaves the package's view gets no finding: an exported
 variable or field, an embedded `sync.Cond` (its methods are promoted to
 the struct, which other packages can call), a parameter, or a condition
@@ -115,11 +121,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     if !relevant {
         return;
     }
-    let waits = waits(cx);
+    let aliases = aliases(cx);
+    let waits = waits(cx, &aliases);
     if waits.is_empty() {
         return;
     }
-    let mut uses = uses(cx);
+    let mut uses = uses(cx, &aliases);
     let unlocked: Vec<_> = uses
         .signals
         .iter()
@@ -381,7 +388,7 @@ fn last_ident(x: &Expr) -> Option<&Ident> {
 
 /// Every `Wait` on a condition held by a variable or field, whose holder
 /// is not exported and not a parameter.
-fn waits(cx: &PackageContext) -> Vec<Wait> {
+fn waits(cx: &PackageContext, aliases: &Aliases) -> Vec<Wait> {
     let mut out = Vec::new();
     for (fi, f) in cx.functions().iter().enumerate() {
         let Some(view) = cx.types(f.file) else {
@@ -394,11 +401,12 @@ fn waits(cx: &PackageContext) -> Vec<Wait> {
             Node::Call(c) => {
                 if let Expr::Selector(sel) = c.fun.unparen() {
                     if let Some(("Wait", o)) = cond_method(&view, sel) {
-                        if in_view(cx, fi, m, o) {
+                        let cond = aliases.resolve(m.identity(o));
+                        if cond != m.identity(o) || in_view(cx, fi, m, o) {
                             out.push(Wait {
                                 func: fi,
                                 span: Span::new(c.pos(), c.end()),
-                                cond: m.identity(o),
+                                cond,
                                 text: sel.x.span().text(src).to_string(),
                             });
                         }
@@ -453,7 +461,7 @@ fn declares_param(f: &crate::funcs::Func, off: u32) -> bool {
 /// out of view: every mention of a condition's holder other than as the
 /// receiver of a `Cond` method or of `.L`, or as the target of a fresh
 /// `sync.NewCond`/`&sync.Cond{}`, hands it out.
-fn uses(cx: &PackageContext) -> Uses {
+fn uses(cx: &PackageContext, aliases: &Aliases) -> Uses {
     let mut u = Uses::default();
     for (fi, sf) in cx.files() {
         let Some(view) = cx.types(fi) else {
@@ -467,9 +475,9 @@ fn uses(cx: &PackageContext) -> Uses {
                 Node::Expr(Expr::Selector(sel)) => {
                     if let Some((name, o)) = cond_method(&view, sel) {
                         if matches!(name, "Signal" | "Broadcast") {
-                            u.signalled.insert(m.identity(o));
+                            u.signalled.insert(aliases.resolve(m.identity(o)));
                             let at = Span::new(sel.x.pos(), sel.sel.end());
-                            u.signals.push((fi, at, m.identity(o)));
+                            u.signals.push((fi, at, aliases.resolve(m.identity(o))));
                         }
                         allowed.extend(last_ident(&sel.x).map(|i| i.pos));
                     } else if sel.sel.name(&sf.src) == "L" && holder(&view, &sel.x).is_some() {
@@ -499,7 +507,7 @@ fn uses(cx: &PackageContext) -> Uses {
             true
         });
         for id in mentions {
-            if allowed.contains(&id.pos) {
+            if allowed.contains(&id.pos) || aliases.sources.contains(&(fi, id.pos)) {
                 continue;
             }
             let Some(o) = view.object_of(id) else {
@@ -511,11 +519,72 @@ fn uses(cx: &PackageContext) -> Uses {
             // Its own declaration is no use.
             let declared_here = obj.pos == Some((view.file_id(), id.pos));
             if is_cond && !declared_here {
-                u.escaped.insert(m.identity(o));
+                u.escaped.insert(aliases.resolve(m.identity(o)));
             }
         }
     }
     u
+}
+
+/// Local variables that only ever hold another holder's condition
+/// (`c := rl.c`, never assigned again): their `Wait`, `Signal` and
+/// `Broadcast` are the holder's, and the copy does not hand the holder
+/// out of view.
+#[derive(Default)]
+struct Aliases {
+    /// Local's identity -> the holder's identity.
+    map: std::collections::HashMap<(u32, u32, u32), (u32, u32, u32)>,
+    /// Where the holders are named in such a definition: file, offset.
+    sources: HashSet<(usize, u32)>,
+}
+
+impl Aliases {
+    fn resolve(&self, id: (u32, u32, u32)) -> (u32, u32, u32) {
+        self.map.get(&id).copied().unwrap_or(id)
+    }
+}
+
+fn aliases(cx: &PackageContext) -> Aliases {
+    let mut a = Aliases::default();
+    for (fi, sf) in cx.files() {
+        let Some(view) = cx.types(fi) else {
+            continue;
+        };
+        let m = view.model();
+        let mut defs = Vec::new();
+        let mut assigned: Vec<ObjId> = Vec::new();
+        inspect(Node::File(&sf.ast), &mut |n| {
+            if let Node::Stmt(Stmt::Assign(x)) = n {
+                for l in &x.lhs {
+                    if let Expr::Ident(id) = l.unparen() {
+                        assigned.extend(view.object_of(id));
+                    }
+                }
+                if let ([Expr::Ident(local)], [r]) = (&x.lhs[..], &x.rhs[..]) {
+                    let src_holder = (!fresh_cond(&view, r)).then(|| holder(&view, r)).flatten();
+                    if let (true, Some(o), Some(h)) =
+                        (x.tok == Token::Define, view.object_of(local), src_holder)
+                    {
+                        defs.push((o, h, last_ident(r).map(|i| i.pos)));
+                    }
+                }
+            }
+            true
+        });
+        for (o, h, at) in defs {
+            let local = m.obj(o).kind == ObjKind::Var && !m.is_package_level(o);
+            // Only the package's own holders: an unexported field or
+            // package variable (a parameter's condition is out of view).
+            let ho = m.obj(h);
+            let in_view = (ho.kind == ObjKind::Field || m.is_package_level(h))
+                && !ho.name.chars().next().is_some_and(char::is_uppercase);
+            if local && in_view && assigned.iter().filter(|x| **x == o).count() == 1 {
+                a.map.insert(m.identity(o), m.identity(h));
+                a.sources.extend(at.map(|p| (fi, p)));
+            }
+        }
+    }
+    a
 }
 
 /// `sync.NewCond(...)` or `&sync.Cond{...}`.

@@ -43,9 +43,10 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
             return None;
         }
         let exits = loop_exits(cx, r);
-        let e = exits
-            .iter()
-            .find(|(_, comm)| !after_senders_last_word(cx, ch, r.file, *comm))?;
+        let e = exits.iter().find(|(_, comm)| {
+            !after_senders_last_word(cx, ch, r.file, *comm)
+                && !after_senders_waited(cx, ch, r.file, *comm)
+        })?;
         exit.get_or_insert((r, e.0));
     }
     let (recv, exit) = exit?;
@@ -53,6 +54,12 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     // the command is ending: one sender stays, for moments.
     let receivers: Vec<&str> = recvs.iter().map(|r| r.function.as_str()).collect();
     if crate::once::channel_once(cx, ch, &receivers) {
+        return None;
+    }
+    // A receiver that starts its own successor (its loop, or a function
+    // it calls, runs `go receiver()` again) is followed by a new loop
+    // that receives: that nothing receives after it leaves is not shown.
+    if recvs.iter().any(|r| restarts_itself(cx, &r.function)) {
         return None;
     }
     let send = ch.ops_of(OpKind::Send).find(|s| {
@@ -83,6 +90,30 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     })
 }
 
+/// Whether the function named `name` can reach, through the package's
+/// calls (its own body included), a `go` statement that starts it again.
+fn restarts_itself(cx: &PackageContext, name: &str) -> bool {
+    let fns = cx.functions();
+    let calls = cx.calls();
+    let Some(start) = fns.iter().position(|f| f.name == name) else {
+        return false;
+    };
+    let mut seen = vec![false; fns.len()];
+    let mut todo = vec![start];
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for c in calls.get(i).into_iter().flatten() {
+            if c.go && c.callee == start {
+                return true;
+            }
+            todo.push(c.callee);
+        }
+    }
+    false
+}
+
 /// Whether sends can outnumber what the buffer holds once nothing
 /// receives: always for an unbuffered channel; with a buffer, when a
 /// blocking send is written in a loop and the loop can go on after it (a
@@ -96,10 +127,131 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     let sends = || ch.ops_of(OpKind::Send).filter(|s| s.blocking());
     match ch.capacity {
         Capacity::Unbuffered => true,
-        _ if sends().any(|s| s.in_loop && !returns_after(cx, s)) => true,
+        Capacity::Const(n) if paced_bound(cx, ch).is_some_and(|b| b <= n) => false,
+        _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s)) => true,
         Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
     }
+}
+
+/// When every blocking send on `ch` is in one paced loop (below) of one
+/// function: the most values one round can leave pending — each send
+/// that lets the round go on, plus one for those followed by `return`
+/// (the first of them ends the goroutine). Once the receiver has left it
+/// asks no more, so no more than that is ever pending.
+fn paced_bound(cx: &PackageContext, ch: &Channel) -> Option<u64> {
+    let sends: Vec<&Op> = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).collect();
+    // The round: the loop right around a send that lets it go on.
+    let first = sends.iter().find(|s| !returns_after(cx, s))?;
+    let f = function_of_op(cx, first)?;
+    let round = innermost_loop(f.body, first.span.start)?;
+    // Every send is in the round; one that lets the round go on is not
+    // in a loop nested in it.
+    let in_round = |s: &&Op| {
+        !s.through_call
+            && s.file == first.file
+            && s.function == first.function
+            && round.lbrace <= s.span.start
+            && s.span.end <= round.end()
+            && (returns_after(cx, s)
+                || innermost_loop(f.body, s.span.start).map(|b| b.lbrace) == Some(round.lbrace))
+    };
+
+    if !sends.iter().all(in_round) || !paced(cx, ch, first) {
+        return None;
+    }
+    let returning = sends.iter().filter(|s| returns_after(cx, s)).count() as u64;
+    let going_on = sends.len() as u64 - returning;
+    Some(going_on + u64::from(returning > 0))
+}
+
+/// A send paced by its receiver, into a buffer of at least one: each
+/// round of the sender's loop first waits, in a plain receive, for a
+/// request on another channel that only the functions receiving from
+/// `ch` send on, and each of their requests in a loop is followed at
+/// once by the receive of the answer (ask, then wait). At most one answer
+/// is pending when the receiver leaves, and one slot holds it.
+fn paced(cx: &PackageContext, ch: &Channel, send: &Op) -> bool {
+    if !matches!(ch.capacity, Capacity::Const(n) if n >= 1) {
+        return false;
+    }
+    let Some(f) = function_of_op(cx, send) else {
+        return false;
+    };
+    let Some(body) = innermost_loop(f.body, send.span.start) else {
+        return false;
+    };
+    let Some(at) = body
+        .list
+        .iter()
+        .position(|st| st.pos() <= send.span.start && send.span.start < st.end())
+    else {
+        return false;
+    };
+    let before = Span::new(body.lbrace, body.list[at].pos());
+    let receivers: Vec<&str> = ch
+        .ops_of(OpKind::Recv)
+        .map(|r| r.function.as_str())
+        .collect();
+    cx.channels().iter().any(|req| {
+        !std::ptr::eq(req, ch)
+            && req.escape == Escape::None
+            && req.ops_of(OpKind::Recv).any(|r| {
+                r.file == send.file
+                    && r.function == send.function
+                    && r.select.is_none()
+                    && before.start <= r.span.start
+                    && r.span.end <= before.end
+            })
+            && req.ops_of(OpKind::Send).next().is_some()
+            && req.ops_of(OpKind::Send).all(|q| {
+                !q.through_call
+                    && receivers.contains(&q.function.as_str())
+                    && (!q.in_loop || answer_follows(cx, q, ch))
+            })
+    })
+}
+
+/// The body of the innermost `for`/`range` around `offset` (not across
+/// function literals).
+fn innermost_loop(body: &BlockStmt, offset: u32) -> Option<&BlockStmt> {
+    let mut out = None;
+    inspect(Node::Block(body), &mut |n| {
+        let b = match n {
+            Node::Stmt(Stmt::For(f)) => &f.body,
+            Node::Stmt(Stmt::Range(r)) => &r.body,
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => return true,
+        };
+        if b.lbrace <= offset && offset < b.end() {
+            out = Some(b);
+        }
+        true
+    });
+    out
+}
+
+/// Whether the statement right after the request send `q` receives from
+/// `ch`: the asker waits for the answer before it can ask again.
+fn answer_follows(cx: &PackageContext, q: &Op, ch: &Channel) -> bool {
+    let Some(f) = function_of_op(cx, q) else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Block(b) = n {
+            found |= b.list.windows(2).any(|w| {
+                matches!(w[0], Stmt::Send(_))
+                    && w[0].pos() <= q.span.start
+                    && q.span.end <= w[0].end()
+                    && ch.ops_of(OpKind::Recv).any(|r| {
+                        r.file == q.file && w[1].pos() <= r.span.start && r.span.end <= w[1].end()
+                    })
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// How many blocking sends can run: one per send site, except that a
@@ -114,10 +266,9 @@ fn send_runs(cx: &PackageContext, ch: &Channel) -> u64 {
         let single = s.goroutine.is_some_and(|g| {
             let started_once = ch.spawns.iter().any(|sp| sp.pos == g && !sp.in_loop);
             started_once
-                && sends
-                    .iter()
-                    .filter(|o| o.goroutine == Some(g))
-                    .all(|o| !o.through_call && o.function == s.function && returns_after(cx, o))
+                && sends.iter().filter(|o| o.goroutine == Some(g)).all(|o| {
+                    !o.through_call && o.function == s.function && runs_once_per_call(cx, o)
+                })
         });
         match (single, s.goroutine) {
             (true, Some(g)) if once_goroutines.contains(&g) => {}
@@ -131,26 +282,107 @@ fn send_runs(cx: &PackageContext, ch: &Channel) -> u64 {
     runs
 }
 
+/// Whether the send `op` runs at most once per call however it loops:
+/// `return` follows it, or it is latched by a flag (below).
+fn runs_once_per_call(cx: &PackageContext, op: &Op) -> bool {
+    returns_after(cx, op) || latched(cx, op)
+}
+
+/// A send inside `if ... && !sent { ...; sent = true; ... ch <- v }`,
+/// where the function never sets `sent` to anything but `true` after
+/// declaring it: once the branch has run, it never runs again, so the
+/// send runs at most once per call, in a loop or not.
+fn latched(cx: &PackageContext, op: &Op) -> bool {
+    let Some(f) = function_of_op(cx, op) else {
+        return false;
+    };
+    let Some(view) = cx.types(op.file) else {
+        return false;
+    };
+    let src = &cx.file(op.file).src;
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::If(i)) = n {
+            let holds = i.body.lbrace <= op.span.start && op.span.end <= i.body.end();
+            if holds {
+                found |= negated_flags(&i.cond).into_iter().any(|flag| {
+                    let obj = view.object_of(flag);
+                    let set_true =
+                        |a: &Expr| matches!(a, Expr::Ident(id) if id.name(src) == "true");
+                    let mut sets_true = false;
+                    let mut other = false;
+                    inspect(Node::Block(f.body), &mut |m| {
+                        if let Node::Stmt(Stmt::Assign(a)) = m {
+                            for (k, l) in a.lhs.iter().enumerate() {
+                                let Expr::Ident(id) = l else { continue };
+                                if obj.is_none() || view.object_of(id) != obj {
+                                    continue;
+                                }
+                                let inside = i.body.lbrace <= a.tok_pos && a.tok_pos < i.body.end();
+                                match a.rhs.get(k) {
+                                    Some(r) if set_true(r) && inside => sets_true = true,
+                                    // The declaration `sent := false`.
+                                    Some(_) if a.tok == Token::Define => {}
+                                    _ => other = true,
+                                }
+                            }
+                        }
+                        true
+                    });
+                    obj.is_some() && sets_true && !other
+                });
+            }
+        }
+        !found
+    });
+    found
+}
+
+/// The flags `x` of conjuncts `!x` in a condition.
+fn negated_flags(cond: &Expr) -> Vec<&Ident> {
+    match cond.unparen() {
+        Expr::Binary(b) if b.op == Token::Land => {
+            let mut v = negated_flags(&b.x);
+            v.extend(negated_flags(&b.y));
+            v
+        }
+        Expr::Unary(u) if u.op == Token::Not => match u.x.unparen() {
+            Expr::Ident(id) => vec![id],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn function_of_op<'c, 'a>(cx: &'c PackageContext<'a>, op: &Op) -> Option<&'c Func<'a>> {
+    cx.functions()
+        .iter()
+        .find(|f| f.file == op.file && f.name == op.function)
+}
+
 /// Whether the statement right after the send `op`, in its block, is a
 /// `return`: the send runs at most once per call however it loops.
 fn returns_after(cx: &PackageContext, op: &Op) -> bool {
-    let Some(f) = cx
-        .functions()
-        .iter()
-        .find(|f| f.file == op.file && f.name == op.function)
-    else {
+    let Some(f) = function_of_op(cx, op) else {
         return false;
+    };
+    let followed = |list: &[Stmt]| {
+        list.windows(2).any(|w| {
+            let sp = w[0].span();
+            sp.start <= op.span.start
+                && op.span.end <= sp.end
+                && matches!(w[1], Stmt::Return(_))
+                && matches!(w[0], Stmt::Send(_))
+        })
     };
     let mut found = false;
     inspect(Node::Block(f.body), &mut |n| {
-        if let Node::Block(b) = n {
-            found |= b.list.windows(2).any(|w| {
-                let sp = w[0].span();
-                sp.start <= op.span.start
-                    && op.span.end <= sp.end
-                    && matches!(w[1], Stmt::Return(_))
-                    && matches!(w[0], Stmt::Send(_))
-            });
+        // Statement lists: blocks, and the bodies of `case` clauses.
+        match n {
+            Node::Block(b) => found |= followed(&b.list),
+            Node::CaseClause(c) => found |= followed(&c.body),
+            Node::CommClause(c) => found |= followed(&c.body),
+            _ => {}
         }
         !found
     });
@@ -191,6 +423,62 @@ fn after_senders_last_word(cx: &PackageContext, ch: &Channel, file: usize, comm:
         && sends().all(|o| o.goroutine == Some(g) && !o.through_call)
         && e.ops_of(OpKind::Send).next().is_some()
         && e.ops_of(OpKind::Send).all(|o| returns_after(cx, o))
+}
+
+/// Whether the loop's way out through the `select` case `comm` receives
+/// from a channel `e` whose every send is made after `wg.Wait()` on a
+/// WaitGroup whose `Done` every sender on `ch` calls after its sends
+/// (deferred, or later on the send's path): the stop signal comes only
+/// once every sender is done sending.
+fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
+    use crate::rules::wait_before_receive::{dones_after, waitgroup_call};
+    let within = |o: &&Op| o.file == file && comm.start <= o.span.start && o.span.end <= comm.end;
+    let Some(e) = cx
+        .channels()
+        .iter()
+        .find(|e| !std::ptr::eq(*e, ch) && e.ops_of(OpKind::Recv).any(|o| within(&o)))
+    else {
+        return false;
+    };
+    let waited_before = |o: &Op| {
+        let (Some(f), Some(view)) = (function_of_op(cx, o), cx.types(o.file)) else {
+            return Vec::new();
+        };
+        let src = &cx.file(o.file).src;
+        let mut out = Vec::new();
+        inspect(Node::Block(f.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) if c.pos() < o.span.start => {
+                    out.extend(waitgroup_call(c, &view, src, "Wait"));
+                }
+                _ => {}
+            }
+            true
+        });
+        out
+    };
+    let done_after = |o: &Op| {
+        let (Some(f), Some(view)) = (function_of_op(cx, o), cx.types(o.file)) else {
+            return Vec::new();
+        };
+        dones_after(f.body, o.span.start, &view, &cx.file(o.file).src)
+    };
+    let stops: Vec<&Op> = e.ops_of(OpKind::Send).collect();
+    let sends: Vec<&Op> = ch.ops_of(OpKind::Send).collect();
+    if stops.is_empty() || sends.is_empty() || sends.iter().any(|s| s.through_call) {
+        return false;
+    }
+    let Some(waited) = stops
+        .iter()
+        .map(|o| waited_before(o))
+        .reduce(|a, b| a.into_iter().filter(|w| b.contains(w)).collect())
+    else {
+        return false;
+    };
+    waited
+        .iter()
+        .any(|w| sends.iter().all(|s| done_after(s).contains(w)))
 }
 
 /// For a receive that is a `select` case: the loop right around that

@@ -17,6 +17,7 @@ pub mod nil_channel_op;
 pub mod range_over_unclosed_channel;
 pub mod receive_without_sender;
 pub mod recursive_rlock;
+pub mod recursive_rlock_fresh;
 pub mod select_without_exit;
 pub mod send_without_receiver;
 pub mod subslice_pins_buffer;

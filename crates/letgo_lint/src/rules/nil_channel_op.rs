@@ -38,6 +38,11 @@ such a channel. A channel is known to be nil when:
   `c = nil` in the same statement list with nothing in between that
   mentions `c` (and no label to jump in).
 
+An operation inside `if c != nil { ... }` (a conjunct of the
+condition) on that same never-set channel never runs: it is dead code,
+not a block, and is not reported; it stays this rule's, so the rules
+that judge partners leave it alone too.
+
 Variables and fields are program objects from the semantic model: a
 field of the same name in another struct type, or a shadowing variable,
 is another channel. An operation in `main.main` itself is not flagged:
@@ -100,6 +105,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             continue;
         };
         let fc = FuncCheck {
+            claim_checked: false,
             cx,
             f,
             view,
@@ -132,6 +138,7 @@ pub(crate) fn flags_at(cx: &PackageContext, file: usize, at: u32) -> bool {
         .filter(|f| f.body.lbrace <= at && at < f.body.end())
         .any(|f| {
             let fc = FuncCheck {
+                claim_checked: true,
                 cx,
                 f,
                 view,
@@ -403,6 +410,10 @@ fn is_exported(name: &str) -> bool {
 
 /// One function's operations on channels known to be nil.
 struct FuncCheck<'c, 'a> {
+    /// Whether operations under `if ch != nil` count too: LG108 does not
+    /// report them (dead code), but they stay its, so the rules that
+    /// judge partners leave them alone as well.
+    claim_checked: bool,
     cx: &'c PackageContext<'a>,
     f: &'c Func<'a>,
     view: FileView<'a>,
@@ -466,12 +477,46 @@ impl FuncCheck<'_, '_> {
             }
             _ => {
                 if let Some((span, ch, verb)) = op_of(n) {
-                    if self.always_nil(ch) {
+                    if self.always_nil(ch)
+                        && (self.claim_checked || !self.checked_non_nil(ch, span))
+                    {
                         out.push((span, op_msg(verb, &self.name(ch), WHY)));
                     }
                 }
                 true
             }
+        }
+    }
+
+    /// Whether the operation at `span` is inside `if ch != nil { ... }`
+    /// (a conjunct of the condition) on the same channel: it runs only
+    /// when the channel is set, so a channel that never is makes it dead
+    /// code, not a block.
+    fn checked_non_nil(&self, ch: &Expr, span: Span) -> bool {
+        let Some(id) = self.identity(ch) else {
+            return false;
+        };
+        let mut found = false;
+        inspect(Node::Block(self.f.body), &mut |n| {
+            if let Node::Stmt(Stmt::If(i)) = n {
+                let inside = i.body.lbrace <= span.start && span.end <= i.body.end();
+                found |= inside && self.non_nil_conjunct(&i.cond, id);
+            }
+            !found && !matches!(n, Node::Expr(Expr::FuncLit(_)))
+        });
+        found
+    }
+
+    fn non_nil_conjunct(&self, cond: &Expr, id: Identity) -> bool {
+        match cond.unparen() {
+            Expr::Binary(b) if b.op == Token::Land => {
+                self.non_nil_conjunct(&b.x, id) || self.non_nil_conjunct(&b.y, id)
+            }
+            Expr::Binary(b) if b.op == Token::Neq => {
+                (is_nil(&self.view, &b.y) && self.identity(&b.x) == Some(id))
+                    || (is_nil(&self.view, &b.x) && self.identity(&b.y) == Some(id))
+            }
+            _ => false,
         }
     }
 

@@ -24,7 +24,12 @@ const DOC: &str = r#"# LG109 unreachable-channel
 Flags a send or receive that blocks on a channel that only the goroutine
 doing it can reach, so no partner can ever arrive:
 - an operation on `make(chan T)` itself (`<-make(chan int)`,
-  `make(chan int) <- v`, a `select` whose every case is one);
+  `make(chan int) <- v`, a `select` whose every case is one). A bare
+  `<-make(chan T)` is flagged only in a function that runs as a
+  goroutine of its own (a literal started with `go`, a function a `go`
+  statement starts): elsewhere it is the spelled-out idiom for parking
+  the caller on purpose (an exit hook that freezes instead of exiting),
+  as `main` parks on it;
 - a local channel made in a function (`ch := make(chan T)`) and never
   handed to another goroutine: not captured by a `go` statement or by a
   function literal that may run elsewhere, not passed to a function
@@ -279,7 +284,15 @@ fn is_statement_op(list: &[Stmt], op: &Op) -> bool {
 /// `<-make(chan T)`, `make(chan T) <- v`, and a `select` whose every case
 /// is one: a channel nobody else can ever hold.
 fn fresh_make_ops(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    for f in cx.functions() {
+    // Spelled out, `<-make(chan T)` parks on purpose: a goroutine started
+    // to run it is one left behind, while a function called in place
+    // (an exit hook that freezes its caller, as `main` may park itself)
+    // blocks the caller it was written to block.
+    let started: Vec<bool> = (0..cx.functions().len())
+        .map(|i| cx.calls().iter().flatten().any(|c| c.go && c.callee == i))
+        .collect();
+    for (fi, f) in cx.functions().iter().enumerate() {
+        let goroutine = f.spawned || started[fi];
         let src = &cx.file(f.file).src;
         // Such an operation is written with both `<-` and `make(`: a text
         // search spares walking the many functions that have neither.
@@ -302,12 +315,14 @@ fn fresh_make_ops(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 }
                 for c in &sel.body.clauses {
                     for s in &c.body {
-                        inspect(Node::stmt(s), &mut |n| fresh_op(n, &view, src, &mut found));
+                        inspect(Node::stmt(s), &mut |n| {
+                            fresh_op(n, &view, src, goroutine, &mut found)
+                        });
                     }
                 }
                 false
             }
-            other => fresh_op(other, &view, src, &mut found),
+            other => fresh_op(other, &view, src, goroutine, &mut found),
         });
         for (span, msg) in found {
             out.push(FileDiagnostic {
@@ -318,11 +333,24 @@ fn fresh_make_ops(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-fn fresh_op(n: Node, view: &FileView, src: &str, found: &mut Vec<(Span, String)>) -> bool {
+/// `goroutine`: the function runs as a goroutine of its own (a literal
+/// started with `go`, or a function some `go` statement starts). A bare
+/// `<-make(chan T)` elsewhere is the idiom for parking the caller (an
+/// exit hook that freezes instead of exiting): not flagged.
+fn fresh_op(
+    n: Node,
+    view: &FileView,
+    src: &str,
+    goroutine: bool,
+    found: &mut Vec<(Span, String)>,
+) -> bool {
     let (span, ch, verb) = match n {
         Node::Expr(Expr::FuncLit(_)) | Node::Stmt(Stmt::Select(_)) => return false,
         Node::Stmt(st @ Stmt::Send(s)) => (st.span(), &s.chan, "send on"),
-        Node::Expr(x @ Expr::Unary(u)) if u.op == Token::Arrow => (x.span(), &u.x, "receive from"),
+        Node::Expr(x @ Expr::Unary(u)) if u.op == Token::Arrow && goroutine => {
+            (x.span(), &u.x, "receive from")
+        }
+        Node::Stmt(Stmt::Expr(x)) if !goroutine && recv_of(x).is_some() => return false,
         _ => return true,
     };
     if make_chan(ch, src, view).is_some() {

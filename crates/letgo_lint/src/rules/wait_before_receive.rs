@@ -30,7 +30,7 @@ pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnost
 }
 
 /// An object's identity in the model.
-type Identity = (u32, u32, u32);
+pub(crate) type Identity = (u32, u32, u32);
 
 fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDiagnostic> {
     if ch.kind != ChannelKind::Local
@@ -62,16 +62,26 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         let Some(body) = started_literal(maker, spawn.pos) else {
             continue;
         };
-        let Some(send) = ch.ops_of(OpKind::Send).find(|o| {
-            o.goroutine == Some(spawn.pos)
-                && o.blocking()
-                && !o.through_call
-                && o.file == origin.file
-        }) else {
+        let src = &cx.file(origin.file).src;
+        // A send whose Done comes after it on its own path: a `Done`
+        // written before the send on that path (`wg.Done(); ch <- v`)
+        // lets `Wait` return first, and the receive then takes the value.
+        let found = ch
+            .ops_of(OpKind::Send)
+            .filter(|o| {
+                o.goroutine == Some(spawn.pos)
+                    && o.blocking()
+                    && !o.through_call
+                    && o.file == origin.file
+            })
+            .find_map(|o| {
+                let wgs = dones_after(body, o.span.start, &view, src);
+                (!wgs.is_empty()).then_some((o, wgs))
+            });
+        let Some((send, wgs)) = found else {
             continue;
         };
-        let src = &cx.file(origin.file).src;
-        for wg in dones_after(body, send.span.end, &view, src) {
+        for wg in wgs {
             let Some(wait) = wait_before(maker, &view, src, wg, first_recv) else {
                 continue;
             };
@@ -103,7 +113,12 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
 }
 
 /// `x.Done()` / `x.Wait()` on a `sync.WaitGroup`: the WaitGroup's identity.
-fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &str) -> Option<Identity> {
+pub(crate) fn waitgroup_call(
+    c: &CallExpr,
+    view: &FileView,
+    src: &str,
+    method: &str,
+) -> Option<Identity> {
     let Expr::Selector(sel) = c.fun.unparen() else {
         return None;
     };
@@ -119,43 +134,98 @@ fn waitgroup_call(c: &CallExpr, view: &FileView, src: &str, method: &str) -> Opt
     Some(m.identity(o))
 }
 
-/// WaitGroups the goroutine body calls `Done` on after offset `after`,
-/// or in a `defer` (which runs after everything else).
-fn dones_after(body: &BlockStmt, after: u32, view: &FileView, src: &str) -> Vec<Identity> {
-    let mut out = Vec::new();
-    inspect(Node::Block(body), &mut |n| {
-        match n {
-            Node::Stmt(Stmt::Defer(d)) => {
-                let mut calls = vec![&d.call];
-                if let Expr::FuncLit(l) = d.call.fun.unparen() {
-                    calls.clear();
-                    inspect(Node::Block(&l.body), &mut |m| {
-                        if let Node::Call(c) = m {
-                            if let Some(w) = waitgroup_call(c, view, src, "Done") {
-                                out.push(w);
-                            }
-                        }
-                        true
-                    });
-                }
-                for c in calls {
-                    if let Some(w) = waitgroup_call(c, view, src, "Done") {
-                        out.push(w);
-                    }
-                }
-                return false;
-            }
-            Node::Call(c) if c.pos() > after => {
+/// WaitGroups whose `Done` runs after the send at offset `send` on the
+/// send's own path, and none before it there: a `Done` later in a
+/// statement list around the send (before any `return` there), or a
+/// deferred one; less any WaitGroup whose `Done` is a statement before
+/// the send in one of those lists (that path is done before it sends).
+pub(crate) fn dones_after(
+    body: &BlockStmt,
+    send: u32,
+    view: &FileView,
+    src: &str,
+) -> Vec<Identity> {
+    let mut levels = Vec::new();
+    enclosing_lists(&body.list, send, &mut levels);
+    let done_in = |n: Node, out: &mut Vec<Identity>| {
+        inspect(n, &mut |m| {
+            if let Node::Call(c) = m {
                 if let Some(w) = waitgroup_call(c, view, src, "Done") {
                     out.push(w);
                 }
+            }
+            !matches!(m, Node::Expr(Expr::FuncLit(_)))
+        });
+    };
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    let mut reaches = true;
+    // Innermost list first: what follows the send there runs first.
+    for (list, at) in levels.iter().rev() {
+        for s in &list[..*at] {
+            if let Stmt::Expr(e) = s {
+                done_in(Node::expr(e), &mut before);
+            }
+        }
+        for s in list.iter().skip(at + 1) {
+            if !reaches {
+                break;
+            }
+            if !matches!(s, Stmt::Defer(_)) {
+                done_in(Node::stmt(s), &mut after);
+            }
+            reaches = !matches!(s, Stmt::Return(_));
+        }
+    }
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::Defer(d)) => {
+                done_in(Node::Call(&d.call), &mut after);
+                if let Expr::FuncLit(l) = d.call.fun.unparen() {
+                    done_in(Node::Block(&l.body), &mut after);
+                }
+                return false;
             }
             Node::Expr(Expr::FuncLit(_)) => return false,
             _ => {}
         }
         true
     });
-    out
+    after.retain(|w| !before.contains(w));
+    after
+}
+
+/// The statement lists from `list` inward that hold the statement at
+/// offset `at`, each with the index of the statement holding it (not
+/// into function literals).
+fn enclosing_lists<'a>(list: &'a [Stmt], at: u32, out: &mut Vec<(&'a [Stmt], usize)>) {
+    let Some(i) = list.iter().position(|s| s.pos() <= at && at < s.end()) else {
+        return;
+    };
+    out.push((list, i));
+    let inner: Vec<&'a [Stmt]> = match &list[i] {
+        Stmt::Block(b) => vec![&b.list],
+        Stmt::Labeled(l) => vec![std::slice::from_ref(&l.stmt)],
+        Stmt::If(x) => {
+            let mut v: Vec<&'a [Stmt]> = vec![&x.body.list];
+            if let Some(e) = &x.els {
+                v.push(std::slice::from_ref(e));
+            }
+            v
+        }
+        Stmt::For(f) => vec![&f.body.list],
+        Stmt::Range(r) => vec![&r.body.list],
+        Stmt::Switch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        Stmt::Select(sel) => sel.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        _ => Vec::new(),
+    };
+    for l in inner {
+        if l.iter().any(|s| s.pos() <= at && at < s.end()) {
+            enclosing_lists(l, at, out);
+            return;
+        }
+    }
 }
 
 /// A `wg.Wait()` of the maker's own flow (not in a literal) before offset
