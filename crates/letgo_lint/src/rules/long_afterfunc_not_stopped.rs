@@ -43,7 +43,9 @@ only one the function made once before the loop (a filter closure, a
 slice all the timers share). Constant delays under a
 minute (a package variable declared with a constant duration that no
 non-test code assigns counts as constant), and `_test.go` files, are
-left alone.
+left alone, as is a test's harness in other files (a function taking a
+`*testing.T` or `testing.TB`, or a method of a type holding one: only
+`go test` makes such a value).
 
 `time.AfterFunc` is recognised by the callee's object (an alias or dot
 import counts, a project's own `AfterFunc` does not), and a request
@@ -107,7 +109,7 @@ enum Per {
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for (i, f) in cx.functions().iter().enumerate() {
-        if cx.file(f.file).is_test {
+        if cx.file(f.file).is_test || crate::test_harness::runs_under_test(cx, f) {
             continue;
         }
         let per_request = takes_request(cx, f);

@@ -73,7 +73,11 @@ Only `(*time.Ticker).Stop` stops one; a field is the same field object (a
 field of the same name in another type, with a `Stop` method of its own,
 does not count). Where the types are unknown, there is no finding.
 
-`_test.go` files are left alone: a test process is short-lived.
+`_test.go` files are left alone: a test process is short-lived. So is a
+test's harness kept in other files: a function that takes a
+`*testing.T`, `*testing.B`, `*testing.F` or `testing.TB`, or a method of
+a type holding one in a field (only `go test` makes such a value, so the
+function runs only in a test binary).
 
 ## Why is this bad?
 A ticker fires forever. Before Go 1.23 an unstopped ticker is never
