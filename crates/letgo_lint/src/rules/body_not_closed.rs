@@ -76,7 +76,14 @@ http.StatusNoContent`, or `StatusNotModified`) needs no close: the
 transport gives `http.NoBody`.
 
 The error check may be a `switch` without a tag: `case err != nil:` has
-no response to close, as `if err != nil` has none.
+no response to close, as `if err != nil` has none. So may a predicate
+of the error: a call with the error as its first argument and a `bool`
+result (`errors.Is(err, x)`, `errors.As`, `os.IsTimeout(err)`, the
+program's `isTLSError(err)`) sorts errors into kinds and holds for no
+nil error, so where it holds the call failed and there is no response
+(`if !isTLSError(err) { return resp, err }` hands the response on; the
+fallback after it runs only for an error). Conditions combine by `!`,
+`&&` and `||` as Go evaluates them.
 
 A request made in the function with a context the function cancels
 when it returns (`ctx, cancel := context.WithTimeout(...)`, `defer
@@ -785,6 +792,33 @@ impl BodyClosed<'_, '_> {
         })
     }
 
+    /// `isTLSError(err)`, `errors.Is(err, x)`, `os.IsTimeout(err)`: a call
+    /// with the request's error as its first argument and a `bool`
+    /// result. Such a predicate sorts errors into kinds and holds for
+    /// none when there is no error; where it holds the call failed and
+    /// there is no response.
+    fn classifies_error(&self, cond: &Expr) -> bool {
+        let Expr::Call(c) = cond.unparen() else {
+            return false;
+        };
+        let Some(err) = self.err else {
+            return false;
+        };
+        if c.args.first().and_then(|a| ident_name(a, self.src())) != Some(err) {
+            return false;
+        }
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let m = view.model();
+        view.type_of(cond).is_some_and(|t| {
+            matches!(
+                m.ty(m.under_ro(t)),
+                letgo_types::types::Type::Basic(letgo_types::types::BasicKind::Bool, _)
+            )
+        })
+    }
+
     /// `name != nil` (`Some(true)`) or `name == nil` (`Some(false)`).
     fn nil_test(&self, cond: &Expr, name: &str) -> Option<bool> {
         let Expr::Binary(b) = cond.unparen() else {
@@ -833,10 +867,34 @@ impl Obligation for BodyClosed<'_, '_> {
     /// there is no body to close.
     fn void_when(&self, cond: &Expr) -> Option<bool> {
         if let Expr::Binary(b) = cond.unparen() {
-            if b.op == Token::Land {
-                let sides = [self.void_when(&b.x), self.void_when(&b.y)];
-                return sides.contains(&Some(true)).then_some(true);
+            let sides = || [self.void_when(&b.x), self.void_when(&b.y)];
+            // `a && b` holds only where both do; it fails where either
+            // fails. `a || b` mirrors it.
+            match b.op {
+                Token::Land => {
+                    let sides = sides();
+                    if sides.contains(&Some(true)) {
+                        return Some(true);
+                    }
+                    return (sides == [Some(false), Some(false)]).then_some(false);
+                }
+                Token::Lor => {
+                    let sides = sides();
+                    if sides.contains(&Some(false)) {
+                        return Some(false);
+                    }
+                    return (sides == [Some(true), Some(true)]).then_some(true);
+                }
+                _ => {}
             }
+        }
+        if let Expr::Unary(u) = cond.unparen() {
+            if u.op == Token::Not {
+                return self.void_when(&u.x).map(|v| !v);
+            }
+        }
+        if self.classifies_error(cond) {
+            return Some(true);
         }
         // `rerr != nil` after `b, rerr := io.ReadAll(resp.Body)`: the read
         // stopped early where it holds; it reached the end where not.
