@@ -91,7 +91,12 @@ cancel()`, `http.NewRequestWithContext(ctx, ...)`, the response not got
 in a loop) leaves nothing open after the return: when the request's
 context ends, the transport gives up on a body still unread and closes
 its connection. A context from the caller may outlive the call: judged
-as usual.
+as usual, unless every caller in the package (there is one at least,
+and the function is not used otherwise) made the context it passes
+with a cancel it calls in the statement right after the call (`ctx,
+cancel := context.WithTimeout(...)`, `c.write(ctx, batch)`, `cancel()`)
+or defers, the call outside loops: the context ends as the function
+returns, as if it were cancelled there.
 
 A function of a command (`package main`) that runs once per process —
 `main`, `init`, or a function that only such functions call, each call
@@ -328,9 +333,28 @@ fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
     let Some(ctx) = ctx else {
         return false;
     };
-    // The context and its cancel, from one call (`context.With...` or a
-    // function of the project): the cancel by its type.
-    let cancel = f.sites.iter().find_map(|s| match s.stmt {
+    if let Some(cancel) = cancel_of(cx, f, ctx) {
+        return f.sites.iter().any(|s| {
+            !s.in_loop
+                && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
+                    && obj(&d.call.fun) == Some(cancel))
+        });
+    }
+    param_index(f, &view, ctx).is_some_and(|i| callers_cancel(cx, f, i))
+}
+
+/// The cancel function made with context `ctx` in `f`: `ctx, cancel :=
+/// context.WithTimeout(...)` (or `WithCancel`, `WithDeadline`, their
+/// `Cause` forms, or a function of the project), the cancel by its type.
+fn cancel_of(
+    cx: &PackageContext,
+    f: &Func,
+    ctx: letgo_types::model::ObjId,
+) -> Option<letgo_types::model::ObjId> {
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let obj = |x: &Expr| x.unparen().as_ident().and_then(|id| view.object_of(id));
+    f.sites.iter().find_map(|s| match s.stmt {
         Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
             if !matches!(a.rhs[0].unparen(), Expr::Call(_)) || obj(&a.lhs[0]) != Some(ctx) {
                 return None;
@@ -342,15 +366,87 @@ fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
             })
         }
         _ => None,
-    });
-    let Some(cancel) = cancel else {
+    })
+}
+
+/// The index of `f`'s parameter `v`, if it is one.
+fn param_index(f: &Func, view: &letgo_types::FileView, v: letgo_types::model::ObjId) -> Option<usize> {
+    f.typ
+        .params
+        .list
+        .iter()
+        .flat_map(|p| p.names.iter())
+        .position(|id| view.object_of(id) == Some(v))
+}
+
+/// Whether every call of `f` in the package (and there is one) passes,
+/// as its `i`th argument, a context the caller made there with a cancel
+/// it calls in the statement right after the call, or defers (the call
+/// not in a loop): the request's context ends as soon as `f` returns
+/// (`ctx, cancel := context.WithTimeout(...)`, `client.write(ctx, ts)`,
+/// `cancel()`), which closes a connection whose body is still open.
+/// A function called from elsewhere (exported, used as a value) has
+/// callers not in view: no call seen, not known.
+fn callers_cancel(cx: &PackageContext, f: &Func, i: usize) -> bool {
+    let funcs = cx.functions();
+    let Some(me) = funcs.iter().position(|g| std::ptr::eq(g, f)) else {
         return false;
     };
-    f.sites.iter().any(|s| {
-        !s.in_loop
-            && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
-                && obj(&d.call.fun) == Some(cancel))
-    })
+    let mut seen = 0;
+    for (gi, calls) in cx.calls().iter().enumerate() {
+        for call in calls.iter().filter(|c| c.callee == me) {
+            seen += 1;
+            if call.go || !caller_cancels(cx, &funcs[gi], call.span, i) {
+                return false;
+            }
+        }
+    }
+    seen > 0
+}
+
+/// The call at `span` in `g`: its `i`th argument is a context `g` made
+/// with a cancel called right after the call's statement, or deferred
+/// with the call outside loops.
+fn caller_cancels(cx: &PackageContext, g: &Func, span: Span, i: usize) -> bool {
+    let Some(view) = cx.types(g.file) else {
+        return false;
+    };
+    let obj = |x: &Expr| x.unparen().as_ident().and_then(|id| view.object_of(id));
+    let Some(site) = g
+        .sites
+        .iter()
+        .filter(|s| matches!(s.stmt, Stmt::Expr(_) | Stmt::Assign(_) | Stmt::Return(_)))
+        .find(|s| s.stmt.span().start <= span.start && span.end <= s.stmt.span().end)
+    else {
+        return false;
+    };
+    let mut arg = None;
+    inspect(Node::stmt(site.stmt), &mut |n| {
+        if let Node::Call(c) = n {
+            if Span::new(c.pos(), c.end()) == span {
+                arg = c.args.get(i).and_then(obj);
+            }
+        }
+        arg.is_none()
+    });
+    let Some(cancel) = arg.and_then(|ctx| cancel_of(cx, g, ctx)) else {
+        return false;
+    };
+    let calls_cancel = |s: &Stmt| match s {
+        Stmt::Expr(x) => {
+            matches!(x.unparen(), Expr::Call(c) if c.args.is_empty() && obj(&c.fun) == Some(cancel))
+        }
+        _ => false,
+    };
+    if next_statement(g.body, site.stmt.span()).is_some_and(calls_cancel) {
+        return true;
+    }
+    !site.in_loop
+        && g.sites.iter().any(|s| {
+            !s.in_loop
+                && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
+                    && obj(&d.call.fun) == Some(cancel))
+        })
 }
 
 /// The one value variable `v` is assigned in `f` (by `:=`, `=` or
