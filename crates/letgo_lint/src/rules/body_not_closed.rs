@@ -98,13 +98,6 @@ cancel := context.WithTimeout(...)`, `c.write(ctx, batch)`, `cancel()`)
 or defers, the call outside loops: the context ends as the function
 returns, as if it were cancelled there.
 
-A request sent by a client the function made with a constant `Timeout`
-under a minute (`client := &http.Client{Timeout: 50 * time.Second}`) is
-released within that time: the client's timer keeps running after `Do`
-returns and cancels the request when it fires, which closes the
-connection of a body still open. A client from elsewhere, or one without
-a timeout, is judged as usual.
-
 A function of a command (`package main`) that runs once per process —
 `main`, `init`, or a function that only such functions call, each call
 outside loops and function literals (calls in `_test.go` files say
@@ -269,9 +262,6 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
         return None;
     }
     if !def.site.in_loop && cancelled_on_return(cx, f, def) {
-        return None;
-    }
-    if short_client_timeout(cx, f, def) {
         return None;
     }
     let sf = cx.file(f.file);
@@ -457,62 +447,6 @@ fn caller_cancels(cx: &PackageContext, g: &Func, span: Span, i: usize) -> bool {
                 && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
                     && obj(&d.call.fun) == Some(cancel))
         })
-}
-
-/// A minute, in nanoseconds: a client timeout under it bounds an open
-/// body's hold as LG205 bounds a pending timer's.
-const SHORT: u64 = 60_000_000_000;
-
-/// Whether the request is sent by a client made in this function with a
-/// constant `Timeout` under a minute (`client := &http.Client{Timeout:
-/// 50 * time.Second}`, then `client.Do(req)`): the client's timer keeps
-/// running after `Do` returns and cancels the request when it fires,
-/// and the transport then closes the connection of a body still open.
-/// The hold ends within the timeout, whatever the function does.
-fn short_client_timeout(cx: &PackageContext, f: &Func, def: &Def) -> bool {
-    let Some(view) = cx.types(f.file) else {
-        return false;
-    };
-    let m = view.model();
-    let call = match def.site.stmt {
-        Stmt::Assign(a) => a.rhs.first(),
-        Stmt::Decl(g) => match g.specs.first() {
-            Some(Spec::Value(v)) => v.values.first(),
-            _ => None,
-        },
-        _ => None,
-    };
-    let Some(Expr::Call(call)) = call.map(Expr::unparen) else {
-        return false;
-    };
-    let Expr::Selector(sel) = call.fun.unparen() else {
-        return false;
-    };
-    let Some(client) = sel.x.unparen().as_ident().and_then(|id| view.object_of(id)) else {
-        return false;
-    };
-    let t = m.obj(client).typ;
-    if !(m.is_named(t, "net/http", "Client") || m.is_pointer_to(t, "net/http", "Client")) {
-        return false;
-    }
-    let Some(made) = assigned_from(f, &view, client) else {
-        return false;
-    };
-    let lit = match made.unparen() {
-        Expr::Unary(u) if u.op == Token::And => u.x.unparen(),
-        x => x,
-    };
-    let Expr::CompositeLit(lit) = lit else {
-        return false;
-    };
-    let src = &cx.file(f.file).src;
-    lit.elts.iter().any(|e| match e {
-        Expr::KeyValue(kv) => {
-            ident_name(&kv.key, src) == Some("Timeout")
-                && crate::timers::const_duration(cx, f.file, &kv.value).is_some_and(|d| d > 0 && d < SHORT)
-        }
-        _ => false,
-    })
 }
 
 /// The one value variable `v` is assigned in `f` (by `:=`, `=` or
