@@ -33,9 +33,9 @@ use letgo_types::model::ObjKind;
 pub fn non_test_functions<'c, 'a>(
     cx: &'c PackageContext<'a>,
 ) -> impl Iterator<Item = &'c Func<'a>> + 'c {
-    cx.functions().iter().filter(move |f| {
-        !cx.file(f.file).is_test && !crate::test_harness::runs_under_test(cx, f)
-    })
+    cx.functions()
+        .iter()
+        .filter(move |f| !cx.file(f.file).is_test && !crate::test_harness::runs_under_test(cx, f))
 }
 
 /// Whether unstopped timers of this package are retained until they fire

@@ -370,7 +370,11 @@ fn cancel_of(
 }
 
 /// The index of `f`'s parameter `v`, if it is one.
-fn param_index(f: &Func, view: &letgo_types::FileView, v: letgo_types::model::ObjId) -> Option<usize> {
+fn param_index(
+    f: &Func,
+    view: &letgo_types::FileView,
+    v: letgo_types::model::ObjId,
+) -> Option<usize> {
     f.typ
         .params
         .list
