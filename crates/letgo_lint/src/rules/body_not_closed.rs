@@ -83,7 +83,9 @@ program's `isTLSError(err)`) sorts errors into kinds and holds for no
 nil error, so where it holds the call failed and there is no response
 (`if !isTLSError(err) { return resp, err }` hands the response on; the
 fallback after it runs only for an error). Conditions combine by `!`,
-`&&` and `||` as Go evaluates them.
+`&&` and `||` as Go evaluates them. A test of the error says this only
+while the variable still holds the call's error: after `err = other()`
+it says nothing of the response.
 
 A request made in the function with a context the function cancels
 when it returns (`ctx, cancel := context.WithTimeout(...)`, `defer
@@ -919,6 +921,21 @@ impl BodyClosed<'_, '_> {
         })
     }
 
+    /// Whether the error variable at offset `at` still holds the call's
+    /// error: no statement between the call and `at` assigned it again
+    /// (`err = other()` makes a test of `err` say nothing of the
+    /// response).
+    fn err_is_the_calls(&self, at: u32) -> bool {
+        let Some(err) = self.err else {
+            return false;
+        };
+        self.assigns
+            .iter()
+            .filter(|(sp, n, _)| n == err && sp.end <= at)
+            .max_by_key(|(sp, _, _)| sp.start)
+            .is_none_or(|(sp, _, _)| sp.start <= self.def.start)
+    }
+
     /// `name != nil` (`Some(true)`) or `name == nil` (`Some(false)`).
     fn nil_test(&self, cond: &Expr, name: &str) -> Option<bool> {
         let Expr::Binary(b) = cond.unparen() else {
@@ -993,7 +1010,7 @@ impl Obligation for BodyClosed<'_, '_> {
                 return self.void_when(&u.x).map(|v| !v);
             }
         }
-        if self.classifies_error(cond) {
+        if self.classifies_error(cond) && self.err_is_the_calls(cond.span().start) {
             return Some(true);
         }
         // `rerr != nil` after `b, rerr := io.ReadAll(resp.Body)`: the read
@@ -1001,7 +1018,7 @@ impl Obligation for BodyClosed<'_, '_> {
         if let Some((non_nil, _)) = self.read_error_test(cond) {
             return Some(!non_nil);
         }
-        if let Some(err) = self.err {
+        if let Some(err) = self.err.filter(|_| self.err_is_the_calls(cond.span().start)) {
             if let Some(non_nil) = self.nil_test(cond, err) {
                 return Some(non_nil);
             }
