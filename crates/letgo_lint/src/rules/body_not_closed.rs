@@ -1018,7 +1018,10 @@ impl Obligation for BodyClosed<'_, '_> {
         if let Some((non_nil, _)) = self.read_error_test(cond) {
             return Some(!non_nil);
         }
-        if let Some(err) = self.err.filter(|_| self.err_is_the_calls(cond.span().start)) {
+        if let Some(err) = self
+            .err
+            .filter(|_| self.err_is_the_calls(cond.span().start))
+        {
             if let Some(non_nil) = self.nil_test(cond, err) {
                 return Some(non_nil);
             }

@@ -173,7 +173,8 @@ pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
             spawns += 1;
             site.in_loop
                 || matches!(
-                    runs.get_or_init(|| Runs::new(cx).commands_api_unknown()).of(i),
+                    runs.get_or_init(|| Runs::new(cx).commands_api_unknown())
+                        .of(i),
                     Run::Many(_)
                 )
         })
