@@ -52,9 +52,7 @@ Flags a `time.NewTicker`
   once (reached only from `main`/`init` through calls and `go`
   statements outside loops, or given to such a `sync.Once`: a
   `for range time.NewTicker(d).C` there lives as long as the process,
-  as it means to; so does such an inline ticker in a daemon started
-  once, as judged for the loops above), even when it is stopped (on
-  every Go version):
+  as it means to), even when it is stopped (on every Go version):
   `Stop` does not close the channel, so the loop waits forever and its
   goroutine keeps what it references. For a ticker in a field the
   finding is at the loop;
@@ -300,14 +298,8 @@ fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnosti
     }
     // A function the program runs exactly once (from `main` or `init`,
     // through calls and `go` statements outside loops): its loop is
-    // meant to last as long as the process. So is a daemon started once
-    // whose ticker is made in the range itself (`for range
-    // time.NewTicker(d).C`): nothing can stop that ticker, it is meant
-    // to tick for the goroutine's life. (A field's ticker that the owner
-    // stops, expecting the loop to end with it, is a leak however often
-    // the loop starts.)
-    let inline = matches!(sel.x.unparen(), Expr::Call(_));
-    if runs_once(cx, f) || (inline && started_only_once(cx, f)) {
+    // meant to last as long as the process.
+    if runs_once(cx, f) {
         return None;
     }
     let msg = range_message(r.x.span().text(src), &what.to_lowercase());
