@@ -35,6 +35,7 @@ pub mod singleton;
 pub mod summaries;
 pub mod suppress;
 pub mod syntax;
+pub mod test_harness;
 pub mod timers;
 pub mod uncancelled;
 

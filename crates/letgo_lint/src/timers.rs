@@ -23,9 +23,11 @@ use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
 
-/// The functions the timer rules look at: those outside `_test.go` files.
-/// A test process is short-lived; what its timers retain for a few
-/// seconds is never a leak anyone sees.
+/// The functions the timer rules look at: those outside `_test.go` files
+/// that can run outside a test (not taking a `*testing.T` or `testing.TB`,
+/// not a method of a type holding one: `test_harness`). A test process
+/// is short-lived; what its timers retain for a few seconds is never a
+/// leak anyone sees.
 /// Filters the context's shared list: building a list of its own would
 /// walk every body of the package again, once per timer rule.
 pub fn non_test_functions<'c, 'a>(
@@ -33,7 +35,7 @@ pub fn non_test_functions<'c, 'a>(
 ) -> impl Iterator<Item = &'c Func<'a>> + 'c {
     cx.functions()
         .iter()
-        .filter(move |f| !cx.file(f.file).is_test)
+        .filter(move |f| !cx.file(f.file).is_test && !crate::test_harness::runs_under_test(cx, f))
 }
 
 /// Whether unstopped timers of this package are retained until they fire

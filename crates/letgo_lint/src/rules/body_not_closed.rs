@@ -76,7 +76,16 @@ http.StatusNoContent`, or `StatusNotModified`) needs no close: the
 transport gives `http.NoBody`.
 
 The error check may be a `switch` without a tag: `case err != nil:` has
-no response to close, as `if err != nil` has none.
+no response to close, as `if err != nil` has none. So may a predicate
+of the error: a call with the error as its first argument and a `bool`
+result (`errors.Is(err, x)`, `errors.As`, `os.IsTimeout(err)`, the
+program's `isTLSError(err)`) sorts errors into kinds and holds for no
+nil error, so where it holds the call failed and there is no response
+(`if !isTLSError(err) { return resp, err }` hands the response on; the
+fallback after it runs only for an error). Conditions combine by `!`,
+`&&` and `||` as Go evaluates them. A test of the error says this only
+while the variable still holds the call's error: after `err = other()`
+it says nothing of the response.
 
 A request made in the function with a context the function cancels
 when it returns (`ctx, cancel := context.WithTimeout(...)`, `defer
@@ -84,7 +93,12 @@ cancel()`, `http.NewRequestWithContext(ctx, ...)`, the response not got
 in a loop) leaves nothing open after the return: when the request's
 context ends, the transport gives up on a body still unread and closes
 its connection. A context from the caller may outlive the call: judged
-as usual.
+as usual, unless every caller in the package (there is one at least,
+and the function is not used otherwise) made the context it passes
+with a cancel it calls in the statement right after the call (`ctx,
+cancel := context.WithTimeout(...)`, `c.write(ctx, batch)`, `cancel()`)
+or defers, the call outside loops: the context ends as the function
+returns, as if it were cancelled there.
 
 A function of a command (`package main`) that runs once per process —
 `main`, `init`, or a function that only such functions call, each call
@@ -321,9 +335,28 @@ fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
     let Some(ctx) = ctx else {
         return false;
     };
-    // The context and its cancel, from one call (`context.With...` or a
-    // function of the project): the cancel by its type.
-    let cancel = f.sites.iter().find_map(|s| match s.stmt {
+    if let Some(cancel) = cancel_of(cx, f, ctx) {
+        return f.sites.iter().any(|s| {
+            !s.in_loop
+                && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
+                    && obj(&d.call.fun) == Some(cancel))
+        });
+    }
+    param_index(f, &view, ctx).is_some_and(|i| callers_cancel(cx, f, i))
+}
+
+/// The cancel function made with context `ctx` in `f`: `ctx, cancel :=
+/// context.WithTimeout(...)` (or `WithCancel`, `WithDeadline`, their
+/// `Cause` forms, or a function of the project), the cancel by its type.
+fn cancel_of(
+    cx: &PackageContext,
+    f: &Func,
+    ctx: letgo_types::model::ObjId,
+) -> Option<letgo_types::model::ObjId> {
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let obj = |x: &Expr| x.unparen().as_ident().and_then(|id| view.object_of(id));
+    f.sites.iter().find_map(|s| match s.stmt {
         Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => {
             if !matches!(a.rhs[0].unparen(), Expr::Call(_)) || obj(&a.lhs[0]) != Some(ctx) {
                 return None;
@@ -335,15 +368,91 @@ fn cancelled_on_return(cx: &PackageContext, f: &Func, def: &Def) -> bool {
             })
         }
         _ => None,
-    });
-    let Some(cancel) = cancel else {
+    })
+}
+
+/// The index of `f`'s parameter `v`, if it is one.
+fn param_index(
+    f: &Func,
+    view: &letgo_types::FileView,
+    v: letgo_types::model::ObjId,
+) -> Option<usize> {
+    f.typ
+        .params
+        .list
+        .iter()
+        .flat_map(|p| p.names.iter())
+        .position(|id| view.object_of(id) == Some(v))
+}
+
+/// Whether every call of `f` in the package (and there is one) passes,
+/// as its `i`th argument, a context the caller made there with a cancel
+/// it calls in the statement right after the call, or defers (the call
+/// not in a loop): the request's context ends as soon as `f` returns
+/// (`ctx, cancel := context.WithTimeout(...)`, `client.write(ctx, ts)`,
+/// `cancel()`), which closes a connection whose body is still open.
+/// A function called from elsewhere (exported, used as a value) has
+/// callers not in view: no call seen, not known.
+fn callers_cancel(cx: &PackageContext, f: &Func, i: usize) -> bool {
+    let funcs = cx.functions();
+    let Some(me) = funcs.iter().position(|g| std::ptr::eq(g, f)) else {
         return false;
     };
-    f.sites.iter().any(|s| {
-        !s.in_loop
-            && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
-                && obj(&d.call.fun) == Some(cancel))
-    })
+    let mut seen = 0;
+    for (gi, calls) in cx.calls().iter().enumerate() {
+        for call in calls.iter().filter(|c| c.callee == me) {
+            seen += 1;
+            if call.go || !caller_cancels(cx, &funcs[gi], call.span, i) {
+                return false;
+            }
+        }
+    }
+    seen > 0
+}
+
+/// The call at `span` in `g`: its `i`th argument is a context `g` made
+/// with a cancel called right after the call's statement, or deferred
+/// with the call outside loops.
+fn caller_cancels(cx: &PackageContext, g: &Func, span: Span, i: usize) -> bool {
+    let Some(view) = cx.types(g.file) else {
+        return false;
+    };
+    let obj = |x: &Expr| x.unparen().as_ident().and_then(|id| view.object_of(id));
+    let Some(site) = g
+        .sites
+        .iter()
+        .filter(|s| matches!(s.stmt, Stmt::Expr(_) | Stmt::Assign(_) | Stmt::Return(_)))
+        .find(|s| s.stmt.span().start <= span.start && span.end <= s.stmt.span().end)
+    else {
+        return false;
+    };
+    let mut arg = None;
+    inspect(Node::stmt(site.stmt), &mut |n| {
+        if let Node::Call(c) = n {
+            if Span::new(c.pos(), c.end()) == span {
+                arg = c.args.get(i).and_then(obj);
+            }
+        }
+        arg.is_none()
+    });
+    let Some(cancel) = arg.and_then(|ctx| cancel_of(cx, g, ctx)) else {
+        return false;
+    };
+    let calls_cancel = |s: &Stmt| match s {
+        Stmt::Expr(x) => {
+            matches!(x.unparen(), Expr::Call(c) if c.args.is_empty() && obj(&c.fun) == Some(cancel))
+        }
+        _ => false,
+    };
+    if next_statement(g.body, site.stmt.span()).is_some_and(calls_cancel) {
+        return true;
+    }
+    !site.in_loop
+        && g.sites.iter().any(|s| {
+            !s.in_loop
+                && matches!(s.stmt, Stmt::Defer(d) if d.call.args.is_empty()
+                    && obj(&d.call.fun) == Some(cancel))
+        })
 }
 
 /// The one value variable `v` is assigned in `f` (by `:=`, `=` or
@@ -785,6 +894,48 @@ impl BodyClosed<'_, '_> {
         })
     }
 
+    /// `isTLSError(err)`, `errors.Is(err, x)`, `os.IsTimeout(err)`: a call
+    /// with the request's error as its first argument and a `bool`
+    /// result. Such a predicate sorts errors into kinds and holds for
+    /// none when there is no error; where it holds the call failed and
+    /// there is no response.
+    fn classifies_error(&self, cond: &Expr) -> bool {
+        let Expr::Call(c) = cond.unparen() else {
+            return false;
+        };
+        let Some(err) = self.err else {
+            return false;
+        };
+        if c.args.first().and_then(|a| ident_name(a, self.src())) != Some(err) {
+            return false;
+        }
+        let Some(view) = self.cx.types(self.file) else {
+            return false;
+        };
+        let m = view.model();
+        view.type_of(cond).is_some_and(|t| {
+            matches!(
+                m.ty(m.under_ro(t)),
+                letgo_types::types::Type::Basic(letgo_types::types::BasicKind::Bool, _)
+            )
+        })
+    }
+
+    /// Whether the error variable at offset `at` still holds the call's
+    /// error: no statement between the call and `at` assigned it again
+    /// (`err = other()` makes a test of `err` say nothing of the
+    /// response).
+    fn err_is_the_calls(&self, at: u32) -> bool {
+        let Some(err) = self.err else {
+            return false;
+        };
+        self.assigns
+            .iter()
+            .filter(|(sp, n, _)| n == err && sp.end <= at)
+            .max_by_key(|(sp, _, _)| sp.start)
+            .is_none_or(|(sp, _, _)| sp.start <= self.def.start)
+    }
+
     /// `name != nil` (`Some(true)`) or `name == nil` (`Some(false)`).
     fn nil_test(&self, cond: &Expr, name: &str) -> Option<bool> {
         let Expr::Binary(b) = cond.unparen() else {
@@ -833,17 +984,44 @@ impl Obligation for BodyClosed<'_, '_> {
     /// there is no body to close.
     fn void_when(&self, cond: &Expr) -> Option<bool> {
         if let Expr::Binary(b) = cond.unparen() {
-            if b.op == Token::Land {
-                let sides = [self.void_when(&b.x), self.void_when(&b.y)];
-                return sides.contains(&Some(true)).then_some(true);
+            let sides = || [self.void_when(&b.x), self.void_when(&b.y)];
+            // `a && b` holds only where both do; it fails where either
+            // fails. `a || b` mirrors it.
+            match b.op {
+                Token::Land => {
+                    let sides = sides();
+                    if sides.contains(&Some(true)) {
+                        return Some(true);
+                    }
+                    return (sides == [Some(false), Some(false)]).then_some(false);
+                }
+                Token::Lor => {
+                    let sides = sides();
+                    if sides.contains(&Some(false)) {
+                        return Some(false);
+                    }
+                    return (sides == [Some(true), Some(true)]).then_some(true);
+                }
+                _ => {}
             }
+        }
+        if let Expr::Unary(u) = cond.unparen() {
+            if u.op == Token::Not {
+                return self.void_when(&u.x).map(|v| !v);
+            }
+        }
+        if self.classifies_error(cond) && self.err_is_the_calls(cond.span().start) {
+            return Some(true);
         }
         // `rerr != nil` after `b, rerr := io.ReadAll(resp.Body)`: the read
         // stopped early where it holds; it reached the end where not.
         if let Some((non_nil, _)) = self.read_error_test(cond) {
             return Some(!non_nil);
         }
-        if let Some(err) = self.err {
+        if let Some(err) = self
+            .err
+            .filter(|_| self.err_is_the_calls(cond.span().start))
+        {
             if let Some(non_nil) = self.nil_test(cond, err) {
                 return Some(non_nil);
             }

@@ -156,6 +156,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 /// in a function shown to repeat): a daemon started once, from `main`, a
 /// constructor or a `Start` the program calls once. What such a
 /// goroutine holds lives as long as the program meant it to.
+///
+/// Unlike LG116's own judgement, a method of `package main` that the
+/// package never calls does not count as repeating: nothing imports a
+/// command, so such a method is reached through an interface by a
+/// library (a command framework's `Run`), as often as it decides.
 pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
     let runs = OnceCell::new();
     let mut spawns = 0;
@@ -166,7 +171,12 @@ pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
                 return false;
             }
             spawns += 1;
-            site.in_loop || matches!(runs.get_or_init(|| Runs::new(cx)).of(i), Run::Many(_))
+            site.in_loop
+                || matches!(
+                    runs.get_or_init(|| Runs::new(cx).commands_api_unknown())
+                        .of(i),
+                    Run::Many(_)
+                )
         })
     });
     spawns > 0 && !repeated
@@ -380,6 +390,9 @@ struct Runs<'c, 'a> {
     /// A file of the package the model did not check (cgo, say): its
     /// calls are unseen, so "the package never calls it" is not known.
     blind: bool,
+    /// A method of `package main` nobody in the package calls is of
+    /// unknown run count, not API run per call (`started_only_once`).
+    main_api_unknown: bool,
     memo: RefCell<HashMap<usize, Run>>,
 }
 
@@ -390,6 +403,7 @@ impl<'c, 'a> Runs<'c, 'a> {
             calls: HashMap::new(),
             values: HashSet::new(),
             blind: false,
+            main_api_unknown: false,
             memo: RefCell::new(HashMap::new()),
         };
         for (fi, sf) in cx.files() {
@@ -400,6 +414,12 @@ impl<'c, 'a> Runs<'c, 'a> {
             r.uses(fi, &sf.ast, &view);
         }
         r
+    }
+
+    /// The same model, with `main_api_unknown` set.
+    fn commands_api_unknown(mut self) -> Self {
+        self.main_api_unknown = true;
+        self
     }
 
     /// Records every use of a function or method declared in the package.
@@ -536,6 +556,9 @@ impl<'c, 'a> Runs<'c, 'a> {
                     "`{}` runs per request or event, through its callers in other packages",
                     f.name
                 ))
+            }
+            _ if self.main_api_unknown && method && !used && self.cx.package.name == "main" => {
+                Run::Unknown
             }
             _ if method && !used && !self.blind => match self.cx.growth() {
                 Some(g) if g.called(self.cx, f) => Run::Unknown,

@@ -36,10 +36,16 @@ parameters, range variables, values received from a channel or read from
 fields; no local the function made itself with a literal, `make`, `new`
 or a call) is a one-shot delayed action — an idle tenant removed a minute
 later, a task requeued after a pause — and is left alone: it keeps
-nothing alive that would otherwise be freed. Constant delays under a
+nothing alive that would otherwise be freed. In a loop, what piles up
+per iteration is what the iteration itself makes: the callback must hold
+a value made in the loop's body (a batch copied per iteration), not
+only one the function made once before the loop (a filter closure, a
+slice all the timers share). Constant delays under a
 minute (a package variable declared with a constant duration that no
 non-test code assigns counts as constant), and `_test.go` files, are
-left alone.
+left alone, as is a test's harness in other files (a function taking a
+`*testing.T` or `testing.TB`, or a method of a type holding one: only
+`go test` makes such a value).
 
 `time.AfterFunc` is recognised by the callee's object (an alias or dot
 import counts, a project's own `AfterFunc` does not), and a request
@@ -103,7 +109,7 @@ enum Per {
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for (i, f) in cx.functions().iter().enumerate() {
-        if cx.file(f.file).is_test {
+        if cx.file(f.file).is_test || crate::test_harness::runs_under_test(cx, f) {
             continue;
         }
         let per_request = takes_request(cx, f);
@@ -360,7 +366,10 @@ fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
 /// from a channel or read from fields already live elsewhere: a timer
 /// holding only those (`time.AfterFunc(gcDelay, func() { r.drop(name) })`
 /// per idle tenant, a requeue of a received task) keeps nothing alive that
-/// would be freed, and fires once. Reached per event, a receiver or
+/// would be freed, and fires once. In a loop the local must be made in
+/// the iteration (declared in the loop's body): one made before the loop
+/// is shared by every iteration's timer and does not pile up. Reached
+/// per event, a receiver or
 /// parameter whose type is built per request or event is fresh too.
 fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr, per: Per) -> bool {
     let Some(view) = cx.types(f.file) else {
@@ -368,6 +377,13 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr, per: Per) -> bool {
     };
     let m = view.model();
     let inside = cb.span();
+    // Per iteration, what piles up is what each iteration makes: a value
+    // made before the loop is one value, shared by every timer.
+    let (from, to) = match per {
+        Per::Iteration => crate::syntax::innermost_loop(f.body, inside)
+            .map_or((f.body.pos(), f.body.end()), |(_, b)| (b.pos(), b.end())),
+        _ => (f.body.pos(), f.body.end()),
+    };
     let mut used: Vec<letgo_types::model::ObjId> = Vec::new();
     // Reached per event, the receiver or a parameter may be that event's
     // own value (a connection built per accept): fresh when its type is
@@ -383,9 +399,7 @@ fn holds_fresh(cx: &PackageContext, f: &Func, cb: &Expr, per: Per) -> bool {
             if let Some(o) = view.object_of(id) {
                 let local = m.obj(o).kind == letgo_types::model::ObjKind::Var
                     && m.obj(o).pos.is_some_and(|(_, off)| {
-                        f.body.pos() <= off
-                            && off < f.body.end()
-                            && !(inside.start <= off && off < inside.end)
+                        from <= off && off < to && !(inside.start <= off && off < inside.end)
                     });
                 if local && !used.contains(&o) {
                     used.push(o);

@@ -44,9 +44,17 @@ Two more shapes lose a context though `cancel` is called somewhere:
   nor deferred nor handed on: the finding points at that assignment, where
   the earlier context is lost;
 - `defer cancel()` inside the loop that makes the context, when the loop
-  runs as long as its goroutine (`for` without a condition, `range` over a
-  channel) and some iteration goes on without cancelling: the deferred
-  calls run only when the function returns. A loop over a slice is left
+  runs as long as its goroutine and some iteration goes on without
+  cancelling: the deferred calls run only when the function returns. A
+  loop runs as long as its goroutine when it is a `range` over a channel,
+  or a `for` without a condition that either has no way out at all or
+  waits for the next event in every iteration (at its top level: a
+  `select` without `default`, a receive, `time.Sleep`): a loop driven by
+  ticks, messages or polling. A `for` without a condition that does not
+  wait is a sequence of steps (an authentication that follows redirects
+  or delegations, a retry without a pause) that ends with its work: each
+  step's deferred cancel waits only for that work, and it is left alone.
+  A loop over a slice is left
   alone (its deferred calls wait only for the call to end), and so is a
   `select` case that receives from a `time.Timer`'s channel the loop
   never resets (`case <-fallback.C:`; a `Reset` only under
@@ -616,7 +624,12 @@ fn timer_received(view: &letgo_types::FileView, s: &Stmt) -> Option<String> {
 /// or `range` over a channel.
 fn long_running(cx: &PackageContext, file: usize, lp: &Stmt) -> bool {
     match lp {
-        Stmt::For(f) => f.cond.is_none(),
+        Stmt::For(f) => {
+            let src = &cx.file(file).src;
+            f.cond.is_none()
+                && (crate::syntax::loop_exit(&f.body, src).is_none()
+                    || waits_each_iteration(cx, file, &f.body))
+        }
         Stmt::Range(r) => cx.types(file).is_some_and(|view| {
             let m = view.model();
             view.type_of(&r.x)
@@ -624,6 +637,30 @@ fn long_running(cx: &PackageContext, file: usize, lp: &Stmt) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Whether the loop body waits for the next event at its top level, so
+/// in every iteration: a `select` without `default`, a receive (as a
+/// statement or assigned), `time.Sleep`. Such a loop is driven by ticks,
+/// messages or polling and lasts as long as they come; one that never
+/// waits is a run of steps that ends with its work.
+fn waits_each_iteration(cx: &PackageContext, file: usize, body: &BlockStmt) -> bool {
+    let receive = |x: &Expr| matches!(x.unparen(), Expr::Unary(u) if u.op == Token::Arrow);
+    let sleeps = |x: &Expr| {
+        let Expr::Call(c) = x.unparen() else {
+            return false;
+        };
+        cx.types(file).is_some_and(|view| {
+            view.object_of_expr(&c.fun)
+                .is_some_and(|o| view.model().is_func(o, "time", "Sleep"))
+        })
+    };
+    body.list.iter().any(|s| match s {
+        Stmt::Select(sel) => sel.body.clauses.iter().all(|c| c.comm.is_some()),
+        Stmt::Expr(x) => receive(x) || sleeps(x),
+        Stmt::Assign(a) => a.rhs.len() == 1 && receive(&a.rhs[0]),
+        _ => false,
+    })
 }
 
 /// Whether `var` is one of `f`'s named results (a bare `return` returns

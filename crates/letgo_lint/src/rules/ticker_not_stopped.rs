@@ -38,6 +38,11 @@ Flags a `time.NewTicker`
   statements outside loops, like `refresher(d)` called at the end of a
   goroutine `main` starts, or given to a package-level `sync.Once` or
   to a `sync.Once` field of the package's only value of its type).
+  In `package main`, which nothing imports, a method the package never
+  calls is reached through an interface by a library (a command
+  framework's `Run`): how often is not known, so it does not make the
+  goroutines it starts repeat (elsewhere such a method is API, run for
+  every value and every call).
   Only a `Stop` on the way to the loop counts: inside the loop,
   or before it (a goroutine started there included). A `Stop` after the
   loop is dead code, a deferred `Stop` never runs (the function never
@@ -73,7 +78,11 @@ Only `(*time.Ticker).Stop` stops one; a field is the same field object (a
 field of the same name in another type, with a `Stop` method of its own,
 does not count). Where the types are unknown, there is no finding.
 
-`_test.go` files are left alone: a test process is short-lived.
+`_test.go` files are left alone: a test process is short-lived. So is a
+test's harness kept in other files: a function that takes a
+`*testing.T`, `*testing.B`, `*testing.F` or `testing.TB`, or a method of
+a type holding one in a field (only `go test` makes such a value, so the
+function runs only in a test binary).
 
 ## Why is this bad?
 A ticker fires forever. Before Go 1.23 an unstopped ticker is never

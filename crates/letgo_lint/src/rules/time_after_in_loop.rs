@@ -40,7 +40,11 @@ abandoned timers at once.
 `time.After` is recognised by the callee's object: an alias or dot
 import counts, a project's own `After` method does not.
 
-`_test.go` files are left alone: a test process is short-lived.
+`_test.go` files are left alone: a test process is short-lived. So is a
+test's harness kept in other files: a function that takes a
+`*testing.T`, `*testing.B`, `*testing.F` or `testing.TB`, or a method of
+a type holding one in a field (only `go test` makes such a value, so the
+function runs only in a test binary).
 
 ## Why is this bad?
 Before Go 1.23 a timer that has not fired stays in the runtime's timer

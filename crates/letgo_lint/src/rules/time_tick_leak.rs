@@ -41,7 +41,11 @@ It reports only modules whose timers leak: a `go` line below 1.23, no `go`
 line, no go.mod at all (GOPATH mode: Go 1.23–1.26 keep the old timers
 there; the message says which), or `godebug asynctimerchan=1`.
 
-`_test.go` files are left alone: a test process is short-lived.
+`_test.go` files are left alone: a test process is short-lived. So is a
+test's harness kept in other files: a function that takes a
+`*testing.T`, `*testing.B`, `*testing.F` or `testing.TB`, or a method of
+a type holding one in a field (only `go test` makes such a value, so the
+function runs only in a test binary).
 
 ## Why is this bad?
 `time.Tick` returns only the channel, so its ticker can never be stopped.

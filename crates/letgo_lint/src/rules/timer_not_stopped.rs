@@ -51,7 +51,11 @@ timer neither stopped, received nor handed on: the deferred call runs when
 the function returns, not when the iteration ends, and until then it keeps
 each iteration's timer referenced (so not even Go 1.23 collects it).
 
-`_test.go` files are left alone: a test process is short-lived.
+`_test.go` files are left alone: a test process is short-lived. So is a
+test's harness kept in other files: a function that takes a
+`*testing.T`, `*testing.B`, `*testing.F` or `testing.TB`, or a method of
+a type holding one in a field (only `go test` makes such a value, so the
+function runs only in a test binary).
 
 ## Why is this bad?
 Before Go 1.23 an unstopped timer stays in the runtime's timer heap, with
