@@ -194,11 +194,16 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if !keyed && crate::map_keys::keyed_by_environment(cx, f, &ix.index) {
                 continue;
             }
-            let input = keyed || crate::map_keys::keyed_by_bytes(cx, f, &ix.index);
-            if !input && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
+            let bytes = crate::map_keys::keyed_by_bytes(cx, f, &ix.index);
+            if !keyed && !bytes && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
                 continue;
             }
-            if let Some(d) = unbounded(cx, owners, funcs, i, ix, keyed) {
+            let evidence = match (keyed, bytes) {
+                (true, _) => Some("the request"),
+                (_, true) => Some("bytes the program read"),
+                _ => crate::event_values::per_event(cx, funcs, i, &ix.index),
+            };
+            if let Some(d) = unbounded(cx, owners, funcs, i, ix, evidence) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),
@@ -227,7 +232,7 @@ fn unbounded(
     funcs: &[Func],
     i: usize,
     ix: &IndexExpr,
-    keyed: bool,
+    evidence: Option<&str>,
 ) -> Option<Diagnostic> {
     let place = owners.place(cx, funcs, i, &ix.x)?;
     if !place.is_map() || owners.released(cx, &place, true) {
@@ -252,11 +257,19 @@ fn unbounded(
             _ => {}
         }
     }
-    let keyed = if keyed {
-        "; keys come from the request"
-    } else {
-        ""
-    };
+    // Nothing deletes from it: the map grows only if the inserts bring
+    // new keys, which needs a key that differs per event.
+    if deletes.is_empty() && evidence.is_none() {
+        if std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+            let key = ix.index.span().text(src);
+            eprintln!(
+                "letgo: {}: key `{key}` shows nothing that differs per event",
+                funcs[i].name
+            );
+        }
+        return None;
+    }
+    let keyed = evidence.map_or(String::new(), |e| format!("; keys come from {e}"));
     let map = ix.x.span().text(src);
     let what = match (&ix.index, deletes.is_empty()) {
         (_, false) if companion.is_some() => {
