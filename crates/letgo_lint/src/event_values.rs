@@ -127,7 +127,9 @@ impl<'a> Walk<'_, 'a> {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
                 Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
-                    found = Some("values received from a channel");
+                    if !self.local_channel(fr, &u.x) {
+                        found = Some("values received from a channel");
+                    }
                 }
                 Node::Expr(Expr::Unary(u)) if u.op == Token::And => {
                     if matches!(u.x.unparen(), Expr::CompositeLit(_)) {
@@ -215,7 +217,8 @@ impl<'a> Walk<'_, 'a> {
         }
         for s in sources {
             let why = match s {
-                Source::Channel => Some("values received from a channel"),
+                Source::Channel(ch) if self.local_channel(fr, ch) => None,
+                Source::Channel(_) => Some("values received from a channel"),
                 Source::Expr(x) => self.expr(fr, x, depth),
             };
             if why.is_some() {
@@ -223,6 +226,37 @@ impl<'a> Walk<'_, 'a> {
             }
         }
         None
+    }
+
+    /// Whether channel `ch` is a local the function (or one enclosing
+    /// it) makes itself: a work queue fanning out a list the same call
+    /// holds (`jobs := make(chan string); for _, m := range models { jobs
+    /// <- m }`), whose values are that list's, not events.
+    fn local_channel(&self, fr: &Frame<'a>, ch: &Expr) -> bool {
+        let Expr::Ident(id) = ch.unparen() else {
+            return false;
+        };
+        let Some(o) = fr.view.object_of(id) else {
+            return false;
+        };
+        let made = |x: &Expr| {
+            matches!(x.unparen(), Expr::Call(c)
+                if fr.view.object_of_expr(&c.fun).is_some_and(|f| {
+                    let obj = fr.view.model().obj(f);
+                    matches!(obj.kind, ObjKind::Builtin(_)) && &*obj.name == "make"
+                }))
+        };
+        let mut at = Some((fr.body, fr.local));
+        while let Some((body, local)) = at {
+            let defs = definitions(fr.view, body, o);
+            if !defs.is_empty() {
+                return defs.iter().any(|d| matches!(d, Source::Expr(x) if made(x)));
+            }
+            at = local
+                .and_then(|i| self.funcs[i].parent)
+                .map(|p| (self.funcs[p].body, Some(p)));
+        }
+        false
     }
 
     /// The arguments the callers of the frame's function pass as its
@@ -297,8 +331,8 @@ fn increments<'s>(body: &BlockStmt, src: &'s str) -> Vec<&'s str> {
 /// Where a local gets its value.
 enum Source<'a> {
     Expr(&'a Expr),
-    /// A `range` over a channel, or a `select` case receiving.
-    Channel,
+    /// A `range` over this channel.
+    Channel(&'a Expr),
 }
 
 /// The right-hand sides assigned to local `o` in `body` (not in nested
@@ -328,7 +362,11 @@ fn definitions<'a>(view: FileView, body: &'a BlockStmt, o: ObjId) -> Vec<Source<
                 let chan = view
                     .type_of(&r.x)
                     .is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Chan(..)));
-                out.push(if chan { Source::Channel } else { Source::Expr(&r.x) });
+                out.push(if chan {
+                    Source::Channel(&r.x)
+                } else {
+                    Source::Expr(&r.x)
+                });
             }
             Node::Stmt(Stmt::Decl(g)) => {
                 for spec in &g.specs {
