@@ -10,7 +10,8 @@
 //! - the request itself (a field of an `*http.Request`), or a connection
 //!   (`net.Conn`, its `net.Addr`);
 //! - bytes the program read (`string(b)`, `binary.BigEndian.Uint32(b)`
-//!   with `b` a `[]byte` or a byte array);
+//!   with `b` a `[]byte`; a byte array such as a `[32]byte` device ID is
+//!   an identifier, not input);
 //! - a value received from a channel (`ev := <-ch`, `for ev := range ch`,
 //!   `case ev := <-ch`): an event's own data;
 //! - a value generated per event: the time (`time.Now`), a random value
@@ -40,7 +41,7 @@ use letgo_types::FileView;
 
 /// How many assignments, `range`s and call edges a key is followed
 /// through.
-const DEPTH: usize = 5;
+const DEPTH: usize = 4;
 /// How many callers of one function are looked at.
 const CALLERS: usize = 8;
 
@@ -121,24 +122,32 @@ impl<'a> Walk<'_, 'a> {
     fn expr(&mut self, fr: &Frame<'a>, x: &Expr, depth: usize) -> Option<&'static str> {
         let view = fr.view;
         let m = view.model();
-        let mut found = None;
+        // The value itself a new object: its identity is a new key. Inside
+        // a larger expression (an argument of a call) it says nothing.
+        let mut found = fresh(view, x).or_else(|| self.built_per_event(fr, x));
         let mut locals: Vec<ObjId> = Vec::new();
         inspect(Node::expr(x), &mut |n| {
+            if found.is_some() {
+                return false;
+            }
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
+                // A context carries cancellation, not the request's data.
+                Node::Expr(e) if view.type_of(e).is_some_and(|t| m.is_named(t, "context", "Context")) => {
+                    return false;
+                }
                 Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
                     if !self.local_channel(fr, &u.x) {
                         found = Some("values received from a channel");
                     }
                 }
-                Node::Expr(Expr::Unary(u)) if u.op == Token::And => {
-                    if matches!(u.x.unparen(), Expr::CompositeLit(_)) {
-                        found = Some("fresh allocations");
+                Node::Expr(e @ Expr::Slice(_)) => {
+                    if view.type_of(e).is_some_and(|t| is_bytes(m, t)) {
+                        found = Some("bytes the program read");
                     }
                 }
                 Node::Expr(e @ Expr::Selector(_)) => {
                     found = found.or_else(|| self.typed(fr, view.type_of(e), e.span().text(fr.src)));
-                    found = found.or_else(|| self.built_per_event(fr, e));
                 }
                 Node::Call(c) => found = found.or_else(|| generated(view, c)),
                 Node::Ident(id) => {
@@ -151,6 +160,11 @@ impl<'a> Walk<'_, 'a> {
             }
             found.is_none()
         });
+        if let Some(why) = found.filter(|_| std::env::var_os("LETGO_GROWTH_TRACE").is_some()) {
+            let path = &m.files[view.file_id().0 as usize].path;
+            let text = x.span().text(fr.src);
+            eprintln!("letgo: {why}: `{text}` in {}:{}", path.display(), x.pos());
+        }
         if found.is_some() || depth == 0 {
             return found;
         }
@@ -173,9 +187,24 @@ impl<'a> Walk<'_, 'a> {
         match t {
             Some(t) if from_outside(m, t) => Some("request or connection data"),
             Some(t) if is_bytes(m, t) => Some("bytes the program read"),
-            _ if self.counters(fr).contains(&text) => Some("a counter"),
+            _ if self.kept(fr, text) && self.counters(fr).contains(&text) => Some("a counter"),
             _ => None,
         }
+    }
+
+    /// Whether `text` names something kept across events: a field
+    /// (`s.next`) or a package variable. A local incremented (a loop
+    /// index) restarts with each call.
+    fn kept(&self, fr: &Frame<'a>, text: &str) -> bool {
+        text.contains('.') || self.package_var(fr, text)
+    }
+
+    /// Whether `name` is a package variable of the frame's package.
+    fn package_var(&self, fr: &Frame<'a>, name: &str) -> bool {
+        let m = fr.view.model();
+        let p = m.file_pkgs[fr.view.file_id().0 as usize];
+        m.lookup_parent(m.packages[p.0 as usize].scope, name)
+            .is_some_and(|o| m.obj(o).kind == ObjKind::Var)
     }
 
     /// A pointer to a struct type that a per-request function builds.
@@ -417,15 +446,30 @@ fn from_outside(m: &letgo_types::Model, t: letgo_types::types::TypeId) -> bool {
         || m.is_named(t, "net", "Addr")
 }
 
-/// `[]byte` or `[N]byte`: what a program reads from a file or the
-/// network; a key decoded from it (`binary.BigEndian.Uint32(hdr[2:])`)
-/// is the input's choice.
-fn is_bytes(m: &letgo_types::Model, t: letgo_types::types::TypeId) -> bool {
-    let elem = match m.ty(m.under_ro(t)) {
-        Type::Slice(e) => *e,
-        Type::Array(_, e) => *e,
-        _ => return false,
+/// `&T{...}`, `new(T)`, `make(...)`: a new object, whose identity (as a
+/// pointer, channel or map key) is new each time.
+fn fresh(view: FileView, x: &Expr) -> Option<&'static str> {
+    let m = view.model();
+    let made = match x.unparen() {
+        Expr::Unary(u) => u.op == Token::And && matches!(u.x.unparen(), Expr::CompositeLit(_)),
+        Expr::Call(c) => view.object_of_expr(&c.fun).is_some_and(|o| {
+            matches!(m.obj(o).kind, ObjKind::Builtin(_)) && matches!(&*m.obj(o).name, "new" | "make")
+        }),
+        _ => false,
     };
+    made.then_some("fresh allocations")
+}
+
+/// `[]byte`: what a program reads from a file or the network; a key
+/// decoded from it (`binary.BigEndian.Uint32(hdr[2:])`) is the input's
+/// choice.
+fn is_bytes(m: &letgo_types::Model, t: letgo_types::types::TypeId) -> bool {
+    // A byte array (`[32]byte`) is an identifier (a device ID, a hash)
+    // as often as a buffer: only slices of bytes count.
+    let Type::Slice(elem) = m.ty(m.under_ro(t)) else {
+        return false;
+    };
+    let elem = *elem;
     matches!(
         m.ty(m.under_ro(elem)),
         Type::Basic(letgo_types::types::BasicKind::Uint8, _)
@@ -440,7 +484,7 @@ fn generated(view: FileView, c: &CallExpr) -> Option<&'static str> {
     let o = view.object_of_expr(&c.fun)?;
     let obj = m.obj(o);
     if let ObjKind::Builtin(_) = obj.kind {
-        return matches!(&*obj.name, "new" | "make").then_some("fresh allocations");
+        return None;
     }
     let pkg = obj.pkg.map(|p| m.packages[p.0 as usize].path.as_str())?;
     match (pkg, &*obj.name) {
