@@ -7,8 +7,10 @@
 //! and again with the same values: the map stops at the size of that
 //! domain. A reviewer calls it a leak when the key is made from what each
 //! event carries or creates, which the semantic model can show:
-//! - the request itself (a field of an `*http.Request`), or a connection
-//!   (`net.Conn`, its `net.Addr`);
+//! - the request a handler serves (a field of the `*http.Request` of a
+//!   function that takes an `http.ResponseWriter`; a request the program
+//!   builds for its own call carries its configuration), or a connection
+//!   it accepted (`c, _ := ln.Accept()`; its `RemoteAddr()`);
 //! - bytes the program read (`string(b)`, `binary.BigEndian.Uint32(b)`
 //!   with `b` a `[]byte`; a byte array such as a `[32]byte` device ID is
 //!   an identifier, not input);
@@ -49,7 +51,7 @@ const CALLERS: usize = 8;
 pub fn per_event(cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<&'static str> {
     let frame = Frame::local(cx, funcs, i)?;
     let mut seen = Vec::new();
-    Walk { cx, funcs, seen: &mut seen }.expr(&frame, x, DEPTH)
+    Walk { cx, funcs, seen: &mut seen }.expr(&frame, x, DEPTH, true)
 }
 
 /// A function body the walk reads: one of the package's functions
@@ -119,12 +121,19 @@ struct Walk<'c, 'a> {
 }
 
 impl<'a> Walk<'_, 'a> {
-    fn expr(&mut self, fr: &Frame<'a>, x: &Expr, depth: usize) -> Option<&'static str> {
+    /// What shows that `x`, in frame `fr`, differs per event. `whole`:
+    /// `x` is the key's whole value (not a part it is computed from, nor
+    /// a collection it is an element of).
+    fn expr(&mut self, fr: &Frame<'a>, x: &Expr, depth: usize, whole: bool) -> Option<&'static str> {
         let view = fr.view;
         let m = view.model();
-        // The value itself a new object: its identity is a new key. Inside
-        // a larger expression (an argument of a call) it says nothing.
-        let mut found = fresh(view, x).or_else(|| self.built_per_event(fr, x));
+        // The value itself a new object: its identity is a new key. A
+        // field read off a fresh object, or an argument of a call that
+        // makes the key, says nothing: its value is whatever was put there.
+        let mut found = None;
+        if whole {
+            found = fresh(view, x).or_else(|| self.built_per_event(fr, x));
+        }
         let mut locals: Vec<ObjId> = Vec::new();
         inspect(Node::expr(x), &mut |n| {
             if found.is_some() {
@@ -147,12 +156,12 @@ impl<'a> Walk<'_, 'a> {
                     }
                 }
                 Node::Expr(e @ Expr::Selector(_)) => {
-                    found = found.or_else(|| self.typed(fr, view.type_of(e), e.span().text(fr.src)));
+                    found = found.or_else(|| self.typed(fr, view.type_of(e), e.span().text(fr.src), None));
                 }
                 Node::Call(c) => found = found.or_else(|| generated(view, c)),
                 Node::Ident(id) => {
                     if let Some(o) = view.object_of(id).filter(|&o| m.obj(o).kind == ObjKind::Var) {
-                        found = found.or_else(|| self.typed(fr, Some(m.obj(o).typ), id.name(fr.src)));
+                        found = found.or_else(|| self.typed(fr, Some(m.obj(o).typ), id.name(fr.src), Some(o)));
                         locals.push(o);
                     }
                 }
@@ -173,7 +182,9 @@ impl<'a> Walk<'_, 'a> {
                 continue;
             }
             self.seen.push((fr.body.lbrace, o));
-            if let Some(why) = self.object(fr, o, depth - 1) {
+            let whole = whole
+                && matches!(x.unparen(), Expr::Ident(id) if view.object_of(id) == Some(o));
+            if let Some(why) = self.object(fr, o, depth - 1, whole) {
                 return Some(why);
             }
         }
@@ -182,10 +193,22 @@ impl<'a> Walk<'_, 'a> {
 
     /// What a value of type `t`, written `text`, shows by its type or by
     /// being incremented in the function.
-    fn typed(&self, fr: &Frame<'a>, t: Option<TypeId>, text: &str) -> Option<&'static str> {
+    /// `o`: the local or parameter `text` names, if it is one.
+    fn typed(
+        &self,
+        fr: &Frame<'a>,
+        t: Option<TypeId>,
+        text: &str,
+        o: Option<ObjId>,
+    ) -> Option<&'static str> {
         let m = fr.view.model();
         match t {
-            Some(t) if from_outside(m, t) => Some("request or connection data"),
+            Some(t) if m.is_pointer_to(t, "net/http", "Request") && handler(fr) => {
+                Some("the request")
+            }
+            Some(t) if is_conn(m, t) && o.is_some_and(|o| accepted(fr, o)) => {
+                Some("an accepted connection")
+            }
             Some(t) if is_bytes(m, t) => Some("bytes the program read"),
             _ if self.kept(fr, text) && self.counters(fr).contains(&text) => Some("a counter"),
             _ => None,
@@ -234,21 +257,28 @@ impl<'a> Walk<'_, 'a> {
 
     /// A local or parameter `o` used in the frame: what it is set from,
     /// there or in the functions enclosing it.
-    fn object(&mut self, fr: &Frame<'a>, o: ObjId, depth: usize) -> Option<&'static str> {
+    fn object(
+        &mut self,
+        fr: &Frame<'a>,
+        o: ObjId,
+        depth: usize,
+        whole: bool,
+    ) -> Option<&'static str> {
         if let Some(p) = param_index(fr.view, fr.typ, o) {
-            return self.callers(fr, p, depth);
+            return self.callers(fr, p, depth, whole);
         }
         let sources = definitions(fr.view, fr.body, o);
         if sources.is_empty() {
             let parent = fr.local.and_then(|i| self.funcs[i].parent)?;
             let up = Frame::local(self.cx, self.funcs, parent)?;
-            return self.object(&up, o, depth);
+            return self.object(&up, o, depth, whole);
         }
         for s in sources {
             let why = match s {
                 Source::Channel(ch) if self.local_channel(fr, ch) => None,
                 Source::Channel(_) => Some("values received from a channel"),
-                Source::Expr(x) => self.expr(fr, x, depth),
+                Source::Expr(x) => self.expr(fr, x, depth, whole),
+                Source::Elements(x) => self.expr(fr, x, depth, false),
             };
             if why.is_some() {
                 return why;
@@ -291,18 +321,31 @@ impl<'a> Walk<'_, 'a> {
     /// The arguments the callers of the frame's function pass as its
     /// parameter `p`: through the run's call graph (any package), else
     /// the package's own calls.
-    fn callers(&mut self, fr: &Frame<'a>, p: usize, depth: usize) -> Option<&'static str> {
+    fn callers(
+        &mut self,
+        fr: &Frame<'a>,
+        p: usize,
+        depth: usize,
+        whole: bool,
+    ) -> Option<&'static str> {
         let (Some(g), Some(s), Some(node)) = (self.cx.growth(), self.cx.semantic(), fr.node) else {
-            return self.local_callers(fr, p, depth);
+            return self.local_callers(fr, p, depth, whole);
         };
         for &(caller, lparen) in g.callers(s, node).iter().take(CALLERS) {
-            let Some(up) = Frame::foreign(s, caller) else {
+            // A caller in this package keeps its enclosing functions in
+            // view (a worker literal's work queue is its parent's).
+            let here = self
+                .funcs
+                .iter()
+                .position(|f| g.node(self.cx, f) == Some(caller))
+                .and_then(|k| Frame::local(self.cx, self.funcs, k));
+            let Some(up) = here.or_else(|| Frame::foreign(s, caller)) else {
                 continue;
             };
             let Some(arg) = call_at(up.body, lparen).and_then(|c| c.args.get(p)) else {
                 continue;
             };
-            if let Some(why) = self.expr(&up, arg, depth) {
+            if let Some(why) = self.expr(&up, arg, depth, whole) {
                 return Some(why);
             }
         }
@@ -310,7 +353,13 @@ impl<'a> Walk<'_, 'a> {
     }
 
     /// Same-package callers, when the run's call graph is not built.
-    fn local_callers(&mut self, fr: &Frame<'a>, p: usize, depth: usize) -> Option<&'static str> {
+    fn local_callers(
+        &mut self,
+        fr: &Frame<'a>,
+        p: usize,
+        depth: usize,
+        whole: bool,
+    ) -> Option<&'static str> {
         let k = fr.local?;
         let calls = self.cx.calls();
         let sites: Vec<(usize, u32)> = calls
@@ -332,7 +381,7 @@ impl<'a> Walk<'_, 'a> {
                 }
                 arg.is_none()
             });
-            if let Some(why) = arg.and_then(|a| self.expr(&up, a, depth)) {
+            if let Some(why) = arg.and_then(|a| self.expr(&up, a, depth, whole)) {
                 return Some(why);
             }
         }
@@ -362,6 +411,8 @@ enum Source<'a> {
     Expr(&'a Expr),
     /// A `range` over this channel.
     Channel(&'a Expr),
+    /// A `range` over this collection: the local is one of its elements.
+    Elements(&'a Expr),
 }
 
 /// The right-hand sides assigned to local `o` in `body` (not in nested
@@ -394,7 +445,7 @@ fn definitions<'a>(view: FileView, body: &'a BlockStmt, o: ObjId) -> Vec<Source<
                 out.push(if chan {
                     Source::Channel(&r.x)
                 } else {
-                    Source::Expr(&r.x)
+                    Source::Elements(&r.x)
                 });
             }
             Node::Stmt(Stmt::Decl(g)) => {
@@ -440,10 +491,32 @@ fn call_at(body: &BlockStmt, lparen: u32) -> Option<&CallExpr> {
 }
 /// An `*http.Request`, a `net.Conn`, a `net.Addr`: what one client sent
 /// or is.
-fn from_outside(m: &letgo_types::Model, t: letgo_types::types::TypeId) -> bool {
-    m.is_pointer_to(t, "net/http", "Request")
-        || m.is_named(t, "net", "Conn")
-        || m.is_named(t, "net", "Addr")
+fn is_conn(m: &letgo_types::Model, t: TypeId) -> bool {
+    m.is_named(t, "net", "Conn") || m.is_named(t, "net", "Addr")
+}
+
+/// Whether the frame serves HTTP: it takes an `http.ResponseWriter`.
+/// Its `*http.Request` is a client's; one the program builds for a call
+/// of its own carries the program's configuration (the hosts it talks
+/// to).
+fn handler(fr: &Frame) -> bool {
+    let m = fr.view.model();
+    fr.typ.params.list.iter().flat_map(|p| p.names.iter()).any(|n| {
+        fr.view
+            .object_of(n)
+            .is_some_and(|o| m.is_named(m.obj(o).typ, "net/http", "ResponseWriter"))
+    })
+}
+
+/// Whether local `o` of the frame is set from an `Accept` call: a
+/// connection a client opened. One the program dials goes to a peer it
+/// was configured with.
+fn accepted(fr: &Frame, o: ObjId) -> bool {
+    let m = fr.view.model();
+    definitions(fr.view, fr.body, o).iter().any(|d| {
+        matches!(d, Source::Expr(x) if matches!(x.unparen(), Expr::Call(c)
+            if fr.view.object_of_expr(&c.fun).is_some_and(|f| &*m.obj(f).name == "Accept")))
+    })
 }
 
 /// `&T{...}`, `new(T)`, `make(...)`: a new object, whose identity (as a

@@ -198,10 +198,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if !keyed && !bytes && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
                 continue;
             }
-            let evidence = match (keyed, bytes) {
-                (true, _) => Some("the request"),
-                (_, true) => Some("bytes the program read"),
-                _ => crate::event_values::per_event(cx, funcs, i, &ix.index),
+            // The request counts only where a handler serves it (see
+            // event_values): `keyed` reads any `*http.Request` by name.
+            let evidence = match bytes {
+                true => Some("bytes the program read"),
+                false => crate::event_values::per_event(cx, funcs, i, &ix.index),
             };
             if let Some(d) = unbounded(cx, owners, funcs, i, ix, evidence) {
                 out.push(FileDiagnostic {
