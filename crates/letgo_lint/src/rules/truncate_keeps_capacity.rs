@@ -125,7 +125,15 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let pointers = holds_pointers(cx, elem);
             // Cut to a length: only the elements past it are kept by
             // mistake, and only what they point to matters.
-            if cut == Cut::ToLength && (!pointers || resizes(f, lhs, src)) {
+            if cut == Cut::ToLength
+                && (!pointers || resizes(f, lhs, src) || !retires(cx, f, lhs, a.tok_pos))
+            {
+                continue;
+            }
+            // Emptied and refilled: the reuse the truncation is for. What
+            // the array keeps past the length is bounded by the largest
+            // batch and overwritten by the next ones.
+            if cut == Cut::ToZero && refilled(cx, owners, funcs, i, lhs) {
                 continue;
             }
             let d = if cut == Cut::ToLength {
@@ -288,6 +296,76 @@ fn clears(f: &Func, x: &Expr, at: u32, src: &str) -> bool {
         !found
     });
     found
+}
+
+/// Whether some function of the package refills the slot `x` (of
+/// function `i`) names: `x = append(x, ...)`, or gives it another slice
+/// (`x = batch`, `x = make(...)`), which drops the old array.
+fn refilled(cx: &PackageContext, owners: &Owners, funcs: &[Func], i: usize, x: &Expr) -> bool {
+    let Some(slot) = owners.slot_key(cx, funcs, i, x) else {
+        return false;
+    };
+    funcs.iter().enumerate().any(|(j, f)| {
+        let src = &cx.file(f.file).src;
+        !cx.file(f.file).is_test
+            && f.sites.iter().any(|site| {
+                let Stmt::Assign(a) = site.stmt else {
+                    return false;
+                };
+                let ([l], [r]) = (&a.lhs[..], &a.rhs[..]) else {
+                    return false;
+                };
+                a.tok == Token::Assign
+                    && truncates(l, r, src).is_none()
+                    && owners.slot_key(cx, funcs, j, l).as_deref() == Some(slot.as_str())
+            })
+    })
+}
+
+/// Whether function `f` retires the elements a cut at `at` drops: it
+/// reads elements of `x` (walks the tail `x[n:]`, takes the top
+/// `x[len(x)-1]`) and ends something's life: `delete` from a map,
+/// `close`, or a method that closes or stops (`Close`, `Stop`, `Cancel`,
+/// `Shutdown`, `Release`). The program treats those elements as dead
+/// (deregistered, closed) while the array still holds them: what they
+/// point to stays reachable until an append happens to reach their slot.
+/// A pop that hands the element on, a rollback of one slot, or a
+/// compaction of a ring keeps values the program still considers live,
+/// or one slot: no leak a reviewer would call one.
+fn retires(cx: &PackageContext, f: &Func, x: &Expr, at: u32) -> bool {
+    let src = &cx.file(f.file).src;
+    let text = x.span().text(src);
+    let (mut reads, mut ends) = (false, false);
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::Index(ix)) => reads |= ix.x.span().text(src) == text,
+            Node::Expr(Expr::Slice(sl)) => {
+                reads |= sl.x.span().text(src) == text && sl.x.pos() < at;
+            }
+            Node::Call(c) => {
+                let name = match c.fun.unparen() {
+                    Expr::Selector(sel) => Some(sel.sel.name(src)),
+                    other => ident_name(other, src),
+                };
+                ends |= matches!(
+                    name,
+                    Some(
+                        "delete"
+                            | "close"
+                            | "Close"
+                            | "Stop"
+                            | "Cancel"
+                            | "Shutdown"
+                            | "Release"
+                            | "stop"
+                    )
+                );
+            }
+            _ => {}
+        }
+        true
+    });
+    reads && ends
 }
 
 /// Whether function `f` also grows `x` (`x = append(x, ...)` anywhere in
