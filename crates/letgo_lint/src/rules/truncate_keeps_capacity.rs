@@ -25,7 +25,13 @@ const DOC: &str = r#"# LG303 truncate-keeps-capacity
 Flags `x.f = x.f[:0]` (and `v = v[:0]`, and the three-index
 `x.f = x.f[:0:n]` or `x.f[:0:cap(x.f)]`) on a long-lived slice (a package
 variable, or a field of a long-lived struct type, as for LG301, which
-also leaves packages that exist only for tests alone). It is a
+also leaves packages that exist only for tests alone) that nothing in
+the package refills: no `x.f = append(x.f, ...)` and no other slice
+given to it anywhere. Emptying a slice to refill it is the reuse the
+truncation is for: every batch overwrites the slots the last one used,
+so what the array keeps past the length is bounded by the largest
+batch, which a reviewer does not call a leak. A slice emptied and never
+refilled keeps everything it held for as long as its owner lives. It is a
 **warning** when the elements hold pointers (pointers, strings, slices,
 maps, channels, functions, interfaces, or structs of the package with such
 fields): everything they point to stays alive. It is **info** otherwise:
@@ -47,40 +53,58 @@ alone too. `_test.go` files are left alone.
 
 A cut to a length, `x.f = x.f[:n]` (a pop, `x.f[:len(x.f)-1]`, or
 dropping the dead entries at the end), is a **warning** when the
-elements hold pointers and nothing in the function sets the dropped
-elements to nil first: they leave the slice, not the array, and what
-they point to stays reachable until a later append overwrites them.
-Without pointers it is not reported (the array keeps its size either
-way), nor in a function that also appends to the slice (`for len(p.w)
-< n { p.w = append(p.w, ...) }; for len(p.w) > n { p.w = p.w[:len(p.w)-1]
-}`): a resize to a target size, whose array keeps at most the largest
-size asked for, and whose next growth overwrites the dropped slots.
+elements hold pointers, the function **retires** the elements it drops
+and nothing in it sets them to nil first: it reads them (walks the tail
+`x.f[n:]`, takes the top `x.f[len(x.f)-1]`) and ends something's life
+(`delete` from an index map, `close`, a `Close`/`Stop`/`Cancel`/
+`Shutdown`/`Release` call). The program is done with those elements
+(deregistered, closed), yet they leave the slice, not the array, and
+what they point to stays reachable until a later append happens to
+reach their slots. A pop that hands the element to its caller, a
+rollback of the slot just appended, or a compaction keeping the newest
+entries of a ring drop values that are still live or one slot: not
+reported. Without pointers it is not reported (the array keeps its size
+either way), nor in a function that also appends to the slice (`for
+len(p.w) < n { p.w = append(p.w, ...) }; for len(p.w) > n { p.w =
+p.w[:len(p.w)-1] }`): a resize to a target size, whose array keeps at
+most the largest size asked for, and whose next growth overwrites the
+dropped slots.
 
 ## Why is this bad?
 `s = s[:0]` keeps the backing array, at the largest size it ever had, and
 every element in it stays reachable until it is overwritten: the pointers
 past the new length still point to what they did. A three-index
 `s[:0:n]` only caps what later appends may reuse: the slice still starts
-at the array's first element, so the whole array stays alive. A request that once
-queued ten thousand large objects keeps them all alive after the "reset",
-for as long as the owner lives.
+at the array's first element, so the whole array stays alive. Where
+the slice is refilled that is bounded by one batch; where nothing
+refills it, or the dropped elements are ones the program has retired,
+they stay alive for as long as the owner lives, though nothing will use
+them again.
 
 ## Example
 ```go
-func (q *queue) flush() {
-	q.send(q.pending)
-	q.pending = q.pending[:0] // the sent messages stay reachable
+func (r *roster) reap() {
+	live := partition(r.members) // the dead ones moved to the end
+	for _, m := range r.members[live:] {
+		delete(r.byName, m.name)
+	}
+	r.members = r.members[:live] // the dead members stay reachable
 }
 ```
 
 ## Use instead
 ```go
-func (q *queue) flush() {
-	q.send(q.pending)
-	q.pending = nil
+func (r *roster) reap() {
+	live := partition(r.members)
+	for i := live; i < len(r.members); i++ {
+		delete(r.byName, r.members[i].name)
+		r.members[i] = nil
+	}
+	r.members = r.members[:live]
 }
 ```
-or, to keep reusing the array, `clear(q.pending)` before truncating.
+or `clear(r.members[live:])` before cutting; for a slice emptied and
+never refilled, `x.f = nil`.
 
 ## Fix safety
 The info finding has no fix. For the warning, `x.f = nil` is unsafe: it

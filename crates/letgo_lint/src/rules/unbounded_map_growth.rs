@@ -36,8 +36,45 @@ alone). It reports
 only when nothing in the package's non-test code ever deletes from the
 map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
 `len` against a bound, takes its address, calls a method on it or hands
-it to a function (which could delete from it). The message says when
-the key comes from the request.
+it to a function (which could delete from it).
+
+**The key must differ per event.** A map grows only while its inserts
+bring new keys; keys from configuration, constants, registered names,
+API or type names, or the tenants an administrator creates are inserted
+again and again and stop at the size of their domain. So where nothing
+deletes from the map, an insert is reported only when its key carries
+positive evidence of a value new with each event, and the message names
+it (`keys come from ...`):
+- the request a handler serves (a field of the `*http.Request` of a
+  function that also takes an `http.ResponseWriter`; a request the
+  program builds for its own call carries its configuration), or a
+  connection it accepted (`c, _ := ln.Accept()`, its `RemoteAddr()`; a
+  dialed connection goes to a configured peer);
+- bytes the program read (`string(b)`, `binary.BigEndian.Uint32(b)`
+  with `b` a `[]byte`; a `[32]byte` is an identifier, not input);
+- a value received from a channel the function does not make itself
+  (`for ev := range s.events`; not a work queue `jobs := make(chan
+  string)` fanning out a list the same call holds);
+- a value generated per event: `time.Now()`, `math/rand`,
+  `crypto/rand` or a UUID package, a counter kept across events (a field
+  or package variable incremented, `s.next++`, or `x.n.Add(1)` of
+  `sync/atomic`; not a loop index);
+- the key itself a fresh object (`&T{}`, `new(T)`, `make(...)`, or a
+  pointer to a struct type a per-request function builds): a new
+  identity each time. A field read off a fresh object is not: its value
+  is whatever was put there.
+
+The key is followed through the locals it is made from (assignments,
+`range` bindings: an element of a ranged collection is part of it, not
+its whole) and, for a parameter, through the arguments its callers pass
+in any package checked together (the run's call graph, four steps deep):
+an exported `Add(name)` that another package's handler calls with
+`r.URL.Path` is keyed by the request; `inc(api)` called only with
+constants is not. A key that shows none of these (a parameter no caller
+in view passes such a value, a field of a long-lived value) is no
+evidence, and the insert is left alone. A map whose `delete`s cannot
+remove what an insert adds (below) carries its own evidence: the program
+means to remove entries per event and misses.
 
 A `delete` balances the insert only when it may remove the inserted key:
 when both keys read a field (`m[c.id] = c`, `delete(m, c.name)`), it must
