@@ -158,7 +158,10 @@ impl<'a> Walk<'_, 'a> {
                 Node::Expr(e @ Expr::Selector(_)) => {
                     found = found.or_else(|| self.typed(fr, view.type_of(e), e.span().text(fr.src), None));
                 }
-                Node::Call(c) => found = found.or_else(|| generated(view, c)),
+                // The time or a random value stamped on an object says
+                // nothing of a field read off it (`done.JobType` of a
+                // record completed at `time.Now()`).
+                Node::Call(c) if whole => found = found.or_else(|| generated(view, c)),
                 Node::Ident(id) => {
                     if let Some(o) = view.object_of(id).filter(|&o| m.obj(o).kind == ObjKind::Var) {
                         found = found.or_else(|| self.typed(fr, Some(m.obj(o).typ), id.name(fr.src), Some(o)));
