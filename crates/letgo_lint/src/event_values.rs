@@ -51,7 +51,12 @@ const CALLERS: usize = 8;
 pub fn per_event(cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> Option<&'static str> {
     let frame = Frame::local(cx, funcs, i)?;
     let mut seen = Vec::new();
-    Walk { cx, funcs, seen: &mut seen }.expr(&frame, x, DEPTH, true)
+    Walk {
+        cx,
+        funcs,
+        seen: &mut seen,
+    }
+    .expr(&frame, x, DEPTH, true)
 }
 
 /// A function body the walk reads: one of the package's functions
@@ -124,7 +129,13 @@ impl<'a> Walk<'_, 'a> {
     /// What shows that `x`, in frame `fr`, differs per event. `whole`:
     /// `x` is the key's whole value (not a part it is computed from, nor
     /// a collection it is an element of).
-    fn expr(&mut self, fr: &Frame<'a>, x: &Expr, depth: usize, whole: bool) -> Option<&'static str> {
+    fn expr(
+        &mut self,
+        fr: &Frame<'a>,
+        x: &Expr,
+        depth: usize,
+        whole: bool,
+    ) -> Option<&'static str> {
         let view = fr.view;
         let m = view.model();
         // The value itself a new object: its identity is a new key. A
@@ -142,7 +153,11 @@ impl<'a> Walk<'_, 'a> {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
                 // A context carries cancellation, not the request's data.
-                Node::Expr(e) if view.type_of(e).is_some_and(|t| m.is_named(t, "context", "Context")) => {
+                Node::Expr(e)
+                    if view
+                        .type_of(e)
+                        .is_some_and(|t| m.is_named(t, "context", "Context")) =>
+                {
                     return false;
                 }
                 Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
@@ -156,15 +171,21 @@ impl<'a> Walk<'_, 'a> {
                     }
                 }
                 Node::Expr(e @ Expr::Selector(_)) => {
-                    found = found.or_else(|| self.typed(fr, view.type_of(e), e.span().text(fr.src), None));
+                    found = found
+                        .or_else(|| self.typed(fr, view.type_of(e), e.span().text(fr.src), None));
                 }
                 // The time or a random value stamped on an object says
                 // nothing of a field read off it (`done.JobType` of a
                 // record completed at `time.Now()`).
                 Node::Call(c) if whole => found = found.or_else(|| generated(view, c)),
                 Node::Ident(id) => {
-                    if let Some(o) = view.object_of(id).filter(|&o| m.obj(o).kind == ObjKind::Var) {
-                        found = found.or_else(|| self.typed(fr, Some(m.obj(o).typ), id.name(fr.src), Some(o)));
+                    if let Some(o) = view
+                        .object_of(id)
+                        .filter(|&o| m.obj(o).kind == ObjKind::Var)
+                    {
+                        found = found.or_else(|| {
+                            self.typed(fr, Some(m.obj(o).typ), id.name(fr.src), Some(o))
+                        });
                         locals.push(o);
                     }
                 }
@@ -185,8 +206,8 @@ impl<'a> Walk<'_, 'a> {
                 continue;
             }
             self.seen.push((fr.body.lbrace, o));
-            let whole = whole
-                && matches!(x.unparen(), Expr::Ident(id) if view.object_of(id) == Some(o));
+            let whole =
+                whole && matches!(x.unparen(), Expr::Ident(id) if view.object_of(id) == Some(o));
             if let Some(why) = self.object(fr, o, depth - 1, whole) {
                 return Some(why);
             }
@@ -303,10 +324,10 @@ impl<'a> Walk<'_, 'a> {
         };
         let made = |x: &Expr| {
             matches!(x.unparen(), Expr::Call(c)
-                if fr.view.object_of_expr(&c.fun).is_some_and(|f| {
-                    let obj = fr.view.model().obj(f);
-                    matches!(obj.kind, ObjKind::Builtin(_)) && &*obj.name == "make"
-                }))
+            if fr.view.object_of_expr(&c.fun).is_some_and(|f| {
+                let obj = fr.view.model().obj(f);
+                matches!(obj.kind, ObjKind::Builtin(_)) && &*obj.name == "make"
+            }))
         };
         let mut at = Some((fr.body, fr.local));
         while let Some((body, local)) = at {
@@ -368,7 +389,11 @@ impl<'a> Walk<'_, 'a> {
         let sites: Vec<(usize, u32)> = calls
             .iter()
             .enumerate()
-            .flat_map(|(j, list)| list.iter().filter(|c| c.callee == k).map(move |c| (j, c.span.start)))
+            .flat_map(|(j, list)| {
+                list.iter()
+                    .filter(|c| c.callee == k)
+                    .map(move |c| (j, c.span.start))
+            })
             .take(CALLERS)
             .collect();
         for (j, start) in sites {
@@ -453,7 +478,9 @@ fn definitions<'a>(view: FileView, body: &'a BlockStmt, o: ObjId) -> Vec<Source<
             }
             Node::Stmt(Stmt::Decl(g)) => {
                 for spec in &g.specs {
-                    let letgo_go::ast::Spec::Value(v) = spec else { continue };
+                    let letgo_go::ast::Spec::Value(v) = spec else {
+                        continue;
+                    };
                     for (k, n) in v.names.iter().enumerate() {
                         if view.object_of(n) == Some(o) {
                             if let Some(x) = v.values.get(k).or(v.values.first()) {
@@ -504,11 +531,16 @@ fn is_conn(m: &letgo_types::Model, t: TypeId) -> bool {
 /// to).
 fn handler(fr: &Frame) -> bool {
     let m = fr.view.model();
-    fr.typ.params.list.iter().flat_map(|p| p.names.iter()).any(|n| {
-        fr.view
-            .object_of(n)
-            .is_some_and(|o| m.is_named(m.obj(o).typ, "net/http", "ResponseWriter"))
-    })
+    fr.typ
+        .params
+        .list
+        .iter()
+        .flat_map(|p| p.names.iter())
+        .any(|n| {
+            fr.view
+                .object_of(n)
+                .is_some_and(|o| m.is_named(m.obj(o).typ, "net/http", "ResponseWriter"))
+        })
 }
 
 /// Whether local `o` of the frame is set from an `Accept` call: a
@@ -529,7 +561,8 @@ fn fresh(view: FileView, x: &Expr) -> Option<&'static str> {
     let made = match x.unparen() {
         Expr::Unary(u) => u.op == Token::And && matches!(u.x.unparen(), Expr::CompositeLit(_)),
         Expr::Call(c) => view.object_of_expr(&c.fun).is_some_and(|o| {
-            matches!(m.obj(o).kind, ObjKind::Builtin(_)) && matches!(&*m.obj(o).name, "new" | "make")
+            matches!(m.obj(o).kind, ObjKind::Builtin(_))
+                && matches!(&*m.obj(o).name, "new" | "make")
         }),
         _ => false,
     };
@@ -571,4 +604,3 @@ fn generated(view: FileView, c: &CallExpr) -> Option<&'static str> {
         _ => None,
     }
 }
-

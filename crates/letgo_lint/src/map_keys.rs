@@ -343,7 +343,7 @@ fn forgotten(
         return None;
     }
     let slot = owners.slot_key(cx, funcs, i, map)?;
-    if callee_deletes(cx, funcs, i, &slot) {
+    if callee_deletes(cx, funcs, i, &slot) || removes_itself(cx, funcs, &slot) {
         return None;
     }
     let (file, line) = insert_into(cx, funcs, &slot)?;
@@ -385,6 +385,45 @@ fn callee_deletes(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> 
         !found
     });
     found
+}
+
+/// Whether a `delete` from the map slot `slot` sits in a function
+/// literal the package stores in a value (`&job{close: func() {
+/// delete(w.jobs, id) }}`, `j.done = func() { ... }`): the entry carries
+/// its own removal, which runs when its work ends, and closing or
+/// cancelling it ends that work. A literal returned to the caller (an
+/// unsubscribe handle) is not stored in the entry and proves nothing.
+fn removes_itself(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
+    let mut stored: Vec<(usize, u32)> = Vec::new();
+    for f in funcs.iter().filter(|f| !cx.file(f.file).is_test) {
+        inspect(Node::Block(f.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::CompositeLit(cl)) => {
+                    for el in &cl.elts {
+                        if let Expr::KeyValue(kv) = el {
+                            if let Expr::FuncLit(l) = kv.value.unparen() {
+                                stored.push((f.file, l.typ.pos()));
+                            }
+                        }
+                    }
+                }
+                Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                    for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                        if let (Expr::Selector(_), Expr::FuncLit(lit)) = (l.unparen(), r.unparen())
+                        {
+                            stored.push((f.file, lit.typ.pos()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+    funcs.iter().enumerate().any(|(j, g)| {
+        matches!(g.kind, crate::funcs::FuncKind::Lit(l) if stored.contains(&(g.file, l.typ.pos())))
+            && deletes_from(cx, funcs, j, slot)
+    })
 }
 
 /// Whether function `j` has `delete(x, k)` with `x` the map slot `slot`.

@@ -111,7 +111,12 @@ of the package does delete from it (an unsubscribe), is reported at the
 close, with the line of an insert into the map: the closed value stays in
 the map until the deleting path runs, which for a value closed by the
 server (a revoked token, a timeout) may be never. A function closing
-every entry (`for _, v := range m`) is a shutdown and is left alone.
+every entry (`for _, v := range m`) is a shutdown and is left alone, and
+so is a map whose entries carry their own removal: a `delete` from it
+sits in a function literal stored in a value (`&job{done: func() {
+delete(w.jobs, id) }}`, `j.done = func() {...}`), which runs when the
+entry's work ends, and closing or cancelling the entry ends that work.
+An unsubscribe handle returned to the caller is not such a value.
 
 An insert that fills the map once is not growth either: inside `if
 len(m) == 0` (or `m == nil`), in an unexported function every call of
