@@ -389,9 +389,10 @@ fn callee_deletes(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> 
 
 /// Whether a `delete` from the map slot `slot` sits in a function
 /// literal the package stores in a value (`&job{close: func() {
-/// delete(w.jobs, id) }}`, `j.done = func() { ... }`): the entry carries
-/// its own removal, which runs when its work ends, and closing or
-/// cancelling it ends that work. A literal returned to the caller (an
+/// delete(w.jobs, id) }}`, `j.done = func() { ... }`) or starts as the
+/// entry's goroutine (`go func() { run(ctx); delete(m.procs, name) }()`):
+/// the entry carries its own removal, which runs when its work ends, and
+/// closing or cancelling it ends that work. A literal returned to the caller (an
 /// unsubscribe handle) is not stored in the entry and proves nothing.
 fn removes_itself(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
     let mut stored: Vec<(usize, u32)> = Vec::new();
@@ -413,6 +414,13 @@ fn removes_itself(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
                         {
                             stored.push((f.file, lit.typ.pos()));
                         }
+                    }
+                }
+                // The entry's own goroutine, which deletes it when its
+                // work ends.
+                Node::Stmt(Stmt::Go(g)) => {
+                    if let Expr::FuncLit(lit) = g.call.fun.unparen() {
+                        stored.push((f.file, lit.typ.pos()));
                     }
                 }
                 _ => {}

@@ -114,8 +114,10 @@ server (a revoked token, a timeout) may be never. A function closing
 every entry (`for _, v := range m`) is a shutdown and is left alone, and
 so is a map whose entries carry their own removal: a `delete` from it
 sits in a function literal stored in a value (`&job{done: func() {
-delete(w.jobs, id) }}`, `j.done = func() {...}`), which runs when the
-entry's work ends, and closing or cancelling the entry ends that work.
+delete(w.jobs, id) }}`, `j.done = func() {...}`) or started as the
+entry's goroutine (`go func() { run(ctx); delete(m.procs, name) }()`),
+which runs when the entry's work ends, and closing or cancelling the
+entry ends that work.
 An unsubscribe handle returned to the caller is not such a value.
 
 An insert that fills the map once is not growth either: inside `if
