@@ -160,15 +160,15 @@ impl<'a> Walk<'_, 'a> {
                 {
                     return false;
                 }
-                Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
-                    if !self.local_channel(fr, &u.x) {
-                        found = Some("values received from a channel");
-                    }
+                Node::Expr(Expr::Unary(u))
+                    if u.op == Token::Arrow && !self.local_channel(fr, &u.x) =>
+                {
+                    found = Some("values received from a channel");
                 }
-                Node::Expr(e @ Expr::Slice(_)) => {
-                    if view.type_of(e).is_some_and(|t| is_bytes(m, t)) {
-                        found = Some("bytes the program read");
-                    }
+                Node::Expr(e @ Expr::Slice(_))
+                    if view.type_of(e).is_some_and(|t| is_bytes(m, t)) =>
+                {
+                    found = Some("bytes the program read");
                 }
                 Node::Expr(e @ Expr::Selector(_)) => {
                     found = found
