@@ -67,6 +67,9 @@ pub struct Growth {
     /// Per package of the model: whether it exists only for tests
     /// ([`Model::test_only_packages`]).
     test_only: Vec<bool>,
+    /// Callee → its callers in non-test code, each with the offset of
+    /// the call's `(` (in the caller's file).
+    callers: HashMap<Key, Vec<(FuncNode, u32)>>,
 }
 
 impl Growth {
@@ -105,6 +108,32 @@ impl Growth {
         view.type_of(x)
             .and_then(|t| named_obj(m, t))
             .is_some_and(|t| self.per_request.contains(&m.identity(t)))
+    }
+
+    /// [`Growth::built_per_request`] for an expression of any file of
+    /// the run.
+    pub fn built_per_request_in(&self, view: FileView, x: &Expr) -> bool {
+        let m = view.model();
+        view.type_of(x)
+            .and_then(|t| named_obj(m, t))
+            .is_some_and(|t| self.per_request.contains(&m.identity(t)))
+    }
+
+    /// Function `f` of package `cx` as a node of the run's call graph.
+    pub fn node(&self, cx: &PackageContext, f: &Func) -> Option<FuncNode> {
+        let view = cx.types(f.file)?;
+        match f.kind {
+            FuncKind::Decl(d) => Some(FuncNode::Decl(view.object_of(&d.name)?)),
+            FuncKind::Lit(l) => Some(FuncNode::Lit(view.file_id(), l.typ.pos())),
+        }
+    }
+
+    /// The calls of `callee` in non-test code of the run: each caller and
+    /// the offset of the call's `(`.
+    pub fn callers(&self, s: &Semantic, callee: FuncNode) -> &[(FuncNode, u32)] {
+        self.callers
+            .get(&key(&s.model, callee))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Whether the package's struct type `name` is built in a function
@@ -198,12 +227,22 @@ impl Growth {
             .flatten()
             .map(|e| key(m, e.callee))
             .collect();
+        let mut callers: HashMap<Key, Vec<(FuncNode, u32)>> = HashMap::new();
+        for (&caller, edges) in &graph.edges {
+            for e in edges {
+                callers
+                    .entry(key(m, e.callee))
+                    .or_default()
+                    .push((caller, e.site.1));
+            }
+        }
         Growth {
             repeated,
             long_lived,
             per_request,
             called,
             test_only,
+            callers,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod engine;
 pub mod escape;
+pub mod event_values;
 pub mod fills_once;
 pub mod fix;
 pub mod flow;

@@ -343,7 +343,7 @@ fn forgotten(
         return None;
     }
     let slot = owners.slot_key(cx, funcs, i, map)?;
-    if callee_deletes(cx, funcs, i, &slot) || removed_by_its_run(cx, funcs, &slot) {
+    if callee_deletes(cx, funcs, i, &slot) || removes_itself(cx, funcs, &slot) {
         return None;
     }
     let (file, line) = insert_into(cx, funcs, &slot)?;
@@ -385,6 +385,53 @@ fn callee_deletes(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> 
         !found
     });
     found
+}
+
+/// Whether a `delete` from the map slot `slot` sits in a function
+/// literal the package stores in a value (`&job{close: func() {
+/// delete(w.jobs, id) }}`, `j.done = func() { ... }`) or starts as the
+/// entry's goroutine (`go func() { run(ctx); delete(m.procs, name) }()`):
+/// the entry carries its own removal, which runs when its work ends, and
+/// closing or cancelling it ends that work. A literal returned to the caller (an
+/// unsubscribe handle) is not stored in the entry and proves nothing.
+fn removes_itself(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
+    let mut stored: Vec<(usize, u32)> = Vec::new();
+    for f in funcs.iter().filter(|f| !cx.file(f.file).is_test) {
+        inspect(Node::Block(f.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::CompositeLit(cl)) => {
+                    for el in &cl.elts {
+                        if let Expr::KeyValue(kv) = el {
+                            if let Expr::FuncLit(l) = kv.value.unparen() {
+                                stored.push((f.file, l.typ.pos()));
+                            }
+                        }
+                    }
+                }
+                Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                    for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                        if let (Expr::Selector(_), Expr::FuncLit(lit)) = (l.unparen(), r.unparen())
+                        {
+                            stored.push((f.file, lit.typ.pos()));
+                        }
+                    }
+                }
+                // The entry's own goroutine, which deletes it when its
+                // work ends.
+                Node::Stmt(Stmt::Go(g)) => {
+                    if let Expr::FuncLit(lit) = g.call.fun.unparen() {
+                        stored.push((f.file, lit.typ.pos()));
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+    funcs.iter().enumerate().any(|(j, g)| {
+        matches!(g.kind, crate::funcs::FuncKind::Lit(l) if stored.contains(&(g.file, l.typ.pos())))
+            && deletes_from(cx, funcs, j, slot)
+    })
 }
 
 /// Whether function `j` has `delete(x, k)` with `x` the map slot `slot`.
@@ -437,24 +484,6 @@ fn inserts(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> Option<
             return None;
         };
         (owners.slot_key(cx, funcs, i, &ix.x).as_deref() == Some(slot)).then(|| a.lhs[0].pos())
-    })
-}
-
-/// Whether the entries of map slot `slot` remove themselves: a function
-/// that inserts an entry also makes the literal that deletes it, the
-/// goroutine that runs the entry (`go func() { p.run(); delete(m, k)
-/// }()`) or a callback made with it (`Close: func() { delete(m, k) }`).
-/// The removal is bound to the entry's own end: a cancel or a stop
-/// elsewhere ends the run that removes it, so the closer need not delete.
-/// A remover made apart from the insert (an unsubscribe function handed
-/// out later) is not bound to it, and does not count.
-fn removed_by_its_run(cx: &PackageContext, funcs: &[Func], slot: &str) -> bool {
-    funcs.iter().enumerate().any(|(j, g)| {
-        matches!(g.kind, crate::funcs::FuncKind::Lit(_))
-            && !cx.file(g.file).is_test
-            && deletes_from(cx, funcs, j, slot)
-            && std::iter::successors(g.parent, |&p| funcs[p].parent)
-                .any(|p| inserts(cx, funcs, p, slot).is_some())
     })
 }
 

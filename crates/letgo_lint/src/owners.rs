@@ -106,6 +106,9 @@ pub struct Owners {
     releases: OnceLock<Releases>,
     repeating: OnceLock<Repeating>,
     test_only: OnceLock<bool>,
+    /// Struct types of the package that a function running per request
+    /// or event builds.
+    built_repeating: OnceLock<HashSet<String>>,
 }
 
 /// What the package's non-test code does to slots.
@@ -269,7 +272,9 @@ impl Owners {
             Some(l @ Lifetime::HeldBy(h)) => {
                 let holder = h.split('.').next().unwrap_or(h);
                 let g = cx.growth();
-                if g.is_some_and(|g| g.type_built_per_request(cx, holder)) {
+                if g.is_some_and(|g| g.type_built_per_request(cx, holder))
+                    || self.built_per_event(cx, holder)
+                {
                     return None;
                 }
                 Some(l.describe())
@@ -280,7 +285,10 @@ impl Owners {
             // dropped).
             Some(l) => {
                 let g = cx.growth();
-                if g.is_some_and(|g| g.built_per_request(cx, &funcs[i], x)) {
+                let t = self.type_of(cx, funcs, i, x).unwrap_or_default();
+                if g.is_some_and(|g| g.built_per_request(cx, &funcs[i], x))
+                    || self.built_per_event(cx, &t)
+                {
                     return None;
                 }
                 Some(l.describe())
@@ -288,6 +296,36 @@ impl Owners {
             // Not shown in the package: ask the whole run.
             None => Some(cx.growth()?.long_lived(cx, &funcs[i], x)?.to_string()),
         }
+    }
+
+    /// Whether a function of the package that runs per request or event
+    /// builds a value of struct type `t` (`&T{...}`, `T{...}`,
+    /// `new(T)`): then values of `t` live for one operation (a download,
+    /// a query), whatever goroutine runs on one, and a value living long
+    /// is not shown.
+    fn built_per_event(&self, cx: &PackageContext, t: &str) -> bool {
+        let built = self.built_repeating.get_or_init(|| {
+            let funcs = cx.functions();
+            let repeating = &self.repeating(cx).functions;
+            let mut out = HashSet::new();
+            for (i, f) in funcs.iter().enumerate() {
+                if !repeating.get(i).copied().unwrap_or(false) || cx.file(f.file).is_test {
+                    continue;
+                }
+                let src = &cx.file(f.file).src;
+                inspect(Node::Block(f.body), &mut |n| {
+                    let typ = match n {
+                        Node::Expr(Expr::CompositeLit(l)) => l.typ.as_ref(),
+                        Node::Call(c) if ident_name(&c.fun, src) == Some("new") => c.args.first(),
+                        _ => None,
+                    };
+                    out.extend(typ.and_then(|t| struct_type(cx, t.span().text(src))));
+                    true
+                });
+            }
+            out
+        });
+        built.contains(t)
     }
 
     /// Whether function `i` runs again and again: it serves HTTP

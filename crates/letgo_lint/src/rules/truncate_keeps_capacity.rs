@@ -25,7 +25,13 @@ const DOC: &str = r#"# LG303 truncate-keeps-capacity
 Flags `x.f = x.f[:0]` (and `v = v[:0]`, and the three-index
 `x.f = x.f[:0:n]` or `x.f[:0:cap(x.f)]`) on a long-lived slice (a package
 variable, or a field of a long-lived struct type, as for LG301, which
-also leaves packages that exist only for tests alone). It is a
+also leaves packages that exist only for tests alone) that nothing in
+the package refills: no `x.f = append(x.f, ...)` and no other slice
+given to it anywhere. Emptying a slice to refill it is the reuse the
+truncation is for: every batch overwrites the slots the last one used,
+so what the array keeps past the length is bounded by the largest
+batch, which a reviewer does not call a leak. A slice emptied and never
+refilled keeps everything it held for as long as its owner lives. It is a
 **warning** when the elements hold pointers (pointers, strings, slices,
 maps, channels, functions, interfaces, or structs of the package with such
 fields): everything they point to stays alive. It is **info** otherwise:
@@ -47,40 +53,58 @@ alone too. `_test.go` files are left alone.
 
 A cut to a length, `x.f = x.f[:n]` (a pop, `x.f[:len(x.f)-1]`, or
 dropping the dead entries at the end), is a **warning** when the
-elements hold pointers and nothing in the function sets the dropped
-elements to nil first: they leave the slice, not the array, and what
-they point to stays reachable until a later append overwrites them.
-Without pointers it is not reported (the array keeps its size either
-way), nor in a function that also appends to the slice (`for len(p.w)
-< n { p.w = append(p.w, ...) }; for len(p.w) > n { p.w = p.w[:len(p.w)-1]
-}`): a resize to a target size, whose array keeps at most the largest
-size asked for, and whose next growth overwrites the dropped slots.
+elements hold pointers, the function **retires** the elements it drops
+and nothing in it sets them to nil first: it reads them (walks the tail
+`x.f[n:]`, takes the top `x.f[len(x.f)-1]`) and ends something's life
+(`delete` from an index map, `close`, a `Close`/`Stop`/`Cancel`/
+`Shutdown`/`Release` call). The program is done with those elements
+(deregistered, closed), yet they leave the slice, not the array, and
+what they point to stays reachable until a later append happens to
+reach their slots. A pop that hands the element to its caller, a
+rollback of the slot just appended, or a compaction keeping the newest
+entries of a ring drop values that are still live or one slot: not
+reported. Without pointers it is not reported (the array keeps its size
+either way), nor in a function that also appends to the slice (`for
+len(p.w) < n { p.w = append(p.w, ...) }; for len(p.w) > n { p.w =
+p.w[:len(p.w)-1] }`): a resize to a target size, whose array keeps at
+most the largest size asked for, and whose next growth overwrites the
+dropped slots.
 
 ## Why is this bad?
 `s = s[:0]` keeps the backing array, at the largest size it ever had, and
 every element in it stays reachable until it is overwritten: the pointers
 past the new length still point to what they did. A three-index
 `s[:0:n]` only caps what later appends may reuse: the slice still starts
-at the array's first element, so the whole array stays alive. A request that once
-queued ten thousand large objects keeps them all alive after the "reset",
-for as long as the owner lives.
+at the array's first element, so the whole array stays alive. Where
+the slice is refilled that is bounded by one batch; where nothing
+refills it, or the dropped elements are ones the program has retired,
+they stay alive for as long as the owner lives, though nothing will use
+them again.
 
 ## Example
 ```go
-func (q *queue) flush() {
-	q.send(q.pending)
-	q.pending = q.pending[:0] // the sent messages stay reachable
+func (r *roster) reap() {
+	live := partition(r.members) // the dead ones moved to the end
+	for _, m := range r.members[live:] {
+		delete(r.byName, m.name)
+	}
+	r.members = r.members[:live] // the dead members stay reachable
 }
 ```
 
 ## Use instead
 ```go
-func (q *queue) flush() {
-	q.send(q.pending)
-	q.pending = nil
+func (r *roster) reap() {
+	live := partition(r.members)
+	for i := live; i < len(r.members); i++ {
+		delete(r.byName, r.members[i].name)
+		r.members[i] = nil
+	}
+	r.members = r.members[:live]
 }
 ```
-or, to keep reusing the array, `clear(q.pending)` before truncating.
+or `clear(r.members[live:])` before cutting; for a slice emptied and
+never refilled, `x.f = nil`.
 
 ## Fix safety
 The info finding has no fix. For the warning, `x.f = nil` is unsafe: it
@@ -125,7 +149,15 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let pointers = holds_pointers(cx, elem);
             // Cut to a length: only the elements past it are kept by
             // mistake, and only what they point to matters.
-            if cut == Cut::ToLength && (!pointers || resizes(f, lhs, src)) {
+            if cut == Cut::ToLength
+                && (!pointers || resizes(f, lhs, src) || !retires(cx, f, lhs, a.tok_pos))
+            {
+                continue;
+            }
+            // Emptied and refilled: the reuse the truncation is for. What
+            // the array keeps past the length is bounded by the largest
+            // batch and overwritten by the next ones.
+            if cut == Cut::ToZero && refilled(cx, owners, funcs, i, lhs) {
                 continue;
             }
             let d = if cut == Cut::ToLength {
@@ -288,6 +320,76 @@ fn clears(f: &Func, x: &Expr, at: u32, src: &str) -> bool {
         !found
     });
     found
+}
+
+/// Whether some function of the package refills the slot `x` (of
+/// function `i`) names: `x = append(x, ...)`, or gives it another slice
+/// (`x = batch`, `x = make(...)`), which drops the old array.
+fn refilled(cx: &PackageContext, owners: &Owners, funcs: &[Func], i: usize, x: &Expr) -> bool {
+    let Some(slot) = owners.slot_key(cx, funcs, i, x) else {
+        return false;
+    };
+    funcs.iter().enumerate().any(|(j, f)| {
+        let src = &cx.file(f.file).src;
+        !cx.file(f.file).is_test
+            && f.sites.iter().any(|site| {
+                let Stmt::Assign(a) = site.stmt else {
+                    return false;
+                };
+                let ([l], [r]) = (&a.lhs[..], &a.rhs[..]) else {
+                    return false;
+                };
+                a.tok == Token::Assign
+                    && truncates(l, r, src).is_none()
+                    && owners.slot_key(cx, funcs, j, l).as_deref() == Some(slot.as_str())
+            })
+    })
+}
+
+/// Whether function `f` retires the elements a cut at `at` drops: it
+/// reads elements of `x` (walks the tail `x[n:]`, takes the top
+/// `x[len(x)-1]`) and ends something's life: `delete` from a map,
+/// `close`, or a method that closes or stops (`Close`, `Stop`, `Cancel`,
+/// `Shutdown`, `Release`). The program treats those elements as dead
+/// (deregistered, closed) while the array still holds them: what they
+/// point to stays reachable until an append happens to reach their slot.
+/// A pop that hands the element on, a rollback of one slot, or a
+/// compaction of a ring keeps values the program still considers live,
+/// or one slot: no leak a reviewer would call one.
+fn retires(cx: &PackageContext, f: &Func, x: &Expr, at: u32) -> bool {
+    let src = &cx.file(f.file).src;
+    let text = x.span().text(src);
+    let (mut reads, mut ends) = (false, false);
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::Index(ix)) => reads |= ix.x.span().text(src) == text,
+            Node::Expr(Expr::Slice(sl)) => {
+                reads |= sl.x.span().text(src) == text && sl.x.pos() < at;
+            }
+            Node::Call(c) => {
+                let name = match c.fun.unparen() {
+                    Expr::Selector(sel) => Some(sel.sel.name(src)),
+                    other => ident_name(other, src),
+                };
+                ends |= matches!(
+                    name,
+                    Some(
+                        "delete"
+                            | "close"
+                            | "Close"
+                            | "Stop"
+                            | "Cancel"
+                            | "Shutdown"
+                            | "Release"
+                            | "stop"
+                    )
+                );
+            }
+            _ => {}
+        }
+        true
+    });
+    reads && ends
 }
 
 /// Whether function `f` also grows `x` (`x = append(x, ...)` anywhere in

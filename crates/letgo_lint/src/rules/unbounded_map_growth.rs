@@ -36,8 +36,45 @@ alone). It reports
 only when nothing in the package's non-test code ever deletes from the
 map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
 `len` against a bound, takes its address, calls a method on it or hands
-it to a function (which could delete from it). The message says when
-the key comes from the request.
+it to a function (which could delete from it).
+
+**The key must differ per event.** A map grows only while its inserts
+bring new keys; keys from configuration, constants, registered names,
+API or type names, or the tenants an administrator creates are inserted
+again and again and stop at the size of their domain. So where nothing
+deletes from the map, an insert is reported only when its key carries
+positive evidence of a value new with each event, and the message names
+it (`keys come from ...`):
+- the request a handler serves (a field of the `*http.Request` of a
+  function that also takes an `http.ResponseWriter`; a request the
+  program builds for its own call carries its configuration), or a
+  connection it accepted (`c, _ := ln.Accept()`, its `RemoteAddr()`; a
+  dialed connection goes to a configured peer);
+- bytes the program read (`string(b)`, `binary.BigEndian.Uint32(b)`
+  with `b` a `[]byte`; a `[32]byte` is an identifier, not input);
+- a value received from a channel the function does not make itself
+  (`for ev := range s.events`; not a work queue `jobs := make(chan
+  string)` fanning out a list the same call holds);
+- a value generated per event: `time.Now()`, `math/rand`,
+  `crypto/rand` or a UUID package, a counter kept across events (a field
+  or package variable incremented, `s.next++`, or `x.n.Add(1)` of
+  `sync/atomic`; not a loop index);
+- the key itself a fresh object (`&T{}`, `new(T)`, `make(...)`, or a
+  pointer to a struct type a per-request function builds): a new
+  identity each time. A field read off a fresh object is not: its value
+  is whatever was put there.
+
+The key is followed through the locals it is made from (assignments,
+`range` bindings: an element of a ranged collection is part of it, not
+its whole) and, for a parameter, through the arguments its callers pass
+in any package checked together (the run's call graph, four steps deep):
+an exported `Add(name)` that another package's handler calls with
+`r.URL.Path` is keyed by the request; `inc(api)` called only with
+constants is not. A key that shows none of these (a parameter no caller
+in view passes such a value, a field of a long-lived value) is no
+evidence, and the insert is left alone. A map whose `delete`s cannot
+remove what an insert adds (below) carries its own evidence: the program
+means to remove entries per event and misses.
 
 A `delete` balances the insert only when it may remove the inserted key:
 when both keys read a field (`m[c.id] = c`, `delete(m, c.name)`), it must
@@ -74,14 +111,14 @@ of the package does delete from it (an unsubscribe), is reported at the
 close, with the line of an insert into the map: the closed value stays in
 the map until the deleting path runs, which for a value closed by the
 server (a revoked token, a timeout) may be never. A function closing
-every entry (`for _, v := range m`) is a shutdown and is left alone.
-Entries that remove themselves are left alone too: when the function
-that inserts an entry also makes the literal that deletes it (the
-goroutine that runs the entry and deletes it on its way out, a `Close`
-callback made with it), stopping or cancelling the entry ends the run
-that removes it. A remover made apart from the insert (an unsubscribe
-function handed to the subscriber, who may never call it once the
-entry is force-closed) is not bound to the entry and does not count.
+every entry (`for _, v := range m`) is a shutdown and is left alone, and
+so is a map whose entries carry their own removal: a `delete` from it
+sits in a function literal stored in a value (`&job{done: func() {
+delete(w.jobs, id) }}`, `j.done = func() {...}`) or started as the
+entry's goroutine (`go func() { run(ctx); delete(m.procs, name) }()`),
+which runs when the entry's work ends, and closing or cancelling the
+entry ends that work.
+An unsubscribe handle returned to the caller is not such a value.
 
 An insert that fills the map once is not growth either: inside `if
 len(m) == 0` (or `m == nil`), in an unexported function every call of
@@ -201,11 +238,17 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if !keyed && crate::map_keys::keyed_by_environment(cx, f, &ix.index) {
                 continue;
             }
-            let input = keyed || crate::map_keys::keyed_by_bytes(cx, f, &ix.index);
-            if !input && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
+            let bytes = crate::map_keys::keyed_by_bytes(cx, f, &ix.index);
+            if !keyed && !bytes && memoizes(f, site.stmt, ix, &cx.file(f.file).src) {
                 continue;
             }
-            if let Some(d) = unbounded(cx, owners, funcs, i, ix, keyed) {
+            // The request counts only where a handler serves it (see
+            // event_values): `keyed` reads any `*http.Request` by name.
+            let evidence = match bytes {
+                true => Some("bytes the program read"),
+                false => crate::event_values::per_event(cx, funcs, i, &ix.index),
+            };
+            if let Some(d) = unbounded(cx, owners, funcs, i, ix, evidence) {
                 out.push(FileDiagnostic {
                     file: f.file,
                     diagnostic: d.in_function(&f.name),
@@ -234,7 +277,7 @@ fn unbounded(
     funcs: &[Func],
     i: usize,
     ix: &IndexExpr,
-    keyed: bool,
+    evidence: Option<&str>,
 ) -> Option<Diagnostic> {
     let place = owners.place(cx, funcs, i, &ix.x)?;
     if !place.is_map() || owners.released(cx, &place, true) {
@@ -259,11 +302,19 @@ fn unbounded(
             _ => {}
         }
     }
-    let keyed = if keyed {
-        "; keys come from the request"
-    } else {
-        ""
-    };
+    // Nothing deletes from it: the map grows only if the inserts bring
+    // new keys, which needs a key that differs per event.
+    if deletes.is_empty() && evidence.is_none() {
+        if std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+            let key = ix.index.span().text(src);
+            eprintln!(
+                "letgo: {}: key `{key}` shows nothing that differs per event",
+                funcs[i].name
+            );
+        }
+        return None;
+    }
+    let keyed = evidence.map_or(String::new(), |e| format!("; keys come from {e}"));
     let map = ix.x.span().text(src);
     let what = match (&ix.index, deletes.is_empty()) {
         (_, false) if companion.is_some() => {

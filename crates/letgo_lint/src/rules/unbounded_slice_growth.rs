@@ -48,7 +48,17 @@ or through a constructor's parameter). A method that only `main` calls
 at setup, or an owner built per request, stays quiet: a type of which
 a function that repeats builds a value (`&T{}`, `T{}`, `new(T)`, or a
 zero `var c T`) has values that live for one operation, and which one
-an append reaches is not shown, even where `main` keeps another. A
+an append reaches is not shown, even where `main` keeps another. This
+holds for the package's own view too: a type that a function of its
+package running per request or per event builds (one download object
+per pull, one query state per query) is not long-lived because a
+goroutine runs on a value of it; the goroutine ends with the operation.
+
+The evidence a finding carries is therefore the append's repetition (a
+per-request or per-event entry reaches it) and the owner's lifetime (a
+value kept across those events). The element appended is not asked to
+differ per event: unlike a map key, a slice grows with every append,
+whatever is appended. A
 struct held by value in a field (`sb.st.ips` with `st Status`) lives
 exactly as long as the value holding it, so the holder's lifetime is
 the one judged (a snapshot filled by a builder made per request goes
