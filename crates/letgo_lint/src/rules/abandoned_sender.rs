@@ -107,7 +107,11 @@ the receiver itself (whose loops end when it stops), the senders it
 abandons are a number reached once and stay only until the process
 exits. No finding there (`fixtures/lg103/cmd`); a receiver a loop or a
 handler of the command calls, or senders another loop keeps starting,
-are judged as any other.
+are judged as any other. The same holds from the sender's side: when
+every send on a channel whose receiving loops can leave is in such a
+once-per-process function (the feeding goroutine `main` starts once
+for its workers), at most one goroutine stays behind, until the
+command ends.
 
 The finding points at the send, where the goroutine blocks (the line a
 goroutine dump of the leak shows, in the goroutine's frame: `pkg.F.func1`

@@ -56,6 +56,13 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     if crate::once::channel_once(cx, ch, &receivers) {
         return None;
     }
+    // Every sender runs once per process (a command's goroutine started
+    // outside loops): at most one goroutine stays behind, until the
+    // command ends. Nothing piles up.
+    let mut sends = ch.ops_of(OpKind::Send);
+    if sends.all(|s| !s.through_call && crate::once::named_runs_once(cx, &s.function)) {
+        return None;
+    }
     // A receiver that starts its own successor (its loop, or a function
     // it calls, runs `go receiver()` again) is followed by a new loop
     // that receives: that nothing receives after it leaves is not shown.
