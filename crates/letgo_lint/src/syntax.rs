@@ -300,3 +300,26 @@ pub fn param_index(list: &letgo_go::ast::FieldList, off: u32) -> Option<usize> {
     }
     None
 }
+
+/// The statement lists directly inside `s` (a block's, each branch of an
+/// `if`, a loop's body, each clause of a `switch` or `select`), not into
+/// function literals; none for a simple statement.
+pub fn inner_lists(s: &Stmt) -> Vec<&[Stmt]> {
+    match s {
+        Stmt::Block(b) => vec![&b.list],
+        Stmt::Labeled(l) => vec![std::slice::from_ref(&l.stmt)],
+        Stmt::If(x) => {
+            let mut v: Vec<&[Stmt]> = vec![&x.body.list];
+            if let Some(e) = &x.els {
+                v.push(std::slice::from_ref(e));
+            }
+            v
+        }
+        Stmt::For(f) => vec![&f.body.list],
+        Stmt::Range(r) => vec![&r.body.list],
+        Stmt::Switch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        Stmt::Select(sel) => sel.body.clauses.iter().map(|c| &c.body[..]).collect(),
+        _ => Vec::new(),
+    }
+}

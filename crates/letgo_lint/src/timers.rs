@@ -368,23 +368,7 @@ pub fn stopped_on_way_to(body: &BlockStmt, looped: &Stmt, v: TimerVar) -> bool {
 /// The statement list directly inside `s` that contains `target`.
 fn enclosing_list(s: &Stmt, target: Span) -> Option<&[Stmt]> {
     let inside = |sp: Span| sp.start <= target.start && target.end <= sp.end;
-    let lists: Vec<&[Stmt]> = match s {
-        Stmt::Block(b) => vec![&b.list],
-        Stmt::Labeled(l) => vec![std::slice::from_ref(&l.stmt)],
-        Stmt::If(i) => {
-            let mut v: Vec<&[Stmt]> = vec![&i.body.list];
-            if let Some(e) = &i.els {
-                v.push(std::slice::from_ref(e));
-            }
-            v
-        }
-        Stmt::For(f) => vec![&f.body.list],
-        Stmt::Range(r) => vec![&r.body.list],
-        Stmt::Switch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
-        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
-        Stmt::Select(sel) => sel.body.clauses.iter().map(|c| &c.body[..]).collect(),
-        _ => return None,
-    };
+    let lists = crate::syntax::inner_lists(s);
     lists.into_iter().find(|l| {
         l.first()
             .zip(l.last())

@@ -404,6 +404,20 @@ fn short(name: &str) -> &str {
         .map_or(name, |(_, n)| n)
 }
 
+/// The channel, other than `ch`, that the `select` case `comm` (in file
+/// `file`) receives from: the loop's way out.
+fn way_out_channel<'c>(
+    cx: &'c PackageContext,
+    ch: &Channel,
+    file: usize,
+    comm: Span,
+) -> Option<&'c Channel> {
+    let within = |o: &Op| o.file == file && comm.start <= o.span.start && o.span.end <= comm.end;
+    cx.channels()
+        .iter()
+        .find(|e| !std::ptr::eq(*e, ch) && e.ops_of(OpKind::Recv).any(within))
+}
+
 /// Whether the loop's way out through the `select` case `comm` (in file
 /// `file`) receives from a channel `e` that is the senders' last word:
 /// every send on `ch` and on `e` runs in one goroutine, started once,
@@ -411,12 +425,7 @@ fn short(name: &str) -> &str {
 /// only after that goroutine has made its last send on `ch` (a reader
 /// that reports its final error and returns): nobody is abandoned.
 fn after_senders_last_word(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
-    let within = |o: &&Op| o.file == file && comm.start <= o.span.start && o.span.end <= comm.end;
-    let Some(e) = cx
-        .channels()
-        .iter()
-        .find(|e| !std::ptr::eq(*e, ch) && e.ops_of(OpKind::Recv).any(|o| within(&o)))
-    else {
+    let Some(e) = way_out_channel(cx, ch, file, comm) else {
         return false;
     };
     let sends = || ch.ops_of(OpKind::Send).chain(e.ops_of(OpKind::Send));
@@ -439,12 +448,7 @@ fn after_senders_last_word(cx: &PackageContext, ch: &Channel, file: usize, comm:
 /// once every sender is done sending.
 fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
     use crate::rules::wait_before_receive::{dones_after, waitgroup_call};
-    let within = |o: &&Op| o.file == file && comm.start <= o.span.start && o.span.end <= comm.end;
-    let Some(e) = cx
-        .channels()
-        .iter()
-        .find(|e| !std::ptr::eq(*e, ch) && e.ops_of(OpKind::Recv).any(|o| within(&o)))
-    else {
+    let Some(e) = way_out_channel(cx, ch, file, comm) else {
         return false;
     };
     let waited_before = |o: &Op| {

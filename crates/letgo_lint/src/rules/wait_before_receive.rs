@@ -203,23 +203,7 @@ fn enclosing_lists<'a>(list: &'a [Stmt], at: u32, out: &mut Vec<(&'a [Stmt], usi
         return;
     };
     out.push((list, i));
-    let inner: Vec<&'a [Stmt]> = match &list[i] {
-        Stmt::Block(b) => vec![&b.list],
-        Stmt::Labeled(l) => vec![std::slice::from_ref(&l.stmt)],
-        Stmt::If(x) => {
-            let mut v: Vec<&'a [Stmt]> = vec![&x.body.list];
-            if let Some(e) = &x.els {
-                v.push(std::slice::from_ref(e));
-            }
-            v
-        }
-        Stmt::For(f) => vec![&f.body.list],
-        Stmt::Range(r) => vec![&r.body.list],
-        Stmt::Switch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
-        Stmt::TypeSwitch(sw) => sw.body.clauses.iter().map(|c| &c.body[..]).collect(),
-        Stmt::Select(sel) => sel.body.clauses.iter().map(|c| &c.body[..]).collect(),
-        _ => Vec::new(),
-    };
+    let inner = crate::syntax::inner_lists(&list[i]);
     for l in inner {
         if l.iter().any(|s| s.pos() <= at && at < s.end()) {
             enclosing_lists(l, at, out);
