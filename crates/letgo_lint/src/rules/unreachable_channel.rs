@@ -288,9 +288,14 @@ fn fresh_make_ops(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     // to run it is one left behind, while a function called in place
     // (an exit hook that freezes its caller, as `main` may park itself)
     // blocks the caller it was written to block.
-    let started: Vec<bool> = (0..cx.functions().len())
-        .map(|i| cx.calls().iter().flatten().any(|c| c.go && c.callee == i))
-        .collect();
+    // One pass over the calls (not one per function: that was quadratic,
+    // a tenth of a GOROOT/src run).
+    let mut started = vec![false; cx.functions().len()];
+    for c in cx.calls().iter().flatten().filter(|c| c.go) {
+        if let Some(s) = started.get_mut(c.callee) {
+            *s = true;
+        }
+    }
     for (fi, f) in cx.functions().iter().enumerate() {
         let goroutine = f.spawned || started[fi];
         let src = &cx.file(f.file).src;
