@@ -281,6 +281,17 @@ fn is_statement_op(list: &[Stmt], op: &Op) -> bool {
 
 // ---- operations on `make(chan T)` itself ----
 
+/// For each function of the package, whether some `go` statement starts it.
+fn started_by_go(cx: &PackageContext) -> Vec<bool> {
+    let mut started = vec![false; cx.functions().len()];
+    for c in cx.calls().iter().flatten().filter(|c| c.go) {
+        if let Some(s) = started.get_mut(c.callee) {
+            *s = true;
+        }
+    }
+    started
+}
+
 /// `<-make(chan T)`, `make(chan T) <- v`, and a `select` whose every case
 /// is one: a channel nobody else can ever hold.
 fn fresh_make_ops(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
@@ -288,16 +299,11 @@ fn fresh_make_ops(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     // to run it is one left behind, while a function called in place
     // (an exit hook that freezes its caller, as `main` may park itself)
     // blocks the caller it was written to block.
-    // One pass over the calls (not one per function: that was quadratic,
-    // a tenth of a GOROOT/src run).
-    let mut started = vec![false; cx.functions().len()];
-    for c in cx.calls().iter().flatten().filter(|c| c.go) {
-        if let Some(s) = started.get_mut(c.callee) {
-            *s = true;
-        }
-    }
+    // Which functions some `go` starts: one pass over the calls (not one
+    // per function: that was quadratic), made only for a package that has
+    // a candidate (the calls are not built for the others).
+    let mut started: Option<Vec<bool>> = None;
     for (fi, f) in cx.functions().iter().enumerate() {
-        let goroutine = f.spawned || started[fi];
         let src = &cx.file(f.file).src;
         // Such an operation is written with both `<-` and `make(`: a text
         // search spares walking the many functions that have neither.
@@ -306,6 +312,8 @@ fn fresh_make_ops(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         if f.name == "main.main" || !may {
             continue;
         }
+        let started = started.get_or_insert_with(|| started_by_go(cx));
+        let goroutine = f.spawned || started[fi];
         let Some(view) = cx.types(f.file) else {
             continue;
         };
