@@ -323,3 +323,20 @@ pub fn inner_lists(s: &Stmt) -> Vec<&[Stmt]> {
         _ => Vec::new(),
     }
 }
+
+/// `x` is the constant `true` (the universe's, or any constant whose
+/// value is true), by its object, not its spelling: a shadowing local
+/// named `true` is not it.
+pub fn is_const_true(view: &letgo_types::FileView, x: &Expr) -> bool {
+    view.object_of_expr(x).is_some_and(|o| {
+        let obj = view.model().obj(o);
+        obj.kind == letgo_types::model::ObjKind::Const
+            && matches!(obj.val, letgo_types::constant::Value::Bool(true))
+    })
+}
+
+/// `x` is the predeclared `nil`, by its object.
+pub fn is_nil(view: &letgo_types::FileView, x: &Expr) -> bool {
+    view.object_of_expr(x)
+        .is_some_and(|o| view.model().obj(o).kind == letgo_types::model::ObjKind::Nil)
+}

@@ -306,7 +306,6 @@ fn latched(cx: &PackageContext, op: &Op) -> bool {
     let Some(view) = cx.types(op.file) else {
         return false;
     };
-    let src = &cx.file(op.file).src;
     let mut found = false;
     inspect(Node::Block(f.body), &mut |n| {
         if let Node::Stmt(Stmt::If(i)) = n {
@@ -314,8 +313,7 @@ fn latched(cx: &PackageContext, op: &Op) -> bool {
             if holds {
                 found |= negated_flags(&i.cond).into_iter().any(|flag| {
                     let obj = view.object_of(flag);
-                    let set_true =
-                        |a: &Expr| matches!(a, Expr::Ident(id) if id.name(src) == "true");
+                    let set_true = |a: &Expr| crate::syntax::is_const_true(&view, a);
                     let mut sets_true = false;
                     let mut other = false;
                     inspect(Node::Block(f.body), &mut |m| {

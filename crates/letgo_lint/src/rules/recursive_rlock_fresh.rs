@@ -177,7 +177,7 @@ fn returns_fresh_call(cx: &PackageContext, view: &FileView, x: &Expr, k: usize) 
         match n {
             Node::Expr(Expr::FuncLit(_)) => return false,
             Node::Stmt(Stmt::Return(r)) => match r.results.get(k).map(Expr::unparen) {
-                Some(Expr::Ident(id)) if id.name(&cx.file(h.file).src) == "nil" => {}
+                Some(x) if crate::syntax::is_nil(&hv, x) => {}
                 Some(Expr::Ident(id)) => results.push(id),
                 _ => other = true,
             },
