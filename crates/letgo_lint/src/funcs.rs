@@ -8,9 +8,10 @@
 
 use crate::context::PackageContext;
 use crate::syntax::{statements, StmtSite};
-use letgo_go::ast::{BlockStmt, Decl, FuncDecl, FuncLit, FuncType, Stmt};
+use letgo_go::ast::{BlockStmt, CallExpr, Decl, Expr, FuncDecl, FuncLit, FuncType, Spec, Stmt};
 use letgo_go::symbols::receiver_base;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjKind;
 
 #[derive(Debug, Clone, Copy)]
 pub enum FuncKind<'a> {
@@ -190,4 +191,70 @@ fn may_hold_closures(body: &BlockStmt, src: &str) -> bool {
     let text = body.span_text(src);
     // An empty text is a span that does not cut `src` cleanly: walk then.
     text.is_empty() || text.contains("func")
+}
+
+/// The function literal a call `f(...)` runs when `f` is a local
+/// variable bound once to a literal (`doErr := func(err error) {...}`,
+/// or `var f = func...`) and never assigned again in the enclosing
+/// declaration: its index in [`functions`]. The literal is then the
+/// callee as surely as a named function is.
+pub fn bound_literal(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<usize> {
+    let funcs = cx.functions();
+    let Expr::Ident(id) = call.fun.unparen() else {
+        return None;
+    };
+    let view = cx.types(funcs[fi].file)?;
+    let o = view.object_of(id)?;
+    let m = view.model();
+    if m.obj(o).kind != ObjKind::Var || m.is_package_level(o) {
+        return None;
+    }
+    let mut root = fi;
+    while let Some(p) = funcs[root].parent {
+        root = p;
+    }
+    let (mut lit, mut others) = (None, 0);
+    inspect(Node::Block(funcs[root].body), &mut |n| {
+        let pairs: Vec<(&Expr, Option<&Expr>)> = match n {
+            Node::Stmt(Stmt::Assign(a)) => a
+                .lhs
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l, (a.lhs.len() == a.rhs.len()).then(|| &a.rhs[i])))
+                .collect(),
+            _ => return true,
+        };
+        for (l, r) in pairs {
+            let Expr::Ident(lid) = l.unparen() else {
+                continue;
+            };
+            if view.object_of(lid) != Some(o) {
+                continue;
+            }
+            match r.map(Expr::unparen) {
+                Some(Expr::FuncLit(fl)) if lit.is_none() => lit = Some(&**fl),
+                _ => others += 1,
+            }
+        }
+        true
+    });
+    // `var f = func...` declares it in a value spec.
+    if lit.is_none() {
+        inspect(Node::Block(funcs[root].body), &mut |n| {
+            if let Node::Spec(Spec::Value(vs)) = n {
+                for (i, name) in vs.names.iter().enumerate() {
+                    if view.object_of(name) == Some(o) {
+                        if let Some(Expr::FuncLit(fl)) = vs.values.get(i).map(Expr::unparen) {
+                            lit = Some(&**fl);
+                        }
+                    }
+                }
+            }
+            lit.is_none()
+        });
+    }
+    let lit = lit.filter(|_| others == 0)?;
+    funcs
+        .iter()
+        .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, lit)))
 }

@@ -5,12 +5,13 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
 use crate::locks::{
-    lock_call, other_takers, released_by_callers, resolve_call, Acquire, FuncLocks, LockView,
-    SyncValue,
+    key_of, lock_call, other_takers, released_by_callers, resolve_call, Acquire, FuncLocks,
+    LockView, SyncValue,
 };
 use crate::registry::Rule;
 use crate::syntax::{indentation_at, method_call, never_returns, word_at};
 use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
+use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 
 pub const RULE: Rule = Rule {
@@ -29,7 +30,15 @@ that embeds one, or wraps one in a `Lock` method that locks it) after
 which some path reaches a `return` (or the end of the function) without
 unlocking it. A `Lock` method that reaches no `sync` lock (a file lock,
 a lease) is not a lock. An `Unlock` in a `defer`, in a deferred closure, or in a same-package
-function that visibly unlocks the same lock counts. Functions that return
+function that visibly unlocks the same lock counts, and so does a call
+of a closure held in a local bound once to a function literal that
+unlocks it (`finish := func(err error) { ...; mu.Unlock(); cb(err) }`,
+then `mu.Lock(); ...; finish(err)`): that literal is the callee. Giving
+the caller the lock's own address as a result (`return &c.mu`, or
+`held = &c.mu` into a named result) hands the lock over: the caller
+holds it and unlocks it (`lock.Unlock()`), so that path leaves nothing
+locked behind anyone's back (`fixtures/lg110/closure_unlock.go`).
+Functions that return
 holding the lock on purpose are left alone: their name says so (`lockX`,
 `fooLocked`, `RLock`), their doc comment does, or another function of the
 package unlocks that lock without locking it (the pair `lockX`/`unlockX`), or
@@ -503,6 +512,13 @@ impl Unlocked<'_, '_> {
         if let Some((op, v)) = lock_call(self.cx, self.fi, c) {
             return !op.acquires() && v.key == self.lock.key;
         }
+        // A closure held in a local (`doErr := func(...) { ...;
+        // mu.Unlock(); ... }`) is as much a callee as a named function.
+        if let Some(li) = crate::funcs::bound_literal(self.cx, self.fi, c) {
+            if self.view.funcs[li].released_first.contains(&self.lock.key) {
+                return true;
+            }
+        }
         if let Some(site) = resolve_call(self.cx, &self.view.by_decl, self.fi, c) {
             let released = &self.view.funcs[site.callee].released_first;
             if released
@@ -532,6 +548,44 @@ impl Unlocked<'_, '_> {
     }
 }
 
+impl Unlocked<'_, '_> {
+    /// The lock's own address given to the caller as a result (`return
+    /// &c.mu`, or `lock = &c.mu` into a named result): the caller now
+    /// holds the lock and is the one to unlock it (`lock.Unlock()`), as
+    /// surely as the pairs above. Nothing is left locked behind its back.
+    fn hands_to_caller(&self, stmt: &Stmt) -> bool {
+        let f = &self.cx.functions()[self.fi];
+        let Some(view) = self.cx.types(f.file) else {
+            return false;
+        };
+        let ours = |x: &Expr| match x.unparen() {
+            Expr::Unary(u) if u.op == Token::And => {
+                key_of(self.cx, self.fi, &view, &u.x).is_some_and(|(k, _)| k == self.lock.key)
+            }
+            _ => false,
+        };
+        let result = |l: &Expr| {
+            let Expr::Ident(id) = l.unparen() else {
+                return false;
+            };
+            let o = view.object_of(id);
+            o.is_some()
+                && f.typ
+                    .results
+                    .iter()
+                    .flat_map(|r| r.list.iter())
+                    .any(|field| field.names.iter().any(|n| view.object_of(n) == o))
+        };
+        match stmt {
+            Stmt::Return(r) => r.results.iter().any(ours),
+            Stmt::Assign(a) if a.lhs.len() == a.rhs.len() => {
+                a.lhs.iter().zip(&a.rhs).any(|(l, r)| result(l) && ours(r))
+            }
+            _ => false,
+        }
+    }
+}
+
 fn strip_text(t: &str) -> &str {
     t.trim_start_matches(['&', '*', '(']).trim_end_matches(')')
 }
@@ -542,7 +596,7 @@ impl Obligation for Unlocked<'_, '_> {
     }
 
     fn meets_stmt(&self, stmt: &Stmt) -> bool {
-        self.unlocks(Node::stmt(stmt)) || self.aliased(stmt)
+        self.unlocks(Node::stmt(stmt)) || self.aliased(stmt) || self.hands_to_caller(stmt)
     }
 
     fn meets_expr(&self, expr: &Expr) -> bool {
