@@ -9,7 +9,7 @@ use crate::syntax::never_returns;
 use letgo_go::ast::{BlockStmt, CallExpr, CaseClause, Expr, IfStmt, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
-use letgo_types::model::ObjKind;
+use letgo_types::model::{ObjId, ObjKind};
 use letgo_types::FileView;
 use std::collections::HashSet;
 
@@ -33,6 +33,12 @@ timer assigned to `t` in between. The drain may also sit in a function of
 the package that is handed the timer (`resetTimer(t, d)`, whose first use
 of its parameter is the idiom): the finding is then at that function's
 drain, naming the caller's receive.
+
+A local `bool` set to `true` on every path that received (`case <-t.C:
+fired = true`) and not set otherwise since tells the paths apart: a
+drain under `!fired`, or in the `else` of `if fired`, runs only on paths
+that did not receive, and is not flagged (`fixtures/lg119/flag.go`). A
+flag set by another case, or cleared after the receive, tells nothing.
 
 The finding points at the drain, where the goroutine blocks; the earlier
 receive (or `Stop`) is its related location.
@@ -282,13 +288,39 @@ fn helper_drain(cx: &PackageContext, callee: usize) -> Option<HelperDrain> {
 
 /// The state of one timer on the paths reaching a point: `None` when no
 /// path does; `Some(None)` when none has received from it or stopped it
-/// since it was last reset; `Some(Some(at))` when one has, at `at`.
-type State = Option<Option<Span>>;
+/// since it was last reset; `Some(Some(c))` when one has, at `c.at`.
+type State = Option<Option<Consumed>>;
+
+/// Where a path consumed the timer, and a local `bool` that every
+/// consuming path set to `true` after it (`case <-t.C: fired = true`):
+/// where that flag is false, no path has consumed the timer.
+#[derive(Clone, Copy, PartialEq)]
+struct Consumed {
+    at: Span,
+    flag: Option<ObjId>,
+}
 
 fn merge(a: State, b: State) -> State {
     match (a, b) {
         (None, x) | (x, None) => x,
+        (Some(Some(x)), Some(Some(y))) => Some(Some(Consumed {
+            at: x.at,
+            flag: x.flag.filter(|_| x.flag == y.flag),
+        })),
         (Some(x), Some(y)) => Some(x.or(y)),
+    }
+}
+
+fn m_is_pkg(view: &FileView, o: ObjId) -> bool {
+    view.model().is_package_level(o)
+}
+
+/// The state where `flag` is false: no consuming path reaches it when
+/// every one set `flag` to `true`.
+fn flag_false(st: State, flag: Option<ObjId>) -> State {
+    match st {
+        Some(Some(c)) if flag.is_some() && c.flag == flag => Some(None),
+        other => other,
     }
 }
 
@@ -305,6 +337,8 @@ enum Event {
     Consume(Span),
     /// `t.Reset(...)` or a new timer assigned to `t`.
     Reset,
+    /// A local `bool` set to `true` (or, `false`, to something else).
+    Flag(ObjId, bool),
     Helper(HelperDrain, Span),
 }
 
@@ -352,10 +386,18 @@ impl Walker<'_, '_> {
                     }
                 }
                 let st = self.events(Node::expr(&i.cond), st);
-                let then = self.list(&i.body.list, st);
+                // `if fired { ... } else { drain }`: the branch where the
+                // flag is false is one no consuming path takes.
+                let (flag, negated) = self.flag_cond(&i.cond);
+                let (then_st, else_st) = if negated {
+                    (flag_false(st, flag), st)
+                } else {
+                    (st, flag_false(st, flag))
+                };
+                let then = self.list(&i.body.list, then_st);
                 let els = match &i.els {
-                    Some(e) => self.stmt(e, st),
-                    None => st,
+                    Some(e) => self.stmt(e, else_st),
+                    None => else_st,
                 };
                 merge(then, els)
             }
@@ -407,6 +449,24 @@ impl Walker<'_, '_> {
 
     fn file(&self) -> usize {
         self.cx.functions()[self.fi].file
+    }
+
+    /// A condition that is a local variable (`fired`) or its negation
+    /// (`!fired`): the variable's object, and whether it is negated.
+    fn flag_cond(&self, cond: &Expr) -> (Option<ObjId>, bool) {
+        match cond.unparen() {
+            Expr::Unary(u) if u.op == Token::Not => (self.local_flag(&u.x), true),
+            x => (self.local_flag(x), false),
+        }
+    }
+
+    fn local_flag(&self, x: &Expr) -> Option<ObjId> {
+        let Expr::Ident(id) = x.unparen() else {
+            return None;
+        };
+        let o = self.view.object_of(id)?;
+        let m = self.view.model();
+        (m.obj(o).kind == ObjKind::Var && !m.is_package_level(o)).then_some(o)
     }
 
     fn opt(&mut self, s: Option<&Stmt>, st: State) -> State {
@@ -548,8 +608,21 @@ impl Walker<'_, '_> {
                         let end = v.values.last().map_or(v.names[0].end(), Expr::end);
                         evs.push((end, Event::Reset));
                     }
+                    // `var fired bool`: a flag declared anew is no longer set.
+                    for n in &v.names {
+                        if let Some(o) = view.object_of(n).filter(|o| !m_is_pkg(view, *o)) {
+                            evs.push((n.pos, Event::Flag(o, false)));
+                        }
+                    }
                 }
                 Node::Stmt(Stmt::Assign(a)) => {
+                    for (k, l) in a.lhs.iter().enumerate() {
+                        if let Some(o) = self.local_flag(l) {
+                            let set = a.lhs.len() == a.rhs.len()
+                                && crate::syntax::is_const_true(view, &a.rhs[k]);
+                            evs.push((a.tok_pos, Event::Flag(o, set)));
+                        }
+                    }
                     let to_timer = a
                         .lhs
                         .iter()
@@ -566,14 +639,22 @@ impl Walker<'_, '_> {
         let mut st = st;
         for (_, e) in evs {
             st = match e {
-                Event::Consume(at) => Some(Some(at)),
+                Event::Consume(at) => Some(Some(Consumed { at, flag: None })),
                 Event::Reset => Some(None),
+                Event::Flag(o, set) => match st {
+                    Some(Some(c)) if set => Some(Some(Consumed { flag: Some(o), ..c })),
+                    Some(Some(c)) if c.flag == Some(o) => Some(Some(Consumed { flag: None, ..c })),
+                    other => other,
+                },
                 Event::Helper(h, call) => {
                     self.check_drain(st, h.span, Some((h.func, call)));
                     if h.resets {
                         Some(None)
                     } else {
-                        Some(Some(call))
+                        Some(Some(Consumed {
+                            at: call,
+                            flag: None,
+                        }))
                     }
                 }
             };
@@ -591,7 +672,9 @@ impl Walker<'_, '_> {
     /// Reports the drain at `span` (in this function, or in helper
     /// `via.0` called at `via.1`) if a path reaches it consumed.
     fn check_drain(&mut self, st: State, span: Span, via: Option<(usize, Span)>) {
-        let Some(Some(at)) = st else { return };
+        let Some(Some(Consumed { at, .. })) = st else {
+            return;
+        };
         let cx = self.cx;
         let here = self.file();
         let sf = cx.file(here);
