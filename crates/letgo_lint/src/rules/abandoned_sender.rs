@@ -66,10 +66,7 @@ send in the loop's own function.
 What such a finding must show is a send that can run once the loop has
 left, with no room for it. So it is not made for: a send latched by a
 flag (`if !sent { sent = true; ch <- v }`, the flag never cleared),
-which runs once; a send its own function makes before it starts the
-receiving loop (`s.errs <- err` then `go s.loop()`, the `go` in no
-loop: `fixtures/lg103/before_start.go`), which meets the loop to come
-or a slot of the buffer, never a loop that has left; a sender paced by its receiver — each round of its
+which runs once; a sender paced by its receiver — each round of its
 loop first waits, in a plain receive, for a request that only the
 receiving functions send, and each of their requests in a loop is
 followed at once by the receive of the answer (ask, then wait) — which

@@ -12,7 +12,7 @@
 use crate::channels::{Capacity, Channel, Escape, Op, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::funcs::{Func, FuncKind};
+use crate::funcs::Func;
 use crate::syntax::word_at;
 use letgo_go::ast::{BlockStmt, Expr, Ident, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
@@ -69,13 +69,8 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     if recvs.iter().any(|r| restarts_itself(cx, &r.function)) {
         return None;
     }
-    // The send that blocks must be one that can run once the loop has
-    // left: not one its own function makes before it starts the loop.
     let send = ch.ops_of(OpKind::Send).find(|s| {
-        s.blocking()
-            && !s.through_call
-            && recvs.iter().all(|r| r.function != s.function)
-            && !before_receiver_starts(cx, s, recv)
+        s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
     })?;
     let rf = cx.file(recv.file);
     let (line, _) = rf.line_col(exit);
@@ -100,50 +95,6 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         file: send.file,
         diagnostic: d,
     })
-}
-
-/// Whether the send `op` is made, in its own function's flow, before
-/// that function starts the goroutine running the receiving loop `r`
-/// (`ch <- v` then `go loop()`, the `go` in no loop): the loop has not
-/// started, so it cannot have left. What such a send meets is the loop
-/// to come (or a slot of the buffer), never a loop that is gone.
-fn before_receiver_starts(cx: &PackageContext, op: &Op, r: &Op) -> bool {
-    let Some(f) = function_of_op(cx, op) else {
-        return false;
-    };
-    let Some(recv_fn) = function_of(cx, r) else {
-        return false;
-    };
-    let Some(view) = cx.types(f.file) else {
-        return false;
-    };
-    let m = view.model();
-    let starts = |fun: &Expr| match (fun.unparen(), recv_fn.kind) {
-        (Expr::FuncLit(l), FuncKind::Lit(rl)) => std::ptr::eq(&**l, rl),
-        (_, FuncKind::Decl(d)) => view.object_of_expr(fun).is_some_and(|o| {
-            m.obj(o).pos.map(|(_, off)| off) == Some(d.name.pos) && recv_fn.file == f.file
-        }),
-        _ => false,
-    };
-    // The `go` that starts the receiver, with whether a loop holds it.
-    let mut go_at: Option<(u32, bool)> = None;
-    let mut loops: Vec<Span> = Vec::new();
-    inspect(Node::Block(f.body), &mut |n| {
-        match n {
-            Node::Expr(Expr::FuncLit(_)) => return false,
-            Node::Stmt(st @ (Stmt::For(_) | Stmt::Range(_))) => loops.push(st.span()),
-            Node::Stmt(Stmt::Go(g)) if starts(&g.call.fun) && go_at.is_none() => {
-                go_at = Some((g.pos, false));
-            }
-            _ => {}
-        }
-        true
-    });
-    let Some((go, _)) = go_at else {
-        return false;
-    };
-    let go_in_loop = loops.iter().any(|l| l.start <= go && go < l.end);
-    !go_in_loop && op.goroutine.is_none() && op.span.end <= go
 }
 
 /// Whether the function named `name` can reach, through the package's
