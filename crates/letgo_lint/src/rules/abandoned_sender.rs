@@ -1,6 +1,6 @@
 //! LG103 abandoned-sender.
 
-use crate::channels::{Capacity, Channel, ChannelKind, Escape, OpKind, VarRef};
+use crate::channels::{Capacity, Channel, ChannelKind, Escape, Op, OpKind, VarRef};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::flow::{pending_exits, Obligation};
@@ -74,7 +74,15 @@ leaves at most one round's answers pending (the sends that let the
 round go on, plus one last word before a `return`), held by a constant
 buffer that large; a receiver that starts its own successor (a `go
 receiver()` reachable through its own calls: a loop that a rebuild it
-triggers restarts), after which another loop receives; and a way out
+triggers restarts), after which another loop receives; senders started
+one per round by a loop of the maker that receives from the channel
+before the next round (the `go` followed in the loop's body, with no
+`break`, `continue` or `goto` between, by a plain receive or a `select`
+whose other cases `return`), each sending at most once (a literal, or
+one of the literals handed in as the function value the `go` calls):
+at most one send is ever pending, and a buffer of one holds it — a
+retry loop that gives up on `ctx.Done()` leaves one sender, which finds
+the slot free (`fixtures/lg103/paced_spawn.go`); and a way out
 whose signal is sent only after `wg.Wait()` on a WaitGroup that every
 sender calls `Done` on after its sends (deferred, or later on the
 send's path), so that it comes after every send.
@@ -220,6 +228,11 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         spawn.range_over.as_deref(),
         per_goroutine,
     ) {
+        return None;
+    }
+    // One sender per round, received from before the next round: at most
+    // one is ever pending, and a slot holds its one send.
+    if paced_senders(cx, ch) {
         return None;
     }
     let once = maker_receives.len() == 1 && !maker_receives[0].in_loop;
@@ -445,6 +458,193 @@ fn return_end(body: &BlockStmt, pos: u32) -> Option<u32> {
         end.is_none()
     });
     end
+}
+
+/// A local channel with a buffer whose every sender is started, one per
+/// round, by a loop of the maker that receives from it before the next
+/// round ([`paced_by_loop`]), each sender sending at most once: at most
+/// one send is ever pending, and the buffer holds it.
+pub(crate) fn paced_senders(cx: &PackageContext, ch: &Channel) -> bool {
+    let Some(origin) = ch.origin.as_ref() else {
+        return false;
+    };
+    if ch.kind != ChannelKind::Local || !matches!(ch.capacity, Capacity::Const(n) if n >= 1) {
+        return false;
+    }
+    let Some(maker) = cx.functions().iter().find(|f| f.name == origin.function) else {
+        return false;
+    };
+    let var = ch.var_ref(cx, origin.file);
+    let mut goroutines: Vec<u32> = ch
+        .ops_of(OpKind::Send)
+        .filter_map(|o| o.goroutine)
+        .collect();
+    goroutines.dedup();
+    !goroutines.is_empty()
+        && ch.ops_of(OpKind::Send).all(|o| o.goroutine.is_some())
+        && ch.spawns.iter().all(|s| s.function == origin.function)
+        && ch.spawns.iter().all(|spawn| {
+            let literal = started_literal(maker, spawn.pos);
+            let per = literal.and_then(|b| sends_per_goroutine(b, &var));
+            paced_by_loop(maker.body, spawn.pos, &var)
+                && one_send_each(cx, maker, ch, spawn.pos, per, literal.is_some())
+        })
+        && goroutines
+            .iter()
+            .all(|g| ch.spawns.iter().any(|s| s.pos == *g))
+}
+
+/// A `go` at `go_pos` that is a statement of a loop's body, followed in
+/// that body (with no `break`, `continue` or `goto` in between) by a
+/// receive from the channel: a plain receive, or a `select` with a case
+/// receiving from it whose every other case ends in `return`. Each round
+/// then receives from its sender before the next round starts another,
+/// or the function returns: at most one sender is ever unreceived.
+pub(crate) fn paced_by_loop(body: &BlockStmt, go_pos: u32, ch: &VarRef) -> bool {
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        let list = match n {
+            Node::Stmt(Stmt::For(f)) => &f.body.list,
+            Node::Stmt(Stmt::Range(r)) => &r.body.list,
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => return !found,
+        };
+        let Some(k) = list
+            .iter()
+            .position(|s| matches!(s, Stmt::Go(g) if g.pos == go_pos))
+        else {
+            return !found;
+        };
+        for s in &list[k + 1..] {
+            if jumps(s) {
+                break;
+            }
+            if ch.mentioned(Node::stmt(s)) {
+                found = receives_each_round(s, ch);
+                break;
+            }
+        }
+        !found
+    });
+    found
+}
+
+/// The sender started at `go_pos` sends at most once: counted path by
+/// path in a literal; else each send the goroutine can make is in a
+/// function of its own (`go run(errc, i)` with `run` one of several
+/// literals handed in as a value: the goroutine calls one of them, once),
+/// written in this package in no loop of that function, the only send
+/// on the channel there, and not known to repeat otherwise.
+fn one_send_each(
+    cx: &PackageContext,
+    maker: &Func,
+    ch: &Channel,
+    go_pos: u32,
+    per_literal: Option<u32>,
+    literal: bool,
+) -> bool {
+    if literal {
+        return per_literal == Some(1);
+    }
+    let sends: Vec<_> = ch
+        .ops_of(OpKind::Send)
+        .filter(|o| o.goroutine == Some(go_pos))
+        .collect();
+    let starts_value = started_value(cx, maker, go_pos);
+    let once_in_own_function = |o: &Op| {
+        let Some(f) = cx.functions().iter().find(|f| {
+            f.file == o.file
+                && f.name == o.function
+                && f.body.lbrace <= o.span.start
+                && o.span.end <= f.body.end()
+        }) else {
+            return false;
+        };
+        // A literal runs once when the goroutine is the function value
+        // itself (`go run(...)`), not a function that may call it often.
+        let lit = matches!(f.kind, crate::funcs::FuncKind::Lit(_)) && starts_value;
+        let alone = sends.iter().filter(|p| p.function == o.function).count() == 1;
+        !o.through_call && (!o.repeats || lit) && alone && !in_any_loop(f.body, o.span.start)
+    };
+    !ch.refollowed && !sends.is_empty() && sends.iter().all(|o| once_in_own_function(o))
+}
+
+/// The `go` at `go_pos` calls a local or parameter of function type
+/// (`go run(errc, i)`), not a named function.
+fn started_value(cx: &PackageContext, maker: &Func, go_pos: u32) -> bool {
+    let Some(view) = cx.types(maker.file) else {
+        return false;
+    };
+    let m = view.model();
+    let mut hit = false;
+    inspect(Node::Block(maker.body), &mut |n| {
+        if let Node::Stmt(Stmt::Go(g)) = n {
+            if g.pos == go_pos {
+                if let Expr::Ident(id) = g.call.fun.unparen() {
+                    hit = view.object_of(id).is_some_and(|o| {
+                        m.obj(o).kind == letgo_types::model::ObjKind::Var && !m.is_package_level(o)
+                    });
+                }
+            }
+        }
+        !hit && !matches!(n, Node::Expr(Expr::FuncLit(_)))
+    });
+    hit
+}
+
+/// Whether `offset` lies in a `for` or `range` of `body` (not across
+/// function literals).
+fn in_any_loop(body: &BlockStmt, offset: u32) -> bool {
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Stmt(s @ (Stmt::For(_) | Stmt::Range(_))) => {
+                found |= s.pos() <= offset && offset < s.end();
+            }
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => {}
+        }
+        !found
+    });
+    found
+}
+
+/// A `break`, `continue` or `goto` anywhere in the statement.
+fn jumps(s: &Stmt) -> bool {
+    let mut hit = false;
+    inspect(Node::stmt(s), &mut |n| {
+        hit |= matches!(n, Node::Stmt(Stmt::Branch(b)) if b.tok != Token::Fallthrough);
+        !hit && !matches!(n, Node::Expr(Expr::FuncLit(_)))
+    });
+    hit
+}
+
+/// `<-ch`, `v := <-ch`, or a `select` receiving from `ch` whose other
+/// cases all end in `return` (no `default`).
+fn receives_each_round(s: &Stmt, ch: &VarRef) -> bool {
+    let recv =
+        |x: &Expr| matches!(x.unparen(), Expr::Unary(u) if u.op == Token::Arrow && ch.is(&u.x));
+    match s {
+        Stmt::Expr(x) => recv(x),
+        Stmt::Assign(a) => a.rhs.len() == 1 && recv(&a.rhs[0]),
+        Stmt::Select(sel) => {
+            let mut ours = 0;
+            for c in &sel.body.clauses {
+                let receives = c.comm.as_ref().is_some_and(|cm| match cm {
+                    Stmt::Expr(x) => recv(x),
+                    Stmt::Assign(a) => a.rhs.len() == 1 && recv(&a.rhs[0]),
+                    _ => false,
+                });
+                if receives {
+                    ours += 1;
+                } else if c.comm.is_none() || !matches!(c.body.last(), Some(Stmt::Return(_))) {
+                    return false;
+                }
+            }
+            ours > 0
+        }
+        _ => false,
+    }
 }
 
 /// The body of the function literal started by the `go` at `go_pos`.

@@ -31,6 +31,11 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     {
         return None;
     }
+    // Senders started one per round by a loop that receives each before
+    // the next: one pending send at most, held by the buffer.
+    if crate::rules::abandoned_sender::paced_senders(cx, ch) {
+        return None;
+    }
     let recvs: Vec<&Op> = ch.ops_of(OpKind::Recv).collect();
     if recvs.is_empty() {
         return None; // nothing receives at all: LG107's
