@@ -46,7 +46,12 @@ It also flags a blocking send on a channel — a local, or an unexported
 field or package variable across the package; unbuffered, or buffered
 with a send written in a loop or more send sites than slots, a goroutine
 started once whose every send is followed by `return` counting as one
-site as it ends after its first send — whose every
+site as it ends after its first send; for a local channel whose every
+send is in its maker's flow or in goroutine literals the maker starts,
+sends are counted path by path instead — the branches of an `if`/`else`
+or the clauses of a `switch` are alternatives, a goroutine adds the most
+its own paths send, a send or `go` in a loop is unbounded — and a
+buffer that large holds them all (`fixtures/lg103/alternatives.go`) — whose every
 receive is a case of a `select` inside a loop that another case of the
 same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
 return`, a timeout, a `break` to the loop's label). Once that loop has
@@ -494,6 +499,42 @@ pub(crate) fn paced_senders(cx: &PackageContext, ch: &Channel) -> bool {
             .all(|g| ch.spawns.iter().any(|s| s.pos == *g))
 }
 
+/// For a local channel with every send in view — in its maker's own
+/// flow, or in a goroutine the maker starts as a literal — the most sends
+/// any one run of the maker can cause, path by path: the branches of an
+/// `if`/`else` are alternatives, a goroutine counts the most its own
+/// paths send, a send or `go` in a loop is unbounded. `None` when a send
+/// lies elsewhere (a callee, a nested literal, another goroutine) or the
+/// maker runs in no view.
+pub(crate) fn sends_per_make(cx: &PackageContext, ch: &Channel) -> Option<u32> {
+    let origin = ch.origin.as_ref()?;
+    if ch.kind != ChannelKind::Local {
+        return None;
+    }
+    let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
+    let in_view = |o: &Op| {
+        !o.through_call
+            && match o.goroutine {
+                None => o.function == origin.function,
+                Some(g) => started_literal(maker, g).is_some_and(|b| {
+                    b.lbrace <= o.span.start
+                        && o.span.end <= b.end()
+                        && cx
+                            .functions()
+                            .iter()
+                            .any(|f| f.name == o.function && std::ptr::eq(f.body, b))
+                }),
+            }
+    };
+    if !ch.ops_of(OpKind::Send).all(in_view) {
+        return None;
+    }
+    let var = ch.var_ref(cx, origin.file);
+    let counted = max_sends(&maker.body.list, &var, true);
+    let total = counted.fall.max(counted.returned);
+    (total != u32::MAX).then_some(total)
+}
+
 /// A `go` at `go_pos` that is a statement of a loop's body, followed in
 /// that body (with no `break`, `continue` or `goto` in between) by a
 /// receive from the channel: a plain receive, or a `select` with a case
@@ -679,7 +720,7 @@ fn sends_first(body: &BlockStmt, ch: &VarRef) -> bool {
 /// The most sends one goroutine running `body` makes on any path
 /// (`None`: unbounded or unknown).
 fn sends_per_goroutine(body: &BlockStmt, ch: &VarRef) -> Option<u32> {
-    let counted = max_sends(&body.list, ch);
+    let counted = max_sends(&body.list, ch, false);
     let total = counted.fall.max(counted.returned);
     (total != u32::MAX).then_some(total)
 }
@@ -712,7 +753,9 @@ struct Sends {
     falls_through: bool,
 }
 
-fn max_sends(list: &[Stmt], ch: &VarRef) -> Sends {
+/// With `spawned`, a `go func() { ... }()` on the path adds the most sends
+/// its literal makes on any of its own paths.
+fn max_sends(list: &[Stmt], ch: &VarRef, spawned: bool) -> Sends {
     let mut acc = Sends {
         fall: 0,
         returned: 0,
@@ -722,7 +765,7 @@ fn max_sends(list: &[Stmt], ch: &VarRef) -> Sends {
         if !acc.falls_through {
             break;
         }
-        let r = stmt_sends(s, ch);
+        let r = stmt_sends(s, ch, spawned);
         acc.returned = acc.returned.max(acc.fall.saturating_add(r.returned));
         acc.fall = acc.fall.saturating_add(r.fall);
         acc.falls_through = r.falls_through;
@@ -730,7 +773,7 @@ fn max_sends(list: &[Stmt], ch: &VarRef) -> Sends {
     acc
 }
 
-fn stmt_sends(s: &Stmt, ch: &VarRef) -> Sends {
+fn stmt_sends(s: &Stmt, ch: &VarRef, spawned: bool) -> Sends {
     let one = |n: u32| Sends {
         fall: n,
         returned: 0,
@@ -754,10 +797,57 @@ fn stmt_sends(s: &Stmt, ch: &VarRef) -> Sends {
             returned: 0,
             falls_through: false,
         },
-        Stmt::Block(b) => max_sends(&b.list, ch),
+        Stmt::Block(b) => max_sends(&b.list, ch, spawned),
+        Stmt::Go(g) if spawned && ch.mentioned(Node::stmt(s)) => match g.call.fun.unparen() {
+            Expr::FuncLit(l) => one(sends_per_goroutine(&l.body, ch).unwrap_or(u32::MAX)),
+            _ => one(u32::MAX),
+        },
+        // Counted clause by clause: one clause runs.
+        Stmt::Switch(sw) if spawned => {
+            clauses_sends(sw.body.clauses.iter().map(|c| &c.body[..]), ch)
+        }
+        Stmt::TypeSwitch(sw) if spawned => {
+            clauses_sends(sw.body.clauses.iter().map(|c| &c.body[..]), ch)
+        }
+        Stmt::Select(sel) if spawned => {
+            // A send as a case's communication is the clause's first.
+            let mut worst = one(0);
+            for c in &sel.body.clauses {
+                let comm = c
+                    .comm
+                    .as_ref()
+                    .map_or(one(0), |cm| stmt_sends(cm, ch, true));
+                let body = max_sends(&c.body, ch, true);
+                let r = Sends {
+                    fall: comm.fall.saturating_add(body.fall),
+                    returned: comm.fall.saturating_add(body.returned),
+                    falls_through: body.falls_through,
+                };
+                worst = either(worst, r);
+            }
+            worst
+        }
+        Stmt::Labeled(l) if spawned => stmt_sends(&l.stmt, ch, true),
+        // A loop that only receives sends nothing; one that sends or
+        // starts a sender may do so any number of times.
+        Stmt::For(_) | Stmt::Range(_) if spawned => {
+            let mut sends = false;
+            inspect(Node::stmt(s), &mut |n| {
+                match n {
+                    Node::Stmt(Stmt::Send(x)) => sends |= ch.is(&x.chan),
+                    Node::Stmt(g @ Stmt::Go(_)) => sends |= ch.mentioned(Node::stmt(g)),
+                    _ => {}
+                }
+                !sends
+            });
+            one(if sends { u32::MAX } else { 0 })
+        }
         Stmt::If(i) => {
-            let then = max_sends(&i.body.list, ch);
-            let els = i.els.as_ref().map_or(one(0), |e| stmt_sends(e, ch));
+            let then = max_sends(&i.body.list, ch, spawned);
+            let els = i
+                .els
+                .as_ref()
+                .map_or(one(0), |e| stmt_sends(e, ch, spawned));
             either(then, els)
         }
         Stmt::Switch(_)
@@ -780,6 +870,24 @@ fn stmt_sends(s: &Stmt, ch: &VarRef) -> Sends {
         }
         _ => one(0),
     }
+}
+
+/// The most sends of any one clause.
+fn clauses_sends<'s>(clauses: impl Iterator<Item = &'s [Stmt]>, ch: &VarRef) -> Sends {
+    let mut worst = Sends {
+        fall: 0,
+        returned: 0,
+        falls_through: true,
+    };
+    for body in clauses {
+        let r = max_sends(body, ch, true);
+        worst = Sends {
+            fall: worst.fall.max(r.fall),
+            returned: worst.returned.max(r.returned),
+            falls_through: true,
+        };
+    }
+    worst
 }
 
 fn count_sends(s: &Stmt, ch: &VarRef) -> u32 {

@@ -131,7 +131,8 @@ fn restarts_itself(cx: &PackageContext, name: &str) -> bool {
 /// blocking send is written in a loop and the loop can go on after it (a
 /// send followed by `return` runs once), or (a constant buffer) more
 /// blocking sends can run than there are slots (a goroutine started once
-/// whose every send is followed by `return` sends once). A send in a callback or a method
+/// whose every send is followed by `return` sends once; every send of a
+/// local channel counted path by path, `sends_per_make`). A send in a callback or a method
 /// may run more than once, but that is no evidence: a buffer of one for
 /// a send guarded by `sync.Once` or a reference count is the author's
 /// sizing.
@@ -140,6 +141,13 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     match ch.capacity {
         Capacity::Unbuffered => true,
         Capacity::Const(n) if paced_bound(cx, ch).is_some_and(|b| b <= n) => false,
+        // Every send in view, counted path by path: the buffer holds them.
+        Capacity::Const(n)
+            if crate::rules::abandoned_sender::sends_per_make(cx, ch)
+                .is_some_and(|b| u64::from(b) <= n) =>
+        {
+            false
+        }
         _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s)) => true,
         Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
