@@ -79,7 +79,11 @@ leaves at most one round's answers pending (the sends that let the
 round go on, plus one last word before a `return`), held by a constant
 buffer that large; a receiver that starts its own successor (a `go
 receiver()` reachable through its own calls: a loop that a rebuild it
-triggers restarts), after which another loop receives; senders started
+triggers restarts; for a literal that its enclosing function starts or
+hands to a runner at the top level of its body, a call of that
+enclosing function reachable from the loop — a keep-alive loop whose
+way out renews the lease, `fixtures/lg103/comes_back.go`), after which
+another loop receives; senders started
 one per round by a loop of the maker that receives from the channel
 before the next round (the `go` followed in the loop's body, with no
 `break`, `continue` or `goto` between, by a plain receive or a `select`

@@ -12,7 +12,7 @@
 use crate::channels::{Capacity, Channel, Escape, Op, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::funcs::Func;
+use crate::funcs::{Func, FuncKind};
 use crate::syntax::word_at;
 use letgo_go::ast::{BlockStmt, Expr, Ident, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
@@ -103,13 +103,20 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
 }
 
 /// Whether the function named `name` can reach, through the package's
-/// calls (its own body included), a `go` statement that starts it again.
+/// calls (its own body included), a `go` statement that starts it again
+/// — or, for a function literal that its enclosing function starts or
+/// hands to a runner at the top level of its body (`go func() {...}()`,
+/// `runGuarded(func() {...})`), a call of that enclosing function, which
+/// starts a new run of the literal.
 fn restarts_itself(cx: &PackageContext, name: &str) -> bool {
     let fns = cx.functions();
     let calls = cx.calls();
     let Some(start) = fns.iter().position(|f| f.name == name) else {
         return false;
     };
+    let maker = fns[start]
+        .parent
+        .filter(|&p| started_at_top(&fns[p], &fns[start]));
     let mut seen = vec![false; fns.len()];
     let mut todo = vec![start];
     while let Some(i) = todo.pop() {
@@ -117,13 +124,34 @@ fn restarts_itself(cx: &PackageContext, name: &str) -> bool {
             continue;
         }
         for c in calls.get(i).into_iter().flatten() {
-            if c.go && c.callee == start {
+            if (c.go && c.callee == start) || Some(c.callee) == maker {
                 return true;
             }
             todo.push(c.callee);
         }
     }
     false
+}
+
+/// Whether `lit` is a function literal that `parent` starts with `go` or
+/// passes as an argument in a statement of its body's top level: every
+/// run of `parent` that gets there runs the literal anew.
+fn started_at_top(parent: &Func, lit: &Func) -> bool {
+    let FuncKind::Lit(l) = lit.kind else {
+        return false;
+    };
+    let is_lit = |x: &Expr| matches!(x.unparen(), Expr::FuncLit(f) if std::ptr::eq(&**f, l));
+    parent.body.list.iter().any(|st| {
+        let call = match st {
+            Stmt::Go(g) => &g.call,
+            Stmt::Expr(x) => match x.unparen() {
+                Expr::Call(c) => c,
+                _ => return false,
+            },
+            _ => return false,
+        };
+        is_lit(&call.fun) || call.args.iter().any(is_lit)
+    })
 }
 
 /// Whether sends can outnumber what the buffer holds once nothing
