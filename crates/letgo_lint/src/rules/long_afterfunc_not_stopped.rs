@@ -317,7 +317,7 @@ fn calls_itself(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
 /// constant duration (`var readTimeout = 5 * time.Second`) and never
 /// assigned, incremented or addressed in the package's non-test files
 /// (tests often shorten such delays, which does not make them long).
-fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+pub(crate) fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
     let view = cx.types(file)?;
     let o = view.object_of_expr(x)?;
     if view.model().obj(o).kind != letgo_types::model::ObjKind::Var {

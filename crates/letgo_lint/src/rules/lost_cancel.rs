@@ -61,6 +61,22 @@ Two more shapes lose a context though `cancel` is called somewhere:
   `if t.Stop()`, when it had not fired, keeps it one firing): a timer
   fires once, so that case makes one context, not one per iteration.
 
+A lost cancel is reported only when the context keeps something alive
+for long, as a reviewer would ask. A `WithTimeout` whose timeout is a
+constant under a minute (or a package variable declared with one that
+no non-test code assigns), and a `WithDeadline` of `time.Now().Add` of
+such a constant, are left alone: the context's own timer cancels it,
+and unregisters it from its parent, within that time (vet's
+`lostcancel` style, but nothing piles up). So is a `WithCancel` of
+`context.Background()` or `context.TODO()`: those parents are never
+done and keep no list of children, and no timer runs, so the context is
+collected with its last reference, unless it is stored in a field or a
+`go` statement of the function is handed it (a goroutine then waits for
+a cancel nobody can call). A timeout that is not a constant, one of a
+minute or more, or any parent that can be cancelled (a request's
+context, a server's) still counts, and so does a project's wrapper that
+returns a cancel function (its timeout is not in view).
+
 The call is found by type, from the semantic model: any call whose second
 result is a `context.CancelFunc` or `context.CancelCauseFunc` (the
 `context` functions however the package is imported, and a project's
@@ -155,6 +171,8 @@ enum Target<'a> {
 
 struct Def<'a> {
     site: StmtSite<'a>,
+    /// The call that makes the context.
+    call: &'a CallExpr,
     /// The callee as messages name it: `context.WithTimeout`, or a
     /// wrapper as written (`util.WithTimeout`).
     ctor: String,
@@ -189,6 +207,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(def) = cancel_def(cx, f.file, site) else {
                 continue;
             };
+            // A lost cancel is a leak only when the context keeps
+            // something alive for long.
+            if releases_itself(cx, f, &def) {
+                continue;
+            }
             let diag = match def.target {
                 Target::Blank(blank) => discarded(cx, f, &def, blank),
                 // A cancel func of an enclosing function is called there.
@@ -246,6 +269,105 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             diagnostic: d,
         });
     }
+}
+
+/// Constant timeouts shorter than this release their context soon
+/// enough (a minute, as LG205 judges a delay).
+const SHORT: u64 = 60_000_000_000;
+
+/// Whether the context `def` makes keeps nothing alive for long though
+/// its cancel is lost: a `WithTimeout` (`WithDeadline` of `time.Now()`
+/// plus a duration) of a constant under a minute, whose own timer
+/// cancels it and unregisters it from its parent within that time; or a
+/// `WithCancel` of `context.Background()`/`TODO()`, which registers
+/// nowhere (those parents are never done, so they keep no children) and
+/// runs no timer, so it is collected with its last reference — unless
+/// the context is stored or handed to a goroutine the function starts,
+/// which waits for a cancel nobody can call. Only `context`'s own
+/// constructors are judged: a project's wrapper hides its timeout.
+fn releases_itself(cx: &PackageContext, f: &Func, def: &Def) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let Some(o) = view.object_of_expr(&def.call.fun) else {
+        return false;
+    };
+    if !is_context_pkg(m.pkg_path(o)) {
+        return false;
+    }
+    let arg = |i: usize| def.call.args.get(i);
+    match &*m.obj(o).name {
+        "WithTimeout" | "WithTimeoutCause" => {
+            arg(1).and_then(|d| duration(cx, f.file, d)).is_some_and(|n| n < SHORT)
+        }
+        "WithDeadline" | "WithDeadlineCause" => {
+            arg(1).and_then(|d| from_now(cx, f.file, d)).is_some_and(|n| n < SHORT)
+        }
+        "WithCancel" | "WithCancelCause" => {
+            arg(0).is_some_and(|p| never_done(cx, f.file, p))
+                && !def.ctx_stored
+                && !def.ctx.is_some_and(|ctx| handed_to_goroutine(cx, f, ctx))
+        }
+        _ => false,
+    }
+}
+
+/// A constant duration, or a package variable used as one.
+fn duration(cx: &PackageContext, file: usize, d: &Expr) -> Option<u64> {
+    crate::timers::const_duration(cx, file, d)
+        .or_else(|| crate::rules::long_afterfunc_not_stopped::settled_var(cx, file, d))
+}
+
+/// `time.Now().Add(d)` with `d` a constant duration: `d`.
+fn from_now(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    let Expr::Call(add) = x.unparen() else {
+        return None;
+    };
+    let Expr::Selector(sel) = add.fun.unparen() else {
+        return None;
+    };
+    let now = crate::timers::time_call(cx, file, &sel.x).is_some_and(|(n, _)| n == "Now");
+    if !now || sel.sel.name(&cx.file(file).src) != "Add" {
+        return None;
+    }
+    duration(cx, file, add.args.first()?)
+}
+
+/// `context.Background()` or `context.TODO()`, by the callee's object.
+fn never_done(cx: &PackageContext, file: usize, x: &Expr) -> bool {
+    let Expr::Call(c) = x.unparen() else {
+        return false;
+    };
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let m = view.model();
+    view.object_of_expr(&c.fun).is_some_and(|o| {
+        is_context_pkg(m.pkg_path(o)) && matches!(&*m.obj(o).name, "Background" | "TODO")
+    })
+}
+
+/// Whether a `go` statement of `f` mentions the variable `ctx` (starts a
+/// function with it or a literal capturing it).
+fn handed_to_goroutine(cx: &PackageContext, f: &Func, ctx: &Ident) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let Some(obj) = view.object_of(ctx) else {
+        return true;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(go @ Stmt::Go(_)) = n {
+            inspect(Node::stmt(go), &mut |n| {
+                found |= matches!(n, Node::Ident(i) if view.object_of(i) == Some(obj));
+                !found
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// Where a goroutine that `f` starts with the context `ctx` waits for it
@@ -357,6 +479,9 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         _ => return None,
     };
     let (ctor, cause) = constructor(cx, file, rhs)?;
+    let Expr::Call(call) = rhs.unparen() else {
+        return None;
+    };
     let view = cx.types(file)?;
     let target = match lhs[1].unparen() {
         Expr::Ident(id) if id.name(src) == "_" => Target::Blank(id),
@@ -377,6 +502,7 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
     };
     Some(Def {
         site,
+        call,
         ctor,
         cause,
         ctx,
@@ -394,6 +520,9 @@ fn var_def<'a>(
 ) -> Option<Def<'a>> {
     let src = &cx.file(file).src;
     let (ctor, cause) = constructor(cx, file, &v.values[0])?;
+    let Expr::Call(call) = v.values[0].unparen() else {
+        return None;
+    };
     let view = cx.types(file)?;
     let cancel = &v.names[1];
     let target = if cancel.name(src) == "_" {
@@ -404,6 +533,7 @@ fn var_def<'a>(
     let ctx = Some(&v.names[0]).filter(|n| n.name(src) != "_");
     Some(Def {
         site,
+        call,
         ctor,
         cause,
         ctx,
