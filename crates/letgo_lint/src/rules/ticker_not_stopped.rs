@@ -50,7 +50,10 @@ Flags a `time.NewTicker`
 - ranged over with `for range x.C` and no way out of the loop, outside
   `main` and `init` and functions LG116's call model shows run exactly
   once (reached only from `main`/`init` through calls and `go`
-  statements outside loops, or given to such a `sync.Once`: a
+  statements outside loops, or given to such a `sync.Once`, or, in
+  `package main`, whose every start is in view, a goroutine every `go`
+  of which is a daemon's start by the judgement of the first case, such
+  as a sampler a command's `Run` starts: a
   `for range time.NewTicker(d).C` there lives as long as the process,
   as it means to), even when it is stopped (on every Go version):
   `Stop` does not close the channel, so the loop waits forever and its
@@ -297,9 +300,13 @@ fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnosti
         return None;
     }
     // A function the program runs exactly once (from `main` or `init`,
-    // through calls and `go` statements outside loops): its loop is
-    // meant to last as long as the process.
-    if runs_once(cx, f) {
+    // through calls and `go` statements outside loops), or, in `package
+    // main` (nothing imports it, so every start is in view), a goroutine
+    // started only once (LG116's judgement, as for a local ticker): its
+    // loop is meant to last as long as the process. A library's
+    // constructor may be called per request by whoever imports it.
+    let command = cx.package.name == "main";
+    if runs_once(cx, f) || (command && started_only_once(cx, f)) {
         return None;
     }
     let msg = range_message(r.x.span().text(src), &what.to_lowercase());
