@@ -106,7 +106,10 @@ key (`sub, ok := m[k]`, `for _, sub := range m[k]`) and closes it
 deleting from the map, clearing or replacing it, or storing a new value
 in it (`old.close(); m[k] = fresh` replaces the entry), nor calling a
 function or method of its package that deletes from it (`w.cancel();
-r.workDone(w)`, one call deep, by the object the call resolves to), while another function
+r.workDone(w)`, one call deep, by the object the call resolves to), and
+where the close method itself does not delete the entry, directly or by
+calling a function of the package that does (`func (c *conn) Close() {
+c.mux.remove(c.id) }`: a value that unregisters itself), while another function
 of the package does delete from it (an unsubscribe), is reported at the
 close, with the line of an insert into the map: the closed value stays in
 the map until the deleting path runs, which for a value closed by the
