@@ -757,6 +757,35 @@ fn test_support_package(cx: &PackageContext) -> bool {
         matches!(seg.as_str(), "test" | "tests" | "e2e")
             || ["test", "fake", "mock"].iter().any(|p| seg.starts_with(p))
             || ["testing", "testutil"].iter().any(|p| seg.ends_with(p))
+    }) || under_test_helper(cx, path)
+}
+
+/// Whether `path` lies in (or is) a test-helper package named as the
+/// standard library names its own (`net/http/httptest`, `testing/fstest`,
+/// `testing/iotest`): a segment ending in `test` whose package, checked
+/// with this one, imports `testing` in its non-test files. The import
+/// tells it from a word that merely ends so (`latest`, `contest`): a
+/// package that hands out `*testing.T` helpers serves tests, and so does
+/// what lies below it (a test runner's report in `fstest/runs`).
+fn under_test_helper(cx: &PackageContext, path: &str) -> bool {
+    let Some(view) = (0..cx.package.files.len()).find_map(|f| cx.types(f)) else {
+        return false;
+    };
+    let m = view.model();
+    let segs: Vec<&str> = path.split('/').collect();
+    (0..segs.len()).any(|i| {
+        let seg = segs[i].to_ascii_lowercase();
+        if seg.len() <= 4 || !seg.ends_with("test") {
+            return false;
+        }
+        let prefix = segs[..=i].join("/");
+        m.packages.iter().filter(|p| p.path == prefix).any(|p| {
+            p.files.iter().any(|f| {
+                let sf = &m.files[f.0 as usize];
+                !sf.path.to_string_lossy().ends_with("_test.go")
+                    && sf.ast.imports().any(|i| i.path_value(&sf.src) == "testing")
+            })
+        })
     })
 }
 

@@ -31,8 +31,8 @@ found by its object, as for LG301), or — across the packages checked
 together — anything reachable through calls from a per-request or
 per-event entry, with the owner proven long-lived the same way (see
 LG301: an owner built per request, a struct held by value in a
-per-request holder, and packages that exist only for tests are left
-alone). It reports
+per-request holder, and packages that exist only for tests, or lie in
+or below a test helper such as `fstest`, are left alone). It reports
 only when nothing in the package's non-test code ever deletes from the
 map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
 `len` against a bound, takes its address, calls a method on it or hands

@@ -75,7 +75,12 @@ the shared helpers of integration tests under `test/`), or from other
 such packages, or its non-test files
 use package `testing` (a harness whose constructor takes a
 `testing.TB`), something imports it and no library package outside
-tests does. What it records lives for one test. It reports
+tests does. So is a package in or below a test helper named as the
+standard library names its own (`net/http/httptest`, `testing/fstest`):
+a path segment ending in `test` whose package, checked with it, imports
+`testing` in its non-test files (a test runner's report under
+`fstest/runs`; a package named `latest` imports no `testing` and is
+judged). What it records lives for one test. It reports
 only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
