@@ -738,6 +738,37 @@ pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
         };
         (Some(q) == testing && matches!(name, "T" | "TB" | "B" | "F"))
             || (Some(q) == suite && name == "Suite")
+    }) || holds_test_reporter(cx, owner)
+}
+
+/// Whether struct type `owner` of the package has a field of an
+/// interface type that stands for a test's `*testing.T`: its methods
+/// include `Helper` (only `testing`'s types have it) and one that fails
+/// the test (`Fatal`, `Fatalf`, `Error`, `Errorf`, `FailNow`). A test
+/// double shipped in a library (a mock broker taking such a reporter)
+/// is made by tests, and what it records lives for one test. Loggers
+/// with `Errorf`/`Fatalf` have no `Helper`.
+fn holds_test_reporter(cx: &PackageContext, owner: &str) -> bool {
+    let Some(view) = (0..cx.package.files.len()).find_map(|f| cx.types(f)) else {
+        return false;
+    };
+    let m = view.model();
+    let p = m.file_pkgs[view.file_id().0 as usize];
+    let Some(t) = m.lookup_parent(m.packages[p.0 as usize].scope, owner) else {
+        return false;
+    };
+    let Type::Struct(fields) = m.ty(m.under_ro(m.obj(t).typ)) else {
+        return false;
+    };
+    fields.iter().any(|f| {
+        let Type::Interface(i) = m.ty(m.under_ro(m.obj(f.obj).typ)) else {
+            return false;
+        };
+        let names: Vec<&str> = i.methods.iter().map(|&o| &*m.obj(o).name).collect();
+        names.contains(&"Helper")
+            && names
+                .iter()
+                .any(|n| matches!(*n, "Fatal" | "Fatalf" | "Error" | "Errorf" | "FailNow"))
     })
 }
 

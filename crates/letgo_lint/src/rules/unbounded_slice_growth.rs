@@ -80,7 +80,12 @@ standard library names its own (`net/http/httptest`, `testing/fstest`):
 a path segment ending in `test` whose package, checked with it, imports
 `testing` in its non-test files (a test runner's report under
 `fstest/runs`; a package named `latest` imports no `testing` and is
-judged). What it records lives for one test. It reports
+judged). What it records lives for one test. So does an owner that
+holds a test's reporter: a field of an interface type whose methods
+include `Helper` (only `testing`'s types have one) and one that fails
+the test (`Fatal`, `Fatalf`, `Error`, `Errorf`, `FailNow`), as a mock
+server a library ships for its users' tests takes; a logger's
+`Errorf`/`Fatalf` without `Helper` is no such reporter. It reports
 only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
