@@ -170,6 +170,9 @@ struct Repeating {
     /// Goroutines with a loop that nothing else calls: only what runs in
     /// their loop repeats.
     loop_roots: HashSet<usize>,
+    /// Per function: the repeating function whose call reached it
+    /// (`None` for a root), for `LETGO_GROWTH_TRACE`.
+    via: Vec<Option<usize>>,
 }
 
 impl Owners {
@@ -333,8 +336,20 @@ impl Owners {
     /// from one of those; or the run's call graph reaches it from a
     /// per-request or per-event entry in any package ([`crate::growth`]).
     pub fn repeats(&self, cx: &PackageContext, i: usize) -> bool {
-        let repeating = &self.repeating(cx).functions;
-        repeating.get(i).copied().unwrap_or(false)
+        let r = self.repeating(cx);
+        let local = r.functions.get(i).copied().unwrap_or(false);
+        if local && std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+            let funcs = cx.functions();
+            let mut chain = vec![funcs[i].name.clone()];
+            let mut at = r.via[i];
+            while let Some(k) = at.filter(|_| chain.len() < 32) {
+                chain.push(funcs[k].name.clone());
+                at = r.via[k];
+            }
+            chain.reverse();
+            eprintln!("letgo: {} repeats in its package: {}", funcs[i].name, chain.join(" -> "));
+        }
+        local
             // Called per request or event from another package, or
             // through calls the package alone does not show.
             || cx.growth().is_some_and(|g| {
@@ -1212,17 +1227,23 @@ impl Owners {
     fn find_repeating(&self, cx: &PackageContext, funcs: &[Func]) -> Repeating {
         let decls = declared_functions(cx, funcs);
         let mut started: HashSet<usize> = HashSet::new();
-        for (i, f) in funcs.iter().enumerate() {
+        // A test's goroutines and handlers run for one test: what they
+        // call does not repeat in the program (as across packages,
+        // crate::growth leaves test files out).
+        let in_test = |f: &Func| cx.file(f.file).is_test;
+        for (i, f) in funcs.iter().enumerate().filter(|(_, f)| !in_test(f)) {
             for site in f.sites.iter().copied() {
                 if let Stmt::Go(g) = site.stmt {
                     started.extend(self.callees(cx, funcs, i, &g.call, &decls));
                 }
             }
         }
-        let mut work: Vec<usize> = (0..funcs.len())
+        let work: Vec<usize> = (0..funcs.len())
             .filter(|&i| {
                 let f = &funcs[i];
-                takes_request(cx, f) || ((f.spawned || started.contains(&i)) && has_loop(f))
+                !in_test(f)
+                    && (takes_request(cx, f)
+                        || ((f.spawned || started.contains(&i)) && has_loop(f)))
             })
             .collect();
         let roots: HashSet<usize> = work
@@ -1231,24 +1252,32 @@ impl Owners {
             .filter(|&i| !takes_request(cx, &funcs[i]))
             .collect();
         let mut seen = vec![false; funcs.len()];
+        let mut via = vec![None; funcs.len()];
         let mut called = HashSet::new();
-        while let Some(i) = work.pop() {
+        let mut work: Vec<(usize, Option<usize>)> = work.into_iter().map(|i| (i, None)).collect();
+        while let Some((i, from)) = work.pop() {
             if std::mem::replace(&mut seen[i], true) {
                 continue;
             }
+            via[i] = from;
             inspect(Node::Block(funcs[i].body), &mut |n| {
                 if let Node::Call(c) = n {
                     let next = self.callees(cx, funcs, i, c, &decls);
                     called.extend(next.iter().copied());
-                    work.extend(next);
+                    work.extend(next.map(|k| (k, Some(i))));
                 }
                 true
             });
-            work.extend((0..funcs.len()).filter(|&k| funcs[k].parent == Some(i)));
+            work.extend(
+                (0..funcs.len())
+                    .filter(|&k| funcs[k].parent == Some(i))
+                    .map(|k| (k, Some(i))),
+            );
         }
         Repeating {
             functions: seen,
             loop_roots: roots.difference(&called).copied().collect(),
+            via,
         }
     }
 

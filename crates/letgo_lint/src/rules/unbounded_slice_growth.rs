@@ -27,7 +27,9 @@ as a multipart upload's workers do), or that a long-lived value holds in
 a field. The append
 must run per request or per iteration of a goroutine's loop: in a
 function taking an `*http.Request`, a goroutine that loops (not once
-before it returns), or a function of the package they call (the callee
+before it returns), or a function of the package they call, all in
+non-test files (a test's goroutine that registers hooks in a loop runs
+for one test: it does not make what it calls repeat in the program) (the callee
 found by its object: `s.n.Add(1)` on an `atomic.Int64` is sync/atomic's
 method, not a package method named `Add`).
 
