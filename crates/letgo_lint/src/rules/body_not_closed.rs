@@ -73,7 +73,10 @@ can fail (`io.Copy(w, resp.Body)` to a client's connection or a file,
 `resp.Write(w)`): a write error stops it with the body unread. A path where the
 status says there is no body (`resp.StatusCode ==
 http.StatusNoContent`, or `StatusNotModified`) needs no close: the
-transport gives `http.NoBody`.
+transport gives `http.NoBody`. Nor does one where the response or its
+body is nil (`if resp != nil && resp.Body != nil { resp.Body.Close();
+resp = nil }` at the top of a loop of round trips: a return after it
+has nothing left open).
 
 The error check may be a `switch` without a tag: `case err != nil:` has
 no response to close, as `if err != nil` has none. So may a predicate
@@ -936,6 +939,26 @@ impl BodyClosed<'_, '_> {
             .is_none_or(|(sp, _, _)| sp.start <= self.def.start)
     }
 
+    /// `resp.Body != nil` (`Some(true)`) or `resp.Body == nil`
+    /// (`Some(false)`): where the body is nil there is nothing to close
+    /// (`if resp != nil && resp.Body != nil { resp.Body.Close() }`).
+    fn body_nil_test(&self, cond: &Expr) -> Option<bool> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let src = self.src();
+        let body = matches!(b.x.unparen(), Expr::Selector(s) if s.sel.name(src) == "Body"
+            && ident_name(&s.x, src) == Some(self.resp));
+        if !body || ident_name(&b.y, src) != Some("nil") {
+            return None;
+        }
+        match b.op {
+            Token::Neq => Some(true),
+            Token::Eql => Some(false),
+            _ => None,
+        }
+    }
+
     /// `name != nil` (`Some(true)`) or `name == nil` (`Some(false)`).
     fn nil_test(&self, cond: &Expr, name: &str) -> Option<bool> {
         let Expr::Binary(b) = cond.unparen() else {
@@ -1029,6 +1052,8 @@ impl Obligation for BodyClosed<'_, '_> {
         if let Some(eq) = self.bodiless_status(cond) {
             return Some(eq);
         }
-        self.nil_test(cond, self.resp).map(|non_nil| !non_nil)
+        self.nil_test(cond, self.resp)
+            .or_else(|| self.body_nil_test(cond))
+            .map(|non_nil| !non_nil)
     }
 }
