@@ -78,6 +78,11 @@ body is nil (`if resp != nil && resp.Body != nil { resp.Body.Close();
 resp = nil }` at the top of a loop of round trips: a return after it
 has nothing left open).
 
+The error check counts while the error variable still holds the call's
+error on the path from the call: an `err = wrap(err)` in the other
+branch of an `if` than the call (`if retry { res, err = get() } else {
+err = wrap(err) }`) is on no such path.
+
 The error check may be a `switch` without a tag: `case err != nil:` has
 no response to close, as `if err != nil` has none. So may a predicate
 of the error: a call with the error as its first argument and a `bool`
@@ -279,6 +284,7 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
         err: def.err,
         reads: Vec::new(),
         assigns: Vec::new(),
+        branches: Vec::new(),
     };
     ob.find_checked_reads(f);
     let exit = pending_exits(f.body, &sf.src, &ob)
@@ -653,6 +659,8 @@ struct BodyClosed<'c, 'a> {
     /// Every assignment of a name in the function: (statement span,
     /// name, the checked read it makes, if any).
     assigns: Vec<(Span, String, Option<Span>)>,
+    /// The two branches of each `if` with an `else`: no path runs both.
+    branches: Vec<(Span, Span)>,
 }
 
 impl BodyClosed<'_, '_> {
@@ -681,6 +689,14 @@ impl BodyClosed<'_, '_> {
             }
         }
         self.assigns = assigns;
+        for site in &f.sites {
+            if let Stmt::If(i) = site.stmt {
+                if let Some(e) = &i.els {
+                    self.branches
+                        .push((Span::new(i.body.lbrace, i.body.end()), e.span()));
+                }
+            }
+        }
         let mut tested = Vec::new();
         inspect(Node::Block(f.body), &mut |n| {
             if let Node::Stmt(Stmt::If(i)) = n {
@@ -925,16 +941,26 @@ impl BodyClosed<'_, '_> {
     }
 
     /// Whether the error variable at offset `at` still holds the call's
-    /// error: no statement between the call and `at` assigned it again
-    /// (`err = other()` makes a test of `err` say nothing of the
-    /// response).
+    /// error: no statement between the call and `at`, on a path from the
+    /// call, assigned it again (`err = other()` makes a test of `err` say
+    /// nothing of the response).
     fn err_is_the_calls(&self, at: u32) -> bool {
         let Some(err) = self.err else {
             return false;
         };
+        // An assignment in the other branch of an `if` than the call
+        // (`if retry { _, res, err = get() } else { err = wrap(err) }`)
+        // is on no path from the call.
+        let inside = |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+        let apart = |sp: Span| {
+            self.branches.iter().any(|&(then, els)| {
+                (inside(then, self.def) && inside(els, sp))
+                    || (inside(els, self.def) && inside(then, sp))
+            })
+        };
         self.assigns
             .iter()
-            .filter(|(sp, n, _)| n == err && sp.end <= at)
+            .filter(|(sp, n, _)| n == err && sp.end <= at && !apart(*sp))
             .max_by_key(|(sp, _, _)| sp.start)
             .is_none_or(|(sp, _, _)| sp.start <= self.def.start)
     }
