@@ -42,7 +42,11 @@ Two more shapes lose a context though `cancel` is called somewhere:
 - the cancel variable is assigned again (`ctx, cancel = context.WithTimeout(...)`,
   `cancel = nil`) on a path where the earlier cancel was neither called
   nor deferred nor handed on: the finding points at that assignment, where
-  the earlier context is lost;
+  the earlier context is lost. An assignment inside `if _, ok :=
+  X.Deadline(); !ok` is not such a path when the earlier call was a
+  `WithTimeout`/`WithDeadline` that assigned its context to `X` (and
+  nothing assigned `X` since): that context always has a deadline, so
+  the branch runs only where `X` came from elsewhere;
 - `defer cancel()` inside the loop that makes the context, when the loop
   runs as long as its goroutine and some iteration goes on without
   cancelling: the deferred calls run only when the function returns. A
@@ -180,6 +184,8 @@ struct Def<'a> {
     cause: bool,
     /// The context variable (`ctx` of `ctx, cancel := ...`), not `_`.
     ctx: Option<&'a Ident>,
+    /// Where the context goes, as written (`ctx`, `o.ctx`), not `_`.
+    ctx_text: Option<&'a str>,
     /// The context goes straight into a field, element or pointer target
     /// (`s.ctx, s.cancel = ...`).
     ctx_stored: bool,
@@ -506,6 +512,7 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         ctor,
         cause,
         ctx,
+        ctx_text: Some(lhs[0].span().text(src)).filter(|t| *t != "_"),
         ctx_stored: ident_name(lhs[0], src).is_none(),
         target,
         declares,
@@ -537,6 +544,7 @@ fn var_def<'a>(
         ctor,
         cause,
         ctx,
+        ctx_text: ctx.map(|c| c.name(src)),
         ctx_stored: false,
         target,
         declares: true,
@@ -615,7 +623,13 @@ fn not_on_every_path(
     let name = id.name(&sf.src);
     let ob = CancelCalled::new(def.site.stmt.span(), var, &sf.src, is_named_result(f, var));
     let exits = pending_exits(body, &sf.src, &ob);
-    let lost = ob.lost.borrow().iter().min_by_key(|s| s.start).copied();
+    let lost = ob
+        .lost
+        .borrow()
+        .iter()
+        .filter(|&&at| !has_deadline_there(cx, f, def, at))
+        .min_by_key(|s| s.start)
+        .copied();
     if let Some(lhs) = lost {
         let (def_line, _) = sf.line_col(id.pos);
         let msg = format!(
@@ -643,6 +657,72 @@ fn not_on_every_path(
         d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
+}
+
+/// Whether the overwrite at `at` runs only where the context `def` made
+/// has no deadline, which cannot be while it is `def`'s: it sits in `if
+/// _, ok := X.Deadline(); !ok { ... }` with `X` the place `def` assigned
+/// its context to (`o.ctx`), and `def` is a `WithTimeout`/`WithDeadline`
+/// (whose context always has a deadline). The overwrite runs only on
+/// paths where `X` came from elsewhere, when `def`'s cancel was not
+/// made. `X` assigned again between the two is not such a path.
+fn has_deadline_there(cx: &PackageContext, f: &Func, def: &Def, at: Span) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let timed = view.object_of_expr(&def.call.fun).is_some_and(|o| {
+        is_context_pkg(m.pkg_path(o))
+            && matches!(
+                &*m.obj(o).name,
+                "WithTimeout" | "WithTimeoutCause" | "WithDeadline" | "WithDeadlineCause"
+            )
+    });
+    let src = &cx.file(f.file).src;
+    let Some(ctx) = def.ctx_text.filter(|_| timed) else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::If(i)) = n {
+            let inside = i.body.lbrace <= at.start && at.end <= i.body.end();
+            found |= inside && no_deadline_test(i, ctx, src);
+        }
+        !found
+    });
+    found && !reassigned_between(f, ctx, def.site.stmt.span(), at, src)
+}
+
+/// `if _, ok := X.Deadline(); !ok` with `X` written `ctx`.
+fn no_deadline_test(i: &letgo_go::ast::IfStmt, ctx: &str, src: &str) -> bool {
+    let Some(Stmt::Assign(a)) = &i.init else {
+        return false;
+    };
+    let ([_, ok], [Expr::Call(c)]) = (&a.lhs[..], &a.rhs[..]) else {
+        return false;
+    };
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return false;
+    };
+    let Some(ok) = ident_name(ok, src) else {
+        return false;
+    };
+    let negated = matches!(i.cond.unparen(), Expr::Unary(u)
+        if u.op == Token::Not && ident_name(&u.x, src) == Some(ok));
+    negated && sel.sel.name(src) == "Deadline" && sel.x.span().text(src) == ctx
+}
+
+/// Whether a statement strictly between `from` and `to` assigns `ctx`.
+fn reassigned_between(f: &Func, ctx: &str, from: Span, to: Span, src: &str) -> bool {
+    f.sites.iter().any(|s| match s.stmt {
+        Stmt::Assign(a) => {
+            let sp = s.stmt.span();
+            sp.start > from.end
+                && sp.end < to.start
+                && a.lhs.iter().any(|l| l.span().text(src) == ctx)
+        }
+        _ => false,
+    })
 }
 
 /// `defer cancel()` inside the loop that makes the context, when that loop
