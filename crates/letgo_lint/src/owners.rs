@@ -1352,6 +1352,84 @@ fn followed_by_return(body: &letgo_go::ast::BlockStmt, stmt: &Stmt) -> bool {
     found
 }
 
+/// Whether `x` (`s.f`) fills the receiver of an unexported method that
+/// only initialises values being built: every call of the method in the
+/// package (where all its calls are) is on a local its caller built
+/// there (`s := &Store{...}; s.init()`), or on the receiver of a method
+/// that is itself such an initialiser (`init` calling
+/// `s.storeForPeriod(p)` once per configured period). Like an append to
+/// a value built in the same function, that is initialising a fresh
+/// value, bounded by its constructor's own work.
+pub fn initialises(cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> bool {
+    let src = &cx.file(funcs[i].file).src;
+    let Some((recv, _)) = receiver(funcs, i, src) else {
+        return false;
+    };
+    matches!(x.unparen(), Expr::Selector(_) | Expr::Index(_))
+        && base_ident(x, src) == Some(recv)
+        && init_method(cx, funcs, outermost(funcs, i), 3)
+}
+
+fn outermost(funcs: &[Func], mut i: usize) -> usize {
+    while let Some(p) = funcs[i].parent {
+        i = p;
+    }
+    i
+}
+
+/// Whether declared method `i` is unexported and every call of it in
+/// the package is on a value its caller built, or on the receiver of a
+/// method that is such an initialiser itself (`depth` levels up).
+fn init_method(cx: &PackageContext, funcs: &[Func], i: usize, depth: usize) -> bool {
+    let FuncKind::Decl(d) = funcs[i].kind else {
+        return false;
+    };
+    let src = &cx.file(funcs[i].file).src;
+    let name = d.name.name(src);
+    let exported = name.chars().next().is_some_and(char::is_uppercase);
+    let Some(me) = cx.types(funcs[i].file).and_then(|v| v.object_of(&d.name)) else {
+        return false;
+    };
+    if depth == 0 || exported || d.recv.is_none() {
+        return false;
+    }
+    let mut calls = 0;
+    let mut all = true;
+    for (k, g) in funcs.iter().enumerate() {
+        let Some(view) = cx.types(g.file) else {
+            return false;
+        };
+        let gsrc = &cx.file(g.file).src;
+        inspect(Node::Block(g.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) if view.object_of_expr(&c.fun) == Some(me) => {
+                    calls += 1;
+                    let base = match c.fun.unparen() {
+                        Expr::Selector(sel) => base_ident(&sel.x, gsrc),
+                        _ => None,
+                    };
+                    all &= base.is_some_and(|b| {
+                        let on_recv = receiver(funcs, k, gsrc).is_some_and(|(r, _)| r == b);
+                        if on_recv {
+                            let top = outermost(funcs, k);
+                            top != i && init_method(cx, funcs, top, depth - 1)
+                        } else {
+                            declared_in_chain(funcs, k, b, gsrc, false) && fresh_local(cx, funcs, k, b)
+                        }
+                    });
+                }
+                _ => {}
+            }
+            all
+        });
+        if !all {
+            return false;
+        }
+    }
+    calls > 0
+}
+
 impl Owners {
     /// Whether `x` (`w.f`, `w.f[k]`) is reached through a local of
     /// function `i` that holds a value built there (`w := &T{...}`,

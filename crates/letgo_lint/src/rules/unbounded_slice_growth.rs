@@ -116,7 +116,12 @@ keyed by the request or by bytes read). Appends in `init` and
 in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
 function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
-is initialising it, bounded by that call's own work.
+is initialising it, bounded by that call's own work. So are appends to
+the receiver of an unexported method every call of which (all are in
+the package) is on a value its caller built (`s := &Store{...};
+s.init()`) or on the receiver of a method that is such an initialiser
+itself (`init` calling `s.addPeriod(p)` per configured period): a
+constructor filling its value through methods.
 
 ## Why is this bad?
 A slice that only grows on a value that never dies is a leak: every
@@ -166,6 +171,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if a.tok != Token::Assign
                 || !grows(lhs, rhs, src)
                 || Owners::built_here(cx, funcs, i, lhs)
+                || crate::owners::initialises(cx, funcs, i, lhs)
                 || !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
                 || crate::fills_once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
