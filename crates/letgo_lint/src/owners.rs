@@ -1379,7 +1379,8 @@ fn outermost(funcs: &[Func], mut i: usize) -> usize {
 
 /// Whether declared method `i` is unexported and every call of it in
 /// the package is on a value its caller built, or on the receiver of a
-/// method that is such an initialiser itself (`depth` levels up).
+/// method that is such an initialiser itself (`depth` levels up), and
+/// none starts it as a goroutine.
 fn init_method(cx: &PackageContext, funcs: &[Func], i: usize, depth: usize) -> bool {
     let FuncKind::Decl(d) = funcs[i].kind else {
         return false;
@@ -1403,6 +1404,11 @@ fn init_method(cx: &PackageContext, funcs: &[Func], i: usize, depth: usize) -> b
         inspect(Node::Block(g.body), &mut |n| {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
+                // A goroutine started on a fresh value runs for that
+                // value's life: an event loop, not an initialiser.
+                Node::Stmt(Stmt::Go(g)) if view.object_of_expr(&g.call.fun) == Some(me) => {
+                    all = false;
+                }
                 Node::Call(c) if view.object_of_expr(&c.fun) == Some(me) => {
                     calls += 1;
                     let base = match c.fun.unparen() {

@@ -120,8 +120,9 @@ is initialising it, bounded by that call's own work. So are appends to
 the receiver of an unexported method every call of which (all are in
 the package) is on a value its caller built (`s := &Store{...};
 s.init()`) or on the receiver of a method that is such an initialiser
-itself (`init` calling `s.addPeriod(p)` per configured period): a
-constructor filling its value through methods.
+itself (`init` calling `s.addPeriod(p)` per configured period), and
+that nothing starts as a goroutine (`go w.eventLoop()` on a fresh value
+runs for its life): a constructor filling its value through methods.
 
 ## Why is this bad?
 A slice that only grows on a value that never dies is a leak: every
