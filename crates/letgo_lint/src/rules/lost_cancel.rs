@@ -74,9 +74,10 @@ and unregisters it from its parent, within that time (vet's
 `lostcancel` style, but nothing piles up). So is a `WithCancel` of
 `context.Background()` or `context.TODO()`: those parents are never
 done and keep no list of children, and no timer runs, so the context is
-collected with its last reference, unless it is stored in a field or a
-`go` statement of the function is handed it (a goroutine then waits for
-a cancel nobody can call). A timeout that is not a constant, one of a
+collected with its last reference, unless it outlives the function —
+stored in a field, an element or a struct literal, returned, sent,
+captured by a closure — or a `go` statement of the function is handed
+it: whoever holds it may wait for a cancel nobody can call. A timeout that is not a constant, one of a
 minute or more, or any parent that can be cancelled (a request's
 context, a server's) still counts, and so does a project's wrapper that
 returns a cancel function (its timeout is not in view).
@@ -288,8 +289,10 @@ const SHORT: u64 = 60_000_000_000;
 /// `WithCancel` of `context.Background()`/`TODO()`, which registers
 /// nowhere (those parents are never done, so they keep no children) and
 /// runs no timer, so it is collected with its last reference — unless
-/// the context is stored or handed to a goroutine the function starts,
-/// which waits for a cancel nobody can call. Only `context`'s own
+/// the context is stored (a field, an element, a struct literal),
+/// returned, sent, captured by a closure or handed to a goroutine the
+/// function starts: whoever holds it may wait for a cancel nobody can
+/// call. Only `context`'s own
 /// constructors are judged: a project's wrapper hides its timeout.
 fn releases_itself(cx: &PackageContext, f: &Func, def: &Def) -> bool {
     let Some(view) = cx.types(f.file) else {
@@ -313,7 +316,9 @@ fn releases_itself(cx: &PackageContext, f: &Func, def: &Def) -> bool {
         "WithCancel" | "WithCancelCause" => {
             arg(0).is_some_and(|p| never_done(cx, f.file, p))
                 && !def.ctx_stored
-                && !def.ctx.is_some_and(|ctx| handed_to_goroutine(cx, f, ctx))
+                && !def.ctx.is_some_and(|ctx| {
+                    handed_to_goroutine(cx, f, ctx) || kept(cx, f, ctx)
+                })
         }
         _ => false,
     }
@@ -352,6 +357,49 @@ fn never_done(cx: &PackageContext, file: usize, x: &Expr) -> bool {
     view.object_of_expr(&c.fun).is_some_and(|o| {
         is_context_pkg(m.pkg_path(o)) && matches!(&*m.obj(o).name, "Background" | "TODO")
     })
+}
+
+/// Whether `f` keeps the context variable `ctx` itself beyond its calls:
+/// as an element of a composite literal (`&Client{ctx: ctx}`), the value
+/// assigned to a field, element or pointer target, a value sent or
+/// returned, or a variable a closure captures. Passing it to a call is
+/// not keeping it.
+fn kept(cx: &PackageContext, f: &Func, ctx: &Ident) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return true;
+    };
+    let Some(obj) = view.object_of(ctx) else {
+        return true;
+    };
+    let is_ctx = |x: &Expr| matches!(x.unparen(), Expr::Ident(i) if view.object_of(i) == Some(obj));
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::CompositeLit(l)) => {
+                found |= l.elts.iter().any(|e| match e {
+                    Expr::KeyValue(kv) => is_ctx(&kv.value),
+                    e => is_ctx(e),
+                });
+            }
+            Node::Stmt(Stmt::Assign(a)) => {
+                found |= a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
+                    !matches!(l.unparen(), Expr::Ident(_)) && is_ctx(r)
+                });
+            }
+            Node::Stmt(Stmt::Send(snd)) => found |= is_ctx(&snd.value),
+            Node::Stmt(Stmt::Return(r)) => found |= r.results.iter().any(is_ctx),
+            Node::Expr(lit @ Expr::FuncLit(_)) => {
+                inspect(Node::Expr(lit), &mut |n| {
+                    found |= matches!(n, Node::Ident(i) if view.object_of(i) == Some(obj));
+                    !found
+                });
+                return false;
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
 }
 
 /// Whether a `go` statement of `f` mentions the variable `ctx` (starts a
