@@ -347,7 +347,11 @@ impl Owners {
                 at = r.via[k];
             }
             chain.reverse();
-            eprintln!("letgo: {} repeats in its package: {}", funcs[i].name, chain.join(" -> "));
+            eprintln!(
+                "letgo: {} repeats in its package: {}",
+                funcs[i].name,
+                chain.join(" -> ")
+            );
         }
         local
             // Called per request or event from another package, or
@@ -1421,7 +1425,8 @@ fn init_method(cx: &PackageContext, funcs: &[Func], i: usize, depth: usize) -> b
                             let top = outermost(funcs, k);
                             top != i && init_method(cx, funcs, top, depth - 1)
                         } else {
-                            declared_in_chain(funcs, k, b, gsrc, false) && fresh_local(cx, funcs, k, b)
+                            declared_in_chain(funcs, k, b, gsrc, false)
+                                && fresh_local(cx, funcs, k, b)
                         }
                     });
                 }

@@ -951,7 +951,8 @@ impl BodyClosed<'_, '_> {
         // An assignment in the other branch of an `if` than the call
         // (`if retry { _, res, err = get() } else { err = wrap(err) }`)
         // is on no path from the call.
-        let inside = |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+        let inside =
+            |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
         let apart = |sp: Span| {
             self.branches.iter().any(|&(then, els)| {
                 (inside(then, self.def) && inside(els, sp))

@@ -218,9 +218,9 @@ fn signal_loop(cx: &PackageContext, f: &Func, at: Span) -> bool {
     let mut notified = Vec::new();
     letgo_go::visit::inspect(Node::Block(f.body), &mut |n| {
         if let Node::Call(c) = n {
-            let notify = view.object_of_expr(&c.fun).is_some_and(|o| {
-                m.pkg_path(o) == "os/signal" && &*m.obj(o).name == "Notify"
-            });
+            let notify = view
+                .object_of_expr(&c.fun)
+                .is_some_and(|o| m.pkg_path(o) == "os/signal" && &*m.obj(o).name == "Notify");
             if let Some(ch) = c.args.first().filter(|_| notify) {
                 notified.extend(view.object_of_expr(ch));
             }

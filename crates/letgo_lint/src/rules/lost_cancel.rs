@@ -307,18 +307,18 @@ fn releases_itself(cx: &PackageContext, f: &Func, def: &Def) -> bool {
     }
     let arg = |i: usize| def.call.args.get(i);
     match &*m.obj(o).name {
-        "WithTimeout" | "WithTimeoutCause" => {
-            arg(1).and_then(|d| duration(cx, f.file, d)).is_some_and(|n| n < SHORT)
-        }
-        "WithDeadline" | "WithDeadlineCause" => {
-            arg(1).and_then(|d| from_now(cx, f.file, d)).is_some_and(|n| n < SHORT)
-        }
+        "WithTimeout" | "WithTimeoutCause" => arg(1)
+            .and_then(|d| duration(cx, f.file, d))
+            .is_some_and(|n| n < SHORT),
+        "WithDeadline" | "WithDeadlineCause" => arg(1)
+            .and_then(|d| from_now(cx, f.file, d))
+            .is_some_and(|n| n < SHORT),
         "WithCancel" | "WithCancelCause" => {
             arg(0).is_some_and(|p| never_done(cx, f.file, p))
                 && !def.ctx_stored
-                && !def.ctx.is_some_and(|ctx| {
-                    handed_to_goroutine(cx, f, ctx) || kept(cx, f, ctx)
-                })
+                && !def
+                    .ctx
+                    .is_some_and(|ctx| handed_to_goroutine(cx, f, ctx) || kept(cx, f, ctx))
         }
         _ => false,
     }
@@ -382,9 +382,11 @@ fn kept(cx: &PackageContext, f: &Func, ctx: &Ident) -> bool {
                 });
             }
             Node::Stmt(Stmt::Assign(a)) => {
-                found |= a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
-                    !matches!(l.unparen(), Expr::Ident(_)) && is_ctx(r)
-                });
+                found |= a
+                    .lhs
+                    .iter()
+                    .zip(&a.rhs)
+                    .any(|(l, r)| !matches!(l.unparen(), Expr::Ident(_)) && is_ctx(r));
             }
             Node::Stmt(Stmt::Send(snd)) => found |= is_ctx(&snd.value),
             Node::Stmt(Stmt::Return(r)) => found |= r.results.iter().any(is_ctx),
