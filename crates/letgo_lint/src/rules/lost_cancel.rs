@@ -31,8 +31,10 @@ Flags a `context.WithCancel`, `WithTimeout`, `WithDeadline` (or their
 `context` started as) whose cancel function is discarded, is not called on
 every path out of the function, or is stored in an unexported field that
 nothing in the package ever calls. It finds everything `go vet`'s
-`lostcancel` finds, and also `_ = cancel` and cancel functions parked in
-fields. For a cancel parked in a field, a goroutine the function starts
+`lostcancel` finds whose context keeps something alive (see below: a
+short constant timeout, or a `WithCancel` of `Background` that nothing
+keeps, is vet's alone), and also `_ = cancel` and cancel functions
+parked in fields. For a cancel parked in a field, a goroutine the function starts
 with the context (`go func() { <-ctx.Done() }()`, or `go r.wait(ctx)` of
 a function of the same file) that waits on a bare `<-ctx.Done()` is named
 as a related place: that receive is where the goroutine leaks, the
