@@ -796,7 +796,7 @@ fn holds_test_reporter(cx: &PackageContext, owner: &str) -> bool {
 /// `mock` or ends with `testing` or `testutil` (`test/workers`,
 /// `testutil`, `grpctesting`, `fakeserver`; not `latest`). Go code puts fakes, suites
 /// and harnesses there; what they record lives for a test run.
-fn test_support_package(cx: &PackageContext) -> bool {
+pub(crate) fn test_support_package(cx: &PackageContext) -> bool {
     let path = cx
         .package
         .import_path

@@ -44,7 +44,11 @@ only one the function made once before the loop (a filter closure, a
 slice all the timers share). Constant delays under a
 minute (a package variable declared with a constant duration that no
 non-test code assigns counts as constant), and `_test.go` files, are
-left alone, as is a test's harness in other files (a function taking a
+left alone, as is a package that exists only for tests, judged as LG301
+judges one (a path segment `test`, `e2e`, `test…`, `fake…`, `mock…`,
+`…testing`, `…testutil`; a package in or below a helper named like
+`httptest` that imports `testing`, a simulated network under it; one
+only tests import), and a test's harness in other files (a function taking a
 `*testing.T` or `testing.TB`, or a method of a type holding one: only
 `go test` makes such a value).
 
@@ -117,6 +121,12 @@ enum Per {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    // A package that exists only for tests (LG301's judgement: a test
+    // helper like `httptest`, a `testutil`, one only tests import): its
+    // timers run in tests.
+    if crate::owners::test_support_package(cx) || cx.owners().test_only(cx) {
+        return;
+    }
     for (i, f) in cx.functions().iter().enumerate() {
         if cx.file(f.file).is_test || crate::test_harness::runs_under_test(cx, f) {
             continue;
