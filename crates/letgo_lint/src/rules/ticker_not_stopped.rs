@@ -338,9 +338,9 @@ fn started_under_once(cx: &PackageContext, target: &Func) -> bool {
         let mut under = false;
         inspect(Node::Block(parent.body), &mut |n| {
             if let Node::Call(c) = n {
-                let once_do = view.object_of_expr(&c.fun).is_some_and(|o| {
-                    m.pkg_path(o) == "sync" && &*m.obj(o).name == "Do"
-                });
+                let once_do = view
+                    .object_of_expr(&c.fun)
+                    .is_some_and(|o| m.pkg_path(o) == "sync" && &*m.obj(o).name == "Do");
                 under |= once_do
                     && c.args.iter().any(|a| {
                         matches!(a.unparen(), Expr::FuncLit(l) if l.body.lbrace == lit.body.lbrace)
