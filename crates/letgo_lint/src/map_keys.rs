@@ -343,7 +343,10 @@ fn forgotten(
         return None;
     }
     let slot = owners.slot_key(cx, funcs, i, map)?;
-    if callee_deletes(cx, funcs, i, &slot) || removes_itself(cx, funcs, &slot) {
+    if callee_deletes(cx, funcs, i, &slot)
+        || close_deletes(cx, funcs, i, call, &slot)
+        || removes_itself(cx, funcs, &slot)
+    {
         return None;
     }
     let (file, line) = insert_into(cx, funcs, &slot)?;
@@ -385,6 +388,34 @@ fn callee_deletes(cx: &PackageContext, funcs: &[Func], i: usize, slot: &str) -> 
         !found
     });
     found
+}
+
+/// Whether the close itself removes the entry: `call` resolves to a
+/// method of the package (by its object) that deletes from the map slot
+/// `slot`, or calls one that does (`func (c *conn) Close() {
+/// c.mux.remove(c.id) }`): a value that unregisters itself when closed.
+fn close_deletes(
+    cx: &PackageContext,
+    funcs: &[Func],
+    i: usize,
+    call: &letgo_go::ast::CallExpr,
+    slot: &str,
+) -> bool {
+    let Some(view) = cx.types(funcs[i].file) else {
+        return false;
+    };
+    let Some((file, off)) = view
+        .object_of_expr(&call.fun)
+        .and_then(|o| view.model().obj(o).pos)
+    else {
+        return false;
+    };
+    funcs.iter().enumerate().any(|(j, g)| {
+        j != i
+            && matches!(g.kind, crate::funcs::FuncKind::Decl(d) if d.name.pos == off)
+            && cx.types(g.file).is_some_and(|v| v.id() == file)
+            && (deletes_from(cx, funcs, j, slot) || callee_deletes(cx, funcs, j, slot))
+    })
 }
 
 /// Whether a `delete` from the map slot `slot` sits in a function

@@ -170,6 +170,9 @@ struct Repeating {
     /// Goroutines with a loop that nothing else calls: only what runs in
     /// their loop repeats.
     loop_roots: HashSet<usize>,
+    /// Per function: the repeating function whose call reached it
+    /// (`None` for a root), for `LETGO_GROWTH_TRACE`.
+    via: Vec<Option<usize>>,
 }
 
 impl Owners {
@@ -333,8 +336,24 @@ impl Owners {
     /// from one of those; or the run's call graph reaches it from a
     /// per-request or per-event entry in any package ([`crate::growth`]).
     pub fn repeats(&self, cx: &PackageContext, i: usize) -> bool {
-        let repeating = &self.repeating(cx).functions;
-        repeating.get(i).copied().unwrap_or(false)
+        let r = self.repeating(cx);
+        let local = r.functions.get(i).copied().unwrap_or(false);
+        if local && std::env::var_os("LETGO_GROWTH_TRACE").is_some() {
+            let funcs = cx.functions();
+            let mut chain = vec![funcs[i].name.clone()];
+            let mut at = r.via[i];
+            while let Some(k) = at.filter(|_| chain.len() < 32) {
+                chain.push(funcs[k].name.clone());
+                at = r.via[k];
+            }
+            chain.reverse();
+            eprintln!(
+                "letgo: {} repeats in its package: {}",
+                funcs[i].name,
+                chain.join(" -> ")
+            );
+        }
+        local
             // Called per request or event from another package, or
             // through calls the package alone does not show.
             || cx.growth().is_some_and(|g| {
@@ -738,6 +757,37 @@ pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
         };
         (Some(q) == testing && matches!(name, "T" | "TB" | "B" | "F"))
             || (Some(q) == suite && name == "Suite")
+    }) || holds_test_reporter(cx, owner)
+}
+
+/// Whether struct type `owner` of the package has a field of an
+/// interface type that stands for a test's `*testing.T`: its methods
+/// include `Helper` (only `testing`'s types have it) and one that fails
+/// the test (`Fatal`, `Fatalf`, `Error`, `Errorf`, `FailNow`). A test
+/// double shipped in a library (a mock broker taking such a reporter)
+/// is made by tests, and what it records lives for one test. Loggers
+/// with `Errorf`/`Fatalf` have no `Helper`.
+fn holds_test_reporter(cx: &PackageContext, owner: &str) -> bool {
+    let Some(view) = (0..cx.package.files.len()).find_map(|f| cx.types(f)) else {
+        return false;
+    };
+    let m = view.model();
+    let p = m.file_pkgs[view.file_id().0 as usize];
+    let Some(t) = m.lookup_parent(m.packages[p.0 as usize].scope, owner) else {
+        return false;
+    };
+    let Type::Struct(fields) = m.ty(m.under_ro(m.obj(t).typ)) else {
+        return false;
+    };
+    fields.iter().any(|f| {
+        let Type::Interface(i) = m.ty(m.under_ro(m.obj(f.obj).typ)) else {
+            return false;
+        };
+        let names: Vec<&str> = i.methods.iter().map(|&o| &*m.obj(o).name).collect();
+        names.contains(&"Helper")
+            && names
+                .iter()
+                .any(|n| matches!(*n, "Fatal" | "Fatalf" | "Error" | "Errorf" | "FailNow"))
     })
 }
 
@@ -746,7 +796,7 @@ pub fn test_scaffolding(cx: &PackageContext, owner: &str) -> bool {
 /// `mock` or ends with `testing` or `testutil` (`test/workers`,
 /// `testutil`, `grpctesting`, `fakeserver`; not `latest`). Go code puts fakes, suites
 /// and harnesses there; what they record lives for a test run.
-fn test_support_package(cx: &PackageContext) -> bool {
+pub(crate) fn test_support_package(cx: &PackageContext) -> bool {
     let path = cx
         .package
         .import_path
@@ -757,6 +807,35 @@ fn test_support_package(cx: &PackageContext) -> bool {
         matches!(seg.as_str(), "test" | "tests" | "e2e")
             || ["test", "fake", "mock"].iter().any(|p| seg.starts_with(p))
             || ["testing", "testutil"].iter().any(|p| seg.ends_with(p))
+    }) || under_test_helper(cx, path)
+}
+
+/// Whether `path` lies in (or is) a test-helper package named as the
+/// standard library names its own (`net/http/httptest`, `testing/fstest`,
+/// `testing/iotest`): a segment ending in `test` whose package, checked
+/// with this one, imports `testing` in its non-test files. The import
+/// tells it from a word that merely ends so (`latest`, `contest`): a
+/// package that hands out `*testing.T` helpers serves tests, and so does
+/// what lies below it (a test runner's report in `fstest/runs`).
+fn under_test_helper(cx: &PackageContext, path: &str) -> bool {
+    let Some(view) = (0..cx.package.files.len()).find_map(|f| cx.types(f)) else {
+        return false;
+    };
+    let m = view.model();
+    let segs: Vec<&str> = path.split('/').collect();
+    (0..segs.len()).any(|i| {
+        let seg = segs[i].to_ascii_lowercase();
+        if seg.len() <= 4 || !seg.ends_with("test") {
+            return false;
+        }
+        let prefix = segs[..=i].join("/");
+        m.packages.iter().filter(|p| p.path == prefix).any(|p| {
+            p.files.iter().any(|f| {
+                let sf = &m.files[f.0 as usize];
+                !sf.path.to_string_lossy().ends_with("_test.go")
+                    && sf.ast.imports().any(|i| i.path_value(&sf.src) == "testing")
+            })
+        })
     })
 }
 
@@ -1152,17 +1231,23 @@ impl Owners {
     fn find_repeating(&self, cx: &PackageContext, funcs: &[Func]) -> Repeating {
         let decls = declared_functions(cx, funcs);
         let mut started: HashSet<usize> = HashSet::new();
-        for (i, f) in funcs.iter().enumerate() {
+        // A test's goroutines and handlers run for one test: what they
+        // call does not repeat in the program (as across packages,
+        // crate::growth leaves test files out).
+        let in_test = |f: &Func| cx.file(f.file).is_test;
+        for (i, f) in funcs.iter().enumerate().filter(|(_, f)| !in_test(f)) {
             for site in f.sites.iter().copied() {
                 if let Stmt::Go(g) = site.stmt {
                     started.extend(self.callees(cx, funcs, i, &g.call, &decls));
                 }
             }
         }
-        let mut work: Vec<usize> = (0..funcs.len())
+        let work: Vec<usize> = (0..funcs.len())
             .filter(|&i| {
                 let f = &funcs[i];
-                takes_request(cx, f) || ((f.spawned || started.contains(&i)) && has_loop(f))
+                !in_test(f)
+                    && (takes_request(cx, f)
+                        || ((f.spawned || started.contains(&i)) && has_loop(f)))
             })
             .collect();
         let roots: HashSet<usize> = work
@@ -1171,24 +1256,32 @@ impl Owners {
             .filter(|&i| !takes_request(cx, &funcs[i]))
             .collect();
         let mut seen = vec![false; funcs.len()];
+        let mut via = vec![None; funcs.len()];
         let mut called = HashSet::new();
-        while let Some(i) = work.pop() {
+        let mut work: Vec<(usize, Option<usize>)> = work.into_iter().map(|i| (i, None)).collect();
+        while let Some((i, from)) = work.pop() {
             if std::mem::replace(&mut seen[i], true) {
                 continue;
             }
+            via[i] = from;
             inspect(Node::Block(funcs[i].body), &mut |n| {
                 if let Node::Call(c) = n {
                     let next = self.callees(cx, funcs, i, c, &decls);
                     called.extend(next.iter().copied());
-                    work.extend(next);
+                    work.extend(next.map(|k| (k, Some(i))));
                 }
                 true
             });
-            work.extend((0..funcs.len()).filter(|&k| funcs[k].parent == Some(i)));
+            work.extend(
+                (0..funcs.len())
+                    .filter(|&k| funcs[k].parent == Some(i))
+                    .map(|k| (k, Some(i))),
+            );
         }
         Repeating {
             functions: seen,
             loop_roots: roots.difference(&called).copied().collect(),
+            via,
         }
     }
 
@@ -1261,6 +1354,91 @@ fn followed_by_return(body: &letgo_go::ast::BlockStmt, stmt: &Stmt) -> bool {
         !found
     });
     found
+}
+
+/// Whether `x` (`s.f`) fills the receiver of an unexported method that
+/// only initialises values being built: every call of the method in the
+/// package (where all its calls are) is on a local its caller built
+/// there (`s := &Store{...}; s.init()`), or on the receiver of a method
+/// that is itself such an initialiser (`init` calling
+/// `s.storeForPeriod(p)` once per configured period). Like an append to
+/// a value built in the same function, that is initialising a fresh
+/// value, bounded by its constructor's own work.
+pub fn initialises(cx: &PackageContext, funcs: &[Func], i: usize, x: &Expr) -> bool {
+    let src = &cx.file(funcs[i].file).src;
+    let Some((recv, _)) = receiver(funcs, i, src) else {
+        return false;
+    };
+    matches!(x.unparen(), Expr::Selector(_) | Expr::Index(_))
+        && base_ident(x, src) == Some(recv)
+        && init_method(cx, funcs, outermost(funcs, i), 3)
+}
+
+fn outermost(funcs: &[Func], mut i: usize) -> usize {
+    while let Some(p) = funcs[i].parent {
+        i = p;
+    }
+    i
+}
+
+/// Whether declared method `i` is unexported and every call of it in
+/// the package is on a value its caller built, or on the receiver of a
+/// method that is such an initialiser itself (`depth` levels up), and
+/// none starts it as a goroutine.
+fn init_method(cx: &PackageContext, funcs: &[Func], i: usize, depth: usize) -> bool {
+    let FuncKind::Decl(d) = funcs[i].kind else {
+        return false;
+    };
+    let src = &cx.file(funcs[i].file).src;
+    let name = d.name.name(src);
+    let exported = name.chars().next().is_some_and(char::is_uppercase);
+    let Some(me) = cx.types(funcs[i].file).and_then(|v| v.object_of(&d.name)) else {
+        return false;
+    };
+    if depth == 0 || exported || d.recv.is_none() {
+        return false;
+    }
+    let mut calls = 0;
+    let mut all = true;
+    for (k, g) in funcs.iter().enumerate() {
+        let Some(view) = cx.types(g.file) else {
+            return false;
+        };
+        let gsrc = &cx.file(g.file).src;
+        inspect(Node::Block(g.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                // A goroutine started on a fresh value runs for that
+                // value's life: an event loop, not an initialiser.
+                Node::Stmt(Stmt::Go(g)) if view.object_of_expr(&g.call.fun) == Some(me) => {
+                    all = false;
+                }
+                Node::Call(c) if view.object_of_expr(&c.fun) == Some(me) => {
+                    calls += 1;
+                    let base = match c.fun.unparen() {
+                        Expr::Selector(sel) => base_ident(&sel.x, gsrc),
+                        _ => None,
+                    };
+                    all &= base.is_some_and(|b| {
+                        let on_recv = receiver(funcs, k, gsrc).is_some_and(|(r, _)| r == b);
+                        if on_recv {
+                            let top = outermost(funcs, k);
+                            top != i && init_method(cx, funcs, top, depth - 1)
+                        } else {
+                            declared_in_chain(funcs, k, b, gsrc, false)
+                                && fresh_local(cx, funcs, k, b)
+                        }
+                    });
+                }
+                _ => {}
+            }
+            all
+        });
+        if !all {
+            return false;
+        }
+    }
+    calls > 0
 }
 
 impl Owners {

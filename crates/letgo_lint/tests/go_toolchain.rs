@@ -50,13 +50,25 @@ fn letgo_finds_everything_lostcancel_finds() {
         .into_iter()
         .map(|(f, l, _)| (f, l))
         .collect();
-    let missed: Vec<_> = vet.difference(&ours).collect();
+    // Lines marked `lostcancel only` hold a context that keeps nothing
+    // alive (a short constant timeout, a WithCancel of Background no one
+    // keeps): LG106 leaves them to vet on purpose.
+    let vet_only = |(file, line): &(String, u32)| {
+        program.files().any(|f| {
+            f.path.file_name().and_then(|n| n.to_str()) == Some(file.as_str())
+                && f.src
+                    .lines()
+                    .nth(*line as usize - 1)
+                    .is_some_and(|l| l.contains("lostcancel only"))
+        })
+    };
+    let missed: Vec<_> = vet.difference(&ours).filter(|v| !vet_only(v)).collect();
     assert!(
         missed.is_empty(),
         "lostcancel finds what letgo misses: {missed:?}"
     );
     println!(
-        "lostcancel: {} findings, letgo LG106: {} (a superset)",
+        "lostcancel: {} findings, letgo LG106: {} (a superset but for `lostcancel only` lines)",
         vet.len(),
         ours.len()
     );

@@ -73,7 +73,15 @@ can fail (`io.Copy(w, resp.Body)` to a client's connection or a file,
 `resp.Write(w)`): a write error stops it with the body unread. A path where the
 status says there is no body (`resp.StatusCode ==
 http.StatusNoContent`, or `StatusNotModified`) needs no close: the
-transport gives `http.NoBody`.
+transport gives `http.NoBody`. Nor does one where the response or its
+body is nil (`if resp != nil && resp.Body != nil { resp.Body.Close();
+resp = nil }` at the top of a loop of round trips: a return after it
+has nothing left open).
+
+The error check counts while the error variable still holds the call's
+error on the path from the call: an `err = wrap(err)` in the other
+branch of an `if` than the call (`if retry { res, err = get() } else {
+err = wrap(err) }`) is on no such path.
 
 The error check may be a `switch` without a tag: `case err != nil:` has
 no response to close, as `if err != nil` has none. So may a predicate
@@ -276,6 +284,7 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
         err: def.err,
         reads: Vec::new(),
         assigns: Vec::new(),
+        branches: Vec::new(),
     };
     ob.find_checked_reads(f);
     let exit = pending_exits(f.body, &sf.src, &ob)
@@ -650,6 +659,8 @@ struct BodyClosed<'c, 'a> {
     /// Every assignment of a name in the function: (statement span,
     /// name, the checked read it makes, if any).
     assigns: Vec<(Span, String, Option<Span>)>,
+    /// The two branches of each `if` with an `else`: no path runs both.
+    branches: Vec<(Span, Span)>,
 }
 
 impl BodyClosed<'_, '_> {
@@ -678,6 +689,14 @@ impl BodyClosed<'_, '_> {
             }
         }
         self.assigns = assigns;
+        for site in &f.sites {
+            if let Stmt::If(i) = site.stmt {
+                if let Some(e) = &i.els {
+                    self.branches
+                        .push((Span::new(i.body.lbrace, i.body.end()), e.span()));
+                }
+            }
+        }
         let mut tested = Vec::new();
         inspect(Node::Block(f.body), &mut |n| {
             if let Node::Stmt(Stmt::If(i)) = n {
@@ -922,18 +941,49 @@ impl BodyClosed<'_, '_> {
     }
 
     /// Whether the error variable at offset `at` still holds the call's
-    /// error: no statement between the call and `at` assigned it again
-    /// (`err = other()` makes a test of `err` say nothing of the
-    /// response).
+    /// error: no statement between the call and `at`, on a path from the
+    /// call, assigned it again (`err = other()` makes a test of `err` say
+    /// nothing of the response).
     fn err_is_the_calls(&self, at: u32) -> bool {
         let Some(err) = self.err else {
             return false;
         };
+        // An assignment in the other branch of an `if` than the call
+        // (`if retry { _, res, err = get() } else { err = wrap(err) }`)
+        // is on no path from the call.
+        let inside =
+            |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+        let apart = |sp: Span| {
+            self.branches.iter().any(|&(then, els)| {
+                (inside(then, self.def) && inside(els, sp))
+                    || (inside(els, self.def) && inside(then, sp))
+            })
+        };
         self.assigns
             .iter()
-            .filter(|(sp, n, _)| n == err && sp.end <= at)
+            .filter(|(sp, n, _)| n == err && sp.end <= at && !apart(*sp))
             .max_by_key(|(sp, _, _)| sp.start)
             .is_none_or(|(sp, _, _)| sp.start <= self.def.start)
+    }
+
+    /// `resp.Body != nil` (`Some(true)`) or `resp.Body == nil`
+    /// (`Some(false)`): where the body is nil there is nothing to close
+    /// (`if resp != nil && resp.Body != nil { resp.Body.Close() }`).
+    fn body_nil_test(&self, cond: &Expr) -> Option<bool> {
+        let Expr::Binary(b) = cond.unparen() else {
+            return None;
+        };
+        let src = self.src();
+        let body = matches!(b.x.unparen(), Expr::Selector(s) if s.sel.name(src) == "Body"
+            && ident_name(&s.x, src) == Some(self.resp));
+        if !body || ident_name(&b.y, src) != Some("nil") {
+            return None;
+        }
+        match b.op {
+            Token::Neq => Some(true),
+            Token::Eql => Some(false),
+            _ => None,
+        }
     }
 
     /// `name != nil` (`Some(true)`) or `name == nil` (`Some(false)`).
@@ -1029,6 +1079,8 @@ impl Obligation for BodyClosed<'_, '_> {
         if let Some(eq) = self.bodiless_status(cond) {
             return Some(eq);
         }
-        self.nil_test(cond, self.resp).map(|non_nil| !non_nil)
+        self.nil_test(cond, self.resp)
+            .or_else(|| self.body_nil_test(cond))
+            .map(|non_nil| !non_nil)
     }
 }

@@ -7,6 +7,7 @@ use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
 use crate::timers::{const_duration, time_call};
 use letgo_go::ast::{CallExpr, Decl, Expr, Span, Stmt};
+use letgo_go::token::Token;
 use letgo_go::visit::Node;
 
 pub const RULE: Rule = Rule {
@@ -43,9 +44,21 @@ only one the function made once before the loop (a filter closure, a
 slice all the timers share). Constant delays under a
 minute (a package variable declared with a constant duration that no
 non-test code assigns counts as constant), and `_test.go` files, are
-left alone, as is a test's harness in other files (a function taking a
+left alone, as is a package that exists only for tests, judged as LG301
+judges one (a path segment `test`, `e2e`, `test…`, `fake…`, `mock…`,
+`…testing`, `…testutil`; a package in or below a helper named like
+`httptest` that imports `testing`, a simulated network under it; one
+only tests import), and a test's harness in other files (a function taking a
 `*testing.T` or `testing.TB`, or a method of a type holding one: only
 `go test` makes such a value).
+
+Two shapes keep nothing piling up however often they run, and are left
+alone: a latched timer, armed inside `if !x.armed { ...; x.armed = true }`
+(the same flag by its object: a second call finds it set until the
+callback clears it, so an owner has one pending timer at most), and a
+loop that waits only on channels the function hands to `signal.Notify`
+(`os/signal`): it runs once per signal an operator sends, not per
+request or message.
 
 `time.AfterFunc` is recognised by the callee's object (an alias or dot
 import counts, a project's own `AfterFunc` does not), and a request
@@ -108,6 +121,12 @@ enum Per {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    // A package that exists only for tests (LG301's judgement: a test
+    // helper like `httptest`, a `testutil`, one only tests import): its
+    // timers run in tests.
+    if crate::owners::test_support_package(cx) || cx.owners().test_only(cx) {
+        return;
+    }
     for (i, f) in cx.functions().iter().enumerate() {
         if cx.file(f.file).is_test || crate::test_harness::runs_under_test(cx, f) {
             continue;
@@ -134,6 +153,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(delay) = long_delay(cx, f.file, call) else {
                 continue;
             };
+            // At most one pending at a time, or one per signal an
+            // operator sends: nothing piles up.
+            let at = call.fun.span();
+            if latched(cx, f, at) || (per == Per::Iteration && signal_loop(cx, f, at)) {
+                continue;
+            }
             // Outside a request, a callback that holds only values that
             // outlive the call is a delayed action, not a retention.
             if per != Per::Request
@@ -151,6 +176,83 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             });
         }
     }
+}
+
+/// Whether the `AfterFunc` at `at` runs only while none is pending: it
+/// sits in `if !x.armed { ... }` whose body sets that same flag (by its
+/// object) to `true`, so a second call finds it set until the callback
+/// (or whatever ends the timer) clears it: one timer per owner at most.
+fn latched(cx: &PackageContext, f: &Func, at: Span) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let mut found = false;
+    letgo_go::visit::inspect(Node::Block(f.body), &mut |n| {
+        let Node::Stmt(Stmt::If(i)) = n else {
+            return !found;
+        };
+        if !(i.body.lbrace <= at.start && at.end <= i.body.end()) {
+            return !found;
+        }
+        let Expr::Unary(u) = i.cond.unparen() else {
+            return !found;
+        };
+        let flag = (u.op == Token::Not)
+            .then(|| view.object_of_expr(&u.x))
+            .flatten();
+        found |= flag.is_some_and(|flag| {
+            i.body.list.iter().any(|s| match s {
+                Stmt::Assign(a) if a.lhs.len() == 1 && a.rhs.len() == 1 => {
+                    view.object_of_expr(&a.lhs[0]) == Some(flag)
+                        && crate::syntax::is_const_true(&view, &a.rhs[0])
+                }
+                _ => false,
+            })
+        });
+        !found
+    });
+    found
+}
+
+/// Whether the innermost loop around `at` waits only on channels the
+/// function hands to `signal.Notify` (`os/signal`, by object): it runs
+/// once per signal an operator sends, not per request or message.
+fn signal_loop(cx: &PackageContext, f: &Func, at: Span) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let Some((lp, body)) = crate::syntax::innermost_loop(f.body, at) else {
+        return false;
+    };
+    let mut notified = Vec::new();
+    letgo_go::visit::inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Call(c) = n {
+            let notify = view
+                .object_of_expr(&c.fun)
+                .is_some_and(|o| m.pkg_path(o) == "os/signal" && &*m.obj(o).name == "Notify");
+            if let Some(ch) = c.args.first().filter(|_| notify) {
+                notified.extend(view.object_of_expr(ch));
+            }
+        }
+        true
+    });
+    let mut received = Vec::new();
+    if let Stmt::Range(r) = lp {
+        received.push(view.object_of_expr(&r.x));
+    }
+    letgo_go::visit::inspect(Node::Block(body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow => {
+            received.push(view.object_of_expr(&u.x));
+            true
+        }
+        _ => true,
+    });
+    !received.is_empty()
+        && received
+            .iter()
+            .all(|r| r.is_some_and(|o| notified.contains(&o)))
 }
 
 /// `time.AfterFunc(...)` as a statement, or `_ = time.AfterFunc(...)`.
@@ -317,7 +419,7 @@ fn calls_itself(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
 /// constant duration (`var readTimeout = 5 * time.Second`) and never
 /// assigned, incremented or addressed in the package's non-test files
 /// (tests often shorten such delays, which does not make them long).
-fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+pub(crate) fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
     let view = cx.types(file)?;
     let o = view.object_of_expr(x)?;
     if view.model().obj(o).kind != letgo_types::model::ObjKind::Var {

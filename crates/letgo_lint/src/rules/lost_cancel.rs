@@ -31,8 +31,10 @@ Flags a `context.WithCancel`, `WithTimeout`, `WithDeadline` (or their
 `context` started as) whose cancel function is discarded, is not called on
 every path out of the function, or is stored in an unexported field that
 nothing in the package ever calls. It finds everything `go vet`'s
-`lostcancel` finds, and also `_ = cancel` and cancel functions parked in
-fields. For a cancel parked in a field, a goroutine the function starts
+`lostcancel` finds whose context keeps something alive (see below: a
+short constant timeout, or a `WithCancel` of `Background` that nothing
+keeps, is vet's alone), and also `_ = cancel` and cancel functions
+parked in fields. For a cancel parked in a field, a goroutine the function starts
 with the context (`go func() { <-ctx.Done() }()`, or `go r.wait(ctx)` of
 a function of the same file) that waits on a bare `<-ctx.Done()` is named
 as a related place: that receive is where the goroutine leaks, the
@@ -42,7 +44,11 @@ Two more shapes lose a context though `cancel` is called somewhere:
 - the cancel variable is assigned again (`ctx, cancel = context.WithTimeout(...)`,
   `cancel = nil`) on a path where the earlier cancel was neither called
   nor deferred nor handed on: the finding points at that assignment, where
-  the earlier context is lost;
+  the earlier context is lost. An assignment inside `if _, ok :=
+  X.Deadline(); !ok` is not such a path when the earlier call was a
+  `WithTimeout`/`WithDeadline` that assigned its context to `X` (and
+  nothing assigned `X` since): that context always has a deadline, so
+  the branch runs only where `X` came from elsewhere;
 - `defer cancel()` inside the loop that makes the context, when the loop
   runs as long as its goroutine and some iteration goes on without
   cancelling: the deferred calls run only when the function returns. A
@@ -60,6 +66,23 @@ Two more shapes lose a context though `cancel` is called somewhere:
   never resets (`case <-fallback.C:`; a `Reset` only under
   `if t.Stop()`, when it had not fired, keeps it one firing): a timer
   fires once, so that case makes one context, not one per iteration.
+
+A lost cancel is reported only when the context keeps something alive
+for long, as a reviewer would ask. A `WithTimeout` whose timeout is a
+constant under a minute (or a package variable declared with one that
+no non-test code assigns), and a `WithDeadline` of `time.Now().Add` of
+such a constant, are left alone: the context's own timer cancels it,
+and unregisters it from its parent, within that time (vet's
+`lostcancel` style, but nothing piles up). So is a `WithCancel` of
+`context.Background()` or `context.TODO()`: those parents are never
+done and keep no list of children, and no timer runs, so the context is
+collected with its last reference, unless it outlives the function —
+stored in a field, an element or a struct literal, returned, sent,
+captured by a closure — or a `go` statement of the function is handed
+it: whoever holds it may wait for a cancel nobody can call. A timeout that is not a constant, one of a
+minute or more, or any parent that can be cancelled (a request's
+context, a server's) still counts, and so does a project's wrapper that
+returns a cancel function (its timeout is not in view).
 
 The call is found by type, from the semantic model: any call whose second
 result is a `context.CancelFunc` or `context.CancelCauseFunc` (the
@@ -155,6 +178,8 @@ enum Target<'a> {
 
 struct Def<'a> {
     site: StmtSite<'a>,
+    /// The call that makes the context.
+    call: &'a CallExpr,
     /// The callee as messages name it: `context.WithTimeout`, or a
     /// wrapper as written (`util.WithTimeout`).
     ctor: String,
@@ -162,6 +187,8 @@ struct Def<'a> {
     cause: bool,
     /// The context variable (`ctx` of `ctx, cancel := ...`), not `_`.
     ctx: Option<&'a Ident>,
+    /// Where the context goes, as written (`ctx`, `o.ctx`), not `_`.
+    ctx_text: Option<&'a str>,
     /// The context goes straight into a field, element or pointer target
     /// (`s.ctx, s.cancel = ...`).
     ctx_stored: bool,
@@ -189,6 +216,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(def) = cancel_def(cx, f.file, site) else {
                 continue;
             };
+            // A lost cancel is a leak only when the context keeps
+            // something alive for long.
+            if releases_itself(cx, f, &def) {
+                continue;
+            }
             let diag = match def.target {
                 Target::Blank(blank) => discarded(cx, f, &def, blank),
                 // A cancel func of an enclosing function is called there.
@@ -246,6 +278,154 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             diagnostic: d,
         });
     }
+}
+
+/// Constant timeouts shorter than this release their context soon
+/// enough (a minute, as LG205 judges a delay).
+const SHORT: u64 = 60_000_000_000;
+
+/// Whether the context `def` makes keeps nothing alive for long though
+/// its cancel is lost: a `WithTimeout` (`WithDeadline` of `time.Now()`
+/// plus a duration) of a constant under a minute, whose own timer
+/// cancels it and unregisters it from its parent within that time; or a
+/// `WithCancel` of `context.Background()`/`TODO()`, which registers
+/// nowhere (those parents are never done, so they keep no children) and
+/// runs no timer, so it is collected with its last reference — unless
+/// the context is stored (a field, an element, a struct literal),
+/// returned, sent, captured by a closure or handed to a goroutine the
+/// function starts: whoever holds it may wait for a cancel nobody can
+/// call. Only `context`'s own
+/// constructors are judged: a project's wrapper hides its timeout.
+fn releases_itself(cx: &PackageContext, f: &Func, def: &Def) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let Some(o) = view.object_of_expr(&def.call.fun) else {
+        return false;
+    };
+    if !is_context_pkg(m.pkg_path(o)) {
+        return false;
+    }
+    let arg = |i: usize| def.call.args.get(i);
+    match &*m.obj(o).name {
+        "WithTimeout" | "WithTimeoutCause" => arg(1)
+            .and_then(|d| duration(cx, f.file, d))
+            .is_some_and(|n| n < SHORT),
+        "WithDeadline" | "WithDeadlineCause" => arg(1)
+            .and_then(|d| from_now(cx, f.file, d))
+            .is_some_and(|n| n < SHORT),
+        "WithCancel" | "WithCancelCause" => {
+            arg(0).is_some_and(|p| never_done(cx, f.file, p))
+                && !def.ctx_stored
+                && !def
+                    .ctx
+                    .is_some_and(|ctx| handed_to_goroutine(cx, f, ctx) || kept(cx, f, ctx))
+        }
+        _ => false,
+    }
+}
+
+/// A constant duration, or a package variable used as one.
+fn duration(cx: &PackageContext, file: usize, d: &Expr) -> Option<u64> {
+    crate::timers::const_duration(cx, file, d)
+        .or_else(|| crate::rules::long_afterfunc_not_stopped::settled_var(cx, file, d))
+}
+
+/// `time.Now().Add(d)` with `d` a constant duration: `d`.
+fn from_now(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    let Expr::Call(add) = x.unparen() else {
+        return None;
+    };
+    let Expr::Selector(sel) = add.fun.unparen() else {
+        return None;
+    };
+    let now = crate::timers::time_call(cx, file, &sel.x).is_some_and(|(n, _)| n == "Now");
+    if !now || sel.sel.name(&cx.file(file).src) != "Add" {
+        return None;
+    }
+    duration(cx, file, add.args.first()?)
+}
+
+/// `context.Background()` or `context.TODO()`, by the callee's object.
+fn never_done(cx: &PackageContext, file: usize, x: &Expr) -> bool {
+    let Expr::Call(c) = x.unparen() else {
+        return false;
+    };
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let m = view.model();
+    view.object_of_expr(&c.fun).is_some_and(|o| {
+        is_context_pkg(m.pkg_path(o)) && matches!(&*m.obj(o).name, "Background" | "TODO")
+    })
+}
+
+/// Whether `f` keeps the context variable `ctx` itself beyond its calls:
+/// as an element of a composite literal (`&Client{ctx: ctx}`), the value
+/// assigned to a field, element or pointer target, a value sent or
+/// returned, or a variable a closure captures. Passing it to a call is
+/// not keeping it.
+fn kept(cx: &PackageContext, f: &Func, ctx: &Ident) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return true;
+    };
+    let Some(obj) = view.object_of(ctx) else {
+        return true;
+    };
+    let is_ctx = |x: &Expr| matches!(x.unparen(), Expr::Ident(i) if view.object_of(i) == Some(obj));
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::CompositeLit(l)) => {
+                found |= l.elts.iter().any(|e| match e {
+                    Expr::KeyValue(kv) => is_ctx(&kv.value),
+                    e => is_ctx(e),
+                });
+            }
+            Node::Stmt(Stmt::Assign(a)) => {
+                found |= a
+                    .lhs
+                    .iter()
+                    .zip(&a.rhs)
+                    .any(|(l, r)| !matches!(l.unparen(), Expr::Ident(_)) && is_ctx(r));
+            }
+            Node::Stmt(Stmt::Send(snd)) => found |= is_ctx(&snd.value),
+            Node::Stmt(Stmt::Return(r)) => found |= r.results.iter().any(is_ctx),
+            Node::Expr(lit @ Expr::FuncLit(_)) => {
+                inspect(Node::Expr(lit), &mut |n| {
+                    found |= matches!(n, Node::Ident(i) if view.object_of(i) == Some(obj));
+                    !found
+                });
+                return false;
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
+}
+
+/// Whether a `go` statement of `f` mentions the variable `ctx` (starts a
+/// function with it or a literal capturing it).
+fn handed_to_goroutine(cx: &PackageContext, f: &Func, ctx: &Ident) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let Some(obj) = view.object_of(ctx) else {
+        return true;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(go @ Stmt::Go(_)) = n {
+            inspect(Node::stmt(go), &mut |n| {
+                found |= matches!(n, Node::Ident(i) if view.object_of(i) == Some(obj));
+                !found
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// Where a goroutine that `f` starts with the context `ctx` waits for it
@@ -357,6 +537,9 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         _ => return None,
     };
     let (ctor, cause) = constructor(cx, file, rhs)?;
+    let Expr::Call(call) = rhs.unparen() else {
+        return None;
+    };
     let view = cx.types(file)?;
     let target = match lhs[1].unparen() {
         Expr::Ident(id) if id.name(src) == "_" => Target::Blank(id),
@@ -377,9 +560,11 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
     };
     Some(Def {
         site,
+        call,
         ctor,
         cause,
         ctx,
+        ctx_text: Some(lhs[0].span().text(src)).filter(|t| *t != "_"),
         ctx_stored: ident_name(lhs[0], src).is_none(),
         target,
         declares,
@@ -394,6 +579,9 @@ fn var_def<'a>(
 ) -> Option<Def<'a>> {
     let src = &cx.file(file).src;
     let (ctor, cause) = constructor(cx, file, &v.values[0])?;
+    let Expr::Call(call) = v.values[0].unparen() else {
+        return None;
+    };
     let view = cx.types(file)?;
     let cancel = &v.names[1];
     let target = if cancel.name(src) == "_" {
@@ -404,9 +592,11 @@ fn var_def<'a>(
     let ctx = Some(&v.names[0]).filter(|n| n.name(src) != "_");
     Some(Def {
         site,
+        call,
         ctor,
         cause,
         ctx,
+        ctx_text: ctx.map(|c| c.name(src)),
         ctx_stored: false,
         target,
         declares: true,
@@ -485,7 +675,13 @@ fn not_on_every_path(
     let name = id.name(&sf.src);
     let ob = CancelCalled::new(def.site.stmt.span(), var, &sf.src, is_named_result(f, var));
     let exits = pending_exits(body, &sf.src, &ob);
-    let lost = ob.lost.borrow().iter().min_by_key(|s| s.start).copied();
+    let lost = ob
+        .lost
+        .borrow()
+        .iter()
+        .filter(|&&at| !has_deadline_there(cx, f, def, at))
+        .min_by_key(|s| s.start)
+        .copied();
     if let Some(lhs) = lost {
         let (def_line, _) = sf.line_col(id.pos);
         let msg = format!(
@@ -513,6 +709,72 @@ fn not_on_every_path(
         d = d.with_fix(fix(cx, f, def, edits));
     }
     Some(d)
+}
+
+/// Whether the overwrite at `at` runs only where the context `def` made
+/// has no deadline, which cannot be while it is `def`'s: it sits in `if
+/// _, ok := X.Deadline(); !ok { ... }` with `X` the place `def` assigned
+/// its context to (`o.ctx`), and `def` is a `WithTimeout`/`WithDeadline`
+/// (whose context always has a deadline). The overwrite runs only on
+/// paths where `X` came from elsewhere, when `def`'s cancel was not
+/// made. `X` assigned again between the two is not such a path.
+fn has_deadline_there(cx: &PackageContext, f: &Func, def: &Def, at: Span) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    let timed = view.object_of_expr(&def.call.fun).is_some_and(|o| {
+        is_context_pkg(m.pkg_path(o))
+            && matches!(
+                &*m.obj(o).name,
+                "WithTimeout" | "WithTimeoutCause" | "WithDeadline" | "WithDeadlineCause"
+            )
+    });
+    let src = &cx.file(f.file).src;
+    let Some(ctx) = def.ctx_text.filter(|_| timed) else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::If(i)) = n {
+            let inside = i.body.lbrace <= at.start && at.end <= i.body.end();
+            found |= inside && no_deadline_test(i, ctx, src);
+        }
+        !found
+    });
+    found && !reassigned_between(f, ctx, def.site.stmt.span(), at, src)
+}
+
+/// `if _, ok := X.Deadline(); !ok` with `X` written `ctx`.
+fn no_deadline_test(i: &letgo_go::ast::IfStmt, ctx: &str, src: &str) -> bool {
+    let Some(Stmt::Assign(a)) = &i.init else {
+        return false;
+    };
+    let ([_, ok], [Expr::Call(c)]) = (&a.lhs[..], &a.rhs[..]) else {
+        return false;
+    };
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return false;
+    };
+    let Some(ok) = ident_name(ok, src) else {
+        return false;
+    };
+    let negated = matches!(i.cond.unparen(), Expr::Unary(u)
+        if u.op == Token::Not && ident_name(&u.x, src) == Some(ok));
+    negated && sel.sel.name(src) == "Deadline" && sel.x.span().text(src) == ctx
+}
+
+/// Whether a statement strictly between `from` and `to` assigns `ctx`.
+fn reassigned_between(f: &Func, ctx: &str, from: Span, to: Span, src: &str) -> bool {
+    f.sites.iter().any(|s| match s.stmt {
+        Stmt::Assign(a) => {
+            let sp = s.stmt.span();
+            sp.start > from.end
+                && sp.end < to.start
+                && a.lhs.iter().any(|l| l.span().text(src) == ctx)
+        }
+        _ => false,
+    })
 }
 
 /// `defer cancel()` inside the loop that makes the context, when that loop

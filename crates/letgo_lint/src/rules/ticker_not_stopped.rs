@@ -3,10 +3,10 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
-use crate::funcs::Func;
+use crate::funcs::{Func, FuncKind};
 use crate::objects::declared_in;
 use crate::registry::Rule;
-use crate::rules::goroutine_without_exit::{runs_once, started_only_once};
+use crate::rules::goroutine_without_exit::{runs_once, spawned_func, started_only_once};
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, forever_loop_receiving,
@@ -50,7 +50,11 @@ Flags a `time.NewTicker`
 - ranged over with `for range x.C` and no way out of the loop, outside
   `main` and `init` and functions LG116's call model shows run exactly
   once (reached only from `main`/`init` through calls and `go`
-  statements outside loops, or given to such a `sync.Once`: a
+  statements outside loops, or given to such a `sync.Once`, or, in
+  `package main`, whose every start is in view, a goroutine every `go`
+  of which is a daemon's start by the judgement of the first case, such
+  as a sampler a command's `Run` starts, and none in a literal given to
+  a `sync.Once` (which may be a per-request value's): a
   `for range time.NewTicker(d).C` there lives as long as the process,
   as it means to), even when it is stopped (on every Go version):
   `Stop` does not close the channel, so the loop waits forever and its
@@ -297,13 +301,55 @@ fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnosti
         return None;
     }
     // A function the program runs exactly once (from `main` or `init`,
-    // through calls and `go` statements outside loops): its loop is
-    // meant to last as long as the process.
-    if runs_once(cx, f) {
+    // through calls and `go` statements outside loops), or, in `package
+    // main` (nothing imports it, so every start is in view), a goroutine
+    // started only once (LG116's judgement, as for a local ticker): its
+    // loop is meant to last as long as the process. A library's
+    // constructor may be called per request by whoever imports it.
+    let command = cx.package.name == "main";
+    if runs_once(cx, f) || (command && started_only_once(cx, f) && !started_under_once(cx, f)) {
         return None;
     }
     let msg = range_message(r.x.span().text(src), &what.to_lowercase());
     Some(Diagnostic::new(RULE.code, r.x.span(), msg))
+}
+
+/// Whether some `go` statement starting `target` sits in a literal given
+/// to `(*sync.Once).Do` (by the callee's object): that `Once` may belong
+/// to a value made per request (a session's keepalive), so it says
+/// nothing of how often the goroutine starts.
+fn started_under_once(cx: &PackageContext, target: &Func) -> bool {
+    let funcs = cx.functions();
+    funcs.iter().any(|g| {
+        let starts = g.sites.iter().any(|site| {
+            matches!(site.stmt, Stmt::Go(go)
+                if spawned_func(cx, g, &go.call).is_some_and(|b| std::ptr::eq(b, target)))
+        });
+        let FuncKind::Lit(lit) = g.kind else {
+            return false;
+        };
+        let Some(parent) = g.parent.map(|p| &funcs[p]) else {
+            return false;
+        };
+        let Some(view) = cx.types(parent.file) else {
+            return false;
+        };
+        let m = view.model();
+        let mut under = false;
+        inspect(Node::Block(parent.body), &mut |n| {
+            if let Node::Call(c) = n {
+                let once_do = view
+                    .object_of_expr(&c.fun)
+                    .is_some_and(|o| m.pkg_path(o) == "sync" && &*m.obj(o).name == "Do");
+                under |= once_do
+                    && c.args.iter().any(|a| {
+                        matches!(a.unparen(), Expr::FuncLit(l) if l.body.lbrace == lit.body.lbrace)
+                    });
+            }
+            !under
+        });
+        starts && under
+    })
 }
 
 fn range_message(chan: &str, what: &str) -> String {

@@ -31,8 +31,8 @@ found by its object, as for LG301), or — across the packages checked
 together — anything reachable through calls from a per-request or
 per-event entry, with the owner proven long-lived the same way (see
 LG301: an owner built per request, a struct held by value in a
-per-request holder, and packages that exist only for tests are left
-alone). It reports
+per-request holder, and packages that exist only for tests, or lie in
+or below a test helper such as `fstest`, are left alone). It reports
 only when nothing in the package's non-test code ever deletes from the
 map, clears it, replaces it (`m = make(...)`, `m = nil`), checks its
 `len` against a bound, takes its address, calls a method on it or hands
@@ -106,7 +106,10 @@ key (`sub, ok := m[k]`, `for _, sub := range m[k]`) and closes it
 deleting from the map, clearing or replacing it, or storing a new value
 in it (`old.close(); m[k] = fresh` replaces the entry), nor calling a
 function or method of its package that deletes from it (`w.cancel();
-r.workDone(w)`, one call deep, by the object the call resolves to), while another function
+r.workDone(w)`, one call deep, by the object the call resolves to), and
+where the close method itself does not delete the entry, directly or by
+calling a function of the package that does (`func (c *conn) Close() {
+c.mux.remove(c.id) }`: a value that unregisters itself), while another function
 of the package does delete from it (an unsubscribe), is reported at the
 close, with the line of an insert into the map: the closed value stays in
 the map until the deleting path runs, which for a value closed by the

@@ -27,7 +27,9 @@ as a multipart upload's workers do), or that a long-lived value holds in
 a field. The append
 must run per request or per iteration of a goroutine's loop: in a
 function taking an `*http.Request`, a goroutine that loops (not once
-before it returns), or a function of the package they call (the callee
+before it returns), or a function of the package they call, all in
+non-test files (a test's goroutine that registers hooks in a loop runs
+for one test: it does not make what it calls repeat in the program) (the callee
 found by its object: `s.n.Add(1)` on an `atomic.Int64` is sync/atomic's
 method, not a package method named `Add`).
 
@@ -75,7 +77,17 @@ the shared helpers of integration tests under `test/`), or from other
 such packages, or its non-test files
 use package `testing` (a harness whose constructor takes a
 `testing.TB`), something imports it and no library package outside
-tests does. What it records lives for one test. It reports
+tests does. So is a package in or below a test helper named as the
+standard library names its own (`net/http/httptest`, `testing/fstest`):
+a path segment ending in `test` whose package, checked with it, imports
+`testing` in its non-test files (a test runner's report under
+`fstest/runs`; a package named `latest` imports no `testing` and is
+judged). What it records lives for one test. So does an owner that
+holds a test's reporter: a field of an interface type whose methods
+include `Helper` (only `testing`'s types have one) and one that fails
+the test (`Fatal`, `Fatalf`, `Error`, `Errorf`, `FailNow`), as a mock
+server a library ships for its users' tests takes; a logger's
+`Errorf`/`Fatalf` without `Helper` is no such reporter. It reports
 only when nothing in the package's non-test code ever shrinks, resets or
 bounds that field or variable: no reassignment (`x.f = nil`, `x.f =
 x.f[k:]`, `x.f = make(...)`, `x.f = batch`), no `len(x.f) > n` check, no
@@ -104,7 +116,13 @@ keyed by the request or by bytes read). Appends in `init` and
 in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
 function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
-is initialising it, bounded by that call's own work.
+is initialising it, bounded by that call's own work. So are appends to
+the receiver of an unexported method every call of which (all are in
+the package) is on a value its caller built (`s := &Store{...};
+s.init()`) or on the receiver of a method that is such an initialiser
+itself (`init` calling `s.addPeriod(p)` per configured period), and
+that nothing starts as a goroutine (`go w.eventLoop()` on a fresh value
+runs for its life): a constructor filling its value through methods.
 
 ## Why is this bad?
 A slice that only grows on a value that never dies is a leak: every
@@ -154,6 +172,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             if a.tok != Token::Assign
                 || !grows(lhs, rhs, src)
                 || Owners::built_here(cx, funcs, i, lhs)
+                || crate::owners::initialises(cx, funcs, i, lhs)
                 || !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
                 || crate::fills_once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
