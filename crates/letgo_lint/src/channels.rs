@@ -1293,6 +1293,9 @@ fn local_make<'a>(
 /// Every unexported channel field of the package's struct types: one
 /// channel per field object, whatever other types name their fields.
 fn field_channels(pkg: &Shared, out: &mut Vec<Channel>) {
+    // In a package nobody can import, an exported field is as private as
+    // an unexported one: only the package's own code can reach it.
+    let private = |name: &str| !is_exported(name) || !importable(pkg);
     for (fi, sf) in pkg.cx.files() {
         let Some(view) = pkg.views[fi].as_ref() else {
             continue;
@@ -1313,7 +1316,7 @@ fn field_channels(pkg: &Shared, out: &mut Vec<Channel>) {
                 };
                 for f in fields {
                     let fo = m.obj(f.obj);
-                    if f.embedded || is_exported(&fo.name) || !is_chan(m, fo.typ) {
+                    if f.embedded || !private(&fo.name) || !is_chan(m, fo.typ) {
                         continue;
                     }
                     out.push(field_channel(pkg, m.identity(f.obj), &fo.name));
