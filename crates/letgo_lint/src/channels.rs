@@ -17,6 +17,12 @@
 //!   the same name in another type is another channel;
 //! - an unexported package-level channel variable.
 //!
+//! In a package nobody can import (a command, or a folder of `_test.go`
+//! files only) an exported field is in view as well: only the package's
+//! own code can reach it. There, functions that can never run (nothing
+//! names them: `never_run`) are not walked for fields and package
+//! variables: their operations never happen.
+//!
 //! A local declared as a copy of one of these (`ch := s.ch`, `var ch =
 //! s.ch`) is another name of the same channel in its function, not an
 //! escape: what the copy does is judged as the channel's own use.
@@ -259,13 +265,15 @@ pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel>
             Some((identity_of(views[f.file].as_ref()?, &d.name)?, i))
         })
         .collect();
-    let pkg = Shared {
+    let mut pkg = Shared {
         cx,
         funcs,
         by_body,
         by_obj,
         views,
+        never_run: Vec::new(),
     };
+    pkg.never_run = never_run(&pkg);
     let mut out = Vec::new();
     local_channels(&pkg, &mut out);
     field_channels(&pkg, &mut out);
@@ -375,6 +383,8 @@ struct Shared<'c, 'a> {
     by_obj: HashMap<Identity, usize>,
     /// The model's view of each file; `None` puts the file out of view.
     views: Vec<Option<FileView<'a>>>,
+    /// Declared functions that can never run ([`never_run`]).
+    never_run: Vec<usize>,
 }
 
 struct Collector<'c, 'a> {
@@ -1467,7 +1477,12 @@ fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
     // Only functions whose text names the channel can use it: a cheap
     // substring test spares walking the rest of a large package.
     let names = c.matcher.names();
-    for f in pkg.funcs.iter().filter(|f| f.parent.is_none()) {
+    for (_, f) in pkg
+        .funcs
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| f.parent.is_none() && !pkg.never_run.contains(i))
+    {
         let text = f.body.span_text(&pkg.cx.file(f.file).src);
         if !names.iter().any(|n| text.contains(n.as_str())) || is_accessor(pkg, &c.matcher, f) {
             continue;
@@ -1477,6 +1492,104 @@ fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
     // Struct literals may make the channel: `&S{ch: make(chan T)}`.
     composite_origins(pkg, &mut c);
     c.channel
+}
+
+/// The declared functions of a package nobody can import (see
+/// [`importable`]) that can never run: nothing in the package names them.
+/// A function is named by an identifier that resolves to it (a call, a
+/// value); a method by any selector spelled as it (a call through an
+/// interface or an embedding, a method value) or by being a method of an
+/// interface type anywhere in the program (`String`, `Error`, `Read`:
+/// another package may call it through that interface); where the
+/// package imports a package out of view, whose interfaces are unknown,
+/// every method may run. `main`, `init`
+/// and the functions `go test` runs are entry points. Their statements
+/// never execute, so their operations on a channel take no part in it.
+fn never_run(pkg: &Shared) -> Vec<usize> {
+    if importable(pkg) {
+        return Vec::new();
+    }
+    let mut named: HashMap<Identity, usize> = HashMap::new();
+    let mut selected: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (fi, sf) in pkg.cx.files() {
+        let Some(view) = pkg.views[fi].as_ref() else {
+            return Vec::new(); // a file out of view may name anything
+        };
+        inspect(Node::File(&sf.ast), &mut |n| {
+            match n {
+                Node::Expr(Expr::Selector(sel)) => {
+                    selected.insert(sel.sel.name(&sf.src));
+                }
+                Node::Ident(i) => {
+                    if let Some(o) = view.object_of(i) {
+                        *named.entry(view.model().identity(o)).or_default() += 1;
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+    let mut interface_methods: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    if let Some(view) = pkg.views.iter().flatten().next() {
+        let m = view.model();
+        // A value of the package's types may go to a package out of view
+        // (not loaded), whose interfaces may call any method.
+        // An import the model resolved is a package name object, declared
+        // at the import, in the file's scope.
+        let all_loaded = pkg.cx.files().all(|(fi, sf)| {
+            let Some(v) = pkg.views[fi].as_ref() else {
+                return false;
+            };
+            let fid = v.file_id();
+            let names = &m.scopes[m.file_scopes[fid.0 as usize].0 as usize].names;
+            sf.ast.imports().all(|i| {
+                let at = i.name.map_or(i.path.pos, |n| n.pos);
+                i.name.is_some_and(|n| n.name(&sf.src) == "_")
+                    || i.path_value(&sf.src) == "unsafe"
+                    || names.values().any(|&o| {
+                        let ob = m.obj(o);
+                        ob.pos == Some((fid, at)) && ob.imported.is_some()
+                    })
+            })
+        });
+        if !all_loaded {
+            return Vec::new();
+        }
+        for t in &m.types {
+            if let Type::Interface(i) = t {
+                interface_methods.extend(i.methods.iter().map(|&o| &*m.obj(o).name));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, f) in pkg.funcs.iter().enumerate() {
+        let FuncKind::Decl(d) = f.kind else { continue };
+        let Some(view) = pkg.views[f.file].as_ref() else {
+            continue;
+        };
+        let name = d.name.name(&pkg.cx.file(f.file).src);
+        let test_entry = pkg.cx.file(f.file).is_test
+            && ["Test", "Benchmark", "Example", "Fuzz"]
+                .iter()
+                .any(|p| name.starts_with(p));
+        if name == "main" || name == "init" || name == "_" || test_entry {
+            continue;
+        }
+        let live = match d.recv {
+            Some(_) => selected.contains(name) || interface_methods.contains(name),
+            None => view.object_of(&d.name).is_none_or(|o| {
+                // The declaring identifier resolves to the object too: a
+                // second identifier must.
+                let id = view.model().identity(o);
+                named.get(&id).is_some_and(|&n| n > 1)
+            }),
+        };
+        if !live {
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// An accessor of the field: its `return recv.field` hands out the field

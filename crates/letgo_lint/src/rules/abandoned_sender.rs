@@ -43,7 +43,9 @@ makes a blocked sender panic instead — another protocol — and keeps the
 channel out of judgement.
 
 It also flags a blocking send on a channel — a local, or an unexported
-field or package variable across the package; unbuffered, or buffered
+field or package variable across the package (in a package nobody can
+import, a command or a folder of `_test.go` files, an exported field
+too: only the package's own code can reach it); unbuffered, or buffered
 with a send written in a loop or more send sites than slots, a goroutine
 started once whose every send is followed by `return` counting as one
 site as it ends after its first send — whose every
