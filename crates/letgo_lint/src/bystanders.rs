@@ -65,6 +65,7 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
     let calls = cx.calls();
     let concurrent = goroutine_functions(cx, calls);
     let entries = goroutine_entries(cx, calls);
+    let indirect = std::cell::OnceCell::new();
     for d in raw.iter_mut() {
         let code = d.diagnostic.code;
         if !code.starts_with("LG1") || NOT_BLOCKED_THERE.contains(&code) {
@@ -86,8 +87,8 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
             from,
             &mut places,
         );
-        let frames = frames(calls, fi, at);
-        wait_bystanders(cx, &frames, from, &mut places);
+        let frames = frames(calls, indirect.get_or_init(|| indirect_calls(cx, calls)), fi, at);
+        wait_bystanders(cx, calls, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
         for (file, span, message) in places.into_iter().take(MAX) {
             let known = d
@@ -349,14 +350,19 @@ fn goroutine_entries(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<bool> {
 /// The frames of the blocked goroutine this view can name: the function
 /// that blocks, at the blocking statement, then each same-package caller
 /// at its call, a few levels up. Nothing after these points runs.
-fn frames(calls: &[Vec<Call>], fi: usize, at: Span) -> Vec<(usize, Span)> {
+fn frames(
+    calls: &[Vec<Call>],
+    indirect: &[Vec<Call>],
+    fi: usize,
+    at: Span,
+) -> Vec<(usize, Span)> {
     let mut out = vec![(fi, at)];
     let mut frontier = vec![fi];
     for _ in 0..DEPTH {
         let mut next = Vec::new();
         for (caller, cs) in calls.iter().enumerate() {
             let called = |s: &&Call| !s.go && frontier.contains(&s.callee);
-            for site in cs.iter().filter(called) {
+            for site in cs.iter().chain(&indirect[caller]).filter(called) {
                 if out.iter().any(|(f, _)| *f == caller) {
                     continue;
                 }
@@ -368,6 +374,51 @@ fn frames(calls: &[Vec<Call>], fi: usize, at: Span) -> Vec<(usize, Span)> {
             break;
         }
         frontier = next;
+    }
+    out
+}
+
+/// Per function, its calls of the package's functions that the
+/// same-package view does not resolve — a function value (a parameter a
+/// literal is handed to, a field set to one) or an interface method —
+/// but the program's call graph does, to at most a few functions: a
+/// goroutine blocked in the literal is still running in its caller.
+fn indirect_calls(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<Vec<Call>> {
+    let funcs = cx.functions();
+    let mut out = vec![Vec::new(); funcs.len()];
+    let Some(sums) = cx.lock_summaries() else {
+        return out;
+    };
+    let by_node: std::collections::HashMap<FuncNode, usize> = (0..funcs.len())
+        .filter_map(|fi| Some((func_node(cx, fi)?, fi)))
+        .collect();
+    for (gi, f) in funcs.iter().enumerate() {
+        let Some(view) = cx.types(f.file) else {
+            continue;
+        };
+        inspect(Node::Block(f.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                let span = Span::new(c.pos(), c.end());
+                for node in sums.callees_at(view.file_id(), c.lparen) {
+                    let Some(&callee) = by_node.get(node) else {
+                        continue;
+                    };
+                    let known = calls[gi]
+                        .iter()
+                        .any(|k| k.callee == callee && k.span.start == span.start);
+                    if !known {
+                        out[gi].push(Call {
+                            callee,
+                            span,
+                            go: false,
+                        });
+                    }
+                }
+                true
+            }
+            _ => true,
+        });
     }
     out
 }
@@ -408,6 +459,7 @@ fn calls_after<'a>(cx: &PackageContext<'a>, fi: usize, after: u32) -> Vec<&'a Ca
 /// never reaches.
 fn wait_bystanders(
     cx: &PackageContext,
+    calls: &[Vec<Call>],
     frames: &[(usize, Span)],
     from: (usize, u32),
     out: &mut Vec<(usize, Span, String)>,
@@ -418,6 +470,20 @@ fn wait_bystanders(
             if let Some(v) = waitgroup_call(cx, fi, c, "Done") {
                 if let Some(id) = lock_id(&v) {
                     skipped.push((id.to_string(), v.text.clone()));
+                }
+                continue;
+            }
+            // A same-package callee that calls `Done` on a WaitGroup of a
+            // type's field (`defer s.finish()`, whose body is
+            // `s.wg.Done()`): the field is one WaitGroup class, whoever
+            // the receiver is.
+            let callee = calls[fi]
+                .iter()
+                .find(|k| !k.go && k.span.start == c.pos())
+                .map(|k| k.callee);
+            for (gi, d) in callee.into_iter().flat_map(|g| dones_of(cx, g)) {
+                if let Some(id) = lock_id(&d).filter(|_| d.class.is_some() && gi != fi) {
+                    skipped.push((id.to_string(), d.text.clone()));
                 }
             }
         }
@@ -449,6 +515,20 @@ fn wait_bystanders(
             _ => true,
         });
     }
+}
+
+/// The `wg.Done()` calls written in function `gi`'s own body.
+fn dones_of(cx: &PackageContext, gi: usize) -> Vec<(usize, crate::locks::SyncValue)> {
+    let mut out = Vec::new();
+    inspect(Node::Block(cx.functions()[gi].body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Call(c) => {
+            out.extend(waitgroup_call(cx, gi, c, "Done").map(|v| (gi, v)));
+            true
+        }
+        _ => true,
+    });
+    out
 }
 
 /// A channel operation of the package: where, in which function, on
