@@ -87,7 +87,12 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
             from,
             &mut places,
         );
-        let frames = frames(calls, indirect.get_or_init(|| indirect_calls(cx, calls)), fi, at);
+        let frames = frames(
+            calls,
+            indirect.get_or_init(|| indirect_calls(cx, calls)),
+            fi,
+            at,
+        );
         wait_bystanders(cx, calls, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
         for (file, span, message) in places.into_iter().take(MAX) {
@@ -350,12 +355,7 @@ fn goroutine_entries(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<bool> {
 /// The frames of the blocked goroutine this view can name: the function
 /// that blocks, at the blocking statement, then each same-package caller
 /// at its call, a few levels up. Nothing after these points runs.
-fn frames(
-    calls: &[Vec<Call>],
-    indirect: &[Vec<Call>],
-    fi: usize,
-    at: Span,
-) -> Vec<(usize, Span)> {
+fn frames(calls: &[Vec<Call>], indirect: &[Vec<Call>], fi: usize, at: Span) -> Vec<(usize, Span)> {
     let mut out = vec![(fi, at)];
     let mut frontier = vec![fi];
     for _ in 0..DEPTH {

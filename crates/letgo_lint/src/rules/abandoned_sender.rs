@@ -238,11 +238,12 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         .flatten();
     if range_exit.is_none()
         && room_for_every_send(
-        &ch.capacity,
-        spawn.in_loop,
-        spawn.range_over.as_deref(),
-        per_goroutine,
-    ) {
+            &ch.capacity,
+            spawn.in_loop,
+            spawn.range_over.as_deref(),
+            per_goroutine,
+        )
+    {
         return None;
     }
     let once = maker_receives.len() == 1 && !maker_receives[0].in_loop;
@@ -259,8 +260,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
             ),
             (word(exit), "the `range` leaves here; nothing receives after it"),
         )
-    } else if spawn.in_loop && once && each_sends && ch.capacity == Capacity::Unbuffered
-    {
+    } else if spawn.in_loop && once && each_sends && ch.capacity == Capacity::Unbuffered {
         let (line, _) = sf.line_col(spawn.pos);
         (
             format!("it receives once from the many senders started at line {line}"),
@@ -771,7 +771,11 @@ fn range_left_early(
 
 /// Like [`leaving`], skipping branches whose condition (an `if`'s, a
 /// `switch`'s tag) `decides` reads.
-fn unguarded_exit(list: &[Stmt], breaks_leave: bool, decides: &dyn Fn(Node) -> bool) -> Option<u32> {
+fn unguarded_exit(
+    list: &[Stmt],
+    breaks_leave: bool,
+    decides: &dyn Fn(Node) -> bool,
+) -> Option<u32> {
     list.iter().find_map(|s| match s {
         Stmt::Return(r) => Some(r.pos),
         Stmt::Branch(b) if b.tok == Token::Break && b.label.is_none() && breaks_leave => {
@@ -779,7 +783,8 @@ fn unguarded_exit(list: &[Stmt], breaks_leave: bool, decides: &dyn Fn(Node) -> b
         }
         Stmt::Block(b) => unguarded_exit(&b.list, breaks_leave, decides),
         Stmt::If(i) => {
-            let read = decides(Node::expr(&i.cond)) || i.init.as_ref().is_some_and(|x| decides(Node::stmt(x)));
+            let read = decides(Node::expr(&i.cond))
+                || i.init.as_ref().is_some_and(|x| decides(Node::stmt(x)));
             if read {
                 return None;
             }
