@@ -41,7 +41,9 @@ function or method of the package, followed by its object):
   that channel never fires: every send and close of it is in view (an
   unexported field or package variable, or a local; in a package nobody
   can import, an exported field too) and there is none — a `quit`
-  channel nothing closes (cockroach2448's `processRaft`).
+  channel nothing closes (cockroach2448's `processRaft`); such a loop
+  never ends whether it waits or polls, so a `select` with a `default`
+  (cockroach2448's `start`) is flagged too, at the `select`.
 
 The finding points at the statement the goroutine waits in (the line a
 goroutine dump of the leak shows) and is named as that goroutine's frame
@@ -264,7 +266,15 @@ fn looping<'c, 'a>(
             (lp, Some(name))
         }
     };
-    let point = blocking_point(&view, lp)?;
+    // A loop whose only way out never fires never ends, whether it waits
+    // or polls (a `select` with a `default`): its `select` is the place.
+    let point = blocking_point(&view, lp).or_else(|| {
+        dead_stop.as_ref()?;
+        lp.body.list.iter().find_map(|s| match s {
+            Stmt::Select(sel) => Some(Span::new(sel.pos, sel.pos + "select".len() as u32)),
+            _ => None,
+        })
+    })?;
     let blocked_select = || {
         blocked_selects(cx)
             .iter()
