@@ -235,12 +235,16 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
 fn handed_off(uses: &Uses, w: &Wait, f: &crate::funcs::Func, callee: &str) -> FileDiagnostic {
     let (why, severity) = if !uses.signalled.contains(&w.cond) {
         (
-            format!("nothing in the package calls `{0}.Signal()` or `{0}.Broadcast()`", w.text),
+            format!(
+                "nothing in the package calls `{0}.Signal()` or `{0}.Broadcast()`",
+                w.text
+            ),
             Severity::Error,
         )
     } else if uses.signalled_unlocked.contains(&w.cond) {
         (
-            "a `Signal` or `Broadcast` sent before it starts is lost and it may block forever".to_string(),
+            "a `Signal` or `Broadcast` sent before it starts is lost and it may block forever"
+                .to_string(),
             Severity::Warning,
         )
     } else {
@@ -266,7 +270,12 @@ fn handed_off(uses: &Uses, w: &Wait, f: &crate::funcs::Func, callee: &str) -> Fi
 /// outside any loop of the function holding it, and only calls it (no
 /// other use: stored, passed on or returned it may run anywhere): `g`'s
 /// name. Such a `Wait` runs once per call, with no condition re-checked.
-fn calls_once(cx: &PackageContext, view: &FileView, call: &letgo_go::ast::CallExpr, arg: usize) -> Option<String> {
+fn calls_once(
+    cx: &PackageContext,
+    view: &FileView,
+    call: &letgo_go::ast::CallExpr,
+    arg: usize,
+) -> Option<String> {
     let m = view.model();
     let callee = view.object_of_expr(call.fun.unparen())?;
     let (path, off) = m.decl_path(callee)?;
@@ -278,7 +287,13 @@ fn calls_once(cx: &PackageContext, view: &FileView, call: &letgo_go::ast::CallEx
     if gf.typ.params.list.iter().any(|p| p.names.is_empty()) {
         return None;
     }
-    let name = gf.typ.params.list.iter().flat_map(|p| p.names.iter()).nth(arg)?;
+    let name = gf
+        .typ
+        .params
+        .list
+        .iter()
+        .flat_map(|p| p.names.iter())
+        .nth(arg)?;
     let gview = cx.types(gf.file)?;
     let param = gview.object_of(name)?;
     let (mut calls, mut looped, mut other) = (0, 0, 0);
@@ -311,7 +326,8 @@ fn calls_once(cx: &PackageContext, view: &FileView, call: &letgo_go::ast::CallEx
     }
     // `if f != nil { f() }`: a comparison with nil is a test, not a use.
     let nil_tests = nil_comparisons(gf.body, &gview, param);
-    (calls > 0 && looped == 0 && other == nil_tests).then(|| gf.name.rsplit('.').next().unwrap_or(&gf.name).to_string())
+    (calls > 0 && looped == 0 && other == nil_tests)
+        .then(|| gf.name.rsplit('.').next().unwrap_or(&gf.name).to_string())
 }
 
 /// How many `p != nil` / `p == nil` comparisons mention the parameter
@@ -534,7 +550,9 @@ fn waits(cx: &PackageContext, aliases: &Aliases) -> Vec<Wait> {
                 }
                 // `g(c.Wait)`: the method value runs where `g` calls it.
                 for (k, a) in c.args.iter().enumerate() {
-                    let Expr::Selector(sel) = a.unparen() else { continue };
+                    let Expr::Selector(sel) = a.unparen() else {
+                        continue;
+                    };
                     let Some(("Wait", o)) = cond_method(&view, sel) else {
                         continue;
                     };

@@ -331,7 +331,11 @@ fn stop_never_fires<'a>(cx: &PackageContext, body: &Func<'a>) -> Option<(&'a For
             if crate::syntax::leaving(&c.body, false, src).is_none() {
                 continue;
             }
-            match c.comm.as_ref().and_then(|comm| silent_channel(cx, body.file, comm)) {
+            match c
+                .comm
+                .as_ref()
+                .and_then(|comm| silent_channel(cx, body.file, comm))
+            {
                 Some(name) => dead_name = Some(name),
                 None => live_exit = true,
             }
