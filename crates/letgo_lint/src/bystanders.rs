@@ -538,6 +538,19 @@ struct ChanOp {
     span: Span,
     chan: ObjId,
     kind: OpKind,
+    /// Written in a `defer` of its function: it runs at the return.
+    deferred: bool,
+}
+
+/// `v := f(..., func() {...}, ...)`: the local `v` holds the channel
+/// function `f` made and returned, for the call handed those literals.
+struct Returned {
+    /// The channel variable `f` returns.
+    made: ObjId,
+    /// The caller's variable.
+    held: ObjId,
+    /// Offsets (file, `func` keyword) of the literals handed to the call.
+    lits: Vec<(usize, u32)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -548,7 +561,7 @@ enum OpKind {
     Takes,
 }
 
-struct ChanOps(Vec<ChanOp>);
+struct ChanOps(Vec<ChanOp>, Vec<Returned>);
 
 impl ChanOps {
     /// The operations on local channel variables that are used for
@@ -557,12 +570,19 @@ impl ChanOps {
     fn of(cx: &PackageContext) -> ChanOps {
         let mut out = Vec::new();
         let mut uses: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
+        // Uses that neither give nor hand the channel on: a `select`
+        // case's receive, the maker's `return ch` (judged by `returned`).
+        let mut harmless: std::collections::HashMap<ObjId, usize> =
+            std::collections::HashMap::new();
+        let mut returns: Vec<(usize, ObjId)> = Vec::new();
         for (fi, f) in cx.functions().iter().enumerate() {
             let Some(view) = cx.types(f.file) else {
                 continue;
             };
             let mut comms: Vec<Span> = Vec::new();
+            let mut defers: Vec<Span> = Vec::new();
             inspect(Node::Block(f.body), &mut |n| {
+                let deferred = |at: u32| defers.iter().any(|d| d.start <= at && at < d.end);
                 let mut op = |x: &Expr, span: Span, kind: OpKind| {
                     if let Some(chan) = view.object_of_expr(x) {
                         out.push(ChanOp {
@@ -570,11 +590,21 @@ impl ChanOps {
                             span,
                             chan,
                             kind,
+                            deferred: deferred(span.start),
                         });
                     }
                 };
                 match n {
                     Node::Expr(Expr::FuncLit(_)) => return false,
+                    Node::Stmt(Stmt::Defer(d)) => defers.push(Span::new(d.pos, d.call.end())),
+                    Node::Stmt(Stmt::Return(r)) => {
+                        if let [x] = r.results.as_slice() {
+                            if let Some(o) = returned_var(&view, x) {
+                                returns.push((fi, o));
+                                *harmless.entry(o).or_insert(0) += 1;
+                            }
+                        }
+                    }
                     Node::Ident(id) => {
                         if let Some(o) = view.object_of(id) {
                             *uses.entry(o).or_insert(0) += 1;
@@ -603,6 +633,8 @@ impl ChanOps {
                         let start = e.pos();
                         if !comms.iter().any(|s| s.start <= start && start < s.end) {
                             op(&u.x, Span::new(start, e.end()), OpKind::Takes);
+                        } else if let Some(o) = view.object_of_expr(&u.x) {
+                            *harmless.entry(o).or_insert(0) += 1;
                         }
                     }
                     _ => {}
@@ -612,18 +644,105 @@ impl ChanOps {
         }
         // Kept: channels of local variables whose every use is one of
         // these operations, besides the one that declares them.
-        let mut on: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
+        let mut on: std::collections::HashMap<ObjId, usize> = harmless;
         for op in &out {
             *on.entry(op.chan).or_insert(0) += 1;
         }
+        let held = returned_to(cx, &returns);
         let only_ops: std::collections::HashSet<ObjId> = on
             .iter()
             .filter(|(o, n)| uses.get(o).is_some_and(|u| *u <= *n + 1) && local_var(cx, **o))
             .map(|(o, _)| *o)
             .collect();
-        out.retain(|op| only_ops.contains(&op.chan));
-        ChanOps(out)
+        // A channel a function returns is in view only where each of its
+        // calls defines a local with it (checked by `returned_to`).
+        let returned: std::collections::HashSet<ObjId> = returns.iter().map(|r| r.1).collect();
+        let made_held: std::collections::HashSet<ObjId> = held.iter().map(|h| h.made).collect();
+        let kept =
+            |o: &ObjId| only_ops.contains(o) && (!returned.contains(o) || made_held.contains(o));
+        out.retain(|op| kept(&op.chan));
+        let held = held
+            .into_iter()
+            .filter(|h| kept(&h.made) && only_ops.contains(&h.held))
+            .collect();
+        ChanOps(out, held)
     }
+}
+
+/// `return ch` or `return T(ch)` (a conversion to a named channel type):
+/// the local variable returned.
+fn returned_var(view: &letgo_types::FileView, x: &Expr) -> Option<ObjId> {
+    let x = match x.unparen() {
+        Expr::Call(c)
+            if c.args.len() == 1
+                && view
+                    .object_of_expr(c.fun.unparen())
+                    .is_some_and(|o| view.model().obj(o).kind == ObjKind::TypeName) =>
+        {
+            &c.args[0]
+        }
+        x => x,
+    };
+    let Expr::Ident(id) = x.unparen() else {
+        return None;
+    };
+    view.object_of(id)
+}
+
+/// For each function that returns one local channel variable (every
+/// return of it `return ch`), its calls in the package, each the whole
+/// right side of a `v := f(...)` defining one local: the pairs. A call
+/// used any other way hands the channel out of view: then none.
+fn returned_to(cx: &PackageContext, returns: &[(usize, ObjId)]) -> Vec<Returned> {
+    let funcs = cx.functions();
+    let mut out = Vec::new();
+    for &(fi, made) in returns {
+        let crate::funcs::FuncKind::Decl(d) = funcs[fi].kind else {
+            continue;
+        };
+        let Some(target) = cx.types(funcs[fi].file).and_then(|v| v.object_of(&d.name)) else {
+            continue;
+        };
+        let (mut calls, mut defined) = (0, Vec::new());
+        for (gi, g) in funcs.iter().enumerate() {
+            let Some(view) = cx.types(g.file) else {
+                continue;
+            };
+            inspect(Node::Block(g.body), &mut |n| {
+                match n {
+                    Node::Expr(Expr::FuncLit(_)) => return false,
+                    Node::Call(c) if view.object_of_expr(c.fun.unparen()) == Some(target) => {
+                        calls += 1;
+                    }
+                    Node::Stmt(Stmt::Assign(a)) if a.tok == Token::Define => {
+                        if let ([Expr::Ident(v)], [Expr::Call(c)]) =
+                            (a.lhs.as_slice(), a.rhs.as_slice())
+                        {
+                            if view.object_of_expr(c.fun.unparen()) == Some(target) {
+                                let lits = c
+                                    .args
+                                    .iter()
+                                    .filter_map(|x| match x.unparen() {
+                                        Expr::FuncLit(l) => Some((g.file, l.typ.pos())),
+                                        _ => None,
+                                    })
+                                    .collect();
+                                if let Some(held) = view.object_of(v) {
+                                    defined.push((gi, Returned { made, held, lits }));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                true
+            });
+        }
+        if calls > 0 && calls == defined.len() {
+            out.extend(defined.into_iter().map(|(_, r)| r));
+        }
+    }
+    out
 }
 
 /// Whether `o` is a variable declared inside a function body of the
@@ -656,8 +775,16 @@ fn chan_bystanders(
     let never = |op: &ChanOp| {
         frames
             .iter()
-            .any(|&(fi, at)| op.func == fi && op.span.start >= at.end)
+            .any(|&(fi, at)| op.func == fi && (op.span.start >= at.end || op.deferred))
     };
+    // The functions of the blocked goroutine's frames, as literals.
+    let frame_lits: Vec<(usize, u32)> = frames
+        .iter()
+        .filter_map(|&(fi, _)| match cx.functions()[fi].kind {
+            FuncKind::Lit(l) => Some((cx.functions()[fi].file, l.typ.pos())),
+            FuncKind::Decl(_) => None,
+        })
+        .collect();
     let mut done: Vec<ObjId> = Vec::new();
     for op in chans.0.iter().filter(|op| op.kind == OpKind::Gives) {
         if done.contains(&op.chan) || !never(op) {
@@ -672,10 +799,18 @@ fn chan_bystanders(
         if !givers_never {
             continue;
         }
+        // The caller's variable that holds this very channel: the call
+        // that made it was handed a literal the blocked goroutine runs.
+        let holders: Vec<ObjId> = chans
+            .1
+            .iter()
+            .filter(|h| h.made == op.chan && h.lits.iter().any(|l| frame_lits.contains(l)))
+            .map(|h| h.held)
+            .collect();
         for r in chans
             .0
             .iter()
-            .filter(|o| o.chan == op.chan && o.kind == OpKind::Takes)
+            .filter(|o| (o.chan == op.chan || holders.contains(&o.chan)) && o.kind == OpKind::Takes)
         {
             if frames.iter().any(|(fi, _)| *fi == r.func) {
                 continue;
