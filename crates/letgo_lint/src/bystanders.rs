@@ -695,30 +695,53 @@ fn returned_var(view: &letgo_types::FileView, x: &Expr) -> Option<ObjId> {
 /// used any other way hands the channel out of view: then none.
 fn returned_to(cx: &PackageContext, returns: &[(usize, ObjId)]) -> Vec<Returned> {
     let funcs = cx.functions();
-    let mut out = Vec::new();
+    // The makers, by their function object: one pass over the package
+    // counts their calls and the locals those calls define.
+    let mut makers: std::collections::HashMap<ObjId, ObjId> = std::collections::HashMap::new();
     for &(fi, made) in returns {
         let crate::funcs::FuncKind::Decl(d) = funcs[fi].kind else {
             continue;
         };
-        let Some(target) = cx.types(funcs[fi].file).and_then(|v| v.object_of(&d.name)) else {
+        let Some(view) = cx.types(funcs[fi].file) else {
             continue;
         };
-        let (mut calls, mut defined) = (0, Vec::new());
-        for (gi, g) in funcs.iter().enumerate() {
-            let Some(view) = cx.types(g.file) else {
-                continue;
-            };
-            inspect(Node::Block(g.body), &mut |n| {
-                match n {
-                    Node::Expr(Expr::FuncLit(_)) => return false,
-                    Node::Call(c) if view.object_of_expr(c.fun.unparen()) == Some(target) => {
-                        calls += 1;
+        let m = view.model();
+        let is_chan = matches!(
+            m.ty(m.under_ro(m.obj(made).typ)),
+            letgo_types::types::Type::Chan(..)
+        );
+        if let (Some(target), true) = (view.object_of(&d.name), is_chan) {
+            makers.insert(target, made);
+        }
+    }
+    if makers.is_empty() {
+        return Vec::new();
+    }
+    let mut calls: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
+    let mut defined: std::collections::HashMap<ObjId, Vec<Returned>> =
+        std::collections::HashMap::new();
+    for g in funcs {
+        let Some(view) = cx.types(g.file) else {
+            continue;
+        };
+        inspect(Node::Block(g.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) => {
+                    if let Some(t) = view
+                        .object_of_expr(c.fun.unparen())
+                        .filter(|t| makers.contains_key(t))
+                    {
+                        *calls.entry(t).or_insert(0) += 1;
                     }
-                    Node::Stmt(Stmt::Assign(a)) if a.tok == Token::Define => {
-                        if let ([Expr::Ident(v)], [Expr::Call(c)]) =
-                            (a.lhs.as_slice(), a.rhs.as_slice())
-                        {
-                            if view.object_of_expr(c.fun.unparen()) == Some(target) {
+                }
+                Node::Stmt(Stmt::Assign(a)) if a.tok == Token::Define => {
+                    if let ([Expr::Ident(v)], [Expr::Call(c)]) =
+                        (a.lhs.as_slice(), a.rhs.as_slice())
+                    {
+                        let target = view.object_of_expr(c.fun.unparen());
+                        if let (Some(t), Some(held)) = (target, view.object_of(v)) {
+                            if let Some(&made) = makers.get(&t) {
                                 let lits = c
                                     .args
                                     .iter()
@@ -727,19 +750,23 @@ fn returned_to(cx: &PackageContext, returns: &[(usize, ObjId)]) -> Vec<Returned>
                                         _ => None,
                                     })
                                     .collect();
-                                if let Some(held) = view.object_of(v) {
-                                    defined.push((gi, Returned { made, held, lits }));
-                                }
+                                defined
+                                    .entry(t)
+                                    .or_default()
+                                    .push(Returned { made, held, lits });
                             }
                         }
                     }
-                    _ => {}
                 }
-                true
-            });
-        }
-        if calls > 0 && calls == defined.len() {
-            out.extend(defined.into_iter().map(|(_, r)| r));
+                _ => {}
+            }
+            true
+        });
+    }
+    let mut out = Vec::new();
+    for (t, rs) in defined {
+        if calls.get(&t) == Some(&rs.len()) {
+            out.extend(rs);
         }
     }
     out

@@ -265,15 +265,14 @@ pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel>
             Some((identity_of(views[f.file].as_ref()?, &d.name)?, i))
         })
         .collect();
-    let mut pkg = Shared {
+    let pkg = Shared {
         cx,
         funcs,
         by_body,
         by_obj,
         views,
-        never_run: Vec::new(),
+        never_run: std::cell::OnceCell::new(),
     };
-    pkg.never_run = never_run(&pkg);
     let mut out = Vec::new();
     local_channels(&pkg, &mut out);
     field_channels(&pkg, &mut out);
@@ -383,8 +382,9 @@ struct Shared<'c, 'a> {
     by_obj: HashMap<Identity, usize>,
     /// The model's view of each file; `None` puts the file out of view.
     views: Vec<Option<FileView<'a>>>,
-    /// Declared functions that can never run ([`never_run`]).
-    never_run: Vec<usize>,
+    /// Declared functions that can never run ([`never_run`]), found on
+    /// first need: only fields and package variables ask.
+    never_run: std::cell::OnceCell<Vec<usize>>,
 }
 
 struct Collector<'c, 'a> {
@@ -1477,12 +1477,9 @@ fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
     // Only functions whose text names the channel can use it: a cheap
     // substring test spares walking the rest of a large package.
     let names = c.matcher.names();
-    for (_, f) in pkg
-        .funcs
-        .iter()
-        .enumerate()
-        .filter(|(i, f)| f.parent.is_none() && !pkg.never_run.contains(i))
-    {
+    for (_, f) in pkg.funcs.iter().enumerate().filter(|(i, f)| {
+        f.parent.is_none() && !pkg.never_run.get_or_init(|| never_run(pkg)).contains(i)
+    }) {
         let text = f.body.span_text(&pkg.cx.file(f.file).src);
         if !names.iter().any(|n| text.contains(n.as_str())) || is_accessor(pkg, &c.matcher, f) {
             continue;
@@ -1530,7 +1527,6 @@ fn never_run(pkg: &Shared) -> Vec<usize> {
             true
         });
     }
-    let mut interface_methods: std::collections::HashSet<&str> = std::collections::HashSet::new();
     if let Some(view) = pkg.views.iter().flatten().next() {
         let m = view.model();
         // A value of the package's types may go to a package out of view
@@ -1556,12 +1552,26 @@ fn never_run(pkg: &Shared) -> Vec<usize> {
         if !all_loaded {
             return Vec::new();
         }
-        for t in &m.types {
-            if let Type::Interface(i) = t {
-                interface_methods.extend(i.methods.iter().map(|&o| &*m.obj(o).name));
-            }
-        }
     }
+    // The method names of every interface type of the program: built only
+    // when a method no selector names is met (most packages have none).
+    let interface_methods = std::cell::OnceCell::new();
+    let interface_method = |name: &str| {
+        interface_methods
+            .get_or_init(|| {
+                let mut set: std::collections::HashSet<&str> = std::collections::HashSet::new();
+                if let Some(view) = pkg.views.iter().flatten().next() {
+                    let m = view.model();
+                    for t in &m.types {
+                        if let Type::Interface(i) = t {
+                            set.extend(i.methods.iter().map(|&o| &*m.obj(o).name));
+                        }
+                    }
+                }
+                set
+            })
+            .contains(name)
+    };
     let mut out = Vec::new();
     for (i, f) in pkg.funcs.iter().enumerate() {
         let FuncKind::Decl(d) = f.kind else { continue };
@@ -1577,7 +1587,7 @@ fn never_run(pkg: &Shared) -> Vec<usize> {
             continue;
         }
         let live = match d.recv {
-            Some(_) => selected.contains(name) || interface_methods.contains(name),
+            Some(_) => selected.contains(name) || interface_method(name),
             None => view.object_of(&d.name).is_none_or(|o| {
                 // The declaring identifier resolves to the object too: a
                 // second identifier must.
