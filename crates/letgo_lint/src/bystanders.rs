@@ -65,6 +65,7 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
     let calls = cx.calls();
     let concurrent = goroutine_functions(cx, calls);
     let entries = goroutine_entries(cx, calls);
+    let indirect = std::cell::OnceCell::new();
     for d in raw.iter_mut() {
         let code = d.diagnostic.code;
         if !code.starts_with("LG1") || NOT_BLOCKED_THERE.contains(&code) {
@@ -86,8 +87,13 @@ pub fn add(cx: &PackageContext, raw: &mut [FileDiagnostic]) {
             from,
             &mut places,
         );
-        let frames = frames(calls, fi, at);
-        wait_bystanders(cx, &frames, from, &mut places);
+        let frames = frames(
+            calls,
+            indirect.get_or_init(|| indirect_calls(cx, calls)),
+            fi,
+            at,
+        );
+        wait_bystanders(cx, calls, &frames, from, &mut places);
         chan_bystanders(cx, &chans, &frames, from, &mut places);
         for (file, span, message) in places.into_iter().take(MAX) {
             let known = d
@@ -349,14 +355,14 @@ fn goroutine_entries(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<bool> {
 /// The frames of the blocked goroutine this view can name: the function
 /// that blocks, at the blocking statement, then each same-package caller
 /// at its call, a few levels up. Nothing after these points runs.
-fn frames(calls: &[Vec<Call>], fi: usize, at: Span) -> Vec<(usize, Span)> {
+fn frames(calls: &[Vec<Call>], indirect: &[Vec<Call>], fi: usize, at: Span) -> Vec<(usize, Span)> {
     let mut out = vec![(fi, at)];
     let mut frontier = vec![fi];
     for _ in 0..DEPTH {
         let mut next = Vec::new();
         for (caller, cs) in calls.iter().enumerate() {
             let called = |s: &&Call| !s.go && frontier.contains(&s.callee);
-            for site in cs.iter().filter(called) {
+            for site in cs.iter().chain(&indirect[caller]).filter(called) {
                 if out.iter().any(|(f, _)| *f == caller) {
                     continue;
                 }
@@ -368,6 +374,51 @@ fn frames(calls: &[Vec<Call>], fi: usize, at: Span) -> Vec<(usize, Span)> {
             break;
         }
         frontier = next;
+    }
+    out
+}
+
+/// Per function, its calls of the package's functions that the
+/// same-package view does not resolve — a function value (a parameter a
+/// literal is handed to, a field set to one) or an interface method —
+/// but the program's call graph does, to at most a few functions: a
+/// goroutine blocked in the literal is still running in its caller.
+fn indirect_calls(cx: &PackageContext, calls: &[Vec<Call>]) -> Vec<Vec<Call>> {
+    let funcs = cx.functions();
+    let mut out = vec![Vec::new(); funcs.len()];
+    let Some(sums) = cx.lock_summaries() else {
+        return out;
+    };
+    let by_node: std::collections::HashMap<FuncNode, usize> = (0..funcs.len())
+        .filter_map(|fi| Some((func_node(cx, fi)?, fi)))
+        .collect();
+    for (gi, f) in funcs.iter().enumerate() {
+        let Some(view) = cx.types(f.file) else {
+            continue;
+        };
+        inspect(Node::Block(f.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                let span = Span::new(c.pos(), c.end());
+                for node in sums.callees_at(view.file_id(), c.lparen) {
+                    let Some(&callee) = by_node.get(node) else {
+                        continue;
+                    };
+                    let known = calls[gi]
+                        .iter()
+                        .any(|k| k.callee == callee && k.span.start == span.start);
+                    if !known {
+                        out[gi].push(Call {
+                            callee,
+                            span,
+                            go: false,
+                        });
+                    }
+                }
+                true
+            }
+            _ => true,
+        });
     }
     out
 }
@@ -408,6 +459,7 @@ fn calls_after<'a>(cx: &PackageContext<'a>, fi: usize, after: u32) -> Vec<&'a Ca
 /// never reaches.
 fn wait_bystanders(
     cx: &PackageContext,
+    calls: &[Vec<Call>],
     frames: &[(usize, Span)],
     from: (usize, u32),
     out: &mut Vec<(usize, Span, String)>,
@@ -418,6 +470,20 @@ fn wait_bystanders(
             if let Some(v) = waitgroup_call(cx, fi, c, "Done") {
                 if let Some(id) = lock_id(&v) {
                     skipped.push((id.to_string(), v.text.clone()));
+                }
+                continue;
+            }
+            // A same-package callee that calls `Done` on a WaitGroup of a
+            // type's field (`defer s.finish()`, whose body is
+            // `s.wg.Done()`): the field is one WaitGroup class, whoever
+            // the receiver is.
+            let callee = calls[fi]
+                .iter()
+                .find(|k| !k.go && k.span.start == c.pos())
+                .map(|k| k.callee);
+            for (gi, d) in callee.into_iter().flat_map(|g| dones_of(cx, g)) {
+                if let Some(id) = lock_id(&d).filter(|_| d.class.is_some() && gi != fi) {
+                    skipped.push((id.to_string(), d.text.clone()));
                 }
             }
         }
@@ -451,6 +517,20 @@ fn wait_bystanders(
     }
 }
 
+/// The `wg.Done()` calls written in function `gi`'s own body.
+fn dones_of(cx: &PackageContext, gi: usize) -> Vec<(usize, crate::locks::SyncValue)> {
+    let mut out = Vec::new();
+    inspect(Node::Block(cx.functions()[gi].body), &mut |n| match n {
+        Node::Expr(Expr::FuncLit(_)) => false,
+        Node::Call(c) => {
+            out.extend(waitgroup_call(cx, gi, c, "Done").map(|v| (gi, v)));
+            true
+        }
+        _ => true,
+    });
+    out
+}
+
 /// A channel operation of the package: where, in which function, on
 /// which variable or field, and what it does.
 struct ChanOp {
@@ -458,6 +538,19 @@ struct ChanOp {
     span: Span,
     chan: ObjId,
     kind: OpKind,
+    /// Written in a `defer` of its function: it runs at the return.
+    deferred: bool,
+}
+
+/// `v := f(..., func() {...}, ...)`: the local `v` holds the channel
+/// function `f` made and returned, for the call handed those literals.
+struct Returned {
+    /// The channel variable `f` returns.
+    made: ObjId,
+    /// The caller's variable.
+    held: ObjId,
+    /// Offsets (file, `func` keyword) of the literals handed to the call.
+    lits: Vec<(usize, u32)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -468,7 +561,7 @@ enum OpKind {
     Takes,
 }
 
-struct ChanOps(Vec<ChanOp>);
+struct ChanOps(Vec<ChanOp>, Vec<Returned>);
 
 impl ChanOps {
     /// The operations on local channel variables that are used for
@@ -477,12 +570,19 @@ impl ChanOps {
     fn of(cx: &PackageContext) -> ChanOps {
         let mut out = Vec::new();
         let mut uses: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
+        // Uses that neither give nor hand the channel on: a `select`
+        // case's receive, the maker's `return ch` (judged by `returned`).
+        let mut harmless: std::collections::HashMap<ObjId, usize> =
+            std::collections::HashMap::new();
+        let mut returns: Vec<(usize, ObjId)> = Vec::new();
         for (fi, f) in cx.functions().iter().enumerate() {
             let Some(view) = cx.types(f.file) else {
                 continue;
             };
             let mut comms: Vec<Span> = Vec::new();
+            let mut defers: Vec<Span> = Vec::new();
             inspect(Node::Block(f.body), &mut |n| {
+                let deferred = |at: u32| defers.iter().any(|d| d.start <= at && at < d.end);
                 let mut op = |x: &Expr, span: Span, kind: OpKind| {
                     if let Some(chan) = view.object_of_expr(x) {
                         out.push(ChanOp {
@@ -490,11 +590,21 @@ impl ChanOps {
                             span,
                             chan,
                             kind,
+                            deferred: deferred(span.start),
                         });
                     }
                 };
                 match n {
                     Node::Expr(Expr::FuncLit(_)) => return false,
+                    Node::Stmt(Stmt::Defer(d)) => defers.push(Span::new(d.pos, d.call.end())),
+                    Node::Stmt(Stmt::Return(r)) => {
+                        if let [x] = r.results.as_slice() {
+                            if let Some(o) = returned_var(&view, x) {
+                                returns.push((fi, o));
+                                *harmless.entry(o).or_insert(0) += 1;
+                            }
+                        }
+                    }
                     Node::Ident(id) => {
                         if let Some(o) = view.object_of(id) {
                             *uses.entry(o).or_insert(0) += 1;
@@ -523,6 +633,8 @@ impl ChanOps {
                         let start = e.pos();
                         if !comms.iter().any(|s| s.start <= start && start < s.end) {
                             op(&u.x, Span::new(start, e.end()), OpKind::Takes);
+                        } else if let Some(o) = view.object_of_expr(&u.x) {
+                            *harmless.entry(o).or_insert(0) += 1;
                         }
                     }
                     _ => {}
@@ -532,18 +644,132 @@ impl ChanOps {
         }
         // Kept: channels of local variables whose every use is one of
         // these operations, besides the one that declares them.
-        let mut on: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
+        let mut on: std::collections::HashMap<ObjId, usize> = harmless;
         for op in &out {
             *on.entry(op.chan).or_insert(0) += 1;
         }
+        let held = returned_to(cx, &returns);
         let only_ops: std::collections::HashSet<ObjId> = on
             .iter()
             .filter(|(o, n)| uses.get(o).is_some_and(|u| *u <= *n + 1) && local_var(cx, **o))
             .map(|(o, _)| *o)
             .collect();
-        out.retain(|op| only_ops.contains(&op.chan));
-        ChanOps(out)
+        // A channel a function returns is in view only where each of its
+        // calls defines a local with it (checked by `returned_to`).
+        let returned: std::collections::HashSet<ObjId> = returns.iter().map(|r| r.1).collect();
+        let made_held: std::collections::HashSet<ObjId> = held.iter().map(|h| h.made).collect();
+        let kept =
+            |o: &ObjId| only_ops.contains(o) && (!returned.contains(o) || made_held.contains(o));
+        out.retain(|op| kept(&op.chan));
+        let held = held
+            .into_iter()
+            .filter(|h| kept(&h.made) && only_ops.contains(&h.held))
+            .collect();
+        ChanOps(out, held)
     }
+}
+
+/// `return ch` or `return T(ch)` (a conversion to a named channel type):
+/// the local variable returned.
+fn returned_var(view: &letgo_types::FileView, x: &Expr) -> Option<ObjId> {
+    let x = match x.unparen() {
+        Expr::Call(c)
+            if c.args.len() == 1
+                && view
+                    .object_of_expr(c.fun.unparen())
+                    .is_some_and(|o| view.model().obj(o).kind == ObjKind::TypeName) =>
+        {
+            &c.args[0]
+        }
+        x => x,
+    };
+    let Expr::Ident(id) = x.unparen() else {
+        return None;
+    };
+    view.object_of(id)
+}
+
+/// For each function that returns one local channel variable (every
+/// return of it `return ch`), its calls in the package, each the whole
+/// right side of a `v := f(...)` defining one local: the pairs. A call
+/// used any other way hands the channel out of view: then none.
+fn returned_to(cx: &PackageContext, returns: &[(usize, ObjId)]) -> Vec<Returned> {
+    let funcs = cx.functions();
+    // The makers, by their function object: one pass over the package
+    // counts their calls and the locals those calls define.
+    let mut makers: std::collections::HashMap<ObjId, ObjId> = std::collections::HashMap::new();
+    for &(fi, made) in returns {
+        let crate::funcs::FuncKind::Decl(d) = funcs[fi].kind else {
+            continue;
+        };
+        let Some(view) = cx.types(funcs[fi].file) else {
+            continue;
+        };
+        let m = view.model();
+        let is_chan = matches!(
+            m.ty(m.under_ro(m.obj(made).typ)),
+            letgo_types::types::Type::Chan(..)
+        );
+        if let (Some(target), true) = (view.object_of(&d.name), is_chan) {
+            makers.insert(target, made);
+        }
+    }
+    if makers.is_empty() {
+        return Vec::new();
+    }
+    let mut calls: std::collections::HashMap<ObjId, usize> = std::collections::HashMap::new();
+    let mut defined: std::collections::HashMap<ObjId, Vec<Returned>> =
+        std::collections::HashMap::new();
+    for g in funcs {
+        let Some(view) = cx.types(g.file) else {
+            continue;
+        };
+        inspect(Node::Block(g.body), &mut |n| {
+            match n {
+                Node::Expr(Expr::FuncLit(_)) => return false,
+                Node::Call(c) => {
+                    if let Some(t) = view
+                        .object_of_expr(c.fun.unparen())
+                        .filter(|t| makers.contains_key(t))
+                    {
+                        *calls.entry(t).or_insert(0) += 1;
+                    }
+                }
+                Node::Stmt(Stmt::Assign(a)) if a.tok == Token::Define => {
+                    if let ([Expr::Ident(v)], [Expr::Call(c)]) =
+                        (a.lhs.as_slice(), a.rhs.as_slice())
+                    {
+                        let target = view.object_of_expr(c.fun.unparen());
+                        if let (Some(t), Some(held)) = (target, view.object_of(v)) {
+                            if let Some(&made) = makers.get(&t) {
+                                let lits = c
+                                    .args
+                                    .iter()
+                                    .filter_map(|x| match x.unparen() {
+                                        Expr::FuncLit(l) => Some((g.file, l.typ.pos())),
+                                        _ => None,
+                                    })
+                                    .collect();
+                                defined
+                                    .entry(t)
+                                    .or_default()
+                                    .push(Returned { made, held, lits });
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+    let mut out = Vec::new();
+    for (t, rs) in defined {
+        if calls.get(&t) == Some(&rs.len()) {
+            out.extend(rs);
+        }
+    }
+    out
 }
 
 /// Whether `o` is a variable declared inside a function body of the
@@ -576,8 +802,16 @@ fn chan_bystanders(
     let never = |op: &ChanOp| {
         frames
             .iter()
-            .any(|&(fi, at)| op.func == fi && op.span.start >= at.end)
+            .any(|&(fi, at)| op.func == fi && (op.span.start >= at.end || op.deferred))
     };
+    // The functions of the blocked goroutine's frames, as literals.
+    let frame_lits: Vec<(usize, u32)> = frames
+        .iter()
+        .filter_map(|&(fi, _)| match cx.functions()[fi].kind {
+            FuncKind::Lit(l) => Some((cx.functions()[fi].file, l.typ.pos())),
+            FuncKind::Decl(_) => None,
+        })
+        .collect();
     let mut done: Vec<ObjId> = Vec::new();
     for op in chans.0.iter().filter(|op| op.kind == OpKind::Gives) {
         if done.contains(&op.chan) || !never(op) {
@@ -592,10 +826,18 @@ fn chan_bystanders(
         if !givers_never {
             continue;
         }
+        // The caller's variable that holds this very channel: the call
+        // that made it was handed a literal the blocked goroutine runs.
+        let holders: Vec<ObjId> = chans
+            .1
+            .iter()
+            .filter(|h| h.made == op.chan && h.lits.iter().any(|l| frame_lits.contains(l)))
+            .map(|h| h.held)
+            .collect();
         for r in chans
             .0
             .iter()
-            .filter(|o| o.chan == op.chan && o.kind == OpKind::Takes)
+            .filter(|o| (o.chan == op.chan || holders.contains(&o.chan)) && o.kind == OpKind::Takes)
         {
             if frames.iter().any(|(fi, _)| *fi == r.func) {
                 continue;

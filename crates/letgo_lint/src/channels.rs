@@ -17,6 +17,12 @@
 //!   the same name in another type is another channel;
 //! - an unexported package-level channel variable.
 //!
+//! In a package nobody can import (a command, or a folder of `_test.go`
+//! files only) an exported field is in view as well: only the package's
+//! own code can reach it. There, functions that can never run (nothing
+//! names them: `never_run`) are not walked for fields and package
+//! variables: their operations never happen.
+//!
 //! A local declared as a copy of one of these (`ch := s.ch`, `var ch =
 //! s.ch`) is another name of the same channel in its function, not an
 //! escape: what the copy does is judged as the channel's own use.
@@ -265,6 +271,7 @@ pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel>
         by_body,
         by_obj,
         views,
+        never_run: std::cell::OnceCell::new(),
     };
     let mut out = Vec::new();
     local_channels(&pkg, &mut out);
@@ -375,6 +382,9 @@ struct Shared<'c, 'a> {
     by_obj: HashMap<Identity, usize>,
     /// The model's view of each file; `None` puts the file out of view.
     views: Vec<Option<FileView<'a>>>,
+    /// Declared functions that can never run ([`never_run`]), found on
+    /// first need: only fields and package variables ask.
+    never_run: std::cell::OnceCell<Vec<usize>>,
 }
 
 struct Collector<'c, 'a> {
@@ -1293,6 +1303,9 @@ fn local_make<'a>(
 /// Every unexported channel field of the package's struct types: one
 /// channel per field object, whatever other types name their fields.
 fn field_channels(pkg: &Shared, out: &mut Vec<Channel>) {
+    // In a package nobody can import, an exported field is as private as
+    // an unexported one: only the package's own code can reach it.
+    let private = |name: &str| !is_exported(name) || !importable(pkg);
     for (fi, sf) in pkg.cx.files() {
         let Some(view) = pkg.views[fi].as_ref() else {
             continue;
@@ -1313,7 +1326,7 @@ fn field_channels(pkg: &Shared, out: &mut Vec<Channel>) {
                 };
                 for f in fields {
                     let fo = m.obj(f.obj);
-                    if f.embedded || is_exported(&fo.name) || !is_chan(m, fo.typ) {
+                    if f.embedded || !private(&fo.name) || !is_chan(m, fo.typ) {
                         continue;
                     }
                     out.push(field_channel(pkg, m.identity(f.obj), &fo.name));
@@ -1464,7 +1477,9 @@ fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
     // Only functions whose text names the channel can use it: a cheap
     // substring test spares walking the rest of a large package.
     let names = c.matcher.names();
-    for f in pkg.funcs.iter().filter(|f| f.parent.is_none()) {
+    for (_, f) in pkg.funcs.iter().enumerate().filter(|(i, f)| {
+        f.parent.is_none() && !pkg.never_run.get_or_init(|| never_run(pkg)).contains(i)
+    }) {
         let text = f.body.span_text(&pkg.cx.file(f.file).src);
         if !names.iter().any(|n| text.contains(n.as_str())) || is_accessor(pkg, &c.matcher, f) {
             continue;
@@ -1474,6 +1489,117 @@ fn walk_package(pkg: &Shared, matcher: Matcher, channel: Channel) -> Channel {
     // Struct literals may make the channel: `&S{ch: make(chan T)}`.
     composite_origins(pkg, &mut c);
     c.channel
+}
+
+/// The declared functions of a package nobody can import (see
+/// [`importable`]) that can never run: nothing in the package names them.
+/// A function is named by an identifier that resolves to it (a call, a
+/// value); a method by any selector spelled as it (a call through an
+/// interface or an embedding, a method value) or by being a method of an
+/// interface type anywhere in the program (`String`, `Error`, `Read`:
+/// another package may call it through that interface); where the
+/// package imports a package out of view, whose interfaces are unknown,
+/// every method may run. `main`, `init`
+/// and the functions `go test` runs are entry points. Their statements
+/// never execute, so their operations on a channel take no part in it.
+fn never_run(pkg: &Shared) -> Vec<usize> {
+    if importable(pkg) {
+        return Vec::new();
+    }
+    let mut named: HashMap<Identity, usize> = HashMap::new();
+    let mut selected: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (fi, sf) in pkg.cx.files() {
+        let Some(view) = pkg.views[fi].as_ref() else {
+            return Vec::new(); // a file out of view may name anything
+        };
+        inspect(Node::File(&sf.ast), &mut |n| {
+            match n {
+                Node::Expr(Expr::Selector(sel)) => {
+                    selected.insert(sel.sel.name(&sf.src));
+                }
+                Node::Ident(i) => {
+                    if let Some(o) = view.object_of(i) {
+                        *named.entry(view.model().identity(o)).or_default() += 1;
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+    }
+    if let Some(view) = pkg.views.iter().flatten().next() {
+        let m = view.model();
+        // A value of the package's types may go to a package out of view
+        // (not loaded), whose interfaces may call any method.
+        // An import the model resolved is a package name object, declared
+        // at the import, in the file's scope.
+        let all_loaded = pkg.cx.files().all(|(fi, sf)| {
+            let Some(v) = pkg.views[fi].as_ref() else {
+                return false;
+            };
+            let fid = v.file_id();
+            let names = &m.scopes[m.file_scopes[fid.0 as usize].0 as usize].names;
+            sf.ast.imports().all(|i| {
+                let at = i.name.map_or(i.path.pos, |n| n.pos);
+                i.name.is_some_and(|n| n.name(&sf.src) == "_")
+                    || i.path_value(&sf.src) == "unsafe"
+                    || names.values().any(|&o| {
+                        let ob = m.obj(o);
+                        ob.pos == Some((fid, at)) && ob.imported.is_some()
+                    })
+            })
+        });
+        if !all_loaded {
+            return Vec::new();
+        }
+    }
+    // The method names of every interface type of the program: built only
+    // when a method no selector names is met (most packages have none).
+    let interface_methods = std::cell::OnceCell::new();
+    let interface_method = |name: &str| {
+        interface_methods
+            .get_or_init(|| {
+                let mut set: std::collections::HashSet<&str> = std::collections::HashSet::new();
+                if let Some(view) = pkg.views.iter().flatten().next() {
+                    let m = view.model();
+                    for t in &m.types {
+                        if let Type::Interface(i) = t {
+                            set.extend(i.methods.iter().map(|&o| &*m.obj(o).name));
+                        }
+                    }
+                }
+                set
+            })
+            .contains(name)
+    };
+    let mut out = Vec::new();
+    for (i, f) in pkg.funcs.iter().enumerate() {
+        let FuncKind::Decl(d) = f.kind else { continue };
+        let Some(view) = pkg.views[f.file].as_ref() else {
+            continue;
+        };
+        let name = d.name.name(&pkg.cx.file(f.file).src);
+        let test_entry = pkg.cx.file(f.file).is_test
+            && ["Test", "Benchmark", "Example", "Fuzz"]
+                .iter()
+                .any(|p| name.starts_with(p));
+        if name == "main" || name == "init" || name == "_" || test_entry {
+            continue;
+        }
+        let live = match d.recv {
+            Some(_) => selected.contains(name) || interface_method(name),
+            None => view.object_of(&d.name).is_none_or(|o| {
+                // The declaring identifier resolves to the object too: a
+                // second identifier must.
+                let id = view.model().identity(o);
+                named.get(&id).is_some_and(|&n| n > 1)
+            }),
+        };
+        if !live {
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// An accessor of the field: its `return recv.field` hands out the field

@@ -165,7 +165,9 @@ pub fn loop_exit(body: &letgo_go::ast::BlockStmt, src: &str) -> Option<u32> {
     leaving(&body.list, true, src)
 }
 
-fn leaving(list: &[Stmt], breaks_leave: bool, src: &str) -> Option<u32> {
+/// A statement of `list` that leaves the loop around it (as
+/// [`loop_exit`]); `breaks_leave` says whether a plain `break` there does.
+pub fn leaving(list: &[Stmt], breaks_leave: bool, src: &str) -> Option<u32> {
     use letgo_go::token::Token;
     let one = |s: &Stmt, b: bool| leaving(std::slice::from_ref(s), b, src);
     list.iter().find_map(|s| match s {

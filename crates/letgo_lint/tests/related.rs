@@ -68,9 +68,13 @@ fn abandoned_senders_point_at_the_send_in_the_goroutine() {
         );
         let function = d.function.as_deref().unwrap();
         // A closure's frame is `pkg.F.funcN`; a sender started by name
-        // (`go c.produce(ch)`, calls.go) is that method's frame.
+        // (`go c.produce(ch)`, calls.go), or a callee the started literal
+        // sends in (`produce(ctx, n, items)`, rangeleft.go), is that
+        // function's frame.
         assert!(
-            function.contains(".func") || function.ends_with(").produce"),
+            function.contains(".func")
+                || function.ends_with(".produce")
+                || function.ends_with(").produce"),
             "the goroutine's frame: {function}"
         );
         let make = &d.related[0];
@@ -260,4 +264,29 @@ fn a_cond_wait_names_no_taker_of_the_lock_it_releases() {
     let f = in_function(&findings, ".startAndWait");
     let (named, _) = bystanders(&program, f);
     assert_eq!(named, Vec::<u32>::new(), "{:#?}", f.diagnostic.related);
+}
+
+/// A literal run through a function value is still running in the
+/// function that calls it: its deferred `close` of the channel it
+/// returns never runs, and the receive from the channel that very call
+/// returned waits forever.
+#[test]
+fn a_literal_run_through_a_parameter_names_the_receive_of_the_returned_channel() {
+    let (program, findings) = fixture("LG118");
+    let f = in_function(&findings, ".(*tollgate).await.func1");
+    let (named, marked) = bystanders(&program, f);
+    assert_eq!(marked.len(), 1);
+    assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
+}
+
+/// A deferred same-package call that calls `Done` on a field's
+/// WaitGroup never runs in a goroutine blocked below it: the `Wait`
+/// on that WaitGroup waits forever.
+#[test]
+fn a_deferred_callee_done_names_the_wait() {
+    let (program, findings) = fixture("LG118");
+    let f = in_function(&findings, ".(*crew).gather.func1");
+    let (named, marked) = bystanders(&program, f);
+    assert_eq!(marked.len(), 1);
+    assert_eq!(named, marked, "{:#?}", f.diagnostic.related);
 }

@@ -43,7 +43,9 @@ makes a blocked sender panic instead — another protocol — and keeps the
 channel out of judgement.
 
 It also flags a blocking send on a channel — a local, or an unexported
-field or package variable across the package; unbuffered, or buffered
+field or package variable across the package (in a package nobody can
+import, a command or a folder of `_test.go` files, an exported field
+too: only the package's own code can reach it); unbuffered, or buffered
 with a send written in a loop or more send sites than slots, a goroutine
 started once whose every send is followed by `return` counting as one
 site as it ends after its first send; for a local channel whose every
@@ -95,6 +97,21 @@ the slot free (`fixtures/lg103/paced_spawn.go`); and a way out
 whose signal is sent only after `wg.Wait()` on a WaitGroup that every
 sender calls `Done` on after its sends (deferred, or later on the
 send's path), so that it comes after every send.
+
+It flags one goroutine, started once by the function that made the
+channel (unbuffered, or with a buffer of a constant size), that sends
+in a loop (or in a callee called in a loop) and is drained by the
+maker's only receive, a `for v := range ch`, when that `range` can be
+left early — a `return`, or a `break` out of it — on a path the
+received values do not decide (`ctx.Done()`, a count of its own, a
+timeout): the producer's loop goes on sending after the consumer has
+gone, and once the buffer is full it waits forever (cockroach/18101:
+`restore` returns on `ctx.Done()` while `splitAndScatter` still sends).
+An exit under a condition on the received value (`if r.err != nil {
+return }`) may answer the producer's last word — an error it sends
+just before it returns — and is not judged; nor a receive after the
+loop or a deferred one (a drain), nor a buffer sized by the input
+(`len(xs)`) or by a variable. The `range`'s exit is the related place.
 
 And it flags a goroutine, started by the function that made an
 unbuffered channel, that sends on it and then calls `wg.Done()` (after
@@ -231,12 +248,19 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     // sender sends: a send guarded by a condition (the last of them to
     // finish) may be the only one.
     let each_sends = literal.is_some_and(|b| sends_first(b, &var));
-    if room_for_every_send(
-        &ch.capacity,
-        spawn.in_loop,
-        spawn.range_over.as_deref(),
-        per_goroutine,
-    ) {
+    // One sender that sends in a loop and closes when done, drained by a
+    // `range` the maker can leave early: see `range_left_early`.
+    let range_exit = (!spawn.in_loop && sends_in_loop(cx, ch, spawn.pos))
+        .then(|| range_left_early(cx, origin.file, maker, &var, &maker_receives))
+        .flatten();
+    if range_exit.is_none()
+        && room_for_every_send(
+            &ch.capacity,
+            spawn.in_loop,
+            spawn.range_over.as_deref(),
+            per_goroutine,
+        )
+    {
         return None;
     }
     // One sender per round, received from before the next round: at most
@@ -250,8 +274,15 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
         .any(|r| in_counted_loop(maker.body, r.span.start));
     let word = |at: u32| word_at(&sf.src, at);
     // A sized buffer may match the loop's length, which is not known here.
-    let (why, cause) = if spawn.in_loop && once && each_sends && ch.capacity == Capacity::Unbuffered
-    {
+    let (why, cause) = if let Some(exit) = range_exit {
+        let (line, _) = sf.line_col(exit);
+        (
+            format!(
+                "the `range` over it can leave at line {line} while this goroutine's loop still sends"
+            ),
+            (word(exit), "the `range` leaves here; nothing receives after it"),
+        )
+    } else if spawn.in_loop && once && each_sends && ch.capacity == Capacity::Unbuffered {
         let (line, _) = sf.line_col(spawn.pos);
         (
             format!("it receives once from the many senders started at line {line}"),
@@ -962,6 +993,126 @@ fn receive_loop_exit(maker: &Func, ch: &VarRef) -> Option<u32> {
         exit.is_none()
     });
     exit
+}
+
+/// The goroutine started at `go_pos` makes a blocking send in a loop (or
+/// in a callee called in a loop) on a channel that is unbuffered or has a
+/// fixed buffer: however many items it sends, the count is not bounded
+/// by the buffer.
+fn sends_in_loop(cx: &PackageContext, ch: &Channel, go_pos: u32) -> bool {
+    let fixed = match ch.capacity {
+        Capacity::Unbuffered | Capacity::Const(_) => true,
+        _ => ch.origin.as_ref().is_some_and(|o| sized_by_constant(cx, o)),
+    };
+    fixed
+        && ch
+            .ops_of(OpKind::Send)
+            .any(|o| o.goroutine == Some(go_pos) && o.blocking() && o.repeats && !o.through_call)
+}
+
+/// The `make` at `o` is given a named constant for its size
+/// (`make(chan T, bufSize)`): a fixed buffer, by the constant's object.
+fn sized_by_constant(cx: &PackageContext, o: &crate::channels::Origin) -> bool {
+    let Some(view) = cx.types(o.file) else {
+        return false;
+    };
+    let mut found = false;
+    inspect(Node::File(&cx.file(o.file).ast), &mut |n| {
+        if let Node::Call(c) = n {
+            if c.pos() == o.make.start {
+                found = c.args.get(1).is_some_and(|x| {
+                    view.object_of_expr(x.unparen()).is_some_and(|ob| {
+                        let obj = view.model().obj(ob);
+                        obj.kind == letgo_types::model::ObjKind::Const && obj.val.as_int().is_some()
+                    })
+                });
+            }
+        }
+        !found
+    });
+    found
+}
+
+/// The maker's only receive is `for v := range ch`, and that loop can
+/// leave early — a `return`, or a `break` out of it — on a path its
+/// received values do not decide (a timeout, `ctx.Done()`, a counter):
+/// the offset of that exit. An exit under a condition on the received
+/// value may answer the sender's last word (an error it sends before it
+/// returns); a receive after the loop or a deferred one drains the rest.
+fn range_left_early(
+    cx: &PackageContext,
+    file: usize,
+    maker: &Func,
+    ch: &VarRef,
+    receives: &[&crate::channels::Op],
+) -> Option<u32> {
+    let [only] = receives else { return None };
+    if only.kind != OpKind::Range || deferred_receive_anywhere(maker, ch) {
+        return None;
+    }
+    let view = cx.types(file)?;
+    let mut exit = None;
+    inspect(Node::Block(maker.body), &mut |n| {
+        if let Node::Stmt(Stmt::Range(r)) = n {
+            if ch.is(&r.x) {
+                let vars: Vec<_> = [&r.key, &r.value]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| match x.unparen() {
+                        Expr::Ident(i) => view.object_of(i),
+                        _ => None,
+                    })
+                    .collect();
+                let decides = |node: Node| {
+                    let mut found = false;
+                    inspect(node, &mut |m| {
+                        if let Node::Ident(i) = m {
+                            found |= view.object_of(i).is_some_and(|o| vars.contains(&o));
+                        }
+                        !found
+                    });
+                    found
+                };
+                exit = unguarded_exit(&r.body.list, true, &decides);
+            }
+        }
+        exit.is_none() && !matches!(n, Node::Expr(Expr::FuncLit(_)))
+    });
+    exit
+}
+
+/// Like [`leaving`], skipping branches whose condition (an `if`'s, a
+/// `switch`'s tag) `decides` reads.
+fn unguarded_exit(
+    list: &[Stmt],
+    breaks_leave: bool,
+    decides: &dyn Fn(Node) -> bool,
+) -> Option<u32> {
+    list.iter().find_map(|s| match s {
+        Stmt::Return(r) => Some(r.pos),
+        Stmt::Branch(b) if b.tok == Token::Break && b.label.is_none() && breaks_leave => {
+            Some(b.tok_pos)
+        }
+        Stmt::Block(b) => unguarded_exit(&b.list, breaks_leave, decides),
+        Stmt::If(i) => {
+            let read = decides(Node::expr(&i.cond))
+                || i.init.as_ref().is_some_and(|x| decides(Node::stmt(x)));
+            if read {
+                return None;
+            }
+            unguarded_exit(&i.body.list, breaks_leave, decides).or_else(|| {
+                i.els
+                    .as_ref()
+                    .and_then(|e| unguarded_exit(std::slice::from_ref(e), breaks_leave, decides))
+            })
+        }
+        Stmt::Select(sel) => sel
+            .body
+            .clauses
+            .iter()
+            .find_map(|c| unguarded_exit(&c.body, false, decides)),
+        _ => None,
+    })
 }
 
 /// A `return`, or a `break` out of this loop, inside a loop body.

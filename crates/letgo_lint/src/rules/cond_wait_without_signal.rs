@@ -50,6 +50,16 @@ struct type) when:
   the condition once (after waking, another waiter may have made it
   false again).
 
+A method value `c.Wait` handed to a function of the package
+(`inBackground(c.Wait)`, the callee found by its object) waits where
+that function calls it: when the function only calls that parameter
+(besides comparing it with `nil`), never inside a loop, the `Wait` runs
+once with no condition re-checked around it, and is judged as a `Wait`
+outside a loop (an error when nothing signals the condition, a warning
+when a signal is sent without a lock, else info). The finding points at
+the method value. A callee that calls it in a loop (`for !cond() {
+wait() }`), or stores, returns or passes it on, is not judged.
+
 A local variable that only ever holds another holder's condition (`c :=
 l.c`, never assigned again, the holder an unexported field or package
 variable) is that condition: a `Wait` through the local meets a
@@ -117,7 +127,7 @@ are the program's to say.
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let relevant = cx
         .files()
-        .any(|(_, f)| f.src.contains(".Wait()") && f.src.contains("Cond"));
+        .any(|(_, f)| f.src.contains(".Wait") && f.src.contains("Cond"));
     if !relevant {
         return;
     }
@@ -148,6 +158,9 @@ struct Wait {
     /// The condition: the identity of the variable or field holding it.
     cond: (u32, u32, u32),
     text: String,
+    /// A method value `c.Wait` handed to this same-package function,
+    /// which calls it, never in a loop: the `Wait` runs there, once.
+    handed_to: Option<String>,
 }
 
 /// How the package uses conditions: where it signals, and which
@@ -167,6 +180,9 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
         return None;
     }
     let f = &cx.functions()[w.func];
+    if let Some(callee) = &w.handed_to {
+        return Some(handed_off(uses, w, f, callee));
+    }
     let (msg, severity) = if !uses.signalled.contains(&w.cond) {
         (
             format!(
@@ -212,6 +228,125 @@ fn judge(cx: &PackageContext, uses: &Uses, w: &Wait) -> Option<FileDiagnostic> {
         file: f.file,
         diagnostic,
     })
+}
+
+/// A `c.Wait` method value handed to `callee`, which calls it outside
+/// any loop: nothing re-checks a condition around that `Wait`.
+fn handed_off(uses: &Uses, w: &Wait, f: &crate::funcs::Func, callee: &str) -> FileDiagnostic {
+    let (why, severity) = if !uses.signalled.contains(&w.cond) {
+        (
+            format!(
+                "nothing in the package calls `{0}.Signal()` or `{0}.Broadcast()`",
+                w.text
+            ),
+            Severity::Error,
+        )
+    } else if uses.signalled_unlocked.contains(&w.cond) {
+        (
+            "a `Signal` or `Broadcast` sent before it starts is lost and it may block forever"
+                .to_string(),
+            Severity::Warning,
+        )
+    } else {
+        (
+            "it checks no condition first, so it is right only if the waiter holds the lock from before any signal can run".to_string(),
+            Severity::Info,
+        )
+    };
+    let msg = format!(
+        "`{}.Wait` is handed to `{callee}`, which calls it once, outside any loop: {why}",
+        w.text
+    );
+    FileDiagnostic {
+        file: f.file,
+        diagnostic: Diagnostic::new(RULE.code, w.span, msg)
+            .with_severity(severity)
+            .in_function(&f.name),
+    }
+}
+
+/// For a call `g(..., c.Wait, ...)` of a same-package function `g`
+/// (by its object) that calls the parameter at that position, each call
+/// outside any loop of the function holding it, and only calls it (no
+/// other use: stored, passed on or returned it may run anywhere): `g`'s
+/// name. Such a `Wait` runs once per call, with no condition re-checked.
+fn calls_once(
+    cx: &PackageContext,
+    view: &FileView,
+    call: &letgo_go::ast::CallExpr,
+    arg: usize,
+) -> Option<String> {
+    let m = view.model();
+    let callee = view.object_of_expr(call.fun.unparen())?;
+    let (path, off) = m.decl_path(callee)?;
+    let g = cx.functions().iter().position(|g| {
+        matches!(g.kind, crate::funcs::FuncKind::Decl(d) if d.name.pos == off)
+            && cx.file(g.file).path == path
+    })?;
+    let gf = &cx.functions()[g];
+    if gf.typ.params.list.iter().any(|p| p.names.is_empty()) {
+        return None;
+    }
+    let name = gf
+        .typ
+        .params
+        .list
+        .iter()
+        .flat_map(|p| p.names.iter())
+        .nth(arg)?;
+    let gview = cx.types(gf.file)?;
+    let param = gview.object_of(name)?;
+    let (mut calls, mut looped, mut other) = (0, 0, 0);
+    for h in cx.functions() {
+        if h.file != gf.file || h.body.lbrace < gf.body.lbrace || h.body.end() > gf.body.end() {
+            continue;
+        }
+        let loops = loop_body_spans(h.body);
+        let mut called_at: HashSet<u32> = HashSet::new();
+        inspect(Node::Block(h.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                if let Expr::Ident(id) = c.fun.unparen() {
+                    if gview.object_of(id) == Some(param) {
+                        calls += 1;
+                        called_at.insert(id.pos);
+                        looped += usize::from(in_spans(&loops, Span::new(c.pos(), c.end())));
+                    }
+                }
+                true
+            }
+            Node::Ident(id) if id.pos != name.pos && gview.object_of(id) == Some(param) => {
+                if !called_at.contains(&id.pos) {
+                    other += 1;
+                }
+                true
+            }
+            _ => true,
+        });
+    }
+    // `if f != nil { f() }`: a comparison with nil is a test, not a use.
+    let nil_tests = nil_comparisons(gf.body, &gview, param);
+    (calls > 0 && looped == 0 && other == nil_tests)
+        .then(|| gf.name.rsplit('.').next().unwrap_or(&gf.name).to_string())
+}
+
+/// How many `p != nil` / `p == nil` comparisons mention the parameter
+/// `param` in `body` (its closures included).
+fn nil_comparisons(body: &BlockStmt, view: &FileView, param: ObjId) -> usize {
+    let mut n = 0;
+    inspect(Node::Block(body), &mut |x| {
+        if let Node::Expr(Expr::Binary(b)) = x {
+            if matches!(b.op, Token::Eql | Token::Neq) {
+                let is_p = |e: &Expr| matches!(e.unparen(), Expr::Ident(i) if view.object_of(i) == Some(param));
+                let is_nil = |e: &Expr| crate::syntax::is_nil(view, e);
+                if (is_p(&b.x) && is_nil(&b.y)) || (is_nil(&b.x) && is_p(&b.y)) {
+                    n += 1;
+                }
+            }
+        }
+        true
+    });
+    n
 }
 
 /// The `Wait` is the last statement of a declared function or method (a
@@ -408,8 +543,31 @@ fn waits(cx: &PackageContext, aliases: &Aliases) -> Vec<Wait> {
                                 span: Span::new(c.pos(), c.end()),
                                 cond,
                                 text: sel.x.span().text(src).to_string(),
+                                handed_to: None,
                             });
                         }
+                    }
+                }
+                // `g(c.Wait)`: the method value runs where `g` calls it.
+                for (k, a) in c.args.iter().enumerate() {
+                    let Expr::Selector(sel) = a.unparen() else {
+                        continue;
+                    };
+                    let Some(("Wait", o)) = cond_method(&view, sel) else {
+                        continue;
+                    };
+                    let cond = aliases.resolve(m.identity(o));
+                    if !(cond != m.identity(o) || in_view(cx, fi, m, o)) {
+                        continue;
+                    }
+                    if let Some(callee) = calls_once(cx, &view, c, k) {
+                        out.push(Wait {
+                            func: fi,
+                            span: a.span(),
+                            cond,
+                            text: sel.x.span().text(src).to_string(),
+                            handed_to: Some(callee),
+                        });
                     }
                 }
                 true

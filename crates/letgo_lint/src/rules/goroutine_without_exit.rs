@@ -36,7 +36,14 @@ function or method of the package, followed by its object):
   at its top level in every iteration (a `select` without `default`, a
   send, a receive, `time.Sleep`): there is no `ctx.Done()` or stop-channel
   case that ends it. It is flagged only when the function with the `go`
-  statement can run more than once, as below.
+  statement can run more than once, as below. A way out that only a
+  `select` case receiving from a stop channel can take is none when
+  that channel never fires: every send and close of it is in view (an
+  unexported field or package variable, or a local; in a package nobody
+  can import, an exported field too) and there is none — a `quit`
+  channel nothing closes (cockroach2448's `processRaft`); such a loop
+  never ends whether it waits or polls, so a `select` with a `default`
+  (cockroach2448's `start`) is flagged too, at the `select`.
 
 The finding points at the statement the goroutine waits in (the line a
 goroutine dump of the leak shows) and is named as that goroutine's frame
@@ -252,8 +259,22 @@ fn looping<'c, 'a>(
 ) -> Option<(Span, String)> {
     let src = &cx.file(body.file).src;
     let view = cx.types(body.file)?;
-    let lp = endless_loop(body.body, src)?;
-    let point = blocking_point(&view, lp)?;
+    let (lp, dead_stop) = match endless_loop(body.body, src) {
+        Some(lp) => (lp, None),
+        None => {
+            let (lp, name) = stop_never_fires(cx, body)?;
+            (lp, Some(name))
+        }
+    };
+    // A loop whose only way out never fires never ends, whether it waits
+    // or polls (a `select` with a `default`): its `select` is the place.
+    let point = blocking_point(&view, lp).or_else(|| {
+        dead_stop.as_ref()?;
+        lp.body.list.iter().find_map(|s| match s {
+            Stmt::Select(sel) => Some(Span::new(sel.pos, sel.pos + "select".len() as u32)),
+            _ => None,
+        })
+    })?;
     let blocked_select = || {
         blocked_selects(cx)
             .iter()
@@ -277,9 +298,69 @@ fn looping<'c, 'a>(
             _ => return None,
         }
     };
+    let how = match dead_stop {
+        None => " with no return, break or stop case".to_string(),
+        Some(name) => format!(
+            ", and its only way out waits on `{name}`, which nothing in the package sends on or closes"
+        ),
+    };
     Some((point, format!(
-        "goroutine never ends: it loops forever with no return, break or stop case, waiting here; {why}, so each run leaves one more goroutine behind"
+        "goroutine never ends: it loops forever{how}, waiting here; {why}, so each run leaves one more goroutine behind"
     )))
+}
+
+/// A top-level endless loop of the body whose every way out is in a
+/// `select` case receiving from a channel that never fires: one whose
+/// every send and close is in view (a field or package variable of the
+/// package, a local) and that has none — a stop channel nothing closes.
+/// The loop, and the channel's name.
+fn stop_never_fires<'a>(cx: &PackageContext, body: &Func<'a>) -> Option<(&'a ForStmt, String)> {
+    let src = &cx.file(body.file).src;
+    let lp = body.body.list.iter().find_map(|s| match s {
+        Stmt::For(f) if f.init.is_none() && f.post.is_none() && endless_cond(f, src) => Some(&**f),
+        _ => None,
+    })?;
+    let mut dead_name = None;
+    let mut live_exit = false;
+    for s in &lp.body.list {
+        let Stmt::Select(sel) = s else {
+            live_exit |= crate::syntax::leaving(std::slice::from_ref(s), true, src).is_some();
+            continue;
+        };
+        for c in &sel.body.clauses {
+            if crate::syntax::leaving(&c.body, false, src).is_none() {
+                continue;
+            }
+            match c
+                .comm
+                .as_ref()
+                .and_then(|comm| silent_channel(cx, body.file, comm))
+            {
+                Some(name) => dead_name = Some(name),
+                None => live_exit = true,
+            }
+        }
+    }
+    (!live_exit).then_some(())?;
+    Some((lp, dead_name?))
+}
+
+/// The channel a `select` case receives from, when nothing ever sends on
+/// it or closes it: every send and close is in view, and there is none.
+fn silent_channel(cx: &PackageContext, file: usize, comm: &Stmt) -> Option<String> {
+    let span = comm.span();
+    cx.channels().iter().find_map(|ch| {
+        let here = ch.ops.iter().any(|o| {
+            o.file == file
+                && o.kind == crate::channels::OpKind::Recv
+                && span.start <= o.span.start
+                && o.span.end <= span.end
+        });
+        let silent = ch.senders_in_view()
+            && !ch.has(crate::channels::OpKind::Send)
+            && !ch.has(crate::channels::OpKind::Close);
+        (here && silent).then(|| ch.name.clone())
+    })
 }
 
 /// A top-level `for { ... }` (or `for true`) of the body with no exit.

@@ -23,7 +23,8 @@ Flags a blocking send on a channel that nothing in view ever receives
 from — a local channel and the goroutines and functions it is handed
 to, or an unexported field (of one struct type: same-named fields of
 other types are other channels) or package variable across the whole
-package — when the channel's buffer cannot hold every send: for a field or package
+package; in a package nobody can import (a command, or a folder of only
+`_test.go` files) an exported field too — when the channel's buffer cannot hold every send: for a field or package
 variable, a buffer whose size is not a constant (`make(chan T, n)`) is no
 excuse — nothing ever drains it, and the methods that send may run any
 number of times, so one send finds it full. A channel
@@ -34,6 +35,14 @@ at the sends written in test files: the code under test's sends are
 judged with the program's own callers' channels (a test's unbuffered
 channel often stands for "no send expected"; a send would hang the
 test, which is its failure signal, not a leak of the program).
+
+In a package nobody can import, a function or method nothing in the
+package names never runs, and its receives drain nothing (a `Drain`
+method no code calls). A method counts as named when any selector in
+the package is spelled as it, or any interface type of the program has
+a method of its name (`String`, `Read`: another package may call it
+through that interface); where the package imports a package out of
+view, whose interfaces are unknown, every method counts as named.
 
 A close elsewhere may end a blocked send (with a panic: a protocol the
 author chose), so a channel that is closed is left alone, unless every
