@@ -693,7 +693,10 @@ impl<'a> Collector<'_, 'a> {
                         let cap = capacity(made, self.src(ctx.file));
                         self.channel.capacity = worst_capacity(&self.channel.capacity, cap);
                     }
-                    Some(r) if self.view(ctx.file).is_some_and(|v| is_nil(v, r)) => {}
+                    Some(r)
+                        if self
+                            .view(ctx.file)
+                            .is_some_and(|v| crate::syntax::is_nil(v, r)) => {}
                     _ => self.escape(Escape::Full),
                 }
             } else {
@@ -1185,15 +1188,6 @@ fn is_chan(m: &Model, t: TypeId) -> bool {
     matches!(m.ty(m.under_ro(t)), Type::Chan(..))
 }
 
-/// `nil`, the universe's.
-fn is_nil(view: &FileView, x: &Expr) -> bool {
-    let Expr::Ident(id) = x.unparen() else {
-        return false;
-    };
-    view.object_of(id)
-        .is_some_and(|o| view.model().obj(o).kind == ObjKind::Nil)
-}
-
 fn local_channels(pkg: &Shared, out: &mut Vec<Channel>) {
     for f in pkg.funcs {
         let Some(view) = pkg.views[f.file].as_ref() else {
@@ -1413,7 +1407,9 @@ fn returns_nil_guard(s: &Stmt, view: &FileView) -> bool {
     let [Stmt::Return(r)] = i.body.list.as_slice() else {
         return false;
     };
-    i.init.is_none() && i.els.is_none() && matches!(r.results.as_slice(), [x] if is_nil(view, x))
+    i.init.is_none()
+        && i.els.is_none()
+        && matches!(r.results.as_slice(), [x] if crate::syntax::is_nil(view, x))
 }
 
 /// Every unexported channel variable of the package.
@@ -1461,7 +1457,7 @@ fn global_origin(v: &ValueSpec, k: usize, src: &str, view: &FileView) -> (Capaci
     }
     let value = (v.values.len() == v.names.len())
         .then(|| &v.values[k])
-        .filter(|x| !is_nil(view, x));
+        .filter(|x| !crate::syntax::is_nil(view, x));
     match value.map(|x| make_chan(x, src, view)) {
         None if v.values.len() == v.names.len() => (Capacity::Unbuffered, Escape::None),
         Some(Some((call, _))) if call.args.len() < 2 => (Capacity::Unbuffered, Escape::None),
@@ -1646,7 +1642,7 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
                             let cap = capacity(call, src);
                             c.channel.capacity = worst_capacity(&c.channel.capacity, cap);
                         }
-                        None if elt.is_some_and(|x| is_nil(view, x)) => {}
+                        None if elt.is_some_and(|x| crate::syntax::is_nil(view, x)) => {}
                         None => c.channel.escape = Escape::Full,
                     }
                 }
@@ -1659,7 +1655,7 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
                             let cap = capacity(call, src);
                             c.channel.capacity = worst_capacity(&c.channel.capacity, cap);
                         }
-                        None if is_nil(view, &kv.value) => {}
+                        None if crate::syntax::is_nil(view, &kv.value) => {}
                         None => c.channel.escape = Escape::Full,
                     }
                 }

@@ -259,7 +259,7 @@ fn looping<'c, 'a>(
 ) -> Option<(Span, String)> {
     let src = &cx.file(body.file).src;
     let view = cx.types(body.file)?;
-    let (lp, dead_stop) = match endless_loop(body.body, src) {
+    let (lp, dead_stop) = match endless_loop(&view, body.body, src) {
         Some(lp) => (lp, None),
         None => {
             let (lp, name) = stop_never_fires(cx, body)?;
@@ -316,8 +316,11 @@ fn looping<'c, 'a>(
 /// The loop, and the channel's name.
 fn stop_never_fires<'a>(cx: &PackageContext, body: &Func<'a>) -> Option<(&'a ForStmt, String)> {
     let src = &cx.file(body.file).src;
+    let view = cx.types(body.file)?;
     let lp = body.body.list.iter().find_map(|s| match s {
-        Stmt::For(f) if f.init.is_none() && f.post.is_none() && endless_cond(f, src) => Some(&**f),
+        Stmt::For(f) if f.init.is_none() && f.post.is_none() && endless_cond(&view, f) => {
+            Some(&**f)
+        }
         _ => None,
     })?;
     let mut dead_name = None;
@@ -364,21 +367,20 @@ fn silent_channel(cx: &PackageContext, file: usize, comm: &Stmt) -> Option<Strin
 }
 
 /// A top-level `for { ... }` (or `for true`) of the body with no exit.
-fn endless_loop<'a>(body: &'a BlockStmt, src: &str) -> Option<&'a ForStmt> {
+fn endless_loop<'a>(view: &FileView, body: &'a BlockStmt, src: &str) -> Option<&'a ForStmt> {
     body.list.iter().find_map(|s| match s {
-        Stmt::For(f) if f.init.is_none() && f.post.is_none() && endless_cond(f, src) => {
+        Stmt::For(f) if f.init.is_none() && f.post.is_none() && endless_cond(view, f) => {
             loop_exit(&f.body, src).is_none().then_some(&**f)
         }
         _ => None,
     })
 }
 
-fn endless_cond(f: &ForStmt, src: &str) -> bool {
-    match &f.cond {
-        None => true,
-        Some(Expr::Ident(id)) => id.name(src) == "true",
-        _ => false,
-    }
+/// No condition, or the constant `true` (by its object, not its spelling).
+fn endless_cond(view: &FileView, f: &ForStmt) -> bool {
+    f.cond
+        .as_ref()
+        .is_none_or(|c| crate::syntax::is_const_true(view, c))
 }
 
 /// The first statement of the loop body, at its top level (so it runs
