@@ -52,17 +52,34 @@ fn letgo_finds_everything_lostcancel_finds() {
         .collect();
     // Lines marked `lostcancel only` hold a context that keeps nothing
     // alive (a short constant timeout, a WithCancel of Background no one
-    // keeps): LG106 leaves them to vet on purpose.
-    let vet_only = |(file, line): &(String, u32)| {
-        program.files().any(|f| {
-            f.path.file_name().and_then(|n| n.to_str()) == Some(file.as_str())
-                && f.src
-                    .lines()
-                    .nth(*line as usize - 1)
-                    .is_some_and(|l| l.contains("lostcancel only"))
+    // keeps): LG106 leaves them to vet on purpose. Each must be one vet
+    // flags and letgo does not, so a marker cannot hide a miss.
+    let vet_only: BTreeSet<(String, u32)> = program
+        .files()
+        .flat_map(|f| {
+            let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            f.src
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains("lostcancel only"))
+                .map(move |(i, _)| (name.to_string(), i as u32 + 1))
         })
-    };
-    let missed: Vec<_> = vet.difference(&ours).filter(|v| !vet_only(v)).collect();
+        .collect();
+    assert!(
+        !vet_only.is_empty(),
+        "no `lostcancel only` line in the fixtures"
+    );
+    for marked in &vet_only {
+        assert!(vet.contains(marked), "vet does not flag {marked:?}:\n{out}");
+        assert!(
+            !ours.contains(marked),
+            "LG106 flags {marked:?}, marked vet's alone"
+        );
+    }
+    let missed: Vec<_> = vet
+        .difference(&ours)
+        .filter(|v| !vet_only.contains(v))
+        .collect();
     assert!(
         missed.is_empty(),
         "lostcancel finds what letgo misses: {missed:?}"
