@@ -497,13 +497,11 @@ fn definitions<'a>(view: FileView, body: &'a BlockStmt, o: ObjId) -> Vec<Source<
     out
 }
 
-/// The position of parameter `o` among a function's parameters.
+/// The position of parameter `o` among a function's parameters (by the
+/// place it is declared at).
 fn param_index(view: FileView, typ: &FuncType, o: ObjId) -> Option<usize> {
-    typ.params
-        .list
-        .iter()
-        .flat_map(|p| p.names.iter())
-        .position(|n| view.object_of(n) == Some(o))
+    let (_, off) = view.model().obj(o).pos?;
+    crate::syntax::param_index(&typ.params, off)
 }
 
 /// The call in `body` whose `(` is at `lparen`.

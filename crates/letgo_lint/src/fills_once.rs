@@ -146,7 +146,7 @@ fn empty_tests<'x>(cond: &'x Expr, src: &str) -> Vec<&'x Expr> {
 }
 
 /// Whether function `i` is a literal passed to `(*sync.Once).Do`.
-fn in_once_do(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
+pub(crate) fn in_once_do(cx: &PackageContext, funcs: &[Func], i: usize) -> bool {
     let (FuncKind::Lit(l), Some(p)) = (funcs[i].kind, funcs[i].parent) else {
         return false;
     };

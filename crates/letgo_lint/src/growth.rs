@@ -101,13 +101,8 @@ impl Growth {
     /// runs per request or event: then some of its values live for one
     /// operation, and which one an insert reaches is not shown.
     pub fn built_per_request(&self, cx: &PackageContext, f: &Func, x: &Expr) -> bool {
-        let Some(view) = cx.types(f.file) else {
-            return false;
-        };
-        let m = view.model();
-        view.type_of(x)
-            .and_then(|t| named_obj(m, t))
-            .is_some_and(|t| self.per_request.contains(&m.identity(t)))
+        cx.types(f.file)
+            .is_some_and(|view| self.built_per_request_in(view, x))
     }
 
     /// [`Growth::built_per_request`] for an expression of any file of

@@ -608,3 +608,61 @@ pub fn deferred_in_loop_message(name: &str, what: Made, defer_line: u32) -> Stri
         "{kind} `{name}` is made in a loop and stopped only by the `defer` at line {defer_line}, which runs when the function returns, not when the iteration ends: the deferred call keeps every iteration's {kind} referenced, and {state}, until then (on every Go version)"
     )
 }
+
+/// Delays shorter than this are short: what waits on them is released
+/// within a minute (LG205's timers, LG106's timeouts).
+pub const LONG_DELAY: u64 = 60_000_000_000;
+
+/// A duration known before the program runs: a constant one, or a
+/// package variable used as one ([`settled_var`]).
+pub fn settled_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    const_duration(cx, file, x).or_else(|| settled_var(cx, file, x))
+}
+
+/// The value of a package variable used as a constant: declared with a
+/// constant duration (`var readTimeout = 5 * time.Second`) and never
+/// assigned, incremented or addressed in the package's non-test files
+/// (tests often shorten such delays, which does not make them long).
+fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    let view = cx.types(file)?;
+    let o = view.object_of_expr(x)?;
+    if view.model().obj(o).kind != letgo_types::model::ObjKind::Var {
+        return None;
+    }
+    let mut value = None;
+    let mut changed = false;
+    for (fi, sf) in cx.files() {
+        if sf.is_test {
+            continue;
+        }
+        let Some(v) = cx.types(fi) else { continue };
+        for d in &sf.ast.decls {
+            let letgo_go::ast::Decl::Gen(g) = d else {
+                continue;
+            };
+            for spec in &g.specs {
+                let letgo_go::ast::Spec::Value(vs) = spec else {
+                    continue;
+                };
+                for (n, val) in vs.names.iter().zip(&vs.values) {
+                    if v.object_of(n) == Some(o) {
+                        value = const_duration(cx, fi, val);
+                    }
+                }
+            }
+        }
+        letgo_go::visit::inspect(Node::File(&sf.ast), &mut |n| {
+            let targets: Vec<&Expr> = match n {
+                Node::Stmt(Stmt::Assign(a)) => a.lhs.iter().collect(),
+                Node::Stmt(Stmt::IncDec(s)) => vec![&s.x],
+                Node::Expr(Expr::Unary(u)) if u.op == letgo_go::token::Token::And => vec![&u.x],
+                _ => Vec::new(),
+            };
+            changed |= targets
+                .iter()
+                .any(|t| v.object_of_expr(t.unparen()) == Some(o));
+            !changed
+        });
+    }
+    value.filter(|_| !changed)
+}

@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::funcs::Func;
 use crate::registry::Rule;
 use crate::syntax::{ident_name, indentation_at, mentions, StmtSite};
-use crate::timers::{const_duration, time_call};
+use crate::timers::time_call;
 use letgo_go::ast::{CallExpr, Decl, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::Node;
@@ -106,9 +106,6 @@ scheduled it, or is named for it: `reconnect`, `retry`, `redial`,
 `restart`, `refresh`, `renew`, `heartbeat`, `keepalive`). Stopping a
 reconnect timer at the return would cancel the reconnect.
 "#;
-
-/// A minute, in nanoseconds: shorter constant delays are left alone.
-const LONG: u64 = 60_000_000_000;
 
 /// How often the discarded timer is made.
 #[derive(Clone, Copy, PartialEq)]
@@ -279,8 +276,8 @@ fn discarded_afterfunc<'a>(
 fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<String> {
     let d = call.args.first()?;
     let text = cx.text(file, d.span());
-    match const_duration(cx, file, d).or_else(|| settled_var(cx, file, d)) {
-        Some(n) if n < LONG => None,
+    match crate::timers::settled_duration(cx, file, d) {
+        Some(n) if n < crate::timers::LONG_DELAY => None,
         Some(_) => Some(format!("a delay of `{text}`")),
         None => Some(format!("a delay `{text}` that may be long")),
     }
@@ -413,52 +410,6 @@ fn calls_itself(cx: &PackageContext, f: &Func, cb: &Expr) -> bool {
         Expr::Selector(sel) => sel.sel.name(src) == own,
         _ => false,
     }
-}
-
-/// The value of a package variable used as a constant: declared with a
-/// constant duration (`var readTimeout = 5 * time.Second`) and never
-/// assigned, incremented or addressed in the package's non-test files
-/// (tests often shorten such delays, which does not make them long).
-pub(crate) fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
-    let view = cx.types(file)?;
-    let o = view.object_of_expr(x)?;
-    if view.model().obj(o).kind != letgo_types::model::ObjKind::Var {
-        return None;
-    }
-    let mut value = None;
-    let mut changed = false;
-    for (fi, sf) in cx.files() {
-        if sf.is_test {
-            continue;
-        }
-        let Some(v) = cx.types(fi) else { continue };
-        for d in &sf.ast.decls {
-            let Decl::Gen(g) = d else { continue };
-            for spec in &g.specs {
-                let letgo_go::ast::Spec::Value(vs) = spec else {
-                    continue;
-                };
-                for (n, val) in vs.names.iter().zip(&vs.values) {
-                    if v.object_of(n) == Some(o) {
-                        value = const_duration(cx, fi, val);
-                    }
-                }
-            }
-        }
-        letgo_go::visit::inspect(Node::File(&sf.ast), &mut |n| {
-            let targets: Vec<&Expr> = match n {
-                Node::Stmt(Stmt::Assign(a)) => a.lhs.iter().collect(),
-                Node::Stmt(Stmt::IncDec(s)) => vec![&s.x],
-                Node::Expr(Expr::Unary(u)) if u.op == letgo_go::token::Token::And => vec![&u.x],
-                _ => Vec::new(),
-            };
-            changed |= targets
-                .iter()
-                .any(|t| v.object_of_expr(t.unparen()) == Some(o));
-            !changed
-        });
-    }
-    value.filter(|_| !changed)
 }
 
 /// Whether callback `cb` keeps alive a value the function made itself: a

@@ -10,6 +10,7 @@ use crate::registry::Rule;
 use crate::syntax::{
     ident_name, indentation_at, innermost_loop, mentions, never_returns, statements, StmtSite,
 };
+use crate::timers::{settled_duration, LONG_DELAY};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
@@ -280,10 +281,6 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     }
 }
 
-/// Constant timeouts shorter than this release their context soon
-/// enough (a minute, as LG205 judges a delay).
-const SHORT: u64 = 60_000_000_000;
-
 /// Whether the context `def` makes keeps nothing alive for long though
 /// its cancel is lost: a `WithTimeout` (`WithDeadline` of `time.Now()`
 /// plus a duration) of a constant under a minute, whose own timer
@@ -310,11 +307,11 @@ fn releases_itself(cx: &PackageContext, f: &Func, def: &Def) -> bool {
     let arg = |i: usize| def.call.args.get(i);
     match &*m.obj(o).name {
         "WithTimeout" | "WithTimeoutCause" => arg(1)
-            .and_then(|d| duration(cx, f.file, d))
-            .is_some_and(|n| n < SHORT),
+            .and_then(|d| settled_duration(cx, f.file, d))
+            .is_some_and(|n| n < LONG_DELAY),
         "WithDeadline" | "WithDeadlineCause" => arg(1)
             .and_then(|d| from_now(cx, f.file, d))
-            .is_some_and(|n| n < SHORT),
+            .is_some_and(|n| n < LONG_DELAY),
         "WithCancel" | "WithCancelCause" => {
             arg(0).is_some_and(|p| never_done(cx, f.file, p))
                 && !def.ctx_stored
@@ -324,12 +321,6 @@ fn releases_itself(cx: &PackageContext, f: &Func, def: &Def) -> bool {
         }
         _ => false,
     }
-}
-
-/// A constant duration, or a package variable used as one.
-fn duration(cx: &PackageContext, file: usize, d: &Expr) -> Option<u64> {
-    crate::timers::const_duration(cx, file, d)
-        .or_else(|| crate::rules::long_afterfunc_not_stopped::settled_var(cx, file, d))
 }
 
 /// `time.Now().Add(d)` with `d` a constant duration: `d`.
@@ -344,7 +335,7 @@ fn from_now(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
     if !now || sel.sel.name(&cx.file(file).src) != "Add" {
         return None;
     }
-    duration(cx, file, add.args.first()?)
+    settled_duration(cx, file, add.args.first()?)
 }
 
 /// `context.Background()` or `context.TODO()`, by the callee's object.

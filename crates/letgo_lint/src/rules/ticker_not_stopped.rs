@@ -3,7 +3,7 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
-use crate::funcs::{Func, FuncKind};
+use crate::funcs::Func;
 use crate::objects::declared_in;
 use crate::registry::Rule;
 use crate::rules::goroutine_without_exit::{runs_once, spawned_func, started_only_once};
@@ -320,35 +320,12 @@ fn endless_range(cx: &PackageContext, f: &Func, stmt: &Stmt) -> Option<Diagnosti
 /// nothing of how often the goroutine starts.
 fn started_under_once(cx: &PackageContext, target: &Func) -> bool {
     let funcs = cx.functions();
-    funcs.iter().any(|g| {
-        let starts = g.sites.iter().any(|site| {
+    (0..funcs.len()).any(|gi| {
+        let g = &funcs[gi];
+        g.sites.iter().any(|site| {
             matches!(site.stmt, Stmt::Go(go)
                 if spawned_func(cx, g, &go.call).is_some_and(|b| std::ptr::eq(b, target)))
-        });
-        let FuncKind::Lit(lit) = g.kind else {
-            return false;
-        };
-        let Some(parent) = g.parent.map(|p| &funcs[p]) else {
-            return false;
-        };
-        let Some(view) = cx.types(parent.file) else {
-            return false;
-        };
-        let m = view.model();
-        let mut under = false;
-        inspect(Node::Block(parent.body), &mut |n| {
-            if let Node::Call(c) = n {
-                let once_do = view
-                    .object_of_expr(&c.fun)
-                    .is_some_and(|o| m.pkg_path(o) == "sync" && &*m.obj(o).name == "Do");
-                under |= once_do
-                    && c.args.iter().any(|a| {
-                        matches!(a.unparen(), Expr::FuncLit(l) if l.body.lbrace == lit.body.lbrace)
-                    });
-            }
-            !under
-        });
-        starts && under
+        }) && crate::fills_once::in_once_do(cx, funcs, gi)
     })
 }
 

@@ -167,17 +167,18 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let ([lhs], [rhs]) = (&a.lhs[..], &a.rhs[..]) else {
                 continue;
             };
-            // Which functions repeat is asked last: most packages have no
-            // growing slice, and the answer walks the whole package.
+            // The cheap tests first: most packages have no growing slice,
+            // and whether the function repeats, or initialises a value
+            // being built, walks the whole package.
             if a.tok != Token::Assign
                 || !grows(lhs, rhs, src)
                 || Owners::built_here(cx, funcs, i, lhs)
-                || crate::owners::initialises(cx, funcs, i, lhs)
                 || !owners.repeats(cx, i)
                 || owners.once_per_goroutine(cx, funcs, i, &site)
                 || crate::fills_once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
                 || crate::fills_once::registers_unique(cx, funcs, i)
                 || crate::fills_once::interns(cx, funcs, i)
+                || crate::owners::initialises(cx, funcs, i, lhs)
             {
                 continue;
             }
