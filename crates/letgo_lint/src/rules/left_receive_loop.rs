@@ -191,7 +191,7 @@ fn paced_bound(cx: &PackageContext, ch: &Channel) -> Option<u64> {
     let sends: Vec<&Op> = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).collect();
     // The round: the loop right around a send that lets it go on.
     let first = sends.iter().find(|s| !returns_after(cx, s))?;
-    let f = function_of_op(cx, first)?;
+    let f = function_of(cx, first)?;
     let round = innermost_loop(f.body, first.span.start)?;
     // Every send is in the round; one that lets the round go on is not
     // in a loop nested in it.
@@ -223,7 +223,7 @@ fn paced(cx: &PackageContext, ch: &Channel, send: &Op) -> bool {
     if !matches!(ch.capacity, Capacity::Const(n) if n >= 1) {
         return false;
     }
-    let Some(f) = function_of_op(cx, send) else {
+    let Some(f) = function_of(cx, send) else {
         return false;
     };
     let Some(body) = innermost_loop(f.body, send.span.start) else {
@@ -282,7 +282,7 @@ fn innermost_loop(body: &BlockStmt, offset: u32) -> Option<&BlockStmt> {
 /// Whether the statement right after the request send `q` receives from
 /// `ch`: the asker waits for the answer before it can ask again.
 fn answer_follows(cx: &PackageContext, q: &Op, ch: &Channel) -> bool {
-    let Some(f) = function_of_op(cx, q) else {
+    let Some(f) = function_of(cx, q) else {
         return false;
     };
     let mut found = false;
@@ -341,7 +341,7 @@ fn runs_once_per_call(cx: &PackageContext, op: &Op) -> bool {
 /// declaring it: once the branch has run, it never runs again, so the
 /// send runs at most once per call, in a loop or not.
 fn latched(cx: &PackageContext, op: &Op) -> bool {
-    let Some(f) = function_of_op(cx, op) else {
+    let Some(f) = function_of(cx, op) else {
         return false;
     };
     let Some(view) = cx.types(op.file) else {
@@ -400,16 +400,10 @@ fn negated_flags(cond: &Expr) -> Vec<&Ident> {
     }
 }
 
-fn function_of_op<'c, 'a>(cx: &'c PackageContext<'a>, op: &Op) -> Option<&'c Func<'a>> {
-    cx.functions()
-        .iter()
-        .find(|f| f.file == op.file && f.name == op.function)
-}
-
 /// Whether the statement right after the send `op`, in its block, is a
 /// `return`: the send runs at most once per call however it loops.
 fn returns_after(cx: &PackageContext, op: &Op) -> bool {
-    let Some(f) = function_of_op(cx, op) else {
+    let Some(f) = function_of(cx, op) else {
         return false;
     };
     let followed = |list: &[Stmt]| {
@@ -491,7 +485,7 @@ fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Sp
         return false;
     };
     let waited_before = |o: &Op| {
-        let (Some(f), Some(view)) = (function_of_op(cx, o), cx.types(o.file)) else {
+        let (Some(f), Some(view)) = (function_of(cx, o), cx.types(o.file)) else {
             return Vec::new();
         };
         let src = &cx.file(o.file).src;
@@ -509,7 +503,7 @@ fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Sp
         out
     };
     let done_after = |o: &Op| {
-        let (Some(f), Some(view)) = (function_of_op(cx, o), cx.types(o.file)) else {
+        let (Some(f), Some(view)) = (function_of(cx, o), cx.types(o.file)) else {
             return Vec::new();
         };
         dones_after(f.body, o.span.start, &view, &cx.file(o.file).src)
@@ -526,9 +520,8 @@ fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Sp
     else {
         return false;
     };
-    waited
-        .iter()
-        .any(|w| sends.iter().all(|s| done_after(s).contains(w)))
+    let dones: Vec<_> = sends.iter().map(|s| done_after(s)).collect();
+    waited.iter().any(|w| dones.iter().all(|d| d.contains(w)))
 }
 
 /// For a receive that is a `select` case: the loop right around that
