@@ -61,12 +61,14 @@ Reading the body to its end by the standard library's own loop
 `io.CopyBuffer` to `io.Discard`, a `bytes.Buffer`'s
 `ReadFrom(resp.Body)`) releases it as closing does: net/http's transport
 puts the connection back in the pool when the body reaches EOF, and
-drops it after a read error from the connection, so nothing is held
-once that read returns. Where the function tests the read's error (`b,
-rerr := io.ReadAll(resp.Body)` then `if rerr != nil`), the failing
-branch still holds the body: an error may come from above the
-connection (the transport's gzip reader on a corrupt stream) with the
-rest unread, so only the branch where the read succeeded is released.
+drops it after a read error (its read loop gives the connection up
+when the body's reader reports one, as `bodyEOFSignal.Close` in
+net/http says), so nothing is held once that read returns, whatever
+its outcome: a `return` on the read's error leaks nothing. (One error
+comes from above the connection: the transport's own gzip reader on a
+corrupt stream it decompresses transparently; a request that sets its
+own `Accept-Encoding`, as most that read compressed bodies do, never
+has it. That rare case is out of view.)
 Reading part of it (a JSON decoder stops after one value, a `Read` into
 a buffer, `io.LimitReader`) does not, nor does a copy to a writer that
 can fail (`io.Copy(w, resp.Body)` to a client's connection or a file,
@@ -282,11 +284,10 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
         def: def.site.stmt.span(),
         resp: name,
         err: def.err,
-        reads: Vec::new(),
         assigns: Vec::new(),
         branches: Vec::new(),
     };
-    ob.find_checked_reads(f);
+    ob.find_assigns(f);
     let exit = pending_exits(f.body, &sf.src, &ob)
         .into_iter()
         .find(|&e| !flag_guarded(f.body, &sf.src, &ob, e))?;
@@ -651,14 +652,9 @@ struct BodyClosed<'c, 'a> {
     def: Span,
     resp: &'c str,
     err: Option<&'c str>,
-    /// Reads to the end whose error the function tests (`b, rerr :=
-    /// io.ReadAll(resp.Body)`, then `if rerr != nil`): the call's span.
-    /// They release the body only where the test says the read
-    /// succeeded (a decompression error leaves the rest unread).
-    reads: Vec<Span>,
     /// Every assignment of a name in the function: (statement span,
-    /// name, the checked read it makes, if any).
-    assigns: Vec<(Span, String, Option<Span>)>,
+    /// name).
+    assigns: Vec<(Span, String)>,
     /// The two branches of each `if` with an `else`: no path runs both.
     branches: Vec<(Span, Span)>,
 }
@@ -668,63 +664,27 @@ impl BodyClosed<'_, '_> {
         &self.cx.file(self.file).src
     }
 
-    /// Fills `reads` and `assigns` from the function's statements.
-    fn find_checked_reads(&mut self, f: &Func) {
+    /// Fills `assigns` and `branches` from the function's statements.
+    fn find_assigns(&mut self, f: &Func) {
         let src = self.src().to_string();
-        let mut assigns = Vec::new();
         for site in &f.sites {
-            let Stmt::Assign(a) = site.stmt else {
-                continue;
-            };
-            let read = match a.rhs.as_slice() {
-                [Expr::Call(c)] if self.reads_to_end(c) => Some(Span::new(c.pos(), c.end())),
-                _ => None,
-            };
-            let last = a.lhs.len().saturating_sub(1);
-            for (i, l) in a.lhs.iter().enumerate() {
-                if let Some(name) = ident_name(l, &src) {
-                    let r = read.filter(|_| i == last && a.lhs.len() >= 2);
-                    assigns.push((site.stmt.span(), name.to_string(), r));
+            match site.stmt {
+                Stmt::Assign(a) => {
+                    for l in &a.lhs {
+                        if let Some(name) = ident_name(l, &src) {
+                            self.assigns.push((site.stmt.span(), name.to_string()));
+                        }
+                    }
                 }
+                Stmt::If(i) => {
+                    if let Some(e) = &i.els {
+                        self.branches
+                            .push((Span::new(i.body.lbrace, i.body.end()), e.span()));
+                    }
+                }
+                _ => {}
             }
         }
-        self.assigns = assigns;
-        for site in &f.sites {
-            if let Stmt::If(i) = site.stmt {
-                if let Some(e) = &i.els {
-                    self.branches
-                        .push((Span::new(i.body.lbrace, i.body.end()), e.span()));
-                }
-            }
-        }
-        let mut tested = Vec::new();
-        inspect(Node::Block(f.body), &mut |n| {
-            if let Node::Stmt(Stmt::If(i)) = n {
-                if let Some((_, Some(read))) = self.read_error_test(&i.cond) {
-                    tested.push(read);
-                }
-            }
-            true
-        });
-        self.reads = tested;
-    }
-
-    /// For `e != nil` (or `e == nil`) where the last assignment of `e`
-    /// before the condition is a read to the end's error: whether it
-    /// tests `!= nil`, and that read.
-    fn read_error_test(&self, cond: &Expr) -> Option<(bool, Option<Span>)> {
-        let Expr::Binary(b) = cond.unparen() else {
-            return None;
-        };
-        let name = ident_name(&b.x, self.src())?;
-        let non_nil = self.nil_test(cond, name)?;
-        let at = cond.span().start;
-        let (_, _, read) = self
-            .assigns
-            .iter()
-            .filter(|(sp, n, _)| n == name && sp.end <= at)
-            .max_by_key(|(sp, _, _)| sp.start)?;
-        read.map(|r| (non_nil, Some(r)))
     }
 
     fn uses(&self, node: Node) -> BodyUses {
@@ -753,7 +713,7 @@ impl BodyClosed<'_, '_> {
 
     /// `resp.Body.Close()`, `resp.Body.Read(...)`, `io.ReadAll(resp.Body)`.
     fn call_uses(&self, c: &CallExpr, uses: &mut BodyUses, benign: &mut Vec<u32>) {
-        uses.closes |= self.reads_to_end(c) && !self.reads.contains(&Span::new(c.pos(), c.end()));
+        uses.closes |= self.reads_to_end(c);
         if let Expr::Selector(m) = c.fun.unparen() {
             if let Some(id) = self.body_of(&m.x) {
                 uses.closes |= m.sel.name(self.src()) == "Close";
@@ -961,9 +921,9 @@ impl BodyClosed<'_, '_> {
         };
         self.assigns
             .iter()
-            .filter(|(sp, n, _)| n == err && sp.end <= at && !apart(*sp))
-            .max_by_key(|(sp, _, _)| sp.start)
-            .is_none_or(|(sp, _, _)| sp.start <= self.def.start)
+            .filter(|(sp, n)| n == err && sp.end <= at && !apart(*sp))
+            .max_by_key(|(sp, _)| sp.start)
+            .is_none_or(|(sp, _)| sp.start <= self.def.start)
     }
 
     /// `resp.Body != nil` (`Some(true)`) or `resp.Body == nil`
@@ -1062,11 +1022,6 @@ impl Obligation for BodyClosed<'_, '_> {
         }
         if self.classifies_error(cond) && self.err_is_the_calls(cond.span().start) {
             return Some(true);
-        }
-        // `rerr != nil` after `b, rerr := io.ReadAll(resp.Body)`: the read
-        // stopped early where it holds; it reached the end where not.
-        if let Some((non_nil, _)) = self.read_error_test(cond) {
-            return Some(!non_nil);
         }
         if let Some(err) = self
             .err
