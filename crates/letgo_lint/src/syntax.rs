@@ -337,6 +337,16 @@ pub fn is_const_true(view: &letgo_types::FileView, x: &Expr) -> bool {
     })
 }
 
+/// `x` denotes the constant `false` (the predeclared one or any boolean
+/// constant whose value is false), by its object.
+pub fn is_const_false(view: &letgo_types::FileView, x: &Expr) -> bool {
+    view.object_of_expr(x).is_some_and(|o| {
+        let obj = view.model().obj(o);
+        obj.kind == letgo_types::model::ObjKind::Const
+            && matches!(obj.val, letgo_types::constant::Value::Bool(false))
+    })
+}
+
 /// `x` is the predeclared `nil`, by its object.
 pub fn is_nil(view: &letgo_types::FileView, x: &Expr) -> bool {
     view.object_of_expr(x)

@@ -6,10 +6,13 @@ use crate::escape::{fate, Fate, Value};
 use crate::flow::{pending_exits, Exit, Obligation};
 use crate::funcs::Func;
 use crate::registry::Rule;
-use crate::syntax::{ident_name, indentation_at, never_returns, StmtSite};
+use crate::syntax::{
+    indentation_at, is_const_false, is_const_true, is_nil, never_returns, StmtSite,
+};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::{ObjId, ObjKind};
 
 pub const RULE: Rule = Rule {
     code: "LG401",
@@ -187,7 +190,7 @@ after the call there is no fix: `resp` may be nil.
 struct Def<'a> {
     site: StmtSite<'a>,
     resp: &'a Ident,
-    err: Option<&'a str>,
+    err: Option<&'a Ident>,
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
@@ -251,8 +254,8 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     }
     let last = lhs.len() - 1;
     let err = (k != last)
-        .then(|| lhs[last].name(src))
-        .filter(|e| *e != "_");
+        .then(|| lhs[last])
+        .filter(|e| e.name(src) != "_");
     Some(Def { site, resp, err })
 }
 
@@ -278,12 +281,14 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     }
     let sf = cx.file(f.file);
     let name = def.resp.name(&sf.src);
+    let view = cx.types(f.file)?;
     let mut ob = BodyClosed {
         cx,
+        view,
         file: f.file,
         def: def.site.stmt.span(),
-        resp: name,
-        err: def.err,
+        resp: view.object_of(def.resp)?,
+        err: def.err.and_then(|e| view.object_of(e)),
         assigns: Vec::new(),
         branches: Vec::new(),
     };
@@ -500,23 +505,23 @@ fn flag_guarded(body: &BlockStmt, src: &str, ob: &BodyClosed, e: Exit) -> bool {
     let Exit::Return(at) = e else {
         return false;
     };
-    let Some(flag) = guarding_flag(body, src, at) else {
+    let Some(flag) = guarding_flag(body, ob, at) else {
         return false;
     };
-    let with_flag = FlagSet { ob, flag, src };
+    let with_flag = FlagSet { ob, flag };
     !pending_exits(body, src, &with_flag).contains(&e)
 }
 
 /// The `ok` of the innermost `if !ok { ... }` around offset `at`, when
 /// every assignment to `ok` in the function sets it to `true`.
-fn guarding_flag<'s>(body: &BlockStmt, src: &'s str, at: u32) -> Option<&'s str> {
+fn guarding_flag(body: &BlockStmt, ob: &BodyClosed, at: u32) -> Option<ObjId> {
     let mut flag = None;
     inspect(Node::Block(body), &mut |n| {
         if let Node::Stmt(Stmt::If(i)) = n {
             let inside = i.body.lbrace <= at && at < i.body.end();
             if let (true, Expr::Unary(u)) = (inside, i.cond.unparen()) {
                 if u.op == Token::Not {
-                    flag = ident_name(&u.x, src).or(flag);
+                    flag = ob.obj(&u.x).or(flag);
                 }
             }
         }
@@ -527,14 +532,17 @@ fn guarding_flag<'s>(body: &BlockStmt, src: &'s str, at: u32) -> Option<&'s str>
     inspect(Node::Block(body), &mut |n| {
         if let Node::Stmt(Stmt::Assign(a)) = n {
             for (i, l) in a.lhs.iter().enumerate() {
-                if ident_name(l, src) != Some(flag) {
+                if !ob.is(l, flag) {
                     continue;
                 }
-                let value = a.rhs.get(i).and_then(|r| ident_name(r, src));
-                only_true &= match a.tok {
-                    Token::Define => value == Some("false"),
-                    _ => value == Some("true"),
-                };
+                let value = a.rhs.get(i).is_some_and(|r| {
+                    let view = &ob.view;
+                    match a.tok {
+                        Token::Define => is_const_false(view, r),
+                        _ => is_const_true(view, r),
+                    }
+                });
+                only_true &= value;
             }
         }
         only_true
@@ -545,8 +553,7 @@ fn guarding_flag<'s>(body: &BlockStmt, src: &'s str, at: u32) -> Option<&'s str>
 /// The body's obligation, with `flag = true` taken as meeting it.
 struct FlagSet<'o, 'c, 'a> {
     ob: &'o BodyClosed<'c, 'a>,
-    flag: &'o str,
-    src: &'o str,
+    flag: ObjId,
 }
 
 impl Obligation for FlagSet<'_, '_, '_> {
@@ -557,8 +564,8 @@ impl Obligation for FlagSet<'_, '_, '_> {
     fn meets_stmt(&self, stmt: &Stmt) -> bool {
         let sets = matches!(stmt, Stmt::Assign(a) if a.tok == Token::Assign
             && a.lhs.len() == 1
-            && ident_name(&a.lhs[0], self.src) == Some(self.flag)
-            && ident_name(&a.rhs[0], self.src) == Some("true"));
+            && self.ob.is(&a.lhs[0], self.flag)
+            && is_const_true(&self.ob.view, &a.rhs[0]));
         sets || self.ob.meets_stmt(stmt)
     }
 
@@ -648,13 +655,15 @@ struct BodyUses {
 /// The obligation: close the body, or hand the response on.
 struct BodyClosed<'c, 'a> {
     cx: &'c PackageContext<'a>,
+    view: letgo_types::FileView<'a>,
     file: usize,
     def: Span,
-    resp: &'c str,
-    err: Option<&'c str>,
-    /// Every assignment of a name in the function: (statement span,
-    /// name).
-    assigns: Vec<(Span, String)>,
+    /// The response variable and the request's error variable, by object.
+    resp: ObjId,
+    err: Option<ObjId>,
+    /// Every assignment of a variable in the function: (statement span,
+    /// the variable).
+    assigns: Vec<(Span, ObjId)>,
     /// The two branches of each `if` with an `else`: no path runs both.
     branches: Vec<(Span, Span)>,
 }
@@ -664,15 +673,24 @@ impl BodyClosed<'_, '_> {
         &self.cx.file(self.file).src
     }
 
+    /// The variable (or other object) an identifier expression denotes.
+    fn obj(&self, x: &Expr) -> Option<ObjId> {
+        self.view.object_of(x.unparen().as_ident()?)
+    }
+
+    /// Whether `x` is the identifier of object `o`.
+    fn is(&self, x: &Expr, o: ObjId) -> bool {
+        self.obj(x) == Some(o)
+    }
+
     /// Fills `assigns` and `branches` from the function's statements.
     fn find_assigns(&mut self, f: &Func) {
-        let src = self.src().to_string();
         for site in &f.sites {
             match site.stmt {
                 Stmt::Assign(a) => {
                     for l in &a.lhs {
-                        if let Some(name) = ident_name(l, &src) {
-                            self.assigns.push((site.stmt.span(), name.to_string()));
+                        if let Some(o) = self.obj(l) {
+                            self.assigns.push((site.stmt.span(), o));
                         }
                     }
                 }
@@ -701,7 +719,9 @@ impl BodyClosed<'_, '_> {
                         }
                     }
                 }
-                Node::Ident(id) if id.name(src) == self.resp && id.pos >= self.def.end => {
+                Node::Ident(id)
+                    if id.pos >= self.def.end && self.view.object_of(id) == Some(self.resp) =>
+                {
                     uses.handed_on |= !benign.contains(&id.pos);
                 }
                 _ => {}
@@ -721,7 +741,7 @@ impl BodyClosed<'_, '_> {
             }
         }
         let library = matches!(c.fun.unparen(), Expr::Selector(s)
-            if ident_name(&s.x, self.src()).is_some_and(|p| self.is_import(p)));
+            if self.obj(&s.x).is_some_and(|p| self.view.model().obj(p).kind == ObjKind::PkgName));
         for (i, a) in c.args.iter().enumerate() {
             if let Some(id) = self.body_of(a) {
                 if library || self.reads_only(c, i) {
@@ -841,7 +861,7 @@ impl BodyClosed<'_, '_> {
         let src = self.src();
         let is_status = |x: &Expr| {
             matches!(x.unparen(), Expr::Selector(s) if s.sel.name(src) == "StatusCode"
-                && ident_name(&s.x, src) == Some(self.resp))
+                && self.is(&s.x, self.resp))
         };
         let bodiless = |x: &Expr| match x.unparen() {
             Expr::BasicLit(l) => matches!(l.value(src), "204" | "304"),
@@ -862,15 +882,8 @@ impl BodyClosed<'_, '_> {
             return None;
         };
         let id = sel.x.unparen().as_ident()?;
-        (id.name(self.src()) == self.resp && sel.sel.name(self.src()) == "Body").then_some(id.pos)
-    }
-
-    fn is_import(&self, name: &str) -> bool {
-        let sf = self.cx.file(self.file);
-        sf.ast.imports().any(|i| {
-            let path = i.path_value(&sf.src);
-            self.cx.import_name(self.file, path) == Some(name)
-        })
+        (self.view.object_of(id) == Some(self.resp) && sel.sel.name(self.src()) == "Body")
+            .then_some(id.pos)
     }
 
     /// `isTLSError(err)`, `errors.Is(err, x)`, `os.IsTimeout(err)`: a call
@@ -885,12 +898,10 @@ impl BodyClosed<'_, '_> {
         let Some(err) = self.err else {
             return false;
         };
-        if c.args.first().and_then(|a| ident_name(a, self.src())) != Some(err) {
+        if !c.args.first().is_some_and(|a| self.is(a, err)) {
             return false;
         }
-        let Some(view) = self.cx.types(self.file) else {
-            return false;
-        };
+        let view = self.view;
         let m = view.model();
         view.type_of(cond).is_some_and(|t| {
             matches!(
@@ -921,7 +932,7 @@ impl BodyClosed<'_, '_> {
         };
         self.assigns
             .iter()
-            .filter(|(sp, n)| n == err && sp.end <= at && !apart(*sp))
+            .filter(|&&(sp, o)| o == err && sp.end <= at && !apart(sp))
             .max_by_key(|(sp, _)| sp.start)
             .is_none_or(|(sp, _)| sp.start <= self.def.start)
     }
@@ -935,8 +946,8 @@ impl BodyClosed<'_, '_> {
         };
         let src = self.src();
         let body = matches!(b.x.unparen(), Expr::Selector(s) if s.sel.name(src) == "Body"
-            && ident_name(&s.x, src) == Some(self.resp));
-        if !body || ident_name(&b.y, src) != Some("nil") {
+            && self.is(&s.x, self.resp));
+        if !body || !is_nil(&self.view, &b.y) {
             return None;
         }
         match b.op {
@@ -946,13 +957,12 @@ impl BodyClosed<'_, '_> {
         }
     }
 
-    /// `name != nil` (`Some(true)`) or `name == nil` (`Some(false)`).
-    fn nil_test(&self, cond: &Expr, name: &str) -> Option<bool> {
+    /// `v != nil` (`Some(true)`) or `v == nil` (`Some(false)`).
+    fn nil_test(&self, cond: &Expr, v: ObjId) -> Option<bool> {
         let Expr::Binary(b) = cond.unparen() else {
             return None;
         };
-        let is_nil = ident_name(&b.y, self.src()) == Some("nil");
-        if !is_nil || ident_name(&b.x, self.src()) != Some(name) {
+        if !is_nil(&self.view, &b.y) || !self.is(&b.x, v) {
             return None;
         }
         match b.op {
