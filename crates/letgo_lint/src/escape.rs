@@ -6,15 +6,19 @@
 //! sent, captured by a closure or goroutine, or (for contexts) handed to
 //! a call that may keep it, the fix changes behaviour.
 //!
-//! There is no type checker: values are followed by name through
-//! assignments, conservatively (any assignment whose right side may carry
-//! the value makes every name on its left a carrier).
+//! Values are followed by object (the semantic model's variables, so a
+//! variable spelled like another in a closure or a later scope is not
+//! it) through assignments, conservatively (any assignment whose right
+//! side may carry the value makes every variable on its left a carrier).
+//! Without the model's view of the function's file nothing is known: the
+//! value is taken to leave.
 
 use crate::context::PackageContext;
-use crate::funcs::Func;
-use crate::syntax::{declares, ident_name, mentions};
-use letgo_go::ast::{BlockStmt, CallExpr, Expr, FuncLit, FuncType, Spec, Stmt};
+use crate::funcs::{Func, FuncKind};
+use crate::objects::LocalVar;
+use letgo_go::ast::{CallExpr, Expr, FuncLit, Ident, Spec, Stmt};
 use letgo_go::visit::{inspect, Node};
+use letgo_types::FileView;
 
 /// What kind of value is followed; it decides which derived values carry
 /// it and which calls may hold it.
@@ -53,70 +57,64 @@ pub enum Fate {
     Leaves,
 }
 
-/// What becomes of the values carried by `roots` (names local to `f`)
+/// What becomes of the values carried by `roots` (variables of `f`)
 /// when function `f` returns.
-pub fn fate(cx: &PackageContext, f: &Func, roots: &[&str], value: Value) -> Fate {
-    let scope = Scope {
-        f: Some(f),
-        typ: f.typ,
-        body: f.body,
+pub fn fate(cx: &PackageContext, f: &Func, roots: &[LocalVar], value: Value) -> Fate {
+    let Some(mut t) = Tracker::new(cx, f, value, roots.iter().map(|r| r.id).collect(), 0) else {
+        return Fate::Leaves;
     };
-    let mut t = Tracker::new(cx, f.file, value, roots, 0);
-    if t.leaves(&scope) {
+    if t.leaves() {
         Fate::Leaves
-    } else if value == Value::Context && t.passed_on(&scope) {
+    } else if value == Value::Context && t.passed_on() {
         Fate::PassedOn
     } else {
         Fate::Stays
     }
 }
 
-/// The function a tracker looks at: a [`Func`] of the package view, or a
-/// declaration found as a callee.
-struct Scope<'f, 'a> {
-    f: Option<&'f Func<'a>>,
-    typ: &'a FuncType,
-    body: &'a BlockStmt,
-}
+/// An object's identity across instantiations of generic code.
+type Identity = (u32, u32, u32);
 
 struct Tracker<'c, 'a> {
     cx: &'c PackageContext<'a>,
-    file: usize,
+    f: &'c Func<'a>,
+    view: FileView<'a>,
     src: &'a str,
     value: Value,
-    carriers: Vec<String>,
+    carriers: Vec<Identity>,
     depth: usize,
 }
 
 impl<'c, 'a> Tracker<'c, 'a> {
     fn new(
         cx: &'c PackageContext<'a>,
-        file: usize,
+        f: &'c Func<'a>,
         value: Value,
-        roots: &[&str],
+        carriers: Vec<Identity>,
         depth: usize,
-    ) -> Self {
-        Tracker {
+    ) -> Option<Self> {
+        Some(Tracker {
             cx,
-            file,
-            src: &cx.file(file).src,
+            f,
+            view: cx.types(f.file)?,
+            src: &cx.file(f.file).src,
             value,
-            carriers: roots.iter().map(|r| r.to_string()).collect(),
+            carriers,
             depth,
-        }
+        })
     }
 
     /// Spreads the carriers, then: does a carried value leave?
-    fn leaves(&mut self, scope: &Scope) -> bool {
-        self.spread(scope.body);
-        self.named_result_carries(scope.typ) || self.escapes(scope)
+    fn leaves(&mut self) -> bool {
+        self.spread();
+        self.named_result_carries() || self.escapes()
     }
 
     /// Whether a call outside closures is handed a carried context and may
     /// keep it (after [`Self::leaves`] spread the carriers).
-    fn passed_on(&self, scope: &Scope) -> bool {
+    fn passed_on(&self) -> bool {
         let mut out = false;
-        inspect(Node::Block(scope.body), &mut |n| {
+        inspect(Node::Block(self.f.body), &mut |n| {
             match n {
                 Node::Expr(Expr::FuncLit(_)) => return false,
                 Node::Call(c) => out |= self.call_may_keep(c),
@@ -127,27 +125,35 @@ impl<'c, 'a> Tracker<'c, 'a> {
         out
     }
 
-    fn is_carrier(&self, name: &str) -> bool {
-        name != "_" && self.carriers.iter().any(|c| c == name)
+    /// The identity of the variable `id` denotes (not the blank one).
+    fn identity(&self, id: &Ident) -> Option<Identity> {
+        if id.name(self.src) == "_" {
+            return None;
+        }
+        let o = self.view.object_of(id)?;
+        Some(self.view.model().identity(o))
     }
 
-    /// Adds every name assigned a carried value, until nothing changes.
-    fn spread(&mut self, body: &BlockStmt) {
+    fn is_carrier(&self, id: &Ident) -> bool {
+        self.identity(id)
+            .is_some_and(|i| self.carriers.contains(&i))
+    }
+
+    /// Adds every variable assigned a carried value, until nothing changes.
+    fn spread(&mut self) {
         loop {
-            let mut new: Vec<String> = Vec::new();
-            inspect(Node::Block(body), &mut |n| {
+            let mut new: Vec<Identity> = Vec::new();
+            let var = |x: &Expr| x.unparen().as_ident().and_then(|id| self.identity(id));
+            inspect(Node::Block(self.f.body), &mut |n| {
                 match n {
                     Node::Stmt(Stmt::Assign(a)) if a.rhs.iter().any(|r| self.carries(r)) => {
-                        let names = a.lhs.iter().filter_map(|l| ident_name(l, self.src));
-                        new.extend(names.map(str::to_string));
+                        new.extend(a.lhs.iter().filter_map(var));
                     }
                     Node::Spec(Spec::Value(v)) if v.values.iter().any(|x| self.carries(x)) => {
-                        new.extend(v.names.iter().map(|n| n.name(self.src).to_string()));
+                        new.extend(v.names.iter().filter_map(|n| self.identity(n)));
                     }
                     Node::Stmt(Stmt::Range(r)) if self.carries(&r.x) => {
-                        for k in [&r.key, &r.value].into_iter().flatten() {
-                            new.extend(ident_name(k, self.src).map(str::to_string));
-                        }
+                        new.extend([&r.key, &r.value].into_iter().flatten().filter_map(var));
                     }
                     // A closure is judged as a whole (it captures).
                     Node::Expr(Expr::FuncLit(_)) => return false,
@@ -155,7 +161,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
                 }
                 true
             });
-            new.retain(|n| n != "_" && !self.is_carrier(n));
+            new.retain(|i| !self.carriers.contains(i));
             if new.is_empty() {
                 return;
             }
@@ -167,25 +173,25 @@ impl<'c, 'a> Tracker<'c, 'a> {
 
     /// A named result that carries the value leaves through every `return`
     /// (bare ones included).
-    fn named_result_carries(&self, typ: &FuncType) -> bool {
-        typ.results.as_ref().is_some_and(|r| {
+    fn named_result_carries(&self) -> bool {
+        self.f.typ.results.as_ref().is_some_and(|r| {
             r.list
                 .iter()
                 .flat_map(|f| &f.names)
-                .any(|n| self.is_carrier(n.name(self.src)))
+                .any(|n| self.is_carrier(n))
         })
     }
 
-    fn escapes(&self, scope: &Scope) -> bool {
+    fn escapes(&self) -> bool {
         let mut out = false;
-        inspect(Node::Block(scope.body), &mut |n| {
+        inspect(Node::Block(self.f.body), &mut |n| {
             if out {
                 return false;
             }
             match n {
                 Node::Stmt(Stmt::Return(r)) => out = r.results.iter().any(|x| self.carries(x)),
                 Node::Stmt(Stmt::Send(s)) => out = self.carries(&s.value),
-                Node::Stmt(Stmt::Assign(a)) => out = self.stores(scope, &a.lhs, &a.rhs),
+                Node::Stmt(Stmt::Assign(a)) => out = self.stores(&a.lhs, &a.rhs),
                 Node::Expr(Expr::FuncLit(l)) => {
                     out = self.captures(l);
                     return false;
@@ -210,39 +216,32 @@ impl<'c, 'a> Tracker<'c, 'a> {
     }
 
     fn mentions_carrier(&self, node: Node) -> bool {
-        self.carriers.iter().any(|c| mentions(node, c, self.src))
+        let mut found = false;
+        inspect(node, &mut |n| {
+            if let Node::Ident(id) = n {
+                found |= self.is_carrier(id);
+            }
+            !found
+        });
+        found
     }
 
-    /// Whether closure `l` mentions a carrier it does not redeclare as a
-    /// parameter or result (`go func(tick <-chan time.Time) {...}(other)`
-    /// captures no `tick`: its own parameter shadows it).
+    /// Whether closure `l` uses a carrier (by object: a parameter of the
+    /// closure spelled like a carrier is another variable).
     fn captures(&self, l: &FuncLit) -> bool {
-        let own = |c: &str| {
-            [Some(&l.typ.params), l.typ.results.as_ref()]
-                .into_iter()
-                .flatten()
-                .flat_map(|fl| &fl.list)
-                .flat_map(|fd| &fd.names)
-                .any(|n| n.name(self.src) == c)
-        };
-        self.carriers
-            .iter()
-            .any(|c| !own(c) && mentions(Node::Block(&l.body), c, self.src))
+        self.mentions_carrier(Node::Block(&l.body))
     }
 
     /// An assignment that puts a carried value where it outlives the
     /// call: a field, an element, a pointer's target, a package variable
     /// or a variable of an enclosing function.
-    fn stores(&self, scope: &Scope, lhs: &[Expr], rhs: &[Expr]) -> bool {
+    fn stores(&self, lhs: &[Expr], rhs: &[Expr]) -> bool {
         if !rhs.iter().any(|r| self.carries(r)) {
             return false;
         }
-        lhs.iter().any(|l| match ident_name(l, self.src) {
-            Some("_") => false,
-            Some(name) => match scope.f {
-                Some(f) => !declares(f, name, self.src),
-                None => !declared_in(scope, name, self.src),
-            },
+        lhs.iter().any(|l| match l.unparen().as_ident() {
+            Some(id) if id.name(self.src) == "_" => false,
+            Some(id) => !crate::objects::declared_in(self.cx, self.f, id),
             None => true,
         })
     }
@@ -250,7 +249,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
     /// Whether the value of `x` may be (or hold) a carried value.
     fn carries(&self, x: &Expr) -> bool {
         match x.unparen() {
-            Expr::Ident(id) => self.is_carrier(id.name(self.src)),
+            Expr::Ident(id) => self.is_carrier(id),
             Expr::Selector(sel) => {
                 self.carries(&sel.x)
                     && (self.value != Value::Response || sel.sel.name(self.src) == "Body")
@@ -311,7 +310,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
         ];
         WRAPPERS.iter().any(|(path, names)| {
             self.cx
-                .qualified_name(self.file, &c.fun, path)
+                .qualified_name(self.f.file, &c.fun, path)
                 .is_some_and(|n| names.contains(&n))
         })
     }
@@ -336,7 +335,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
             };
             let method = sel.sel.name(self.src);
             let own = matches!(method, "Err" | "Deadline" | "Value" | "Done")
-                && ident_name(&sel.x, self.src).is_some();
+                && sel.x.unparen().as_ident().is_some();
             return !own || !carrying.is_empty() && self.keeps_args(c, &carrying);
         }
         self.keeps_args(c, &carrying)
@@ -364,7 +363,7 @@ impl<'c, 'a> Tracker<'c, 'a> {
         ];
         let known = |path: &str, names: &[&str]| {
             self.cx
-                .qualified_name(self.file, &c.fun, path)
+                .qualified_name(self.f.file, &c.fun, path)
                 .is_some_and(|n| names.contains(&n))
         };
         known("context", CONTEXT) || known("net/http", &["NewRequestWithContext"])
@@ -373,102 +372,65 @@ impl<'c, 'a> Tracker<'c, 'a> {
     /// For a call of a plain function of this package, whether its body
     /// lets the parameters at `carrying` leave; any other call keeps them.
     fn callee_keeps(&self, c: &CallExpr, carrying: &[usize]) -> bool {
-        let Some(name) = ident_name(&c.fun, self.src) else {
-            return true;
-        };
         if self.depth >= MAX_DEPTH || c.ellipsis.is_some() {
             return true;
         }
-        let Some((file, decl)) = self.cx.files().find_map(|(i, sf)| {
-            sf.ast.decls.iter().find_map(|d| match d {
-                letgo_go::ast::Decl::Func(fd)
-                    if fd.recv.is_none() && fd.name.name(&sf.src) == name =>
-                {
-                    Some((i, fd))
-                }
-                _ => None,
-            })
-        }) else {
+        let Some(callee) = self.callee_func(c) else {
             return true;
         };
-        let Some(body) = &decl.body else {
+        let Some(view) = self.cx.types(callee.file) else {
             return true;
         };
-        let src = &self.cx.file(file).src;
-        let params: Vec<&str> = decl
+        let params: Vec<Option<&Ident>> = callee
             .typ
             .params
             .list
             .iter()
             .flat_map(|f| {
                 if f.names.is_empty() {
-                    vec!["_"]
+                    vec![None]
                 } else {
-                    f.names.iter().map(|n| n.name(src)).collect()
+                    f.names.iter().map(Some).collect()
                 }
             })
             .collect();
-        let variadic_from = if is_variadic(decl) {
-            params.len().saturating_sub(1)
-        } else {
-            params.len()
-        };
+        let variadic = callee
+            .typ
+            .params
+            .list
+            .last()
+            .is_some_and(|f| matches!(f.typ, Expr::Ellipsis(_)));
+        let variadic_from = params.len() - usize::from(variadic);
         let mut roots = Vec::new();
         for &i in carrying {
             // Past the last parameter or into a variadic one: not followed.
             if i >= variadic_from {
                 return true;
             }
-            roots.push(params[i]);
+            // An unnamed or blank parameter cannot keep what it is given.
+            if let Some(o) = params[i].and_then(|p| view.object_of(p)) {
+                roots.push(view.model().identity(o));
+            }
         }
-        let scope = Scope {
-            f: None,
-            typ: &decl.typ,
-            body,
+        let Some(mut t) = Tracker::new(self.cx, callee, self.value, roots, self.depth + 1) else {
+            return true;
         };
-        let mut callee = Tracker::new(self.cx, file, self.value, &roots, self.depth + 1);
-        callee.leaves(&scope) || callee.passed_on(&scope)
+        t.leaves() || t.passed_on()
     }
-}
 
-fn is_variadic(decl: &letgo_go::ast::FuncDecl) -> bool {
-    decl.typ
-        .params
-        .list
-        .last()
-        .is_some_and(|f| matches!(f.typ, Expr::Ellipsis(_)))
-}
-
-/// For a callee without a [`Func`]: whether `name` is a parameter, a
-/// result, or declared in its body (nested closures included, which only
-/// makes a store inside one look local; closures mentioning a carrier
-/// count as leaving anyway).
-fn declared_in(scope: &Scope, name: &str, src: &str) -> bool {
-    let in_list = |l: &letgo_go::ast::FieldList| {
-        l.list
-            .iter()
-            .any(|fd| fd.names.iter().any(|n| n.name(src) == name))
-    };
-    if in_list(&scope.typ.params) || scope.typ.results.as_ref().is_some_and(in_list) {
-        return true;
+    /// The function declaration of this package that call `c` calls by a
+    /// plain name (not a method, not a function value), by object.
+    fn callee_func(&self, c: &CallExpr) -> Option<&'c Func<'a>> {
+        let id = c.fun.unparen().as_ident()?;
+        let target = self.view.object_of(id)?;
+        self.cx.functions().iter().find(|g| match g.kind {
+            FuncKind::Decl(fd) => {
+                fd.recv.is_none()
+                    && self.cx.types(g.file).and_then(|v| v.object_of(&fd.name)) == Some(target)
+            }
+            FuncKind::Lit(_) => false,
+        })
     }
-    let mut found = false;
-    inspect(Node::Block(scope.body), &mut |n| {
-        match n {
-            Node::Stmt(Stmt::Assign(a)) if a.tok == letgo_go::token::Token::Define => {
-                found |= a.lhs.iter().any(|l| ident_name(l, src) == Some(name));
-            }
-            Node::Spec(Spec::Value(v)) => found |= v.names.iter().any(|n| n.name(src) == name),
-            Node::Stmt(Stmt::Range(r)) if r.tok == letgo_go::token::Token::Define => {
-                found |= [&r.key, &r.value]
-                    .iter()
-                    .any(|k| k.as_ref().is_some_and(|k| ident_name(k, src) == Some(name)));
-            }
-            _ => {}
-        }
-        !found
-    });
-    found
 }
 
 #[cfg(test)]
@@ -486,12 +448,24 @@ mod tests {
         );
         std::fs::write(dir.path().join("p.go"), src).unwrap();
         let program = load(&[dir.path()], &LoadOptions::default()).unwrap();
-        let cx = PackageContext::new(&program, &program.packages[0], false, None);
+        let dirs = [dir.path().to_path_buf()];
+        let semantic = letgo_types::Semantic::build(&dirs, &dirs);
+        let cx = PackageContext::new(&program, &program.packages[0], false, Some(&semantic));
         let f = cx
             .functions()
             .iter()
             .find(|f| f.name.ends_with(&format!(".{func}")))
             .expect("the function");
+        let view = cx.types(f.file).expect("the model's view of the file");
+        let param = f
+            .typ
+            .params
+            .list
+            .iter()
+            .flat_map(|p| &p.names)
+            .find(|n| n.name(&cx.file(f.file).src) == root)
+            .expect("the root parameter");
+        let root = LocalVar::at(view, param).expect("the parameter's object");
         fate(&cx, f, &[root], value)
     }
 
@@ -510,6 +484,27 @@ mod tests {
 }
 
 func read(c context.Context) error { return c.Err() }
+";
+        assert_eq!(ctx(body), Fate::Stays);
+    }
+
+    #[test]
+    fn a_variable_spelled_like_the_context_is_another_object() {
+        // The goroutine's own `ctx` and the later block's are other
+        // variables: nothing made from the parameter leaves.
+        let body = "func f(ctx context.Context) error {
+	go func() {
+		ctx := context.Background()
+		<-ctx.Done()
+	}()
+	{
+		ctx := context.TODO()
+		kept = ctx
+	}
+	return ctx.Err()
+}
+
+var kept context.Context
 ";
         assert_eq!(ctx(body), Fate::Stays);
     }

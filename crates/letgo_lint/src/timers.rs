@@ -427,7 +427,7 @@ pub fn defer_stop_fix(
     let src = &cx.file(f.file).src;
     let stmt = site.stmt.span();
     let indent = indentation_at(src, stmt.start);
-    let applicability = if site.in_loop || fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
+    let applicability = if site.in_loop || fate(cx, f, &[var], Value::Timer) == Fate::Leaves {
         Applicability::DisplayOnly
     } else if handed_on(f.body, stmt, var) {
         Applicability::Unsafe

@@ -608,7 +608,8 @@ fn close_fix(cx: &PackageContext, f: &Func, def: &Def, ob: &BodyClosed) -> Optio
     let handed_on = ob.uses(Node::Block(f.body)).handed_on;
     let indent = indentation_at(src, def.site.stmt.span().start);
     let name = def.resp.name(src);
-    let leaves = fate(cx, f, &[name], Value::Response) == Fate::Leaves;
+    let leaves = crate::objects::LocalVar::at(ob.view, def.resp)
+        .is_none_or(|resp| fate(cx, f, &[resp], Value::Response) == Fate::Leaves);
     Some(Fix {
         message: format!("close the body when the function returns: `defer {name}.Body.Close()`"),
         applicability: if leaves {

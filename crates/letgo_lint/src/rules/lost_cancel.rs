@@ -931,11 +931,13 @@ fn is_named_result(f: &Func, var: LocalVar) -> bool {
 /// it at return would break whoever holds it), unsafe when it is handed
 /// to a call that may keep it or the call is in a loop, safe otherwise.
 fn fix(cx: &PackageContext, f: &Func, def: &Def, edits: Vec<Edit>) -> Fix {
-    let src = &cx.file(f.file).src;
     let ctx_fate = match def.ctx {
         _ if def.ctx_stored => Fate::Leaves,
         Some(ctx) if !declared_in(cx, f, ctx) => Fate::Leaves,
-        Some(ctx) => fate(cx, f, &[ctx.name(src)], Value::Context),
+        Some(ctx) => match cx.types(f.file).and_then(|view| LocalVar::at(view, ctx)) {
+            Some(ctx) => fate(cx, f, &[ctx], Value::Context),
+            None => Fate::Leaves,
+        },
         None => Fate::Stays,
     };
     let applicability = match ctx_fate {

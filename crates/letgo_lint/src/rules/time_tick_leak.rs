@@ -141,7 +141,7 @@ fn tick_leak(cx: &PackageContext, f: &Func, site: StmtSite) -> Option<Diagnostic
             // A goroutine or closure receiving from it after the return
             // would never get another tick.
             if let Some(fix) = d.fix.as_mut() {
-                if fate(cx, f, &[name], Value::Timer) == Fate::Leaves {
+                if fate(cx, f, &[var], Value::Timer) == Fate::Leaves {
                     fix.applicability = Applicability::DisplayOnly;
                 }
             }
