@@ -15,7 +15,7 @@
 
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
-use crate::objects::LocalVar;
+use crate::objects::{Identity, LocalVar};
 use letgo_go::ast::{CallExpr, Expr, FuncLit, Ident, Spec, Stmt};
 use letgo_go::visit::{inspect, Node};
 use letgo_types::FileView;
@@ -71,9 +71,6 @@ pub fn fate(cx: &PackageContext, f: &Func, roots: &[LocalVar], value: Value) -> 
         Fate::Stays
     }
 }
-
-/// An object's identity across instantiations of generic code.
-type Identity = (u32, u32, u32);
 
 struct Tracker<'c, 'a> {
     cx: &'c PackageContext<'a>,

@@ -65,3 +65,28 @@ pub fn declared_in(cx: &PackageContext, f: &Func, id: &Ident) -> bool {
     let start = f.typ.func.or(f.typ.params.opening).unwrap_or(f.body.lbrace);
     path == cx.file(f.file).path && start <= off && off < f.body.end()
 }
+
+/// An object's identity across instantiations of generic code.
+pub type Identity = (u32, u32, u32);
+
+/// The place an expression names, as the objects along it: `ctx` is its
+/// variable, `o.ctx` the variable `o` then the field `ctx`, `(*p).t.C`
+/// the same as `p.t.C`. Two expressions name the same place when their
+/// paths are equal, whatever they are spelled; `None` for anything else
+/// (a call, an index) or an object the model does not know.
+pub fn place_path(view: &FileView, x: &Expr) -> Option<Vec<Identity>> {
+    match x.unparen() {
+        Expr::Ident(id) => {
+            let o = view.object_of(id)?;
+            Some(vec![view.model().identity(o)])
+        }
+        Expr::Selector(sel) => {
+            let mut path = place_path(view, &sel.x)?;
+            let field = view.object_of(&sel.sel)?;
+            path.push(view.model().identity(field));
+            Some(path)
+        }
+        Expr::Star(s) => place_path(view, &s.x),
+        _ => None,
+    }
+}

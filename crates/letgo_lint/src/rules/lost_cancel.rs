@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::escape::{fate, Fate, Value};
 use crate::flow::{pending_at_iteration_end, pending_exits, Exit, Obligation};
 use crate::funcs::{Func, FuncKind};
-use crate::objects::{declared_in, LocalVar};
+use crate::objects::{declared_in, place_path, Identity, LocalVar};
 use crate::registry::Rule;
 use crate::syntax::{
     ident_name, indentation_at, innermost_loop, mentions, never_returns, statements, StmtSite,
@@ -188,8 +188,9 @@ struct Def<'a> {
     cause: bool,
     /// The context variable (`ctx` of `ctx, cancel := ...`), not `_`.
     ctx: Option<&'a Ident>,
-    /// Where the context goes, as written (`ctx`, `o.ctx`), not `_`.
-    ctx_text: Option<&'a str>,
+    /// Where the context goes (`ctx`, `o.ctx`) by the objects along it,
+    /// not `_`.
+    ctx_place: Option<Vec<Identity>>,
     /// The context goes straight into a field, element or pointer target
     /// (`s.ctx, s.cancel = ...`).
     ctx_stored: bool,
@@ -555,7 +556,7 @@ fn cancel_def<'a>(cx: &PackageContext<'a>, file: usize, site: StmtSite<'a>) -> O
         ctor,
         cause,
         ctx,
-        ctx_text: Some(lhs[0].span().text(src)).filter(|t| *t != "_"),
+        ctx_place: place_path(&view, lhs[0]),
         ctx_stored: ident_name(lhs[0], src).is_none(),
         target,
         declares,
@@ -587,7 +588,9 @@ fn var_def<'a>(
         ctor,
         cause,
         ctx,
-        ctx_text: ctx.map(|c| c.name(src)),
+        ctx_place: ctx
+            .and_then(|c| view.object_of(c))
+            .map(|o| vec![view.model().identity(o)]),
         ctx_stored: false,
         target,
         declares: true,
@@ -722,22 +725,27 @@ fn has_deadline_there(cx: &PackageContext, f: &Func, def: &Def, at: Span) -> boo
             )
     });
     let src = &cx.file(f.file).src;
-    let Some(ctx) = def.ctx_text.filter(|_| timed) else {
+    let Some(ctx) = def.ctx_place.as_deref().filter(|_| timed) else {
         return false;
     };
     let mut found = false;
     inspect(Node::Block(f.body), &mut |n| {
         if let Node::Stmt(Stmt::If(i)) = n {
             let inside = i.body.lbrace <= at.start && at.end <= i.body.end();
-            found |= inside && no_deadline_test(i, ctx, src);
+            found |= inside && no_deadline_test(&view, i, ctx, src);
         }
         !found
     });
-    found && !reassigned_between(f, ctx, def.site.stmt.span(), at, src)
+    found && !reassigned_between(&view, f, ctx, def.site.stmt.span(), at)
 }
 
-/// `if _, ok := X.Deadline(); !ok` with `X` written `ctx`.
-fn no_deadline_test(i: &letgo_go::ast::IfStmt, ctx: &str, src: &str) -> bool {
+/// `if _, ok := X.Deadline(); !ok` with `X` the place `ctx`.
+fn no_deadline_test(
+    view: &letgo_types::FileView,
+    i: &letgo_go::ast::IfStmt,
+    ctx: &[Identity],
+    src: &str,
+) -> bool {
     let Some(Stmt::Assign(a)) = &i.init else {
         return false;
     };
@@ -747,22 +755,31 @@ fn no_deadline_test(i: &letgo_go::ast::IfStmt, ctx: &str, src: &str) -> bool {
     let Expr::Selector(sel) = c.fun.unparen() else {
         return false;
     };
-    let Some(ok) = ident_name(ok, src) else {
+    let Some(ok) = view.object_of_expr(ok) else {
         return false;
     };
     let negated = matches!(i.cond.unparen(), Expr::Unary(u)
-        if u.op == Token::Not && ident_name(&u.x, src) == Some(ok));
-    negated && sel.sel.name(src) == "Deadline" && sel.x.span().text(src) == ctx
+        if u.op == Token::Not && view.object_of_expr(&u.x) == Some(ok));
+    negated && sel.sel.name(src) == "Deadline" && place_path(view, &sel.x).as_deref() == Some(ctx)
 }
 
-/// Whether a statement strictly between `from` and `to` assigns `ctx`.
-fn reassigned_between(f: &Func, ctx: &str, from: Span, to: Span, src: &str) -> bool {
+/// Whether a statement strictly between `from` and `to` assigns the
+/// place `ctx`.
+fn reassigned_between(
+    view: &letgo_types::FileView,
+    f: &Func,
+    ctx: &[Identity],
+    from: Span,
+    to: Span,
+) -> bool {
     f.sites.iter().any(|s| match s.stmt {
         Stmt::Assign(a) => {
             let sp = s.stmt.span();
             sp.start > from.end
                 && sp.end < to.start
-                && a.lhs.iter().any(|l| l.span().text(src) == ctx)
+                && a.lhs
+                    .iter()
+                    .any(|l| place_path(view, l).as_deref() == Some(ctx))
         }
         _ => false,
     })
@@ -828,20 +845,20 @@ fn once_timer_case(cx: &PackageContext, file: usize, body: &BlockStmt, at: Span)
     // A `Reset` of that timer in the loop re-arms it, unless it runs only
     // when `t.Stop()` returned true (the timer had not fired: it still
     // fires once in all).
-    let stop = format!("{t}.Stop()");
+    let calls = |c: &CallExpr, method: &str| {
+        matches!(c.fun.unparen(), Expr::Selector(sel) if sel.sel.name(src) == method
+            && place_path(&view, &sel.x).as_deref() == Some(&t[..]))
+    };
     let mut rearms = false;
     let mut guarded: Vec<Span> = Vec::new();
     inspect(Node::Block(body), &mut |n| {
         match n {
-            Node::Stmt(Stmt::If(i)) if i.cond.span().text(src).contains(&stop) => {
+            Node::Stmt(Stmt::If(i)) if mentions_call(&i.cond, &|c| calls(c, "Stop")) => {
                 guarded.push(Span::new(i.body.lbrace, i.body.end()));
             }
-            Node::Call(c) => {
-                if let Expr::Selector(sel) = c.fun.unparen() {
-                    let reset = sel.sel.name(src) == "Reset" && sel.x.span().text(src) == t;
-                    let at = c.pos();
-                    rearms |= reset && !guarded.iter().any(|g| g.start <= at && at < g.end);
-                }
+            Node::Call(c) if calls(c, "Reset") => {
+                let at = c.pos();
+                rearms |= !guarded.iter().any(|g| g.start <= at && at < g.end);
             }
             _ => {}
         }
@@ -850,8 +867,21 @@ fn once_timer_case(cx: &PackageContext, file: usize, body: &BlockStmt, at: Span)
     !rearms
 }
 
-/// `<-t.C` (or `v := <-t.C`) where `t.C` is a `*time.Timer`'s channel: `t` as written.
-fn timer_received(view: &letgo_types::FileView, s: &Stmt) -> Option<String> {
+/// Whether expression `x` contains a call `pick` accepts.
+fn mentions_call(x: &Expr, pick: &dyn Fn(&CallExpr) -> bool) -> bool {
+    let mut found = false;
+    inspect(Node::expr(x), &mut |n| {
+        if let Node::Call(c) = n {
+            found |= pick(c);
+        }
+        !found
+    });
+    found
+}
+
+/// `<-t.C` (or `v := <-t.C`) where `t.C` is a `*time.Timer`'s channel:
+/// the place `t`, by its objects.
+fn timer_received(view: &letgo_types::FileView, s: &Stmt) -> Option<Vec<Identity>> {
     let x = match s {
         Stmt::Expr(x) => x,
         Stmt::Assign(a) if a.rhs.len() == 1 => &a.rhs[0],
@@ -869,8 +899,10 @@ fn timer_received(view: &letgo_types::FileView, s: &Stmt) -> Option<String> {
     let m = view.model();
     let t = view.type_of(&sel.x)?;
     let src = &m.files[view.file_id().0 as usize].src;
-    (m.is_pointer_to(t, "time", "Timer") && sel.sel.name(src) == "C")
-        .then(|| sel.x.span().text(src).to_string())
+    if !m.is_pointer_to(t, "time", "Timer") || sel.sel.name(src) != "C" {
+        return None;
+    }
+    place_path(view, &sel.x)
 }
 
 /// A loop that runs as long as its goroutine: `for` without a condition,
