@@ -1,6 +1,7 @@
 //! Rules that treat the main goroutine of `main.main` apart (LG108,
 //! LG109, LG116), a command as a package nobody imports (LG107), or a
-//! command's function that runs once as leaving its leak once (LG401),
+//! command's function that runs once as leaving its leak once (LG401,
+//! LG106),
 //! a ticker loop a command runs once as lasting the process (LG202), or
 //! a test's channel handed to the code under test as the test's (LG107,
 //! `lg107/undertest`): their fixtures include a package each, in a subdirectory the
@@ -21,6 +22,7 @@ fn commands_match_want_comments() {
         ("lg116/daemon", "LG116"),
         ("lg103/cmd", "LG103"),
         ("lg401/cmd", "LG401"),
+        ("lg106/cmd", "LG106"),
         ("lg202/oncecmd", "LG202"),
         ("lg107/undertest", "LG107"),
     ] {

@@ -94,6 +94,13 @@ block is another variable, and a field of the same name in another type
 being called does not count. Where the types are unknown, there is no
 finding.
 
+A function of a command (`package main`) that runs once per process —
+`main`, `init`, or a function only such functions call, each call
+outside loops and function literals — loses at most one context, which
+would live as long as the process anyway (a signal context made at the
+top of `main`): no finding there, unless the context is made in a loop.
+`go vet`'s lostcancel still reports it.
+
 ## Why is this bad?
 A derived context stays registered with its parent until it is cancelled:
 the child, its goroutine-free timer and everything its values reference
@@ -221,6 +228,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             // A lost cancel is a leak only when the context keeps
             // something alive for long.
             if releases_itself(cx, f, &def) {
+                continue;
+            }
+            // A command's function that runs once loses at most one
+            // context, which lives as long as the process anyway.
+            if !site.in_loop && crate::once::runs_once(cx, f) {
                 continue;
             }
             let diag = match def.target {
