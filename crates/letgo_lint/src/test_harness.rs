@@ -14,6 +14,28 @@ use crate::funcs::{Func, FuncKind};
 use letgo_types::types::{Type, TypeId};
 use letgo_types::Model;
 
+/// Whether the package exists only for tests: a test helper named as the
+/// standard library names its own (`httptest`, a `testutil`, a path
+/// segment `test`, `e2e`, `fake…`, `mock…`), or one only tests import
+/// (the model's fact over the whole run). What its code leaves behind
+/// lives as long as a test binary.
+pub fn test_package(cx: &PackageContext) -> bool {
+    crate::owners::test_support_package(cx) || cx.owners().test_only(cx)
+}
+
+/// Whether function `f` runs only in a test binary: it is in a
+/// `_test.go` file, or is a test's harness ([`runs_under_test`]).
+pub fn test_function(cx: &PackageContext, f: &Func) -> bool {
+    cx.file(f.file).is_test || runs_under_test(cx, f)
+}
+
+/// Whether function `f` is code only tests run outside `_test.go` files:
+/// in a package that exists only for tests, or a test's harness.
+/// (Findings in `_test.go` files are reported as usual.)
+pub fn harness_code(cx: &PackageContext, test_package: bool, f: &Func) -> bool {
+    !cx.file(f.file).is_test && (test_package || runs_under_test(cx, f))
+}
+
 /// Whether function `f` (or, for a literal, the declared function it is
 /// written in) takes a test's handle or is a method of a type holding one.
 pub fn runs_under_test(cx: &PackageContext, f: &Func) -> bool {

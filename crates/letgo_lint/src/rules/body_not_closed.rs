@@ -113,6 +113,15 @@ cancel := context.WithTimeout(...)`, `c.write(ctx, batch)`, `cancel()`)
 or defers, the call outside loops: the context ends as the function
 returns, as if it were cancelled there.
 
+Code only tests run is left alone outside `_test.go` files: a package
+that exists only for tests (as LG301 judges one: a helper named like
+`httptest` that imports `testing`, a path segment `test`, `e2e`,
+`fake…`, `mock…`, `…testing`, `…testutil`, or one only tests import),
+and a test's harness (a function taking a `*testing.T`, `*testing.B`,
+`*testing.F` or `testing.TB`, or a method of a type holding one: only
+`go test` makes such a value). What it leaves behind lives as long as
+the test binary.
+
 A function of a command (`package main`) that runs once per process —
 `main`, `init`, or a function that only such functions call, each call
 outside loops and function literals (calls in `_test.go` files say
@@ -194,9 +203,15 @@ struct Def<'a> {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
+    // What a package that exists only for tests, or a test's harness,
+    // leaves open lives as long as the test binary.
+    let test_package = crate::test_harness::test_package(cx);
     // Every file: a caller of the project's own request helper need not
     // import net/http.
     for f in cx.functions() {
+        if crate::test_harness::harness_code(cx, test_package, f) {
+            continue;
+        }
         for site in f.sites.iter().copied() {
             let Some(def) = response_def(cx, f, site) else {
                 continue;

@@ -121,11 +121,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     // A package that exists only for tests (LG301's judgement: a test
     // helper like `httptest`, a `testutil`, one only tests import): its
     // timers run in tests.
-    if crate::owners::test_support_package(cx) || cx.owners().test_only(cx) {
+    if crate::test_harness::test_package(cx) {
         return;
     }
     for (i, f) in cx.functions().iter().enumerate() {
-        if cx.file(f.file).is_test || crate::test_harness::runs_under_test(cx, f) {
+        if crate::test_harness::test_function(cx, f) {
             continue;
         }
         let per_request = takes_request(cx, f);

@@ -94,6 +94,15 @@ block is another variable, and a field of the same name in another type
 being called does not count. Where the types are unknown, there is no
 finding.
 
+Code only tests run is left alone outside `_test.go` files: a package
+that exists only for tests (as LG301 judges one: a helper named like
+`httptest` that imports `testing`, a path segment `test`, `e2e`,
+`fake…`, `mock…`, `…testing`, `…testutil`, or one only tests import),
+and a test's harness (a function taking a `*testing.T`, `*testing.B`,
+`*testing.F` or `testing.TB`, or a method of a type holding one: only
+`go test` makes such a value). What it leaves behind lives as long as
+the test binary.
+
 A function of a command (`package main`) that runs once per process —
 `main`, `init`, or a function only such functions call, each call
 outside loops and function literals — loses at most one context, which
@@ -220,7 +229,13 @@ struct FieldStore<'a> {
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let mut field_stores: Vec<FieldStore> = Vec::new();
+    // What a package that exists only for tests, or a test's harness,
+    // loses lives as long as the test binary.
+    let test_package = crate::test_harness::test_package(cx);
     for f in cx.functions() {
+        if crate::test_harness::harness_code(cx, test_package, f) {
+            continue;
+        }
         for site in f.sites.iter().copied() {
             let Some(def) = cancel_def(cx, f.file, site) else {
                 continue;
