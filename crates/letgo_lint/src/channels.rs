@@ -158,6 +158,18 @@ pub struct Origin {
     pub function: String,
 }
 
+impl Origin {
+    /// The function whose body holds the `make`: its trace name in the
+    /// file the `make` is in. Two files of a package can hold functions of
+    /// one trace name (`init`, closures of `init`), so the name alone is
+    /// not enough.
+    pub fn maker<'a, 'b>(&self, cx: &'b PackageContext<'a>) -> Option<&'b Func<'a>> {
+        cx.functions()
+            .iter()
+            .find(|f| f.name == self.function && f.file == self.file)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Channel {
     /// As users write it: `ch`, `s.stopCh` (field), `jobs` (global).

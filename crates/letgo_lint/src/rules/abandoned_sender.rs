@@ -223,7 +223,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     if maker_receives.is_empty() {
         return None;
     }
-    let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
+    let maker = origin.maker(cx)?;
     let sf = cx.file(origin.file);
     // Senders started by the maker itself: spawns inside callees follow
     // protocols of their own.
@@ -511,7 +511,7 @@ pub(crate) fn paced_senders(cx: &PackageContext, ch: &Channel) -> bool {
     if ch.kind != ChannelKind::Local || !matches!(ch.capacity, Capacity::Const(n) if n >= 1) {
         return false;
     }
-    let Some(maker) = cx.functions().iter().find(|f| f.name == origin.function) else {
+    let Some(maker) = origin.maker(cx) else {
         return false;
     };
     let var = ch.var_ref(cx, origin.file);
@@ -546,7 +546,7 @@ pub(crate) fn sends_per_make(cx: &PackageContext, ch: &Channel) -> Option<u32> {
     if ch.kind != ChannelKind::Local {
         return None;
     }
-    let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
+    let maker = origin.maker(cx)?;
     let in_view = |o: &Op| {
         !o.through_call
             && match o.goroutine {
