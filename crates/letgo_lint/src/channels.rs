@@ -1715,3 +1715,97 @@ impl Channel {
             .map(|o| o.make)
     }
 }
+
+impl Channel {
+    /// Whether the channel is an optional hook of the program: every send
+    /// and receive on it written in the package's non-test files (at
+    /// least one) is inside `if <the same channel> != nil { ... }`. Code
+    /// that tests the channel for nil before each use treats "nobody
+    /// installed a channel" as a normal state, and whoever installs one (a
+    /// test, another package, a caller setting an exported field) is the
+    /// partner the operation waits for: the package's own files say
+    /// nothing about whether that partner exists.
+    pub fn optional_hook(&self, cx: &PackageContext) -> bool {
+        let mut guarded = 0;
+        for o in &self.ops {
+            if cx.file(o.file).is_test {
+                continue;
+            }
+            if o.through_call
+                || !matches!(o.kind, OpKind::Send | OpKind::Recv)
+                || !nil_guarded(cx, o)
+            {
+                return false;
+            }
+            guarded += 1;
+        }
+        guarded > 0
+    }
+}
+
+/// Whether operation `o` (a send or receive written in its function) is
+/// in the body of an `if` whose condition requires its channel to be
+/// non-nil (`ch != nil`, alone or as an operand of `&&`), the channel
+/// compared by object and receiver path.
+fn nil_guarded(cx: &PackageContext, o: &Op) -> bool {
+    let Some(view) = cx.types(o.file) else {
+        return false;
+    };
+    let src = &cx.file(o.file).src;
+    let Some(f) = cx
+        .functions()
+        .iter()
+        .find(|f| f.file == o.file && f.name == o.function)
+    else {
+        return false;
+    };
+    let at = o.span.start;
+    let mut chan: Option<&Expr> = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::Send(s)) if s.chan.pos() == at => chan = Some(&s.chan),
+            Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow && u.op_pos == at => {
+                chan = Some(&u.x)
+            }
+            _ => {}
+        }
+        chan.is_none()
+    });
+    let Some(chan) = chan else {
+        return false;
+    };
+    let same = |e: &Expr| {
+        let e = e.unparen();
+        e.span().text(src) == chan.unparen().span().text(src)
+            && view.object_of_expr(e).is_some()
+            && view.object_of_expr(e) == view.object_of_expr(chan.unparen())
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::If(i)) = n {
+            if i.body.lbrace <= at && at < i.body.end() && requires_non_nil(&view, &i.cond, &same) {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
+}
+
+/// `x != nil` (or `nil != x`) for an `x` that `is_x` accepts, alone or as
+/// an operand of `&&`.
+fn requires_non_nil(view: &FileView, cond: &Expr, is_x: &dyn Fn(&Expr) -> bool) -> bool {
+    let Expr::Binary(b) = cond.unparen() else {
+        return false;
+    };
+    match b.op {
+        Token::Land => {
+            requires_non_nil(view, &b.x, is_x) || requires_non_nil(view, &b.y, is_x)
+        }
+        Token::Neq => {
+            (is_x(&b.x) && crate::syntax::is_nil(view, &b.y))
+                || (is_x(&b.y) && crate::syntax::is_nil(view, &b.x))
+        }
+        _ => false,
+    }
+}
