@@ -96,7 +96,13 @@ retry loop that gives up on `ctx.Done()` leaves one sender, which finds
 the slot free (`fixtures/lg103/paced_spawn.go`); and a way out
 whose signal is sent only after `wg.Wait()` on a WaitGroup that every
 sender calls `Done` on after its sends (deferred, or later on the
-send's path), so that it comes after every send.
+send's path), so that it comes after every send; nor a way out that
+every sender checks first, in its own function, and returns on (`select
+{ case <-s.stopped: return errStopped; default: }` before `s.reqs <-
+r`): once the signal is ready every later sender returns before it
+sends, and only a stop landing between one sender's check and its send
+strands it — a race on a stopping object, not a path
+(`fixtures/lg103/checked_first.go`).
 
 It flags one goroutine, started once by the function that made the
 channel (unbuffered, or with a buffer of a constant size), that sends

@@ -7,7 +7,9 @@
 //! outnumber the buffer (`fills`), nobody ranges over it or closes it (a close makes a blocked
 //! send panic: another protocol), and every receive is a case of a
 //! `select` inside a loop of a function the sends are not written in (a
-//! loop that sends to itself is another bug).
+//! loop that sends to itself is another bug). A way out that every sender
+//! checks (and returns on) right before it sends is no evidence: only a
+//! race between that check and the send could strand a sender.
 
 use crate::channels::{Capacity, Channel, Escape, Op, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
@@ -51,6 +53,7 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         let e = exits.iter().find(|(_, comm)| {
             !after_senders_last_word(cx, ch, r.file, *comm)
                 && !after_senders_waited(cx, ch, r.file, *comm)
+                && !senders_check_first(cx, ch, r.file, *comm)
         })?;
         exit.get_or_insert((r, e.0));
     }
@@ -522,6 +525,55 @@ fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Sp
     };
     let dones: Vec<_> = sends.iter().map(|s| done_after(s)).collect();
     waited.iter().any(|w| dones.iter().all(|d| d.contains(w)))
+}
+
+/// Whether every blocking send on `ch` first checks the loop's way out
+/// (the channel `e` the `select` case `comm`, in file `file`, receives
+/// from) and returns when it is ready: a `select` before the send, in
+/// the sender's own function, with a `default` and a case receiving from
+/// `e` that returns (`select { case <-q.done: return ErrClosed;
+/// default: }`). Once `e` is ready the loop may leave, but every later
+/// sender returns before it sends; only a stop that lands between the
+/// check and the send strands one — a race on a stopping object, not a
+/// path to a send that nobody receives.
+fn senders_check_first(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
+    let Some(e) = way_out_channel(cx, ch, file, comm) else {
+        return false;
+    };
+    let mut sends = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).peekable();
+    sends.peek().is_some()
+        && sends.all(|s| {
+            let Some(f) = (!s.through_call).then(|| function_of(cx, s)).flatten() else {
+                return false;
+            };
+            let src = &cx.file(s.file).src;
+            let checks = |sel: &SelectStmt| {
+                let has_default = sel.body.clauses.iter().any(|c| c.comm.is_none());
+                has_default
+                    && sel.body.clauses.iter().any(|c| {
+                        let Some(cm) = c.comm.as_ref() else {
+                            return false;
+                        };
+                        let receives_e = e.ops_of(OpKind::Recv).any(|o| {
+                            o.file == s.file && cm.pos() <= o.span.start && o.span.end <= cm.end()
+                        });
+                        // With no label, only a `return` leaves.
+                        receives_e && leaving(&c.body, None, src, false).is_some()
+                    })
+            };
+            let mut found = false;
+            inspect(Node::Block(f.body), &mut |n| {
+                match n {
+                    Node::Expr(Expr::FuncLit(_)) => return false,
+                    Node::Stmt(st @ Stmt::Select(sel)) if st.end() <= s.span.start => {
+                        found |= checks(sel);
+                    }
+                    _ => {}
+                }
+                !found
+            });
+            found
+        })
 }
 
 /// For a receive that is a `select` case: the loop right around that
