@@ -12,6 +12,7 @@ use letgo_go::ast::{BlockStmt, CallExpr, Expr, ForStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
+use letgo_types::types::Type;
 use letgo_types::FileView;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -58,7 +59,12 @@ more than once). A serving loop, though, is how a daemon is written: started onc
 call), it is meant to live as long as the program. So a loop is flagged
 only when its `go` statement can run more than once over the program's
 life, which is known when
-- the `go` statement is inside a loop;
+- the `go` statement is inside a loop that can go on as long as the
+  program (`for { }`, `for cond { }`, a `range` over a channel or a
+  function); a `range` over a slice, array, map, string or number, or a
+  counted `for i := 0; i < n; i++`, starts a bounded number per run of
+  its function (one daemon per configured directory or partition), so
+  it repeats only as often as that function does;
 - the function holding it is an HTTP handler (a `ServeHTTP` method or a
   function taking `(http.ResponseWriter, *http.Request)`), or a function
   the package never calls that the other packages checked with it reach
@@ -67,7 +73,7 @@ life, which is known when
   value, on every call; a method that other checked packages do call,
   a server's `Start` called once by `main`, is judged by those callers
   and is not known to repeat), or
-- a function or method of the package called inside a loop or from a
+- a function or method of the package called inside such a loop or from a
   function that can run more than once (callers found by object, the
   whole package read: where the package calls a method, its callers
   decide, not its being a method). A function literal runs as often as
@@ -139,7 +145,13 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                     span,
                     "goroutine parks forever in `select {}`: it can never end".to_string(),
                 )),
-                None => looping(cx, &runs, i, site.in_loop, g, body),
+                None => {
+                    let repeating = site.in_loop
+                        && cx
+                            .types(f.file)
+                            .is_none_or(|v| in_repeating_loop(&v, f, g.call.pos()));
+                    looping(cx, &runs, i, repeating, g, body)
+                }
             };
             let Some((span, msg)) = finding else { continue };
             if !seen.insert((body.file, span.start)) {
@@ -234,7 +246,9 @@ fn serves_forever<'c, 'a>(
     body: &Func,
 ) -> bool {
     let starts = body.sites.iter().any(|s| matches!(s.stmt, Stmt::Go(_)));
-    starts && !go_in_loop && !matches!(runs.get_or_init(|| Runs::new(cx)).of(spawner), Run::Many(_))
+    starts
+        && !go_in_loop
+        && !matches!(runs.get_or_init(|| Runs::new(cx).counted_loops_once()).of(spawner), Run::Many(_))
 }
 
 /// `select {}` among the goroutine's statements.
@@ -293,7 +307,7 @@ fn looping<'c, 'a>(
     let why = if go_in_loop {
         format!("it is started in a loop in `{name}`")
     } else {
-        match runs.get_or_init(|| Runs::new(cx)).of(spawner) {
+        match runs.get_or_init(|| Runs::new(cx).counted_loops_once()).of(spawner) {
             Run::Many(why) => why,
             _ => return None,
         }
@@ -476,6 +490,11 @@ struct Runs<'c, 'a> {
     /// A method of `package main` nobody in the package calls is of
     /// unknown run count, not API run per call (`started_only_once`).
     main_api_unknown: bool,
+    /// A loop that walks a collection or counts (`range` over a slice,
+    /// map or number; `for i := 0; i < n; i++`) runs its body a bounded
+    /// number of times per run of its function: calls in it repeat only
+    /// as often as that function (LG116's own judgement).
+    counted_loops_once: bool,
     memo: RefCell<HashMap<usize, Run>>,
 }
 
@@ -487,6 +506,7 @@ impl<'c, 'a> Runs<'c, 'a> {
             values: HashSet::new(),
             blind: false,
             main_api_unknown: false,
+            counted_loops_once: false,
             memo: RefCell::new(HashMap::new()),
         };
         for (fi, sf) in cx.files() {
@@ -497,6 +517,12 @@ impl<'c, 'a> Runs<'c, 'a> {
             r.uses(fi, &sf.ast, &view);
         }
         r
+    }
+
+    /// The same model, with `counted_loops_once` set: LG116's.
+    fn counted_loops_once(mut self) -> Self {
+        self.counted_loops_once = true;
+        self
     }
 
     /// The same model, with `main_api_unknown` set.
@@ -661,7 +687,12 @@ impl<'c, 'a> Runs<'c, 'a> {
         let Some(g) = self.enclosing(file, at) else {
             return Run::Unknown; // a package-level initializer
         };
-        if in_loop(&self.cx.functions()[g], at) {
+        let f = &self.cx.functions()[g];
+        let repeats = match (self.counted_loops_once, self.cx.types(file)) {
+            (true, Some(view)) => in_repeating_loop(&view, f, at),
+            _ => in_loop(f, at),
+        };
+        if repeats {
             let (callee, caller) = (self.name_at(file, at), &self.cx.functions()[g].name);
             return Run::Many(format!("`{callee}` is called in a loop in `{caller}`"));
         }
@@ -757,6 +788,33 @@ fn in_loop(f: &Func, at: u32) -> bool {
     f.sites.iter().any(|s| match s.stmt {
         Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
         Stmt::Range(r) => r.body.lbrace <= at && at < r.body.end(),
+        _ => false,
+    })
+}
+
+/// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a
+/// nested literal) that can go on as long as the program: `for { }`, `for
+/// cond { }`, or a `range` over a channel, a function or a value of
+/// unknown type. A `range` over a slice, array, map, string or number,
+/// and a counted `for init; cond; post`, run a bounded number of rounds:
+/// one daemon per configured directory or partition is started once
+/// per run of `f`, not over and over.
+fn in_repeating_loop(view: &FileView, f: &Func, at: u32) -> bool {
+    let m = view.model();
+    f.sites.iter().any(|s| match s.stmt {
+        Stmt::For(l) => {
+            l.body.lbrace <= at && at < l.body.end() && (l.cond.is_none() || l.post.is_none())
+        }
+        Stmt::Range(r) => {
+            r.body.lbrace <= at
+                && at < r.body.end()
+                && view.type_of(&r.x).is_none_or(|t| {
+                    !matches!(
+                        m.ty(m.under_ro(m.deref(t))),
+                        Type::Basic(..) | Type::Slice(_) | Type::Array(..) | Type::Map(..)
+                    )
+                })
+        }
         _ => false,
     })
 }
