@@ -55,9 +55,9 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
                 && !after_senders_waited(cx, ch, r.file, *comm)
                 && !senders_check_first(cx, ch, r.file, *comm)
         })?;
-        exit.get_or_insert((r, e.0));
+        exit.get_or_insert((r, e.0, e.1));
     }
-    let (recv, exit) = exit?;
+    let (recv, exit, comm) = exit?;
     // A loop of a function that runs once per process leaves once, when
     // the command is ending: one sender stays, for moments.
     let receivers: Vec<&str> = recvs.iter().map(|r| r.function.as_str()).collect();
@@ -77,9 +77,17 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     if recvs.iter().any(|r| restarts_itself(cx, &r.function)) {
         return None;
     }
-    let send = ch.ops_of(OpKind::Send).find(|s| {
-        s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
-    })?;
+    // The send that can block: one that does not check the way out first
+    // when there is one.
+    let way_out = way_out_channel(cx, ch, recv.file, comm);
+    let candidates = || {
+        ch.ops_of(OpKind::Send).filter(|s| {
+            s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
+        })
+    };
+    let send = candidates()
+        .find(|s| way_out.is_none_or(|e| !checks_first(cx, e, s)))
+        .or_else(|| candidates().next())?;
     let rf = cx.file(recv.file);
     let (line, _) = rf.line_col(exit);
     let what = match ch.capacity {
@@ -541,39 +549,42 @@ fn senders_check_first(cx: &PackageContext, ch: &Channel, file: usize, comm: Spa
         return false;
     };
     let mut sends = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).peekable();
-    sends.peek().is_some()
-        && sends.all(|s| {
-            let Some(f) = (!s.through_call).then(|| function_of(cx, s)).flatten() else {
-                return false;
-            };
-            let src = &cx.file(s.file).src;
-            let checks = |sel: &SelectStmt| {
-                let has_default = sel.body.clauses.iter().any(|c| c.comm.is_none());
-                has_default
-                    && sel.body.clauses.iter().any(|c| {
-                        let Some(cm) = c.comm.as_ref() else {
-                            return false;
-                        };
-                        let receives_e = e.ops_of(OpKind::Recv).any(|o| {
-                            o.file == s.file && cm.pos() <= o.span.start && o.span.end <= cm.end()
-                        });
-                        // With no label, only a `return` leaves.
-                        receives_e && leaving(&c.body, None, src, false).is_some()
-                    })
-            };
-            let mut found = false;
-            inspect(Node::Block(f.body), &mut |n| {
-                match n {
-                    Node::Expr(Expr::FuncLit(_)) => return false,
-                    Node::Stmt(st @ Stmt::Select(sel)) if st.end() <= s.span.start => {
-                        found |= checks(sel);
-                    }
-                    _ => {}
-                }
-                !found
-            });
-            found
-        })
+    sends.peek().is_some() && sends.all(|s| checks_first(cx, e, s))
+}
+
+/// Whether the send `s` is preceded, in its own function, by a `select`
+/// with a `default` and a case that receives from `e` and returns.
+fn checks_first(cx: &PackageContext, e: &Channel, s: &Op) -> bool {
+    let Some(f) = (!s.through_call).then(|| function_of(cx, s)).flatten() else {
+        return false;
+    };
+    let src = &cx.file(s.file).src;
+    let checks = |sel: &SelectStmt| {
+        let has_default = sel.body.clauses.iter().any(|c| c.comm.is_none());
+        has_default
+            && sel.body.clauses.iter().any(|c| {
+                let Some(cm) = c.comm.as_ref() else {
+                    return false;
+                };
+                let receives_e = e.ops_of(OpKind::Recv).any(|o| {
+                    o.file == s.file && cm.pos() <= o.span.start && o.span.end <= cm.end()
+                });
+                // With no label, only a `return` leaves.
+                receives_e && leaving(&c.body, None, src, false).is_some()
+            })
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(st @ Stmt::Select(sel)) if st.end() <= s.span.start => {
+                found |= checks(sel);
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
 }
 
 /// For a receive that is a `select` case: the loop right around that
