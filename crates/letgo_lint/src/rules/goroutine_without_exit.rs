@@ -12,7 +12,7 @@ use letgo_go::ast::{BlockStmt, CallExpr, Expr, ForStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
-use letgo_types::types::Type;
+use letgo_types::types::{BasicKind, Type};
 use letgo_types::FileView;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -59,12 +59,13 @@ more than once). A serving loop, though, is how a daemon is written: started onc
 call), it is meant to live as long as the program. So a loop is flagged
 only when its `go` statement can run more than once over the program's
 life, which is known when
-- the `go` statement is inside a loop that can go on as long as the
-  program (`for { }`, `for cond { }`, a `range` over a channel or a
-  function); a `range` over a slice, array, map, string or number, or a
-  counted `for i := 0; i < n; i++`, starts a bounded number per run of
-  its function (one daemon per configured directory or partition), so
-  it repeats only as often as that function does;
+- the `go` statement is inside a loop other than a `range` over a
+  collection: a `for` loop (counted or not) or a `range` over a number,
+  a channel or a function starts copies of one goroutine, as many as it
+  goes round, while a `range` over a slice, array, map or string starts
+  one per element, each for its own element (a configured directory, a
+  partition), once per run of its function — it repeats only as often
+  as that function does;
 - the function holding it is an HTTP handler (a `ServeHTTP` method or a
   function taking `(http.ResponseWriter, *http.Request)`), or a function
   the package never calls that the other packages checked with it reach
@@ -793,25 +794,27 @@ fn in_loop(f: &Func, at: u32) -> bool {
 }
 
 /// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a
-/// nested literal) that can go on as long as the program: `for { }`, `for
-/// cond { }`, or a `range` over a channel, a function or a value of
-/// unknown type. A `range` over a slice, array, map, string or number,
-/// and a counted `for init; cond; post`, run a bounded number of rounds:
-/// one daemon per configured directory or partition is started once
-/// per run of `f`, not over and over.
+/// nested literal) other than a `range` over a collection (a slice,
+/// array, map or string). Such a `range` starts one goroutine per
+/// element, each for its own element (a directory, a partition), once
+/// per run of `f`; a `for` loop, counted or not, and a `range` over a
+/// number, a channel or a function start copies of one goroutine, as
+/// many as it goes round.
 fn in_repeating_loop(view: &FileView, f: &Func, at: u32) -> bool {
     let m = view.model();
     f.sites.iter().any(|s| match s.stmt {
-        Stmt::For(l) => {
-            l.body.lbrace <= at && at < l.body.end() && (l.cond.is_none() || l.post.is_none())
-        }
+        Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
         Stmt::Range(r) => {
             r.body.lbrace <= at
                 && at < r.body.end()
                 && view.type_of(&r.x).is_none_or(|t| {
                     !matches!(
                         m.ty(m.under_ro(m.deref(t))),
-                        Type::Basic(..) | Type::Slice(_) | Type::Array(..) | Type::Map(..)
+                        Type::Basic(BasicKind::String, _)
+                            | Type::Basic(BasicKind::UntypedString, _)
+                            | Type::Slice(_)
+                            | Type::Array(..)
+                            | Type::Map(..)
                     )
                 })
         }
