@@ -1799,9 +1799,7 @@ fn requires_non_nil(view: &FileView, cond: &Expr, is_x: &dyn Fn(&Expr) -> bool) 
         return false;
     };
     match b.op {
-        Token::Land => {
-            requires_non_nil(view, &b.x, is_x) || requires_non_nil(view, &b.y, is_x)
-        }
+        Token::Land => requires_non_nil(view, &b.x, is_x) || requires_non_nil(view, &b.y, is_x),
         Token::Neq => {
             (is_x(&b.x) && crate::syntax::is_nil(view, &b.y))
                 || (is_x(&b.y) && crate::syntax::is_nil(view, &b.x))

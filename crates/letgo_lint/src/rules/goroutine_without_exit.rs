@@ -249,7 +249,11 @@ fn serves_forever<'c, 'a>(
     let starts = body.sites.iter().any(|s| matches!(s.stmt, Stmt::Go(_)));
     starts
         && !go_in_loop
-        && !matches!(runs.get_or_init(|| Runs::new(cx).counted_loops_once()).of(spawner), Run::Many(_))
+        && !matches!(
+            runs.get_or_init(|| Runs::new(cx).counted_loops_once())
+                .of(spawner),
+            Run::Many(_)
+        )
 }
 
 /// `select {}` among the goroutine's statements.
@@ -308,7 +312,10 @@ fn looping<'c, 'a>(
     let why = if go_in_loop {
         format!("it is started in a loop in `{name}`")
     } else {
-        match runs.get_or_init(|| Runs::new(cx).counted_loops_once()).of(spawner) {
+        match runs
+            .get_or_init(|| Runs::new(cx).counted_loops_once())
+            .of(spawner)
+        {
             Run::Many(why) => why,
             _ => return None,
         }

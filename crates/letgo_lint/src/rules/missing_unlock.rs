@@ -168,8 +168,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             {
                 continue;
             }
-            let hands_off = unlocks_some_path
-                || held_for_another(cx, fi, &a.lock.key, &releasers);
+            let hands_off = unlocks_some_path || held_for_another(cx, fi, &a.lock.key, &releasers);
             let mut d = diagnostic(cx, f, fi, &a.lock, a.read, a.span, stmt, exit, hands_off);
             // Where the next goroutine to take the lock waits forever.
             let takers = other_takers(view, fi, &a.lock.key, a.read, MAX_TAKERS);
