@@ -65,7 +65,10 @@ life, which is known when
   goes round, while a `range` over a slice, array, map or string starts
   one per element, each for its own element (a configured directory, a
   partition), once per run of its function — it repeats only as often
-  as that function does;
+  as that function does (this holds for calls in such a `range` too,
+  below) — unless the goroutine uses a channel its starting function
+  makes for the call (`updates := make(chan T)`): its partner is that
+  call, so every round that calls it leaves one more behind;
 - the function holding it is an HTTP handler (a `ServeHTTP` method or a
   function taking `(http.ResponseWriter, *http.Request)`), or a function
   the package never calls that the other packages checked with it reach
@@ -132,6 +135,10 @@ decision.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     // Built on first need: most packages start no loop without exit.
+    // Two call models: the plain one (every loop repeats) for `select {}`
+    // servers and goroutines tied to their spawner's call; the one where
+    // a `range` over a collection does not repeat, for daemon loops.
+    let plain = OnceCell::new();
     let runs = OnceCell::new();
     let mut seen = HashSet::new();
     for (i, f) in cx.functions().iter().enumerate() {
@@ -141,18 +148,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let finding = match parks(body) {
-                Some(_) if serves_forever(cx, &runs, i, site.in_loop, body) => None,
+                Some(_) if serves_forever(cx, &plain, i, site.in_loop, body) => None,
                 Some(span) => Some((
                     span,
                     "goroutine parks forever in `select {}`: it can never end".to_string(),
                 )),
-                None => {
-                    let repeating = site.in_loop
-                        && cx
-                            .types(f.file)
-                            .is_none_or(|v| in_repeating_loop(&v, f, g.call.pos()));
-                    looping(cx, &runs, i, repeating, g, body)
-                }
+                None => looping(cx, (&plain, &runs), i, site.in_loop, g, body),
             };
             let Some((span, msg)) = finding else { continue };
             if !seen.insert((body.file, span.start)) {
@@ -247,13 +248,7 @@ fn serves_forever<'c, 'a>(
     body: &Func,
 ) -> bool {
     let starts = body.sites.iter().any(|s| matches!(s.stmt, Stmt::Go(_)));
-    starts
-        && !go_in_loop
-        && !matches!(
-            runs.get_or_init(|| Runs::new(cx).counted_loops_once())
-                .of(spawner),
-            Run::Many(_)
-        )
+    starts && !go_in_loop && !matches!(runs.get_or_init(|| Runs::new(cx)).of(spawner), Run::Many(_))
 }
 
 /// `select {}` among the goroutine's statements.
@@ -270,7 +265,7 @@ fn parks(f: &Func) -> Option<Span> {
 /// more than once: the statement it blocks in, and the message.
 fn looping<'c, 'a>(
     cx: &'c PackageContext<'a>,
-    runs: &OnceCell<Runs<'c, 'a>>,
+    (plain, runs): (&OnceCell<Runs<'c, 'a>>, &OnceCell<Runs<'c, 'a>>),
     spawner: usize,
     go_in_loop: bool,
     g: &letgo_go::ast::CallStmt,
@@ -308,14 +303,24 @@ fn looping<'c, 'a>(
     if lg105_covers(cx, spawner, g) {
         return None;
     }
-    let name = &cx.functions()[spawner].name;
+    let f = &cx.functions()[spawner];
+    let name = &f.name;
+    // A goroutine that waits on a channel of its spawner's call lives for
+    // that call: one per run of the spawner, however many elements a
+    // `range` walks. Others started by a `range` over a collection are
+    // one daemon per element, repeating only with their function.
+    let tied = per_call_channel(cx, f, body);
+    let go_in_loop = go_in_loop && (tied || in_repeating_loop(&view_of(cx, f)?, f, g.call.pos()));
     let why = if go_in_loop {
         format!("it is started in a loop in `{name}`")
     } else {
-        match runs
-            .get_or_init(|| Runs::new(cx).counted_loops_once())
-            .of(spawner)
-        {
+        let many = if tied {
+            plain.get_or_init(|| Runs::new(cx)).of(spawner)
+        } else {
+            runs.get_or_init(|| Runs::new(cx).counted_loops_once())
+                .of(spawner)
+        };
+        match many {
             Run::Many(why) => why,
             _ => return None,
         }
@@ -798,6 +803,58 @@ fn in_loop(f: &Func, at: u32) -> bool {
         Stmt::Range(r) => r.body.lbrace <= at && at < r.body.end(),
         _ => false,
     })
+}
+
+fn view_of<'c>(cx: &'c PackageContext, f: &Func) -> Option<FileView<'c>> {
+    cx.types(f.file)
+}
+
+/// Whether the goroutine `body`, a literal written in `spawner`, uses a
+/// channel that `spawner` makes for its call (`ch := make(chan T)` in
+/// its body, outside the literal): its partner belongs to that one call.
+fn per_call_channel(cx: &PackageContext, spawner: &Func, body: &Func) -> bool {
+    let (FuncKind::Lit(_), Some(view)) = (body.kind, cx.types(body.file)) else {
+        return false;
+    };
+    if spawner.file != body.file {
+        return false;
+    }
+    let m = view.model();
+    let is_make = |x: &Expr| {
+        matches!(x.unparen(), Expr::Call(c) if matches!(c.fun.unparen(), Expr::Ident(id)
+            if view.object_of(id).is_some_and(|o| m.obj(o).kind == ObjKind::Builtin(letgo_types::model::Builtin::Make))
+                && c.args.first().and_then(|a| view.type_of(a)).is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Chan(..)))))
+    };
+    let mut made = Vec::new();
+    inspect(Node::Block(spawner.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                    if let (Expr::Ident(id), true) = (l.unparen(), is_make(r)) {
+                        made.extend(view.object_of(id));
+                    }
+                }
+            }
+            Node::Spec(letgo_go::ast::Spec::Value(vs)) => {
+                for (id, v) in vs.names.iter().zip(&vs.values) {
+                    if is_make(v) {
+                        made.extend(view.object_of(id));
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    let mut found = false;
+    inspect(Node::Block(body.body), &mut |n| {
+        if let Node::Ident(id) = n {
+            found |= view.object_of(id).is_some_and(|o| made.contains(&o));
+        }
+        !found
+    });
+    found
 }
 
 /// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a
