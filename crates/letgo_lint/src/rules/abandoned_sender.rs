@@ -102,7 +102,13 @@ every sender checks first, in its own function, and returns on (`select
 r`): once the signal is ready every later sender returns before it
 sends, and only a stop landing between one sender's check and its send
 strands it — a race on a stopping object, not a path
-(`fixtures/lg103/checked_first.go`).
+(`fixtures/lg103/checked_first.go`); nor a field channel with room for
+one value whose every blocking send is in one unexported method, each
+followed by `return`, that the package names exactly once — a `go
+x.m()` or call outside loops in the function that makes the field
+(`closed: make(chan error, 1)` in the value it builds): each object
+gets at most one send on its own channel, which its buffer holds
+(`fixtures/lg103/per_instance.go`).
 
 It flags one goroutine, started once by the function that made the
 channel (unbuffered, or with a buffer of a constant size), that sends

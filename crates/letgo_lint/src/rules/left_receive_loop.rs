@@ -180,6 +180,7 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     match ch.capacity {
         Capacity::Unbuffered => true,
         Capacity::Const(n) if paced_bound(cx, ch).is_some_and(|b| b <= n) => false,
+        Capacity::Const(n) if n >= 1 && once_per_instance(cx, ch) => false,
         // Every send in view, counted path by path: the buffer holds them.
         Capacity::Const(n)
             if crate::rules::abandoned_sender::sends_per_make(cx, ch)
@@ -191,6 +192,138 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
         Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
     }
+}
+
+/// A field channel with room for one value whose every blocking send is
+/// in one unexported method `M`, each followed by `return` (one send per
+/// run of `M`), where `M` is named exactly once in the package: one `go
+/// x.M()` or call, outside loops, in the function that makes the field
+/// (`ch: make(chan T, 1)` in the value it builds) — a constructor that
+/// starts the object's one sender. Each object then gets at most one
+/// send on its own channel, and its buffer holds it.
+fn once_per_instance(cx: &PackageContext, ch: &Channel) -> bool {
+    let sends: Vec<&Op> = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).collect();
+    let Some(first) = sends.first() else {
+        return false;
+    };
+    let same_method =
+        |s: &&Op| !s.through_call && s.file == first.file && s.function == first.function;
+    if ch.kind != crate::channels::ChannelKind::Field
+        || !sends.iter().all(same_method)
+        || !sends.iter().all(|s| returns_after(cx, s))
+    {
+        return false;
+    }
+    let fns = cx.functions();
+    let Some(mi) = fns
+        .iter()
+        .position(|f| f.name == first.function && f.file == first.file)
+    else {
+        return false;
+    };
+    let FuncKind::Decl(md) = fns[mi].kind else {
+        return false;
+    };
+    let src = &cx.file(fns[mi].file).src;
+    let Some(view) = cx.types(first.file) else {
+        return false;
+    };
+    let (Some(method), Some(field)) = (view.object_of(&md.name), sent_field(cx, &view, first))
+    else {
+        return false;
+    };
+    if md.recv.is_none() || md.name.name(src).starts_with(char::is_uppercase) {
+        return false;
+    }
+    // Every mention of the method in the package: exactly one call.
+    let mut mentions = Vec::new();
+    for (fi, sf) in cx.files() {
+        let Some(v) = cx.types(fi) else {
+            return false;
+        };
+        inspect(Node::File(&sf.ast), &mut |n| {
+            if let Node::Ident(id) = n {
+                if id.pos != md.name.pos && v.object_of(id) == Some(method) {
+                    mentions.push((fi, id.pos));
+                }
+            }
+            true
+        });
+    }
+    let [(file, at)] = mentions[..] else {
+        return false;
+    };
+    let calls = cx.calls();
+    let Some((ci, _)) = fns.iter().enumerate().find(|(ci, _)| {
+        calls[*ci]
+            .iter()
+            .any(|c| c.callee == mi && c.span.start <= at && at < c.span.end)
+    }) else {
+        return false;
+    };
+    let caller = &fns[ci];
+    caller.file == file
+        && !caller.sites.iter().any(|st| match st.stmt {
+            Stmt::For(x) => x.body.lbrace <= at && at < x.body.end(),
+            Stmt::Range(x) => x.body.lbrace <= at && at < x.body.end(),
+            _ => false,
+        })
+        && makes_field(cx, caller, field)
+}
+
+/// The field object of the channel a send (written `x.f <- v`) sends on.
+fn sent_field(
+    cx: &PackageContext,
+    view: &letgo_types::FileView,
+    s: &Op,
+) -> Option<letgo_types::model::ObjId> {
+    let f = function_of(cx, s)?;
+    let mut out = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::Send(send)) = n {
+            if send.chan.pos() == s.span.start {
+                if let Expr::Selector(sel) = send.chan.unparen() {
+                    out = view.object_of(&sel.sel);
+                }
+            }
+        }
+        out.is_none()
+    });
+    out
+}
+
+/// Whether `f` builds a value with `field: make(chan ...)` (a keyed
+/// composite literal element) or assigns `x.field = make(chan ...)`.
+fn makes_field(cx: &PackageContext, f: &Func, field: letgo_types::model::ObjId) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let is_make = |x: &Expr| {
+        matches!(x.unparen(), Expr::Call(c) if matches!(c.fun.unparen(), Expr::Ident(id)
+            if view.object_of(id).is_some_and(|o| view.model().obj(o).kind
+                == letgo_types::model::ObjKind::Builtin(letgo_types::model::Builtin::Make))))
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Expr(Expr::KeyValue(kv)) => {
+                if let Expr::Ident(k) = kv.key.unparen() {
+                    found |= view.object_of(k) == Some(field) && is_make(&kv.value);
+                }
+            }
+            Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                    if let Expr::Selector(sel) = l.unparen() {
+                        found |= view.object_of(&sel.sel) == Some(field) && is_make(r);
+                    }
+                }
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
 }
 
 /// When every blocking send on `ch` is in one paced loop (below) of one
