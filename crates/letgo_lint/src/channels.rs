@@ -1726,20 +1726,22 @@ impl Channel {
     /// partner the operation waits for: the package's own files say
     /// nothing about whether that partner exists.
     pub fn optional_hook(&self, cx: &PackageContext) -> bool {
-        let mut guarded = 0;
+        let mut objects = Vec::new();
         for o in &self.ops {
             if cx.file(o.file).is_test {
                 continue;
             }
-            if o.through_call
-                || !matches!(o.kind, OpKind::Send | OpKind::Recv)
-                || !nil_guarded(cx, o)
-            {
+            if o.through_call || !matches!(o.kind, OpKind::Send | OpKind::Recv) {
                 return false;
             }
-            guarded += 1;
+            match nil_guarded(cx, o) {
+                Some(obj) => objects.push(obj),
+                None => return false,
+            }
         }
-        guarded > 0
+        // A channel the package's own code installs is not optional: its
+        // partner must be in view like any other.
+        !objects.is_empty() && !objects.iter().any(|&obj| set_in_program(cx, obj))
     }
 }
 
@@ -1747,18 +1749,13 @@ impl Channel {
 /// in the body of an `if` whose condition requires its channel to be
 /// non-nil (`ch != nil`, alone or as an operand of `&&`), the channel
 /// compared by object and receiver path.
-fn nil_guarded(cx: &PackageContext, o: &Op) -> bool {
-    let Some(view) = cx.types(o.file) else {
-        return false;
-    };
+fn nil_guarded(cx: &PackageContext, o: &Op) -> Option<letgo_types::model::ObjId> {
+    let view = cx.types(o.file)?;
     let src = &cx.file(o.file).src;
-    let Some(f) = cx
+    let f = cx
         .functions()
         .iter()
-        .find(|f| f.file == o.file && f.name == o.function)
-    else {
-        return false;
-    };
+        .find(|f| f.file == o.file && f.name == o.function)?;
     let at = o.span.start;
     let mut chan: Option<&Expr> = None;
     inspect(Node::Block(f.body), &mut |n| {
@@ -1771,9 +1768,7 @@ fn nil_guarded(cx: &PackageContext, o: &Op) -> bool {
         }
         chan.is_none()
     });
-    let Some(chan) = chan else {
-        return false;
-    };
+    let chan = chan?;
     let same = |e: &Expr| {
         let e = e.unparen();
         e.span().text(src) == chan.unparen().span().text(src)
@@ -1789,7 +1784,52 @@ fn nil_guarded(cx: &PackageContext, o: &Op) -> bool {
         }
         !found
     });
-    found
+    let obj = match chan.unparen() {
+        Expr::Selector(sel) => view.object_of(&sel.sel),
+        Expr::Ident(id) => view.object_of(id),
+        _ => None,
+    };
+    obj.filter(|_| found)
+}
+
+/// Whether a non-test file of the package sets the variable or field
+/// `obj` to something other than `nil`: an assignment, a keyed element of
+/// a composite literal, or a declaration with a value.
+fn set_in_program(cx: &PackageContext, obj: letgo_types::model::ObjId) -> bool {
+    cx.files().filter(|(_, sf)| !sf.is_test).any(|(fi, sf)| {
+        let Some(view) = cx.types(fi) else {
+            return true; // unseen: it may
+        };
+        let is_obj = |e: &Expr| match e.unparen() {
+            Expr::Selector(sel) => view.object_of(&sel.sel) == Some(obj),
+            Expr::Ident(id) => view.object_of(id) == Some(obj),
+            _ => false,
+        };
+        let not_nil = |e: &Expr| !crate::syntax::is_nil(&view, e);
+        let mut found = false;
+        inspect(Node::File(&sf.ast), &mut |n| {
+            match n {
+                Node::Stmt(Stmt::Assign(a)) => {
+                    found |= a
+                        .lhs
+                        .iter()
+                        .enumerate()
+                        .any(|(i, l)| is_obj(l) && a.rhs.get(i).is_none_or(not_nil));
+                }
+                Node::Expr(Expr::KeyValue(kv)) => found |= is_obj(&kv.key) && not_nil(&kv.value),
+                Node::Spec(Spec::Value(vs)) => {
+                    found |= vs
+                        .names
+                        .iter()
+                        .zip(&vs.values)
+                        .any(|(id, v)| view.object_of(id) == Some(obj) && not_nil(v));
+                }
+                _ => {}
+            }
+            !found
+        });
+        found
+    })
 }
 
 /// `x != nil` (or `nil != x`) for an `x` that `is_x` accepts, alone or as

@@ -32,11 +32,12 @@ the package never makes (always nil) is LG108's.
 
 A channel every one of whose sends and receives in the package's own
 (non-test) files sits inside `if ch != nil { ... }` (alone or joined with
-`&&`) is an optional hook: the code treats "no channel installed" as a
-normal state, and whoever installs one (a test, often behind a build tag;
+`&&`), and that those files never set to anything but `nil`, is an
+optional hook: the code treats "no channel installed" as a normal
+state, and whoever installs one (a test, often behind a build tag;
 another package setting the field) is the partner the operation waits
 for, out of the package's view (`fixtures/lg107/hooks`). It is not
-judged.
+judged. A hook the package installs itself is judged like any channel.
 
 A channel a test makes and hands to the code under test is judged only
 at the sends written in test files: the code under test's sends are
