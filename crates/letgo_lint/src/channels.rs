@@ -158,6 +158,18 @@ pub struct Origin {
     pub function: String,
 }
 
+impl Origin {
+    /// The function whose body holds the `make`: its trace name in the
+    /// file the `make` is in. Two files of a package can hold functions of
+    /// one trace name (`init`, closures of `init`), so the name alone is
+    /// not enough.
+    pub fn maker<'a, 'b>(&self, cx: &'b PackageContext<'a>) -> Option<&'b Func<'a>> {
+        cx.functions()
+            .iter()
+            .find(|f| f.name == self.function && f.file == self.file)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Channel {
     /// As users write it: `ch`, `s.stopCh` (field), `jobs` (global).
@@ -1701,5 +1713,137 @@ impl Channel {
             .as_ref()
             .filter(|o| o.file == file)
             .map(|o| o.make)
+    }
+}
+
+impl Channel {
+    /// Whether the channel is an optional hook of the program: every send
+    /// and receive on it written in the package's non-test files (at
+    /// least one) is inside `if <the same channel> != nil { ... }`. Code
+    /// that tests the channel for nil before each use treats "nobody
+    /// installed a channel" as a normal state, and whoever installs one (a
+    /// test, another package, a caller setting an exported field) is the
+    /// partner the operation waits for: the package's own files say
+    /// nothing about whether that partner exists.
+    pub fn optional_hook(&self, cx: &PackageContext) -> bool {
+        let mut objects = Vec::new();
+        for o in &self.ops {
+            if cx.file(o.file).is_test {
+                continue;
+            }
+            if o.through_call || !matches!(o.kind, OpKind::Send | OpKind::Recv) {
+                return false;
+            }
+            match nil_guarded(cx, o) {
+                Some(obj) => objects.push(obj),
+                None => return false,
+            }
+        }
+        // A channel the package's own code installs is not optional: its
+        // partner must be in view like any other.
+        !objects.is_empty() && !objects.iter().any(|&obj| set_in_program(cx, obj))
+    }
+}
+
+/// Whether operation `o` (a send or receive written in its function) is
+/// in the body of an `if` whose condition requires its channel to be
+/// non-nil (`ch != nil`, alone or as an operand of `&&`), the channel
+/// compared by object and receiver path.
+fn nil_guarded(cx: &PackageContext, o: &Op) -> Option<letgo_types::model::ObjId> {
+    let view = cx.types(o.file)?;
+    let src = &cx.file(o.file).src;
+    let f = cx
+        .functions()
+        .iter()
+        .find(|f| f.file == o.file && f.name == o.function)?;
+    let at = o.span.start;
+    let mut chan: Option<&Expr> = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::Send(s)) if s.chan.pos() == at => chan = Some(&s.chan),
+            Node::Expr(Expr::Unary(u)) if u.op == Token::Arrow && u.op_pos == at => {
+                chan = Some(&u.x)
+            }
+            _ => {}
+        }
+        chan.is_none()
+    });
+    let chan = chan?;
+    let same = |e: &Expr| {
+        let e = e.unparen();
+        e.span().text(src) == chan.unparen().span().text(src)
+            && view.object_of_expr(e).is_some()
+            && view.object_of_expr(e) == view.object_of_expr(chan.unparen())
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::If(i)) = n {
+            if i.body.lbrace <= at && at < i.body.end() && requires_non_nil(&view, &i.cond, &same) {
+                found = true;
+            }
+        }
+        !found
+    });
+    let obj = match chan.unparen() {
+        Expr::Selector(sel) => view.object_of(&sel.sel),
+        Expr::Ident(id) => view.object_of(id),
+        _ => None,
+    };
+    obj.filter(|_| found)
+}
+
+/// Whether a non-test file of the package sets the variable or field
+/// `obj` to something other than `nil`: an assignment, a keyed element of
+/// a composite literal, or a declaration with a value.
+fn set_in_program(cx: &PackageContext, obj: letgo_types::model::ObjId) -> bool {
+    cx.files().filter(|(_, sf)| !sf.is_test).any(|(fi, sf)| {
+        let Some(view) = cx.types(fi) else {
+            return true; // unseen: it may
+        };
+        let is_obj = |e: &Expr| match e.unparen() {
+            Expr::Selector(sel) => view.object_of(&sel.sel) == Some(obj),
+            Expr::Ident(id) => view.object_of(id) == Some(obj),
+            _ => false,
+        };
+        let not_nil = |e: &Expr| !crate::syntax::is_nil(&view, e);
+        let mut found = false;
+        inspect(Node::File(&sf.ast), &mut |n| {
+            match n {
+                Node::Stmt(Stmt::Assign(a)) => {
+                    found |= a
+                        .lhs
+                        .iter()
+                        .enumerate()
+                        .any(|(i, l)| is_obj(l) && a.rhs.get(i).is_none_or(not_nil));
+                }
+                Node::Expr(Expr::KeyValue(kv)) => found |= is_obj(&kv.key) && not_nil(&kv.value),
+                Node::Spec(Spec::Value(vs)) => {
+                    found |= vs
+                        .names
+                        .iter()
+                        .zip(&vs.values)
+                        .any(|(id, v)| view.object_of(id) == Some(obj) && not_nil(v));
+                }
+                _ => {}
+            }
+            !found
+        });
+        found
+    })
+}
+
+/// `x != nil` (or `nil != x`) for an `x` that `is_x` accepts, alone or as
+/// an operand of `&&`.
+fn requires_non_nil(view: &FileView, cond: &Expr, is_x: &dyn Fn(&Expr) -> bool) -> bool {
+    let Expr::Binary(b) = cond.unparen() else {
+        return false;
+    };
+    match b.op {
+        Token::Land => requires_non_nil(view, &b.x, is_x) || requires_non_nil(view, &b.y, is_x),
+        Token::Neq => {
+            (is_x(&b.x) && crate::syntax::is_nil(view, &b.y))
+                || (is_x(&b.y) && crate::syntax::is_nil(view, &b.x))
+        }
+        _ => false,
     }
 }

@@ -8,7 +8,9 @@
 
 use crate::context::PackageContext;
 use crate::syntax::{statements, StmtSite};
-use letgo_go::ast::{BlockStmt, CallExpr, Decl, Expr, FuncDecl, FuncLit, FuncType, Spec, Stmt};
+use letgo_go::ast::{
+    BlockStmt, CallExpr, Decl, Expr, FuncDecl, FuncLit, FuncType, Ident, Spec, Stmt,
+};
 use letgo_go::symbols::receiver_base;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
@@ -213,47 +215,43 @@ pub fn bound_literal(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<
     while let Some(p) = funcs[root].parent {
         root = p;
     }
-    let (mut lit, mut others) = (None, 0);
+    // One walk over every binding of the variable: an assignment, or a
+    // `var f = ...` spec (a spec without a value binds nothing). Exactly
+    // one may exist, and it must bind a literal.
+    let (mut lit, mut bindings) = (None, 0);
     inspect(Node::Block(funcs[root].body), &mut |n| {
-        let pairs: Vec<(&Expr, Option<&Expr>)> = match n {
+        let pairs: Vec<(&Ident, Option<&Expr>)> = match n {
             Node::Stmt(Stmt::Assign(a)) => a
                 .lhs
                 .iter()
                 .enumerate()
-                .map(|(i, l)| (l, (a.lhs.len() == a.rhs.len()).then(|| &a.rhs[i])))
+                .filter_map(|(i, l)| match l.unparen() {
+                    Expr::Ident(lid) => {
+                        Some((lid, (a.lhs.len() == a.rhs.len()).then(|| &a.rhs[i])))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            Node::Spec(Spec::Value(vs)) if !vs.values.is_empty() => vs
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name, vs.values.get(i)))
                 .collect(),
             _ => return true,
         };
-        for (l, r) in pairs {
-            let Expr::Ident(lid) = l.unparen() else {
-                continue;
-            };
-            if view.object_of(lid) != Some(o) {
+        for (id, value) in pairs {
+            if view.object_of(id) != Some(o) {
                 continue;
             }
-            match r.map(Expr::unparen) {
-                Some(Expr::FuncLit(fl)) if lit.is_none() => lit = Some(&**fl),
-                _ => others += 1,
+            bindings += 1;
+            if let Some(Expr::FuncLit(fl)) = value.map(Expr::unparen) {
+                lit = Some(&**fl);
             }
         }
         true
     });
-    // `var f = func...` declares it in a value spec.
-    if lit.is_none() {
-        inspect(Node::Block(funcs[root].body), &mut |n| {
-            if let Node::Spec(Spec::Value(vs)) = n {
-                for (i, name) in vs.names.iter().enumerate() {
-                    if view.object_of(name) == Some(o) {
-                        if let Some(Expr::FuncLit(fl)) = vs.values.get(i).map(Expr::unparen) {
-                            lit = Some(&**fl);
-                        }
-                    }
-                }
-            }
-            lit.is_none()
-        });
-    }
-    let lit = lit.filter(|_| others == 0)?;
+    let lit = lit.filter(|_| bindings == 1)?;
     funcs
         .iter()
         .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, lit)))

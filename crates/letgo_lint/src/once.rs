@@ -165,16 +165,13 @@ pub fn channel_once(
         return false;
     }
     let made_in_loop = ch.origin.as_ref().is_some_and(|o| {
-        cx.functions()
-            .iter()
-            .find(|f| f.name == o.function)
-            .is_none_or(|f| {
-                f.sites.iter().any(|s| match s.stmt {
-                    Stmt::For(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
-                    Stmt::Range(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
-                    _ => false,
-                })
+        o.maker(cx).is_none_or(|f| {
+            f.sites.iter().any(|s| match s.stmt {
+                Stmt::For(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
+                Stmt::Range(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
+                _ => false,
             })
+        })
     });
     !made_in_loop && !receivers.is_empty() && receivers.iter().all(|r| named_runs_once(cx, r))
 }

@@ -96,7 +96,19 @@ retry loop that gives up on `ctx.Done()` leaves one sender, which finds
 the slot free (`fixtures/lg103/paced_spawn.go`); and a way out
 whose signal is sent only after `wg.Wait()` on a WaitGroup that every
 sender calls `Done` on after its sends (deferred, or later on the
-send's path), so that it comes after every send.
+send's path), so that it comes after every send; nor a way out that
+every sender checks first, in its own function, and returns on (`select
+{ case <-s.stopped: return errStopped; default: }` before `s.reqs <-
+r`): once the signal is ready every later sender returns before it
+sends, and only a stop landing between one sender's check and its send
+strands it — a race on a stopping object, not a path
+(`fixtures/lg103/checked_first.go`); nor a field channel with room for
+one value whose every blocking send is in one unexported method, each
+followed by `return`, that the package names exactly once — a `go
+x.m()` or call outside loops in the function that makes the field
+(`closed: make(chan error, 1)` in the value it builds): each object
+gets at most one send on its own channel, which its buffer holds
+(`fixtures/lg103/per_instance.go`).
 
 It flags one goroutine, started once by the function that made the
 channel (unbuffered, or with a buffer of a constant size), that sends
@@ -223,7 +235,7 @@ fn judge(cx: &PackageContext, ch: &Channel) -> Option<Diagnostic> {
     if maker_receives.is_empty() {
         return None;
     }
-    let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
+    let maker = origin.maker(cx)?;
     let sf = cx.file(origin.file);
     // Senders started by the maker itself: spawns inside callees follow
     // protocols of their own.
@@ -511,7 +523,7 @@ pub(crate) fn paced_senders(cx: &PackageContext, ch: &Channel) -> bool {
     if ch.kind != ChannelKind::Local || !matches!(ch.capacity, Capacity::Const(n) if n >= 1) {
         return false;
     }
-    let Some(maker) = cx.functions().iter().find(|f| f.name == origin.function) else {
+    let Some(maker) = origin.maker(cx) else {
         return false;
     };
     let var = ch.var_ref(cx, origin.file);
@@ -546,7 +558,7 @@ pub(crate) fn sends_per_make(cx: &PackageContext, ch: &Channel) -> Option<u32> {
     if ch.kind != ChannelKind::Local {
         return None;
     }
-    let maker = cx.functions().iter().find(|f| f.name == origin.function)?;
+    let maker = origin.maker(cx)?;
     let in_view = |o: &Op| {
         !o.through_call
             && match o.goroutine {

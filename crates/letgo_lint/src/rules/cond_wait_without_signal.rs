@@ -2,6 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::funcs::FuncKind;
 use crate::locks::root;
 use crate::registry::Rule;
 use crate::syntax::loop_body_spans;
@@ -265,24 +266,23 @@ fn handed_off(uses: &Uses, w: &Wait, f: &crate::funcs::Func, callee: &str) -> Fi
     }
 }
 
-/// For a call `g(..., c.Wait, ...)` of a same-package function `g`
-/// (by its object) that calls the parameter at that position, each call
-/// outside any loop of the function holding it, and only calls it (no
-/// other use: stored, passed on or returned it may run anywhere): `g`'s
-/// name. Such a `Wait` runs once per call, with no condition re-checked.
+/// For a call `g(..., c.Wait, ...)` in function `fi` of a same-package
+/// function `g` (the callee the package's call graph resolves it to) that
+/// calls the parameter at that position, each call outside any loop of
+/// the function holding it, and only calls it (no other use: stored,
+/// passed on or returned it may run anywhere): `g`'s name. Such a `Wait`
+/// runs once per call, with no condition re-checked.
 fn calls_once(
     cx: &PackageContext,
-    view: &FileView,
+    fi: usize,
     call: &letgo_go::ast::CallExpr,
     arg: usize,
 ) -> Option<String> {
-    let m = view.model();
-    let callee = view.object_of_expr(call.fun.unparen())?;
-    let (path, off) = m.decl_path(callee)?;
-    let g = cx.functions().iter().position(|g| {
-        matches!(g.kind, crate::funcs::FuncKind::Decl(d) if d.name.pos == off)
-            && cx.file(g.file).path == path
-    })?;
+    let at = Span::new(call.pos(), call.end());
+    let g = cx.calls()[fi]
+        .iter()
+        .find(|c| c.span == at && matches!(cx.functions()[c.callee].kind, FuncKind::Decl(_)))?
+        .callee;
     let gf = &cx.functions()[g];
     if gf.typ.params.list.iter().any(|p| p.names.is_empty()) {
         return None;
@@ -560,7 +560,7 @@ fn waits(cx: &PackageContext, aliases: &Aliases) -> Vec<Wait> {
                     if !(cond != m.identity(o) || in_view(cx, fi, m, o)) {
                         continue;
                     }
-                    if let Some(callee) = calls_once(cx, &view, c, k) {
+                    if let Some(callee) = calls_once(cx, fi, c, k) {
                         out.push(Wait {
                             func: fi,
                             span: a.span(),

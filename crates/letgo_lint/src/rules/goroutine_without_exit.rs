@@ -12,6 +12,7 @@ use letgo_go::ast::{BlockStmt, CallExpr, Expr, ForStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
+use letgo_types::types::{BasicKind, Type};
 use letgo_types::FileView;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -58,7 +59,16 @@ more than once). A serving loop, though, is how a daemon is written: started onc
 call), it is meant to live as long as the program. So a loop is flagged
 only when its `go` statement can run more than once over the program's
 life, which is known when
-- the `go` statement is inside a loop;
+- the `go` statement is inside a loop other than a `range` over a
+  collection: a `for` loop (counted or not) or a `range` over a number,
+  a channel or a function starts copies of one goroutine, as many as it
+  goes round, while a `range` over a slice, array, map or string starts
+  one per element, each for its own element (a configured directory, a
+  partition), once per run of its function — it repeats only as often
+  as that function does (this holds for calls in such a `range` too,
+  below) — unless the goroutine uses a channel its starting function
+  makes for the call (`updates := make(chan T)`): its partner is that
+  call, so every round that calls it leaves one more behind;
 - the function holding it is an HTTP handler (a `ServeHTTP` method or a
   function taking `(http.ResponseWriter, *http.Request)`), or a function
   the package never calls that the other packages checked with it reach
@@ -67,7 +77,7 @@ life, which is known when
   value, on every call; a method that other checked packages do call,
   a server's `Start` called once by `main`, is judged by those callers
   and is not known to repeat), or
-- a function or method of the package called inside a loop or from a
+- a function or method of the package called inside such a loop or from a
   function that can run more than once (callers found by object, the
   whole package read: where the package calls a method, its callers
   decide, not its being a method). A function literal runs as often as
@@ -125,6 +135,10 @@ decision.
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     // Built on first need: most packages start no loop without exit.
+    // Two call models: the plain one (every loop repeats) for `select {}`
+    // servers and goroutines tied to their spawner's call; the one where
+    // a `range` over a collection does not repeat, for daemon loops.
+    let plain = OnceCell::new();
     let runs = OnceCell::new();
     let mut seen = HashSet::new();
     for (i, f) in cx.functions().iter().enumerate() {
@@ -134,12 +148,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 continue;
             };
             let finding = match parks(body) {
-                Some(_) if serves_forever(cx, &runs, i, site.in_loop, body) => None,
+                Some(_) if serves_forever(cx, &plain, i, site.in_loop, body) => None,
                 Some(span) => Some((
                     span,
                     "goroutine parks forever in `select {}`: it can never end".to_string(),
                 )),
-                None => looping(cx, &runs, i, site.in_loop, g, body),
+                None => looping(cx, (&plain, &runs), i, site.in_loop, g, body),
             };
             let Some((span, msg)) = finding else { continue };
             if !seen.insert((body.file, span.start)) {
@@ -251,7 +265,7 @@ fn parks(f: &Func) -> Option<Span> {
 /// more than once: the statement it blocks in, and the message.
 fn looping<'c, 'a>(
     cx: &'c PackageContext<'a>,
-    runs: &OnceCell<Runs<'c, 'a>>,
+    (plain, runs): (&OnceCell<Runs<'c, 'a>>, &OnceCell<Runs<'c, 'a>>),
     spawner: usize,
     go_in_loop: bool,
     g: &letgo_go::ast::CallStmt,
@@ -289,11 +303,24 @@ fn looping<'c, 'a>(
     if lg105_covers(cx, spawner, g) {
         return None;
     }
-    let name = &cx.functions()[spawner].name;
+    let f = &cx.functions()[spawner];
+    let name = &f.name;
+    // A goroutine that waits on a channel of its spawner's call lives for
+    // that call: one per run of the spawner, however many elements a
+    // `range` walks. Others started by a `range` over a collection are
+    // one daemon per element, repeating only with their function.
+    let tied = per_call_channel(cx, f, body);
+    let go_in_loop = go_in_loop && (tied || in_repeating_loop(&view_of(cx, f)?, f, g.call.pos()));
     let why = if go_in_loop {
         format!("it is started in a loop in `{name}`")
     } else {
-        match runs.get_or_init(|| Runs::new(cx)).of(spawner) {
+        let many = if tied {
+            plain.get_or_init(|| Runs::new(cx)).of(spawner)
+        } else {
+            runs.get_or_init(|| Runs::new(cx).counted_loops_once())
+                .of(spawner)
+        };
+        match many {
             Run::Many(why) => why,
             _ => return None,
         }
@@ -476,6 +503,11 @@ struct Runs<'c, 'a> {
     /// A method of `package main` nobody in the package calls is of
     /// unknown run count, not API run per call (`started_only_once`).
     main_api_unknown: bool,
+    /// A loop that walks a collection or counts (`range` over a slice,
+    /// map or number; `for i := 0; i < n; i++`) runs its body a bounded
+    /// number of times per run of its function: calls in it repeat only
+    /// as often as that function (LG116's own judgement).
+    counted_loops_once: bool,
     memo: RefCell<HashMap<usize, Run>>,
 }
 
@@ -487,6 +519,7 @@ impl<'c, 'a> Runs<'c, 'a> {
             values: HashSet::new(),
             blind: false,
             main_api_unknown: false,
+            counted_loops_once: false,
             memo: RefCell::new(HashMap::new()),
         };
         for (fi, sf) in cx.files() {
@@ -497,6 +530,12 @@ impl<'c, 'a> Runs<'c, 'a> {
             r.uses(fi, &sf.ast, &view);
         }
         r
+    }
+
+    /// The same model, with `counted_loops_once` set: LG116's.
+    fn counted_loops_once(mut self) -> Self {
+        self.counted_loops_once = true;
+        self
     }
 
     /// The same model, with `main_api_unknown` set.
@@ -661,7 +700,12 @@ impl<'c, 'a> Runs<'c, 'a> {
         let Some(g) = self.enclosing(file, at) else {
             return Run::Unknown; // a package-level initializer
         };
-        if in_loop(&self.cx.functions()[g], at) {
+        let f = &self.cx.functions()[g];
+        let repeats = match (self.counted_loops_once, self.cx.types(file)) {
+            (true, Some(view)) => in_repeating_loop(&view, f, at),
+            _ => in_loop(f, at),
+        };
+        if repeats {
             let (callee, caller) = (self.name_at(file, at), &self.cx.functions()[g].name);
             return Run::Many(format!("`{callee}` is called in a loop in `{caller}`"));
         }
@@ -757,6 +801,87 @@ fn in_loop(f: &Func, at: u32) -> bool {
     f.sites.iter().any(|s| match s.stmt {
         Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
         Stmt::Range(r) => r.body.lbrace <= at && at < r.body.end(),
+        _ => false,
+    })
+}
+
+fn view_of<'c>(cx: &'c PackageContext, f: &Func) -> Option<FileView<'c>> {
+    cx.types(f.file)
+}
+
+/// Whether the goroutine `body`, a literal written in `spawner`, uses a
+/// channel that `spawner` makes for its call (`ch := make(chan T)` in
+/// its body, outside the literal): its partner belongs to that one call.
+fn per_call_channel(cx: &PackageContext, spawner: &Func, body: &Func) -> bool {
+    let (FuncKind::Lit(_), Some(view)) = (body.kind, cx.types(body.file)) else {
+        return false;
+    };
+    if spawner.file != body.file {
+        return false;
+    }
+    let m = view.model();
+    let is_make = |x: &Expr| {
+        matches!(x.unparen(), Expr::Call(c) if matches!(c.fun.unparen(), Expr::Ident(id)
+            if view.object_of(id).is_some_and(|o| m.obj(o).kind == ObjKind::Builtin(letgo_types::model::Builtin::Make))
+                && c.args.first().and_then(|a| view.type_of(a)).is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Chan(..)))))
+    };
+    let mut made = Vec::new();
+    inspect(Node::Block(spawner.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                    if let (Expr::Ident(id), true) = (l.unparen(), is_make(r)) {
+                        made.extend(view.object_of(id));
+                    }
+                }
+            }
+            Node::Spec(letgo_go::ast::Spec::Value(vs)) => {
+                for (id, v) in vs.names.iter().zip(&vs.values) {
+                    if is_make(v) {
+                        made.extend(view.object_of(id));
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    let mut found = false;
+    inspect(Node::Block(body.body), &mut |n| {
+        if let Node::Ident(id) = n {
+            found |= view.object_of(id).is_some_and(|o| made.contains(&o));
+        }
+        !found
+    });
+    found
+}
+
+/// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a
+/// nested literal) other than a `range` over a collection (a slice,
+/// array, map or string). Such a `range` starts one goroutine per
+/// element, each for its own element (a directory, a partition), once
+/// per run of `f`; a `for` loop, counted or not, and a `range` over a
+/// number, a channel or a function start copies of one goroutine, as
+/// many as it goes round.
+fn in_repeating_loop(view: &FileView, f: &Func, at: u32) -> bool {
+    let m = view.model();
+    f.sites.iter().any(|s| match s.stmt {
+        Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
+        Stmt::Range(r) => {
+            r.body.lbrace <= at
+                && at < r.body.end()
+                && view.type_of(&r.x).is_none_or(|t| {
+                    !matches!(
+                        m.ty(m.under_ro(m.deref(t))),
+                        Type::Basic(BasicKind::String, _)
+                            | Type::Basic(BasicKind::UntypedString, _)
+                            | Type::Slice(_)
+                            | Type::Array(..)
+                            | Type::Map(..)
+                    )
+                })
+        }
         _ => false,
     })
 }

@@ -7,7 +7,9 @@
 //! outnumber the buffer (`fills`), nobody ranges over it or closes it (a close makes a blocked
 //! send panic: another protocol), and every receive is a case of a
 //! `select` inside a loop of a function the sends are not written in (a
-//! loop that sends to itself is another bug).
+//! loop that sends to itself is another bug). A way out that every sender
+//! checks (and returns on) right before it sends is no evidence: only a
+//! race between that check and the send could strand a sender.
 
 use crate::channels::{Capacity, Channel, Escape, Op, OpKind};
 use crate::context::{FileDiagnostic, PackageContext};
@@ -51,10 +53,11 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
         let e = exits.iter().find(|(_, comm)| {
             !after_senders_last_word(cx, ch, r.file, *comm)
                 && !after_senders_waited(cx, ch, r.file, *comm)
+                && !senders_check_first(cx, ch, r.file, *comm)
         })?;
-        exit.get_or_insert((r, e.0));
+        exit.get_or_insert((r, e.0, e.1));
     }
-    let (recv, exit) = exit?;
+    let (recv, exit, comm) = exit?;
     // A loop of a function that runs once per process leaves once, when
     // the command is ending: one sender stays, for moments.
     let receivers: Vec<&str> = recvs.iter().map(|r| r.function.as_str()).collect();
@@ -74,9 +77,17 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     if recvs.iter().any(|r| restarts_itself(cx, &r.function)) {
         return None;
     }
-    let send = ch.ops_of(OpKind::Send).find(|s| {
-        s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
-    })?;
+    // The send that can block: one that does not check the way out first
+    // when there is one.
+    let way_out = way_out_channel(cx, ch, recv.file, comm);
+    let candidates = || {
+        ch.ops_of(OpKind::Send).filter(|s| {
+            s.blocking() && !s.through_call && recvs.iter().all(|r| r.function != s.function)
+        })
+    };
+    let send = candidates()
+        .find(|s| way_out.is_none_or(|e| !checks_first(cx, e, s)))
+        .or_else(|| candidates().next())?;
     let rf = cx.file(recv.file);
     let (line, _) = rf.line_col(exit);
     let what = match ch.capacity {
@@ -169,6 +180,7 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     match ch.capacity {
         Capacity::Unbuffered => true,
         Capacity::Const(n) if paced_bound(cx, ch).is_some_and(|b| b <= n) => false,
+        Capacity::Const(n) if n >= 1 && once_per_instance(cx, ch) => false,
         // Every send in view, counted path by path: the buffer holds them.
         Capacity::Const(n)
             if crate::rules::abandoned_sender::sends_per_make(cx, ch)
@@ -180,6 +192,138 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
         Capacity::Const(n) => send_runs(cx, ch) > n,
         _ => false,
     }
+}
+
+/// A field channel with room for one value whose every blocking send is
+/// in one unexported method `M`, each followed by `return` (one send per
+/// run of `M`), where `M` is named exactly once in the package: one `go
+/// x.M()` or call, outside loops, in the function that makes the field
+/// (`ch: make(chan T, 1)` in the value it builds) — a constructor that
+/// starts the object's one sender. Each object then gets at most one
+/// send on its own channel, and its buffer holds it.
+fn once_per_instance(cx: &PackageContext, ch: &Channel) -> bool {
+    let sends: Vec<&Op> = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).collect();
+    let Some(first) = sends.first() else {
+        return false;
+    };
+    let same_method =
+        |s: &&Op| !s.through_call && s.file == first.file && s.function == first.function;
+    if ch.kind != crate::channels::ChannelKind::Field
+        || !sends.iter().all(same_method)
+        || !sends.iter().all(|s| returns_after(cx, s))
+    {
+        return false;
+    }
+    let fns = cx.functions();
+    let Some(mi) = fns
+        .iter()
+        .position(|f| f.name == first.function && f.file == first.file)
+    else {
+        return false;
+    };
+    let FuncKind::Decl(md) = fns[mi].kind else {
+        return false;
+    };
+    let src = &cx.file(fns[mi].file).src;
+    let Some(view) = cx.types(first.file) else {
+        return false;
+    };
+    let (Some(method), Some(field)) = (view.object_of(&md.name), sent_field(cx, &view, first))
+    else {
+        return false;
+    };
+    if md.recv.is_none() || md.name.name(src).starts_with(char::is_uppercase) {
+        return false;
+    }
+    // Every mention of the method in the package: exactly one call.
+    let mut mentions = Vec::new();
+    for (fi, sf) in cx.files() {
+        let Some(v) = cx.types(fi) else {
+            return false;
+        };
+        inspect(Node::File(&sf.ast), &mut |n| {
+            if let Node::Ident(id) = n {
+                if id.pos != md.name.pos && v.object_of(id) == Some(method) {
+                    mentions.push((fi, id.pos));
+                }
+            }
+            true
+        });
+    }
+    let [(file, at)] = mentions[..] else {
+        return false;
+    };
+    let calls = cx.calls();
+    let Some((ci, _)) = fns.iter().enumerate().find(|(ci, _)| {
+        calls[*ci]
+            .iter()
+            .any(|c| c.callee == mi && c.span.start <= at && at < c.span.end)
+    }) else {
+        return false;
+    };
+    let caller = &fns[ci];
+    caller.file == file
+        && !caller.sites.iter().any(|st| match st.stmt {
+            Stmt::For(x) => x.body.lbrace <= at && at < x.body.end(),
+            Stmt::Range(x) => x.body.lbrace <= at && at < x.body.end(),
+            _ => false,
+        })
+        && makes_field(cx, caller, field)
+}
+
+/// The field object of the channel a send (written `x.f <- v`) sends on.
+fn sent_field(
+    cx: &PackageContext,
+    view: &letgo_types::FileView,
+    s: &Op,
+) -> Option<letgo_types::model::ObjId> {
+    let f = function_of(cx, s)?;
+    let mut out = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::Send(send)) = n {
+            if send.chan.pos() == s.span.start {
+                if let Expr::Selector(sel) = send.chan.unparen() {
+                    out = view.object_of(&sel.sel);
+                }
+            }
+        }
+        out.is_none()
+    });
+    out
+}
+
+/// Whether `f` builds a value with `field: make(chan ...)` (a keyed
+/// composite literal element) or assigns `x.field = make(chan ...)`.
+fn makes_field(cx: &PackageContext, f: &Func, field: letgo_types::model::ObjId) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let is_make = |x: &Expr| {
+        matches!(x.unparen(), Expr::Call(c) if matches!(c.fun.unparen(), Expr::Ident(id)
+            if view.object_of(id).is_some_and(|o| view.model().obj(o).kind
+                == letgo_types::model::ObjKind::Builtin(letgo_types::model::Builtin::Make))))
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Expr(Expr::KeyValue(kv)) => {
+                if let Expr::Ident(k) = kv.key.unparen() {
+                    found |= view.object_of(k) == Some(field) && is_make(&kv.value);
+                }
+            }
+            Node::Stmt(Stmt::Assign(a)) if a.lhs.len() == a.rhs.len() => {
+                for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                    if let Expr::Selector(sel) = l.unparen() {
+                        found |= view.object_of(&sel.sel) == Some(field) && is_make(r);
+                    }
+                }
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
 }
 
 /// When every blocking send on `ch` is in one paced loop (below) of one
@@ -522,6 +666,58 @@ fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Sp
     };
     let dones: Vec<_> = sends.iter().map(|s| done_after(s)).collect();
     waited.iter().any(|w| dones.iter().all(|d| d.contains(w)))
+}
+
+/// Whether every blocking send on `ch` first checks the loop's way out
+/// (the channel `e` the `select` case `comm`, in file `file`, receives
+/// from) and returns when it is ready: a `select` before the send, in
+/// the sender's own function, with a `default` and a case receiving from
+/// `e` that returns (`select { case <-q.done: return ErrClosed;
+/// default: }`). Once `e` is ready the loop may leave, but every later
+/// sender returns before it sends; only a stop that lands between the
+/// check and the send strands one — a race on a stopping object, not a
+/// path to a send that nobody receives.
+fn senders_check_first(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
+    let Some(e) = way_out_channel(cx, ch, file, comm) else {
+        return false;
+    };
+    let mut sends = ch.ops_of(OpKind::Send).filter(|s| s.blocking()).peekable();
+    sends.peek().is_some() && sends.all(|s| checks_first(cx, e, s))
+}
+
+/// Whether the send `s` is preceded, in its own function, by a `select`
+/// with a `default` and a case that receives from `e` and returns.
+fn checks_first(cx: &PackageContext, e: &Channel, s: &Op) -> bool {
+    let Some(f) = (!s.through_call).then(|| function_of(cx, s)).flatten() else {
+        return false;
+    };
+    let src = &cx.file(s.file).src;
+    let checks = |sel: &SelectStmt| {
+        let has_default = sel.body.clauses.iter().any(|c| c.comm.is_none());
+        has_default
+            && sel.body.clauses.iter().any(|c| {
+                let Some(cm) = c.comm.as_ref() else {
+                    return false;
+                };
+                let receives_e = e.ops_of(OpKind::Recv).any(|o| {
+                    o.file == s.file && cm.pos() <= o.span.start && o.span.end <= cm.end()
+                });
+                // With no label, only a `return` leaves.
+                receives_e && leaving(&c.body, None, src, false).is_some()
+            })
+    };
+    let mut found = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(st @ Stmt::Select(sel)) if st.end() <= s.span.start => {
+                found |= checks(sel);
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
 }
 
 /// For a receive that is a `select` case: the loop right around that

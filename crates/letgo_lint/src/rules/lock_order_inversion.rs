@@ -28,7 +28,11 @@ through an interface (every implementation the program has: a type
 whose method set implements the receiver's interface type, each method
 of the same signature once the interface's type arguments are in, so a
 same-named method with another parameter or result type, such as
-`peek() job` for a `Queue[*batch]`, is never a callee), a function
+`peek() job` for a `Queue[*batch]`, is never a callee; an interface
+the checked program does not declare, such as `net.Conn` or
+`io.Closer`, is implemented by types of the standard library and of
+dependencies that the model does not list, so a call through it has no
+callee in view — `fixtures/lg113/foreign_interface.go`), a function
 value set in view (a field set in a constructor, an argument), a
 function of another checked package — through lock summaries computed
 over the whole program's call graph (bottom-up, to a fixed point for

@@ -48,8 +48,14 @@ callers). So is a helper that returns holding it on some paths and
 released on the others (`RLock; if ready { return nil }; RUnlock; ...;
 return err`) when every same-package caller releases it after the call,
 without holding it at the call or taking it again in between: the
-callers rely on the hand-over. A function that returns holding a lock no
-caller in view ever releases is flagged.
+callers rely on the hand-over. So is a conditional acquire: a function
+whose last result is `error` that releases the lock on some path, and
+leaves it held only at returns of a `nil` error, while another function
+of the package releases that lock without taking it (`stage` / `commit`,
+`abort`: success hands the lock to the caller, who must finish the
+protocol; `fixtures/lg110/two_phase.go`). A failure (a non-nil error)
+that returns holding it is still flagged. A function that returns
+holding a lock no caller in view ever releases is flagged.
 
 A path that cannot run is not a path: after `if C { ...; return }`, an
 `if/else if` chain with no final `else` does not reach its missing
@@ -149,11 +155,20 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 start: stmt.span(),
                 src,
             };
-            let Some(exit) = pending_exits(f.body, src, &ob).first().copied() else {
+            let exits = pending_exits(f.body, src, &ob);
+            let Some(exit) = exits.first().copied() else {
                 continue;
             };
-            let hands_off = ob.unlocks(Node::Block(f.body))
-                || held_for_another(cx, fi, &a.lock.key, &releasers);
+            let unlocks_some_path = ob.unlocks(Node::Block(f.body));
+            // A conditional acquire (success holds the lock for the
+            // package's releaser, every failure releases it).
+            if unlocks_some_path
+                && releasers.iter().any(|(k, _, _)| *k == a.lock.key)
+                && exits.iter().all(|&e| returns_nil_error(cx, f, e))
+            {
+                continue;
+            }
+            let hands_off = unlocks_some_path || held_for_another(cx, fi, &a.lock.key, &releasers);
             let mut d = diagnostic(cx, f, fi, &a.lock, a.read, a.span, stmt, exit, hands_off);
             // Where the next goroutine to take the lock waits forever.
             let takers = other_takers(view, fi, &a.lock.key, a.read, MAX_TAKERS);
@@ -213,6 +228,43 @@ fn taken_for_callers(view: &LockView, fi: usize, key: &str) -> bool {
         }
     }
     callers > 0
+}
+
+/// Whether exit `e` of `f` is a `return` whose last result is `nil` in a
+/// function whose last result is the built-in `error`: the success of a
+/// function that reports failure by an error.
+fn returns_nil_error(cx: &PackageContext, f: &Func, e: Exit) -> bool {
+    let (Exit::Return(at), Some(view)) = (e, cx.types(f.file)) else {
+        return false;
+    };
+    let error_result = f
+        .typ
+        .results
+        .as_ref()
+        .and_then(|r| r.list.last())
+        .and_then(|field| match field.typ.unparen() {
+            Expr::Ident(id) => view.object_of(id),
+            _ => None,
+        })
+        .is_some_and(|o| {
+            let m = view.model();
+            m.obj(o).pkg.is_none() && &*m.obj(o).name == "error"
+        });
+    let mut nil_last = false;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(Stmt::Return(r)) if r.pos == at => {
+                nil_last = r
+                    .results
+                    .last()
+                    .is_some_and(|x| crate::syntax::is_nil(&view, x));
+            }
+            _ => {}
+        }
+        true
+    });
+    error_result && nil_last
 }
 
 /// Whether this acquisition is the function's own to release: not a

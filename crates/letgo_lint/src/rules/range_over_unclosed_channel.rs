@@ -157,10 +157,7 @@ fn close_skipped(cx: &PackageContext, ch: &Channel) -> Option<FileDiagnostic> {
     }) {
         return None;
     }
-    let maker = cx
-        .functions()
-        .iter()
-        .find(|f| f.name == origin.function && f.file == origin.file)?;
+    let maker = origin.maker(cx)?;
     let src = &cx.file(maker.file).src;
     let var = ch.var_ref(cx, maker.file);
     let ob = HandsOn {

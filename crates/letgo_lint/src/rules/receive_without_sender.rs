@@ -33,6 +33,15 @@ one struct type is not the `done` field of another, and a parameter named
 like a package variable is another channel. A channel the package never
 makes (always nil) is LG108's.
 
+A channel every one of whose sends and receives in the package's own
+(non-test) files sits inside `if ch != nil { ... }` (alone or joined with
+`&&`), and that those files never set to anything but `nil`, is an
+optional hook: the code treats "no channel installed" as a normal
+state, and whoever installs one (a test, often behind a build tag;
+another package setting the field) is the partner the operation waits
+for, out of the package's view (`fixtures/lg107/hooks`). It is not
+judged. A hook the package installs itself is judged like any channel.
+
 Calls are seen through: a channel handed to a function of another
 package of the module, to an interface method (every implementation in
 view) or to a function value (every function assigned to it in view) is
@@ -99,6 +108,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
         // every send and close there could be is in view.
         let discarded = ch.discarded_at.filter(|_| !ch.senders_in_view());
         if !(ch.senders_in_view() || discarded.is_some()) || ch.has(OpKind::Send) {
+            continue;
+        }
+        // An optional hook (every use under `ch != nil`): its partner is
+        // whoever installs it, out of the package's view.
+        if ch.optional_hook(cx) {
             continue;
         }
         let Some(recv) = first_blocking_receive(ch) else {

@@ -30,6 +30,15 @@ excuse — nothing ever drains it, and the methods that send may run any
 number of times, so one send finds it full. A channel
 the package never makes (always nil) is LG108's.
 
+A channel every one of whose sends and receives in the package's own
+(non-test) files sits inside `if ch != nil { ... }` (alone or joined with
+`&&`), and that those files never set to anything but `nil`, is an
+optional hook: the code treats "no channel installed" as a normal
+state, and whoever installs one (a test, often behind a build tag;
+another package setting the field) is the partner the operation waits
+for, out of the package's view (`fixtures/lg107/hooks`). It is not
+judged. A hook the package installs itself is judged like any channel.
+
 A channel a test makes and hands to the code under test is judged only
 at the sends written in test files: the code under test's sends are
 judged with the program's own callers' channels (a test's unbuffered
@@ -95,6 +104,11 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             || ch.has(OpKind::Range)
             || (ch.has(OpKind::Close) && !closed_after_own_sends(cx, ch))
         {
+            continue;
+        }
+        // An optional hook (every use under `ch != nil`): its partner is
+        // whoever installs it, out of the package's view.
+        if ch.optional_hook(cx) {
             continue;
         }
         let sends = || {

@@ -167,9 +167,7 @@ fn anchor(cx: &PackageContext, origin: &Origin, o: &Op) -> Option<u32> {
         return Some(o.span.start);
     }
     let funcs = cx.functions();
-    let maker = funcs
-        .iter()
-        .find(|f| f.name == origin.function && f.file == origin.file)?;
+    let maker = origin.maker(cx)?;
     let helper = funcs.iter().find(|f| f.name == o.function)?;
     let FuncKind::Decl(d) = helper.kind else {
         return None;
@@ -197,10 +195,7 @@ fn buffered<'c>(cx: &PackageContext, ch: &'c Channel, n: u64) -> Option<(&'c Op,
         return None; // no receive: LG107's; a range: LG104's
     }
     let origin = ch.origin.as_ref()?;
-    let f = cx
-        .functions()
-        .iter()
-        .find(|f| f.name == origin.function && f.file == origin.file)?;
+    let f = origin.maker(cx)?;
     // A helper's operations run at its call: their order is not the
     // text's, so every operation must be the maker's own.
     if ch

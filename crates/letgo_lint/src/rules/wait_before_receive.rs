@@ -52,10 +52,7 @@ fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDi
     {
         return None;
     }
-    let maker = cx
-        .functions()
-        .iter()
-        .find(|f| f.name == origin.function && f.file == origin.file)?;
+    let maker = origin.maker(cx)?;
     let view = cx.types(origin.file)?;
     let first_recv = receives.iter().map(|r| r.span.start).min()?;
     for spawn in ch.spawns.iter().filter(|s| s.function == origin.function) {
