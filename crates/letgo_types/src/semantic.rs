@@ -26,6 +26,10 @@ pub struct Semantic {
     /// Set by [`Semantic::last_use_of_calls`]: the next [`Semantic::calls`]
     /// hands the walk out and keeps none.
     calls_last: std::sync::atomic::AtomicBool,
+    /// The function values each file assigns, found on first need and
+    /// kept for the run: the shared call walk and the channel summaries'
+    /// resolver read the same ones (see [`Semantic::func_values_of`]).
+    func_values: Vec<std::sync::OnceLock<crate::callgraph::FuncValues>>,
 }
 
 /// Checks `pkgs` in order, freezing each package's expression records
@@ -139,6 +143,7 @@ impl Semantic {
             d.dedup_by_key(|&mut (off, _)| off);
         }
         let mut model = model;
+        let n_files = model.files.len();
         for r in &mut model.records {
             r.uses.sort_unstable();
             r.freeze();
@@ -150,6 +155,7 @@ impl Semantic {
             calls: std::sync::Mutex::new(None),
             calls_released: std::sync::atomic::AtomicBool::new(false),
             calls_last: std::sync::atomic::AtomicBool::new(false),
+            func_values: (0..n_files).map(|_| std::sync::OnceLock::new()).collect(),
         }
     }
 
@@ -694,6 +700,14 @@ impl Semantic {
             *calls = None;
         }
         walk
+    }
+
+    /// The function values file `f` assigns (`None`: not a file of the
+    /// model), found once: on whichever thread asks first, with no rayon
+    /// work inside (a resolver asks while it fills a cell).
+    pub(crate) fn func_values_of(&self, f: FileId) -> Option<&crate::callgraph::FuncValues> {
+        let cell = self.func_values.get(f.0 as usize)?;
+        Some(cell.get_or_init(|| crate::callgraph::FuncValues::of_file(self, f)))
     }
 
     /// Says the next [`Semantic::calls`] is the walk's last reader: it
