@@ -376,7 +376,6 @@ impl Scan {
 
     fn file(&mut self, view: &FileView) {
         let m = view.model();
-        // Borrowed, not cloned: a clone copies the file's whole text.
         let sf = &m.files[view.file_id().0 as usize];
         let is_main = m.packages[m.file_pkgs[view.file_id().0 as usize].0 as usize].name == "main";
         for d in &sf.ast.decls {
