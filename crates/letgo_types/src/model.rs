@@ -196,7 +196,15 @@ pub struct Records {
     /// read them, and a sorted vector holds GOROOT/src's 4.5 M expressions
     /// in about half the memory of the hash maps (a run's peak).
     typed: Vec<Typed>,
+    /// Where each 64-byte stretch of the file starts in the sorted `uses`
+    /// (see [`Records::index_uses`]); empty: search all of `uses`.
+    use_starts: Vec<u32>,
 }
+
+/// The stretch of a file one entry of the uses index covers, as a shift:
+/// 64 bytes hold a few identifiers, and the index costs 4 bytes per 64
+/// bytes of source.
+const USE_BUCKET_SHIFT: u32 = 6;
 
 /// One typed expression of [`Records`], packed (16 bytes).
 #[derive(Clone, Copy)]
@@ -262,6 +270,48 @@ impl Typed {
 }
 
 impl Records {
+    /// Sorts the uses and indexes them by stretch of the file: a lookup
+    /// then searches a few entries, not the whole file's (rules ask at
+    /// nearly every identifier). A file where one offset has two
+    /// different objects is left unindexed: only a search of all of
+    /// `uses` gives the answer it always gave there.
+    pub fn index_uses(&mut self) {
+        self.uses.sort_unstable();
+        self.use_starts.clear();
+        let ambiguous = self
+            .uses
+            .windows(2)
+            .any(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1);
+        let Some(&(last, _)) = self.uses.last() else {
+            return;
+        };
+        if ambiguous || self.uses.len() > u32::MAX as usize {
+            return;
+        }
+        let buckets = (last >> USE_BUCKET_SHIFT) as usize + 1;
+        let mut starts = Vec::with_capacity(buckets + 1);
+        let mut i = 0;
+        for b in 0..=buckets {
+            while i < self.uses.len() && ((self.uses[i].0 >> USE_BUCKET_SHIFT) as usize) < b {
+                i += 1;
+            }
+            starts.push(i as u32);
+        }
+        self.use_starts = starts;
+    }
+
+    /// The object used at offset `pos` (after [`Records::index_uses`]).
+    pub fn use_at(&self, pos: u32) -> Option<ObjId> {
+        let uses = match self.use_starts.get((pos >> USE_BUCKET_SHIFT) as usize..) {
+            Some([start, end, ..]) => &self.uses[*start as usize..*end as usize],
+            _ if self.use_starts.is_empty() => &self.uses[..],
+            // Past the last use's stretch: no use there.
+            _ => return None,
+        };
+        let i = uses.binary_search_by_key(&pos, |u| u.0).ok()?;
+        Some(uses[i].1)
+    }
+
     /// Moves the expression records into the sorted vector read by
     /// [`Records::type_at`]; called once the checker is done.
     pub fn freeze(&mut self) {

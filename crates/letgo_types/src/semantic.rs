@@ -145,7 +145,7 @@ impl Semantic {
         let mut model = model;
         let n_files = model.files.len();
         for r in &mut model.records {
-            r.uses.sort_unstable();
+            r.index_uses();
             r.freeze();
         }
         Semantic {
@@ -187,9 +187,8 @@ impl<'a> FileView<'a> {
 
     /// The object an identifier denotes, used or declared there.
     pub fn object_of(&self, id: &Ident) -> Option<ObjId> {
-        let uses = &self.s.model.records[self.file.0 as usize].uses;
-        if let Ok(i) = uses.binary_search_by_key(&id.pos, |u| u.0) {
-            return Some(uses[i].1);
+        if let Some(o) = self.s.model.records[self.file.0 as usize].use_at(id.pos) {
+            return Some(o);
         }
         let defs = self.s.defs.get(self.file.0 as usize)?;
         let i = defs.binary_search_by_key(&id.pos, |d| d.0).ok()?;
@@ -572,9 +571,7 @@ impl Model {
     /// The object the checker recorded for the identifier at `pos` in
     /// `file`: only bodies of checked packages are recorded.
     pub fn use_at(&self, file: FileId, pos: u32) -> Option<ObjId> {
-        let uses = &self.records.get(file.0 as usize)?.uses;
-        let i = uses.binary_search_by_key(&pos, |u| u.0).ok()?;
-        Some(uses[i].1)
+        self.records.get(file.0 as usize)?.use_at(pos)
     }
 
     /// Whether object `o` is the function or method `pkg.name` (a method
