@@ -206,6 +206,41 @@ pub struct Records {
 /// bytes of source.
 const USE_BUCKET_SHIFT: u32 = 6;
 
+/// Where each stretch of a file starts in `sorted` (objects sorted by
+/// offset): entry `b` is the first whose offset lies in stretch `b` or
+/// later. Empty when there is nothing to index.
+pub(crate) fn stretch_starts(sorted: &[(u32, ObjId)]) -> Vec<u32> {
+    let Some(&(last, _)) = sorted.last() else {
+        return Vec::new();
+    };
+    if sorted.len() > u32::MAX as usize {
+        return Vec::new();
+    }
+    let buckets = (last >> USE_BUCKET_SHIFT) as usize + 1;
+    let mut starts = Vec::with_capacity(buckets + 1);
+    let mut i = 0;
+    for b in 0..=buckets {
+        while i < sorted.len() && ((sorted[i].0 >> USE_BUCKET_SHIFT) as usize) < b {
+            i += 1;
+        }
+        starts.push(i as u32);
+    }
+    starts
+}
+
+/// The object at offset `pos` of `sorted`, searched in its stretch
+/// (`starts` from [`stretch_starts`]; empty: searched in all of it).
+pub(crate) fn find_at(sorted: &[(u32, ObjId)], starts: &[u32], pos: u32) -> Option<ObjId> {
+    let here = match starts.get((pos >> USE_BUCKET_SHIFT) as usize..) {
+        Some([start, end, ..]) => &sorted[*start as usize..*end as usize],
+        _ if starts.is_empty() => sorted,
+        // Past the last entry's stretch: nothing there.
+        _ => return None,
+    };
+    let i = here.binary_search_by_key(&pos, |u| u.0).ok()?;
+    Some(here[i].1)
+}
+
 /// One typed expression of [`Records`], packed (16 bytes).
 #[derive(Clone, Copy)]
 struct Typed {
@@ -282,34 +317,14 @@ impl Records {
             .uses
             .windows(2)
             .any(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1);
-        let Some(&(last, _)) = self.uses.last() else {
-            return;
-        };
-        if ambiguous || self.uses.len() > u32::MAX as usize {
-            return;
+        if !ambiguous {
+            self.use_starts = stretch_starts(&self.uses);
         }
-        let buckets = (last >> USE_BUCKET_SHIFT) as usize + 1;
-        let mut starts = Vec::with_capacity(buckets + 1);
-        let mut i = 0;
-        for b in 0..=buckets {
-            while i < self.uses.len() && ((self.uses[i].0 >> USE_BUCKET_SHIFT) as usize) < b {
-                i += 1;
-            }
-            starts.push(i as u32);
-        }
-        self.use_starts = starts;
     }
 
     /// The object used at offset `pos` (after [`Records::index_uses`]).
     pub fn use_at(&self, pos: u32) -> Option<ObjId> {
-        let uses = match self.use_starts.get((pos >> USE_BUCKET_SHIFT) as usize..) {
-            Some([start, end, ..]) => &self.uses[*start as usize..*end as usize],
-            _ if self.use_starts.is_empty() => &self.uses[..],
-            // Past the last use's stretch: no use there.
-            _ => return None,
-        };
-        let i = uses.binary_search_by_key(&pos, |u| u.0).ok()?;
-        Some(uses[i].1)
+        find_at(&self.uses, &self.use_starts, pos)
     }
 
     /// Moves the expression records into the sorted vector read by

@@ -18,6 +18,9 @@ pub struct Semantic {
     /// small sorted list per file, not one map over every object: rules
     /// ask file by file, and the list stays in cache).
     defs: Vec<Vec<(u32, ObjId)>>,
+    /// Each file's `defs` indexed by stretch (see
+    /// [`crate::model::stretch_starts`]).
+    def_starts: Vec<Vec<u32>>,
     /// The calls of the checked packages, walked once for every analysis
     /// that makes a call graph of them (see [`Semantic::calls`]), until
     /// [`Semantic::release_calls`].
@@ -142,6 +145,12 @@ impl Semantic {
             d.sort_by_key(|&(off, _)| off);
             d.dedup_by_key(|&mut (off, _)| off);
         }
+        // Offsets are unique once deduplicated: the index finds what a
+        // search of the whole list finds.
+        let def_starts = defs
+            .iter()
+            .map(|d| crate::model::stretch_starts(d))
+            .collect();
         let mut model = model;
         let n_files = model.files.len();
         for r in &mut model.records {
@@ -152,6 +161,7 @@ impl Semantic {
             model,
             files,
             defs,
+            def_starts,
             calls: std::sync::Mutex::new(None),
             calls_released: std::sync::atomic::AtomicBool::new(false),
             calls_last: std::sync::atomic::AtomicBool::new(false),
@@ -190,9 +200,10 @@ impl<'a> FileView<'a> {
         if let Some(o) = self.s.model.records[self.file.0 as usize].use_at(id.pos) {
             return Some(o);
         }
-        let defs = self.s.defs.get(self.file.0 as usize)?;
-        let i = defs.binary_search_by_key(&id.pos, |d| d.0).ok()?;
-        Some(defs[i].1)
+        let f = self.file.0 as usize;
+        let defs = self.s.defs.get(f)?;
+        let starts = self.s.def_starts.get(f).map_or(&[][..], Vec::as_slice);
+        crate::model::find_at(defs, starts, id.pos)
     }
 
     /// The object an expression names: an identifier's, or a selector's
