@@ -199,6 +199,9 @@ pub struct Records {
     /// Where each 64-byte stretch of the file starts in the sorted `uses`
     /// (see [`Records::index_uses`]); empty: search all of `uses`.
     use_starts: Vec<u32>,
+    /// `typed` indexed by stretch of its start offsets (see
+    /// [`Records::index_types`]); emptied whenever `typed` changes.
+    typed_starts: Vec<u32>,
 }
 
 /// The stretch of a file one entry of the uses index covers, as a shift:
@@ -206,21 +209,21 @@ pub struct Records {
 /// bytes of source.
 const USE_BUCKET_SHIFT: u32 = 6;
 
-/// Where each stretch of a file starts in `sorted` (objects sorted by
-/// offset): entry `b` is the first whose offset lies in stretch `b` or
+/// Where each stretch of a file starts in `sorted` (entries sorted by
+/// `offset`): entry `b` is the first whose offset lies in stretch `b` or
 /// later. Empty when there is nothing to index.
-pub(crate) fn stretch_starts(sorted: &[(u32, ObjId)]) -> Vec<u32> {
-    let Some(&(last, _)) = sorted.last() else {
+pub(crate) fn stretch_starts<T>(sorted: &[T], offset: impl Fn(&T) -> u32) -> Vec<u32> {
+    let Some(last) = sorted.last() else {
         return Vec::new();
     };
     if sorted.len() > u32::MAX as usize {
         return Vec::new();
     }
-    let buckets = (last >> USE_BUCKET_SHIFT) as usize + 1;
+    let buckets = (offset(last) >> USE_BUCKET_SHIFT) as usize + 1;
     let mut starts = Vec::with_capacity(buckets + 1);
     let mut i = 0;
     for b in 0..=buckets {
-        while i < sorted.len() && ((sorted[i].0 >> USE_BUCKET_SHIFT) as usize) < b {
+        while i < sorted.len() && ((offset(&sorted[i]) >> USE_BUCKET_SHIFT) as usize) < b {
             i += 1;
         }
         starts.push(i as u32);
@@ -228,15 +231,19 @@ pub(crate) fn stretch_starts(sorted: &[(u32, ObjId)]) -> Vec<u32> {
     starts
 }
 
-/// The object at offset `pos` of `sorted`, searched in its stretch
-/// (`starts` from [`stretch_starts`]; empty: searched in all of it).
+/// The entries of `sorted` in the stretch of offset `pos` (`starts` from
+/// [`stretch_starts`]; empty: all of them); `None`: past the last.
+fn stretch<'s, T>(sorted: &'s [T], starts: &[u32], pos: u32) -> Option<&'s [T]> {
+    match starts.get((pos >> USE_BUCKET_SHIFT) as usize..) {
+        Some([start, end, ..]) => sorted.get(*start as usize..*end as usize),
+        _ if starts.is_empty() => Some(sorted),
+        _ => None,
+    }
+}
+
+/// The object at offset `pos` of `sorted`, searched in its stretch.
 pub(crate) fn find_at(sorted: &[(u32, ObjId)], starts: &[u32], pos: u32) -> Option<ObjId> {
-    let here = match starts.get((pos >> USE_BUCKET_SHIFT) as usize..) {
-        Some([start, end, ..]) => &sorted[*start as usize..*end as usize],
-        _ if starts.is_empty() => sorted,
-        // Past the last entry's stretch: nothing there.
-        _ => return None,
-    };
+    let here = stretch(sorted, starts, pos)?;
     let i = here.binary_search_by_key(&pos, |u| u.0).ok()?;
     Some(here[i].1)
 }
@@ -318,13 +325,20 @@ impl Records {
             .windows(2)
             .any(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1);
         if !ambiguous {
-            self.use_starts = stretch_starts(&self.uses);
+            self.use_starts = stretch_starts(&self.uses, |u| u.0);
         }
     }
 
     /// The object used at offset `pos` (after [`Records::index_uses`]).
     pub fn use_at(&self, pos: u32) -> Option<ObjId> {
         find_at(&self.uses, &self.use_starts, pos)
+    }
+
+    /// Indexes the frozen expression records by stretch of their start
+    /// offsets, for [`Records::type_at`]; called once they are final
+    /// (freezing or thawing again drops the index).
+    pub fn index_types(&mut self) {
+        self.typed_starts = stretch_starts(&self.typed, |t| t.start);
     }
 
     /// Moves the expression records into the sorted vector read by
@@ -335,6 +349,7 @@ impl Records {
         }
         let types = std::mem::take(&mut self.types);
         let old = std::mem::take(&mut self.typed);
+        self.typed_starts.clear();
         self.typed = Frozen::of(types, old).0;
     }
 
@@ -349,6 +364,7 @@ impl Records {
     /// records made since stay in the map until [`Records::freeze`].
     pub fn thaw_into(&mut self, frozen: Frozen) {
         let old = std::mem::take(&mut self.typed);
+        self.typed_starts.clear();
         self.typed = Frozen::merge(frozen.0, old).0;
     }
 
@@ -366,8 +382,10 @@ impl Records {
                 return Some(v);
             }
         }
-        let i = self.typed.binary_search_by_key(&key, Typed::key).ok()?;
-        let t = &self.typed[i];
+        // Keys are unique: the stretch holds the one the whole list would.
+        let here = stretch(&self.typed, &self.typed_starts, key.0)?;
+        let i = here.binary_search_by_key(&key, Typed::key).ok()?;
+        let t = &here[i];
         Some((t.mode, t.typ))
     }
 }

@@ -149,13 +149,14 @@ impl Semantic {
         // search of the whole list finds.
         let def_starts = defs
             .iter()
-            .map(|d| crate::model::stretch_starts(d))
+            .map(|d| crate::model::stretch_starts(d, |d| d.0))
             .collect();
         let mut model = model;
         let n_files = model.files.len();
         for r in &mut model.records {
             r.index_uses();
             r.freeze();
+            r.index_types();
         }
         Semantic {
             model,
