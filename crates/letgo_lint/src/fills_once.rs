@@ -18,10 +18,10 @@ use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
 use crate::owners::Owners;
 use crate::syntax::ident_name;
-use letgo_types::model::ObjId;
 use letgo_go::ast::{CallExpr, Expr, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjId;
 
 /// Whether the insert into `slot` (the append's or index's target) at
 /// offset `at` of function `i` runs once: under an emptiness guard on the
