@@ -527,6 +527,75 @@ impl Model {
 mod tests {
     use super::*;
 
+    /// Offsets spread over several stretches, with gaps, runs in one
+    /// stretch and stretch boundaries (63/64, 127/128).
+    fn offsets() -> Vec<u32> {
+        vec![
+            0, 3, 63, 64, 65, 127, 128, 200, 201, 202, 640, 703, 704, 5000,
+        ]
+    }
+
+    #[test]
+    fn indexed_uses_answer_as_a_search_of_all_of_them() {
+        let mut r = Records::default();
+        for (i, &off) in offsets().iter().enumerate().rev() {
+            r.uses.push((off, ObjId(i as u32)));
+            // The same use recorded twice (one object): still indexed.
+            r.uses.push((off, ObjId(i as u32)));
+        }
+        r.index_uses();
+        assert!(!r.use_starts.is_empty());
+        for pos in 0..5100 {
+            let all = r
+                .uses
+                .binary_search_by_key(&pos, |u| u.0)
+                .ok()
+                .map(|i| r.uses[i].1);
+            assert_eq!(r.use_at(pos), all, "offset {pos}");
+        }
+        assert_eq!(r.use_at(u32::MAX), None);
+        assert_eq!(Records::default().use_at(5), None);
+    }
+
+    #[test]
+    fn two_objects_at_one_offset_leave_the_uses_unindexed() {
+        let mut r = Records::default();
+        r.uses = vec![(70, ObjId(2)), (10, ObjId(1)), (70, ObjId(3))];
+        r.index_uses();
+        assert!(r.use_starts.is_empty());
+        assert_eq!(r.use_at(10), Some(ObjId(1)));
+        assert!(matches!(r.use_at(70), Some(ObjId(2 | 3))));
+        assert_eq!(r.use_at(11), None);
+    }
+
+    #[test]
+    fn indexed_types_answer_as_unindexed_ones_and_thawing_drops_the_index() {
+        let mut r = Records::default();
+        for (i, &off) in offsets().iter().enumerate() {
+            r.types
+                .insert((off, off + 4, 1), (Mode::Value, TypeId(i as u32)));
+            r.types
+                .insert((off, off + 9, 2), (Mode::Variable, TypeId(100 + i as u32)));
+        }
+        r.freeze();
+        let keys: Vec<(u32, u32, u8)> = (0..5100)
+            .flat_map(|p| [(p, p + 4, 1), (p, p + 9, 2), (p, p + 4, 2)])
+            .collect();
+        let before: Vec<_> = keys.iter().map(|&k| r.type_at(k)).collect();
+        r.index_types();
+        assert!(!r.typed_starts.is_empty());
+        let after: Vec<_> = keys.iter().map(|&k| r.type_at(k)).collect();
+        assert_eq!(before, after);
+        assert_eq!(r.type_at((5000, 5004, 1)), Some((Mode::Value, TypeId(13))));
+        // A record frozen in later moves the entries: the index goes.
+        let mut later = FxHashMap::default();
+        later.insert((1, 2, 1), (Mode::Value, TypeId(50)));
+        r.thaw_into(Frozen::new(later));
+        assert!(r.typed_starts.is_empty());
+        assert_eq!(r.type_at((1, 2, 1)), Some((Mode::Value, TypeId(50))));
+        assert_eq!(r.type_at((5000, 5004, 1)), Some((Mode::Value, TypeId(13))));
+    }
+
     #[test]
     fn frozen_records_answer_as_the_map_did_and_later_records_win() {
         let mut r = Records::default();
