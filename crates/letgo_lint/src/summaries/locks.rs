@@ -20,7 +20,9 @@ use letgo_types::model::FileId;
 use letgo_types::types::Type;
 use letgo_types::{FileView, Semantic};
 use rayon::prelude::*;
-use std::collections::HashMap as FxHashMap;
+// Fx-hashed: the maps are only looked up (never iterated for a result),
+// and keyed by small integers hashed at every call site and take.
+use rustc_hash::FxHashMap;
 
 /// A lock class a function takes, and where.
 #[derive(Debug, Clone)]
