@@ -559,8 +559,10 @@ mod tests {
 
     #[test]
     fn two_objects_at_one_offset_leave_the_uses_unindexed() {
-        let mut r = Records::default();
-        r.uses = vec![(70, ObjId(2)), (10, ObjId(1)), (70, ObjId(3))];
+        let mut r = Records {
+            uses: vec![(70, ObjId(2)), (10, ObjId(1)), (70, ObjId(3))],
+            ..Records::default()
+        };
         r.index_uses();
         assert!(r.use_starts.is_empty());
         assert_eq!(r.use_at(10), Some(ObjId(1)));
