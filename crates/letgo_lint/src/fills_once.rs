@@ -21,6 +21,7 @@ use crate::syntax::ident_name;
 use letgo_go::ast::{CallExpr, Expr, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::ObjId;
 
 /// Whether the insert into `slot` (the append's or index's target) at
 /// offset `at` of function `i` runs once: under an emptiness guard on the
@@ -67,27 +68,58 @@ pub fn fills_once(
             );
         }
     }
-    let (mut calls, mut all_guarded) = (0, true);
-    for (k, g) in funcs.iter().enumerate() {
-        if cx.file(g.file).is_test {
-            continue;
-        }
-        let Some(view) = cx.types(g.file) else {
-            continue;
-        };
-        inspect(Node::Block(g.body), &mut |n| {
-            match n {
-                Node::Expr(Expr::FuncLit(_)) => return false,
-                Node::Call(c) if view.object_of_expr(&c.fun) == Some(target) => {
-                    calls += 1;
-                    all_guarded &= guarded(cx, owners, funcs, k, c.fun.pos(), &filled);
-                }
-                _ => {}
-            }
-            true
-        });
+    let sites = CallsOf::of(cx, funcs).sites(target);
+    !sites.is_empty()
+        && sites
+            .iter()
+            .all(|&(k, at)| guarded(cx, owners, funcs, k, at, &filled))
+}
+
+/// The calls of each object in the package's functions (`cx.functions()`)
+/// outside test files, by the function calling and the callee's offset,
+/// in function and source order: one walk of the package, not one per
+/// insertion asked about.
+#[derive(Default)]
+pub(crate) struct CallsOf {
+    by_callee: rustc_hash::FxHashMap<ObjId, Vec<(usize, u32)>>,
+}
+
+impl CallsOf {
+    /// The package's index, built on first use; `funcs` must be
+    /// `cx.functions()` (the functions the offsets index into).
+    fn of<'c>(cx: &'c PackageContext, funcs: &[Func]) -> &'c CallsOf {
+        cx.calls_of.get_or_init(|| CallsOf::collect(cx, funcs))
     }
-    calls > 0 && all_guarded
+
+    fn collect(cx: &PackageContext, funcs: &[Func]) -> CallsOf {
+        let mut out = CallsOf::default();
+        for (k, g) in funcs.iter().enumerate() {
+            if cx.file(g.file).is_test {
+                continue;
+            }
+            let Some(view) = cx.types(g.file) else {
+                continue;
+            };
+            inspect(Node::Block(g.body), &mut |n| {
+                match n {
+                    // A literal is a function of its own in `funcs`.
+                    Node::Expr(Expr::FuncLit(_)) => return false,
+                    Node::Call(c) => {
+                        if let Some(o) = view.object_of_expr(&c.fun) {
+                            out.by_callee.entry(o).or_default().push((k, c.fun.pos()));
+                        }
+                    }
+                    _ => {}
+                }
+                true
+            });
+        }
+        out
+    }
+
+    fn sites(&self, callee: ObjId) -> &[(usize, u32)] {
+        self.by_callee.get(&callee).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Whether offset `at` of function `i` lies in the body of an `if` whose

@@ -32,6 +32,7 @@
 //!   concrete type the module ever assigns to it
 //!   (`Index{store: &memStore{}}`).
 
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 use letgo_go::ast::{BlockStmt, Decl, Expr, Spec, Stmt};
@@ -200,12 +201,22 @@ impl Growth {
         // The shared walk of the checked files, its function values taken
         // from the files scanned here alone (tests' assignments left out).
         let graph = s.calls().graph(s, |f| files.binary_search(&f).is_ok());
+        // File by file on all cores (the scan of a file reads nothing
+        // another file's scan wrote), merged in file order as one thread
+        // would have added them.
+        let parts: Vec<Scan> = files
+            .par_iter()
+            .map(|&f| {
+                let mut part = Scan::default();
+                if let Some(view) = s.file(&m.files[f.0 as usize].path) {
+                    part.file(&view);
+                }
+                part
+            })
+            .collect();
         let mut scan = Scan::default();
-        for &f in &files {
-            let path = m.files[f.0 as usize].path.clone();
-            if let Some(view) = s.file(&path) {
-                scan.file(&view);
-            }
+        for part in parts {
+            scan.merge(part);
         }
         let roots = scan.roots(m, &graph);
         let repeated = reach(m, &graph, &scan, roots);
@@ -321,9 +332,51 @@ struct Scan {
 }
 
 impl Scan {
+    /// Adds what another scan (of later files) found, as if this scan had
+    /// gone on over them.
+    fn merge(&mut self, o: Scan) {
+        // Destructured: a field added to `Scan` must be merged here too.
+        let Scan {
+            entries,
+            rpc_methods,
+            registered,
+            loops,
+            loop_methods,
+            parent,
+            lits,
+            held,
+            var_held,
+            built_in,
+            built,
+            keyed_deletes,
+            iface_fields,
+            iface_from,
+            opaque,
+        } = o;
+        self.entries.extend(entries);
+        self.rpc_methods.extend(rpc_methods);
+        self.registered.extend(registered);
+        self.loops.extend(loops);
+        self.loop_methods.extend(loop_methods);
+        self.parent.extend(parent);
+        self.lits.extend(lits);
+        self.held.extend(held);
+        self.var_held.extend(var_held);
+        self.built_in.extend(built_in);
+        for (k, n) in built {
+            *self.built.entry(k).or_default() += n;
+        }
+        self.keyed_deletes.extend(keyed_deletes);
+        for (k, types) in iface_fields {
+            self.iface_fields.entry(k).or_default().extend(types);
+        }
+        self.iface_from.extend(iface_from);
+        self.opaque.extend(opaque);
+    }
+
     fn file(&mut self, view: &FileView) {
         let m = view.model();
-        let sf = m.files[view.file_id().0 as usize].clone();
+        let sf = &m.files[view.file_id().0 as usize];
         let is_main = m.packages[m.file_pkgs[view.file_id().0 as usize].0 as usize].name == "main";
         for d in &sf.ast.decls {
             match d {

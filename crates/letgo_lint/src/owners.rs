@@ -494,10 +494,13 @@ impl Owners {
         let f = &funcs[i];
         let src = &cx.file(f.file).src;
         let mut out = Vec::new();
-        let spawner_waits = f
-            .parent
-            .is_some_and(|p| waits_after(cx, &funcs[p], f.body.lbrace));
-        if f.spawned && has_loop(f) && !spawner_waits {
+        // The spawner's body is walked only for a looping goroutine: every
+        // closure has a parent, and most are not such goroutines.
+        let spawner_waits = || {
+            f.parent
+                .is_some_and(|p| waits_after(cx, &funcs[p], f.body.lbrace))
+        };
+        if f.spawned && has_loop(f) && !spawner_waits() {
             if let Some((recv, typ)) = receiver(funcs, i, src) {
                 if crate::syntax::mentions(Node::Block(f.body), recv, src) {
                     let short = f.name.rsplit('/').next().unwrap_or(&f.name);
@@ -507,10 +510,11 @@ impl Owners {
         }
         for site in f.sites.iter().copied() {
             let Stmt::Go(g) = site.stmt else { continue };
-            if waits_after(cx, f, g.pos) {
+            // The body walk of `waits_after` only for a method started.
+            let Some((t, m)) = started_method(cx, f.file, &g.call) else {
                 continue;
-            }
-            if let Some((t, m)) = started_method(cx, f.file, &g.call) {
+            };
+            if !waits_after(cx, f, g.pos) {
                 let m = format!("{t}.{m}");
                 out.push((t, Lifetime::Goroutine(m)));
             }
@@ -1218,7 +1222,6 @@ pub(crate) fn waits_on_group_after(
 /// Whether the function's own body has a `for` loop.
 fn has_loop(f: &Func) -> bool {
     f.sites
-        .clone()
         .iter()
         .any(|s| matches!(s.stmt, Stmt::For(_) | Stmt::Range(_)))
 }

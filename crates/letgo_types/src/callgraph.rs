@@ -94,7 +94,6 @@ struct Call {
 struct FileCalls {
     calls: Vec<Call>,
     fixed: Vec<FuncNode>,
-    values: FuncValues,
 }
 
 /// The calls of a set of files, walked once: the call graphs of several
@@ -112,10 +111,10 @@ impl Calls {
         let walked = files
             .par_iter()
             .map(|&f| {
-                let mut fc = FileCalls {
-                    values: FuncValues::of_file(s, f),
-                    ..FileCalls::default()
-                };
+                // The file's function values found here, on all cores,
+                // for the graphs made from this walk and for later readers.
+                let _ = s.func_values_of(f);
+                let mut fc = FileCalls::default();
                 fc.walk_file(s, &impls, f);
                 (f, fc)
             })
@@ -130,14 +129,8 @@ impl Calls {
         let m = &s.model;
         let kept: Vec<&(FileId, FileCalls)> = self.files.iter().filter(|(f, _)| keep(*f)).collect();
         let mut values = FuncValues::default();
-        for (_, fc) in &kept {
-            for (target, nodes) in &fc.values.by_target {
-                values
-                    .by_target
-                    .entry(*target)
-                    .or_default()
-                    .extend(nodes.iter().copied());
-            }
+        for (f, _) in &kept {
+            values.add_all(s.func_values_of(*f));
         }
         let mut g = CallGraph::default();
         for (f, fc) in kept {
@@ -506,7 +499,7 @@ fn interface_bits(m: &Model, t: TypeId, depth: u32, bits: &mut NameBits) {
 /// Functions assigned to variables and fields in view: `v = f`,
 /// `s.h = g`, `T{h: g}`, and arguments bound to parameters.
 #[derive(Default)]
-struct FuncValues {
+pub(crate) struct FuncValues {
     by_target: FxHashMap<(u32, u32, u32), FxHashSet<FuncNode>>,
 }
 
@@ -515,20 +508,24 @@ impl FuncValues {
     /// that hold a lock or fill a cell, where a rayon worker waiting for
     /// its helpers could pick up a job that asks for the same lock.
     fn collect_here(s: &Semantic, files: &[FileId]) -> FuncValues {
-        Self::merge(files.iter().map(|&f| Self::of_file(s, f)).collect())
-    }
-
-    fn merge(parts: Vec<FuncValues>) -> FuncValues {
         let mut fv = FuncValues::default();
-        for part in parts {
-            for (target, nodes) in part.by_target {
-                fv.by_target.entry(target).or_default().extend(nodes);
-            }
+        for &f in files {
+            fv.add_all(s.func_values_of(f));
         }
         fv
     }
 
-    fn of_file(s: &Semantic, f: FileId) -> FuncValues {
+    /// Adds another file's values (none: nothing).
+    fn add_all(&mut self, part: Option<&FuncValues>) {
+        for (target, nodes) in part.into_iter().flat_map(|p| &p.by_target) {
+            self.by_target
+                .entry(*target)
+                .or_default()
+                .extend(nodes.iter().copied());
+        }
+    }
+
+    pub(crate) fn of_file(s: &Semantic, f: FileId) -> FuncValues {
         let mut fv = FuncValues::default();
         let m = &s.model;
         let sf = &m.files[f.0 as usize];
@@ -708,9 +705,6 @@ pub struct CallResolver {
     files: Vec<FileId>,
     impls: Implementations,
     values: std::sync::OnceLock<FuncValues>,
-    /// For local variables (assigned only in their own file): the
-    /// function values of that file alone, far cheaper than all.
-    local_values: std::cell::RefCell<FxHashMap<FileId, FuncValues>>,
 }
 
 impl CallResolver {
@@ -721,7 +715,6 @@ impl CallResolver {
             files: files.to_vec(),
             impls: Implementations::new(&s.model),
             values: std::sync::OnceLock::new(),
-            local_values: Default::default(),
         }
     }
 
@@ -743,10 +736,8 @@ impl CallResolver {
             return callees(s, &view, &self.impls, &FuncValues::default(), file, c);
         };
         if let Some(home) = local_variable(s, o) {
-            let mut cache = self.local_values.borrow_mut();
-            let values = cache
-                .entry(home)
-                .or_insert_with(|| FuncValues::collect_here(s, &[home]));
+            let none = FuncValues::default();
+            let values = s.func_values_of(home).unwrap_or(&none);
             return callees(s, &view, &self.impls, values, file, c);
         }
         let values = self

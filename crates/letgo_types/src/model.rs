@@ -196,6 +196,56 @@ pub struct Records {
     /// read them, and a sorted vector holds GOROOT/src's 4.5 M expressions
     /// in about half the memory of the hash maps (a run's peak).
     typed: Vec<Typed>,
+    /// Where each 64-byte stretch of the file starts in the sorted `uses`
+    /// (see [`Records::index_uses`]); empty: search all of `uses`.
+    use_starts: Vec<u32>,
+    /// `typed` indexed by stretch of its start offsets (see
+    /// [`Records::index_types`]); emptied whenever `typed` changes.
+    typed_starts: Vec<u32>,
+}
+
+/// The stretch of a file one entry of the uses index covers, as a shift:
+/// 64 bytes hold a few identifiers, and the index costs 4 bytes per 64
+/// bytes of source.
+const USE_BUCKET_SHIFT: u32 = 6;
+
+/// Where each stretch of a file starts in `sorted` (entries sorted by
+/// `offset`): entry `b` is the first whose offset lies in stretch `b` or
+/// later. Empty when there is nothing to index.
+pub(crate) fn stretch_starts<T>(sorted: &[T], offset: impl Fn(&T) -> u32) -> Vec<u32> {
+    let Some(last) = sorted.last() else {
+        return Vec::new();
+    };
+    if sorted.len() > u32::MAX as usize {
+        return Vec::new();
+    }
+    let buckets = (offset(last) >> USE_BUCKET_SHIFT) as usize + 1;
+    let mut starts = Vec::with_capacity(buckets + 1);
+    let mut i = 0;
+    for b in 0..=buckets {
+        while i < sorted.len() && ((offset(&sorted[i]) >> USE_BUCKET_SHIFT) as usize) < b {
+            i += 1;
+        }
+        starts.push(i as u32);
+    }
+    starts
+}
+
+/// The entries of `sorted` in the stretch of offset `pos` (`starts` from
+/// [`stretch_starts`]; empty: all of them); `None`: past the last.
+fn stretch<'s, T>(sorted: &'s [T], starts: &[u32], pos: u32) -> Option<&'s [T]> {
+    match starts.get((pos >> USE_BUCKET_SHIFT) as usize..) {
+        Some([start, end, ..]) => sorted.get(*start as usize..*end as usize),
+        _ if starts.is_empty() => Some(sorted),
+        _ => None,
+    }
+}
+
+/// The object at offset `pos` of `sorted`, searched in its stretch.
+pub(crate) fn find_at(sorted: &[(u32, ObjId)], starts: &[u32], pos: u32) -> Option<ObjId> {
+    let here = stretch(sorted, starts, pos)?;
+    let i = here.binary_search_by_key(&pos, |u| u.0).ok()?;
+    Some(here[i].1)
 }
 
 /// One typed expression of [`Records`], packed (16 bytes).
@@ -262,6 +312,35 @@ impl Typed {
 }
 
 impl Records {
+    /// Sorts the uses and indexes them by stretch of the file: a lookup
+    /// then searches a few entries, not the whole file's (rules ask at
+    /// nearly every identifier). A file where one offset has two
+    /// different objects is left unindexed: only a search of all of
+    /// `uses` gives the answer it always gave there.
+    pub fn index_uses(&mut self) {
+        self.uses.sort_unstable();
+        self.use_starts.clear();
+        let ambiguous = self
+            .uses
+            .windows(2)
+            .any(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1);
+        if !ambiguous {
+            self.use_starts = stretch_starts(&self.uses, |u| u.0);
+        }
+    }
+
+    /// The object used at offset `pos` (after [`Records::index_uses`]).
+    pub fn use_at(&self, pos: u32) -> Option<ObjId> {
+        find_at(&self.uses, &self.use_starts, pos)
+    }
+
+    /// Indexes the frozen expression records by stretch of their start
+    /// offsets, for [`Records::type_at`]; called once they are final
+    /// (freezing or thawing again drops the index).
+    pub fn index_types(&mut self) {
+        self.typed_starts = stretch_starts(&self.typed, |t| t.start);
+    }
+
     /// Moves the expression records into the sorted vector read by
     /// [`Records::type_at`]; called once the checker is done.
     pub fn freeze(&mut self) {
@@ -270,6 +349,7 @@ impl Records {
         }
         let types = std::mem::take(&mut self.types);
         let old = std::mem::take(&mut self.typed);
+        self.typed_starts.clear();
         self.typed = Frozen::of(types, old).0;
     }
 
@@ -284,6 +364,7 @@ impl Records {
     /// records made since stay in the map until [`Records::freeze`].
     pub fn thaw_into(&mut self, frozen: Frozen) {
         let old = std::mem::take(&mut self.typed);
+        self.typed_starts.clear();
         self.typed = Frozen::merge(frozen.0, old).0;
     }
 
@@ -301,8 +382,10 @@ impl Records {
                 return Some(v);
             }
         }
-        let i = self.typed.binary_search_by_key(&key, Typed::key).ok()?;
-        let t = &self.typed[i];
+        // Keys are unique: the stretch holds the one the whole list would.
+        let here = stretch(&self.typed, &self.typed_starts, key.0)?;
+        let i = here.binary_search_by_key(&key, Typed::key).ok()?;
+        let t = &here[i];
         Some((t.mode, t.typ))
     }
 }
@@ -443,6 +526,77 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Offsets spread over several stretches, with gaps, runs in one
+    /// stretch and stretch boundaries (63/64, 127/128).
+    fn offsets() -> Vec<u32> {
+        vec![
+            0, 3, 63, 64, 65, 127, 128, 200, 201, 202, 640, 703, 704, 5000,
+        ]
+    }
+
+    #[test]
+    fn indexed_uses_answer_as_a_search_of_all_of_them() {
+        let mut r = Records::default();
+        for (i, &off) in offsets().iter().enumerate().rev() {
+            r.uses.push((off, ObjId(i as u32)));
+            // The same use recorded twice (one object): still indexed.
+            r.uses.push((off, ObjId(i as u32)));
+        }
+        r.index_uses();
+        assert!(!r.use_starts.is_empty());
+        for pos in 0..5100 {
+            let all = r
+                .uses
+                .binary_search_by_key(&pos, |u| u.0)
+                .ok()
+                .map(|i| r.uses[i].1);
+            assert_eq!(r.use_at(pos), all, "offset {pos}");
+        }
+        assert_eq!(r.use_at(u32::MAX), None);
+        assert_eq!(Records::default().use_at(5), None);
+    }
+
+    #[test]
+    fn two_objects_at_one_offset_leave_the_uses_unindexed() {
+        let mut r = Records {
+            uses: vec![(70, ObjId(2)), (10, ObjId(1)), (70, ObjId(3))],
+            ..Records::default()
+        };
+        r.index_uses();
+        assert!(r.use_starts.is_empty());
+        assert_eq!(r.use_at(10), Some(ObjId(1)));
+        assert!(matches!(r.use_at(70), Some(ObjId(2 | 3))));
+        assert_eq!(r.use_at(11), None);
+    }
+
+    #[test]
+    fn indexed_types_answer_as_unindexed_ones_and_thawing_drops_the_index() {
+        let mut r = Records::default();
+        for (i, &off) in offsets().iter().enumerate() {
+            r.types
+                .insert((off, off + 4, 1), (Mode::Value, TypeId(i as u32)));
+            r.types
+                .insert((off, off + 9, 2), (Mode::Variable, TypeId(100 + i as u32)));
+        }
+        r.freeze();
+        let keys: Vec<(u32, u32, u8)> = (0..5100)
+            .flat_map(|p| [(p, p + 4, 1), (p, p + 9, 2), (p, p + 4, 2)])
+            .collect();
+        let before: Vec<_> = keys.iter().map(|&k| r.type_at(k)).collect();
+        r.index_types();
+        assert!(!r.typed_starts.is_empty());
+        let after: Vec<_> = keys.iter().map(|&k| r.type_at(k)).collect();
+        assert_eq!(before, after);
+        assert_eq!(r.type_at((5000, 5004, 1)), Some((Mode::Value, TypeId(13))));
+        // A record frozen in later moves the entries: the index goes.
+        let mut later = FxHashMap::default();
+        later.insert((1, 2, 1), (Mode::Value, TypeId(50)));
+        r.thaw_into(Frozen::new(later));
+        assert!(r.typed_starts.is_empty());
+        assert_eq!(r.type_at((1, 2, 1)), Some((Mode::Value, TypeId(50))));
+        assert_eq!(r.type_at((5000, 5004, 1)), Some((Mode::Value, TypeId(13))));
+    }
 
     #[test]
     fn frozen_records_answer_as_the_map_did_and_later_records_win() {

@@ -18,6 +18,9 @@ pub struct Semantic {
     /// small sorted list per file, not one map over every object: rules
     /// ask file by file, and the list stays in cache).
     defs: Vec<Vec<(u32, ObjId)>>,
+    /// Each file's `defs` indexed by stretch (see
+    /// [`crate::model::stretch_starts`]).
+    def_starts: Vec<Vec<u32>>,
     /// The calls of the checked packages, walked once for every analysis
     /// that makes a call graph of them (see [`Semantic::calls`]), until
     /// [`Semantic::release_calls`].
@@ -26,6 +29,10 @@ pub struct Semantic {
     /// Set by [`Semantic::last_use_of_calls`]: the next [`Semantic::calls`]
     /// hands the walk out and keeps none.
     calls_last: std::sync::atomic::AtomicBool,
+    /// The function values each file assigns, found on first need and
+    /// kept for the run: the shared call walk and the channel summaries'
+    /// resolver read the same ones (see [`Semantic::func_values_of`]).
+    func_values: Vec<std::sync::OnceLock<crate::callgraph::FuncValues>>,
 }
 
 /// Checks `pkgs` in order, freezing each package's expression records
@@ -138,18 +145,28 @@ impl Semantic {
             d.sort_by_key(|&(off, _)| off);
             d.dedup_by_key(|&mut (off, _)| off);
         }
+        // Offsets are unique once deduplicated: the index finds what a
+        // search of the whole list finds.
+        let def_starts = defs
+            .iter()
+            .map(|d| crate::model::stretch_starts(d, |d| d.0))
+            .collect();
         let mut model = model;
+        let n_files = model.files.len();
         for r in &mut model.records {
-            r.uses.sort_unstable();
+            r.index_uses();
             r.freeze();
+            r.index_types();
         }
         Semantic {
             model,
             files,
             defs,
+            def_starts,
             calls: std::sync::Mutex::new(None),
             calls_released: std::sync::atomic::AtomicBool::new(false),
             calls_last: std::sync::atomic::AtomicBool::new(false),
+            func_values: (0..n_files).map(|_| std::sync::OnceLock::new()).collect(),
         }
     }
 
@@ -181,13 +198,13 @@ impl<'a> FileView<'a> {
 
     /// The object an identifier denotes, used or declared there.
     pub fn object_of(&self, id: &Ident) -> Option<ObjId> {
-        let uses = &self.s.model.records[self.file.0 as usize].uses;
-        if let Ok(i) = uses.binary_search_by_key(&id.pos, |u| u.0) {
-            return Some(uses[i].1);
+        if let Some(o) = self.s.model.records[self.file.0 as usize].use_at(id.pos) {
+            return Some(o);
         }
-        let defs = self.s.defs.get(self.file.0 as usize)?;
-        let i = defs.binary_search_by_key(&id.pos, |d| d.0).ok()?;
-        Some(defs[i].1)
+        let f = self.file.0 as usize;
+        let defs = self.s.defs.get(f)?;
+        let starts = self.s.def_starts.get(f).map_or(&[][..], Vec::as_slice);
+        crate::model::find_at(defs, starts, id.pos)
     }
 
     /// The object an expression names: an identifier's, or a selector's
@@ -566,9 +583,7 @@ impl Model {
     /// The object the checker recorded for the identifier at `pos` in
     /// `file`: only bodies of checked packages are recorded.
     pub fn use_at(&self, file: FileId, pos: u32) -> Option<ObjId> {
-        let uses = &self.records.get(file.0 as usize)?.uses;
-        let i = uses.binary_search_by_key(&pos, |u| u.0).ok()?;
-        Some(uses[i].1)
+        self.records.get(file.0 as usize)?.use_at(pos)
     }
 
     /// Whether object `o` is the function or method `pkg.name` (a method
@@ -694,6 +709,14 @@ impl Semantic {
             *calls = None;
         }
         walk
+    }
+
+    /// The function values file `f` assigns (`None`: not a file of the
+    /// model), found once: on whichever thread asks first, with no rayon
+    /// work inside (a resolver asks while it fills a cell).
+    pub(crate) fn func_values_of(&self, f: FileId) -> Option<&crate::callgraph::FuncValues> {
+        let cell = self.func_values.get(f.0 as usize)?;
+        Some(cell.get_or_init(|| crate::callgraph::FuncValues::of_file(self, f)))
     }
 
     /// Says the next [`Semantic::calls`] is the walk's last reader: it

@@ -17,7 +17,7 @@ use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::{ObjId, ObjKind};
 use letgo_types::FileView;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A WaitGroup that is added to and waited on, never counted down.
 pub struct NeverDone {
@@ -48,8 +48,10 @@ pub fn never_done(cx: &PackageContext) -> Vec<NeverDone> {
     if !cx.files().any(|(_, f)| f.src.contains(".Wait()")) {
         return Vec::new();
     }
-    let mut uses: HashMap<ObjKey, Uses> = HashMap::new();
-    let mut eligible: HashMap<ObjKey, bool> = HashMap::new();
+    // Fx-hashed: `eligible` is asked at every identifier of the package
+    // (the result is sorted below, so the maps' order does not show).
+    let mut uses: FxHashMap<ObjKey, Uses> = FxHashMap::default();
+    let mut eligible: FxHashMap<ObjKey, bool> = FxHashMap::default();
     for (fi, f) in cx.functions().iter().enumerate() {
         if f.parent.is_some() {
             continue; // its body is inside its parent's

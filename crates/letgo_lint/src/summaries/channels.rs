@@ -34,6 +34,7 @@ use letgo_types::callgraph::{CallResolver, FuncNode};
 use letgo_types::model::{Builtin, FileId, ObjId, ObjKind};
 use letgo_types::types::Type;
 use letgo_types::{FileView, Semantic};
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -116,10 +117,17 @@ impl ChanSummaries {
     /// Summarises the functions of `files` (the checked modules' files).
     pub fn build(s: &Semantic, files: &[FileId]) -> ChanSummaries {
         let resolver = CallResolver::new(s, files);
+        // File by file on all cores; inserted in file order, as one
+        // thread scanning them in turn would have.
+        let scanned: Vec<Vec<Scanned>> = files
+            .par_iter()
+            .map(|&f| scan_file(s, f, &resolver))
+            .collect();
         let mut by_node = FxHashMap::default();
         let mut passes: FxHashMap<FuncNode, Vec<Pass>> = FxHashMap::default();
-        for &f in files {
-            scan_file(s, f, &resolver, &mut by_node, &mut passes);
+        for (node, summary, ps) in scanned.into_iter().flatten() {
+            by_node.insert(node, summary);
+            passes.insert(node, ps);
         }
         let mut out = ChanSummaries {
             by_node,
@@ -240,16 +248,17 @@ impl ChanSummaries {
     }
 }
 
-/// Summarises every function (declared or literal) of file `f`.
-fn scan_file(
-    s: &Semantic,
-    f: FileId,
-    resolver: &CallResolver,
-    by_node: &mut FxHashMap<FuncNode, Summary>,
-    passes: &mut FxHashMap<FuncNode, Vec<Pass>>,
-) {
+/// A function's summary and the channels it passes on.
+type Scanned = (FuncNode, Summary, Vec<Pass>);
+
+/// Summarises every function (declared or literal) of file `f`, in the
+/// order of the file.
+fn scan_file(s: &Semantic, f: FileId, resolver: &CallResolver) -> Vec<Scanned> {
+    let mut out = Vec::new();
     let sf = s.model.files[f.0 as usize].clone();
-    let Some(view) = s.file(&sf.path) else { return };
+    let Some(view) = s.file(&sf.path) else {
+        return out;
+    };
     let m = &s.model;
     for d in &sf.ast.decls {
         let Decl::Func(fd) = d else { continue };
@@ -286,10 +295,10 @@ fn scan_file(
             sc.returned_locals(body);
             sc.walk(body);
             sc.escapes(body);
-            by_node.insert(node, sc.summary);
-            passes.insert(node, sc.passes);
+            out.push((node, sc.summary, sc.passes));
         }
     }
+    out
 }
 
 /// The scan of one function body.
@@ -663,7 +672,9 @@ impl<'s> LazyChanSummaries<'s> {
     pub fn get(&self) -> &ChanSummaries {
         self.cell.get_or_init(|| {
             let start = std::time::Instant::now();
-            let s = ChanSummaries::build(self.semantic, &self.files);
+            // On a pool of its own: the asking worker waits, it does not
+            // pick up another package that asks for this same cell.
+            let s = crate::apart::build_apart(|| ChanSummaries::build(self.semantic, &self.files));
             // `LETGO_TIMINGS=1`: the summaries' share of a run.
             if std::env::var_os("LETGO_TIMINGS").is_some() {
                 eprintln!(

@@ -20,7 +20,9 @@ use letgo_types::model::FileId;
 use letgo_types::types::Type;
 use letgo_types::{FileView, Semantic};
 use rayon::prelude::*;
-use std::collections::HashMap as FxHashMap;
+// Fx-hashed: the maps are only looked up (never iterated for a result),
+// and keyed by small integers hashed at every call site and take.
+use rustc_hash::FxHashMap;
 
 /// A lock class a function takes, and where.
 #[derive(Debug, Clone)]
@@ -132,19 +134,41 @@ impl LockSummaries {
     /// (recursion converges: sets only grow, and are bounded).
     fn close_over(&mut self, graph: &CallGraph) {
         let nodes = post_order(graph);
+        // `new_takes(f)` reads only `f`'s summary and its callees': when
+        // none of them grew since `f` was last read, it would find what it
+        // found then, and change nothing again. Such reads are skipped;
+        // the rounds change the summaries exactly as before. `clock`
+        // counts growths, `grew` holds each summary's last one, `read_at`
+        // the clock at each node's last read.
+        let mut clock: u64 = 0;
+        let mut grew: FxHashMap<FuncNode, u64> = FxHashMap::default();
+        let mut read_at: Vec<Option<u64>> = vec![None; nodes.len()];
         for _round in 0..64 {
             let mut changed = false;
-            for &f in &nodes {
+            for (i, &f) in nodes.iter().enumerate() {
+                if let Some(at) = read_at[i] {
+                    let grown = |n: FuncNode| grew.get(&n).is_some_and(|&g| g > at);
+                    if !grown(f) && !graph.calls_from(f).iter().any(|e| grown(e.callee)) {
+                        continue;
+                    }
+                }
                 let add = self.new_takes(graph, f);
+                read_at[i] = Some(clock);
                 if add.is_empty() {
                     continue;
                 }
                 let mine = self.takes.entry(f).or_default();
+                let mut grown = false;
                 for t in add {
                     if mine.len() < MAX_TAKES {
                         mine.push(t);
-                        changed = true;
+                        grown = true;
                     }
+                }
+                if grown {
+                    changed = true;
+                    clock += 1;
+                    grew.insert(f, clock);
                 }
             }
             if !changed {
