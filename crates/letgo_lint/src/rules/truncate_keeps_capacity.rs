@@ -358,32 +358,33 @@ fn refilled(cx: &PackageContext, owners: &Owners, funcs: &[Func], i: usize, x: &
 /// or one slot: no leak a reviewer would call one.
 fn retires(cx: &PackageContext, f: &Func, x: &Expr, at: u32) -> bool {
     let src = &cx.file(f.file).src;
-    let text = x.span().text(src);
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let Some(place) = crate::objects::place_path(&view, x) else {
+        return false;
+    };
+    let is_x = |y: &Expr| crate::objects::place_path(&view, y).as_ref() == Some(&place);
+    let builtin = |y: &Expr, name: &str| {
+        view.object_of_expr(y).is_some_and(|o| {
+            let obj = view.model().obj(o);
+            matches!(obj.kind, letgo_types::model::ObjKind::Builtin(_)) && &*obj.name == name
+        })
+    };
     let (mut reads, mut ends) = (false, false);
     inspect(Node::Block(f.body), &mut |n| {
         match n {
-            Node::Expr(Expr::Index(ix)) => reads |= ix.x.span().text(src) == text,
-            Node::Expr(Expr::Slice(sl)) => {
-                reads |= sl.x.span().text(src) == text && sl.x.pos() < at;
-            }
+            Node::Expr(Expr::Index(ix)) => reads |= is_x(&ix.x),
+            Node::Expr(Expr::Slice(sl)) => reads |= sl.x.pos() < at && is_x(&sl.x),
             Node::Call(c) => {
-                let name = match c.fun.unparen() {
-                    Expr::Selector(sel) => Some(sel.sel.name(src)),
-                    other => ident_name(other, src),
-                };
-                ends |= matches!(
-                    name,
-                    Some(
-                        "delete"
-                            | "close"
-                            | "Close"
-                            | "Stop"
-                            | "Cancel"
-                            | "Shutdown"
-                            | "Release"
-                            | "stop"
-                    )
-                );
+                // The builtins by their objects; a method that ends a
+                // value's life by the name Go's APIs give it (`io.Closer`'s
+                // `Close`, a timer's `Stop`, a context's cancel...).
+                ends |= builtin(&c.fun, "delete") || builtin(&c.fun, "close");
+                ends |= matches!(c.fun.unparen(), Expr::Selector(sel) if matches!(
+                    sel.sel.name(src),
+                    "Close" | "Stop" | "Cancel" | "Shutdown" | "Release"
+                ));
             }
             _ => {}
         }
