@@ -760,7 +760,12 @@ impl Semantic {
 impl Model {
     /// Per package (by [`crate::model::PkgId`] index), whether it exists
     /// only for tests: the checked packages import it, and only from
-    /// `_test.go` files or from packages that exist only for tests; or
+    /// `_test.go` files or from packages that exist only for tests, and
+    /// either nobody outside the module can import it (an `internal/`
+    /// package) or test support imports it (a helper file in a test
+    /// directory, a package that exists only for tests): a public package
+    /// that only `_test.go` files import is the subject of those tests,
+    /// the module's API (a client library); or
     /// its non-test files name `testing.T` or `testing.TB` (`*testing.T`,
     /// `testing.TB`: a harness, a fake, a suite), something imports it
     /// (its own external tests count here) and no library package outside
@@ -785,8 +790,10 @@ impl Model {
         let mut uses_testing = vec![false; n];
         // Imported by its own external tests (`package x_test`).
         let mut own_tests = vec![false; n];
-        // Per package: (importing package, from a `_test.go` file?).
-        let mut importers: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
+        // Per package: (importing package, from a `_test.go` file or a
+        // test directory?, from test support: a non-test file in a test
+        // directory?).
+        let mut importers: Vec<Vec<(usize, bool, bool)>> = vec![Vec::new(); n];
         for (fi, f) in self.files.iter().enumerate() {
             let p = self.file_pkgs[fi].0 as usize;
             let test = f.path.to_string_lossy().ends_with("_test.go");
@@ -794,8 +801,10 @@ impl Model {
                 // A package's own tests (an external `_test` package in
                 // its directory) say nothing of who uses it.
                 match by_path.get(path) {
-                    Some(&q) if f.path.parent() != self.package_dir(q) => importers[q]
-                        .push((p, test || in_test_directory(&self.packages[p].path, path))),
+                    Some(&q) if f.path.parent() != self.package_dir(q) => {
+                        let dir = in_test_directory(&self.packages[p].path, path);
+                        importers[q].push((p, test || dir, dir && !test));
+                    }
                     Some(&q) if q != p => own_tests[q] = true,
                     _ => {}
                 }
@@ -804,11 +813,19 @@ impl Model {
                 uses_testing[p] = true;
             }
         }
+        let importable = |q: usize| {
+            let path = &self.packages[q].path;
+            !path.split('/').any(|seg| seg == "internal")
+        };
         loop {
             let mut changed = false;
             for q in 0..n {
                 let imps = &importers[q];
-                let for_tests = |&(p, t): &(usize, bool)| t || only[p];
+                let for_tests = |&(p, t, _): &(usize, bool, bool)| t || only[p];
+                // Test support (a helper file in a test directory, a
+                // package that exists only for tests) imports it: it is
+                // part of the tests' tooling, not the subject they test.
+                let by_support = |&(p, _, d): &(usize, bool, bool)| d || only[p];
                 // A package with test helpers in a file (`testing.go` of
                 // a metrics package) that other libraries import is
                 // production code; one only commands and tests import
@@ -818,7 +835,15 @@ impl Model {
                     && imps
                         .iter()
                         .all(|i| for_tests(i) || self.packages[i.0].name == "main");
-                if !only[q] && (harness || (!imps.is_empty() && imps.iter().all(for_tests))) {
+                // A public package that only the module's `_test.go` files
+                // import (a client library its users call) is the subject
+                // of those tests, the module's API; one nobody outside the
+                // module can import (under `internal/`), or one test
+                // support imports, is the tests' own.
+                let tests_only_import = !imps.is_empty()
+                    && imps.iter().all(for_tests)
+                    && (!importable(q) || imps.iter().any(by_support));
+                if !only[q] && (harness || tests_only_import) {
                     only[q] = true;
                     changed = true;
                 }
