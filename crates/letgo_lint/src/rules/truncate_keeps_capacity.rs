@@ -379,11 +379,11 @@ fn retires(cx: &PackageContext, f: &Func, x: &Expr, at: u32) -> bool {
             Node::Call(c) => {
                 // The builtins by their objects; a method that ends a
                 // value's life by the name Go's APIs give it (`io.Closer`'s
-                // `Close`, a timer's `Stop`, a context's cancel...).
+                // `Close`, a timer's `Stop`; an unexported `close`/`stop`).
                 ends |= builtin(&c.fun, "delete") || builtin(&c.fun, "close");
                 ends |= matches!(c.fun.unparen(), Expr::Selector(sel) if matches!(
                     sel.sel.name(src),
-                    "Close" | "Stop" | "Cancel" | "Shutdown" | "Release"
+                    "Close" | "Stop" | "Cancel" | "Shutdown" | "Release" | "close" | "stop"
                 ));
             }
             _ => {}
