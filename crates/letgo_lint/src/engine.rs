@@ -249,6 +249,13 @@ fn check_package(
         (rule.check)(&cx, &mut raw);
     }
     crate::bystanders::add(&cx, &mut raw);
+    // A package that exists only for tests (a harness only test code
+    // imports, a helper named like `httptest`): what its non-test files
+    // leak lives as long as a test binary, for every rule. Its `_test.go`
+    // files are reported as any package's.
+    if crate::test_harness::test_package(&cx) {
+        raw.retain(|d| pkg.files[d.file].is_test);
+    }
     let suppressions: Vec<Suppressions> = pkg.files.iter().map(Suppressions::of).collect();
     raw.into_iter()
         .filter(|d| {

@@ -29,11 +29,10 @@ pub fn test_function(cx: &PackageContext, f: &Func) -> bool {
     cx.file(f.file).is_test || runs_under_test(cx, f)
 }
 
-/// Whether function `f` is code only tests run outside `_test.go` files:
-/// in a package that exists only for tests, or a test's harness.
-/// (Findings in `_test.go` files are reported as usual.)
-pub fn harness_code(cx: &PackageContext, test_package: bool, f: &Func) -> bool {
-    !cx.file(f.file).is_test && (test_package || runs_under_test(cx, f))
+/// Whether function `f` is a test's harness outside `_test.go` files
+/// (findings in `_test.go` files are reported as usual).
+pub fn harness_code(cx: &PackageContext, f: &Func) -> bool {
+    !cx.file(f.file).is_test && runs_under_test(cx, f)
 }
 
 /// Whether function `f` (or, for a literal, the declared function it is

@@ -2,7 +2,9 @@
 //! LG109, LG116), a command as a package nobody imports (LG107), or a
 //! command's function that runs once as leaving its leak once (LG401,
 //! LG106),
-//! a ticker loop a command runs once as lasting the process (LG202), or
+//! a ticker loop a command runs once as lasting the process (LG202), a
+//! package that exists only for tests as the tests' own (`lg103/fakeserver`,
+//! no finding), or
 //! a test's channel handed to the code under test as the test's (LG107,
 //! `lg107/undertest`): their fixtures include a package each, in a subdirectory the
 //! package-per-rule want test does not load. Findings
@@ -21,6 +23,7 @@ fn commands_match_want_comments() {
         ("lg109/park", "LG109"),
         ("lg116/daemon", "LG116"),
         ("lg103/cmd", "LG103"),
+        ("lg103/fakeserver", "LG103"),
         ("lg401/cmd", "LG401"),
         ("lg106/cmd", "LG106"),
         ("lg202/oncecmd", "LG202"),

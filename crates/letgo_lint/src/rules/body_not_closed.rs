@@ -203,13 +203,12 @@ struct Def<'a> {
 }
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
-    // What a package that exists only for tests, or a test's harness,
-    // leaves open lives as long as the test binary.
-    let test_package = crate::test_harness::test_package(cx);
     // Every file: a caller of the project's own request helper need not
     // import net/http.
     for f in cx.functions() {
-        if crate::test_harness::harness_code(cx, test_package, f) {
+        // What a test's harness leaves open lives as long as the test
+        // binary (a package that exists only for tests: the engine).
+        if crate::test_harness::harness_code(cx, f) {
             continue;
         }
         for site in f.sites.iter().copied() {
