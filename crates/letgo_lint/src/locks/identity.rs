@@ -31,11 +31,14 @@ pub fn lock_call(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<(Loc
     let Expr::Selector(sel) = call.fun.unparen() else {
         return None;
     };
+    let view = cx.types(cx.functions()[fi].file)?;
+    let m = view.model();
+    if let [arg] = call.args.as_slice() {
+        return once_do_release(cx, fi, &view, sel, arg);
+    }
     if !call.args.is_empty() {
         return None;
     }
-    let view = cx.types(cx.functions()[fi].file)?;
-    let m = view.model();
     let meth = view.object_of(&sel.sel)?;
     let op = LockOp::of(&m.obj(meth).name)?;
     let Some(kind) = lock_kind(m, meth, 0) else {
@@ -43,6 +46,36 @@ pub fn lock_call(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<(Loc
         return super::cond::cond_lock(cx, fi, &view, &sel.x, op);
     };
     let v = receiver_value(cx, fi, &view, &sel.x, meth, kind)?;
+    Some((op, v))
+}
+
+/// `once.Do(x.Unlock)` (or `RUnlock`) with `once` a `sync.Once`: `Do`
+/// calls the method value it is given, so the lock is released there
+/// unless the same `Once` ran it before (released earlier, then). A
+/// release made safe to repeat, as a function that unlocks early on one
+/// path and defers the same release for the others writes it.
+fn once_do_release(
+    cx: &PackageContext,
+    fi: usize,
+    view: &FileView,
+    sel: &letgo_go::ast::SelectorExpr,
+    arg: &Expr,
+) -> Option<(LockOp, SyncValue)> {
+    let m = view.model();
+    let meth = view.object_of(&sel.sel)?;
+    if m.obj(meth).kind != ObjKind::Method || &*m.obj(meth).name != "Do" {
+        return None;
+    }
+    if !m.is_named(m.receiver_named(meth)?, "sync", "Once") {
+        return None;
+    }
+    let Expr::Selector(value) = arg.unparen() else {
+        return None;
+    };
+    let unlock = view.object_of(&value.sel)?;
+    let op = LockOp::of(&m.obj(unlock).name).filter(|op| !op.acquires())?;
+    let kind = lock_kind(m, unlock, 0)?;
+    let v = receiver_value(cx, fi, view, &value.x, unlock, kind)?;
     Some((op, v))
 }
 

@@ -40,7 +40,11 @@ callee's parameter becomes one on the caller's when the caller passes its
 own parameter on. A lock that a function literal of the package
 releases for good (a guard's release closure: `Lock` returns a value
 whose `Unlock` runs it) is handed to whoever holds the guard, so a lock
-of that field held since such a `Lock` is not counted. A loop that takes the lock at the
+of that field held since such a `Lock` is not counted. `once.Do(mu.Unlock)`
+with `once` a `sync.Once` releases the lock (`Do` calls the method value
+it is given; a second `Do` finds it released already): a function that
+drops its lock early on one path and defers the same `Do` for the
+others does not return holding it. A loop that takes the lock at the
 top of each pass and `continue`s with it held locks it again; an unlock
 after such a loop releases the function's own lock, not a caller's, so
 it is not read as a hand-over between goroutines.
