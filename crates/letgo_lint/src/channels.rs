@@ -284,6 +284,7 @@ pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel>
         by_obj,
         views,
         never_run: std::cell::OnceCell::new(),
+        literals: std::cell::OnceCell::new(),
     };
     let mut out = Vec::new();
     local_channels(&pkg, &mut out);
@@ -397,6 +398,10 @@ struct Shared<'c, 'a> {
     /// Declared functions that can never run ([`never_run`]), found on
     /// first need: only fields and package variables ask.
     never_run: std::cell::OnceCell<Vec<usize>>,
+    /// Each file's composite literals and key-value elements, in the
+    /// order a walk of the file meets them ([`literals`]), found on first
+    /// need: every field channel looks at them.
+    literals: std::cell::OnceCell<Vec<Vec<&'a Expr>>>,
 }
 
 struct Collector<'c, 'a> {
@@ -1632,16 +1637,14 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
         .cx
         .files()
         .filter(|(_, sf)| sf.src.contains(name.as_str()));
+    let literals = pkg.literals.get_or_init(|| literals(pkg));
     for (fi, sf) in files {
         let Some(view) = pkg.views[fi].as_ref() else {
             continue;
         };
         let src = &sf.src;
-        inspect(Node::File(&sf.ast), &mut |n| {
-            let Node::Expr(e) = n else { return true };
+        for &e in &literals[fi] {
             match e {
-                // `T{a, b}` sets every field by position: the channel may
-                // come from anywhere.
                 // `T{a, b}` sets every field by position: the element at
                 // the field's index is the channel.
                 Expr::CompositeLit(lit)
@@ -1673,9 +1676,26 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
                 }
                 _ => {}
             }
-            true
-        });
+        }
     }
+}
+
+/// Each file's composite literals and key-value elements, in the order a
+/// walk of the file meets them (an outer literal before what it holds).
+fn literals<'a>(pkg: &Shared<'_, 'a>) -> Vec<Vec<&'a Expr>> {
+    pkg.cx
+        .files()
+        .map(|(_, sf)| {
+            let mut out = Vec::new();
+            inspect(Node::File(&sf.ast), &mut |n| {
+                if let Node::Expr(e @ (Expr::CompositeLit(_) | Expr::KeyValue(_))) = n {
+                    out.push(e);
+                }
+                true
+            });
+            out
+        })
+        .collect()
 }
 
 /// The position of the field `field` in the struct a composite literal
