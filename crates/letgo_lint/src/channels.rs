@@ -50,6 +50,7 @@
 
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
+use letgo_go::load::SourceFile;
 use letgo_go::ast::{
     BlockStmt, CallExpr, ChanDir, CommClause, Decl, Expr, FieldList, FuncType, Ident, Span, Spec,
     Stmt, ValueSpec,
@@ -284,7 +285,7 @@ pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel>
         by_obj,
         views,
         never_run: std::cell::OnceCell::new(),
-        literals: std::cell::OnceCell::new(),
+        literals: cx.files().map(|_| std::cell::OnceCell::new()).collect(),
     };
     let mut out = Vec::new();
     local_channels(&pkg, &mut out);
@@ -400,8 +401,8 @@ struct Shared<'c, 'a> {
     never_run: std::cell::OnceCell<Vec<usize>>,
     /// Each file's composite literals and key-value elements, in the
     /// order a walk of the file meets them ([`literals`]), found on first
-    /// need: every field channel looks at them.
-    literals: std::cell::OnceCell<Vec<Vec<&'a Expr>>>,
+    /// need: every field channel looks at those of the files naming it.
+    literals: Vec<std::cell::OnceCell<Vec<&'a Expr>>>,
 }
 
 struct Collector<'c, 'a> {
@@ -1637,13 +1638,12 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
         .cx
         .files()
         .filter(|(_, sf)| sf.src.contains(name.as_str()));
-    let literals = pkg.literals.get_or_init(|| literals(pkg));
     for (fi, sf) in files {
         let Some(view) = pkg.views[fi].as_ref() else {
             continue;
         };
         let src = &sf.src;
-        for &e in &literals[fi] {
+        for &e in pkg.literals[fi].get_or_init(|| literals(sf)) {
             match e {
                 // `T{a, b}` sets every field by position: the element at
                 // the field's index is the channel.
@@ -1680,22 +1680,17 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
     }
 }
 
-/// Each file's composite literals and key-value elements, in the order a
+/// The file's composite literals and key-value elements, in the order a
 /// walk of the file meets them (an outer literal before what it holds).
-fn literals<'a>(pkg: &Shared<'_, 'a>) -> Vec<Vec<&'a Expr>> {
-    pkg.cx
-        .files()
-        .map(|(_, sf)| {
-            let mut out = Vec::new();
-            inspect(Node::File(&sf.ast), &mut |n| {
-                if let Node::Expr(e @ (Expr::CompositeLit(_) | Expr::KeyValue(_))) = n {
-                    out.push(e);
-                }
-                true
-            });
-            out
-        })
-        .collect()
+fn literals(sf: &SourceFile) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    inspect(Node::File(&sf.ast), &mut |n| {
+        if let Node::Expr(e @ (Expr::CompositeLit(_) | Expr::KeyValue(_))) = n {
+            out.push(e);
+        }
+        true
+    });
+    out
 }
 
 /// The position of the field `field` in the struct a composite literal
