@@ -50,11 +50,11 @@
 
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
-use letgo_go::load::SourceFile;
 use letgo_go::ast::{
     BlockStmt, CallExpr, ChanDir, CommClause, Decl, Expr, FieldList, FuncType, Ident, Span, Spec,
     Stmt, ValueSpec,
 };
+use letgo_go::load::SourceFile;
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::{Builtin, ObjKind};

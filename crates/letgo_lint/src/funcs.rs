@@ -68,9 +68,7 @@ pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
                     // A literal is written `func`: most declarations
                     // (types, constants, plain values) have none.
                     let mut lits = Vec::new();
-                    let lits_here = Span::new(g.tok_pos, g.end())
-                        .text(&sf.src)
-                        .contains("func");
+                    let lits_here = Span::new(g.tok_pos, g.end()).text(&sf.src).contains("func");
                     inspect(Node::GenDecl(g), &mut |n| {
                         if !lits_here {
                             return false;

@@ -267,7 +267,8 @@ fn method_calls<'a>(
         inspect(Node::Block(f.body), &mut |n| match n {
             Node::Expr(Expr::FuncLit(_)) => false,
             Node::Call(c) => {
-                if matches!(c.fun.unparen(), Expr::Selector(s) if names.contains(&s.sel.name(src))) {
+                if matches!(c.fun.unparen(), Expr::Selector(s) if names.contains(&s.sel.name(src)))
+                {
                     out.push((fi, c));
                 }
                 true
