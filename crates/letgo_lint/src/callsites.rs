@@ -3,7 +3,7 @@
 //! records calls only in packages that lock).
 
 use crate::context::PackageContext;
-use crate::locks::{decl_index, resolve_call};
+use crate::locks::{callee_of, decl_index};
 use letgo_go::ast::{Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
 
@@ -32,7 +32,8 @@ pub fn calls(cx: &PackageContext) -> Vec<Vec<Call>> {
         })
         .collect();
     let mut out = Vec::with_capacity(cx.functions().len());
-    for (fi, f) in cx.functions().iter().enumerate() {
+    for f in cx.functions() {
+        let view = cx.types(f.file);
         let mut gos: Vec<u32> = Vec::new();
         let mut here = Vec::new();
         inspect(Node::Block(f.body), &mut |n| match n {
@@ -50,10 +51,13 @@ pub fn calls(cx: &PackageContext) -> Vec<Vec<Call>> {
                             go: gos.contains(&c.lparen),
                         });
                     }
-                } else if let Some(site) = resolve_call(cx, &idx, fi, c) {
+                } else if let Some((callee, _)) = view.and_then(|v| callee_of(&v, &idx, c)) {
+                    // Only the callee: the lock view's keys of the
+                    // receiver and arguments (`resolve_call`) are not
+                    // needed here.
                     here.push(Call {
-                        callee: site.callee,
-                        span: site.span,
+                        callee,
+                        span: Span::new(c.pos(), c.end()),
                         go: gos.contains(&c.lparen),
                     });
                 }

@@ -54,6 +54,7 @@ use letgo_go::ast::{
     BlockStmt, CallExpr, ChanDir, CommClause, Decl, Expr, FieldList, FuncType, Ident, Span, Spec,
     Stmt, ValueSpec,
 };
+use letgo_go::load::SourceFile;
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::{Builtin, ObjKind};
@@ -284,6 +285,7 @@ pub fn channels<'a>(cx: &PackageContext<'a>, funcs: &[Func<'a>]) -> Vec<Channel>
         by_obj,
         views,
         never_run: std::cell::OnceCell::new(),
+        literals: cx.files().map(|_| std::cell::OnceCell::new()).collect(),
     };
     let mut out = Vec::new();
     local_channels(&pkg, &mut out);
@@ -397,6 +399,10 @@ struct Shared<'c, 'a> {
     /// Declared functions that can never run ([`never_run`]), found on
     /// first need: only fields and package variables ask.
     never_run: std::cell::OnceCell<Vec<usize>>,
+    /// Each file's composite literals and key-value elements, in the
+    /// order a walk of the file meets them ([`literals`]), found on first
+    /// need: every field channel looks at those of the files naming it.
+    literals: Vec<std::cell::OnceCell<Vec<&'a Expr>>>,
 }
 
 struct Collector<'c, 'a> {
@@ -1637,11 +1643,8 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
             continue;
         };
         let src = &sf.src;
-        inspect(Node::File(&sf.ast), &mut |n| {
-            let Node::Expr(e) = n else { return true };
+        for &e in pkg.literals[fi].get_or_init(|| literals(sf)) {
             match e {
-                // `T{a, b}` sets every field by position: the channel may
-                // come from anywhere.
                 // `T{a, b}` sets every field by position: the element at
                 // the field's index is the channel.
                 Expr::CompositeLit(lit)
@@ -1673,9 +1676,21 @@ fn composite_origins(pkg: &Shared, c: &mut Collector) {
                 }
                 _ => {}
             }
-            true
-        });
+        }
     }
+}
+
+/// The file's composite literals and key-value elements, in the order a
+/// walk of the file meets them (an outer literal before what it holds).
+fn literals(sf: &SourceFile) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    inspect(Node::File(&sf.ast), &mut |n| {
+        if let Node::Expr(e @ (Expr::CompositeLit(_) | Expr::KeyValue(_))) = n {
+            out.push(e);
+        }
+        true
+    });
+    out
 }
 
 /// The position of the field `field` in the struct a composite literal

@@ -9,7 +9,7 @@
 use crate::context::PackageContext;
 use crate::syntax::{statements, StmtSite};
 use letgo_go::ast::{
-    BlockStmt, CallExpr, Decl, Expr, FuncDecl, FuncLit, FuncType, Ident, Spec, Stmt,
+    BlockStmt, CallExpr, Decl, Expr, FuncDecl, FuncLit, FuncType, Ident, Span, Spec, Stmt,
 };
 use letgo_go::symbols::receiver_base;
 use letgo_go::visit::{inspect, Node};
@@ -65,8 +65,14 @@ pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {
                 }
                 Decl::Gen(g) => {
                     // Closures in package-level initializers belong to init.
+                    // A literal is written `func`: most declarations
+                    // (types, constants, plain values) have none.
                     let mut lits = Vec::new();
+                    let lits_here = Span::new(g.tok_pos, g.end()).text(&sf.src).contains("func");
                     inspect(Node::GenDecl(g), &mut |n| {
+                        if !lits_here {
+                            return false;
+                        }
                         if let Node::Expr(letgo_go::ast::Expr::FuncLit(l)) = n {
                             lits.push(&**l);
                             return false;

@@ -590,8 +590,11 @@ impl Scan {
                 }
                 Node::Call(c) => {
                     self.bind_args(view, c);
-                    let name = view.object_of_expr(&c.fun).map(|o| m.obj(o).name.clone());
-                    if name.is_some_and(|n| n.starts_with("Register") && n.ends_with("Server")) {
+                    let registers = view.object_of_expr(&c.fun).is_some_and(|o| {
+                        let n = &m.obj(o).name;
+                        n.starts_with("Register") && n.ends_with("Server")
+                    });
+                    if registers {
                         for a in &c.args {
                             if let Some(t) = view.type_of(a).and_then(|t| named_obj(m, t)) {
                                 self.registered.insert(m.identity(t));

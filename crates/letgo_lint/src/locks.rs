@@ -48,7 +48,7 @@ use crate::syntax::never_returns;
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
-use letgo_types::model::ObjKind;
+use letgo_types::model::{ObjId, ObjKind};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -531,12 +531,7 @@ pub fn resolve_call(
 ) -> Option<CallSite> {
     let view = cx.types(cx.functions()[fi].file)?;
     let m = view.model();
-    let o = view.object_of_expr(&call.fun)?;
-    if !matches!(m.obj(o).kind, ObjKind::Func | ObjKind::Method) {
-        return None;
-    }
-    let (file, off) = m.obj(o).pos?;
-    let callee = *by_decl.get(&(file.0, off))?;
+    let (callee, o) = callee_of(&view, by_decl, call)?;
     // Without a key for the receiver, the callee's own locks are out of
     // view, but what it does to package variables is not.
     let recv = match call.fun.unparen() {
@@ -560,6 +555,23 @@ pub fn resolve_call(
         held: Vec::new(),
         guards: Vec::new(),
     })
+}
+
+/// The same-package function or method `call` calls (its index in the
+/// package's functions) and its object: the part of [`resolve_call`] that
+/// can fail, for views that need only the callee.
+pub(crate) fn callee_of(
+    view: &letgo_types::FileView,
+    by_decl: &DeclIndex,
+    call: &CallExpr,
+) -> Option<(usize, ObjId)> {
+    let m = view.model();
+    let o = view.object_of_expr(&call.fun)?;
+    if !matches!(m.obj(o).kind, ObjKind::Func | ObjKind::Method) {
+        return None;
+    }
+    let (file, off) = m.obj(o).pos?;
+    Some((*by_decl.get(&(file.0, off))?, o))
 }
 
 /// The same-package `String`/`Error` methods a `fmt` or `log` call runs

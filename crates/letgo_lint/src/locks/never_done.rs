@@ -39,6 +39,8 @@ struct Uses {
     positive_add: Option<(usize, Span)>,
     /// An `Add` whose count may be negative.
     opaque_add: bool,
+    /// The object's name.
+    name: String,
 }
 
 type ObjKey = (u32, u32, u32);
@@ -48,64 +50,64 @@ pub fn never_done(cx: &PackageContext) -> Vec<NeverDone> {
     if !cx.files().any(|(_, f)| f.src.contains(".Wait()")) {
         return Vec::new();
     }
-    // Fx-hashed: `eligible` is asked at every identifier of the package
-    // (the result is sorted below, so the maps' order does not show).
+    // First the `Add`/`Wait` calls alone: only a WaitGroup with a first
+    // `Wait`, a positive `Add` and no opaque one can be reported, and the
+    // package-wide count of identifier uses (an object lookup at every
+    // identifier) is needed only for those, most packages having none.
     let mut uses: FxHashMap<ObjKey, Uses> = FxHashMap::default();
-    let mut eligible: FxHashMap<ObjKey, bool> = FxHashMap::default();
-    for (fi, f) in cx.functions().iter().enumerate() {
-        if f.parent.is_some() {
-            continue; // its body is inside its parent's
-        }
+    for (fi, f) in top_functions(cx) {
         let Some(view) = cx.types(f.file) else {
             continue;
         };
         let m = view.model();
         let src = &cx.file(f.file).src;
         inspect(Node::Block(f.body), &mut |n| {
-            match n {
-                Node::Ident(id) => {
-                    let Some(o) = view.object_of(id) else {
-                        return true;
-                    };
-                    if m.obj(o).pos.map(|p| p.1) == Some(id.pos) {
-                        return true; // its declaration
+            if let Node::Call(c) = n {
+                if let Some((o, method)) = waitgroup_method(&view, c) {
+                    let u = uses.entry(m.identity(o)).or_default();
+                    if u.name.is_empty() {
+                        u.name = m.obj(o).name.to_string();
                     }
-                    let k = m.identity(o);
-                    let ok = *eligible.entry(k).or_insert_with(|| in_view(cx, &view, o));
-                    if ok {
-                        uses.entry(k).or_default().all += 1;
-                    }
+                    count_call(u, (&view, src, fi, c), method);
                 }
-                Node::Call(c) => {
-                    if let Some((o, method)) = waitgroup_method(&view, c) {
-                        let k = m.identity(o);
-                        let u = uses.entry(k).or_default();
-                        let at = Span::new(c.pos(), c.end());
-                        match method {
-                            "Wait" => {
-                                u.counted += 1;
-                                if u.first_wait.is_none() {
-                                    let Expr::Selector(s) = c.fun.unparen() else {
-                                        return true;
-                                    };
-                                    u.first_wait = Some((fi, at, s.x.span().text(src).to_string()));
-                                }
-                            }
-                            "Add" => {
-                                u.counted += 1;
-                                match add_count(&view, src, c) {
-                                    Some(n) if n > 0 => {
-                                        u.positive_add.get_or_insert((fi, at));
-                                    }
-                                    Some(_) => {}
-                                    None => u.opaque_add = true,
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
+            }
+            true
+        });
+    }
+    uses.retain(|_, u| u.first_wait.is_some() && u.positive_add.is_some() && !u.opaque_add);
+    if uses.is_empty() {
+        return Vec::new();
+    }
+    // Fx-hashed: the result is sorted below, so the maps' order does not
+    // show. An identifier names an object only when spelled as it: the
+    // candidates' names spare looking the others up.
+    let mut names: Vec<String> = uses.values().map(|u| u.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    let mut eligible: FxHashMap<ObjKey, bool> = FxHashMap::default();
+    for (_, f) in top_functions(cx) {
+        let Some(view) = cx.types(f.file) else {
+            continue;
+        };
+        let m = view.model();
+        let src = &cx.file(f.file).src;
+        inspect(Node::Block(f.body), &mut |n| {
+            let Node::Ident(id) = n else { return true };
+            if !names.iter().any(|s| s == id.name(src)) {
+                return true;
+            }
+            let Some(o) = view.object_of(id) else {
+                return true;
+            };
+            if m.obj(o).pos.map(|p| p.1) == Some(id.pos) {
+                return true; // its declaration
+            }
+            let k = m.identity(o);
+            let Some(u) = uses.get_mut(&k) else {
+                return true;
+            };
+            if *eligible.entry(k).or_insert_with(|| in_view(cx, &view, o)) {
+                u.all += 1;
             }
             true
         });
@@ -124,6 +126,44 @@ pub fn never_done(cx: &PackageContext) -> Vec<NeverDone> {
         .collect();
     out.sort_by_key(|d| (d.wait.0, d.wait.1.start));
     out
+}
+
+/// The package's functions whose bodies are not inside another's, with
+/// their indexes.
+fn top_functions<'p, 'a>(
+    cx: &'p PackageContext<'a>,
+) -> impl Iterator<Item = (usize, &'p crate::funcs::Func<'a>)> {
+    cx.functions()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.parent.is_none())
+}
+
+/// Records in `u` an `Add` or a `Wait` of its WaitGroup at the call `c`
+/// (of the function `fi`, in the file `view`/`src`).
+fn count_call(u: &mut Uses, (view, src, fi, c): (&FileView, &str, usize, &CallExpr), method: &str) {
+    let at = Span::new(c.pos(), c.end());
+    match method {
+        "Wait" => {
+            u.counted += 1;
+            if u.first_wait.is_none() {
+                if let Expr::Selector(s) = c.fun.unparen() {
+                    u.first_wait = Some((fi, at, s.x.span().text(src).to_string()));
+                }
+            }
+        }
+        "Add" => {
+            u.counted += 1;
+            match add_count(view, src, c) {
+                Some(n) if n > 0 => {
+                    u.positive_add.get_or_insert((fi, at));
+                }
+                Some(_) => {}
+                None => u.opaque_add = true,
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Whether every use of `o` is in the package's function bodies: a

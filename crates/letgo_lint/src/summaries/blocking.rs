@@ -22,7 +22,7 @@
 use crate::channels::{Capacity, OpKind};
 use crate::context::PackageContext;
 use crate::locks::{cond_call, key_of, released_by, waitgroup_call, Held, LockView, SyncValue};
-use letgo_go::ast::{Expr, Span, Stmt};
+use letgo_go::ast::{CallExpr, Expr, Span, Stmt};
 use letgo_go::visit::{inspect, Node};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,16 +143,18 @@ struct SyncCall {
 /// variable.
 fn sync_waits(cx: &PackageContext) -> Vec<Blocking> {
     let mut out = Vec::new();
-    let wg_waits = sync_calls(cx, &|fi, c| waitgroup_call(cx, fi, c, "Wait"));
+    // One walk of the package for the calls that may be any of these.
+    let calls = method_calls(cx, &["Wait", "Done", "Signal", "Broadcast"], |_| true);
+    let wg_waits = sync_calls(cx, &calls, &|fi, c| waitgroup_call(cx, fi, c, "Wait"));
     if !wg_waits.is_empty() {
-        let dones = sync_calls(cx, &|fi, c| waitgroup_call(cx, fi, c, "Done"));
+        let dones = sync_calls(cx, &calls, &|fi, c| waitgroup_call(cx, fi, c, "Done"));
         for w in wg_waits {
             out.extend(waiting(w, &dones, WaitKind::WaitGroup, None));
         }
     }
-    let cond_waits = sync_calls(cx, &|fi, c| cond_call(cx, fi, c, "Wait"));
+    let cond_waits = sync_calls(cx, &calls, &|fi, c| cond_call(cx, fi, c, "Wait"));
     if !cond_waits.is_empty() {
-        let wakes = sync_calls(cx, &|fi, c| {
+        let wakes = sync_calls(cx, &calls, &|fi, c| {
             cond_call(cx, fi, c, "Signal").or_else(|| cond_call(cx, fi, c, "Broadcast"))
         });
         let locks = cond_locks(cx);
@@ -173,7 +175,12 @@ fn sync_waits(cx: &PackageContext) -> Vec<Blocking> {
 /// whose lock is not known (any lock held there may be its `L`),
 /// `Some(Some(id))` its `L`'s identity.
 pub fn cond_wait_releases(cx: &PackageContext, file: usize, span: Span) -> Option<Option<String>> {
-    let wait = sync_calls(cx, &|fi, c| cond_call(cx, fi, c, "Wait"))
+    // Only a call of a function of that file whose body holds the span
+    // can be the one.
+    let calls = method_calls(cx, &["Wait"], |f| {
+        f.file == file && f.body.lbrace <= span.start && span.start < f.body.end()
+    });
+    let wait = sync_calls(cx, &calls, &|fi, c| cond_call(cx, fi, c, "Wait"))
         .into_iter()
         .find(|w| w.file == file && w.span.start <= span.start && span.start < w.span.end)?;
     if let Some((_, l)) = cond_locks(cx)
@@ -242,22 +249,27 @@ fn same(id: &str, v: &SyncValue) -> bool {
     !id.is_empty() && id == identity(v)
 }
 
-fn sync_calls(
-    cx: &PackageContext,
-    find: &dyn Fn(usize, &letgo_go::ast::CallExpr) -> Option<SyncValue>,
-) -> Vec<SyncCall> {
+/// The calls `x.<name>(...)` in the package's functions that `keep`
+/// accepts, with each one's function, in the order of the functions and,
+/// in each, of the source. A sync method is called by its own name, so
+/// these hold every call [`sync_calls`] may find.
+fn method_calls<'a>(
+    cx: &PackageContext<'a>,
+    names: &[&str],
+    keep: impl Fn(&crate::funcs::Func<'a>) -> bool,
+) -> Vec<(usize, &'a CallExpr)> {
     let mut out = Vec::new();
     for (fi, f) in cx.functions().iter().enumerate() {
+        if !keep(f) {
+            continue;
+        }
+        let src = &cx.file(f.file).src;
         inspect(Node::Block(f.body), &mut |n| match n {
             Node::Expr(Expr::FuncLit(_)) => false,
             Node::Call(c) => {
-                if let Some(value) = find(fi, c) {
-                    out.push(SyncCall {
-                        func: fi,
-                        file: f.file,
-                        span: Span::new(c.pos(), c.end()),
-                        value,
-                    });
+                if matches!(c.fun.unparen(), Expr::Selector(s) if names.contains(&s.sel.name(src)))
+                {
+                    out.push((fi, c));
                 }
                 true
             }
@@ -265,6 +277,25 @@ fn sync_calls(
         });
     }
     out
+}
+
+/// The calls among `calls` that `find` takes for a sync call.
+fn sync_calls(
+    cx: &PackageContext,
+    calls: &[(usize, &CallExpr)],
+    find: &dyn Fn(usize, &CallExpr) -> Option<SyncValue>,
+) -> Vec<SyncCall> {
+    calls
+        .iter()
+        .filter_map(|&(fi, c)| {
+            Some(SyncCall {
+                func: fi,
+                file: cx.functions()[fi].file,
+                span: Span::new(c.pos(), c.end()),
+                value: find(fi, c)?,
+            })
+        })
+        .collect()
 }
 
 /// `c := sync.NewCond(&mu)` and `T{cond: sync.NewCond(&t.mu)}`: each

@@ -270,7 +270,12 @@ fn scan_file(s: &Semantic, f: FileId, resolver: &CallResolver) -> Vec<Scanned> {
         if takes_or_returns_chan(m, m.obj(obj).typ) {
             funcs.push((FuncNode::Decl(obj), &fd.typ, body));
         }
+        // A literal is written `func`: a body without the word has none.
+        let lits = body.span_text(&sf.src).contains("func");
         inspect(Node::Block(body), &mut |n| {
+            if !lits {
+                return false;
+            }
             if let Node::Expr(e @ Expr::FuncLit(l)) = n {
                 if view.type_of(e).is_some_and(|t| takes_or_returns_chan(m, t)) {
                     funcs.push((FuncNode::Lit(f, l.typ.pos()), &l.typ, &l.body));

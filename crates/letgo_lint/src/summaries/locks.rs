@@ -318,6 +318,11 @@ fn direct_takes(s: &Semantic, f: FileId, out: &mut FxHashMap<FuncNode, Vec<Class
         let (Some(body), Some(obj)) = (&fd.body, view.object_of(&fd.name)) else {
             continue;
         };
+        // A `Lock()`/`RLock()` call spells the method: a body (with its
+        // literals) without the word takes nothing.
+        if !body.span_text(&sf.src).contains("Lock") {
+            continue;
+        }
         walk(&view, f, FuncNode::Decl(obj), Node::Block(body), out);
     }
 }
