@@ -4,30 +4,10 @@
 //! that only `_test.go` files import is the subject of those tests (the
 //! module's API, a client library its users call).
 
-use letgo_types::Semantic;
-use std::path::PathBuf;
+mod common;
 
-fn model_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Semantic) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("go.mod"),
-        "module example.com/m\n\ngo 1.22\n",
-    )
-    .unwrap();
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        let d = p.parent().unwrap().to_path_buf();
-        if !dirs.contains(&d) {
-            dirs.push(d);
-        }
-    }
-    let root = dir.path().to_path_buf();
-    let s = Semantic::build(&dirs, &[root]);
-    (dir, s)
-}
+use common::model_of;
+use letgo_types::Semantic;
 
 /// Whether the package with import path `path` exists only for tests.
 fn test_only(s: &Semantic, path: &str) -> bool {
