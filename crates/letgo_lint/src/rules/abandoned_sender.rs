@@ -527,23 +527,17 @@ pub(crate) fn paced_senders(cx: &PackageContext, ch: &Channel) -> bool {
         return false;
     };
     let var = ch.var_ref(cx, origin.file);
-    let mut goroutines: Vec<u32> = ch
-        .ops_of(OpKind::Send)
-        .filter_map(|o| o.goroutine)
-        .collect();
-    goroutines.dedup();
-    !goroutines.is_empty()
-        && ch.ops_of(OpKind::Send).all(|o| o.goroutine.is_some())
+    // Every send is in a goroutine the maker starts.
+    ch.has(OpKind::Send)
+        && ch.ops_of(OpKind::Send).all(|o| {
+            o.goroutine
+                .is_some_and(|g| ch.spawns.iter().any(|s| s.pos == g))
+        })
         && ch.spawns.iter().all(|s| s.function == origin.function)
         && ch.spawns.iter().all(|spawn| {
-            let literal = started_literal(maker, spawn.pos);
-            let per = literal.and_then(|b| sends_per_goroutine(b, &var));
             paced_by_loop(maker.body, spawn.pos, &var)
-                && one_send_each(cx, maker, ch, spawn.pos, per, literal.is_some())
+                && one_send_each(cx, maker, ch, spawn.pos, &var)
         })
-        && goroutines
-            .iter()
-            .all(|g| ch.spawns.iter().any(|s| s.pos == *g))
 }
 
 /// For a local channel with every send in view — in its maker's own
@@ -588,7 +582,7 @@ pub(crate) fn sends_per_make(cx: &PackageContext, ch: &Channel) -> Option<u32> {
 /// receiving from it whose every other case ends in `return`. Each round
 /// then receives from its sender before the next round starts another,
 /// or the function returns: at most one sender is ever unreceived.
-pub(crate) fn paced_by_loop(body: &BlockStmt, go_pos: u32, ch: &VarRef) -> bool {
+fn paced_by_loop(body: &BlockStmt, go_pos: u32, ch: &VarRef) -> bool {
     let mut found = false;
     inspect(Node::Block(body), &mut |n| {
         let list = match n {
@@ -628,11 +622,10 @@ fn one_send_each(
     maker: &Func,
     ch: &Channel,
     go_pos: u32,
-    per_literal: Option<u32>,
-    literal: bool,
+    var: &VarRef,
 ) -> bool {
-    if literal {
-        return per_literal == Some(1);
+    if let Some(literal) = started_literal(maker, go_pos) {
+        return sends_per_goroutine(literal, var) == Some(1);
     }
     let sends: Vec<_> = ch
         .ops_of(OpKind::Send)

@@ -819,12 +819,8 @@ fn per_call_channel(cx: &PackageContext, spawner: &Func, body: &Func) -> bool {
     if spawner.file != body.file {
         return false;
     }
-    let m = view.model();
-    let is_make = |x: &Expr| {
-        matches!(x.unparen(), Expr::Call(c) if matches!(c.fun.unparen(), Expr::Ident(id)
-            if view.object_of(id).is_some_and(|o| m.obj(o).kind == ObjKind::Builtin(letgo_types::model::Builtin::Make))
-                && c.args.first().and_then(|a| view.type_of(a)).is_some_and(|t| matches!(m.ty(m.under_ro(t)), Type::Chan(..)))))
-    };
+    let src = &cx.file(body.file).src;
+    let is_make = |x: &Expr| crate::channels::make_chan(x, src, &view).is_some();
     let mut made = Vec::new();
     inspect(Node::Block(spawner.body), &mut |n| {
         match n {

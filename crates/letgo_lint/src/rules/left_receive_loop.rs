@@ -236,6 +236,7 @@ fn once_per_instance(cx: &PackageContext, ch: &Channel) -> bool {
         return false;
     }
     // Every mention of the method in the package: exactly one call.
+    // (A second mention already decides: the walk stops there.)
     let mut mentions = Vec::new();
     for (fi, sf) in cx.files() {
         let Some(v) = cx.types(fi) else {
@@ -243,12 +244,16 @@ fn once_per_instance(cx: &PackageContext, ch: &Channel) -> bool {
         };
         inspect(Node::File(&sf.ast), &mut |n| {
             if let Node::Ident(id) = n {
-                if id.pos != md.name.pos && v.object_of(id) == Some(method) {
+                let declaration = fi == fns[mi].file && id.pos == md.name.pos;
+                if !declaration && v.object_of(id) == Some(method) {
                     mentions.push((fi, id.pos));
                 }
             }
-            true
+            mentions.len() < 2
         });
+        if mentions.len() >= 2 {
+            return false;
+        }
     }
     let [(file, at)] = mentions[..] else {
         return false;
@@ -298,11 +303,8 @@ fn makes_field(cx: &PackageContext, f: &Func, field: letgo_types::model::ObjId) 
     let Some(view) = cx.types(f.file) else {
         return false;
     };
-    let is_make = |x: &Expr| {
-        matches!(x.unparen(), Expr::Call(c) if matches!(c.fun.unparen(), Expr::Ident(id)
-            if view.object_of(id).is_some_and(|o| view.model().obj(o).kind
-                == letgo_types::model::ObjKind::Builtin(letgo_types::model::Builtin::Make))))
-    };
+    let src = &cx.file(f.file).src;
+    let is_make = |x: &Expr| crate::channels::make_chan(x, src, &view).is_some();
     let mut found = false;
     inspect(Node::Block(f.body), &mut |n| {
         match n {
