@@ -70,9 +70,6 @@ pub struct PackageContext<'a> {
     /// What the package writes to its channels (LG116's view, which the
     /// channel rules ask about each operation they would report).
     pub(crate) nil_writes: OnceLock<crate::rules::nil_channel_op::Writes>,
-    /// Where each object is called, outside tests (see
-    /// [`crate::fills_once::CallsOf`]): asked at every insertion.
-    pub(crate) calls_of: OnceLock<crate::fills_once::CallsOf>,
     /// The semantic model (objects and types), when it was built.
     semantic: Option<&'a letgo_types::Semantic>,
     /// The model's view of each file, looked up by path once: rules ask
@@ -140,7 +137,6 @@ impl<'a> PackageContext<'a> {
             locks: OnceLock::new(),
             calls: OnceLock::new(),
             nil_writes: OnceLock::new(),
-            calls_of: OnceLock::new(),
             semantic,
             views: package
                 .files

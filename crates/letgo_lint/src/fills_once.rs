@@ -21,7 +21,6 @@ use crate::syntax::ident_name;
 use letgo_go::ast::{CallExpr, Expr, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
-use letgo_types::model::ObjId;
 
 /// Whether the insert into `slot` (the append's or index's target) at
 /// offset `at` of function `i` runs once: under an emptiness guard on the
@@ -52,9 +51,13 @@ pub fn fills_once(
     if d.recv.is_some() || name.starts_with(|c: char| c.is_ascii_uppercase()) {
         return false;
     }
-    let Some(target) = cx.types(funcs[i].file).and_then(|v| v.object_of(&d.name)) else {
+    if cx
+        .types(funcs[i].file)
+        .and_then(|v| v.object_of(&d.name))
+        .is_none()
+    {
         return false;
-    };
+    }
     // The guard may test any slot the function fills on every run (a
     // statement of its body, not under a condition): once it ran, that
     // slot is no longer empty.
@@ -68,58 +71,24 @@ pub fn fills_once(
             );
         }
     }
-    let sites = CallsOf::of(cx, funcs).sites(target);
+    // Its callers outside test files, from the package's call index
+    // (`funcs` is `cx.functions()`, whose indices it uses).
+    let sites: Vec<(usize, u32)> = cx
+        .calls()
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !cx.file(funcs[*k].file).is_test)
+        .flat_map(|(k, calls)| {
+            calls
+                .iter()
+                .filter(|c| c.callee == i)
+                .map(move |c| (k, c.span.start))
+        })
+        .collect();
     !sites.is_empty()
         && sites
             .iter()
             .all(|&(k, at)| guarded(cx, owners, funcs, k, at, &filled))
-}
-
-/// The calls of each object in the package's functions (`cx.functions()`)
-/// outside test files, by the function calling and the callee's offset,
-/// in function and source order: one walk of the package, not one per
-/// insertion asked about.
-#[derive(Default)]
-pub(crate) struct CallsOf {
-    by_callee: rustc_hash::FxHashMap<ObjId, Vec<(usize, u32)>>,
-}
-
-impl CallsOf {
-    /// The package's index, built on first use; `funcs` must be
-    /// `cx.functions()` (the functions the offsets index into).
-    fn of<'c>(cx: &'c PackageContext, funcs: &[Func]) -> &'c CallsOf {
-        cx.calls_of.get_or_init(|| CallsOf::collect(cx, funcs))
-    }
-
-    fn collect(cx: &PackageContext, funcs: &[Func]) -> CallsOf {
-        let mut out = CallsOf::default();
-        for (k, g) in funcs.iter().enumerate() {
-            if cx.file(g.file).is_test {
-                continue;
-            }
-            let Some(view) = cx.types(g.file) else {
-                continue;
-            };
-            inspect(Node::Block(g.body), &mut |n| {
-                match n {
-                    // A literal is a function of its own in `funcs`.
-                    Node::Expr(Expr::FuncLit(_)) => return false,
-                    Node::Call(c) => {
-                        if let Some(o) = view.object_of_expr(&c.fun) {
-                            out.by_callee.entry(o).or_default().push((k, c.fun.pos()));
-                        }
-                    }
-                    _ => {}
-                }
-                true
-            });
-        }
-        out
-    }
-
-    fn sites(&self, callee: ObjId) -> &[(usize, u32)] {
-        self.by_callee.get(&callee).map_or(&[], Vec::as_slice)
-    }
 }
 
 /// Whether offset `at` of function `i` lies in the body of an `if` whose

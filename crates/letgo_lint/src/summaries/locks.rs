@@ -264,8 +264,6 @@ fn post_order(graph: &CallGraph) -> Vec<FuncNode> {
     out
 }
 
-/// The `Lock`/`RLock` calls written in each function of file `f`
-/// (function literals are functions of their own).
 /// The calls of file `f` (by the offset of their `(`) that call a
 /// method of an interface declared in a package whose bodies the model
 /// does not check: the standard library's or a dependency's.
@@ -308,6 +306,8 @@ fn foreign_dispatch_sites(s: &Semantic, f: FileId) -> Vec<(FileId, u32)> {
     out
 }
 
+/// The `Lock`/`RLock` calls written in each function of file `f`
+/// (function literals are functions of their own).
 fn direct_takes(s: &Semantic, f: FileId, out: &mut FxHashMap<FuncNode, Vec<ClassTake>>) {
     let sf = &s.model.files[f.0 as usize];
     let Some(view) = s.file(&sf.path) else {
