@@ -418,15 +418,9 @@ impl<'c, 'a> Tracker<'c, 'a> {
     /// The function declaration of this package that call `c` calls by a
     /// plain name (not a method, not a function value), by object.
     fn callee_func(&self, c: &CallExpr) -> Option<&'c Func<'a>> {
-        let id = c.fun.unparen().as_ident()?;
-        let target = self.view.object_of(id)?;
-        self.cx.functions().iter().find(|g| match g.kind {
-            FuncKind::Decl(fd) => {
-                fd.recv.is_none()
-                    && self.cx.types(g.file).and_then(|v| v.object_of(&fd.name)) == Some(target)
-            }
-            FuncKind::Lit(_) => false,
-        })
+        c.fun.unparen().as_ident()?;
+        let g = crate::funcs::called_func(self.cx, self.f, c)?;
+        matches!(g.kind, FuncKind::Decl(fd) if fd.recv.is_none()).then_some(g)
     }
 }
 

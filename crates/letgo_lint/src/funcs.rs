@@ -262,3 +262,25 @@ pub fn bound_literal(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<
         .iter()
         .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, lit)))
 }
+
+/// The function a call runs (`go` and `defer` included): its literal, or
+/// the package's function or method the call resolves to (by object).
+pub fn called_func<'c, 'a>(
+    cx: &'c PackageContext<'a>,
+    f: &Func<'a>,
+    call: &CallExpr,
+) -> Option<&'c Func<'a>> {
+    if let Expr::FuncLit(lit) = call.fun.unparen() {
+        return cx
+            .functions()
+            .iter()
+            .find(|g| g.file == f.file && g.body.lbrace == lit.body.lbrace);
+    }
+    let view = cx.types(f.file)?;
+    let m = view.model();
+    let callee = view.object_of_expr(&call.fun)?;
+    let (path, off) = m.decl_path(callee)?;
+    cx.functions().iter().find(|g| {
+        matches!(g.kind, FuncKind::Decl(d) if d.name.pos == off) && cx.file(g.file).path == path
+    })
+}

@@ -2,7 +2,7 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::funcs::{Func, FuncKind};
+use crate::funcs::{called_func, Func, FuncKind};
 use crate::registry::Rule;
 use crate::rules::goroutine_ignores_context::{context_param, uses_a_context};
 use crate::rules::nil_channel_op;
@@ -144,7 +144,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for (i, f) in cx.functions().iter().enumerate() {
         for site in &f.sites {
             let Stmt::Go(g) = site.stmt else { continue };
-            let Some(body) = spawned_func(cx, f, &g.call) else {
+            let Some(body) = called_func(cx, f, &g.call) else {
                 continue;
             };
             let finding = match parks(body) {
@@ -188,7 +188,7 @@ pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
     let repeated = cx.functions().iter().enumerate().any(|(i, f)| {
         f.sites.iter().any(|site| {
             let Stmt::Go(g) = site.stmt else { return false };
-            if !spawned_func(cx, f, &g.call).is_some_and(|b| std::ptr::eq(b, target)) {
+            if !called_func(cx, f, &g.call).is_some_and(|b| std::ptr::eq(b, target)) {
                 return false;
             }
             spawns += 1;
@@ -212,28 +212,6 @@ pub(crate) fn started_only_once(cx: &PackageContext, target: &Func) -> bool {
 pub(crate) fn runs_once(cx: &PackageContext, target: &Func) -> bool {
     let index = cx.functions().iter().position(|g| std::ptr::eq(g, target));
     index.is_some_and(|i| matches!(Runs::new(cx).of(i), Run::Once))
-}
-
-/// The function a `go` statement runs: its literal, or the package's
-/// function or method the call resolves to (by object).
-pub(crate) fn spawned_func<'c, 'a>(
-    cx: &'c PackageContext<'a>,
-    f: &Func<'a>,
-    call: &CallExpr,
-) -> Option<&'c Func<'a>> {
-    if let Expr::FuncLit(lit) = call.fun.unparen() {
-        return cx
-            .functions()
-            .iter()
-            .find(|g| g.file == f.file && g.body.lbrace == lit.body.lbrace);
-    }
-    let view = cx.types(f.file)?;
-    let m = view.model();
-    let callee = view.object_of_expr(&call.fun)?;
-    let (path, off) = m.decl_path(callee)?;
-    cx.functions().iter().find(|g| {
-        matches!(g.kind, FuncKind::Decl(d) if d.name.pos == off) && cx.file(g.file).path == path
-    })
 }
 
 /// A function that starts goroutines of its own and then parks in

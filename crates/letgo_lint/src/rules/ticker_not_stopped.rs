@@ -3,10 +3,11 @@
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
 use crate::flow::{pending_exits, Exit};
+use crate::funcs::called_func;
 use crate::funcs::Func;
 use crate::objects::declared_in;
 use crate::registry::Rule;
-use crate::rules::goroutine_without_exit::{runs_once, spawned_func, started_only_once};
+use crate::rules::goroutine_without_exit::{runs_once, started_only_once};
 use crate::syntax::StmtSite;
 use crate::timers::{
     defer_stop_fix, deferred_in_loop_message, deferred_stop_in_loop, forever_loop_receiving,
@@ -324,7 +325,7 @@ fn started_under_once(cx: &PackageContext, target: &Func) -> bool {
         let g = &funcs[gi];
         g.sites.iter().any(|site| {
             matches!(site.stmt, Stmt::Go(go)
-                if spawned_func(cx, g, &go.call).is_some_and(|b| std::ptr::eq(b, target)))
+                if called_func(cx, g, &go.call).is_some_and(|b| std::ptr::eq(b, target)))
         }) && crate::fills_once::in_once_do(cx, funcs, gi)
     })
 }
