@@ -71,9 +71,17 @@ pub struct Growth {
     /// Callee → its callers in non-test code, each with the offset of
     /// the call's `(` (in the caller's file).
     callers: HashMap<Key, Vec<(FuncNode, u32)>>,
+    /// The functions that run at most once per process, judged over the
+    /// same call graph.
+    once: crate::once::OnceRuns,
 }
 
 impl Growth {
+    /// The functions that run at most once per process.
+    pub fn once(&self) -> &crate::once::OnceRuns {
+        &self.once
+    }
+
     /// Whether function `f` of package `cx` runs per request or event.
     pub fn repeats(&self, cx: &PackageContext, f: &Func) -> bool {
         node_of(cx, f).is_some_and(|k| self.repeated.contains_key(&k))
@@ -242,7 +250,9 @@ impl Growth {
                     .push((caller, e.site.1));
             }
         }
+        let once = crate::once::OnceRuns::build(s, &graph, &files);
         Growth {
+            once,
             repeated,
             long_lived,
             per_request,

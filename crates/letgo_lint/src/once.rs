@@ -1,149 +1,571 @@
-//! Functions that run once per process: a command's `main` and `init`,
-//! and a function of `package main` that only such functions call, each
-//! call outside any loop and any function literal.
+//! Functions that run at most once per process, over the whole program.
 //!
-//! What such a function leaves behind (a response body, a goroutine) is
-//! left once, and lives at most until the process exits, which for a
-//! command is moments later: it cannot pile up. Package `main` cannot be
-//! imported, so every call of its functions is in the package itself.
+//! What such a function leaves behind (a response body, a goroutine, a
+//! context) is left once, and lives at most until the process exits: it
+//! cannot pile up. The judgement is made over the call graph of every
+//! checked package, so a command's helpers in other packages of its
+//! module count, not only those of `package main`.
+//!
+//! A function runs once when it is a root — `main.main`, an `init`, or a
+//! command-line framework's action (below) — or when every way in is a
+//! call (or `go`) outside any loop of a function that itself runs once,
+//! and at least one way in is in view. A function used as a value
+//! anywhere else (handed to a call, stored, returned) may be run any
+//! number of times by whoever holds it, and so does not run once, nor
+//! does a function other modules can call (an exported function of a
+//! package outside `internal/`, `cmd/` and `package main`), nor one in a
+//! cycle of calls.
+//!
+//! Known consumers of function values that run them once per handing-over
+//! are ways in like a call at the place they are handed over:
+//! `(*sync.Once).Do`, `(*errgroup.Group).Go`, `(*run.Group).Add` (oklog).
+//! A command-line framework runs one command's action per process: the
+//! action fields of `cobra.Command`, `cli.Command`/`cli.App` (urfave) and
+//! `ffcli.Command` are roots. Both are known by the package path of the
+//! type, whether or not the package's source is in view.
 
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
-use letgo_go::ast::{Expr, FuncDecl, Stmt};
+use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, Stmt};
 use letgo_go::visit::{inspect, Node};
-use letgo_types::model::ObjId;
+use letgo_types::callgraph::{CallGraph, FuncNode};
+use letgo_types::model::{FileId, ObjId, ObjKind};
+use letgo_types::{FileView, Model, Semantic};
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-/// Whether function `f` runs at most once per process. A function
-/// literal does when it is started by `go` (or called where it is
-/// written) outside any loop of a function that runs once.
-pub fn runs_once(cx: &PackageContext, f: &Func) -> bool {
-    if cx.package.name != "main" {
-        return false;
+/// A function by the place it is declared: the instances of a generic
+/// function are the one function here.
+type Key = (u32, u32, u32);
+
+/// Consumers of a function value that run it once per call: (package
+/// path, receiver type, method).
+const ONCE_CONSUMERS: &[(&str, &str, &str)] = &[
+    ("sync", "Once", "Do"),
+    ("golang.org/x/sync/errgroup", "Group", "Go"),
+    ("github.com/oklog/run", "Group", "Add"),
+];
+
+/// Command-line frameworks' command types and the fields holding the
+/// function that runs when that command is the one invoked.
+const COMMAND_ACTIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "github.com/spf13/cobra",
+        "Command",
+        &[
+            "Run",
+            "RunE",
+            "PreRun",
+            "PreRunE",
+            "PersistentPreRun",
+            "PersistentPreRunE",
+            "PostRun",
+            "PostRunE",
+            "PersistentPostRun",
+            "PersistentPostRunE",
+        ],
+    ),
+    (
+        "github.com/urfave/cli",
+        "Command",
+        &["Action", "Before", "After"],
+    ),
+    (
+        "github.com/urfave/cli",
+        "App",
+        &["Action", "Before", "After"],
+    ),
+    (
+        "github.com/urfave/cli/v2",
+        "Command",
+        &["Action", "Before", "After"],
+    ),
+    (
+        "github.com/urfave/cli/v2",
+        "App",
+        &["Action", "Before", "After"],
+    ),
+    (
+        "github.com/urfave/cli/v3",
+        "Command",
+        &["Action", "Before", "After"],
+    ),
+    ("github.com/peterbourgon/ff/v3/ffcli", "Command", &["Exec"]),
+    ("github.com/peterbourgon/ff/v2/ffcli", "Command", &["Exec"]),
+    ("github.com/peterbourgon/ff/v4", "Command", &["Exec"]),
+];
+
+/// One way into a function.
+#[derive(Clone, Copy)]
+enum Entry {
+    /// A root: it runs once per process whoever wrote it where.
+    Root,
+    /// Called (or started, or handed to a once-consumer) by this function
+    /// at this offset of its file.
+    From(FuncNode, u32),
+    /// Used as a value whose calls are not all in view.
+    Value,
+}
+
+/// The functions of the program that run at most once per process.
+#[derive(Debug, Default)]
+pub struct OnceRuns {
+    once: FxHashSet<Key>,
+}
+
+impl OnceRuns {
+    /// Judges every function of `files` (the program's non-test files)
+    /// over `graph`, the call graph of those files.
+    pub fn build(s: &Semantic, graph: &CallGraph, files: &[FileId]) -> OnceRuns {
+        let m = &s.model;
+        let scans: Vec<Scan> = files
+            .par_iter()
+            .map(|&f| {
+                let mut scan = Scan::default();
+                scan.file(&s.view(f), f);
+                scan
+            })
+            .collect();
+        let mut all = Scan::default();
+        for part in scans {
+            all.entries.extend(part.entries);
+            all.loops.extend(part.loops);
+            all.roots.extend(part.roots);
+        }
+        let mut entries: FxHashMap<Key, Vec<Entry>> = FxHashMap::default();
+        for (callee, e) in all.entries {
+            entries.entry(key(m, callee)).or_default().push(e);
+        }
+        for (&caller, edges) in &graph.edges {
+            for e in edges {
+                let to = entries.entry(key(m, e.callee)).or_default();
+                to.push(Entry::From(caller, e.site.1));
+            }
+        }
+        let mut loops: FxHashMap<Key, Vec<(u32, u32)>> = FxHashMap::default();
+        for (f, span) in all.loops {
+            loops.entry(key(m, f)).or_default().push(span);
+        }
+        let roots: FxHashSet<Key> = all.roots.iter().map(|&o| m.identity(o)).collect();
+        let mut judge = Judge {
+            m,
+            entries: &entries,
+            loops: &loops,
+            roots: &roots,
+            memo: FxHashMap::default(),
+        };
+        let keys: Vec<Key> = entries
+            .keys()
+            .copied()
+            .chain(roots.iter().copied())
+            .collect();
+        let once: FxHashSet<Key> = keys.into_iter().filter(|&k| judge.once(k)).collect();
+        OnceRuns { once }
     }
-    match f.kind {
-        FuncKind::Decl(d) => decl_runs_once(cx, f.file, d, &mut Vec::new()),
-        FuncKind::Lit(l) => {
-            let Some(parent) = f.parent.map(|p| &cx.functions()[p]) else {
-                return false;
+
+    fn contains(&self, k: Key) -> bool {
+        self.once.contains(&k)
+    }
+}
+
+/// The memoised judgement over the entries found.
+struct Judge<'j> {
+    m: &'j Model,
+    entries: &'j FxHashMap<Key, Vec<Entry>>,
+    loops: &'j FxHashMap<Key, Vec<(u32, u32)>>,
+    roots: &'j FxHashSet<Key>,
+    /// `None` while a function is being judged: a cycle back to it is
+    /// not once.
+    memo: FxHashMap<Key, Option<bool>>,
+}
+
+impl Judge<'_> {
+    fn once(&mut self, k: Key) -> bool {
+        if self.roots.contains(&k) {
+            return true;
+        }
+        match self.memo.get(&k) {
+            Some(Some(v)) => return *v,
+            Some(None) => return false,
+            None => {}
+        }
+        self.memo.insert(k, None);
+        let v = self.every_way_in_once(k);
+        self.memo.insert(k, Some(v));
+        v
+    }
+
+    fn every_way_in_once(&mut self, k: Key) -> bool {
+        let Some(es) = self.entries.get(&k) else {
+            return false;
+        };
+        if es.is_empty() || self.callable_from_outside(k) {
+            return false;
+        }
+        es.iter().all(|e| match *e {
+            Entry::Root => true,
+            Entry::Value => false,
+            Entry::From(caller, at) => {
+                let ck = key(self.m, caller);
+                let in_loop = self
+                    .loops
+                    .get(&ck)
+                    .is_some_and(|ls| ls.iter().any(|&(a, b)| a <= at && at < b));
+                !in_loop && self.once(ck)
+            }
+        })
+    }
+
+    /// A declared function other modules can call: its callers in view
+    /// are not all its callers.
+    fn callable_from_outside(&self, k: Key) -> bool {
+        let (file, pos, lit) = k;
+        if lit == 1 || file == u32::MAX {
+            return false;
+        }
+        let m = self.m;
+        let Some(pkg) = m
+            .file_pkgs
+            .get(file as usize)
+            .map(|p| &m.packages[p.0 as usize])
+        else {
+            return false;
+        };
+        let sf = &m.files[file as usize];
+        let exported = sf.src[pos as usize..]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+        exported && pkg.name != "main" && !private_path(&pkg.path)
+    }
+}
+
+/// A package path other modules cannot (or by convention do not) import:
+/// `internal/` by the go command's rule, `cmd/` by the layout convention
+/// of commands' own packages.
+fn private_path(path: &str) -> bool {
+    path.split('/').any(|seg| seg == "internal" || seg == "cmd")
+}
+
+fn key(m: &Model, n: FuncNode) -> Key {
+    match n {
+        FuncNode::Decl(o) => m.identity(o),
+        FuncNode::Lit(f, p) => (f.0, p, 1),
+    }
+}
+
+/// What one file says: ways into functions that are not plain calls
+/// (those are the call graph's), its functions' loops, and its roots.
+#[derive(Default)]
+struct Scan {
+    entries: Vec<(FuncNode, Entry)>,
+    /// Each function's loop bodies (not those of literals inside it).
+    loops: Vec<(FuncNode, (u32, u32))>,
+    roots: Vec<ObjId>,
+}
+
+impl Scan {
+    fn file(&mut self, view: &FileView, f: FileId) {
+        let m = view.model();
+        let sf = &m.files[f.0 as usize];
+        let src = &sf.src;
+        let main_pkg = m.packages[m.file_pkgs[f.0 as usize].0 as usize].name == "main";
+        for d in &sf.ast.decls {
+            let letgo_go::ast::Decl::Func(fd) = d else {
+                self.package_level(view, f, d);
+                continue;
             };
-            let at = l.typ.pos();
-            let in_loop = parent.sites.iter().any(|s| match s.stmt {
-                Stmt::For(x) => x.body.lbrace <= at && at < x.body.end(),
-                Stmt::Range(x) => x.body.lbrace <= at && at < x.body.end(),
-                _ => false,
-            });
-            (f.spawned || called_where_written(parent, at)) && !in_loop && runs_once(cx, parent)
+            let Some(obj) = view.object_of(&fd.name) else {
+                continue;
+            };
+            if is_root_decl(fd, src, main_pkg) {
+                self.roots.push(obj);
+            }
+            if let Some(body) = &fd.body {
+                self.body(view, f, FuncNode::Decl(obj), Node::Block(body));
+            }
         }
     }
+
+    /// The loops and value uses of one body; literals inside are bodies
+    /// of their own.
+    fn body(&mut self, view: &FileView, f: FileId, me: FuncNode, body: Node) {
+        let m = view.model();
+        // Expressions that are called where they are, or handed to a
+        // consumer that runs them once (already entered), by offset.
+        let mut handled: FxHashSet<u32> = FxHashSet::default();
+        let mut lits = Vec::new();
+        inspect(body, &mut |n| {
+            match n {
+                Node::Stmt(Stmt::For(s)) => self.loops.push((me, (s.body.lbrace, s.body.end()))),
+                Node::Stmt(Stmt::Range(s)) => self.loops.push((me, (s.body.lbrace, s.body.end()))),
+                Node::Call(c) => {
+                    handled.insert(callee_expr(&c.fun).pos());
+                    if let Some(sel) = selector_callee(c) {
+                        handled.insert(sel);
+                    }
+                    if once_consumer(view, c) {
+                        for a in &c.args {
+                            if let Some(to) = func_of(view, f, a) {
+                                handled.insert(a.unparen().pos());
+                                self.entries.push((to, Entry::From(me, c.lparen)));
+                            }
+                        }
+                    }
+                }
+                Node::Expr(Expr::CompositeLit(cl)) => {
+                    self.command_roots(view, f, cl, &mut handled);
+                }
+                Node::Expr(Expr::FuncLit(l)) => {
+                    if !handled.contains(&l.typ.pos()) {
+                        self.entries
+                            .push((FuncNode::Lit(f, l.typ.pos()), Entry::Value));
+                    }
+                    lits.push(&**l);
+                    return false;
+                }
+                Node::Expr(Expr::Selector(sel)) if !handled.contains(&sel.sel.pos) => {
+                    self.value_use(m, view, &sel.sel);
+                }
+                Node::Ident(id) if !handled.contains(&id.pos) => self.value_use(m, view, id),
+                _ => {}
+            }
+            true
+        });
+        for l in lits {
+            let node = FuncNode::Lit(f, l.typ.pos());
+            self.body(view, f, node, Node::Block(&l.body));
+        }
+    }
+
+    /// A package-level declaration: the call graph does not walk the
+    /// literals of its initialisers, so every function named in it,
+    /// called there or not, may run any number of times.
+    fn package_level(&mut self, view: &FileView, f: FileId, d: &letgo_go::ast::Decl) {
+        let m = view.model();
+        let mut handled: FxHashSet<u32> = FxHashSet::default();
+        inspect(Node::decl(d), &mut |n| {
+            match n {
+                Node::Expr(Expr::CompositeLit(cl)) => self.command_roots(view, f, cl, &mut handled),
+                Node::Ident(id) if !handled.contains(&id.pos) => self.value_use(m, view, id),
+                _ => {}
+            }
+            true
+        });
+    }
+
+    /// The actions of command literal `cl` (or of the command literals
+    /// with elided type among its elements) are roots.
+    fn command_roots(
+        &mut self,
+        view: &FileView,
+        f: FileId,
+        cl: &CompositeLit,
+        handled: &mut FxHashSet<u32>,
+    ) {
+        for v in command_actions(view, cl) {
+            if let Some(to) = func_of(view, f, v) {
+                handled.insert(v.unparen().pos());
+                self.entries.push((to, Entry::Root));
+            }
+        }
+    }
+
+    /// A function or method named other than as a call's callee.
+    fn value_use(&mut self, m: &Model, view: &FileView, id: &letgo_go::ast::Ident) {
+        if let Some(o) = view.object_of(id) {
+            if matches!(m.obj(o).kind, ObjKind::Func | ObjKind::Method) && m.obj(o).pos.is_some() {
+                self.entries.push((FuncNode::Decl(o), Entry::Value));
+            }
+        }
+    }
+}
+
+/// `main` of package `main`, or an `init`.
+fn is_root_decl(fd: &FuncDecl, src: &str, main_pkg: bool) -> bool {
+    fd.recv.is_none() && (fd.name.name(src) == "init" || (main_pkg && fd.name.name(src) == "main"))
+}
+
+/// The callee of a call without parentheses and instantiation.
+fn callee_expr(fun: &Expr) -> &Expr {
+    match fun.unparen() {
+        Expr::Index(ix) => ix.x.unparen(),
+        Expr::IndexList(ix) => ix.x.unparen(),
+        x => x,
+    }
+}
+
+/// The offset of the method (or package member) name a call calls.
+fn selector_callee(c: &CallExpr) -> Option<u32> {
+    match callee_expr(&c.fun) {
+        Expr::Selector(sel) => Some(sel.sel.pos),
+        _ => None,
+    }
+}
+
+/// The function `x` is, when it is a literal, a declared function or a
+/// method value.
+fn func_of(view: &FileView, f: FileId, x: &Expr) -> Option<FuncNode> {
+    match x.unparen() {
+        Expr::FuncLit(l) => Some(FuncNode::Lit(f, l.typ.pos())),
+        Expr::Ident(_) | Expr::Selector(_) => {
+            let o = view.object_of_expr(x)?;
+            let m = view.model();
+            matches!(m.obj(o).kind, ObjKind::Func | ObjKind::Method).then_some(FuncNode::Decl(o))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `c` is a method of a consumer that runs its function
+/// argument once per call.
+fn once_consumer(view: &FileView, c: &CallExpr) -> bool {
+    let Expr::Selector(sel) = callee_expr(&c.fun) else {
+        return false;
+    };
+    let Some(o) = view.object_of(&sel.sel) else {
+        return false;
+    };
+    let m = view.model();
+    let Some(recv) = m.receiver_named(o) else {
+        return false;
+    };
+    let name = sel.sel.name(&m.files[view.id().0 as usize].src);
+    ONCE_CONSUMERS
+        .iter()
+        .any(|&(pkg, ty, method)| method == name && m.is_named(recv, pkg, ty))
+}
+
+/// The values of a command-line framework's action fields in `cl`, or
+/// in the elements of `cl` whose type is elided when `cl` is a slice,
+/// array or map of commands (`[]*ffcli.Command{{Exec: run}}`).
+fn command_actions<'e>(view: &FileView, cl: &'e CompositeLit) -> Vec<&'e Expr> {
+    let Some(t) = &cl.typ else {
+        return Vec::new();
+    };
+    if let Some(fields) = command_fields(view, t) {
+        return actions_in(view, cl, fields);
+    }
+    let elem = match t.unparen() {
+        Expr::ArrayType(a) => &a.elt,
+        Expr::MapType(mt) => &mt.value,
+        _ => return Vec::new(),
+    };
+    let Some(fields) = command_fields(view, elem) else {
+        return Vec::new();
+    };
+    let elided = |e: &'e Expr| match e.unparen() {
+        Expr::CompositeLit(c) if c.typ.is_none() => Some(&**c),
+        Expr::Unary(u) => match u.x.unparen() {
+            Expr::CompositeLit(c) if c.typ.is_none() => Some(&**c),
+            _ => None,
+        },
+        _ => None,
+    };
+    cl.elts
+        .iter()
+        .map(|e| match e {
+            Expr::KeyValue(kv) => &kv.value,
+            e => e,
+        })
+        .filter_map(elided)
+        .flat_map(|c| actions_in(view, c, fields))
+        .collect()
+}
+
+/// The action fields of the command type `t` (through a pointer).
+fn command_fields(view: &FileView, t: &Expr) -> Option<&'static [&'static str]> {
+    let t = match t.unparen() {
+        Expr::Star(s) => &s.x,
+        t => t,
+    };
+    let (path, ty) = qualified_type(view, t)?;
+    COMMAND_ACTIONS
+        .iter()
+        .find(|&&(p, n, _)| p == path && n == ty)
+        .map(|c| c.2)
+}
+
+/// The values of `fields` among the keyed elements of `cl`.
+fn actions_in<'e>(view: &FileView, cl: &'e CompositeLit, fields: &[&str]) -> Vec<&'e Expr> {
+    let src = &view.model().files[view.id().0 as usize].src;
+    cl.elts
+        .iter()
+        .filter_map(|e| match e {
+            Expr::KeyValue(kv) => match kv.key.unparen() {
+                Expr::Ident(k) if fields.contains(&k.name(src)) => Some(&kv.value),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// `pkg.T` as (the imported package's path, `T`), by the package name's
+/// object: known whether or not the package's source was found.
+fn qualified_type<'v>(view: &'v FileView, t: &Expr) -> Option<(&'v str, &'v str)> {
+    let Expr::Selector(sel) = t.unparen() else {
+        return None;
+    };
+    let Expr::Ident(pkg) = sel.x.unparen() else {
+        return None;
+    };
+    let m = view.model();
+    let sf = &m.files[view.id().0 as usize];
+    let path = match view.object_of(pkg) {
+        Some(o) => m.packages[m.obj(o).imported?.0 as usize].path.as_str(),
+        None => unresolved_import(sf, pkg.name(&sf.src))?,
+    };
+    Some((path, sel.sel.name(&sf.src)))
+}
+
+/// The path of the import a name that resolves to nothing stands for:
+/// the package was not found, so nothing was declared for it, and its
+/// name is the one the go command guesses from the path (its last
+/// element that is not a major version, `cli` for `.../cli/v2`).
+fn unresolved_import<'s>(sf: &'s letgo_types::model::SourceFile, name: &str) -> Option<&'s str> {
+    sf.ast.imports().find_map(|imp| {
+        let path = imp.path_value(&sf.src);
+        let local = match imp.name {
+            Some(n) => n.name(&sf.src),
+            None => guessed_name(path),
+        };
+        (local == name).then_some(path)
+    })
+}
+
+fn guessed_name(path: &str) -> &str {
+    let mut segs = path.rsplit('/');
+    let last = segs.next().unwrap_or(path);
+    let major =
+        last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
+    match segs.next() {
+        Some(prev) if major => prev,
+        _ => last,
+    }
+}
+
+/// Whether function `f` of package `cx` runs at most once per process.
+pub fn runs_once(cx: &PackageContext, f: &Func) -> bool {
+    let Some(once) = cx.growth().map(|g| g.once()) else {
+        return false;
+    };
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let k = match f.kind {
+        FuncKind::Decl(d) => view.object_of(&d.name).map(|o| view.model().identity(o)),
+        FuncKind::Lit(l) => Some((view.id().0, l.typ.pos(), 1)),
+    };
+    k.is_some_and(|k| once.contains(k))
 }
 
 /// The function of package `cx` with this trace name runs once.
 pub fn named_runs_once(cx: &PackageContext, name: &str) -> bool {
-    cx.package.name == "main"
-        && cx
-            .functions()
-            .iter()
-            .find(|f| f.name == name)
-            .is_some_and(|f| runs_once(cx, f))
-}
-
-/// `func() { ... }()`: the literal starting at `at` is called at once.
-fn called_where_written(parent: &Func, at: u32) -> bool {
-    let mut found = false;
-    inspect(Node::Block(parent.body), &mut |n| {
-        if let Node::Call(c) = n {
-            if let Expr::FuncLit(l) = c.fun.unparen() {
-                found |= l.typ.pos() == at;
-            }
-        }
-        !found
-    });
-    found
-}
-
-fn decl_runs_once(cx: &PackageContext, file: usize, d: &FuncDecl, seen: &mut Vec<ObjId>) -> bool {
-    let src = &cx.file(file).src;
-    if d.recv.is_none() && matches!(d.name.name(src), "main" | "init") {
-        return true;
-    }
-    let Some(obj) = cx.types(file).and_then(|v| v.object_of(&d.name)) else {
-        return false;
-    };
-    // Recursion, or a cycle of calls: not once.
-    if seen.contains(&obj) || seen.len() > 8 {
-        return false;
-    }
-    seen.push(obj);
-    let once = every_use_runs_once(cx, obj, seen);
-    seen.pop();
-    once
-}
-
-/// Whether every use of `obj` in the package's non-test files is a
-/// direct call, outside loops and function literals, in a declared
-/// function that runs once (and there is at least one).
-fn every_use_runs_once(cx: &PackageContext, obj: ObjId, seen: &mut Vec<ObjId>) -> bool {
-    let mut calls = 0;
-    for (file, sf) in cx.files() {
-        // A test calling the function in a loop says nothing of how often
-        // the command does.
-        if sf.path.to_string_lossy().ends_with("_test.go") {
-            continue;
-        }
-        let Some(view) = cx.types(file) else {
-            return false;
-        };
-        for decl in &sf.ast.decls {
-            let uses = uses_in(decl, |id| view.object_of(id) == Some(obj));
-            if uses.total == 0 {
-                continue;
-            }
-            let letgo_go::ast::Decl::Func(d) = decl else {
-                return false;
-            };
-            if uses.once_calls != uses.total || !decl_runs_once(cx, file, d, seen) {
-                return false;
-            }
-            calls += uses.total;
-        }
-    }
-    calls > 0
-}
-
-#[derive(Default)]
-struct Uses {
-    total: usize,
-    /// Direct calls `f(...)` outside loops and function literals.
-    once_calls: usize,
-}
-
-fn uses_in(decl: &letgo_go::ast::Decl, is_obj: impl Fn(&letgo_go::ast::Ident) -> bool) -> Uses {
-    let mut repeated: Vec<(u32, u32)> = Vec::new();
-    let mut callees: Vec<u32> = Vec::new();
-    let mut idents: Vec<u32> = Vec::new();
-    let mut declared = None;
-    inspect(Node::decl(decl), &mut |n| {
-        match n {
-            Node::Stmt(Stmt::For(s)) => repeated.push((s.body.lbrace, s.body.end())),
-            Node::Stmt(Stmt::Range(s)) => repeated.push((s.body.lbrace, s.body.end())),
-            Node::Expr(Expr::FuncLit(l)) => repeated.push((l.body.lbrace, l.body.end())),
-            Node::Call(c) => {
-                if let Expr::Ident(id) = c.fun.unparen() {
-                    callees.push(id.pos);
-                }
-            }
-            // A declaration's own name is not a use.
-            Node::FuncDecl(d) => declared = Some(d.name.pos),
-            Node::Ident(id) if is_obj(id) && Some(id.pos) != declared => idents.push(id.pos),
-            _ => {}
-        }
-        true
-    });
-    let once = |p: &u32| callees.contains(p) && !repeated.iter().any(|&(a, b)| a <= *p && *p < b);
-    Uses {
-        total: idents.len(),
-        once_calls: idents.iter().filter(|p| once(p)).count(),
-    }
+    cx.functions()
+        .iter()
+        .find(|f| f.name == name)
+        .is_some_and(|f| runs_once(cx, f))
 }
 
 /// Whether what channel `ch` can abandon is abandoned once per process:
@@ -161,7 +583,7 @@ pub fn channel_once(
         .spawns
         .iter()
         .any(|s| s.in_loop && !receivers.contains(&s.function.as_str()));
-    if cx.package.name != "main" || spawned_elsewhere {
+    if spawned_elsewhere {
         return false;
     }
     let made_in_loop = ch.origin.as_ref().is_some_and(|o| {

@@ -38,3 +38,29 @@ fn commands_match_want_comments() {
         assert_eq!(found, wanted, "{dir}");
     }
 }
+
+/// A command's subcommands in a package of their own (`cmd/fetch/cli`),
+/// run by a command-line framework whose source is not in view (ffcli,
+/// cobra: `fixtures_unresolved` requires both, the module cache has
+/// neither): an action runs once per process, and so does what it calls
+/// outside loops, in any package of the module that other modules do not
+/// import. An exported function of an importable package, and a function
+/// called in a loop, are flagged.
+#[test]
+fn command_actions_run_once_across_packages() {
+    common::use_test_goroot();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures_unresolved");
+    let dirs = ["cmd/fetch", "cmd/fetch/cli", "cmd/serve", "client"].map(|d| root.join(d));
+    let program = letgo_go::load::load(&dirs, &letgo_go::load::LoadOptions::default())
+        .expect("fixtures load");
+    let codes = ["LG103", "LG106", "LG401"];
+    let selection = letgo_lint::selection::Selection {
+        select: codes.iter().map(|c| c.to_string()).collect(),
+        ignore: Vec::new(),
+    };
+    let findings = letgo_lint::engine::check(&program, &|_| selection.clone());
+    let found = common::found(&program, &findings);
+    let wanted = common::wanted(&program);
+    assert_eq!(wanted.len(), 3, "{wanted:?}");
+    assert_eq!(found, wanted);
+}
