@@ -94,7 +94,8 @@ of the error: a call with the error as its first argument and a `bool`
 result (`errors.Is(err, x)`, `errors.As`, `os.IsTimeout(err)`, the
 program's `isTLSError(err)`) sorts errors into kinds and holds for no
 nil error, so where it holds the call failed and there is no response
-(`if !isTLSError(err) { return resp, err }` hands the response on; the
+(`if !isTLSError(err) { return resp, err }` hands the response on, as
+does a bare `return` when the response is a named result; the
 fallback after it runs only for an error). Conditions combine by `!`,
 `&&` and `||` as Go evaluates them. A test of the error says this only
 while the variable still holds the call's error: after `err = other()`
@@ -305,7 +306,14 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
         err: def.err.and_then(|e| view.object_of(e)),
         assigns: Vec::new(),
         branches: Vec::new(),
+        named_result: false,
     };
+    ob.named_result = f.typ.results.as_ref().is_some_and(|r| {
+        r.list
+            .iter()
+            .flat_map(|fl| &fl.names)
+            .any(|n| view.object_of(n) == Some(ob.resp))
+    });
     ob.find_assigns(f);
     let exit = pending_exits(f.body, &sf.src, &ob)
         .into_iter()
@@ -681,6 +689,9 @@ struct BodyClosed<'c, 'a> {
     assigns: Vec<(Span, ObjId)>,
     /// The two branches of each `if` with an `else`: no path runs both.
     branches: Vec<(Span, Span)>,
+    /// The response variable is a named result of the function: a bare
+    /// `return` hands it to the caller.
+    named_result: bool,
 }
 
 impl BodyClosed<'_, '_> {
@@ -1004,11 +1015,13 @@ impl Obligation for BodyClosed<'_, '_> {
     }
 
     /// `return wrap(resp.Body)`: the body leaves with the result, as a
-    /// reader wrapped around it; the caller closes it.
+    /// reader wrapped around it; the caller closes it. A bare `return`
+    /// of a function whose named result is the response hands it on.
     fn meets_return(&self, results: &[Expr]) -> bool {
-        results
-            .iter()
-            .any(|r| self.carries_body(r) || self.meets_expr(r))
+        (results.is_empty() && self.named_result)
+            || results
+                .iter()
+                .any(|r| self.carries_body(r) || self.meets_expr(r))
     }
 
     fn never_returns(&self, call: &CallExpr) -> bool {
