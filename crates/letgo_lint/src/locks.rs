@@ -784,7 +784,7 @@ impl Walker<'_, '_, '_> {
                 }
                 meet_all(outs)
             }
-            Stmt::Go(_) => Some(held),
+            Stmt::Go(g) => Some(self.handed_to_goroutine(&g.call, held)),
             Stmt::Defer(d) => {
                 self.defer(&d.call);
                 Some(held)
@@ -886,6 +886,43 @@ impl Walker<'_, '_, '_> {
             self.out.held_at.truncate(n_held);
         }
         self.in_defer = false;
+    }
+
+    /// `go func() { defer mu.Unlock(); ... }()`: a lock the started
+    /// literal releases without taking it is the goroutine's from the `go` on (an iterator
+    /// that holds a read lock while it feeds a channel, and drops it when
+    /// done): the function returns without holding it, and what it does
+    /// next is not under it.
+    fn handed_to_goroutine(&mut self, call: &CallExpr, mut held: Vec<Held>) -> Vec<Held> {
+        let cx = self.b.cx;
+        let Expr::FuncLit(lit) = call.fun.unparen() else {
+            return held;
+        };
+        let Some(li) = cx
+            .functions()
+            .iter()
+            .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, &**lit)))
+        else {
+            return held;
+        };
+        // Released and never taken there: a goroutine that locks and
+        // unlocks on its own waits for the lock like anyone else.
+        let (mut released, mut taken) = (Vec::new(), Vec::new());
+        inspect(Node::Block(&lit.body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                if let Some((op, v)) = lock_call(cx, li, c) {
+                    match op.acquires() {
+                        true => taken.push(v.key),
+                        false => released.push(v.key),
+                    }
+                }
+                true
+            }
+            _ => true,
+        });
+        held.retain(|h| !released.contains(&h.lock.key) || taken.contains(&h.lock.key));
+        held
     }
 
     fn defer(&mut self, call: &CallExpr) {

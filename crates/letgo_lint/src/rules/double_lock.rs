@@ -44,7 +44,10 @@ of that field held since such a `Lock` is not counted. `once.Do(mu.Unlock)`
 with `once` a `sync.Once` releases the lock (`Do` calls the method value
 it is given; a second `Do` finds it released already): a function that
 drops its lock early on one path and defers the same `Do` for the
-others does not return holding it. A loop that takes the lock at the
+others does not return holding it. A lock that a goroutine the function starts
+releases (`go func() { defer mu.Unlock(); ... }()`) is that goroutine's
+from the `go` on: a `Lock` after it waits for the goroutine (a mutex used
+as a one-shot signal), not for the function itself. A loop that takes the lock at the
 top of each pass and `continue`s with it held locks it again; an unlock
 after such a loop releases the function's own lock, not a caller's, so
 it is not read as a hand-over between goroutines.

@@ -29,7 +29,10 @@ Calls are followed as LG111 follows them: the `String` or
 `Error` method `fmt` calls on a printed operand, a deferred function
 literal, and the lock behind a `sync.Cond`'s `L` — a Cond made with
 `sync.NewCond(x.mu.RLocker())` read-locks `x.mu` when its `L` is
-locked.
+locked. A read lock handed to a goroutine the function starts (`go
+func() { defer mu.RUnlock(); ... }()`, an iterator feeding a channel
+under the lock) is that goroutine's, not held by the function or its
+callers after the `go` (`fixtures/lg112/handed_off.go`).
 
 The deadlock needs a writer that can reach the same value between the
 two read locks. A value its caller has just made and handed to nothing
