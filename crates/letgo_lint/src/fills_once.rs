@@ -349,3 +349,98 @@ fn only_finite_loops(cx: &PackageContext, f: &Func, at: u32) -> bool {
     });
     finite
 }
+
+/// Whether the append at offset `at` of function `i` runs only where a
+/// map lacked a key, in a branch that puts that key in: `if _, ok :=
+/// m[k]; !ok { m[k] = v; order = append(order, v) }` (or `if m[k] == nil
+/// { ... }`). The slice then grows by one per distinct key of `m`, in
+/// step with the map (a list kept in insertion order beside its index):
+/// whether that is bounded is the map's question, which LG302 judges (a
+/// map filled once per key is a memo, bounded by its keys' domain).
+pub fn mirrors_map_keys(cx: &PackageContext, funcs: &[Func], i: usize, at: u32) -> bool {
+    let f = &funcs[i];
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    f.sites.iter().any(|site| {
+        let Stmt::If(s) = site.stmt else {
+            return false;
+        };
+        if !(s.body.lbrace <= at && at < s.body.end()) {
+            return false;
+        }
+        absent_key(&view, s, f).is_some_and(|(map, key)| puts_key(&view, &s.body, &map, &key))
+    })
+}
+
+type Place = Vec<crate::objects::Identity>;
+
+/// The map and key whose absence the condition of `s` tests: `!ok` with
+/// `ok` the second result of `m[k]` (in the `if`'s init or any statement
+/// of the function), or `m[k] == nil`.
+fn absent_key(
+    view: &letgo_types::FileView,
+    s: &letgo_go::ast::IfStmt,
+    f: &Func,
+) -> Option<(Place, Place)> {
+    let index_places = |x: &Expr| match x.unparen() {
+        Expr::Index(ix) => Some((
+            crate::objects::place_path(view, &ix.x)?,
+            crate::objects::place_path(view, &ix.index)?,
+        )),
+        _ => None,
+    };
+    match s.cond.unparen() {
+        Expr::Unary(u) if u.op == Token::Not => {
+            let Expr::Ident(ok) = u.x.unparen() else {
+                return None;
+            };
+            let ok = view.object_of(ok)?;
+            let defs = s.init.iter().chain(f.sites.iter().map(|site| site.stmt));
+            defs.filter_map(|st| match st {
+                Stmt::Assign(a) if a.lhs.len() == 2 && a.rhs.len() == 1 => Some(a),
+                _ => None,
+            })
+            .find(
+                |a| matches!(a.lhs[1].unparen(), Expr::Ident(id) if view.object_of(id) == Some(ok)),
+            )
+            .and_then(|a| index_places(&a.rhs[0]))
+        }
+        Expr::Binary(b) if b.op == Token::Eql => {
+            let is_nil = |x: &Expr| {
+                view.object_of_expr(x).is_some_and(|o| {
+                    matches!(view.model().obj(o).kind, letgo_types::model::ObjKind::Nil)
+                })
+            };
+            match (is_nil(&b.x), is_nil(&b.y)) {
+                (false, true) => index_places(&b.x),
+                (true, false) => index_places(&b.y),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether `body` assigns `map[key]` (the same map and key, by objects).
+fn puts_key(
+    view: &letgo_types::FileView,
+    body: &letgo_go::ast::BlockStmt,
+    map: &Place,
+    key: &Place,
+) -> bool {
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(Stmt::Assign(a)) = n {
+            found |= a.lhs.iter().any(|l| match l.unparen() {
+                Expr::Index(ix) => {
+                    crate::objects::place_path(view, &ix.x).as_ref() == Some(map)
+                        && crate::objects::place_path(view, &ix.index).as_ref() == Some(key)
+                }
+                _ => false,
+            });
+        }
+        !found
+    });
+    found
+}

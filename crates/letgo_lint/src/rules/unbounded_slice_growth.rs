@@ -112,7 +112,11 @@ already in a map (`if id, ok := d.byAddr[addr]; ok { return id }`) and
 inserts the key after appending (`d.peers = append(d.peers, p);
 d.byAddr[addr] = id`): the slice grows with the map's distinct keys,
 and such a get-or-create table is LG302's to judge (left alone unless
-keyed by the request or by bytes read). Appends in `init` and
+keyed by the request or by bytes read). The same holds for an append in
+the branch where the map lacked the key and that puts it in (`if _, ok
+:= m[k]; !ok { m[k] = v; order = append(order, v) }`, or `if m[k] ==
+nil`; map and key compared as objects, `fixtures/lg301/ordered.go`).
+Appends in `init` and
 in `_test.go` files are left alone,
 and so are appends through a local that holds a value built in the same
 function (`w := &T{...}; w.f = append(w.f, ...)`): filling a fresh value
@@ -178,6 +182,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 || crate::fills_once::fills_once(cx, owners, funcs, i, lhs, a.tok_pos)
                 || crate::fills_once::registers_unique(cx, funcs, i)
                 || crate::fills_once::interns(cx, funcs, i)
+                || crate::fills_once::mirrors_map_keys(cx, funcs, i, a.tok_pos)
                 || crate::owners::initialises(cx, funcs, i, lhs)
             {
                 continue;
