@@ -38,6 +38,18 @@ pub struct Func<'a> {
     pub sites: Vec<StmtSite<'a>>,
 }
 
+impl Func<'_> {
+    /// Whether offset `at` of the body is inside one of the function's
+    /// own `for` or `range` bodies (not a nested literal's).
+    pub fn in_loop(&self, at: u32) -> bool {
+        self.sites.iter().any(|s| match s.stmt {
+            Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
+            Stmt::Range(r) => r.body.lbrace <= at && at < r.body.end(),
+            _ => false,
+        })
+    }
+}
+
 /// All function declarations with bodies and all function literals of the
 /// package, parents before children.
 pub fn functions<'a>(cx: &PackageContext<'a>) -> Vec<Func<'a>> {

@@ -586,14 +586,9 @@ pub fn channel_once(
     if spawned_elsewhere {
         return false;
     }
-    let made_in_loop = ch.origin.as_ref().is_some_and(|o| {
-        o.maker(cx).is_none_or(|f| {
-            f.sites.iter().any(|s| match s.stmt {
-                Stmt::For(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
-                Stmt::Range(x) => x.body.lbrace <= o.make.start && o.make.start < x.body.end(),
-                _ => false,
-            })
-        })
-    });
+    let made_in_loop = ch
+        .origin
+        .as_ref()
+        .is_some_and(|o| o.maker(cx).is_none_or(|f| f.in_loop(o.make.start)));
     !made_in_loop && !receivers.is_empty() && receivers.iter().all(|r| named_runs_once(cx, r))
 }

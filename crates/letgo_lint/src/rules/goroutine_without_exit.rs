@@ -681,7 +681,7 @@ impl<'c, 'a> Runs<'c, 'a> {
         let f = &self.cx.functions()[g];
         let repeats = match (self.counted_loops_once, self.cx.types(file)) {
             (true, Some(view)) => in_repeating_loop(&view, f, at),
-            _ => in_loop(f, at),
+            _ => f.in_loop(at),
         };
         if repeats {
             let (callee, caller) = (self.name_at(file, at), &self.cx.functions()[g].name);
@@ -771,16 +771,6 @@ fn once_do(cx: &PackageContext, view: &FileView, c: &CallExpr) -> bool {
             .is_some_and(|t| crate::singleton::sole_value(cx, view, t)),
         _ => false,
     }
-}
-
-/// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a
-/// nested literal).
-fn in_loop(f: &Func, at: u32) -> bool {
-    f.sites.iter().any(|s| match s.stmt {
-        Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
-        Stmt::Range(r) => r.body.lbrace <= at && at < r.body.end(),
-        _ => false,
-    })
 }
 
 fn view_of<'c>(cx: &'c PackageContext, f: &Func) -> Option<FileView<'c>> {

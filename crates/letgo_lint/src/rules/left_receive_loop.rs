@@ -267,13 +267,7 @@ fn once_per_instance(cx: &PackageContext, ch: &Channel) -> bool {
         return false;
     };
     let caller = &fns[ci];
-    caller.file == file
-        && !caller.sites.iter().any(|st| match st.stmt {
-            Stmt::For(x) => x.body.lbrace <= at && at < x.body.end(),
-            Stmt::Range(x) => x.body.lbrace <= at && at < x.body.end(),
-            _ => false,
-        })
-        && makes_field(cx, caller, field)
+    caller.file == file && !caller.in_loop(at) && makes_field(cx, caller, field)
 }
 
 /// The field object of the channel a send (written `x.f <- v`) sends on.
