@@ -48,7 +48,7 @@ use crate::funcs::{Func, FuncKind};
 
 /// An object's identity across generic instantiations, or a literal's
 /// place (third member 1).
-type Key = (u32, u32, u32);
+pub(crate) type Key = (u32, u32, u32);
 
 /// Call sites running more callees than this are not followed.
 const MAX_FANOUT: usize = 2;
@@ -264,7 +264,7 @@ impl Growth {
 }
 
 /// The key of a function of the package in the call graph.
-fn node_of(cx: &PackageContext, f: &Func) -> Option<Key> {
+pub(crate) fn node_of(cx: &PackageContext, f: &Func) -> Option<Key> {
     let view = cx.types(f.file)?;
     match f.kind {
         FuncKind::Decl(d) => Some(view.model().identity(view.object_of(&d.name)?)),
@@ -272,7 +272,9 @@ fn node_of(cx: &PackageContext, f: &Func) -> Option<Key> {
     }
 }
 
-fn key(m: &Model, n: FuncNode) -> Key {
+/// A call graph node by the place it is declared: the instances of a
+/// generic function are one function here.
+pub(crate) fn key(m: &Model, n: FuncNode) -> Key {
     match n {
         FuncNode::Decl(o) => m.identity(o),
         FuncNode::Lit(f, p) => (f.0, p, 1),

@@ -25,7 +25,7 @@
 //! type, whether or not the package's source is in view.
 
 use crate::context::PackageContext;
-use crate::funcs::{Func, FuncKind};
+use crate::funcs::Func;
 use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, Stmt};
 use letgo_go::visit::{inspect, Node};
 use letgo_types::callgraph::{CallGraph, FuncNode};
@@ -34,9 +34,7 @@ use letgo_types::{FileView, Model, Semantic};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-/// A function by the place it is declared: the instances of a generic
-/// function are the one function here.
-type Key = (u32, u32, u32);
+use crate::growth::{key, Key};
 
 /// Consumers of a function value that run it once per call: (package
 /// path, receiver type, method).
@@ -245,13 +243,6 @@ impl Judge<'_> {
 /// of commands' own packages.
 fn private_path(path: &str) -> bool {
     path.split('/').any(|seg| seg == "internal" || seg == "cmd")
-}
-
-fn key(m: &Model, n: FuncNode) -> Key {
-    match n {
-        FuncNode::Decl(o) => m.identity(o),
-        FuncNode::Lit(f, p) => (f.0, p, 1),
-    }
 }
 
 /// What one file says: ways into functions that are not plain calls
@@ -550,14 +541,7 @@ pub fn runs_once(cx: &PackageContext, f: &Func) -> bool {
     let Some(once) = cx.growth().map(|g| g.once()) else {
         return false;
     };
-    let Some(view) = cx.types(f.file) else {
-        return false;
-    };
-    let k = match f.kind {
-        FuncKind::Decl(d) => view.object_of(&d.name).map(|o| view.model().identity(o)),
-        FuncKind::Lit(l) => Some((view.id().0, l.typ.pos(), 1)),
-    };
-    k.is_some_and(|k| once.contains(k))
+    crate::growth::node_of(cx, f).is_some_and(|k| once.contains(k))
 }
 
 /// The function of package `cx` with this trace name runs once.
