@@ -151,6 +151,7 @@ impl OnceRuns {
             loops: &loops,
             roots: &roots,
             memo: FxHashMap::default(),
+            depth: 0,
         };
         let keys: Vec<Key> = entries
             .keys()
@@ -175,7 +176,12 @@ struct Judge<'j> {
     /// `None` while a function is being judged: a cycle back to it is
     /// not once.
     memo: FxHashMap<Key, Option<bool>>,
+    /// Callers followed up to here: a chain longer than [`MAX_DEPTH`] is
+    /// not judged (not once), and the walk's stack stays small.
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 200;
 
 impl Judge<'_> {
     fn once(&mut self, k: Key) -> bool {
@@ -187,8 +193,13 @@ impl Judge<'_> {
             Some(None) => return false,
             None => {}
         }
+        if self.depth >= MAX_DEPTH {
+            return false;
+        }
         self.memo.insert(k, None);
+        self.depth += 1;
         let v = self.every_way_in_once(k);
+        self.depth -= 1;
         self.memo.insert(k, Some(v));
         v
     }
