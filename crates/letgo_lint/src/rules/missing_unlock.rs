@@ -53,7 +53,10 @@ whose last result is `error` that releases the lock on some path, and
 leaves it held only at returns of a `nil` error, while another function
 of the package releases that lock without taking it (`stage` / `commit`,
 `abort`: success hands the lock to the caller, who must finish the
-protocol; `fixtures/lg110/two_phase.go`). A failure (a non-nil error)
+protocol; `fixtures/lg110/two_phase.go`); the releaser may reach the
+same field of the same type by another path (a transaction's `finish`
+releasing `t.s.closeLock` that `open` took as `s.closeLock` and handed
+out with the transaction; `fixtures/lg110/handed_value.go`). A failure (a non-nil error)
 that returns holding it is still flagged. A function that returns
 holding a lock no caller in view ever releases is flagged.
 
@@ -123,6 +126,7 @@ const MAX_TAKERS: usize = 3;
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let view = cx.locks();
     let releasers = releasers(cx, view);
+    let released_classes = std::cell::OnceCell::new();
     for (fi, f) in cx.functions().iter().enumerate() {
         if view.funcs[fi].acquires.is_empty() || holds_on_purpose(cx, fi) {
             continue;
@@ -163,7 +167,12 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             // A conditional acquire (success holds the lock for the
             // package's releaser, every failure releases it).
             if unlocks_some_path
-                && releasers.iter().any(|(k, _, _)| *k == a.lock.key)
+                && (releasers.iter().any(|(k, _, _)| *k == a.lock.key)
+                    || a.lock.class.as_ref().is_some_and(|c| {
+                        released_classes
+                            .get_or_init(|| released_classes_of(cx, view))
+                            .contains(c)
+                    }))
                 && exits.iter().all(|&e| returns_nil_error(cx, f, e))
             {
                 continue;
@@ -305,6 +314,32 @@ fn releasers(cx: &PackageContext, view: &LockView) -> Vec<(String, String, Strin
         for k in &g.net_released {
             out.push((k.clone(), name.clone(), doc.clone()));
         }
+    }
+    out
+}
+
+/// The classes (`T.mu`) of the locks that functions of the package
+/// unlock without locking them: a value's `close` releasing
+/// `tx.db.closeLock` that the function which made the value took as
+/// `db.closeLock` finishes the protocol on the value handed out.
+fn released_classes_of(cx: &PackageContext, view: &LockView) -> Vec<String> {
+    let mut out = Vec::new();
+    for (gi, g) in view.funcs.iter().enumerate() {
+        if g.net_released.is_empty() {
+            continue;
+        }
+        inspect(Node::Block(cx.functions()[gi].body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Call(c) => {
+                if let Some((op, v)) = lock_call(cx, gi, c) {
+                    if !op.acquires() && g.net_released.contains(&v.key) {
+                        out.extend(v.class);
+                    }
+                }
+                true
+            }
+            _ => true,
+        });
     }
     out
 }
