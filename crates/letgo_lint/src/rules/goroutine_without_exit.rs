@@ -58,7 +58,11 @@ more than once). A serving loop, though, is how a daemon is written: started onc
 (from `main`, `init`, a package-level `sync.Once`, or a function only they
 call), it is meant to live as long as the program. So a loop is flagged
 only when its `go` statement can run more than once over the program's
-life, which is known when
+life. A `go` in a branch that only the first run takes (`if handlers ==
+nil { handlers = make(...); go dispatch() }`, on an unexported package
+variable the branch sets and nothing in the package sets back to `nil`)
+runs once however often its function does (`fixtures/lg116/firsttime.go`).
+That it can run more than once is known when
 - the `go` statement is inside a loop other than a `range` over a
   collection: a `for` loop (counted or not) or a `range` over a number,
   a channel or a function starts copies of one goroutine, as many as it
@@ -147,6 +151,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(body) = called_func(cx, f, &g.call) else {
                 continue;
             };
+            if first_time_only(cx, f, g.pos) {
+                continue;
+            }
             let finding = match parks(body) {
                 Some(_) if serves_forever(cx, &plain, i, site.in_loop, body) => None,
                 Some(span) => Some((
@@ -169,6 +176,72 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             });
         }
     }
+}
+
+/// Whether the `go` at `at` in `f` sits in a branch that runs once per
+/// process: `if v == nil { v = make(...); ...; go handler() }` with `v`
+/// an unexported package variable that the branch sets and that nothing
+/// in the package sets back to `nil`. However often `f` runs, only its
+/// first run finds `v` nil.
+fn first_time_only(cx: &PackageContext, f: &Func, at: u32) -> bool {
+    let Some(view) = cx.types(f.file) else {
+        return false;
+    };
+    let m = view.model();
+    f.sites.iter().any(|site| {
+        let Stmt::If(s) = site.stmt else {
+            return false;
+        };
+        let Expr::Binary(b) = s.cond.unparen() else {
+            return false;
+        };
+        if b.op != Token::Eql || !(s.body.lbrace <= at && at < s.body.end()) {
+            return false;
+        }
+        let var = match (is_nil(&view, &b.x), is_nil(&view, &b.y)) {
+            (false, true) => &b.x,
+            (true, false) => &b.y,
+            _ => return false,
+        };
+        let Some(v) = view.object_of_expr(var) else {
+            return false;
+        };
+        !m.obj(v).name.starts_with(char::is_uppercase)
+            && m.is_package_level(v)
+            && assigns(&view, Node::Block(&s.body), v, |x| !is_nil(&view, x))
+            && !cx.files().any(|(fi, sf)| {
+                cx.types(fi)
+                    .is_none_or(|fv| assigns(&fv, Node::File(&sf.ast), v, |x| is_nil(&fv, x)))
+            })
+    })
+}
+
+/// The predeclared `nil`, by its object.
+fn is_nil(view: &FileView, x: &Expr) -> bool {
+    view.object_of_expr(x)
+        .is_some_and(|o| matches!(view.model().obj(o).kind, letgo_types::model::ObjKind::Nil))
+}
+
+/// Whether `node` (of the file `view` reads) assigns variable `v` a
+/// value for which `which` holds.
+fn assigns(
+    view: &FileView,
+    node: Node,
+    v: letgo_types::model::ObjId,
+    which: impl Fn(&Expr) -> bool,
+) -> bool {
+    let mut found = false;
+    inspect(node, &mut |n| {
+        if let Node::Stmt(Stmt::Assign(a)) = n {
+            found |= a.lhs.len() == a.rhs.len()
+                && a.lhs.iter().zip(&a.rhs).any(|(l, r)| {
+                    matches!(l.unparen(), Expr::Ident(id) if view.object_of(id) == Some(v))
+                        && which(r)
+                });
+        }
+        !found
+    });
+    found
 }
 
 /// Whether function `target` (one of the package's functions) runs as
