@@ -236,7 +236,7 @@ impl Checker {
     /// parameter the single underlying type of its type set.
     pub(crate) fn core(&mut self, t: TypeId) -> TypeId {
         let u = self.under(t);
-        match self.m.ty(u).clone() {
+        match *self.m.ty(u) {
             Type::TypeParam { constraint, .. } => self.constraint_core(constraint),
             _ => u,
         }
