@@ -87,6 +87,9 @@ struct Call {
     kind: CallKind,
     lparen: u32,
     callees: Callees,
+    /// A method call through an interface declared in a package whose
+    /// bodies the model does not check (see [`Calls::outside_dispatch`]).
+    outside: bool,
 }
 
 /// One file's calls, in the order its walk met them.
@@ -120,6 +123,24 @@ impl Calls {
             })
             .collect();
         Calls { files: walked }
+    }
+
+    /// The walked calls (file, offset of `(`) that call a method of an
+    /// interface declared in a package whose bodies the model does not
+    /// check (the standard library's or a dependency's, when the program
+    /// is checked): the implementations in view are a guess, not the
+    /// callees. Found during the walk, so that no analysis walks every
+    /// file again for them.
+    pub fn outside_dispatch(&self) -> Vec<(FileId, u32)> {
+        self.files
+            .iter()
+            .flat_map(|(f, fc)| {
+                fc.calls
+                    .iter()
+                    .filter(|c| c.outside)
+                    .map(move |c| (*f, c.lparen))
+            })
+            .collect()
     }
 
     /// The call graph over the walked files for which `keep` holds: their
@@ -219,6 +240,7 @@ impl FileCalls {
                         kind,
                         lparen: c.lparen,
                         callees,
+                        outside: outside_dispatch(s, view, c),
                     });
                 }
                 _ => {}
@@ -230,6 +252,32 @@ impl FileCalls {
             self.walk(s, view, impls, file, node, Node::Block(&l.body));
         }
     }
+}
+
+/// Whether `c` calls a method through an interface declared in a package
+/// whose bodies the model does not check: declared where the receiver's
+/// type is (a program's own interface embedding `io.Closer` is the
+/// program's), else where the method is.
+fn outside_dispatch(s: &Semantic, view: &crate::FileView, c: &CallExpr) -> bool {
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return false;
+    };
+    let Some(t) = view.type_of(&sel.x) else {
+        return false;
+    };
+    let m = &s.model;
+    if !matches!(m.ty(m.under_ro(t)), Type::Interface(_)) {
+        return false;
+    }
+    let declarer = match m.ty(t) {
+        Type::Named(n) => Some(n.obj),
+        _ => view.object_of_expr(&c.fun),
+    };
+    declarer.is_some_and(|o| {
+        m.obj(o)
+            .pkg
+            .is_some_and(|p| !m.packages[p.0 as usize].bodies)
+    })
 }
 
 /// The variable or field a call calls through, when its callees are the

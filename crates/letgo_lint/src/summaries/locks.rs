@@ -72,7 +72,10 @@ impl LockSummaries {
     pub fn build(s: &Semantic) -> LockSummaries {
         let files = s.checked_files();
         let start = std::time::Instant::now();
-        let graph = s.calls().graph(s, |_| true);
+        let calls = s.calls();
+        let graph = calls.graph(s, |_| true);
+        let foreign = calls.outside_dispatch();
+        drop(calls);
         let graph_time = start.elapsed();
         let mut out = LockSummaries::default();
         for edges in graph.edges.values() {
@@ -88,11 +91,7 @@ impl LockSummaries {
         // not declare (`net.Conn`, `io.Closer`) may run any type of the
         // standard library or of a dependency that implements it, none of
         // which the model lists: the one implementation in view is a
-        // guess, not the callee.
-        let foreign: Vec<(FileId, u32)> = files
-            .par_iter()
-            .flat_map_iter(|&f| foreign_dispatch_sites(s, f))
-            .collect();
+        // guess, not the callee (the shared walk found those calls).
         for site in foreign {
             out.by_site.remove(&site);
         }
@@ -261,48 +260,6 @@ fn post_order(graph: &CallGraph) -> Vec<FuncNode> {
             }
         }
     }
-    out
-}
-
-/// The calls of file `f` (by the offset of their `(`) that call a
-/// method of an interface declared in a package whose bodies the model
-/// does not check: the standard library's or a dependency's.
-fn foreign_dispatch_sites(s: &Semantic, f: FileId) -> Vec<(FileId, u32)> {
-    let sf = &s.model.files[f.0 as usize];
-    let Some(view) = s.file(&sf.path) else {
-        return Vec::new();
-    };
-    let m = &s.model;
-    let mut out = Vec::new();
-    inspect(Node::File(&sf.ast), &mut |n| {
-        if let Node::Call(c) = n {
-            let Expr::Selector(sel) = c.fun.unparen() else {
-                return true;
-            };
-            let Some(t) = view.type_of(&sel.x) else {
-                return true;
-            };
-            if !matches!(m.ty(m.under_ro(t)), Type::Interface(_)) {
-                return true;
-            }
-            // Declared where the receiver's type is (a program's own
-            // interface embedding `io.Closer` is the program's), else
-            // where the method is.
-            let declarer = match m.ty(t) {
-                Type::Named(n) => Some(n.obj),
-                _ => view.object_of_expr(&c.fun),
-            };
-            let foreign = declarer.is_some_and(|o| {
-                m.obj(o)
-                    .pkg
-                    .is_some_and(|p| !m.packages[p.0 as usize].bodies)
-            });
-            if foreign {
-                out.push((f, c.lparen));
-            }
-        }
-        true
-    });
     out
 }
 
