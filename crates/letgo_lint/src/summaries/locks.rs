@@ -53,7 +53,21 @@ trait Narrow {
 impl Narrow for CallGraph {
     fn without_wide_sites(mut self, kept: &FxHashMap<(FileId, u32), Vec<FuncNode>>) -> CallGraph {
         for edges in self.edges.values_mut() {
-            edges.retain(|e| e.kind == CallKind::Go || kept.contains_key(&e.site));
+            // A call's edges lie together: its site is looked up once.
+            let mut last: Option<((FileId, u32), bool)> = None;
+            edges.retain(|e| {
+                if e.kind == CallKind::Go {
+                    return true;
+                }
+                match last {
+                    Some((site, keep)) if site == e.site => keep,
+                    _ => {
+                        let keep = kept.contains_key(&e.site);
+                        last = Some((e.site, keep));
+                        keep
+                    }
+                }
+            });
         }
         self
     }
@@ -78,9 +92,18 @@ impl LockSummaries {
         drop(calls);
         let graph_time = start.elapsed();
         let mut out = LockSummaries::default();
+        // A call's edges lie together in its caller's list (one per
+        // callee): one entry per call, not one lookup per edge.
         for edges in graph.edges.values() {
-            for e in edges.iter().filter(|e| e.kind != CallKind::Go) {
-                out.by_site.entry(e.site).or_default().push(e.callee);
+            for call in edges.chunk_by(|a, b| a.site == b.site) {
+                let mut callees = call
+                    .iter()
+                    .filter(|e| e.kind != CallKind::Go)
+                    .map(|e| e.callee)
+                    .peekable();
+                if callees.peek().is_some() {
+                    out.by_site.entry(call[0].site).or_default().extend(callees);
+                }
             }
         }
         // A call that may run many functions (an interface every writer
@@ -237,7 +260,7 @@ impl LockSummaries {
 fn post_order(graph: &CallGraph) -> Vec<FuncNode> {
     let mut roots: Vec<FuncNode> = graph.edges.keys().copied().collect();
     roots.sort();
-    let mut seen: std::collections::HashSet<FuncNode> = Default::default();
+    let mut seen: rustc_hash::FxHashSet<FuncNode> = Default::default();
     let mut out = Vec::new();
     for root in roots {
         if !seen.insert(root) {

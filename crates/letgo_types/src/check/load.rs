@@ -230,7 +230,7 @@ impl Checker {
                         if path == "C" || path == "unsafe" {
                             continue;
                         }
-                        if let Some(dep) = self.resolve_import(path, &dir) {
+                        if let Some(dep) = self.resolve_import_cached(path, &dir) {
                             if seen.insert(dep.clone()) {
                                 next.push(dep);
                             }
