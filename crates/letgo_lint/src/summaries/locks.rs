@@ -156,76 +156,81 @@ impl LockSummaries {
     /// (recursion converges: sets only grow, and are bounded).
     fn close_over(&mut self, graph: &CallGraph) {
         let nodes = post_order(graph);
+        // The callers' summaries by their place in `nodes`, and each
+        // caller's edges resolved to those places once: the rounds then
+        // index vectors where they looked up maps at every edge (this ran
+        // on one thread, a tenth of a GOROOT/src run's wall). A callee
+        // that calls nothing never grows: its summary is read in place.
+        let at: FxHashMap<FuncNode, usize> =
+            nodes.iter().enumerate().map(|(i, &f)| (f, i)).collect();
+        let had: Vec<bool> = nodes.iter().map(|f| self.takes.contains_key(f)).collect();
+        let mut mine: Vec<Vec<ClassTake>> = nodes
+            .iter()
+            .map(|f| self.takes.remove(f).unwrap_or_default())
+            .collect();
+        let leaves = &self.takes;
+        let succ: Vec<Vec<Succ>> = nodes
+            .iter()
+            .map(|&f| {
+                graph
+                    .calls_from(f)
+                    .iter()
+                    .map(|e| Succ {
+                        node: e.callee,
+                        at: at.get(&e.callee).copied(),
+                        leaf: leaves.get(&e.callee).map_or(&[][..], Vec::as_slice),
+                        go: e.kind == CallKind::Go,
+                    })
+                    .collect()
+            })
+            .collect();
         // `new_takes(f)` reads only `f`'s summary and its callees': when
         // none of them grew since `f` was last read, it would find what it
         // found then, and change nothing again. Such reads are skipped;
         // the rounds change the summaries exactly as before. `clock`
-        // counts growths, `grew` holds each summary's last one, `read_at`
-        // the clock at each node's last read.
+        // counts growths, `grew` holds each summary's last one (0: never),
+        // `read_at` the clock at each node's last read.
         let mut clock: u64 = 0;
-        let mut grew: FxHashMap<FuncNode, u64> = FxHashMap::default();
+        let mut grew: Vec<u64> = vec![0; nodes.len()];
         let mut read_at: Vec<Option<u64>> = vec![None; nodes.len()];
         for _round in 0..64 {
             let mut changed = false;
             for (i, &f) in nodes.iter().enumerate() {
-                if let Some(at) = read_at[i] {
-                    let grown = |n: FuncNode| grew.get(&n).is_some_and(|&g| g > at);
-                    if !grown(f) && !graph.calls_from(f).iter().any(|e| grown(e.callee)) {
+                if let Some(last) = read_at[i] {
+                    let grown = |s: &Succ| s.at.is_some_and(|j| grew[j] > last);
+                    if grew[i] <= last && !succ[i].iter().any(grown) {
                         continue;
                     }
                 }
-                let add = self.new_takes(graph, f);
+                let add = new_takes(&mine, &succ[i], i, f);
                 read_at[i] = Some(clock);
                 if add.is_empty() {
                     continue;
                 }
-                let mine = self.takes.entry(f).or_default();
                 let mut grown = false;
                 for t in add {
-                    if mine.len() < MAX_TAKES {
-                        mine.push(t);
+                    if mine[i].len() < MAX_TAKES {
+                        mine[i].push(t);
                         grown = true;
                     }
                 }
                 if grown {
                     changed = true;
                     clock += 1;
-                    grew.insert(f, clock);
+                    grew[i] = clock;
                 }
             }
             if !changed {
                 break;
             }
         }
-    }
-
-    /// The classes `f`'s callees take that `f`'s summary lacks (cloned
-    /// only when new: most rounds find nothing).
-    fn new_takes(&self, graph: &CallGraph, f: FuncNode) -> Vec<ClassTake> {
-        let mine = self.takes(f);
-        let known = |ts: &[ClassTake], t: &ClassTake| {
-            ts.iter()
-                .any(|o| o.class == t.class && (o.read == t.read || !o.read))
-        };
-        let mut add: Vec<ClassTake> = Vec::new();
-        for e in graph
-            .calls_from(f)
-            .iter()
-            .filter(|e| e.kind != CallKind::Go)
-        {
-            if e.callee == f {
-                continue;
-            }
-            for t in self.takes(e.callee) {
-                if t.via.len() + 1 > MAX_DEPTH || known(mine, t) || known(&add, t) {
-                    continue;
-                }
-                let mut t = t.clone();
-                t.via.insert(0, e.callee);
-                add.push(t);
+        drop(succ);
+        // Back into the map: the summaries it had, and those that grew.
+        for ((f, takes), had) in nodes.into_iter().zip(mine).zip(had) {
+            if had || !takes.is_empty() {
+                self.takes.insert(f, takes);
             }
         }
-        add
     }
 
     /// The functions the call at `(file, lparen)` may run (none when the
@@ -252,6 +257,45 @@ impl LockSummaries {
         }
         out
     }
+}
+
+/// One edge of a caller in [`LockSummaries::close_over`]: the callee,
+/// its place among the callers (`None`: it calls nothing), its summary
+/// when it calls nothing, and whether the call is a `go` statement.
+struct Succ<'t> {
+    node: FuncNode,
+    at: Option<usize>,
+    leaf: &'t [ClassTake],
+    go: bool,
+}
+
+/// The classes the callees of node `i` (`f`) take that its summary
+/// lacks (cloned only when new: most rounds find nothing).
+fn new_takes(mine: &[Vec<ClassTake>], succ: &[Succ], i: usize, f: FuncNode) -> Vec<ClassTake> {
+    let known = |ts: &[ClassTake], t: &ClassTake| {
+        ts.iter()
+            .any(|o| o.class == t.class && (o.read == t.read || !o.read))
+    };
+    let own = &mine[i];
+    let mut add: Vec<ClassTake> = Vec::new();
+    for e in succ.iter().filter(|e| !e.go) {
+        if e.node == f {
+            continue;
+        }
+        let theirs = match e.at {
+            Some(j) => &mine[j][..],
+            None => e.leaf,
+        };
+        for t in theirs {
+            if t.via.len() + 1 > MAX_DEPTH || known(own, t) || known(&add, t) {
+                continue;
+            }
+            let mut t = t.clone();
+            t.via.insert(0, e.node);
+            add.push(t);
+        }
+    }
+    add
 }
 
 /// Every caller in the graph, callees before callers (depth-first post
