@@ -41,7 +41,11 @@ impl Checker {
             if !d.starts_with(&src) {
                 break;
             }
-            candidates.push(d.join("vendor").join(path));
+            // Most folders have no vendor folder: one look per folder,
+            // not one per import path.
+            if self.has_vendor(d) {
+                candidates.push(d.join("vendor").join(path));
+            }
             if d == src {
                 break;
             }
@@ -64,6 +68,19 @@ impl Checker {
             .entry(from.to_path_buf())
             .or_default()
             .insert(path.to_string(), found.clone());
+        found
+    }
+
+    /// Whether `dir` has a `vendor` folder, each folder looked at once
+    /// per run.
+    fn has_vendor(&self, dir: &Path) -> bool {
+        if let Some(&known) = self.dir_has_vendor.borrow().get(dir) {
+            return known;
+        }
+        let found = dir.join("vendor").is_dir();
+        self.dir_has_vendor
+            .borrow_mut()
+            .insert(dir.to_path_buf(), found);
         found
     }
 

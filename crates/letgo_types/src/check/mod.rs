@@ -66,6 +66,7 @@ pub struct Checker {
     /// Folders whose `_test.go` files are checked with them.
     pub test_dirs: rustc_hash::FxHashSet<PathBuf>,
     pub(crate) dir_has_go: std::cell::RefCell<FxHashMap<PathBuf, bool>>,
+    pub(crate) dir_has_vendor: std::cell::RefCell<FxHashMap<PathBuf, bool>>,
     /// Import paths resolved, by importing folder (see
     /// [`Checker::resolve_import_cached`]).
     pub(crate) imports_of: FxHashMap<PathBuf, FxHashMap<String, Option<PathBuf>>>,
@@ -108,6 +109,7 @@ impl Checker {
             test_dirs: Default::default(),
             pending_xtests: Vec::new(),
             dir_has_go: Default::default(),
+            dir_has_vendor: Default::default(),
             imports_of: FxHashMap::default(),
             recv_tparams: FxHashMap::default(),
             cx: Ctx {
