@@ -154,8 +154,21 @@ impl Calls {
             values.add_all(s.func_values_of(*f));
         }
         let mut g = CallGraph::default();
+        // A caller's calls come one after another: its edges are gathered
+        // and added to its list at once, one lookup per run of calls, not
+        // one per edge (the lists and the map's keys end as they would).
+        let mut run: Vec<Edge> = Vec::new();
+        let mut run_of: Option<FuncNode> = None;
         for (f, fc) in kept {
             for c in &fc.calls {
+                if run_of != Some(c.caller) {
+                    if let Some(caller) = run_of {
+                        if !run.is_empty() {
+                            g.edges.entry(caller).or_default().append(&mut run);
+                        }
+                    }
+                    run_of = Some(c.caller);
+                }
                 let of_value;
                 let callees: &[FuncNode] = match c.callees {
                     Callees::Fixed { start, len } => {
@@ -166,13 +179,16 @@ impl Calls {
                         &of_value
                     }
                 };
-                for &callee in callees {
-                    g.edges.entry(c.caller).or_default().push(Edge {
-                        callee,
-                        kind: c.kind,
-                        site: (*f, c.lparen),
-                    });
-                }
+                run.extend(callees.iter().map(|&callee| Edge {
+                    callee,
+                    kind: c.kind,
+                    site: (*f, c.lparen),
+                }));
+            }
+        }
+        if let Some(caller) = run_of {
+            if !run.is_empty() {
+                g.edges.entry(caller).or_default().append(&mut run);
             }
         }
         g
