@@ -27,7 +27,7 @@ pub fn parse_int(lit: &str) -> Option<i128> {
     let decimal =
         lit.bytes().all(|b| b.is_ascii_digit()) && (lit.len() == 1 || !lit.starts_with('0'));
     if decimal {
-        return i128::from_str_radix(lit, 10).ok();
+        return lit.parse::<i128>().ok();
     }
     let s: String = lit.chars().filter(|&c| c != '_').collect();
     let (digits, radix) = if let Some(r) = s.strip_prefix("0x").or(s.strip_prefix("0X")) {

@@ -74,7 +74,7 @@ fn check_freezing(c: &mut Checker, pkgs: &[crate::model::PkgId]) {
         finisher.and_then(|h| h.join().ok()).unwrap_or_default()
     });
     for (f, mut records) in finished {
-        let late = std::mem::replace(&mut c.m.records[f.0 as usize], Records::default());
+        let late = std::mem::take(&mut c.m.records[f.0 as usize]);
         records.absorb(late);
         c.m.records[f.0 as usize] = records;
     }
