@@ -33,7 +33,11 @@
 //!   (`Index{store: &memStore{}}`).
 
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+// Fx-hashed: keys are small integers and ids (SipHash was a fifth of the
+// serial part of `Growth::build`). The std maps' iteration order was
+// random per run: where a walk's order picks among equal choices (which
+// caller a chain names), the choice is now the same every run.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use letgo_go::ast::{BlockStmt, Decl, Expr, Spec, Stmt};
 use letgo_go::token::Token;
@@ -241,7 +245,7 @@ impl Growth {
             .flatten()
             .map(|e| key(m, e.callee))
             .collect();
-        let mut callers: HashMap<Key, Vec<(FuncNode, u32)>> = HashMap::new();
+        let mut callers: HashMap<Key, Vec<(FuncNode, u32)>> = HashMap::default();
         for (&caller, edges) in &graph.edges {
             for e in edges {
                 callers
@@ -687,7 +691,7 @@ impl Scan {
                 .filter(|(f, _)| *f == field)
                 .map(|(_, p)| *p),
         );
-        let mut types = HashSet::new();
+        let mut types = HashSet::default();
         for s in &sources {
             if self.opaque.contains(s) {
                 return None;
@@ -711,7 +715,7 @@ impl Scan {
                 .filter(|&&o| self.receiver_registered(m, o))
                 .map(|&o| FuncNode::Decl(o)),
         );
-        let mut loops: HashMap<Key, Vec<(u32, u32, u32)>> = HashMap::new();
+        let mut loops: HashMap<Key, Vec<(u32, u32, u32)>> = HashMap::default();
         for &(f, fl, s, e) in &self.loops {
             loops.entry(f).or_default().push((fl, s, e));
         }
@@ -796,7 +800,7 @@ impl Scan {
                 seeds.push((t, format!("{verb} `{}`", m.obj(o).name)));
             }
         }
-        let mut out: HashMap<Key, String> = HashMap::new();
+        let mut out: HashMap<Key, String> = HashMap::default();
         for (t, why) in &seeds {
             out.entry(m.identity(*t)).or_insert_with(|| why.clone());
         }
@@ -841,7 +845,7 @@ impl Scan {
 
 /// How many callees each call site of one function has.
 fn site_counts(edges: &[letgo_types::callgraph::Edge]) -> HashMap<(FileId, u32), usize> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for e in edges {
         *out.entry(e.site).or_default() += 1;
     }
@@ -932,15 +936,15 @@ fn rpc_shaped(m: &Model, method: ObjId) -> bool {
 /// Everything the roots reach: callees (sites with few callees only) and
 /// the literals written inside reached functions.
 fn reach(m: &Model, g: &CallGraph, scan: &Scan, roots: Vec<FuncNode>) -> HashMap<Key, Option<Key>> {
-    let mut nodes: HashMap<Key, FuncNode> = HashMap::new();
+    let mut nodes: HashMap<Key, FuncNode> = HashMap::default();
     for &n in g.edges.keys() {
         nodes.insert(key(m, n), n);
     }
-    let mut children: HashMap<Key, Vec<Key>> = HashMap::new();
+    let mut children: HashMap<Key, Vec<Key>> = HashMap::default();
     for (&lit, &parent) in &scan.parent {
         children.entry(parent).or_default().push(lit);
     }
-    let mut seen: HashMap<Key, Option<Key>> = HashMap::new();
+    let mut seen: HashMap<Key, Option<Key>> = HashMap::default();
     let mut work: Vec<(Key, Option<Key>)> = roots.into_iter().map(|n| (key(m, n), None)).collect();
     while let Some((k, from)) = work.pop() {
         if seen.contains_key(&k) {

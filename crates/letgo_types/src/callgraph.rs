@@ -87,6 +87,9 @@ struct Call {
     kind: CallKind,
     lparen: u32,
     callees: Callees,
+    /// A method call through an interface declared in a package whose
+    /// bodies the model does not check (see [`Calls::outside_dispatch`]).
+    outside: bool,
 }
 
 /// One file's calls, in the order its walk met them.
@@ -122,6 +125,24 @@ impl Calls {
         Calls { files: walked }
     }
 
+    /// The walked calls (file, offset of `(`) that call a method of an
+    /// interface declared in a package whose bodies the model does not
+    /// check (the standard library's or a dependency's, when the program
+    /// is checked): the implementations in view are a guess, not the
+    /// callees. Found during the walk, so that no analysis walks every
+    /// file again for them.
+    pub fn outside_dispatch(&self) -> Vec<(FileId, u32)> {
+        self.files
+            .iter()
+            .flat_map(|(f, fc)| {
+                fc.calls
+                    .iter()
+                    .filter(|c| c.outside)
+                    .map(move |c| (*f, c.lparen))
+            })
+            .collect()
+    }
+
     /// The call graph over the walked files for which `keep` holds: their
     /// functions' calls, function values resolved against their
     /// assignments alone (as a graph built over those files only).
@@ -133,8 +154,21 @@ impl Calls {
             values.add_all(s.func_values_of(*f));
         }
         let mut g = CallGraph::default();
+        // A caller's calls come one after another: its edges are gathered
+        // and added to its list at once, one lookup per run of calls, not
+        // one per edge (the lists and the map's keys end as they would).
+        let mut run: Vec<Edge> = Vec::new();
+        let mut run_of: Option<FuncNode> = None;
         for (f, fc) in kept {
             for c in &fc.calls {
+                if run_of != Some(c.caller) {
+                    if let Some(caller) = run_of {
+                        if !run.is_empty() {
+                            g.edges.entry(caller).or_default().append(&mut run);
+                        }
+                    }
+                    run_of = Some(c.caller);
+                }
                 let of_value;
                 let callees: &[FuncNode] = match c.callees {
                     Callees::Fixed { start, len } => {
@@ -145,13 +179,16 @@ impl Calls {
                         &of_value
                     }
                 };
-                for &callee in callees {
-                    g.edges.entry(c.caller).or_default().push(Edge {
-                        callee,
-                        kind: c.kind,
-                        site: (*f, c.lparen),
-                    });
-                }
+                run.extend(callees.iter().map(|&callee| Edge {
+                    callee,
+                    kind: c.kind,
+                    site: (*f, c.lparen),
+                }));
+            }
+        }
+        if let Some(caller) = run_of {
+            if !run.is_empty() {
+                g.edges.entry(caller).or_default().append(&mut run);
             }
         }
         g
@@ -219,6 +256,7 @@ impl FileCalls {
                         kind,
                         lparen: c.lparen,
                         callees,
+                        outside: outside_dispatch(s, view, c),
                     });
                 }
                 _ => {}
@@ -230,6 +268,32 @@ impl FileCalls {
             self.walk(s, view, impls, file, node, Node::Block(&l.body));
         }
     }
+}
+
+/// Whether `c` calls a method through an interface declared in a package
+/// whose bodies the model does not check: declared where the receiver's
+/// type is (a program's own interface embedding `io.Closer` is the
+/// program's), else where the method is.
+fn outside_dispatch(s: &Semantic, view: &crate::FileView, c: &CallExpr) -> bool {
+    let Expr::Selector(sel) = c.fun.unparen() else {
+        return false;
+    };
+    let Some(t) = view.type_of(&sel.x) else {
+        return false;
+    };
+    let m = &s.model;
+    if !matches!(m.ty(m.under_ro(t)), Type::Interface(_)) {
+        return false;
+    }
+    let declarer = match m.ty(t) {
+        Type::Named(n) => Some(n.obj),
+        _ => view.object_of_expr(&c.fun),
+    };
+    declarer.is_some_and(|o| {
+        m.obj(o)
+            .pkg
+            .is_some_and(|p| !m.packages[p.0 as usize].bodies)
+    })
 }
 
 /// The variable or field a call calls through, when its callees are the

@@ -22,6 +22,13 @@ impl Value {
 
 /// The value of an integer literal (`0x1F`, `0o17`, `017`, `1_000`).
 pub fn parse_int(lit: &str) -> Option<i128> {
+    // Most literals are plain decimals (no prefix, no `_`): read as they
+    // are, with nothing copied.
+    let decimal =
+        lit.bytes().all(|b| b.is_ascii_digit()) && (lit.len() == 1 || !lit.starts_with('0'));
+    if decimal {
+        return lit.parse::<i128>().ok();
+    }
     let s: String = lit.chars().filter(|&c| c != '_').collect();
     let (digits, radix) = if let Some(r) = s.strip_prefix("0x").or(s.strip_prefix("0X")) {
         (r.to_string(), 16)

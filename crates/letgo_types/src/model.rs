@@ -202,6 +202,10 @@ pub struct Records {
     /// `typed` indexed by stretch of its start offsets (see
     /// [`Records::index_types`]); emptied whenever `typed` changes.
     typed_starts: Vec<u32>,
+    /// How many uses [`Records::index_uses`] sorted and indexed last
+    /// (`None`: never): [`Records::finish`] does it again only if uses
+    /// were added since.
+    uses_indexed: Option<usize>,
 }
 
 /// The stretch of a file one entry of the uses index covers, as a shift:
@@ -262,11 +266,6 @@ struct Typed {
 pub struct Frozen(Vec<Typed>);
 
 impl Frozen {
-    /// The records of `types`, sorted by key.
-    pub fn new(types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>) -> Frozen {
-        Frozen::of(types, Vec::new())
-    }
-
     /// Sorts `types` (made after `old`, so they win at a shared key) with
     /// the records frozen before.
     fn of(types: FxHashMap<(u32, u32, u8), (Mode, TypeId)>, old: Vec<Typed>) -> Frozen {
@@ -320,6 +319,7 @@ impl Records {
     pub fn index_uses(&mut self) {
         self.uses.sort_unstable();
         self.use_starts.clear();
+        self.uses_indexed = Some(self.uses.len());
         let ambiguous = self
             .uses
             .windows(2)
@@ -353,19 +353,42 @@ impl Records {
         self.typed = Frozen::of(types, old).0;
     }
 
-    /// The expression records so far, to be frozen elsewhere (on another
-    /// thread, while the checker goes on) and put back with
-    /// [`Records::thaw_into`].
-    pub fn take_types(&mut self) -> FxHashMap<(u32, u32, u8), (Mode, TypeId)> {
-        std::mem::take(&mut self.types)
+    /// Makes the records ready for queries: uses sorted and indexed,
+    /// expression records frozen and indexed; what is already so is not
+    /// done again (the file's records may have been finished beside the
+    /// checker, see [`Records::absorb`]).
+    pub fn finish(&mut self) {
+        if self.uses_indexed != Some(self.uses.len()) {
+            self.index_uses();
+        }
+        if !self.types.is_empty() || self.typed_starts.is_empty() {
+            self.freeze();
+            self.index_types();
+        }
     }
 
-    /// Puts back records taken by [`Records::take_types`] and frozen;
-    /// records made since stay in the map until [`Records::freeze`].
-    pub fn thaw_into(&mut self, frozen: Frozen) {
-        let old = std::mem::take(&mut self.typed);
-        self.typed_starts.clear();
-        self.typed = Frozen::merge(frozen.0, old).0;
+    /// Adds the records `late` (made after these were taken from the
+    /// checker and finished elsewhere) as if they had been made here:
+    /// its uses join these, its expression records win at a shared key,
+    /// as the checker's later records replace earlier ones.
+    pub fn absorb(&mut self, late: Records) {
+        if !late.uses.is_empty() {
+            self.uses.extend(late.uses);
+            self.uses_indexed = None;
+        }
+        if !late.typed.is_empty() {
+            let old = std::mem::take(&mut self.typed);
+            self.typed = Frozen::merge(late.typed, old).0;
+            self.typed_starts.clear();
+        }
+        if !late.types.is_empty() {
+            let mut types = late.types;
+            for (k, v) in std::mem::take(&mut self.types) {
+                types.entry(k).or_insert(v);
+            }
+            self.types = types;
+        }
+        self.finish();
     }
 
     /// How many expressions have a recorded type.
@@ -589,11 +612,11 @@ mod tests {
         let after: Vec<_> = keys.iter().map(|&k| r.type_at(k)).collect();
         assert_eq!(before, after);
         assert_eq!(r.type_at((5000, 5004, 1)), Some((Mode::Value, TypeId(13))));
-        // A record frozen in later moves the entries: the index goes.
-        let mut later = FxHashMap::default();
-        later.insert((1, 2, 1), (Mode::Value, TypeId(50)));
-        r.thaw_into(Frozen::new(later));
-        assert!(r.typed_starts.is_empty());
+        // A record made later moves the entries: the index is made again.
+        let mut later = Records::default();
+        later.types.insert((1, 2, 1), (Mode::Value, TypeId(50)));
+        r.absorb(later);
+        assert_eq!(r.typed_starts, stretch_starts(&r.typed, |t| t.start));
         assert_eq!(r.type_at((1, 2, 1)), Some((Mode::Value, TypeId(50))));
         assert_eq!(r.type_at((5000, 5004, 1)), Some((Mode::Value, TypeId(13))));
     }
@@ -618,12 +641,20 @@ mod tests {
         r.freeze();
         assert_eq!(r.expressions(), 3);
         assert_eq!(r.type_at((10, 20, 3)), Some((Mode::Variable, TypeId(8))));
-        // Taken, frozen elsewhere and put back: the same answers.
+        // Taken, finished elsewhere, and given the records made since:
+        // the same answers, the later record winning.
         r.types.insert((30, 31, 1), (Mode::Value, TypeId(1)));
-        let taken = r.take_types();
-        r.thaw_into(Frozen::new(taken));
+        r.uses.push((30, ObjId(4)));
+        let mut taken = std::mem::take(&mut r);
+        taken.finish();
+        r.types.insert((10, 20, 3), (Mode::Variable, TypeId(9)));
+        r.uses.push((10, ObjId(5)));
+        taken.absorb(r);
+        let r = taken;
         assert_eq!(r.expressions(), 4);
-        assert_eq!(r.type_at((10, 20, 3)), Some((Mode::Variable, TypeId(8))));
+        assert_eq!(r.type_at((10, 20, 3)), Some((Mode::Variable, TypeId(9))));
         assert_eq!(r.type_at((30, 31, 1)), Some((Mode::Value, TypeId(1))));
+        assert_eq!(r.use_at(10), Some(ObjId(5)));
+        assert_eq!(r.use_at(30), Some(ObjId(4)));
     }
 }

@@ -3,7 +3,7 @@
 //! offset, read-only and from any thread.
 
 use crate::check::Checker;
-use crate::model::{FileId, Frozen, Mode, Model, ObjId, ObjKind};
+use crate::model::{FileId, Mode, Model, ObjId, ObjKind, Records};
 use crate::modules::{find_goroot, find_modcache, ModuleRoot};
 use crate::nodes::node_code;
 use crate::types::{Type, TypeId};
@@ -35,40 +35,48 @@ pub struct Semantic {
     func_values: Vec<std::sync::OnceLock<crate::callgraph::FuncValues>>,
 }
 
-/// Checks `pkgs` in order, freezing each package's expression records
-/// as soon as it is done: sorted vectors take about half the memory of
-/// the checker's hash maps, and the next packages' maps reuse what the
-/// done ones held (the run's peak would otherwise hold every package's
-/// maps at once). The checker runs on one thread: the freezing runs on
-/// another, beside it.
+/// Checks `pkgs` in order, finishing each package's records (uses
+/// sorted and indexed, expression records frozen into sorted vectors and
+/// indexed) as soon as it is done, on another thread beside the checker:
+/// the checker runs on one thread, and this work would otherwise follow
+/// it on the same one (a tenth of its time). Sorted vectors also take
+/// about half the memory of the checker's hash maps, and the next
+/// packages' maps reuse what the done ones held (the run's peak would
+/// otherwise hold every package's maps at once). Records a file gets
+/// after it was handed over are added to it afterwards
+/// ([`Records::absorb`]), as if it had waited.
 fn check_freezing(c: &mut Checker, pkgs: &[crate::model::PkgId]) {
-    type Map = FxHashMap<(u32, u32, u8), (Mode, crate::types::TypeId)>;
-    let (tx, rx) = std::sync::mpsc::channel::<(FileId, Map)>();
-    let frozen = std::thread::scope(|sc| {
-        let freezer = std::thread::Builder::new()
+    let (tx, rx) = std::sync::mpsc::channel::<(FileId, Records)>();
+    let finished = std::thread::scope(|sc| {
+        let finisher = std::thread::Builder::new()
             .spawn_scoped(sc, move || {
                 rx.into_iter()
-                    .map(|(f, types)| (f, Frozen::new(types)))
+                    .map(|(f, mut records)| {
+                        records.finish();
+                        (f, records)
+                    })
                     .collect::<Vec<_>>()
             })
             .ok();
         for &p in pkgs {
             c.m.packages[p.0 as usize].bodies = true;
             c.check_package(p);
-            // Without a thread, the records stay in their maps and are
-            // frozen by `from_checker`.
-            if freezer.is_some() {
+            // Without a thread, the records stay where they are and are
+            // finished by `from_checker`.
+            if finisher.is_some() {
                 for &f in &c.m.packages[p.0 as usize].files {
-                    let types = c.m.records[f.0 as usize].take_types();
-                    let _ = tx.send((f, types));
+                    let records = std::mem::take(&mut c.m.records[f.0 as usize]);
+                    let _ = tx.send((f, records));
                 }
             }
         }
         drop(tx);
-        freezer.and_then(|h| h.join().ok()).unwrap_or_default()
+        finisher.and_then(|h| h.join().ok()).unwrap_or_default()
     });
-    for (f, fr) in frozen {
-        c.m.records[f.0 as usize].thaw_into(fr);
+    for (f, mut records) in finished {
+        let late = std::mem::take(&mut c.m.records[f.0 as usize]);
+        records.absorb(late);
+        c.m.records[f.0 as usize] = records;
     }
 }
 
@@ -110,6 +118,14 @@ impl Semantic {
         c.modcache = find_modcache();
         c.test_dirs = dirs.iter().cloned().collect();
         c.prefetch(dirs);
+        // Room for the model's objects and scopes at once, from the size
+        // of the sources read: grown by doubling, the vectors were copied
+        // again and again (a twentieth of the checker's time on
+        // GOROOT/src, which has one object per 128 bytes and a scope
+        // per 160). Pages not yet written take no memory.
+        let bytes: usize = c.parsed.values().flatten().map(|f| f.src.len()).sum();
+        c.m.objects.reserve(bytes / 100);
+        c.m.scopes.reserve(bytes / 128);
         let mut pkgs = Vec::new();
         for d in dirs {
             if let Some(p) = c.load_dir(d) {
@@ -154,9 +170,7 @@ impl Semantic {
         let mut model = model;
         let n_files = model.files.len();
         for r in &mut model.records {
-            r.index_uses();
-            r.freeze();
-            r.index_types();
+            r.finish();
         }
         Semantic {
             model,

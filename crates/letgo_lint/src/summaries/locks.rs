@@ -53,7 +53,21 @@ trait Narrow {
 impl Narrow for CallGraph {
     fn without_wide_sites(mut self, kept: &FxHashMap<(FileId, u32), Vec<FuncNode>>) -> CallGraph {
         for edges in self.edges.values_mut() {
-            edges.retain(|e| e.kind == CallKind::Go || kept.contains_key(&e.site));
+            // A call's edges lie together: its site is looked up once.
+            let mut last: Option<((FileId, u32), bool)> = None;
+            edges.retain(|e| {
+                if e.kind == CallKind::Go {
+                    return true;
+                }
+                match last {
+                    Some((site, keep)) if site == e.site => keep,
+                    _ => {
+                        let keep = kept.contains_key(&e.site);
+                        last = Some((e.site, keep));
+                        keep
+                    }
+                }
+            });
         }
         self
     }
@@ -72,12 +86,24 @@ impl LockSummaries {
     pub fn build(s: &Semantic) -> LockSummaries {
         let files = s.checked_files();
         let start = std::time::Instant::now();
-        let graph = s.calls().graph(s, |_| true);
+        let calls = s.calls();
+        let graph = calls.graph(s, |_| true);
+        let foreign = calls.outside_dispatch();
+        drop(calls);
         let graph_time = start.elapsed();
         let mut out = LockSummaries::default();
+        // A call's edges lie together in its caller's list (one per
+        // callee): one entry per call, not one lookup per edge.
         for edges in graph.edges.values() {
-            for e in edges.iter().filter(|e| e.kind != CallKind::Go) {
-                out.by_site.entry(e.site).or_default().push(e.callee);
+            for call in edges.chunk_by(|a, b| a.site == b.site) {
+                let mut callees = call
+                    .iter()
+                    .filter(|e| e.kind != CallKind::Go)
+                    .map(|e| e.callee)
+                    .peekable();
+                if callees.peek().is_some() {
+                    out.by_site.entry(call[0].site).or_default().extend(callees);
+                }
             }
         }
         // A call that may run many functions (an interface every writer
@@ -88,11 +114,7 @@ impl LockSummaries {
         // not declare (`net.Conn`, `io.Closer`) may run any type of the
         // standard library or of a dependency that implements it, none of
         // which the model lists: the one implementation in view is a
-        // guess, not the callee.
-        let foreign: Vec<(FileId, u32)> = files
-            .par_iter()
-            .flat_map_iter(|&f| foreign_dispatch_sites(s, f))
-            .collect();
+        // guess, not the callee (the shared walk found those calls).
         for site in foreign {
             out.by_site.remove(&site);
         }
@@ -134,76 +156,81 @@ impl LockSummaries {
     /// (recursion converges: sets only grow, and are bounded).
     fn close_over(&mut self, graph: &CallGraph) {
         let nodes = post_order(graph);
+        // The callers' summaries by their place in `nodes`, and each
+        // caller's edges resolved to those places once: the rounds then
+        // index vectors where they looked up maps at every edge (this ran
+        // on one thread, a tenth of a GOROOT/src run's wall). A callee
+        // that calls nothing never grows: its summary is read in place.
+        let at: FxHashMap<FuncNode, usize> =
+            nodes.iter().enumerate().map(|(i, &f)| (f, i)).collect();
+        let had: Vec<bool> = nodes.iter().map(|f| self.takes.contains_key(f)).collect();
+        let mut mine: Vec<Vec<ClassTake>> = nodes
+            .iter()
+            .map(|f| self.takes.remove(f).unwrap_or_default())
+            .collect();
+        let leaves = &self.takes;
+        let succ: Vec<Vec<Succ>> = nodes
+            .iter()
+            .map(|&f| {
+                graph
+                    .calls_from(f)
+                    .iter()
+                    .map(|e| Succ {
+                        node: e.callee,
+                        at: at.get(&e.callee).copied(),
+                        leaf: leaves.get(&e.callee).map_or(&[][..], Vec::as_slice),
+                        go: e.kind == CallKind::Go,
+                    })
+                    .collect()
+            })
+            .collect();
         // `new_takes(f)` reads only `f`'s summary and its callees': when
         // none of them grew since `f` was last read, it would find what it
         // found then, and change nothing again. Such reads are skipped;
         // the rounds change the summaries exactly as before. `clock`
-        // counts growths, `grew` holds each summary's last one, `read_at`
-        // the clock at each node's last read.
+        // counts growths, `grew` holds each summary's last one (0: never),
+        // `read_at` the clock at each node's last read.
         let mut clock: u64 = 0;
-        let mut grew: FxHashMap<FuncNode, u64> = FxHashMap::default();
+        let mut grew: Vec<u64> = vec![0; nodes.len()];
         let mut read_at: Vec<Option<u64>> = vec![None; nodes.len()];
         for _round in 0..64 {
             let mut changed = false;
             for (i, &f) in nodes.iter().enumerate() {
-                if let Some(at) = read_at[i] {
-                    let grown = |n: FuncNode| grew.get(&n).is_some_and(|&g| g > at);
-                    if !grown(f) && !graph.calls_from(f).iter().any(|e| grown(e.callee)) {
+                if let Some(last) = read_at[i] {
+                    let grown = |s: &Succ| s.at.is_some_and(|j| grew[j] > last);
+                    if grew[i] <= last && !succ[i].iter().any(grown) {
                         continue;
                     }
                 }
-                let add = self.new_takes(graph, f);
+                let add = new_takes(&mine, &succ[i], i, f);
                 read_at[i] = Some(clock);
                 if add.is_empty() {
                     continue;
                 }
-                let mine = self.takes.entry(f).or_default();
                 let mut grown = false;
                 for t in add {
-                    if mine.len() < MAX_TAKES {
-                        mine.push(t);
+                    if mine[i].len() < MAX_TAKES {
+                        mine[i].push(t);
                         grown = true;
                     }
                 }
                 if grown {
                     changed = true;
                     clock += 1;
-                    grew.insert(f, clock);
+                    grew[i] = clock;
                 }
             }
             if !changed {
                 break;
             }
         }
-    }
-
-    /// The classes `f`'s callees take that `f`'s summary lacks (cloned
-    /// only when new: most rounds find nothing).
-    fn new_takes(&self, graph: &CallGraph, f: FuncNode) -> Vec<ClassTake> {
-        let mine = self.takes(f);
-        let known = |ts: &[ClassTake], t: &ClassTake| {
-            ts.iter()
-                .any(|o| o.class == t.class && (o.read == t.read || !o.read))
-        };
-        let mut add: Vec<ClassTake> = Vec::new();
-        for e in graph
-            .calls_from(f)
-            .iter()
-            .filter(|e| e.kind != CallKind::Go)
-        {
-            if e.callee == f {
-                continue;
-            }
-            for t in self.takes(e.callee) {
-                if t.via.len() + 1 > MAX_DEPTH || known(mine, t) || known(&add, t) {
-                    continue;
-                }
-                let mut t = t.clone();
-                t.via.insert(0, e.callee);
-                add.push(t);
+        drop(succ);
+        // Back into the map: the summaries it had, and those that grew.
+        for ((f, takes), had) in nodes.into_iter().zip(mine).zip(had) {
+            if had || !takes.is_empty() {
+                self.takes.insert(f, takes);
             }
         }
-        add
     }
 
     /// The functions the call at `(file, lparen)` may run (none when the
@@ -232,13 +259,52 @@ impl LockSummaries {
     }
 }
 
+/// One edge of a caller in [`LockSummaries::close_over`]: the callee,
+/// its place among the callers (`None`: it calls nothing), its summary
+/// when it calls nothing, and whether the call is a `go` statement.
+struct Succ<'t> {
+    node: FuncNode,
+    at: Option<usize>,
+    leaf: &'t [ClassTake],
+    go: bool,
+}
+
+/// The classes the callees of node `i` (`f`) take that its summary
+/// lacks (cloned only when new: most rounds find nothing).
+fn new_takes(mine: &[Vec<ClassTake>], succ: &[Succ], i: usize, f: FuncNode) -> Vec<ClassTake> {
+    let known = |ts: &[ClassTake], t: &ClassTake| {
+        ts.iter()
+            .any(|o| o.class == t.class && (o.read == t.read || !o.read))
+    };
+    let own = &mine[i];
+    let mut add: Vec<ClassTake> = Vec::new();
+    for e in succ.iter().filter(|e| !e.go) {
+        if e.node == f {
+            continue;
+        }
+        let theirs = match e.at {
+            Some(j) => &mine[j][..],
+            None => e.leaf,
+        };
+        for t in theirs {
+            if t.via.len() + 1 > MAX_DEPTH || known(own, t) || known(&add, t) {
+                continue;
+            }
+            let mut t = t.clone();
+            t.via.insert(0, e.node);
+            add.push(t);
+        }
+    }
+    add
+}
+
 /// Every caller in the graph, callees before callers (depth-first post
 /// order; a cycle is cut where it closes): one round then settles all
 /// but recursion.
 fn post_order(graph: &CallGraph) -> Vec<FuncNode> {
     let mut roots: Vec<FuncNode> = graph.edges.keys().copied().collect();
     roots.sort();
-    let mut seen: std::collections::HashSet<FuncNode> = Default::default();
+    let mut seen: rustc_hash::FxHashSet<FuncNode> = Default::default();
     let mut out = Vec::new();
     for root in roots {
         if !seen.insert(root) {
@@ -261,48 +327,6 @@ fn post_order(graph: &CallGraph) -> Vec<FuncNode> {
             }
         }
     }
-    out
-}
-
-/// The calls of file `f` (by the offset of their `(`) that call a
-/// method of an interface declared in a package whose bodies the model
-/// does not check: the standard library's or a dependency's.
-fn foreign_dispatch_sites(s: &Semantic, f: FileId) -> Vec<(FileId, u32)> {
-    let sf = &s.model.files[f.0 as usize];
-    let Some(view) = s.file(&sf.path) else {
-        return Vec::new();
-    };
-    let m = &s.model;
-    let mut out = Vec::new();
-    inspect(Node::File(&sf.ast), &mut |n| {
-        if let Node::Call(c) = n {
-            let Expr::Selector(sel) = c.fun.unparen() else {
-                return true;
-            };
-            let Some(t) = view.type_of(&sel.x) else {
-                return true;
-            };
-            if !matches!(m.ty(m.under_ro(t)), Type::Interface(_)) {
-                return true;
-            }
-            // Declared where the receiver's type is (a program's own
-            // interface embedding `io.Closer` is the program's), else
-            // where the method is.
-            let declarer = match m.ty(t) {
-                Type::Named(n) => Some(n.obj),
-                _ => view.object_of_expr(&c.fun),
-            };
-            let foreign = declarer.is_some_and(|o| {
-                m.obj(o)
-                    .pkg
-                    .is_some_and(|p| !m.packages[p.0 as usize].bodies)
-            });
-            if foreign {
-                out.push((f, c.lparen));
-            }
-        }
-        true
-    });
     out
 }
 

@@ -202,12 +202,12 @@ impl Checker {
     }
 
     fn basic_lit(&mut self, lit: &letgo_go::ast::BasicLit) -> Operand {
-        let text = self.m.files[self.cx.file.0 as usize].src[lit.pos as usize..lit.end as usize]
-            .to_string();
+        let file = self.m.files[self.cx.file.0 as usize].clone();
+        let text = &file.src[lit.pos as usize..lit.end as usize];
         let (kind, val) = match lit.kind {
             Token::Int => (
                 BasicKind::UntypedInt,
-                constant::parse_int(&text).map_or(Value::Unknown, Value::Int),
+                constant::parse_int(text).map_or(Value::Unknown, Value::Int),
             ),
             Token::Float => (
                 BasicKind::UntypedFloat,
@@ -218,11 +218,11 @@ impl Checker {
             Token::Imag => (BasicKind::UntypedComplex, Value::Unknown),
             Token::Char => (
                 BasicKind::UntypedRune,
-                constant::parse_char(&text).map_or(Value::Unknown, Value::Int),
+                constant::parse_char(text).map_or(Value::Unknown, Value::Int),
             ),
             _ => (
                 BasicKind::UntypedString,
-                Value::Str(super::typexpr::unquote(&text).into()),
+                Value::Str(super::typexpr::unquote(text).into()),
             ),
         };
         Operand {
@@ -236,7 +236,7 @@ impl Checker {
     /// parameter the single underlying type of its type set.
     pub(crate) fn core(&mut self, t: TypeId) -> TypeId {
         let u = self.under(t);
-        match self.m.ty(u).clone() {
+        match *self.m.ty(u) {
             Type::TypeParam { constraint, .. } => self.constraint_core(constraint),
             _ => u,
         }

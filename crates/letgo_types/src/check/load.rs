@@ -41,7 +41,11 @@ impl Checker {
             if !d.starts_with(&src) {
                 break;
             }
-            candidates.push(d.join("vendor").join(path));
+            // Most folders have no vendor folder: one look per folder,
+            // not one per import path.
+            if self.has_vendor(d) {
+                candidates.push(d.join("vendor").join(path));
+            }
             if d == src {
                 break;
             }
@@ -49,6 +53,35 @@ impl Checker {
         }
         candidates.push(src.join(path));
         candidates.into_iter().find(|c| self.has_go_files(c))
+    }
+
+    /// [`Checker::resolve_import`], answered once per importing folder and
+    /// path: every file of a package repeats its imports, and each answer
+    /// costs a walk of folders up to GOROOT/src (a twentieth of the
+    /// checker's time on GOROOT/src).
+    fn resolve_import_cached(&mut self, path: &str, from: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.imports_of.get(from).and_then(|m| m.get(path)) {
+            return known.clone();
+        }
+        let found = self.resolve_import(path, from);
+        self.imports_of
+            .entry(from.to_path_buf())
+            .or_default()
+            .insert(path.to_string(), found.clone());
+        found
+    }
+
+    /// Whether `dir` has a `vendor` folder, each folder looked at once
+    /// per run.
+    fn has_vendor(&self, dir: &Path) -> bool {
+        if let Some(&known) = self.dir_has_vendor.borrow().get(dir) {
+            return known;
+        }
+        let found = dir.join("vendor").is_dir();
+        self.dir_has_vendor
+            .borrow_mut()
+            .insert(dir.to_path_buf(), found);
+        found
     }
 
     /// Whether `dir` holds Go files, each folder listed once per run.
@@ -203,7 +236,7 @@ impl Checker {
             let batch: Vec<(PathBuf, Vec<SourceFile>)> = pool.install(|| {
                 level
                     .par_iter()
-                    .map(|d| (d.clone(), reader.read(d, test_dirs.contains(d))))
+                    .map(|d| (d.clone(), reader.read_on_pool(d, test_dirs.contains(d))))
                     .collect()
             });
             let mut next = Vec::new();
@@ -214,7 +247,7 @@ impl Checker {
                         if path == "C" || path == "unsafe" {
                             continue;
                         }
-                        if let Some(dep) = self.resolve_import(path, &dir) {
+                        if let Some(dep) = self.resolve_import_cached(path, &dir) {
                             if seen.insert(dep.clone()) {
                                 next.push(dep);
                             }
@@ -370,8 +403,8 @@ impl Checker {
         let imported = if path == "unsafe" {
             Some(self.m.unsafe_pkg)
         } else {
-            let from = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            self.resolve_import(&path, &from)
+            let from = file.path.parent().unwrap_or(Path::new("."));
+            self.resolve_import_cached(&path, from)
                 .and_then(|d| self.load_dir(&d))
         };
         let Some(imported) = imported else {
@@ -476,6 +509,26 @@ struct PackageReader<'a> {
 
 impl PackageReader<'_> {
     fn read(&self, dir: &Path, tests: bool) -> Vec<SourceFile> {
+        self.paths(dir, tests)
+            .into_iter()
+            .filter_map(|path| self.read_file(path))
+            .collect()
+    }
+
+    /// [`PackageReader::read`] with the folder's files parsed on the
+    /// caller's pool (whose threads have room for deep trees): a folder
+    /// of large files no longer keeps one core busy while the other
+    /// waits at the end of a batch. The files come in the same order.
+    fn read_on_pool(&self, dir: &Path, tests: bool) -> Vec<SourceFile> {
+        self.paths(dir, tests)
+            .into_par_iter()
+            .filter_map(|path| self.read_file(path))
+            .collect()
+    }
+
+    /// The package's Go files in `dir` (with its tests' when `tests`), in
+    /// name order.
+    fn paths(&self, dir: &Path, tests: bool) -> Vec<PathBuf> {
         let Ok(rd) = std::fs::read_dir(dir) else {
             return vec![];
         };
@@ -486,9 +539,6 @@ impl PackageReader<'_> {
             .collect();
         paths.sort();
         paths
-            .into_iter()
-            .filter_map(|path| self.read_file(path))
-            .collect()
     }
 
     fn read_file(&self, path: PathBuf) -> Option<SourceFile> {

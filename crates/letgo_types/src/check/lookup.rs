@@ -105,16 +105,26 @@ impl Checker {
     /// A method declared on a named type, its signature instantiated for
     /// the type's arguments.
     fn named_method(&mut self, t: TypeId, name: &str) -> Option<Selection> {
-        let Type::Named(n) = self.m.ty(t).clone() else {
+        // Nothing cloned on the way (a named type's lists are long, and
+        // this runs at every method selector): the methods are read
+        // where they are, after the flush.
+        let Type::Named(n) = self.m.ty(t) else {
             return None;
         };
-        if let Some(pkg) = self.m.obj(n.obj).pkg {
+        let (obj, origin) = (n.obj, n.origin.unwrap_or(t));
+        // An origin that is not a named type (never, in checked code):
+        // the type's own list, as it was before the flush.
+        let own = match self.m.ty(origin) {
+            Type::Named(_) => None,
+            _ => Some(n.methods.clone()),
+        };
+        if let Some(pkg) = self.m.obj(obj).pkg {
             self.flush_alias_methods(pkg);
         }
-        let origin = n.origin.unwrap_or(t);
-        let methods = match self.m.ty(origin) {
-            Type::Named(o) => o.methods.clone(),
-            _ => n.methods.clone(),
+        let methods = match (&own, self.m.ty(origin)) {
+            (Some(own), _) => own.as_slice(),
+            (None, Type::Named(o)) => o.methods.as_slice(),
+            (None, _) => &[],
         };
         let m = methods
             .iter()
@@ -122,10 +132,13 @@ impl Checker {
             .find(|&m| &*self.m.obj(m).name == name)?;
         let sig = self.obj_type(m);
         let typ = match self.recv_tparams.get(&m).cloned() {
-            Some(tps) if !n.targs.is_empty() => {
-                let map: Vec<_> = tps.into_iter().zip(n.targs.iter().copied()).collect();
-                self.subst(sig, &map)
-            }
+            Some(tps) => match self.m.ty(t) {
+                Type::Named(n) if !n.targs.is_empty() => {
+                    let map: Vec<_> = tps.into_iter().zip(n.targs.iter().copied()).collect();
+                    self.subst(sig, &map)
+                }
+                _ => sig,
+            },
             _ => sig,
         };
         Some(Selection {

@@ -66,6 +66,10 @@ pub struct Checker {
     /// Folders whose `_test.go` files are checked with them.
     pub test_dirs: rustc_hash::FxHashSet<PathBuf>,
     pub(crate) dir_has_go: std::cell::RefCell<FxHashMap<PathBuf, bool>>,
+    pub(crate) dir_has_vendor: std::cell::RefCell<FxHashMap<PathBuf, bool>>,
+    /// Import paths resolved, by importing folder (see
+    /// [`Checker::resolve_import_cached`]).
+    pub(crate) imports_of: FxHashMap<PathBuf, FxHashMap<String, Option<PathBuf>>>,
     pub(crate) pending_xtests: Vec<(PathBuf, String, Vec<crate::model::SourceFile>)>,
     /// Texts that replace files on disk (sources being fixed in memory).
     pub overlay: FxHashMap<PathBuf, String>,
@@ -105,6 +109,8 @@ impl Checker {
             test_dirs: Default::default(),
             pending_xtests: Vec::new(),
             dir_has_go: Default::default(),
+            dir_has_vendor: Default::default(),
+            imports_of: FxHashMap::default(),
             recv_tparams: FxHashMap::default(),
             cx: Ctx {
                 file: FileId(0),

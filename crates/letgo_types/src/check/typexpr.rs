@@ -272,6 +272,10 @@ pub(crate) fn unquote(lit: &str) -> String {
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(lit);
+    // Most literals escape nothing: their text is their value.
+    if !inner.contains('\\') {
+        return inner.to_string();
+    }
     let mut out = String::new();
     let mut chars = inner.chars().peekable();
     while let Some(c) = chars.next() {
