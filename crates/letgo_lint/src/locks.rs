@@ -881,9 +881,24 @@ impl Walker<'_, '_, '_> {
             // Statement by statement, as the function's own body (a `go`
             // in it runs elsewhere; its `return`s end only the literal).
             let (exits, n_held) = (self.exits.len(), self.out.held_at.len());
-            drop(self.list(&cx.functions()[li].body.list, held));
-            self.exits.truncate(exits);
+            let body = &cx.functions()[li].body;
+            let end = self.list(&body.list, held.clone());
+            let ends: Vec<Vec<Held>> = self.exits.drain(exits..).chain(end).collect();
             self.out.held_at.truncate(n_held);
+            // What no way through the literal still holds, it released:
+            // by an unlock of its own or through a callee that unlocks
+            // (`defer func() { if s == nil { c.start() } else { c.unguard(s) } }()`).
+            let released = held
+                .iter()
+                .filter(|h| {
+                    ends.iter()
+                        .all(|e| !e.iter().any(|o| o.lock.key == h.lock.key))
+                })
+                .map(|h| (h.lock.key.clone(), body.lbrace))
+                .collect::<Vec<_>>();
+            if !ends.is_empty() {
+                self.out.deferred.extend(released);
+            }
         }
         self.in_defer = false;
     }

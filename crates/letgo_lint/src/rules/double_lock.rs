@@ -58,7 +58,10 @@ method of an operand printed with `%v`, `%s`, `%q`, `%x` or `%X` (or by
 `Print`/`Println`), when the format is a constant, the method is in the
 operand's method set and the operand has no `Format` method; a function
 literal deferred with `defer func() { ... }()` runs at the return, with
-what is held there (less what later defers unlock). The `L` of a
+what is held there (less what later defers unlock), and a lock it
+releases on every way through it, itself or through a callee that
+unlocks (`if s == nil { c.restart() } else { c.unguard(s) }`), is
+released at the return (`fixtures/lg111/deferred_release.go`). The `L` of a
 `sync.Cond` is the lock `sync.NewCond` was given, read from the
 package's stores into the Cond's field: a lock of the same value
 (`x.cond = sync.NewCond(&x.mu)`: `y.cond.L` is `y.mu`), or a fresh
