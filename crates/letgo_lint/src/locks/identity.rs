@@ -242,9 +242,12 @@ fn receiver_value(
     let m = view.model();
     let (mut key, mut class) = key_of(cx, fi, view, x).or_else(|| element_key(cx, fi, view, x))?;
     let t = view.type_of(x)?;
-    for f in m.embedding_path(t, &m.obj(meth).name).unwrap_or_default() {
+    let path = m.embedding_path(t, &m.obj(meth).name).unwrap_or_default();
+    for &f in &path {
         key = format!("{key}.{}", ident(m, f));
-        class = Some(ident(m, f));
+    }
+    if let Some(c) = embedded_class(m, t, &path) {
+        class = Some(c);
     }
     Some(SyncValue {
         key,
@@ -520,7 +523,8 @@ fn same_type_receiver<'s>(
 /// The class of the lock a lock method `meth` called on `x` runs on, from
 /// the model alone (no function context): the field `x` selects, or the
 /// package variable it names, then the embedded field the method is
-/// promoted from; `None` for locals and parameters that embed nothing.
+/// promoted from ([`embedded_class`]); `None` for locals and parameters
+/// that embed nothing.
 /// Agrees with the class [`key_of`] and `receiver_value` give.
 pub(crate) fn lock_class(view: &FileView, x: &Expr, meth: ObjId) -> Option<String> {
     let m = view.model();
@@ -536,11 +540,40 @@ pub(crate) fn lock_class(view: &FileView, x: &Expr, meth: ObjId) -> Option<Strin
         }),
         _ => None,
     };
-    let path = view
-        .type_of(x)
-        .and_then(|t| m.embedding_path(t, &m.obj(meth).name));
-    if let Some(last) = path.unwrap_or_default().last() {
-        class = Some(ident(m, *last));
+    if let Some(t) = view.type_of(x) {
+        let path = m.embedding_path(t, &m.obj(meth).name).unwrap_or_default();
+        if let Some(c) = embedded_class(m, t, &path) {
+            class = Some(c);
+        }
     }
     class
+}
+
+/// The class a lock method promoted through the embedded fields `path`
+/// of `t` runs on: the last of those fields that is not the only field
+/// of a named wrapper (`type Mutex struct{ sync.Mutex }`, a project's
+/// own lock type). A wrapper's field is shared by every value of the
+/// wrapper, whoever holds it, so the lock's class stays its holder's:
+/// the field naming the wrapper value, or the embedded field before it.
+fn embedded_class(
+    m: &letgo_types::Model,
+    t: letgo_types::types::TypeId,
+    path: &[ObjId],
+) -> Option<String> {
+    let mut holder = m.deref(t);
+    let mut class = None;
+    for &f in path {
+        if !only_field_of_named(m, holder) {
+            class = Some(ident(m, f));
+        }
+        holder = m.deref(m.obj(f).typ);
+    }
+    class
+}
+
+/// Whether `t` is a named struct type with a single field.
+fn only_field_of_named(m: &letgo_types::Model, t: letgo_types::types::TypeId) -> bool {
+    use letgo_types::types::Type;
+    matches!(m.ty(t), Type::Named(_))
+        && matches!(m.ty(m.under_ro(t)), Type::Struct(fields) if fields.len() == 1)
 }

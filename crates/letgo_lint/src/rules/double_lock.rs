@@ -29,7 +29,10 @@ detector's mutex); a type with `Lock`/`Unlock` methods that reach no
 `sync` lock is not, nor is one whose `Lock` returns a value (a guard that
 carries the release). Locks are told apart by object (a variable, or a
 field of a given struct type), calls by the function or method they
-resolve to. A lock held on only some paths is not counted, a callee that
+resolve to; a lock type that wraps a `sync` lock and nothing else
+(`type Mutex struct{ sync.Mutex }`) is told apart by its holder (the
+field of that type, or the struct embedding it), not by its inner field,
+which all its values share (`fixtures/lg113/wrapped.go`). A lock held on only some paths is not counted, a callee that
 unlocks the lock before taking it again is understood, and so is a
 callee that locks only when a `bool` parameter says the caller does not
 hold the lock (`if !locked { mu.Lock() }`) when the call passes a

@@ -22,7 +22,10 @@ const DOC: &str = r#"# LG113 lock-order-inversion
 Builds the package's lock-order graph: an edge A → B wherever lock B is
 taken (directly or by a same-package call) while A is held on every path.
 Flags each pair of locks taken in both orders, naming both acquisition
-chains. A callee's locks count at any depth: same-package calls through
+chains. Locks are classes: a field of a struct type, a package variable,
+the embedded lock of a type; a project's lock type that wraps a `sync`
+lock and nothing else is classed by its holder, so two unrelated types
+holding the same wrapper type are two locks (`fixtures/lg113/wrapped.go`). A callee's locks count at any depth: same-package calls through
 the package's lock view, and calls it cannot follow — a method called
 through an interface (every implementation the program has: a type
 whose method set implements the receiver's interface type, each method
