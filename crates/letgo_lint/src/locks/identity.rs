@@ -246,9 +246,7 @@ fn receiver_value(
     for &f in &path {
         key = format!("{key}.{}", ident(m, f));
     }
-    if let Some(c) = embedded_class(m, t, &path) {
-        class = Some(c);
-    }
+    class = embedded_class(m, t, &path, class);
     Some(SyncValue {
         key,
         class,
@@ -542,23 +540,25 @@ pub(crate) fn lock_class(view: &FileView, x: &Expr, meth: ObjId) -> Option<Strin
     };
     if let Some(t) = view.type_of(x) {
         let path = m.embedding_path(t, &m.obj(meth).name).unwrap_or_default();
-        if let Some(c) = embedded_class(m, t, &path) {
-            class = Some(c);
-        }
+        class = embedded_class(m, t, &path, class);
     }
     class
 }
 
 /// The class a lock method promoted through the embedded fields `path`
-/// of `t` runs on: the last of those fields that is not the only field
-/// of a named wrapper (`type Mutex struct{ sync.Mutex }`, a project's
-/// own lock type). A wrapper's field is shared by every value of the
-/// wrapper, whoever holds it, so the lock's class stays its holder's:
-/// the field naming the wrapper value, or the embedded field before it.
+/// of `t` runs on, given the class of `x` itself (`owner`: the field or
+/// package variable it names): the last of those fields that is not the
+/// only field of a named wrapper (`type Mutex struct{ sync.Mutex }`, a
+/// project's own lock type). A wrapper's field is shared by every value
+/// of the wrapper, whoever holds it, so the lock's class stays its
+/// holder's: the field naming the wrapper value, or the embedded field
+/// before it. With neither (a receiver or local of a wrapper type), the
+/// first embedded field, as for any struct embedding a lock.
 fn embedded_class(
     m: &letgo_types::Model,
     t: letgo_types::types::TypeId,
     path: &[ObjId],
+    owner: Option<String>,
 ) -> Option<String> {
     let mut holder = m.deref(t);
     let mut class = None;
@@ -569,6 +569,8 @@ fn embedded_class(
         holder = m.deref(m.obj(f).typ);
     }
     class
+        .or(owner)
+        .or_else(|| path.first().map(|&f| ident(m, f)))
 }
 
 /// Whether `t` is a named struct type with a single field.
