@@ -407,11 +407,7 @@ fn absent_key(
             .and_then(|a| index_places(&a.rhs[0]))
         }
         Expr::Binary(b) if b.op == Token::Eql => {
-            let is_nil = |x: &Expr| {
-                view.object_of_expr(x).is_some_and(|o| {
-                    matches!(view.model().obj(o).kind, letgo_types::model::ObjKind::Nil)
-                })
-            };
+            let is_nil = |x: &Expr| crate::syntax::is_nil(view, x);
             match (is_nil(&b.x), is_nil(&b.y)) {
                 (false, true) => index_places(&b.x),
                 (true, false) => index_places(&b.y),

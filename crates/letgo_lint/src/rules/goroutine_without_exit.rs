@@ -198,7 +198,10 @@ fn first_time_only(cx: &PackageContext, f: &Func, at: u32) -> bool {
         if b.op != Token::Eql || !(s.body.lbrace <= at && at < s.body.end()) {
             return false;
         }
-        let var = match (is_nil(&view, &b.x), is_nil(&view, &b.y)) {
+        let var = match (
+            crate::syntax::is_nil(&view, &b.x),
+            crate::syntax::is_nil(&view, &b.y),
+        ) {
             (false, true) => &b.x,
             (true, false) => &b.y,
             _ => return false,
@@ -208,18 +211,17 @@ fn first_time_only(cx: &PackageContext, f: &Func, at: u32) -> bool {
         };
         !m.obj(v).name.starts_with(char::is_uppercase)
             && m.is_package_level(v)
-            && assigns(&view, Node::Block(&s.body), v, |x| !is_nil(&view, x))
+            && assigns(&view, Node::Block(&s.body), v, |x| {
+                !crate::syntax::is_nil(&view, x)
+            })
             && !cx.files().any(|(fi, sf)| {
-                cx.types(fi)
-                    .is_none_or(|fv| assigns(&fv, Node::File(&sf.ast), v, |x| is_nil(&fv, x)))
+                cx.types(fi).is_none_or(|fv| {
+                    assigns(&fv, Node::File(&sf.ast), v, |x| {
+                        crate::syntax::is_nil(&fv, x)
+                    })
+                })
             })
     })
-}
-
-/// The predeclared `nil`, by its object.
-fn is_nil(view: &FileView, x: &Expr) -> bool {
-    view.object_of_expr(x)
-        .is_some_and(|o| matches!(view.model().obj(o).kind, letgo_types::model::ObjKind::Nil))
 }
 
 /// Whether `node` (of the file `view` reads) assigns variable `v` a
