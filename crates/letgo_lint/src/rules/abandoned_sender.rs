@@ -144,10 +144,10 @@ the `go` and the exit (or defers it): `Serve` then returns
 `ErrServerClosed`, and the send never runs (`fixtures/lg103/server.go`;
 one that sends every error still blocks, and is flagged).
 
-A receiver in a command (`package main`) that runs once per process —
-`main`, `init`, a function that only such functions call outside loops
-and function literals, or a goroutine one of them starts outside a loop
-— stops receiving once, when the command is ending: when the channel is
+A receiver that is a function that runs once per process (`main`, `init`, a
+cobra/urfave/ffcli command's action, or what only such functions call
+or start outside loops, in a package other modules cannot import; the
+full judgement is in the README, "runs once per process") stops receiving once: when the channel is
 not made in a loop, and its senders are started outside loops or by
 the receiver itself (whose loops end when it stops), the senders it
 abandons are a number reached once and stay only until the process

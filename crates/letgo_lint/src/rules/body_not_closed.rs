@@ -123,12 +123,13 @@ and a test's harness (a function taking a `*testing.T`, `*testing.B`,
 `go test` makes such a value). What it leaves behind lives as long as
 the test binary.
 
-A function of a command (`package main`) that runs once per process —
-`main`, `init`, or a function that only such functions call, each call
-outside loops and function literals (calls in `_test.go` files say
-nothing of the command and are not counted) — leaves at most one connection
-open, until the process exits moments later: no finding there (a function
-a loop or a handler of the command calls is judged as any other).
+A body left open by a function that runs once per process (`main`, `init`, a
+cobra/urfave/ffcli command's action, or what only such functions call
+or start outside loops, in a package other modules cannot import; the
+full judgement is in the README, "runs once per process") is left at most once, until the
+process exits: no finding there (`fixtures/lg401/cmd`,
+`fixtures_unresolved`; a function a loop or a handler calls is judged
+as any other).
 
 A `return` inside `if !ok { ... }`, where `ok` is a flag the function
 only sets to `true` (a retry loop that closes each failed attempt's body

@@ -103,11 +103,12 @@ and a test's harness (a function taking a `*testing.T`, `*testing.B`,
 `go test` makes such a value). What it leaves behind lives as long as
 the test binary.
 
-A function of a command (`package main`) that runs once per process —
-`main`, `init`, or a function only such functions call, each call
-outside loops and function literals — loses at most one context, which
-would live as long as the process anyway (a signal context made at the
-top of `main`): no finding there, unless the context is made in a loop.
+A context lost by a function that runs once per process (`main`, `init`, a
+cobra/urfave/ffcli command's action, or what only such functions call
+or start outside loops, in a package other modules cannot import; the
+full judgement is in the README, "runs once per process") is lost at most once and would
+live as long as the process anyway (a signal context made at the top of
+`main`): no finding there, unless the context is made in a loop.
 `go vet`'s lostcancel still reports it.
 
 ## Why is this bad?
