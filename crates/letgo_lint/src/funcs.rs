@@ -269,7 +269,11 @@ pub fn bound_literal(cx: &PackageContext, fi: usize, call: &CallExpr) -> Option<
         }
         true
     });
-    let lit = lit.filter(|_| bindings == 1)?;
+    lit_index(funcs, lit.filter(|_| bindings == 1)?)
+}
+
+/// The index of function literal `lit` among the package's functions.
+pub fn lit_index(funcs: &[Func], lit: &letgo_go::ast::FuncLit) -> Option<usize> {
     funcs
         .iter()
         .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, lit)))

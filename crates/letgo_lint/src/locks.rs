@@ -913,11 +913,7 @@ impl Walker<'_, '_, '_> {
         let Expr::FuncLit(lit) = call.fun.unparen() else {
             return held;
         };
-        let Some(li) = cx
-            .functions()
-            .iter()
-            .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, &**lit)))
-        else {
+        let Some(li) = crate::funcs::lit_index(cx.functions(), lit) else {
             return held;
         };
         // Released and never taken there: a goroutine that locks and
@@ -944,10 +940,7 @@ impl Walker<'_, '_, '_> {
         let fi = self.fi;
         let cx = self.b.cx;
         if let Expr::FuncLit(lit) = call.fun.unparen() {
-            let li = cx
-                .functions()
-                .iter()
-                .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, &**lit)));
+            let li = crate::funcs::lit_index(cx.functions(), lit);
             if let Some(li) = li.filter(|_| call.args.is_empty()) {
                 self.deferred_lits.push((li, self.out.deferred.len()));
                 self.out.deferred_lits.push(li);

@@ -185,10 +185,7 @@ impl Ctx<'_, '_> {
     fn target(&self, fi: usize, call: &CallExpr) -> Option<Target> {
         let view = self.cx.types(self.funcs()[fi].file)?;
         if let Expr::FuncLit(lit) = &call.fun {
-            let li = self
-                .funcs()
-                .iter()
-                .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, &**lit)))?;
+            let li = crate::funcs::lit_index(self.funcs(), lit)?;
             let lit_args = call
                 .args
                 .iter()

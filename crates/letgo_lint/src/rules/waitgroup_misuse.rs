@@ -2,7 +2,6 @@
 
 use crate::context::{FileDiagnostic, PackageContext};
 use crate::diagnostic::Diagnostic;
-use crate::funcs::FuncKind;
 use crate::locks::{key_of, waitgroup_call, SyncValue};
 use crate::registry::Rule;
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, FuncLit, SendStmt, Span, Stmt};
@@ -116,10 +115,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
 
 /// SA2000: `go func() { wg.Add(n); ... }()`.
 fn add_inside(cx: &PackageContext, lit: &FuncLit) -> Option<Diagnostic> {
-    let li = cx
-        .functions()
-        .iter()
-        .position(|f| matches!(f.kind, FuncKind::Lit(l) if std::ptr::eq(l, lit)))?;
+    let li = crate::funcs::lit_index(cx.functions(), lit)?;
     let src = &cx.file(cx.functions()[li].file).src;
     let Some(Stmt::Expr(x)) = lit.body.list.first() else {
         return None;
