@@ -151,9 +151,6 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             let Some(body) = called_func(cx, f, &g.call) else {
                 continue;
             };
-            if first_time_only(cx, f, g.pos) {
-                continue;
-            }
             let finding = match parks(body) {
                 Some(_) if serves_forever(cx, &plain, i, site.in_loop, body) => None,
                 Some(span) => Some((
@@ -163,7 +160,8 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 None => looping(cx, (&plain, &runs), i, site.in_loop, g, body),
             };
             let Some((span, msg)) = finding else { continue };
-            if !seen.insert((body.file, span.start)) {
+            // Asked only of a finding: most `go` statements have none.
+            if first_time_only(cx, f, g.pos) || !seen.insert((body.file, span.start)) {
                 continue;
             }
             let mut d = Diagnostic::new(RULE.code, span, msg).in_function(&body.name);
