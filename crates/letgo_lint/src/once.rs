@@ -426,7 +426,7 @@ fn once_consumer(view: &FileView, c: &CallExpr) -> bool {
         return false;
     };
     let Some(o) = view.object_of(&sel.sel) else {
-        return false;
+        return unresolved_consumer(view, sel);
     };
     let m = view.model();
     let Some(recv) = m.receiver_named(o) else {
@@ -436,6 +436,101 @@ fn once_consumer(view: &FileView, c: &CallExpr) -> bool {
     ONCE_CONSUMERS
         .iter()
         .any(|&(pkg, ty, method)| method == name && m.is_named(recv, pkg, ty))
+}
+
+/// Makers of consumers by their package's functions: (package path,
+/// function) returning the consumer first.
+const CONSUMER_MAKERS: &[(&str, &str)] = &[("golang.org/x/sync/errgroup", "WithContext")];
+
+/// Whether `sel` calls a consumer's method on a value of a package that
+/// was not found (no module cache, no `vendor/`): the method resolves to
+/// nothing, but the receiver is a variable or field whose declaration
+/// names the consumer's type (`var g errgroup.Group`, a field `eg
+/// *errgroup.Group`) or makes it (`g, ctx := errgroup.WithContext(ctx)`,
+/// `new(errgroup.Group)`, `&errgroup.Group{}`). The declaration is found
+/// by the receiver's object, not by its name.
+fn unresolved_consumer(view: &FileView, sel: &letgo_go::ast::SelectorExpr) -> bool {
+    let m = view.model();
+    let method = sel.sel.name(&m.files[view.id().0 as usize].src);
+    let consumers: Vec<(&str, &str)> = ONCE_CONSUMERS
+        .iter()
+        .filter(|c| c.2 == method)
+        .map(|c| (c.0, c.1))
+        .collect();
+    if consumers.is_empty() {
+        return false;
+    }
+    let Some((file, pos)) = view.object_of_expr(&sel.x).and_then(|o| m.obj(o).pos) else {
+        return false;
+    };
+    let decl = view.other(file);
+    let Some(made) = declared_as(&decl, pos) else {
+        return false;
+    };
+    makes_consumer(&decl, made, &consumers)
+}
+
+/// The type expression or the value that declares the name at `pos` of
+/// `view`'s file: a `var` (its type, else its value), a `:=` (its value),
+/// or a struct field (its type).
+fn declared_as<'v>(view: &FileView<'v>, pos: u32) -> Option<&'v Expr> {
+    let m = view.model();
+    let ast = &m.files[view.id().0 as usize].ast;
+    let mut found = None;
+    let nth = |xs: &'v [Expr], i: usize| xs.get(i).or(xs.first().filter(|_| xs.len() == 1));
+    for d in &ast.decls {
+        inspect(Node::decl(d), &mut |n| {
+            if found.is_some() {
+                return false;
+            }
+            match n {
+                Node::Spec(letgo_go::ast::Spec::Value(vs)) => {
+                    if let Some(i) = vs.names.iter().position(|id| id.pos == pos) {
+                        found = vs.typ.as_ref().or_else(|| nth(&vs.values, i));
+                    }
+                }
+                Node::Stmt(Stmt::Assign(a)) if a.tok == letgo_go::token::Token::Define => {
+                    let at = |x: &Expr| matches!(x, Expr::Ident(id) if id.pos == pos);
+                    if let Some(i) = a.lhs.iter().position(at) {
+                        found = nth(&a.rhs, i);
+                    }
+                }
+                Node::Field(f) if f.names.iter().any(|id| id.pos == pos) => found = Some(&f.typ),
+                _ => {}
+            }
+            true
+        });
+    }
+    found
+}
+
+/// Whether `x` (a type or a value) is one of `consumers` or makes one.
+fn makes_consumer(view: &FileView, x: &Expr, consumers: &[(&str, &str)]) -> bool {
+    let is_consumer = |t: &Expr| {
+        let t = match t.unparen() {
+            Expr::Star(s) => &s.x,
+            t => t,
+        };
+        qualified_type(view, t).is_some_and(|q| consumers.contains(&q))
+    };
+    match x.unparen() {
+        Expr::Unary(u) => {
+            matches!(u.x.unparen(), Expr::CompositeLit(cl) if cl.typ.as_ref().is_some_and(is_consumer))
+        }
+        Expr::CompositeLit(cl) => cl.typ.as_ref().is_some_and(is_consumer),
+        Expr::Call(c) => {
+            let m = view.model();
+            let builtin_new = matches!(c.fun.unparen(), Expr::Ident(id)
+                if view.object_of(id).is_some_and(|o| m.obj(o).kind == ObjKind::Builtin(letgo_types::model::Builtin::New)));
+            if builtin_new {
+                return c.args.first().is_some_and(is_consumer);
+            }
+            qualified_type(view, &c.fun).is_some_and(|(path, f)| {
+                CONSUMER_MAKERS.contains(&(path, f)) && consumers.iter().any(|c| c.0 == path)
+            })
+        }
+        t => is_consumer(t),
+    }
 }
 
 /// The values of a command-line framework's action fields in `cl`, or

@@ -41,8 +41,8 @@ fn commands_match_want_comments() {
 
 /// A command's subcommands in a package of their own (`cmd/fetch/cli`),
 /// run by a command-line framework whose source is not in view (ffcli,
-/// cobra: `fixtures_unresolved` requires both, the module cache has
-/// neither): an action runs once per process, and so does what it calls
+/// cobra; errgroup's `Go`: `fixtures_unresolved` requires them, the
+/// module cache has none): an action runs once per process, and so does what it calls
 /// outside loops, in any package of the module that other modules do not
 /// import. An exported function of an importable package, and a function
 /// called in a loop, are flagged.
@@ -50,7 +50,14 @@ fn commands_match_want_comments() {
 fn command_actions_run_once_across_packages() {
     common::use_test_goroot();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures_unresolved");
-    let dirs = ["cmd/fetch", "cmd/fetch/cli", "cmd/serve", "client"].map(|d| root.join(d));
+    let dirs = [
+        "cmd/fetch",
+        "cmd/fetch/cli",
+        "cmd/group",
+        "cmd/serve",
+        "client",
+    ]
+    .map(|d| root.join(d));
     let program = letgo_go::load::load(&dirs, &letgo_go::load::LoadOptions::default())
         .expect("fixtures load");
     let codes = ["LG103", "LG106", "LG401"];
@@ -61,6 +68,6 @@ fn command_actions_run_once_across_packages() {
     let findings = letgo_lint::engine::check(&program, &|_| selection.clone());
     let found = common::found(&program, &findings);
     let wanted = common::wanted(&program);
-    assert_eq!(wanted.len(), 3, "{wanted:?}");
+    assert_eq!(wanted.len(), 4, "{wanted:?}");
     assert_eq!(found, wanted);
 }

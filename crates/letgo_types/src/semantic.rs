@@ -686,10 +686,18 @@ impl Semantic {
     }
 }
 
-impl FileView<'_> {
+impl<'a> FileView<'a> {
     /// The model's file this view is of.
     pub fn id(&self) -> FileId {
         self.file
+    }
+
+    /// The view of another file of the same model.
+    pub fn other(&self, id: FileId) -> FileView<'a> {
+        FileView {
+            s: self.s,
+            file: id,
+        }
     }
 }
 
