@@ -61,6 +61,10 @@ left, nothing receives any more and the next send blocks forever: the
 sender must select on the same stop signal. The loop's exit is the
 related place. Not judged: a buffer with room for every send (a send
 that runs once, in a callback or a method, is the author's sizing), a
+token semaphore — a channel a function fills to its capacity right
+after making it (`for range n { sem <- struct{}{} }` after `make(chan
+struct{}, n)`, the same `n`), whose other sends give back tokens a
+receive took and always find room (`fixtures/lg103/semaphore.go`), a
 channel that is closed or ranged over, a receive anywhere else (outside
 such a loop, or through a call), a loop whose only way out follows its
 own receive (it counted what it waited for) or a `default` case (a

@@ -19,6 +19,7 @@ use crate::syntax::word_at;
 use letgo_go::ast::{BlockStmt, Expr, Ident, SelectStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::model::{Builtin, ObjKind};
 
 pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnostic>) {
     for ch in cx.channels() {
@@ -31,6 +32,9 @@ pub fn check(cx: &PackageContext, code: &'static str, out: &mut Vec<FileDiagnost
 fn judge(cx: &PackageContext, code: &'static str, ch: &Channel) -> Option<FileDiagnostic> {
     if ch.escape != Escape::None || !fills(cx, ch) || ch.has(OpKind::Close) || ch.has(OpKind::Range)
     {
+        return None;
+    }
+    if seeded_full(cx, ch) {
         return None;
     }
     // Senders started one per round by a loop that receives each before
@@ -190,6 +194,142 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
         }
         _ if sends().any(|s| s.in_loop && !runs_once_per_call(cx, s)) => true,
         Capacity::Const(n) => send_runs(cx, ch) > n,
+        _ => false,
+    }
+}
+
+/// Whether `ch` is a token semaphore: a function fills its buffer right
+/// after making it, with a loop whose body is the one send and whose
+/// bound is the `make`'s capacity — the same variable or constant
+/// (`for range n { sem <- struct{}{} }` after `make(chan struct{}, n)`, or
+/// `for i := 0; i < n; i++`). Each receive then takes a token, and the
+/// channel's other sends give one back: the buffer has room for each of
+/// them whether or not anyone still receives (a send that found it full
+/// would give back a token nobody took — another bug). Nothing is
+/// abandoned when the receiving loop leaves.
+fn seeded_full(cx: &PackageContext, ch: &Channel) -> bool {
+    ch.ops_of(OpKind::Send)
+        .any(|o| o.in_loop && !o.through_call && seeds(cx, ch, o))
+}
+
+/// Whether send `o` is the body of a loop that fills `ch` to the
+/// capacity of a `make` of `ch` earlier in the same function.
+fn seeds(cx: &PackageContext, ch: &Channel, o: &Op) -> bool {
+    let Some(f) = cx
+        .functions()
+        .iter()
+        .find(|f| f.name == o.function && f.file == o.file)
+    else {
+        return false;
+    };
+    let Some(view) = cx.types(o.file) else {
+        return false;
+    };
+    let src = &cx.file(o.file).src;
+    f.sites.iter().any(|site| {
+        let (pos, body, bound) = match site.stmt {
+            Stmt::Range(r) if r.key.is_none() => (r.pos, &r.body, Some(&r.x)),
+            Stmt::For(l) => (l.pos, &l.body, counts_to(&view, src, l)),
+            _ => return false,
+        };
+        let (Some(bound), [Stmt::Send(send)]) = (bound, body.list.as_slice()) else {
+            return false;
+        };
+        body.list[0].span() == o.span
+            && makes_before(ch, f, &view, &send.chan, pos)
+                .is_some_and(|cap| same_count(&view, src, bound, cap))
+    })
+}
+
+/// The capacity of a `make` in `f` before offset `before` that makes the
+/// channel `chan` names: its origin, for a local; for a field, a `make`
+/// set to the same field (a literal's `key: make(...)` or `x.f =
+/// make(...)`).
+fn makes_before<'a>(
+    ch: &Channel,
+    f: &Func<'a>,
+    view: &letgo_types::FileView,
+    chan: &Expr,
+    before: u32,
+) -> Option<&'a Expr> {
+    let origin = ch
+        .origin
+        .as_ref()
+        .filter(|o| o.function == f.name && o.file == f.file)
+        .map(|o| o.make.start);
+    let field = match chan.unparen() {
+        Expr::Selector(sel) => view.object_of(&sel.sel),
+        _ => None,
+    };
+    let is_field = |k: &Expr| match k.unparen() {
+        Expr::Ident(id) => field.is_some() && view.object_of(id) == field,
+        Expr::Selector(sel) => field.is_some() && view.object_of(&sel.sel) == field,
+        _ => false,
+    };
+    let capacity = |x: &'a Expr| match x.unparen() {
+        Expr::Call(c) if c.fun.pos() < before && c.args.len() == 2 => {
+            let m = view.model();
+            let is_make = matches!(c.fun.unparen(), Expr::Ident(id) if view.object_of(id)
+                .is_some_and(|o| m.obj(o).kind == ObjKind::Builtin(Builtin::Make)));
+            is_make.then(|| &c.args[1])
+        }
+        _ => None,
+    };
+    let mut found = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        match n {
+            Node::Call(c) if Some(c.fun.pos()) == origin => found = found.or(c.args.get(1)),
+            Node::Expr(Expr::KeyValue(kv)) if is_field(&kv.key) => {
+                found = found.or_else(|| capacity(&kv.value))
+            }
+            Node::Stmt(Stmt::Assign(a)) => {
+                for (l, r) in a.lhs.iter().zip(&a.rhs) {
+                    if is_field(l) {
+                        found = found.or_else(|| capacity(r));
+                    }
+                }
+            }
+            _ => {}
+        }
+        found.is_none()
+    });
+    found
+}
+
+/// `n` of `for i := 0; i < n; i++`, where `i` is the loop's own variable.
+fn counts_to<'a>(
+    view: &letgo_types::FileView,
+    src: &str,
+    f: &'a letgo_go::ast::ForStmt,
+) -> Option<&'a Expr> {
+    let (Some(Stmt::Assign(init)), Some(Expr::Binary(cond)), Some(Stmt::IncDec(post))) =
+        (&f.init, &f.cond, &f.post)
+    else {
+        return None;
+    };
+    let obj = |e: &Expr| match e.unparen() {
+        Expr::Ident(id) => view.object_of(id),
+        _ => None,
+    };
+    let i = obj(init.lhs.first()?)?;
+    let zero = matches!(init.rhs.first().map(|e| e.unparen()), Some(Expr::BasicLit(l)) if l.value(src) == "0");
+    (init.tok == Token::Define
+        && zero
+        && cond.op == Token::Lss
+        && obj(&cond.x) == Some(i)
+        && post.tok == Token::Inc
+        && obj(&post.x) == Some(i))
+    .then_some(&cond.y)
+}
+
+/// Whether `a` and `b` are the same count: one variable or constant (by
+/// object), or the same literal.
+fn same_count(view: &letgo_types::FileView, src: &str, a: &Expr, b: &Expr) -> bool {
+    match (a.unparen(), b.unparen()) {
+        (Expr::Ident(x), Expr::Ident(y)) => view
+            .object_of(x)
+            .is_some_and(|o| view.object_of(y) == Some(o)),
+        (Expr::BasicLit(x), Expr::BasicLit(y)) => x.value(src) == y.value(src),
         _ => false,
     }
 }
