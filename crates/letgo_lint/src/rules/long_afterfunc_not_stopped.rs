@@ -22,7 +22,7 @@ const DOC: &str = r#"# LG205 long-afterfunc-not-stopped
 
 ## What it does
 Flags `time.AfterFunc(d, f)` whose returned timer is discarded, with a
-constant delay of a minute or more, in code that runs
+delay of a minute or more or one that is not a constant, in code that runs
 per request (a function taking an `*http.Request`), per loop iteration,
 or in a function reached per request or per event through calls (any
 package checked together: an entry such as an `http.Handler`, a gRPC
@@ -43,11 +43,8 @@ a value made in the loop's body (a batch copied per iteration), not
 only one the function made once before the loop (a filter closure, a
 slice all the timers share). Constant delays under a
 minute (a package variable declared with a constant duration that no
-non-test code assigns counts as constant), delays that are not
-constants (a parameter, a field, a variable the code assigns: not known
-to be long, so out of view — on real code they were retry backoffs,
-grace periods and TTLs whose firing is the point), and `_test.go`
-files, are left alone, as is a package that exists only for tests, judged as LG301
+non-test code assigns counts as constant), and `_test.go` files, are
+left alone, as is a package that exists only for tests, judged as LG301
 judges one (a path segment `test`, `e2e`, `test…`, `fake…`, `mock…`,
 `…testing`, `…testutil`; a package in or below a helper named like
 `httptest` that imports `testing`, a simulated network under it; one
@@ -272,15 +269,14 @@ fn discarded_afterfunc<'a>(
     }
 }
 
-/// The delay as the message names it, if it is known to be long. A
-/// delay that is not a constant (a parameter, a field, a configured
-/// variable) is out of view: no finding.
+/// The delay as the message names it, if it is long or unknown.
 fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<String> {
     let d = call.args.first()?;
     let text = cx.text(file, d.span());
     match crate::timers::settled_duration(cx, file, d) {
-        Some(n) if n >= crate::timers::LONG_DELAY => Some(format!("a delay of `{text}`")),
-        _ => None,
+        Some(n) if n < crate::timers::LONG_DELAY => None,
+        Some(_) => Some(format!("a delay of `{text}`")),
+        None => Some(format!("a delay `{text}` that may be long")),
     }
 }
 
