@@ -141,8 +141,23 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
                 .left_held
                 .iter()
                 .any(|h| h.lock.key == a.lock.key);
-            if (left && (run_by_defer(cx, fi) || released_by_callers(view, fi, &a.lock.key)))
-                || paired(cx, fi, &a.lock.key, left, &releasers)
+            // Left held for a function that releases the same lock class
+            // without taking it (`tr.s.mu` in a transaction's End, after
+            // `s.mu` in the method that began it: one field of one type).
+            let class_released = || {
+                a.lock.class.as_ref().is_some_and(|c| {
+                    released_classes
+                        .get_or_init(|| released_classes_of(cx, view))
+                        .contains(c)
+                })
+            };
+            let released_elsewhere = || {
+                run_by_defer(cx, fi)
+                    || released_by_callers(view, fi, &a.lock.key)
+                    || class_released()
+            };
+            if (left && released_elsewhere())
+                || paired(cx, fi, &a.lock.key, &releasers)
                 || taken_for_callers(view, fi, &a.lock.key)
             {
                 continue;
@@ -167,12 +182,7 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             // A conditional acquire (success holds the lock for the
             // package's releaser, every failure releases it).
             if unlocks_some_path
-                && (releasers.iter().any(|(k, _, _)| *k == a.lock.key)
-                    || a.lock.class.as_ref().is_some_and(|c| {
-                        released_classes
-                            .get_or_init(|| released_classes_of(cx, view))
-                            .contains(c)
-                    }))
+                && (releasers.iter().any(|(k, _, _)| *k == a.lock.key) || class_released())
                 && exits.iter().all(|&e| returns_nil_error(cx, f, e))
             {
                 continue;
@@ -346,25 +356,16 @@ fn released_classes_of(cx: &PackageContext, view: &LockView) -> Vec<String> {
 
 /// Function `fi` leaves `key` locked for a function that is visibly its
 /// pair: one names the other in its doc comment, or their names pair up
-/// (`lockX`/`unlockX`, `begin`/`end`, `acquire`/`release`). A function
-/// that leaves the lock held on every path while another unlocks it
-/// without locking is such a pair too (`WriteMode`/`ReadMode`).
+/// (`lockX`/`unlockX`, `begin`/`end`, `acquire`/`release`).
 fn paired(
     cx: &PackageContext,
     fi: usize,
     key: &str,
-    left_held: bool,
     releasers: &[(String, String, String)],
 ) -> bool {
     let Some((name, doc)) = name_and_doc(cx, fi) else {
         return false;
     };
-    // Released through another path to the same field (`tr.s.mu` in a
-    // transaction's End, after `s.mu` in the method that began it).
-    let field = |k: &str| k.rsplit('.').next().map(str::to_string);
-    if left_held && releasers.iter().any(|(k, _, _)| field(k) == field(key)) {
-        return true;
-    }
     releasers.iter().any(|(k, g, gdoc)| {
         k == key && (has_word(&doc, g) || has_word(gdoc, &name) || pair_names(&name, g))
     })
