@@ -61,8 +61,8 @@ left, nothing receives any more and the next send blocks forever: the
 sender must select on the same stop signal. The loop's exit is the
 related place. Not judged: a buffer with room for every send (a send
 that runs once, in a callback or a method, is the author's sizing), a
-token semaphore — a channel a function fills to its capacity right
-after making it (`for range n { sem <- struct{}{} }` after `make(chan
+token semaphore — a channel the function that makes it then fills to
+its capacity (`for range n { sem <- struct{}{} }` after `make(chan
 struct{}, n)`, the same `n`), whose other sends give back tokens a
 receive took and always find room (`fixtures/lg103/semaphore.go`), a
 channel that is closed or ranged over, a receive anywhere else (outside

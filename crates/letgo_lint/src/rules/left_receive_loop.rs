@@ -198,8 +198,8 @@ fn fills(cx: &PackageContext, ch: &Channel) -> bool {
     }
 }
 
-/// Whether `ch` is a token semaphore: a function fills its buffer right
-/// after making it, with a loop whose body is the one send and whose
+/// Whether `ch` is a token semaphore: the function that makes it then
+/// fills its buffer, with a loop whose body is the one send and whose
 /// bound is the `make`'s capacity — the same variable or constant
 /// (`for range n { sem <- struct{}{} }` after `make(chan struct{}, n)`, or
 /// `for i := 0; i < n; i++`). Each receive then takes a token, and the
@@ -278,7 +278,9 @@ fn makes_before<'a>(
     let mut found = None;
     inspect(Node::Block(f.body), &mut |n| {
         match n {
-            Node::Call(c) if Some(c.fun.pos()) == origin => found = found.or(c.args.get(1)),
+            Node::Call(c) if Some(c.fun.pos()) == origin && c.fun.pos() < before => {
+                found = found.or(c.args.get(1))
+            }
             Node::Expr(Expr::KeyValue(kv)) if is_field(&kv.key) => {
                 found = found.or_else(|| capacity(&kv.value))
             }
