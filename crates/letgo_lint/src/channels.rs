@@ -126,6 +126,14 @@ impl Op {
         self.select
             .is_none_or(|s| !s.has_default && s.other_cases == 0)
     }
+
+    /// The function the operation is written in (its trace name in its
+    /// file: two files can hold functions of one name).
+    pub fn func<'a, 'b>(&self, cx: &'b PackageContext<'a>) -> Option<&'b Func<'a>> {
+        cx.functions()
+            .iter()
+            .find(|f| f.name == self.function && f.file == self.file)
+    }
 }
 
 /// A `go` statement that starts a goroutine using the channel.
@@ -1767,10 +1775,7 @@ impl Channel {
 fn nil_guarded(cx: &PackageContext, o: &Op) -> Option<letgo_types::model::ObjId> {
     let view = cx.types(o.file)?;
     let src = &cx.file(o.file).src;
-    let f = cx
-        .functions()
-        .iter()
-        .find(|f| f.file == o.file && f.name == o.function)?;
+    let f = o.func(cx)?;
     let at = o.span.start;
     let mut chan: Option<&Expr> = None;
     inspect(Node::Block(f.body), &mut |n| {

@@ -426,7 +426,10 @@ fn once_consumer(view: &FileView, c: &CallExpr) -> bool {
         return false;
     };
     let Some(o) = view.object_of(&sel.sel) else {
-        return unresolved_consumer(view, sel);
+        // A consumer of unresolved type is found by reading its
+        // declaration: asked only of a call handed a function.
+        let hands_func = c.args.iter().any(|a| func_of(view, view.id(), a).is_some());
+        return hands_func && unresolved_consumer(view, sel);
     };
     let m = view.model();
     let Some(recv) = m.receiver_named(o) else {

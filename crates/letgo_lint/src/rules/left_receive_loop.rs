@@ -215,11 +215,7 @@ fn seeded_full(cx: &PackageContext, ch: &Channel) -> bool {
 /// Whether send `o` is the body of a loop that fills `ch` to the
 /// capacity of a `make` of `ch` earlier in the same function.
 fn seeds(cx: &PackageContext, ch: &Channel, o: &Op) -> bool {
-    let Some(f) = cx
-        .functions()
-        .iter()
-        .find(|f| f.name == o.function && f.file == o.file)
-    else {
+    let Some(f) = o.func(cx) else {
         return false;
     };
     let Some(view) = cx.types(o.file) else {
