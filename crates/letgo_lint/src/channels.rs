@@ -51,8 +51,8 @@
 use crate::context::PackageContext;
 use crate::funcs::{Func, FuncKind};
 use letgo_go::ast::{
-    BlockStmt, CallExpr, ChanDir, CommClause, Decl, Expr, FieldList, FuncType, Ident, Span, Spec,
-    Stmt, ValueSpec,
+    BlockStmt, CallExpr, ChanDir, CommClause, Decl, Expr, FieldList, FuncLit, FuncType, Ident,
+    Span, Spec, Stmt, ValueSpec,
 };
 use letgo_go::load::SourceFile;
 use letgo_go::token::Token;
@@ -733,25 +733,43 @@ impl<'a> Collector<'_, 'a> {
 
     fn go_stmt(&mut self, pos: u32, call: &'a CallExpr, ctx: Ctx<'a>) {
         let uses = mentions_ours(self, Node::Call(call), ctx.file);
+        let inner = self.spawn(pos, uses, ctx);
+        self.call(call, ctx, Some(inner));
+    }
+
+    /// A goroutine started at `pos` (recorded when it `uses` the
+    /// channel): the context its body runs in.
+    fn spawn(&mut self, pos: u32, uses: bool, ctx: Ctx<'a>) -> Ctx<'a> {
         if uses {
-            self.channel.spawns.push(Spawn {
-                pos,
-                file: ctx.file,
-                function: self.function.clone(),
-                in_loop: ctx.in_loop,
-                range_over: ctx
-                    .range_over
-                    .map(|x| x.span().text(self.src(ctx.file)).to_string()),
-            });
+            self.record_spawn(pos, ctx);
         }
-        let inner = Ctx {
+        Ctx {
             goroutine: Some(pos),
             in_loop: false,
             loop_above: false,
             range_over: None,
             ..ctx
-        };
-        self.call(call, ctx, Some(inner));
+        }
+    }
+
+    fn record_spawn(&mut self, pos: u32, ctx: Ctx<'a>) {
+        self.channel.spawns.push(Spawn {
+            pos,
+            file: ctx.file,
+            function: self.function.clone(),
+            in_loop: ctx.in_loop,
+            range_over: ctx
+                .range_over
+                .map(|x| x.span().text(self.src(ctx.file)).to_string()),
+        });
+    }
+
+    /// A literal handed to a goroutine starter (`wg.Go(func() {...})`):
+    /// a goroutine started here, as by `go`.
+    fn started_lit(&mut self, lit: &'a FuncLit, ctx: Ctx<'a>) {
+        let uses = mentions_ours(self, Node::Block(&lit.body), ctx.file);
+        let inner = self.spawn(lit.typ.pos(), uses, ctx);
+        self.func_body(&lit.body, &lit.typ, inner);
     }
 
     /// A call: `close`, `len`, a literal called in place, or a function the
@@ -793,7 +811,18 @@ impl<'a> Collector<'_, 'a> {
             fun => {
                 self.expr(fun, ctx);
                 let mut callee = None;
+                // Resolved only when a literal is handed over.
+                let starter = call.args.iter().any(|a| matches!(a, Expr::FuncLit(_)))
+                    && self
+                        .view(ctx.file)
+                        .is_some_and(|v| crate::once::starts_goroutine(v, call));
                 for (i, arg) in call.args.iter().enumerate() {
+                    if let Expr::FuncLit(lit) = arg {
+                        if starter {
+                            self.started_lit(lit, ctx);
+                            continue;
+                        }
+                    }
                     if !self.is_ours(arg, ctx.file) {
                         self.expr(arg, ctx);
                         continue;

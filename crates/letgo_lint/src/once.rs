@@ -18,7 +18,8 @@
 //!
 //! Known consumers of function values that run them once per handing-over
 //! are ways in like a call at the place they are handed over:
-//! `(*sync.Once).Do`, `(*errgroup.Group).Go`, `(*run.Group).Add` (oklog).
+//! `(*sync.Once).Do`, `(*sync.WaitGroup).Go`, `(*errgroup.Group).Go`,
+//! `(*run.Group).Add` (oklog).
 //! A command-line framework runs one command's action per process: the
 //! action fields of `cobra.Command`, `cli.Command`/`cli.App` (urfave) and
 //! `ffcli.Command` are roots. Both are known by the package path of the
@@ -40,6 +41,7 @@ use crate::growth::{key, Key};
 /// path, receiver type, method).
 const ONCE_CONSUMERS: &[(&str, &str, &str)] = &[
     ("sync", "Once", "Do"),
+    ("sync", "WaitGroup", "Go"),
     ("golang.org/x/sync/errgroup", "Group", "Go"),
     ("github.com/oklog/run", "Group", "Add"),
 ];
@@ -419,9 +421,28 @@ fn func_of(view: &FileView, f: FileId, x: &Expr) -> Option<FuncNode> {
     }
 }
 
+/// Consumers of a function value that start it as a new goroutine, once
+/// per call: (package path, receiver type, method).
+const GOROUTINE_STARTERS: &[(&str, &str, &str)] = &[
+    ("sync", "WaitGroup", "Go"),
+    ("golang.org/x/sync/errgroup", "Group", "Go"),
+];
+
 /// Whether `c` is a method of a consumer that runs its function
 /// argument once per call.
 fn once_consumer(view: &FileView, c: &CallExpr) -> bool {
+    consumer_call(view, c, ONCE_CONSUMERS)
+}
+
+/// Whether `c` starts its function argument as a goroutine, once per
+/// call (`wg.Go(f)`, errgroup's `g.Go(f)`): like `go f()`.
+pub fn starts_goroutine(view: &FileView, c: &CallExpr) -> bool {
+    consumer_call(view, c, GOROUTINE_STARTERS)
+}
+
+/// Whether `c` calls a method of one of the consumers of `table`, found
+/// by the method's receiver type.
+fn consumer_call(view: &FileView, c: &CallExpr, table: &[(&str, &str, &str)]) -> bool {
     let Expr::Selector(sel) = callee_expr(&c.fun) else {
         return false;
     };
@@ -429,14 +450,14 @@ fn once_consumer(view: &FileView, c: &CallExpr) -> bool {
         // A consumer of unresolved type is found by reading its
         // declaration: asked only of a call handed a function.
         let hands_func = c.args.iter().any(|a| func_of(view, view.id(), a).is_some());
-        return hands_func && unresolved_consumer(view, sel);
+        return hands_func && unresolved_consumer(view, sel, table);
     };
     let m = view.model();
     let Some(recv) = m.receiver_named(o) else {
         return false;
     };
     let name = sel.sel.name(&m.files[view.id().0 as usize].src);
-    ONCE_CONSUMERS
+    table
         .iter()
         .any(|&(pkg, ty, method)| method == name && m.is_named(recv, pkg, ty))
 }
@@ -452,10 +473,14 @@ const CONSUMER_MAKERS: &[(&str, &str)] = &[("golang.org/x/sync/errgroup", "WithC
 /// *errgroup.Group`) or makes it (`g, ctx := errgroup.WithContext(ctx)`,
 /// `new(errgroup.Group)`, `&errgroup.Group{}`). The declaration is found
 /// by the receiver's object, not by its name.
-fn unresolved_consumer(view: &FileView, sel: &letgo_go::ast::SelectorExpr) -> bool {
+fn unresolved_consumer(
+    view: &FileView,
+    sel: &letgo_go::ast::SelectorExpr,
+    table: &[(&str, &str, &str)],
+) -> bool {
     let m = view.model();
     let method = sel.sel.name(&m.files[view.id().0 as usize].src);
-    let consumers: Vec<(&str, &str)> = ONCE_CONSUMERS
+    let consumers: Vec<(&str, &str)> = table
         .iter()
         .filter(|c| c.2 == method)
         .map(|c| (c.0, c.1))

@@ -29,7 +29,10 @@ path, receives once from many senders (each of which sends before it can
 return), or leaves its receive loop early.
 
 The sender may be a function literal or a function or method started
-with `go` (`go c.produce(ch)`): its sends are those the channel view sees
+with `go` (`go c.produce(ch)`), or a literal handed to a goroutine
+starter — `(*sync.WaitGroup).Go` (Go 1.25+) or errgroup's `(*Group).Go`,
+known by the method's receiver type — which starts it once per call,
+as `go` does (`fixtures/lg103/starters.go`): its sends are those the channel view sees
 in it and the functions it hands the channel to, counted when each runs
 at most once (none in a loop, in a callee called in a loop, or known only
 from a callee's summary). A channel made inside a loop's body is a new
@@ -52,7 +55,9 @@ site as it ends after its first send; for a local channel whose every
 send is in its maker's flow or in goroutine literals the maker starts,
 sends are counted path by path instead — the branches of an `if`/`else`
 or the clauses of a `switch` are alternatives, a goroutine adds the most
-its own paths send, a send or `go` in a loop is unbounded — and a
+its own paths send, a send or `go` in a loop is unbounded unless every
+send in the loop is followed by `return` (the goroutine ends at its
+first) — and a
 buffer that large holds them all (`fixtures/lg103/alternatives.go`) — whose every
 receive is a case of a `select` inside a loop that another case of the
 same `select` can leave (`case <-quit: return`, `case <-ctx.Done():
@@ -732,16 +737,31 @@ fn receives_each_round(s: &Stmt, ch: &VarRef) -> bool {
     }
 }
 
-/// The body of the function literal started by the `go` at `go_pos`.
+/// Whether `stmt` is the `go` at `go_pos`, or a call handing a goroutine
+/// starter the literal at `go_pos` (`wg.Go(func() {...})`).
+pub(crate) fn starts_goroutine_at(stmt: &Stmt, go_pos: u32) -> bool {
+    match stmt {
+        Stmt::Go(g) => g.pos == go_pos,
+        Stmt::Expr(e) => matches!(&**e, Expr::Call(c)
+            if c.args.iter().any(|a| matches!(a, Expr::FuncLit(l) if l.typ.pos() == go_pos))),
+        _ => false,
+    }
+}
+
+/// The body of the function literal started by the `go` at `go_pos`
+/// (or handed to a goroutine starter there).
 pub fn started_literal<'f>(maker: &Func<'f>, go_pos: u32) -> Option<&'f BlockStmt> {
     let mut body: Option<&BlockStmt> = None;
     inspect(Node::Block(maker.body), &mut |n| {
-        if let Node::Stmt(Stmt::Go(g)) = n {
-            if g.pos == go_pos {
+        match n {
+            Node::Stmt(Stmt::Go(g)) if g.pos == go_pos => {
                 if let Expr::FuncLit(l) = g.call.fun.unparen() {
                     body = Some(&l.body);
                 }
             }
+            // Handed to a goroutine starter (`wg.Go(func() {...})`).
+            Node::Expr(Expr::FuncLit(l)) if l.typ.pos() == go_pos => body = Some(&l.body),
+            _ => {}
         }
         body.is_none()
     });
@@ -834,6 +854,12 @@ fn stmt_sends(s: &Stmt, ch: &VarRef, spawned: bool) -> Sends {
         returned: a.returned.max(b.returned),
         falls_through: a.falls_through || b.falls_through,
     };
+    // However the loop runs, the goroutine ends at its first send.
+    let ends_at_first_send = || Sends {
+        fall: 0,
+        returned: 1,
+        falls_through: true,
+    };
     match s {
         Stmt::Send(send) if ch.is(&send.chan) => one(1),
         Stmt::Return(_) => Sends {
@@ -884,6 +910,9 @@ fn stmt_sends(s: &Stmt, ch: &VarRef, spawned: bool) -> Sends {
                 }
                 !sends
             });
+            if sends && each_send_returns(s, ch) {
+                return ends_at_first_send();
+            }
             one(if sends { u32::MAX } else { 0 })
         }
         Stmt::If(i) => {
@@ -902,6 +931,9 @@ fn stmt_sends(s: &Stmt, ch: &VarRef, spawned: bool) -> Sends {
         | Stmt::Labeled(_) => {
             if ch.mentioned(Node::stmt(s)) {
                 let looping = matches!(s, Stmt::For(_) | Stmt::Range(_));
+                if looping && each_send_returns(s, ch) {
+                    return ends_at_first_send();
+                }
                 let n = if looping {
                     u32::MAX
                 } else {
@@ -914,6 +946,35 @@ fn stmt_sends(s: &Stmt, ch: &VarRef, spawned: bool) -> Sends {
         }
         _ => one(0),
     }
+}
+
+/// Whether every send on the channel in `s` is followed, in its
+/// statement list, by `return`, and `s` starts no goroutine that
+/// mentions it: however `s` loops, the goroutine ends at its first send.
+fn each_send_returns(s: &Stmt, ch: &VarRef) -> bool {
+    let mut sends = 0;
+    let mut returning = 0;
+    let mut spawns = false;
+    let mut count = |list: &[Stmt]| {
+        returning += list
+            .windows(2)
+            .filter(|w| matches!(&w[0], Stmt::Send(x) if ch.is(&x.chan)))
+            .filter(|w| matches!(w[1], Stmt::Return(_)))
+            .count();
+    };
+    inspect(Node::stmt(s), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::Send(x)) => sends += usize::from(ch.is(&x.chan)),
+            Node::Stmt(g @ Stmt::Go(_)) => spawns |= ch.mentioned(Node::stmt(g)),
+            Node::Block(b) => count(&b.list),
+            Node::CaseClause(c) => count(&c.body),
+            Node::CommClause(c) => count(&c.body),
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            _ => {}
+        }
+        true
+    });
+    !spawns && sends == returning
 }
 
 /// The most sends of any one clause.
@@ -1202,7 +1263,7 @@ impl Receives<'_> {
 
 impl Obligation for Receives<'_> {
     fn starts(&self, stmt: &Stmt) -> bool {
-        matches!(stmt, Stmt::Go(g) if g.pos == self.go_pos)
+        starts_goroutine_at(stmt, self.go_pos)
     }
     fn meets_stmt(&self, stmt: &Stmt) -> bool {
         !self.starts(stmt) && (self.receives(Node::stmt(stmt)) || self.deferred_receive(stmt))
