@@ -140,9 +140,19 @@ pub struct Acquire {
     pub guards: Vec<Guard>,
 }
 
-/// A condition on a `bool` parameter: `(i, v)` holds when parameter `i`
-/// is `v` (`if !locked { mu.Lock() }` runs under `(i, false)`).
-pub type Guard = (usize, bool);
+/// A condition a statement runs under, on what the caller passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// `bool` parameter `i` is `v` (`if !locked { mu.Lock() }` runs
+    /// under `Is(i, false)`).
+    Is(usize, bool),
+    /// A condition on the options of variadic parameter `i` (`opts :=
+    /// getOpts(opt...); if !opts.withAlreadyLocked { mu.Lock() }`):
+    /// decided by the options a call passes. A call passing none takes
+    /// the default path, which is taken to get there; a call passing
+    /// some chose the behaviour, which is out of view.
+    Options(usize),
+}
 
 /// A call to a same-package function.
 #[derive(Debug, Clone)]
@@ -153,6 +163,8 @@ pub struct CallSite {
     pub args: Vec<Option<String>>,
     /// The arguments that are `bool` constants.
     pub consts: Vec<Option<bool>>,
+    /// The last argument is spread (`opt...`).
+    pub spread: bool,
     pub held: Vec<Held>,
     /// The conditions on the caller's parameters the call runs under.
     pub guards: Vec<Guard>,
@@ -170,24 +182,40 @@ impl CallSite {
     /// callee may get there).
     pub fn carry(&self, guards: &[Guard]) -> Option<Vec<Guard>> {
         let mut out = self.guards.clone();
-        for &(i, want) in guards {
-            if let Some(c) = self.consts.get(i).copied().flatten() {
-                if c != want {
-                    return None;
+        for &g in guards {
+            match g {
+                Guard::Is(i, want) => {
+                    if let Some(c) = self.consts.get(i).copied().flatten() {
+                        if c != want {
+                            return None;
+                        }
+                        continue;
+                    }
+                    if let Some(k) = self.param_arg(i) {
+                        out.push(Guard::Is(k, want));
+                    }
                 }
-                continue;
-            }
-            let param = self.args.get(i).and_then(|a| a.as_deref()).and_then(|a| {
-                a.strip_prefix("(#")?
-                    .strip_suffix(')')?
-                    .parse::<usize>()
-                    .ok()
-            });
-            if let Some(k) = param {
-                out.push((k, want));
+                // No options passed: the default path.
+                Guard::Options(i) if self.args.len() <= i => {}
+                Guard::Options(i) => match self.param_arg(i) {
+                    Some(k) if self.spread && self.args.len() == i + 1 => {
+                        out.push(Guard::Options(k))
+                    }
+                    _ => return None,
+                },
             }
         }
         Some(out)
+    }
+
+    /// The caller's parameter passed as argument `i`, if it is one.
+    fn param_arg(&self, i: usize) -> Option<usize> {
+        self.args.get(i).and_then(|a| a.as_deref()).and_then(|a| {
+            a.strip_prefix("(#")?
+                .strip_suffix(')')?
+                .parse::<usize>()
+                .ok()
+        })
     }
 }
 
@@ -552,6 +580,7 @@ pub fn resolve_call(
         recv,
         args,
         consts,
+        spread: call.ellipsis.is_some(),
         held: Vec::new(),
         guards: Vec::new(),
     })
@@ -601,6 +630,7 @@ fn implicit_calls(
             recv: receiver_key(cx, fi, &view, x, meth),
             args: Vec::new(),
             consts: Vec::new(),
+            spread: false,
             held: Vec::new(),
             guards: Vec::new(),
         });
@@ -673,12 +703,16 @@ impl Walker<'_, '_, '_> {
         Some(held)
     }
 
-    /// The conditions on this function's `bool` parameters that hold in
-    /// the branches of `if cond`: `locked`, `!locked`, the operands of
-    /// `&&` (then-branch only) and of `||` (else-branch only).
+    /// The conditions on this function's parameters that hold in the
+    /// branches of `if cond`: `locked`, `!locked`, the operands of `&&`
+    /// (then-branch only) and of `||` (else-branch only); a condition on
+    /// the variadic options holds in both.
     fn guards_of(&self, cond: &Expr) -> (Vec<Guard>, Vec<Guard>) {
-        if let Some((i, v)) = self.guard(cond) {
-            return (vec![(i, v)], vec![(i, !v)]);
+        if let Some((i, v)) = self.bool_param(cond) {
+            return (vec![Guard::Is(i, v)], vec![Guard::Is(i, !v)]);
+        }
+        if let Some(i) = self.options_in(cond) {
+            return (vec![Guard::Options(i)], vec![Guard::Options(i)]);
         }
         match cond.unparen() {
             Expr::Binary(b) if b.op == Token::Land => {
@@ -697,9 +731,11 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    fn guard(&self, x: &Expr) -> Option<Guard> {
+    /// `(i, v)` when `x` is `bool` parameter `i` (`v` true) or its
+    /// negation.
+    fn bool_param(&self, x: &Expr) -> Option<(usize, bool)> {
         match x.unparen() {
-            Expr::Unary(u) if u.op == Token::Not => self.guard(&u.x).map(|(i, v)| (i, !v)),
+            Expr::Unary(u) if u.op == Token::Not => self.bool_param(&u.x).map(|(i, v)| (i, !v)),
             Expr::Ident(id) => {
                 let cx = self.b.cx;
                 let f = &cx.functions()[self.fi];
@@ -711,6 +747,26 @@ impl Walker<'_, '_, '_> {
             }
             _ => None,
         }
+    }
+
+    /// The index of the function's variadic parameter when `cond` reads
+    /// it, or a local made from it (`opts := getOpts(opt...)`).
+    fn options_in(&self, cond: &Expr) -> Option<usize> {
+        let cx = self.b.cx;
+        let f = &cx.functions()[self.fi];
+        let view = cx.types(f.file)?;
+        let (i, param) = crate::syntax::variadic_param(&view, f.typ)?;
+        let made_from = |o: letgo_types::model::ObjId| {
+            o == param || crate::syntax::defined_from(&view, f.body, o, param)
+        };
+        let mut found = false;
+        inspect(Node::Expr(cond), &mut |n| {
+            if let Node::Ident(id) = n {
+                found |= view.object_of(id).is_some_and(made_from);
+            }
+            !found
+        });
+        found.then_some(i)
     }
 
     fn stmt(&mut self, s: &Stmt, held: Vec<Held>) -> State {

@@ -303,6 +303,60 @@ pub fn param_index(list: &letgo_go::ast::FieldList, off: u32) -> Option<usize> {
     None
 }
 
+/// The variadic parameter of `typ` (`opt ...Option`): its index and
+/// object.
+pub fn variadic_param(
+    view: &letgo_types::FileView,
+    typ: &letgo_go::ast::FuncType,
+) -> Option<(usize, letgo_types::model::ObjId)> {
+    let last = typ.params.list.last()?;
+    if !matches!(last.typ, Expr::Ellipsis(_)) {
+        return None;
+    }
+    let name = last.names.last()?;
+    let i = param_index(&typ.params, name.pos)?;
+    Some((i, view.object_of(name)?))
+}
+
+/// Whether the local `o` is defined in `body` (`o := ...`, `var o =
+/// ...`) from a value that reads `from`.
+pub fn defined_from(
+    view: &letgo_types::FileView,
+    body: &letgo_go::ast::BlockStmt,
+    o: letgo_types::model::ObjId,
+    from: letgo_types::model::ObjId,
+) -> bool {
+    let reads = |x: &Expr| {
+        let mut found = false;
+        inspect(Node::Expr(x), &mut |n| {
+            if let Node::Ident(id) = n {
+                found |= view.object_of(id) == Some(from);
+            }
+            !found
+        });
+        found
+    };
+    let is_o = |id: &letgo_go::ast::Ident| view.object_of(id) == Some(o);
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        match n {
+            Node::Stmt(Stmt::Assign(a)) if a.tok == letgo_go::token::Token::Define => {
+                found |= a
+                    .lhs
+                    .iter()
+                    .any(|l| matches!(l, Expr::Ident(id) if is_o(id)))
+                    && a.rhs.iter().any(reads);
+            }
+            Node::Spec(letgo_go::ast::Spec::Value(v)) => {
+                found |= v.names.iter().any(is_o) && v.values.iter().any(reads);
+            }
+            _ => {}
+        }
+        !found
+    });
+    found
+}
+
 /// The statement lists directly inside `s` (a block's, each branch of an
 /// `if`, a loop's body, each clause of a `switch` or `select`), not into
 /// function literals; none for a simple statement.

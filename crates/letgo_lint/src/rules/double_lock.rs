@@ -40,7 +40,12 @@ constant `true` there, or that returns before locking unless one says
 so (`if !create || err != nil { return }` then a call that locks, with
 `false` passed), followed through any depth of calls: a condition on the
 callee's parameter becomes one on the caller's when the caller passes its
-own parameter on. A lock that a function literal of the package
+own parameter on. Functional options work the same way: a lock taken
+under a condition that reads the callee's variadic parameter, or a local
+made from it (`opts := getOpts(opt...); if !opts.withAlreadyLocked {
+mu.Lock() }`), is taken on a call that passes no options (the default
+path) and is out of view on a call that passes some — the caller chose
+the behaviour (`fixtures/lg111/options.go`). A lock that a function literal of the package
 releases for good (a guard's release closure: `Lock` returns a value
 whose `Unlock` runs it) is handed to whoever holds the guard, so a lock
 of that field held since such a `Lock` is not counted. `once.Do(mu.Unlock)`
