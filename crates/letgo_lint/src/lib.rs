@@ -37,6 +37,7 @@ pub mod summaries;
 pub mod suppress;
 pub mod syntax;
 pub mod test_harness;
+pub mod timed_clients;
 pub mod timers;
 pub mod uncancelled;
 

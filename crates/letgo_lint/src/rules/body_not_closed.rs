@@ -114,6 +114,24 @@ cancel := context.WithTimeout(...)`, `c.write(ctx, batch)`, `cancel()`)
 or defers, the call outside loops: the context ends as the function
 returns, as if it were cancelled there.
 
+A path that leaves open the body of a response from an `http.Client`
+with a `Timeout` is left alone too, when another path closes it: the
+timeout covers reading the body, its timer keeps running after `Do`
+returns, and when it fires the transport cancels the request and closes
+the connection, so the rare path holds its connection for at most that
+long. A body closed on no path is still a finding: every call then
+leaves a connection that is never reused, and under load they pile up as
+fast as calls come, each held until its timeout. The timeout is known when every value the module stores in the
+variable or field the call goes through (found by its object; a field
+reached by embedding, `type API struct{ *http.Client }`, counts) is an
+`http.Client` literal with a non-zero `Timeout` key, or the variable's
+`Timeout` is set — directly, through a local, or as the result of a
+function of the module whose every `return` gives one
+(`fixtures/lg401/timed_client.go`). A call of the module's request
+helper counts when every client call in the helper does. Any other
+stored value (a parameter, `http.DefaultClient`, another package's
+client) leaves the timeout unknown, and the rule judges as usual.
+
 Code only tests run is left alone outside `_test.go` files: a package
 that exists only for tests (as LG301 judges one: a helper named like
 `httptest` that imports `testing`, a path segment `test`, `e2e`,
@@ -200,6 +218,8 @@ after the call there is no fix: `resp` may be nil.
 /// `resp, err := <request>`.
 struct Def<'a> {
     site: StmtSite<'a>,
+    /// The call that gives the response.
+    call: &'a CallExpr,
     resp: &'a Ident,
     err: Option<&'a Ident>,
 }
@@ -272,7 +292,12 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     let err = (k != last)
         .then(|| lhs[last])
         .filter(|e| e.name(src) != "_");
-    Some(Def { site, resp, err })
+    Some(Def {
+        site,
+        call,
+        resp,
+        err,
+    })
 }
 
 /// The index of the `*http.Response` among the results of `call`, by
@@ -319,6 +344,13 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     let exit = pending_exits(f.body, &sf.src, &ob)
         .into_iter()
         .find(|&e| !flag_guarded(f.body, &sf.src, &ob, e))?;
+    // A client's Timeout ends the exchange, body and connection included:
+    // a path that leaves the body open holds a connection for at most
+    // that long. A body closed on no path at all costs every call a
+    // connection that is never reused, and stays a finding.
+    if closed_somewhere(f.body, &ob) && crate::timed_clients::timed_client(cx, &view, def.call) {
+        return None;
+    }
     let (line, _) = sf.line_col(exit.offset());
     let how = match exit {
         Exit::Return(_) => format!("the return at line {line} leaks it"),
@@ -524,6 +556,21 @@ fn assigned_from<'a>(
 /// through an `ok = true`: those paths have `ok` set, so they do not take
 /// the branch. (A retry loop that closes every failed attempt's body and
 /// sets `ok` on the response it keeps.)
+/// Whether some statement of `body` closes the body (or hands it on).
+fn closed_somewhere(body: &BlockStmt, ob: &BodyClosed) -> bool {
+    let mut found = false;
+    inspect(Node::Block(body), &mut |n| {
+        if let Node::Stmt(s) = n {
+            found |= match s {
+                Stmt::Return(r) => ob.meets_return(&r.results),
+                _ => ob.meets_stmt(s),
+            };
+        }
+        !found
+    });
+    found
+}
+
 fn flag_guarded(body: &BlockStmt, src: &str, ob: &BodyClosed, e: Exit) -> bool {
     let Exit::Return(at) = e else {
         return false;
