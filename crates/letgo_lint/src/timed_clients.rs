@@ -156,9 +156,6 @@ impl Judge<'_> {
         let Some(at) = sig.results.iter().position(|&r| is_client(m, m.obj(r).typ)) else {
             return false;
         };
-        if fd.typ.results.is_none() {
-            return false;
-        }
         let mut returns = Vec::new();
         inspect(Node::Block(body), &mut |n| match n {
             Node::Stmt(Stmt::Return(r)) => {

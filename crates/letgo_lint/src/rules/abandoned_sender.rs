@@ -948,9 +948,10 @@ fn stmt_sends(s: &Stmt, ch: &VarRef, spawned: bool) -> Sends {
     }
 }
 
-/// Whether every send on the channel in `s` is followed, in its
-/// statement list, by `return`, and `s` starts no goroutine that
-/// mentions it: however `s` loops, the goroutine ends at its first send.
+/// Whether `s` sends on the channel, every send followed, in its
+/// statement list, by `return`, and `s` starts no goroutine and holds no
+/// function literal that mentions it: however `s` loops, the goroutine
+/// ends at its first send.
 fn each_send_returns(s: &Stmt, ch: &VarRef) -> bool {
     let mut sends = 0;
     let mut returning = 0;
@@ -969,12 +970,17 @@ fn each_send_returns(s: &Stmt, ch: &VarRef) -> bool {
             Node::Block(b) => count(&b.list),
             Node::CaseClause(c) => count(&c.body),
             Node::CommClause(c) => count(&c.body),
-            Node::Expr(Expr::FuncLit(_)) => return false,
+            // A literal that uses the channel may send any number of
+            // times, whenever it runs.
+            Node::Expr(lit @ Expr::FuncLit(_)) => {
+                spawns |= ch.mentioned(Node::Expr(lit));
+                return false;
+            }
             _ => {}
         }
         true
     });
-    !spawns && sends == returning
+    !spawns && sends > 0 && sends == returning
 }
 
 /// The most sends of any one clause.
