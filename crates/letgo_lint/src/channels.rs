@@ -741,7 +741,15 @@ impl<'a> Collector<'_, 'a> {
     /// channel): the context its body runs in.
     fn spawn(&mut self, pos: u32, uses: bool, ctx: Ctx<'a>) -> Ctx<'a> {
         if uses {
-            self.record_spawn(pos, ctx);
+            self.channel.spawns.push(Spawn {
+                pos,
+                file: ctx.file,
+                function: self.function.clone(),
+                in_loop: ctx.in_loop,
+                range_over: ctx
+                    .range_over
+                    .map(|x| x.span().text(self.src(ctx.file)).to_string()),
+            });
         }
         Ctx {
             goroutine: Some(pos),
@@ -750,18 +758,6 @@ impl<'a> Collector<'_, 'a> {
             range_over: None,
             ..ctx
         }
-    }
-
-    fn record_spawn(&mut self, pos: u32, ctx: Ctx<'a>) {
-        self.channel.spawns.push(Spawn {
-            pos,
-            file: ctx.file,
-            function: self.function.clone(),
-            in_loop: ctx.in_loop,
-            range_over: ctx
-                .range_over
-                .map(|x| x.span().text(self.src(ctx.file)).to_string()),
-        });
     }
 
     /// A literal handed to a goroutine starter (`wg.Go(func() {...})`):
