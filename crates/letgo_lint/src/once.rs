@@ -9,12 +9,20 @@
 //! A function runs once when it is a root — `main.main`, an `init`, or a
 //! command-line framework's action (below) — or when every way in is a
 //! call (or `go`) outside any loop of a function that itself runs once,
-//! and at least one way in is in view. A function used as a value
+//! and at least one way in is in view. A loop over a collection (a
+//! slice, map, array, string or integer: [`finite_range`]) is not a loop
+//! here: it runs its body once per element, a number the input bounds
+//! and reached once, where a `for` statement or a range over a channel
+//! or an iterator may go on for as long as the process runs. So "once"
+//! reads "a bounded number of times": nothing a once function leaves
+//! behind piles up. A function used as a value
 //! anywhere else (handed to a call, stored, returned) may be run any
 //! number of times by whoever holds it, and so does not run once, nor
 //! does a function other modules can call (an exported function of a
-//! package outside `internal/`, `cmd/` and `package main`), nor one in a
-//! cycle of calls.
+//! package outside `internal/`, `cmd/`, `package main` and the
+//! directories of `package main` packages, whose packages by the same
+//! convention as `cmd/` are their command's own), nor one in a cycle of
+//! calls.
 //!
 //! Known consumers of function values that run them once per handing-over
 //! are ways in like a call at the place they are handed over:
@@ -27,7 +35,8 @@
 
 use crate::context::PackageContext;
 use crate::funcs::Func;
-use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, Stmt};
+use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, RangeStmt, Stmt};
+use letgo_types::types::Type;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::callgraph::{CallGraph, FuncNode};
 use letgo_types::model::{FileId, ObjId, ObjKind};
@@ -152,6 +161,12 @@ impl OnceRuns {
             entries: &entries,
             loops: &loops,
             roots: &roots,
+            commands: m
+                .packages
+                .iter()
+                .filter(|p| p.name == "main")
+                .map(|p| p.path.as_str())
+                .collect(),
             memo: FxHashMap::default(),
             depth: 0,
         };
@@ -175,6 +190,8 @@ struct Judge<'j> {
     entries: &'j FxHashMap<Key, Vec<Entry>>,
     loops: &'j FxHashMap<Key, Vec<(u32, u32)>>,
     roots: &'j FxHashSet<Key>,
+    /// The import paths of the program's `package main` directories.
+    commands: Vec<&'j str>,
     /// `None` while a function is being judged: a cycle back to it is
     /// not once.
     memo: FxHashMap<Key, Option<bool>>,
@@ -247,7 +264,10 @@ impl Judge<'_> {
             .chars()
             .next()
             .is_some_and(char::is_uppercase);
-        exported && pkg.name != "main" && !private_path(&pkg.path)
+        exported
+            && pkg.name != "main"
+            && !private_path(&pkg.path)
+            && !self.commands.iter().any(|c| under(&pkg.path, c))
     }
 }
 
@@ -256,6 +276,13 @@ impl Judge<'_> {
 /// of commands' own packages.
 fn private_path(path: &str) -> bool {
     path.split('/').any(|seg| seg == "internal" || seg == "cmd")
+}
+
+/// Whether package path `path` lies in the directory of package `dir`:
+/// a package inside a command's directory (`app/tool/client` under the
+/// `package main` of `app/tool`) is that command's own, as under `cmd/`.
+fn under(path: &str, dir: &str) -> bool {
+    path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
 }
 
 /// What one file says: ways into functions that are not plain calls
@@ -302,7 +329,9 @@ impl Scan {
         inspect(body, &mut |n| {
             match n {
                 Node::Stmt(Stmt::For(s)) => self.loops.push((me, (s.body.lbrace, s.body.end()))),
-                Node::Stmt(Stmt::Range(s)) => self.loops.push((me, (s.body.lbrace, s.body.end()))),
+                Node::Stmt(Stmt::Range(s)) if !finite_range(view, s) => {
+                    self.loops.push((me, (s.body.lbrace, s.body.end())))
+                }
                 Node::Call(c) => {
                     handled.insert(callee_expr(&c.fun).pos());
                     if let Some(sel) = selector_callee(c) {
@@ -383,6 +412,39 @@ impl Scan {
             }
         }
     }
+}
+
+/// Whether `r` ranges over a collection of a size fixed when the loop
+/// starts (a slice, array, map, string or integer): its body runs once
+/// per element, a number the program's input bounds, not one that grows
+/// while the process runs, as a loop over a channel, an iterator
+/// function or a `for` condition may.
+pub fn finite_range(view: &FileView, r: &RangeStmt) -> bool {
+    let m = view.model();
+    let Some(t) = view.type_of(&r.x) else {
+        return false;
+    };
+    match m.ty(m.under_ro(t)) {
+        Type::Slice(_) | Type::Array(..) | Type::Map(..) | Type::Basic(..) => true,
+        Type::Pointer(e) => matches!(m.ty(m.under_ro(*e)), Type::Array(..)),
+        _ => false,
+    }
+}
+
+/// Whether offset `at` of `f` is inside a loop that may run without
+/// bound: a `for` statement, or a `range` not over a finite collection
+/// ([`finite_range`]).
+pub fn in_unbounded_loop(cx: &PackageContext, f: &Func, at: u32) -> bool {
+    let view = cx.types(f.file);
+    f.sites.iter().any(|s| match s.stmt {
+        Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
+        Stmt::Range(r) => {
+            r.body.lbrace <= at
+                && at < r.body.end()
+                && !view.as_ref().is_some_and(|v| finite_range(v, r))
+        }
+        _ => false,
+    })
 }
 
 /// `main` of package `main`, or an `init`.
@@ -688,8 +750,9 @@ pub fn named_runs_once(cx: &PackageContext, name: &str) -> bool {
 
 /// Whether what channel `ch` can abandon is abandoned once per process:
 /// every function in `receivers` runs once, the channel is not made
-/// inside a loop (a channel per round, abandoned per round), and its
-/// goroutines are started outside loops or by a receiver itself (whose
+/// inside a loop without bound (a channel per round, abandoned per
+/// round), and its goroutines are started outside such loops or by a
+/// receiver itself (whose
 /// loops end when it stops receiving, so the senders left are those
 /// started before: a number reached once, not one that grows).
 pub fn channel_once(
@@ -697,16 +760,32 @@ pub fn channel_once(
     ch: &crate::channels::Channel,
     receivers: &[&str],
 ) -> bool {
-    let spawned_elsewhere = ch
-        .spawns
-        .iter()
-        .any(|s| s.in_loop && !receivers.contains(&s.function.as_str()));
+    let spawned_elsewhere = ch.spawns.iter().any(|s| {
+        s.in_loop
+            && !receivers.contains(&s.function.as_str())
+            && cx
+                .functions()
+                .iter()
+                .find(|f| f.name == s.function && f.file == s.file)
+                .is_none_or(|f| in_unbounded_loop(cx, f, s.pos))
+    });
     if spawned_elsewhere {
         return false;
     }
-    let made_in_loop = ch
-        .origin
-        .as_ref()
-        .is_some_and(|o| o.maker(cx).is_none_or(|f| f.in_loop(o.make.start)));
+    let made_in_loop = ch.origin.as_ref().is_some_and(|o| {
+        o.maker(cx)
+            .is_none_or(|f| in_unbounded_loop(cx, f, o.make.start))
+    });
     !made_in_loop && !receivers.is_empty() && receivers.iter().all(|r| named_runs_once(cx, r))
+}
+
+/// Whether channel `ch` is made at most once per process: by a function
+/// that runs once, outside any loop without bound. What waits on it waits
+/// once, for as long as the process runs (a pipeline stage started at
+/// startup), and does not pile up.
+pub fn made_once(cx: &PackageContext, ch: &crate::channels::Channel) -> bool {
+    ch.origin.as_ref().is_some_and(|o| {
+        o.maker(cx)
+            .is_some_and(|f| runs_once(cx, f) && !in_unbounded_loop(cx, f, o.make.start))
+    })
 }

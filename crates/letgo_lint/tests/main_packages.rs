@@ -3,6 +3,7 @@
 //! command's function that runs once as leaving its leak once (LG401,
 //! LG106),
 //! a ticker loop a command runs once as lasting the process (LG202), a
+//! channel a command makes once ranged over for the process's life (LG104), a
 //! package that exists only for tests as the tests' own (`lg103/fakeserver`,
 //! no finding), or
 //! a test's channel handed to the code under test as the test's (LG107,
@@ -28,6 +29,7 @@ fn commands_match_want_comments() {
         ("lg106/cmd", "LG106"),
         ("lg202/oncecmd", "LG202"),
         ("lg107/undertest", "LG107"),
+        ("lg104/daemon", "LG104"),
     ] {
         let (program, findings) = common::run(&base.join(dir), &[code]);
         let found = common::found(&program, &findings);

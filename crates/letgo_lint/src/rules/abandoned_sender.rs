@@ -155,8 +155,12 @@ one that sends every error still blocks, and is flagged).
 
 A receiver that is a function that runs once per process (`main`, `init`, a
 cobra/urfave/ffcli command's action, or what only such functions call
-or start outside loops, in a package other modules cannot import; the
-full judgement is in the README, "runs once per process") stops receiving once: when the channel is
+or start outside loops, in a package other modules cannot import; a
+loop over a collection (a slice, map, array, string or integer, whose
+size is fixed when the loop starts) runs its body a number of times the
+input bounds, reached once, and is not a loop here, while a `for`
+statement or a range over a channel or an iterator is; the full
+judgement is in the README, "runs once per process") stops receiving once: when the channel is
 not made in a loop, and its senders are started outside loops or by
 the receiver itself (whose loops end when it stops), the senders it
 abandons are a number reached once and stay only until the process

@@ -143,11 +143,18 @@ the test binary.
 
 A body left open by a function that runs once per process (`main`, `init`, a
 cobra/urfave/ffcli command's action, or what only such functions call
-or start outside loops, in a package other modules cannot import; the
-full judgement is in the README, "runs once per process") is left at most once, until the
+or start outside loops, in a package other modules cannot import; a
+loop over a collection (a slice, map, array, string or integer, whose
+size is fixed when the loop starts) runs its body a number of times the
+input bounds, reached once, and is not a loop here, while a `for`
+statement or a range over a channel or an iterator is; the full
+judgement is in the README, "runs once per process") is left at most once, until the
 process exits: no finding there (`fixtures/lg401/cmd`,
 `fixtures_unresolved`; a function a loop or a handler calls is judged
-as any other).
+as any other). A body such a function opens inside a loop without bound
+(a pager's `for` over a server's "next" links) and leaves open only on
+paths that return is left once too: the return ends the loop.
+(`fixtures/lg401/cmd` `list`, must-flag `pages`, called in a `for`).
 
 A `return` inside `if !ok { ... }`, where `ok` is a flag the function
 only sets to `true` (a retry loop that closes each failed attempt's body
@@ -300,6 +307,19 @@ fn response_def<'a>(cx: &PackageContext<'a>, f: &Func<'a>, site: StmtSite<'a>) -
     })
 }
 
+/// Whether a loop around offset `at` of `f` can start its next round
+/// with the body still open.
+fn carried_round(f: &Func, at: u32, src: &str, ob: &BodyClosed) -> bool {
+    f.sites.iter().any(|s| {
+        let body = match s.stmt {
+            Stmt::For(l) => &l.body,
+            Stmt::Range(r) => &r.body,
+            _ => return false,
+        };
+        body.lbrace <= at && at < body.end() && crate::flow::pending_around(body, src, ob)
+    })
+}
+
 /// The index of the `*http.Response` among the results of `call`, by
 /// type (`resp, err` or `d, resp, err`). Whether the body it gives is
 /// open is [`crate::responses::opens_body`]'s to say.
@@ -313,8 +333,11 @@ fn live_response_index(cx: &PackageContext, file: usize, call: &Expr) -> Option<
 
 fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
     // A command's function that runs once holds one connection until
-    // the process exits moments later: nothing piles up.
-    if !def.site.in_loop && crate::once::runs_once(cx, f) {
+    // the process exits moments later (one per element of its input, in a
+    // loop over a collection): nothing piles up.
+    let at = def.site.stmt.span().start;
+    let once = crate::once::runs_once(cx, f);
+    if once && !crate::once::in_unbounded_loop(cx, f, at) {
         return None;
     }
     if !def.site.in_loop && cancelled_on_return(cx, f, def) {
@@ -341,9 +364,20 @@ fn not_closed(cx: &PackageContext, f: &Func, def: &Def) -> Option<Diagnostic> {
             .any(|n| view.object_of(n) == Some(ob.resp))
     });
     ob.find_assigns(f);
-    let exit = pending_exits(f.body, &sf.src, &ob)
+    let exits: Vec<Exit> = pending_exits(f.body, &sf.src, &ob)
         .into_iter()
-        .find(|&e| !flag_guarded(f.body, &sf.src, &ob, e))?;
+        .filter(|&e| !flag_guarded(f.body, &sf.src, &ob, e))
+        .collect();
+    // Paths that leave the body open only by returning leave it once per
+    // call, however often the loop around the request ran before, when
+    // no path carries it open into the loop's next round.
+    if once
+        && exits.iter().all(|e| matches!(e, Exit::Return(_)))
+        && !carried_round(f, at, &sf.src, &ob)
+    {
+        return None;
+    }
+    let exit = *exits.first()?;
     // A client's Timeout ends the exchange, body and connection included:
     // a path that leaves the body open holds a connection for at most
     // that long. A body closed on no path at all costs every call a

@@ -105,8 +105,12 @@ the test binary.
 
 A context lost by a function that runs once per process (`main`, `init`, a
 cobra/urfave/ffcli command's action, or what only such functions call
-or start outside loops, in a package other modules cannot import; the
-full judgement is in the README, "runs once per process") is lost at most once and would
+or start outside loops, in a package other modules cannot import; a
+loop over a collection (a slice, map, array, string or integer, whose
+size is fixed when the loop starts) runs its body a number of times the
+input bounds, reached once, and is not a loop here, while a `for`
+statement or a range over a channel or an iterator is; the full
+judgement is in the README, "runs once per process") is lost at most once and would
 live as long as the process anyway (a signal context made at the top of
 `main`): no finding there, unless the context is made in a loop.
 `go vet`'s lostcancel still reports it.
@@ -247,7 +251,9 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             }
             // A command's function that runs once loses at most one
             // context, which lives as long as the process anyway.
-            if !site.in_loop && crate::once::runs_once(cx, f) {
+            if crate::once::runs_once(cx, f)
+                && !crate::once::in_unbounded_loop(cx, f, site.stmt.span().start)
+            {
                 continue;
             }
             let diag = match def.target {

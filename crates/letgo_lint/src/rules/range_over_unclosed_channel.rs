@@ -43,6 +43,12 @@ ends; the finding names that return. A channel handed to a call, stored
 or returned on the way is out of view, and `main` (whose return ends the
 process) is left alone.
 
+A channel made by a function that runs once per process (what `main`,
+`init` or a command's action calls or starts outside loops; the README's
+"runs once per process"), outside any loop without bound, is ranged over
+once, for as long as the process runs: a pipeline stage started at
+startup, not a leak that grows. No finding (`fixtures/lg104/daemon`).
+
 ## Why is this bad?
 A range over a channel ends only when the channel is closed. Once the
 senders are done, the ranging goroutine waits forever; made per call, the
@@ -103,6 +109,10 @@ fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
             continue;
         }
         if ch.kind != ChannelKind::Local || !ch.senders_in_view() {
+            continue;
+        }
+        // A channel made once per process is ranged over for its life.
+        if crate::once::made_once(cx, ch) {
             continue;
         }
         let Some(range) = ch.ops_of(OpKind::Range).find(|r| !body_leaves(cx, r)) else {
