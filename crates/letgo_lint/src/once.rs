@@ -36,10 +36,10 @@
 use crate::context::PackageContext;
 use crate::funcs::Func;
 use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, RangeStmt, Stmt};
-use letgo_types::types::Type;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::callgraph::{CallGraph, FuncNode};
 use letgo_types::model::{FileId, ObjId, ObjKind};
+use letgo_types::types::Type;
 use letgo_types::{FileView, Model, Semantic};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
