@@ -77,23 +77,6 @@ pub fn pending_exits_from_entry(body: &BlockStmt, src: &str, ob: &dyn Obligation
     exits(body, src, ob, true)
 }
 
-/// Whether an obligation started inside `body`, a loop's body, can still
-/// be pending where the body ends or `continue`s: carried round into the
-/// next iteration, where [`pending_exits`] sees no exit.
-pub fn pending_around(body: &BlockStmt, src: &str, ob: &dyn Obligation) -> bool {
-    let mut w = Walker {
-        ob,
-        src,
-        exits: Vec::new(),
-        targets: Vec::new(),
-        pending_label: None,
-        fact: None,
-    };
-    w.push_target(true);
-    let back = w.list(&body.list, false);
-    back || w.targets.last().is_some_and(|t| t.continues)
-}
-
 fn exits(body: &BlockStmt, src: &str, ob: &dyn Obligation, at_entry: bool) -> Vec<Exit> {
     let mut w = Walker {
         ob,

@@ -316,7 +316,7 @@ fn carried_round(f: &Func, at: u32, src: &str, ob: &BodyClosed) -> bool {
             Stmt::Range(r) => &r.body,
             _ => return false,
         };
-        body.lbrace <= at && at < body.end() && crate::flow::pending_around(body, src, ob)
+        body.lbrace <= at && at < body.end() && crate::flow::pending_at_iteration_end(body, src, ob)
     })
 }
 
