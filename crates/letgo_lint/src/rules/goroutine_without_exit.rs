@@ -12,7 +12,6 @@ use letgo_go::ast::{BlockStmt, CallExpr, Expr, ForStmt, Span, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
 use letgo_types::model::ObjKind;
-use letgo_types::types::{BasicKind, Type};
 use letgo_types::FileView;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -64,15 +63,19 @@ variable the branch sets and nothing in the package sets back to `nil`)
 runs once however often its function does (`fixtures/lg116/firsttime.go`).
 That it can run more than once is known when
 - the `go` statement is inside a loop other than a `range` over a
-  collection: a `for` loop (counted or not) or a `range` over a number,
-  a channel or a function starts copies of one goroutine, as many as it
-  goes round, while a `range` over a slice, array, map or string starts
-  one per element, each for its own element (a configured directory, a
-  partition), once per run of its function — it repeats only as often
-  as that function does (this holds for calls in such a `range` too,
-  below) — unless the goroutine uses a channel its starting function
-  makes for the call (`updates := make(chan T)`): its partner is that
-  call, so every round that calls it leaves one more behind;
+  collection: a `for` loop (counted or not) or a `range` over a channel
+  or a function starts copies of one goroutine, as many as it goes
+  round, while a `range` over a slice, array, map, string or number
+  starts one per element, each for its own element (a configured
+  directory, a partition), once per run of its function — it repeats
+  only as often as that function does (this holds for calls in such a
+  `range` too, below) — unless the goroutine uses a channel its starting
+  function makes for the call (`updates := make(chan T)`) and that
+  function is not known to run once per process (the README's "runs
+  once per process"): its partner is that call, so every round that
+  calls it leaves one more behind, while a function that runs once
+  starts a number its collection bounds, once (`fixtures/lg116/daemon`
+  `pipeAll`, must-flag `follow`, a stream);
 - the function holding it is an HTTP handler (a `ServeHTTP` method or a
   function taking `(http.ResponseWriter, *http.Request)`), or a function
   the package never calls that the other packages checked with it reach
@@ -361,7 +364,10 @@ fn looping<'c, 'a>(
     // `range` walks. Others started by a `range` over a collection are
     // one daemon per element, repeating only with their function.
     let tied = per_call_channel(cx, f, body);
-    let go_in_loop = go_in_loop && (tied || in_repeating_loop(&view_of(cx, f)?, f, g.call.pos()));
+    // A spawner that runs once walks its collection once: a goroutine per
+    // element, tied or not, is a number the input bounds.
+    let unbounded = crate::once::in_unbounded_loop(cx, f, g.call.pos());
+    let go_in_loop = go_in_loop && (unbounded || (tied && !crate::once::runs_once(cx, f)));
     let why = if go_in_loop {
         format!("it is started in a loop in `{name}`")
     } else {
@@ -752,9 +758,9 @@ impl<'c, 'a> Runs<'c, 'a> {
             return Run::Unknown; // a package-level initializer
         };
         let f = &self.cx.functions()[g];
-        let repeats = match (self.counted_loops_once, self.cx.types(file)) {
-            (true, Some(view)) => in_repeating_loop(&view, f, at),
-            _ => f.in_loop(at),
+        let repeats = match self.counted_loops_once {
+            true => crate::once::in_unbounded_loop(self.cx, f, at),
+            false => f.in_loop(at),
         };
         if repeats {
             let (callee, caller) = (self.name_at(file, at), &self.cx.functions()[g].name);
@@ -846,10 +852,6 @@ fn once_do(cx: &PackageContext, view: &FileView, c: &CallExpr) -> bool {
     }
 }
 
-fn view_of<'c>(cx: &'c PackageContext, f: &Func) -> Option<FileView<'c>> {
-    cx.types(f.file)
-}
-
 /// Whether the goroutine `body`, a literal written in `spawner`, uses a
 /// channel that `spawner` makes for its call (`ch := make(chan T)` in
 /// its body, outside the literal): its partner belongs to that one call.
@@ -892,35 +894,6 @@ fn per_call_channel(cx: &PackageContext, spawner: &Func, body: &Func) -> bool {
         !found
     });
     found
-}
-
-/// Whether offset `at` of `f`'s body is inside a loop of `f` (not of a
-/// nested literal) other than a `range` over a collection (a slice,
-/// array, map or string). Such a `range` starts one goroutine per
-/// element, each for its own element (a directory, a partition), once
-/// per run of `f`; a `for` loop, counted or not, and a `range` over a
-/// number, a channel or a function start copies of one goroutine, as
-/// many as it goes round.
-fn in_repeating_loop(view: &FileView, f: &Func, at: u32) -> bool {
-    let m = view.model();
-    f.sites.iter().any(|s| match s.stmt {
-        Stmt::For(l) => l.body.lbrace <= at && at < l.body.end(),
-        Stmt::Range(r) => {
-            r.body.lbrace <= at
-                && at < r.body.end()
-                && view.type_of(&r.x).is_none_or(|t| {
-                    !matches!(
-                        m.ty(m.under_ro(m.deref(t))),
-                        Type::Basic(BasicKind::String, _)
-                            | Type::Basic(BasicKind::UntypedString, _)
-                            | Type::Slice(_)
-                            | Type::Array(..)
-                            | Type::Map(..)
-                    )
-                })
-        }
-        _ => false,
-    })
 }
 
 fn is_handler_sig(m: &letgo_types::Model, params: &[letgo_types::types::TypeId]) -> bool {
