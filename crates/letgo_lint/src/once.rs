@@ -425,7 +425,10 @@ pub fn finite_range(view: &FileView, r: &RangeStmt) -> bool {
         return false;
     };
     match m.ty(m.under_ro(t)) {
-        Type::Slice(_) | Type::Array(..) | Type::Map(..) | Type::Basic(..) => true,
+        Type::Slice(_) | Type::Array(..) | Type::Map(..) => true,
+        // Not `Invalid`: a value whose type is out of view may be a
+        // channel.
+        Type::Basic(k, _) => k.is_integer() || k.is_string(),
         Type::Pointer(e) => matches!(m.ty(m.under_ro(*e)), Type::Array(..)),
         _ => false,
     }

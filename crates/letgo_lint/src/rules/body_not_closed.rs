@@ -121,8 +121,8 @@ returns, and when it fires the transport cancels the request and closes
 the connection, so the rare path holds its connection for at most that
 long. A body closed on no path is still a finding: every call then
 leaves a connection that is never reused, and under load they pile up as
-fast as calls come, each held until its timeout. The timeout is known when every value the module stores in the
-variable or field the call goes through (found by its object; a field
+fast as calls come, each held until its timeout. The timeout is known
+when every value the module stores in the variable or field the call goes through (found by its object; a field
 reached by embedding, `type API struct{ *http.Client }`, counts) is an
 `http.Client` literal with a non-zero `Timeout` key, or the variable's
 `Timeout` is set — directly, through a local, or as the result of a
@@ -584,12 +584,6 @@ fn assigned_from<'a>(
     }
 }
 
-/// Whether exit `e` is a `return` inside `if !ok { ... }` where `ok` is a
-/// flag the function only ever sets to `true` (after starting `false`),
-/// and no path reaches the return with the body pending unless it went
-/// through an `ok = true`: those paths have `ok` set, so they do not take
-/// the branch. (A retry loop that closes every failed attempt's body and
-/// sets `ok` on the response it keeps.)
 /// Whether some statement of `body` closes the body (or hands it on).
 fn closed_somewhere(body: &BlockStmt, ob: &BodyClosed) -> bool {
     let mut found = false;
@@ -605,6 +599,12 @@ fn closed_somewhere(body: &BlockStmt, ob: &BodyClosed) -> bool {
     found
 }
 
+/// Whether exit `e` is a `return` inside `if !ok { ... }` where `ok` is a
+/// flag the function only ever sets to `true` (after starting `false`),
+/// and no path reaches the return with the body pending unless it went
+/// through an `ok = true`: those paths have `ok` set, so they do not take
+/// the branch. (A retry loop that closes every failed attempt's body and
+/// sets `ok` on the response it keeps.)
 fn flag_guarded(body: &BlockStmt, src: &str, ob: &BodyClosed, e: Exit) -> bool {
     let Exit::Return(at) = e else {
         return false;
