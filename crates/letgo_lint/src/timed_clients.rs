@@ -4,9 +4,8 @@
 //! included: its timer keeps running after `Do` (or `Get`, `Post`, ...)
 //! returns, and when it fires the transport cancels the request and
 //! closes the connection. A body nobody closes then holds its connection
-//! and the transport's goroutines for at most that long. LG401 excuses a
-//! rare path that way, not a body closed on no path (every call then
-//! leaves a connection for the timeout's length).
+//! and the transport's goroutines for at most that long: LG401 leaves
+//! such a body alone, on any path.
 //!
 //! A client is known to have a timeout when every value the program
 //! stores in the variable or field the call goes through, that the model

@@ -423,7 +423,8 @@ impl Model {
 impl Model {
     /// Whether function `f` closes its `i`th parameter: its body (read
     /// from source, in any package) calls `p.Close()`, directly or
-    /// deferred. `None` when the body is not at hand.
+    /// deferred, or reads `p` to its end before anything can return
+    /// ([`Model::reads_param_first`]). `None` when the body is not at hand.
     pub fn param_is_closed(&self, f: ObjId, i: usize) -> Option<bool> {
         self.param_closed_within(f, i, 3)
     }
@@ -465,6 +466,9 @@ impl Model {
         }
         let is_param =
             |x: &Expr| matches!(x.unparen(), Expr::Ident(id) if id.name(&sf.src) == param);
+        if self.reads_param_first(file, body, &is_param) {
+            return true;
+        }
         let mut closes = false;
         letgo_go::visit::inspect(letgo_go::visit::Node::Block(body), &mut |n| {
             if let letgo_go::visit::Node::Call(c) = n {
@@ -607,6 +611,57 @@ impl Model {
         matches!(obj.kind, ObjKind::Func | ObjKind::Method)
             && &*obj.name == name
             && self.pkg_path(o) == pkg
+    }
+
+    /// Whether a statement of `body`'s own list, before the first that
+    /// holds a `return`, reads the parameter to its end by the standard
+    /// library's loop (`io.ReadAll(p)`, `ioutil.ReadAll(p)`,
+    /// `io.Copy(io.Discard, p)`): a response body read to EOF gives its
+    /// connection back to the pool, and one whose read fails is dropped,
+    /// as closing it does. Resolved only in checked packages.
+    fn reads_param_first(
+        &self,
+        file: FileId,
+        body: &letgo_go::ast::BlockStmt,
+        is_param: &dyn Fn(&Expr) -> bool,
+    ) -> bool {
+        let is = |x: &Expr, pkgs: &[&str], name: &str| {
+            let id = match x.unparen() {
+                Expr::Selector(s) => &s.sel,
+                _ => return false,
+            };
+            self.use_at(file, id.pos)
+                .is_some_and(|o| pkgs.iter().any(|p| self.is_func(o, p, name)))
+        };
+        let discard = |x: &Expr| match x.unparen() {
+            Expr::Selector(s) => self.use_at(file, s.sel.pos).is_some_and(|o| {
+                &*self.obj(o).name == "Discard" && matches!(self.pkg_path(o), "io" | "io/ioutil")
+            }),
+            _ => false,
+        };
+        let reads = |c: &letgo_go::ast::CallExpr| {
+            let arg = |i: usize| c.args.get(i).is_some_and(is_param);
+            (is(&c.fun, &["io", "io/ioutil"], "ReadAll") && arg(0))
+                || (is(&c.fun, &["io"], "Copy") && arg(1) && c.args.first().is_some_and(discard))
+        };
+        for stmt in &body.list {
+            let (mut read, mut returns) = (false, false);
+            letgo_go::visit::inspect(letgo_go::visit::Node::Stmt(stmt), &mut |n| {
+                match n {
+                    letgo_go::visit::Node::Call(c) => read |= reads(c),
+                    letgo_go::visit::Node::Stmt(letgo_go::ast::Stmt::Return(_)) => returns = true,
+                    _ => {}
+                }
+                true
+            });
+            if returns {
+                return false;
+            }
+            if read {
+                return true;
+            }
+        }
+        false
     }
 
     /// Whether the body of function `f` (read from source; resolved only

@@ -105,7 +105,13 @@ retry loop that gives up on `ctx.Done()` leaves one sender, which finds
 the slot free (`fixtures/lg103/paced_spawn.go`); and a way out
 whose signal is sent only after `wg.Wait()` on a WaitGroup that every
 sender calls `Done` on after its sends (deferred, or later on the
-send's path), so that it comes after every send; nor a way out that
+send's path), so that it comes after every send — or, for a way out
+taken only once its channel is closed (the case `v, ok := <-results`
+starting with `if !ok { return }`, or `if v == nil { return }` when
+every send on it is `&T{...}`, nothing after that `if` leaving), whose
+every `close` follows such a `wg.Wait()`: the fan-in that closes its
+results once the workers are done (`fixtures/lg103/closed_way_out.go`);
+nor a way out that
 every sender checks first, in its own function, and returns on (`select
 { case <-s.stopped: return errStopped; default: }` before `s.reqs <-
 r`): once the signal is ready every later sender returns before it

@@ -756,7 +756,8 @@ fn after_senders_last_word(cx: &PackageContext, ch: &Channel, file: usize, comm:
 /// from a channel `e` whose every send is made after `wg.Wait()` on a
 /// WaitGroup whose `Done` every sender on `ch` calls after its sends
 /// (deferred, or later on the send's path): the stop signal comes only
-/// once every sender is done sending.
+/// once every sender is done sending. A way out taken only once `e` is
+/// closed ([`leaves_when_closed`]) waits for `e`'s closes instead.
 fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Span) -> bool {
     use crate::rules::wait_before_receive::{dones_after, waitgroup_call};
     let Some(e) = way_out_channel(cx, ch, file, comm) else {
@@ -786,7 +787,13 @@ fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Sp
         };
         dones_after(f.body, o.span.start, &view, &cx.file(o.file).src)
     };
-    let stops: Vec<&Op> = e.ops_of(OpKind::Send).collect();
+    // A way out taken only once `e` is closed waits for its closes; any
+    // other for its sends.
+    let stop_kind = match leaves_when_closed(cx, e, file, comm) {
+        true => OpKind::Close,
+        false => OpKind::Send,
+    };
+    let stops: Vec<&Op> = e.ops_of(stop_kind).collect();
     let sends: Vec<&Op> = ch.ops_of(OpKind::Send).collect();
     if stops.is_empty() || sends.is_empty() || sends.iter().any(|s| s.through_call) {
         return false;
@@ -800,6 +807,112 @@ fn after_senders_waited(cx: &PackageContext, ch: &Channel, file: usize, comm: Sp
     };
     let dones: Vec<_> = sends.iter().map(|s| done_after(s)).collect();
     waited.iter().any(|w| dones.iter().all(|d| d.contains(w)))
+}
+
+/// Whether the `select` case `comm` (in file `file`), receiving from
+/// `e`, leaves the loop only once `e` is closed: the case is `v := <-e`
+/// or `v, ok := <-e`, its body starts with `if !ok { ... }` or `if v ==
+/// nil { ... }` (no `else`), and nothing after that `if` in the case
+/// returns or breaks to a label. For the nil test every send on `e`
+/// must send the address of a composite literal, which is never nil.
+fn leaves_when_closed(cx: &PackageContext, e: &Channel, file: usize, comm: Span) -> bool {
+    let Some(view) = cx.types(file) else {
+        return false;
+    };
+    let Some(clause) = comm_clause(cx, file, comm) else {
+        return false;
+    };
+    let Some(Stmt::Assign(a)) = clause.comm.as_ref() else {
+        return false;
+    };
+    let [Stmt::If(test), rest @ ..] = clause.body.as_slice() else {
+        return false;
+    };
+    let obj = |x: &Expr| x.unparen().as_ident().and_then(|id| view.object_of(id));
+    let (value, ok) = (a.lhs.first().and_then(obj), a.lhs.get(1).and_then(obj));
+    let closed_test = match test.cond.unparen() {
+        Expr::Unary(u) if u.op == Token::Not => ok.is_some() && obj(&u.x) == ok,
+        Expr::Binary(b) if b.op == Token::Eql => {
+            let nil_of = |x: &Expr, y: &Expr| {
+                value.is_some() && obj(x) == value && crate::syntax::is_nil(&view, y)
+            };
+            (nil_of(&b.x, &b.y) || nil_of(&b.y, &b.x)) && never_sends_nil(cx, e)
+        }
+        _ => false,
+    };
+    closed_test
+        && test.init.is_none()
+        && test.els.is_none()
+        && rest.iter().all(|s| !leaves_beyond_select(s))
+}
+
+/// The `select` case whose communication is at `comm`, in file `file`.
+fn comm_clause<'a>(
+    cx: &PackageContext<'a>,
+    file: usize,
+    comm: Span,
+) -> Option<&'a letgo_go::ast::CommClause> {
+    let f = cx
+        .functions()
+        .iter()
+        .find(|f| f.file == file && f.body.lbrace <= comm.start && comm.start < f.body.end())?;
+    let mut out = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::Select(sel)) = n {
+            out = out.or_else(|| {
+                sel.body
+                    .clauses
+                    .iter()
+                    .find(|c| c.comm.as_ref().is_some_and(|m| m.pos() == comm.start))
+            });
+        }
+        out.is_none()
+    });
+    out
+}
+
+/// Whether statement `s` of a `select` case can leave the loop around
+/// the `select`: a `return`, a `goto`, or a `break`/`continue` naming a
+/// label (a plain `break` leaves only the `select`).
+fn leaves_beyond_select(s: &Stmt) -> bool {
+    let mut leaves = false;
+    inspect(Node::Stmt(s), &mut |n| {
+        match n {
+            Node::Expr(Expr::FuncLit(_)) => return false,
+            Node::Stmt(Stmt::Return(_)) => leaves = true,
+            Node::Stmt(Stmt::Branch(b)) => {
+                leaves |= b.tok == Token::Goto
+                    || (matches!(b.tok, Token::Break | Token::Continue) && b.label.is_some());
+            }
+            _ => {}
+        }
+        !leaves
+    });
+    leaves
+}
+
+/// Whether every send on `e` sends `&T{...}`: never nil.
+fn never_sends_nil(cx: &PackageContext, e: &Channel) -> bool {
+    let mut sends = e.ops_of(OpKind::Send).peekable();
+    sends.peek().is_some() && sends.all(|o| !o.through_call && sends_address(cx, o))
+}
+
+/// Whether the send `o` sends the address of a composite literal.
+fn sends_address(cx: &PackageContext, o: &Op) -> bool {
+    let Some(f) = o.func(cx) else {
+        return false;
+    };
+    let mut found = None;
+    inspect(Node::Block(f.body), &mut |n| {
+        if let Node::Stmt(Stmt::Send(st)) = n {
+            if st.chan.pos() == o.span.start {
+                found = Some(matches!(st.value.unparen(), Expr::Unary(u)
+                    if u.op == Token::And && matches!(u.x.unparen(), Expr::CompositeLit(_))));
+            }
+        }
+        found.is_none()
+    });
+    found.unwrap_or(false)
 }
 
 /// Whether every blocking send on `ch` first checks the loop's way out
