@@ -47,7 +47,10 @@ A channel made by a function that runs once per process (what `main`,
 `init` or a command's action calls or starts outside loops; the README's
 "runs once per process"), outside any loop without bound, is ranged over
 once, for as long as the process runs: a pipeline stage started at
-startup, not a leak that grows. No finding (`fixtures/lg104/daemon`).
+startup, not a leak that grows. So is one its maker closes on some paths
+only: a path that skips the close strands the ranging goroutine once,
+until the process ends (a command's download that returns on `ctx.Err()`
+before closing its error channel). No finding (`fixtures/lg104/daemon`).
 
 ## Why is this bad?
 A range over a channel ends only when the channel is closed. Once the
@@ -104,15 +107,17 @@ fn body_leaves(cx: &PackageContext, op: &crate::channels::Op) -> bool {
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for ch in cx.channels() {
+        // A channel made once per process is ranged over for its life, and
+        // a path of its maker that skips the close strands its ranging
+        // goroutine once, until the process (a command) exits.
+        if ch.kind == ChannelKind::Local && crate::once::made_once(cx, ch) {
+            continue;
+        }
         if ch.kind == ChannelKind::Local && ch.has(OpKind::Close) {
             out.extend(close_skipped(cx, ch));
             continue;
         }
         if ch.kind != ChannelKind::Local || !ch.senders_in_view() {
-            continue;
-        }
-        // A channel made once per process is ranged over for its life.
-        if crate::once::made_once(cx, ch) {
             continue;
         }
         let Some(range) = ch.ops_of(OpKind::Range).find(|r| !body_leaves(cx, r)) else {
