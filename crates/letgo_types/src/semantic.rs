@@ -614,9 +614,8 @@ impl Model {
     }
 
     /// Whether a statement of `body`'s own list, before the first that
-    /// holds a `return`, reads the parameter to its end by the standard
-    /// library's loop (`io.ReadAll(p)`, `ioutil.ReadAll(p)`,
-    /// `io.Copy(io.Discard, p)`): a response body read to EOF gives its
+    /// holds a `return`, reads the parameter to its end
+    /// ([`Model::reads_to_end`]): a response body read to EOF gives its
     /// connection back to the pool, and one whose read fails is dropped,
     /// as closing it does. Resolved only in checked packages.
     fn reads_param_first(
@@ -625,30 +624,11 @@ impl Model {
         body: &letgo_go::ast::BlockStmt,
         is_param: &dyn Fn(&Expr) -> bool,
     ) -> bool {
-        let is = |x: &Expr, pkgs: &[&str], name: &str| {
-            let id = match x.unparen() {
-                Expr::Selector(s) => &s.sel,
-                _ => return false,
-            };
-            self.use_at(file, id.pos)
-                .is_some_and(|o| pkgs.iter().any(|p| self.is_func(o, p, name)))
-        };
-        let discard = |x: &Expr| match x.unparen() {
-            Expr::Selector(s) => self.use_at(file, s.sel.pos).is_some_and(|o| {
-                &*self.obj(o).name == "Discard" && matches!(self.pkg_path(o), "io" | "io/ioutil")
-            }),
-            _ => false,
-        };
-        let reads = |c: &letgo_go::ast::CallExpr| {
-            let arg = |i: usize| c.args.get(i).is_some_and(is_param);
-            (is(&c.fun, &["io", "io/ioutil"], "ReadAll") && arg(0))
-                || (is(&c.fun, &["io"], "Copy") && arg(1) && c.args.first().is_some_and(discard))
-        };
         for stmt in &body.list {
             let (mut read, mut returns) = (false, false);
             letgo_go::visit::inspect(letgo_go::visit::Node::Stmt(stmt), &mut |n| {
                 match n {
-                    letgo_go::visit::Node::Call(c) => read |= reads(c),
+                    letgo_go::visit::Node::Call(c) => read |= self.reads_to_end(file, c, is_param),
                     letgo_go::visit::Node::Stmt(letgo_go::ast::Stmt::Return(_)) => returns = true,
                     _ => {}
                 }
@@ -662,6 +642,37 @@ impl Model {
             }
         }
         false
+    }
+
+    /// Whether call `c` (in `file`) reads the reader `is_reader` picks
+    /// out until it ends, by the standard library's own loop:
+    /// `io.ReadAll(r)` (or `ioutil`'s), `io.Copy(io.Discard, r)` (or
+    /// `CopyBuffer`), a `bytes.Buffer`'s `ReadFrom(r)`. A copy to a writer
+    /// that can fail (a connection, a file) stops at the write error with
+    /// the reader unread: not this. Resolved only in checked packages.
+    pub fn reads_to_end(
+        &self,
+        file: FileId,
+        c: &letgo_go::ast::CallExpr,
+        is_reader: &dyn Fn(&Expr) -> bool,
+    ) -> bool {
+        let used = |e: &Expr| match e.unparen() {
+            Expr::Ident(id) => self.use_at(file, id.pos),
+            Expr::Selector(s) => self.use_at(file, s.sel.pos),
+            _ => None,
+        };
+        let Some(f) = used(&c.fun) else {
+            return false;
+        };
+        let arg = |i: usize| c.args.get(i).is_some_and(is_reader);
+        let discard = c.args.first().and_then(used).is_some_and(|o| {
+            &*self.obj(o).name == "Discard" && matches!(self.pkg_path(o), "io" | "io/ioutil")
+        });
+        ((self.is_func(f, "io", "ReadAll") || self.is_func(f, "io/ioutil", "ReadAll")) && arg(0))
+            || ((self.is_func(f, "io", "Copy") || self.is_func(f, "io", "CopyBuffer"))
+                && arg(1)
+                && discard)
+            || (self.is_func(f, "bytes", "ReadFrom") && arg(0))
     }
 
     /// Whether the body of function `f` (read from source; resolved only

@@ -846,32 +846,15 @@ impl BodyClosed<'_, '_> {
     }
 
     /// Whether `c` reads the body until it ends, by the standard library's
-    /// own loop: `io.ReadAll(resp.Body)` (or `ioutil`'s),
-    /// `io.Copy(io.Discard, resp.Body)` (or `CopyBuffer`),
-    /// `buf.ReadFrom(resp.Body)` of a `bytes.Buffer`. The transport gives
-    /// the connection back (to the pool at EOF, closed after a read
-    /// error) as soon as that read returns, so nothing is held after it.
-    /// A copy to a writer that can fail (a client's connection, a file)
-    /// stops at the write error with the body unread: not this.
+    /// own loop (`io.ReadAll(resp.Body)`, [`letgo_types::Model::reads_to_end`]). The
+    /// transport gives the connection back (to the pool at EOF, closed
+    /// after a read error) as soon as that read returns, so nothing is
+    /// held after it.
     fn reads_to_end(&self, c: &CallExpr) -> bool {
-        let Some(view) = self.cx.types(self.file) else {
-            return false;
-        };
-        let Some(f) = view.object_of_expr(&c.fun) else {
-            return false;
-        };
-        let m = view.model();
-        let arg = |i: usize| c.args.get(i).is_some_and(|a| self.body_of(a).is_some());
-        let discard = c.args.first().is_some_and(|d| {
-            view.object_of_expr(d).is_some_and(|o| {
-                &*m.obj(o).name == "Discard" && matches!(m.pkg_path(o), "io" | "io/ioutil")
-            })
-        });
-        ((m.is_func(f, "io", "ReadAll") || m.is_func(f, "io/ioutil", "ReadAll")) && arg(0))
-            || ((m.is_func(f, "io", "Copy") || m.is_func(f, "io", "CopyBuffer"))
-                && arg(1)
-                && discard)
-            || (m.is_func(f, "bytes", "ReadFrom") && arg(0))
+        self.cx.types(self.file).is_some_and(|view| {
+            let is_body = |a: &Expr| self.body_of(a).is_some();
+            view.model().reads_to_end(view.file_id(), c, &is_body)
+        })
     }
 
     /// Whether parameter `i` of the function `c` calls is an interface

@@ -107,17 +107,20 @@ fn body_leaves(cx: &PackageContext, op: &crate::channels::Op) -> bool {
 
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     for ch in cx.channels() {
+        if ch.kind != ChannelKind::Local || !ch.has(OpKind::Range) {
+            continue;
+        }
         // A channel made once per process is ranged over for its life, and
         // a path of its maker that skips the close strands its ranging
         // goroutine once, until the process (a command) exits.
-        if ch.kind == ChannelKind::Local && crate::once::made_once(cx, ch) {
+        if crate::once::made_once(cx, ch) {
             continue;
         }
-        if ch.kind == ChannelKind::Local && ch.has(OpKind::Close) {
+        if ch.has(OpKind::Close) {
             out.extend(close_skipped(cx, ch));
             continue;
         }
-        if ch.kind != ChannelKind::Local || !ch.senders_in_view() {
+        if !ch.senders_in_view() {
             continue;
         }
         let Some(range) = ch.ops_of(OpKind::Range).find(|r| !body_leaves(cx, r)) else {
