@@ -35,7 +35,7 @@
 
 use crate::context::PackageContext;
 use crate::funcs::Func;
-use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, RangeStmt, Stmt};
+use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, FuncLit, RangeStmt, Stmt};
 use letgo_go::visit::{inspect, Node};
 use letgo_types::callgraph::{CallGraph, FuncNode};
 use letgo_types::model::{FileId, ObjId, ObjKind};
@@ -350,10 +350,7 @@ impl Scan {
                     self.command_roots(view, f, cl, &mut handled);
                 }
                 Node::Expr(Expr::FuncLit(l)) => {
-                    if !handled.contains(&l.typ.pos()) {
-                        self.entries
-                            .push((FuncNode::Lit(f, l.typ.pos()), Entry::Value));
-                    }
+                    self.literal(f, l, &handled);
                     lits.push(&**l);
                     return false;
                 }
@@ -365,26 +362,49 @@ impl Scan {
             }
             true
         });
+        self.literal_bodies(view, f, &lits);
+    }
+
+    /// A function literal met in a walk: a value anyone holding it may
+    /// run any number of times, unless a call or a command table entered
+    /// it already (`handled`).
+    fn literal(&mut self, f: FileId, l: &FuncLit, handled: &FxHashSet<u32>) {
+        if !handled.contains(&l.typ.pos()) {
+            self.entries
+                .push((FuncNode::Lit(f, l.typ.pos()), Entry::Value));
+        }
+    }
+
+    /// The bodies of the literals a walk met, each a function of its own.
+    fn literal_bodies(&mut self, view: &FileView, f: FileId, lits: &[&FuncLit]) {
         for l in lits {
             let node = FuncNode::Lit(f, l.typ.pos());
             self.body(view, f, node, Node::Block(&l.body));
         }
     }
 
-    /// A package-level declaration: the call graph does not walk the
-    /// literals of its initialisers, so every function named in it,
-    /// called there or not, may run any number of times.
+    /// A package-level declaration: a function named in its initialiser
+    /// outside a literal, called there or not, may run any number of
+    /// times; its literals are bodies of their own, as the call graph
+    /// walks them (a command table's actions are roots).
     fn package_level(&mut self, view: &FileView, f: FileId, d: &letgo_go::ast::Decl) {
         let m = view.model();
         let mut handled: FxHashSet<u32> = FxHashSet::default();
+        let mut lits = Vec::new();
         inspect(Node::decl(d), &mut |n| {
             match n {
                 Node::Expr(Expr::CompositeLit(cl)) => self.command_roots(view, f, cl, &mut handled),
+                Node::Expr(Expr::FuncLit(l)) => {
+                    self.literal(f, l, &handled);
+                    lits.push(&**l);
+                    return false;
+                }
                 Node::Ident(id) if !handled.contains(&id.pos) => self.value_use(m, view, id),
                 _ => {}
             }
             true
         });
+        self.literal_bodies(view, f, &lits);
     }
 
     /// The actions of command literal `cl` (or of the command literals

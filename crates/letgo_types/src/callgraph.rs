@@ -203,12 +203,42 @@ impl FileCalls {
             return;
         };
         for d in &sf.ast.decls {
-            let Decl::Func(fd) = d else { continue };
+            let Decl::Func(fd) = d else {
+                self.walk_initialiser_literals(s, &view, impls, f, d);
+                continue;
+            };
             let Some(body) = &fd.body else { continue };
             let Some(obj) = view.object_of(&fd.name) else {
                 continue;
             };
             self.walk(s, &view, impls, f, FuncNode::Decl(obj), Node::Block(body));
+        }
+    }
+
+    /// Adds the calls of the function literals of a package-level
+    /// declaration's initialisers (a command table's actions, a handler
+    /// map's entries): each is a function of its own, as a literal in a
+    /// body is. Calls made by the initialiser itself, outside any literal,
+    /// run once at package initialisation and have no caller node.
+    fn walk_initialiser_literals(
+        &mut self,
+        s: &Semantic,
+        view: &crate::FileView,
+        impls: &Implementations,
+        file: FileId,
+        d: &Decl,
+    ) {
+        let mut lits = Vec::new();
+        inspect(Node::decl(d), &mut |n| {
+            if let Node::Expr(Expr::FuncLit(l)) = n {
+                lits.push(&**l);
+                return false;
+            }
+            true
+        });
+        for l in lits {
+            let node = FuncNode::Lit(file, l.typ.pos());
+            self.walk(s, view, impls, file, node, Node::Block(&l.body));
         }
     }
 

@@ -8,5 +8,6 @@ go 1.27
 require (
 	github.com/peterbourgon/ff/v3 v3.4.0
 	github.com/spf13/cobra v1.8.1
+	github.com/urfave/cli/v3 v3.4.1
 	golang.org/x/sync v0.10.0
 )
