@@ -15,13 +15,15 @@ use crate::context::{DefaultsFrom, PackageContext};
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::escape::{fate, Fate, Value};
 use crate::flow::Obligation;
-use crate::funcs::Func;
+use crate::funcs::{Func, FuncKind};
 use crate::objects::LocalVar;
 use crate::syntax::{indentation_at, innermost_loop, never_returns, statements, StmtSite};
 use letgo_go::ast::{BlockStmt, CallExpr, Expr, Ident, Span, Spec, Stmt};
 use letgo_go::token::Token;
 use letgo_go::visit::{inspect, Node};
+use letgo_types::callgraph::FuncNode;
 use letgo_types::model::ObjKind;
+use letgo_types::FileView;
 
 /// The functions the timer rules look at: those outside `_test.go` files
 /// that can run outside a test (not taking a `*testing.T` or `testing.TB`,
@@ -558,18 +560,22 @@ fn stmt_leaves(s: &Stmt, depth: usize, src: &str) -> bool {
 /// The value in nanoseconds of a constant duration written with integer
 /// literals, `time` units, `*` and parentheses (`5 * time.Second`).
 pub fn const_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    duration_value(cx.types(file).as_ref(), &cx.file(file).src, x)
+}
+
+/// [`const_duration`] in any file of the run: `view` (when the model has
+/// the file) names the constants, `src` is the file's text.
+fn duration_value(view: Option<&FileView>, src: &str, x: &Expr) -> Option<u64> {
     match x.unparen() {
-        Expr::BasicLit(l) if l.kind == Token::Int => {
-            l.value(&cx.file(file).src).replace('_', "").parse().ok()
-        }
+        Expr::BasicLit(l) if l.kind == Token::Int => l.value(src).replace('_', "").parse().ok(),
         Expr::Binary(b) if b.op == Token::Mul => {
             let (l, r) = (
-                const_duration(cx, file, &b.x)?,
-                const_duration(cx, file, &b.y)?,
+                duration_value(view, src, &b.x)?,
+                duration_value(view, src, &b.y)?,
             );
             l.checked_mul(r)
         }
-        named @ (Expr::Selector(_) | Expr::Ident(_)) => named_constant(cx, file, named),
+        named @ (Expr::Selector(_) | Expr::Ident(_)) => named_constant(view?, named),
         _ => None,
     }
 }
@@ -577,8 +583,7 @@ pub fn const_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64>
 /// The value of a constant named by `x`, by its object: `time.Second`
 /// however `time` is imported, or a constant of the project
 /// (`const pollEvery = 30 * time.Second`).
-fn named_constant(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
-    let view = cx.types(file)?;
+fn named_constant(view: &FileView, x: &Expr) -> Option<u64> {
     let m = view.model();
     let o = view.object_of_expr(x)?;
     let obj = m.obj(o);
@@ -613,10 +618,96 @@ pub fn deferred_in_loop_message(name: &str, what: Made, defer_line: u32) -> Stri
 /// within a minute (LG205's timers, LG106's timeouts).
 pub const LONG_DELAY: u64 = 60_000_000_000;
 
-/// A duration known before the program runs: a constant one, or a
-/// package variable used as one ([`settled_var`]).
+/// A duration known before the program runs: a constant one, a package
+/// variable used as one ([`settled_var`]), or a parameter its callers
+/// pass such durations for ([`passed_duration`]).
 pub fn settled_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
-    const_duration(cx, file, x).or_else(|| settled_var(cx, file, x))
+    const_duration(cx, file, x)
+        .or_else(|| settled_var(cx, file, x))
+        .or_else(|| passed_duration(cx, file, x))
+}
+
+/// The longest duration the callers pass for parameter `x` of the
+/// declared function written around it (`func (m *Map) ReleaseAfter(key
+/// string, after time.Duration)` called with `cacheTTL`): known when the
+/// run's non-test code calls the function at least once, every call
+/// passes a constant (read in the caller's own file, any package), and
+/// the function never assigns the parameter. The callers in view are
+/// those the rules judge the function's runs by, so they judge its delay
+/// too.
+fn passed_duration(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
+    let Expr::Ident(id) = x.unparen() else {
+        return None;
+    };
+    let view = cx.types(file)?;
+    let o = view.object_of(id)?;
+    let (_, declared) = view.model().obj(o).pos?;
+    let f = cx.functions().iter().find(|f| {
+        f.file == file
+            && matches!(f.kind, FuncKind::Decl(_))
+            && f.body.lbrace <= id.pos
+            && id.pos < f.body.end()
+    })?;
+    let FuncKind::Decl(d) = f.kind else {
+        return None;
+    };
+    let index = crate::syntax::param_index(&d.typ.params, declared)?;
+    if assigns(&view, Node::Block(f.body), o) {
+        return None;
+    }
+    let (g, s) = (cx.growth()?, cx.semantic()?);
+    let callers = g.callers(s, g.node(cx, f)?);
+    if callers.is_empty() {
+        return None;
+    }
+    callers
+        .iter()
+        .try_fold(0, |longest: u64, &(caller, lparen)| {
+            Some(longest.max(passed_at(s, caller, lparen, index)?))
+        })
+}
+
+/// The constant duration the call whose `(` is at `lparen` in `caller`'s
+/// file passes as argument `index`.
+fn passed_at(
+    s: &letgo_types::Semantic,
+    caller: FuncNode,
+    lparen: u32,
+    index: usize,
+) -> Option<u64> {
+    let file = match caller {
+        FuncNode::Decl(o) => s.model.func_decl(o)?.0,
+        FuncNode::Lit(f, _) => f,
+    };
+    let sf = &s.model.files[file.0 as usize];
+    let mut arg = None;
+    inspect(Node::File(&sf.ast), &mut |n| {
+        if let Node::Call(c) = n {
+            if c.lparen == lparen {
+                arg = c.args.get(index);
+            }
+        }
+        arg.is_none()
+    });
+    duration_value(Some(&s.view(file)), &sf.src, arg?)
+}
+
+/// Whether `within` assigns, increments or takes the address of `o`.
+fn assigns(view: &FileView, within: Node, o: letgo_types::model::ObjId) -> bool {
+    let mut found = false;
+    inspect(within, &mut |n| {
+        let targets: Vec<&Expr> = match n {
+            Node::Stmt(Stmt::Assign(a)) => a.lhs.iter().collect(),
+            Node::Stmt(Stmt::IncDec(s)) => vec![&s.x],
+            Node::Expr(Expr::Unary(u)) if u.op == Token::And => vec![&u.x],
+            _ => Vec::new(),
+        };
+        found |= targets
+            .iter()
+            .any(|t| view.object_of_expr(t.unparen()) == Some(o));
+        !found
+    });
+    found
 }
 
 /// The value of a package variable used as a constant: declared with a
@@ -651,18 +742,7 @@ fn settled_var(cx: &PackageContext, file: usize, x: &Expr) -> Option<u64> {
                 }
             }
         }
-        letgo_go::visit::inspect(Node::File(&sf.ast), &mut |n| {
-            let targets: Vec<&Expr> = match n {
-                Node::Stmt(Stmt::Assign(a)) => a.lhs.iter().collect(),
-                Node::Stmt(Stmt::IncDec(s)) => vec![&s.x],
-                Node::Expr(Expr::Unary(u)) if u.op == letgo_go::token::Token::And => vec![&u.x],
-                _ => Vec::new(),
-            };
-            changed |= targets
-                .iter()
-                .any(|t| v.object_of_expr(t.unparen()) == Some(o));
-            !changed
-        });
+        changed |= assigns(&v, Node::File(&sf.ast), o);
     }
     value.filter(|_| !changed)
 }

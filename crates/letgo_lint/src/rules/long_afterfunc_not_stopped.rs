@@ -22,7 +22,7 @@ const DOC: &str = r#"# LG205 long-afterfunc-not-stopped
 
 ## What it does
 Flags `time.AfterFunc(d, f)` whose returned timer is discarded, with a
-delay of a minute or more or one that is not a constant, in code that runs
+delay of ten minutes or more or one that is not a constant, in code that runs
 per request (a function taking an `*http.Request`), per loop iteration,
 or in a function reached per request or per event through calls (any
 package checked together: an entry such as an `http.Handler`, a gRPC
@@ -35,22 +35,29 @@ function captures stay alive until it fires. Outside per-request code,
 a callback that holds only values that live anyway (the receiver,
 parameters, range variables, values received from a channel or read from
 fields; no local the function made itself with a literal, `make`, `new`
-or a call) is a one-shot delayed action — an idle tenant removed a minute
+or a call) is a one-shot delayed action — an idle tenant removed an hour
 later, a task requeued after a pause — and is left alone: it keeps
 nothing alive that would otherwise be freed. In a loop, what piles up
 per iteration is what the iteration itself makes: the callback must hold
 a value made in the loop's body (a batch copied per iteration), not
 only one the function made once before the loop (a filter closure, a
-slice all the timers share). Constant delays under a
-minute (a package variable declared with a constant duration that no
-non-test code assigns counts as constant), and `_test.go` files, are
+slice all the timers share). Constant delays under ten
+minutes (a package variable declared with a constant duration that no
+non-test code assigns counts as constant, and so does a parameter the
+function never assigns when every call in view passes a constant: the
+longest), and `_test.go` files, are
 left alone, as is a package that exists only for tests, judged as LG301
 judges one (a path segment `test`, `e2e`, `test…`, `fake…`, `mock…`,
 `…testing`, `…testutil`; a package in or below a helper named like
 `httptest` that imports `testing`, a simulated network under it; one
 only tests import), and a test's harness in other files (a function taking a
 `*testing.T` or `testing.TB`, or a method of a type holding one: only
-`go test` makes such a value).
+`go test` makes such a value). A timer gives back what it holds when it
+fires: at a steady rate, discarded timers of a constant delay hold that
+delay's worth of calls, a level reached within the delay and then kept.
+Under ten minutes the level comes before anyone would call it a climb,
+and the delay is the timer's purpose (a login state's validity, a cached
+outcome's lifetime, a retry's pause).
 
 Two shapes keep nothing piling up however often they run, and are left
 alone: a latched timer, armed inside `if !x.armed { ...; x.armed = true }`
@@ -269,12 +276,23 @@ fn discarded_afterfunc<'a>(
     }
 }
 
+/// Constant delays shorter than this are short for a discarded
+/// `AfterFunc` (ten minutes). A pending timer gives back what it holds
+/// when it fires, so at a steady rate the timers of a constant delay `d`
+/// hold `d` worth of calls: a level the heap reaches within `d` and then
+/// keeps, not growth. Under ten minutes that level is reached before
+/// anyone watching memory would call it a climb, and such delays are
+/// the timer's purpose (a login state's validity, a cached outcome's
+/// lifetime, a retry's pause); from ten minutes, or a delay that is not
+/// a constant, the level is an hour's traffic or more, or unknown.
+const LONG_AFTERFUNC: u64 = 600_000_000_000;
+
 /// The delay as the message names it, if it is long or unknown.
 fn long_delay(cx: &PackageContext, file: usize, call: &CallExpr) -> Option<String> {
     let d = call.args.first()?;
     let text = cx.text(file, d.span());
     match crate::timers::settled_duration(cx, file, d) {
-        Some(n) if n < crate::timers::LONG_DELAY => None,
+        Some(n) if n < LONG_AFTERFUNC => None,
         Some(_) => Some(format!("a delay of `{text}`")),
         None => Some(format!("a delay `{text}` that may be long")),
     }
