@@ -243,6 +243,17 @@ fn build_semantic(
         .unwrap_or_else(|_| Semantic::build(&[], &[]))
 }
 
+/// Whether finding `d` is in a test's harness outside `_test.go` files.
+fn in_harness(cx: &PackageContext, d: &FileDiagnostic) -> bool {
+    let Some(name) = &d.diagnostic.function else {
+        return false;
+    };
+    cx.functions()
+        .iter()
+        .find(|f| f.file == d.file && &f.name == name)
+        .is_some_and(|f| crate::test_harness::harness_code(cx, f))
+}
+
 fn check_package(
     program: &Program,
     p: usize,
@@ -273,6 +284,11 @@ fn check_package(
     if crate::test_harness::test_package(&cx) {
         raw.retain(|d| pkg.files[d.file].is_test);
     }
+    // Likewise a test's harness in a non-test file (a function taking a
+    // `*testing.T` or `testing.TB`, its closures, a method of a type
+    // holding one): only `go test` makes such a value, so whatever the
+    // rule, what it leaks lives as long as a test binary.
+    raw.retain(|d| pkg.files[d.file].is_test || !in_harness(&cx, d));
     let suppressions: Vec<Suppressions> = pkg.files.iter().map(Suppressions::of).collect();
     raw.into_iter()
         .filter(|d| {
