@@ -615,7 +615,8 @@ pub fn deferred_in_loop_message(name: &str, what: Made, defer_line: u32) -> Stri
 }
 
 /// Delays shorter than this are short: what waits on them is released
-/// within a minute (LG205's timers, LG106's timeouts).
+/// within a minute (LG106's timeouts; LG205 keeps its own, longer bound,
+/// `LONG_AFTERFUNC`).
 pub const LONG_DELAY: u64 = 60_000_000_000;
 
 /// A duration known before the program runs: a constant one, a package
