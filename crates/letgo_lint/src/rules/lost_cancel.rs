@@ -235,8 +235,10 @@ struct FieldStore<'a> {
 fn check(cx: &PackageContext, out: &mut Vec<FileDiagnostic>) {
     let mut field_stores: Vec<FieldStore> = Vec::new();
     for f in cx.functions() {
-        // What a test's harness loses lives as long as the test binary (a
-        // package that exists only for tests: the engine).
+        // What a test's harness loses lives as long as the test binary.
+        // The engine drops harness findings for every rule; skipping here
+        // also keeps a harness's stores out of `field_stores`, whose
+        // findings are reported in the function that stores.
         if crate::test_harness::harness_code(cx, f) {
             continue;
         }
