@@ -294,6 +294,9 @@ pub struct AssessedSite {
     pub objects: Vec<i64>,
     /// The standard error of each of `bytes` from heap sampling alone.
     pub error_bytes: Vec<f64>,
+    /// Per snapshot: whether the trend counts it: not a repeat of a GC
+    /// cycle already seen, nor a sampled profile's miss (see `counted`).
+    pub counted: Vec<bool>,
     /// The least rise that counts, in bytes: the rule's minimum, or three
     /// standard errors of the difference when sampling makes that larger.
     pub min_increase: f64,
@@ -383,16 +386,23 @@ pub fn analyze_heap(snapshots: &[HeapSnapshot], config: &Config) -> HeapAnalysis
             }
         }
     }
+    let cycles = new_cycles(snapshots);
     let mut sites: Vec<AssessedSite> = order
         .iter()
         .filter_map(|key| latest.get(key))
-        .map(|site| assess_site(site, snapshots, config))
+        .map(|site| assess_site(site, snapshots, &cycles, config))
         .collect();
     let times_nanos: Vec<Option<i64>> = snapshots.iter().map(|s| s.time_nanos).collect();
     for site in &mut sites {
         let objects = site.objects.last().unwrap_or(&0) - site.objects.first().unwrap_or(&0);
-        let bytes = per_minute(&times_nanos, &as_f64(&site.bytes), site.increase() as f64);
-        let objects = per_minute(&times_nanos, &as_f64(&site.objects), objects as f64);
+        let times = kept(&times_nanos, &site.counted);
+        let bytes = kept(&as_f64(&site.bytes), &site.counted);
+        let bytes = per_minute(&times, &bytes, site.increase() as f64);
+        let objects = per_minute(
+            &times,
+            &kept(&as_f64(&site.objects), &site.counted),
+            objects as f64,
+        );
         site.rate = bytes.zip(objects).map(|(b, o)| Rate {
             bytes_per_minute: b,
             objects_per_minute: o,
@@ -422,13 +432,66 @@ pub fn span_minutes(times: &[Option<i64>]) -> Option<f64> {
     (minutes > 0.0).then_some(minutes)
 }
 
+/// How long Go lets pass at most without a GC: `runtime.forcegcperiod`
+/// (two minutes), with ten seconds for the cycle itself to complete.
+const FORCED_GC_NANOS: i64 = 130_000_000_000;
+
+/// Which snapshots to judge trends on: all but the repeats of a GC cycle
+/// already seen. A heap profile describes the heap as of the last
+/// completed GC, so between two cycles the profile does not change: a
+/// sample taken then is the same observation again, and a run of them (a
+/// busy service whose heap has grown collects less often) looks like a
+/// plateau in the middle of a leak, or at its end. A profile whose
+/// allocated and in-use totals both equal the one before it is such a
+/// repeat, unless it was taken long enough after the last snapshot kept
+/// that Go has forced a GC in between: then a new cycle found the heap
+/// unchanged (a program gone idle), and a flat stretch is what it saw.
+/// A repeat whose time is unknown is kept.
+fn new_cycles(snapshots: &[HeapSnapshot]) -> Vec<bool> {
+    let mut kept_at: Option<i64> = None;
+    let mut out = Vec::with_capacity(snapshots.len());
+    for (i, s) in snapshots.iter().enumerate() {
+        let repeat = i > 0 && {
+            let before = &snapshots[i - 1];
+            s.alloc_bytes.is_some()
+                && s.alloc_bytes == before.alloc_bytes
+                && s.inuse_bytes == before.inuse_bytes
+        };
+        let forced_gc_since = match (s.time_nanos, kept_at) {
+            (Some(t), Some(k)) => t - k >= FORCED_GC_NANOS,
+            _ => true,
+        };
+        let keep = !repeat || forced_gc_since;
+        if keep {
+            kept_at = s.time_nanos;
+        }
+        out.push(keep);
+    }
+    out
+}
+
+/// The values of the snapshots `cycles` keeps.
+fn kept<T: Copy>(values: &[T], cycles: &[bool]) -> Vec<T> {
+    values
+        .iter()
+        .zip(cycles)
+        .filter(|(_, &keep)| keep)
+        .map(|(&v, _)| v)
+        .collect()
+}
+
 fn site_key(site: &HeapSite) -> Option<(Arc<str>, u32)> {
     site.site
         .as_ref()
         .map(|f| (Arc::clone(&f.function), f.line))
 }
 
-fn assess_site(site: &HeapSite, snapshots: &[HeapSnapshot], config: &Config) -> AssessedSite {
+fn assess_site(
+    site: &HeapSite,
+    snapshots: &[HeapSnapshot],
+    cycles: &[bool],
+    config: &Config,
+) -> AssessedSite {
     let found: Vec<Option<&HeapSite>> = snapshots
         .iter()
         .map(|s| s.find(site.site.as_ref()))
@@ -457,7 +520,8 @@ fn assess_site(site: &HeapSite, snapshots: &[HeapSnapshot], config: &Config) -> 
         min_increase: config.heap_growth.min_increase.max(noise(first, last)),
         ..config.heap_growth
     };
-    let values = as_f64(&bytes);
+    let counted = counted(&bytes, snapshots, cycles);
+    let values = kept(&as_f64(&bytes), &counted);
     let mut growth = Growth::assess(&values, &rule);
     let mut by_peaks = false;
     if !growth.as_ref().is_some_and(|g| g.growing) {
@@ -481,10 +545,35 @@ fn assess_site(site: &HeapSite, snapshots: &[HeapSnapshot], config: &Config) -> 
         by_peaks,
         min_increase: rule.min_increase,
         error_bytes,
+        counted,
         rate: None,
         bytes,
         objects,
     }
+}
+
+/// The snapshots a site's trend counts: those `cycles` keeps, less the
+/// ones where a sampled profile shows nothing in use at the site between
+/// two that show some. At a sampling rate above 1 each allocation is
+/// sampled or not once, when it is made, so a large array that escaped
+/// sampling is missing from every profile for as long as it lives: the
+/// site reads 0 until the array is replaced (a slice reallocated), a dip
+/// that is the sampling's, not the heap's, and says nothing of the trend.
+/// At rate 1, or at either end of the series, a 0 is what was there.
+fn counted(bytes: &[i64], snapshots: &[HeapSnapshot], cycles: &[bool]) -> Vec<bool> {
+    let held = |i: usize| cycles[i] && bytes[i] > 0;
+    let first = (0..bytes.len()).find(|&i| held(i));
+    let last = (0..bytes.len()).rfind(|&i| held(i));
+    (0..bytes.len())
+        .map(|i| {
+            let sampled = snapshots[i].sample_rate.is_some_and(|r| r > 1);
+            let missed = bytes[i] == 0
+                && sampled
+                && first.is_some_and(|f| f < i)
+                && last.is_some_and(|l| l > i);
+            cycles[i] && !missed
+        })
+        .collect()
 }
 
 /// Memory the runtime allocates for goroutines (their descriptors and
@@ -594,6 +683,115 @@ mod tests {
         assert!(site.is_growing(), "{:?}", site.growth);
         let per_minute = site.rate.unwrap().bytes_per_minute / f64::from(1u32 << 20);
         assert!((per_minute - 1.5 / 4.5).abs() < 0.01, "{per_minute}");
+    }
+
+    /// `main.growSlice` of `watch_under_load` in two runs at rate 1
+    /// without `--gc` (KiB in use, and the profile's allocated total in
+    /// MiB): as its heap grew the service collected less often, and the
+    /// same GC cycle was sampled up to six times in a row, at the end too.
+    /// Taken as six observations, the later half of the first looked level
+    /// (a plateau); taken once, the leak shows. The second, which ends on
+    /// six repeats, says the repeats at the end count once too.
+    #[test]
+    fn a_gc_cycle_sampled_again_counts_once() {
+        let runs: [(&[i64], &[i64]); 2] = [
+            (
+                &[
+                    0, 344, 864, 1368, 1712, 2144, 3368, 3368, 3368, 4216, 9488, 5272, 6592, 6592,
+                    6592, 6592, 14840, 14840, 10312, 10312, 10312, 10312, 10312, 10312, 12896,
+                    12896, 12896, 12896, 12896, 12896,
+                ],
+                &[
+                    2, 14, 26, 39, 51, 58, 87, 87, 98, 110, 126, 146, 173, 173, 173, 173, 198, 198,
+                    263, 263, 263, 263, 263, 263, 343, 343, 343, 343, 343, 343,
+                ],
+            ),
+            (
+                &[
+                    0, 272, 864, 1368, 1712, 2144, 3368, 3368, 3368, 4216, 4216, 5272, 6592, 6592,
+                    6592, 6592, 14840, 8248, 10312, 10312, 10312, 10312, 10312, 10312, 12896,
+                    12896, 12896, 12896, 12896, 12896,
+                ],
+                &[
+                    2, 12, 26, 40, 52, 60, 86, 96, 96, 122, 122, 136, 177, 177, 177, 177, 198, 229,
+                    264, 264, 264, 264, 264, 264, 342, 342, 342, 342, 342, 342,
+                ],
+            ),
+        ];
+        for (run, (kib, allocated)) in runs.into_iter().enumerate() {
+            let snapshots = |known: bool| -> Vec<HeapSnapshot> {
+                kib.iter()
+                    .zip(allocated)
+                    .enumerate()
+                    .map(|(i, (&k, &mib))| {
+                        let mut h = HeapSnapshot::new(format!("h{i}"));
+                        h.sample_rate = Some(1);
+                        h.time_nanos = Some(i as i64 * 2_000_000_000);
+                        // The total held back, every sample looks new.
+                        h.alloc_bytes = known.then_some(mib << 20);
+                        let frame = SiteFrame {
+                            function: "main.growSlice".into(),
+                            file: "m.go".into(),
+                            line: 9,
+                        };
+                        h.add(vec![frame], k << 10, 1);
+                        h
+                    })
+                    .collect()
+            };
+            let site = &analyze_heap(&snapshots(true), &Config::default()).sites[0];
+            assert!(site.is_growing(), "{:?}", site.growth);
+            // The first run, every sample taken as new, was not growing.
+            let site = &analyze_heap(&snapshots(false), &Config::default()).sites[0];
+            assert_eq!(site.is_growing(), run == 1, "{:?}", site.growth);
+        }
+    }
+
+    #[test]
+    fn a_repeat_counts_once_until_go_must_have_collected_again() {
+        // Allocated totals, one snapshot every 30 s.
+        let mut snapshots: Vec<HeapSnapshot> = [1, 1, 2, 3, 3, 3, 3, 3, 3]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let mut h = HeapSnapshot::new("h");
+                h.alloc_bytes = Some(n);
+                h.time_nanos = Some(i as i64 * 30_000_000_000);
+                h
+            })
+            .collect();
+        // The fifth snapshot after the last one kept is 150 s later: a
+        // forced GC came between, and found the same heap.
+        assert_eq!(
+            new_cycles(&snapshots),
+            [true, false, true, true, false, false, false, false, true]
+        );
+        // In use differs: a new cycle that allocated nothing.
+        snapshots[1].inuse_bytes = 7;
+        assert!(new_cycles(&snapshots)[1]);
+        // Times unknown: a repeat is kept.
+        snapshots[5].time_nanos = None;
+        assert!(new_cycles(&snapshots)[5]);
+    }
+
+    /// `main.steadySlice` of `watch_under_load` at the default rate: one
+    /// of its arrays escaped sampling, and the site read 0 for as long as
+    /// that array lived. At rate 1 a 0 is what was in use.
+    #[test]
+    fn a_site_a_sampled_profile_missed_between_two_is_not_counted() {
+        let mib = [0.0, 0.61, 0.74, 0.91, 0.0, 0.0, 1.73, 2.13];
+        let at = |rate| {
+            let mut series = heap_series(&mib, rate);
+            for (i, h) in series.iter_mut().enumerate() {
+                h.alloc_bytes = Some(i as i64);
+            }
+            analyze_heap(&series, &Config::default()).sites[0]
+                .counted
+                .clone()
+        };
+        let sampled = at(512 << 10);
+        assert_eq!(sampled, [true, true, true, true, false, false, true, true]);
+        assert!(at(1).iter().all(|&c| c));
     }
 
     #[test]

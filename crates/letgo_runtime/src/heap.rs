@@ -34,6 +34,11 @@ pub struct HeapSnapshot {
     pub sites: Vec<HeapSite>,
     /// In-use bytes over all sites.
     pub inuse_bytes: i64,
+    /// Bytes allocated since the program started, over all sites, when
+    /// the profile says. Like the in-use values it is as of the last
+    /// completed GC, so two profiles with the same total describe the same
+    /// GC cycle (see [`crate::analysis::analyze_heap`]).
+    pub alloc_bytes: Option<i64>,
     /// The sampling rate (`runtime.MemProfileRate`): on average one
     /// sample per this many bytes allocated; 1 samples every allocation.
     pub sample_rate: Option<i64>,
@@ -56,6 +61,7 @@ impl HeapSnapshot {
             time_nanos: None,
             sites: Vec::new(),
             inuse_bytes: 0,
+            alloc_bytes: None,
             sample_rate: None,
             index: HashMap::new(),
             names: Names::default(),
@@ -83,6 +89,12 @@ impl HeapSnapshot {
         let mut snapshot = Self::new(name);
         snapshot.time_nanos = (profile.time_nanos() > 0).then_some(profile.time_nanos());
         snapshot.sample_rate = (profile.period() > 0).then_some(profile.period());
+        snapshot.alloc_bytes = profile.sample_type_index("alloc_space").map(|i| {
+            profile
+                .stacks()
+                .map(|s| s.values.get(i).copied().unwrap_or(0))
+                .fold(0i64, i64::saturating_add)
+        });
         let locations = LocationFrames::new(profile, &mut snapshot.names);
         for sample in &profile.raw().sample {
             let value = |i: usize| sample.value.get(i).copied().unwrap_or(0);
@@ -102,9 +114,13 @@ impl HeapSnapshot {
         // runtime/pprof prints twice the sampling rate after `heap/`.
         let rate = heap.sampling_rate / 2;
         snapshot.sample_rate = i64::try_from(rate.max(1)).ok();
+        let mut allocated = 0i64;
         for record in &heap.records {
             let (objects, bytes) =
                 scale_heap_sample(record.counts.inuse_objects, record.counts.inuse_bytes, rate);
+            let (_, alloc) =
+                scale_heap_sample(record.counts.alloc_objects, record.counts.alloc_bytes, rate);
+            allocated = allocated.saturating_add(alloc);
             let frames: Vec<SiteFrame> = record
                 .frames
                 .iter()
@@ -112,6 +128,7 @@ impl HeapSnapshot {
                 .collect();
             snapshot.add(frames, bytes, objects);
         }
+        snapshot.alloc_bytes = Some(allocated);
         snapshot
     }
 

@@ -304,11 +304,19 @@ fn heap_finding(
             "objects_per_minute": r.objects_per_minute,
         })),
         "trend": s.growth.as_ref().map(trend_json),
+        "counted": s.counted,
         "stack": s.site.frames.iter().map(frame_json).collect::<Vec<_>>(),
     });
     let (at, mut details) = locate(site, source);
     let bytes: Vec<String> = s.bytes.iter().map(|&b| human_bytes(b)).collect();
     let mut lines = vec![format!("in-use per snapshot: {}", bytes.join(" → "))];
+    let counted = s.counted.iter().filter(|&&c| c).count();
+    if counted < s.counted.len() {
+        lines.push(format!(
+            "trend over {counted} of {} snapshots: the others repeat the GC cycle of the one before (a heap profile is as of the last completed GC), or a sampled profile missed the site between two that have it",
+            s.counted.len()
+        ));
+    }
     if s.error_bytes.iter().any(|&e| e > 0.0) {
         lines.push(format!(
             "sampling: each value is an estimate (± {} at the last); a rise counts from {}",

@@ -78,18 +78,13 @@ pub fn decode(
 }
 
 fn heap(profile: &letgo_pprof::Profile, name: Arc<str>) -> Result<Decoded, String> {
-    let allocated = profile.sample_type_index("alloc_space").map_or(0, |i| {
-        profile
-            .stacks()
-            .map(|s| s.values.get(i).copied().unwrap_or(0))
-            .fold(0i64, i64::saturating_add)
-    });
     let snapshot = HeapSnapshot::from_profile(profile, name).map_err(|e| {
         format!(
             "expected a heap profile, found one of {}",
             e.sample_types.join(", ")
         )
     })?;
+    let allocated = snapshot.alloc_bytes.unwrap_or(0);
     Ok(Decoded::Heap(snapshot, allocated))
 }
 
