@@ -30,12 +30,17 @@
 //! `(*run.Group).Add` (oklog).
 //! A command-line framework runs one command's action per process: the
 //! action fields of `cobra.Command`, `cli.Command`/`cli.App` (urfave) and
-//! `ffcli.Command` are roots. Both are known by the package path of the
-//! type, whether or not the package's source is in view.
+//! `ffcli.Command` are roots, and so is the `Run` method of each concrete
+//! command a hashicorp/cli (mitchellh/cli) command factory returns (a
+//! `func() (cli.Command, error)`, literal or declared). All are known by
+//! the package path of the type, whether or not the package's source is
+//! in view.
 
 use crate::context::PackageContext;
 use crate::funcs::Func;
-use letgo_go::ast::{CallExpr, CompositeLit, Expr, FuncDecl, FuncLit, RangeStmt, Stmt};
+use letgo_go::ast::{
+    BlockStmt, CallExpr, CompositeLit, Expr, FuncDecl, FuncLit, FuncType, RangeStmt, Stmt,
+};
 use letgo_go::visit::{inspect, Node};
 use letgo_types::callgraph::{CallGraph, FuncNode};
 use letgo_types::model::{FileId, ObjId, ObjKind};
@@ -102,6 +107,16 @@ const COMMAND_ACTIONS: &[(&str, &str, &[&str])] = &[
     ("github.com/peterbourgon/ff/v3/ffcli", "Command", &["Exec"]),
     ("github.com/peterbourgon/ff/v2/ffcli", "Command", &["Exec"]),
     ("github.com/peterbourgon/ff/v4", "Command", &["Exec"]),
+];
+
+/// Command-line frameworks whose commands are made by factories
+/// (`cli.CommandFactory`, a `func() (cli.Command, error)`): the framework
+/// makes the one command invoked and calls this method of it once, so the
+/// method of each concrete command a factory returns is a root. (package
+/// path, the interface a factory returns, the method.)
+const COMMAND_FACTORIES: &[(&str, &str, &str)] = &[
+    ("github.com/hashicorp/cli", "Command", "Run"),
+    ("github.com/mitchellh/cli", "Command", "Run"),
 ];
 
 /// One way into a function.
@@ -313,6 +328,7 @@ impl Scan {
                 self.roots.push(obj);
             }
             if let Some(body) = &fd.body {
+                self.factory_roots(view, &fd.typ, body);
                 self.body(view, f, FuncNode::Decl(obj), Node::Block(body));
             }
         }
@@ -378,9 +394,36 @@ impl Scan {
     /// The bodies of the literals a walk met, each a function of its own.
     fn literal_bodies(&mut self, view: &FileView, f: FileId, lits: &[&FuncLit]) {
         for l in lits {
+            self.factory_roots(view, &l.typ, &l.body);
             let node = FuncNode::Lit(f, l.typ.pos());
             self.body(view, f, node, Node::Block(&l.body));
         }
+    }
+
+    /// When `typ` is a command factory's, the command method of each
+    /// concrete command `body` returns is a root.
+    fn factory_roots(&mut self, view: &FileView, typ: &FuncType, body: &BlockStmt) {
+        let Some(method) = factory_method(view, typ) else {
+            return;
+        };
+        let m = view.model();
+        inspect(Node::Block(body), &mut |n| match n {
+            Node::Expr(Expr::FuncLit(_)) => false,
+            Node::Stmt(Stmt::Return(r)) => {
+                let run = r
+                    .results
+                    .first()
+                    .and_then(|x| view.type_of(x))
+                    .filter(|&t| !matches!(m.ty(m.under_ro(m.deref(t))), Type::Interface(_)))
+                    .and_then(|t| m.method(t, method))
+                    .filter(|&o| m.obj(o).pos.is_some());
+                if let Some(o) = run {
+                    self.entries.push((FuncNode::Decl(o), Entry::Root));
+                }
+                true
+            }
+            _ => true,
+        })
     }
 
     /// A package-level declaration: a function named in its initialiser
@@ -681,6 +724,20 @@ fn command_actions<'e>(view: &FileView, cl: &'e CompositeLit) -> Vec<&'e Expr> {
         .filter_map(elided)
         .flat_map(|c| actions_in(view, c, fields))
         .collect()
+}
+
+/// The command method, when `typ` is a command factory's: no parameters,
+/// and a framework's command interface and an error as results.
+fn factory_method(view: &FileView, typ: &FuncType) -> Option<&'static str> {
+    let results = typ.results.as_ref()?;
+    if typ.params.num_fields() != 0 || results.num_fields() != 2 {
+        return None;
+    }
+    let (path, name) = qualified_type(view, &results.list.first()?.typ)?;
+    COMMAND_FACTORIES
+        .iter()
+        .find(|&&(p, n, _)| p == path && n == name)
+        .map(|c| c.2)
 }
 
 /// The action fields of the command type `t` (through a pointer).
