@@ -89,15 +89,16 @@ impl HeapSnapshot {
         let mut snapshot = Self::new(name);
         snapshot.time_nanos = (profile.time_nanos() > 0).then_some(profile.time_nanos());
         snapshot.sample_rate = (profile.period() > 0).then_some(profile.period());
-        snapshot.alloc_bytes = profile.sample_type_index("alloc_space").map(|i| {
-            profile
-                .stacks()
-                .map(|s| s.values.get(i).copied().unwrap_or(0))
-                .fold(0i64, i64::saturating_add)
-        });
+        // Summed in the one pass over the samples (resolving their stacks
+        // again only to add a value would double the work).
+        let allocated = profile.sample_type_index("alloc_space");
+        snapshot.alloc_bytes = allocated.map(|_| 0);
         let locations = LocationFrames::new(profile, &mut snapshot.names);
         for sample in &profile.raw().sample {
             let value = |i: usize| sample.value.get(i).copied().unwrap_or(0);
+            if let (Some(i), Some(total)) = (allocated, snapshot.alloc_bytes.as_mut()) {
+                *total = total.saturating_add(value(i));
+            }
             let frames = locations.sample(profile, sample);
             let site = profile_site(frames.clone()).map(|f| f.frame.clone());
             // Only a site's largest sample keeps its stack: build it then.
